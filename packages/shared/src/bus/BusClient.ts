@@ -1,0 +1,495 @@
+import { EventEmitter } from 'node:events';
+import { connect } from '@nats-io/transport-node';
+import { errors as natsErrors, type Msg, type NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  BusClosedError,
+  BusNoRespondersError,
+  BusPayloadError,
+  BusRemoteError,
+  BusTimeoutError,
+  InvalidStateError,
+  SharedErrorCodes,
+  UcsError,
+} from '../errors.ts';
+import { ReplyEnvelope, type Command } from './contract.ts';
+import { Subjects } from './subjects.ts';
+import type {
+  BusClientEvents,
+  BusClientOptions,
+  BusConnectionState,
+  ConsumeOptions,
+  StreamOptions,
+  SubscribeOptions,
+  Unsubscribe,
+} from './BusClientTypes.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The one way services talk over NATS: every payload is validated against its schema on receipt (a bad
+ * one is logged, counted and dropped), requests carry errors as data, and the connection reconnects
+ * forever with exponential backoff while `state` tells readiness what is going on.
+ */
+export class BusClient extends EventEmitter<BusClientEvents> {
+  readonly subjects: Subjects;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #logger: Logger;
+  readonly #requestTimeoutMs: number;
+  readonly #maxQueued: number;
+  #state: BusConnectionState = 'connected';
+  #closed = false;
+  readonly #consumers = new Set<{ stop(): void }>();
+
+  private constructor(nc: NatsConnection, options: BusClientOptions) {
+    super();
+    this.#nc = nc;
+    this.#js = jetstream(nc);
+    this.#logger = options.logger.child({ component: 'bus' });
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    this.#maxQueued = options.maxQueuedPerSubscription ?? 10_000;
+    this.subjects = new Subjects(options.prefix);
+    void this.#watchStatus();
+  }
+
+  /**
+   * Connects, retrying until the server answers (the caller's readiness stays false meanwhile) or
+   * `signal` aborts.
+   */
+  static async connect(options: BusClientOptions, signal?: AbortSignal): Promise<BusClient> {
+    const base = options.reconnectBaseDelayMs ?? 250;
+    const max = options.reconnectMaxDelayMs ?? 5000;
+    let attempt = 0;
+    const backoff = (): number => {
+      const delay = Math.min(max, base * 2 ** Math.min(attempt, 16));
+      attempt += 1;
+      return delay / 2 + Math.random() * (delay / 2);
+    };
+    for (;;) {
+      if (signal?.aborted) throw new BusClosedError('bus connect aborted', { cause: signal.reason });
+      try {
+        const nc = await connect({
+          servers: options.servers.split(',').map((s) => s.trim()),
+          name: options.name,
+          reconnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: base,
+          reconnectDelayHandler: backoff,
+          pingInterval: 10_000,
+          maxPingOut: 3,
+          timeout: 2000,
+        });
+        const client = new BusClient(nc, options);
+        client.#onReconnected = () => {
+          attempt = 0;
+        };
+        return client;
+      } catch (err) {
+        const delay = backoff();
+        options.logger.warn({ err: (err as Error).message, retryInMs: Math.round(delay) }, 'NATS not reachable, retrying');
+        await abortableDelay(delay, signal);
+      }
+    }
+  }
+
+  #onReconnected: () => void = () => {};
+
+  get state(): BusConnectionState {
+    return this.#state;
+  }
+
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  /** The underlying connection, for the few places (tests, JetStream admin) that need it. */
+  get connection(): NatsConnection {
+    return this.#nc;
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      switch (status.type) {
+        case 'disconnect':
+          this.#setState('reconnecting');
+          this.#logger.warn({ server: status.server }, 'NATS connection lost');
+          break;
+        case 'reconnect':
+          this.#onReconnected();
+          this.#setState('connected');
+          this.#logger.info({ server: status.server }, 'NATS connection restored');
+          break;
+        case 'close':
+          this.#setState('closed');
+          break;
+        case 'error':
+          this.#logger.warn({ err: String(status.error) }, 'NATS error');
+          break;
+        default:
+          break;
+      }
+    }
+    this.#setState('closed');
+  }
+
+  #setState(state: BusConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new InvalidStateError('bus client closed');
+  }
+
+  /** Fire-and-forget event. The payload is validated on the way out too: a bad one is our bug. */
+  publish<S extends z.ZodType>(subject: string, schema: S, payload: z.input<S>): void {
+    this.#assertOpen();
+    this.#nc.publish(subject, encode(subject, schema, payload));
+  }
+
+  subscribe<S extends z.ZodType>(
+    subject: string,
+    schema: S,
+    handler: (payload: z.output<S>, subject: string) => void | Promise<void>,
+    options: SubscribeOptions = {},
+  ): Unsubscribe {
+    this.#assertOpen();
+    const run = this.#runner(options.mode ?? 'serial', subject);
+    const sub = this.#nc.subscribe(subject, {
+      ...(options.queue ? { queue: options.queue } : {}),
+      callback: (err, msg) => {
+        if (err) {
+          this.#logger.warn({ subject, err: err.message }, 'subscription error');
+          return;
+        }
+        const payload = this.#decode(msg.subject, schema, msg.data);
+        if (payload === undefined) return;
+        run(() => handler(payload.value, msg.subject));
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  /** Serial runner: a promise chain with a bounded backlog, so one slow handler cannot queue forever. */
+  #runner(mode: 'serial' | 'parallel', subject: string): (task: () => void | Promise<void>) => void {
+    const fail = (err: unknown): void => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.#logger.error({ subject, err: error }, 'bus handler failed');
+      this.emit('handlererror', subject, error);
+    };
+    if (mode === 'parallel') {
+      return (task) => {
+        try {
+          void Promise.resolve(task()).catch(fail);
+        } catch (err) {
+          fail(err);
+        }
+      };
+    }
+    let tail: Promise<void> = Promise.resolve();
+    let queued = 0;
+    return (task) => {
+      if (queued >= this.#maxQueued) {
+        this.#logger.error({ subject, queued }, 'handler backlog full, message dropped');
+        this.emit('handlererror', subject, new Error('handler backlog full'));
+        return;
+      }
+      queued += 1;
+      tail = tail.then(async () => {
+        try {
+          await task();
+        } catch (err) {
+          fail(err);
+        } finally {
+          queued -= 1;
+        }
+      });
+    };
+  }
+
+  #decode<S extends z.ZodType>(subject: string, schema: S, data: Uint8Array): { value: z.output<S> } | undefined {
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(data));
+    } catch (err) {
+      this.#invalid(subject, `not JSON: ${(err as Error).message}`);
+      return undefined;
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      this.#invalid(subject, summarize(parsed.error));
+      return undefined;
+    }
+    return { value: parsed.data };
+  }
+
+  #invalid(subject: string, message: string): void {
+    this.#logger.warn({ subject, problem: message }, 'invalid bus payload dropped');
+    this.emit('invalidpayload', subject, message);
+  }
+
+  /** Request/reply. Rejects with BusTimeoutError, BusNoRespondersError or BusRemoteError (the handler's error). */
+  async request<C extends Command>(
+    subject: string,
+    cmd: C,
+    payload: z.input<C['request']>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<z.output<C['reply']>> {
+    this.#assertOpen();
+    const timeout = options.timeoutMs ?? this.#requestTimeoutMs;
+    let msg: Msg;
+    try {
+      msg = await this.#nc.request(subject, encode(subject, cmd.request, payload), { timeout });
+    } catch (err) {
+      throw translateRequestError(subject, timeout, err);
+    }
+    let envelope: ReplyEnvelope;
+    try {
+      envelope = ReplyEnvelope.parse(JSON.parse(decoder.decode(msg.data)));
+    } catch (err) {
+      throw new BusPayloadError(subject, 'reply is not a reply envelope', { cause: err });
+    }
+    if (!envelope.ok) throw new BusRemoteError(subject, envelope.error.code, envelope.error.message);
+    const result = cmd.reply.safeParse(envelope.result);
+    if (!result.success) throw new BusPayloadError(subject, `reply: ${summarize(result.error)}`);
+    return result.data as z.output<C['reply']>;
+  }
+
+  /**
+   * Serves a command. The handler's return value is the reply; a thrown UcsError travels back with its
+   * code, anything else as an internal error. Invalid requests are answered with
+   * UCS_ERR_BUS_PAYLOAD_INVALID (and counted) instead of reaching the handler.
+   */
+  serve<C extends Command>(
+    subject: string,
+    cmd: C,
+    handler: (request: z.output<C['request']>, subject: string) => z.input<C['reply']> | Promise<z.input<C['reply']>>,
+    options: SubscribeOptions = {},
+  ): Unsubscribe {
+    this.#assertOpen();
+    const run = this.#runner(options.mode ?? 'parallel', subject);
+    const sub = this.#nc.subscribe(subject, {
+      ...(options.queue ? { queue: options.queue } : {}),
+      callback: (err, msg) => {
+        if (err) {
+          this.#logger.warn({ subject, err: err.message }, 'subscription error');
+          return;
+        }
+        if (!msg.reply) {
+          this.#invalid(msg.subject, 'command without reply subject');
+          return;
+        }
+        const decoded = this.#decode(msg.subject, cmd.request as C['request'], msg.data);
+        if (decoded === undefined) {
+          respond(msg, { ok: false, error: { code: SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, message: `invalid request on '${msg.subject}'` } });
+          return;
+        }
+        run(async () => {
+          try {
+            const result: unknown = await handler(decoded.value, msg.subject);
+            const checked = cmd.reply.safeParse(result);
+            if (!checked.success) throw new BusPayloadError(msg.subject, `handler reply: ${summarize(checked.error)}`);
+            respond(msg, { ok: true, result: checked.data });
+          } catch (err) {
+            const error = err instanceof Error ? err : new Error(String(err));
+            const code = error instanceof UcsError ? error.code : 'UCS_ERR_INTERNAL';
+            if (!(error instanceof UcsError)) this.emit('handlererror', msg.subject, error);
+            this.#logger.debug({ subject: msg.subject, code, err: error.message }, 'command failed');
+            respond(msg, { ok: false, error: { code, message: error.message } });
+          }
+        });
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  /** Creates or updates a JetStream stream (file storage, limits retention). */
+  async ensureStream(options: StreamOptions): Promise<void> {
+    this.#assertOpen();
+    const jsm = await jetstreamManager(this.#nc);
+    const config = {
+      name: options.name,
+      subjects: options.subjects,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: (options.maxAgeMs ?? 7 * 24 * 3600_000) * 1_000_000,
+      max_bytes: options.maxBytes ?? 1024 ** 3,
+    };
+    try {
+      await jsm.streams.info(options.name);
+      await jsm.streams.update(options.name, config);
+    } catch (err) {
+      if ((err as { code?: number; apiError?: () => { err_code?: number } }).apiError?.()?.err_code !== 10059 && !/not found/i.test((err as Error).message)) {
+        throw err;
+      }
+      await jsm.streams.add(config);
+    }
+  }
+
+  /**
+   * Publishes into JetStream and waits for the stream's acknowledgement, retrying while the connection
+   * is down (bounded by `deadlineMs`), so a call event is not lost to a short NATS outage.
+   */
+  async publishDurable<S extends z.ZodType>(subject: string, schema: S, payload: z.input<S>, deadlineMs = 30_000): Promise<void> {
+    this.#assertOpen();
+    const data = encode(subject, schema, payload);
+    const until = Date.now() + deadlineMs;
+    let delay = 100;
+    for (;;) {
+      try {
+        await this.#js.publish(subject, data, { timeout: 2000 });
+        return;
+      } catch (err) {
+        if (this.#closed || Date.now() + delay > until) {
+          throw new BusTimeoutError(subject, deadlineMs, { cause: err });
+        }
+        this.#logger.warn({ subject, err: (err as Error).message, retryInMs: delay }, 'durable publish failed, retrying');
+        await abortableDelay(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  /**
+   * A durable pull consumer: each message is acknowledged after its handler succeeds, redelivered after
+   * `retryDelayMs` when it fails, and terminated (logged) when it is invalid. Survives reconnects.
+   */
+  async consume<S extends z.ZodType>(
+    options: ConsumeOptions,
+    schema: S,
+    handler: (payload: z.output<S>, subject: string) => Promise<void> | void,
+  ): Promise<{ stop(): void }> {
+    this.#assertOpen();
+    const jsm = await jetstreamManager(this.#nc);
+    const maxDeliver = options.maxDeliver ?? 10;
+    const consumerConfig = {
+      durable_name: options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: options.filterSubject,
+      max_deliver: maxDeliver,
+      ack_wait: 30_000_000_000,
+    };
+    try {
+      await jsm.consumers.info(options.stream, options.durable);
+      await jsm.consumers.update(options.stream, options.durable, { filter_subject: options.filterSubject, max_deliver: maxDeliver });
+    } catch {
+      await jsm.consumers.add(options.stream, consumerConfig);
+    }
+    let stopped = false;
+    let current: { stop(): void } | undefined;
+    const loop = async (): Promise<void> => {
+      while (!stopped && !this.#closed) {
+        try {
+          const consumer = await this.#js.consumers.get(options.stream, options.durable);
+          const messages = await consumer.consume({ max_messages: 256 });
+          current = { stop: () => void messages.close() };
+          for await (const m of messages) {
+            const decoded = this.#decode(m.subject, schema, m.data);
+            if (decoded === undefined) {
+              m.term();
+              continue;
+            }
+            try {
+              await handler(decoded.value, m.subject);
+              m.ack();
+            } catch (err) {
+              this.#logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
+              this.emit('handlererror', m.subject, err instanceof Error ? err : new Error(String(err)));
+              if (m.info.deliveryCount >= maxDeliver) m.term();
+              else m.nak(options.retryDelayMs ?? 1000);
+            }
+          }
+        } catch (err) {
+          if (stopped || this.#closed) return;
+          this.#logger.warn({ err: (err as Error).message, durable: options.durable }, 'consumer interrupted, resuming');
+          await abortableDelay(1000);
+        }
+      }
+    };
+    void loop();
+    const handle = {
+      stop: () => {
+        stopped = true;
+        current?.stop();
+        this.#consumers.delete(handle);
+      },
+    };
+    this.#consumers.add(handle);
+    return handle;
+  }
+
+  /** Waits until the server has processed everything sent so far (tests, shutdown). */
+  async flush(): Promise<void> {
+    this.#assertOpen();
+    await this.#nc.flush();
+  }
+
+  /** Drains subscriptions and closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of [...this.#consumers]) c.stop();
+    try {
+      await this.#nc.drain();
+    } catch (err) {
+      // drain fails when the connection is already down; close() below still releases it
+      this.#logger.debug({ err: (err as Error).message }, 'drain failed, closing');
+    }
+    await this.#nc.close().catch(() => undefined);
+    this.#setState('closed');
+  }
+}
+
+function encode<S extends z.ZodType>(subject: string, schema: S, payload: unknown): Uint8Array {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new BusPayloadError(subject, `outgoing: ${summarize(parsed.error)}`);
+  return encoder.encode(JSON.stringify(parsed.data));
+}
+
+function respond(msg: Msg, envelope: ReplyEnvelope): void {
+  msg.respond(encoder.encode(JSON.stringify(envelope)));
+}
+
+export function summarize(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+function translateRequestError(subject: string, timeout: number, err: unknown): Error {
+  if (err instanceof natsErrors.TimeoutError) return new BusTimeoutError(subject, timeout, { cause: err });
+  if (err instanceof natsErrors.NoRespondersError) return new BusNoRespondersError(subject, { cause: err });
+  if (err instanceof natsErrors.RequestError) {
+    if (err.isNoResponders()) return new BusNoRespondersError(subject, { cause: err });
+    if (err.cause instanceof natsErrors.TimeoutError) return new BusTimeoutError(subject, timeout, { cause: err });
+  }
+  if (err instanceof natsErrors.ClosedConnectionError || err instanceof natsErrors.DrainingConnectionError) {
+    return new BusClosedError(`bus closed while requesting '${subject}'`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new BusClosedError('aborted', { cause: signal.reason }));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new BusClosedError('aborted', { cause: signal?.reason }));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

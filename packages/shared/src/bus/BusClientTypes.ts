@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+
+export interface BusClientOptions {
+  /** NATS server URL(s), comma-separated. */
+  servers: string;
+  /** Subject prefix, see {@link Subjects}. */
+  prefix: string;
+  /** Connection name shown by the NATS server (service + node id). */
+  name: string;
+  logger: Logger;
+  /** Default timeout of {@link BusClient.request}. Default 5000 ms. */
+  requestTimeoutMs?: number;
+  /** First reconnect delay; doubles per failed attempt up to `reconnectMaxDelayMs`. Default 250 ms. */
+  reconnectBaseDelayMs?: number;
+  /** Default 5000 ms. */
+  reconnectMaxDelayMs?: number;
+  /** Upper bound of messages a serial subscription may queue before it drops. Default 10 000. */
+  maxQueuedPerSubscription?: number;
+}
+
+export type BusConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface BusClientEvents {
+  /** The connection state changed; readiness follows `connected`. */
+  state: [state: BusConnectionState];
+  /** A received message failed validation and was dropped. */
+  invalidpayload: [subject: string, message: string];
+  /** A handler threw; the message was answered with an error (requests) or dropped (events). */
+  handlererror: [subject: string, error: Error];
+}
+
+export interface SubscribeOptions {
+  /** NATS queue group: one member of the group gets each message. */
+  queue?: string;
+  /**
+   * 'serial' (default) runs one handler at a time in arrival order, which keeps per-call event order;
+   * 'parallel' runs handlers as messages arrive.
+   */
+  mode?: 'serial' | 'parallel';
+}
+
+export interface ConsumeOptions {
+  stream: string;
+  /** Durable consumer name: a restarted consumer resumes where it stopped. */
+  durable: string;
+  /** One subject filter (nats-server 2.9 supports only one per consumer). */
+  filterSubject: string;
+  /** Delay before a message whose handler failed is delivered again. Default 1000 ms. */
+  retryDelayMs?: number;
+  /** Deliveries before a message is given up (logged, acknowledged). Default 10. */
+  maxDeliver?: number;
+}
+
+export interface StreamOptions {
+  name: string;
+  subjects: string[];
+  /** Default 7 days. */
+  maxAgeMs?: number;
+  /** Default 1 GiB. */
+  maxBytes?: number;
+}
+
+export interface Unsubscribe {
+  unsubscribe(): void;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { Id } from './contract.ts';
+
+/** States of one call on one line, as the pbx-adapter sees the SIP dialog. */
+export const CallState = z.enum(['offering', 'dialing', 'ringback', 'connected', 'held', 'disconnected']);
+export type CallState = z.infer<typeof CallState>;
+
+/** Why a call ended (or failed to start), independent of SIP and of ENetUC numbers. */
+export const CallCause = z.enum([
+  'normal', // hung up after connect, by either side
+  'cancelled', // the caller gave up before answer
+  'busy',
+  'rejected', // declined by the callee (603/486 on reject)
+  'not-found',
+  'no-answer',
+  'unavailable', // 480: nobody can take it (e.g. no softphone connected)
+  'redirected',
+  'timeout', // no response at all (SIP timer B/F)
+  'media-failure', // the media node or its worker died
+  'error',
+]);
+export type CallCause = z.infer<typeof CallCause>;
+
+export const CallDirection = z.enum(['inbound', 'outbound']);
+export type CallDirection = z.infer<typeof CallDirection>;
+
+export const MediaPath = z.enum(['pbx', 'direct']);
+export type MediaPath = z.infer<typeof MediaPath>;
+
+export const HoldSide = z.enum(['local', 'remote', 'both']);
+export type HoldSide = z.infer<typeof HoldSide>;
+
+/**
+ * One step in a call's life. Published by the pbx-adapter on `calls.event.<lineId>` into the CALLS
+ * JetStream stream, so the journal writer (a durable consumer) misses none across restarts.
+ * `seq` grows per call, so consumers can detect gaps and order.
+ */
+export const CallEvent = z.object({
+  callId: Id,
+  lineId: Id,
+  lineNumber: z.string().max(64),
+  seq: z.number().int().min(1),
+  at: z.number().int(),
+  state: CallState,
+  direction: CallDirection,
+  remoteNumber: z.string().max(256),
+  remoteName: z.string().max(256).optional(),
+  cause: CallCause.optional(),
+  sipStatus: z.number().int().optional(),
+  sipReason: z.string().max(256).optional(),
+  /** Which side put the call on hold (state 'held'). */
+  hold: HoldSide.optional(),
+  mediaNodeId: Id.optional(),
+  mediaPath: MediaPath.optional(),
+  /** Set when the SDP for the softphone leg can be completed (PBX answered, or early media). */
+  mediaReady: z.boolean().optional(),
+  /** The originating gateway request, for correlation with asnCtiMakeCall / asnAVMakeCallV2. */
+  origin: z.enum(['softphone', 'cti', 'pbx']).optional(),
+});
+export type CallEvent = z.infer<typeof CallEvent>;
+
+/** Aggregate media quality of a call, measured on the media node. */
+export const MediaQuality = z.object({
+  packetsIn: z.number().int().min(0),
+  packetsOut: z.number().int().min(0),
+  bytesIn: z.number().int().min(0),
+  bytesOut: z.number().int().min(0),
+  lossPercent: z.number().min(0).max(100),
+  jitterMs: z.number().min(0),
+  rttMs: z.number().min(0).optional(),
+});
+export type MediaQuality = z.infer<typeof MediaQuality>;
+
+/** Media-side facts about a call, published by the media node on `calls.media.<callId>` (same stream). */
+export const MediaCallEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('path'), callId: Id, nodeId: Id, path: MediaPath, at: z.number().int() }),
+  z.object({ type: z.literal('failed'), callId: Id, nodeId: Id, cause: z.string().max(256), at: z.number().int() }),
+  z.object({ type: z.literal('closed'), callId: Id, nodeId: Id, quality: MediaQuality, at: z.number().int() }),
+]);
+export type MediaCallEvent = z.infer<typeof MediaCallEvent>;

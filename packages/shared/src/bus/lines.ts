@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { command, Empty, Id } from './contract.ts';
+
+export const SipTransport = z.enum(['udp', 'tcp', 'tls']);
+export type SipTransport = z.infer<typeof SipTransport>;
+
+/** What the pbx-adapter needs to register and use one line; the cti-gateway (the DB owner) serves it. */
+export const LineConfig = z.object({
+  lineId: Id,
+  number: z.string().min(1).max(64),
+  displayName: z.string().max(128),
+  sipUri: z.string().min(1).max(256),
+  registrar: z.string().min(1).max(256),
+  transport: SipTransport,
+  authUser: z.string().max(128),
+  authPassword: z.string().max(256),
+  ownerUserId: Id.nullable(),
+  enabled: z.boolean(),
+});
+export type LineConfig = z.infer<typeof LineConfig>;
+
+export const LinesListReply = z.object({ lines: z.array(LineConfig) });
+export type LinesListReply = z.infer<typeof LinesListReply>;
+
+export const LineChanged = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('upsert'), line: LineConfig }),
+  z.object({ kind: z.literal('remove'), lineId: Id }),
+]);
+export type LineChanged = z.infer<typeof LineChanged>;
+
+export const RegistrationStatus = z.enum(['unregistered', 'registering', 'registered', 'failed', 'disabled']);
+export type RegistrationStatus = z.infer<typeof RegistrationStatus>;
+
+export const LineRegistrationState = z.object({
+  lineId: Id,
+  status: RegistrationStatus,
+  /** Epoch ms when the current binding expires (registered only). */
+  expiresAt: z.number().int().optional(),
+  /** Last SIP status from the registrar, if any. */
+  sipStatus: z.number().int().optional(),
+  reason: z.string().max(256).optional(),
+  at: z.number().int(),
+});
+export type LineRegistrationState = z.infer<typeof LineRegistrationState>;
+
+export const RegistrationQueryReply = z.object({ states: z.array(LineRegistrationState) });
+
+export const LineCommands = {
+  /** pbx-adapter → cti-gateway: every configured line (enabled or not). */
+  list: command('lines.list', Empty, LinesListReply),
+  /** cti-gateway → pbx-adapter: the current registration state of every line it knows. */
+  registrations: command('lines.registrations', Empty, RegistrationQueryReply),
+} as const;

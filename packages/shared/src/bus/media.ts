@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { command, Empty, Id } from './contract.ts';
+import { MediaPath, MediaQuality } from './calls.ts';
+
+/** Heartbeat each media node publishes on `media.heartbeat`; placement uses the latest one per node. */
+export const MediaNodeHeartbeat = z.object({
+  nodeId: Id,
+  /** Addresses this node announces in SDP (PBX legs) and ICE candidates. */
+  addresses: z.array(z.string().max(64)).min(1),
+  workers: z.number().int().min(0),
+  workersAlive: z.number().int().min(0),
+  calls: z.number().int().min(0),
+  legs: z.number().int().min(0),
+  /** 0..1: the busiest worker's share of its capacity, the figure placement compares. */
+  load: z.number().min(0),
+  draining: z.boolean(),
+  startedAt: z.number().int(),
+  at: z.number().int(),
+  intervalMs: z.number().int().min(1),
+});
+export type MediaNodeHeartbeat = z.infer<typeof MediaNodeHeartbeat>;
+
+export const Sdp = z.string().min(1).max(65_536);
+
+export const IceCandidate = z.object({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+});
+export type IceCandidate = z.infer<typeof IceCandidate>;
+
+export const CallRef = z.object({ callId: Id });
+export type CallRef = z.infer<typeof CallRef>;
+
+/** The codec both legs of a call use (mediasoup does not transcode). */
+export const CodecName = z.enum(['opus', 'PCMU', 'PCMA', 'G722']);
+export type CodecName = z.infer<typeof CodecName>;
+
+export const SrtpPolicy = z.enum(['off', 'sdes', 'optional']);
+export type SrtpPolicy = z.infer<typeof SrtpPolicy>;
+
+export const MediaCommands = {
+  /** A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec. */
+  softphoneOffer: command('softphone.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),
+  /** The SDP answer for the softphone's offer, once the PBX leg has fixed the codec. */
+  softphoneAnswer: command('softphone.answer', CallRef, z.object({ sdp: Sdp })),
+  /** The server's SDP offer to a called softphone, in the codec the PBX leg fixed. */
+  softphoneCreateOffer: command('softphone.create-offer', CallRef, z.object({ legId: Id, sdp: Sdp })),
+  /** The called softphone's SDP answer. */
+  softphoneApplyAnswer: command('softphone.apply-answer', CallRef.extend({ sdp: Sdp }), Empty),
+  /** Trickle ICE from the softphone; `candidate: null` is end-of-candidates. */
+  softphoneCandidate: command('softphone.candidate', CallRef.extend({ candidate: IceCandidate.nullable() }), Empty),
+  /** Our SDP offer toward the PBX (outgoing INVITE), codecs limited to the softphone's. */
+  pbxCreateOffer: command('pbx.create-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
+  /** The PBX's SDP answer (200 OK, or 183 early media). */
+  pbxApplyAnswer: command('pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
+  /** An SDP offer from the PBX: incoming INVITE, or a re-INVITE/UPDATE (hold, resume, re-target). */
+  pbxOffer: command('pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, sdp: Sdp, codec: CodecName, mediaPath: MediaPath })),
+  /** Our own re-INVITE offer for hold (sendonly) or retrieve (sendrecv). */
+  pbxHoldOffer: command('pbx.hold-offer', CallRef.extend({ hold: z.boolean() }), z.object({ sdp: Sdp })),
+  /** Closes both legs of a call; idempotent. */
+  close: command('call.close', CallRef.extend({ cause: z.string().max(128).optional() }), z.object({ quality: MediaQuality.nullable() })),
+  /** The node's view of one call, for the admin API. */
+  dump: command('call.dump', CallRef, z.object({ callId: Id, mediaPath: MediaPath.nullable(), codec: CodecName.nullable(), legs: z.array(z.object({ legId: Id, kind: z.enum(['softphone', 'pbx']), state: z.string() })) })),
+} as const;

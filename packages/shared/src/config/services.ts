@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { env } from './env.ts';
+
+/** Variables every service reads. */
+const common = {
+  NATS_URL: env.url('nats://127.0.0.1:4222', 'NATS server URL(s), comma-separated', /^(nats|tls|ws|wss):$/),
+  BUS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lower-case token').default('ucs')
+    .describe('Prefix of every NATS subject and JetStream stream (lets several systems share one NATS)'),
+  BUS_REQUEST_TIMEOUT_MS: env.int(5000, 'Timeout of bus requests between services (ms)', 100, 60_000),
+  LOG_LEVEL: env.logLevel(),
+  HTTP_HOST: env.host('127.0.0.1', 'Address the HTTP server (health, metrics, admin) binds to'),
+  SHUTDOWN_TIMEOUT_MS: env.int(8000, 'Upper bound for graceful shutdown before the process exits (ms)', 100, 60_000),
+};
+
+export const CtiGatewayConfig = z.object({
+  ...common,
+  HTTP_PORT: env.port(7224, 'HTTP port: WebSocket, admin API, /docs, web softphone, metrics, health'),
+  HTTPS_PORT: env.port(7225, 'HTTPS/WSS port, served only when TLS_CERT_FILE and TLS_KEY_FILE are set'),
+  CTI_TCP_HOST: env.host('127.0.0.1', 'Address of the ENetUC TCP listener'),
+  CTI_TCP_PORT: env.port(7222, 'ENetUC TCP port (J-framed JSON ROSE; asnStartTLS when TLS is configured)'),
+  TLS_CERT_FILE: env.optionalString('PEM certificate for HTTPS/WSS and asnStartTLS'),
+  TLS_KEY_FILE: env.optionalString('PEM private key for TLS_CERT_FILE'),
+  DATABASE_URL: env.optionalString('PostgreSQL URL (postgres://…); when unset the embedded PGlite is used'),
+  PGLITE_DIR: env.string('.data/pglite', "PGlite data directory when DATABASE_URL is unset ('memory://' keeps it in memory)"),
+  ADMIN_TOKEN: env.optionalString('Bearer token for the admin API (admin users may also log in with Basic auth)'),
+  AUTH_TOKEN_SECRET: env.optionalString('HMAC secret for login tokens; random per start when unset (tokens die with the process)'),
+  AUTH_TOKEN_TTL_S: env.int(86_400, 'Lifetime of login tokens (s)', 60),
+  LOGIN_MAX_FAILURES: env.int(5, 'Failed logins per user or address before lockout', 1, 1000),
+  LOGIN_LOCKOUT_MS: env.int(300_000, 'Lockout window after too many failed logins (ms)', 1000),
+  LOGIN_BASE_DELAY_MS: env.int(250, 'First delay after a failed login; doubles per failure (ms)', 0, 10_000),
+  CTI_MAX_FRAME_BYTES: env.int(1_048_576, 'Largest ENetUC message accepted (bytes)', 1024, 9_999_999),
+  CTI_IDLE_TIMEOUT_MS: env.int(90_000, 'Close client connections silent for this long (ms)', 1000),
+  CTI_MAX_PENDING_INVOKES: env.int(64, 'Invokes a client may have in flight before it gets resourceLimitation', 1, 10_000),
+  CTI_MAX_QUEUED_BYTES: env.int(4_194_304, 'Unsent bytes a client may accumulate before it is disconnected', 65_536),
+  ICE_SERVERS: z.string().default('[]').transform((text, ctx) => {
+    try {
+      const value: unknown = JSON.parse(text);
+      const parsed = z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })).parse(value);
+      return parsed;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `expected a JSON array of {urls, username?, credential?}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  }).describe('ICE servers handed to softphones by asnAVGetIceServers (JSON array of RTCIceServer)'),
+  PRESENCE_DOMAIN: env.string('ucserver.local', 'Domain reported in asnNegotiateServerConnectionV2 and used in SIP URIs'),
+  NO_CLIENT_POLICY: z.enum(['reject', 'ring']).default('reject')
+    .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
+});
+export type CtiGatewayConfig = z.infer<typeof CtiGatewayConfig>;
+
+export const MediaConfig = z.object({
+  ...common,
+  HTTP_PORT: env.port(8081, 'HTTP port: health, readiness, metrics'),
+  MEDIA_NODE_ID: env.optionalString('Unique id of this media node (default: host name + process id)'),
+  MEDIA_WORKERS: env.int(0, 'mediasoup workers (0 = one per CPU)', 0, 256),
+  MEDIA_LISTEN_IP: env.host('127.0.0.1', 'Local IP the RTP/ICE sockets bind to'),
+  MEDIA_ANNOUNCED_ADDRESS: env.optionalString('Address announced in SDP and ICE candidates (default MEDIA_LISTEN_IP, or this host\'s first IPv4 when listening on 0.0.0.0)'),
+  MEDIA_RTC_MIN_PORT: env.port(40000, 'Lowest UDP/TCP port for PBX-side RTP (PlainTransports)'),
+  MEDIA_RTC_MAX_PORT: env.port(49999, 'Highest UDP/TCP port for PBX-side RTP (PlainTransports)'),
+  MEDIA_WEBRTC_PORT: env.port(39000, 'First WebRtcServer port; worker i listens on this + i (UDP and TCP); 0 = ephemeral'),
+  MEDIA_HEARTBEAT_MS: env.int(2000, 'Interval of the node heartbeat on the bus (ms)', 100, 60_000),
+  MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM, how long running calls may continue before they are closed (ms)', 0),
+  MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
+});
+export type MediaConfig = z.infer<typeof MediaConfig>;
+
+export const PbxAdapterConfig = z.object({
+  ...common,
+  HTTP_PORT: env.port(8082, 'HTTP port: health, readiness, metrics'),
+  SIP_HOST: env.host('127.0.0.1', 'Address the SIP UDP/TCP listeners bind to'),
+  SIP_PORT: env.port(5062, 'SIP port (UDP and TCP)'),
+  SIP_PUBLIC_HOST: env.optionalString('Host written into Via/Contact (default SIP_HOST)'),
+  SIP_TRANSPORTS: z.string().default('udp,tcp').refine((v) => v.split(',').every((t) => ['udp', 'tcp', 'tls'].includes(t.trim())), "expected a list of 'udp', 'tcp', 'tls'")
+    .describe('SIP transports to listen on (comma-separated: udp, tcp, tls)'),
+  SIP_TLS_PORT: env.port(5063, 'SIP TLS port, when tls is listed in SIP_TRANSPORTS'),
+  SIP_TLS_CERT_FILE: env.optionalString('PEM certificate for SIP over TLS'),
+  SIP_TLS_KEY_FILE: env.optionalString('PEM key for SIP over TLS'),
+  SIP_USER_AGENT: env.string('ucserver-pbx-adapter', 'User-Agent header'),
+  SIP_REGISTER_EXPIRES_S: env.int(600, 'Requested registration lifetime (s); refreshed before expiry', 30, 86_400),
+  SIP_REGISTER_RETRY_MIN_MS: env.int(1000, 'First retry delay after a failed registration (ms), doubles with jitter', 100),
+  SIP_REGISTER_RETRY_MAX_MS: env.int(60_000, 'Largest retry delay after failed registrations (ms)', 1000),
+  SIP_SESSION_EXPIRES_S: env.int(1800, 'RFC 4028 session interval offered and accepted (s; 0 disables session timers)', 0),
+  SIP_OPTIONS_INTERVAL_S: env.int(30, 'OPTIONS keepalive to each registrar (s; 0 disables)', 0),
+  SIP_NO_CLIENT_STATUS: env.int(480, 'SIP status for an incoming call when no client can take it', 400, 699),
+  SIP_INVITE_TIMEOUT_S: env.int(120, 'Give up an unanswered outgoing call after this long (s)', 5),
+});
+export type PbxAdapterConfig = z.infer<typeof PbxAdapterConfig>;
+
+/** Every service's schema, by compose service name. */
+export const serviceConfigs = {
+  'cti-gateway': CtiGatewayConfig,
+  media: MediaConfig,
+  'pbx-adapter': PbxAdapterConfig,
+} as const;

@@ -1,0 +1,78 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, check, index, integer, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** People who log in (softphone users and admins). Passwords are stored as scrypt hashes only. */
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  login: text('login').notNull().unique(),
+  displayName: text('display_name').notNull().default(''),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [check('users_role_check', sql`${t.role} in ('admin', 'user')`)]);
+
+/** SIP subscriber lines at the PBX, registered by the pbx-adapter on behalf of their owners. */
+export const lines = pgTable('lines', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  number: text('number').notNull().unique(),
+  displayName: text('display_name').notNull().default(''),
+  sipUri: text('sip_uri').notNull(),
+  registrar: text('registrar').notNull(),
+  transport: text('transport', { enum: ['udp', 'tcp', 'tls'] }).notNull().default('udp'),
+  authUser: text('auth_user').notNull().default(''),
+  authPassword: text('auth_password').notNull().default(''),
+  ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  check('lines_transport_check', sql`${t.transport} in ('udp', 'tcp', 'tls')`),
+  index('lines_owner_idx').on(t.ownerUserId),
+]);
+
+/** Global journal transaction counter (ENetUC iTransactionID): grows on every journal change. */
+export const journalTransactionSeq = pgSequence('journal_transaction_seq');
+
+/** The call journal: one row per call on one of our lines. */
+export const calls = pgTable('calls', {
+  callId: text('call_id').primaryKey(),
+  lineId: uuid('line_id').references(() => lines.id, { onDelete: 'set null' }),
+  /** Copied, so the journal survives line deletion and renumbering. */
+  lineNumber: text('line_number').notNull(),
+  ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
+  direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+  remoteNumber: text('remote_number').notNull().default(''),
+  remoteName: text('remote_name').notNull().default(''),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+  answeredAt: timestamp('answered_at', { withTimezone: true, mode: 'date' }),
+  endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
+  /** Seconds connected (0 when never answered); null while the call runs. */
+  durationS: integer('duration_s'),
+  disconnectCause: text('disconnect_cause'),
+  sipStatus: integer('sip_status'),
+  mediaPath: text('media_path', { enum: ['pbx', 'direct'] }),
+  mediaNode: text('media_node'),
+  lossPercent: real('loss_percent'),
+  jitterMs: real('jitter_ms'),
+  rttMs: real('rtt_ms'),
+  /** Last call-event sequence number applied, so redelivered events are ignored. */
+  lastSeq: integer('last_seq').notNull().default(0),
+  readFlag: boolean('read_flag').notNull().default(false),
+  memo: text('memo').notNull().default(''),
+  deleted: boolean('deleted').notNull().default(false),
+  transactionId: bigint('transaction_id', { mode: 'number' }).notNull().default(sql`nextval('journal_transaction_seq')`),
+}, (t) => [
+  check('calls_direction_check', sql`${t.direction} in ('inbound', 'outbound')`),
+  check('calls_media_path_check', sql`${t.mediaPath} is null or ${t.mediaPath} in ('pbx', 'direct')`),
+  index('calls_line_started_idx').on(t.lineId, t.startedAt),
+  index('calls_owner_started_idx').on(t.ownerUserId, t.startedAt),
+  index('calls_transaction_idx').on(t.transactionId),
+]);
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUserRow = typeof users.$inferInsert;
+export type LineRow = typeof lines.$inferSelect;
+export type NewLineRow = typeof lines.$inferInsert;
+export type CallRow = typeof calls.$inferSelect;
+export type NewCallRow = typeof calls.$inferInsert;

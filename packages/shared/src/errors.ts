@@ -1,0 +1,95 @@
+/**
+ * The shared kernel's error catalogue. Every error has a stable `code` so callers (and the bus, which
+ * carries errors as data) can branch on it without parsing messages.
+ */
+export const SharedErrorCodes = {
+  UCS_ERR_CONFIG_INVALID: 'UCS_ERR_CONFIG_INVALID',
+  UCS_ERR_INVALID_STATE: 'UCS_ERR_INVALID_STATE',
+  UCS_ERR_BUS_PAYLOAD_INVALID: 'UCS_ERR_BUS_PAYLOAD_INVALID',
+  UCS_ERR_BUS_TIMEOUT: 'UCS_ERR_BUS_TIMEOUT',
+  UCS_ERR_BUS_NO_RESPONDERS: 'UCS_ERR_BUS_NO_RESPONDERS',
+  UCS_ERR_BUS_REMOTE: 'UCS_ERR_BUS_REMOTE',
+  UCS_ERR_BUS_CLOSED: 'UCS_ERR_BUS_CLOSED',
+  UCS_ERR_DB_MIGRATION: 'UCS_ERR_DB_MIGRATION',
+} as const;
+export type SharedErrorCode = (typeof SharedErrorCodes)[keyof typeof SharedErrorCodes];
+
+/** Base of every domain error in ucserver: a condition a caller may handle, as distinct from a bug. */
+export class UcsError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One bad environment variable, as reported by {@link ConfigError}. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends UcsError {
+  readonly issues: ConfigIssue[];
+  constructor(service: string, issues: ConfigIssue[]) {
+    super(
+      SharedErrorCodes.UCS_ERR_CONFIG_INVALID,
+      `invalid configuration for ${service}: ` + issues.map((i) => `${i.variable}: ${i.message}`).join('; '),
+    );
+    this.issues = issues;
+  }
+}
+
+/** A method was called on an object in a state that does not allow it (closed, not yet started). */
+export class InvalidStateError extends UcsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_INVALID_STATE, message, options);
+  }
+}
+
+export class BusPayloadError extends UcsError {
+  readonly subject: string;
+  constructor(subject: string, message: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, `invalid payload on '${subject}': ${message}`, options);
+    this.subject = subject;
+  }
+}
+
+export class BusTimeoutError extends UcsError {
+  constructor(subject: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_BUS_TIMEOUT, `request on '${subject}' timed out after ${timeoutMs} ms`, options);
+  }
+}
+
+export class BusNoRespondersError extends UcsError {
+  constructor(subject: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_BUS_NO_RESPONDERS, `no service answers '${subject}'`, options);
+  }
+}
+
+export class BusClosedError extends UcsError {
+  constructor(message = 'bus connection is closed', options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_BUS_CLOSED, message, options);
+  }
+}
+
+/**
+ * A handler on the other side of a bus request failed. `remoteCode` is the handler's own error code
+ * (e.g. `UCS_ERR_MEDIA_NO_COMMON_CODEC`), carried as data across the bus.
+ */
+export class BusRemoteError extends UcsError {
+  readonly remoteCode: string;
+  readonly subject: string;
+  constructor(subject: string, remoteCode: string, message: string) {
+    super(SharedErrorCodes.UCS_ERR_BUS_REMOTE, `${message} [subject:${subject}, code:${remoteCode}]`);
+    this.remoteCode = remoteCode;
+    this.subject = subject;
+  }
+}
+
+export class MigrationError extends UcsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_DB_MIGRATION, message, options);
+  }
+}
