@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { bigint, boolean, check, index, integer, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** People who log in (softphone users and admins). Passwords are stored as scrypt hashes only. */
@@ -76,3 +77,10 @@ export type LineRow = typeof lines.$inferSelect;
 export type NewLineRow = typeof lines.$inferInsert;
 export type CallRow = typeof calls.$inferSelect;
 export type NewCallRow = typeof calls.$inferInsert;
+
+// Row schemas derived from the tables (the single source of truth); APIs narrow them with pick/omit/extend.
+export const UserSelect = createSelectSchema(users);
+export const LineSelect = createSelectSchema(lines);
+export const CallSelect = createSelectSchema(calls);
+export const UserInsert = createInsertSchema(users);
+export const LineInsert = createInsertSchema(lines);

@@ -1,0 +1,178 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { UcsError, type CallRow, type UserRow } from '@ucserver/shared';
+import { credentialsFromHeader, type Authenticator } from '../auth/Authenticator.ts';
+import type { CallRegistry } from '../calls/CallRegistry.ts';
+import { AuthenticationError, ForbiddenError, GatewayErrorCodes, LockedOutError } from '../errors.ts';
+import type { JournalStore } from '../journal/JournalStore.ts';
+import type { LineStore, LineView } from '../lines/LineStore.ts';
+import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { UserStore } from '../users/UserStore.ts';
+import {
+  ActiveCallOut,
+  ApiError,
+  JournalEntryOut,
+  JournalPage,
+  JournalQuery,
+  LineCreate,
+  LineNumber,
+  LineOut,
+  LinePatch,
+  Login,
+  MediaNodeOut,
+  UserCreate,
+  UserOut,
+  UserPatch,
+} from './adminSchemas.ts';
+
+export interface AdminApiOptions {
+  adminToken: string | undefined;
+  auth: Authenticator;
+  users: UserStore;
+  lines: LineStore;
+  registrations: RegistrationStates;
+  journal: JournalStore;
+  calls: CallRegistry;
+  mediaNodes: () => Array<z.input<typeof MediaNodeOut>>;
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  [GatewayErrorCodes.UCS_ERR_GW_NOT_FOUND]: 404,
+  [GatewayErrorCodes.UCS_ERR_GW_CONFLICT]: 409,
+  [GatewayErrorCodes.UCS_ERR_GW_INVALID]: 400,
+  [GatewayErrorCodes.UCS_ERR_GW_AUTH_FAILED]: 401,
+  [GatewayErrorCodes.UCS_ERR_GW_FORBIDDEN]: 403,
+  [GatewayErrorCodes.UCS_ERR_GW_LOCKED_OUT]: 429,
+};
+
+const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 429: ApiError };
+
+/**
+ * The admin REST API (/api/v1): users, lines, active calls, journal. An encapsulated plugin: its auth
+ * hook and error handler apply to these routes only. Callers authenticate with the configured admin
+ * bearer token, an admin user's login token, or an admin user's Basic credentials.
+ */
+export async function adminApi(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
+
+  api.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, req, reply) => {
+    if (err instanceof LockedOutError) reply.header('retry-after', Math.ceil(err.retryAfterMs / 1000));
+    if (err instanceof AuthenticationError) reply.header('www-authenticate', 'Bearer realm="ucserver", Basic realm="ucserver", charset="UTF-8"');
+    if (err instanceof UcsError) {
+      return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ error: { code: err.code, message: err.message } });
+    }
+    if (err.validation) return reply.code(400).send({ error: { code: GatewayErrorCodes.UCS_ERR_GW_INVALID, message: err.message } });
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: { code: 'UCS_ERR_GW_HTTP', message: err.message } });
+    req.log.error({ err }, 'admin API failure');
+    return reply.code(500).send({ error: { code: 'UCS_ERR_INTERNAL', message: 'internal error' } });
+  });
+
+  api.addHook('onRequest', async (req: FastifyRequest) => {
+    await authorize(req, options, adminToken);
+  });
+
+  // Users
+  api.get('/users', { schema: { tags: ['users'], summary: 'List users', response: { 200: z.array(UserOut), ...errors } } }, async () =>
+    (await options.users.list()).map(userOut));
+  api.post('/users', { schema: { tags: ['users'], summary: 'Create a user', body: UserCreate, response: { 201: UserOut, ...errors } } }, async (req, reply) =>
+    reply.code(201).send(userOut(await options.users.create(req.body))));
+  api.get('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), response: { 200: UserOut, ...errors } } }, async (req) =>
+    userOut(await options.users.require(req.params.login)));
+  api.patch('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), body: UserPatch, response: { 200: UserOut, ...errors } } }, async (req) =>
+    userOut(await options.users.update(req.params.login, req.body)));
+  api.delete('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+    await options.users.remove(req.params.login);
+    return reply.code(204).send(null);
+  });
+
+  // Lines
+  const lineOut = (l: LineView): z.input<typeof LineOut> => {
+    const { authPassword: _secret, ownerUserId: _owner, ownerLogin, ...rest } = l;
+    const reg = options.registrations.get(l.id);
+    return {
+      ...rest,
+      owner: ownerLogin,
+      createdAt: l.createdAt.toISOString(),
+      updatedAt: l.updatedAt.toISOString(),
+      registration: reg ? { status: reg.status, at: reg.at, ...(reg.expiresAt ? { expiresAt: reg.expiresAt } : {}), ...(reg.sipStatus ? { sipStatus: reg.sipStatus } : {}), ...(reg.reason ? { reason: reg.reason } : {}) } : null,
+    };
+  };
+  api.get('/lines', { schema: { tags: ['lines'], summary: 'List lines with their registration state', response: { 200: z.array(LineOut), ...errors } } }, async () =>
+    (await options.lines.list()).map(lineOut));
+  api.post('/lines', { schema: { tags: ['lines'], summary: 'Create a line (the pbx-adapter registers it at once)', body: LineCreate, response: { 201: LineOut, ...errors } } }, async (req, reply) => {
+    const { owner, ...rest } = req.body;
+    return reply.code(201).send(lineOut(await options.lines.create({ ...rest, ownerLogin: owner })));
+  });
+  api.get('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 200: LineOut, ...errors } } }, async (req) =>
+    lineOut(await options.lines.require(req.params.number)));
+  api.patch('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), body: LinePatch, response: { 200: LineOut, ...errors } } }, async (req) => {
+    const { owner, ...rest } = req.body;
+    return lineOut(await options.lines.update(req.params.number, { ...rest, ...(owner !== undefined ? { ownerLogin: owner } : {}) }));
+  });
+  api.delete('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+    await options.lines.remove(req.params.number);
+    return reply.code(204).send(null);
+  });
+
+  // Calls and journal
+  api.get('/calls', { schema: { tags: ['calls'], summary: 'Active calls with media node and path', response: { 200: z.array(ActiveCallOut), ...errors } } }, async () =>
+    options.calls.list().map((c) => ({
+      callId: c.callId,
+      line: c.lineNumber,
+      direction: c.direction,
+      state: c.state,
+      remoteNumber: c.remoteNumber,
+      ...(c.remoteName ? { remoteName: c.remoteName } : {}),
+      createdAt: new Date(c.createdAt).toISOString(),
+      ...(c.connectedAt ? { connectedAt: new Date(c.connectedAt).toISOString() } : {}),
+      ...(c.hold ? { hold: c.hold } : {}),
+      ...(c.mediaNodeId ? { mediaNode: c.mediaNodeId } : {}),
+      ...(c.mediaPath ? { mediaPath: c.mediaPath } : {}),
+    })));
+  api.get('/journal', { schema: { tags: ['journal'], summary: 'Call journal, newest first', querystring: JournalQuery, response: { 200: JournalPage, ...errors } } }, async (req) => {
+    const q = req.query;
+    let ownerUserId: string | undefined;
+    if (q.user) ownerUserId = (await options.users.require(q.user)).id;
+    const { entries, total } = await options.journal.list({
+      lineNumber: q.line,
+      ownerUserId,
+      direction: q.direction,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    return { entries: entries.map(journalOut), total, limit: q.limit, offset: q.offset };
+  });
+  api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes());
+}
+
+async function authorize(req: FastifyRequest, options: AdminApiOptions, adminToken: Buffer | undefined): Promise<void> {
+  const header = req.headers.authorization;
+  const creds = credentialsFromHeader(header);
+  if (!creds) throw new AuthenticationError('authentication required');
+  if (creds.kind === 'bearer' && adminToken) {
+    const given = Buffer.from(creds.token);
+    if (given.length === adminToken.length && timingSafeEqual(given, adminToken)) return;
+  }
+  const { user } = await options.auth.authenticate(creds, req.ip);
+  if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
+}
+
+function userOut(u: UserRow): z.input<typeof UserOut> {
+  const { passwordHash: _hash, ...rest } = u;
+  return { ...rest, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() };
+}
+
+function journalOut(c: CallRow): z.input<typeof JournalEntryOut> {
+  const { lastSeq: _s, ownerUserId: _o, lineId: _l, ...rest } = c;
+  return {
+    ...rest,
+    startedAt: c.startedAt.toISOString(),
+    answeredAt: c.answeredAt?.toISOString() ?? null,
+    endedAt: c.endedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { dbSchema, LineRegistrationState } from '@ucserver/shared';
+
+/** Dates cross the API as ISO 8601 strings. */
+const isoDate = z.iso.datetime();
+
+export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const Login = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits, . _ @ - (1–64)');
+export const LineNumber = z.string().regex(/^[A-Za-z0-9+*#._-]{1,32}$/, 'a phone number or extension (1–32 of A-Z a-z 0-9 + * # . _ -)');
+const Registrar = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'host[:port]');
+const Role = z.enum(['admin', 'user']);
+const Transport = z.enum(['udp', 'tcp', 'tls']);
+
+export const UserOut = dbSchema.UserSelect.omit({ passwordHash: true }).extend({ createdAt: isoDate, updatedAt: isoDate });
+export type UserOut = z.infer<typeof UserOut>;
+export const UserCreate = z.object({
+  login: Login,
+  password: z.string().min(4).max(256),
+  displayName: z.string().max(128).optional(),
+  role: Role.optional(),
+});
+export const UserPatch = UserCreate.omit({ login: true }).partial();
+
+export const LineOut = dbSchema.LineSelect.omit({ authPassword: true, ownerUserId: true }).extend({
+  owner: Login.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  registration: LineRegistrationState.omit({ lineId: true }).nullable(),
+});
+export type LineOut = z.infer<typeof LineOut>;
+export const LineCreate = z.object({
+  number: LineNumber,
+  registrar: Registrar,
+  transport: Transport.optional(),
+  authUser: z.string().max(128).optional(),
+  authPassword: z.string().max(256).optional(),
+  owner: Login.nullable().optional(),
+  displayName: z.string().max(128).optional(),
+  sipUri: z.string().regex(/^sips?:[^\s]{1,250}$/, 'a sip: or sips: URI').optional(),
+  enabled: z.boolean().optional(),
+});
+export const LinePatch = LineCreate.omit({ number: true }).partial();
+
+export const ActiveCallOut = z.object({
+  callId: z.string(),
+  line: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  state: z.string(),
+  remoteNumber: z.string(),
+  remoteName: z.string().optional(),
+  createdAt: isoDate,
+  connectedAt: isoDate.optional(),
+  hold: z.string().optional(),
+  mediaNode: z.string().optional(),
+  mediaPath: z.enum(['pbx', 'direct']).optional(),
+});
+
+export const JournalQuery = z.object({
+  line: LineNumber.optional(),
+  user: Login.optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+export const JournalEntryOut = dbSchema.CallSelect.omit({ lastSeq: true, ownerUserId: true, lineId: true }).extend({
+  startedAt: isoDate,
+  answeredAt: isoDate.nullable(),
+  endedAt: isoDate.nullable(),
+});
+export const JournalPage = z.object({ entries: z.array(JournalEntryOut), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+export const MediaNodeOut = z.object({
+  nodeId: z.string(),
+  addresses: z.array(z.string()),
+  workers: z.number(),
+  workersAlive: z.number(),
+  calls: z.number(),
+  legs: z.number(),
+  load: z.number(),
+  draining: z.boolean(),
+  lastSeen: isoDate,
+});

@@ -1,0 +1,120 @@
+import { EventEmitter } from 'node:events';
+import { eq, sql } from 'drizzle-orm';
+import { CallEvent, dbSchema, MediaCallEvent, type BusClient, type CallRow, type Db, type Logger } from '@ucserver/shared';
+import { z } from 'zod';
+
+const { calls, lines } = dbSchema;
+
+export interface JournalWriterEvents {
+  /** A journal row was created or changed (after commit). */
+  entrychanged: [row: CallRow, kind: 'added' | 'modified'];
+}
+
+const JournalInput = z.union([CallEvent, MediaCallEvent]);
+type JournalInput = z.infer<typeof JournalInput>;
+
+/** Not an error of the event: its call row does not exist yet; retried after a delay. */
+class CallRowMissingError extends Error {}
+
+/**
+ * Writes the call journal from the CALLS stream through a durable consumer, so a restarted gateway
+ * picks up where it stopped. Each call event carries a per-call `seq`; rows remember the last one
+ * applied, which makes redelivery harmless.
+ */
+export class JournalWriter extends EventEmitter<JournalWriterEvents> {
+  readonly #db: Db;
+  readonly #bus: BusClient;
+  readonly #logger: Logger;
+  #consumer: { stop(): void } | undefined;
+
+  constructor(db: Db, bus: BusClient, logger: Logger) {
+    super();
+    this.#db = db;
+    this.#bus = bus;
+    this.#logger = logger.child({ component: 'journal' });
+  }
+
+  async start(durable = 'journal-writer'): Promise<void> {
+    const s = this.#bus.subjects;
+    await this.#bus.ensureStream({ name: s.callStream, subjects: s.callStreamSubjects });
+    this.#consumer = await this.#bus.consume(
+      { stream: s.callStream, durable, filterSubject: `${s.prefix}.calls.>`, retryDelayMs: 500, maxDeliver: 20 },
+      JournalInput,
+      (input) => this.apply(input),
+    );
+  }
+
+  stop(): void {
+    this.#consumer?.stop();
+    this.#consumer = undefined;
+  }
+
+  async apply(input: JournalInput): Promise<void> {
+    if ('type' in input) await this.#applyMedia(input);
+    else await this.#applyCall(input);
+  }
+
+  async #applyCall(event: CallEvent): Promise<void> {
+    const log = this.#logger.child({ callId: event.callId, lineId: event.lineId });
+    const [existing] = await this.#db.select().from(calls).where(eq(calls.callId, event.callId));
+    if (existing && event.seq <= existing.lastSeq) {
+      log.debug({ seq: event.seq, lastSeq: existing.lastSeq }, 'journal: duplicate event ignored');
+      return;
+    }
+    const at = new Date(event.at);
+    const update: Partial<typeof calls.$inferInsert> = { lastSeq: event.seq };
+    if (event.remoteName) update.remoteName = event.remoteName;
+    if (event.mediaNodeId) update.mediaNode = event.mediaNodeId;
+    if (event.mediaPath) update.mediaPath = event.mediaPath;
+    if (event.state === 'connected' && !existing?.answeredAt) update.answeredAt = at;
+    if (event.state === 'disconnected') {
+      const answeredAt = existing?.answeredAt ?? null;
+      update.endedAt = at;
+      update.durationS = answeredAt ? Math.max(0, Math.round((at.getTime() - answeredAt.getTime()) / 1000)) : 0;
+      update.disconnectCause = event.cause ?? 'normal';
+      if (event.sipStatus !== undefined) update.sipStatus = event.sipStatus;
+    }
+    let row: CallRow | undefined;
+    if (!existing) {
+      const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, event.lineId));
+      [row] = await this.#db.insert(calls).values({
+        callId: event.callId,
+        lineId: line ? event.lineId : null,
+        lineNumber: event.lineNumber,
+        ownerUserId: line?.owner ?? null,
+        direction: event.direction,
+        remoteNumber: event.remoteNumber,
+        remoteName: event.remoteName ?? '',
+        startedAt: at,
+        ...update,
+      }).onConflictDoNothing().returning();
+      if (!row) throw new Error(`journal row for ${event.callId} appeared concurrently; retrying`);
+      this.emit('entrychanged', row, 'added');
+    } else {
+      [row] = await this.#db.update(calls)
+        .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
+        .where(eq(calls.callId, event.callId))
+        .returning();
+      if (row) this.emit('entrychanged', row, 'modified');
+    }
+    log.debug({ state: event.state, seq: event.seq }, 'journal updated');
+  }
+
+  async #applyMedia(event: MediaCallEvent): Promise<void> {
+    const update: Partial<typeof calls.$inferInsert> = {};
+    if (event.type === 'path') update.mediaPath = event.path;
+    if (event.type === 'closed') {
+      update.lossPercent = event.quality.lossPercent;
+      update.jitterMs = event.quality.jitterMs;
+      if (event.quality.rttMs !== undefined) update.rttMs = event.quality.rttMs;
+    }
+    update.mediaNode = event.nodeId;
+    const [row] = await this.#db.update(calls)
+      .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
+      .where(eq(calls.callId, event.callId))
+      .returning();
+    // The media node may report before the pbx-adapter's first call event is written: retry later.
+    if (!row) throw new CallRowMissingError(`no journal row yet for call ${event.callId}`);
+    this.emit('entrychanged', row, 'modified');
+  }
+}

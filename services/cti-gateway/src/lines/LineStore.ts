@@ -1,0 +1,157 @@
+import { EventEmitter } from 'node:events';
+import { asc, eq } from 'drizzle-orm';
+import { dbSchema, type Db, type LineConfig, type LineRow } from '@ucserver/shared';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+
+const { lines, users } = dbSchema;
+
+export interface NewLine {
+  number: string;
+  registrar: string;
+  sipUri?: string | undefined;
+  displayName?: string | undefined;
+  transport?: LineRow['transport'] | undefined;
+  authUser?: string | undefined;
+  authPassword?: string | undefined;
+  ownerLogin?: string | null | undefined;
+  enabled?: boolean | undefined;
+}
+
+export type LineChanges = Partial<Omit<NewLine, 'number'>>;
+
+/** A line row plus its owner's login, the shape the API and CTI use. */
+export interface LineView extends LineRow {
+  ownerLogin: string | null;
+}
+
+export interface LineStoreEvents {
+  /** A line was created or changed: the pbx-adapter must (re-)register it. */
+  upsert: [line: LineConfig];
+  remove: [lineId: string];
+}
+
+/**
+ * The lines table. Every change is announced as an event, which the bus adapter turns into
+ * `lines.changed` so the pbx-adapter applies it without restart.
+ */
+export class LineStore extends EventEmitter<LineStoreEvents> {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    super();
+    this.#db = db;
+  }
+
+  async list(): Promise<LineView[]> {
+    const rows = await this.#db
+      .select({ line: lines, ownerLogin: users.login })
+      .from(lines)
+      .leftJoin(users, eq(lines.ownerUserId, users.id))
+      .orderBy(asc(lines.number));
+    return rows.map((r) => ({ ...r.line, ownerLogin: r.ownerLogin }));
+  }
+
+  async get(number: string): Promise<LineView | undefined> {
+    const [r] = await this.#db
+      .select({ line: lines, ownerLogin: users.login })
+      .from(lines)
+      .leftJoin(users, eq(lines.ownerUserId, users.id))
+      .where(eq(lines.number, number));
+    return r ? { ...r.line, ownerLogin: r.ownerLogin } : undefined;
+  }
+
+  async getById(id: string): Promise<LineView | undefined> {
+    const [r] = await this.#db
+      .select({ line: lines, ownerLogin: users.login })
+      .from(lines)
+      .leftJoin(users, eq(lines.ownerUserId, users.id))
+      .where(eq(lines.id, id));
+    return r ? { ...r.line, ownerLogin: r.ownerLogin } : undefined;
+  }
+
+  async require(number: string): Promise<LineView> {
+    const line = await this.get(number);
+    if (!line) throw new NotFoundError('line', number);
+    return line;
+  }
+
+  async ownedBy(userId: string): Promise<LineView[]> {
+    return (await this.list()).filter((l) => l.ownerUserId === userId);
+  }
+
+  async create(input: NewLine): Promise<LineView> {
+    if (await this.get(input.number)) throw new ConflictError(`line '${input.number}' already exists`);
+    const ownerUserId = await this.#ownerId(input.ownerLogin);
+    const [row] = await this.#db.insert(lines).values({
+      number: input.number,
+      registrar: input.registrar,
+      sipUri: input.sipUri ?? defaultSipUri(input.number, input.registrar),
+      displayName: input.displayName ?? input.number,
+      transport: input.transport ?? 'udp',
+      authUser: input.authUser ?? input.number,
+      authPassword: input.authPassword ?? '',
+      ownerUserId,
+      enabled: input.enabled ?? true,
+    }).onConflictDoNothing().returning();
+    if (!row) throw new ConflictError(`line '${input.number}' already exists`);
+    const view = (await this.getById(row.id))!;
+    this.emit('upsert', toLineConfig(view));
+    return view;
+  }
+
+  async update(number: string, changes: LineChanges): Promise<LineView> {
+    const values: Partial<typeof lines.$inferInsert> = { updatedAt: new Date() };
+    if (changes.registrar !== undefined) values.registrar = changes.registrar;
+    if (changes.sipUri !== undefined) values.sipUri = changes.sipUri;
+    if (changes.displayName !== undefined) values.displayName = changes.displayName;
+    if (changes.transport !== undefined) values.transport = changes.transport;
+    if (changes.authUser !== undefined) values.authUser = changes.authUser;
+    if (changes.authPassword !== undefined) values.authPassword = changes.authPassword;
+    if (changes.enabled !== undefined) values.enabled = changes.enabled;
+    if (changes.ownerLogin !== undefined) values.ownerUserId = await this.#ownerId(changes.ownerLogin);
+    const [row] = await this.#db.update(lines).set(values).where(eq(lines.number, number)).returning();
+    if (!row) throw new NotFoundError('line', number);
+    const view = (await this.getById(row.id))!;
+    this.emit('upsert', toLineConfig(view));
+    return view;
+  }
+
+  async remove(number: string): Promise<LineView> {
+    const line = await this.require(number);
+    await this.#db.delete(lines).where(eq(lines.id, line.id));
+    this.emit('remove', line.id);
+    return line;
+  }
+
+  async configs(): Promise<LineConfig[]> {
+    return (await this.list()).map(toLineConfig);
+  }
+
+  async #ownerId(login: string | null | undefined): Promise<string | null> {
+    if (login === undefined || login === null) return null;
+    const [u] = await this.#db.select({ id: users.id }).from(users).where(eq(users.login, login));
+    if (!u) throw new ValidationError(`owner '${login}' is not a user`);
+    return u.id;
+  }
+}
+
+export function toLineConfig(line: LineRow): LineConfig {
+  return {
+    lineId: line.id,
+    number: line.number,
+    displayName: line.displayName,
+    sipUri: line.sipUri,
+    registrar: line.registrar,
+    transport: line.transport,
+    authUser: line.authUser,
+    authPassword: line.authPassword,
+    ownerUserId: line.ownerUserId,
+    enabled: line.enabled,
+  };
+}
+
+/** sip:<number>@<registrar host>: the address-of-record most PBXs expect for a subscriber line. */
+export function defaultSipUri(number: string, registrar: string): string {
+  const host = registrar.startsWith('[') ? registrar.slice(0, registrar.indexOf(']') + 1) : registrar.split(':')[0];
+  return `sip:${number}@${host}`;
+}
