@@ -1,0 +1,107 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CallEvent, MediaCallEvent, type BusClient } from '@ucserver/shared';
+import { check, createTestDatabase } from '@ucserver/testkit';
+import { peerBus, startGateway } from '../support.ts';
+
+function events(callId: string, lineId: string, t0: number): CallEvent[] {
+  const base = { callId, lineId, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+  return [
+    { ...base, seq: 1, at: t0, state: 'dialing' },
+    { ...base, seq: 2, at: t0 + 1000, state: 'ringback' },
+    { ...base, seq: 3, at: t0 + 3000, state: 'connected', mediaNodeId: 'node-a' },
+    { ...base, seq: 4, at: t0 + 65_000, state: 'disconnected', cause: 'normal', sipStatus: 200 },
+  ];
+}
+
+async function publish(bus: BusClient, list: CallEvent[]): Promise<void> {
+  for (const e of list) await bus.publishDurable(bus.subjects.callEvent(e.lineId), CallEvent, e);
+}
+
+describe('journal - JournalWriter from the CALLS stream', () => {
+  it('call events become one journal row with answer time, duration, cause and media data', async () => {
+    const app = await startGateway();
+    const peer = await peerBus(app);
+    try {
+      await app.context.users.create({ login: 'alice', password: 'pw' });
+      const line = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', ownerLogin: 'alice' });
+      const t0 = Date.parse('2026-11-26T09:00:00.000Z');
+      await publish(peer, events('call-1', line.id, t0).slice(0, 3));
+      await peer.publishDurable(peer.subjects.mediaEvent('call-1'), MediaCallEvent, { type: 'path', callId: 'call-1', nodeId: 'node-a', path: 'direct', at: t0 + 3100 });
+      await publish(peer, events('call-1', line.id, t0).slice(3));
+      await peer.publishDurable(peer.subjects.mediaEvent('call-1'), MediaCallEvent, {
+        type: 'closed', callId: 'call-1', nodeId: 'node-a', at: t0 + 65_100,
+        quality: { packetsIn: 3100, packetsOut: 3100, bytesIn: 1, bytesOut: 1, lossPercent: 0.5, jitterMs: 3.2, rttMs: 12 },
+      });
+      const row = await check(async () => {
+        const r = await app.context.journal.get('call-1');
+        return r?.jitterMs !== null && r?.endedAt ? r : undefined;
+      }, 5000, { name: 'journal row with quality' });
+      assert.equal(row.lineNumber, '100');
+      assert.equal(row.ownerUserId, line.ownerUserId);
+      assert.equal(row.direction, 'outbound');
+      assert.equal(row.startedAt.toISOString(), '2026-11-26T09:00:00.000Z');
+      assert.equal(row.answeredAt?.toISOString(), '2026-11-26T09:00:03.000Z');
+      assert.equal(row.durationS, 62);
+      assert.equal(row.disconnectCause, 'normal');
+      assert.equal(row.sipStatus, 200);
+      assert.equal(row.mediaPath, 'direct');
+      assert.equal(row.mediaNode, 'node-a');
+      assert.equal(row.lossPercent, 0.5);
+      assert.equal(row.rttMs, 12);
+      assert.equal(row.lastSeq, 4);
+    } finally {
+      await peer.close();
+      await app.stop();
+    }
+  });
+
+  it('a call that never connected gets duration 0 and its cause; duplicates are ignored', async () => {
+    const app = await startGateway();
+    const peer = await peerBus(app);
+    try {
+      const line = await app.context.lines.create({ number: '101', registrar: 'pbx' });
+      const base = { callId: 'call-2', lineId: line.id, lineNumber: '101', direction: 'inbound' as const, remoteNumber: '100' };
+      const list: CallEvent[] = [
+        { ...base, seq: 1, at: 1000, state: 'offering' },
+        { ...base, seq: 2, at: 9000, state: 'disconnected', cause: 'cancelled', sipStatus: 487 },
+        { ...base, seq: 1, at: 1000, state: 'offering' },
+      ];
+      await publish(peer, list);
+      const row = await check(async () => (await app.context.journal.get('call-2'))?.endedAt ? app.context.journal.get('call-2') : undefined, 5000, { name: 'closed row' });
+      assert.equal(row?.durationS, 0);
+      assert.equal(row?.answeredAt, null);
+      assert.equal(row?.disconnectCause, 'cancelled');
+      assert.equal(row?.ownerUserId, null);
+    } finally {
+      await peer.close();
+      await app.stop();
+    }
+  });
+
+  it('events published while the gateway is down are journaled after it restarts (PostgreSQL)', async () => {
+    const db = await createTestDatabase();
+    const app1 = await startGateway({ DATABASE_URL: db.url });
+    const prefix = app1.context.config.BUS_PREFIX;
+    const peer = await peerBus(app1);
+    try {
+      const line = await app1.context.lines.create({ number: '100', registrar: 'pbx' });
+      const list = events('call-3', line.id, Date.parse('2026-11-26T10:00:00Z'));
+      await publish(peer, list.slice(0, 2));
+      await check(() => app1.context.journal.get('call-3'), 5000, { name: 'row from first events' });
+      await app1.stop();
+      await publish(peer, list.slice(2));
+      const app2 = await startGateway({ DATABASE_URL: db.url, BUS_PREFIX: prefix });
+      try {
+        const row = await check(async () => (await app2.context.journal.get('call-3'))?.endedAt ? app2.context.journal.get('call-3') : undefined, 10_000, { name: 'row completed after restart' });
+        assert.equal(row?.durationS, 62);
+        assert.equal(row?.lastSeq, 4);
+      } finally {
+        await app2.stop();
+      }
+    } finally {
+      await peer.close();
+      await db.drop();
+    }
+  });
+});

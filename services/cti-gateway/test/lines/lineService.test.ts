@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LineChanged, LineCommands, LineRegistrationState } from '@ucserver/shared';
+import { check, Latch } from '@ucserver/testkit';
+import { peerBus, startGateway } from '../support.ts';
+
+describe('lines over the bus', () => {
+  it('lines.list returns every line with credentials; CRUD is announced on lines.changed', async () => {
+    const app = await startGateway();
+    const adapter = await peerBus(app);
+    try {
+      const s = adapter.subjects;
+      await app.context.users.create({ login: 'alice', password: 'pw' });
+      const created = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', authUser: 'u100', authPassword: 'p100', ownerLogin: 'alice' });
+      const { lines } = await adapter.request(s.lines(LineCommands.list), LineCommands.list, {});
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]?.authPassword, 'p100');
+      assert.equal(lines[0]?.ownerUserId, created.ownerUserId);
+
+      const changes: LineChanged[] = [];
+      const latch = new Latch(3, 5000, 'three line changes');
+      adapter.subscribe(s.lineChanged, LineChanged, (c) => {
+        changes.push(c);
+        latch.unlock();
+      });
+      await adapter.flush();
+      await app.context.lines.create({ number: '101', registrar: '127.0.0.1:5060' });
+      await app.context.lines.update('100', { enabled: false });
+      await app.context.lines.remove('101');
+      await latch.done;
+      assert.deepEqual(changes.map((c) => (c.kind === 'upsert' ? `upsert ${c.line.number} ${c.line.enabled}` : `remove`)), ['upsert 101 true', 'upsert 100 false', 'remove']);
+    } finally {
+      await adapter.close();
+      await app.stop();
+    }
+  });
+
+  it('registration states reported by the adapter show up per line; stale reports are ignored', async () => {
+    const app = await startGateway();
+    const adapter = await peerBus(app);
+    try {
+      const line = await app.context.lines.create({ number: '100', registrar: 'pbx' });
+      const s = adapter.subjects;
+      adapter.publish(s.lineRegistration(line.id), LineRegistrationState, { lineId: line.id, status: 'registered', at: 2000, expiresAt: 600_000, sipStatus: 200 });
+      adapter.publish(s.lineRegistration(line.id), LineRegistrationState, { lineId: line.id, status: 'failed', at: 1000, sipStatus: 403 });
+      // a marker published last: once it is applied, the stale report before it has been processed too
+      adapter.publish(s.lineRegistration('marker'), LineRegistrationState, { lineId: 'marker', status: 'unregistered', at: 3000 });
+      await check(() => app.context.registrations.get('marker'), 5000, { name: 'marker state' });
+      // the older 'failed' report must not overwrite the newer state
+      assert.equal(app.context.registrations.get(line.id)?.status, 'registered');
+    } finally {
+      await adapter.close();
+      await app.stop();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { BusClient, createMetricsRegistry, CtiGatewayConfig, loadConfig } from '@ucserver/shared';
+import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { build, type GatewayApp } from '../src/app.ts';
+
+/** A gateway on ephemeral ports with its own bus prefix (or a given one) and PGlite unless a DB URL is given. */
+export async function startGateway(env: Record<string, string> = {}): Promise<GatewayApp> {
+  const config = loadConfig('cti-gateway', CtiGatewayConfig, {
+    NATS_URL: natsUrl,
+    BUS_PREFIX: uniquePrefix(),
+    PGLITE_DIR: 'memory://',
+    HTTP_PORT: '0',
+    HTTPS_PORT: '0',
+    CTI_TCP_PORT: '0',
+    LOGIN_BASE_DELAY_MS: '0',
+    ...env,
+  });
+  const app = await build({ config, logger: testLogger('cti-gateway'), registry: createMetricsRegistry('cti-gateway') });
+  await app.start();
+  return app;
+}
+
+/** A second bus client on the gateway's prefix, playing another service. */
+export function peerBus(app: GatewayApp): Promise<BusClient> {
+  return BusClient.connect({ servers: natsUrl, prefix: app.context.config.BUS_PREFIX, name: 'peer', logger: testLogger('peer') });
+}
