@@ -1,0 +1,64 @@
+/** A typed client of the admin REST API, used by the admin CLI and the seed command. */
+export class AdminApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'AdminApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface AdminClientOptions {
+  baseUrl: string;
+  /** Admin bearer token or a login token. */
+  token?: string | undefined;
+  /** Basic credentials of an admin user (used when no token is given). */
+  user?: string | undefined;
+  password?: string | undefined;
+  timeoutMs?: number;
+}
+
+export class AdminClient {
+  readonly #base: string;
+  readonly #auth: string | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(options: AdminClientOptions) {
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+    if (options.token) this.#auth = `Bearer ${options.token}`;
+    else if (options.user !== undefined) this.#auth = `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async request<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}/api/v1${path}`, {
+        method,
+        headers: {
+          ...(this.#auth ? { authorization: this.#auth } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw new AdminApiError(0, 'UCS_ERR_CLI_UNREACHABLE', `cannot reach ${this.#base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new AdminApiError(res.status, 'UCS_ERR_CLI_BAD_RESPONSE', `unexpected response from ${this.#base} (${res.status}): ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) {
+      const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new AdminApiError(res.status, err?.code ?? 'UCS_ERR_CLI_HTTP', err?.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+}

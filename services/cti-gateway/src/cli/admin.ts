@@ -1,0 +1,184 @@
+// The admin CLI: `npm run admin -- <command>`. Talks to the admin REST API of a running cti-gateway.
+import { parseArgs } from 'node:util';
+import { AdminApiError, AdminClient } from './AdminClient.ts';
+import { seed } from './seed.ts';
+
+const USAGE = `usage: npm run admin -- <command> [options]
+
+  user add <login> --password P [--admin] [--name "Display Name"]
+  user list
+  user remove <login>
+  user passwd <login> --password P
+  line add <number> --registrar host:port [--owner LOGIN] [--auth-user U] [--auth-password P]
+                    [--transport udp|tcp|tls] [--name "Display Name"] [--sip-uri sip:…] [--disabled]
+  line list
+  line remove <number>
+  line enable|disable <number>
+  calls                      active calls
+  journal [--line N] [--user LOGIN] [--limit N]
+  nodes                      live media nodes
+  seed [--registrar host:port]   demo users and lines for the test PBX (infra/pbx)
+
+connection: --url (UCS_ADMIN_URL, default http://127.0.0.1:7224)
+            --token (UCS_ADMIN_TOKEN or ADMIN_TOKEN) or --user/--password of an admin user
+            --json prints raw JSON`;
+
+function parse() {
+  return parseArgs({
+  allowPositionals: true,
+  options: {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    user: { type: 'string' },
+    password: { type: 'string' },
+    admin: { type: 'boolean' },
+    name: { type: 'string' },
+    registrar: { type: 'string' },
+    owner: { type: 'string' },
+    'auth-user': { type: 'string' },
+    'auth-password': { type: 'string' },
+    transport: { type: 'string' },
+    'sip-uri': { type: 'string' },
+    disabled: { type: 'boolean' },
+    line: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+  });
+}
+
+class UsageError extends Error {}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function table(rows: Array<Record<string, unknown>>, columns: string[]): void {
+  if (values.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (rows.length === 0) {
+    console.log('(none)');
+    return;
+  }
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  console.log(columns.map((c, i) => c.toUpperCase().padEnd(widths[i]!)).join('  '));
+  for (const row of cells) console.log(row.map((v, i) => v.padEnd(widths[i]!)).join('  '));
+}
+
+let values: ReturnType<typeof parse>['values'];
+let positionals: string[];
+
+async function main(): Promise<void> {
+  try {
+    ({ values, positionals } = parse());
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return;
+  }
+  // In `user add alice --password P`, --password is the new user's; the connection then needs a token.
+  const creatingWithPassword = positionals[0] === 'user' && (positionals[1] === 'add' || positionals[1] === 'passwd');
+  const client = new AdminClient({
+    baseUrl: values.url ?? process.env.UCS_ADMIN_URL ?? 'http://127.0.0.1:7224',
+    token: values.token ?? process.env.UCS_ADMIN_TOKEN ?? process.env.ADMIN_TOKEN,
+    user: creatingWithPassword ? undefined : values.user,
+    password: creatingWithPassword ? undefined : values.password,
+  });
+  const [area, verb, arg] = positionals;
+  switch (`${area} ${verb ?? ''}`.trim()) {
+    case 'user add': {
+      const u = await client.request<Record<string, unknown>>('POST', '/users', {
+        login: need(arg, 'login'),
+        password: need(values.password, '--password'),
+        role: values.admin ? 'admin' : 'user',
+        ...(values.name ? { displayName: values.name } : {}),
+      });
+      console.log(values.json ? JSON.stringify(u) : `user ${String(u.login)} created (${String(u.role)})`);
+      return;
+    }
+    case 'user list':
+      table(await client.request('GET', '/users'), ['login', 'displayName', 'role', 'createdAt']);
+      return;
+    case 'user remove':
+      await client.request('DELETE', `/users/${encodeURIComponent(need(arg, 'login'))}`);
+      console.log(`user ${arg} removed`);
+      return;
+    case 'user passwd':
+      await client.request('PATCH', `/users/${encodeURIComponent(need(arg, 'login'))}`, { password: need(values.password, '--password') });
+      console.log(`password of ${arg} changed`);
+      return;
+    case 'line add': {
+      const transport = values.transport;
+      if (transport !== undefined && !['udp', 'tcp', 'tls'].includes(transport)) throw new UsageError(`--transport must be udp, tcp or tls (got '${transport}')`);
+      const l = await client.request<Record<string, unknown>>('POST', '/lines', {
+        number: need(arg, 'number'),
+        registrar: need(values.registrar, '--registrar'),
+        ...(values.owner ? { owner: values.owner } : {}),
+        ...(values['auth-user'] ? { authUser: values['auth-user'] } : {}),
+        ...(values['auth-password'] ? { authPassword: values['auth-password'] } : {}),
+        ...(transport ? { transport } : {}),
+        ...(values.name ? { displayName: values.name } : {}),
+        ...(values['sip-uri'] ? { sipUri: values['sip-uri'] } : {}),
+        ...(values.disabled ? { enabled: false } : {}),
+      });
+      console.log(values.json ? JSON.stringify(l) : `line ${String(l.number)} created (${String(l.sipUri)} via ${String(l.registrar)}/${String(l.transport)})`);
+      return;
+    }
+    case 'line list': {
+      const lines = await client.request<Array<Record<string, unknown> & { registration: { status: string } | null }>>('GET', '/lines');
+      table(lines.map((l) => ({ ...l, registration: l.registration?.status ?? '-' })), ['number', 'displayName', 'owner', 'registrar', 'transport', 'enabled', 'registration']);
+      return;
+    }
+    case 'line remove':
+      await client.request('DELETE', `/lines/${encodeURIComponent(need(arg, 'number'))}`);
+      console.log(`line ${arg} removed`);
+      return;
+    case 'line enable':
+    case 'line disable':
+      await client.request('PATCH', `/lines/${encodeURIComponent(need(arg, 'number'))}`, { enabled: verb === 'enable' });
+      console.log(`line ${arg} ${verb}d`);
+      return;
+    case 'calls':
+      table(await client.request('GET', '/calls'), ['callId', 'line', 'direction', 'state', 'remoteNumber', 'createdAt', 'mediaNode', 'mediaPath']);
+      return;
+    case 'journal': {
+      const q = new URLSearchParams();
+      if (values.line) q.set('line', values.line);
+      if (values.user) q.set('user', values.user);
+      q.set('limit', values.limit ?? '50');
+      const page = await client.request<{ entries: Array<Record<string, unknown>>; total: number }>('GET', `/journal?${q}`);
+      table(page.entries, ['startedAt', 'lineNumber', 'direction', 'remoteNumber', 'durationS', 'disconnectCause', 'mediaPath', 'mediaNode']);
+      if (!values.json) console.log(`${page.entries.length} of ${page.total}`);
+      return;
+    }
+    case 'nodes':
+      table(await client.request('GET', '/media/nodes'), ['nodeId', 'addresses', 'workersAlive', 'calls', 'load', 'draining', 'lastSeen']);
+      return;
+    case 'seed':
+      await seed(client, { registrar: values.registrar ?? process.env.PBX_REGISTRAR ?? '127.0.0.1:5060' }, (line) => console.log(line));
+      return;
+    default:
+      throw new UsageError(`unknown command '${positionals.join(' ')}'`);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`error: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (err instanceof AdminApiError) {
+    console.error(`error: ${err.message}${err.status ? ` (HTTP ${err.status}, ${err.code})` : ''}`);
+    process.exit(1);
+  }
+  console.error(`error: ${(err as Error).message}`);
+  process.exit(1);
+});
