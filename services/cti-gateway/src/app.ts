@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import {
   BusClient,
   CallEvent,
   createHttpServer,
   instrumentBus,
   MediaCallEvent,
+  MediaPlacement,
+  metricPrefix,
   openDatabase,
   type CtiGatewayConfig,
   type Database,
@@ -19,13 +22,22 @@ import {
 import { Authenticator } from './auth/Authenticator.ts';
 import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';
+import { SoftphoneService } from './av/SoftphoneService.ts';
 import { startLineService } from './bus/lineService.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
-import { adminApi } from './http/adminApi.ts';
+import { CtiService } from './cti/CtiService.ts';
+import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
+import { clientWebSocket } from './http/clientWebSocket.ts';
+import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
 import { LineStore } from './lines/LineStore.ts';
 import { RegistrationStates } from './lines/RegistrationStates.ts';
+import type { OperationTable } from './session/ClientSessionTypes.ts';
+import { CtiTcpServer } from './session/CtiTcpServer.ts';
+import { SessionRegistry } from './session/SessionRegistry.ts';
+import { publicOperations, sessionOperations } from './session/sessionOperations.ts';
+import { WsSessionStore } from './session/WsSessionStore.ts';
 import { UserStore } from './users/UserStore.ts';
 
 export interface GatewayDeps {
@@ -47,21 +59,27 @@ export interface GatewayContext {
   journal: JournalStore;
   calls: CallRegistry;
   auth: Authenticator;
+  sessions: SessionRegistry;
+  wsSessions: WsSessionStore;
 }
 
 export interface GatewayApp {
   readonly http: FastifyInstance;
+  readonly https: FastifyInstance | undefined;
   readonly context: GatewayContext;
   /** The bus, once connected. */
   readonly bus: BusClient | undefined;
-  /** Listens on HTTP, connects the bus (retrying; /readyz says so), starts the bus-side services. */
+  /** The ENetUC TCP port actually bound (after start). */
+  readonly ctiPort: number;
+  /** Listens on HTTP(S), connects the bus (retrying; /readyz says so), starts CTI on TCP. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Builds the gateway without listening: the database is opened and migrated (a failure is fatal), the
- * HTTP app gets every route, so tests can `inject()` right away.
+ * Builds the gateway without listening: the database is opened and migrated (a failure is fatal) and
+ * the HTTP apps get every route, so tests can `inject()` right away. Operations that need the bus are
+ * bound in `start()`, once it is connected.
  */
 export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const { config, logger, registry } = deps;
@@ -71,27 +89,63 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
   const calls = new CallRegistry();
+  const sessions = new SessionRegistry();
+  const wsSessions = new WsSessionStore();
   const throttle = new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, lockoutMs: config.LOGIN_LOCKOUT_MS, baseDelayMs: config.LOGIN_BASE_DELAY_MS });
   const auth = new Authenticator(users, new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S), throttle, logger);
-  const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth };
+  const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth, sessions, wsSessions };
+
+  // Filled in start(); sessions read it per message, so it can be bound late.
+  const table: OperationTable = { invokes: {}, events: {}, public: publicOperations };
+  const session = sessionOperations({ auth, presenceDomain: config.PRESENCE_DOMAIN });
+  Object.assign(table.invokes, session.invokes);
+  Object.assign(table.events, session.events);
 
   let bus: BusClient | undefined;
+  let placement: MediaPlacement | undefined;
+  let tcp: CtiTcpServer | undefined;
+  let started = false;
   const stops: Array<() => void | Promise<void>> = [];
   const abort = new AbortController();
 
-  const http = buildHttp(context, registry, {
+  const tls: SecureContext | undefined = config.TLS_CERT_FILE && config.TLS_KEY_FILE
+    ? createSecureContext({ cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) })
+    : undefined;
+  const readiness = {
     nats: () => bus?.connected ?? false,
     database: () => database.ping(),
-  });
+    cti: () => started,
+  };
+  const mediaNodes = () => (placement?.nodes() ?? []).map((n) => ({
+    nodeId: n.nodeId,
+    addresses: n.addresses,
+    workers: n.workers,
+    workersAlive: n.workersAlive,
+    calls: n.calls,
+    legs: n.legs,
+    load: n.load,
+    draining: n.draining,
+    lastSeen: new Date(n.lastSeen).toISOString(),
+  }));
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes });
+  const https = tls
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    : undefined;
+  instrumentGateway(registry, context);
 
   return {
     http,
+    https,
     context,
     get bus() {
       return bus;
     },
+    get ctiPort() {
+      return tcp?.port ?? 0;
+    },
     async start() {
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+      if (https) await https.listen({ host: config.HTTP_HOST, port: config.HTTPS_PORT });
       bus = await BusClient.connect({
         servers: config.NATS_URL,
         prefix: config.BUS_PREFIX,
@@ -105,11 +159,42 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const writer = new JournalWriter(database.db, bus, logger);
       await writer.start();
       stops.push(() => writer.stop());
-      logger.info({ http: config.HTTP_PORT }, 'cti-gateway started');
+
+      placement = new MediaPlacement({ bus, logger });
+      placement.start();
+      stops.push(() => placement?.close());
+      const dnd = new Set<string>();
+      const softphones = new SoftphoneService({ bus, lines, calls, sessions, placement, config, dnd, logger });
+      const cti = new CtiService({ bus, lines, registrations, calls, sessions, devices: softphones, dnd, logger });
+      const journalOps = new JournalService({ journal, writer, users, sessions, logger });
+      stops.push(() => softphones.close());
+      for (const part of [cti.operations(), softphones.operations(), journalOps.operations()]) {
+        Object.assign(table.invokes, part.invokes);
+        Object.assign(table.events, part.events);
+      }
+      tcp = new CtiTcpServer({
+        host: config.CTI_TCP_HOST,
+        port: config.CTI_TCP_PORT,
+        table,
+        sessions,
+        logger,
+        maxMessageBytes: config.CTI_MAX_FRAME_BYTES,
+        idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS,
+        maxQueuedBytes: config.CTI_MAX_QUEUED_BYTES,
+        maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES,
+        tls,
+      });
+      await tcp.listen();
+      started = true;
+      logger.info({ http: config.HTTP_PORT, cti: tcp.port, https: https ? config.HTTPS_PORT : undefined }, 'cti-gateway started');
     },
     async stop() {
       abort.abort();
+      started = false;
+      await tcp?.close();
+      sessions.closeAll('server shutdown');
       await http.close();
+      await https?.close();
       for (const stop of stops.reverse()) await stop();
       calls.close();
       await bus?.close();
@@ -127,13 +212,34 @@ function subscribeCalls(bus: BusClient, calls: CallRegistry): () => void {
   return () => subs.forEach((sub) => sub.unsubscribe());
 }
 
-function buildHttp(ctx: GatewayContext, registry: Registry, readiness: Record<string, () => boolean | Promise<boolean>>): FastifyInstance {
+function instrumentGateway(registry: Registry, ctx: GatewayContext): void {
+  const p = metricPrefix('cti-gateway');
+  new Gauge({ name: `${p}client_sessions`, help: 'Connected ENetUC client sessions (TCP and WebSocket)', registers: [registry], collect() {
+    this.set(ctx.sessions.size);
+  } });
+  new Gauge({ name: `${p}client_sessions_authenticated`, help: 'Logged-in ENetUC client sessions', registers: [registry], collect() {
+    this.set(ctx.sessions.authenticatedCount);
+  } });
+  new Gauge({ name: `${p}active_calls`, help: 'Calls the gateway currently tracks', registers: [registry], collect() {
+    this.set(ctx.calls.list().filter((c) => c.state !== 'disconnected').length);
+  } });
+}
+
+function buildHttp(
+  ctx: GatewayContext,
+  table: OperationTable,
+  registry: Registry,
+  readiness: Record<string, () => boolean | Promise<boolean>>,
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; cert?: Buffer; key?: Buffer },
+): FastifyInstance {
   const { config } = ctx;
-  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
-    ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }
-    : undefined;
-  void tls; // HTTPS on HTTPS_PORT is added with the WebSocket transport
-  const http = createHttpServer({ service: 'cti-gateway', logger: ctx.logger, registry, readiness });
+  const http = createHttpServer({
+    service: 'cti-gateway',
+    logger: ctx.logger,
+    registry,
+    readiness,
+    ...(options.cert && options.key ? { https: { cert: options.cert, key: options.key } } : {}),
+  });
   http.setValidatorCompiler(validatorCompiler);
   http.setSerializerCompiler(serializerCompiler);
   http.register(fastifySwagger, {
@@ -154,7 +260,19 @@ function buildHttp(ctx: GatewayContext, registry: Registry, readiness: Record<st
     registrations: ctx.registrations,
     journal: ctx.journal,
     calls: ctx.calls,
-    mediaNodes: () => [],
+    mediaNodes: options.mediaNodes,
+  });
+  http.register(clientWebSocket, {
+    auth: ctx.auth,
+    store: ctx.wsSessions,
+    table,
+    sessions: ctx.sessions,
+    logger: ctx.logger,
+    secure: options.secure,
+    maxMessageBytes: config.CTI_MAX_FRAME_BYTES,
+    idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS,
+    maxQueuedBytes: config.CTI_MAX_QUEUED_BYTES,
+    maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES,
   });
   return http;
 }

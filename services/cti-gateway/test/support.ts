@@ -23,3 +23,12 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
 export function peerBus(app: GatewayApp): Promise<BusClient> {
   return BusClient.connect({ servers: natsUrl, prefix: app.context.config.BUS_PREFIX, name: 'peer', logger: testLogger('peer') });
 }
+
+import { EnetucClient } from '../src/client/EnetucClient.ts';
+
+/** A TCP client logged in as `user` (creating the user, and a line for them, when asked). */
+export async function tcpClient(app: GatewayApp, login?: { user: string; password: string }): Promise<EnetucClient> {
+  const client = await EnetucClient.connectTcp({ host: '127.0.0.1', port: app.ctiPort });
+  if (login) await client.login(login.user, login.password);
+  return client;
+}

@@ -14,6 +14,13 @@ export interface JournalQuery {
   /** Only entries with a transaction id greater than this (ENetUC differential reads). */
   afterTransactionId?: number | undefined;
   includeDeleted?: boolean | undefined;
+  /** Remote numbers to match exactly (ENetUC u8slistPhoneNumber). */
+  remoteNumbers?: string[] | undefined;
+  /** Case-insensitive substring of remote number, remote name or memo. */
+  text?: string | undefined;
+  /** true: answered calls only; false: never answered only. */
+  connected?: boolean | undefined;
+  unreadOnly?: boolean | undefined;
   limit: number;
   offset?: number | undefined;
 }
@@ -63,6 +70,14 @@ export class JournalStore {
     if (q.to !== undefined) conds.push(lt(calls.startedAt, q.to));
     if (q.afterTransactionId !== undefined) conds.push(sql`${calls.transactionId} > ${q.afterTransactionId}`);
     if (!q.includeDeleted) conds.push(eq(calls.deleted, false));
+    if (q.remoteNumbers?.length) conds.push(inArray(calls.remoteNumber, q.remoteNumbers));
+    if (q.text) {
+      const like = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conds.push(sql`(${calls.remoteNumber} ilike ${like} or ${calls.remoteName} ilike ${like} or ${calls.memo} ilike ${like})`);
+    }
+    if (q.connected === true) conds.push(sql`${calls.answeredAt} is not null`);
+    if (q.connected === false) conds.push(sql`${calls.answeredAt} is null`);
+    if (q.unreadOnly) conds.push(eq(calls.readFlag, false));
     return conds.length ? and(...conds) : undefined;
   }
 }

@@ -27,7 +27,7 @@ export interface LineView extends LineRow {
 export interface LineStoreEvents {
   /** A line was created or changed: the pbx-adapter must (re-)register it. */
   upsert: [line: LineConfig];
-  remove: [lineId: string];
+  remove: [lineId: string, line: LineConfig];
 }
 
 /**
@@ -119,7 +119,7 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   async remove(number: string): Promise<LineView> {
     const line = await this.require(number);
     await this.#db.delete(lines).where(eq(lines.id, line.id));
-    this.emit('remove', line.id);
+    this.emit('remove', line.id, toLineConfig(line));
     return line;
   }
 

@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type UserRow } from '@ucserver/shared';
+import { AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
+import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
+import type { LineStore, LineView } from '../lines/LineStore.ts';
+import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { ClientSession } from '../session/ClientSession.ts';
+import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import type { SessionRegistry } from '../session/SessionRegistry.ts';
+import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
+
+/** What CTI needs from the softphone side to control a user's device (third-party call control). */
+export interface DeviceControl {
+  /** Asks the line owner's softphone to dial `target`; resolves to the CTI connection id of that call. */
+  remoteMakeCall(line: LineView, target: string): Promise<string>;
+  /** Asks the softphone that rings with this call to answer it. */
+  remoteAnswer(call: ActiveCall): void;
+}
+
+interface Monitor {
+  crossRefId: string;
+  session: ClientSession;
+  lineId: string;
+  number: string;
+}
+
+interface MonitorState {
+  monitors: Map<string, Monitor>;
+  /** asnCtiEnumPhoneLines with attachChangeNotify=1: cross-ref id and scope. */
+  lineListNotify?: { crossRefId: string; scope: 'own' | 'all' };
+}
+
+const FEATURE = 'cti';
+
+export interface CtiServiceDeps {
+  bus: BusClient;
+  lines: LineStore;
+  registrations: RegistrationStates;
+  calls: CallRegistry;
+  sessions: SessionRegistry;
+  devices: DeviceControl;
+  dnd: Set<string>;
+  logger: Logger;
+}
+
+/**
+ * ENetUC CTI: line enumeration, monitors and their events, and call control on behalf of a line's
+ * owner. A user controls only their own lines; admins control every line.
+ */
+export class CtiService {
+  readonly #deps: CtiServiceDeps;
+  /** lineId → monitors on it, across sessions. */
+  readonly #byLine = new Map<string, Set<Monitor>>();
+  /** CTI make-call requests waiting for their first call event: callId → requesting session. */
+  readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
+  /** Do-not-disturb per line id (in memory: a preference of the running system, shared with incoming-call handling). */
+  readonly dnd: Set<string>;
+
+  constructor(deps: CtiServiceDeps) {
+    this.#deps = deps;
+    this.dnd = deps.dnd;
+    deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
+    deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
+    deps.lines.on('upsert', (line) => void this.#onLineChanged(line.lineId, 'upsert').catch((err: unknown) => deps.logger.warn({ err }, 'line change event failed')));
+    deps.lines.on('remove', (lineId, removed) => void this.#onLineChanged(lineId, 'remove', removed).catch((err: unknown) => deps.logger.warn({ err }, 'line removal event failed')));
+    deps.sessions.on('sessionclose', (s) => this.#dropSession(s));
+  }
+
+  #state(session: ClientSession): MonitorState {
+    let st = session.features.get(FEATURE) as MonitorState | undefined;
+    if (!st) session.features.set(FEATURE, (st = { monitors: new Map() }));
+    return st;
+  }
+
+  /** The line a client names, if the session's user may use it. */
+  async resolveLine(session: ClientSession, descriptor: string): Promise<LineView> {
+    const number = lineNumberFrom(descriptor);
+    const line = number === undefined ? undefined : await this.#deps.lines.get(number);
+    if (!line) throw new CtiRequestError(CtiError.invalidline, `unknown line '${descriptor}'`);
+    this.assertMayUse(session.requireUser, line);
+    return line;
+  }
+
+  assertMayUse(user: UserRow, line: { ownerUserId: string | null; number: string }): void {
+    if (user.role !== 'admin' && line.ownerUserId !== user.id) {
+      throw new CtiRequestError(CtiError.accessdenied, `line ${line.number} is not assigned to '${user.login}'`);
+    }
+  }
+
+  /** A running call the session's user may control. */
+  async resolveCall(session: ClientSession, connectionId: string): Promise<ActiveCall> {
+    const call = this.#deps.calls.get(connectionId);
+    if (!call || call.state === 'disconnected') throw new CtiRequestError(CtiError.generalerror, `no active call '${connectionId}'`);
+    const line = await this.#deps.lines.getById(call.lineId);
+    if (!line) throw new CtiRequestError(CtiError.invalidline, `the line of call '${connectionId}' no longer exists`);
+    this.assertMayUse(session.requireUser, line);
+    return call;
+  }
+
+  async #pbx<C extends (typeof PbxCommands)[keyof typeof PbxCommands]>(cmd: C, payload: Parameters<BusClient['request']>[2] & object): Promise<void> {
+    const bus = this.#deps.bus;
+    try {
+      await bus.request(bus.subjects.pbx(cmd), cmd, payload as never);
+    } catch (err) {
+      if (err instanceof BusRemoteError) throw new CtiRequestError(CtiError.generalerror, err.message, { cause: err });
+      throw new CtiRequestError(CtiError.generalerror, `PBX adapter unavailable: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #lineFacts(line: LineView): ReturnType<typeof lineInfo> {
+    return lineInfo({ number: line.number, displayName: line.displayName, enabled: line.enabled }, this.#deps.registrations.get(line.id));
+  }
+
+  #callsOn(lineId: string): ActiveCall[] {
+    return this.#deps.calls.onLine(lineId);
+  }
+
+  operations(): { invokes: Partial<InvokeHandlers<ClientSession>>; events: Partial<EventHandlers<ClientSession>> } {
+    return {
+      invokes: {
+        asnCtiEnumPhoneLines: async (arg, session) => {
+          const user = session.requireUser;
+          const system = arg.typeofLines === 2 || arg.typeofLines === 3;
+          if (system && user.role !== 'admin') throw new CtiRequestError(CtiError.accessdenied, 'system lines are visible to administrators only');
+          const all = await this.#deps.lines.list();
+          const lines = system || (user.role === 'admin' && arg.typeofLines === 1) ? all : all.filter((l) => l.ownerUserId === user.id);
+          let crossRefId: string | undefined;
+          if (arg.attachChangeNotify === 1) {
+            crossRefId = `LL-${randomUUID()}`;
+            this.#state(session).lineListNotify = { crossRefId, scope: lines === all ? 'all' : 'own' };
+          }
+          return { seqLines: lines.map((l) => this.#lineFacts(l)), ...(crossRefId ? { u8sLineMonitorCrossRefID: crossRefId } : {}) };
+        },
+
+        asnCtiLineMonitorStart: async (arg, session) => {
+          const line = await this.resolveLine(session, arg.u8sLinePhoneNumber);
+          const monitor: Monitor = { crossRefId: `MCR-${randomUUID()}`, session, lineId: line.id, number: line.number };
+          this.#state(session).monitors.set(monitor.crossRefId, monitor);
+          let set = this.#byLine.get(line.id);
+          if (!set) this.#byLine.set(line.id, (set = new Set()));
+          set.add(monitor);
+          return {
+            u8sMonitorCrossRefID: monitor.crossRefId,
+            lineInfo: this.#lineFacts(line),
+            seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
+            iDoNotDisturb: this.dnd.has(line.id) ? 1 : 0,
+            seqLineForwards: [],
+            remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' },
+          };
+        },
+
+        asnCtiLineMonitorStop: (arg, session) => {
+          const monitor = this.#state(session).monitors.get(arg.u8sMonitorCrossRefID);
+          if (!monitor) throw new CtiRequestError(CtiError.generalerror, `no monitor '${arg.u8sMonitorCrossRefID}' on this connection`);
+          this.#removeMonitor(monitor);
+          return {};
+        },
+
+        asnCtiSnapshotPhoneLine: async (arg, session) => {
+          const line = await this.resolveLine(session, arg.u8sLinePhoneNumber);
+          return {
+            lineInfo: this.#lineFacts(line),
+            seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
+            iDoNotDisturb: this.dnd.has(line.id) ? 1 : 0,
+            seqLineForwards: [],
+            remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' },
+          };
+        },
+
+        asnCtiLineSetDoNotDisturb: async (arg, session) => {
+          const line = await this.resolveLine(session, arg.u8sLinePhoneNumber);
+          if (arg.bDoNotDisturb) this.dnd.add(line.id);
+          else this.dnd.delete(line.id);
+          for (const m of this.#byLine.get(line.id) ?? []) {
+            m.session.sendEvent('asnCtiNotifyLineDoNotDisturbChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), iDoNotDisturb: arg.bDoNotDisturb ? 1 : 0 });
+          }
+          return {};
+        },
+
+        asnCtiMakeCall: async (arg, session) => {
+          const line = await this.resolveLine(session, arg.u8sPhoneNumberFrom);
+          const target = dialTarget(arg.u8sPhoneNumberTo);
+          if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot dial '${arg.u8sPhoneNumberTo}'`);
+          if (!line.enabled) throw new CtiRequestError(CtiError.generalerror, `line ${line.number} is disabled`);
+          const callId = await this.#deps.devices.remoteMakeCall(line, target);
+          this.#makeCallRequests.set(callId, { session, line: line.number, expires: Date.now() + 120_000 });
+          this.#pruneMakeCallRequests();
+          return { u8sConnectionID: callId };
+        },
+
+        asnCtiAnswerCall: async (arg, session) => {
+          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          if (call.state !== 'offering') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not ringing`);
+          this.#deps.devices.remoteAnswer(call);
+          return { bSuccess: true };
+        },
+
+        asnCtiDropCall: async (arg, session) => {
+          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          await this.#pbx(PbxCommands.drop, { callId: call.callId, reason: call.state === 'offering' ? 'decline' : 'normal' });
+          return { bSuccess: true };
+        },
+
+        asnCtiLineDropCall: async (arg, session) => {
+          const line = await this.resolveLine(session, arg.u8sLineDescriptor);
+          const calls = this.#callsOn(line.id);
+          const call = calls.find((c) => c.state === 'connected') ?? calls.find((c) => c.state !== 'held') ?? calls[0];
+          if (!call) throw new CtiRequestError(CtiError.generalerror, `no call on line ${line.number}`);
+          await this.#pbx(PbxCommands.drop, { callId: call.callId, reason: call.state === 'offering' ? 'decline' : 'normal' });
+          return { bSuccess: true };
+        },
+
+        asnCtiHold: async (arg, session) => {
+          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          const wanted = arg.bHold ? 'connected' : 'held';
+          if (call.state !== wanted) throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is ${call.state}, cannot ${arg.bHold ? 'hold' : 'retrieve'} it`);
+          await this.#pbx(PbxCommands.hold, { callId: call.callId, hold: arg.bHold });
+          return { bSuccess: true };
+        },
+
+        asnCtiRedirectCall: async (arg, session) => {
+          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          const target = dialTarget(arg.u8sPhoneNumber);
+          if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot redirect to '${arg.u8sPhoneNumber}'`);
+          await this.#pbx(PbxCommands.redirect, { callId: call.callId, target });
+          return { bSuccess: true };
+        },
+
+        asnCtiDialDigits: async (arg, session) => {
+          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          if (call.state !== 'connected') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not connected`);
+          if (!/^[0-9*#A-Da-d]{1,64}$/.test(arg.u8sDigitsToDial)) throw new CtiRequestError(CtiError.generalerror, `invalid digits '${arg.u8sDigitsToDial}' (0-9 * # A-D)`);
+          await this.#pbx(PbxCommands.digits, { callId: call.callId, digits: arg.u8sDigitsToDial, ...(arg.iDigitDuration > 0 ? { durationMs: Math.min(2000, Math.max(40, arg.iDigitDuration)) } : {}) });
+          return { bSuccess: true };
+        },
+      },
+      events: {},
+    };
+  }
+
+  #pruneMakeCallRequests(): void {
+    const now = Date.now();
+    for (const [id, r] of this.#makeCallRequests) if (r.expires < now) this.#makeCallRequests.delete(id);
+  }
+
+  #onCall(call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined): void {
+    const request = this.#makeCallRequests.get(call.callId);
+    if (request && (event.state === 'dialing' || event.state === 'disconnected')) {
+      this.#makeCallRequests.delete(call.callId);
+      request.session.sendEvent('asnCtiNotifyMakeCallResult', {
+        u8sLinePhoneNumber: linePhoneNumber(request.line),
+        u8sConnectionID: call.callId,
+        success: event.state === 'dialing' ? 1 : 0,
+      });
+    }
+    const monitors = this.#byLine.get(call.lineId);
+    if (!monitors) return;
+    for (const m of monitors) {
+      m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
+        u8sMonitorCrossRefID: m.crossRefId,
+        u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
+        reason: changeReason(call, previous),
+        callinformation: callInformation(call),
+      });
+      if (call.state === 'disconnected') {
+        m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
+          u8sMonitorCrossRefID: m.crossRefId,
+          u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
+          reason: changeReason(call, previous, 'destroyed'),
+          callinformation: callInformation(call, 'destroyed'),
+        });
+      }
+    }
+  }
+
+  async #onRegistration(state: LineRegistrationState): Promise<void> {
+    const monitors = this.#byLine.get(state.lineId);
+    if (!monitors?.size) return;
+    const line = await this.#deps.lines.getById(state.lineId);
+    if (!line) return;
+    for (const m of monitors) {
+      m.session.sendEvent('asnCtiNotifyLineInfoChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), lineInfo: this.#lineFacts(line) });
+    }
+  }
+
+  async #onLineChanged(lineId: string, kind: 'upsert' | 'remove', removed?: LineConfig): Promise<void> {
+    const line = kind === 'upsert' ? await this.#deps.lines.getById(lineId) : undefined;
+    for (const m of [...(this.#byLine.get(lineId) ?? [])]) {
+      const stillAllowed = line && (m.session.user?.role === 'admin' || line.ownerUserId === m.session.user?.id);
+      if (!line || !stillAllowed) {
+        this.#removeMonitor(m);
+        m.session.sendEvent('asnCtiNotifyMonitorStopped', { u8sMonitorCrossRefID: m.crossRefId });
+      } else {
+        m.session.sendEvent('asnCtiNotifyLineInfoChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), lineInfo: this.#lineFacts(line) });
+      }
+    }
+    // Line-list subscribers (asnCtiEnumPhoneLines attachChangeNotify): an add/remove per affected scope.
+    for (const session of this.#deps.sessions.all()) {
+      const notify = (session.features.get(FEATURE) as MonitorState | undefined)?.lineListNotify;
+      const user = session.user;
+      if (!notify || !user) continue;
+      const visible = line && (notify.scope === 'all' || line.ownerUserId === user.id);
+      if (kind === 'upsert' && line && visible) {
+        session.sendEvent('asnCtiNotifyLineAddRemove', { u8sLineMonitorCrossRefID: notify.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), addremove: AsnCtiLineAddRemove.added, lineInfo: this.#lineFacts(line) });
+      } else if (kind === 'remove' && removed && (notify.scope === 'all' || removed.ownerUserId === user.id)) {
+        const info = lineInfo({ number: removed.number, displayName: removed.displayName, enabled: false }, undefined);
+        session.sendEvent('asnCtiNotifyLineAddRemove', { u8sLineMonitorCrossRefID: notify.crossRefId, u8sLinePhoneNumber: linePhoneNumber(removed.number), addremove: AsnCtiLineAddRemove.removed, lineInfo: info });
+      }
+    }
+  }
+
+  #removeMonitor(m: Monitor): void {
+    (m.session.features.get(FEATURE) as MonitorState | undefined)?.monitors.delete(m.crossRefId);
+    const set = this.#byLine.get(m.lineId);
+    set?.delete(m);
+    if (set?.size === 0) this.#byLine.delete(m.lineId);
+  }
+
+  #dropSession(session: ClientSession): void {
+    const st = session.features.get(FEATURE) as MonitorState | undefined;
+    for (const m of st?.monitors.values() ?? []) this.#removeMonitor(m);
+    for (const [id, r] of this.#makeCallRequests) if (r.session === session) this.#makeCallRequests.delete(id);
+  }
+
+  /** Monitors currently open (metrics). */
+  get monitorCount(): number {
+    let n = 0;
+    for (const set of this.#byLine.values()) n += set.size;
+    return n;
+  }
+}

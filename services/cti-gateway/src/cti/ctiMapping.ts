@@ -1,0 +1,195 @@
+// Pure translations between ucserver's call/line model and ENetUC's CTI structures. No I/O.
+import type { CallCause, CallState, LineRegistrationState } from '@ucserver/shared';
+import {
+  AsnContactPhoneLineType,
+  AsnCtiCallInfoChangedReason,
+  AsnCtiLineOpenStatus,
+  EAsnCallType,
+  EnumCallDisconnectedReason,
+  EnumCallFeatures,
+  EnumCallState,
+  EnumLineFeatures,
+  type AsnCtiCallInformation,
+  type AsnCtiLineInfo,
+  type AsnProjectPinRule,
+} from '../protocol/mod.ts';
+import { asnTimeFromDate } from '../codec/mod.ts';
+import type { ActiveCall } from '../calls/CallRegistry.ts';
+
+const F = EnumCallFeatures;
+
+/** Our line identifier on the wire: `tel:<number>`; clients may also address a line by its bare number. */
+export function linePhoneNumber(number: string): string {
+  return `tel:${number}`;
+}
+
+/** The line number a client names (`tel:100`, `sip:100@host`, `100`), or undefined when unparseable. */
+export function lineNumberFrom(descriptor: string): string | undefined {
+  const d = descriptor.trim();
+  if (/^tel:/i.test(d)) return d.slice(4) || undefined;
+  const sip = /^sips?:([^@;>]+)@/i.exec(d);
+  if (sip) return decodeURIComponent(sip[1]!);
+  return /^[A-Za-z0-9+*#._-]{1,64}$/.test(d) ? d : undefined;
+}
+
+/** A dialled target as the PBX should see it: a user part or a number, no scheme. */
+export function dialTarget(uri: string): string | undefined {
+  const n = lineNumberFrom(uri);
+  return n && /^[A-Za-z0-9+*#._-]{1,64}$/.test(n) ? n : undefined;
+}
+
+const stateMap: Record<CallState, number> = {
+  offering: EnumCallState.eCALLSTATEOFFERING,
+  dialing: EnumCallState.eCALLSTATEDIALING,
+  ringback: EnumCallState.eCALLSTATERINGBACK,
+  connected: EnumCallState.eCALLSTATECONNECTED,
+  held: EnumCallState.eCALLSTATEHOLD,
+  disconnected: EnumCallState.eCALLSTATEDISCONNECTED,
+};
+
+const reasonMap: Record<CallState, number> = {
+  offering: AsnCtiCallInfoChangedReason.reasonCallOffering,
+  dialing: AsnCtiCallInfoChangedReason.reasonCallDialing,
+  ringback: AsnCtiCallInfoChangedReason.reasonCallRingback,
+  connected: AsnCtiCallInfoChangedReason.reasonCallConnected,
+  held: AsnCtiCallInfoChangedReason.reasonCallHold,
+  disconnected: AsnCtiCallInfoChangedReason.reasonCallDisconnect,
+};
+
+/** Features a client may use in each state (EnumCallFeatures bits). */
+export function featuresFor(state: CallState | 'destroyed'): number {
+  switch (state) {
+    case 'offering':
+      return F.eCFEATUREANSWER | F.eCFEATUREHANGUP | F.eCFEATUREREDIRECT;
+    case 'dialing':
+    case 'ringback':
+      return F.eCFEATUREHANGUP;
+    case 'connected':
+      return F.eCFEATUREHANGUP | F.eCFEATUREHOLD | F.eCFEATUREDIALDIGITS | F.eCFEATUREBLINDTRANSFER;
+    case 'held':
+      return F.eCFEATUREHANGUP | F.eCFEATUREUNHOLD;
+    case 'disconnected':
+      return F.eCFEATUREHANGUP;
+    case 'destroyed':
+      return F.eCFEATURENONE;
+  }
+}
+
+export function disconnectedReason(cause: CallCause | undefined): number {
+  switch (cause) {
+    case 'busy':
+      return EnumCallDisconnectedReason.eDISCONNECTEDREASONBUSY;
+    case 'no-answer':
+    case 'cancelled':
+    case 'timeout':
+    case 'unavailable':
+    case 'not-found':
+    case 'rejected':
+      return EnumCallDisconnectedReason.eDISCONNECTEDREASONUNCONNECTED;
+    case 'redirected':
+      return EnumCallDisconnectedReason.eDISCONNECTEDREASONREDIRECTEDUNKNOWN;
+    default:
+      return EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN;
+  }
+}
+
+export const emptyProjectPinRule: AsnProjectPinRule = {
+  u8sProjectName: '',
+  u8sProjectPin: '',
+  iProjectType: 0,
+  bAssociatedCallIsPrivateCall: false,
+  u8sLocationID: '',
+  u8sUserEnteredPin: '',
+  u8sUserEnteredUserID: '',
+};
+
+function time(ms: number | undefined): string {
+  return ms === undefined ? '' : asnTimeFromDate(new Date(ms));
+}
+
+/**
+ * The CTI view of a call. `destroyed` renders the final event (state 1, reason 12) after
+ * `disconnected` (state 256, reason 11): clients first see who hung up, then the line is idle again.
+ */
+export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed' = 'current'): AsnCtiCallInformation {
+  const destroyed = phase === 'destroyed';
+  const state: CallState | 'destroyed' = destroyed ? 'destroyed' : call.state;
+  return {
+    u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
+    u8sConnectionID: call.callId,
+    iCallState: destroyed ? EnumCallState.eCALLSTATEDESTROYED : stateMap[call.state],
+    iCallType: EAsnCallType.eCALLTYPENORMAL,
+    iDisconnectedReason: call.state === 'disconnected' ? disconnectedReason(call.cause) : EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN,
+    iFeatures: featuresFor(state),
+    bOutbound: call.direction === 'outbound',
+    bInternal: true,
+    bCallerIDBlocked: false,
+    iCallRecordingState: 0,
+    bConferenceCtlr: false,
+    u8sConferenceCtlrID: '',
+    u8sLocalNumberSC: call.lineNumber,
+    u8sRemoteNumberSC: call.remoteNumber,
+    iRemoteContactSource: 0,
+    projectPinRule: emptyProjectPinRule,
+    u8sNote: '',
+    u8sTrackerID: call.callId,
+    utcCallCreated: time(call.createdAt),
+    utcCallConnected: time(call.connectedAt),
+    utcCallDisconnected: time(call.disconnectedAt),
+    bIsUnknownHoldContact: false,
+    ...(call.remoteName ? { pRemoteContact: { u8sDisplayName: call.remoteName } } : {}),
+    optionalParams: {
+      ...(call.mediaPath ? { MediaPath: call.mediaPath } : {}),
+      ...(call.mediaNodeId ? { MediaNode: call.mediaNodeId } : {}),
+      ...(call.hold ? { HoldSide: call.hold } : {}),
+      ...(call.cause ? { DisconnectCause: call.cause } : {}),
+    },
+  };
+}
+
+/** The change reason of an event that moved a call into its current state. */
+export function changeReason(call: ActiveCall, previous: CallState | undefined, phase: 'current' | 'destroyed' = 'current'): number {
+  if (phase === 'destroyed') return AsnCtiCallInfoChangedReason.reasonCallDestroyed;
+  // A retrieve has no reason of its own: it is reported as "connected" again.
+  if (call.state === 'connected' && previous === 'held') return AsnCtiCallInfoChangedReason.reasonCallConnected;
+  return reasonMap[call.state];
+}
+
+export function lineOpenStatus(enabled: boolean, registration: LineRegistrationState | undefined): number {
+  if (!enabled) return AsnCtiLineOpenStatus.lineStatusClosed;
+  switch (registration?.status) {
+    case 'registered':
+      return AsnCtiLineOpenStatus.lineStatusOpen;
+    case 'failed':
+      return AsnCtiLineOpenStatus.lineStatusOpenPBXLoginFailed;
+    case 'disabled':
+      return AsnCtiLineOpenStatus.lineStatusClosed;
+    default:
+      return AsnCtiLineOpenStatus.lineStatusOpenNoPBXConnection;
+  }
+}
+
+export interface LineFacts {
+  number: string;
+  displayName: string;
+  enabled: boolean;
+}
+
+export function lineInfo(line: LineFacts, registration: LineRegistrationState | undefined): AsnCtiLineInfo {
+  return {
+    iType: AsnContactPhoneLineType.iPHONENUMBERTYPEPRIMARY,
+    iLineOpenStatus: lineOpenStatus(line.enabled, registration),
+    u8sLinePhoneNumber: linePhoneNumber(line.number),
+    u8sDescriptor: line.displayName || line.number,
+    u8sPhoneNumber: line.number,
+    u8sLineLocationID: '',
+    iLineFeatures: EnumLineFeatures.eCTILINEFEATUREMAKECALL,
+    iForwardFeaturesPBX: 0,
+    iForwardFeaturesSERVER: 0,
+    iForwardFeaturesUSER: 0,
+    optionalParams: {
+      RegistrationState: registration?.status ?? 'unregistered',
+      ...(registration?.sipStatus ? { RegistrationSipStatus: registration.sipStatus } : {}),
+    },
+  };
+}

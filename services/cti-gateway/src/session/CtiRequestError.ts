@@ -1,0 +1,29 @@
+import { UcsError } from '@ucserver/shared';
+
+/**
+ * An operation ran and failed: answered as a ROSE `error` with AsnRequestError
+ * `{ iErrorDetail, u8sErrorString }`. `iErrorDetail` is the operation's own error number
+ * (e.g. AsnCtiErrorEnum 2 accessdenied, 3 invalidline; AsnLogonErrorEnum 101 for a bad password).
+ */
+export class CtiRequestError extends UcsError {
+  readonly iErrorDetail: number;
+  constructor(iErrorDetail: number, message: string, options?: { cause?: unknown }) {
+    super('UCS_ERR_GW_REQUEST', message, options);
+    this.iErrorDetail = iErrorDetail;
+  }
+}
+
+/** AsnCtiErrorEnum: the numbers CTI operations use. */
+export const CtiError = { generalerror: 1, accessdenied: 2, invalidline: 3 } as const;
+
+/** AsnLogonErrorEnum values we use. */
+export const LogonError = {
+  internal: 100,
+  invalidUser: 101,
+  authMethodNotSupported: 106,
+  missingRights: 110,
+  tlsRequired: 114,
+  accountLocked: 129,
+  tokenExpired: 130,
+  tooManyAttempts: 131,
+} as const;

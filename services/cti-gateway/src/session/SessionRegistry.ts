@@ -1,0 +1,61 @@
+import { EventEmitter } from 'node:events';
+import type { ClientSession } from './ClientSession.ts';
+
+export interface SessionRegistryEvents {
+  /** A session logged in. */
+  sessionlogin: [session: ClientSession];
+  sessionclose: [session: ClientSession];
+}
+
+/** Every connected session, indexed by user, so events reach the right clients. */
+export class SessionRegistry extends EventEmitter<SessionRegistryEvents> {
+  readonly #all = new Set<ClientSession>();
+  readonly #byUser = new Map<string, Set<ClientSession>>();
+
+  add(session: ClientSession): void {
+    this.#all.add(session);
+    session.on('authenticated', (user) => {
+      let set = this.#byUser.get(user.id);
+      if (!set) this.#byUser.set(user.id, (set = new Set()));
+      set.add(session);
+      this.emit('sessionlogin', session);
+    });
+    session.once('close', () => {
+      this.#all.delete(session);
+      const userId = session.user?.id;
+      if (userId) {
+        const set = this.#byUser.get(userId);
+        set?.delete(session);
+        if (set?.size === 0) this.#byUser.delete(userId);
+      }
+      this.emit('sessionclose', session);
+    });
+  }
+
+  get size(): number {
+    return this.#all.size;
+  }
+
+  get authenticatedCount(): number {
+    let n = 0;
+    for (const set of this.#byUser.values()) n += set.size;
+    return n;
+  }
+
+  ofUser(userId: string): ClientSession[] {
+    return [...(this.#byUser.get(userId) ?? [])];
+  }
+
+  /** Sessions of the user that can carry audio (softphones), most recent login last. */
+  softphonesOf(userId: string): ClientSession[] {
+    return this.ofUser(userId).filter((s) => s.softphone);
+  }
+
+  all(): ClientSession[] {
+    return [...this.#all];
+  }
+
+  closeAll(reason: string): void {
+    for (const s of [...this.#all]) s.close(reason);
+  }
+}
