@@ -1,0 +1,288 @@
+// The ordered header fields of a message, with raw access for every header and typed accessors for
+// the ones the UA core needs. Names are stored canonically (compact forms expanded) and compared
+// case-insensitively; values are stored unfolded, as received. Typed accessors parse on demand and
+// throw SipParseError for malformed values.
+import { SipParseError, SipParseErrorReason } from './errors.ts';
+import { isWordChar } from './grammar/charsets.ts';
+import { canonicalHeaderName, isListHeader } from './headerNames.ts';
+import { parseChallenges, parseCredentials, type AuthChallenge, type AuthCredentials } from './headers/auth.ts';
+import { parseCSeq, type CSeq } from './headers/cseq.ts';
+import { parseNameAddr, parseNameAddrList, tagOf, type NameAddr } from './headers/nameAddr.ts';
+import { splitHeaderList } from './headers/params.ts';
+import {
+  parseContentLength,
+  parseDeltaSeconds,
+  parseMaxForwards,
+  parseMediaType,
+  parseMinSE,
+  parseSessionExpires,
+  parseTokenList,
+  type MediaType,
+  type SessionExpires,
+} from './headers/scalar.ts';
+import { parseVias, type Via } from './headers/via.ts';
+
+export interface HeaderField {
+  name: string;
+  value: string;
+}
+
+const key = (name: string): string => canonicalHeaderName(name).toLowerCase();
+
+export class SipHeaders implements Iterable<HeaderField> {
+  private readonly list: HeaderField[] = [];
+
+  constructor(fields: Iterable<HeaderField | readonly [string, string]> = []) {
+    for (const f of fields) {
+      if (Array.isArray(f)) this.append(f[0] as string, f[1] as string);
+      else this.append((f as HeaderField).name, (f as HeaderField).value);
+    }
+  }
+
+  /** Number of header lines. */
+  get size(): number {
+    return this.list.length;
+  }
+
+  [Symbol.iterator](): Iterator<HeaderField> {
+    return this.list.map((f) => ({ ...f }))[Symbol.iterator]();
+  }
+
+  /** Copies of all header lines in order. */
+  entries(): HeaderField[] {
+    return this.list.map((f) => ({ ...f }));
+  }
+
+  has(name: string): boolean {
+    const k = key(name);
+    return this.list.some((f) => f.name.toLowerCase() === k);
+  }
+
+  /** Value of the first line with this name. */
+  get(name: string): string | undefined {
+    const k = key(name);
+    return this.list.find((f) => f.name.toLowerCase() === k)?.value;
+  }
+
+  /** Values of every line with this name, one entry per line. */
+  getAll(name: string): string[] {
+    const k = key(name);
+    return this.list.filter((f) => f.name.toLowerCase() === k).map((f) => f.value);
+  }
+
+  /** Values of every line, with comma-separated list headers split into elements. */
+  values(name: string): string[] {
+    const lines = this.getAll(name);
+    return isListHeader(name) ? lines.flatMap(splitHeaderList) : lines;
+  }
+
+  /** Number of lines with this name. */
+  count(name: string): number {
+    return this.getAll(name).length;
+  }
+
+  append(name: string, value: string): this {
+    this.list.push({ name: canonicalHeaderName(checkName(name)), value: checkValue(name, value) });
+    return this;
+  }
+
+  /** Insert before the first line of this name (or at the top), e.g. a new top Via. */
+  prepend(name: string, value: string): this {
+    const k = key(name);
+    const idx = this.list.findIndex((f) => f.name.toLowerCase() === k);
+    const field = { name: canonicalHeaderName(checkName(name)), value: checkValue(name, value) };
+    if (idx < 0) this.list.unshift(field);
+    else this.list.splice(idx, 0, field);
+    return this;
+  }
+
+  /** Replace every line of this name by the given value(s), at the position of the first one. */
+  set(name: string, value: string | readonly string[]): this {
+    const values = typeof value === 'string' ? [value] : [...value];
+    const k = key(name);
+    const idx = this.list.findIndex((f) => f.name.toLowerCase() === k);
+    this.delete(name);
+    const fields = values.map((v) => ({ name: canonicalHeaderName(checkName(name)), value: checkValue(name, v) }));
+    this.list.splice(idx < 0 ? this.list.length : idx, 0, ...fields);
+    return this;
+  }
+
+  /** Remove every line of this name; returns how many were removed. */
+  delete(name: string): number {
+    const k = key(name);
+    let removed = 0;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      if (this.list[i]?.name.toLowerCase() === k) {
+        this.list.splice(i, 1);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Remove the first element of a list header (e.g. the top Via), splitting a combined line if needed. */
+  shift(name: string): string | undefined {
+    const k = key(name);
+    const idx = this.list.findIndex((f) => f.name.toLowerCase() === k);
+    const field = this.list[idx];
+    if (!field) return undefined;
+    const parts = isListHeader(name) ? splitHeaderList(field.value) : [field.value];
+    const first = parts.shift();
+    if (parts.length === 0) this.list.splice(idx, 1);
+    else field.value = parts.join(', ');
+    return first;
+  }
+
+  clone(): SipHeaders {
+    return new SipHeaders(this.list);
+  }
+
+  // ---- typed accessors -------------------------------------------------------------------------
+
+  private single(name: string): string | undefined {
+    const all = this.getAll(name);
+    if (all.length > 1) {
+      throw new SipParseError(SipParseErrorReason.DuplicateHeader, `${all.length} ${name} headers, expected one`, { header: name });
+    }
+    return all[0];
+  }
+
+  private required(name: string): string {
+    const v = this.single(name);
+    if (v === undefined) throw new SipParseError(SipParseErrorReason.MissingHeader, `missing ${name} header`, { header: name });
+    return v;
+  }
+
+  /** All Via values, top first. */
+  vias(): Via[] {
+    return this.getAll('Via').flatMap(parseVias);
+  }
+
+  topVia(): Via {
+    const first = this.get('Via');
+    if (first === undefined) throw new SipParseError(SipParseErrorReason.MissingHeader, 'missing Via header', { header: 'Via' });
+    return parseVias(first)[0] as Via;
+  }
+
+  from(): NameAddr {
+    return parseNameAddr(this.required('From'), 'From');
+  }
+
+  to(): NameAddr {
+    return parseNameAddr(this.required('To'), 'To');
+  }
+
+  fromTag(): string | undefined {
+    return tagOf(this.from());
+  }
+
+  toTag(): string | undefined {
+    return tagOf(this.to());
+  }
+
+  /** Call-ID = word ["@" word]. */
+  callId(): string {
+    const v = this.required('Call-ID').trim();
+    const parts = v.split('@');
+    const ok = parts.length <= 2 && parts.every((p) => p.length > 0 && [...p].every((c) => isWordChar(c.charCodeAt(0))));
+    if (!ok) throw new SipParseError(SipParseErrorReason.BadHeader, `bad Call-ID "${v}"`, { header: 'Call-ID' });
+    return v;
+  }
+
+  cseq(): CSeq {
+    return parseCSeq(this.required('CSeq'));
+  }
+
+  maxForwards(): number | undefined {
+    const v = this.single('Max-Forwards');
+    return v === undefined ? undefined : parseMaxForwards(v);
+  }
+
+  contentLength(): number | undefined {
+    const v = this.single('Content-Length');
+    return v === undefined ? undefined : parseContentLength(v);
+  }
+
+  contentType(): MediaType | undefined {
+    const v = this.single('Content-Type');
+    return v === undefined ? undefined : parseMediaType(v);
+  }
+
+  /** Expires header in seconds (clamped to 2**32-1). */
+  expires(): number | undefined {
+    const v = this.single('Expires');
+    return v === undefined ? undefined : parseDeltaSeconds(v, 'Expires');
+  }
+
+  minExpires(): number | undefined {
+    const v = this.single('Min-Expires');
+    return v === undefined ? undefined : parseDeltaSeconds(v, 'Min-Expires');
+  }
+
+  /** True when the Contact is the wildcard `*` (REGISTER removing all bindings). */
+  isContactWildcard(): boolean {
+    const all = this.getAll('Contact');
+    const star = all.some((v) => v.trim().startsWith('*'));
+    if (star && (all.length > 1 || (all[0] ?? '').trim() !== '*')) {
+      throw new SipParseError(SipParseErrorReason.BadHeader, 'Contact "*" combined with other values', { header: 'Contact' });
+    }
+    return star;
+  }
+
+  /** Contact values in order; [] when absent or for the wildcard `*`. */
+  contacts(): NameAddr[] {
+    if (this.isContactWildcard()) return [];
+    return this.getAll('Contact').flatMap((v) => parseNameAddrList(v, 'Contact'));
+  }
+
+  routes(): NameAddr[] {
+    return this.getAll('Route').flatMap((v) => parseNameAddrList(v, 'Route'));
+  }
+
+  recordRoutes(): NameAddr[] {
+    return this.getAll('Record-Route').flatMap((v) => parseNameAddrList(v, 'Record-Route'));
+  }
+
+  /** Challenges of WWW-Authenticate or Proxy-Authenticate, in order. */
+  challenges(name: 'WWW-Authenticate' | 'Proxy-Authenticate'): AuthChallenge[] {
+    return this.getAll(name).flatMap((v) => parseChallenges(v, name));
+  }
+
+  /** Credentials of Authorization or Proxy-Authorization, in order. */
+  credentials(name: 'Authorization' | 'Proxy-Authorization'): AuthCredentials[] {
+    return this.getAll(name).flatMap((v) => parseCredentials(v, name));
+  }
+
+  sessionExpires(): SessionExpires | undefined {
+    const v = this.single('Session-Expires');
+    return v === undefined ? undefined : parseSessionExpires(v);
+  }
+
+  minSE(): number | undefined {
+    const v = this.single('Min-SE');
+    return v === undefined ? undefined : parseMinSE(v);
+  }
+
+  /** Tokens of a comma-separated token list header (Supported, Require, Allow, ...), all lines. */
+  tokens(name: string): string[] {
+    return this.getAll(name).flatMap((v) => parseTokenList(v, canonicalHeaderName(name)));
+  }
+
+  supported(): string[] {
+    return this.tokens('Supported');
+  }
+
+  require(): string[] {
+    return this.tokens('Require');
+  }
+}
+
+function checkName(name: string): string {
+  if (!/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(name)) throw new TypeError(`invalid header name '${name}'`);
+  return name;
+}
+
+function checkValue(name: string, value: string): string {
+  if (typeof value !== 'string' || /[\r\n]/.test(value)) throw new TypeError(`invalid value for header '${name}': must be a string without CR/LF`);
+  return value;
+}

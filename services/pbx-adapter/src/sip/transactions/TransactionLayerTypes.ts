@@ -1,0 +1,51 @@
+// Contract of the TransactionLayer.
+import type { SipMessage, SipRequest, SipResponse } from '../message.ts';
+import type { Clock, TimerConfig } from '../timers.ts';
+import type { MessageSource, SipTransport } from '../transport/TransportTypes.ts';
+import type { InviteClientTransaction } from './InviteClientTransaction.ts';
+import type { InviteServerTransaction } from './InviteServerTransaction.ts';
+import type { NonInviteClientTransaction } from './NonInviteClientTransaction.ts';
+import type { NonInviteServerTransaction } from './NonInviteServerTransaction.ts';
+
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+
+export interface TransactionLayerOptions {
+  /** Transports to receive from and send with, at most one per protocol. */
+  transports: SipTransport[];
+  timers?: Partial<TimerConfig> | undefined;
+  clock?: Clock | undefined;
+  /** Maximum live transactions (client + server); default 4096. Beyond it requests get 503. */
+  maxTransactions?: number | undefined;
+  /** INVITE server transactions send 100 Trying at once; default true. */
+  sendTrying?: boolean | undefined;
+  /** INVITE server transactions retransmit 2xx over UDP until ACK; default true. */
+  retransmit2xx?: boolean | undefined;
+}
+
+/** Why a message was not delivered to a transaction or the TU (count these). */
+export const DropReason = {
+  /** The transport could not parse it (already answered with 400 where possible). */
+  Malformed: 'malformed',
+  /** A response with more than one Via (RFC 3261 §8.1.3.3). */
+  MultipleVias: 'multiple-vias',
+  /** The layer holds maxTransactions; requests got 503. */
+  TransactionLimit: 'transaction-limit',
+} as const;
+export type DropReason = (typeof DropReason)[keyof typeof DropReason];
+
+export type TransactionLayerEvents = {
+  /** A new request (not ACK, not CANCEL) with its server transaction, already in its initial state. */
+  request: [request: SipRequest, transaction: ServerTransaction, source: MessageSource];
+  /**
+   * A CANCEL with its own server transaction and the INVITE server transaction it matches (RFC 3261
+   * §9.2), undefined when none does (the TU answers 481). The TU answers both.
+   */
+  cancel: [cancel: SipRequest, transaction: NonInviteServerTransaction, invite: InviteServerTransaction | undefined, source: MessageSource];
+  /** An ACK for a 2xx (RFC 6026: outside the INVITE transaction), with the INVITE transaction still Accepted, if any. */
+  ack: [ack: SipRequest, invite: InviteServerTransaction | undefined, source: MessageSource];
+  /** A response matching no client transaction (2xx retransmission after Timer M, forked 2xx, stray). */
+  strayresponse: [response: SipResponse, source: MessageSource];
+  dropped: [reason: DropReason, message: SipMessage | undefined, source: MessageSource];
+  listenererror: [error: unknown, event: string];
+};

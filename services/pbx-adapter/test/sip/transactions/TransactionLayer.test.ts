@@ -1,0 +1,281 @@
+// TransactionLayer: two layers wired through in-process transports; matching, CANCEL, ACK, stray and
+// dropped messages, limits and close().
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import {
+  createCancel,
+  createResponse,
+  DropReason,
+  InvalidStateError,
+  InviteClientTransaction,
+  InviteServerTransaction,
+  isRfc3261Branch,
+  NonInviteServerTransaction,
+  serializeMessage,
+  TransactionLayer,
+  TransactionLimitError,
+  TransactionState,
+  TransportError,
+  viaBranch,
+  viaRport,
+  type ClientTransaction,
+  type ServerTransaction,
+  type SipRequest,
+  type SipResponse,
+} from '../../../src/sip/mod.ts';
+import { FakeClock } from '../FakeClock.ts';
+import { LoopbackNetwork, LoopbackTransport, settle } from '../LoopbackTransport.ts';
+import { sampleRequest } from '../sampleMessages.ts';
+
+const UAC = { host: '192.0.2.1', port: 5060 };
+const UAS = { host: '192.0.2.2', port: 5070 };
+
+const setup = (opts: { maxTransactions?: number; sendTrying?: boolean } = {}) => {
+  const network = new LoopbackNetwork();
+  const clock = new FakeClock();
+  const uacTransport = new LoopbackTransport(network, UAC.host, UAC.port);
+  const uasTransport = new LoopbackTransport(network, UAS.host, UAS.port);
+  const uac = new TransactionLayer({ transports: [uacTransport], clock });
+  const uas = new TransactionLayer({ transports: [uasTransport], clock, maxTransactions: opts.maxTransactions, sendTrying: opts.sendTrying });
+  const requests: Array<{ request: SipRequest; tx: ServerTransaction }> = [];
+  uas.on('request', (request, tx) => requests.push({ request, tx }));
+  return { network, clock, uacTransport, uasTransport, uac, uas, requests };
+};
+
+/** A request without Via, as the TU builds it. */
+const outgoing = (method = 'INVITE', extra: Array<[string, string]> = []): SipRequest => {
+  const r = sampleRequest({ method, uri: 'sip:bob@192.0.2.2:5070', extra });
+  r.headers.delete('Via');
+  return r;
+};
+
+const responses = (tx: ClientTransaction): SipResponse[] => {
+  const got: SipResponse[] = [];
+  tx.on('response', (r) => got.push(r));
+  return got;
+};
+
+describe('TransactionLayer', () => {
+  it('sendRequest() adds a top Via with the transport sent-by, an RFC 3261 branch and rport', async () => {
+    const { uac, uasTransport } = setup();
+    const tx = uac.sendRequest(outgoing('OPTIONS'), { ...UAS });
+    const via = tx.request.headers.topVia();
+    assert.equal(via.transport, 'UDP');
+    assert.equal(`${via.host}:${via.port}`, '192.0.2.1:5060');
+    assert.ok(isRfc3261Branch(viaBranch(via)));
+    assert.equal(viaRport(via), null);
+    const [received] = (await once(uasTransport, 'message', { signal: AbortSignal.timeout(2000) })) as [SipRequest];
+    // The receiving transport stamped received and rport (RFC 3581).
+    assert.equal(received.headers.topVia().params.get('received'), '192.0.2.1');
+    assert.equal(viaRport(received.headers.topVia()), 5060);
+  });
+
+  it('sendRequest() keeps an existing RFC 3261 branch and replaces a legacy one', () => {
+    const { uac } = setup();
+    const keep = uac.sendRequest(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKmine' }), { ...UAS });
+    assert.equal(viaBranch(keep.request.headers.topVia()), 'z9hG4bKmine');
+    const legacy = uac.sendRequest(sampleRequest({ method: 'OPTIONS', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=1234' }), { ...UAS });
+    assert.ok(isRfc3261Branch(viaBranch(legacy.request.headers.topVia())));
+  });
+
+  it('OPTIONS: the UAS gets a non-INVITE server transaction; its 200 reaches the UAC transaction', async () => {
+    const { uac, requests } = setup();
+    const tx = uac.sendRequest(outgoing('OPTIONS'), { ...UAS });
+    const got = responses(tx);
+    await settle();
+    assert.equal(requests.length, 1);
+    assert.ok(requests[0]?.tx instanceof NonInviteServerTransaction);
+    requests[0]?.tx.respond(createResponse(requests[0].request, 200, { toTag: 'x' }));
+    await settle();
+    assert.deepEqual(got.map((r) => r.status), [200]);
+    assert.equal(tx.state, TransactionState.Completed);
+  });
+
+  it('INVITE 180/200/ACK: 100 Trying is automatic, the 2xx ACK reaches the UAS as an ack event and stops 2xx retransmissions', async () => {
+    const { uac, uas, requests, clock, uasTransport } = setup();
+    const tx = uac.sendRequest(outgoing('INVITE'), { ...UAS }) as InviteClientTransaction;
+    const got = responses(tx);
+    await settle();
+    const ist = requests[0]?.tx as InviteServerTransaction;
+    assert.ok(ist instanceof InviteServerTransaction);
+    ist.respond(createResponse(requests[0]!.request, 180, { toTag: 'uas1' }));
+    ist.respond(createResponse(requests[0]!.request, 200, { toTag: 'uas1', headers: [['Contact', '<sip:bob@192.0.2.2:5070>']] }));
+    await settle();
+    assert.deepEqual(got.map((r) => r.status), [100, 180, 200]);
+    assert.equal(tx.state, TransactionState.Accepted);
+    const acks: Array<[SipRequest, InviteServerTransaction | undefined]> = [];
+    uas.on('ack', (ack, invite) => acks.push([ack, invite]));
+    const ack = sampleRequest({ method: 'ACK', uri: 'sip:bob@192.0.2.2:5070', toTag: 'uas1' });
+    ack.headers.delete('Via');
+    await uac.sendAck(ack, { ...UAS });
+    await settle();
+    assert.equal(acks.length, 1);
+    assert.equal(acks[0]?.[1], ist);
+    assert.notEqual(viaBranch(ack.headers.topVia()), viaBranch(tx.request.headers.topVia()), 'the 2xx ACK has its own branch');
+    const sentBefore = uasTransport.sent.length;
+    clock.advance(10_000);
+    assert.equal(uasTransport.sent.length, sentBefore, 'no 2xx retransmission after the ACK');
+  });
+
+  it('INVITE 486: the UAC transaction ACKs on the same branch and the UAS transaction absorbs it (no ack event)', async () => {
+    const { uac, uas, requests } = setup();
+    const tx = uac.sendRequest(outgoing('INVITE'), { ...UAS });
+    await settle();
+    let ackEvents = 0;
+    uas.on('ack', () => ackEvents++);
+    const ist = requests[0]?.tx as InviteServerTransaction;
+    ist.respond(createResponse(requests[0]!.request, 486, { toTag: 'busy' }));
+    await settle();
+    assert.equal(tx.state, TransactionState.Completed);
+    assert.equal(ist.state, TransactionState.Confirmed);
+    assert.equal(ackEvents, 0);
+  });
+
+  it('CANCEL: the UAS gets a cancel event with the matching INVITE transaction; 200 and 487 reach the UAC', async () => {
+    const { uac, uas, requests } = setup();
+    const invite = uac.sendRequest(outgoing('INVITE'), { ...UAS });
+    const inviteResponses = responses(invite);
+    await settle();
+    const ist = requests[0]?.tx as InviteServerTransaction;
+    const cancelled = once(uas, 'cancel', { signal: AbortSignal.timeout(2000) });
+    const cancelTx = uac.sendRequest(createCancel(invite.request), { ...UAS });
+    const cancelResponses = responses(cancelTx);
+    const [cancelReq, nist, matched] = (await cancelled) as [SipRequest, NonInviteServerTransaction, InviteServerTransaction | undefined];
+    assert.equal(matched, ist);
+    nist.respond(createResponse(cancelReq, 200, { toTag: 'c' }));
+    ist.respond(createResponse(requests[0]!.request, 487, { toTag: 'c' }));
+    await settle();
+    assert.deepEqual(cancelResponses.map((r) => r.status), [200]);
+    assert.deepEqual(inviteResponses.map((r) => r.status), [100, 487]);
+  });
+
+  it('CANCEL without a matching INVITE: cancel event with invite undefined', async () => {
+    const { uac, uas } = setup();
+    const cancelled = once(uas, 'cancel', { signal: AbortSignal.timeout(2000) });
+    const req = outgoing('INVITE');
+    req.headers.prepend('Via', 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnever;rport');
+    uac.sendRequest(createCancel(req), { ...UAS });
+    const [, , invite] = await cancelled;
+    assert.equal(invite, undefined);
+  });
+
+  it('request retransmissions (Timer A) are absorbed by the server transaction: one request event', async () => {
+    const { uac, requests, clock, uasTransport } = setup({ sendTrying: false });
+    let received = 0;
+    uasTransport.on('message', () => received++);
+    uac.sendRequest(outgoing('INVITE'), { ...UAS });
+    await settle();
+    clock.advance(500);
+    await settle();
+    clock.advance(1000);
+    await settle();
+    assert.equal(received, 3);
+    assert.equal(requests.length, 1);
+    // Once the server answered provisionally, a retransmission gets that answer again.
+    const ist = requests[0]?.tx as InviteServerTransaction;
+    ist.respond(createResponse(requests[0]!.request, 180, { toTag: 't' }));
+    ist.receiveRequest(requests[0]!.request);
+    assert.equal(uasTransport.sent.filter((m) => m.type === 'response' && m.status === 180).length, 2);
+  });
+
+  it('a response with two Vias is dropped (RFC 3261 §8.1.3.3, RFC 4475 bcast)', async () => {
+    const { uac, uacTransport } = setup();
+    const tx = uac.sendRequest(outgoing('OPTIONS'), { ...UAS });
+    const got = responses(tx);
+    const dropped = once(uac, 'dropped', { signal: AbortSignal.timeout(2000) });
+    const res = createResponse(tx.request, 200, { toTag: 'x' });
+    res.headers.append('Via', 'SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK1saber23');
+    uacTransport.inject(serializeMessage(res), UAS);
+    const [reason] = await dropped;
+    assert.equal(reason, DropReason.MultipleVias);
+    assert.equal(got.length, 0);
+  });
+
+  it('a response matching no transaction is reported as strayresponse', async () => {
+    const { uac, uacTransport } = setup();
+    const stray = once(uac, 'strayresponse', { signal: AbortSignal.timeout(2000) });
+    const req = sampleRequest({ method: 'OPTIONS', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKunknown' });
+    uacTransport.inject(serializeMessage(createResponse(req, 200, { toTag: 'x' })), UAS);
+    const [res] = await stray;
+    assert.equal(res.status, 200);
+  });
+
+  it('an ACK for a 2xx without any transaction is reported with invite undefined', async () => {
+    const { uas, uasTransport } = setup();
+    const acked = once(uas, 'ack', { signal: AbortSignal.timeout(2000) });
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'ACK', toTag: 'x' })), UAC);
+    const [, invite] = await acked;
+    assert.equal(invite, undefined);
+  });
+
+  it('RFC 2543 requests without magic cookie are matched by the fallback key (RFC 4475 badbranch)', async () => {
+    const { uas, uasTransport, requests } = setup();
+    const raw = serializeMessage(sampleRequest({ method: 'OPTIONS', via: 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK' }));
+    uasTransport.inject(raw, UAC);
+    uasTransport.inject(raw, UAC);
+    await settle();
+    assert.equal(requests.length, 1);
+    assert.equal(uas.size, 1);
+  });
+
+  it('a malformed message is reported as dropped(malformed) after the transport answered 400', async () => {
+    const { uas, uasTransport, network } = setup();
+    const dropped = once(uas, 'dropped', { signal: AbortSignal.timeout(2000) });
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS' })).toString().replace('CSeq: 314159 OPTIONS', 'CSeq: x'), UAC);
+    const [reason] = await dropped;
+    assert.equal(reason, DropReason.Malformed);
+    assert.ok(network.log.some((l) => l.line === 'SIP/2.0 400 Bad Request'));
+  });
+
+  it('at maxTransactions new requests get 503 and sendRequest() throws TransactionLimitError', async () => {
+    const { uas, uasTransport, network } = setup({ maxTransactions: 1 });
+    const limit = once(uas, 'dropped', { signal: AbortSignal.timeout(2000) });
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKa' })), UAC);
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKb' })), UAC);
+    const [reason] = await limit;
+    assert.equal(reason, DropReason.TransactionLimit);
+    await settle();
+    assert.ok(network.log.some((l) => l.line === 'SIP/2.0 503 Service Unavailable'));
+    assert.throws(() => uas.sendRequest(outgoing('OPTIONS'), { ...UAC }), TransactionLimitError);
+  });
+
+  it('transactions leave the layer once terminated', async () => {
+    const { uac, requests, clock } = setup();
+    const tx = uac.sendRequest(outgoing('OPTIONS'), { ...UAS });
+    await settle();
+    requests[0]?.tx.respond(createResponse(requests[0].request, 200));
+    await settle();
+    assert.equal(tx.state, TransactionState.Completed);
+    clock.advance(32_000);
+    assert.equal(uac.size, 0);
+  });
+
+  it('close() terminates every transaction, is idempotent, and later sends throw InvalidStateError', async () => {
+    const { uac } = setup();
+    const tx = uac.sendRequest(outgoing('INVITE'), { ...UAS });
+    let terminated = 0;
+    tx.on('terminated', () => terminated++);
+    uac.close();
+    uac.close();
+    assert.equal(terminated, 1);
+    assert.equal(uac.size, 0);
+    assert.equal(uac.closed, true);
+    assert.throws(() => uac.sendRequest(outgoing('OPTIONS'), { ...UAS }), InvalidStateError);
+    await assert.rejects(uac.sendStateless(outgoing('OPTIONS'), { ...UAS }), InvalidStateError);
+  });
+
+  it('sendRequest() with ACK throws TypeError; with an unconfigured protocol throws TransportError', () => {
+    const { uac } = setup();
+    assert.throws(() => uac.sendRequest(outgoing('ACK'), { ...UAS }), TypeError);
+    assert.throws(() => uac.sendRequest(outgoing('OPTIONS'), { ...UAS, protocol: 'TCP' }), TransportError);
+  });
+
+  it('constructor without transports or with two of one protocol throws TypeError', () => {
+    const network = new LoopbackNetwork();
+    assert.throws(() => new TransactionLayer({ transports: [] }), TypeError);
+    const a = new LoopbackTransport(network, '192.0.2.9', 1);
+    const b = new LoopbackTransport(network, '192.0.2.9', 2);
+    assert.throws(() => new TransactionLayer({ transports: [a, b] }), TypeError);
+  });
+});
