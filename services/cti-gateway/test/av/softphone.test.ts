@@ -1,0 +1,271 @@
+// Softphone (AV) and CTI call flows through the gateway, tested at the NATS boundary: the media node and
+// the pbx-adapter are played by bus responders that follow the shared contract. The end-to-end suite
+// runs the same flows against the real media service and pbx-adapter.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CallEvent,
+  CtiCommands,
+  LineRegistrationState,
+  MediaCallEvent,
+  MediaCommands,
+  MediaNodeHeartbeat,
+  PbxCommands,
+  type BusClient,
+  type CallEvent as CallEventT,
+} from '@ucserver/shared';
+import { check } from '@ucserver/testkit';
+import type { GatewayApp } from '../../src/app.ts';
+import type { EnetucClient } from '../../src/client/EnetucClient.ts';
+import { EnetucRequestError } from '../../src/client/EnetucClient.ts';
+import { peerBus, startGateway, tcpClient } from '../support.ts';
+
+const NODE = 'node-test';
+const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n';
+const ANSWER = 'v=0\r\no=- 7 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:111 opus/48000/2\r\n';
+
+/** Plays one media node and the pbx-adapter on the bus, recording every request. */
+class Peers {
+  readonly requests: Array<{ verb: string; payload: Record<string, unknown> }> = [];
+  readonly bus: BusClient;
+  #timer: NodeJS.Timeout;
+  #seq = new Map<string, number>();
+
+  constructor(bus: BusClient) {
+    this.bus = bus;
+    const s = bus.subjects;
+    const record = (verb: string) => (payload: Record<string, unknown>) => void this.requests.push({ verb, payload });
+    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneOffer), MediaCommands.softphoneOffer, (r) => {
+      record('softphone.offer')(r);
+      if (!r.sdp.includes('m=audio')) throw Object.assign(new Error('no audio m-line'), { code: 'UCS_ERR_MEDIA_NO_AUDIO' });
+      return { legId: `leg-${r.callId}`, codecs: ['opus' as const] };
+    });
+    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneAnswer), MediaCommands.softphoneAnswer, (r) => (record('softphone.answer')(r), { sdp: ANSWER }));
+    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCreateOffer), MediaCommands.softphoneCreateOffer, (r) => (record('softphone.create-offer')(r), { legId: `leg-${r.callId}`, sdp: OFFER }));
+    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneApplyAnswer), MediaCommands.softphoneApplyAnswer, (r) => (record('softphone.apply-answer')(r), {}));
+    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCandidate), MediaCommands.softphoneCandidate, (r) => (record('softphone.candidate')(r), {}));
+    bus.serve(s.mediaNode(NODE, MediaCommands.close), MediaCommands.close, (r) => (record('media.close')(r), { quality: null }));
+    for (const [name, cmd] of Object.entries(PbxCommands)) {
+      bus.serve(s.pbx(cmd), cmd, (r: Record<string, unknown>) => (record(`pbx.${name}`)(r), {}));
+    }
+    const beat = (): void => bus.publish(s.mediaHeartbeat, MediaNodeHeartbeat, { nodeId: NODE, addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 500 });
+    beat();
+    this.#timer = setInterval(beat, 500);
+  }
+
+  /** Publishes the next call event of a call, as the pbx-adapter does (durably). */
+  async event(e: Omit<CallEventT, 'seq' | 'at'>): Promise<void> {
+    const seq = (this.#seq.get(e.callId) ?? 0) + 1;
+    this.#seq.set(e.callId, seq);
+    await this.bus.publishDurable(this.bus.subjects.callEvent(e.lineId), CallEvent, { ...e, seq, at: Date.now() });
+  }
+
+  waitFor(verb: string, match: (p: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
+    return check(() => this.requests.find((r) => r.verb === verb && match(r.payload))?.payload, 5000, { name: `request ${verb}` });
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+describe('softphone and CTI call flows (NATS contract)', () => {
+  let app: GatewayApp;
+  let peers: Peers;
+  let lineA: string;
+  let lineB: string;
+  let alice: EnetucClient;
+  let bob: EnetucClient;
+
+  before(async () => {
+    app = await startGateway();
+    peers = new Peers(await peerBus(app));
+    await app.context.users.create({ login: 'alice', password: 'alice-pw' });
+    await app.context.users.create({ login: 'bob', password: 'bob-pw' });
+    lineA = (await app.context.lines.create({ number: '100', registrar: 'pbx', ownerLogin: 'alice' })).id;
+    lineB = (await app.context.lines.create({ number: '101', registrar: 'pbx', ownerLogin: 'bob' })).id;
+    alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
+    bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
+    // placement must have heard the fake node's heartbeat before the first call
+    await check(() => app.bus?.connected, 2000, { name: 'bus connected' });
+  });
+  after(async () => {
+    alice.close();
+    bob.close();
+    peers.close();
+    await peers.bus.close();
+    await app.stop();
+  });
+
+  it('outgoing softphone call: result, then AV alert/connect with the media answer, CTI events in order, journal row', async () => {
+    const monitor = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });
+    const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'sip:alice@ucserver.local', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    assert.equal(r.callAndConnectionID.u8sCallID, `av-${callId}`);
+    const offer = await peers.waitFor('softphone.offer', (p) => p.callId === callId);
+    assert.equal(offer.sdp, OFFER);
+    const make = await peers.waitFor('pbx.makeCall', (p) => p.callId === callId);
+    assert.deepEqual(make, { callId, lineId: lineA, to: '101', mediaNodeId: NODE, origin: 'softphone' });
+
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+    await peers.event({ ...base, state: 'dialing', mediaNodeId: NODE });
+    await peers.event({ ...base, state: 'ringback' });
+    const alert = await alice.waitForEvent('asnAVAlertV2', (a) => a.u8sCallID === `av-${callId}`);
+    assert.equal(alert.endpointIDTo, r.callAndConnectionID.u8sEndpointID);
+    await peers.event({ ...base, state: 'connected', mediaReady: true });
+    const connect = await alice.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === `av-${callId}`);
+    assert.equal(connect.u8sBody, ANSWER);
+    assert.equal(connect.u8sContentType, 'application/sdp');
+
+    // CTI: dialing (4, reason 1), ringback (8, reason 2), connected (32, reason 3)
+    await alice.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.iCallState === 32);
+    const cti = alice.received.filter((e) => e.name === 'asnCtiNotifyLineCallInformationChanged').map((e) => e.argument as { u8sMonitorCrossRefID: string; reason: number; callinformation: { iCallState: number; u8sConnectionID: string } });
+    assert.deepEqual(cti.map((e) => [e.reason, e.callinformation.iCallState]), [[1, 4], [2, 8], [3, 32]]);
+    assert.ok(cti.every((e) => e.u8sMonitorCrossRefID === monitor.u8sMonitorCrossRefID && e.callinformation.u8sConnectionID === callId));
+
+    // The client hangs up: the gateway asks the pbx-adapter to drop; its disconnect comes back as CTI disconnected, destroyed.
+    alice.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: `av-${callId}` }, u8sCause: 'normal call clearing', iAvDropReason: 0 });
+    assert.deepEqual(await peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'normal' });
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+    await alice.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.iCallState === 1 && e.callinformation.u8sConnectionID === callId);
+    const tail = alice.received.filter((e) => e.name === 'asnCtiNotifyLineCallInformationChanged').slice(-2).map((e) => (e.argument as { reason: number; callinformation: { iCallState: number } }));
+    assert.deepEqual(tail.map((e) => [e.reason, e.callinformation.iCallState]), [[11, 256], [12, 1]]);
+    // the client hung up itself: no asnAVDropCall back
+    assert.equal(alice.received.some((e) => e.name === 'asnAVDropCall'), false);
+    // journal row (written from the stream)
+    const row = await check(async () => (await app.context.journal.get(callId))?.endedAt ? app.context.journal.get(callId) : undefined, 5000, { name: 'journal row' });
+    assert.equal(row?.direction, 'outbound');
+    assert.equal(row?.disconnectCause, 'normal');
+    await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: monitor.u8sMonitorCrossRefID });
+  });
+
+  it('incoming call to a connected softphone: asnAVNewCallV2 with the media offer; alert → 180, connect → answer', async () => {
+    const callId = `in-${Date.now()}`;
+    const s = peers.bus.subjects;
+    const reply = await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    assert.deepEqual(reply, { accept: true });
+    const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    assert.equal(newCall.u8sBody, OFFER);
+    assert.equal(newCall.u8sUriFrom, 'tel:100');
+    bob.sendEvent('asnAVAlertV2', { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, endpointIDFrom: newCall.callAndConnectionID.u8sEndpointID, u8sUriTo: newCall.u8sUriFrom, u8sContentType: '', u8sBody: '' });
+    await peers.waitFor('pbx.alert', (p) => p.callId === callId);
+    bob.sendEvent('asnAVCallMessageV2', { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, endpointIDFrom: newCall.callAndConnectionID.u8sEndpointID, messageType: 2, u8sUriTo: '', iceCandidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+    await peers.waitFor('softphone.candidate', (p) => p.callId === callId);
+    bob.sendEvent('asnAVConnectV2', { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, connectedEndPointID: newCall.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: newCall.u8sUriFrom, u8sContentType: 'application/sdp', u8sBody: ANSWER });
+    const applied = await peers.waitFor('softphone.apply-answer', (p) => p.callId === callId);
+    assert.equal(applied.sdp, ANSWER);
+    await peers.waitFor('pbx.answer', (p) => p.callId === callId);
+    // remote hang-up → asnAVDropCall to the client
+    const base = { callId, lineId: lineB, lineNumber: '101', direction: 'inbound' as const, remoteNumber: '100' };
+    await peers.event({ ...base, state: 'offering' });
+    await peers.event({ ...base, state: 'connected' });
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+    const drop = await bob.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
+    assert.equal(drop.iAvDropReason, 0);
+  });
+
+  it('the callee rejects: asnAVDropCall reason 16 becomes a decline drop', async () => {
+    const callId = `rej-${Date.now()}`;
+    const s = peers.bus.subjects;
+    await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    const nc = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    bob.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: nc.callAndConnectionID.u8sCallID }, u8sCause: 'rejected', iAvDropReason: 16 });
+    assert.deepEqual(await peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'decline' });
+  });
+
+  it('an incoming call for a user without a connected softphone is refused with no-client; unknown lines too', async () => {
+    const carol = await app.context.users.create({ login: 'carol', password: 'carol-pw' });
+    const line = await app.context.lines.create({ number: '102', registrar: 'pbx', ownerLogin: carol.login });
+    const s = peers.bus.subjects;
+    assert.deepEqual(await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId: 'x1', lineId: line.id, from: '100', to: '102', mediaNodeId: NODE }), { accept: false, reason: 'no-client' });
+    assert.deepEqual(await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId: 'x2', lineId: '00000000-0000-0000-0000-000000000000', from: '100', to: '1', mediaNodeId: NODE }), { accept: false, reason: 'unknown-line' });
+  });
+
+  it('asnAVMakeCallV2 whose offer the media node refuses fails with AsnRequestError 100 and places no call', async () => {
+    const before = peers.requests.filter((r) => r.verb === 'pbx.makeCall').length;
+    await assert.rejects(alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: 'v=0\r\n' }), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 100);
+    assert.equal(peers.requests.filter((r) => r.verb === 'pbx.makeCall').length, before);
+  });
+
+  it('a media failure drops the call: asnAVDropCall to the client and a drop to the pbx-adapter', async () => {
+    const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    await peers.event({ callId, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '101', state: 'dialing' });
+    await check(() => app.context.calls.get(callId), 5000, { name: 'call tracked' });
+    await peers.bus.publishDurable(peers.bus.subjects.mediaEvent(callId), MediaCallEvent, { type: 'failed', callId, nodeId: NODE, cause: 'worker died', at: Date.now() });
+    const drop = await alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
+    assert.match(drop.u8sCause, /worker died/);
+    await peers.waitFor('pbx.drop', (p) => p.callId === callId);
+  });
+
+  it('registration state changes reach monitors as asnCtiNotifyLineInfoChanged', async () => {
+    const m = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });
+    peers.bus.publish(peers.bus.subjects.lineRegistration(lineA), LineRegistrationState, { lineId: lineA, status: 'registered', at: Date.now(), sipStatus: 200 });
+    const info = await alice.waitForEvent('asnCtiNotifyLineInfoChanged', (e) => e.u8sMonitorCrossRefID === m.u8sMonitorCrossRefID && e.lineInfo.iLineOpenStatus === 2);
+    assert.equal(info.u8sLinePhoneNumber, 'tel:100');
+    await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: m.u8sMonitorCrossRefID });
+  });
+
+  it('third-party call control: asnCtiMakeCall asks the softphone to dial, the call keeps the CTI connection id', async () => {
+    const controller = await tcpClient(app);
+    await controller.login('alice', 'alice-pw', { softphone: false });
+    try {
+      // The controller is not a softphone; alice's softphone connection (alice) must get the request.
+      const { u8sConnectionID } = await controller.invoke('asnCtiMakeCall', { u8sPhoneNumberFrom: 'tel:100', u8sPhoneNumberTo: '101', iNumberFormat: 0 });
+      const request = await alice.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === u8sConnectionID && a.bIsRemoteControlCallOut === true);
+      assert.equal(request.u8sUriTo, 'tel:101');
+      const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: request.u8sUriFrom, u8sUriTo: request.u8sUriTo, u8sContentType: 'application/sdp', u8sBody: OFFER, bIsRemoteControlCallOut: true });
+      assert.equal(r.u8sCTIConnectionID, u8sConnectionID);
+      assert.equal((await peers.waitFor('pbx.makeCall', (p) => p.callId === u8sConnectionID)).origin, 'cti');
+      await peers.event({ callId: u8sConnectionID, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '101', state: 'dialing' });
+      const result = await controller.waitForEvent('asnCtiNotifyMakeCallResult', (e) => e.u8sConnectionID === u8sConnectionID);
+      assert.equal(result.success, 1);
+    } finally {
+      controller.close();
+    }
+  });
+
+  it('asnCtiHold, asnCtiDialDigits and asnCtiDropCall on a connected call reach the pbx-adapter', async () => {
+    const callId = `cc-${Date.now()}`;
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+    await peers.event({ ...base, state: 'dialing' });
+    await peers.event({ ...base, state: 'connected' });
+    await check(() => app.context.calls.get(callId)?.state === 'connected', 5000, { name: 'connected call' });
+    assert.deepEqual(await alice.invoke('asnCtiHold', { bHold: true, u8sConnectionID: callId }), { bSuccess: true });
+    assert.deepEqual(await peers.waitFor('pbx.hold', (p) => p.callId === callId), { callId, hold: true });
+    assert.deepEqual(await alice.invoke('asnCtiDialDigits', { u8sConnectionID: callId, iDigitMode: 2, iDigitDuration: 0, u8sDigitsToDial: '12#' }), { bSuccess: true });
+    assert.equal((await peers.waitFor('pbx.digits', (p) => p.callId === callId)).digits, '12#');
+    await assert.rejects(alice.invoke('asnCtiDialDigits', { u8sConnectionID: callId, iDigitMode: 2, iDigitDuration: 0, u8sDigitsToDial: 'xyz' }), EnetucRequestError);
+    assert.deepEqual(await alice.invoke('asnCtiDropCall', { u8sConnectionID: callId }), { bSuccess: true });
+    assert.deepEqual(await peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'normal' });
+    // bob may not touch alice's call
+    await assert.rejects(bob.invoke('asnCtiDropCall', { u8sConnectionID: callId }), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 2);
+  });
+
+  it('journal operations: entries of the user only, read flags, entry changed events after subscribe', async () => {
+    await alice.invoke('asnJournalSubscribeEvents', { bReceiveJournalEvents: true });
+    const callId = `j-${Date.now()}`;
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'inbound' as const, remoteNumber: '555' };
+    await peers.event({ ...base, state: 'offering' });
+    await peers.event({ ...base, state: 'disconnected', cause: 'cancelled' });
+    const changed = await alice.waitForEvent('asnJournalEntryChanged', (e) => e.journalEntry.u8sConnectionID === callId && e.journalEntry.stStopTime !== '');
+    assert.equal(changed.journalEntry.iOrigin, 0);
+    const find = { stStartTimeFrom: '', stStartTimeTo: '', u8slistLineUserNames: [], u8slistPhoneNumber: ['555'], u8sContactName: '', u8sCompanyName: '', u8sFilterText: '', iMaxNumEntries: 10, iFilter: 0 };
+    const list = await alice.invoke('asnGetJournalEntriesV2', { findOptions: find });
+    assert.deepEqual(list.journalList.map((e) => e.u8sConnectionID), [callId]);
+    assert.equal((await bob.invoke('asnGetJournalEntriesV2', { findOptions: find })).journalList.length, 0);
+    assert.deepEqual(await alice.invoke('asnUpdateJournalReadFlag', { u8sConnectionIDList: [callId], bReadFlag: true }), { bSuccess: true });
+    assert.equal((await alice.invoke('asnJournalEntryGet', { u8sConnectionID: callId })).journalEntry.iReadFlag, 1);
+    assert.equal((await alice.invoke('asnGetJournalEntriesCountV2', { findOptions: { ...find, iFilter: 256 } })).iCount, 0);
+    await assert.rejects(bob.invoke('asnJournalEntryGet', { u8sConnectionID: callId }), EnetucRequestError);
+    assert.deepEqual(await alice.invoke('asnDeleteJournalEntries', { u8sConnectionIDList: [callId] }), { iResult: 0 });
+    assert.equal((await alice.invoke('asnGetJournalEntriesV2', { findOptions: find })).journalList.length, 0);
+  });
+
+  it('a softphone that disconnects mid-call has its call dropped', async () => {
+    const c = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
+    const r = await c.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    c.close();
+    await peers.waitFor('pbx.drop', (p) => p.callId === r.u8sCTIConnectionID);
+  });
+});
