@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
@@ -225,6 +227,9 @@ function instrumentGateway(registry: Registry, ctx: GatewayContext): void {
   } });
 }
 
+/** Same directory from src/ (development) and dist/ (build): services/cti-gateway/web/public. */
+const webRoot = fileURLToPath(new URL('../web/public', import.meta.url));
+
 function buildHttp(
   ctx: GatewayContext,
   table: OperationTable,
@@ -262,6 +267,8 @@ function buildHttp(
     calls: ctx.calls,
     mediaNodes: options.mediaNodes,
   });
+  // The web softphone: static files (the TypeScript in web/src compiles into web/public/js).
+  http.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: false });
   http.register(clientWebSocket, {
     auth: ctx.auth,
     store: ctx.wsSessions,
