@@ -82,3 +82,33 @@ describe('admin CLI against a running gateway', () => {
     });
   }
 });
+
+describe('cti CLI client', () => {
+  const CTI = fileURLToPath(new URL('../../src/cli/cti.ts', import.meta.url));
+  it('logs in, monitors the own line, prints events and the make-call result; errors exit non-zero', async () => {
+    const app = await startGateway();
+    try {
+      await app.context.users.create({ login: 'alice', password: 'alice-pw' });
+      await app.context.lines.create({ number: '100', registrar: 'pbx', ownerLogin: 'alice' });
+      const args = ['--conditions=ucs-source', CTI, '--host', '127.0.0.1', '--port', String(app.ctiPort), '--user', 'alice', '--password', 'alice-pw'];
+      const ok = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [...args, '--once', '--json'], { timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
+      });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.deepEqual(JSON.parse(ok.stdout.trim().split('\n')[0]!), { monitor: JSON.parse(ok.stdout.trim().split('\n')[0]!).monitor, line: 'tel:100', open: 4, calls: 0 });
+      const bad = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [...args.slice(0, -1), 'wrong', '--once'], { timeout: 20_000 }, (err, _o, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }));
+      });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /asnLoginV2 failed: .*\[iErrorDetail:101\]/);
+      // third-party make call without a softphone for the line: a clear CTI error
+      const call = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [...args, '--call', '100:101', '--once'], { timeout: 20_000 }, (err, _o, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }));
+      });
+      assert.equal(call.code, 1);
+      assert.match(call.stderr, /no softphone is connected for line 100/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
