@@ -17,3 +17,19 @@ export function uniquePrefix(): string {
 export function testLogger(service = 'test'): Logger {
   return createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
+
+// Test PBX and SIP/RTP tools (infra/pbx): real kamailio, rtpengine, baresip and SIPp processes on loopback.
+export { ManagedProcess, type ManagedProcessOptions, type ProcessExit } from './ManagedProcess.ts';
+export { freePort, freePortRange, type FreePortOptions } from './freePorts.ts';
+export { bencode, bdecode, type BencodeValue } from './bencode.ts';
+export { Rtpengine } from './Rtpengine.ts';
+export type { RtpengineOptions, RtpCounters, RtpengineStream, RtpengineCallStats, RtpengineTotals } from './RtpengineTypes.ts';
+export { Kamailio, KamailioRpcError, pbxDir, linePassword, usersCfg } from './Kamailio.ts';
+export type { KamailioMode, KamailioOptions, KamailioContact } from './KamailioTypes.ts';
+export { Sipp, parseStats } from './Sipp.ts';
+export type { SippScenario, SippOptions, SippResult, SippStats } from './SippTypes.ts';
+export { Baresip } from './Baresip.ts';
+export type { BaresipOptions, BaresipEvent, BaresipEventType, BaresipEvents, BaresipRecording } from './BaresipTypes.ts';
+export { RtpEndpoint, type RtpPacket } from './RtpEndpoint.ts';
+export { header, parseSipMessage, parseSippMessageLog, parseSdp, sipPing, type SipMessage, type SdpMedia, type SdpSummary } from './sipMessages.ts';
+export * from './tones.ts';
