@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -25,7 +25,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = (Fastify as unknown as (o: object) => FastifyInstance)({
     ...(options.https ? { https: options.https } : {}),
     loggerInstance: options.logger.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Per-request lines would drown the logs in /metrics scrapes; failures are logged in onResponse below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Slow or stuck clients cannot hold sockets forever.
     connectionTimeout: 30_000,
