@@ -1,6 +1,8 @@
 // `npm start`: the three services as local processes with embedded defaults (PGlite under .data/,
 // NATS at NATS_URL). If nothing answers at NATS_URL and nats-server is on PATH, one is started with
 // JetStream under .data/nats. Ctrl-C stops everything; exit code is non-zero if a service failed.
+// All services get this process's environment; since they share HTTP_PORT's name, per-service ports can be
+// set with UCS_HTTP_PORT_CTI_GATEWAY, UCS_HTTP_PORT_MEDIA and UCS_HTTP_PORT_PBX_ADAPTER.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -29,8 +31,8 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-function run(name: string, command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env });
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);
@@ -77,5 +79,6 @@ if (!(await reachable(host, port))) {
   for (let i = 0; i < 50 && !(await reachable(host, port)); i++) await new Promise((r) => setTimeout(r, 100));
 }
 for (const name of services) {
-  run(name, process.execPath, ['--conditions=ucs-source', `services/${name}/src/index.ts`]);
+  const port = process.env[`UCS_HTTP_PORT_${name.toUpperCase().replace(/-/g, '_')}`];
+  run(name, process.execPath, ['--conditions=ucs-source', `services/${name}/src/index.ts`], port ? { ...process.env, HTTP_PORT: port } : process.env);
 }

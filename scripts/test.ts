@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 
 const suites: Record<string, string[]> = {
-  unit: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
+  unit: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/platform/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
 };
 
