@@ -33,3 +33,4 @@ export type { BaresipOptions, BaresipEvent, BaresipEventType, BaresipEvents, Bar
 export { RtpEndpoint, type RtpPacket } from './RtpEndpoint.ts';
 export { header, parseSipMessage, parseSippMessageLog, parseSdp, sipPing, type SipMessage, type SdpMedia, type SdpSummary } from './sipMessages.ts';
 export * from './tones.ts';
+export { deleteTestStream } from './streams.ts';

@@ -193,8 +193,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     async stop() {
       abort.abort();
       started = false;
-      await tcp?.close();
+      // server.close() resolves only once every connection is gone, so close the sessions while it waits
+      const tcpClosed = tcp?.close();
       sessions.closeAll('server shutdown');
+      await tcpClosed;
       await http.close();
       await https?.close();
       for (const stop of stops.reverse()) await stop();

@@ -1,5 +1,5 @@
 import { BusClient, createMetricsRegistry, CtiGatewayConfig, loadConfig } from '@ucserver/shared';
-import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { deleteTestStream, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { build, type GatewayApp } from '../src/app.ts';
 
 /** A gateway on ephemeral ports with its own bus prefix (or a given one) and PGlite unless a DB URL is given. */
@@ -16,6 +16,12 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   });
   const app = await build({ config, logger: testLogger('cti-gateway'), registry: createMetricsRegistry('cti-gateway') });
   await app.start();
+  const stop = app.stop.bind(app);
+  // Tests leave no JetStream stream behind on the shared NATS (a restart test reuses the prefix on purpose).
+  app.stop = async () => {
+    await stop();
+    if (!env.KEEP_STREAM && config.NATS_URL === natsUrl) await deleteTestStream(config.BUS_PREFIX).catch(() => undefined);
+  };
   return app;
 }
 

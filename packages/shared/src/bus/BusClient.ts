@@ -318,7 +318,8 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: (options.maxAgeMs ?? 7 * 24 * 3600_000) * 1_000_000,
-      max_bytes: options.maxBytes ?? 1024 ** 3,
+      // No byte limit by default: a limit is reserved against the server's store up front.
+      max_bytes: options.maxBytes ?? -1,
     };
     try {
       await jsm.streams.info(options.name);

@@ -56,7 +56,7 @@ export interface StreamOptions {
   subjects: string[];
   /** Default 7 days. */
   maxAgeMs?: number;
-  /** Default 1 GiB. */
+  /** Default unlimited (-1): the server's store limits apply; a limit would be reserved up front. */
   maxBytes?: number;
 }
 

@@ -39,6 +39,42 @@ export type CodecName = z.infer<typeof CodecName>;
 export const SrtpPolicy = z.enum(['off', 'sdes', 'optional']);
 export type SrtpPolicy = z.infer<typeof SrtpPolicy>;
 
+/**
+ * Stable codes of the media node's errors. They travel across the bus as `BusRemoteError.remoteCode`, so
+ * callers branch on them here instead of parsing messages (the classes live in services/media).
+ */
+export const MediaErrorCodes = {
+  /** Not parseable as SDP, or a required line is malformed (answer SIP 400/488). */
+  UCS_ERR_MEDIA_SDP_INVALID: 'UCS_ERR_MEDIA_SDP_INVALID',
+  /** The SDP has no usable audio m-line. */
+  UCS_ERR_MEDIA_NO_AUDIO: 'UCS_ERR_MEDIA_NO_AUDIO',
+  /** No codec both sides support (opus, PCMU, PCMA, G722); SIP 488 Not Acceptable Here. */
+  UCS_ERR_MEDIA_NO_COMMON_CODEC: 'UCS_ERR_MEDIA_NO_COMMON_CODEC',
+  /** Missing or unusable DTLS fingerprint / setup role in a softphone SDP. */
+  UCS_ERR_MEDIA_DTLS_INVALID: 'UCS_ERR_MEDIA_DTLS_INVALID',
+  /** Missing ICE credentials in a softphone SDP. */
+  UCS_ERR_MEDIA_ICE_INVALID: 'UCS_ERR_MEDIA_ICE_INVALID',
+  /** An a=crypto line is malformed, or SRTP was required and not agreed (SIP 488). */
+  UCS_ERR_MEDIA_CRYPTO_INVALID: 'UCS_ERR_MEDIA_CRYPTO_INVALID',
+  /** A trickled ICE candidate is malformed or names another m-line. */
+  UCS_ERR_MEDIA_CANDIDATE_INVALID: 'UCS_ERR_MEDIA_CANDIDATE_INVALID',
+  /** The command names a call this node does not carry. */
+  UCS_ERR_MEDIA_CALL_NOT_FOUND: 'UCS_ERR_MEDIA_CALL_NOT_FOUND',
+  /** The command does not fit the call's state (e.g. an answer before the offer). */
+  UCS_ERR_MEDIA_CALL_STATE: 'UCS_ERR_MEDIA_CALL_STATE',
+  /** The node is draining and takes no new calls; place the call on another node. */
+  UCS_ERR_MEDIA_DRAINING: 'UCS_ERR_MEDIA_DRAINING',
+  /** No live mediasoup worker on the node. */
+  UCS_ERR_MEDIA_NO_WORKER: 'UCS_ERR_MEDIA_NO_WORKER',
+  /** mediasoup could not allocate a router, transport, port or stream. */
+  UCS_ERR_MEDIA_ALLOCATION_FAILED: 'UCS_ERR_MEDIA_ALLOCATION_FAILED',
+  /** The call failed (its worker died, DTLS failed) or was closed while the command ran. */
+  UCS_ERR_MEDIA_CALL_FAILED: 'UCS_ERR_MEDIA_CALL_FAILED',
+  /** Placement found no live, non-draining media node. */
+  UCS_ERR_MEDIA_NO_NODE: 'UCS_ERR_MEDIA_NO_NODE',
+} as const;
+export type MediaErrorCode = (typeof MediaErrorCodes)[keyof typeof MediaErrorCodes];
+
 export const MediaCommands = {
   /** A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec. */
   softphoneOffer: command('softphone.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),

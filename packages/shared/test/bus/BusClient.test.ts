@@ -13,7 +13,7 @@ import {
   InvalidStateError,
   UcsError,
 } from '@ucserver/shared';
-import { check, Latch, NatsServer, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { check, deleteTestStream, Latch, NatsServer, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 
 const Echo = command('echo', z.object({ text: z.string() }), z.object({ text: z.string(), n: z.number() }));
 
@@ -32,6 +32,7 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
   after(async () => {
     await bus.close();
+    await deleteTestStream(bus.subjects.prefix);
   });
 
   it('request() to a served command returns the validated reply', async () => {

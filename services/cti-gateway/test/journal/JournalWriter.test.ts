@@ -81,7 +81,7 @@ describe('journal - JournalWriter from the CALLS stream', () => {
 
   it('events published while the gateway is down are journaled after it restarts (PostgreSQL)', async () => {
     const db = await createTestDatabase();
-    const app1 = await startGateway({ DATABASE_URL: db.url });
+    const app1 = await startGateway({ DATABASE_URL: db.url, KEEP_STREAM: '1' });
     const prefix = app1.context.config.BUS_PREFIX;
     const peer = await peerBus(app1);
     try {

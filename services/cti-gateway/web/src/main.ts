@@ -1,1 +1,125 @@
-export {};
+// Composition root of the web softphone: wires the connection, the model, the audio parts and the view.
+import { AudioDevices } from './AudioDevices.ts';
+import { EnetucConnection } from './EnetucConnection.ts';
+import { RingTone } from './RingTone.ts';
+import { Softphone } from './Softphone.ts';
+import type { ConnectionState } from './SoftphoneTypes.ts';
+import { SoftphoneView } from './SoftphoneView.ts';
+import { installTestHook } from './testHook.ts';
+
+const params = new URLSearchParams(location.search);
+const processingParam = params.get('audioProcessing');
+const devices = new AudioDevices(processingParam === null ? {} : { processing: processingParam !== '0' && processingParam !== 'off' });
+let context: AudioContext | undefined;
+const audioContext = (): AudioContext => (context ??= new AudioContext({ latencyHint: 'interactive' }));
+const ring = new RingTone(audioContext);
+const phone = new Softphone({ devices, ring, audioContext });
+
+let connection: EnetucConnection | undefined;
+let credentials: { user: string; password: string } | undefined;
+let state: ConnectionState = 'logged-out';
+let reconnectTimer: number | undefined;
+let reconnectAttempt = 0;
+
+const view = new SoftphoneView(phone, devices, {
+  login: (user, password) => login(user, password),
+  logout,
+  run(label, action) {
+    action().then(() => {
+      if (state === 'connected') view.banner(undefined);
+    }, (err: unknown) => {
+      console.warn(`ucserver: ${label} failed`, err);
+      view.banner(`${label} failed: ${(err as Error).message ?? String(err)}`);
+    });
+  },
+  testRing: (on) => {
+    audioContext();
+    ring.play(on ? 'ring' : 'off');
+  },
+});
+
+installTestHook(phone, () => ({ connection: state, user: credentials?.user, ringing: ring.pattern }));
+
+function setState(next: ConnectionState, detail?: string): void {
+  state = next;
+  view.setConnection(next, detail);
+}
+
+async function login(user: string, password: string): Promise<void> {
+  audioContext(); // created inside the click, so the browser lets it play (ring tone, level meter)
+  setState('connecting');
+  try {
+    const conn = await EnetucConnection.open(new URL(location.href), user, password);
+    credentials = { user, password };
+    view.showApp(user);
+    await attach(conn);
+    void primeMicrophone();
+  } catch (err) {
+    const conn = connection;
+    connection = undefined;
+    conn?.close();
+    phone.reset();
+    setState('logged-out');
+    credentials = undefined;
+    view.showLogin((err as Error).message);
+  }
+}
+
+/** Asks for the microphone once, so device names appear and the first call does not wait for a prompt. */
+async function primeMicrophone(): Promise<void> {
+  try {
+    const stream = await devices.microphone();
+    stream.getTracks().forEach((t) => t.stop());
+    view.showDeviceError(undefined);
+  } catch (err) {
+    view.showDeviceError(`No microphone: ${(err as Error).message}. You can still see and control calls.`);
+  }
+  await view.refreshDevices();
+}
+
+async function attach(conn: EnetucConnection): Promise<void> {
+  connection = conn;
+  conn.addEventListener('close', (e) => {
+    if (connection !== conn) return;
+    connection = undefined;
+    const reason = (e as CustomEvent<string>).detail;
+    phone.detach(`connection lost: ${reason}`);
+    if (credentials) scheduleReconnect(reason);
+  });
+  await phone.start(conn);
+  reconnectAttempt = 0;
+  setState('connected');
+}
+
+function scheduleReconnect(reason: string): void {
+  setState('reconnecting', reason);
+  window.clearTimeout(reconnectTimer);
+  const delay = [1000, 2000, 5000, 10_000][Math.min(reconnectAttempt, 3)]!;
+  reconnectAttempt += 1;
+  reconnectTimer = window.setTimeout(async () => {
+    if (!credentials) return;
+    try {
+      await attach(await EnetucConnection.open(new URL(location.href), credentials.user, credentials.password));
+    } catch (err) {
+      if (connection) connection.close();
+      connection = undefined;
+      if (credentials) scheduleReconnect((err as Error).message);
+    }
+  }, delay);
+}
+
+function logout(): void {
+  credentials = undefined;
+  window.clearTimeout(reconnectTimer);
+  const conn = connection;
+  connection = undefined;
+  conn?.close();
+  phone.reset();
+  ring.stop();
+  setState('logged-out');
+  view.showLogin();
+}
+
+const presetUser = params.get('user');
+if (presetUser) (document.getElementById('login-user') as HTMLInputElement).value = presetUser;
+view.showLogin();

@@ -1,0 +1,152 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { InvalidStateError, UcsError } from '../errors.ts';
+import type { BusClient } from './BusClient.ts';
+import type { Unsubscribe } from './BusClientTypes.ts';
+import { MediaErrorCodes, MediaNodeHeartbeat } from './media.ts';
+
+export interface MediaPlacementOptions {
+  /** A connected bus; placement subscribes to `subjects.mediaHeartbeat` on it. */
+  bus: BusClient;
+  logger?: Logger;
+  /** A node silent for this many of its own heartbeat intervals is dropped. Default 3. */
+  expiryIntervals?: number;
+  /** How often silent nodes are looked for. Default 500 ms. */
+  sweepIntervalMs?: number;
+  /** Clock (ms since epoch), injectable for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** What placement knows about one node: its latest heartbeat and when that arrived (ms since epoch). */
+export type MediaNodeInfo = MediaNodeHeartbeat & { lastSeen: number };
+
+export interface MediaPickOptions {
+  /**
+   * An address from a PBX SDP (c=). When a live, non-draining node announces it, that node is chosen,
+   * so a call whose PBX side already points at a node stays on it (and can use Direct Media).
+   */
+  preferAddress?: string;
+}
+
+export interface MediaPlacementEvents {
+  /** A node was heard from for the first time (or again after it went down). */
+  nodeup: [node: MediaNodeInfo];
+  /**
+   * A node was dropped: silent for `expiryIntervals` heartbeats ('expired'), or it restarted (its
+   * `startedAt` changed, so every call it carried is gone) and comes back with a `nodeup` at once.
+   */
+  nodedown: [nodeId: string, reason: 'expired' | 'restarted'];
+}
+
+/** No live, non-draining media node with a worker is known. */
+export class NoMediaNodeError extends UcsError {
+  constructor(message: string) {
+    super(MediaErrorCodes.UCS_ERR_MEDIA_NO_NODE, message);
+  }
+}
+
+/**
+ * Chooses the media node for a new call from the nodes' heartbeats (used by the cti-gateway and the
+ * pbx-adapter). Keeps the latest heartbeat per node, drops nodes silent for three of their intervals,
+ * and prefers the node that owns an address the PBX already uses.
+ */
+export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
+  readonly #bus: BusClient;
+  readonly #logger: Logger | undefined;
+  readonly #expiryIntervals: number;
+  readonly #sweepIntervalMs: number;
+  readonly #now: () => number;
+  readonly #nodes = new Map<string, MediaNodeInfo>();
+  #subscription: Unsubscribe | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: MediaPlacementOptions) {
+    super();
+    this.#bus = options.bus;
+    this.#logger = options.logger?.child({ component: 'media-placement' });
+    this.#expiryIntervals = options.expiryIntervals ?? 3;
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 500;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Subscribes to heartbeats and starts expiring silent nodes. Idempotent. */
+  start(): void {
+    if (this.#closed) throw new InvalidStateError('media placement closed');
+    if (this.#subscription) return;
+    this.#subscription = this.#bus.subscribe(this.#bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, (hb) => this.observe(hb));
+    this.#timer = setInterval(() => this.sweep(), this.#sweepIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Records one heartbeat (called for every heartbeat received; public for tests and tools). */
+  observe(heartbeat: MediaNodeHeartbeat): void {
+    if (this.#closed) return;
+    const known = this.#nodes.get(heartbeat.nodeId);
+    const info: MediaNodeInfo = { ...heartbeat, lastSeen: this.#now() };
+    this.#nodes.set(heartbeat.nodeId, info);
+    if (known && known.startedAt !== heartbeat.startedAt) {
+      this.#logger?.warn({ nodeId: heartbeat.nodeId }, 'media node restarted');
+      this.emit('nodedown', heartbeat.nodeId, 'restarted');
+      this.emit('nodeup', info);
+    } else if (!known) {
+      this.#logger?.info({ nodeId: heartbeat.nodeId, addresses: heartbeat.addresses }, 'media node up');
+      this.emit('nodeup', info);
+    }
+  }
+
+  /** Drops nodes silent for `expiryIntervals` of their heartbeat interval, emitting `nodedown`. */
+  sweep(): void {
+    const now = this.#now();
+    for (const [nodeId, node] of this.#nodes) {
+      if (!this.#expired(node, now)) continue;
+      this.#nodes.delete(nodeId);
+      this.#logger?.warn({ nodeId, silentMs: now - node.lastSeen }, 'media node expired');
+      this.emit('nodedown', nodeId, 'expired');
+    }
+  }
+
+  /**
+   * The node for a new call: the one owning `preferAddress` if it is live and not draining, else the
+   * least-loaded live, non-draining node (ties: fewer calls, then node id).
+   * @throws NoMediaNodeError when no node qualifies.
+   */
+  pick(options: MediaPickOptions = {}): string {
+    const now = this.#now();
+    const usable = [...this.#nodes.values()].filter((n) => !this.#expired(n, now) && !n.draining && n.workersAlive > 0);
+    if (options.preferAddress !== undefined) {
+      const owner = usable.find((n) => n.addresses.includes(options.preferAddress!));
+      if (owner) return owner.nodeId;
+    }
+    usable.sort((a, b) => a.load - b.load || a.calls - b.calls || a.nodeId.localeCompare(b.nodeId));
+    const best = usable[0];
+    if (!best) {
+      throw new NoMediaNodeError(`no live media node can take a call [known:${this.#nodes.size}${options.preferAddress ? `, preferAddress:${options.preferAddress}` : ''}]`);
+    }
+    return best.nodeId;
+  }
+
+  /** Every node not yet expired, draining ones included (for the admin API), ordered by node id. */
+  nodes(): MediaNodeInfo[] {
+    const now = this.#now();
+    return [...this.#nodes.values()].filter((n) => !this.#expired(n, now)).sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  }
+
+  node(nodeId: string): MediaNodeInfo | undefined {
+    const node = this.#nodes.get(nodeId);
+    return node && !this.#expired(node, this.#now()) ? node : undefined;
+  }
+
+  /** Unsubscribes and forgets every node. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#subscription?.unsubscribe();
+    this.#nodes.clear();
+  }
+
+  #expired(node: MediaNodeInfo, now: number): boolean {
+    return now - node.lastSeen > this.#expiryIntervals * node.intervalMs;
+  }
+}

@@ -1,0 +1,94 @@
+import type { ToneMeter } from './ToneMeter.ts';
+
+/** What the page shows for a call: the CTI states plus `calling` (offer being prepared) and `failed`. */
+export type CallState = 'calling' | 'dialing' | 'ringback' | 'offering' | 'connected' | 'held' | 'disconnected' | 'destroyed' | 'failed';
+
+export type ConnectionState = 'logged-out' | 'connecting' | 'connected' | 'reconnecting';
+
+/** The softphone (WebRTC) side of a call. */
+export interface AvLeg {
+  /** AV call id (`u8sCallID`); empty until the make-call result. */
+  callId: string;
+  ownEndpoint: string;
+  remoteEndpoint: string;
+  ownUri: string;
+  remoteUri: string;
+  /** Incoming call: the server's SDP offer. */
+  offer?: string;
+  pc?: RTCPeerConnection;
+  mic?: MediaStream;
+  remoteStream?: MediaStream;
+  audio?: HTMLAudioElement;
+  meter?: ToneMeter;
+  remoteControl: boolean;
+  alerted: boolean;
+  answered: boolean;
+  ended: boolean;
+  /** The local SDP went out; later local candidates are trickled. */
+  sdpSent: boolean;
+  trickleQueue: Array<RTCIceCandidateInit | null>;
+  dropCause?: string;
+  dropReason?: number;
+}
+
+export interface PhoneCall {
+  /** Stable local key (the CTI connection id once known). */
+  key: string;
+  /** CTI connection id (`u8sConnectionID`), also the journal key. */
+  id: string | undefined;
+  /** Line URI, e.g. `tel:100`. */
+  line: string;
+  direction: 'inbound' | 'outbound';
+  remote: string;
+  remoteName?: string;
+  state: CallState;
+  /** Every state the call went through, in order (no repeats). */
+  history: CallState[];
+  /** DisconnectCause from the server (busy, rejected, cancelled, unavailable, normal …) or the AV drop cause. */
+  cause?: string;
+  disconnectedReason?: number;
+  mediaPath?: string;
+  /** local | remote | both, while held. */
+  holdSide?: string;
+  /** EnumCallFeatures bits the server allows now. */
+  features: number;
+  createdAt: number;
+  connectedAt?: number;
+  endedAt?: number;
+  /** A local failure (microphone, make-call refused …). */
+  error?: string;
+  av?: AvLeg;
+}
+
+export interface PhoneLine {
+  /** `tel:100`. */
+  uri: string;
+  number: string;
+  name: string;
+  openStatus: number;
+  /** The pbx-adapter's registration status (registered, registering, failed, unregistered, disabled). */
+  registration: string;
+  monitorId?: string;
+}
+
+/** The serialisable view of a call for the test hook. */
+export interface CallSnapshot {
+  key: string;
+  id: string | undefined;
+  line: string;
+  direction: 'inbound' | 'outbound';
+  remote: string;
+  state: CallState;
+  history: CallState[];
+  cause: string | undefined;
+  disconnectedReason: number | undefined;
+  mediaPath: string | undefined;
+  holdSide: string | undefined;
+  error: string | undefined;
+  avCallId: string | undefined;
+  avDropCause: string | undefined;
+  avDropReason: number | undefined;
+  iceState: string | undefined;
+  connectionState: string | undefined;
+  hasRemoteAudio: boolean;
+}

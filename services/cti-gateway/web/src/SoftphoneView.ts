@@ -1,0 +1,420 @@
+import type { AudioDevices } from './AudioDevices.ts';
+import { byId, h } from './elements.ts';
+import { causeText, dateTime, duration, lineBadge, stateText } from './format.ts';
+import { optionalParam, type JournalEntry } from './protocol.ts';
+import { isEnded, numberOf, type Softphone } from './Softphone.ts';
+import type { ConnectionState, PhoneCall } from './SoftphoneTypes.ts';
+
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
+const KEY_LETTERS: Record<string, string> = { '2': 'ABC', '3': 'DEF', '4': 'GHI', '5': 'JKL', '6': 'MNO', '7': 'PQRS', '8': 'TUV', '9': 'WXYZ', '0': '+' };
+
+export interface ViewActions {
+  login(user: string, password: string): Promise<void>;
+  logout(): void;
+  /** Runs a user action, showing its failure in the banner. */
+  run(label: string, action: () => Promise<unknown>): void;
+  testRing(on: boolean): void;
+}
+
+/**
+ * The DOM of the softphone: the static skeleton of index.html plus the lines, calls and journal
+ * rendered from the Softphone model on every `change`. Call rows are updated in place (keyed by call)
+ * so focus and an open keypad survive updates.
+ */
+export class SoftphoneView {
+  readonly #phone: Softphone;
+  readonly #devices: AudioDevices;
+  readonly #actions: ViewActions;
+  readonly #callRows = new Map<string, { el: HTMLLIElement; signature: string }>();
+  readonly #keypadOpen = new Set<string>();
+  #journalSignature = '';
+  #linesSignature = '';
+  #ticker: number | undefined;
+
+  constructor(phone: Softphone, devices: AudioDevices, actions: ViewActions) {
+    this.#phone = phone;
+    this.#devices = devices;
+    this.#actions = actions;
+    this.#bindLogin();
+    this.#bindDialer();
+    this.#bindDevices();
+    byId('logout').addEventListener('click', () => actions.logout());
+    byId('calls-clear').addEventListener('click', () => phone.clearEnded());
+    byId('journal-refresh').addEventListener('click', () => actions.run('Reloading the journal', () => phone.refreshJournal()));
+    phone.addEventListener('change', () => this.render());
+    window.setInterval(() => this.#updateLevel(), 200);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Session
+
+  showLogin(error?: string): void {
+    byId('login-view').hidden = false;
+    byId('app-view').hidden = true;
+    byId('session').hidden = true;
+    const err = byId('login-error');
+    err.hidden = !error;
+    err.textContent = error ?? '';
+    const submit = byId<HTMLButtonElement>('login-submit');
+    submit.disabled = false;
+    submit.textContent = 'Sign in';
+    (byId<HTMLInputElement>('login-user').value ? byId<HTMLInputElement>('login-password') : byId<HTMLInputElement>('login-user')).focus();
+  }
+
+  showApp(user: string): void {
+    byId('login-view').hidden = true;
+    byId('app-view').hidden = false;
+    byId('session').hidden = false;
+    byId('user-name').textContent = user;
+    byId<HTMLInputElement>('login-password').value = '';
+    byId<HTMLInputElement>('dial-number').focus();
+    void this.refreshDevices();
+    this.render();
+  }
+
+  setConnection(state: ConnectionState, detail = ''): void {
+    const el = byId('connection');
+    el.dataset.state = state;
+    el.textContent = { 'logged-out': 'Offline', connecting: 'Connecting…', connected: 'Online', reconnecting: 'Reconnecting…' }[state];
+    this.banner(state === 'reconnecting' ? `Connection to the server lost${detail ? ` (${detail})` : ''}. Reconnecting…` : undefined);
+    this.#updateDialButton();
+  }
+
+  banner(text: string | undefined): void {
+    const el = byId('banner');
+    el.hidden = !text;
+    el.textContent = text ?? '';
+  }
+
+  #bindLogin(): void {
+    const form = byId<HTMLFormElement>('login-form');
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const user = byId<HTMLInputElement>('login-user').value.trim();
+      const password = byId<HTMLInputElement>('login-password').value;
+      const err = byId('login-error');
+      if (!user || !password) {
+        err.hidden = false;
+        err.textContent = 'Enter your user name and password.';
+        return;
+      }
+      const submit = byId<HTMLButtonElement>('login-submit');
+      submit.disabled = true;
+      submit.textContent = 'Signing in…';
+      err.hidden = true;
+      void this.#actions.login(user, password);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Dialer
+
+  #bindDialer(): void {
+    const input = byId<HTMLInputElement>('dial-number');
+    const pad = byId('dialpad');
+    for (const key of KEYS) {
+      pad.append(h('button', {
+        type: 'button',
+        class: 'key',
+        'data-testid': `dialpad-${key === '*' ? 'star' : key === '#' ? 'hash' : key}`,
+        'aria-label': `Digit ${key}`,
+        onclick: () => {
+          input.value += key;
+          this.#updateDialButton();
+          input.focus();
+        },
+      }, h('span', { class: 'key-digit' }, key), h('span', { class: 'key-letters', 'aria-hidden': 'true' }, KEY_LETTERS[key] ?? '')));
+    }
+    byId('dial-backspace').addEventListener('click', () => {
+      input.value = input.value.slice(0, -1);
+      this.#updateDialButton();
+      input.focus();
+    });
+    input.addEventListener('input', () => this.#updateDialButton());
+    byId<HTMLFormElement>('dial-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const number = input.value.trim();
+      if (!number) return;
+      const line = byId<HTMLSelectElement>('dial-line').value || undefined;
+      this.#actions.run(`Calling ${number}`, async () => {
+        await this.#phone.dial(number, line);
+        input.value = '';
+        this.#updateDialButton();
+      });
+    });
+  }
+
+  #updateDialButton(): void {
+    const online = byId('connection').dataset.state === 'connected';
+    byId<HTMLButtonElement>('dial-call').disabled = !online || !byId<HTMLInputElement>('dial-number').value.trim() || this.#phone.lines.length === 0;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Devices
+
+  #bindDevices(): void {
+    const mic = byId<HTMLSelectElement>('device-mic');
+    const speaker = byId<HTMLSelectElement>('device-speaker');
+    const processing = byId<HTMLInputElement>('audio-processing');
+    processing.checked = this.#devices.processing;
+    mic.addEventListener('change', () => {
+      this.#devices.setMicrophone(mic.value);
+      this.#actions.run('Switching the microphone', () => this.#phone.switchMicrophone());
+    });
+    speaker.addEventListener('change', () => this.#actions.run('Switching the speaker', () => this.#devices.setSpeaker(speaker.value)));
+    processing.addEventListener('change', () => {
+      this.#devices.processing = processing.checked;
+      this.#actions.run('Switching audio processing', () => this.#phone.switchMicrophone());
+    });
+    let ringing = false;
+    const ringButton = byId<HTMLButtonElement>('test-ring');
+    ringButton.addEventListener('click', () => {
+      ringing = !ringing;
+      ringButton.setAttribute('aria-pressed', String(ringing));
+      ringButton.textContent = ringing ? 'Stop ring tone' : 'Test ring tone';
+      this.#actions.testRing(ringing);
+    });
+    this.#devices.addEventListener('change', () => void this.refreshDevices());
+  }
+
+  /** Fills the microphone and speaker lists (labels need microphone permission first). */
+  async refreshDevices(): Promise<void> {
+    const err = byId('device-error');
+    try {
+      const lists = await this.#devices.list();
+      const fill = (select: HTMLSelectElement, items: { id: string; label: string }[], current: string, defaultLabel: string): void => {
+        select.replaceChildren(h('option', { value: '' }, defaultLabel), ...items.filter((d) => d.id !== 'default').map((d) => h('option', { value: d.id }, d.label)));
+        select.value = items.some((d) => d.id === current) ? current : '';
+      };
+      fill(byId('device-mic'), lists.microphones, this.#devices.microphoneId, 'System default');
+      fill(byId('device-speaker'), lists.speakers, this.#devices.speakerId, 'System default');
+      byId<HTMLSelectElement>('device-speaker').disabled = !lists.canChooseSpeaker;
+      err.hidden = true;
+    } catch (e) {
+      err.hidden = false;
+      err.textContent = `Audio devices unavailable: ${(e as Error).message}`;
+    }
+  }
+
+  showDeviceError(text: string | undefined): void {
+    const err = byId('device-error');
+    err.hidden = !text;
+    err.textContent = text ?? '';
+  }
+
+  #updateLevel(): void {
+    const meter = this.#phone.currentCall?.av?.meter;
+    const bar = byId('level-bar');
+    if (!meter) {
+      bar.style.width = '0%';
+      return;
+    }
+    const { totalDb } = meter.sample(1000);
+    bar.style.width = `${Math.round(Math.min(1, Math.max(0, (totalDb + 90) / 70)) * 100)}%`;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Rendering
+
+  render(): void {
+    this.#renderLines();
+    this.#renderCalls();
+    this.#renderJournal();
+    this.#updateDialButton();
+    const running = this.#phone.calls.some((c) => c.state === 'connected' || c.state === 'held');
+    if (running && this.#ticker === undefined) this.#ticker = window.setInterval(() => this.#tick(), 1000);
+    if (!running && this.#ticker !== undefined) {
+      window.clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
+    const ringing = this.#phone.calls.find((c) => c.state === 'offering' && c.av?.offer && !c.av.answered && !c.av.ended);
+    document.title = ringing ? `☎ ${ringing.remote} calling – ucserver softphone` : 'ucserver softphone';
+  }
+
+  #renderLines(): void {
+    const lines = this.#phone.lines;
+    const signature = JSON.stringify(lines.map((l) => [l.uri, l.name, l.registration, l.openStatus]));
+    if (signature === this.#linesSignature) return;
+    this.#linesSignature = signature;
+    byId('lines').replaceChildren(...(lines.length
+      ? lines.map((l) => {
+          const badge = lineBadge(l);
+          return h('li', { class: 'line', 'data-testid': `line-${l.number}`, 'data-status': l.registration },
+            h('span', { class: `dot dot-${badge.tone}`, 'aria-hidden': 'true' }),
+            h('span', { class: 'line-number' }, l.number),
+            l.name && l.name !== l.number ? h('span', { class: 'line-name' }, l.name) : null,
+            h('span', { class: `badge badge-${badge.tone}`, 'data-testid': 'line-status' }, badge.text));
+        })
+      : [h('li', { class: 'empty' }, 'No line is assigned to you. Ask your administrator.')]));
+    const select = byId<HTMLSelectElement>('dial-line');
+    const current = select.value;
+    select.replaceChildren(...lines.map((l) => h('option', { value: l.uri }, l.name && l.name !== l.number ? `${l.number} – ${l.name}` : l.number)));
+    if (lines.some((l) => l.uri === current)) select.value = current;
+    select.disabled = lines.length < 2;
+  }
+
+  #renderCalls(): void {
+    const list = byId('calls');
+    const calls = this.#phone.calls;
+    const keep = new Set(calls.map((c) => c.key));
+    for (const [key, row] of this.#callRows) {
+      if (!keep.has(key)) {
+        row.el.remove();
+        this.#callRows.delete(key);
+        this.#keypadOpen.delete(key);
+      }
+    }
+    calls.forEach((call, index) => {
+      const signature = this.#callSignature(call);
+      let row = this.#callRows.get(call.key);
+      if (!row) {
+        row = { el: h('li', { class: 'call' }), signature: '' };
+        this.#callRows.set(call.key, row);
+      }
+      if (row.signature !== signature) {
+        const focused = row.el.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.testid : undefined;
+        this.#fillCall(row.el, call);
+        row.signature = signature;
+        if (focused) row.el.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus();
+      }
+      if (list.children[index] !== row.el) list.insertBefore(row.el, list.children[index] ?? null);
+    });
+    byId('calls-empty').hidden = calls.length > 0;
+    byId('calls-clear').hidden = !calls.some(isEnded);
+  }
+
+  #callSignature(c: PhoneCall): string {
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), c.av?.pc?.iceConnectionState]);
+  }
+
+  #fillCall(el: HTMLLIElement, call: PhoneCall): void {
+    const ended = isEnded(call);
+    const out = call.direction === 'outbound';
+    el.className = `call call-${call.state}${ended ? ' call-ended' : ''}`;
+    el.dataset.testid = 'call-item';
+    el.dataset.callId = call.id ?? '';
+    el.dataset.state = call.state;
+    el.dataset.direction = call.direction;
+    el.setAttribute('aria-label', `${out ? 'Outgoing call to' : 'Incoming call from'} ${call.remote}: ${stateText(call)}`);
+
+    const run = (label: string, fn: () => Promise<unknown>) => () => this.#actions.run(label, fn);
+    const button = (testid: string, text: string, label: string, cls: string, fn: () => Promise<unknown>): HTMLButtonElement =>
+      h('button', { type: 'button', class: `btn ${cls}`, 'data-testid': testid, 'aria-label': label, onclick: run(label, fn) }, text);
+
+    const actions: HTMLElement[] = [];
+    const ringingHere = call.state === 'offering' && !ended;
+    const ending = !!call.av?.ended && !ended;
+    if (ending) {
+      // hung up here or dropped by the server: waiting for the server to confirm
+    } else if (ringingHere && !call.av?.answered) {
+      actions.push(button('call-answer', 'Answer', `Answer the call from ${call.remote}`, 'btn-call', () => this.#phone.answer(call.key)));
+      actions.push(button('call-reject', 'Reject', `Reject the call from ${call.remote}`, 'btn-hangup', () => this.#phone.reject(call.key)));
+    } else if (!ended && call.state !== 'disconnected') {
+      if (call.state === 'connected') {
+        actions.push(button('call-hold', 'Hold', 'Put the call on hold', 'btn-quiet', () => this.#phone.hold(call.key, true)));
+        actions.push(h('button', {
+          type: 'button',
+          class: 'btn btn-quiet',
+          'data-testid': 'call-keypad',
+          'aria-label': 'Show the keypad for tones',
+          'aria-expanded': String(this.#keypadOpen.has(call.key)),
+          onclick: () => {
+            if (this.#keypadOpen.has(call.key)) this.#keypadOpen.delete(call.key);
+            else this.#keypadOpen.add(call.key);
+            this.render();
+          },
+        }, 'Keypad'));
+      }
+      if (call.state === 'held' && call.holdSide !== 'remote') {
+        actions.push(button('call-retrieve', 'Resume', 'Resume the held call', 'btn-call', () => this.#phone.hold(call.key, false)));
+      }
+      const unanswered = out && call.state !== 'connected' && call.state !== 'held';
+      actions.push(button('call-hangup', unanswered ? 'Cancel' : 'Hang up', unanswered ? 'Cancel the call' : 'Hang up', 'btn-hangup', () => this.#phone.hangup(call.key)));
+    }
+
+    const meta: (HTMLElement | null)[] = [];
+    if (call.cause && (ended || call.state === 'disconnected')) meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, causeText(call.cause)));
+    if (call.mediaPath) meta.push(h('span', { class: 'meta', 'data-testid': 'call-media-path', title: 'Media path' }, call.mediaPath === 'direct' ? 'Direct media' : 'Media via PBX'));
+    if (call.error && !ended) meta.push(h('span', { class: 'meta meta-error' }, call.error));
+    if (call.av?.pc && !ended && (call.state === 'connected' || call.state === 'held')) {
+      const ice = call.av.pc.iceConnectionState;
+      if (ice !== 'connected' && ice !== 'completed') meta.push(h('span', { class: 'meta meta-warn', 'data-testid': 'call-ice' }, `Audio: ${ice}`));
+    }
+
+    el.replaceChildren(
+      h('div', { class: 'call-main' },
+        h('span', { class: `call-dir ${out ? 'dir-out' : 'dir-in'}`, 'aria-hidden': 'true' }, out ? '↗' : '↙'),
+        h('div', { class: 'call-party' },
+          h('strong', { 'data-testid': 'call-remote' }, call.remoteName ? `${call.remoteName} (${call.remote})` : call.remote),
+          h('span', { class: 'call-line' }, `${out ? 'from' : 'to'} ${numberOf(call.line)} · ${new Date(call.createdAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`)),
+        h('span', { class: `badge state state-${call.state}`, 'data-testid': 'call-state' }, stateText(call)),
+        h('span', { class: 'timer', 'data-testid': 'call-timer' }, this.#timerText(call))),
+      meta.length ? h('div', { class: 'call-meta' }, ...meta) : '',
+      actions.length ? h('div', { class: 'call-actions' }, ...actions) : '',
+      this.#keypadOpen.has(call.key) && call.state === 'connected' ? this.#dtmfPad(call) : '',
+    );
+  }
+
+  #dtmfPad(call: PhoneCall): HTMLElement {
+    const sent = h('span', { class: 'dtmf-sent', 'data-testid': 'call-dtmf-sent', 'aria-live': 'polite' });
+    return h('div', { class: 'dialpad dialpad-small', role: 'group', 'aria-label': 'Send tones' },
+      ...KEYS.map((key) => h('button', {
+        type: 'button',
+        class: 'key',
+        'data-testid': `call-dtmf-${key === '*' ? 'star' : key === '#' ? 'hash' : key}`,
+        'aria-label': `Send tone ${key}`,
+        onclick: () => this.#actions.run(`Sending tone ${key}`, async () => {
+          await this.#phone.sendDigits(call.key, key);
+          sent.textContent += key;
+        }),
+      }, key)), sent);
+  }
+
+  #timerText(call: PhoneCall): string {
+    if (!call.connectedAt) return '';
+    const end = isEnded(call) || call.state === 'disconnected' ? (call.endedAt ?? Date.now()) : Date.now();
+    return duration((end - call.connectedAt) / 1000);
+  }
+
+  #tick(): void {
+    for (const call of this.#phone.calls) {
+      const row = this.#callRows.get(call.key);
+      const timer = row?.el.querySelector('[data-testid="call-timer"]');
+      if (timer) timer.textContent = this.#timerText(call);
+    }
+  }
+
+  #renderJournal(): void {
+    const entries = this.#phone.journal;
+    const signature = JSON.stringify(entries.map((e) => [e.u8sConnectionID, e.stStopTime, e.iDurationConnected, optionalParam(e.optionalParams, 'iTransactionID')]));
+    if (signature === this.#journalSignature) return;
+    this.#journalSignature = signature;
+    byId('journal').replaceChildren(...entries.map((e) => this.#journalRow(e)));
+    byId('journal-empty').hidden = entries.length > 0;
+  }
+
+  #journalRow(e: JournalEntry): HTMLTableRowElement {
+    const out = e.iOrigin === 1;
+    const cause = optionalParam(e.optionalParams, 'DisconnectCause');
+    const path = optionalParam(e.optionalParams, 'MediaPath');
+    const answered = !!e.stConnectTime;
+    const running = !e.stStopTime;
+    const result = running ? 'In progress' : answered ? causeText(cause === undefined ? 'normal' : String(cause)) : cause !== undefined ? causeText(String(cause)) : out ? 'Not answered' : 'Missed';
+    return h('tr', {
+      class: !answered && !out && !running ? 'missed' : '',
+      'data-testid': 'journal-row',
+      'data-connection-id': e.u8sConnectionID,
+      'data-direction': out ? 'outbound' : 'inbound',
+      'data-duration': e.iDurationConnected,
+      'data-cause': cause === undefined ? '' : String(cause),
+      'data-media-path': path === undefined ? '' : String(path),
+    },
+    h('td', {}, dateTime(e.stStartTime)),
+    h('td', {}, h('span', { class: `call-dir ${out ? 'dir-out' : 'dir-in'}`, 'aria-hidden': 'true' }, out ? '↗ ' : '↙ '), out ? 'Outgoing' : 'Incoming'),
+    h('td', { 'data-testid': 'journal-number' }, e.u8sContactName ? `${e.u8sContactName} (${e.u8sPhoneNumber})` : e.u8sPhoneNumber),
+    h('td', {}, numberOf(e.u8sLineNumber)),
+    h('td', { 'data-testid': 'journal-duration' }, answered ? duration(e.iDurationConnected) : '–'),
+    h('td', { 'data-testid': 'journal-cause' }, result),
+    h('td', { 'data-testid': 'journal-media' }, path === undefined ? '' : path === 'direct' ? 'Direct' : 'Via PBX'));
+  }
+}
