@@ -49,3 +49,5 @@ export type { HttpServerOptions, ReadinessCheck } from './http/httpServer.ts';
 export { createMetricsRegistry, instrumentBus, metricPrefix } from './http/metrics.ts';
 export { handleSignals, exitOnStartupError } from './http/lifecycle.ts';
 export type { ServiceHandle } from './http/lifecycle.ts';
+export { MediaPlacement, NoMediaNodeError } from './bus/MediaPlacement.ts';
+export type { MediaPlacementOptions, MediaPlacementEvents, MediaNodeInfo, MediaPickOptions } from './bus/MediaPlacement.ts';
