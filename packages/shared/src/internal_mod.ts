@@ -1,53 +1,5 @@
-// Everything, for sibling packages' tests and tools; services import from "@ucserver/shared".
-export {
-  UcsError,
-  ConfigError,
-  InvalidStateError,
-  BusPayloadError,
-  BusTimeoutError,
-  BusNoRespondersError,
-  BusClosedError,
-  BusRemoteError,
-  MigrationError,
-  SharedErrorCodes,
-} from './errors.ts';
-export type { ConfigIssue, SharedErrorCode } from './errors.ts';
-
-export { loadConfig, variablesOf, describeConfig } from './config/env.ts';
-export type { EnvSchema, ConfigDoc } from './config/env.ts';
-export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs } from './config/services.ts';
-
-export { createLogger } from './logging/logger.ts';
-export type { Logger } from './logging/logger.ts';
-
-export { BusClient, summarize } from './bus/BusClient.ts';
-export type {
-  BusClientOptions,
-  BusClientEvents,
-  BusConnectionState,
-  SubscribeOptions,
-  ConsumeOptions,
-  StreamOptions,
-  Unsubscribe,
-} from './bus/BusClientTypes.ts';
+// Everything services get, plus the building blocks tests and sibling packages (testkit, tools) use;
+// services import from "@ucserver/shared" only.
+export * from './mod.ts';
+export { env as envSchema } from './config/env.ts';
 export { Subjects } from './bus/subjects.ts';
-export { command, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
-export type { Command, RequestOf, ReplyOf } from './bus/contract.ts';
-export * from './bus/lines.ts';
-export * from './bus/calls.ts';
-export * from './bus/media.ts';
-export * from './bus/pbx.ts';
-
-export { openDatabase, migrationsFolder } from './db/Database.ts';
-export type { Database, DatabaseOptions, Db, DbSchema } from './db/Database.ts';
-export * as dbSchema from './db/schema.ts';
-export type { UserRow, NewUserRow, LineRow, NewLineRow, CallRow, NewCallRow } from './db/schema.ts';
-export { hashPassword, verifyPassword } from './db/passwords.ts';
-
-export { createHttpServer } from './http/httpServer.ts';
-export type { HttpServerOptions, ReadinessCheck } from './http/httpServer.ts';
-export { createMetricsRegistry, instrumentBus, metricPrefix } from './http/metrics.ts';
-export { handleSignals, exitOnStartupError } from './http/lifecycle.ts';
-export type { ServiceHandle } from './http/lifecycle.ts';
-export { MediaPlacement, NoMediaNodeError } from './bus/MediaPlacement.ts';
-export type { MediaPlacementOptions, MediaPlacementEvents, MediaNodeInfo, MediaPickOptions } from './bus/MediaPlacement.ts';
