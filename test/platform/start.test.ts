@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,18 @@ describe('platform - npm start', { timeout: 180_000 }, () => {
       assert.equal(result.code, 0, `${name}: ${result.output}`);
       assert.match(text, new RegExp(`^ucserver_${name.replace('-', '_')}_`, 'm'));
     }
+  });
+
+  it('every metric the Grafana dashboard queries is exported by a service', async () => {
+    const exported = new Set<string>();
+    for (const port of [ports.gateway, ports.media, ports.pbx]) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const m of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(m[1]!);
+    }
+    const dashboard = readFileSync(join(root, 'infra/grafana/dashboards/ucserver.json'), 'utf8');
+    const used = new Set([...dashboard.matchAll(/ucserver_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')).filter((n) => !n.endsWith('_')));
+    const missing = [...used].filter((n) => !exported.has(n));
+    assert.deepEqual(missing, []);
   });
 
   it('a real Prometheus scrapes all three services (up == 1)', async () => {
