@@ -1,0 +1,163 @@
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import {
+  BusClient,
+  createHttpServer,
+  instrumentBus,
+  type Logger,
+  type MediaConfig,
+  type Unsubscribe,
+} from '@ucserver/shared';
+import { HeartbeatPublisher } from './bus/HeartbeatPublisher.ts';
+import { MediaEventPublisher } from './bus/MediaEventPublisher.ts';
+import { serveMediaCommands } from './bus/mediaCommands.ts';
+import { createMediaMetrics, recordSamples, type MediaMetrics } from './http/metrics.ts';
+import { MediaNode } from './node/MediaNode.ts';
+import { WorkerPool } from './workers/WorkerPool.ts';
+
+export interface MediaAppDeps {
+  config: MediaConfig;
+  logger: Logger;
+  registry: Registry;
+  /** How often call stats are sampled into the metrics. Default MEDIA_HEARTBEAT_MS. */
+  statsIntervalMs?: number;
+}
+
+export interface MediaApp {
+  readonly http: FastifyInstance;
+  readonly node: MediaNode;
+  readonly pool: WorkerPool;
+  readonly metrics: MediaMetrics;
+  /** The bus, once connected. */
+  readonly bus: BusClient | undefined;
+  /** Starts the workers, connects the bus (retrying; /readyz says so), serves commands, listens on HTTP. */
+  start(): Promise<void>;
+  /** Drains (new calls refused, running ones get MEDIA_DRAIN_TIMEOUT_MS), then closes everything. */
+  stop(): Promise<void>;
+  /** One stats sampling round now (the timer runs one every `statsIntervalMs`). */
+  sample(): Promise<void>;
+}
+
+/** Builds the media node without starting anything: tests `inject()` into `http` right away. */
+export function build(deps: MediaAppDeps): MediaApp {
+  const { config, logger, registry } = deps;
+  const nodeId = config.MEDIA_NODE_ID ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_:@+-]/g, '-').slice(0, 128);
+  const announcedAddress = announcedAddressOf(config);
+  const pool = new WorkerPool({
+    size: config.MEDIA_WORKERS > 0 ? config.MEDIA_WORKERS : availableParallelism(),
+    logLevel: config.MEDIA_WORKER_LOG_LEVEL,
+    listenIp: config.MEDIA_LISTEN_IP,
+    announcedAddress,
+    webRtcPort: config.MEDIA_WEBRTC_PORT,
+    rtcMinPort: config.MEDIA_RTC_MIN_PORT,
+    rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
+    logger,
+  });
+  const log = logger.child({ nodeId });
+  const node = new MediaNode({ nodeId, pool, logger: log, addresses: [...new Set([announcedAddress, config.MEDIA_LISTEN_IP].filter((a) => a !== '0.0.0.0' && a !== '::'))] });
+  const metrics = createMediaMetrics(registry, node);
+  const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_HEARTBEAT_MS;
+
+  let bus: BusClient | undefined;
+  let heartbeat: HeartbeatPublisher | undefined;
+  let events: MediaEventPublisher | undefined;
+  let subscriptions: Unsubscribe[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  let started = false;
+  let stopping: Promise<void> | undefined;
+  const abort = new AbortController();
+
+  const http = createHttpServer({
+    service: 'media',
+    logger: log,
+    registry,
+    readiness: {
+      nats: () => bus?.connected ?? false,
+      workers: () => pool.workers.length > 0,
+      accepting: () => started && !node.draining,
+    },
+  });
+
+  pool.on('workerdied', () => {
+    metrics.workerDeaths.inc();
+    heartbeat?.publish();
+  });
+  pool.on('workerreplaced', () => heartbeat?.publish());
+  node.on('callpath', (callId, path) => {
+    metrics.pathChanges.inc({ path });
+    void events?.path(callId, path);
+  });
+  node.on('callfailed', (callId, cause) => {
+    metrics.callsFailed.inc();
+    void events?.failed(callId, cause);
+  });
+  node.on('callclose', (callId, quality) => void events?.closed(callId, quality));
+  node.on('draining', () => heartbeat?.publish());
+
+  const sample = async (): Promise<void> => {
+    await pool.sampleCpu();
+    recordSamples(metrics, await node.sample());
+  };
+
+  return {
+    http,
+    node,
+    pool,
+    metrics,
+    get bus() {
+      return bus;
+    },
+    sample,
+    async start() {
+      await pool.start();
+      bus = await BusClient.connect({
+        servers: config.NATS_URL,
+        prefix: config.BUS_PREFIX,
+        name: `media-${nodeId}`,
+        logger: log,
+        requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
+      }, abort.signal);
+      instrumentBus(bus, registry, 'media');
+      await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects });
+      events = new MediaEventPublisher({ bus, nodeId, logger: log, onFailure: () => metrics.eventPublishFailures.inc() });
+      subscriptions = serveMediaCommands(bus, node, metrics, log);
+      heartbeat = new HeartbeatPublisher({ bus, node, intervalMs: config.MEDIA_HEARTBEAT_MS, logger: log });
+      heartbeat.start();
+      sampler = setInterval(() => {
+        sample().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'stats sampling failed'));
+      }, statsIntervalMs);
+      sampler.unref();
+      await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+      started = true;
+      log.info({ http: config.HTTP_PORT, workers: pool.size, addresses: node.addresses }, 'media node started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        await node.drain(started ? config.MEDIA_DRAIN_TIMEOUT_MS : 0);
+        await events?.flush();
+        clearInterval(sampler);
+        heartbeat?.publish();
+        heartbeat?.stop();
+        for (const s of subscriptions) s.unsubscribe();
+        await bus?.close();
+        pool.close();
+        await http.close();
+        log.info('media node stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** MEDIA_ANNOUNCED_ADDRESS, else the listen IP, else (listening on any) this host's first IPv4. */
+function announcedAddressOf(config: MediaConfig): string {
+  if (config.MEDIA_ANNOUNCED_ADDRESS) return config.MEDIA_ANNOUNCED_ADDRESS;
+  if (config.MEDIA_LISTEN_IP !== '0.0.0.0' && config.MEDIA_LISTEN_IP !== '::') return config.MEDIA_LISTEN_IP;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const v4 = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (v4) return v4.address;
+  }
+  return '127.0.0.1';
+}

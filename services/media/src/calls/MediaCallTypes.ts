@@ -1,0 +1,43 @@
+import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
+import type { DirectMedia } from '../directMedia/DirectMedia.ts';
+import type { MediaWorker } from '../workers/MediaWorker.ts';
+import type { LegKind, StreamDirection } from './StatsLedger.ts';
+
+export interface MediaCallOptions {
+  id: string;
+  /** The worker the call's router lives on. */
+  worker: MediaWorker;
+  directMedia: DirectMedia;
+  logger: Logger;
+  /** Commands a call queues before it rejects more. Default 16. */
+  maxPendingCommands?: number;
+}
+
+export interface MediaCallEvents {
+  /** The media path changed (first set when the PBX leg gets its remote). */
+  path: [path: MediaPath];
+  /** The call failed (worker died, DTLS failed); `close` follows at once. */
+  failed: [cause: string];
+  /** The call closed, with its quality summary; emitted once. */
+  close: [quality: MediaQuality, cause: string];
+}
+
+/** One leg as the `dump` command reports it. */
+export interface MediaCallLegDump {
+  legId: string;
+  kind: 'softphone' | 'pbx';
+  state: string;
+}
+
+export interface MediaCallDump {
+  callId: string;
+  mediaPath: MediaPath | null;
+  codec: CodecName | null;
+  legs: MediaCallLegDump[];
+}
+
+/** Increments and latest figures of one sample, for the node's metrics. */
+export interface MediaCallSample {
+  streams: Array<{ leg: LegKind; direction: StreamDirection; packets: number; bytes: number; lossRatio: number | undefined; jitterSeconds: number | undefined; rttSeconds: number | undefined }>;
+  transports: Array<{ leg: LegKind; bytesIn: number; bytesOut: number }>;
+}

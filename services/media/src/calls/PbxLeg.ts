@@ -1,0 +1,377 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Consumer, PlainTransport, Producer, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
+import type { Logger } from '@ucserver/shared';
+import { AllocationError, CallStateError } from '../errors.ts';
+import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
+import type { MediaWorker } from '../workers/MediaWorker.ts';
+import { SsrcLearner } from './SsrcLearner.ts';
+import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
+
+/**
+ * The RTP (or SDES-SRTP) leg to the PBX: a PlainTransport, the Producer of what the PBX sends and the
+ * Consumer of what it receives. mediasoup connects a PlainTransport once, so re-targeting to another
+ * address (re-INVITE) re-creates the transport on the same local port(s).
+ */
+export class PbxLeg extends EventEmitter<PbxLegEvents> {
+  /** Stable across transport re-creation. */
+  readonly id = randomUUID();
+  readonly #router: Router;
+  readonly #worker: MediaWorker;
+  readonly #logger: Logger;
+  readonly rtcpMux: boolean;
+  #transport: PlainTransport;
+  #srtpSuite: SrtpCryptoSuite | undefined;
+  #remote: PbxRemote | undefined;
+  #connectedTo: PbxRemote | undefined;
+  #codec: PbxCodec | undefined;
+  #active = false;
+  #producer: Producer | undefined;
+  #producerSsrc: number | undefined;
+  #learnedSsrc: number | undefined;
+  #learner: SsrcLearner | undefined;
+  #producing: Promise<void> | undefined;
+  #uplink: { consumer: Consumer; source: Producer } | undefined;
+  /** Retired transports' byte counters are kept by the call's stats ledger; this counts re-creations. */
+  #generation = 0;
+  #closed = false;
+
+  private constructor(transport: PlainTransport, options: PbxLegOptions) {
+    super();
+    this.#transport = transport;
+    this.#router = options.router;
+    this.#worker = options.worker;
+    this.rtcpMux = options.rtcpMux;
+    this.#srtpSuite = options.srtpSuite;
+    this.#logger = options.logger.child({ legId: this.id });
+    this.#watch(transport);
+  }
+
+  static async create(options: PbxLegOptions): Promise<PbxLeg> {
+    const transport = await createTransport(options.router, options.worker, options.rtcpMux, options.srtpSuite, undefined);
+    return new PbxLeg(transport, options);
+  }
+
+  get transport(): PlainTransport {
+    return this.#transport;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Our RTP address and port as written in SDP. */
+  get local(): { address: string; port: number } {
+    return { address: this.#worker.announcedAddress, port: this.#transport.tuple.localPort };
+  }
+
+  /** Our RTCP port when RTCP has its own (non-mux). */
+  get localRtcpPort(): number | undefined {
+    return this.#transport.rtcpTuple?.localPort;
+  }
+
+  /** Our SDES key (what we encrypt with); undefined for plain RTP. */
+  get srtpParameters(): SrtpParameters | undefined {
+    return this.#transport.srtpParameters;
+  }
+
+  get srtpSuite(): SrtpCryptoSuite | undefined {
+    return this.#srtpSuite;
+  }
+
+  get remote(): PbxRemote | undefined {
+    return this.#remote;
+  }
+
+  get codec(): PbxCodec | undefined {
+    return this.#codec;
+  }
+
+  get producer(): Producer | undefined {
+    return this.#producer;
+  }
+
+  get uplink(): Consumer | undefined {
+    return this.#uplink?.consumer;
+  }
+
+  /** The transport is connected to a remote (not the case while the remote is one of our own tuples). */
+  get connected(): boolean {
+    return this.#connectedTo !== undefined;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get state(): string {
+    if (this.#closed) return 'closed';
+    if (!this.#remote) return 'offered';
+    if (!this.#connectedTo) return 'idle';
+    return this.#producer ? 'flowing' : 'connected';
+  }
+
+  /**
+   * Fixes or changes the codec. A different payload type or codec invalidates the Producer and the
+   * uplink Consumer, which are re-created.
+   */
+  setCodec(codec: PbxCodec): void {
+    const old = this.#codec;
+    this.#codec = codec;
+    if (!old) return;
+    if (old.spec.name !== codec.spec.name || old.recvPayloadType !== codec.recvPayloadType || old.telephoneEvent?.recvPayloadType !== codec.telephoneEvent?.recvPayloadType) {
+      this.#closeProducer();
+    }
+    if (old.spec.name !== codec.spec.name || old.sendPayloadType !== codec.sendPayloadType || old.telephoneEvent?.sendPayloadType !== codec.telephoneEvent?.sendPayloadType) {
+      this.#closeUplink();
+    }
+  }
+
+  /**
+   * Applies the PBX's SDP: its SRTP suite (a change re-creates the transport, so do this before writing
+   * our SDP, which carries our new key) and its address. `connect` is false while the address is one
+   * of this node's own tuples (Direct Media): then no packet is sent and the transport stays as it is.
+   */
+  async configure(options: { remote: PbxRemote; srtpSuite: SrtpCryptoSuite | undefined; connect: boolean }): Promise<void> {
+    this.#assertOpen();
+    const { remote, srtpSuite, connect } = options;
+    if (srtpSuite !== this.#srtpSuite) {
+      this.#srtpSuite = srtpSuite;
+      await this.#recreate('srtp suite changed');
+    }
+    this.#remote = remote;
+    if (!connect) return;
+    if (this.#connectedTo && !sameTarget(this.#connectedTo, remote)) await this.#recreate('remote address changed');
+    if (!this.#connectedTo) {
+      try {
+        await this.#transport.connect({
+          ip: remote.address,
+          port: remote.port,
+          ...(this.rtcpMux ? {} : { rtcpPort: remote.rtcpMux ? remote.port : remote.rtcpPort }),
+          ...(remote.srtp ? { srtpParameters: remote.srtp } : {}),
+        });
+      } catch (err) {
+        throw new AllocationError(`cannot connect the PBX transport to ${remote.address}:${remote.port} [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+      }
+      this.#connectedTo = remote;
+      this.#logger.debug({ remote: `${remote.address}:${remote.port}` }, 'PBX leg connected');
+    }
+  }
+
+  /**
+   * Active: the leg carries the call's audio over UDP (remote is a real PBX address, no Direct Media).
+   * Inactive: its Producer, Consumer and SSRC learner are closed, so not one packet (nor RTCP) leaves.
+   */
+  async setActive(active: boolean): Promise<void> {
+    if (this.#closed) return;
+    const wasActive = this.#active;
+    this.#active = active && this.#connectedTo !== undefined;
+    if (!this.#active) {
+      this.#stopLearning();
+      this.#closeProducer();
+      this.#closeUplink();
+      return;
+    }
+    await this.#ensureProducer();
+    // Coming back (e.g. from Direct Media): a remembered SSRC may be stale, so check the next packet.
+    if (!wasActive && this.#producer) await this.relearn();
+  }
+
+  /** Re-reads the PBX's SSRC from its next packet (after a re-INVITE the PBX may have changed it). */
+  async relearn(): Promise<void> {
+    if (!this.#active || this.#remote?.ssrc !== undefined) return;
+    await this.#startLearning();
+  }
+
+  /** Makes the PBX receive `source` (paused or not); `undefined` sends nothing. */
+  async setUplink(source: Producer | undefined, paused: boolean): Promise<void> {
+    if (this.#closed) return;
+    const current = this.#uplink;
+    if (current && (current.source !== source || current.consumer.closed || source?.closed || !this.#active)) this.#closeUplink();
+    if (!source || source.closed || !this.#active || !this.#codec) return;
+    if (this.#uplink) {
+      const { consumer } = this.#uplink;
+      if (paused && !consumer.paused) await consumer.pause();
+      else if (!paused && consumer.paused) await consumer.resume();
+      return;
+    }
+    let consumer: Consumer;
+    try {
+      consumer = await this.#transport.consume({ producerId: source.id, rtpCapabilities: pbxConsumerRtpCapabilities(this.#codec), paused, appData: { leg: 'pbx' } });
+    } catch (err) {
+      throw new AllocationError(`cannot create the PBX consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+    }
+    if (this.#closed || source.closed || !this.#active) {
+      consumer.close();
+      return;
+    }
+    this.#uplink = { consumer, source };
+    const onGone = (): void => {
+      if (this.#uplink?.consumer === consumer) this.#uplink = undefined;
+    };
+    consumer.on('producerclose', onGone);
+    consumer.on('transportclose', onGone);
+  }
+
+  /** Closes the transport and the SSRC learner. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopLearning();
+    this.#uplink = undefined;
+    this.#producer = undefined;
+    this.#transport.close();
+    this.emit('@close');
+  }
+
+  /** Single-flight: the SSRC learner and the call's wiring may both ask for the Producer at once. */
+  #ensureProducer(): Promise<void> {
+    this.#producing ??= this.#createProducer().finally(() => {
+      this.#producing = undefined;
+    });
+    return this.#producing;
+  }
+
+  async #createProducer(): Promise<void> {
+    if (!this.#active || !this.#codec) return;
+    const ssrc = this.#remote?.ssrc ?? this.#learnedSsrc;
+    if (ssrc === undefined) {
+      await this.#startLearning();
+      return;
+    }
+    if (this.#producer && !this.#producer.closed && this.#producerSsrc === ssrc) return;
+    this.#closeProducer();
+    let producer: Producer;
+    try {
+      producer = await this.#transport.produce({ kind: 'audio', rtpParameters: pbxProducerRtpParameters(this.#codec, ssrc), appData: { leg: 'pbx' } });
+    } catch (err) {
+      throw new AllocationError(`cannot create the PBX producer [legId:${this.id}, ssrc:${ssrc}]: ${(err as Error).message}`, { cause: err });
+    }
+    if (this.#closed || !this.#active) {
+      producer.close();
+      return;
+    }
+    this.#producer = producer;
+    this.#producerSsrc = ssrc;
+    producer.on('transportclose', () => {
+      if (this.#producer === producer) this.#producer = undefined;
+    });
+    this.emit('producer');
+  }
+
+  async #startLearning(): Promise<void> {
+    const remote = this.#connectedTo;
+    const codec = this.#codec;
+    if (!remote || !codec || this.#learner) return;
+    let learner: SsrcLearner;
+    try {
+      learner = await SsrcLearner.start({
+        localIp: this.#worker.listenIp,
+        localPort: this.#transport.tuple.localPort,
+        remoteIp: remote.address,
+        remotePort: remote.port,
+        payloadTypes: new Set([codec.recvPayloadType]),
+      });
+    } catch (err) {
+      this.#logger.warn({ err: (err as Error).message }, 'cannot start the SSRC learner; PBX audio needs a=ssrc');
+      return;
+    }
+    if (this.#closed || !this.#active || this.#learner) {
+      learner.close();
+      return;
+    }
+    this.#learner = learner;
+    learner.once('ssrc', (ssrc) => {
+      if (this.#learner !== learner) return;
+      this.#learner = undefined;
+      this.#logger.debug({ ssrc }, 'PBX SSRC learnt');
+      this.#learnedSsrc = ssrc;
+      this.#ensureProducer().catch((err: unknown) => this.#logger.error({ err }, 'cannot create the PBX producer'));
+    });
+    learner.once('error', (err) => {
+      if (this.#learner === learner) this.#learner = undefined;
+      this.#logger.warn({ err: err.message }, 'SSRC learner failed');
+    });
+  }
+
+  #stopLearning(): void {
+    this.#learner?.close();
+    this.#learner = undefined;
+  }
+
+  #closeProducer(): void {
+    const producer = this.#producer;
+    this.#producer = undefined;
+    this.#producerSsrc = undefined;
+    producer?.close();
+  }
+
+  #closeUplink(): void {
+    const uplink = this.#uplink;
+    this.#uplink = undefined;
+    uplink?.consumer.close();
+  }
+
+  async #recreate(reason: string): Promise<void> {
+    const old = this.#transport;
+    const port = old.tuple.localPort;
+    const rtcpPort = old.rtcpTuple?.localPort;
+    this.#stopLearning();
+    this.#closeUplink();
+    this.#closeProducer();
+    this.#connectedTo = undefined;
+    old.close();
+    this.#transport = await createTransport(this.#router, this.#worker, this.rtcpMux, this.#srtpSuite, { port, rtcpPort });
+    this.#generation += 1;
+    this.#watch(this.#transport);
+    this.#logger.debug({ reason, port }, 'PBX transport re-created');
+  }
+
+  #watch(transport: PlainTransport): void {
+    transport.on('routerclose', () => {
+      if (this.#transport !== transport || this.#closed) return;
+      this.#closed = true;
+      this.#stopLearning();
+      this.emit('@close');
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CallStateError(`PBX leg is closed [legId:${this.id}]`);
+  }
+}
+
+function sameTarget(a: PbxRemote, b: PbxRemote): boolean {
+  return a.address === b.address && a.port === b.port && a.rtcpAddress === b.rtcpAddress && a.rtcpPort === b.rtcpPort
+    && a.rtcpMux === b.rtcpMux && a.srtp?.keyBase64 === b.srtp?.keyBase64 && a.srtp?.cryptoSuite === b.srtp?.cryptoSuite;
+}
+
+async function createTransport(
+  router: Router,
+  worker: MediaWorker,
+  rtcpMux: boolean,
+  srtpSuite: SrtpCryptoSuite | undefined,
+  fixed: { port: number; rtcpPort: number | undefined } | undefined,
+): Promise<PlainTransport> {
+  // SO_REUSEADDR (mediasoup's udpReusePort flag) lets the SSRC learner bind the same port. Each worker
+  // has its own slice of the range, so two workers never pick the same port.
+  const listen = (port: number | undefined) => ({
+    protocol: 'udp' as const,
+    ip: worker.listenIp,
+    ...(worker.announcedAddress !== worker.listenIp ? { announcedAddress: worker.announcedAddress } : {}),
+    ...(port !== undefined ? { port } : { portRange: worker.portRange }),
+    flags: { udpReusePort: true },
+  });
+  try {
+    return await router.createPlainTransport({
+      listenInfo: listen(fixed?.port),
+      ...(rtcpMux ? {} : { rtcpListenInfo: listen(fixed?.rtcpPort) }),
+      rtcpMux,
+      comedia: false,
+      ...(srtpSuite ? { enableSrtp: true, srtpCryptoSuite: srtpSuite } : {}),
+      appData: { leg: 'pbx' },
+    });
+  } catch (err) {
+    throw new AllocationError(`cannot create the PBX transport on worker ${worker.index}${fixed ? ` at port ${fixed.port}` : ''}: ${(err as Error).message}`, { cause: err });
+  }
+}

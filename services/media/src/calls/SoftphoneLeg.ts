@@ -1,0 +1,183 @@
+import { EventEmitter } from 'node:events';
+import type { Consumer, DtlsParameters, Producer, RtpCapabilities, RtpParameters, WebRtcTransport } from 'mediasoup/types';
+import type { Logger } from '@ucserver/shared';
+import { AllocationError, CallStateError } from '../errors.ts';
+import type { SoftphoneLegEvents, SoftphoneLegOptions, SoftphoneLegState } from './SoftphoneLegTypes.ts';
+
+/**
+ * The WebRTC leg to a user's softphone: a WebRtcTransport on the worker's WebRtcServer (ICE-lite,
+ * DTLS-SRTP), the Producer of the softphone's microphone and the Consumer of what it hears. What it hears
+ * (the downlink source) is set by the call: the PBX leg's Producer, or on Direct Media the other call's
+ * softphone Producer.
+ */
+export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
+  readonly transport: WebRtcTransport;
+  readonly #logger: Logger;
+  #mid: string | undefined;
+  #producer: Producer | undefined;
+  #receiveCapabilities: RtpCapabilities | undefined;
+  #downlink: { consumer: Consumer; source: Producer } | undefined;
+  #dtlsConnected = false;
+  #answered = false;
+  #candidates = 0;
+  #endOfCandidates = false;
+  #closed = false;
+
+  private constructor(transport: WebRtcTransport, logger: Logger) {
+    super();
+    this.transport = transport;
+    this.#logger = logger;
+    transport.on('dtlsstatechange', (state) => {
+      this.#logger.debug({ dtlsState: state }, 'softphone DTLS state');
+      if (state === 'failed') this.emit('dtlsfailed');
+    });
+    transport.on('routerclose', () => this.#closeFromParent());
+    transport.on('listenserverclose', () => this.#closeFromParent());
+  }
+
+  static async create(options: SoftphoneLegOptions): Promise<SoftphoneLeg> {
+    let transport: WebRtcTransport;
+    try {
+      transport = await options.router.createWebRtcTransport({
+        webRtcServer: options.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        appData: { callId: options.callId, leg: 'softphone' },
+      });
+    } catch (err) {
+      throw new AllocationError(`cannot create the softphone transport [callId:${options.callId}]`, { cause: err });
+    }
+    return new SoftphoneLeg(transport, options.logger.child({ legId: transport.id }));
+  }
+
+  get id(): string {
+    return this.transport.id;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get mid(): string | undefined {
+    return this.#mid;
+  }
+
+  set mid(mid: string | undefined) {
+    this.#mid = mid;
+  }
+
+  get producer(): Producer | undefined {
+    return this.#producer;
+  }
+
+  get downlink(): Consumer | undefined {
+    return this.#downlink?.consumer;
+  }
+
+  /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
+  get receiveCapabilities(): RtpCapabilities | undefined {
+    return this.#receiveCapabilities;
+  }
+
+  get state(): SoftphoneLegState {
+    if (this.#closed) return 'closed';
+    const dtls = this.transport.dtlsState;
+    if (dtls === 'connected') return this.transport.iceState === 'disconnected' ? 'disconnected' : 'connected';
+    if (dtls === 'failed') return 'failed';
+    if (this.#answered) return 'answered';
+    return this.#mid === undefined ? 'new' : 'offered';
+  }
+
+  get candidates(): { received: number; complete: boolean } {
+    return { received: this.#candidates, complete: this.#endOfCandidates };
+  }
+
+  /** Gives the transport the softphone's DTLS role and fingerprints (once). */
+  async connect(dtlsParameters: DtlsParameters): Promise<void> {
+    this.#assertOpen();
+    if (this.#dtlsConnected) throw new CallStateError(`softphone leg already has its DTLS parameters [legId:${this.id}]`);
+    this.#dtlsConnected = true;
+    await this.transport.connect({ dtlsParameters });
+  }
+
+  /** Creates the Producer of the softphone's microphone and records what it can receive. */
+  async produce(rtpParameters: RtpParameters, receiveCapabilities: RtpCapabilities): Promise<Producer> {
+    this.#assertOpen();
+    if (this.#producer) throw new CallStateError(`softphone leg already produces [legId:${this.id}]`);
+    let producer: Producer;
+    try {
+      producer = await this.transport.produce({ kind: 'audio', rtpParameters, appData: { leg: 'softphone' } });
+    } catch (err) {
+      throw new AllocationError(`cannot create the softphone producer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+    }
+    this.#producer = producer;
+    this.#receiveCapabilities = receiveCapabilities;
+    this.#answered = true;
+    return producer;
+  }
+
+  recordCandidate(endOfCandidates: boolean): void {
+    if (endOfCandidates) this.#endOfCandidates = true;
+    else this.#candidates += 1;
+  }
+
+  /**
+   * Makes the softphone hear `source` (paused or not); `undefined` stops the downlink. Replacing the
+   * source replaces the Consumer (a Consumer belongs to one Producer), so the SSRC the softphone
+   * receives changes; it follows through the MID header extension.
+   */
+  async setDownlink(source: Producer | undefined, paused: boolean): Promise<void> {
+    if (this.#closed || !this.#receiveCapabilities || !this.#mid) return;
+    const current = this.#downlink;
+    if (current && (current.source !== source || current.consumer.closed || source?.closed)) {
+      this.#downlink = undefined;
+      current.consumer.close();
+    }
+    if (!source || source.closed) return;
+    if (this.#downlink) {
+      const { consumer } = this.#downlink;
+      if (paused && !consumer.paused) await consumer.pause();
+      else if (!paused && consumer.paused) await consumer.resume();
+      return;
+    }
+    let consumer: Consumer;
+    try {
+      consumer = await this.transport.consume({ producerId: source.id, rtpCapabilities: this.#receiveCapabilities, paused, mid: this.#mid, appData: { leg: 'softphone' } });
+    } catch (err) {
+      throw new AllocationError(`cannot create the softphone consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+    }
+    if (this.#closed || source.closed) {
+      consumer.close();
+      return;
+    }
+    this.#downlink = { consumer, source };
+    const onGone = (): void => {
+      if (this.#downlink?.consumer !== consumer) return;
+      this.#downlink = undefined;
+      this.emit('@downlinkclose');
+    };
+    consumer.on('producerclose', onGone);
+    consumer.on('transportclose', onGone);
+  }
+
+  /** Closes the transport (and its producer and consumer). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#downlink = undefined;
+    this.transport.close();
+    this.emit('@close');
+  }
+
+  #closeFromParent(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#downlink = undefined;
+    this.emit('@close');
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CallStateError(`softphone leg is closed [legId:${this.id}]`);
+  }
+}

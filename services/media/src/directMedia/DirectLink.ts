@@ -1,0 +1,101 @@
+import { EventEmitter } from 'node:events';
+import type { Consumer, Producer } from 'mediasoup/types';
+import type { Logger } from '@ucserver/shared';
+import { AllocationError } from '../errors.ts';
+import type { DirectLinkEvents, DirectMediaParty } from './DirectMediaTypes.ts';
+
+interface Pipe {
+  source: Producer;
+  pipeProducer: Producer;
+  pipeConsumer: Consumer | undefined;
+}
+
+/**
+ * Two calls whose PBX legs point at each other: each softphone hears the other's microphone inside
+ * mediasoup (the Producer piped into the listener's router with pipeToRouter), and neither PBX leg sends
+ * a packet. Closing the link tears the pipes down; both calls then go back to their PBX legs.
+ */
+export class DirectLink extends EventEmitter<DirectLinkEvents> {
+  readonly a: DirectMediaParty;
+  readonly b: DirectMediaParty;
+  readonly #logger: Logger;
+  readonly #pipeIp: string;
+  /** By listening call: the pipe that brings the other call's microphone into its router. */
+  readonly #pipes = new Map<DirectMediaParty, Promise<Pipe | undefined>>();
+  #closed = false;
+
+  constructor(a: DirectMediaParty, b: DirectMediaParty, logger: Logger, pipeIp: string) {
+    super();
+    this.a = a;
+    this.b = b;
+    this.#logger = logger.child({ link: `${a.id}<->${b.id}` });
+    this.#pipeIp = pipeIp;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  peerOf(call: DirectMediaParty): DirectMediaParty {
+    return call === this.a ? this.b : this.a;
+  }
+
+  /**
+   * The Producer `listener`'s softphone should hear: the peer's microphone, in `listener`'s router.
+   * Undefined while the peer has no microphone Producer yet.
+   */
+  async sourceFor(listener: DirectMediaParty): Promise<Producer | undefined> {
+    if (this.#closed) return undefined;
+    const speaker = this.peerOf(listener);
+    const wanted = speaker.softphoneProducer;
+    if (!wanted || wanted.closed || !listener.router || !speaker.router) return undefined;
+    if (speaker.router === listener.router) return wanted;
+    const existing = await this.#pipes.get(listener);
+    if (existing && existing.source === wanted && !existing.pipeProducer.closed) return existing.pipeProducer;
+    if (existing) closePipe(existing);
+    const promise = this.#pipe(speaker, listener, wanted);
+    this.#pipes.set(listener, promise);
+    return (await promise)?.pipeProducer;
+  }
+
+  async #pipe(speaker: DirectMediaParty, listener: DirectMediaParty, source: Producer): Promise<Pipe | undefined> {
+    try {
+      const result = await speaker.router!.pipeToRouter({
+        producerId: source.id,
+        router: listener.router!,
+        // Fresh ids: with keepId the pipe Producer reuses the source's id, which collides when both
+        // routers live on the same worker.
+        keepId: false,
+        listenInfo: { protocol: 'udp', ip: this.#pipeIp },
+      });
+      if (!result.pipeProducer) throw new Error('pipeToRouter returned no pipe producer');
+      const pipe = { source, pipeProducer: result.pipeProducer, pipeConsumer: result.pipeConsumer };
+      if (this.#closed) {
+        closePipe(pipe);
+        return undefined;
+      }
+      this.#logger.debug({ from: speaker.id, to: listener.id }, 'microphone piped for Direct Media');
+      return pipe;
+    } catch (err) {
+      this.#pipes.delete(listener);
+      throw new AllocationError(`cannot pipe call ${speaker.id}'s microphone to call ${listener.id}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Tears down both pipes. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const promise of this.#pipes.values()) {
+      // A failed pipe already rejected its caller; there is nothing left to tear down for it.
+      promise.then((pipe) => pipe && closePipe(pipe), () => undefined);
+    }
+    this.#pipes.clear();
+    this.emit('@close');
+  }
+}
+
+function closePipe(pipe: Pipe): void {
+  pipe.pipeProducer.close();
+  pipe.pipeConsumer?.close();
+}

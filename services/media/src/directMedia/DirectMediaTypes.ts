@@ -1,0 +1,28 @@
+import type { CodecName, Logger } from '@ucserver/shared';
+import type { Producer, Router } from 'mediasoup/types';
+
+/** What Direct Media needs from a call (implemented by MediaCall). */
+export interface DirectMediaParty {
+  readonly id: string;
+  /** The call's router; undefined until allocated. */
+  readonly router: Router | undefined;
+  /** The call's softphone microphone Producer, once it exists. */
+  readonly softphoneProducer: Producer | undefined;
+  /** The PBX leg's remote RTP address as signalled by the PBX. */
+  readonly pbxRemote: { address: string; port: number } | undefined;
+  readonly codecName: CodecName | undefined;
+  /** The PBX side lets this call send (not held, direction allows it). */
+  readonly sendAllowed: boolean;
+  /** Re-applies the call's media wiring (downlink source, uplink, path). */
+  requestReconcile(): Promise<void>;
+}
+
+export interface DirectMediaOptions {
+  logger: Logger;
+  /** Address pipe transports between routers bind to. Default 127.0.0.1. */
+  pipeIp?: string;
+}
+
+export interface DirectLinkEvents {
+  '@close': [];
+}

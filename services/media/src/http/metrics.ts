@@ -1,0 +1,117 @@
+// The media node's metrics (`ucserver_media_…`). No per-call labels: calls are aggregated by media path,
+// streams by leg kind and direction, workers by index (bounded by MEDIA_WORKERS).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { metricPrefix } from '@ucserver/shared';
+import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
+import type { MediaNode } from '../node/MediaNode.ts';
+
+export interface MediaMetrics {
+  packets: Counter<'leg' | 'direction'>;
+  bytes: Counter<'leg' | 'direction'>;
+  lossRatio: Histogram<'leg' | 'direction'>;
+  jitter: Histogram<'leg'>;
+  rtt: Histogram<'leg'>;
+  allocationFailures: Counter<'reason'>;
+  pathChanges: Counter<'path'>;
+  callsFailed: Counter;
+  workerDeaths: Counter;
+  eventPublishFailures: Counter;
+}
+
+export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMetrics {
+  const p = metricPrefix('media');
+  const registers = [registry];
+  new Gauge({
+    name: `${p}calls`,
+    help: 'Calls on this node by media path (none: PBX side not connected yet)',
+    labelNames: ['path'],
+    registers,
+    collect() {
+      const { calls } = node.pathCounts();
+      for (const [path, n] of Object.entries(calls)) this.set({ path }, n);
+    },
+  });
+  new Gauge({
+    name: `${p}legs`,
+    help: 'Legs (softphone + PBX) on this node by the media path of their call',
+    labelNames: ['path'],
+    registers,
+    collect() {
+      const { legs } = node.pathCounts();
+      for (const [path, n] of Object.entries(legs)) this.set({ path }, n);
+    },
+  });
+  new Gauge({
+    name: `${p}workers`,
+    help: 'mediasoup workers: configured and alive',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.set({ state: 'configured' }, node.pool.size);
+      this.set({ state: 'alive' }, node.pool.workers.length);
+    },
+  });
+  new Gauge({
+    name: `${p}worker_cpu_ratio`,
+    help: 'CPU share of one core used by each mediasoup worker over the last sample (getResourceUsage)',
+    labelNames: ['worker'],
+    registers,
+    collect() {
+      this.reset();
+      for (const w of node.pool.workers) this.set({ worker: String(w.index) }, w.cpu);
+    },
+  });
+  new Gauge({
+    name: `${p}worker_routers`,
+    help: 'Routers (one per call) on each mediasoup worker',
+    labelNames: ['worker'],
+    registers,
+    collect() {
+      this.reset();
+      for (const w of node.pool.workers) this.set({ worker: String(w.index) }, w.routerCount);
+    },
+  });
+  new Gauge({
+    name: `${p}draining`,
+    help: '1 while the node is draining (takes no new calls)',
+    registers,
+    collect() {
+      this.set(node.draining ? 1 : 0);
+    },
+  });
+  return {
+    packets: new Counter({ name: `${p}rtp_packets_total`, help: 'RTP packets received (in) and sent (out), by leg kind', labelNames: ['leg', 'direction'], registers }),
+    bytes: new Counter({ name: `${p}transport_bytes_total`, help: 'Bytes received (in) and sent (out) on the transports (RTP, RTCP, ICE, DTLS), by leg kind', labelNames: ['leg', 'direction'], registers }),
+    lossRatio: new Histogram({
+      name: `${p}packet_loss_ratio`,
+      help: 'Fraction of packets lost per stream and sample (in: seen by the node; out: reported by the receiver)',
+      labelNames: ['leg', 'direction'],
+      buckets: [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+      registers,
+    }),
+    jitter: new Histogram({ name: `${p}jitter_seconds`, help: 'Interarrival jitter of received streams per sample', labelNames: ['leg'], buckets: [0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2], registers }),
+    rtt: new Histogram({ name: `${p}rtt_seconds`, help: 'Round-trip time reported by RTCP receivers per sample', labelNames: ['leg'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6], registers }),
+    allocationFailures: new Counter({ name: `${p}allocation_failures_total`, help: 'Call or leg allocations refused, by reason (error code)', labelNames: ['reason'], registers }),
+    pathChanges: new Counter({ name: `${p}path_changes_total`, help: 'Media path changes of calls, by new path', labelNames: ['path'], registers }),
+    callsFailed: new Counter({ name: `${p}calls_failed_total`, help: 'Calls that failed (worker died, DTLS failed)', registers }),
+    workerDeaths: new Counter({ name: `${p}worker_deaths_total`, help: 'mediasoup workers that died (and were replaced)', registers }),
+    eventPublishFailures: new Counter({ name: `${p}event_publish_failures_total`, help: 'Media call events that could not be published to JetStream', registers }),
+  };
+}
+
+/** Adds one sampling round of every call to the counters and histograms. */
+export function recordSamples(metrics: MediaMetrics, samples: MediaCallSample[]): void {
+  for (const sample of samples) {
+    for (const s of sample.streams) {
+      if (s.packets > 0) metrics.packets.inc({ leg: s.leg, direction: s.direction }, s.packets);
+      if (s.packets === 0) continue;
+      if (s.lossRatio !== undefined) metrics.lossRatio.observe({ leg: s.leg, direction: s.direction }, s.lossRatio);
+      if (s.direction === 'in' && s.jitterSeconds !== undefined) metrics.jitter.observe({ leg: s.leg }, s.jitterSeconds);
+      if (s.direction === 'out' && s.rttSeconds !== undefined) metrics.rtt.observe({ leg: s.leg }, s.rttSeconds);
+    }
+    for (const t of sample.transports) {
+      if (t.bytesIn > 0) metrics.bytes.inc({ leg: t.leg, direction: 'in' }, t.bytesIn);
+      if (t.bytesOut > 0) metrics.bytes.inc({ leg: t.leg, direction: 'out' }, t.bytesOut);
+    }
+  }
+}

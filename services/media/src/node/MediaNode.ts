@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import type { CodecName, IceCandidate, Logger, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
+import { MediaCall } from '../calls/MediaCall.ts';
+import type { MediaCallDump, MediaCallSample } from '../calls/MediaCallTypes.ts';
+import { DirectMedia } from '../directMedia/DirectMedia.ts';
+import { CallNotFoundError, DrainingError } from '../errors.ts';
+import type { WorkerPool } from '../workers/WorkerPool.ts';
+import type { MediaNodeEvents, MediaNodeOptions } from './MediaNodeTypes.ts';
+
+/**
+ * The media node's domain root: its calls (each on a router of the least-loaded worker), Direct Media
+ * between them, and the draining state. Commands for unknown calls fail with CallNotFoundError, except
+ * the two that create a call (softphoneOffer, pbxOffer), which a draining node refuses.
+ */
+export class MediaNode extends EventEmitter<MediaNodeEvents> {
+  readonly nodeId: string;
+  readonly pool: WorkerPool;
+  readonly directMedia: DirectMedia;
+  readonly addresses: string[];
+  readonly startedAt = Date.now();
+  readonly #logger: Logger;
+  readonly #calls = new Map<string, MediaCall>();
+  #draining = false;
+
+  constructor(options: MediaNodeOptions) {
+    super();
+    this.nodeId = options.nodeId;
+    this.pool = options.pool;
+    this.addresses = options.addresses;
+    this.#logger = options.logger;
+    this.directMedia = new DirectMedia({ logger: options.logger });
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  get calls(): ReadonlyMap<string, MediaCall> {
+    return this.#calls;
+  }
+
+  call(callId: string): MediaCall | undefined {
+    return this.#calls.get(callId);
+  }
+
+  softphoneOffer(callId: string, sdp: string): Promise<{ legId: string; codecs: CodecName[] }> {
+    return this.#create(callId, (call) => call.softphoneOffer(sdp));
+  }
+
+  softphoneAnswer(callId: string): Promise<{ sdp: string }> {
+    return this.#existing(callId, 'softphoneAnswer').softphoneAnswer();
+  }
+
+  softphoneCreateOffer(callId: string): Promise<{ legId: string; sdp: string }> {
+    return this.#existing(callId, 'softphoneCreateOffer').softphoneCreateOffer();
+  }
+
+  softphoneApplyAnswer(callId: string, sdp: string): Promise<void> {
+    return this.#existing(callId, 'softphoneApplyAnswer').softphoneApplyAnswer(sdp);
+  }
+
+  softphoneCandidate(callId: string, candidate: IceCandidate | null): Promise<void> {
+    return this.#existing(callId, 'softphoneCandidate').softphoneCandidate(candidate);
+  }
+
+  pbxCreateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
+    return this.#existing(callId, 'pbxCreateOffer').pbxCreateOffer(srtp);
+  }
+
+  pbxApplyAnswer(callId: string, sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
+    return this.#existing(callId, 'pbxApplyAnswer').pbxApplyAnswer(sdp);
+  }
+
+  /** An incoming INVITE for an unknown call creates it; for a known call it is a re-INVITE. */
+  pbxOffer(callId: string, sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath }> {
+    const call = this.#calls.get(callId);
+    if (call) return call.pbxOffer(sdp);
+    return this.#create(callId, (c) => c.pbxOffer(sdp));
+  }
+
+  pbxHoldOffer(callId: string, hold: boolean): Promise<{ sdp: string }> {
+    return this.#existing(callId, 'pbxHoldOffer').pbxHoldOffer(hold);
+  }
+
+  /** Closes a call; null when it is unknown or already closed (closing twice is fine). */
+  async close(callId: string, cause = 'normal'): Promise<MediaQuality | null> {
+    const call = this.#calls.get(callId);
+    if (!call) return null;
+    return call.close(cause);
+  }
+
+  dump(callId: string): MediaCallDump {
+    return this.#existing(callId, 'dump').dump();
+  }
+
+  /** Samples every call's stats (for metrics); failures of single calls are logged and skipped. */
+  async sample(): Promise<MediaCallSample[]> {
+    const results = await Promise.allSettled([...this.#calls.values()].map((c) => c.sample()));
+    const samples: MediaCallSample[] = [];
+    for (const r of results) {
+      if (r.status === 'fulfilled') samples.push(r.value);
+      else this.#logger.debug({ err: (r.reason as Error).message }, 'call stats sample failed');
+    }
+    return samples;
+  }
+
+  /** Calls and legs by media path (null: no PBX remote yet). */
+  pathCounts(): { calls: Record<MediaPath | 'none', number>; legs: Record<MediaPath | 'none', number> } {
+    const calls = { pbx: 0, direct: 0, none: 0 };
+    const legs = { pbx: 0, direct: 0, none: 0 };
+    for (const call of this.#calls.values()) {
+      const key = call.path ?? 'none';
+      calls[key] += 1;
+      legs[key] += call.legCount;
+    }
+    return { calls, legs };
+  }
+
+  heartbeat(intervalMs: number): MediaNodeHeartbeat {
+    let legs = 0;
+    for (const call of this.#calls.values()) legs += call.legCount;
+    return {
+      nodeId: this.nodeId,
+      addresses: this.addresses,
+      workers: this.pool.size,
+      workersAlive: this.pool.workers.length,
+      calls: this.#calls.size,
+      legs,
+      load: Math.round(this.pool.load * 1000) / 1000,
+      draining: this.#draining,
+      startedAt: this.startedAt,
+      at: Date.now(),
+      intervalMs,
+    };
+  }
+
+  /**
+   * Stops taking new calls, lets running ones end for up to `timeoutMs`, then closes the rest (each
+   * publishes its summary through `callclose`).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.#draining) {
+      this.#draining = true;
+      this.#logger.info({ calls: this.#calls.size, timeoutMs }, 'draining');
+      this.emit('draining');
+    }
+    if (this.#calls.size > 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.once('@empty', done);
+      });
+    }
+    await this.closeAll('media node shutting down');
+  }
+
+  async closeAll(cause: string): Promise<void> {
+    await Promise.all([...this.#calls.values()].map((c) => c.close(cause)));
+  }
+
+  #existing(callId: string, command: string): MediaCall {
+    const call = this.#calls.get(callId);
+    if (!call) throw new CallNotFoundError(callId, command);
+    return call;
+  }
+
+  /** Runs a call-creating command; a call whose first command fails is discarded without a trace. */
+  async #create<T>(callId: string, command: (call: MediaCall) => Promise<T>): Promise<T> {
+    const existing = this.#calls.get(callId);
+    if (existing) return command(existing);
+    if (this.#draining) throw new DrainingError(callId);
+    const call = new MediaCall({ id: callId, worker: this.pool.pick(), directMedia: this.directMedia, logger: this.#logger });
+    this.#calls.set(callId, call);
+    let announced = false;
+    call.on('path', (path) => this.emit('callpath', callId, path));
+    call.on('failed', (cause) => this.emit('callfailed', callId, cause));
+    call.on('close', (quality, cause) => {
+      if (this.#calls.get(callId) === call) this.#calls.delete(callId);
+      if (announced) this.emit('callclose', callId, quality, cause);
+      if (this.#calls.size === 0) this.emit('@empty');
+    });
+    try {
+      const result = await command(call);
+      announced = true;
+      return result;
+    } catch (err) {
+      if (call.legCount === 0) await call.close('creation failed');
+      else announced = true;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
+import type { WorkerPool } from '../workers/WorkerPool.ts';
+
+export interface MediaNodeOptions {
+  nodeId: string;
+  pool: WorkerPool;
+  logger: Logger;
+  /** Addresses announced in SDP and ICE (heartbeat `addresses`). */
+  addresses: string[];
+}
+
+export interface MediaNodeEvents {
+  /** A call's media path changed. */
+  callpath: [callId: string, path: MediaPath];
+  /** A call failed (worker died, DTLS failed); `callclose` follows. */
+  callfailed: [callId: string, cause: string];
+  /** A call closed with its quality summary. */
+  callclose: [callId: string, quality: MediaQuality, cause: string];
+  /** The node stopped taking new calls. */
+  draining: [];
+  '@empty': [];
+}

@@ -1,0 +1,99 @@
+// MediaPlacement lives in @ucserver/shared (the gateway and the pbx-adapter use it); it is tested here,
+// next to the node that produces the heartbeats, with real NATS and fake heartbeating nodes.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, test, type TestContext } from 'node:test';
+import { BusClient, MediaNodeHeartbeat, MediaPlacement, NoMediaNodeError } from '@ucserver/shared';
+import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+
+/** Connected test buses; closed after the test, once the fake nodes stopped publishing. */
+async function connect(t: TestContext, prefix: string, stops: Array<() => void>): Promise<BusClient> {
+  const bus = await BusClient.connect({ servers: natsUrl, prefix, name: 'placement-test', logger: testLogger() });
+  if (stops.length === 0) t.after(async () => {
+    for (const stop of stops.splice(0)) await stop();
+  });
+  stops.push(() => void bus.close());
+  return bus;
+}
+
+function heartbeat(nodeId: string, over: Partial<MediaNodeHeartbeat> = {}): MediaNodeHeartbeat {
+  return { nodeId, addresses: ['127.0.0.1'], workers: 2, workersAlive: 2, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 100, ...over };
+}
+
+/** A fake node publishing a heartbeat every `intervalMs` until stopped. */
+function fakeNode(bus: BusClient, hb: () => MediaNodeHeartbeat): { stop(): void } {
+  const publish = () => bus.publish(bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, { ...hb(), at: Date.now() });
+  publish();
+  const timer = setInterval(publish, hb().intervalMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+describe('MediaPlacement', { timeout: 20_000 }, () => {
+  test('pick() with two live nodes chooses the least loaded, or the one owning preferAddress', async (t) => {
+    const prefix = uniquePrefix();
+    const cleanup: Array<() => void> = [];
+    const nodes = await connect(t, prefix, cleanup);
+    const placement = new MediaPlacement({ bus: await connect(t, prefix, cleanup), sweepIntervalMs: 50 });
+    cleanup.unshift(() => placement.close());
+    placement.start();
+    const up = new Set<string>();
+    placement.on('nodeup', (n) => up.add(n.nodeId));
+    const a = fakeNode(nodes, () => heartbeat('node-a', { addresses: ['192.0.2.1'], load: 0.7, calls: 9 }));
+    const b = fakeNode(nodes, () => heartbeat('node-b', { addresses: ['192.0.2.2', '198.51.100.2'], load: 0.2, calls: 3 }));
+    cleanup.unshift(() => a.stop(), () => b.stop());
+    await check(() => up.size === 2, 3000, { name: 'both nodes up' });
+    assert.equal(placement.pick(), 'node-b');
+    assert.equal(placement.pick({ preferAddress: '192.0.2.1' }), 'node-a');
+    assert.equal(placement.pick({ preferAddress: '198.51.100.2' }), 'node-b');
+    assert.equal(placement.pick({ preferAddress: '203.0.113.9' }), 'node-b', 'unknown address: least loaded');
+    assert.deepEqual(placement.nodes().map((n) => n.nodeId), ['node-a', 'node-b']);
+    assert.ok(placement.node('node-a')!.lastSeen > 0);
+  });
+
+  test('a node silent for three intervals is dropped with nodedown, and pick() then fails typed', async (t) => {
+    const prefix = uniquePrefix();
+    const cleanup: Array<() => void> = [];
+    const nodes = await connect(t, prefix, cleanup);
+    const placement = new MediaPlacement({ bus: await connect(t, prefix, cleanup), sweepIntervalMs: 25 });
+    cleanup.unshift(() => placement.close());
+    placement.start();
+    const a = fakeNode(nodes, () => heartbeat('node-a', { intervalMs: 100 }));
+    cleanup.unshift(() => a.stop());
+    await once(placement, 'nodeup', { signal: AbortSignal.timeout(3000) });
+    const down = once(placement, 'nodedown', { signal: AbortSignal.timeout(3000) });
+    const stoppedAt = Date.now();
+    a.stop();
+    const [nodeId, reason] = await down;
+    assert.deepEqual([nodeId, reason], ['node-a', 'expired']);
+    assert.ok(Date.now() - stoppedAt >= 200, 'not before ~3 intervals');
+    assert.throws(() => placement.pick(), (err: unknown) => err instanceof NoMediaNodeError && err.code === 'UCS_ERR_MEDIA_NO_NODE');
+    assert.deepEqual(placement.nodes(), []);
+  });
+
+  test('draining nodes and nodes without live workers are listed but never picked', (t) => {
+    let now = 1000;
+    const bus = { subjects: { mediaHeartbeat: 'x' } } as unknown as BusClient;
+    const placement = new MediaPlacement({ bus, now: () => now });
+    t.after(() => placement.close());
+    placement.observe(heartbeat('node-a', { draining: true, load: 0 }));
+    placement.observe(heartbeat('node-b', { workersAlive: 0, load: 0 }));
+    placement.observe(heartbeat('node-c', { load: 0.9, addresses: ['192.0.2.3'] }));
+    assert.equal(placement.pick({ preferAddress: '127.0.0.1' }), 'node-c');
+    assert.equal(placement.nodes().length, 3);
+    now += 301;
+    assert.throws(() => placement.pick(), NoMediaNodeError);
+  });
+
+  test('a node that restarted (new startedAt) emits nodedown restarted then nodeup', (t) => {
+    const bus = { subjects: { mediaHeartbeat: 'x' } } as unknown as BusClient;
+    const placement = new MediaPlacement({ bus });
+    t.after(() => placement.close());
+    const events: string[] = [];
+    placement.on('nodeup', (n) => events.push(`up:${n.nodeId}`));
+    placement.on('nodedown', (id, reason) => events.push(`down:${id}:${reason}`));
+    placement.observe(heartbeat('node-a', { startedAt: 1 }));
+    placement.observe(heartbeat('node-a', { startedAt: 1 }));
+    placement.observe(heartbeat('node-a', { startedAt: 2 }));
+    assert.deepEqual(events, ['up:node-a', 'down:node-a:restarted', 'up:node-a']);
+  });
+});

@@ -1,0 +1,27 @@
+// One-off capture of a real Chromium audio offer into test/fixtures/sdp/chromium-offer.sdp.
+//   unshare -n sh -c 'ip link set lo up && node --conditions=ucs-source services/media/test/tools/captureChromiumOffer.ts'
+import { writeFileSync } from 'node:fs';
+import { launchChromium, servePage } from './chromium.ts';
+
+const site = await servePage();
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage();
+  await page.goto(site.url);
+  const sdp = await page.evaluate(async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const pc = new RTCPeerConnection();
+    for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+    });
+    return pc.localDescription!.sdp;
+  });
+  writeFileSync(new URL('../fixtures/sdp/chromium-offer.sdp', import.meta.url), sdp);
+  console.log(sdp);
+} finally {
+  await browser.close();
+  await site.close();
+}
