@@ -1,5 +1,6 @@
 import type { AudioDevices } from './AudioDevices.ts';
-import { EnetucError, type EnetucConnection, type ServerEvent } from './EnetucConnection.ts';
+import type { EnetucConnection, ServerEvent } from './EnetucConnection.ts';
+import { EnetucError } from './EnetucError.ts';
 import {
   AV_CALL_TYPE_SIP,
   AvDropReason,
@@ -24,7 +25,8 @@ import {
   type LineMonitorStartResult,
 } from './protocol.ts';
 import type { RingTone } from './RingTone.ts';
-import type { AvLeg, CallSnapshot, CallState, PhoneCall, PhoneLine } from './SoftphoneTypes.ts';
+import { isEnded, numberOf } from './phoneCalls.ts';
+import type { AvLeg, CallSnapshot, CallState, PhoneCall, PhoneLine, RtpStats } from './SoftphoneTypes.ts';
 import { ToneMeter, type ToneLevel } from './ToneMeter.ts';
 
 const STATE_BY_CODE: Record<number, CallState> = {
@@ -50,18 +52,6 @@ export interface SoftphoneDeps {
   devices: AudioDevices;
   ring: RingTone;
   audioContext: () => AudioContext;
-}
-
-/** The number part of `tel:101`, `sip:101@host`, or the text itself. */
-export function numberOf(uri: string): string {
-  const t = /^tel:(.*)$/i.exec(uri);
-  if (t) return t[1]!;
-  const s = /^sips?:([^@;>]+)@/i.exec(uri);
-  return s ? decodeURIComponent(s[1]!) : uri;
-}
-
-export function isEnded(call: PhoneCall): boolean {
-  return call.state === 'destroyed' || call.state === 'failed';
 }
 
 /**
@@ -361,13 +351,13 @@ export class Softphone extends EventTarget {
   }
 
   /** RTP counters of a call's peer connection (inbound packets/bytes, outbound packets). */
-  async rtpStats(key?: string): Promise<{ packetsReceived: number; bytesReceived: number; packetsSent: number; codec?: string } | undefined> {
+  async rtpStats(key?: string): Promise<RtpStats | undefined> {
     const call = key ? this.#calls.get(key) : this.currentCall;
     const pc = call?.av?.pc;
     if (!pc) return undefined;
-    const out = { packetsReceived: 0, bytesReceived: 0, packetsSent: 0, codec: undefined as string | undefined };
+    const out: RtpStats = { packetsReceived: 0, bytesReceived: 0, packetsSent: 0, transportBytesReceived: 0, transportBytesSent: 0, codec: undefined };
     const report = await pc.getStats();
-    report.forEach((s: { type: string; kind?: string; packetsReceived?: number; bytesReceived?: number; packetsSent?: number; codecId?: string }) => {
+    report.forEach((s: { type: string; kind?: string; packetsReceived?: number; bytesReceived?: number; bytesSent?: number; packetsSent?: number; codecId?: string }) => {
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         out.packetsReceived += s.packetsReceived ?? 0;
         out.bytesReceived += s.bytesReceived ?? 0;
@@ -375,6 +365,9 @@ export class Softphone extends EventTarget {
         out.codec = codec?.mimeType;
       } else if (s.type === 'outbound-rtp' && s.kind === 'audio') {
         out.packetsSent += s.packetsSent ?? 0;
+      } else if (s.type === 'transport') {
+        out.transportBytesReceived += s.bytesReceived ?? 0;
+        out.transportBytesSent += s.bytesSent ?? 0;
       }
     });
     return out;

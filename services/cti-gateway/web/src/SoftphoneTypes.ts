@@ -92,3 +92,13 @@ export interface CallSnapshot {
   connectionState: string | undefined;
   hasRemoteAudio: boolean;
 }
+
+/** RTP counters of a call's peer connection (RTP streams and the DTLS transport under them). */
+export interface RtpStats {
+  packetsReceived: number;
+  bytesReceived: number;
+  packetsSent: number;
+  transportBytesReceived: number;
+  transportBytesSent: number;
+  codec: string | undefined;
+}

@@ -2,7 +2,8 @@ import type { AudioDevices } from './AudioDevices.ts';
 import { byId, h } from './elements.ts';
 import { causeText, dateTime, duration, lineBadge, stateText } from './format.ts';
 import { optionalParam, type JournalEntry } from './protocol.ts';
-import { isEnded, numberOf, type Softphone } from './Softphone.ts';
+import { isEnded, numberOf } from './phoneCalls.ts';
+import type { Softphone } from './Softphone.ts';
 import type { ConnectionState, PhoneCall } from './SoftphoneTypes.ts';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
@@ -413,7 +414,7 @@ export class SoftphoneView {
     h('td', {}, h('span', { class: `call-dir ${out ? 'dir-out' : 'dir-in'}`, 'aria-hidden': 'true' }, out ? '↗ ' : '↙ '), out ? 'Outgoing' : 'Incoming'),
     h('td', { 'data-testid': 'journal-number' }, e.u8sContactName ? `${e.u8sContactName} (${e.u8sPhoneNumber})` : e.u8sPhoneNumber),
     h('td', {}, numberOf(e.u8sLineNumber)),
-    h('td', { 'data-testid': 'journal-duration' }, answered ? duration(e.iDurationConnected) : '–'),
+    h('td', { 'data-testid': 'journal-duration' }, answered && !running ? duration(e.iDurationConnected) : '–'),
     h('td', { 'data-testid': 'journal-cause' }, result),
     h('td', { 'data-testid': 'journal-media' }, path === undefined ? '' : path === 'direct' ? 'Direct' : 'Via PBX'));
   }

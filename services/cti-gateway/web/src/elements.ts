@@ -25,8 +25,3 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!el) throw new Error(`page element #${id} missing`);
   return el as T;
 }
-
-/** Replaces the children of `parent` with `children`. */
-export function replaceChildren(parent: Element, children: Node[]): void {
-  parent.replaceChildren(...children);
-}

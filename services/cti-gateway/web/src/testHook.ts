@@ -1,7 +1,7 @@
 // window.ucsTest: read-only insight for the end-to-end tests (and for debugging from the console).
 import { optionalParam } from './protocol.ts';
 import type { Softphone } from './Softphone.ts';
-import type { CallSnapshot, ConnectionState } from './SoftphoneTypes.ts';
+import type { CallSnapshot, ConnectionState, RtpStats } from './SoftphoneTypes.ts';
 import type { ToneLevel } from './ToneMeter.ts';
 
 export interface UcsTestHook {
@@ -21,7 +21,7 @@ export interface UcsTestHook {
    */
   remoteAudioLevel(frequency: number, key?: string): Promise<ToneLevel | undefined>;
   /** RTP counters of the current call's peer connection. */
-  rtpStats(key?: string): Promise<{ packetsReceived: number; bytesReceived: number; packetsSent: number; codec?: string } | undefined>;
+  rtpStats(key?: string): Promise<RtpStats | undefined>;
 }
 
 declare global {

@@ -1,0 +1,342 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { check, freePort, freePortRange, Kamailio, linePassword, ManagedProcess, type KamailioMode } from '@ucserver/testkit';
+import { BrowserUser } from './BrowserUser.ts';
+import { assertIsolated } from './netns.ts';
+import { NodeService } from './NodeService.ts';
+import { artifactsRoot, serviceExists } from './paths.ts';
+
+export interface E2eUser {
+  login: string;
+  password: string;
+  displayName: string;
+  /** The line the user owns (a Kamailio line: 100–103 with password pw<line>). */
+  line: string;
+}
+
+/** A (line 100) and B (line 101) of the scenario. */
+export const ALICE: E2eUser = { login: 'alice', password: 'alice-secret', displayName: 'Alice', line: '100' };
+export const BOB: E2eUser = { login: 'bob', password: 'bob-secret', displayName: 'Bob', line: '101' };
+
+export interface E2eStackOptions {
+  /** Artifacts go to test-artifacts/e2e/<scenario>/. */
+  scenario: string;
+  /** Kamailio with rtpengine (media via the PBX) or without (Direct Media). Default media-via-pbx. */
+  pbxMode?: KamailioMode;
+  /** Users to create with their lines. Default A and B. */
+  users?: E2eUser[];
+  /** Extra environment of the gateway. */
+  gatewayEnv?: Record<string, string>;
+}
+
+export interface LineState {
+  number: string;
+  owner: string | null;
+  registration: { status: string; sipStatus?: number; reason?: string } | null;
+}
+
+export interface JournalRow {
+  callId: string;
+  lineNumber: string;
+  direction: 'inbound' | 'outbound';
+  remoteNumber: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationS: number | null;
+  disconnectCause: string | null;
+  sipStatus: number | null;
+  mediaPath: 'pbx' | 'direct' | null;
+  mediaNode: string | null;
+}
+
+/**
+ * The whole system inside the test's network namespace: nats-server (JetStream, temp store), the
+ * cti-gateway (PGlite in memory), one media node, the pbx-adapter, Kamailio (+ rtpengine) from the
+ * test kit — every one on an ephemeral loopback port, every log in test-artifacts/e2e/<scenario>/ —
+ * plus the seeded users/lines and the Chromium softphones. `stop()` tears everything down and awaits
+ * every process, also after a failed start.
+ */
+export class E2eStack {
+  readonly scenario: string;
+  readonly artifacts: string;
+  readonly adminToken = randomBytes(16).toString('hex');
+  readonly busPrefix = `e2e${randomBytes(3).toString('hex')}`;
+  readonly users: E2eUser[];
+  readonly #tmp: string;
+  readonly #options: E2eStackOptions;
+  nats: ManagedProcess | undefined;
+  natsUrl = '';
+  kamailio: Kamailio | undefined;
+  gateway: NodeService | undefined;
+  media: NodeService[] = [];
+  pbxAdapter: NodeService | undefined;
+  readonly browsers: BrowserUser[] = [];
+  readonly #stoppers: Array<() => Promise<void>> = [];
+
+  private constructor(options: E2eStackOptions) {
+    assertIsolated();
+    this.#options = options;
+    this.scenario = options.scenario;
+    this.users = options.users ?? [ALICE, BOB];
+    this.artifacts = join(artifactsRoot, options.scenario);
+    rmSync(this.artifacts, { recursive: true, force: true });
+    mkdirSync(this.artifacts, { recursive: true });
+    this.#tmp = mkdtempSync(join(tmpdir(), 'ucs-e2e-'));
+  }
+
+  /** Starts everything that exists; a failed start stops what was started and rethrows with the logs. */
+  static async start(options: E2eStackOptions): Promise<E2eStack> {
+    const stack = new E2eStack(options);
+    try {
+      await stack.#start();
+    } catch (err) {
+      const diagnostics = stack.diagnostics();
+      await stack.stop();
+      throw new Error(`e2e stack '${options.scenario}' did not start: ${(err as Error).message}\n${diagnostics}`, { cause: err });
+    }
+    return stack;
+  }
+
+  get gatewayUrl(): string {
+    return this.gateway!.httpUrl;
+  }
+
+  get ctiPort(): number {
+    return Number(this.gateway!.env.CTI_TCP_PORT);
+  }
+
+  /** Whether the pbx-adapter exists and runs (without it there are no registrations and no calls). */
+  get hasPbxAdapter(): boolean {
+    return this.pbxAdapter !== undefined;
+  }
+
+  async #start(): Promise<void> {
+    const t0 = Date.now();
+    // NATS with JetStream, private store
+    const natsPort = await freePort({ tcp: true });
+    const natsDir = join(this.#tmp, 'nats');
+    mkdirSync(natsDir);
+    this.nats = ManagedProcess.spawn('nats-server', 'nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir, '-l', join(this.artifacts, 'nats-server.log')], {
+      logFile: join(this.artifacts, 'nats-server.stdout.log'),
+    });
+    this.#stoppers.push(async () => {
+      await this.nats?.stop();
+    });
+    this.natsUrl = `nats://127.0.0.1:${natsPort}`;
+    await check(async () => {
+      this.nats!.assertRunning();
+      return tcpOpen(natsPort);
+    }, 10_000, { name: `nats-server on ${this.natsUrl}`, intervalMs: 50 });
+
+    // The PBX: Kamailio (+ its own rtpengine in media-via-pbx mode)
+    this.kamailio = await Kamailio.start({ mode: this.#options.pbxMode ?? 'media-via-pbx' });
+    this.log(`nats + kamailio up after ${Date.now() - t0} ms`);
+    this.#stoppers.push(async () => {
+      const k = this.kamailio;
+      if (!k) return;
+      await k.stop();
+      this.#collectPbxLogs(k);
+      await k.dispose();
+    });
+
+    const common = { NATS_URL: this.natsUrl, BUS_PREFIX: this.busPrefix, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'debug', HTTP_HOST: '127.0.0.1' };
+
+    // cti-gateway
+    const gwEnv = {
+      ...common,
+      HTTP_PORT: String(await freePort({ tcp: true })),
+      CTI_TCP_HOST: '127.0.0.1',
+      CTI_TCP_PORT: String(await freePort({ tcp: true })),
+      PGLITE_DIR: 'memory://',
+      ADMIN_TOKEN: this.adminToken,
+      LOGIN_BASE_DELAY_MS: '50',
+      ...this.#options.gatewayEnv,
+    };
+    this.gateway = NodeService.start('cti-gateway', 'cti-gateway', gwEnv, this.artifacts);
+    this.#stoppers.push(() => this.gateway!.stop());
+
+    // media node(s)
+    if (serviceExists('media')) await this.addMediaNode();
+
+    // The pbx-adapter asks the gateway for the lines at start (retrying with backoff): start it once the
+    // gateway answers, so the registrations begin at once.
+    await this.gateway.waitReady(60_000);
+    this.log(`cti-gateway ready after ${Date.now() - t0} ms`);
+
+    // pbx-adapter
+    if (serviceExists('pbx-adapter')) {
+      const sipPort = await freePort({ tcp: true, udp: true });
+      this.pbxAdapter = NodeService.start('pbx-adapter', 'pbx-adapter', {
+        ...common,
+        HTTP_PORT: String(await freePort({ tcp: true })),
+        SIP_HOST: '127.0.0.1',
+        SIP_PORT: String(sipPort),
+        SIP_TRANSPORTS: 'udp,tcp',
+        SIP_REGISTER_EXPIRES_S: '300',
+        SIP_REGISTER_RETRY_MIN_MS: '200',
+        SIP_REGISTER_RETRY_MAX_MS: '2000',
+      }, this.artifacts);
+      this.#stoppers.push(() => this.pbxAdapter!.stop());
+    }
+
+    await Promise.all([this.gateway, ...this.media, this.pbxAdapter].filter((s): s is NodeService => s !== undefined).map((s) => s.waitReady(60_000)));
+    this.log(`services ready after ${Date.now() - t0} ms`);
+    await this.#seed();
+    if (this.pbxAdapter) await this.waitRegistered(this.users.map((u) => u.line));
+    this.log(`stack up in ${Date.now() - t0} ms (pbx ${this.kamailio.mode} at ${this.kamailio.address}, gateway ${this.gatewayUrl}, media ${this.media.length}, pbx-adapter ${this.pbxAdapter ? 'yes' : 'missing'})`);
+  }
+
+  /** Starts one more media node (ids media-1, media-2 …) and waits for /readyz. */
+  async addMediaNode(options: { waitReady?: boolean } = {}): Promise<NodeService> {
+    const index = this.media.length + 1;
+    const rtp = await freePortRange(400, 40000, 59999);
+    const node = NodeService.start('media', `media-${index}`, {
+      NATS_URL: this.natsUrl,
+      BUS_PREFIX: this.busPrefix,
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'debug',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(await freePort({ tcp: true })),
+      MEDIA_NODE_ID: `media-${index}`,
+      MEDIA_WORKERS: '1',
+      MEDIA_LISTEN_IP: '127.0.0.1',
+      MEDIA_RTC_MIN_PORT: String(rtp.min),
+      MEDIA_RTC_MAX_PORT: String(rtp.max),
+      MEDIA_WEBRTC_PORT: String(await freePort({ tcp: true, udp: true })),
+      MEDIA_HEARTBEAT_MS: '500',
+      MEDIA_DRAIN_TIMEOUT_MS: '0',
+      MEDIA_WORKER_LOG_LEVEL: 'warn',
+    }, this.artifacts);
+    this.media.push(node);
+    this.#stoppers.push(() => node.stop());
+    if (options.waitReady) await node.waitReady(60_000);
+    return node;
+  }
+
+  async #seed(): Promise<void> {
+    for (const u of this.users) {
+      await this.admin('POST', '/api/v1/users', { login: u.login, password: u.password, displayName: u.displayName });
+      await this.admin('POST', '/api/v1/lines', {
+        number: u.line,
+        registrar: this.kamailio!.address,
+        transport: 'udp',
+        authUser: u.line,
+        authPassword: linePassword(u.line),
+        owner: u.login,
+        displayName: `${u.displayName}'s line`,
+      });
+    }
+  }
+
+  /** An admin API call with the bearer token; throws on non-2xx with the response body. */
+  async admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.gatewayUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`admin ${method} ${path}: HTTP ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  lines(): Promise<LineState[]> {
+    return this.admin<LineState[]>('GET', '/api/v1/lines');
+  }
+
+  /** Waits (bounded) until the lines report `registered` in the admin API. */
+  async waitRegistered(numbers: string[], timeoutMs = 20_000): Promise<void> {
+    await check(async () => {
+      const lines = await this.lines();
+      return numbers.every((n) => lines.find((l) => l.number === n)?.registration?.status === 'registered');
+    }, timeoutMs, { name: `lines ${numbers.join(', ')} registered (GET /api/v1/lines)`, intervalMs: 200 }).catch(async (err: unknown) => {
+      throw new Error(`${(err as Error).message}; lines now: ${JSON.stringify(await this.lines().catch(() => 'unavailable'))}`);
+    });
+  }
+
+  async journal(line?: string): Promise<JournalRow[]> {
+    const page = await this.admin<{ entries: JournalRow[] }>('GET', `/api/v1/journal?limit=100${line ? `&line=${encodeURIComponent(line)}` : ''}`);
+    return page.entries;
+  }
+
+  /** A Chromium softphone for `user`, its microphone playing a `toneHz` sine. */
+  async browser(user: E2eUser, toneHz: number): Promise<BrowserUser> {
+    const b = await BrowserUser.launch({ name: user.login, user, toneHz, baseUrl: this.gatewayUrl, artifacts: this.artifacts, tmp: this.#tmp });
+    this.browsers.push(b);
+    this.#stoppers.push(() => b.close());
+    return b;
+  }
+
+  log(message: string): void {
+    process.stderr.write(`[e2e ${this.scenario}] ${message}\n`);
+  }
+
+  /** The log tails of every process, for assertion messages. */
+  diagnostics(lines = 25): string {
+    const parts: string[] = [];
+    const add = (name: string, text: string | undefined): void => {
+      if (text) parts.push(`--- ${name} (last ${lines} lines) ---\n${text}`);
+    };
+    for (const s of [this.gateway, this.pbxAdapter, ...this.media]) if (s) add(s.logFile, s.tail(lines));
+    add('kamailio', this.kamailio?.logTail(lines));
+    add('rtpengine', this.kamailio?.rtpengine?.process?.tail(lines));
+    add('nats-server', this.nats?.tail(lines));
+    for (const b of this.browsers) add(`${b.name} browser console`, b.consoleTail(lines));
+    return `artifacts: ${this.artifacts}\n${parts.join('\n')}`;
+  }
+
+  /**
+   * Runs a scenario step; on failure takes a screenshot of every browser and rethrows with the log
+   * tails of every process attached.
+   */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      const value = await fn();
+      this.log(`✓ ${name} (${Date.now() - t0} ms)`);
+      return value;
+    } catch (err) {
+      this.log(`✗ ${name} (${Date.now() - t0} ms): ${(err as Error).message.split('\n')[0]}`);
+      for (const b of this.browsers) await b.screenshot(`FAILED-${name}`).catch(() => undefined);
+      const e = err as Error;
+      if (!e.message.includes('--- ')) e.message = `[${name}] ${e.message}\n${this.diagnostics()}`;
+      throw e;
+    }
+  }
+
+  #collectPbxLogs(k: Kamailio): void {
+    const copy = (dir: string | undefined, prefix: string): void => {
+      if (!dir || !existsSync(dir)) return;
+      for (const f of readdirSync(dir)) if (f.endsWith('.log')) copyFileSync(join(dir, f), join(this.artifacts, `${prefix}${f}`));
+    };
+    copy(k.dir, '');
+    copy(k.rtpengine?.dir, '');
+  }
+
+  /** Stops everything in reverse start order and awaits each process; idempotent. */
+  async stop(): Promise<void> {
+    const stoppers = this.#stoppers.splice(0).reverse();
+    for (const stop of stoppers) {
+      try {
+        await stop();
+      } catch (err) {
+        this.log(`teardown step failed: ${(err as Error).message}`);
+      }
+    }
+    rmSync(this.#tmp, { recursive: true, force: true });
+  }
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
