@@ -21,9 +21,10 @@ import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiRequestError } from '../session/CtiRequestError.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 
-/** Picks the media node for a new call (MediaPlacement in production). */
+/** Picks the media node for a new call and tells when a node is gone (MediaPlacement in production). */
 export interface MediaNodePicker {
   pick(options?: { preferAddress?: string }): string;
+  on(event: 'nodedown', listener: (nodeId: string, reason: 'expired' | 'restarted') => void): unknown;
 }
 
 /** One softphone's side of a call: the AV ids the client sees and where its media lives. */
@@ -79,6 +80,7 @@ export class SoftphoneService implements DeviceControl {
     deps.calls.on('callchanged', (call, event) => void this.#onCallChanged(call, event).catch((err: unknown) => this.#logger.error({ err, callId: call.callId }, 'softphone call update failed')));
     deps.calls.on('mediafailed', (call, cause) => void this.#onMediaFailed(call, cause));
     deps.sessions.on('sessionclose', (session) => this.#onSessionClosed(session));
+    deps.placement.on('nodedown', (nodeId, reason) => this.#onNodeDown(nodeId, reason));
     const bus = deps.bus;
     this.#subs.push(bus.serve(bus.subjects.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, (req) => this.#incoming(req), { queue: 'cti-gateway' }));
   }
@@ -330,6 +332,26 @@ export class SoftphoneService implements DeviceControl {
     if (call && !call.ended) this.#sendDrop(call, `media failure: ${cause}`, AsnAVDropReason.NORMAL_CALL_CLEARING);
     if (call) call.droppedByClient = true;
     await this.#pbx(PbxCommands.drop, { callId: active.callId, reason: 'normal' }).catch((err: unknown) => this.#logger.warn({ err, callId: active.callId }, 'drop after media failure failed'));
+  }
+
+  /**
+   * A media node stopped heartbeating (crashed, or restarted and lost its calls): every call it carried is
+   * dead, whatever the SIP side thinks. Hang them up with a cause instead of leaving both ends connected.
+   */
+  #onNodeDown(nodeId: string, reason: string): void {
+    const dead = new Set<string>();
+    for (const call of this.#byCallId.values()) if (call.mediaNodeId === nodeId) dead.add(call.callId);
+    for (const call of this.#deps.calls.list()) if (call.mediaNodeId === nodeId && call.state !== 'disconnected') dead.add(call.callId);
+    for (const callId of dead) {
+      const active = this.#deps.calls.get(callId);
+      if (active) void this.#onMediaFailed(active, `media node ${nodeId} ${reason}`);
+      else {
+        const call = this.#byCallId.get(callId)!;
+        this.#sendDrop(call, `media node ${nodeId} ${reason}`, AsnAVDropReason.NORMAL_CALL_CLEARING);
+        call.droppedByClient = true;
+        void this.#pbx(PbxCommands.drop, { callId, reason: 'normal' }).catch(() => undefined);
+      }
+    }
   }
 
   #onSessionClosed(session: ClientSession): void {

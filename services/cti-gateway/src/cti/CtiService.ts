@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type UserRow } from '@ucserver/shared';
-import { AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
+import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
@@ -60,6 +60,7 @@ export class CtiService {
     this.#deps = deps;
     this.dnd = deps.dnd;
     deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
+    deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
     deps.lines.on('upsert', (line) => void this.#onLineChanged(line.lineId, 'upsert').catch((err: unknown) => deps.logger.warn({ err }, 'line change event failed')));
     deps.lines.on('remove', (lineId, removed) => void this.#onLineChanged(lineId, 'remove', removed).catch((err: unknown) => deps.logger.warn({ err }, 'line removal event failed')));
@@ -270,6 +271,19 @@ export class CtiService {
           callinformation: callInformation(call, 'destroyed'),
         });
       }
+    }
+  }
+
+  /** Something other than the state changed (e.g. the media path): the whole record, reason 15. */
+  #onCallData(call: ActiveCall): void {
+    if (call.state === 'disconnected') return;
+    for (const m of this.#byLine.get(call.lineId) ?? []) {
+      m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
+        u8sMonitorCrossRefID: m.crossRefId,
+        u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
+        reason: AsnCtiCallInfoChangedReason.reasonCallDataChanged,
+        callinformation: callInformation(call),
+      });
     }
   }
 

@@ -64,6 +64,11 @@ class Peers {
     return check(() => this.requests.find((r) => r.verb === verb && match(r.payload))?.payload, 5000, { name: `request ${verb}` });
   }
 
+  /** Stops heartbeating: placement declares the node down after three intervals. */
+  silence(): void {
+    clearInterval(this.#timer);
+  }
+
   close(): void {
     clearInterval(this.#timer);
   }
@@ -262,10 +267,37 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     assert.equal((await alice.invoke('asnGetJournalEntriesV2', { findOptions: find })).journalList.length, 0);
   });
 
+  it('a media path change reaches monitors as a call data refresh (reason 15) with the new path', async () => {
+    const callId = `mp-${Date.now()}`;
+    const m = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101', mediaNodeId: NODE };
+    await peers.event({ ...base, state: 'dialing' });
+    await peers.event({ ...base, state: 'connected', mediaPath: 'pbx' });
+    await check(() => app.context.calls.get(callId)?.state === 'connected', 5000, { name: 'connected' });
+    await peers.bus.publishDurable(peers.bus.subjects.mediaEvent(callId), MediaCallEvent, { type: 'path', callId, nodeId: NODE, path: 'direct', at: Date.now() });
+    const e = await alice.waitForEvent('asnCtiNotifyLineCallInformationChanged', (x) => x.callinformation.u8sConnectionID === callId && x.reason === 15);
+    assert.equal(e.callinformation.optionalParams?.MediaPath, 'direct');
+    assert.equal(e.callinformation.iCallState, 32);
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+    await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: m.u8sMonitorCrossRefID });
+  });
+
   it('a softphone that disconnects mid-call has its call dropped', async () => {
     const c = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
     const r = await c.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
     c.close();
     await peers.waitFor('pbx.drop', (p) => p.callId === r.u8sCTIConnectionID);
+  });
+
+  // Last: it silences the fake node for good.
+  it('a media node that stops heartbeating takes its calls down: asnAVDropCall and a drop to the pbx-adapter', async () => {
+    const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    await peers.event({ callId, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '101', state: 'dialing', mediaNodeId: NODE });
+    await peers.event({ callId, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '101', state: 'connected', mediaNodeId: NODE });
+    peers.silence();
+    const drop = await alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`, 5000);
+    assert.match(drop.u8sCause, new RegExp(`media node ${NODE} expired`));
+    await peers.waitFor('pbx.drop', (p) => p.callId === callId);
   });
 });

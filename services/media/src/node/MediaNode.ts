@@ -154,10 +154,13 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
         this.once('@empty', done);
       });
     }
-    await this.closeAll('media node shutting down');
+    // Calls still running now end because of us, not because of their parties: report them as failed so
+    // the gateway and the pbx-adapter hang them up instead of leaving both ends connected to nothing.
+    await this.closeAll('media node shutting down', { failed: true });
   }
 
-  async closeAll(cause: string): Promise<void> {
+  async closeAll(cause: string, options: { failed?: boolean } = {}): Promise<void> {
+    if (options.failed) for (const id of this.#calls.keys()) this.emit('callfailed', id, cause);
     await Promise.all([...this.#calls.values()].map((c) => c.close(cause)));
   }
 
