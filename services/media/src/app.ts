@@ -12,6 +12,7 @@ import {
 import { HeartbeatPublisher } from './bus/HeartbeatPublisher.ts';
 import { MediaEventPublisher } from './bus/MediaEventPublisher.ts';
 import { serveMediaCommands } from './bus/mediaCommands.ts';
+import type { SsrcWatchdogOptions } from './calls/PbxLegTypes.ts';
 import { createMediaMetrics, recordSamples, type MediaMetrics } from './http/metrics.ts';
 import { MediaNode } from './node/MediaNode.ts';
 import { WorkerPool } from './workers/WorkerPool.ts';
@@ -22,6 +23,8 @@ export interface MediaAppDeps {
   registry: Registry;
   /** How often call stats are sampled into the metrics. Default MEDIA_HEARTBEAT_MS. */
   statsIntervalMs?: number;
+  /** The PBX legs' SSRC watchdog (tests tune or disable it); false turns it off. Default: on. */
+  ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
 }
 
 export interface MediaApp {
@@ -55,7 +58,13 @@ export function build(deps: MediaAppDeps): MediaApp {
     logger,
   });
   const log = logger.child({ nodeId });
-  const node = new MediaNode({ nodeId, pool, logger: log, addresses: [...new Set([announcedAddress, config.MEDIA_LISTEN_IP].filter((a) => a !== '0.0.0.0' && a !== '::'))] });
+  const node = new MediaNode({
+    nodeId,
+    pool,
+    logger: log,
+    addresses: [...new Set([announcedAddress, config.MEDIA_LISTEN_IP].filter((a) => a !== '0.0.0.0' && a !== '::'))],
+    ssrcWatchdog: deps.ssrcWatchdog,
+  });
   const metrics = createMediaMetrics(registry, node);
   const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_HEARTBEAT_MS;
 

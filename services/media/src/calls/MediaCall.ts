@@ -4,6 +4,7 @@ import type { CodecName, IceCandidate, Logger, MediaPath, MediaQuality, SrtpPoli
 import { CallFailedError, CallStateError, CryptoInvalidError, NoCommonCodecError, SdpInvalidError } from '../errors.ts';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
+import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import {
   answerSetup,
   browserMlineCodec,
@@ -37,7 +38,7 @@ import {
 } from '../sdp/pbxSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { PbxLeg } from './PbxLeg.ts';
-import type { PbxRemote } from './PbxLegTypes.ts';
+import type { PbxRemote, SsrcWatchdogOptions } from './PbxLegTypes.ts';
 import { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { StatsLedger, type LegKind, type StreamDirection } from './StatsLedger.ts';
 import { streamFigures, withTimeout } from './streamStats.ts';
@@ -68,6 +69,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly #directMedia: DirectMedia;
   readonly #logger: Logger;
   readonly #maxPending: number;
+  readonly #ssrcWatchdog: Partial<SsrcWatchdogOptions> | false | undefined;
   readonly #ledger = new StatsLedger();
   #router: Router | undefined;
   #routerPromise: Promise<Router> | undefined;
@@ -90,6 +92,12 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   #pbxDirection: Direction = 'sendrecv';
   #localHold = false;
   #path: MediaPath | null = null;
+  /**
+   * Set when the Direct Media partner closed (its call ended, our PBX dialog did not change): the PBX
+   * remote we point at is that partner's former tuple. The call keeps its path and sends nothing until
+   * an SDP re-targets it elsewhere. Holds the TupleRegistry key of that remote.
+   */
+  #partnerGoneFrom: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #pending = 0;
   #dirty = false;
@@ -104,6 +112,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#directMedia = options.directMedia;
     this.#logger = options.logger.child({ callId: options.id });
     this.#maxPending = options.maxPendingCommands ?? 16;
+    this.#ssrcWatchdog = options.ssrcWatchdog;
   }
 
   // --- DirectMediaParty ---------------------------------------------------------------------------
@@ -126,6 +135,17 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   get sendAllowed(): boolean {
     return canSend(this.#pbxDirection) && !this.#localHold;
+  }
+
+  /**
+   * The Direct Media partner closed. That is not a re-target of our PBX leg (the PBX has not changed our
+   * dialog's SDP), so the call keeps its path — nothing is announced — until an SDP re-targets it or it
+   * closes. Meanwhile it drops the partner's audio and sends nothing to the partner's former tuple.
+   */
+  partnerClosed(): Promise<void> {
+    const remote = this.#pbx?.remote;
+    if (remote) this.#partnerGoneFrom = TupleRegistry.key(remote.address, remote.port);
+    return this.requestReconcile();
   }
 
   // --- state --------------------------------------------------------------------------------------
@@ -337,7 +357,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const crypto = offer.secure ? chooseCrypto(offer.crypto) : undefined;
       if (offer.secure && !crypto) throw new CryptoInvalidError(`PBX offer has no a=crypto line with a supported suite and no MKI [callId:${this.id}]`);
       const te = telephoneEventAt(offer.codecs, chosen.spec.clockRate);
-      const isNewLeg = !this.#pbx;
       const leg = this.#pbx ?? (await this.#createPbxLeg(offer.rtcpMux, crypto?.usable, payloadTypesOf(offer.codecs)));
       // We answer with the router's numbers, which for a call the PBX started are the PBX's own.
       const payloadTypes = this.#routerPayloadTypes();
@@ -353,8 +372,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       leg.setCodec(codec);
       await this.#applyPbxRemote(leg, offer, crypto ? srtpParameters(crypto) : undefined, crypto?.usable);
       this.#pbxCryptoTag = crypto?.tag;
-      // The PBX may have changed its SSRC (transfer, media re-anchoring): check its next packet.
-      if (!isNewLeg) await leg.relearn();
       await this.#reconcileNow();
       const lines = [pbxSdpCodec(chosen.spec, codec.recvPayloadType, chosen.sdp.fmtp)];
       if (codec.telephoneEvent) lines.push(telephoneEventSdpCodec(codec.telephoneEvent.recvPayloadType, codec.telephoneEvent.clockRate));
@@ -498,7 +515,15 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   async #createPbxLeg(rtcpMux: boolean, srtpSuite: SrtpCryptoSuite | undefined, payloadTypes: ReadonlyMap<string, number>): Promise<PbxLeg> {
     const router = await this.#ensureRouter(payloadTypes);
-    const leg = await PbxLeg.create({ router, worker: this.worker, callId: this.id, logger: this.#logger, rtcpMux, srtpSuite });
+    const leg = await PbxLeg.create({
+      router,
+      worker: this.worker,
+      callId: this.id,
+      logger: this.#logger,
+      rtcpMux,
+      srtpSuite,
+      ssrcWatchdog: this.#ssrcWatchdog,
+    });
     if (this.#closing) {
       leg.close();
       throw new CallFailedError(`call closed while its PBX leg was created [callId:${this.id}]`);
@@ -558,7 +583,13 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       ssrc: description.ssrc,
     };
     const ownTuple = this.#directMedia.isLocal(remote.address, remote.port);
-    await leg.configure({ remote, srtpSuite, connect: !ownTuple && !description.nullAddress });
+    const connect = !ownTuple && !description.nullAddress;
+    if (this.#partnerGoneFrom !== undefined && this.#partnerGoneFrom !== TupleRegistry.key(remote.address, remote.port)) this.#partnerGoneFrom = undefined;
+    await leg.configure({ remote, srtpSuite, connect });
+    // Every SDP the PBX applies (offer, or answer to our own re-INVITE) may come with a new SSRC: the far
+    // end may have re-created its stream (transfer, media re-anchoring, a re-created transport after
+    // hold): check its next packet.
+    if (connect) await leg.relearn();
     const affected = this.#directMedia.update(this);
     await Promise.all(affected.filter((c) => c !== this).map((c) => c.requestReconcile()));
   }
@@ -617,7 +648,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     const link = this.#directMedia.linkOf(this);
     const remote = pbx?.remote;
     const remoteIsOwnTuple = remote !== undefined && this.#directMedia.isLocal(remote.address, remote.port);
-    const active = pbx !== undefined && pbx.connected && !remoteIsOwnTuple && !link;
+    const partnerGone = this.#partnerGoneFrom !== undefined && !link;
+    const active = pbx !== undefined && pbx.connected && !remoteIsOwnTuple && !link && !partnerGone;
     const recvAllowed = canRecv(this.#pbxDirection);
     await pbx?.setActive(active);
     if (sp) {
@@ -629,7 +661,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       }
     }
     await pbx?.setUplink(active ? sp?.producer : undefined, !this.sendAllowed);
-    const path: MediaPath | null = link ? 'direct' : remote ? 'pbx' : null;
+    if (link) this.#partnerGoneFrom = undefined;
+    // A partner that closed does not change the path: it changes when an SDP re-targets the call.
+    const path: MediaPath | null = partnerGone ? this.#path : link ? 'direct' : remote ? 'pbx' : null;
     if (path !== null && path !== this.#path) {
       this.#path = path;
       this.#logger.info({ path }, 'media path');
@@ -685,7 +719,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   #teardown(): void {
     const affected = this.#directMedia.remove(this);
     for (const call of affected) {
-      call.requestReconcile().catch((err: unknown) => this.#logger.warn({ peerCallId: call.id, err: (err as Error).message }, 'Direct Media partner could not return to its PBX leg'));
+      call.partnerClosed().catch((err: unknown) => this.#logger.warn({ peerCallId: call.id, err: (err as Error).message }, 'Direct Media partner could not drop the closed link'));
     }
     this.#softphone?.close();
     this.#pbx?.close();

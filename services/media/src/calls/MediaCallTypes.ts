@@ -1,6 +1,7 @@
 import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
+import type { SsrcWatchdogOptions } from './PbxLegTypes.ts';
 import type { LegKind, StreamDirection } from './StatsLedger.ts';
 
 export interface MediaCallOptions {
@@ -11,6 +12,8 @@ export interface MediaCallOptions {
   logger: Logger;
   /** Commands a call queues before it rejects more. Default 16. */
   maxPendingCommands?: number;
+  /** The PBX leg's SSRC watchdog; false turns it off. Default: on. */
+  ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
 }
 
 export interface MediaCallEvents {

@@ -1,12 +1,37 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Consumer, PlainTransport, Producer, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
 import type { Logger } from '@ucserver/shared';
+import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import { AllocationError, CallStateError } from '../errors.ts';
 import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { SsrcLearner } from './SsrcLearner.ts';
-import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
+import type { PbxLegEvents, PbxLegOptions, PbxRemote, SsrcWatchdogOptions } from './PbxLegTypes.ts';
+
+/** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
+interface ConnectParameters {
+  ip: string;
+  port: number;
+  /** Only for a transport with its own RTCP port (non-mux). */
+  rtcpPort?: number;
+  srtpParameters?: SrtpParameters;
+}
+
+/** One reading of the transport's receive counters by the SSRC watchdog. */
+interface FlowSample {
+  transport: PlainTransport;
+  producer: Producer;
+  at: number;
+  bytes: number;
+  rtpBytes: number;
+  /** Start of the run of sample intervals in which bytes arrived but none reached the Producer. */
+  starvingSince: number | undefined;
+}
+
+const defaultWatchdog: SsrcWatchdogOptions = { intervalMs: 200, starveMs: 500 };
+const maxStarveFactor = 64;
 
 /**
  * The RTP (or SDES-SRTP) leg to the PBX: a PlainTransport, the Producer of what the PBX sends and the
@@ -34,6 +59,11 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   #uplink: { consumer: Consumer; source: Producer } | undefined;
   /** Retired transports' byte counters are kept by the call's stats ledger; this counts re-creations. */
   #generation = 0;
+  readonly #watchdog: SsrcWatchdogOptions | undefined;
+  #watchdogTimer: NodeJS.Timeout | undefined;
+  #flow: FlowSample | undefined;
+  /** Multiplies `starveMs` after relearns that did not bring audio back (e.g. SRTP that fails to decrypt). */
+  #starveFactor = 1;
   #closed = false;
 
   private constructor(transport: PlainTransport, options: PbxLegOptions) {
@@ -44,7 +74,9 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.rtcpMux = options.rtcpMux;
     this.#srtpSuite = options.srtpSuite;
     this.#logger = options.logger.child({ legId: this.id });
+    this.#watchdog = options.ssrcWatchdog === false ? undefined : { ...defaultWatchdog, ...options.ssrcWatchdog };
     this.#watch(transport);
+    this.#scheduleWatchdog();
   }
 
   static async create(options: PbxLegOptions): Promise<PbxLeg> {
@@ -131,6 +163,9 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
    * Applies the PBX's SDP: its SRTP suite (a change re-creates the transport, so do this before writing
    * our SDP, which carries our new key) and its address. `connect` is false while the address is one
    * of this node's own tuples (Direct Media): then no packet is sent and the transport stays as it is.
+   * The transport is re-created only when what mediasoup sends to changes (RTP address and port, the
+   * RTCP port when RTCP is not multiplexed, the PBX's key): an a=rtcp change under rtcp-mux, a new
+   * direction or a new SSRC keep the transport, its port and the SSRC of what we send.
    */
   async configure(options: { remote: PbxRemote; srtpSuite: SrtpCryptoSuite | undefined; connect: boolean }): Promise<void> {
     this.#assertOpen();
@@ -141,15 +176,19 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     }
     this.#remote = remote;
     if (!connect) return;
-    if (this.#connectedTo && !sameTarget(this.#connectedTo, remote)) await this.#recreate('remote address changed');
+    const target = this.#connectParameters(remote);
+    if (this.#connectedTo) {
+      const current = this.#connectParameters(this.#connectedTo);
+      if (sameConnectParameters(current, target)) {
+        this.#connectedTo = remote;
+        return;
+      }
+      this.#logger.info({ from: describeTarget(current), to: describeTarget(target) }, 'PBX remote changed');
+      await this.#recreate('remote address changed');
+    }
     if (!this.#connectedTo) {
       try {
-        await this.#transport.connect({
-          ip: remote.address,
-          port: remote.port,
-          ...(this.rtcpMux ? {} : { rtcpPort: remote.rtcpMux ? remote.port : remote.rtcpPort }),
-          ...(remote.srtp ? { srtpParameters: remote.srtp } : {}),
-        });
+        await this.#transport.connect(target);
       } catch (err) {
         throw new AllocationError(`cannot connect the PBX transport to ${remote.address}:${remote.port} [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
       }
@@ -177,7 +216,12 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     if (!wasActive && this.#producer) await this.relearn();
   }
 
-  /** Re-reads the PBX's SSRC from its next packet (after a re-INVITE the PBX may have changed it). */
+  /**
+   * Re-reads the PBX's SSRC from its next packet: after every SDP applied to the leg (the far end may
+   * have re-created its stream) and when the SSRC watchdog sees packets that reach no Producer. The
+   * current Producer stays until a different SSRC is read. A no-op while inactive or when the PBX's SDP
+   * names its SSRC.
+   */
   async relearn(): Promise<void> {
     if (!this.#active || this.#remote?.ssrc !== undefined) return;
     await this.#startLearning();
@@ -217,6 +261,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopWatchdog();
     this.#stopLearning();
     this.#uplink = undefined;
     this.#producer = undefined;
@@ -331,6 +376,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     transport.on('routerclose', () => {
       if (this.#transport !== transport || this.#closed) return;
       this.#closed = true;
+      this.#stopWatchdog();
       this.#stopLearning();
       this.emit('@close');
     });
@@ -339,11 +385,87 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   #assertOpen(): void {
     if (this.#closed) throw new CallStateError(`PBX leg is closed [legId:${this.id}]`);
   }
+
+  /**
+   * mediasoup sends RTP to the PBX's RTP address and port and, from a separate RTCP port, RTCP to the
+   * same address at a=rtcp's port (the RTP port when the PBX multiplexes). A muxed transport has no
+   * RTCP port: the PBX's a=rtcp does not matter to it.
+   */
+  #connectParameters(remote: PbxRemote): ConnectParameters {
+    return {
+      ip: remote.address,
+      port: remote.port,
+      ...(this.rtcpMux ? {} : { rtcpPort: remote.rtcpMux ? remote.port : remote.rtcpPort }),
+      ...(remote.srtp ? { srtpParameters: remote.srtp } : {}),
+    };
+  }
+
+  // --- SSRC watchdog --------------------------------------------------------------------------------
+
+  #scheduleWatchdog(): void {
+    const options = this.#watchdog;
+    if (!options || this.#closed) return;
+    this.#watchdogTimer = setTimeout(() => {
+      this.#watchdogTimer = undefined;
+      this.#checkFlow(options).catch((err: unknown) => {
+        this.#flow = undefined;
+        if (!this.#closed) this.#logger.debug({ err: (err as Error).message }, 'SSRC watchdog could not read the transport stats');
+      }).finally(() => this.#scheduleWatchdog());
+    }, options.intervalMs);
+    this.#watchdogTimer.unref();
+  }
+
+  #stopWatchdog(): void {
+    clearTimeout(this.#watchdogTimer);
+    this.#watchdogTimer = undefined;
+    this.#flow = undefined;
+  }
+
+  /** One watchdog reading; relearns the SSRC when packets arrive but none has reached the Producer for starveMs. */
+  async #checkFlow(options: SsrcWatchdogOptions): Promise<void> {
+    const transport = this.#transport;
+    const producer = this.#producer;
+    // Only while audio should flow with a learnt SSRC, and not while the learner holds the PBX's packets.
+    if (!this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) {
+      this.#flow = undefined;
+      return;
+    }
+    const [stats] = await transport.getStats();
+    if (!stats || this.#closed || transport !== this.#transport || producer !== this.#producer || this.#learner) {
+      this.#flow = undefined;
+      return;
+    }
+    const at = performance.now();
+    const previous = this.#flow;
+    const sample: FlowSample = { transport, producer, at, bytes: stats.bytesReceived, rtpBytes: stats.rtpBytesReceived, starvingSince: undefined };
+    this.#flow = sample;
+    if (!previous || previous.transport !== transport || previous.producer !== producer) return;
+    if (sample.rtpBytes > previous.rtpBytes) {
+      // The Producer gets audio.
+      this.#starveFactor = 1;
+      return;
+    }
+    // Nothing arrived (hold, silence suppression) or only now and then (RTCP): not starving.
+    if (sample.bytes === previous.bytes) return;
+    sample.starvingSince = previous.starvingSince ?? previous.at;
+    const starvedMs = at - sample.starvingSince;
+    if (starvedMs < options.starveMs * this.#starveFactor) return;
+    this.#logger.info({ ssrc: this.#producerSsrc, starvedMs: Math.round(starvedMs), bytes: sample.bytes - previous.bytes }, 'PBX packets arrive but none reaches the Producer; relearning the PBX SSRC');
+    this.#starveFactor = Math.min(maxStarveFactor, this.#starveFactor * 2);
+    this.#flow = undefined;
+    await this.relearn();
+  }
 }
 
-function sameTarget(a: PbxRemote, b: PbxRemote): boolean {
-  return a.address === b.address && a.port === b.port && a.rtcpAddress === b.rtcpAddress && a.rtcpPort === b.rtcpPort
-    && a.rtcpMux === b.rtcpMux && a.srtp?.keyBase64 === b.srtp?.keyBase64 && a.srtp?.cryptoSuite === b.srtp?.cryptoSuite;
+function sameConnectParameters(a: ConnectParameters, b: ConnectParameters): boolean {
+  return TupleRegistry.key(a.ip, a.port) === TupleRegistry.key(b.ip, b.port)
+    && a.rtcpPort === b.rtcpPort
+    && a.srtpParameters?.cryptoSuite === b.srtpParameters?.cryptoSuite
+    && a.srtpParameters?.keyBase64 === b.srtpParameters?.keyBase64;
+}
+
+function describeTarget(p: ConnectParameters): string {
+  return `${TupleRegistry.key(p.ip, p.port)}${p.rtcpPort !== undefined ? ` rtcp:${p.rtcpPort}` : ''}${p.srtpParameters ? ' srtp' : ''}`;
 }
 
 async function createTransport(

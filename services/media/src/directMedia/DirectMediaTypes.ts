@@ -15,6 +15,11 @@ export interface DirectMediaParty {
   readonly sendAllowed: boolean;
   /** Re-applies the call's media wiring (downlink source, uplink, path). */
   requestReconcile(): Promise<void>;
+  /**
+   * The partner of the call's link closed (the link ended without a re-target): the call stops using
+   * the link but keeps its path until an SDP re-targets it.
+   */
+  partnerClosed(): Promise<void>;
 }
 
 export interface DirectMediaOptions {

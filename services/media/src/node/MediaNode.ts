@@ -20,6 +20,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   readonly startedAt = Date.now();
   readonly #logger: Logger;
   readonly #calls = new Map<string, MediaCall>();
+  readonly #ssrcWatchdog: MediaNodeOptions['ssrcWatchdog'];
   #draining = false;
 
   constructor(options: MediaNodeOptions) {
@@ -29,6 +30,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     this.addresses = options.addresses;
     this.#logger = options.logger;
     this.directMedia = new DirectMedia({ logger: options.logger });
+    this.#ssrcWatchdog = options.ssrcWatchdog;
   }
 
   get draining(): boolean {
@@ -175,7 +177,13 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     const existing = this.#calls.get(callId);
     if (existing) return command(existing);
     if (this.#draining) throw new DrainingError(callId);
-    const call = new MediaCall({ id: callId, worker: this.pool.pick(), directMedia: this.directMedia, logger: this.#logger });
+    const call = new MediaCall({
+      id: callId,
+      worker: this.pool.pick(),
+      directMedia: this.directMedia,
+      logger: this.#logger,
+      ssrcWatchdog: this.#ssrcWatchdog,
+    });
     this.#calls.set(callId, call);
     let announced = false;
     call.on('path', (path) => this.emit('callpath', callId, path));

@@ -1,4 +1,5 @@
 import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
+import type { SsrcWatchdogOptions } from '../calls/PbxLegTypes.ts';
 import type { WorkerPool } from '../workers/WorkerPool.ts';
 
 export interface MediaNodeOptions {
@@ -7,6 +8,8 @@ export interface MediaNodeOptions {
   logger: Logger;
   /** Addresses announced in SDP and ICE (heartbeat `addresses`). */
   addresses: string[];
+  /** The PBX legs' SSRC watchdog; false turns it off. Default: on. */
+  ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
 }
 
 export interface MediaNodeEvents {

@@ -107,10 +107,55 @@ describe('Direct Media', { timeout: 60_000 }, () => {
     assert.ok(phoneB.received.filter((p) => p.payload[0] === 0x71).every((p) => p.payloadType === 8));
     await h.event((e) => e.type === 'path' && e.callId === 'pt-b' && e.path === 'direct', 'pt-b path direct');
 
-    // One side hangs up: the other loses its partner and falls back to its (now idle) PBX leg.
+    // One side hangs up, the other follows (the PBX's BYE): B's link ended because A closed, not because
+    // the PBX re-targeted B, so B keeps its path — the journal must record 'direct' for B's call.
+    const pathsOfB: string[] = [];
+    h.app.node.on('callpath', (callId, path) => {
+      if (callId === 'pt-b') pathsOfB.push(path);
+    });
     await h.request('close', { callId: 'pt-a' });
-    await check(() => h.app.node.call('pt-b')!.path === 'pbx', 3000, { name: 'pt-b back on the pbx path' });
+    await h.app.node.call('pt-b')!.requestReconcile();
+    assert.equal(h.app.node.call('pt-b')!.path, 'direct');
     await h.request('close', { callId: 'pt-b' });
+    await h.event((e) => e.type === 'closed' && e.callId === 'pt-b', 'pt-b closed');
+    assert.deepEqual(pathsOfB, [], 'B announced no path change');
+    const eventsOfB = h.events.filter((e) => e.callId === 'pt-b').map((e) => (e.type === 'path' ? `path ${e.path}` : e.type));
+    assert.deepEqual(eventsOfB.slice(eventsOfB.lastIndexOf('path direct')), ['path direct', 'closed'], 'on the bus: nothing between direct and closed');
+    await h.assertNoTransports();
+  });
+
+  test('when one of two linked calls closes, the other keeps its path and sends nothing until a re-INVITE moves it back to the PBX', async (t) => {
+    const h = await startHarness(t);
+    const a = await outgoingCall(t, h, { callId: 'dm-close-a', pbxSdp: { codecs: pcmu } });
+    const b = await incomingCall(t, h, { callId: 'dm-close-b', pbxSdp: { codecs: pcmu } });
+    await h.request('pbxOffer', { callId: 'dm-close-a', sdp: a.pbx.sdp({ codecs: pcmu, ...tupleOf(b), version: 2 }) });
+    await h.request('pbxOffer', { callId: 'dm-close-b', sdp: b.pbx.sdp({ codecs: pcmu, ...tupleOf(a), version: 2 }) });
+    await flowBetweenPhones(a, b, 0x81, 5);
+    await flowBetweenPhones(b, a, 0x82, 5);
+    const pathsOfB: string[] = [];
+    h.app.node.on('callpath', (callId, path) => {
+      if (callId === 'dm-close-b') pathsOfB.push(path);
+    });
+    const callB = h.app.node.call('dm-close-b')!;
+
+    await h.request('close', { callId: 'dm-close-a' });
+    await callB.requestReconcile();
+    assert.equal(callB.path, 'direct', 'B keeps its path');
+    assert.equal(callB.dump().mediaPath, 'direct');
+    assert.deepEqual(pathsOfB, [], 'no path event for B');
+    // B's PBX leg points at A's former tuple: it neither sends there nor falls back to its old PBX address.
+    assert.equal(callB.pbxLeg!.uplink, undefined, 'no consumer toward the PBX');
+    assert.equal(callB.pbxLeg!.producer, undefined, 'no producer on the PBX leg');
+    assert.equal(callB.softphoneLeg!.downlink, undefined, 'nothing left for the softphone to hear');
+
+    // The PBX re-INVITEs B back to itself: that is a re-target, announced as such.
+    const back = await h.request('pbxOffer', { callId: 'dm-close-b', sdp: b.pbx.sdp({ codecs: pcmu, version: 3 }) });
+    assert.equal(back.mediaPath, 'pbx');
+    await h.event((e) => e.type === 'path' && e.callId === 'dm-close-b' && e.path === 'pbx', 'dm-close-b path pbx');
+    assert.deepEqual(pathsOfB, ['pbx']);
+    await flowToPbx(b, 0x83, 5);
+    await flowToPhone(b, 0x84, 0xb0b, 0, 5);
+    await h.request('close', { callId: 'dm-close-b' });
     await h.assertNoTransports();
   });
 });

@@ -11,6 +11,8 @@ export interface FakePbxSdpOptions {
   telephoneEvent?: { pt: number; rate: number } | false;
   direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   rtcpMux?: boolean;
+  /** Write a=rtcp:<port> (RFC 3605), as rtpengine does even with rtcp-mux. */
+  rtcpPort?: number;
   /** Our key for SRTP (RTP/SAVP with a=crypto:tag). */
   crypto?: { tag: number; suite: string; keyBase64: string };
   ptime?: number;
@@ -82,6 +84,7 @@ export class FakePbx {
       ...codecs.flatMap((c) => [`a=rtpmap:${c.pt} ${c.name}/${c.rate}${c.channels ? `/${c.channels}` : ''}`, ...(c.fmtp ? [`a=fmtp:${c.pt} ${c.fmtp}`] : [])]),
       ...(te ? [`a=rtpmap:${te.pt} telephone-event/${te.rate}`, `a=fmtp:${te.pt} 0-16`] : []),
       ...(o.ptime ? [`a=ptime:${o.ptime}`] : []),
+      ...(o.rtcpPort !== undefined ? [`a=rtcp:${o.rtcpPort}`] : []),
       ...(o.rtcpMux ? ['a=rtcp-mux'] : []),
       ...(o.crypto ? [`a=crypto:${o.crypto.tag} ${o.crypto.suite} inline:${o.crypto.keyBase64}`] : []),
       ...(o.ssrc !== undefined ? [`a=ssrc:${o.ssrc} cname:fakepbx`] : []),

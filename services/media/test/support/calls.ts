@@ -49,10 +49,10 @@ export async function outgoingCall(
 export async function incomingCall(
   t: TestContext,
   h: Harness,
-  o: { callId: string; phoneCodecs?: PhoneCodec[]; pbxSdp?: FakePbxSdpOptions },
+  o: { callId: string; phoneCodecs?: PhoneCodec[]; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx },
 ): Promise<CallSetup & { codec: string }> {
   const phone = new WeriftPhone(o.phoneCodecs ?? ['opus', 'PCMU', 'PCMA', 'G722']);
-  const pbx = await FakePbx.create();
+  const pbx = o.pbx ?? (await FakePbx.create());
   t.after(async () => {
     await phone.close();
     pbx.close();

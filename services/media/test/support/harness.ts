@@ -4,7 +4,7 @@ import type { TestContext } from 'node:test';
 import { createMetricsRegistry, loadConfig, BusClient, MediaCallEvent, MediaCommands, MediaConfig, type Command } from '@ucserver/shared';
 import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import type { z } from 'zod';
-import { build, type MediaApp } from '../../src/app.ts';
+import { build, type MediaApp, type MediaAppDeps } from '../../src/app.ts';
 import { reservePortWindow } from './portWindow.ts';
 
 export interface Harness {
@@ -20,7 +20,8 @@ export interface Harness {
   assertNoTransports(): Promise<void>;
 }
 
-export async function startHarness(t: TestContext, env: Record<string, string> = {}): Promise<Harness> {
+/** `env` overrides the media config; `deps` the app's build options (e.g. `ssrcWatchdog`). */
+export async function startHarness(t: TestContext, env: Record<string, string> = {}, deps: Pick<MediaAppDeps, 'ssrcWatchdog'> = {}): Promise<Harness> {
   const window = reservePortWindow();
   const prefix = uniquePrefix();
   const nodeId = `node-${prefix}`;
@@ -43,6 +44,7 @@ export async function startHarness(t: TestContext, env: Record<string, string> =
     logger: testLogger('media'),
     registry: createMetricsRegistry('media'),
     statsIntervalMs: 60_000,
+    ...deps,
   });
   const bus = await BusClient.connect({ servers: natsUrl, prefix, name: 'media-test', logger: testLogger('media-test') });
   const events: MediaCallEvent[] = [];
