@@ -105,6 +105,7 @@ export { DEFAULT_MAX_HEADERS, DEFAULT_MAX_MESSAGE_SIZE, parseMessage, safeParseM
 export type { ParseOptions, ParseResult } from './parse.ts';
 export { serializeHead, serializeMessage } from './serialize.ts';
 export { createErrorResponse } from './rejection.ts';
+export { safeEmit } from './safeEmit.ts';
 export { createCancel, createNon2xxAck } from './requests.ts';
 export { destinationOfUri, nextHop } from './routing.ts';
 

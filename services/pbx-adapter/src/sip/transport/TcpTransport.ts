@@ -106,6 +106,7 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
   send(message: SipMessage, destination: Destination): Promise<void> {
     return this.write(serializeMessage(message), destination).then(() => {
       this.stats.messagesSent++;
+      safeEmit(this, 'sent', message, destination);
     });
   }
 

@@ -65,7 +65,9 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
   send(message: SipMessage, destination: Destination): Promise<void> {
     if (this.closed) return Promise.reject(new InvalidStateError(`UDP transport closed [${this.describeLocal()}]`));
     const data = serializeMessage(message);
-    return this.sendRaw(data, destination);
+    return this.sendRaw(data, destination).then(() => {
+      safeEmit(this, 'sent', message, destination);
+    });
   }
 
   private sendRaw(data: Buffer, destination: Destination): Promise<void> {

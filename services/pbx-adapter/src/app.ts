@@ -1,0 +1,215 @@
+// The pbx-adapter, built but not started: tests `inject()` into `http` at once and start() only what
+// they need. start(): NATS (retrying; /readyz says so), the CALLS stream, the SIP listeners, media
+// placement, the lines from the gateway (registering each enabled line), the call commands. stop():
+// calls ended, lines un-registered (Expires 0), events flushed, listeners closed.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import {
+  BusClient,
+  createHttpServer,
+  instrumentBus,
+  MediaPlacement,
+  type Logger,
+  type PbxAdapterConfig,
+  type Unsubscribe,
+} from '@ucserver/shared';
+import { gatewayAsker, subscribeMediaEvents } from './bus/gatewayBus.ts';
+import { LineSync } from './bus/LineSync.ts';
+import { servePbxCommands } from './bus/pbxCommands.ts';
+import { wireRegistrations } from './bus/registrationBus.ts';
+import { CallEventPublisher } from './calls/CallEventPublisher.ts';
+import { CallRegistry } from './calls/CallRegistry.ts';
+import { SipEndpoint } from './dialogs/SipEndpoint.ts';
+import type { LineTransport } from './dialogs/SipEndpointTypes.ts';
+import { PbxAdapterMetrics } from './http/metrics.ts';
+import { MediaClient } from './media/MediaClient.ts';
+import { Registrations } from './registration/Registrations.ts';
+import { timerValues, type TimerConfig } from './sip/mod.ts';
+
+export interface PbxAdapterDeps {
+  config: PbxAdapterConfig;
+  logger: Logger;
+  registry: Registry;
+  /** Overrides of the SIP base timers T1/T2/T4 (tests shorten Timer B/F). Default RFC 3261. */
+  sipTimers?: Partial<TimerConfig> | undefined;
+  /** Bound of the un-registrations at stop (ms); default min(SHUTDOWN_TIMEOUT_MS / 2, 3000). */
+  unregisterTimeoutMs?: number | undefined;
+  /** Interval of the periodic full line resync (ms); default 5 min. */
+  lineResyncIntervalMs?: number | undefined;
+  /** REGISTER exchanges in flight at most; default 64. */
+  registerConcurrency?: number | undefined;
+  /** Calls carried at most; default 5000. */
+  maxCalls?: number | undefined;
+}
+
+export interface PbxAdapterApp {
+  readonly http: FastifyInstance;
+  readonly metrics: PbxAdapterMetrics;
+  /** Available once started. */
+  readonly bus: BusClient | undefined;
+  readonly endpoint: SipEndpoint | undefined;
+  readonly registrations: Registrations | undefined;
+  readonly calls: CallRegistry | undefined;
+  /** Media placement (the nodes heard from), once started. */
+  readonly placement: MediaPlacement | undefined;
+  /** Resolves once the first line list from the gateway was applied. */
+  readonly linesSynced: Promise<void>;
+  /** The bound SIP address of a transport (after start). */
+  sipAddress(transport?: LineTransport): { host: string; port: number };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the adapter without starting anything. */
+export function build(deps: PbxAdapterDeps): PbxAdapterApp {
+  const { config, logger, registry } = deps;
+  const log = logger.child({ service: 'pbx-adapter' });
+  const metrics = new PbxAdapterMetrics(registry);
+  const transports = [...new Set(config.SIP_TRANSPORTS.split(',').map((t) => t.trim()).filter(Boolean))] as LineTransport[];
+  const timers = timerValues(deps.sipTimers);
+  const abort = new AbortController();
+
+  let bus: BusClient | undefined;
+  let endpoint: SipEndpoint | undefined;
+  let registrations: Registrations | undefined;
+  let calls: CallRegistry | undefined;
+  let publisher: CallEventPublisher | undefined;
+  let placement: MediaPlacement | undefined;
+  let lineSync: LineSync | undefined;
+  let subscriptions: Unsubscribe[] = [];
+  let stopping: Promise<void> | undefined;
+  let linesSynced!: () => void;
+  const synced = new Promise<void>((resolve) => (linesSynced = resolve));
+
+  const http = createHttpServer({
+    service: 'pbx-adapter',
+    logger: log,
+    registry,
+    readiness: {
+      nats: () => bus?.connected ?? false,
+      sip: () => endpoint?.listening ?? false,
+    },
+  });
+
+  return {
+    http,
+    metrics,
+    get bus() {
+      return bus;
+    },
+    get endpoint() {
+      return endpoint;
+    },
+    get registrations() {
+      return registrations;
+    },
+    get calls() {
+      return calls;
+    },
+    get placement() {
+      return placement;
+    },
+    linesSynced: synced,
+    sipAddress(transport = transports[0] ?? 'udp') {
+      if (!endpoint) throw new TypeError('the adapter is not started');
+      return endpoint.local(transport);
+    },
+    async start() {
+      bus = await BusClient.connect(
+        {
+          servers: config.NATS_URL,
+          prefix: config.BUS_PREFIX,
+          name: `pbx-adapter-${process.pid}`,
+          logger: log,
+          requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
+        },
+        abort.signal,
+      );
+      instrumentBus(bus, registry, 'pbx-adapter');
+      await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects });
+      endpoint = await SipEndpoint.create({
+        host: config.SIP_HOST,
+        port: config.SIP_PORT,
+        publicHost: config.SIP_PUBLIC_HOST,
+        transports,
+        tlsPort: config.SIP_TLS_PORT,
+        tls: transports.includes('tls') ? readTls(config) : undefined,
+        userAgent: config.SIP_USER_AGENT,
+        timers: deps.sipTimers,
+        tcpIdleTimeoutMs: Math.max(180_000, 2 * config.SIP_REGISTER_EXPIRES_S * 1000, 3 * config.SIP_OPTIONS_INTERVAL_S * 1000),
+        logger: log,
+        metrics,
+      });
+      registrations = new Registrations({
+        endpoint,
+        expiresS: config.SIP_REGISTER_EXPIRES_S,
+        retryMinMs: config.SIP_REGISTER_RETRY_MIN_MS,
+        retryMaxMs: config.SIP_REGISTER_RETRY_MAX_MS,
+        optionsIntervalS: config.SIP_OPTIONS_INTERVAL_S,
+        concurrency: deps.registerConcurrency,
+        unregisterTimeoutMs: Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 2),
+        logger: log,
+        metrics,
+      });
+      const regs = registrations;
+      metrics.registrationSource = () => regs.statuses();
+      publisher = new CallEventPublisher({ bus, logger: log, metrics });
+      placement = new MediaPlacement({ bus, logger: log });
+      placement.start();
+      const media = new MediaClient({ bus, logger: log, metrics });
+      const place = placement;
+      calls = new CallRegistry({
+        endpoint,
+        registrations,
+        media,
+        publisher,
+        placement: { pick: (o) => place.pick(o) },
+        askGateway: gatewayAsker(bus),
+        settings: {
+          sessionExpiresS: config.SIP_SESSION_EXPIRES_S,
+          inviteTimeoutS: config.SIP_INVITE_TIMEOUT_S,
+          noClientStatus: config.SIP_NO_CLIENT_STATUS,
+          cancelTimeoutMs: timers.B,
+        },
+        logger: log,
+        metrics,
+        maxCalls: deps.maxCalls,
+      });
+      subscriptions = [
+        ...wireRegistrations(bus, registrations, log),
+        ...servePbxCommands(bus, calls, log),
+        subscribeMediaEvents(bus, calls),
+      ];
+      lineSync = new LineSync({ bus, registrations, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
+      lineSync.start();
+      void lineSync.synced.then(() => linesSynced());
+      await bus.flush();
+      await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+      log.info({ sip: transports.map((t) => `${t}:${endpoint!.local(t).host}:${endpoint!.local(t).port}`), http: config.HTTP_PORT }, 'pbx-adapter started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        lineSync?.stop();
+        await http.close();
+        await calls?.close(Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
+        await registrations?.stop(deps.unregisterTimeoutMs ?? Math.min(3000, config.SHUTDOWN_TIMEOUT_MS / 2));
+        await publisher?.flush();
+        for (const s of subscriptions) s.unsubscribe();
+        placement?.close();
+        await endpoint?.close();
+        await bus?.close();
+        log.info('pbx-adapter stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function readTls(config: PbxAdapterConfig): { key: Buffer; cert: Buffer } {
+  if (!config.SIP_TLS_CERT_FILE || !config.SIP_TLS_KEY_FILE) {
+    throw new TypeError('SIP_TRANSPORTS lists tls: SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE are required');
+  }
+  return { cert: readFileSync(config.SIP_TLS_CERT_FILE), key: readFileSync(config.SIP_TLS_KEY_FILE) };
+}

@@ -1,0 +1,105 @@
+// Keeps Registrations in line with the gateway's lines: LineCommands.list at start (retried with
+// backoff until the gateway answers), again periodically and after every NATS reconnect (changes may
+// have been missed meanwhile), and every LineChanged event as it comes. Changes that arrive while a
+// list request is in flight are applied again after the list, so the snapshot cannot undo them.
+import { LineChanged, LineCommands, type BusClient, type BusConnectionState, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
+import type { Registrations } from '../registration/Registrations.ts';
+import { backoffDelay } from '../registration/backoff.ts';
+import type { LineSyncOptions } from './LineSyncTypes.ts';
+
+
+export class LineSync {
+  readonly #bus: BusClient;
+  readonly #registrations: LineSyncOptions['registrations'];
+  readonly #logger: Logger;
+  readonly #resyncIntervalMs: number;
+  readonly #retry: { minMs: number; maxMs: number };
+  #subscription: Unsubscribe | undefined;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #listing = false;
+  #again = false;
+  readonly #changesDuringList: LineChanged[] = [];
+  #synced!: () => void;
+  /** Resolves once a list from the gateway was applied. */
+  readonly synced: Promise<void> = new Promise((resolve) => (this.#synced = resolve));
+  #stopped = false;
+  readonly #onState = (state: BusConnectionState): void => {
+    if (state === 'connected') {
+      this.#logger.info('NATS reconnected; resyncing lines');
+      this.resync();
+    }
+  };
+
+  constructor(options: LineSyncOptions) {
+    this.#bus = options.bus;
+    this.#registrations = options.registrations;
+    this.#logger = options.logger.child({ component: 'line-sync' });
+    this.#resyncIntervalMs = options.resyncIntervalMs ?? 300_000;
+    this.#retry = { minMs: options.retryMinMs ?? 500, maxMs: options.retryMaxMs ?? 10_000 };
+  }
+
+  start(): void {
+    if (this.#subscription || this.#stopped) return;
+    this.#subscription = this.#bus.subscribe(this.#bus.subjects.lineChanged, LineChanged, (change) => this.#apply(change));
+    this.#bus.on('state', this.#onState);
+    this.#resyncTimer = setInterval(() => this.resync(), this.#resyncIntervalMs);
+    this.#resyncTimer.unref();
+    this.resync();
+  }
+
+  /** Requests the full list now (retrying until the gateway answers). */
+  resync(): void {
+    if (this.#stopped) return;
+    if (this.#listing) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#retryTimer);
+    this.#listing = true;
+    void this.#list(1);
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#subscription?.unsubscribe();
+    this.#bus.off('state', this.#onState);
+    clearInterval(this.#resyncTimer);
+    clearTimeout(this.#retryTimer);
+  }
+
+  async #list(attempt: number): Promise<void> {
+    let lines: LineConfig[];
+    try {
+      ({ lines } = await this.#bus.request(this.#bus.subjects.lines(LineCommands.list), LineCommands.list, {}));
+    } catch (err) {
+      if (this.#stopped) return;
+      const delay = backoffDelay(attempt, this.#retry);
+      this.#logger.warn({ err: (err as Error).message, retryInMs: delay }, 'line list not available; retrying');
+      this.#retryTimer = setTimeout(() => void this.#list(attempt + 1), delay);
+      this.#retryTimer.unref();
+      return;
+    }
+    if (this.#stopped) return;
+    this.#registrations.apply(lines);
+    for (const change of this.#changesDuringList.splice(0)) this.#applyNow(change);
+    this.#listing = false;
+    this.#logger.info({ lines: lines.length }, 'lines synchronised');
+    this.#synced();
+    if (this.#again) {
+      this.#again = false;
+      this.resync();
+    }
+  }
+
+  #apply(change: LineChanged): void {
+    if (this.#listing) this.#changesDuringList.push(change);
+    this.#applyNow(change);
+  }
+
+  #applyNow(change: LineChanged): void {
+    if (change.kind === 'upsert') this.#registrations.upsert(change.line);
+    else this.#registrations.remove(change.lineId);
+  }
+}

@@ -1,0 +1,14 @@
+// Contract of LineSync.
+import type { BusClient, Logger } from '@ucserver/shared';
+import type { Registrations } from '../registration/Registrations.ts';
+
+export interface LineSyncOptions {
+  bus: BusClient;
+  registrations: Pick<Registrations, 'apply' | 'upsert' | 'remove'>;
+  logger: Logger;
+  /** Full resync interval; default 5 min. */
+  resyncIntervalMs?: number | undefined;
+  /** Retry delays of the list request while the gateway does not answer; default 500 ms .. 10 s. */
+  retryMinMs?: number | undefined;
+  retryMaxMs?: number | undefined;
+}

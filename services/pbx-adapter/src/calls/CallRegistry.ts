@@ -1,0 +1,205 @@
+// The adapter's calls by bus callId: creates outgoing calls for makeCall and incoming ones for INVITEs
+// to our lines (Request-URI user, else To user, matched against the line numbers), hands commands and
+// media failures to them, forgets them when they end, and bounds their number.
+import { randomUUID } from 'node:crypto';
+import type { LineConfig, Logger, MediaCallEvent } from '@ucserver/shared';
+import { contactUri, lineAddress } from '../dialogs/lineAddress.ts';
+import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { LineTransport } from '../dialogs/SipEndpointTypes.ts';
+import {
+  AdapterClosedError,
+  CallExistsError,
+  CallNotFoundError,
+  CapacityError,
+  LineDisabledError,
+  LineNotFoundError,
+  TransportUnavailableError,
+} from '../errors.ts';
+import type { PbxAdapterMetrics } from '../http/metrics.ts';
+import {
+  isSipUri,
+  isTelUri,
+  unescapeUriComponent,
+  type InviteServerTransaction,
+  type MessageSource,
+  type SipRequest,
+  type Uri,
+} from '../sip/mod.ts';
+import type { CallRegistryOptions, MakeCallRequest } from './CallRegistryTypes.ts';
+import { IncomingCall } from './IncomingCall.ts';
+import { OutgoingCall } from './OutgoingCall.ts';
+import type { SipCall } from './SipCall.ts';
+import type { SipCallDeps, SipCallDump } from './SipCallTypes.ts';
+
+/** The number a URI stands for: the user of a SIP URI, the number of a tel: URI. */
+export const numberOf = (uri: Uri): string | undefined => {
+  if (isSipUri(uri)) return uri.user === undefined ? undefined : unescapeUriComponent(uri.user);
+  if (isTelUri(uri)) return uri.number;
+  return undefined;
+};
+
+export class CallRegistry {
+  readonly #options: CallRegistryOptions;
+  readonly #endpoint: SipEndpoint;
+  readonly #logger: Logger;
+  readonly #metrics: PbxAdapterMetrics;
+  readonly #deps: SipCallDeps;
+  readonly #maxCalls: number;
+  readonly #calls = new Map<string, SipCall>();
+  #closed = false;
+
+  constructor(options: CallRegistryOptions) {
+    this.#options = options;
+    this.#endpoint = options.endpoint;
+    this.#logger = options.logger.child({ component: 'calls' });
+    this.#metrics = options.metrics;
+    this.#maxCalls = options.maxCalls ?? 5000;
+    this.#deps = {
+      endpoint: options.endpoint,
+      media: options.media,
+      publisher: options.publisher,
+      metrics: options.metrics,
+      logger: options.logger,
+      settings: options.settings,
+      clock: options.clock,
+    };
+    options.endpoint.on('invite', (request, tx, source) => this.#onInvite(request, tx, source));
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** The call with this bus id; throws CallNotFoundError. */
+  call(callId: string): SipCall {
+    const call = this.#calls.get(callId);
+    if (!call) throw new CallNotFoundError(callId);
+    return call;
+  }
+
+  dump(): SipCallDump[] {
+    return [...this.#calls.values()].map((c) => c.dump());
+  }
+
+  /** PbxCommands.makeCall: resolves once the INVITE is sent. */
+  async makeCall(request: MakeCallRequest): Promise<void> {
+    if (this.#closed) throw new AdapterClosedError('the adapter is shutting down');
+    if (this.#calls.has(request.callId)) throw new CallExistsError(request.callId);
+    const line = this.#options.registrations.line(request.lineId);
+    if (!line) throw new LineNotFoundError(request.lineId);
+    if (!line.enabled) throw new LineDisabledError(request.lineId);
+    if (!this.#endpoint.has(line.transport)) throw new TransportUnavailableError(line.transport, `lineId:${line.lineId}`);
+    if (this.#calls.size >= this.#maxCalls) throw new CapacityError(this.#maxCalls);
+    const call = new OutgoingCall(
+      {
+        callId: request.callId,
+        line,
+        address: lineAddress(line),
+        contact: contactUri(line, this.#endpoint.sentBy(line.transport), line.transport),
+        mediaNodeId: request.mediaNodeId,
+        origin: request.origin,
+        remoteNumber: request.to.slice(0, 256),
+        to: request.to,
+      },
+      this.#deps,
+    );
+    this.#track(call);
+    await call.start();
+  }
+
+  /** A media event of a node: a failed call is hung up, a new media path is published. */
+  mediaEvent(event: MediaCallEvent): void {
+    const call = this.#calls.get(event.callId);
+    if (!call) return;
+    if (event.type === 'failed') call.mediaFailed(event.cause);
+    else if (event.type === 'path') call.mediaPathChanged(event.path);
+  }
+
+  /** Ends every call (BYE, CANCEL or a final answer) and waits for them, at most `timeoutMs`. Idempotent. */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closed = true;
+    const calls = [...this.#calls.values()];
+    if (calls.length === 0) return;
+    const ended = Promise.all(calls.map((c) => (c.ended ? undefined : new Promise<void>((resolve) => c.once('@close', () => resolve())))));
+    for (const c of calls) void c.terminate();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  #track(call: SipCall): void {
+    this.#calls.set(call.id, call);
+    call.once('@close', () => {
+      if (this.#calls.get(call.id) === call) this.#calls.delete(call.id);
+    });
+  }
+
+  #onInvite(request: SipRequest, tx: InviteServerTransaction, source: MessageSource): void {
+    const endpoint = this.#endpoint;
+    if (this.#closed) {
+      endpoint.reply(tx, 503, [['Retry-After', '5']]);
+      return;
+    }
+    const line = this.#lineFor(request, source);
+    if (!line) {
+      this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'not-found' });
+      endpoint.reply(tx, 404);
+      return;
+    }
+    if (!line.enabled) {
+      this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'unavailable' });
+      endpoint.reply(tx, 480);
+      return;
+    }
+    if (this.#calls.size >= this.#maxCalls) {
+      this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'busy' });
+      endpoint.reply(tx, 503, [['Retry-After', '5']]);
+      return;
+    }
+    const arrivedOn = source.protocol.toLowerCase() as LineTransport;
+    const transport = endpoint.has(line.transport) ? line.transport : arrivedOn;
+    const from = request.headers.from();
+    let call: IncomingCall;
+    try {
+      call = new IncomingCall(
+        {
+          callId: randomUUID(),
+          line,
+          address: lineAddress(line),
+          contact: contactUri(line, endpoint.sentBy(transport), transport),
+          mediaNodeId: undefined,
+          origin: 'pbx',
+          remoteNumber: (numberOf(from.uri) ?? 'anonymous').slice(0, 256),
+          remoteName: from.displayName?.slice(0, 256) || undefined,
+          invite: request,
+          transaction: tx,
+        },
+        this.#deps,
+      );
+    } catch (err) {
+      this.#logger.warn({ err: (err as Error).message, lineId: line.lineId }, 'incoming call refused');
+      endpoint.reply(tx, 500);
+      return;
+    }
+    this.#track(call);
+    void call.start({
+      pickNode: (preferAddress) => this.#options.placement.pick(preferAddress === undefined ? {} : { preferAddress }),
+      askGateway: this.#options.askGateway,
+    });
+  }
+
+  /** The line an INVITE is for: its Request-URI user (our Contact), else its To user. */
+  #lineFor(request: SipRequest, source: MessageSource): LineConfig | undefined {
+    const registrations = this.#options.registrations;
+    const users = [numberOf(request.uri), numberOf(request.headers.to().uri)].filter((u): u is string => u !== undefined);
+    for (const user of users) {
+      const lines = registrations.linesForNumber(user);
+      if (lines.length === 0) continue;
+      const enabled = lines.filter((l) => l.enabled);
+      const pool = enabled.length > 0 ? enabled : lines;
+      // Several lines with one number at different PBXs: take the one whose registrar sent the INVITE.
+      return pool.find((l) => l.registrar.replace(/^\[|\](:\d+)?$|:\d+$/g, '') === source.address) ?? pool[0];
+    }
+    return undefined;
+  }
+}

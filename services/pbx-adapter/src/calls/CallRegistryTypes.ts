@@ -1,0 +1,31 @@
+// Contract of the CallRegistry: the adapter's calls, by bus callId.
+import type { Logger, PbxCommands } from '@ucserver/shared';
+import type { z } from 'zod';
+import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { PbxAdapterMetrics } from '../http/metrics.ts';
+import type { MediaClient } from '../media/MediaClient.ts';
+import type { Registrations } from '../registration/Registrations.ts';
+import type { Clock } from '../sip/mod.ts';
+import type { CallEventPublisher } from './CallEventPublisher.ts';
+import type { IncomingCallContext } from './IncomingCallTypes.ts';
+import type { CallSettings } from './SipCallTypes.ts';
+
+export interface CallRegistryOptions {
+  endpoint: SipEndpoint;
+  registrations: Registrations;
+  media: MediaClient;
+  publisher: CallEventPublisher;
+  /** Media placement (MediaPlacement.pick). */
+  placement: { pick(options?: { preferAddress?: string }): string };
+  /** CtiCommands.incomingCall on the bus. */
+  askGateway: IncomingCallContext['askGateway'];
+  settings: CallSettings;
+  logger: Logger;
+  metrics: PbxAdapterMetrics;
+  clock?: Clock | undefined;
+  /** Calls carried at most; beyond it makeCall fails and INVITEs get 503. Default 5000. */
+  maxCalls?: number | undefined;
+}
+
+/** PbxCommands.makeCall. */
+export type MakeCallRequest = z.output<typeof PbxCommands.makeCall.request>;

@@ -1,0 +1,256 @@
+// An incoming call (an INVITE from the PBX for one of our lines): media placed on the node owning the
+// offer's address (Direct Media), the offer answered by the media node, 'offering' published, the
+// gateway asked; accepted calls ring on `alert` (180) and are answered on `answer` (200 with the media's
+// SDP; the ACK makes them connected). Refusals and drops get the status of their reason, CANCEL gets
+// 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
+import type { CallCause } from '@ucserver/shared';
+import { targetUri } from '../dialogs/lineAddress.ts';
+import { CallStateError, MediaFailedError } from '../errors.ts';
+import { connectionAddress, isSdpBody } from '../media/sdp.ts';
+import {
+  createResponse,
+  Dialog,
+  formatUri,
+  generateTag,
+  reasonPhrase,
+  type InviteServerTransaction,
+  type SipRequest,
+  type SipResponse,
+  type TimerHandle,
+} from '../sip/mod.ts';
+import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type DropReason, type RefusalReason } from './causes.ts';
+import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
+import { SipCall } from './SipCall.ts';
+import type { IncomingCallContext, IncomingCallOptions } from './IncomingCallTypes.ts';
+import { CallPhase, type SipCallDeps } from './SipCallTypes.ts';
+
+export class IncomingCall extends SipCall {
+  readonly invite: SipRequest;
+  readonly #tx: InviteServerTransaction;
+  readonly #toTag = generateTag();
+  readonly #session: UasSessionDecision;
+  #answerSdp: string | undefined;
+  #guard: TimerHandle | undefined;
+  /** We dropped the call after our 200 but before its ACK: BYE once the ACK arrives (§15). */
+  #byeAfterAck: CallCause | undefined;
+
+  constructor(options: IncomingCallOptions, deps: SipCallDeps) {
+    super(options, deps, 'inbound', CallPhase.Offering);
+    this.invite = options.invite;
+    this.#tx = options.transaction;
+    this.#session = uasSessionTimer(options.invite.headers, deps.settings.sessionExpiresS);
+    const h = options.invite.headers;
+    // Our To tag is fixed now, so in-dialog requests (and the ACK) find us as soon as we answer.
+    this.addDialogKey(`${h.callId()}|${this.#toTag}|${h.fromTag() ?? ''}`);
+    deps.endpoint.onCancel(this.#tx, () => this.#onCancel());
+    this.#tx.on('timeout', () => {
+      if (this.phase === CallPhase.Answering) {
+        this.logger.warn('no ACK for our 200; hanging up');
+        this.hangup('error');
+      }
+    });
+  }
+
+  /** Places the media, answers the offer, publishes 'offering' and asks the gateway. Never throws. */
+  async start(context: IncomingCallContext): Promise<void> {
+    try {
+      await this.#start(context);
+    } catch (err) {
+      this.logger.error({ err }, 'incoming call setup failed');
+      this.#reject(500, 'error');
+    }
+  }
+
+  async #start(context: IncomingCallContext): Promise<void> {
+    if (this.#session.kind === 'reject') {
+      this.#reject(this.#session.status, 'error', this.#session.headers);
+      return;
+    }
+    if (!isSdpBody(this.invite.headers.contentType(), this.invite.body)) {
+      // A late offer needs our offer in the 200, which needs the softphone leg first: not supported.
+      this.#reject(488, 'error', [['Warning', '399 ucserver "an SDP offer is required"']]);
+      return;
+    }
+    const offer = this.invite.body.toString('utf8');
+    this.#guard = this.timer(this.deps.settings.inviteTimeoutS * 1000, () => {
+      this.logger.info('not answered in time');
+      this.#reject(480, 'no-answer');
+    });
+    let nodeId: string;
+    try {
+      nodeId = context.pickNode(connectionAddress(offer));
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'no media node for the incoming call');
+      this.#reject(503, 'media-failure');
+      return;
+    }
+    this.mediaNodeId = nodeId;
+    this.mediaTouched = true;
+    let answer: Awaited<ReturnType<typeof this.deps.media.pbxOffer>>;
+    try {
+      answer = await this.deps.media.pbxOffer(nodeId, this.id, offer);
+    } catch (err) {
+      const status = statusOfMediaError(err instanceof MediaFailedError ? err.remoteCode : undefined);
+      this.logger.warn({ err: (err as Error).message, status }, 'the media node refused the offer');
+      this.#reject(status, 'media-failure');
+      return;
+    }
+    if (this.ended) {
+      // Ended (CANCEL) while the node built the leg: the close sent at the end may have overtaken it.
+      void this.deps.media.close(nodeId, this.id, 'cancelled');
+      return;
+    }
+    this.#answerSdp = answer.sdp;
+    this.mediaPath = answer.mediaPath;
+    this.publish({ state: 'offering', mediaPath: answer.mediaPath });
+    const from = this.invite.headers.from();
+    let verdict: Awaited<ReturnType<IncomingCallContext['askGateway']>>;
+    try {
+      verdict = await context.askGateway({
+        callId: this.id,
+        lineId: this.line.lineId,
+        from: this.eventBase().remoteNumber,
+        ...(from.displayName ? { fromName: from.displayName.slice(0, 256) } : {}),
+        to: this.line.number,
+        mediaNodeId: nodeId,
+      });
+    } catch (err) {
+      // The gateway is not there (or failed): nobody can take the call.
+      this.logger.warn({ err: (err as Error).message }, 'the gateway did not answer the incoming call');
+      verdict = { accept: false, reason: 'no-client' };
+    }
+    if (this.ended) return;
+    if (!verdict.accept) {
+      if (this.phase === CallPhase.Answering) {
+        // The gateway answered before it refused (two clients?): its answer stands.
+        this.logger.warn({ reason: verdict.reason }, 'refusal after the answer ignored');
+        return;
+      }
+      const { status, cause } = refusalResponse(verdict.reason, this.deps.settings.noClientStatus);
+      this.#reject(status, cause);
+      return;
+    }
+    // An alert or answer may have come before the reply (the client was quick): accepted already.
+    if (this.phase === CallPhase.Offering) this.transition(CallPhase.Accepted);
+  }
+
+  /** An alert/answer while the gateway's verdict is still on its way means the gateway accepted. */
+  #acceptImplicitly(): void {
+    if (this.phase === CallPhase.Offering && this.#answerSdp !== undefined) this.transition(CallPhase.Accepted);
+  }
+
+  /** The client rings: 180 Ringing (creates the early dialog). */
+  async alert(): Promise<void> {
+    if (this.phase === CallPhase.Ringing || this.phase === CallPhase.Answering || this.phase === CallPhase.Confirmed) return;
+    this.#acceptImplicitly();
+    if (this.phase !== CallPhase.Accepted) throw new CallStateError(`cannot alert in phase ${this.phase} [callId:${this.id}]`);
+    const ringing = this.#response(180);
+    if (!this.deps.endpoint.respond(this.#tx, ringing)) throw new CallStateError(`the INVITE is gone [callId:${this.id}]`);
+    this.useDialog(Dialog.createUas(this.invite, ringing));
+    this.transition(CallPhase.Ringing);
+  }
+
+  /** The client answered: 200 OK with the media node's SDP answer; 'connected' follows with the ACK. */
+  async answer(): Promise<void> {
+    if (this.phase === CallPhase.Answering || this.phase === CallPhase.Confirmed) return;
+    this.#acceptImplicitly();
+    if (this.phase !== CallPhase.Accepted && this.phase !== CallPhase.Ringing) {
+      throw new CallStateError(`cannot answer in phase ${this.phase} [callId:${this.id}]`);
+    }
+    const headers = this.#session.kind === 'accept' ? this.#session.headers : [];
+    const ok = this.#response(200, headers, this.#answerSdp);
+    if (!this.deps.endpoint.respond(this.#tx, ok)) throw new CallStateError(`the INVITE is gone [callId:${this.id}]`);
+    if (this.dialog) this.dialog.confirm();
+    else this.useDialog(Dialog.createUas(this.invite, ok));
+    this.clearTimer(this.#guard);
+    this.notePeerAllow(this.invite);
+    this.transition(CallPhase.Answering);
+  }
+
+  async drop(reason: DropReason = 'normal'): Promise<void> {
+    switch (this.phase) {
+      case CallPhase.Offering:
+      case CallPhase.Accepted:
+      case CallPhase.Ringing: {
+        const { status, cause } = DROP_RESPONSE[reason];
+        this.#reject(status, cause);
+        return;
+      }
+      case CallPhase.Answering:
+        this.#byeAfterAck = 'normal';
+        return;
+      case CallPhase.Confirmed:
+        this.hangup('normal');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Deflects a ringing call with 302 to `target`; a connected one is transferred (REFER). */
+  override async redirect(target: string): Promise<void> {
+    if (this.phase === CallPhase.Offering || this.phase === CallPhase.Accepted || this.phase === CallPhase.Ringing) {
+      const contact = `<${formatUri(targetUri(target, this.address))}>`;
+      this.#reject(302, 'redirected', [['Contact', contact]]);
+      return;
+    }
+    return super.redirect(target);
+  }
+
+  mediaFailed(cause: string): void {
+    this.logger.warn({ cause }, 'media failed');
+    if (this.confirmed) this.hangup('media-failure');
+    else if (this.phase === CallPhase.Answering) this.#byeAfterAck = 'media-failure';
+    else this.#reject(503, 'media-failure');
+  }
+
+  override handleAck(ack: SipRequest): void {
+    if (this.phase === CallPhase.Answering && ack.headers.cseq().seq === this.invite.headers.cseq().seq) {
+      this.confirm();
+      this.armSessionTimer(this.#session.kind === 'accept' ? this.#session.spec : undefined);
+      if (this.#byeAfterAck) {
+        this.hangup(this.#byeAfterAck);
+        return;
+      }
+      this.announceConnected();
+      return;
+    }
+    super.handleAck(ack);
+  }
+
+  protected override onRemoteBye(): void {
+    if (this.phase === CallPhase.Offering || this.phase === CallPhase.Accepted || this.phase === CallPhase.Ringing) {
+      // A BYE in the early dialog ends the INVITE too.
+      this.deps.endpoint.respond(this.#tx, this.#response(487));
+      this.end('cancelled');
+      return;
+    }
+    this.end('normal');
+  }
+
+  #onCancel(): void {
+    if (this.phase !== CallPhase.Offering && this.phase !== CallPhase.Accepted && this.phase !== CallPhase.Ringing) return;
+    this.deps.endpoint.respond(this.#tx, this.#response(487));
+    this.end('cancelled', { status: 487, reason: 'Request Terminated' });
+  }
+
+  /** Answers the INVITE with a final error status and ends the call with `cause`. */
+  #reject(status: number, cause: CallCause, headers: Array<[string, string]> = []): void {
+    if (this.ended) return;
+    if (this.#tx.finalResponseSent === undefined && !this.#tx.terminated) this.deps.endpoint.respond(this.#tx, this.#response(status, headers));
+    this.end(cause, { status, reason: reasonPhrase(status) });
+  }
+
+  #response(status: number, headers: Array<[string, string]> = [], sdp?: string): SipResponse {
+    const all: Array<[string, string]> = [...headers];
+    if (status > 100 && status < 300) {
+      all.push(['Contact', `<${formatUri(this.contact)}>`], ...this.deps.endpoint.capabilityHeaders());
+    }
+    return createResponse(this.invite, status, {
+      toTag: this.#toTag,
+      headers: all,
+      ...(sdp !== undefined ? { body: sdp, contentType: 'application/sdp' } : {}),
+    });
+  }
+}
+

@@ -1,0 +1,17 @@
+// Contract of an IncomingCall.
+import type { CtiCommands, ReplyOf, RequestOf } from '@ucserver/shared';
+import type { InviteServerTransaction, SipRequest } from '../sip/mod.ts';
+import type { SipCallOptions } from './SipCallTypes.ts';
+
+export interface IncomingCallOptions extends SipCallOptions {
+  invite: SipRequest;
+  transaction: InviteServerTransaction;
+}
+
+/** What the call needs from outside to get going: a media node for the offer, and the gateway's verdict. */
+export interface IncomingCallContext {
+  /** Media placement: the node for a call whose PBX side uses `preferAddress`. Throws when none is up. */
+  pickNode(preferAddress: string | undefined): string;
+  /** CtiCommands.incomingCall: the gateway accepts or refuses (rejects on bus failure). */
+  askGateway(request: RequestOf<typeof CtiCommands.incomingCall>): Promise<ReplyOf<typeof CtiCommands.incomingCall>>;
+}

@@ -1,0 +1,74 @@
+// The tables between SIP statuses and the bus contract's call causes and refusal reasons. Pure data;
+// unit-tested row by row.
+import { MediaErrorCodes, type CallCause, type CtiCommands, type PbxCommands, type ReplyOf } from '@ucserver/shared';
+import type { z } from 'zod';
+
+/** The cause of a call whose INVITE failed with `status` (3xx-6xx). */
+export const causeOfStatus = (status: number): CallCause => {
+  if (status >= 300 && status < 400) return 'redirected';
+  switch (status) {
+    case 486:
+    case 600:
+      return 'busy';
+    case 404:
+    case 484:
+    case 604:
+      return 'not-found';
+    case 480:
+      return 'unavailable';
+    case 408:
+      return 'timeout';
+    case 487:
+      return 'cancelled';
+    case 603:
+      return 'rejected';
+    default:
+      return 'error';
+  }
+};
+
+/** `PbxCommands.drop` reasons. */
+export type DropReason = z.output<typeof PbxCommands.drop.request>['reason'];
+
+/** How we reject a ringing incoming call for each drop reason, and the cause we report. */
+export const DROP_RESPONSE: Readonly<Record<DropReason, { status: number; cause: CallCause }>> = {
+  busy: { status: 486, cause: 'busy' },
+  decline: { status: 603, cause: 'rejected' },
+  unavailable: { status: 480, cause: 'unavailable' },
+  normal: { status: 603, cause: 'rejected' },
+};
+
+/** `CtiCommands.incomingCall` refusal reasons. */
+export type RefusalReason = Extract<ReplyOf<typeof CtiCommands.incomingCall>, { accept: false }>['reason'];
+
+/** How we answer the PBX when the gateway refuses an incoming call, and the cause we report. */
+export const refusalResponse = (reason: RefusalReason, noClientStatus: number): { status: number; cause: CallCause } => {
+  switch (reason) {
+    case 'no-client':
+      return { status: noClientStatus, cause: noClientStatus === 486 || noClientStatus === 600 ? 'busy' : 'unavailable' };
+    case 'busy':
+    case 'dnd':
+      return { status: 486, cause: 'busy' };
+    case 'unknown-line':
+      return { status: 404, cause: 'not-found' };
+  }
+};
+
+/** The SIP answer to an offer the media node could not take, by its error code. */
+export const statusOfMediaError = (remoteCode: string | undefined): number => {
+  switch (remoteCode) {
+    case MediaErrorCodes.UCS_ERR_MEDIA_NO_COMMON_CODEC:
+    case MediaErrorCodes.UCS_ERR_MEDIA_NO_AUDIO:
+    case MediaErrorCodes.UCS_ERR_MEDIA_CRYPTO_INVALID:
+    case MediaErrorCodes.UCS_ERR_MEDIA_SDP_INVALID:
+      return 488;
+    case MediaErrorCodes.UCS_ERR_MEDIA_DRAINING:
+    case MediaErrorCodes.UCS_ERR_MEDIA_NO_WORKER:
+    case MediaErrorCodes.UCS_ERR_MEDIA_NO_NODE:
+    case MediaErrorCodes.UCS_ERR_MEDIA_ALLOCATION_FAILED:
+    case undefined:
+      return 503;
+    default:
+      return 500;
+  }
+};

@@ -1,0 +1,74 @@
+// The media node commands the adapter sends, over the bus (MediaCommands at subjects.mediaNode). Every
+// failure becomes a MediaFailedError carrying the node's error code, so callers choose the SIP answer
+// (488 for no common codec, 500 otherwise). close() is best effort and never throws.
+import {
+  BusRemoteError,
+  MediaCommands,
+  type BusClient,
+  type Command,
+  type Logger,
+  type ReplyOf,
+} from '@ucserver/shared';
+import type { z } from 'zod';
+import { MediaFailedError } from '../errors.ts';
+import type { PbxAdapterMetrics } from '../http/metrics.ts';
+import type { MediaClientOptions } from './MediaClientTypes.ts';
+
+type Media = typeof MediaCommands;
+
+
+export class MediaClient {
+  readonly #bus: BusClient;
+  readonly #logger: Logger;
+  readonly #metrics: PbxAdapterMetrics;
+  readonly #timeoutMs: number | undefined;
+
+  constructor(options: MediaClientOptions) {
+    this.#bus = options.bus;
+    this.#logger = options.logger.child({ component: 'media-client' });
+    this.#metrics = options.metrics;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** Our SDP offer for an outgoing INVITE (the softphone leg exists already). */
+  pbxCreateOffer(nodeId: string, callId: string): Promise<ReplyOf<Media['pbxCreateOffer']>> {
+    return this.#request(nodeId, 'pbxCreateOffer', { callId });
+  }
+
+  /** The PBX's answer (183 or 200) to our offer. */
+  pbxApplyAnswer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxApplyAnswer']>> {
+    return this.#request(nodeId, 'pbxApplyAnswer', { callId, sdp });
+  }
+
+  /** An offer from the PBX (incoming INVITE, re-INVITE, UPDATE); returns our answer. */
+  pbxOffer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxOffer']>> {
+    return this.#request(nodeId, 'pbxOffer', { callId, sdp });
+  }
+
+  /** Our re-offer for hold (sendonly) or retrieve (sendrecv); also the offer of a session refresh. */
+  pbxHoldOffer(nodeId: string, callId: string, hold: boolean): Promise<ReplyOf<Media['pbxHoldOffer']>> {
+    return this.#request(nodeId, 'pbxHoldOffer', { callId, hold });
+  }
+
+  /** Closes the call's media; idempotent on the node. Failures are logged, never thrown. */
+  async close(nodeId: string, callId: string, cause: string): Promise<void> {
+    try {
+      await this.#request(nodeId, 'close', { callId, cause: cause.slice(0, 128) });
+    } catch (err) {
+      this.#logger.warn({ callId, nodeId, err: (err as Error).message }, 'closing the call media failed');
+    }
+  }
+
+  async #request<K extends keyof Media>(nodeId: string, name: K, payload: z.input<Media[K]['request']>): Promise<z.output<Media[K]['reply']>> {
+    const cmd = MediaCommands[name] as Command;
+    try {
+      const reply = await this.#bus.request(this.#bus.subjects.mediaNode(nodeId, cmd), cmd, payload as never, this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs });
+      return reply as z.output<Media[K]['reply']>;
+    } catch (err) {
+      this.#metrics.mediaCommandFailures.inc({ command: cmd.verb });
+      const remoteCode = err instanceof BusRemoteError ? err.remoteCode : undefined;
+      const callId = (payload as { callId: string }).callId;
+      throw new MediaFailedError(`media ${cmd.verb} failed: ${(err as Error).message} [callId:${callId}, nodeId:${nodeId}]`, remoteCode, { cause: err });
+    }
+  }
+}

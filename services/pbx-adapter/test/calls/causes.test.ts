@@ -1,0 +1,58 @@
+// The tables between SIP statuses and the bus contract's causes and reasons.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MediaErrorCodes } from '@ucserver/shared';
+import { causeOfStatus, DROP_RESPONSE, refusalResponse, statusOfMediaError } from '../../src/calls/causes.ts';
+
+describe('causeOfStatus()', () => {
+  const rows: Array<[number, string]> = [
+    [486, 'busy'], [600, 'busy'],
+    [404, 'not-found'], [484, 'not-found'], [604, 'not-found'],
+    [480, 'unavailable'], [408, 'timeout'], [487, 'cancelled'], [603, 'rejected'],
+    [300, 'redirected'], [301, 'redirected'], [302, 'redirected'], [380, 'redirected'],
+    [400, 'error'], [403, 'error'], [488, 'error'], [500, 'error'], [503, 'error'], [606, 'error'],
+  ];
+  for (const [status, cause] of rows) it(`causeOfStatus(${status}) is ${cause}`, () => assert.equal(causeOfStatus(status), cause));
+});
+
+describe('DROP_RESPONSE', () => {
+  it('maps every drop reason of a ringing call to its status and cause', () => {
+    assert.deepEqual(DROP_RESPONSE, {
+      busy: { status: 486, cause: 'busy' },
+      decline: { status: 603, cause: 'rejected' },
+      unavailable: { status: 480, cause: 'unavailable' },
+      normal: { status: 603, cause: 'rejected' },
+    });
+  });
+});
+
+describe('refusalResponse()', () => {
+  const rows = [
+    { reason: 'no-client', noClient: 480, expected: { status: 480, cause: 'unavailable' } },
+    { reason: 'no-client', noClient: 486, expected: { status: 486, cause: 'busy' } },
+    { reason: 'no-client', noClient: 404, expected: { status: 404, cause: 'unavailable' } },
+    { reason: 'busy', noClient: 480, expected: { status: 486, cause: 'busy' } },
+    { reason: 'dnd', noClient: 480, expected: { status: 486, cause: 'busy' } },
+    { reason: 'unknown-line', noClient: 480, expected: { status: 404, cause: 'not-found' } },
+  ] as const;
+  for (const row of rows) {
+    it(`refusalResponse(${row.reason}) with SIP_NO_CLIENT_STATUS ${row.noClient} answers ${row.expected.status}`, () => {
+      assert.deepEqual(refusalResponse(row.reason, row.noClient), row.expected);
+    });
+  }
+});
+
+describe('statusOfMediaError()', () => {
+  const rows: Array<[string | undefined, number]> = [
+    [MediaErrorCodes.UCS_ERR_MEDIA_NO_COMMON_CODEC, 488],
+    [MediaErrorCodes.UCS_ERR_MEDIA_SDP_INVALID, 488],
+    [MediaErrorCodes.UCS_ERR_MEDIA_NO_AUDIO, 488],
+    [MediaErrorCodes.UCS_ERR_MEDIA_CRYPTO_INVALID, 488],
+    [MediaErrorCodes.UCS_ERR_MEDIA_DRAINING, 503],
+    [MediaErrorCodes.UCS_ERR_MEDIA_NO_NODE, 503],
+    [MediaErrorCodes.UCS_ERR_MEDIA_ALLOCATION_FAILED, 503],
+    [undefined, 503],
+    [MediaErrorCodes.UCS_ERR_MEDIA_CALL_STATE, 500],
+  ];
+  for (const [code, status] of rows) it(`statusOfMediaError(${String(code)}) is ${status}`, () => assert.equal(statusOfMediaError(code), status));
+});

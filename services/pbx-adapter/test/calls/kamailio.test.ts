@@ -1,0 +1,158 @@
+// One call through the real test PBX in both media modes: line 100 calls line 101, both registered by
+// the adapter; the gateway is played on the bus, the real media service runs as a process, and two
+// werift softphones send tones. Set up, answered, held, resumed and hung up, with the call events of
+// both lines in order, audio both ways, and RTP through rtpengine (media via PBX) or a loopback path
+// inside the media node (Direct Media).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { check, dominantFrequency, Kamailio, NatsServer, tonePower, uniquePrefix, type KamailioMode } from '@ucserver/testkit';
+import type { PbxAdapterApp } from '../../src/app.ts';
+import { startAdapter } from '../support/adapter.ts';
+import { Gateway, testLine } from '../support/Gateway.ts';
+import { MediaService } from '../support/MediaService.ts';
+import { Softphone } from '../support/Softphone.ts';
+
+const CANDIDATES = [440, 1000, 1400];
+
+/** Waits until `phone` received at least `packets` packets after `from`; returns their samples. */
+async function heard(phone: Softphone, from: number, packets: number, name: string): Promise<Int16Array> {
+  await check(() => phone.received.length - from >= packets, 8000, { name: `${packets} RTP packets at ${name} (have ${phone.received.length - from})` });
+  return phone.samples(from);
+}
+
+// A private nats-server per file: the shared one fills up with 1 GiB stream reservations of old runs.
+let nats: NatsServer;
+before(async () => {
+  nats = await NatsServer.start();
+});
+after(async () => {
+  await nats?.dispose();
+});
+
+for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
+  describe(`call 100 → 101 through Kamailio (${mode})`, { timeout: 90_000 }, () => {
+    const prefix = uniquePrefix();
+    let pbx: Kamailio;
+    let gateway: Gateway;
+    let media: MediaService;
+    let adapter: PbxAdapterApp;
+    const phones: Softphone[] = [];
+
+    before(async () => {
+      pbx = await Kamailio.start({ mode });
+      gateway = await Gateway.start({
+        natsUrl: nats.url,
+        prefix,
+        lines: [testLine({ number: '100', registrar: pbx.address }), testLine({ number: '101', registrar: pbx.address })],
+      });
+      media = await MediaService.start(gateway.bus, { natsUrl: nats.url, prefix });
+      adapter = await startAdapter({ natsUrl: nats.url, prefix, mediaNodeId: media.nodeId });
+      await gateway.waitRegistration('line-100', 'registered');
+      await gateway.waitRegistration('line-101', 'registered');
+    });
+    after(async () => {
+      for (const p of phones) await p.close();
+      await adapter?.stop();
+      await media?.dispose();
+      await gateway?.close();
+      await pbx?.dispose();
+    });
+
+    it('is set up, answered, held, resumed and hung up with audio both ways and ordered events', async () => {
+      const nodeId = media.nodeId;
+      const callA = randomUUID();
+      const a = new Softphone();
+      const b = new Softphone();
+      phones.push(a, b);
+
+      // The called softphone: the gateway creates its offer from the media node, the phone answers.
+      let callB: string | undefined;
+      gateway.onIncoming = async (req) => {
+        callB = req.callId;
+        const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
+        const answer = await b.answer(sdp);
+        await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: answer });
+        return { accept: true };
+      };
+
+      // A dials: softphone offer to the media node, then makeCall on line 100.
+      await gateway.media(nodeId, 'softphoneOffer', { callId: callA, sdp: await a.offer() });
+      await gateway.pbx('makeCall', { callId: callA, lineId: 'line-100', to: '101', mediaNodeId: nodeId, origin: 'softphone' });
+      await gateway.waitCallState(callA, 'dialing');
+
+      const offering = await gateway.waitEvent((e) => e.lineId === 'line-101' && e.state === 'offering', 'offering on line 101');
+      assert.equal(offering.direction, 'inbound');
+      assert.equal(offering.remoteNumber, '100');
+      assert.equal(offering.mediaNodeId, nodeId);
+      await check(() => callB, 5000, { name: 'the incoming call request' });
+      const incoming = gateway.incoming.find((r) => r.callId === callB)!;
+      assert.deepEqual({ lineId: incoming.lineId, from: incoming.from, to: incoming.to, mediaNodeId: incoming.mediaNodeId }, { lineId: 'line-101', from: '100', to: '101', mediaNodeId: nodeId });
+
+      // B rings: A sees ringback. B answers: both connected; A's answer is ready at the media node.
+      await gateway.pbx('alert', { callId: callB! });
+      await gateway.waitCallState(callA, 'ringback');
+      await gateway.pbx('answer', { callId: callB! });
+      const connectedA = await gateway.waitCallState(callA, 'connected');
+      assert.equal(connectedA.mediaReady, true);
+      const connectedB = await gateway.waitCallState(callB!, 'connected');
+      const { sdp: answerA } = await gateway.media(nodeId, 'softphoneAnswer', { callId: callA });
+      await a.applyAnswer(answerA);
+      await Promise.all([a.connected(), b.connected()]);
+
+      // Audio: A sends 1 kHz, B sends 440 Hz; each hears the other.
+      a.startTone(1000);
+      b.startTone(440);
+      const atB = dominantFrequency(await heard(b, 0, 50, 'B'), CANDIDATES, 8000);
+      const atA = dominantFrequency(await heard(a, 0, 50, 'A'), CANDIDATES, 8000);
+      assert.equal(atB.frequency, 1000, `B hears ${atB.frequency} Hz`);
+      assert.equal(atA.frequency, 440, `A hears ${atA.frequency} Hz`);
+      assert.ok(tonePower(b.samples(), 1000, 8000) > 0.5);
+
+      if (mode === 'media-via-pbx') {
+        assert.equal(connectedA.mediaPath, 'pbx');
+        assert.equal(connectedB.mediaPath, 'pbx');
+        const engine = pbx.rtpengine!;
+        const totals = await check(async () => {
+          const t = await engine.totals();
+          return t.relayedPackets >= 100 ? t : undefined;
+        }, 5000, { name: 'rtpengine relaying the call' });
+        assert.ok(totals.relayedPackets >= 100, `rtpengine relayed ${totals.relayedPackets} packets`);
+        assert.ok(totals.currentSessions >= 1);
+      } else {
+        // The media node finds its own tuples on both PBX legs: both calls report the direct path
+        // (B's offer arrived before A's leg knew its peer, so B may first say pbx and then direct).
+        assert.equal(connectedA.mediaPath, 'direct');
+        await gateway.waitEvent((e) => e.callId === callB && e.state === 'connected' && e.mediaPath === 'direct', 'B connected via the direct path');
+        await check(() => [callA, callB].every((id) => gateway.mediaEvents.some((e) => e.type === 'path' && e.callId === id && e.path === 'direct')), 5000, { name: 'MediaCallEvent path=direct for A and B' });
+        assert.equal(pbx.rtpengine, undefined);
+      }
+
+      // A holds: re-INVITE sendonly through the PBX; B sees a remote hold.
+      await gateway.pbx('hold', { callId: callA, hold: true });
+      await gateway.waitCallState(callA, 'held', 5000, (e) => e.hold === 'local');
+      await gateway.waitCallState(callB!, 'held', 5000, (e) => e.hold === 'remote');
+      // A retrieves: both connected again, and the audio flows again.
+      await gateway.pbx('hold', { callId: callA, hold: false });
+      const heldA = gateway.callEvents(callA).find((e) => e.state === 'held')!;
+      await gateway.waitEvent((e) => e.callId === callA && e.state === 'connected' && e.seq > heldA.seq, 'A connected again');
+      const heldB = gateway.callEvents(callB!).find((e) => e.state === 'held')!;
+      await gateway.waitEvent((e) => e.callId === callB && e.state === 'connected' && e.seq > heldB.seq, 'B connected again');
+      const resumedAt = b.received.length;
+      assert.equal(dominantFrequency(await heard(b, resumedAt, 25, 'B after resume'), CANDIDATES, 8000).frequency, 1000);
+
+      // A hangs up: BYE through the PBX, both disconnected normally, both media closed.
+      await gateway.pbx('drop', { callId: callA, reason: 'normal' });
+      await gateway.waitCallState(callA, 'disconnected');
+      await gateway.waitCallState(callB!, 'disconnected');
+      assert.deepEqual(gateway.timeline(callA), ['dialing', 'ringback', 'connected', 'held:local', 'connected', 'disconnected:normal']);
+      assert.deepEqual(gateway.timeline(callB!), ['offering', 'connected', 'held:remote', 'connected', 'disconnected:normal']);
+      for (const id of [callA, callB!]) {
+        assert.deepEqual(gateway.callEvents(id).map((e) => e.seq), gateway.callEvents(id).map((_, i) => i + 1), `seq of ${id} grows from 1`);
+      }
+      await check(() => gateway.mediaEvents.some((e) => e.type === 'closed' && e.callId === callA) && gateway.mediaEvents.some((e) => e.type === 'closed' && e.callId === callB), 5000, { name: 'media closed for both calls' });
+      assert.equal(adapter.calls?.size, 0);
+      if (mode === 'media-via-pbx') await check(async () => (await pbx.rtpengine!.totals()).deletes >= 1, 5000, { name: 'rtpengine session deleted' });
+    });
+  });
+}

@@ -1,0 +1,154 @@
+// The cti-gateway as the adapter sees it, played on the bus by the test: serves lines.list and
+// cti.call.incoming (policy set per test), publishes line changes, sends PbxCommands and media commands
+// like the gateway would, and records the call events, registration states and media events it gets.
+import {
+  BusClient,
+  CallEvent,
+  CtiCommands,
+  LineChanged,
+  LineCommands,
+  LineRegistrationState,
+  MediaCallEvent,
+  MediaCommands,
+  PbxCommands,
+  type Command,
+  type LineConfig,
+  type Unsubscribe,
+} from '@ucserver/shared';
+import { check, testLogger } from '@ucserver/testkit';
+import type { z } from 'zod';
+
+type IncomingRequest = z.output<typeof CtiCommands.incomingCall.request>;
+type IncomingReply = z.input<typeof CtiCommands.incomingCall.reply>;
+
+export class Gateway {
+  readonly bus: BusClient;
+  lines: LineConfig[];
+  readonly events: CallEvent[] = [];
+  readonly registrations: LineRegistrationState[] = [];
+  readonly mediaEvents: MediaCallEvent[] = [];
+  readonly incoming: IncomingRequest[] = [];
+  listRequests = 0;
+  /** Answers cti.call.incoming; default: accept. */
+  onIncoming: (request: IncomingRequest) => IncomingReply | Promise<IncomingReply> = () => ({ accept: true });
+  /** When false, lines.list is not answered (a gateway that is not up yet). */
+  answerList = true;
+  readonly #subs: Unsubscribe[] = [];
+
+  private constructor(bus: BusClient, lines: LineConfig[]) {
+    this.bus = bus;
+    this.lines = lines;
+  }
+
+  static async start(options: { natsUrl: string; prefix: string; lines?: LineConfig[] }): Promise<Gateway> {
+    const bus = await BusClient.connect({ servers: options.natsUrl, prefix: options.prefix, name: 'test-gateway', logger: testLogger('gateway'), requestTimeoutMs: 10_000 });
+    const gw = new Gateway(bus, options.lines ?? []);
+    const s = bus.subjects;
+    gw.#subs.push(
+      bus.serve(s.lines(LineCommands.list), LineCommands.list, () => {
+        gw.listRequests += 1;
+        if (!gw.answerList) throw new Error('gateway not ready');
+        return { lines: gw.lines };
+      }),
+      bus.serve(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, async (request) => {
+        gw.incoming.push(request);
+        return gw.onIncoming(request);
+      }),
+      bus.subscribe(s.callEventAll, CallEvent, (e) => void gw.events.push(e)),
+      bus.subscribe(s.lineRegistrationAll, LineRegistrationState, (r) => void gw.registrations.push(r)),
+      bus.subscribe(s.mediaEventAll, MediaCallEvent, (e) => void gw.mediaEvents.push(e)),
+    );
+    await bus.flush();
+    return gw;
+  }
+
+  /** Adds or changes a line and tells the adapter (LineChanged upsert). */
+  upsert(line: LineConfig): void {
+    this.lines = [...this.lines.filter((l) => l.lineId !== line.lineId), line];
+    this.bus.publish(this.bus.subjects.lineChanged, LineChanged, { kind: 'upsert', line });
+  }
+
+  remove(lineId: string): void {
+    this.lines = this.lines.filter((l) => l.lineId !== lineId);
+    this.bus.publish(this.bus.subjects.lineChanged, LineChanged, { kind: 'remove', lineId });
+  }
+
+  /** A PbxCommand, as the gateway sends it. */
+  pbx<K extends keyof typeof PbxCommands>(name: K, payload: z.input<(typeof PbxCommands)[K]['request']>): Promise<unknown> {
+    const cmd = PbxCommands[name] as Command;
+    return this.bus.request(this.bus.subjects.pbx(cmd), cmd, payload as never);
+  }
+
+  /** A media command to a node, as the gateway sends it for the softphone legs. */
+  media<K extends keyof typeof MediaCommands>(nodeId: string, name: K, payload: z.input<(typeof MediaCommands)[K]['request']>): Promise<z.output<(typeof MediaCommands)[K]['reply']>> {
+    const cmd = MediaCommands[name] as Command;
+    return this.bus.request(this.bus.subjects.mediaNode(nodeId, cmd), cmd, payload as never) as never;
+  }
+
+  registrationsSnapshot(): Promise<LineRegistrationState[]> {
+    return this.bus.request(this.bus.subjects.lines(LineCommands.registrations), LineCommands.registrations, {}).then((r) => r.states);
+  }
+
+  callEvents(callId: string): CallEvent[] {
+    return this.events.filter((e) => e.callId === callId);
+  }
+
+  /**
+   * The events of a call as `state[:cause|hold]` strings, for readable order assertions; an event that
+   * only changes the media path (same state again) is left out.
+   */
+  timeline(callId: string): string[] {
+    const out: string[] = [];
+    for (const e of this.callEvents(callId)) {
+      const entry = e.cause ? `${e.state}:${e.cause}` : e.hold ? `${e.state}:${e.hold}` : e.state;
+      if (out.at(-1) !== entry) out.push(entry);
+    }
+    return out;
+  }
+
+  /** Waits (bounded) for a call event matching `predicate`. */
+  async waitEvent(predicate: (e: CallEvent) => boolean, name: string, ms = 10_000): Promise<CallEvent> {
+    try {
+      return await check(() => this.events.find(predicate), ms, { name: `call event: ${name}` });
+    } catch (err) {
+      const have = this.events.map((e) => `${e.lineNumber}/${e.state}${e.cause ? `:${e.cause}` : ''}`).join(', ') || 'none';
+      throw new Error(`${(err as Error).message} (events: ${have})`, { cause: err });
+    }
+  }
+
+  waitCallState(callId: string, state: CallEvent['state'], ms = 10_000, extra: (e: CallEvent) => boolean = () => true): Promise<CallEvent> {
+    return this.waitEvent((e) => e.callId === callId && e.state === state && extra(e), `${state} of call ${callId}`, ms);
+  }
+
+  /** Waits (bounded) until the latest published state of a line is `status`. */
+  async waitRegistration(lineId: string, status: LineRegistrationState['status'], ms = 10_000, after = 0): Promise<LineRegistrationState> {
+    try {
+      return await check(() => {
+        const last = this.registrations.slice(after).filter((r) => r.lineId === lineId).at(-1);
+        return last?.status === status ? last : undefined;
+      }, ms, { name: `registration ${status} of line ${lineId}` });
+    } catch (err) {
+      const seen = this.registrations.filter((r) => r.lineId === lineId).map((r) => `${r.status}${r.reason ? `(${r.reason})` : ''}`).join(', ') || 'none';
+      throw new Error(`${(err as Error).message} (seen: ${seen})`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#subs) s.unsubscribe();
+    await this.bus.close();
+  }
+}
+
+/** A line as the gateway's lines.list returns it. */
+export const testLine = (init: Partial<LineConfig> & { number: string; registrar: string }): LineConfig => ({
+  lineId: init.lineId ?? `line-${init.number}`,
+  number: init.number,
+  displayName: init.displayName ?? `Line ${init.number}`,
+  sipUri: init.sipUri ?? `sip:${init.number}@${init.registrar.split(':')[0]}`,
+  registrar: init.registrar,
+  transport: init.transport ?? 'udp',
+  authUser: init.authUser ?? init.number,
+  authPassword: init.authPassword ?? `pw${init.number}`,
+  ownerUserId: init.ownerUserId ?? null,
+  enabled: init.enabled ?? true,
+});
