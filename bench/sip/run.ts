@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import {
   BusClient,
   CtiCommands,
-  LineChanged,
   LineCommands,
   LineRegistrationState,
   MediaCommands,
@@ -38,7 +37,6 @@ const rates = (values.rates ?? (quick ? '25,50,100' : '20,50,100,150,200,300,400
 const stepSeconds = Number(values.step ?? (quick ? 2 : 8));
 const mediaMode = values.media === 'real' ? 'real' : 'stub';
 const REFRESH_EXPIRES_S = 30;
-const LIST_LIMIT = 4000;
 const refreshWindowS = quick ? 27 : 30;
 
 const STUB_SDP = ['v=0', 'o=bench 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
@@ -126,15 +124,10 @@ async function startGateway(natsUrl: string, prefix: string): Promise<BenchGatew
   const state = { lines: [] as LineConfig[], registered: new Set<string>(), listedAt: undefined as number | undefined };
   const s = bus.subjects;
   const subs: Unsubscribe[] = [
-    bus.serve(s.lines(LineCommands.list), LineCommands.list, () => {
+    bus.serve(s.lines(LineCommands.list), LineCommands.list, ({ offset, limit }) => {
       state.listedAt ??= performance.now();
-      // One lines.list reply must fit NATS's max_payload (1 MiB): ~190 bytes per line, so beyond
-      // LIST_LIMIT lines the rest follow as LineChanged upserts (how the adapter learns added lines).
-      const rest = state.lines.slice(LIST_LIMIT);
-      if (rest.length > 0) setImmediate(() => {
-        for (const line of rest) bus.publish(s.lineChanged, LineChanged, { kind: 'upsert', line });
-      });
-      return { lines: state.lines.slice(0, LIST_LIMIT) };
+      const page = state.lines.slice(offset, offset + limit);
+      return { lines: page, total: state.lines.length, nextOffset: offset + page.length < state.lines.length ? offset + page.length : null };
     }),
     bus.subscribe(s.lineRegistrationAll, LineRegistrationState, (r) => {
       if (r.status === 'registered') state.registered.add(r.lineId);

@@ -19,7 +19,19 @@ export const LineConfig = z.object({
 });
 export type LineConfig = z.infer<typeof LineConfig>;
 
-export const LinesListReply = z.object({ lines: z.array(LineConfig) });
+/** One page of the line list: a reply must fit NATS's max_payload (1 MiB ≈ 4 000 lines), so it is paged. */
+export const LinesListRequest = z.object({
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(2000).default(1000),
+});
+export type LinesListRequest = z.infer<typeof LinesListRequest>;
+
+export const LinesListReply = z.object({
+  lines: z.array(LineConfig),
+  total: z.number().int().min(0),
+  /** Offset of the next page, null on the last one. */
+  nextOffset: z.number().int().min(0).nullable(),
+});
 export type LinesListReply = z.infer<typeof LinesListReply>;
 
 export const LineChanged = z.discriminatedUnion('kind', [
@@ -46,8 +58,8 @@ export type LineRegistrationState = z.infer<typeof LineRegistrationState>;
 export const RegistrationQueryReply = z.object({ states: z.array(LineRegistrationState) });
 
 export const LineCommands = {
-  /** pbx-adapter → cti-gateway: every configured line (enabled or not). */
-  list: command('lines.list', Empty, LinesListReply),
+  /** pbx-adapter → cti-gateway: every configured line (enabled or not), one page per request. */
+  list: command('lines.list', LinesListRequest, LinesListReply),
   /** cti-gateway → pbx-adapter: the current registration state of every line it knows. */
   registrations: command('lines.registrations', Empty, RegistrationQueryReply),
 } as const;

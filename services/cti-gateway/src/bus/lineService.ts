@@ -9,7 +9,10 @@ import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 export async function startLineService(bus: BusClient, store: LineStore, states: RegistrationStates, logger: Logger): Promise<() => void> {
   const s = bus.subjects;
   const subs: Unsubscribe[] = [];
-  subs.push(bus.serve(s.lines(LineCommands.list), LineCommands.list, async () => ({ lines: await store.configs() }), { queue: 'cti-gateway' }));
+  subs.push(bus.serve(s.lines(LineCommands.list), LineCommands.list, async ({ offset, limit }) => {
+    const { lines, total } = await store.configPage(offset, limit);
+    return { lines, total, nextOffset: offset + lines.length < total ? offset + lines.length : null };
+  }, { queue: 'cti-gateway' }));
   const onUpsert = (line: LineConfig): void => {
     bus.publish(s.lineChanged, LineChanged, { kind: 'upsert', line });
   };

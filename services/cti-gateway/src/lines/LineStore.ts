@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { dbSchema, type Db, type LineConfig, type LineRow } from '@ucserver/shared';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
@@ -125,6 +125,15 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
 
   async configs(): Promise<LineConfig[]> {
     return (await this.list()).map(toLineConfig);
+  }
+
+  /** A page of line configs in number order, and the total count. */
+  async configPage(offset: number, limit: number): Promise<{ lines: LineConfig[]; total: number }> {
+    const [rows, [count]] = await Promise.all([
+      this.#db.select().from(lines).orderBy(asc(lines.number)).limit(limit).offset(offset),
+      this.#db.select({ n: sql<number>`count(*)::int` }).from(lines),
+    ]);
+    return { lines: rows.map(toLineConfig), total: count?.n ?? 0 };
   }
 
   async #ownerId(login: string | null | undefined): Promise<string | null> {

@@ -12,8 +12,10 @@ describe('lines over the bus', () => {
       const s = adapter.subjects;
       await app.context.users.create({ login: 'alice', password: 'pw' });
       const created = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', authUser: 'u100', authPassword: 'p100', ownerLogin: 'alice' });
-      const { lines } = await adapter.request(s.lines(LineCommands.list), LineCommands.list, {});
+      const { lines, total, nextOffset } = await adapter.request(s.lines(LineCommands.list), LineCommands.list, {});
       assert.equal(lines.length, 1);
+      assert.equal(total, 1);
+      assert.equal(nextOffset, null);
       assert.equal(lines[0]?.authPassword, 'p100');
       assert.equal(lines[0]?.ownerUserId, created.ownerUserId);
 
@@ -29,6 +31,31 @@ describe('lines over the bus', () => {
       await app.context.lines.remove('101');
       await latch.done;
       assert.deepEqual(changes.map((c) => (c.kind === 'upsert' ? `upsert ${c.line.number} ${c.line.enabled}` : `remove`)), ['upsert 101 true', 'upsert 100 false', 'remove']);
+    } finally {
+      await adapter.close();
+      await app.stop();
+    }
+  });
+
+  it('lines.list is paged: offset/limit walk every line in number order', async () => {
+    const app = await startGateway();
+    const adapter = await peerBus(app);
+    try {
+      for (const n of ['103', '101', '104', '100', '102']) await app.context.lines.create({ number: n, registrar: 'pbx' });
+      const s = adapter.subjects;
+      const seen: string[] = [];
+      let offset: number | null = 0;
+      let pages = 0;
+      while (offset !== null) {
+        const page: { lines: Array<{ number: string }>; total: number; nextOffset: number | null } = await adapter.request(s.lines(LineCommands.list), LineCommands.list, { offset, limit: 2 });
+        assert.equal(page.total, 5);
+        seen.push(...page.lines.map((l) => l.number));
+        offset = page.nextOffset;
+        pages += 1;
+      }
+      assert.deepEqual(seen, ['100', '101', '102', '103', '104']);
+      assert.equal(pages, 3);
+      await assert.rejects(adapter.request(s.lines(LineCommands.list), LineCommands.list, { offset: 0, limit: 5000 }), /Too big|limit|BusPayload/);
     } finally {
       await adapter.close();
       await app.stop();

@@ -70,9 +70,15 @@ export class LineSync {
   }
 
   async #list(attempt: number): Promise<void> {
-    let lines: LineConfig[];
+    const lines: LineConfig[] = [];
     try {
-      ({ lines } = await this.#bus.request(this.#bus.subjects.lines(LineCommands.list), LineCommands.list, {}));
+      // All pages first: Registrations.apply() treats the list as complete (unlisted lines are removed).
+      let offset: number | null = 0;
+      while (offset !== null) {
+        const page: { lines: LineConfig[]; nextOffset: number | null } = await this.#bus.request(this.#bus.subjects.lines(LineCommands.list), LineCommands.list, { offset, limit: 1000 });
+        lines.push(...page.lines);
+        offset = page.nextOffset;
+      }
     } catch (err) {
       if (this.#stopped) return;
       const delay = backoffDelay(attempt, this.#retry);

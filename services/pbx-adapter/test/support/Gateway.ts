@@ -45,10 +45,11 @@ export class Gateway {
     const gw = new Gateway(bus, options.lines ?? []);
     const s = bus.subjects;
     gw.#subs.push(
-      bus.serve(s.lines(LineCommands.list), LineCommands.list, () => {
+      bus.serve(s.lines(LineCommands.list), LineCommands.list, ({ offset, limit }) => {
         gw.listRequests += 1;
         if (!gw.answerList) throw new Error('gateway not ready');
-        return { lines: gw.lines };
+        const page = gw.lines.slice(offset, offset + limit);
+        return { lines: page, total: gw.lines.length, nextOffset: offset + page.length < gw.lines.length ? offset + page.length : null };
       }),
       bus.serve(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, async (request) => {
         gw.incoming.push(request);
