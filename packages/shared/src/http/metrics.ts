@@ -13,7 +13,13 @@ export function metricPrefix(service: string): string {
 export function createMetricsRegistry(service: string, labels: Record<string, string> = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service, ...labels });
-  collectDefaultMetrics({ register: registry, prefix: metricPrefix(service) });
+  const prefix = metricPrefix(service);
+  collectDefaultMetrics({ register: registry, prefix });
+  // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects
+  // them). Their information is in nodejs_active_resources, which prom-client exports too.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(`${prefix}${name}`);
+  }
   return registry;
 }
 
