@@ -21,7 +21,9 @@ if [ -z "$current" ] || [ ! -x "$current" ]; then
   log "no MEDIASOUP_WORKER_BIN; mediasoup uses its own (prebuilt) worker"
   exit 0
 fi
-if ! ldd "$current" 2>/dev/null | grep -q 'libssl\.so'; then
+# (not `ldd | grep -q`: under pipefail grep's early exit makes ldd's SIGPIPE fail the test)
+libs=$(ldd "$current" 2>/dev/null || true)
+if ! grep -q 'libssl\.so' <<<"$libs"; then
   log "$current bundles its OpenSSL; nothing to do"
   echo "export MEDIASOUP_WORKER_BIN=\"$current\""
   exit 0
