@@ -1,29 +1,18 @@
 // Scenario 0: the web softphone without calls — sign-in (wrong and right password), the user's own
 // lines with their registration state as the pbx-adapter reports it, the (empty) journal, log-out.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
 import { enterNetworkNamespace } from './support/netns.ts';
-import { ALICE, BOB, E2eStack } from './support/E2eStack.ts';
-import type { BrowserUser } from './support/BrowserUser.ts';
+import { ALICE, BOB } from './support/E2eStack.ts';
+import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
-let stack: E2eStack;
-let alice: BrowserUser;
-let bob: BrowserUser;
-
-before(async () => {
-  stack = await E2eStack.start({ scenario: '01-login-lines-journal' });
-  alice = await stack.browser(ALICE, 440);
-  bob = await stack.browser(BOB, 1000);
-});
-
-after(async () => {
-  await stack?.stop();
-});
+const e2e = stackWithUsers({ scenario: '01-login-lines-journal', login: false });
 
 test('login with a wrong password shows the error and stays on the sign-in form', async () => {
+  const { stack, alice } = e2e;
   await stack.step('wrong password', async () => {
     await alice.login('not-the-password');
     const error = alice.testid('login-error');
@@ -36,6 +25,7 @@ test('login with a wrong password shows the error and stays on the sign-in form'
 });
 
 test('login shows each user only their own line with its registration state', async () => {
+  const { stack, alice, bob } = e2e;
   await stack.step('login A and B', async () => {
     await alice.login();
     await bob.login();
@@ -43,17 +33,16 @@ test('login shows each user only their own line with its registration state', as
   await stack.step('lines and registration state', async () => {
     const apiLines = await stack.lines();
     for (const [browser, user] of [[alice, ALICE], [bob, BOB]] as const) {
-      const expected = stack.hasPbxAdapter ? 'registered' : 'unregistered';
-      const s = await browser.waitState((st) => st.lines.length === 1 && st.lines[0]!.registration === expected, `line ${user.line} shown as ${expected}`);
+      const s = await browser.waitState((st) => st.lines.length === 1 && st.lines[0]!.registration === 'registered', `line ${user.line} shown as registered`);
       assert.equal(s.lines[0]!.number, user.line);
       assert.equal(s.lines[0]!.uri, `tel:${user.line}`);
-      assert.equal(s.lines[0]!.openStatus, stack.hasPbxAdapter ? 2 : 4, 'iLineOpenStatus: 2 open, 4 no PBX connection');
+      assert.equal(s.lines[0]!.openStatus, 2, 'iLineOpenStatus: 2 open, 4 no PBX connection');
       const api = apiLines.find((l) => l.number === user.line);
       assert.equal(api?.owner, user.login);
-      assert.equal(api?.registration?.status ?? 'unregistered', expected);
+      assert.equal(api?.registration?.status, 'registered');
       const row = browser.testid(`line-${user.line}`);
-      assert.equal(await row.getAttribute('data-status'), expected);
-      assert.match((await row.getByTestId('line-status').textContent()) ?? '', stack.hasPbxAdapter ? /^Registered$/ : /Not registered/);
+      assert.equal(await row.getAttribute('data-status'), 'registered');
+      assert.match((await row.getByTestId('line-status').textContent()) ?? '', /^Registered$/);
       assert.equal(await browser.testid(`line-${user.line === '100' ? '101' : '100'}`).count(), 0, 'the other user\'s line is not shown');
     }
     await alice.screenshot('logged-in');
@@ -62,6 +51,7 @@ test('login shows each user only their own line with its registration state', as
 });
 
 test('the journal of a fresh user is empty and the dial button needs a number', async () => {
+  const { stack, alice } = e2e;
   await stack.step('empty journal', async () => {
     const s = await alice.state();
     assert.deepEqual(s.journal, []);
@@ -80,6 +70,7 @@ test('the journal of a fresh user is empty and the dial button needs a number', 
 });
 
 test('the audio card lists the microphones and speakers and switches them', async () => {
+  const { stack, alice } = e2e;
   await stack.step('device lists', async () => {
     const mic = alice.testid('device-mic');
     await check(async () => (await mic.locator('option').count()) > 1, 10_000, { name: 'microphones listed (after the permission)' });
@@ -96,6 +87,7 @@ test('the audio card lists the microphones and speakers and switches them', asyn
 });
 
 test('every control of the page has an accessible name', async () => {
+  const { stack, alice } = e2e;
   await stack.step('aria labels', async () => {
     const unnamed = await alice.page.evaluate(() => {
       const controls = Array.from(document.querySelectorAll<HTMLElement>('button, input, select')).filter((el) => el.offsetParent !== null);
@@ -109,6 +101,7 @@ test('every control of the page has an accessible name', async () => {
 });
 
 test('on a narrow screen the page is one column without horizontal scrolling', async () => {
+  const { stack, alice } = e2e;
   await stack.step('narrow viewport', async () => {
     await alice.page.setViewportSize({ width: 400, height: 900 });
     try {
@@ -130,6 +123,7 @@ test('on a narrow screen the page is one column without horizontal scrolling', a
 });
 
 test('log out returns to the sign-in form and the session ends at the server', async () => {
+  const { stack, bob } = e2e;
   await stack.step('logout', async () => {
     await bob.testid('logout').click();
     await bob.testid('login-form').waitFor({ state: 'visible' });

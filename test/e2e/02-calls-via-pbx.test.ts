@@ -2,48 +2,27 @@
 // tones both ways, RTP through rtpengine and our media node, hang-up, journal), 3 (hold/retrieve),
 // 4 (cancel, reject, no client) and 6 (third-party call control from a CTI client).
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { check, type RtpengineTotals } from '@ucserver/testkit';
 import { EnetucClient } from '../../services/cti-gateway/src/client/EnetucClient.ts';
-import type { BrowserUser } from './support/BrowserUser.ts';
 import type { NodeService } from './support/NodeService.ts';
 import { answer, cleanup, dialAndRing, establish, hangUp, silenceBothWays, tonesBothWays, waitIdle } from './support/callFlow.ts';
-import { ALICE, BOB, E2eStack, type JournalRow } from './support/E2eStack.ts';
+import { ALICE, BOB, type JournalRow } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { metricSum } from './support/prometheus.ts';
+import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
-let stack: E2eStack;
-let alice: BrowserUser;
-let bob: BrowserUser;
-
-before(async () => {
-  stack = await E2eStack.start({ scenario: '02-calls-via-pbx', pbxMode: 'media-via-pbx' });
-  if (!stack.hasPbxAdapter) return;
-  alice = await stack.browser(ALICE, 440);
-  bob = await stack.browser(BOB, 1000);
-  await alice.login();
-  await bob.login();
-});
-
-after(async () => {
-  await stack?.stop();
-});
-
-/** Calls need the pbx-adapter; until it exists the scenarios are skipped with that reason. */
-function needsPbxAdapter(t: TestContext): boolean {
-  if (stack.hasPbxAdapter) return true;
-  t.skip('services/pbx-adapter/src/index.ts does not exist yet');
-  return false;
-}
+const e2e = stackWithUsers({ scenario: '02-calls-via-pbx', pbxMode: 'media-via-pbx' });
 
 async function journalRows(line: string, callId: string): Promise<JournalRow> {
+  const { stack } = e2e;
   return check(async () => (await stack.journal(line)).find((r) => r.callId === callId && r.endedAt !== null), 10_000, { name: `journal row of call ${callId} on line ${line} closed (GET /api/v1/journal)`, intervalMs: 200 });
 }
 
-test('scenario 1: A calls B through the PBX, both hear each other, A hangs up, journal rows for both lines', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 1: A calls B through the PBX, both hear each other, A hangs up, journal rows for both lines', async () => {
+  const { stack, alice, bob } = e2e;
   const media = stack.media[0]!;
   const before = await media.metrics();
   const rtpBefore = await stack.kamailio!.rtpengine!.totals();
@@ -56,6 +35,7 @@ test('scenario 1: A calls B through the PBX, both hear each other, A hangs up, j
 });
 
 async function scenario1(media: NodeService, before: string, rtpBefore: RtpengineTotals): Promise<void> {
+  const { stack, alice, bob } = e2e;
   const ids = await dialAndRing(stack, alice, bob);
   await alice.screenshot('s1-ringback');
   await bob.screenshot('s1-incoming');
@@ -136,8 +116,8 @@ async function scenario1(media: NodeService, before: string, rtpBefore: Rtpengin
   await stack.step('nothing left running (pages, GET /api/v1/calls)', () => waitIdle(stack, alice, bob));
 }
 
-test('scenario 3: hold and retrieve mid-call stop and resume the audio both ways', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 3: hold and retrieve mid-call stop and resume the audio both ways', async () => {
+  const { stack, alice, bob } = e2e;
   try {
     const ids = await establish(stack, alice, bob);
     await stack.step('A holds', async () => {
@@ -165,8 +145,8 @@ test('scenario 3: hold and retrieve mid-call stop and resume the audio both ways
   }
 });
 
-test('scenario 4a: the caller cancels while B rings', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 4a: the caller cancels while B rings', async () => {
+  const { stack, alice, bob } = e2e;
   try {
     const ids = await dialAndRing(stack, alice, bob);
     await stack.step('A cancels', async () => {
@@ -192,8 +172,8 @@ test('scenario 4a: the caller cancels while B rings', async (t) => {
   }
 });
 
-test('scenario 4b: B rejects the call', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 4b: B rejects the call', async () => {
+  const { stack, alice, bob } = e2e;
   try {
     const ids = await dialAndRing(stack, alice, bob);
     await stack.step('B rejects', async () => {
@@ -218,8 +198,8 @@ test('scenario 4b: B rejects the call', async (t) => {
   }
 });
 
-test('scenario 4c: B has no client connected: A gets "unavailable"', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 4c: B has no client connected: A gets "unavailable"', async () => {
+  const { stack, alice, bob } = e2e;
   try {
     await stack.step('B logs out', async () => {
       await bob.testid('logout').click();
@@ -247,8 +227,8 @@ test('scenario 4c: B has no client connected: A gets "unavailable"', async (t) =
   }
 });
 
-test('scenario 6: third-party call control: a CTI client makes A\'s browser call B, and answers for B', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 6: third-party call control: a CTI client makes A\'s browser call B, and answers for B', async () => {
+  const { stack, alice, bob } = e2e;
   const ctiA = await EnetucClient.connectTcp({ host: '127.0.0.1', port: stack.ctiPort });
   const ctiB = await EnetucClient.connectTcp({ host: '127.0.0.1', port: stack.ctiPort });
   try {

@@ -2,41 +2,23 @@
 // to send to the other PBX leg of the same media node; the node connects the two softphone legs
 // internally (path `direct`) and the PlainTransports stay silent.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
-import type { BrowserUser } from './support/BrowserUser.ts';
 import { answer, cleanup, dialAndRing, hangUp, tonesBothWays } from './support/callFlow.ts';
-import { ALICE, BOB, E2eStack, type JournalRow } from './support/E2eStack.ts';
+import type { JournalRow } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { metricSum } from './support/prometheus.ts';
+import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
-let stack: E2eStack;
-let alice: BrowserUser;
-let bob: BrowserUser;
-
-before(async () => {
-  stack = await E2eStack.start({ scenario: '03-direct-media', pbxMode: 'direct-media' });
-  if (!stack.hasPbxAdapter) return;
-  alice = await stack.browser(ALICE, 440);
-  bob = await stack.browser(BOB, 1000);
-  await alice.login();
-  await bob.login();
-});
-
-after(async () => {
-  await stack?.stop();
-});
+const e2e = stackWithUsers({ scenario: '03-direct-media', pbxMode: 'direct-media' });
 
 const PACKETS = 'ucserver_media_rtp_packets_total';
 const BYTES = 'ucserver_media_transport_bytes_total';
 
-test('scenario 2: Direct Media: path direct, no RTP on the PBX legs, tones both ways, journal direct', async (t) => {
-  if (!stack.hasPbxAdapter) {
-    t.skip('services/pbx-adapter/src/index.ts does not exist yet');
-    return;
-  }
+test('scenario 2: Direct Media: path direct, no RTP on the PBX legs, tones both ways, journal direct', async () => {
+  const { stack, alice, bob } = e2e;
   try {
     await scenario2();
   } finally {
@@ -45,6 +27,7 @@ test('scenario 2: Direct Media: path direct, no RTP on the PBX legs, tones both 
 });
 
 async function scenario2(): Promise<void> {
+  const { stack, alice, bob } = e2e;
   const media = stack.media[0]!;
   const ids = await dialAndRing(stack, alice, bob);
   await answer(stack, alice, bob);

@@ -3,39 +3,29 @@
 // in A's page, and in baresip's recording of what it received.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Baresip, check, dominantFrequency, linePassword, readWav, trimSilence, writeToneWav } from '@ucserver/testkit';
-import type { BrowserUser } from './support/BrowserUser.ts';
 import { cleanup } from './support/callFlow.ts';
-import { ALICE, E2eStack } from './support/E2eStack.ts';
+import { ALICE } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
+import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
 const PHONE_HZ = 1000;
-let stack: E2eStack;
-let alice: BrowserUser;
 let phone: Baresip | undefined;
-
-before(async () => {
-  stack = await E2eStack.start({ scenario: '04-external-phone', pbxMode: 'media-via-pbx', users: [ALICE] });
-  if (!stack.hasPbxAdapter) return;
-  alice = await stack.browser(ALICE, 440);
-  await alice.login();
-  const wav = writeToneWav(join(stack.artifacts, 'desk-phone-tone.wav'), { frequency: PHONE_HZ, seconds: 2 });
-  phone = await Baresip.start({ user: '200', password: linePassword('200'), registrar: stack.kamailio!, playWav: wav, recordWav: true, answerMode: 'auto', audioSeconds: 90 });
+const e2e = stackWithUsers({
+  scenario: '04-external-phone',
+  pbxMode: 'media-via-pbx',
+  users: [ALICE],
+  setUp: async (stack) => {
+    const wav = writeToneWav(join(stack.artifacts, 'desk-phone-tone.wav'), { frequency: PHONE_HZ, seconds: 2 });
+    const started = await Baresip.start({ user: '200', password: linePassword('200'), registrar: stack.kamailio!, playWav: wav, recordWav: true, answerMode: 'auto', audioSeconds: 90 });
+    phone = started;
+    // the stack's stop() disposes of it first, while Kamailio still runs
+    stack.onStop(() => started.dispose());
+  },
 });
-
-after(async () => {
-  await phone?.dispose();
-  await stack?.stop();
-});
-
-function needsPbxAdapter(t: TestContext): boolean {
-  if (stack.hasPbxAdapter) return true;
-  t.skip('services/pbx-adapter/src/index.ts does not exist yet');
-  return false;
-}
 
 /** baresip's latest recording of what it received: dominant tone and level. */
 async function phoneHeard(): Promise<{ frequency: number; power: number }> {
@@ -50,8 +40,8 @@ async function phoneHeard(): Promise<{ frequency: number; power: number }> {
   }, 10_000, { name: 'baresip recorded the call audio' });
 }
 
-test('scenario 5a: the desk phone calls A, A answers in the browser, tones both ways', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 5a: the desk phone calls A, A answers in the browser, tones both ways', async () => {
+  const { stack, alice } = e2e;
   try {
     await stack.step('baresip dials 100', async () => {
       await phone!.dial(stack.kamailio!.uri('100'));
@@ -87,8 +77,8 @@ test('scenario 5a: the desk phone calls A, A answers in the browser, tones both 
   }
 });
 
-test('scenario 5b: A calls the desk phone, tones both ways, DTMF reaches the phone', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 5b: A calls the desk phone, tones both ways, DTMF reaches the phone', async () => {
+  const { stack, alice } = e2e;
   try {
     await stack.step('A dials 200, the phone answers', async () => {
       await alice.dial('200');

@@ -2,48 +2,27 @@
 // disconnect with a cause within 5 s and nothing hangs (pages idle, no active call at the gateway, the
 // next call works). A restart is SIGTERM (drain timeout 0) + start; a crash is SIGKILL + start.
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
-import type { BrowserUser } from './support/BrowserUser.ts';
 import { cleanup, establish, hangUp, waitIdle } from './support/callFlow.ts';
-import { ALICE, BOB, E2eStack } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
+import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
-let stack: E2eStack;
-let alice: BrowserUser;
-let bob: BrowserUser;
-
-before(async () => {
-  stack = await E2eStack.start({ scenario: '05-media-restart', pbxMode: 'media-via-pbx' });
-  if (!stack.hasPbxAdapter) return;
-  alice = await stack.browser(ALICE, 440);
-  bob = await stack.browser(BOB, 1000);
-  await alice.login();
-  await bob.login();
-});
-
-after(async () => {
-  await stack?.stop();
-});
-
-function needsPbxAdapter(t: TestContext): boolean {
-  if (stack.hasPbxAdapter) return true;
-  t.skip('services/pbx-adapter/src/index.ts does not exist yet');
-  return false;
-}
+const e2e = stackWithUsers({ scenario: '05-media-restart', pbxMode: 'media-via-pbx' });
 
 /** Waits until the gateway's placement knows media-1 again (a heartbeat after the restart). */
 async function mediaNodeKnown(): Promise<void> {
+  const { stack } = e2e;
   await check(async () => {
     const nodes = await stack.admin<Array<{ nodeId: string; workersAlive: number; draining: boolean }>>('GET', '/api/v1/media/nodes');
     return nodes.some((n) => n.nodeId === 'media-1' && n.workersAlive > 0 && !n.draining);
   }, 15_000, { name: 'media-1 live again in GET /api/v1/media/nodes' });
 }
 
-test('scenario 7a: restart of the media node while idle: the next call works', async (t) => {
-  if (!needsPbxAdapter(t)) return;
+test('scenario 7a: restart of the media node while idle: the next call works', async () => {
+  const { stack, alice, bob } = e2e;
   try {
     await stack.step('restart media-1 (SIGTERM, start)', async () => {
       await stack.media[0]!.restart();
@@ -57,8 +36,8 @@ test('scenario 7a: restart of the media node while idle: the next call works', a
 });
 
 for (const [variant, signal] of [['restart (SIGTERM)', 'SIGTERM'], ['crash (SIGKILL)', 'SIGKILL']] as const) {
-  test(`scenario 7b: media node ${variant} during a call: both sides disconnected with a cause within 5 s`, async (t) => {
-    if (!needsPbxAdapter(t)) return;
+  test(`scenario 7b: media node ${variant} during a call: both sides disconnected with a cause within 5 s`, async () => {
+    const { stack, alice, bob } = e2e;
     try {
       await establish(stack, alice, bob);
       const media = stack.media[0]!;

@@ -2,53 +2,15 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, writeToneWav } from '@ucserver/testkit';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { CallSnapshot, RtpStats } from '../../../services/cti-gateway/web/src/SoftphoneTypes.ts';
+import type { UcsTestHook } from '../../../services/cti-gateway/web/src/testHook.ts';
+import type { ToneLevel } from '../../../services/cti-gateway/web/src/ToneMeter.ts';
 import { assertIsolated } from './netns.ts';
 
-/** The shapes window.ucsTest returns (services/cti-gateway/web/src/testHook.ts). */
-export interface CallSnapshot {
-  key: string;
-  id: string | undefined;
-  line: string;
-  direction: 'inbound' | 'outbound';
-  remote: string;
-  state: string;
-  history: string[];
-  cause: string | undefined;
-  disconnectedReason: number | undefined;
-  mediaPath: string | undefined;
-  holdSide: string | undefined;
-  error: string | undefined;
-  avCallId: string | undefined;
-  avDropCause: string | undefined;
-  avDropReason: number | undefined;
-  iceState: string | undefined;
-  connectionState: string | undefined;
-  hasRemoteAudio: boolean;
-}
-
-export interface PageState {
-  connection: string;
-  user: string | undefined;
-  lines: Array<{ uri: string; number: string; registration: string; openStatus: number }>;
-  calls: CallSnapshot[];
-  journal: Array<{ id: string; direction: 'inbound' | 'outbound'; number: string; line: string; durationConnected: number; answered: boolean; ended: boolean; cause: string | undefined; mediaPath: string | undefined }>;
-  ringing: string;
-}
-
-export interface RtpStats {
-  packetsReceived: number;
-  bytesReceived: number;
-  packetsSent: number;
-  transportBytesReceived: number;
-  transportBytesSent: number;
-  codec: string | undefined;
-}
-
-export interface ToneLevel {
-  share: number;
-  toneDb: number;
-  totalDb: number;
-}
+// What window.ucsTest returns: the page's own types (services/cti-gateway/web/src/testHook.ts).
+export type { CallSnapshot, RtpStats, ToneLevel };
+/** window.ucsTest.state(). */
+export type PageState = ReturnType<UcsTestHook['state']>;
 
 export interface BrowserUserOptions {
   name: string;

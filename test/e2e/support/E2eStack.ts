@@ -7,7 +7,7 @@ import { check, freePort, freePortRange, Kamailio, linePassword, ManagedProcess,
 import { BrowserUser } from './BrowserUser.ts';
 import { assertIsolated } from './netns.ts';
 import { NodeService } from './NodeService.ts';
-import { artifactsRoot, serviceExists } from './paths.ts';
+import { artifactsRoot } from './paths.ts';
 
 export interface E2eUser {
   login: string;
@@ -88,7 +88,7 @@ export class E2eStack {
     this.#tmp = mkdtempSync(join(tmpdir(), 'ucs-e2e-'));
   }
 
-  /** Starts everything that exists; a failed start stops what was started and rethrows with the logs. */
+  /** Starts everything; a failed start stops what was started and rethrows with the logs. */
   static async start(options: E2eStackOptions): Promise<E2eStack> {
     const stack = new E2eStack(options);
     try {
@@ -107,11 +107,6 @@ export class E2eStack {
 
   get ctiPort(): number {
     return Number(this.gateway!.env.CTI_TCP_PORT);
-  }
-
-  /** Whether the pbx-adapter exists and runs (without it there are no registrations and no calls). */
-  get hasPbxAdapter(): boolean {
-    return this.pbxAdapter !== undefined;
   }
 
   async #start(): Promise<void> {
@@ -160,7 +155,7 @@ export class E2eStack {
     this.#stoppers.push(() => this.gateway!.stop());
 
     // media node(s)
-    if (serviceExists('media')) await this.addMediaNode();
+    await this.addMediaNode();
 
     // The pbx-adapter asks the gateway for the lines at start (retrying with backoff): start it once the
     // gateway answers, so the registrations begin at once.
@@ -168,26 +163,25 @@ export class E2eStack {
     this.log(`cti-gateway ready after ${Date.now() - t0} ms`);
 
     // pbx-adapter
-    if (serviceExists('pbx-adapter')) {
-      const sipPort = await freePort({ tcp: true, udp: true });
-      this.pbxAdapter = NodeService.start('pbx-adapter', 'pbx-adapter', {
-        ...common,
-        HTTP_PORT: String(await freePort({ tcp: true })),
-        SIP_HOST: '127.0.0.1',
-        SIP_PORT: String(sipPort),
-        SIP_TRANSPORTS: 'udp,tcp',
-        SIP_REGISTER_EXPIRES_S: '300',
-        SIP_REGISTER_RETRY_MIN_MS: '200',
-        SIP_REGISTER_RETRY_MAX_MS: '2000',
-      }, this.artifacts);
-      this.#stoppers.push(() => this.pbxAdapter!.stop());
-    }
+    const sipPort = await freePort({ tcp: true, udp: true });
+    const pbxAdapter = NodeService.start('pbx-adapter', 'pbx-adapter', {
+      ...common,
+      HTTP_PORT: String(await freePort({ tcp: true })),
+      SIP_HOST: '127.0.0.1',
+      SIP_PORT: String(sipPort),
+      SIP_TRANSPORTS: 'udp,tcp',
+      SIP_REGISTER_EXPIRES_S: '300',
+      SIP_REGISTER_RETRY_MIN_MS: '200',
+      SIP_REGISTER_RETRY_MAX_MS: '2000',
+    }, this.artifacts);
+    this.pbxAdapter = pbxAdapter;
+    this.#stoppers.push(() => pbxAdapter.stop());
 
-    await Promise.all([this.gateway, ...this.media, this.pbxAdapter].filter((s): s is NodeService => s !== undefined).map((s) => s.waitReady(60_000)));
+    await Promise.all([this.gateway, ...this.media, pbxAdapter].map((s) => s.waitReady(60_000)));
     this.log(`services ready after ${Date.now() - t0} ms`);
     await this.#seed();
-    if (this.pbxAdapter) await this.waitRegistered(this.users.map((u) => u.line));
-    this.log(`stack up in ${Date.now() - t0} ms (pbx ${this.kamailio.mode} at ${this.kamailio.address}, gateway ${this.gatewayUrl}, media ${this.media.length}, pbx-adapter ${this.pbxAdapter ? 'yes' : 'missing'})`);
+    await this.waitRegistered(this.users.map((u) => u.line));
+    this.log(`stack up in ${Date.now() - t0} ms (pbx ${this.kamailio.mode} at ${this.kamailio.address}, gateway ${this.gatewayUrl}, media ${this.media.length})`);
   }
 
   /** Starts one more media node (ids media-1, media-2 …) and waits for /readyz. */
@@ -269,6 +263,11 @@ export class E2eStack {
     this.browsers.push(b);
     this.#stoppers.push(() => b.close());
     return b;
+  }
+
+  /** Has `stop()` run `teardown` too, before whatever was started until now (e.g. a file's own SIP phone). */
+  onStop(teardown: () => Promise<void>): void {
+    this.#stoppers.push(teardown);
   }
 
   log(message: string): void {

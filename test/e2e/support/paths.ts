@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,8 +6,3 @@ export const repoRoot: string = fileURLToPath(new URL('../../../', import.meta.u
 
 /** Screenshots and process logs: test-artifacts/e2e/<scenario>/ (gitignored). */
 export const artifactsRoot: string = join(repoRoot, 'test-artifacts', 'e2e');
-
-/** Whether a service has a composition root yet (the pbx-adapter and media are being built). */
-export function serviceExists(name: 'cti-gateway' | 'media' | 'pbx-adapter'): boolean {
-  return existsSync(join(repoRoot, 'services', name, 'src', 'index.ts'));
-}

@@ -558,52 +558,26 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   /** The peer's re-INVITE: new SDP (hold, resume, re-targeting) applied by the media node and answered. */
   #onReInvite(request: SipRequest, tx: InviteServerTransaction): void {
     const endpoint = this.deps.endpoint;
-    if (!this.confirmed || this.#localOffer) {
-      endpoint.reply(tx, 491);
-      return;
-    }
-    if (this.#remoteOffer) {
-      endpoint.reply(tx, 500, [['Retry-After', String(1 + Math.floor(Math.random() * 5))]]);
-      return;
-    }
+    if (this.#refusedForPendingOffer(tx)) return;
     const decision = uasSessionTimer(request.headers, this.deps.settings.sessionExpiresS);
     if (decision.kind === 'reject') {
       endpoint.reply(tx, decision.status, decision.headers);
       return;
     }
     const offer = isSdpBody(request.headers.contentType(), request.body) ? request.body.toString('utf8') : undefined;
-    this.#remoteOffer = true;
-    void this.serial(async () => {
-      try {
+    this.#answerRemoteOffer(tx, async () => {
+      const headers: Array<[string, string]> = [['Contact', `<${formatUri(this.contact)}>`], ...endpoint.capabilityHeaders(), ...decision.headers];
+      if (offer !== undefined) {
+        if (!(await this.#answerOffer(request, tx, offer, headers))) return;
+      } else {
+        // An offerless re-INVITE (RFC 3261 §14.2): we offer in the 2xx, the ACK answers.
+        const { sdp } = await this.deps.media.pbxHoldOffer(this.#node(), this.id, this.#localHold);
         if (this.ended) return;
-        const headers: Array<[string, string]> = [['Contact', `<${formatUri(this.contact)}>`], ...endpoint.capabilityHeaders(), ...decision.headers];
-        if (offer !== undefined) {
-          let answer: { sdp: string; mediaPath: MediaPath };
-          try {
-            answer = await this.deps.media.pbxOffer(this.#node(), this.id, offer);
-          } catch (err) {
-            this.#refuseOffer(tx, err);
-            return;
-          }
-          if (this.ended) return;
-          endpoint.respond(tx, createResponse(request, 200, { headers, body: answer.sdp, contentType: SDP }));
-          this.mediaPath = answer.mediaPath;
-          this.#remoteHold = isHoldOffer(offer);
-        } else {
-          // An offerless re-INVITE (RFC 3261 §14.2): we offer in the 2xx, the ACK answers.
-          const { sdp } = await this.deps.media.pbxHoldOffer(this.#node(), this.id, this.#localHold);
-          if (this.ended) return;
-          this.#awaitingAckAnswer = request.headers.cseq().seq;
-          endpoint.respond(tx, createResponse(request, 200, { headers, body: sdp, contentType: SDP }));
-        }
-        this.sessionTimer.arm(decision.spec ?? this.sessionTimer.spec);
-        this.publishCurrent();
-      } finally {
-        this.#remoteOffer = false;
+        this.#awaitingAckAnswer = request.headers.cseq().seq;
+        endpoint.respond(tx, createResponse(request, 200, { headers, body: sdp, contentType: SDP }));
       }
-    }).catch((err: unknown) => {
-      if (tx.finalResponseSent === undefined && !tx.terminated) endpoint.reply(tx, 500);
-      this.#mediaOperationFailed(err);
+      this.sessionTimer.arm(decision.spec ?? this.sessionTimer.spec);
+      this.publishCurrent();
     });
   }
 
@@ -622,38 +596,64 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       if (this.confirmed) this.sessionTimer.arm(decision.spec ?? this.sessionTimer.spec);
       return;
     }
+    if (this.#refusedForPendingOffer(tx)) return;
+    this.#answerRemoteOffer(tx, async () => {
+      if (!(await this.#answerOffer(request, tx, offer, headers))) return;
+      this.sessionTimer.arm(decision.spec ?? this.sessionTimer.spec);
+      this.publishCurrent();
+    });
+  }
+
+  /**
+   * A peer offer (re-INVITE or UPDATE) that cannot be taken now is answered here: 491 before the call
+   * is confirmed or while our own offer is outstanding (glare), 500 with Retry-After while the peer's
+   * previous offer is still being answered. True when it was refused.
+   */
+  #refusedForPendingOffer(tx: ServerTransaction): boolean {
     if (!this.confirmed || this.#localOffer) {
-      endpoint.reply(tx, 491);
-      return;
+      this.deps.endpoint.reply(tx, 491);
+      return true;
     }
     if (this.#remoteOffer) {
-      endpoint.reply(tx, 500, [['Retry-After', String(1 + Math.floor(Math.random() * 5))]]);
-      return;
+      this.deps.endpoint.reply(tx, 500, [['Retry-After', String(1 + Math.floor(Math.random() * 5))]]);
+      return true;
     }
+    return false;
+  }
+
+  /**
+   * Runs `answer` in the call's offer/answer queue with the peer's offer marked outstanding; skipped
+   * once the call has ended. A failure answers 500 (unless a final response went out) and hangs up.
+   */
+  #answerRemoteOffer(tx: ServerTransaction, answer: () => Promise<void>): void {
     this.#remoteOffer = true;
     void this.serial(async () => {
       try {
         if (this.ended) return;
-        let answer: { sdp: string; mediaPath: MediaPath };
-        try {
-          answer = await this.deps.media.pbxOffer(this.#node(), this.id, offer);
-        } catch (err) {
-          this.#refuseOffer(tx, err);
-          return;
-        }
-        if (this.ended) return;
-        endpoint.respond(tx, createResponse(request, 200, { headers, body: answer.sdp, contentType: SDP }));
-        this.mediaPath = answer.mediaPath;
-        this.#remoteHold = isHoldOffer(offer);
-        this.sessionTimer.arm(decision.spec ?? this.sessionTimer.spec);
-        this.publishCurrent();
+        await answer();
       } finally {
         this.#remoteOffer = false;
       }
     }).catch((err: unknown) => {
-      if (tx.finalResponseSent === undefined && !tx.terminated) endpoint.reply(tx, 500);
+      if (tx.finalResponseSent === undefined && !tx.terminated) this.deps.endpoint.reply(tx, 500);
       this.#mediaOperationFailed(err);
     });
+  }
+
+  /** Applies the peer's SDP `offer` on the media node and answers 200 with its answer; false when refused or ended meanwhile. */
+  async #answerOffer(request: SipRequest, tx: ServerTransaction, offer: string, headers: Array<[string, string]>): Promise<boolean> {
+    let answer: { sdp: string; mediaPath: MediaPath };
+    try {
+      answer = await this.deps.media.pbxOffer(this.#node(), this.id, offer);
+    } catch (err) {
+      this.#refuseOffer(tx, err);
+      return false;
+    }
+    if (this.ended) return false;
+    this.deps.endpoint.respond(tx, createResponse(request, 200, { headers, body: answer.sdp, contentType: SDP }));
+    this.mediaPath = answer.mediaPath;
+    this.#remoteHold = isHoldOffer(offer);
+    return true;
   }
 
   /** An offer the media node refused: 488 (codec/SDP) or 500/503; the call itself continues. */
