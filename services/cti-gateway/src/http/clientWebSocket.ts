@@ -81,7 +81,7 @@ export async function clientWebSocket(app: FastifyInstance, options: ClientWebSo
     const session = new ClientSession(transport, options.table, log, { maxPendingInvokes: options.maxPendingInvokes });
     // Web clients are softphones (ProCall Web, the built-in page); the web service logged them in.
     session.softphone = true;
-    transport.bind((text) => session.receive(text), (reason) => session.close(reason));
+    transport.bind((text) => session.receive(text), (reason) => session.close(reason), () => session.busy);
     options.sessions.add(session);
     session.authenticate(user);
   };

@@ -58,6 +58,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     return this.#user;
   }
 
+  /** True while received invokes are still being answered (transports do not count that as idleness). */
+  get busy(): boolean {
+    return this.#pending > 0;
+  }
+
   get state(): SessionState {
     return this.#state;
   }

@@ -38,7 +38,7 @@ export class CtiTcpServer {
     const log = o.logger.child({ component: 'cti-tcp' });
     const transport = new TcpClientTransport(socket, { maxMessageBytes: o.maxMessageBytes, idleTimeoutMs: o.idleTimeoutMs, maxQueuedBytes: o.maxQueuedBytes, tls: o.tls, logger: log });
     const session = new ClientSession(transport, o.table, log, { maxPendingInvokes: o.maxPendingInvokes });
-    transport.bind((text) => session.receive(text), (reason) => session.close(reason));
+    transport.bind((text) => session.receive(text), (reason) => session.close(reason), () => session.busy);
     o.sessions.add(session);
   }
 

@@ -41,6 +41,7 @@ export class TcpClientTransport implements ClientTransport {
   readonly #options: TcpClientTransportOptions;
   #onMessage: (text: string) => void = () => {};
   #onClose: (reason: string) => void = () => {};
+  #busy: () => boolean = () => false;
 
   constructor(socket: Socket, options: TcpClientTransportOptions) {
     this.#socket = socket;
@@ -51,9 +52,10 @@ export class TcpClientTransport implements ClientTransport {
   }
 
   /** Wires the session in; separate from the constructor because session and transport reference each other. */
-  bind(onMessage: (text: string) => void, onClose: (reason: string) => void): void {
+  bind(onMessage: (text: string) => void, onClose: (reason: string) => void, busy: () => boolean = () => false): void {
     this.#onMessage = onMessage;
     this.#onClose = onClose;
+    this.#busy = busy;
   }
 
   get secure(): boolean {
@@ -68,7 +70,11 @@ export class TcpClientTransport implements ClientTransport {
     socket.setNoDelay(true);
     socket.setTimeout(this.#options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('timeout', () => this.close(`idle for ${this.#options.idleTimeoutMs} ms`));
+    socket.on('timeout', () => {
+      // Silence while we still owe the client an answer is our delay, not the client's idleness.
+      if (this.#busy()) socket.setTimeout(this.#options.idleTimeoutMs);
+      else this.close(`idle for ${this.#options.idleTimeoutMs} ms`);
+    });
     socket.on('error', (err) => this.#options.logger.debug({ err: err.message }, 'client socket error'));
     socket.on('close', () => this.#finish('connection closed by peer'));
   }

@@ -24,6 +24,7 @@ export class WsClientTransport implements ClientTransport {
   readonly #options: WsClientTransportOptions;
   #idle: NodeJS.Timeout | undefined;
   #closed = false;
+  #busy: () => boolean = () => false;
 
   constructor(ws: WebSocket, options: WsClientTransportOptions) {
     this.#ws = ws;
@@ -32,7 +33,8 @@ export class WsClientTransport implements ClientTransport {
     this.secure = options.secure;
   }
 
-  bind(onMessage: (text: string) => void, onClose: (reason: string) => void): void {
+  bind(onMessage: (text: string) => void, onClose: (reason: string) => void, busy: () => boolean = () => false): void {
+    this.#busy = busy;
     this.#touch();
     this.#ws.on('message', (data, isBinary) => {
       this.#touch();
@@ -53,7 +55,7 @@ export class WsClientTransport implements ClientTransport {
 
   #touch(): void {
     clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.close(`idle for ${this.#options.idleTimeoutMs} ms`), this.#options.idleTimeoutMs);
+    this.#idle = setTimeout(() => (this.#busy() ? this.#touch() : this.close(`idle for ${this.#options.idleTimeoutMs} ms`)), this.#options.idleTimeoutMs);
     this.#idle.unref();
   }
 

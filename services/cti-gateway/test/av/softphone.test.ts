@@ -301,3 +301,33 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await peers.waitFor('pbx.drop', (p) => p.callId === callId);
   });
 });
+
+describe('idle timeout and slow answers', () => {
+  it('a connection waiting for a slow answer is not closed as idle', async () => {
+    const app = await startGateway({ CTI_IDLE_TIMEOUT_MS: '1000' });
+    const bus = await peerBus(app);
+    try {
+      await app.context.users.create({ login: 'dora', password: 'dora-pw' });
+      await app.context.lines.create({ number: '300', registrar: 'pbx', ownerLogin: 'dora' });
+      const s = bus.subjects;
+      bus.publish(s.mediaHeartbeat, MediaNodeHeartbeat, { nodeId: 'slow', addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 60_000 });
+      // the media node takes 1.6 s, longer than the idle timeout, to answer
+      bus.serve(s.mediaNode('slow', MediaCommands.softphoneOffer), MediaCommands.softphoneOffer, async (r) => {
+        await new Promise((res) => setTimeout(res, 1600));
+        return { legId: `leg-${r.callId}`, codecs: ['opus' as const] };
+      });
+      bus.serve(s.mediaNode('slow', MediaCommands.close), MediaCommands.close, () => ({ quality: null }));
+      await bus.flush();
+      const c = await tcpClient(app, { user: 'dora', password: 'dora-pw' });
+      await check(() => app.bus?.connected, 2000, { name: 'bus' });
+      // no pbx-adapter answers call.make: the invoke ends with an error — but it ends, on an open connection
+      await assert.rejects(c.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:300', u8sUriTo: 'tel:301', u8sContentType: 'application/sdp', u8sBody: OFFER }, { timeoutMs: 15_000 }), EnetucRequestError);
+      assert.equal(c.closed, false);
+      c.close();
+    } finally {
+      await bus.close();
+      await app.stop();
+    }
+  });
+});
+
