@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { check } from './check.ts';
 import { freePort } from './freePorts.ts';
+import { parseRtp } from './rtp.ts';
 import { decodePcma, decodePcmu, encodePcma, encodePcmu } from './tones.ts';
 
 export interface RtpPacket {
@@ -145,28 +146,19 @@ export class RtpEndpoint {
   }
 
   #onRtp(msg: Buffer, rinfo: RemoteInfo): void {
-    if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
-    const pt = msg[1]! & 0x7f;
-    if (pt >= 72 && pt <= 79) return; // RTCP multiplexed on the RTP port
-    const cc = msg[0]! & 0x0f;
-    let offset = 12 + cc * 4;
-    if (msg[0]! & 0x10) {
-      if (msg.length < offset + 4) return;
-      offset += 4 + msg.readUInt16BE(offset + 2) * 4;
-    }
-    let end = msg.length;
-    if (msg[0]! & 0x20) end -= msg[msg.length - 1]!;
-    if (offset > end) return;
+    const rtp = parseRtp(msg); // undefined for RTCP multiplexed on the RTP port, too
+    if (!rtp) return;
     this.packets.push({
-      payloadType: pt,
-      marker: (msg[1]! & 0x80) !== 0,
-      sequence: msg.readUInt16BE(2),
-      timestamp: msg.readUInt32BE(4),
-      ssrc: msg.readUInt32BE(8),
-      payload: Buffer.from(msg.subarray(offset, end)),
+      payloadType: rtp.payloadType,
+      marker: rtp.marker,
+      sequence: rtp.sequenceNumber,
+      timestamp: rtp.timestamp,
+      ssrc: rtp.ssrc,
+      payload: Buffer.from(rtp.payload),
       from: { address: rinfo.address, port: rinfo.port },
     });
   }
+
 }
 
 function bind(socket: Socket, port: number): Promise<void> {

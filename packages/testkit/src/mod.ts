@@ -31,6 +31,7 @@ export type { SippScenario, SippOptions, SippResult, SippStats } from './SippTyp
 export { Baresip } from './Baresip.ts';
 export type { BaresipOptions, BaresipEvent, BaresipEventType, BaresipEvents, BaresipRecording } from './BaresipTypes.ts';
 export { RtpEndpoint, type RtpPacket } from './RtpEndpoint.ts';
+export { buildRtp, isRtcp, parseRtp, testPayload, type ParsedRtp, type RtpPacketFields } from './rtp.ts';
 export { header, parseSipMessage, parseSippMessageLog, parseSdp, sipPing, type SipMessage, type SdpMedia, type SdpSummary } from './sipMessages.ts';
 export * from './tones.ts';
 export { deleteTestStream } from './streams.ts';

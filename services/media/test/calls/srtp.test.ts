@@ -33,7 +33,7 @@ describe('SDES-SRTP PBX leg', { timeout: 60_000 }, () => {
 
   test("'optional' offers plain RTP/AVP; an SRTP answer to it is refused", async (t) => {
     const h = await startHarness(t);
-    const { WeriftPhone } = await import('../support/WeriftPhone.ts');
+    const { WeriftPhone } = await import('@ucserver/testkit/werift');
     const phone = new WeriftPhone();
     t.after(() => phone.close());
     await h.request('softphoneOffer', { callId: 'srtp-opt', sdp: await phone.offer() });

@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PlainTransport } from 'mediasoup/types';
-import { check } from '@ucserver/testkit';
+import { check, testPayload } from '@ucserver/testkit';
 import { countAtPhone, flowToPbx, flowToPhone, incomingCall, outgoingCall, type CallSetup } from '../support/calls.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { testPayload } from '../support/rtp.ts';
 
 const pcmu = [{ pt: 0, name: 'PCMU', rate: 8000 }];
 
@@ -80,9 +79,9 @@ describe('Direct Media', { timeout: 60_000 }, () => {
 
   test('a pass-through PBX (INVITE for B carries A\'s SDP, B\'s answer goes to A) yields Direct Media from the start', async (t) => {
     const h = await startHarness(t, { MEDIA_WORKERS: '2' });
-    const { WeriftPhone } = await import('../support/WeriftPhone.ts');
-    const phoneA = new WeriftPhone(['PCMA', 'PCMU']);
-    const phoneB = new WeriftPhone(['PCMU', 'PCMA']);
+    const { WeriftPhone } = await import('@ucserver/testkit/werift');
+    const phoneA = new WeriftPhone({ codecs: ['PCMA', 'PCMU'] });
+    const phoneB = new WeriftPhone({ codecs: ['PCMU', 'PCMA'] });
     t.after(async () => {
       await phoneA.close();
       await phoneB.close();

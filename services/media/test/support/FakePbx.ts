@@ -3,7 +3,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import * as sdpTransform from 'sdp-transform';
-import { buildRtp, isRtcp, parseRtp, type ParsedRtp } from './rtp.ts';
+import { buildRtp, isRtcp, parseRtp, type ParsedRtp } from '@ucserver/testkit';
 import { SrtpContext } from './srtp.ts';
 
 export interface FakePbxSdpOptions {

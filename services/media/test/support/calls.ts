@@ -2,12 +2,11 @@
 // media node's bus commands, plus bounded waits on what arrives where.
 import type { TestContext } from 'node:test';
 import type { SrtpPolicy } from '@ucserver/shared';
-import { check } from '@ucserver/testkit';
+import { check, testPayload } from '@ucserver/testkit';
 import { FakePbx, type FakePbxSdpOptions } from './FakePbx.ts';
 import type { Harness } from './harness.ts';
-import { testPayload } from './rtp.ts';
 import { SrtpContext } from './srtp.ts';
-import { WeriftPhone, type PhoneCodec } from './WeriftPhone.ts';
+import { WeriftPhone, type PhoneCodec } from '@ucserver/testkit/werift';
 
 export interface CallSetup {
   callId: string;
@@ -22,7 +21,7 @@ export async function outgoingCall(
   h: Harness,
   o: { callId: string; phoneCodecs?: PhoneCodec[]; srtp?: SrtpPolicy; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx },
 ): Promise<CallSetup> {
-  const phone = new WeriftPhone(o.phoneCodecs ?? ['PCMU', 'opus']);
+  const phone = new WeriftPhone({ codecs: o.phoneCodecs ?? ['PCMU', 'opus'] });
   const pbx = o.pbx ?? (await FakePbx.create());
   t.after(async () => {
     await phone.close();
@@ -51,7 +50,7 @@ export async function incomingCall(
   h: Harness,
   o: { callId: string; phoneCodecs?: PhoneCodec[]; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx },
 ): Promise<CallSetup & { codec: string }> {
-  const phone = new WeriftPhone(o.phoneCodecs ?? ['opus', 'PCMU', 'PCMA', 'G722']);
+  const phone = new WeriftPhone({ codecs: o.phoneCodecs ?? ['opus', 'PCMU', 'PCMA', 'G722'] });
   const pbx = o.pbx ?? (await FakePbx.create());
   t.after(async () => {
     await phone.close();

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { check } from '@ucserver/testkit';
 import { startHarness } from '../support/harness.ts';
-import { WeriftPhone } from '../support/WeriftPhone.ts';
+import { WeriftPhone } from '@ucserver/testkit/werift';
 
 describe('mediasoup worker', { timeout: 30_000 }, () => {
   test('completes a DTLS handshake with a WebRTC peer without dying', async (t) => {
     const h = await startHarness(t);
-    const phone = new WeriftPhone(['PCMU']);
+    const phone = new WeriftPhone({ codecs: ['PCMU'] });
     t.after(() => phone.close());
     const worker = h.app.pool.workers[0]!;
     let died: Error | undefined;

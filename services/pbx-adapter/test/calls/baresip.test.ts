@@ -24,7 +24,8 @@ import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
 import { Gateway, testLine } from '../support/Gateway.ts';
 import { MediaService } from '../support/MediaService.ts';
-import { Softphone } from '../support/Softphone.ts';
+import { WeriftPhone } from '@ucserver/testkit/werift';
+import { pbxSoftphone } from '../support/softphone.ts';
 
 const CANDIDATES = [440, 697, 1000, 1400];
 
@@ -45,7 +46,7 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
   let adapter: PbxAdapterApp;
   let phone: Baresip;
   let dir: string;
-  const softphones: Softphone[] = [];
+  const softphones: WeriftPhone[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ucs-pbx-adapter-baresip-'));
@@ -71,7 +72,7 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
   });
 
   it('baresip calls line 101: the gateway accepts and answers, audio flows both ways', async () => {
-    const softphone = new Softphone();
+    const softphone = new WeriftPhone(pbxSoftphone);
     softphones.push(softphone);
     gateway.onIncoming = async (req) => {
       const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
@@ -100,7 +101,7 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
   });
 
   it('line 100 calls baresip: it answers, audio flows both ways, our BYE ends it', async () => {
-    const softphone = new Softphone();
+    const softphone = new WeriftPhone(pbxSoftphone);
     softphones.push(softphone);
     const callId = randomUUID();
     await gateway.media(media.nodeId, 'softphoneOffer', { callId, sdp: await softphone.offer() });

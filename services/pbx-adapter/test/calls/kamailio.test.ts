@@ -11,12 +11,13 @@ import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
 import { Gateway, testLine } from '../support/Gateway.ts';
 import { MediaService } from '../support/MediaService.ts';
-import { Softphone } from '../support/Softphone.ts';
+import { WeriftPhone } from '@ucserver/testkit/werift';
+import { pbxSoftphone } from '../support/softphone.ts';
 
 const CANDIDATES = [440, 1000, 1400];
 
 /** Waits until `phone` received at least `packets` packets after `from`; returns their samples. */
-async function heard(phone: Softphone, from: number, packets: number, name: string): Promise<Int16Array> {
+async function heard(phone: WeriftPhone, from: number, packets: number, name: string): Promise<Int16Array> {
   await check(() => phone.received.length - from >= packets, 8000, { name: `${packets} RTP packets at ${name} (have ${phone.received.length - from})` });
   return phone.samples(from);
 }
@@ -37,7 +38,7 @@ for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
     let gateway: Gateway;
     let media: MediaService;
     let adapter: PbxAdapterApp;
-    const phones: Softphone[] = [];
+    const phones: WeriftPhone[] = [];
 
     before(async () => {
       pbx = await Kamailio.start({ mode });
@@ -62,8 +63,8 @@ for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
     it('is set up, answered, held, resumed and hung up with audio both ways and ordered events', async () => {
       const nodeId = media.nodeId;
       const callA = randomUUID();
-      const a = new Softphone();
-      const b = new Softphone();
+      const a = new WeriftPhone(pbxSoftphone);
+      const b = new WeriftPhone(pbxSoftphone);
       phones.push(a, b);
 
       // The called softphone: the gateway creates its offer from the media node, the phone answers.

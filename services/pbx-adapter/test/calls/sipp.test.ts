@@ -13,7 +13,8 @@ import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
 import { Gateway, testLine } from '../support/Gateway.ts';
 import { MediaService } from '../support/MediaService.ts';
-import { Softphone } from '../support/Softphone.ts';
+import { WeriftPhone } from '@ucserver/testkit/werift';
+import { pbxSoftphone } from '../support/softphone.ts';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`../fixtures/sipp/${name}.xml`, import.meta.url));
 
@@ -29,7 +30,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   let gateway: Gateway;
   let media: MediaService;
   let adapter: PbxAdapterApp;
-  const phones: Softphone[] = [];
+  const phones: WeriftPhone[] = [];
   let mediaPort: number;
 
   before(async () => {
@@ -62,7 +63,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   /** What the gateway does for a softphone call: softphone offer at the media node, then makeCall. */
   async function dial(lineNumber: string, to: string): Promise<string> {
     const callId = randomUUID();
-    const phone = new Softphone();
+    const phone = new WeriftPhone(pbxSoftphone);
     phones.push(phone);
     await gateway.media(media.nodeId, 'softphoneOffer', { callId, sdp: await phone.offer() });
     await gateway.pbx('makeCall', { callId, lineId: `line-${lineNumber}`, to, mediaNodeId: media.nodeId, origin: 'softphone' });

@@ -1,5 +1,5 @@
-// Minimal RTP (RFC 3550) packets for the test peers: build, parse, and the one-byte header extension
-// (RFC 8285) to read the MID a softphone demultiplexes by.
+// Minimal RTP (RFC 3550) for the test peers: build, parse (CSRCs, padding, and the one-byte header
+// extensions of RFC 8285, which carry the MID a browser demultiplexes by), and recognisable payloads.
 
 export interface RtpPacketFields {
   payloadType: number;
@@ -11,6 +11,7 @@ export interface RtpPacketFields {
 }
 
 export interface ParsedRtp extends RtpPacketFields {
+  marker: boolean;
   /** One-byte header extensions by id. */
   extensions: Map<number, Buffer>;
 }
@@ -25,20 +26,22 @@ export function buildRtp(p: RtpPacketFields): Buffer {
   return Buffer.concat([header, p.payload]);
 }
 
+/** RTCP packet types 192–223 (RFC 5761 §4): what shares an rtcp-mux port with RTP. */
 export function isRtcp(packet: Buffer): boolean {
   return packet.length >= 2 && packet[1]! >= 192 && packet[1]! <= 223;
 }
 
+/** The packet's fields, or undefined for RTCP, a wrong version or a header that overruns the packet. */
 export function parseRtp(packet: Buffer): ParsedRtp | undefined {
   if (packet.length < 12 || packet[0]! >> 6 !== 2 || isRtcp(packet)) return undefined;
-  const csrcCount = packet[0]! & 0x0f;
-  let offset = 12 + 4 * csrcCount;
+  let offset = 12 + 4 * (packet[0]! & 0x0f);
   const extensions = new Map<number, Buffer>();
   if (packet[0]! & 0x10) {
+    if (packet.length < offset + 4) return undefined;
     const profile = packet.readUInt16BE(offset);
-    const words = packet.readUInt16BE(offset + 2);
     const start = offset + 4;
-    const end = start + 4 * words;
+    const end = start + 4 * packet.readUInt16BE(offset + 2);
+    if (end > packet.length) return undefined;
     if (profile === 0xbede) {
       let i = start;
       while (i < end) {
@@ -58,6 +61,7 @@ export function parseRtp(packet: Buffer): ParsedRtp | undefined {
   }
   let payloadEnd = packet.length;
   if (packet[0]! & 0x20) payloadEnd -= packet[packet.length - 1]!;
+  if (offset > payloadEnd) return undefined;
   return {
     payloadType: packet[1]! & 0x7f,
     marker: Boolean(packet[1]! & 0x80),
