@@ -21,9 +21,9 @@ export interface MediaAppDeps {
   config: MediaConfig;
   logger: Logger;
   registry: Registry;
-  /** How often call stats are sampled into the metrics. Default MEDIA_HEARTBEAT_MS. */
+  /** How often call stats are sampled into the metrics. Default MEDIA_STATS_INTERVAL_MS. */
   statsIntervalMs?: number;
-  /** The PBX legs' SSRC watchdog (tests tune or disable it); false turns it off. Default: on. */
+  /** The PBX legs' SSRC watchdog (tests tune or disable it); false turns it off. Default: from MEDIA_SSRC_WATCHDOG_MS. */
   ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
 }
 
@@ -53,6 +53,7 @@ export function build(deps: MediaAppDeps): MediaApp {
     listenIp: config.MEDIA_LISTEN_IP,
     announcedAddress,
     webRtcPort: config.MEDIA_WEBRTC_PORT,
+    webRtcSocketBufferBytes: config.MEDIA_WEBRTC_SOCKET_BUFFER_BYTES,
     rtcMinPort: config.MEDIA_RTC_MIN_PORT,
     rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
     logger,
@@ -63,10 +64,10 @@ export function build(deps: MediaAppDeps): MediaApp {
     pool,
     logger: log,
     addresses: [...new Set([announcedAddress, config.MEDIA_LISTEN_IP].filter((a) => a !== '0.0.0.0' && a !== '::'))],
-    ssrcWatchdog: deps.ssrcWatchdog,
+    ssrcWatchdog: deps.ssrcWatchdog ?? watchdogOf(config),
   });
   const metrics = createMediaMetrics(registry, node);
-  const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_HEARTBEAT_MS;
+  const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_STATS_INTERVAL_MS;
 
   let bus: BusClient | undefined;
   let heartbeat: HeartbeatPublisher | undefined;
@@ -169,4 +170,10 @@ function announcedAddressOf(config: MediaConfig): string {
     if (v4) return v4.address;
   }
   return '127.0.0.1';
+}
+
+/** Starvation counts after 2.5 readings, and never sooner than 500 ms (a jitter buffer's worth of gap). */
+function watchdogOf(config: MediaConfig): Partial<SsrcWatchdogOptions> | false {
+  const intervalMs = config.MEDIA_SSRC_WATCHDOG_MS;
+  return intervalMs === 0 ? false : { intervalMs, starveMs: Math.max(500, Math.round(intervalMs * 2.5)) };
 }

@@ -58,7 +58,10 @@ export const MediaConfig = z.object({
   MEDIA_RTC_MIN_PORT: env.port(40000, 'Lowest UDP/TCP port for PBX-side RTP (PlainTransports)'),
   MEDIA_RTC_MAX_PORT: env.port(49999, 'Highest UDP/TCP port for PBX-side RTP (PlainTransports)'),
   MEDIA_WEBRTC_PORT: env.port(39000, 'First WebRtcServer port; worker i listens on this + i (UDP and TCP); 0 = ephemeral'),
+  MEDIA_WEBRTC_SOCKET_BUFFER_BYTES: env.int(4 << 20, 'Receive/send buffer of each worker\'s WebRtcServer UDP socket (bytes; 0 = system default; capped by net.core.rmem_max/wmem_max)', 0, 1 << 30),
   MEDIA_HEARTBEAT_MS: env.int(2000, 'Interval of the node heartbeat on the bus (ms)', 100, 60_000),
+  MEDIA_STATS_INTERVAL_MS: env.int(5000, 'Interval of the call stats sampling behind the metrics and quality summaries (ms)', 1000, 300_000),
+  MEDIA_SSRC_WATCHDOG_MS: env.int(200, 'How often a PBX leg with a learnt SSRC checks that its packets still reach the call (ms; 0 = off)', 0, 10_000),
   MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM, how long running calls may continue before they are closed (ms)', 0),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
 });

@@ -49,6 +49,9 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
         ip: options.listenIp,
         ...(options.announcedAddress ? { announcedAddress: options.announcedAddress } : {}),
         ...(options.webRtcPort > 0 ? { port: options.webRtcPort } : {}),
+        // One socket takes every softphone's packets: the default buffer (~200 KiB, a few hundred
+        // packets) overflows during a few milliseconds' stall of the worker at several hundred calls.
+        ...(protocol === 'udp' && options.webRtcSocketBufferBytes ? { recvBufferSize: options.webRtcSocketBufferBytes, sendBufferSize: options.webRtcSocketBufferBytes } : {}),
       });
       const webRtcServer = await worker.createWebRtcServer({ listenInfos: [listen('udp'), listen('tcp')] });
       return new MediaWorker(worker, webRtcServer, options);

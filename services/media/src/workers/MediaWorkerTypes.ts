@@ -10,6 +10,11 @@ export interface MediaWorkerOptions {
   announcedAddress: string | undefined;
   /** WebRtcServer port for UDP and TCP; 0 picks an ephemeral one. */
   webRtcPort: number;
+  /**
+   * SO_RCVBUF/SO_SNDBUF of the WebRtcServer's UDP socket, which carries every softphone leg of the
+   * worker (0: the system default). The kernel caps it at net.core.rmem_max / wmem_max.
+   */
+  webRtcSocketBufferBytes?: number;
   /** This worker's slice of the PlainTransport port range (slices never overlap between workers). */
   portRange: { min: number; max: number };
   /** Routers (calls) at which the worker counts as fully loaded. Default 500. */

@@ -94,6 +94,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       listenIp: o.listenIp,
       announcedAddress: o.announcedAddress,
       webRtcPort: o.webRtcPort > 0 ? o.webRtcPort + index : 0,
+      ...(o.webRtcSocketBufferBytes ? { webRtcSocketBufferBytes: o.webRtcSocketBufferBytes } : {}),
       portRange: { min, max: min + slice - 1 },
       ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
     };

@@ -10,6 +10,8 @@ export interface WorkerPoolOptions {
   announcedAddress: string | undefined;
   /** First WebRtcServer port; worker i uses base + i. 0 = ephemeral. */
   webRtcPort: number;
+  /** See MediaWorkerOptions.webRtcSocketBufferBytes. */
+  webRtcSocketBufferBytes?: number;
   /** The PlainTransport port range, split into one slice per worker. */
   rtcMinPort: number;
   rtcMaxPort: number;

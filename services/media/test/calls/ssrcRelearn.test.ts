@@ -51,6 +51,28 @@ describe('PBX SSRC relearning', { timeout: 60_000 }, () => {
     await h.assertNoTransports();
   });
 
+  test('MEDIA_SSRC_WATCHDOG_MS sets the watchdog: 0 turns it off, and an unannounced SSRC change then stays unheard', async (t) => {
+    const off = await startHarness(t, { MEDIA_SSRC_WATCHDOG_MS: '0' });
+    const call = await outgoingCall(t, off, { callId: 'relearn-off', phoneCodecs: ['PCMA'], pbxSdp: { codecs: pcma } });
+    await flowToPhone(call, 0x81, 0x6666, 8, 10);
+    await assert.rejects(flowToPhone(call, 0x82, 0x7777, 8, 1, 1500), /RTP packets \(0x82\)/);
+    assert.equal(countAtPhone(call, 0x82), 0, 'the new stream never reached the softphone');
+    await off.request('close', { callId: 'relearn-off' });
+    await off.assertNoTransports();
+
+    // A slower watchdog than the default still heals, later: 400 ms readings, starving after 1 s.
+    const slow = await startHarness(t, { MEDIA_SSRC_WATCHDOG_MS: '400' });
+    const healed = await outgoingCall(t, slow, { callId: 'relearn-slow', phoneCodecs: ['PCMA'], pbxSdp: { codecs: pcma } });
+    await flowToPhone(healed, 0x83, 0x6666, 8, 10);
+    const started = performance.now();
+    await flowToPhone(healed, 0x84, 0x7777, 8, 1, 4000);
+    const healedMs = performance.now() - started;
+    t.diagnostic(`healed after ${Math.round(healedMs)} ms`);
+    assert.ok(healedMs >= 900, `not before the 1 s of starvation (${Math.round(healedMs)} ms)`);
+    await slow.request('close', { callId: 'relearn-slow' });
+    await slow.assertNoTransports();
+  });
+
   test('a steady stream does not make a (fast) watchdog relearn: no packet is lost to a learner', async (t) => {
     const h = await startHarness(t, {}, { ssrcWatchdog: { intervalMs: 50, starveMs: 150 } });
     const call = await outgoingCall(t, h, { callId: 'relearn-steady', phoneCodecs: ['PCMA'], pbxSdp: { codecs: pcma } });
