@@ -1,0 +1,92 @@
+// Baselines with mediasoup alone (no ucserver code): one worker, per call unit a router with
+//  - 'plain':  two PlainTransports (rtcp-mux, connected to the generator's A and B endpoints), a Producer on
+//              each and on the other a Consumer of it, both without RTP header extensions;
+//  - 'webrtc': the same with side A on a WebRtcTransport of the worker's WebRtcServer (ICE-lite, DTLS,
+//              SRTP with the generator as a WebRTC client), i.e. the topology of a ucserver call, minus ucserver.
+import { createWorker } from 'mediasoup';
+import type { Consumer, PlainTransport, Producer, Router, RtpCapabilities, RtpParameters, Transport, WebRtcServer, WebRtcTransport, Worker } from 'mediasoup/types';
+import { endpointIp, type Generator } from './Generator.ts';
+import { pin } from './proc.ts';
+import { forEachLimited, iceCredentials, randomSsrc, sideA, sideB, type RelaySystem } from './RelaySystem.ts';
+
+const pcmu = { mimeType: 'audio/PCMU', payloadType: 0, clockRate: 8000 } as const;
+const leanCapabilities: RtpCapabilities = {
+  codecs: [{ kind: 'audio', mimeType: 'audio/PCMU', preferredPayloadType: 0, clockRate: 8000 }],
+  headerExtensions: [],
+};
+
+function producerParameters(ssrc: number): RtpParameters {
+  return { codecs: [{ ...pcmu }], headerExtensions: [], encodings: [{ ssrc }], rtcp: { reducedSize: true } };
+}
+
+interface Unit {
+  router: Router;
+  transports: Transport[];
+  producers: Producer[];
+  consumers: Consumer[];
+}
+
+export async function startRawMediasoup(gen: Generator, variant: 'plain' | 'webrtc', relayCore: number): Promise<RelaySystem> {
+  const worker: Worker = await createWorker({ logLevel: 'warn' });
+  pin(worker.pid, relayCore);
+  const webRtcServer: WebRtcServer | undefined = variant === 'webrtc'
+    ? await worker.createWebRtcServer({ listenInfos: [{ protocol: 'udp', ip: '127.0.0.1', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 }] })
+    : undefined;
+  const units = new Map<number, Unit>();
+
+  const plain = async (router: Router, ep: number): Promise<PlainTransport> => {
+    const t = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+    await t.connect({ ip: endpointIp(ep), port: gen.port });
+    return t;
+  };
+
+  const addCall = async (i: number): Promise<void> => {
+    const router = await worker.createRouter({ mediaCodecs: [{ kind: 'audio', mimeType: 'audio/PCMU', clockRate: 8000, preferredPayloadType: 0 }] });
+    const a = sideA(i);
+    const b = sideB(i);
+    let ta: PlainTransport | WebRtcTransport;
+    let toA: { ip: string; port: number };
+    if (webRtcServer) {
+      const wt = await router.createWebRtcTransport({ webRtcServer, enableUdp: true, enableTcp: false });
+      await wt.connect({ dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: gen.fingerprint }] } });
+      const candidate = wt.iceCandidates.find((c) => c.protocol === 'udp')!;
+      toA = { ip: candidate.address, port: candidate.port };
+      await gen.connectWebRtc(a, { ...toA, ufrag: wt.iceParameters.usernameFragment, pwd: wt.iceParameters.password }, iceCredentials().ufrag);
+      ta = wt;
+    } else {
+      ta = await plain(router, a);
+      toA = { ip: '127.0.0.1', port: ta.tuple.localPort };
+    }
+    const tb = await plain(router, b);
+    const ssrcA = randomSsrc();
+    const ssrcB = randomSsrc();
+    const pa = await ta.produce({ kind: 'audio', rtpParameters: producerParameters(ssrcA) });
+    const pb = await tb.produce({ kind: 'audio', rtpParameters: producerParameters(ssrcB) });
+    const ca = await tb.consume({ producerId: pa.id, rtpCapabilities: leanCapabilities });
+    const cb = await ta.consume({ producerId: pb.id, rtpCapabilities: leanCapabilities });
+    units.set(i, { router, transports: [ta, tb], producers: [pa, pb], consumers: [ca, cb] });
+    await gen.stream(2 * i, a, toA, ssrcA, 0, b);
+    await gen.stream(2 * i + 1, b, { ip: '127.0.0.1', port: tb.tuple.localPort }, ssrcB, 0, a);
+  };
+
+  return {
+    name: `mediasoup-${variant}`,
+    unit: variant === 'plain'
+      ? 'router + 2 PlainTransports, a Producer and a Consumer on each (no header extensions)'
+      : 'router + WebRtcTransport (DTLS-SRTP) + PlainTransport, a Producer and a Consumer on each',
+    relayPid: worker.pid,
+    helperPids: [],
+    addCalls: (from, to) => forEachLimited(from, to, variant === 'webrtc' ? 16 : 32, addCall),
+    async removeCalls(from, to) {
+      for (let i = from; i < to; i++) {
+        await gen.stop(2 * i);
+        await gen.stop(2 * i + 1);
+        units.get(i)?.router.close();
+        units.delete(i);
+      }
+    },
+    async close() {
+      worker.close();
+    },
+  };
+}

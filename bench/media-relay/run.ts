@@ -1,0 +1,301 @@
+// bench/media-relay: N concurrent bridged G.711 calls (20 ms packets, 50 packets/s per stream, both
+// directions) through a relay pinned to one core, fed by a C load generator (gen.c, sendmmsg/recvmmsg,
+// send timestamps and sequence numbers in the payload) pinned to the other core. For rising N: the relay's
+// CPU (/proc/<pid>/stat), packets/s, loss, one-way latency p50/p99, and the highest N with the relay below
+// a full core and p99 ≤ 20 ms. Systems, in the same run:
+//   rtpengine         userspace, --num-threads=1 (baseline)
+//   mediasoup-plain   raw mediasoup: router + 2 PlainTransports per call (baseline)
+//   mediasoup-webrtc  raw mediasoup: router + WebRtcTransport (DTLS-SRTP) + PlainTransport per call (baseline
+//                     with the topology of a ucserver call)
+//   ucserver-pbx      ucserver's media node, calls via the PBX (softphone WebRTC leg + PBX RTP leg)
+//   ucserver-direct   ucserver's media node, pairs of calls linked by Direct Media
+// See README.md for the method.
+//   npm run bench:media-relay [-- --quick] [-- --systems rtpengine,ucserver-pbx] [-- --sizes 200,400] [-- --seconds 10]
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { natsUrl } from '@ucserver/testkit';
+import { endpointIp, Generator, type SrtpProfile, type WindowReport } from './Generator.ts';
+import { CpuMeter, load1, pin, waitForQuiet } from './proc.ts';
+import { startRawMediasoup } from './rawMediasoup.ts';
+import type { RelaySystem } from './RelaySystem.ts';
+import { startRtpengine } from './rtpengine.ts';
+import { startUcserver } from './ucserver.ts';
+
+const allSystems = ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc', 'ucserver-pbx', 'ucserver-direct'] as const;
+type SystemName = (typeof allSystems)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    systems: { type: 'string' },
+    sizes: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    srtp: { type: 'string' },
+    'max-load': { type: 'string' },
+    'p99-ms': { type: 'string' },
+    'no-refine': { type: 'boolean' },
+    'gen-streams': { type: 'string' },
+    'media-env': { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const systems = (values.systems ?? allSystems.join(',')).split(',').map((s) => s.trim()) as SystemName[];
+for (const s of systems) if (!allSystems.includes(s)) throw new Error(`unknown system '${s}' (known: ${allSystems.join(', ')})`);
+const sizes = (values.sizes ?? (quick ? '100,300' : '200,400,600,800,1000,1200,1400,1600,1800,2000,2400,2800,3200')).split(',').map(Number);
+const windowSeconds = Number(values.seconds ?? (quick ? 2 : 10));
+const warmupSeconds = Number(values.warmup ?? (quick ? 1 : 3));
+const srtp: SrtpProfile = values.srtp === 'cm80' ? 'SRTP_AES128_CM_SHA1_80' : 'SRTP_AEAD_AES_256_GCM';
+const maxLoad = Number(values['max-load'] ?? 1.5);
+const p99LimitMs = Number(values['p99-ms'] ?? 20);
+/** The relay counts as saturated from here (a pegged core reads 98–100 % with tick-based accounting). */
+const cpuLimit = 97;
+const lossLimit = 1;
+const refine = !quick && !values['no-refine'];
+const genStreams = Number(values['gen-streams'] ?? 5000);
+/** Extra environment for ucserver's media node, e.g. `--media-env MEDIA_SSRC_WATCHDOG_MS=0,MEDIA_STATS_INTERVAL_MS=60000`. */
+const mediaEnv = Object.fromEntries((values['media-env'] ?? '').split(',').filter(Boolean).map((kv) => {
+  const at = kv.indexOf('=');
+  if (at <= 0) throw new Error(`--media-env expects KEY=VALUE pairs, got '${kv}'`);
+  return [kv.slice(0, at), kv.slice(at + 1)];
+}));
+const GEN_CORE = 0;
+const RELAY_CORE = 1;
+
+interface Step {
+  n: number;
+  relayCpuPercent: number;
+  relayCoreBusyPercent: number;
+  helperCpuPercent?: number;
+  genCpuPercent: number;
+  /** CPU of everything else on both cores (other engineers' jobs), percent of one core. */
+  foreignCpuPercent: number;
+  load1: number;
+  txPps: number;
+  rxPps: number;
+  lossPercent: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  deadStreams: number;
+  healthy: boolean;
+}
+
+interface SystemResult {
+  system: SystemName;
+  unit: string;
+  steps: Step[];
+  /** Highest N measured with relay CPU < cpuLimit, p99 ≤ limit, loss < lossLimit. */
+  maxN: number;
+  /** N / relay CPU share at the healthiest step with the most calls: calls one core would carry. */
+  callsPerCore: number;
+  relayUsPerPacket: number;
+  error?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
+const log = (msg: string): void => console.log(msg);
+
+function selfCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function measure(gen: Generator, sys: { relayPid: number; helperPids: Array<{ pid: number }> } | undefined, n: number): Promise<{ step: Step; report: WindowReport }> {
+  const pids = [gen.pid, ...(sys ? [sys.relayPid, ...sys.helperPids.map((h) => h.pid)] : [])];
+  const meter = new CpuMeter(pids, [GEN_CORE, RELAY_CORE]);
+  const self0 = selfCpu();
+  meter.start();
+  await gen.measure();
+  await sleep(windowSeconds * 1000);
+  const cpu = meter.stop();
+  const self = ((selfCpu() - self0) / cpu.seconds) * 100;
+  const report = await gen.report();
+  const [genCpu, relayCpu = 0, ...helpers] = cpu.procs;
+  const ours = cpu.procs.reduce((a, b) => a + b, 0) + self;
+  const foreign = Math.max(0, cpu.cores[0]! + cpu.cores[1]! - ours);
+  const step: Step = {
+    n,
+    relayCpuPercent: relayCpu,
+    relayCoreBusyPercent: cpu.cores[1]!,
+    ...(helpers.length ? { helperCpuPercent: round(helpers.reduce((a, b) => a + b, 0)) } : {}),
+    genCpuPercent: genCpu!,
+    foreignCpuPercent: round(foreign),
+    load1: load1(),
+    txPps: Math.round(report.txPps),
+    rxPps: Math.round(report.rxPps),
+    lossPercent: round(report.lossPercent, 3),
+    p50Ms: round(report.p50Ms, 3),
+    p99Ms: round(report.p99Ms, 3),
+    maxMs: round(report.maxMs, 1),
+    deadStreams: report.deadStreams,
+    healthy: relayCpu < cpuLimit && report.p99Ms <= p99LimitMs && report.lossPercent < lossLimit && report.received > 0,
+  };
+  return { step, report };
+}
+
+function describe(s: Step): string {
+  return `N=${String(s.n).padStart(5)}  relay CPU ${s.relayCpuPercent.toFixed(1).padStart(5)} % (core ${s.relayCoreBusyPercent.toFixed(0).padStart(3)} %)`
+    + `${s.helperCpuPercent !== undefined ? `  node ${s.helperCpuPercent.toFixed(1).padStart(4)} %` : ''}  gen ${s.genCpuPercent.toFixed(0).padStart(3)} %`
+    + `  ${(s.rxPps / 1000).toFixed(1).padStart(6)} kpps out  loss ${s.lossPercent.toFixed(3)} %  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms  max ${s.maxMs.toFixed(1)} ms`
+    + `  [load ${s.load1}, foreign CPU ${s.foreignCpuPercent.toFixed(0)} %]${s.deadStreams ? `  ${s.deadStreams} dead streams` : ''}  ${s.healthy ? 'ok' : 'OVER'}`;
+}
+
+async function startSystem(name: SystemName, gen: Generator, maxCalls: number): Promise<RelaySystem> {
+  switch (name) {
+    case 'rtpengine':
+      return startRtpengine(gen, maxCalls, RELAY_CORE);
+    case 'mediasoup-plain':
+      return startRawMediasoup(gen, 'plain', RELAY_CORE);
+    case 'mediasoup-webrtc':
+      return startRawMediasoup(gen, 'webrtc', RELAY_CORE);
+    case 'ucserver-pbx':
+      return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
+    case 'ucserver-direct':
+      return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
+  }
+}
+
+/** A step whose window shared the cores with much foreign work is measured again (up to twice). */
+async function measureStep(gen: Generator, sys: RelaySystem, n: number): Promise<Step> {
+  let step: Step | undefined;
+  for (let attempt = 0; attempt < (quick ? 1 : 3); attempt++) {
+    if (attempt > 0) {
+      log(`    (foreign CPU ${step!.foreignCpuPercent} % during the window: measuring again)`);
+      await waitForQuiet(maxLoad + 1, 30_000, log);
+    }
+    step = (await measure(gen, sys, n)).step;
+    if (step.foreignCpuPercent < 15) break;
+  }
+  return step!;
+}
+
+async function sweep(name: SystemName): Promise<SystemResult> {
+  const maxCalls = sizes.at(-1)!;
+  const gen = await Generator.start({ core: GEN_CORE, srtp });
+  let sys: RelaySystem | undefined;
+  const steps: Step[] = [];
+  try {
+    sys = await startSystem(name, gen, maxCalls);
+    log(`\n${name}: ${sys.unit}`);
+    let current = 0;
+    const setTo = async (n: number): Promise<void> => {
+      const t0 = performance.now();
+      if (n > current) await sys!.addCalls(current, n);
+      else if (n < current) await sys!.removeCalls(n, current);
+      if (n > current) log(`    set up ${n - current} calls in ${round((performance.now() - t0) / 1000)} s`);
+      current = n;
+      await sleep(warmupSeconds * 1000);
+    };
+    let lastGood = 0;
+    let firstBad: number | undefined;
+    for (const n of sizes) {
+      await setTo(n);
+      const step = await measureStep(gen, sys, n);
+      steps.push(step);
+      log(`  ${describe(step)}`);
+      if (step.healthy) lastGood = n;
+      else {
+        firstBad = n;
+        break;
+      }
+    }
+    // Narrow the gap between the last healthy and the first saturated size (two halvings).
+    if (refine && firstBad !== undefined) {
+      let lo = lastGood;
+      let hi = firstBad;
+      for (let k = 0; k < 2 && hi - lo > 100; k++) {
+        const mid = Math.round((lo + hi) / 2 / 50) * 50;
+        await setTo(mid);
+        const step = await measureStep(gen, sys, mid);
+        steps.push(step);
+        log(`  ${describe(step)}  (refining)`);
+        if (step.healthy) lo = mid;
+        else hi = mid;
+      }
+    }
+    return summarize(name, sys.unit, steps);
+  } catch (err) {
+    log(`  ${name} failed: ${(err as Error).stack ?? String(err)}`);
+    return { ...summarize(name, sys?.unit ?? '', steps), error: (err as Error).message };
+  } finally {
+    await sys?.close().catch(() => undefined);
+    await gen.close();
+  }
+}
+
+function summarize(system: SystemName, unit: string, steps: Step[]): SystemResult {
+  const good = steps.filter((s) => s.healthy);
+  const maxN = good.reduce((m, s) => Math.max(m, s.n), 0);
+  // Calls per core from the healthy step with the most calls (the relay's cost per call is then least
+  // diluted by fixed costs): N / CPU share.
+  const best = good.filter((s) => s.n === maxN).at(-1);
+  const callsPerCore = best && best.relayCpuPercent > 0 ? Math.round(best.n / (best.relayCpuPercent / 100)) : 0;
+  const relayUsPerPacket = best && best.rxPps > 0 ? round((best.relayCpuPercent / 100) * 1e6 / best.rxPps, 2) : 0;
+  return { system, unit, steps: [...steps].sort((a, b) => a.n - b.n), maxN, callsPerCore, relayUsPerPacket };
+}
+
+/** The generator alone: `genStreams` streams between its own endpoints (no relay), to show what it can push. */
+async function generatorCheck(): Promise<{ streams: number; txPps: number; rxPps: number; genCpuPercent: number; lossPercent: number; p99Ms: number }> {
+  const gen = await Generator.start({ core: GEN_CORE, srtp });
+  try {
+    for (let i = 0; i < genStreams; i++) await gen.stream(i, 2 * i, { ip: endpointIp(2 * i + 1), port: gen.port }, 1000 + i, 0, 2 * i + 1);
+    await sleep(1000);
+    const { report } = await measure(gen, undefined, genStreams);
+    return { streams: genStreams, txPps: Math.round(report.txPps), rxPps: Math.round(report.rxPps), genCpuPercent: round(report.genCpuPercent), lossPercent: round(report.lossPercent, 3), p99Ms: round(report.p99Ms, 3) };
+  } finally {
+    await gen.close();
+  }
+}
+
+// Interrupted: exit through 'exit', so ManagedProcess kills the daemons it started (media node, rtpengine).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+const started = Date.now();
+pin(process.pid, GEN_CORE);
+log(`bench/media-relay (${quick ? 'quick' : 'full'}): ${cpus().length} cores, generator + helpers on core ${GEN_CORE}, relay on core ${RELAY_CORE}; `
+  + `${windowSeconds} s windows after ${warmupSeconds} s warm-up; SRTP ${srtp}; healthy = relay CPU < ${cpuLimit} %, p99 ≤ ${p99LimitMs} ms, loss < ${lossLimit} %`);
+const loadAtStart = await waitForQuiet(maxLoad, quick ? 20_000 : 300_000, log);
+log(`load average at start: ${loadAtStart}${loadAtStart > maxLoad ? ` (still above ${maxLoad}: numbers may be disturbed)` : ''}`);
+const gc = await generatorCheck();
+log(`generator alone (${gc.streams} streams to itself): ${(gc.txPps / 1000).toFixed(0)} kpps sent + ${(gc.rxPps / 1000).toFixed(0)} kpps received at ${gc.genCpuPercent} % of one core, loss ${gc.lossPercent} %, p99 ${gc.p99Ms} ms`);
+
+const results: SystemResult[] = [];
+for (const name of systems) {
+  await waitForQuiet(maxLoad, quick ? 10_000 : 120_000, log);
+  results.push(await sweep(name));
+}
+
+const byName = new Map(results.map((r) => [r.system, r]));
+const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? round(a / b, 2) : null);
+const ratios: Record<string, { maxN: number | null; callsPerCore: number | null }> = {};
+for (const path of ['ucserver-pbx', 'ucserver-direct'] as const) {
+  const u = byName.get(path);
+  if (!u) continue;
+  for (const base of ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc'] as const) {
+    const b = byName.get(base);
+    if (!b) continue;
+    ratios[`${path}/${base}`] = { maxN: ratio(u.maxN, b.maxN), callsPerCore: ratio(u.callsPerCore, b.callsPerCore) };
+  }
+}
+
+log('\nsummary (N = relayed calls: 2 streams × 50 packets/s in and out of the relay; ucserver-direct: 1 N = 2 ucserver calls):');
+log(`  ${'system'.padEnd(18)} ${'max N'.padStart(6)} ${'calls/core'.padStart(11)} ${'µs/packet'.padStart(10)}`);
+for (const r of results) log(`  ${r.system.padEnd(18)} ${String(r.maxN).padStart(6)} ${String(r.callsPerCore).padStart(11)} ${r.relayUsPerPacket.toFixed(2).padStart(10)}${r.error ? `  (failed: ${r.error})` : ''}`);
+for (const [k, v] of Object.entries(ratios)) log(`  ${k.padEnd(34)} max N ×${v.maxN ?? '-'}  calls/core ×${v.callsPerCore ?? '-'}`);
+const loadAtEnd = load1();
+log(`load average at end: ${loadAtEnd}; ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(JSON.stringify({
+  bench: 'media-relay',
+  mode: quick ? 'quick' : 'full',
+  date: new Date().toISOString(),
+  seconds: Math.round((Date.now() - started) / 1000),
+  load: { start: loadAtStart, end: loadAtEnd },
+  criteria: { relayCpuBelowPercent: cpuLimit, p99Ms: p99LimitMs, lossBelowPercent: lossLimit },
+  srtp,
+  generator: gc,
+  results: results.map((r) => ({ system: r.system, maxN: r.maxN, callsPerCore: r.callsPerCore, relayUsPerPacket: r.relayUsPerPacket, ...(r.error ? { error: r.error } : {}), steps: r.steps })),
+  ratios,
+}));
+process.exit(0);

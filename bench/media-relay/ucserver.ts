@@ -1,0 +1,188 @@
+// ucserver's media node (services/media, its own process, MEDIA_WORKERS=1) driven through the real bus
+// commands, the load generator playing the softphones (WebRTC: ICE, DTLS client, SRTP) and the PBX
+// (plain RTP). The mediasoup worker is pinned to the relay core, the node's Node.js process to the
+// generator's core (its CPU is reported separately).
+//
+// 'pbx'    call unit i = ONE ucserver call, outgoing, exactly as the pbx-adapter drives one:
+//          softphone.offer (A's Chromium-like offer) → pbx.create-offer → pbx.apply-answer (B = the PBX,
+//          RTP/AVP PCMU, rtcp-mux) → softphone.answer; A connects. Streams A → softphone leg → PBX leg → B
+//          and back: what a ucserver call relays between a softphone and a PBX/rtpengine.
+// 'direct' call unit j = TWO ucserver calls X (outgoing, softphone A) and Y (incoming, softphone B) linked by
+//          Direct Media as Kamailio without rtpengine makes them: X's PBX offer goes into pbx.offer of Y, Y's
+//          answer into pbx.apply-answer of X; both PBX legs point at each other's tuple. Streams
+//          A → X's softphone leg → (pipeToRouter) → Y's softphone leg → B and back.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BusClient, MediaCommands, MediaNodeHeartbeat, type Command } from '@ucserver/shared';
+import { check, freePortRange, ManagedProcess, testLogger } from '@ucserver/testkit';
+import type { z } from 'zod';
+import { endpointIp, type Generator } from './Generator.ts';
+import { childrenOf, commandOf, pin } from './proc.ts';
+import { forEachLimited, iceCredentials, randomSsrc, sideA, sideB, type RelaySystem } from './RelaySystem.ts';
+import { sdpTarget } from './rtpengine.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A Chromium-like softphone SDP (offer, or answer with `answer`) for generator endpoint `ep`. */
+function softphoneSdp(o: { ep: number; port: number; ice: { ufrag: string; pwd: string }; fingerprint: string; ssrc: number; g711First?: boolean; answer?: { mid: string; pt: number; te: number | undefined } }): string {
+  const address = endpointIp(o.ep);
+  const cname = randomBytes(8).toString('hex');
+  const stream = randomBytes(8).toString('hex');
+  const codecs = o.answer
+    ? [`a=rtpmap:${o.answer.pt} PCMU/8000`, ...(o.answer.te !== undefined ? [`a=rtpmap:${o.answer.te} telephone-event/8000`] : [])]
+    : ['a=rtpmap:111 opus/48000/2', 'a=rtcp-fb:111 transport-cc', 'a=fmtp:111 minptime=10;useinbandfec=1', 'a=rtpmap:9 G722/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:126 telephone-event/8000'];
+  // Chromium's order is opus first; a softphone set to prefer G.711 puts PCMU first (Direct Media relays
+  // the first codec of the offer end to end).
+  const pts = o.answer ? [o.answer.pt, ...(o.answer.te !== undefined ? [o.answer.te] : [])] : o.g711First ? [0, 8, 111, 9, 126] : [111, 9, 0, 8, 126];
+  const mid = o.answer?.mid ?? '0';
+  return [
+    'v=0', `o=- ${BigInt.asUintN(63, randomBytes(8).readBigUInt64BE())} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mid}`, 'a=extmap-allow-mixed', `a=msid-semantic: WMS ${stream}`,
+    `m=audio ${o.port} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`, `c=IN IP4 ${address}`, 'a=rtcp:9 IN IP4 0.0.0.0',
+    `a=candidate:1 1 udp 2122260223 ${address} ${o.port} typ host generation 0`,
+    `a=ice-ufrag:${o.ice.ufrag}`, `a=ice-pwd:${o.ice.pwd}`, 'a=ice-options:trickle', `a=fingerprint:sha-256 ${o.fingerprint}`,
+    `a=setup:${o.answer ? 'active' : 'actpass'}`, `a=mid:${mid}`,
+    'a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level', 'a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+    'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', 'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid',
+    'a=sendrecv', `a=msid:${stream} ${stream}-audio`, 'a=rtcp-mux', 'a=rtcp-rsize', ...codecs,
+    `a=ssrc:${o.ssrc} cname:${cname}`, `a=ssrc:${o.ssrc} msid:${stream} ${stream}-audio`, '',
+  ].join('\r\n');
+}
+
+/** The PBX's answer to the node's offer: PCMU (and telephone-event when offered), rtcp-mux. */
+function pbxAnswerSdp(ep: number, port: number, offer: string, id: number): string {
+  const pcmu = /^a=rtpmap:(\d+) PCMU\/8000/m.exec(offer)?.[1] ?? '0';
+  const te = /^a=rtpmap:(\d+) telephone-event\/8000/m.exec(offer)?.[1];
+  const address = endpointIp(ep);
+  return ['v=0', `o=pbx ${id} 1 IN IP4 ${address}`, 's=pbx', `c=IN IP4 ${address}`, 't=0 0', `m=audio ${port} RTP/AVP ${pcmu}${te ? ` ${te}` : ''}`,
+    `a=rtpmap:${pcmu} PCMU/8000`, ...(te ? [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-16`] : []), 'a=ptime:20', 'a=rtcp-mux', 'a=sendrecv', ''].join('\r\n');
+}
+
+/** ICE parameters and the UDP candidate of a node's softphone SDP. */
+function iceOf(sdp: string): { ip: string; port: number; ufrag: string; pwd: string } {
+  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+  const pwd = /^a=ice-pwd:(\S+)/m.exec(sdp)?.[1];
+  const cand = /^a=candidate:\S+ 1 udp \d+ (\S+) (\d+) typ host/m.exec(sdp);
+  if (!ufrag || !pwd || !cand) throw new Error(`no ICE parameters / UDP candidate in the node's SDP:\n${sdp}`);
+  return { ip: cand[1]!, port: Number(cand[2]), ufrag, pwd };
+}
+
+export interface UcserverOptions {
+  natsUrl: string;
+  maxCalls: number;
+  relayCore: number;
+  helperCore: number;
+  /** Extra environment for the media node (e.g. MEDIA_* tuning knobs). */
+  env?: Record<string, string>;
+}
+
+export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: UcserverOptions): Promise<RelaySystem> {
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const nodeId = `bench-media-${prefix}`;
+  // 2 ports per PBX leg (RTP + RTCP: our offers do not multiplex), 2 calls per unit on Direct Media.
+  const ports = await freePortRange(Math.max(1000, (path === 'direct' ? 4 : 2) * o.maxCalls + 200), 20000, 60000);
+  const dir = mkdtempSync(join(tmpdir(), 'ucs-bench-media-relay-'));
+  const proc = ManagedProcess.spawn('media', process.execPath, ['--conditions=ucs-source', '--no-warnings', join(root, 'services/media/src/index.ts')], {
+    cwd: dir,
+    logFile: join(dir, 'media.log'),
+    env: {
+      ...process.env, NATS_URL: o.natsUrl, BUS_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn', MEDIA_NODE_ID: nodeId, MEDIA_WORKERS: '1',
+      MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_WEBRTC_PORT: '0', MEDIA_RTC_MIN_PORT: String(ports.min), MEDIA_RTC_MAX_PORT: String(ports.max), MEDIA_DRAIN_TIMEOUT_MS: '0',
+      ...o.env,
+    },
+  });
+  const bus = await BusClient.connect({ servers: o.natsUrl, prefix, name: 'bench-media-relay', logger: testLogger('bench'), requestTimeoutMs: 30_000 });
+  let beat = false;
+  const sub = bus.subscribe(bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, (hb) => {
+    if (hb.nodeId === nodeId && hb.workersAlive > 0) beat = true;
+  });
+  try {
+    await check(() => {
+      proc.assertRunning();
+      return beat;
+    }, 60_000, { name: 'the media node heartbeat', intervalMs: 100 });
+  } finally {
+    sub.unsubscribe();
+  }
+  const nodePid = proc.pid!;
+  const workerPid = await check(() => childrenOf(nodePid).find((c) => commandOf(c).includes('mediasoup-worker')), 10_000, { name: 'the mediasoup worker process' });
+  pin(workerPid, o.relayCore);
+  pin(nodePid, o.helperCore);
+
+  const request = <C extends Command>(cmd: C, payload: z.input<C['request']>): Promise<z.output<C['reply']>> => bus.request(bus.subjects.mediaNode(nodeId, cmd), cmd, payload);
+  const callIds = new Map<number, string[]>();
+
+  const viaPbx = async (i: number): Promise<void> => {
+    const a = sideA(i);
+    const b = sideB(i);
+    const callId = `bench-${i}`;
+    const ice = iceCredentials();
+    const ssrcA = randomSsrc();
+    callIds.set(i, [callId]);
+    await request(MediaCommands.softphoneOffer, { callId, sdp: softphoneSdp({ ep: a, port: gen.port, ice, fingerprint: gen.fingerprint, ssrc: ssrcA }) });
+    const offer = await request(MediaCommands.pbxCreateOffer, { callId, srtp: 'optional' });
+    const toPbxLeg = sdpTarget(offer.sdp);
+    await request(MediaCommands.pbxApplyAnswer, { callId, sdp: pbxAnswerSdp(b, gen.port, offer.sdp, i) });
+    const answer = await request(MediaCommands.softphoneAnswer, { callId });
+    const server = iceOf(answer.sdp);
+    await gen.connectWebRtc(a, server, ice.ufrag);
+    await gen.stream(2 * i, a, server, ssrcA, 0, b);
+    // The PBX's SSRC is not in its SDP: the node learns it from the first packet.
+    await gen.stream(2 * i + 1, b, toPbxLeg, randomSsrc(), 0, a);
+  };
+
+  const direct = async (j: number): Promise<void> => {
+    const a = sideA(j);
+    const b = sideB(j);
+    const x = `bench-x${j}`;
+    const y = `bench-y${j}`;
+    const iceA = iceCredentials();
+    const iceB = iceCredentials();
+    const ssrcA = randomSsrc();
+    const ssrcB = randomSsrc();
+    callIds.set(j, [x, y]);
+    await request(MediaCommands.softphoneOffer, { callId: x, sdp: softphoneSdp({ ep: a, port: gen.port, ice: iceA, fingerprint: gen.fingerprint, ssrc: ssrcA, g711First: true }) });
+    const xPbx = await request(MediaCommands.pbxCreateOffer, { callId: x, srtp: 'optional' });
+    // The PBX passes X's SDP to Y untouched (Kamailio without rtpengine).
+    const yPbx = await request(MediaCommands.pbxOffer, { callId: y, sdp: xPbx.sdp });
+    const toB = await request(MediaCommands.softphoneCreateOffer, { callId: y });
+    const mid = /^a=mid:(\S+)/m.exec(toB.sdp)?.[1] ?? '0';
+    const pt = Number(/^a=rtpmap:(\d+) PCMU\/8000/m.exec(toB.sdp)?.[1] ?? 0);
+    const teText = /^a=rtpmap:(\d+) telephone-event\/8000/m.exec(toB.sdp)?.[1];
+    const te = teText === undefined ? undefined : Number(teText);
+    await request(MediaCommands.softphoneApplyAnswer, { callId: y, sdp: softphoneSdp({ ep: b, port: gen.port, ice: iceB, fingerprint: gen.fingerprint, ssrc: ssrcB, answer: { mid, pt, te } }) });
+    const linked = await request(MediaCommands.pbxApplyAnswer, { callId: x, sdp: yPbx.sdp });
+    if (linked.mediaPath !== 'direct') throw new Error(`calls ${x} and ${y} are not on Direct Media (path ${linked.mediaPath})`);
+    const answer = await request(MediaCommands.softphoneAnswer, { callId: x });
+    const serverA = iceOf(answer.sdp);
+    const serverB = iceOf(toB.sdp);
+    await Promise.all([gen.connectWebRtc(a, serverA, iceA.ufrag), gen.connectWebRtc(b, serverB, iceB.ufrag)]);
+    await gen.stream(2 * j, a, serverA, ssrcA, 0, b);
+    await gen.stream(2 * j + 1, b, serverB, ssrcB, pt, a);
+  };
+
+  return {
+    name: `ucserver-${path}`,
+    unit: path === 'pbx'
+      ? 'one ucserver call via the PBX: WebRTC softphone leg (DTLS-SRTP) + PBX leg (RTP/AVP), set up with the bus commands'
+      : 'two ucserver calls linked by Direct Media: softphone leg ⇄ pipeToRouter ⇄ softphone leg, PBX legs idle',
+    relayPid: workerPid,
+    helperPids: [{ name: 'media node (Node.js)', pid: nodePid }],
+    addCalls: (from, to) => forEachLimited(from, to, 16, path === 'pbx' ? viaPbx : direct),
+    async removeCalls(from, to) {
+      for (let i = from; i < to; i++) {
+        await gen.stop(2 * i);
+        await gen.stop(2 * i + 1);
+        for (const callId of callIds.get(i) ?? []) await request(MediaCommands.close, { callId }).catch(() => undefined);
+        callIds.delete(i);
+      }
+    },
+    async close() {
+      await bus.close();
+      await proc.stop({ signal: 'SIGTERM', graceMs: 20_000 });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
