@@ -167,6 +167,10 @@ async function main(): Promise<void> {
     const { lat, done } = await measureRequests(clients, measureSeconds, (c) => c.invoke('asnCtiSnapshotPhoneLine', { u8sLinePhoneNumber: `tel:${1000 + (clients.indexOf(c) % USERS)}` }, { timeoutMs: 30_000 }));
     const gatewayCpuPct = ((cpuTicks(gw.proc.pid!) - cpu0) / 100 / ((Date.now() - w0) / 1000)) * 100;
     clearInterval(keepalive);
+    // Closed before the baseline's sockets open: both sets at once would be 2N descriptors in this process.
+    for (const c of clients) c.close();
+    clients = [];
+    await new Promise((r) => setTimeout(r, 1000));
 
     // Baseline: same number of sockets and the same request rate against the bare framing server.
     const baseClients: EnetucClient[] = [];
