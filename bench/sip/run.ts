@@ -109,6 +109,19 @@ async function metric(httpPort: number, name: string): Promise<number> {
   return text.split('\n').filter((l) => l.startsWith(`ucserver_pbx_adapter_${name}`)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
+/** A counter's values by one label, e.g. { timeout: 3, transport: 12 }. */
+async function metricsByLabel(httpPort: number, name: string, label: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const l of text.split('\n')) {
+    if (!l.startsWith(`ucserver_pbx_adapter_${name}{`)) continue;
+    const key = new RegExp(`${label}="([^"]*)"`).exec(l)?.[1] ?? '';
+    const value = Number(l.split(' ').at(-1));
+    if (value > 0) out[key] = (out[key] ?? 0) + value;
+  }
+  return out;
+}
+
 /** The gateway on the bus: the lines, and the incoming-call policy (accept, alert, answer). */
 interface BenchGateway {
   bus: BusClient;
@@ -202,7 +215,10 @@ interface RegistrationResult {
   lines: number;
   allRegisteredS: number;
   /** REGISTERs sent again by Timer E (requests lost or answered late) while registering. */
+  /** REGISTERs on the wire beyond one per attempt: UDP retransmissions (Timer E). */
   retransmittedRegisters: number;
+  /** Registration attempts that failed (any reason; the line retries with backoff), by reason. */
+  failedAttempts: Record<string, number>;
   registrationsPerS: number;
   refreshWindowS: number;
   refreshRegisters: number;
@@ -220,7 +236,10 @@ async function benchRegistrations(nats: NatsServer, pbx: Kamailio, size: number,
     await check(() => gateway.registered.size >= size, 180_000, { name: `${size} lines registered (have ${gateway.registered.size})`, intervalMs: 20 });
     const allRegisteredS = (performance.now() - gateway.listedAt!) / 1000;
     const sent = await metric(adapter.httpPort, 'sip_requests_total{direction="out",method="REGISTER"');
-    const retransmitted = sent - (await metric(adapter.httpPort, 'register_attempts_total'));
+    const attempts = await metric(adapter.httpPort, 'register_attempts_total');
+    const failedAttempts = await metricsByLabel(adapter.httpPort, 'register_failures_total', 'reason');
+    // A REGISTER whose UDP send failed counts as an attempt but never reached the wire.
+    const retransmitted = Math.max(0, sent - attempts);
     // Steady state: every binding (30 s) is refreshed once at 80-90 % of its lifetime inside this window.
     const cpu0 = cpuSeconds(adapter.proc.pid!);
     const attempts0 = await metric(adapter.httpPort, 'register_attempts_total');
@@ -235,6 +254,7 @@ async function benchRegistrations(nats: NatsServer, pbx: Kamailio, size: number,
       lines: size,
       allRegisteredS: round(allRegisteredS, 2),
       retransmittedRegisters: retransmitted,
+      failedAttempts,
       registrationsPerS: Math.round(size / allRegisteredS),
       refreshWindowS: round(windowS, 1),
       refreshRegisters,
@@ -347,7 +367,7 @@ try {
     const alongside = quick && i === sizes.length - 1 ? callRatePhase : undefined;
     const r = await benchRegistrations(nats, pbx, size, alongside);
     registrations.push(r);
-    console.log(`  ${String(size).padStart(5)} lines: all registered in ${r.allRegisteredS} s (${r.registrationsPerS}/s, ${r.retransmittedRegisters} retransmissions); refresh: ${r.refreshRegisters} REGISTERs in ${r.refreshWindowS} s at ${r.refreshCpuPercent} % CPU (${r.refreshCpuPerRegisterMs} ms CPU each)${alongside ? ' [call-rate phase ran meanwhile in another adapter process]' : ''}`);
+    console.log(`  ${String(size).padStart(5)} lines: all registered in ${r.allRegisteredS} s (${r.registrationsPerS}/s, ${r.retransmittedRegisters} retransmissions, failed attempts retried: ${Object.entries(r.failedAttempts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}); refresh: ${r.refreshRegisters} REGISTERs in ${r.refreshWindowS} s at ${r.refreshCpuPercent} % CPU (${r.refreshCpuPerRegisterMs} ms CPU each)${alongside ? ' [call-rate phase ran meanwhile in another adapter process]' : ''}`);
   }
   if (!callRate) await callRatePhase();
 } finally {
