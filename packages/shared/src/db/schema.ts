@@ -53,6 +53,8 @@ export const calls = pgTable('calls', {
   disconnectCause: text('disconnect_cause'),
   sipStatus: integer('sip_status'),
   mediaPath: text('media_path', { enum: ['pbx', 'direct'] }),
+  /** When the media node reported mediaPath: a report that arrives later but is older (retried) loses. */
+  mediaPathAt: timestamp('media_path_at', { withTimezone: true, mode: 'date' }),
   mediaNode: text('media_node'),
   lossPercent: real('loss_percent'),
   jitterMs: real('jitter_ms'),

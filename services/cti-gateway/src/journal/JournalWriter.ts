@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { eq, sql } from 'drizzle-orm';
 import { CallEvent, dbSchema, MediaCallEvent, type BusClient, type CallRow, type Db, type Logger } from '@ucserver/shared';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 
 const { calls, lines } = dbSchema;
@@ -65,7 +66,10 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     const update: Partial<typeof calls.$inferInsert> = { lastSeq: event.seq };
     if (event.remoteName) update.remoteName = event.remoteName;
     if (event.mediaNodeId) update.mediaNode = event.mediaNodeId;
-    if (event.mediaPath) update.mediaPath = event.mediaPath;
+    // The media node's own path events (#applyMedia) are the authority; the pbx-adapter's copy in a call
+    // event can be older than one already applied (the two streams are consumed independently), so it
+    // only fills a row that has no path yet.
+    if (event.mediaPath && !existing?.mediaPath) update.mediaPath = event.mediaPath;
     if (event.state === 'connected' && !existing?.answeredAt) update.answeredAt = at;
     if (event.state === 'disconnected') {
       const answeredAt = existing?.answeredAt ?? null;
@@ -101,8 +105,15 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   }
 
   async #applyMedia(event: MediaCallEvent): Promise<void> {
-    const update: Partial<typeof calls.$inferInsert> = {};
-    if (event.type === 'path') update.mediaPath = event.path;
+    const update: PgUpdateSetSource<typeof calls> = {};
+    if (event.type === 'path') {
+      // A path report retried after its row appeared (CallRowMissingError below) comes after newer ones:
+      // the newest report by the node's clock wins, whatever the order of arrival.
+      const at = new Date(event.at);
+      const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${at.toISOString()}::timestamptz)`;
+      update.mediaPath = sql`case when ${newer} then ${event.path} else ${calls.mediaPath} end`;
+      update.mediaPathAt = sql`case when ${newer} then ${at.toISOString()}::timestamptz else ${calls.mediaPathAt} end`;
+    }
     if (event.type === 'closed') {
       update.lossPercent = event.quality.lossPercent;
       update.jitterMs = event.quality.jitterMs;

@@ -56,6 +56,34 @@ describe('journal - JournalWriter from the CALLS stream', () => {
     }
   });
 
+  it("the newest media path report wins over older ones that arrive later, and over the path in call events", async () => {
+    const app = await startGateway();
+    const peer = await peerBus(app);
+    try {
+      await app.context.users.create({ login: 'alice', password: 'pw' });
+      const line = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', ownerLogin: 'alice' });
+      const t0 = Date.parse('2026-11-26T10:00:00.000Z');
+      const [dialing, , connected, disconnected] = events('call-path', line.id, t0);
+      await publish(peer, [{ ...dialing!, mediaPath: 'pbx' }]);
+      await check(async () => (await app.context.journal.get('call-path'))?.mediaPath === 'pbx', 5000, { name: 'row with path pbx' });
+      await peer.publishDurable(peer.subjects.mediaEvent('call-path'), MediaCallEvent, { type: 'path', callId: 'call-path', nodeId: 'node-a', path: 'direct', at: t0 + 2000 });
+      await check(async () => (await app.context.journal.get('call-path'))?.mediaPath === 'direct', 5000, { name: 'row with path direct' });
+      // The node's first report (pbx, before the row existed) comes back from its retry after the newer one.
+      await peer.publishDurable(peer.subjects.mediaEvent('call-path'), MediaCallEvent, { type: 'path', callId: 'call-path', nodeId: 'node-a', path: 'pbx', at: t0 + 100 });
+      // The pbx-adapter's connected event still says pbx (its media reply was older than the link).
+      await publish(peer, [{ ...connected!, mediaPath: 'pbx' }, disconnected!]);
+      const row = await check(async () => {
+        const r = await app.context.journal.get('call-path');
+        return r?.endedAt ? r : undefined;
+      }, 5000, { name: 'ended row' });
+      assert.equal(row.mediaPath, 'direct');
+      assert.equal(row.lastSeq, 4);
+    } finally {
+      await peer.close();
+      await app.stop();
+    }
+  });
+
   it('a call that never connected gets duration 0 and its cause; duplicates are ignored', async () => {
     const app = await startGateway();
     const peer = await peerBus(app);
