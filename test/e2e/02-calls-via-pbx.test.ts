@@ -131,6 +131,16 @@ test('scenario 3: hold and retrieve mid-call stop and resume the audio both ways
     await silenceBothWays(stack, alice, bob);
     await alice.screenshot('s3-held');
     await bob.screenshot('s3-held-by-remote');
+    await stack.step('B holds too (both sides), then takes back only its own hold', async () => {
+      await bob.click('call-hold');
+      await bob.waitCall((c) => c.state === 'held' && c.holdSide === 'both', 'held on both sides', 10_000);
+      await alice.waitCall((c) => c.state === 'held' && c.holdSide === 'both', 'held on both sides', 10_000);
+      await bob.screenshot('s3-held-both');
+      await bob.click('call-retrieve');
+      await bob.waitCall((c) => c.state === 'held' && c.holdSide === 'remote', 'held by the other party again', 10_000);
+      await alice.waitCall((c) => c.state === 'held' && c.holdSide === 'local', 'held here only', 10_000);
+    });
+    await silenceBothWays(stack, alice, bob);
     await stack.step('A retrieves', async () => {
       await alice.click('call-retrieve');
       await alice.waitCall((c) => c.state === 'connected', 'connected again', 10_000);

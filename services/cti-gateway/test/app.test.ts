@@ -44,12 +44,23 @@ describe('cti-gateway - app', () => {
     const cti = await freePort();
     const proc = spawn(process.execPath, ['--conditions=ucs-source', fileURLToPath(new URL('../src/index.ts', import.meta.url))], {
       env: { PATH: process.env.PATH, NATS_URL: natsUrl, BUS_PREFIX: uniquePrefix(), PGLITE_DIR: 'memory://', HTTP_PORT: String(http), CTI_TCP_PORT: String(cti), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Its log (stdout) and stderr, for the failure messages.
     let stderr = '';
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const keep = (d: Buffer): void => {
+      stderr = (stderr + d.toString()).slice(-8000);
+    };
+    proc.stdout!.on('data', keep);
+    proc.stderr!.on('data', keep);
     try {
-      await check(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => undefined))?.status === 200, 30_000, { name: 'gateway ready' });
+      // Stops waiting at once when the gateway exits instead of becoming ready (a port taken between
+      // freePort() and the bind, for one), and says why; PGlite's start alone can take 15 s under load.
+      await check(async () => proc.exitCode !== null || (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => undefined))?.status === 200, 45_000, { name: 'gateway ready' })
+        .catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}; gateway output: ${stderr.slice(-2000)}`, { cause: err });
+        });
+      assert.equal(proc.exitCode, null, `the gateway exited before it was ready: ${stderr.slice(-2000)}`);
       const client = await EnetucClient.connectTcp({ host: '127.0.0.1', port: cti });
       const t0 = Date.now();
       const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -213,8 +213,14 @@ export class CtiService {
 
         asnCtiHold: async (arg, session) => {
           const call = await this.resolveCall(session, arg.u8sConnectionID);
-          const wanted = arg.bHold ? 'connected' : 'held';
-          if (call.state !== wanted) throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is ${call.state}, cannot ${arg.bHold ? 'hold' : 'retrieve'} it`);
+          // Our own hold is separate from the far end's: a call the other party holds can be held here too,
+          // and only our own hold can be retrieved.
+          const mayHold = call.state === 'connected' || (call.state === 'held' && call.hold === 'remote');
+          const mayRetrieve = call.state === 'held' && (call.hold === 'local' || call.hold === 'both' || call.hold === undefined);
+          if (arg.bHold ? !mayHold : !mayRetrieve) {
+            const held = call.state === 'held' && call.hold ? ` (held: ${call.hold})` : '';
+            throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is ${call.state}${held}, cannot ${arg.bHold ? 'hold' : 'retrieve'} it`);
+          }
           await this.#pbx(PbxCommands.hold, { callId: call.callId, hold: arg.bHold });
           return { bSuccess: true };
         },

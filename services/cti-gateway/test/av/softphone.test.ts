@@ -247,6 +247,23 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await assert.rejects(bob.invoke('asnCtiDropCall', { u8sConnectionID: callId }), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 2);
   });
 
+  it('asnCtiHold follows the hold side: a call held by the far end can be held here, only our own hold is retrieved', async () => {
+    const callId = `hs-${Date.now()}`;
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+    await peers.event({ ...base, state: 'dialing' });
+    await peers.event({ ...base, state: 'held', hold: 'remote' });
+    await check(() => app.context.calls.get(callId)?.hold === 'remote', 5000, { name: 'call held by the far end' });
+    await assert.rejects(alice.invoke('asnCtiHold', { bHold: false, u8sConnectionID: callId }), (e: unknown) => e instanceof EnetucRequestError && /held: remote/.test(e.message));
+    assert.deepEqual(await alice.invoke('asnCtiHold', { bHold: true, u8sConnectionID: callId }), { bSuccess: true });
+    assert.deepEqual(await peers.waitFor('pbx.hold', (p) => p.callId === callId && p.hold === true), { callId, hold: true });
+    await peers.event({ ...base, state: 'held', hold: 'both' });
+    await check(() => app.context.calls.get(callId)?.hold === 'both', 5000, { name: 'held on both sides' });
+    await assert.rejects(alice.invoke('asnCtiHold', { bHold: true, u8sConnectionID: callId }), EnetucRequestError);
+    assert.deepEqual(await alice.invoke('asnCtiHold', { bHold: false, u8sConnectionID: callId }), { bSuccess: true });
+    assert.deepEqual(await peers.waitFor('pbx.hold', (p) => p.callId === callId && !p.hold), { callId, hold: false });
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+  });
+
   it('journal operations: entries of the user only, read flags, entry changed events after subscribe', async () => {
     await alice.invoke('asnJournalSubscribeEvents', { bReceiveJournalEvents: true });
     const callId = `j-${Date.now()}`;

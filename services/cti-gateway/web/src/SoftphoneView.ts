@@ -326,6 +326,9 @@ export class SoftphoneView {
           },
         }, 'Keypad'));
       }
+      if (call.state === 'held' && call.holdSide === 'remote') {
+        actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
+      }
       if (call.state === 'held' && call.holdSide !== 'remote') {
         actions.push(button('call-retrieve', 'Resume', 'Resume the held call', 'btn-call', () => this.#phone.hold(call.key, false)));
       }
