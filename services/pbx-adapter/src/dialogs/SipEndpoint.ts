@@ -47,7 +47,6 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   readonly #cancels = new Map<InviteServerTransaction, (cancel: SipRequest) => void>();
   readonly #logger: Logger;
   readonly #metrics: PbxAdapterMetrics;
-  readonly #maxTransactions: number;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -56,7 +55,6 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     this.userAgent = options.userAgent;
     this.#logger = options.logger.child({ component: 'sip' });
     this.#metrics = options.metrics;
-    this.#maxTransactions = options.maxTransactions ?? 16_384;
     this.#transports = new Map(transports.map((t) => [t.protocol, t]));
     for (const t of transports) {
       t.on('message', (m) => this.#metrics.sipMessage('in', view(m)));
@@ -70,7 +68,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     this.layer = new TransactionLayer({
       transports,
       timers: options.timers,
-      maxTransactions: this.#maxTransactions,
+      maxTransactions: options.maxTransactions ?? 16_384,
     });
     this.layer.on('request', (request, tx, source) => this.#onRequest(request, tx, source));
     this.layer.on('cancel', (cancel, tx, invite) => this.#onCancel(cancel, tx, invite));
@@ -149,11 +147,6 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   removeDialog(key: string, handler: DialogHandler): void {
     if (this.#dialogs.get(key) === handler) this.#dialogs.delete(key);
-  }
-
-  /** Share of the transaction table in use (0–1); at 1 new requests fail with TransactionLimitError. */
-  get transactionLoad(): number {
-    return this.layer.size / this.#maxTransactions;
   }
 
   get dialogCount(): number {

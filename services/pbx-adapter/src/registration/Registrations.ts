@@ -43,7 +43,7 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
     this.#logger = options.logger.child({ component: 'registrations' });
     this.#metrics = options.metrics;
     this.#clock = options.clock ?? systemClock;
-    this.#queue = new RegisterQueue(options.concurrency ?? 64, { admit: () => this.#endpoint.transactionLoad < 0.5 });
+    this.#queue = new RegisterQueue(options.concurrency ?? 64, { admit: () => this.#endpoint.layer.load < 0.5 });
   }
 
   get size(): number {

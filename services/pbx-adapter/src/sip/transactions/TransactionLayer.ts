@@ -63,6 +63,11 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     return this.clients.size + this.servers.size;
   }
 
+  /** Share of maxTransactions in use (0–1); at 1 new transactions fail with TransactionLimitError. */
+  get load(): number {
+    return this.size / this.maxTransactions;
+  }
+
   get closed(): boolean {
     return this.isClosed;
   }

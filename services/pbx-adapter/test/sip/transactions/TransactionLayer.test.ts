@@ -235,6 +235,7 @@ describe('TransactionLayer', () => {
     uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKb' })), UAC);
     const [reason] = await limit;
     assert.equal(reason, DropReason.TransactionLimit);
+    assert.equal(uas.load, 1, 'the one transaction fills the table');
     await settle();
     assert.ok(network.log.some((l) => l.line === 'SIP/2.0 503 Service Unavailable'));
     assert.throws(() => uas.sendRequest(outgoing('OPTIONS'), { ...UAC }), TransactionLimitError);
