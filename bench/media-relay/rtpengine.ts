@@ -1,7 +1,7 @@
 // Baseline: rtpengine in userspace (--num-threads=1, every thread pinned to the relay core). Per call unit
 // an ng offer (side A's plain RTP/AVP SDP) and answer (side B's), so rtpengine relays between two port
 // pairs: A sends to the port of the answer's reply SDP, B to the port of the offer's reply SDP.
-import { freePortRange, Rtpengine } from '@ucserver/testkit';
+import { freePortRange, parseSdp, Rtpengine } from '@ucserver/testkit';
 import { endpointIp, type Generator } from './Generator.ts';
 import { childrenOf, commandOf, pin } from './proc.ts';
 import { forEachLimited, randomSsrc, sideA, sideB, type RelaySystem } from './RelaySystem.ts';
@@ -13,10 +13,9 @@ export function plainSdp(address: string, port: number, id: number): string {
 
 /** The RTP address and port of an SDP's first audio m-line. */
 export function sdpTarget(sdp: string): { ip: string; port: number } {
-  const ip = /^c=IN IP4 (\S+)/m.exec(sdp)?.[1];
-  const port = /^m=audio (\d+) /m.exec(sdp)?.[1];
-  if (!ip || !port) throw new Error(`no c=/m=audio in SDP:\n${sdp}`);
-  return { ip, port: Number(port) };
+  const audio = parseSdp(sdp).media.find((m) => m.media === 'audio');
+  if (!audio?.address || !audio.port) throw new Error(`no c=/m=audio in SDP:\n${sdp}`);
+  return { ip: audio.address, port: audio.port };
 }
 
 export async function startRtpengine(gen: Generator, maxCalls: number, relayCore: number): Promise<RelaySystem> {

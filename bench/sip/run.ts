@@ -104,22 +104,31 @@ async function startAdapter(natsUrl: string, prefix: string, env: Record<string,
   };
 }
 
-async function metric(httpPort: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith(`ucserver_pbx_adapter_${name}`)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+/** One read of the adapter's /metrics: sums of a series (`name` may include the start of the labels) and by one label. */
+interface Scrape {
+  sum(name: string): number;
+  byLabel(name: string, label: string): Record<string, number>;
 }
 
-/** A counter's values by one label, e.g. { timeout: 3, transport: 12 }. */
-async function metricsByLabel(httpPort: number, name: string, label: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const l of text.split('\n')) {
-    if (!l.startsWith(`ucserver_pbx_adapter_${name}{`)) continue;
-    const key = new RegExp(`${label}="([^"]*)"`).exec(l)?.[1] ?? '';
-    const value = Number(l.split(' ').at(-1));
-    if (value > 0) out[key] = (out[key] ?? 0) + value;
-  }
-  return out;
+async function scrape(httpPort: number): Promise<Scrape> {
+  const lines = (await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()).split('\n');
+  const samples = (name: string): string[] => lines.filter((l) => l.startsWith(`ucserver_pbx_adapter_${name}`));
+  const value = (l: string): number => Number(l.split(' ').at(-1));
+  return {
+    sum: (name) => samples(name).reduce((sum, l) => sum + value(l), 0),
+    byLabel(name, label) {
+      const out: Record<string, number> = {};
+      for (const l of samples(`${name}{`)) {
+        const key = new RegExp(`${label}="([^"]*)"`).exec(l)?.[1] ?? '';
+        if (value(l) > 0) out[key] = (out[key] ?? 0) + value(l);
+      }
+      return out;
+    },
+  };
+}
+
+async function metric(httpPort: number, name: string): Promise<number> {
+  return (await scrape(httpPort)).sum(name);
 }
 
 /** The gateway on the bus: the lines, and the incoming-call policy (accept, alert, answer). */
@@ -235,20 +244,20 @@ async function benchRegistrations(nats: NatsServer, pbx: Kamailio, size: number,
   try {
     await check(() => gateway.registered.size >= size, 180_000, { name: `${size} lines registered (have ${gateway.registered.size})`, intervalMs: 20 });
     const allRegisteredS = (performance.now() - gateway.listedAt!) / 1000;
-    const sent = await metric(adapter.httpPort, 'sip_requests_total{direction="out",method="REGISTER"');
-    const attempts = await metric(adapter.httpPort, 'register_attempts_total');
-    const failedAttempts = await metricsByLabel(adapter.httpPort, 'register_failures_total', 'reason');
+    const registered = await scrape(adapter.httpPort);
+    const attempts0 = registered.sum('register_attempts_total');
+    const failedAttempts = registered.byLabel('register_failures_total', 'reason');
     // A REGISTER whose UDP send failed counts as an attempt but never reached the wire.
-    const retransmitted = Math.max(0, sent - attempts);
+    const retransmitted = Math.max(0, registered.sum('sip_requests_total{direction="out",method="REGISTER"') - attempts0);
     // Steady state: every binding (30 s) is refreshed once at 80-90 % of its lifetime inside this window.
     const cpu0 = cpuSeconds(adapter.proc.pid!);
-    const attempts0 = await metric(adapter.httpPort, 'register_attempts_total');
     const windowStart = performance.now();
     await Promise.all([new Promise((r) => setTimeout(r, refreshWindowS * 1000)), alongside?.()]);
     const windowS = (performance.now() - windowStart) / 1000;
     const cpu = cpuSeconds(adapter.proc.pid!) - cpu0;
-    const refreshRegisters = (await metric(adapter.httpPort, 'register_attempts_total')) - attempts0;
-    const failed = await metric(adapter.httpPort, 'registrations{status="failed"');
+    const refreshed = await scrape(adapter.httpPort);
+    const refreshRegisters = refreshed.sum('register_attempts_total') - attempts0;
+    const failed = refreshed.sum('registrations{status="failed"');
     if (failed > 0) console.log(`  warning: ${failed} lines failed during the refresh window`);
     return {
       lines: size,

@@ -35,3 +35,4 @@ export { buildRtp, isRtcp, parseRtp, testPayload, type ParsedRtp, type RtpPacket
 export { header, parseSipMessage, parseSippMessageLog, parseSdp, sipPing, type SipMessage, type SdpMedia, type SdpSummary } from './sipMessages.ts';
 export * from './tones.ts';
 export { deleteTestStream } from './streams.ts';
+export { chromiumArgs, chromiumPath } from './chromium.ts';

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, writeToneWav } from '@ucserver/testkit';
+import { check, chromiumArgs, chromiumPath, writeToneWav } from '@ucserver/testkit';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { CallSnapshot, RtpStats } from '../../../services/cti-gateway/web/src/SoftphoneTypes.ts';
 import type { UcsTestHook } from '../../../services/cti-gateway/web/src/testHook.ts';
@@ -21,8 +21,6 @@ export interface BrowserUserOptions {
   artifacts: string;
   tmp: string;
 }
-
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
 /**
  * One person with the web softphone: a persistent Chromium context with an empty profile, the fake
@@ -55,23 +53,10 @@ export class BrowserUser {
     mkdirSync(profile, { recursive: true });
     const wav = writeToneWav(join(options.tmp, `tone-${options.name}-${options.toneHz}.wav`), { frequency: options.toneHz, seconds: 5, sampleRate: 48_000, amplitude: 0.5 });
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       headless: true,
       viewport: { width: 1280, height: 880 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}`,
-        '--allow-loopback-in-peer-connection',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
+      args: [...chromiumArgs, `--use-file-for-fake-audio-capture=${wav}`],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const user = new BrowserUser(options, context, page);

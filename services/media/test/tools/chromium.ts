@@ -2,21 +2,7 @@
 // network namespace with nothing but `lo` up: run the calling script through `netns.ts` (see below),
 // which re-executes it under `unshare -n`.
 import { chromium, type Browser } from 'playwright-core';
-
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--allow-loopback-in-peer-connection',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
+import { chromiumArgs, chromiumPath } from '@ucserver/testkit';
 
 /** Refuses to start unless the process sees only the loopback interface (i.e. runs in its own netns). */
 export async function launchChromium(): Promise<Browser> {
@@ -25,7 +11,7 @@ export async function launchChromium(): Promise<Browser> {
   if (names.some((n) => n !== 'lo')) {
     throw new Error(`Chromium may only run in a network namespace with just 'lo' (found: ${names.join(', ')})`);
   }
-  return chromium.launch({ executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args: chromiumArgs, headless: true });
+  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs], headless: true });
 }
 
 /**
