@@ -174,6 +174,9 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
         Object.assign(table.invokes, part.invokes);
         Object.assign(table.events, part.events);
       }
+      // Once start() resolves the NATS server knows every subscription above, so a peer that sees us up
+      // (line lists, incoming calls) never meets "no responders".
+      await bus.flush();
       tcp = new CtiTcpServer({
         host: config.CTI_TCP_HOST,
         port: config.CTI_TCP_PORT,

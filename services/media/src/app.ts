@@ -132,6 +132,9 @@ export function build(deps: MediaAppDeps): MediaApp {
       await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects });
       events = new MediaEventPublisher({ bus, nodeId, logger: log, onFailure: () => metrics.eventPublishFailures.inc() });
       subscriptions = serveMediaCommands(bus, node, metrics, log);
+      // The server must know our command subscriptions before the first heartbeat tells the pbx-adapter
+      // to send them here, or its first offer can meet "no responders".
+      await bus.flush();
       heartbeat = new HeartbeatPublisher({ bus, node, intervalMs: config.MEDIA_HEARTBEAT_MS, logger: log });
       heartbeat.start();
       sampler = setInterval(() => {

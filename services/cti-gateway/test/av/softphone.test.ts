@@ -85,6 +85,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   before(async () => {
     app = await startGateway();
     peers = new Peers(await peerBus(app));
+    await peers.bus.flush(); // the gateway's first requests must find the fake peers subscribed
     await app.context.users.create({ login: 'alice', password: 'alice-pw' });
     await app.context.users.create({ login: 'bob', password: 'bob-pw' });
     lineA = (await app.context.lines.create({ number: '100', registrar: 'pbx', ownerLogin: 'alice' })).id;
