@@ -201,6 +201,8 @@ export class E2eStack {
       MEDIA_RTC_MAX_PORT: String(rtp.max),
       MEDIA_WEBRTC_PORT: String(await freePort({ tcp: true, udp: true })),
       MEDIA_HEARTBEAT_MS: '500',
+      // The RTP counters behind /metrics move once per sampling round; scenario 2 measures a 3 s window.
+      MEDIA_STATS_INTERVAL_MS: '1000',
       MEDIA_DRAIN_TIMEOUT_MS: '0',
       MEDIA_WORKER_LOG_LEVEL: 'warn',
     }, this.artifacts);
