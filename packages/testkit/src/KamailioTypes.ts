@@ -27,6 +27,11 @@ export interface KamailioOptions {
   lineRange?: { min: number; max: number; passwordPrefix?: string };
   /** An extra SIP domain/realm served (alias); default: the listen address only, realm = request domain. */
   domain?: string;
+  /**
+   * Also listen for SIP over TLS on a free port (`tlsPort`), presenting this PEM certificate and key;
+   * Kamailio does not ask for or verify the peer's. Needs Debian's kamailio-tls-modules.
+   */
+  tls?: { certFile: string; keyFile: string };
   /** debug=3 and one log line per request/reply. Also on when TEST_PBX_DEBUG is set. */
   debug?: boolean;
   /** Bounded wait for readiness (OPTIONS answered, JSON-RPC up); default 10 s. */

@@ -207,9 +207,14 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   };
 }
 
-function readTls(config: PbxAdapterConfig): { key: Buffer; cert: Buffer } {
+function readTls(config: PbxAdapterConfig): { key: Buffer; cert: Buffer; ca?: Buffer } {
   if (!config.SIP_TLS_CERT_FILE || !config.SIP_TLS_KEY_FILE) {
     throw new TypeError('SIP_TRANSPORTS lists tls: SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE are required');
   }
-  return { cert: readFileSync(config.SIP_TLS_CERT_FILE), key: readFileSync(config.SIP_TLS_KEY_FILE) };
+  return {
+    cert: readFileSync(config.SIP_TLS_CERT_FILE),
+    key: readFileSync(config.SIP_TLS_KEY_FILE),
+    // PBXs on a LAN mostly carry certificates of a private CA; the PBX is still verified, against that CA.
+    ...(config.SIP_TLS_CA_FILE ? { ca: readFileSync(config.SIP_TLS_CA_FILE) } : {}),
+  };
 }

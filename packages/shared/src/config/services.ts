@@ -78,6 +78,7 @@ export const PbxAdapterConfig = z.object({
   SIP_TLS_PORT: env.port(5063, 'SIP TLS port, when tls is listed in SIP_TRANSPORTS'),
   SIP_TLS_CERT_FILE: env.optionalString('PEM certificate for SIP over TLS'),
   SIP_TLS_KEY_FILE: env.optionalString('PEM key for SIP over TLS'),
+  SIP_TLS_CA_FILE: env.optionalString("PEM CA certificates trusted for the PBX's TLS certificate, instead of the system's (a PBX with a private CA)"),
   SIP_USER_AGENT: env.string('ucserver-pbx-adapter', 'User-Agent header'),
   SIP_REGISTER_EXPIRES_S: env.int(600, 'Requested registration lifetime (s); refreshed before expiry', 30, 86_400),
   SIP_REGISTER_RETRY_MIN_MS: env.int(1000, 'First retry delay after a failed registration (ms), doubles with jitter', 100),

@@ -1,11 +1,13 @@
-// One call through the real test PBX in both media modes: line 100 calls line 101, both registered by
-// the adapter; the gateway is played on the bus, the real media service runs as a process, and two
-// werift softphones send tones. Set up, answered, held, resumed and hung up, with the call events of
-// both lines in order, audio both ways, and RTP through rtpengine (media via PBX) or a loopback path
-// inside the media node (Direct Media).
+// One call through the real test PBX in both media modes, and once with both lines on SIP over TLS:
+// line 100 calls line 101, both registered by the adapter; the gateway is played on the bus, the real
+// media service runs as a process, and two werift softphones send tones. Set up, answered, held, resumed
+// and hung up, with the call events of both lines in order, audio both ways, and RTP through rtpengine
+// (media via PBX) or a loopback path inside the media node (Direct Media). Over TLS, a PBX certificate
+// that no trusted CA signed fails the registration and says so.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { check, dominantFrequency, Kamailio, NatsServer, tonePower, uniquePrefix, type KamailioMode } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
@@ -15,6 +17,10 @@ import { WeriftPhone } from '@ucserver/testkit/werift';
 import { pbxSoftphone } from '../support/softphone.ts';
 
 const CANDIDATES = [440, 1000, 1400];
+// A self-signed certificate for 127.0.0.1: Kamailio presents it, and the adapter trusts it as its CA.
+const TLS_DIR = fileURLToPath(new URL('../fixtures/sip/tls/', import.meta.url));
+const PBX_TLS = { certFile: `${TLS_DIR}cert.pem`, keyFile: `${TLS_DIR}key.pem` };
+const ADAPTER_TLS = { SIP_TRANSPORTS: 'udp,tcp,tls', SIP_TLS_PORT: '0', SIP_TLS_CERT_FILE: PBX_TLS.certFile, SIP_TLS_KEY_FILE: PBX_TLS.keyFile };
 
 /** Waits until `phone` received at least `packets` packets after `from`; returns their samples. */
 async function heard(phone: WeriftPhone, from: number, packets: number, name: string): Promise<Int16Array> {
@@ -31,8 +37,14 @@ after(async () => {
   await nats?.dispose();
 });
 
-for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
-  describe(`call 100 → 101 through Kamailio (${mode})`, { timeout: 90_000 }, () => {
+const CASES: Array<{ mode: KamailioMode; tls: boolean }> = [
+  { mode: 'media-via-pbx', tls: false },
+  { mode: 'direct-media', tls: false },
+  { mode: 'media-via-pbx', tls: true },
+];
+
+for (const { mode, tls } of CASES) {
+  describe(`call 100 → 101 through Kamailio (${mode}${tls ? ', both lines over TLS' : ''})`, { timeout: 90_000 }, () => {
     const prefix = uniquePrefix();
     let pbx: Kamailio;
     let gateway: Gateway;
@@ -41,16 +53,18 @@ for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
     const phones: WeriftPhone[] = [];
 
     before(async () => {
-      pbx = await Kamailio.start({ mode });
-      gateway = await Gateway.start({
-        natsUrl: nats.url,
-        prefix,
-        lines: [testLine({ number: '100', registrar: pbx.address }), testLine({ number: '101', registrar: pbx.address })],
-      });
+      pbx = await Kamailio.start({ mode, ...(tls ? { tls: PBX_TLS } : {}) });
+      const line = (number: string) => (tls ? testLine({ number, registrar: `${pbx.host}:${pbx.tlsPort}`, transport: 'tls' }) : testLine({ number, registrar: pbx.address }));
+      gateway = await Gateway.start({ natsUrl: nats.url, prefix, lines: [line('100'), line('101')] });
       media = await MediaService.start(gateway.bus, { natsUrl: nats.url, prefix });
-      adapter = await startAdapter({ natsUrl: nats.url, prefix, mediaNodeId: media.nodeId });
+      adapter = await startAdapter({ natsUrl: nats.url, prefix, mediaNodeId: media.nodeId, ...(tls ? { env: { ...ADAPTER_TLS, SIP_TLS_CA_FILE: PBX_TLS.certFile } } : {}) });
       await gateway.waitRegistration('line-100', 'registered');
       await gateway.waitRegistration('line-101', 'registered');
+      if (tls) {
+        // Kamailio holds both bindings on its TLS socket, so the INVITE to 101 and the in-dialog requests
+        // in both directions travel over TLS.
+        for (const n of ['100', '101']) assert.match((await pbx.contacts(n))[0]?.socket ?? '', /^tls:/, `line ${n} bound over TLS`);
+      }
     });
     after(async () => {
       for (const p of phones) await p.close();
@@ -157,3 +171,26 @@ for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
     });
   });
 }
+
+describe('SIP over TLS toward a PBX whose certificate no trusted CA signed', { timeout: 60_000 }, () => {
+  it('fails the registration with a certificate reason and keeps retrying', async () => {
+    const prefix = uniquePrefix();
+    const pbx = await Kamailio.start({ mode: 'direct-media', tls: PBX_TLS });
+    const gateway = await Gateway.start({ natsUrl: nats.url, prefix, lines: [testLine({ number: '100', registrar: `${pbx.host}:${pbx.tlsPort}`, transport: 'tls' })] });
+    // The adapter's own certificate is the same file, but without SIP_TLS_CA_FILE it trusts only the system's CAs.
+    const adapter = await startAdapter({ natsUrl: nats.url, prefix, env: ADAPTER_TLS });
+    try {
+      const failed = await gateway.waitRegistration('line-100', 'failed');
+      assert.match(failed.reason ?? '', /certificate/i);
+      assert.deepEqual(await pbx.contacts('100'), []);
+      // It retries (backoff 200 ms .. 2 s here) and fails the same way each time; nothing is bound.
+      const seen = gateway.registrations.length;
+      await gateway.waitRegistration('line-100', 'failed', 10_000, seen);
+      assert.deepEqual(await pbx.contacts('100'), []);
+    } finally {
+      await adapter.stop();
+      await gateway.close();
+      await pbx.dispose();
+    }
+  });
+});

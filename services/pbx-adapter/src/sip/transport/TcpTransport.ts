@@ -179,7 +179,9 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
       const onError = (err: Error): void => {
         clearTimeout(timer);
         socket.destroy();
-        reject(new TransportError(`${this.protocol} connect to ${host}:${port} failed [${this.describeLocal()}]`, { cause: err }));
+        // The cause is in the message because it ends up in a line's registration reason: an admin
+        // needs "self-signed certificate" or "ECONNREFUSED" there, not just "failed".
+        reject(new TransportError(`${this.protocol} connect to ${host}:${port} failed: ${err.message} [${this.describeLocal()}]`, { cause: err }));
       };
       if (tls) {
         socket = tlsConnect(
