@@ -88,7 +88,12 @@ export const MediaCommands = {
   softphoneCandidate: command('softphone.candidate', CallRef.extend({ candidate: IceCandidate.nullable() }), Empty),
   /** Our SDP offer toward the PBX (outgoing INVITE), codecs limited to the softphone's. */
   pbxCreateOffer: command('pbx.create-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
-  /** The PBX's SDP answer (200 OK, or 183 early media). */
+  /**
+   * Our SDP offer for an incoming INVITE without SDP (late offer), sent in our 200; creates the call. One
+   * codec, fixed for the call, so the softphone can be offered the call before the ACK brings the answer.
+   */
+  pbxLateOffer: command('pbx.late-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
+  /** The PBX's SDP answer (200 OK, 183 early media, or the ACK of a late offer). */
   pbxApplyAnswer: command('pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
   /** An SDP offer from the PBX: incoming INVITE, or a re-INVITE/UPDATE (hold, resume, re-target). */
   pbxOffer: command('pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, sdp: Sdp, codec: CodecName, mediaPath: MediaPath })),

@@ -6,7 +6,7 @@ import type { MediaMetrics } from '../http/metrics.ts';
 import type { MediaNode } from '../node/MediaNode.ts';
 
 /** The commands that allocate resources; their failures are counted by reason. */
-const allocating = new Set<keyof typeof MediaCommands>(['softphoneOffer', 'pbxCreateOffer', 'pbxOffer', 'softphoneCreateOffer']);
+const allocating = new Set<keyof typeof MediaCommands>(['softphoneOffer', 'pbxCreateOffer', 'pbxLateOffer', 'pbxOffer', 'softphoneCreateOffer']);
 
 type Handlers = {
   [K in keyof typeof MediaCommands]: (request: z.output<(typeof MediaCommands)[K]['request']>) => Promise<z.input<(typeof MediaCommands)[K]['reply']>>;
@@ -27,6 +27,7 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
       return {};
     },
     pbxCreateOffer: (r) => node.pbxCreateOffer(r.callId, r.srtp),
+    pbxLateOffer: (r) => node.pbxLateOffer(r.callId, r.srtp),
     pbxApplyAnswer: (r) => node.pbxApplyAnswer(r.callId, r.sdp),
     pbxOffer: (r) => node.pbxOffer(r.callId, r.sdp),
     pbxHoldOffer: (r) => node.pbxHoldOffer(r.callId, r.hold),

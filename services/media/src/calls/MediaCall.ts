@@ -57,6 +57,16 @@ interface PendingPbxOffer {
 }
 
 const statsTimeoutMs = 1000;
+/** The one codec of a late offer (see pbxLateOffer): G.711 µ-law, which every PBX and browser speaks. */
+const lateOfferCodec: CodecName = 'PCMU';
+
+/**
+ * 'optional' offers plain RTP/AVP: RTP/AVP with a=crypto ("best effort SRTP") is read inconsistently by
+ * PBXs, and one that insists on SRTP offers RTP/SAVP itself.
+ */
+function offeredSrtpSuite(srtp: SrtpPolicy): SrtpCryptoSuite | undefined {
+  return srtp === 'sdes' ? offeredCryptoSuite : undefined;
+}
 
 /**
  * One CTI call on this node: a router on one worker with up to two legs, the softphone's (WebRTC) and
@@ -204,9 +214,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const offer = this.#browser;
       if (!offer || !this.#softphone) throw new CallStateError(`pbxCreateOffer needs the softphone's offer first [callId:${this.id}]`);
       if (this.#pbx) throw new CallStateError(`call already has a PBX leg [callId:${this.id}]`);
-      // 'optional' offers plain RTP/AVP: RTP/AVP with a=crypto ("best effort SRTP") is read
-      // inconsistently by PBXs, and one that insists on SRTP offers RTP/SAVP itself.
-      const srtpSuite: SrtpCryptoSuite | undefined = srtp === 'sdes' ? offeredCryptoSuite : undefined;
+      const srtpSuite = offeredSrtpSuite(srtp);
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
       const leg = await this.#createPbxLeg(false, srtpSuite, payloadTypesOf(offer.codecs));
@@ -228,6 +236,32 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       }
       const cryptoTag = srtpSuite ? 1 : undefined;
       this.#pendingPbxOffer = { kind: 'initial', codecs, telephoneEvents, direction: 'sendrecv', cryptoTag };
+      return { legId: leg.id, sdp: this.#writePbxSdp(leg, lines, 'sendrecv', true, cryptoTag, 20) };
+    });
+  }
+
+  /**
+   * Our offer for an incoming INVITE without SDP, which goes in our 200. It has the late offer codec only,
+   * fixed from now on: the softphone is offered the call before the PBX answers in its ACK, and without
+   * transcoding a second codec could not be honoured.
+   */
+  pbxLateOffer(srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
+    return this.#run('pbxLateOffer', async () => {
+      if (this.#pbx || this.#softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
+      const srtpSuite = offeredSrtpSuite(srtp);
+      const leg = await this.#createPbxLeg(false, srtpSuite, new Map());
+      const payloadTypes = this.#routerPayloadTypes();
+      const line = offeredPbxCodec(lateOfferCodec, payloadTypes);
+      const lines: PbxSdpCodec[] = [line];
+      const telephoneEvents = new Map<number, number>();
+      const tePt = payloadTypes.get(payloadTypeKey(telephoneEvent.mimeType, line.clockRate));
+      if (tePt !== undefined) {
+        telephoneEvents.set(line.clockRate, tePt);
+        lines.push(telephoneEventSdpCodec(tePt, line.clockRate));
+      }
+      this.#codec = { name: lateOfferCodec, telephoneEvent: tePt !== undefined, ptime: 20 };
+      const cryptoTag = srtpSuite ? 1 : undefined;
+      this.#pendingPbxOffer = { kind: 'initial', codecs: new Map([[lateOfferCodec, line.payloadType]]), telephoneEvents, direction: 'sendrecv', cryptoTag };
       return { legId: leg.id, sdp: this.#writePbxSdp(leg, lines, 'sendrecv', true, cryptoTag, 20) };
     });
   }

@@ -72,6 +72,11 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'pbxCreateOffer').pbxCreateOffer(srtp);
   }
 
+  /** An incoming INVITE without SDP: creates the call with a PBX leg and returns our offer. */
+  pbxLateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
+    return this.#create(callId, (c) => c.pbxLateOffer(srtp));
+  }
+
   pbxApplyAnswer(callId: string, sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
     return this.#existing(callId, 'pbxApplyAnswer').pbxApplyAnswer(sdp);
   }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { BusRemoteError } from '@ucserver/shared';
+import { WeriftPhone } from '@ucserver/testkit/werift';
 import { flowToPbx, flowToPhone, incomingCall } from '../support/calls.ts';
+import { FakePbx } from '../support/FakePbx.ts';
 import { startHarness } from '../support/harness.ts';
 
 describe('incoming call (pbxOffer → softphoneCreateOffer → softphoneApplyAnswer)', { timeout: 60_000 }, () => {
@@ -32,6 +35,48 @@ describe('incoming call (pbxOffer → softphoneCreateOffer → softphoneApplyAns
     assert.match(call.nodePbxSdp, /^a=rtcp-mux\r$/m, 'rtcp-mux answered when offered');
     await flowToPhone(call, 0x51, 0x42424242, 9, 10);
     await h.request('close', { callId: 'in-g722' });
+    await h.assertNoTransports();
+  });
+
+  // An INVITE without SDP: our offer goes in the 200, the PBX answers in its ACK, and the softphone is
+  // offered the call in between.
+  test('late offer: pbxLateOffer offers PCMU alone, the softphone gets PCMU, the answer connects both ways', async (t) => {
+    const h = await startHarness(t);
+    const phone = new WeriftPhone({ codecs: ['opus', 'PCMA', 'PCMU', 'G722'] });
+    const pbx = await FakePbx.create();
+    t.after(async () => {
+      await phone.close();
+      pbx.close();
+    });
+    const offer = await h.request('pbxLateOffer', { callId: 'late-1', srtp: 'off' });
+    assert.match(offer.sdp, /^m=audio \d+ RTP\/AVP 0 101\r$/m, 'PCMU and telephone-event only');
+    assert.match(offer.sdp, /^a=sendrecv\r$/m);
+    pbx.useRemoteSdp(offer.sdp);
+    const softOffer = await h.request('softphoneCreateOffer', { callId: 'late-1' });
+    const rtpmaps = softOffer.sdp.split('\r\n').filter((l) => l.startsWith('a=rtpmap:')).map((l) => l.split(' ')[1]?.split('/')[0]);
+    assert.deepEqual(rtpmaps.filter((c) => c !== 'telephone-event'), ['PCMU'], 'the softphone is offered the late offer codec');
+    await h.request('softphoneApplyAnswer', { callId: 'late-1', sdp: await phone.answer(softOffer.sdp) });
+    await phone.connected();
+    const applied = await h.request('pbxApplyAnswer', { callId: 'late-1', sdp: pbx.sdp({ codecs: [{ pt: 0, name: 'PCMU', rate: 8000 }], ptime: 20 }) });
+    assert.deepEqual(applied, { codec: 'PCMU', mediaPath: 'pbx' });
+    const call = { callId: 'late-1', phone, pbx, nodePbxSdp: offer.sdp };
+    await flowToPhone(call, 0x61, 0xbeef, 0, 10);
+    assert.ok(phone.received.filter((p) => p.payload[0] === 0x61).every((p) => p.payloadType === 0));
+    await flowToPbx(call, 0x62, 10);
+    assert.ok(pbx.received.filter((p) => p.payload[0] === 0x62).every((p) => p.payloadType === 0));
+    await h.request('close', { callId: 'late-1' });
+    await h.assertNoTransports();
+  });
+
+  test('late offer answered without PCMU: NO_COMMON_CODEC, and closing leaves no transport', async (t) => {
+    const h = await startHarness(t);
+    const pbx = await FakePbx.create();
+    t.after(() => pbx.close());
+    await h.request('pbxLateOffer', { callId: 'late-2', srtp: 'off' });
+    await assert.rejects(h.request('pbxApplyAnswer', { callId: 'late-2', sdp: pbx.sdp({ codecs: [{ pt: 8, name: 'PCMA', rate: 8000 }] }) }), (err: unknown) => err instanceof BusRemoteError && err.remoteCode === 'UCS_ERR_MEDIA_NO_COMMON_CODEC');
+    // a second late offer on the same call is a state error, not a second leg
+    await assert.rejects(h.request('pbxLateOffer', { callId: 'late-2', srtp: 'off' }), (err: unknown) => err instanceof BusRemoteError && err.remoteCode === 'UCS_ERR_MEDIA_CALL_STATE');
+    await h.request('close', { callId: 'late-2' });
     await h.assertNoTransports();
   });
 });

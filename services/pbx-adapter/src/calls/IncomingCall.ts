@@ -1,9 +1,10 @@
 // An incoming call (an INVITE from the PBX for one of our lines): media placed on the node owning the
 // offer's address (Direct Media), the offer answered by the media node, 'offering' published, the
 // gateway asked; accepted calls ring on `alert` (180) and are answered on `answer` (200 with the media's
-// SDP; the ACK makes them connected). Refusals and drops get the status of their reason, CANCEL gets
-// 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
-import type { CallCause } from '@ucserver/shared';
+// SDP; the ACK makes them connected). An INVITE without SDP (late offer, RFC 3261 §13.2.1) gets the media
+// node's offer in the 200 and must carry the answer in its ACK. Refusals and drops get the status of
+// their reason, CANCEL gets 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
+import type { CallCause, MediaPath } from '@ucserver/shared';
 import { targetUri } from '../dialogs/lineAddress.ts';
 import { CallStateError, MediaFailedError } from '../errors.ts';
 import { connectionAddress, isSdpBody } from '../media/sdp.ts';
@@ -29,7 +30,10 @@ export class IncomingCall extends SipCall {
   readonly #tx: InviteServerTransaction;
   readonly #toTag = generateTag();
   readonly #session: UasSessionDecision;
-  #answerSdp: string | undefined;
+  /** What our 200 carries: the media node's answer, or for a late offer its offer. */
+  #localSdp: string | undefined;
+  /** The INVITE had no SDP: our 200 has the offer, and the ACK must have the answer. */
+  #lateOffer = false;
   #guard: TimerHandle | undefined;
   /** We dropped the call after our 200 but before its ACK: BYE once the ACK arrives (§15). */
   #byeAfterAck: CallCause | undefined;
@@ -66,19 +70,15 @@ export class IncomingCall extends SipCall {
       this.#reject(this.#session.status, 'error', this.#session.headers);
       return;
     }
-    if (!isSdpBody(this.invite.headers.contentType(), this.invite.body)) {
-      // A late offer needs our offer in the 200, which needs the softphone leg first: not supported.
-      this.#reject(488, 'error', [['Warning', '399 ucserver "an SDP offer is required"']]);
-      return;
-    }
-    const offer = this.invite.body.toString('utf8');
+    const offer = isSdpBody(this.invite.headers.contentType(), this.invite.body) ? this.invite.body.toString('utf8') : undefined;
+    this.#lateOffer = offer === undefined;
     this.#guard = this.timer(this.deps.settings.inviteTimeoutS * 1000, () => {
       this.logger.info('not answered in time');
       this.#reject(480, 'no-answer');
     });
     let nodeId: string;
     try {
-      nodeId = context.pickNode(connectionAddress(offer));
+      nodeId = context.pickNode(offer === undefined ? undefined : connectionAddress(offer));
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'no media node for the incoming call');
       this.#reject(503, 'media-failure');
@@ -86,9 +86,9 @@ export class IncomingCall extends SipCall {
     }
     this.mediaNodeId = nodeId;
     this.mediaTouched = true;
-    let answer: Awaited<ReturnType<typeof this.deps.media.pbxOffer>>;
+    let local: { sdp: string; mediaPath?: MediaPath };
     try {
-      answer = await this.deps.media.pbxOffer(nodeId, this.id, offer);
+      local = offer === undefined ? await this.deps.media.pbxLateOffer(nodeId, this.id) : await this.deps.media.pbxOffer(nodeId, this.id, offer);
     } catch (err) {
       const status = statusOfMediaError(err instanceof MediaFailedError ? err.remoteCode : undefined);
       this.logger.warn({ err: (err as Error).message, status }, 'the media node refused the offer');
@@ -100,9 +100,10 @@ export class IncomingCall extends SipCall {
       void this.deps.media.close(nodeId, this.id, 'cancelled');
       return;
     }
-    this.#answerSdp = answer.sdp;
-    this.mediaPath = answer.mediaPath;
-    this.publish({ state: 'offering', mediaPath: answer.mediaPath });
+    this.#localSdp = local.sdp;
+    // A late offer's path is known once the ACK's answer is applied.
+    this.mediaPath = local.mediaPath;
+    this.publish({ state: 'offering', ...(local.mediaPath ? { mediaPath: local.mediaPath } : {}) });
     const from = this.invite.headers.from();
     let verdict: Awaited<ReturnType<IncomingCallContext['askGateway']>>;
     try {
@@ -136,7 +137,7 @@ export class IncomingCall extends SipCall {
 
   /** An alert/answer while the gateway's verdict is still on its way means the gateway accepted. */
   #acceptImplicitly(): void {
-    if (this.phase === CallPhase.Offering && this.#answerSdp !== undefined) this.transition(CallPhase.Accepted);
+    if (this.phase === CallPhase.Offering && this.#localSdp !== undefined) this.transition(CallPhase.Accepted);
   }
 
   /** The client rings: 180 Ringing (creates the early dialog). */
@@ -158,7 +159,7 @@ export class IncomingCall extends SipCall {
       throw new CallStateError(`cannot answer in phase ${this.phase} [callId:${this.id}]`);
     }
     const headers = this.#session.kind === 'accept' ? this.#session.headers : [];
-    const ok = this.#response(200, headers, this.#answerSdp);
+    const ok = this.#response(200, headers, this.#localSdp);
     if (!this.deps.endpoint.respond(this.#tx, ok)) throw new CallStateError(`the INVITE is gone [callId:${this.id}]`);
     if (this.dialog) this.dialog.confirm();
     else this.useDialog(Dialog.createUas(this.invite, ok));
@@ -212,10 +213,35 @@ export class IncomingCall extends SipCall {
         this.hangup(this.#byeAfterAck);
         return;
       }
+      if (this.#lateOffer) {
+        this.#applyAckAnswer(ack);
+        return;
+      }
       this.announceConnected();
       return;
     }
     super.handleAck(ack);
+  }
+
+  /** The answer to our late offer, from the ACK: applied on the media node, then 'connected'. */
+  #applyAckAnswer(ack: SipRequest): void {
+    if (!isSdpBody(ack.headers.contentType(), ack.body)) {
+      // RFC 3261 §13.2.2.4: the UAS that offered in the 200 ends a session whose ACK has no answer.
+      this.logger.warn('ACK without the answer to our offer; hanging up');
+      this.hangup('error');
+      return;
+    }
+    const sdp = ack.body.toString('utf8');
+    const nodeId = this.mediaNodeId as string;
+    void this.serial(async () => {
+      const applied = await this.deps.media.pbxApplyAnswer(nodeId, this.id, sdp);
+      if (this.ended) return;
+      this.mediaPath = applied.mediaPath;
+      this.announceConnected();
+    }).catch((err: unknown) => {
+      this.logger.warn({ err: (err as Error).message }, 'the media node refused the answer in the ACK; hanging up');
+      if (!this.ended) this.hangup('media-failure');
+    });
   }
 
   protected override onRemoteBye(): void {

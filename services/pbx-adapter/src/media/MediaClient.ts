@@ -35,7 +35,12 @@ export class MediaClient {
     return this.#request(nodeId, 'pbxCreateOffer', { callId });
   }
 
-  /** The PBX's answer (183 or 200) to our offer. */
+  /** Our SDP offer for an incoming INVITE without SDP (it goes in our 200); creates the call. */
+  pbxLateOffer(nodeId: string, callId: string): Promise<ReplyOf<Media['pbxLateOffer']>> {
+    return this.#request(nodeId, 'pbxLateOffer', { callId });
+  }
+
+  /** The PBX's answer (183, 200, or the ACK of a late offer) to our offer. */
   pbxApplyAnswer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxApplyAnswer']>> {
     return this.#request(nodeId, 'pbxApplyAnswer', { callId, sdp });
   }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { BusRemoteError, MediaCallEvent } from '@ucserver/shared';
-import { freePort, header, NatsServer, Sipp, uniquePrefix, type SipMessage, type SippResult } from '@ucserver/testkit';
+import { check, dominantFrequency, encodeWav, freePort, header, NatsServer, sine, Sipp, uniquePrefix, type SipMessage, type SippResult } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
 import { Gateway, testLine } from '../support/Gateway.ts';
@@ -83,7 +83,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     };
   }
 
-  async function callFromPbx(name: string, options: { vars?: Record<string, string | number>; args?: string[]; calls?: number; rate?: number } = {}): Promise<SippResult> {
+  async function callFromPbx(name: string, options: { vars?: Record<string, string | number>; args?: string[]; calls?: number; rate?: number; files?: Record<string, Buffer> } = {}): Promise<SippResult> {
     const target = adapter.sipAddress('udp');
     return Sipp.run({
       scenario: scenario(name),
@@ -92,6 +92,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
       vars: { from: '200', ...options.vars },
       calls: options.calls ?? 1,
       ...(options.rate !== undefined ? { rate: options.rate } : {}),
+      ...(options.files ? { files: options.files } : {}),
       args: ['-mp', String(mediaPort), ...(options.args ?? [])],
       timeoutMs: 30_000,
     });
@@ -249,6 +250,42 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     assert.deepEqual(gateway.timeline(callId), ['offering', 'connected', 'held:remote', 'connected', 'disconnected:normal']);
     const offering = gateway.callEvents(callId)[0]!;
     assert.deepEqual([offering.remoteNumber, offering.remoteName, offering.direction, offering.origin], ['200', 'PBX caller', 'inbound', 'pbx']);
+  });
+
+  it('an INVITE without SDP gets the media offer in the 200; the answer in the ACK connects the call, and the softphone hears the PBX', async () => {
+    const phone = new WeriftPhone(pbxSoftphone);
+    phones.push(phone);
+    // The gateway offers the call to a softphone before the PBX has answered our offer.
+    gateway.onIncoming = async (req) => {
+      const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
+      await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await phone.answer(sdp) });
+      setImmediate(() => {
+        void gateway.pbx('alert', { callId: req.callId }).then(() => gateway.pbx('answer', { callId: req.callId })).catch(() => undefined);
+      });
+      return { accept: true };
+    };
+    const tone = encodeWav(sine({ frequency: 1000, seconds: 2 }), { sampleRate: 8000, format: 'pcmu' });
+    const running = callFromPbx('uac-late-offer', { vars: { holdms: 3000 }, files: { 'uac.wav': tone } });
+    const offering = await gateway.waitEvent((e) => e.state === 'offering' && !gateway.events.some((x) => x.callId === e.callId && x.state === 'disconnected'), 'the late-offer call offered');
+    assert.equal(offering.mediaPath, undefined, 'no media path before the answer');
+    const connected = await gateway.waitCallState(offering.callId, 'connected');
+    assert.equal(connected.mediaPath, 'pbx');
+    await check(() => phone.received.length >= 50, 8000, { name: `50 RTP packets from SIPp at the softphone (have ${phone.received.length})` });
+    assert.equal(dominantFrequency(phone.samples(), [440, 1000, 1400], 8000).frequency, 1000);
+    const result = await running;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    await gateway.waitCallState(offering.callId, 'disconnected');
+    assert.deepEqual(gateway.timeline(offering.callId), ['offering', 'connected', 'disconnected:normal']);
+  });
+
+  it('a late offer whose ACK has no answer is hung up with BYE', async () => {
+    autoAnswer();
+    const result = await callFromPbx('uac-late-offer-no-answer');
+    assert.equal(result.exitCode, 0, describeRun(result));
+    const callId = gateway.incoming.at(-1)!.callId;
+    const ended = await gateway.waitCallState(callId, 'disconnected');
+    assert.equal(ended.cause, 'error');
+    await check(() => gateway.mediaEvents.some((e) => e.type === 'closed' && e.callId === callId), 5000, { name: 'media closed' });
   });
 
   it('an UPDATE with SDP holds and resumes; an UPDATE without SDP refreshes the session', async () => {
