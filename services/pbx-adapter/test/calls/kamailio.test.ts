@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { check, dominantFrequency, Kamailio, NatsServer, tonePower, uniquePrefix, type KamailioMode } from '@ucserver/testkit';
+import { check, dominantFrequency, encodeWav, freePort, Kamailio, NatsServer, sine, Sipp, tonePower, uniquePrefix, type KamailioMode } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
 import { Gateway, testLine } from '../support/Gateway.ts';
@@ -20,6 +20,7 @@ const CANDIDATES = [440, 1000, 1400];
 // A self-signed certificate for 127.0.0.1: Kamailio presents it, and the adapter trusts it as its CA.
 const TLS_DIR = fileURLToPath(new URL('../fixtures/sip/tls/', import.meta.url));
 const PBX_TLS = { certFile: `${TLS_DIR}cert.pem`, keyFile: `${TLS_DIR}key.pem` };
+const LATE_OFFER_SCENARIO = fileURLToPath(new URL('../fixtures/sipp/uac-late-offer-via-pbx.xml', import.meta.url));
 const ADAPTER_TLS = { SIP_TRANSPORTS: 'udp,tcp,tls', SIP_TLS_PORT: '0', SIP_TLS_CERT_FILE: PBX_TLS.certFile, SIP_TLS_KEY_FILE: PBX_TLS.keyFile };
 
 /** Waits until `phone` received at least `packets` packets after `from`; returns their samples. */
@@ -168,6 +169,41 @@ for (const { mode, tls } of CASES) {
       await check(() => gateway.mediaEvents.some((e) => e.type === 'closed' && e.callId === callA) && gateway.mediaEvents.some((e) => e.type === 'closed' && e.callId === callB), 5000, { name: 'media closed for both calls' });
       assert.equal(adapter.calls?.size, 0);
       if (mode === 'media-via-pbx') await check(async () => (await pbx.rtpengine!.totals()).deletes >= 1, 5000, { name: 'rtpengine session deleted' });
+    });
+
+    it('an INVITE without SDP from a desk phone (SIPp as line 100) gets our offer in the 200; the ACK answer connects it and B hears the phone', async () => {
+      const b = new WeriftPhone(pbxSoftphone);
+      phones.push(b);
+      let callB: string | undefined;
+      gateway.onIncoming = async (req) => {
+        callB = req.callId;
+        const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
+        await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await b.answer(sdp) });
+        setImmediate(() => {
+          void gateway.pbx('alert', { callId: req.callId }).then(() => gateway.pbx('answer', { callId: req.callId })).catch(() => undefined);
+        });
+        return { accept: true };
+      };
+      const tone = encodeWav(sine({ frequency: 1000, seconds: 2 }), { sampleRate: 8000, format: 'pcmu' });
+      const running = Sipp.run({
+        scenario: LATE_OFFER_SCENARIO, target: pbx, service: '101', auth: { user: '100', password: 'pw100' },
+        vars: { from: '100', holdms: 3000 }, files: { 'uac.wav': tone }, args: ['-mp', String(await freePort({ count: 2, even: true }))], timeoutMs: 30_000,
+      });
+      await check(() => callB, 10_000, { name: 'the late-offer call at the gateway' });
+      const offering = gateway.callEvents(callB!)[0]!;
+      assert.equal(offering.state, 'offering');
+      assert.equal(offering.mediaPath, undefined, 'no media path before the ACK');
+      const connected = await gateway.waitCallState(callB!, 'connected');
+      assert.equal(connected.mediaPath, 'pbx');
+      assert.equal(dominantFrequency(await heard(b, 0, 50, 'B'), CANDIDATES, 8000).frequency, 1000);
+      if (mode === 'media-via-pbx') {
+        // rtpengine took our offer from the 200 and the answer from the ACK: it anchors the call.
+        assert.ok((await pbx.rtpengine!.list()).length >= 1, 'rtpengine holds the call');
+      }
+      const result = await running;
+      assert.equal(result.exitCode, 0, `sipp exit ${result.exitCode}: ${result.log}`);
+      await gateway.waitCallState(callB!, 'disconnected');
+      assert.deepEqual(gateway.timeline(callB!), ['offering', 'connected', 'disconnected:normal']);
     });
   });
 }
