@@ -297,6 +297,50 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     assert.deepEqual(gateway.timeline(callId), ['offering', 'connected', 'held:remote', 'connected', 'disconnected:normal']);
   });
 
+  it('as session refresher (RFC 4028, refresher=uac in the 200) the adapter refreshes with UPDATE at half the interval', async () => {
+    const sipp = await pbxWithLine('uas-session-timer', '107', { se: '4;refresher=uac' });
+    try {
+      const callId = await dial('107', '555');
+      await gateway.waitCallState(callId, 'connected');
+      const connectedAt = Date.now();
+      // A 4 s interval: refreshes at ~2 s and ~4 s after the answer.
+      await check(() => sipp.messages().filter((m) => m.direction === 'received' && m.method === 'UPDATE').length >= 2, 8000, { name: 'two session refreshes at the PBX' });
+      const elapsed = Date.now() - connectedAt;
+      assert.ok(elapsed >= 3000, `two refreshes need two half-intervals (${elapsed} ms)`);
+      const update = sipp.messages().find((m) => m.direction === 'received' && m.method === 'UPDATE')!;
+      assert.match(header(update, 'Session-Expires') ?? '', /;refresher=uac$/);
+      assert.equal(header(update, 'Supported'), 'timer');
+      // still the same call, still up
+      assert.deepEqual(gateway.timeline(callId), ['dialing', 'connected']);
+      await gateway.pbx('drop', { callId, reason: 'normal' });
+      await gateway.waitCallState(callId, 'disconnected', 5000, (e) => e.cause === 'normal');
+      const result = await sipp.done;
+      assert.equal(result.exitCode, 0, describeRun(result));
+    } finally {
+      await sipp.dispose();
+    }
+  });
+
+  it('when the PBX is the refresher (refresher=uas) and never refreshes, the adapter ends the call with BYE before the interval ends', async () => {
+    const sipp = await pbxWithLine('uas-session-timer', '108', { se: '6;refresher=uas' });
+    try {
+      const callId = await dial('108', '555');
+      await gateway.waitCallState(callId, 'connected');
+      const connectedAt = Date.now();
+      // RFC 4028 §10: BYE at the interval minus min(32, interval / 3) = 4 s.
+      const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
+      const elapsed = Date.now() - connectedAt;
+      assert.equal(ended.cause, 'timeout');
+      assert.ok(elapsed >= 3500 && elapsed < 8000, `BYE after ${elapsed} ms, expected ~4000`);
+      const result = await sipp.done;
+      assert.equal(result.exitCode, 0, describeRun(result));
+      assert.equal(sent(result, 'UPDATE').length, 0, 'the adapter does not refresh when the PBX is the refresher');
+      assert.equal(sent(result, 'BYE').length, 1);
+    } finally {
+      await sipp.dispose();
+    }
+  });
+
   it('with 10 % of the packets lost every call still completes by retransmission', async () => {
     autoAnswer();
     const before = gateway.incoming.length;
