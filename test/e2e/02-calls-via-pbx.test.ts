@@ -85,6 +85,17 @@ async function scenario1(media: NodeService, before: string, rtpBefore: Rtpengin
     assert.equal(metricSum(m, 'ucserver_media_calls', { path: 'pbx' }), 2, 'two calls on path pbx on media-1');
   });
 
+  await stack.step('alice restarts ICE (as after a network change): new ICE credentials from the node carry the audio on', async () => {
+    const { before, after } = await alice.restartIce();
+    assert.ok(before && after && before !== after, `the node answered with new ICE credentials (${before} → ${after})`);
+    // Chromium's checks with the new credentials succeeded against the node: the selected pair uses them.
+    await check(async () => (await alice.selectedRemoteUfrag()) === after, 10_000, { name: 'the selected ICE pair uses the new credentials' });
+    const from = (await alice.rtpStats())!.packetsReceived;
+    await check(async () => (await alice.rtpStats())!.packetsReceived - from >= 50, 10_000, { name: 'alice receives 50 more RTP packets after the restart' });
+    assert.equal((await alice.lastCall())?.state, 'connected');
+  });
+  await tonesBothWays(stack, alice, bob, 'tones both ways after the ICE restart');
+
   await hangUp(stack, alice, bob, 'normal');
   await alice.screenshot('s1-ended');
 

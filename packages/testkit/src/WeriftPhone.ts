@@ -65,6 +65,13 @@ export class WeriftPhone {
     return this.pc.localDescription!.sdp;
   }
 
+  /** A new offer on the running session, as a softphone re-offers; `iceRestart` gives it new ICE credentials. */
+  async reoffer(options: { iceRestart?: boolean } = {}): Promise<string> {
+    await this.pc.setLocalDescription(await this.pc.createOffer(options.iceRestart ? { iceRestart: true } : undefined));
+    await this.#gathered();
+    return this.pc.localDescription!.sdp;
+  }
+
   async applyAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
     this.#listen();

@@ -153,6 +153,16 @@ export class BrowserUser {
   }
 
   /** RTP counters of the newest call's peer connection. */
+  /** Restarts ICE on the current call as after a network change; the node's ICE ufrag before and after. */
+  restartIce(): Promise<{ before: string | undefined; after: string | undefined }> {
+    return this.page.evaluate(() => (window as unknown as { ucsTest: { restartIce(): Promise<{ before: string | undefined; after: string | undefined }> } }).ucsTest.restartIce());
+  }
+
+  /** The ICE ufrag of the remote candidate in the selected pair (which credentials carry the media). */
+  selectedRemoteUfrag(): Promise<string | undefined> {
+    return this.page.evaluate(() => (window as unknown as { ucsTest: { selectedRemoteUfrag(): Promise<string | undefined> } }).ucsTest.selectedRemoteUfrag());
+  }
+
   rtpStats(): Promise<RtpStats | undefined> {
     return this.page.evaluate(() => {
       const hook = (window as unknown as { ucsTest: { rtpStats(k?: string): Promise<unknown>; lastCall(): { key: string } | undefined } }).ucsTest;

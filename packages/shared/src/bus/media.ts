@@ -86,6 +86,11 @@ export const MediaCommands = {
   softphoneApplyAnswer: command('softphone.apply-answer', CallRef.extend({ sdp: Sdp }), Empty),
   /** Trickle ICE from the softphone; `candidate: null` is end-of-candidates. */
   softphoneCandidate: command('softphone.candidate', CallRef.extend({ candidate: IceCandidate.nullable() }), Empty),
+  /**
+   * A connected softphone's new offer (ICE restart after a network change, or the same session again):
+   * answered in the call's codec and DTLS role, with fresh ICE credentials when the softphone restarts ICE.
+   */
+  softphoneReoffer: command('softphone.reoffer', CallRef.extend({ sdp: Sdp }), z.object({ sdp: Sdp })),
   /** Our SDP offer toward the PBX (outgoing INVITE), codecs limited to the softphone's. */
   pbxCreateOffer: command('pbx.create-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
   /**

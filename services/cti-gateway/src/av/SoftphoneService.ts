@@ -218,6 +218,8 @@ export class SoftphoneService implements DeviceControl {
               .catch((err: unknown) => this.#logger.debug({ err, callId: call.callId }, 'candidate refused'));
           } else if (arg.messageType === AsnAVMessageType.ICE_CANDIDATE_END) {
             await this.#media(call.mediaNodeId, MediaCommands.softphoneCandidate, { callId: call.callId, candidate: null }).catch(() => undefined);
+          } else if (arg.messageType === AsnAVMessageType.REINVITE_OFFER || arg.messageType === AsnAVMessageType.RENEGOTIATE_OFFER) {
+            await this.#reoffer(call, arg.messageType, arg.u8sBody);
           } else {
             this.#logger.debug({ callId: call.callId, messageType: arg.messageType }, 'AV call message ignored');
           }
@@ -241,6 +243,23 @@ export class SoftphoneService implements DeviceControl {
         asnAVCallStateChanged: () => {},
       },
     };
+  }
+
+  /**
+   * The softphone re-offers (an ICE restart after a network change): the media node answers, or the
+   * softphone gets RENEGOTIATE_DECLINE with the reason, so it never waits for an answer that cannot come.
+   */
+  async #reoffer(call: SoftphoneCall, messageType: number, sdp: string | undefined): Promise<void> {
+    const base = { u8sCallID: call.avCallId, endpointIDTo: call.clientEndpoint, endpointIDFrom: call.remoteEndpoint, u8sUriTo: call.clientUri };
+    try {
+      if (!sdp) throw new Error('the re-offer has no SDP');
+      const { sdp: answer } = await this.#media(call.mediaNodeId, MediaCommands.softphoneReoffer, { callId: call.callId, sdp });
+      const answerType = messageType === AsnAVMessageType.REINVITE_OFFER ? AsnAVMessageType.REINVITE_ANSWER : AsnAVMessageType.RENEGOTIATE_ANSWER;
+      call.session.sendEvent('asnAVCallMessageV2', { ...base, messageType: answerType, u8sContentType: 'application/sdp', u8sBody: answer });
+    } catch (err) {
+      this.#logger.info({ err: (err as Error).message, callId: call.callId }, 'softphone re-offer declined');
+      call.session.sendEvent('asnAVCallMessageV2', { ...base, messageType: AsnAVMessageType.RENEGOTIATE_DECLINE, u8sBody: (err as Error).message.slice(0, 512) });
+    }
   }
 
   async #holdFromClient(avCallId: string, session: ClientSession, hold: boolean): Promise<void> {

@@ -44,6 +44,11 @@ class Peers {
     bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCreateOffer), MediaCommands.softphoneCreateOffer, (r) => (record('softphone.create-offer')(r), { legId: `leg-${r.callId}`, sdp: OFFER }));
     bus.serve(s.mediaNode(NODE, MediaCommands.softphoneApplyAnswer), MediaCommands.softphoneApplyAnswer, (r) => (record('softphone.apply-answer')(r), {}));
     bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCandidate), MediaCommands.softphoneCandidate, (r) => (record('softphone.candidate')(r), {}));
+    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneReoffer), MediaCommands.softphoneReoffer, (r) => {
+      record('softphone.reoffer')(r);
+      if (r.sdp.includes('a=sendonly')) throw Object.assign(new Error('softphone re-offer is sendonly'), { code: 'UCS_ERR_MEDIA_SDP_INVALID' });
+      return { sdp: `${ANSWER}a=x-restarted\r\n` };
+    });
     bus.serve(s.mediaNode(NODE, MediaCommands.close), MediaCommands.close, (r) => (record('media.close')(r), { quality: null }));
     for (const [name, cmd] of Object.entries(PbxCommands)) {
       bus.serve(s.pbx(cmd), cmd, (r: Record<string, unknown>) => (record(`pbx.${name}`)(r), {}));
@@ -168,6 +173,37 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
     const drop = await bob.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
     assert.equal(drop.iAvDropReason, 0);
+  });
+
+  it('a softphone re-offer (ICE restart) gets the media answer as REINVITE_ANSWER; a refused one gets RENEGOTIATE_DECLINE with the reason', async () => {
+    const callId = `re-${Date.now()}`;
+    const s = peers.bus.subjects;
+    await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    const ids = { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, endpointIDFrom: newCall.callAndConnectionID.u8sEndpointID, u8sUriTo: newCall.u8sUriFrom };
+    bob.sendEvent('asnAVConnectV2', { u8sCallID: ids.u8sCallID, endpointIDTo: ids.endpointIDTo, connectedEndPointID: ids.endpointIDFrom, callType: 65535, u8sUriTo: ids.u8sUriTo, u8sContentType: 'application/sdp', u8sBody: ANSWER });
+    await peers.waitFor('pbx.answer', (p) => p.callId === callId);
+    // (waitForEvent also sees earlier events: each reply is told apart by its body)
+    const reply = (type: number, body: RegExp) => bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === type && body.test(m.u8sBody ?? ''));
+
+    const answered = reply(10, /a=x-restarted/);
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const answer = await answered;
+    assert.equal(answer.u8sContentType, 'application/sdp');
+    assert.match(answer.u8sBody ?? '', /a=x-restarted/);
+    assert.equal((await peers.waitFor('softphone.reoffer', (p) => p.callId === callId)).sdp, OFFER);
+
+    const declined = reply(8, /sendonly/);
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: 'application/sdp', u8sBody: `${OFFER}a=sendonly\r\n` });
+    assert.match((await declined).u8sBody ?? '', /sendonly/);
+    const noSdp = reply(8, /no SDP/);
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sUriTo: ids.u8sUriTo });
+    assert.match((await noSdp).u8sBody ?? '', /no SDP/);
+    // the call is still up; the far end hangs up
+    const base = { callId, lineId: lineB, lineNumber: '101', direction: 'inbound' as const, remoteNumber: '100' };
+    for (const state of ['offering', 'connected'] as const) await peers.event({ ...base, state });
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+    await bob.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === ids.u8sCallID);
   });
 
   it('the callee rejects: asnAVDropCall reason 16 becomes a decline drop', async () => {

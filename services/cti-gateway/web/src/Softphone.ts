@@ -43,6 +43,8 @@ const STATE_BY_CODE: Record<number, CallState> = {
 
 /** How long ICE gathering may take before the SDP goes out anyway (the rest is trickled). */
 const GATHER_MS = 2500;
+/** How long the media node may take to answer our re-offer before it is rolled back. */
+const REOFFER_TIMEOUT_MS = 10_000;
 /** A call the user hung up that the server never confirms is cleared locally after this. */
 const LOCAL_END_FALLBACK_MS = 15_000;
 /** Ended calls kept in the list. */
@@ -169,7 +171,7 @@ export class Softphone extends EventTarget {
     const ownUri = line?.uri ?? lineUri ?? '';
     const remoteUri = /^(tel|sips?):/i.test(target) ? target : `tel:${target}`;
     const call = this.#newCall({ key: options.ctiId ?? `local-${++this.#localKey}`, line: ownUri, direction: 'outbound', remote: numberOf(remoteUri), state: 'calling' });
-    const av: AvLeg = { callId: '', ownEndpoint: '', remoteEndpoint: '', ownUri, remoteUri, remoteControl: !!options.remoteControl, alerted: false, answered: false, ended: false, sdpSent: false, trickleQueue: [] };
+    const av: AvLeg = { callId: '', ownEndpoint: '', remoteEndpoint: '', ownUri, remoteUri, remoteControl: !!options.remoteControl, alerted: false, answered: false, ended: false, sdpSent: false, trickleQueue: [], iceRestarts: 0 };
     call.av = av;
     this.#changed();
     try {
@@ -468,6 +470,7 @@ export class Softphone extends EventTarget {
       ended: false,
       sdpSent: false,
       trickleQueue: [],
+      iceRestarts: 0,
     };
     call.av = av;
     // Ringing: the server sends 180 to the PBX.
@@ -515,6 +518,59 @@ export class Softphone extends EventTarget {
       if (call.state === 'offering' || !call.av.answered) await this.answer(call.key).catch((err: unknown) => console.warn('ucserver: remote answer failed', err));
     } else if (e.messageType === AvMessageType.iceCandidate && e.iceCandidate) {
       await call.av.pc?.addIceCandidate(e.iceCandidate).catch((err: unknown) => console.warn('ucserver: remote candidate refused', err));
+    } else if (e.messageType === AvMessageType.reinviteAnswer || e.messageType === AvMessageType.renegotiateDecline) {
+      await this.#onReofferReply(call.av, e);
+    }
+  }
+
+  /**
+   * Restarts ICE on a call's peer connection (new credentials, new checks), as after a network change:
+   * our re-offer goes to the media node as REINVITE_OFFER; its REINVITE_ANSWER completes it, a
+   * RENEGOTIATE_DECLINE rolls it back. Resolves once the answer is applied.
+   */
+  async restartIce(key?: string): Promise<void> {
+    const call = key ? this.#calls.get(key) : this.currentCall;
+    const av = call?.av;
+    const pc = av?.pc;
+    const conn = this.#conn;
+    if (!av || !pc || !conn || av.ended || !av.callId) throw new Error('no call with media to restart');
+    if (av.reoffer) throw new Error('a restart is already running');
+    if (pc.signalingState !== 'stable') throw new Error(`cannot re-offer in signaling state ${pc.signalingState}`);
+    av.iceRestarts += 1;
+    await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+    await gathered(pc, GATHER_MS);
+    const done = new Promise<void>((resolve, reject) => {
+      // A node that never answers must not leave the call half-renegotiated.
+      const timer = window.setTimeout(() => void this.#onReofferReply(av, undefined), REOFFER_TIMEOUT_MS);
+      av.reoffer = { resolve, reject, timer };
+    });
+    conn.sendEvent('asnAVCallMessageV2', {
+      u8sCallID: av.callId, endpointIDTo: av.remoteEndpoint, endpointIDFrom: av.ownEndpoint, u8sUriTo: av.remoteUri,
+      messageType: AvMessageType.reinviteOffer, u8sContentType: 'application/sdp', u8sBody: pc.localDescription!.sdp,
+    });
+    return done;
+  }
+
+  /** The node's answer to our re-offer, its decline, or (undefined) no reply in time. */
+  async #onReofferReply(av: AvLeg, e: AvCallMessage | undefined): Promise<void> {
+    const pending = av.reoffer;
+    if (!pending) return;
+    av.reoffer = undefined;
+    window.clearTimeout(pending.timer);
+    const pc = av.pc;
+    try {
+      if (!pc || pc.signalingState === 'closed') throw new Error('the call ended');
+      if (e?.messageType === AvMessageType.reinviteAnswer && e.u8sBody) {
+        await pc.setRemoteDescription({ type: 'answer', sdp: e.u8sBody });
+        pending.resolve();
+        return;
+      }
+      await pc.setLocalDescription({ type: 'rollback' });
+      throw new Error(e ? `re-offer declined: ${e.u8sBody ?? 'no reason'}` : 'no answer to the re-offer');
+    } catch (err) {
+      pending.reject(err as Error);
+    } finally {
+      this.#changed();
     }
   }
 
@@ -536,7 +592,13 @@ export class Softphone extends EventTarget {
       av.trickleQueue.push(e.candidate ? e.candidate.toJSON() : null);
       this.#flushTrickle(call);
     });
-    pc.addEventListener('iceconnectionstatechange', () => this.#changed());
+    pc.addEventListener('iceconnectionstatechange', () => {
+      // The network under the call changed (a new Wi-Fi, a VPN): restart ICE once rather than lose the call.
+      if (pc.iceConnectionState === 'failed' && av.iceRestarts === 0 && !av.ended) {
+        void this.restartIce(call.key).catch((err: unknown) => console.warn('ucserver: ICE restart failed', err));
+      }
+      this.#changed();
+    });
     pc.addEventListener('connectionstatechange', () => this.#changed());
     if (remoteOffer) await pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
     const mic = await this.#deps.devices.microphone();

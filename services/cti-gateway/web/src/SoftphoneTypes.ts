@@ -29,6 +29,10 @@ export interface AvLeg {
   trickleQueue: Array<RTCIceCandidateInit | null>;
   dropCause?: string;
   dropReason?: number;
+  /** Our re-offer (ICE restart) waits for the node's answer or decline. */
+  reoffer?: { resolve: () => void; reject: (err: Error) => void; timer: number };
+  /** ICE restarts done on this call (after ICE failed, or asked for). */
+  iceRestarts: number;
 }
 
 export interface PhoneCall {

@@ -61,7 +61,7 @@ export const LineOpenStatus = {
 export const AvDropReason = { normal: 0, busy: 1, cancel: 2, reject: 16 } as const;
 
 /** `messageType` of asnAVCallMessageV2 the page handles. */
-export const AvMessageType = { iceCandidate: 2, iceCandidateEnd: 5, remoteAccept: 13 } as const;
+export const AvMessageType = { iceCandidate: 2, iceCandidateEnd: 5, renegotiateDecline: 8, reinviteOffer: 9, reinviteAnswer: 10, remoteAccept: 13 } as const;
 
 /** `AsnAVMediaType` of a SIP softphone call. */
 export const AV_CALL_TYPE_SIP = 65_535;

@@ -22,6 +22,10 @@ export interface UcsTestHook {
   remoteAudioLevel(frequency: number, key?: string): Promise<ToneLevel | undefined>;
   /** RTP counters of the current call's peer connection. */
   rtpStats(key?: string): Promise<RtpStats | undefined>;
+  /** Restarts ICE on the current call (or `key`), as after a network change; resolves with the node's ICE ufrag before and after. */
+  restartIce(key?: string): Promise<{ before: string | undefined; after: string | undefined }>;
+  /** The ICE username fragment the remote candidate of the selected pair uses: which credentials carry the media now. */
+  selectedRemoteUfrag(key?: string): Promise<string | undefined>;
 }
 
 declare global {
@@ -58,5 +62,25 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
     },
     remoteAudioLevel: (frequency, key) => phone.remoteAudioLevel(frequency, key),
     rtpStats: (key) => phone.rtpStats(key),
+    restartIce: async (key) => {
+      const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
+      const ufrag = (): string | undefined => /^a=ice-ufrag:(\S+)/m.exec(call?.av?.pc?.remoteDescription?.sdp ?? '')?.[1];
+      const before = ufrag();
+      await phone.restartIce(key);
+      return { before, after: ufrag() };
+    },
+    selectedRemoteUfrag: async (key) => {
+      const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
+      const pc = call?.av?.pc;
+      if (!pc) return undefined;
+      const report = await pc.getStats();
+      let pairId: string | undefined;
+      report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      });
+      const pair = pairId ? (report.get(pairId) as { remoteCandidateId?: string } | undefined) : undefined;
+      const remote = pair?.remoteCandidateId ? (report.get(pair.remoteCandidateId) as { usernameFragment?: string } | undefined) : undefined;
+      return remote?.usernameFragment;
+    },
   };
 }

@@ -26,6 +26,7 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
       await node.softphoneCandidate(r.callId, r.candidate);
       return {};
     },
+    softphoneReoffer: (r) => node.softphoneReoffer(r.callId, r.sdp),
     pbxCreateOffer: (r) => node.pbxCreateOffer(r.callId, r.srtp),
     pbxLateOffer: (r) => node.pbxLateOffer(r.callId, r.srtp),
     pbxApplyAnswer: (r) => node.pbxApplyAnswer(r.callId, r.sdp),

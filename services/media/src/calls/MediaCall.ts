@@ -94,6 +94,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly #softphoneSessionId = sdpSessionId();
   /** The codec fixed for the call (both legs) and whether the PBX side has telephone-event. */
   #codec: { name: CodecName; telephoneEvent: boolean; ptime: number | undefined } | undefined;
+  /** The softphone's ICE credentials after its last re-offer (undefined: those of #browser). */
+  #browserIce: { ufrag: string; pwd: string } | undefined;
   #pendingPbxOffer: PendingPbxOffer | undefined;
   #pbxCryptoTag: number | undefined;
   #pbxVersion = 0;
@@ -369,6 +371,54 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (!leg || leg.mid === undefined) throw new CallStateError(`no softphone leg to add a candidate to [callId:${this.id}]`);
       const parsed = candidate === null ? null : parseTrickleCandidate(candidate, leg.mid, `softphone candidate [callId:${this.id}]`);
       leg.recordCandidate(parsed === null);
+    });
+  }
+
+  /**
+   * A new offer from a connected softphone. What a softphone re-offers for is an ICE restart (its network
+   * changed): new ICE credentials in the offer restart ICE on our transport too, and the answer carries
+   * ours. Everything else must stay as negotiated: same m-line, codec and payload type, DTLS fingerprint
+   * (no new DTLS association; we keep our role), and sendrecv, since hold goes through the PBX
+   * (asnAVCallHoldV2 / asnCtiHold), not through the softphone's SDP.
+   */
+  softphoneReoffer(sdp: string): Promise<{ sdp: string }> {
+    return this.#run('softphoneReoffer', async () => {
+      const leg = this.#softphone;
+      const current = this.#browser;
+      const codec = this.#softphoneCodec();
+      if (!leg || !current || !leg.producer || !codec) throw new CallStateError(`a re-offer needs a connected softphone leg [callId:${this.id}]`);
+      const offer = parseBrowserSdp(sdp, 'offer', `softphone re-offer [callId:${this.id}]`);
+      const what = `[callId:${this.id}]`;
+      if (offer.mid !== current.mid) throw new SdpInvalidError(`softphone re-offer has mid '${offer.mid}', the session has '${current.mid}' ${what}`);
+      if (offer.direction !== 'sendrecv') {
+        throw new SdpInvalidError(`softphone re-offer is ${offer.direction}: hold and retrieve go through asnAVCallHoldV2/asnCtiHold, not SDP ${what}`);
+      }
+      const again = browserMlineCodec(offer, codec.spec.name, codec.telephoneEvent !== undefined);
+      if (!again || again.payloadType !== codec.payloadType) {
+        throw new NoCommonCodecError(`softphone re-offer lacks ${codec.spec.name} with payload type ${codec.payloadType} ${what}`, offer.codecs.map((c) => c.name));
+      }
+      const known = new Set(current.fingerprints.map((f) => `${f.algorithm} ${f.value.toUpperCase()}`));
+      if (!offer.fingerprints.some((f) => known.has(`${f.algorithm} ${f.value.toUpperCase()}`))) {
+        throw new SdpInvalidError(`softphone re-offer has a new DTLS fingerprint; a new DTLS session needs a new call ${what}`);
+      }
+      const ice = this.#browserIce ?? { ufrag: current.iceUfrag, pwd: current.icePwd };
+      if (offer.iceUfrag !== ice.ufrag || offer.icePwd !== ice.pwd) {
+        await leg.transport.restartIce();
+        this.#logger.info({ callId: this.id }, 'softphone restarted ICE');
+      }
+      this.#browserIce = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
+      return {
+        sdp: writeBrowserSdp(this.#localBrowserDescription(leg, 'answer', {
+          mid: offer.mid,
+          bundle: offer.bundle,
+          // The DTLS association stands: we keep the role we have (answerSetup of what set it up).
+          setup: answerSetup(current),
+          codec: again,
+          headerExtensions: negotiatedHeaderExtensions(offer),
+          direction: 'sendrecv',
+          rtcpRsize: offer.rtcpRsize,
+        })),
+      };
     });
   }
 

@@ -68,6 +68,10 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'softphoneCandidate').softphoneCandidate(candidate);
   }
 
+  softphoneReoffer(callId: string, sdp: string): Promise<{ sdp: string }> {
+    return this.#existing(callId, 'softphoneReoffer').softphoneReoffer(sdp);
+  }
+
   pbxCreateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
     return this.#existing(callId, 'pbxCreateOffer').pbxCreateOffer(srtp);
   }

@@ -175,15 +175,9 @@ for (const { mode, tls } of CASES) {
       const b = new WeriftPhone(pbxSoftphone);
       phones.push(b);
       let callB: string | undefined;
-      gateway.onIncoming = async (req) => {
+      gateway.answerWith(b, (req) => {
         callB = req.callId;
-        const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
-        await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await b.answer(sdp) });
-        setImmediate(() => {
-          void gateway.pbx('alert', { callId: req.callId }).then(() => gateway.pbx('answer', { callId: req.callId })).catch(() => undefined);
-        });
-        return { accept: true };
-      };
+      });
       const tone = encodeWav(sine({ frequency: 1000, seconds: 2 }), { sampleRate: 8000, format: 'pcmu' });
       const running = Sipp.run({
         scenario: LATE_OFFER_SCENARIO, target: pbx, service: '101', auth: { user: '100', password: 'pw100' },

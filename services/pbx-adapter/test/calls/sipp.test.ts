@@ -256,14 +256,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     const phone = new WeriftPhone(pbxSoftphone);
     phones.push(phone);
     // The gateway offers the call to a softphone before the PBX has answered our offer.
-    gateway.onIncoming = async (req) => {
-      const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
-      await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await phone.answer(sdp) });
-      setImmediate(() => {
-        void gateway.pbx('alert', { callId: req.callId }).then(() => gateway.pbx('answer', { callId: req.callId })).catch(() => undefined);
-      });
-      return { accept: true };
-    };
+    gateway.answerWith(phone);
     const tone = encodeWav(sine({ frequency: 1000, seconds: 2 }), { sampleRate: 8000, format: 'pcmu' });
     const running = callFromPbx('uac-late-offer', { vars: { holdms: 3000 }, files: { 'uac.wav': tone } });
     const offering = await gateway.waitEvent((e) => e.state === 'offering' && !gateway.events.some((x) => x.callId === e.callId && x.state === 'disconnected'), 'the late-offer call offered');

@@ -31,6 +31,22 @@ export class Gateway {
   listRequests = 0;
   /** Answers cti.call.incoming; default: accept. */
   onIncoming: (request: IncomingRequest) => IncomingReply | Promise<IncomingReply> = () => ({ accept: true });
+
+  /**
+   * Incoming calls go to `phone` as the real gateway does it: the media node's offer to the softphone,
+   * its answer back, then (once accepted) alert and answer toward the PBX. `seen` gets each request.
+   */
+  answerWith(phone: { answer(offer: string): Promise<string> }, seen: (request: IncomingRequest) => void = () => undefined): void {
+    this.onIncoming = async (req) => {
+      seen(req);
+      const { sdp } = await this.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
+      await this.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await phone.answer(sdp) });
+      setImmediate(() => {
+        void this.pbx('alert', { callId: req.callId }).then(() => this.pbx('answer', { callId: req.callId })).catch(() => undefined);
+      });
+      return { accept: true };
+    };
+  }
   /** When false, lines.list is not answered (a gateway that is not up yet). */
   answerList = true;
   readonly #subs: Unsubscribe[] = [];

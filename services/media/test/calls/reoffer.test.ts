@@ -1,0 +1,76 @@
+// A connected softphone re-offers: an ICE restart (its network changed) gets fresh ICE credentials from
+// a restarted transport, on outgoing and incoming calls alike, and our DTLS role stays; re-offers that
+// would change the session (hold by SDP, another codec, a new DTLS fingerprint) are refused and the call
+// is unharmed. werift does not run ICE again once DTLS is up, so audio across a real restart is proven
+// with Chromium in the end-to-end suite (scenario 1); here werift only delivers the offers.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BusRemoteError } from '@ucserver/shared';
+import { parseSdp } from '@ucserver/testkit';
+import { flowToPbx, flowToPhone, incomingCall, outgoingCall } from '../support/calls.ts';
+import { startHarness } from '../support/harness.ts';
+
+const iceOf = (sdp: string): { ufrag: string; setup: string } => {
+  const value = (name: string): string => new RegExp(`^a=${name}:(\\S+)\\r?$`, 'm').exec(sdp)?.[1] ?? '';
+  return { ufrag: value('ice-ufrag'), setup: value('setup') };
+};
+
+const code = (expected: string) => (err: unknown): boolean => err instanceof BusRemoteError && err.remoteCode === expected;
+
+describe('softphone re-offer', { timeout: 60_000 }, () => {
+  test('an ICE restart on an outgoing call restarts ICE on the transport and answers with the new credentials and the same DTLS role', async (t) => {
+    const h = await startHarness(t);
+    const call = await outgoingCall(t, h, { callId: 're-1' });
+    const first = iceOf(call.phone.pc.remoteDescription!.sdp);
+    await flowToPbx(call, 0x11, 5);
+
+    const offer = await call.phone.reoffer({ iceRestart: true });
+    const { sdp } = await h.request('softphoneReoffer', { callId: 're-1', sdp: offer });
+    const second = iceOf(sdp);
+    assert.notEqual(second.ufrag, first.ufrag, 'the node restarted ICE too');
+    assert.equal(h.app.node.calls.get('re-1')!.softphoneLeg!.transport.iceParameters.usernameFragment, second.ufrag, 'the transport has the answered credentials');
+    assert.equal(second.setup, first.setup, 'same DTLS role as before');
+    const m = parseSdp(sdp).media[0]!;
+    assert.deepEqual([m.payloadTypes[0], m.direction], [0, 'sendrecv'], 'PCMU, sendrecv');
+    await h.request('close', { callId: 're-1' });
+    await h.assertNoTransports();
+  });
+
+  test('an ICE restart on an incoming call (the node offered first) keeps the node passive and the PCMA payload type', async (t) => {
+    const h = await startHarness(t);
+    const call = await incomingCall(t, h, { callId: 're-2', pbxSdp: { codecs: [{ pt: 8, name: 'PCMA', rate: 8000 }] } });
+    await flowToPhone(call, 0x21, 0xabcd, 8, 5);
+    const before = iceOf(call.phone.pc.remoteDescription!.sdp);
+    const { sdp } = await h.request('softphoneReoffer', { callId: 're-2', sdp: await call.phone.reoffer({ iceRestart: true }) });
+    assert.equal(iceOf(sdp).setup, 'passive', 'werift answered active, so the node stays passive');
+    assert.notEqual(iceOf(sdp).ufrag, before.ufrag);
+    assert.equal(parseSdp(sdp).media[0]!.payloadTypes[0], 8);
+    await h.request('close', { callId: 're-2' });
+    await h.assertNoTransports();
+  });
+
+  test('re-offers that change the session are refused and the call carries on', async (t) => {
+    const h = await startHarness(t);
+    await assert.rejects(h.request('softphoneReoffer', { callId: 'nobody', sdp: 'v=0' }), code('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
+    const call = await outgoingCall(t, h, { callId: 're-3' });
+    const offer = await call.phone.reoffer();
+    const rows: Array<{ name: string; sdp: string; code: string }> = [
+      { name: 'hold by SDP', sdp: offer.replace(/^a=sendrecv\r$/m, 'a=sendonly\r'), code: 'UCS_ERR_MEDIA_SDP_INVALID' },
+      { name: 'another mid', sdp: offer.replace(/^a=mid:(\S+)\r$/m, 'a=mid:other\r').replace(/^(a=group:BUNDLE) \S+\r$/m, '$1 other\r'), code: 'UCS_ERR_MEDIA_SDP_INVALID' },
+      { name: 'a new DTLS fingerprint', sdp: offer.replace(/^a=fingerprint:sha-256 \S+\r$/m, `a=fingerprint:sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}\r`), code: 'UCS_ERR_MEDIA_SDP_INVALID' },
+      { name: 'the codec renumbered', sdp: offer.replace(/^(m=audio \d+ \S+ )0\b/m, '$196').replace(/^a=rtpmap:0 PCMU\/8000\r$/m, 'a=rtpmap:96 PCMU/8000\r'), code: 'UCS_ERR_MEDIA_NO_COMMON_CODEC' },
+      { name: 'garbage', sdp: 'v=0\r\nnonsense', code: 'UCS_ERR_MEDIA_SDP_INVALID' },
+    ];
+    for (const row of rows) {
+      assert.notEqual(row.sdp, offer, `${row.name}: the fixture changed the offer`);
+      await assert.rejects(h.request('softphoneReoffer', { callId: 're-3', sdp: row.sdp }), code(row.code), row.name);
+    }
+    // The same offer again is fine (no ICE restart: the credentials stay), and the call still carries audio.
+    const { sdp } = await h.request('softphoneReoffer', { callId: 're-3', sdp: offer });
+    assert.equal(iceOf(sdp).ufrag, iceOf(call.phone.pc.remoteDescription!.sdp).ufrag, 'no restart without new credentials');
+    await call.phone.applyAnswer(sdp);
+    await flowToPbx(call, 0x31, 10);
+    await h.request('close', { callId: 're-3' });
+    await h.assertNoTransports();
+  });
+});
