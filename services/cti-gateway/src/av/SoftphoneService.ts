@@ -258,7 +258,9 @@ export class SoftphoneService implements DeviceControl {
       call.session.sendEvent('asnAVCallMessageV2', { ...base, messageType: answerType, u8sContentType: 'application/sdp', u8sBody: answer });
     } catch (err) {
       this.#logger.info({ err: (err as Error).message, callId: call.callId }, 'softphone re-offer declined');
-      call.session.sendEvent('asnAVCallMessageV2', { ...base, messageType: AsnAVMessageType.RENEGOTIATE_DECLINE, u8sBody: (err as Error).message.slice(0, 512) });
+      // The client gets the media node's code and words, not our bus subjects.
+      const reason = err instanceof BusRemoteError ? `${err.remoteCode}: ${err.message.replace(/ \[subject:[^\]]*\]$/, '')}` : (err as Error).message;
+      call.session.sendEvent('asnAVCallMessageV2', { ...base, messageType: AsnAVMessageType.RENEGOTIATE_DECLINE, u8sBody: reason.slice(0, 512) });
     }
   }
 

@@ -11,6 +11,7 @@ import {
   MediaCommands,
   MediaNodeHeartbeat,
   PbxCommands,
+  UcsError,
   type BusClient,
   type CallEvent as CallEventT,
 } from '@ucserver/shared';
@@ -46,7 +47,7 @@ class Peers {
     bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCandidate), MediaCommands.softphoneCandidate, (r) => (record('softphone.candidate')(r), {}));
     bus.serve(s.mediaNode(NODE, MediaCommands.softphoneReoffer), MediaCommands.softphoneReoffer, (r) => {
       record('softphone.reoffer')(r);
-      if (r.sdp.includes('a=sendonly')) throw Object.assign(new Error('softphone re-offer is sendonly'), { code: 'UCS_ERR_MEDIA_SDP_INVALID' });
+      if (r.sdp.includes('a=sendonly')) throw new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'softphone re-offer is sendonly');
       return { sdp: `${ANSWER}a=x-restarted\r\n` };
     });
     bus.serve(s.mediaNode(NODE, MediaCommands.close), MediaCommands.close, (r) => (record('media.close')(r), { quality: null }));
@@ -195,7 +196,9 @@ describe('softphone and CTI call flows (NATS contract)', () => {
 
     const declined = reply(8, /sendonly/);
     bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: 'application/sdp', u8sBody: `${OFFER}a=sendonly\r\n` });
-    assert.match((await declined).u8sBody ?? '', /sendonly/);
+    const reason = (await declined).u8sBody ?? '';
+    assert.match(reason, /^UCS_ERR_MEDIA_SDP_INVALID: softphone re-offer is sendonly/);
+    assert.doesNotMatch(reason, /subject/, 'no bus internals toward the client');
     const noSdp = reply(8, /no SDP/);
     bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sUriTo: ids.u8sUriTo });
     assert.match((await noSdp).u8sBody ?? '', /no SDP/);
