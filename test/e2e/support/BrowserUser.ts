@@ -158,9 +158,14 @@ export class BrowserUser {
     return this.page.evaluate(() => (window as unknown as { ucsTest: { restartIce(): Promise<{ before: string | undefined; after: string | undefined }> } }).ucsTest.restartIce());
   }
 
-  /** The ICE ufrag of the remote candidate in the selected pair (which credentials carry the media). */
-  selectedRemoteUfrag(): Promise<string | undefined> {
-    return this.page.evaluate(() => (window as unknown as { ucsTest: { selectedRemoteUfrag(): Promise<string | undefined> } }).ucsTest.selectedRemoteUfrag());
+  /** The best candidate pair of the current ICE generation (see the page's ucsTest.currentGenerationPair). */
+  currentGenerationPair(): Promise<{ state: string | undefined; responses: number }> {
+    return this.page.evaluate(() => (window as unknown as { ucsTest: { currentGenerationPair(): Promise<{ state: string | undefined; responses: number }> } }).ucsTest.currentGenerationPair());
+  }
+
+  /** Every ICE candidate pair of the current call, one line each (for failure messages). */
+  icePairs(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { ucsTest: { icePairs(): Promise<string[]> } }).ucsTest.icePairs());
   }
 
   rtpStats(): Promise<RtpStats | undefined> {

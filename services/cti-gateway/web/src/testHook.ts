@@ -24,8 +24,14 @@ export interface UcsTestHook {
   rtpStats(key?: string): Promise<RtpStats | undefined>;
   /** Restarts ICE on the current call (or `key`), as after a network change; resolves with the node's ICE ufrag before and after. */
   restartIce(key?: string): Promise<{ before: string | undefined; after: string | undefined }>;
-  /** The ICE username fragment the remote candidate of the selected pair uses: which credentials carry the media now. */
-  selectedRemoteUfrag(key?: string): Promise<string | undefined>;
+  /**
+   * The best state among the candidate pairs of the current ICE generation (our local ufrag now): 'succeeded'
+   * means checks with the credentials of the last offer/answer got answers. Which succeeded pair Chromium
+   * then selects is its own choice (after a restart it may stay on the old one while that still works).
+   */
+  currentGenerationPair(key?: string): Promise<{ state: string | undefined; responses: number }>;
+  /** Every ICE candidate pair of the call (state, nomination, ports, remote ufrag), for failure messages. */
+  icePairs(key?: string): Promise<string[]>;
 }
 
 declare global {
@@ -69,18 +75,36 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
       await phone.restartIce(key);
       return { before, after: ufrag() };
     },
-    selectedRemoteUfrag: async (key) => {
+    currentGenerationPair: async (key) => {
       const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
       const pc = call?.av?.pc;
-      if (!pc) return undefined;
+      const ufrag = /^a=ice-ufrag:(\S+)/m.exec(pc?.localDescription?.sdp ?? '')?.[1];
+      if (!pc || !ufrag) return { state: undefined, responses: 0 };
       const report = await pc.getStats();
-      let pairId: string | undefined;
-      report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
-        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      let best: { state: string | undefined; responses: number } = { state: undefined, responses: 0 };
+      report.forEach((s: { type: string; state?: string; localCandidateId?: string; responsesReceived?: number }) => {
+        if (s.type !== 'candidate-pair') return;
+        const local = report.get(s.localCandidateId ?? '') as { usernameFragment?: string } | undefined;
+        if (local?.usernameFragment !== ufrag) return;
+        if (best.state !== 'succeeded') best = { state: s.state, responses: s.responsesReceived ?? 0 };
       });
-      const pair = pairId ? (report.get(pairId) as { remoteCandidateId?: string } | undefined) : undefined;
-      const remote = pair?.remoteCandidateId ? (report.get(pair.remoteCandidateId) as { usernameFragment?: string } | undefined) : undefined;
-      return remote?.usernameFragment;
+      return best;
+    },
+    icePairs: async (key) => {
+      const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
+      const pc = call?.av?.pc;
+      if (!pc) return [];
+      const report = await pc.getStats();
+      type Cand = { port?: number; usernameFragment?: string; candidateType?: string; protocol?: string };
+      const out: string[] = [];
+      report.forEach((s: { type: string; id: string; state?: string; nominated?: boolean; localCandidateId?: string; remoteCandidateId?: string; selectedCandidatePairId?: string; bytesReceived?: number; responsesReceived?: number; requestsSent?: number }) => {
+        if (s.type === 'transport') out.push(`transport selected=${s.selectedCandidatePairId} ice=${pc.iceConnectionState}`);
+        if (s.type !== 'candidate-pair') return;
+        const l = report.get(s.localCandidateId ?? '') as Cand | undefined;
+        const r = report.get(s.remoteCandidateId ?? '') as Cand | undefined;
+        out.push(`${s.id} ${s.state} nominated=${s.nominated} ${l?.protocol}:${l?.port}(${l?.usernameFragment}) -> ${r?.port}(${r?.usernameFragment}) req=${s.requestsSent} resp=${s.responsesReceived} bytesIn=${s.bytesReceived}`);
+      });
+      return out;
     },
   };
 }
