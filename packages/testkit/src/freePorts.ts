@@ -1,9 +1,38 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Loopback ports picked at run time: bind, read the number, close. The caller binds it right after. */
+/**
+ * Loopback ports picked at run time: a random candidate is bound, checked and closed; the caller binds it
+ * right after. Candidates come from outside the kernel's ephemeral range: a port the kernel hands out
+ * (port 0) can be handed out again, to any outgoing connection or port-0 bind (Chromium's ICE sockets,
+ * NATS clients), between our check and the caller's bind, and that caller then fails with EADDRINUSE.
+ */
 
 const HOST = '127.0.0.1';
+
+/**
+ * Where candidates come from: 10000–19999, below the ephemeral range (Linux default 32768–60999) and below
+ * the media tests' PlainTransport windows (20000–31999, services/media/test/support/portWindow.ts); if
+ * the ephemeral range starts lower than that, above it.
+ */
+export const pickRange: { min: number; max: number } = (() => {
+  let low = 32768;
+  let high = 60999;
+  try {
+    const [a, b] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (a && b && a <= b) [low, high] = [a, b];
+  } catch {
+    // not Linux: keep the defaults
+  }
+  if (low > 15_000) return { min: 10_000, max: Math.min(19_999, low - 1) };
+  if (65_535 - high - 1 >= 2_000) return { min: high + 1, max: 65_535 };
+  return { min: 10_000, max: 65_535 };
+})();
+
+function randomCandidate(): number {
+  return pickRange.min + Math.floor(Math.random() * (pickRange.max - pickRange.min + 1));
+}
 
 function udpFree(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -55,9 +84,8 @@ async function freeAt(port: number, options: FreePortOptions): Promise<boolean> 
 /** A loopback port (or `count` consecutive ones) free for the requested protocols right now. */
 export async function freePort(options: FreePortOptions = {}): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    let port = (options.udp === false ? await tcpFree(0) : await udpFree(0)) ?? 0;
-    if (port === 0) continue;
-    if (options.even && port % 2 === 1) port += 1;
+    let port = randomCandidate();
+    if (options.even && port % 2 === 1) port -= 1;
     if (await freeAt(port, options)) return port;
   }
   throw new Error(`no free loopback port found (${JSON.stringify(options)})`);
@@ -65,7 +93,9 @@ export async function freePort(options: FreePortOptions = {}): Promise<number> {
 
 /**
  * A block of `size` consecutive UDP ports, all free right now, starting at an even port between
- * `lowest` and `highest` (for RTP port ranges of rtpengine/baresip).
+ * `lowest` and `highest` (for RTP port ranges of rtpengine/baresip, which bind them one call at a time and
+ * skip a port that is taken). The default stays clear of freePort's range, so a lazily bound RTP port never
+ * takes a port freePort handed to a listener.
  */
 export async function freePortRange(size: number, lowest = 20000, highest = 59999): Promise<{ min: number; max: number }> {
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, freePort, freePortRange, ManagedProcess } from '@ucserver/testkit';
+import { check, freePort, freePortRange, ManagedProcess, pickRange } from '@ucserver/testkit';
 
 describe('ManagedProcess', () => {
   let dir: string;
@@ -47,6 +47,15 @@ describe('ManagedProcess', () => {
 });
 
 describe('freePorts', () => {
+  it('freePort picks outside the kernel\'s ephemeral range, where no port-0 bind can take the port before the caller binds it', async () => {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number) as [number, number];
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort({ tcp: true });
+      assert.ok(port < low || port > high, `${port} is outside ${low}-${high}`);
+      assert.ok(port >= pickRange.min && port <= pickRange.max);
+    }
+  });
+
   it('freePort with count and even gives an even port whose neighbour is free too', async () => {
     const port = await freePort({ count: 2, even: true, tcp: true });
     assert.equal(port % 2, 0);
