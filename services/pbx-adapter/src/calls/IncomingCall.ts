@@ -214,34 +214,13 @@ export class IncomingCall extends SipCall {
         return;
       }
       if (this.#lateOffer) {
-        this.#applyAckAnswer(ack);
+        this.applyAckAnswer(ack, () => this.announceConnected());
         return;
       }
       this.announceConnected();
       return;
     }
     super.handleAck(ack);
-  }
-
-  /** The answer to our late offer, from the ACK: applied on the media node, then 'connected'. */
-  #applyAckAnswer(ack: SipRequest): void {
-    if (!isSdpBody(ack.headers.contentType(), ack.body)) {
-      // RFC 3261 §13.2.2.4: the UAS that offered in the 200 ends a session whose ACK has no answer.
-      this.logger.warn('ACK without the answer to our offer; hanging up');
-      this.hangup('error');
-      return;
-    }
-    const sdp = ack.body.toString('utf8');
-    const nodeId = this.mediaNodeId as string;
-    void this.serial(async () => {
-      const applied = await this.deps.media.pbxApplyAnswer(nodeId, this.id, sdp);
-      if (this.ended) return;
-      this.mediaPath = applied.mediaPath;
-      this.announceConnected();
-    }).catch((err: unknown) => {
-      this.logger.warn({ err: (err as Error).message }, 'the media node refused the answer in the ACK; hanging up');
-      if (!this.ended) this.hangup('media-failure');
-    });
   }
 
   protected override onRemoteBye(): void {

@@ -266,20 +266,32 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     const cseq = ack.headers.cseq().seq;
     if (this.#awaitingAckAnswer === cseq) {
       this.#awaitingAckAnswer = undefined;
-      if (!isSdpBody(ack.headers.contentType(), ack.body)) {
-        this.logger.warn('ACK without the answer to our offer; hanging up');
-        this.hangup('error');
-        return;
-      }
-      const sdp = ack.body.toString('utf8');
-      void this.serial(async () => {
-        const applied = await this.deps.media.pbxApplyAnswer(this.#node(), this.id, sdp);
-        this.mediaPath = applied.mediaPath;
+      this.applyAckAnswer(ack, (sdp) => {
         const direction = audioDirection(sdp);
         this.#remoteHold = direction === 'inactive' || (!this.#localHold && direction === 'recvonly');
         this.publishCurrent();
-      }).catch((err: unknown) => this.#mediaOperationFailed(err));
+      });
     }
+  }
+
+  /**
+   * The answer to an offer we put in a 2xx (an offerless re-INVITE, or a late-offer INVITE), carried by
+   * its ACK: applied on the media node in the offer/answer queue, then `applied(sdp)`. An ACK without the
+   * answer ends the session (RFC 3261 §13.2.2.4); a refused answer too.
+   */
+  protected applyAckAnswer(ack: SipRequest, applied: (sdp: string) => void): void {
+    if (!isSdpBody(ack.headers.contentType(), ack.body)) {
+      this.logger.warn('ACK without the answer to our offer; hanging up');
+      this.hangup('error');
+      return;
+    }
+    const sdp = ack.body.toString('utf8');
+    void this.serial(async () => {
+      const result = await this.deps.media.pbxApplyAnswer(this.#node(), this.id, sdp);
+      if (this.ended) return;
+      this.mediaPath = result.mediaPath;
+      applied(sdp);
+    }).catch((err: unknown) => this.#mediaOperationFailed(err));
   }
 
   handleStrayResponse(response: SipResponse): void {
