@@ -220,25 +220,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
       const leg = await this.#createPbxLeg(false, srtpSuite, payloadTypesOf(offer.codecs));
-      const payloadTypes = this.#routerPayloadTypes();
-      const codecs = new Map<CodecName, number>();
-      const telephoneEvents = new Map<number, number>();
-      const lines: PbxSdpCodec[] = [];
-      for (const { spec } of supportedCodecs(offer.codecs)) {
-        const line = offeredPbxCodec(spec.name, payloadTypes);
-        codecs.set(spec.name, line.payloadType);
-        lines.push(line);
-      }
-      for (const rate of new Set(lines.map((l) => l.clockRate))) {
-        const pt = payloadTypes.get(payloadTypeKey(telephoneEvent.mimeType, rate));
-        if (pt !== undefined && telephoneEventAt(offer.codecs, rate)) {
-          telephoneEvents.set(rate, pt);
-          lines.push(telephoneEventSdpCodec(pt, rate));
-        }
-      }
-      const cryptoTag = srtpSuite ? 1 : undefined;
-      this.#pendingPbxOffer = { kind: 'initial', codecs, telephoneEvents, direction: 'sendrecv', cryptoTag };
-      return { legId: leg.id, sdp: this.#writePbxSdp(leg, lines, 'sendrecv', true, cryptoTag, 20) };
+      const names = supportedCodecs(offer.codecs).map((c) => c.spec.name);
+      return this.#initialPbxOffer(leg, names, (clockRate) => telephoneEventAt(offer.codecs, clockRate) !== undefined);
     });
   }
 
@@ -252,20 +235,36 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#pbx || this.#softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
       const srtpSuite = offeredSrtpSuite(srtp);
       const leg = await this.#createPbxLeg(false, srtpSuite, new Map());
-      const payloadTypes = this.#routerPayloadTypes();
-      const line = offeredPbxCodec(lateOfferCodec, payloadTypes);
-      const lines: PbxSdpCodec[] = [line];
-      const telephoneEvents = new Map<number, number>();
-      const tePt = payloadTypes.get(payloadTypeKey(telephoneEvent.mimeType, line.clockRate));
-      if (tePt !== undefined) {
-        telephoneEvents.set(line.clockRate, tePt);
-        lines.push(telephoneEventSdpCodec(tePt, line.clockRate));
-      }
-      this.#codec = { name: lateOfferCodec, telephoneEvent: tePt !== undefined, ptime: 20 };
-      const cryptoTag = srtpSuite ? 1 : undefined;
-      this.#pendingPbxOffer = { kind: 'initial', codecs: new Map([[lateOfferCodec, line.payloadType]]), telephoneEvents, direction: 'sendrecv', cryptoTag };
-      return { legId: leg.id, sdp: this.#writePbxSdp(leg, lines, 'sendrecv', true, cryptoTag, 20) };
+      const offer = this.#initialPbxOffer(leg, [lateOfferCodec], () => true);
+      this.#codec = { name: lateOfferCodec, telephoneEvent: (this.#pendingPbxOffer?.telephoneEvents.size ?? 0) > 0, ptime: 20 };
+      return offer;
     });
+  }
+
+  /**
+   * The first offer on a new PBX leg, left pending for pbxApplyAnswer: `names` in their order, plus
+   * telephone-event at each of their clock rates where `withTelephoneEvent` says so.
+   */
+  #initialPbxOffer(leg: PbxLeg, names: CodecName[], withTelephoneEvent: (clockRate: number) => boolean): { legId: string; sdp: string } {
+    const payloadTypes = this.#routerPayloadTypes();
+    const codecs = new Map<CodecName, number>();
+    const telephoneEvents = new Map<number, number>();
+    const lines: PbxSdpCodec[] = [];
+    for (const name of names) {
+      const line = offeredPbxCodec(name, payloadTypes);
+      codecs.set(name, line.payloadType);
+      lines.push(line);
+    }
+    for (const rate of new Set(lines.map((l) => l.clockRate))) {
+      const pt = payloadTypes.get(payloadTypeKey(telephoneEvent.mimeType, rate));
+      if (pt !== undefined && withTelephoneEvent(rate)) {
+        telephoneEvents.set(rate, pt);
+        lines.push(telephoneEventSdpCodec(pt, rate));
+      }
+    }
+    const cryptoTag = leg.srtpSuite ? 1 : undefined;
+    this.#pendingPbxOffer = { kind: 'initial', codecs, telephoneEvents, direction: 'sendrecv', cryptoTag };
+    return { legId: leg.id, sdp: this.#writePbxSdp(leg, lines, 'sendrecv', true, cryptoTag, 20) };
   }
 
   /** The PBX's answer to our offer (initial, or a hold/retrieve re-offer). */
