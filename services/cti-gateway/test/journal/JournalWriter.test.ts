@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallEvent, MediaCallEvent, type BusClient } from '@ucserver/shared';
 import { check, createTestDatabase } from '@ucserver/testkit';
+import type { GatewayApp } from '../../src/app.ts';
 import { peerBus, startGateway } from '../support.ts';
 
 function events(callId: string, lineId: string, t0: number): CallEvent[] {
@@ -14,15 +15,25 @@ function events(callId: string, lineId: string, t0: number): CallEvent[] {
   ];
 }
 
+/** A gateway and a bus peer that publishes as the pbx-adapter and the media node do; both stopped after `fn`. */
+async function withGateway(fn: (app: GatewayApp, peer: BusClient) => Promise<void>): Promise<void> {
+  const app = await startGateway();
+  const peer = await peerBus(app);
+  try {
+    await fn(app, peer);
+  } finally {
+    await peer.close();
+    await app.stop();
+  }
+}
+
 async function publish(bus: BusClient, list: CallEvent[]): Promise<void> {
   for (const e of list) await bus.publishDurable(bus.subjects.callEvent(e.lineId), CallEvent, e);
 }
 
 describe('journal - JournalWriter from the CALLS stream', () => {
   it('call events become one journal row with answer time, duration, cause and media data', async () => {
-    const app = await startGateway();
-    const peer = await peerBus(app);
-    try {
+    await withGateway(async (app, peer) => {
       await app.context.users.create({ login: 'alice', password: 'pw' });
       const line = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', ownerLogin: 'alice' });
       const t0 = Date.parse('2026-11-26T09:00:00.000Z');
@@ -50,16 +61,11 @@ describe('journal - JournalWriter from the CALLS stream', () => {
       assert.equal(row.lossPercent, 0.5);
       assert.equal(row.rttMs, 12);
       assert.equal(row.lastSeq, 4);
-    } finally {
-      await peer.close();
-      await app.stop();
-    }
+    });
   });
 
   it("the newest media path report wins over older ones that arrive later, and over the path in call events", async () => {
-    const app = await startGateway();
-    const peer = await peerBus(app);
-    try {
+    await withGateway(async (app, peer) => {
       await app.context.users.create({ login: 'alice', password: 'pw' });
       const line = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', ownerLogin: 'alice' });
       const t0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -78,16 +84,11 @@ describe('journal - JournalWriter from the CALLS stream', () => {
       }, 5000, { name: 'ended row' });
       assert.equal(row.mediaPath, 'direct');
       assert.equal(row.lastSeq, 4);
-    } finally {
-      await peer.close();
-      await app.stop();
-    }
+    });
   });
 
   it('a call that never connected gets duration 0 and its cause; duplicates are ignored', async () => {
-    const app = await startGateway();
-    const peer = await peerBus(app);
-    try {
+    await withGateway(async (app, peer) => {
       const line = await app.context.lines.create({ number: '101', registrar: 'pbx' });
       const base = { callId: 'call-2', lineId: line.id, lineNumber: '101', direction: 'inbound' as const, remoteNumber: '100' };
       const list: CallEvent[] = [
@@ -101,10 +102,7 @@ describe('journal - JournalWriter from the CALLS stream', () => {
       assert.equal(row?.answeredAt, null);
       assert.equal(row?.disconnectCause, 'cancelled');
       assert.equal(row?.ownerUserId, null);
-    } finally {
-      await peer.close();
-      await app.stop();
-    }
+    });
   });
 
   it('events published while the gateway is down are journaled after it restarts (PostgreSQL)', async () => {
