@@ -91,7 +91,7 @@ async function scenario1(media: NodeService, before: string, rtpBefore: Rtpengin
     // Chromium's checks with the new credentials got answers from the node: a pair of the new generation
     // succeeded. (Whether Chromium then moves the media onto it or stays on the old pair that still
     // works is its choice; with the answer arriving after its gathering completed, it stays.)
-    await check(async () => (await alice.currentGenerationPair()).state === 'succeeded', 10_000, { name: 'a candidate pair with the new credentials succeeded' }).catch(async (err: unknown) => {
+    await check(async () => (await alice.currentGenerationPair()) === 'succeeded', 10_000, { name: 'a candidate pair with the new credentials succeeded' }).catch(async (err: unknown) => {
       throw new Error(`${(err as Error).message}; pairs:\n  ${(await alice.icePairs()).join('\n  ')}`, { cause: err });
     });
     const from = (await alice.rtpStats())!.packetsReceived;

@@ -158,9 +158,9 @@ export class BrowserUser {
     return this.page.evaluate(() => (window as unknown as { ucsTest: { restartIce(): Promise<{ before: string | undefined; after: string | undefined }> } }).ucsTest.restartIce());
   }
 
-  /** The best candidate pair of the current ICE generation (see the page's ucsTest.currentGenerationPair). */
-  currentGenerationPair(): Promise<{ state: string | undefined; responses: number }> {
-    return this.page.evaluate(() => (window as unknown as { ucsTest: { currentGenerationPair(): Promise<{ state: string | undefined; responses: number }> } }).ucsTest.currentGenerationPair());
+  /** The best state of the current ICE generation's candidate pairs (see the page's ucsTest.currentGenerationPair). */
+  currentGenerationPair(): Promise<string | undefined> {
+    return this.page.evaluate(() => (window as unknown as { ucsTest: { currentGenerationPair(): Promise<string | undefined> } }).ucsTest.currentGenerationPair());
   }
 
   /** Every ICE candidate pair of the current call, one line each (for failure messages). */

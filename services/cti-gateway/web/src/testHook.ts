@@ -29,7 +29,7 @@ export interface UcsTestHook {
    * means checks with the credentials of the last offer/answer got answers. Which succeeded pair Chromium
    * then selects is its own choice (after a restart it may stay on the old one while that still works).
    */
-  currentGenerationPair(key?: string): Promise<{ state: string | undefined; responses: number }>;
+  currentGenerationPair(key?: string): Promise<string | undefined>;
   /** Every ICE candidate pair of the call (state, nomination, ports, remote ufrag), for failure messages. */
   icePairs(key?: string): Promise<string[]>;
 }
@@ -41,6 +41,7 @@ declare global {
 }
 
 export function installTestHook(phone: Softphone, session: () => { connection: ConnectionState; user: string | undefined; ringing: string }): void {
+  const callOf = (key: string | undefined) => (key ? phone.calls.find((c) => c.key === key) : phone.currentCall);
   window.ucsTest = {
     state: () => ({
       ...session(),
@@ -69,33 +70,30 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
     remoteAudioLevel: (frequency, key) => phone.remoteAudioLevel(frequency, key),
     rtpStats: (key) => phone.rtpStats(key),
     restartIce: async (key) => {
-      const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
+      const call = callOf(key);
       const ufrag = (): string | undefined => /^a=ice-ufrag:(\S+)/m.exec(call?.av?.pc?.remoteDescription?.sdp ?? '')?.[1];
       const before = ufrag();
       await phone.restartIce(key);
       return { before, after: ufrag() };
     },
     currentGenerationPair: async (key) => {
-      const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
-      const pc = call?.av?.pc;
+      const pc = callOf(key)?.av?.pc;
       const ufrag = /^a=ice-ufrag:(\S+)/m.exec(pc?.localDescription?.sdp ?? '')?.[1];
-      if (!pc || !ufrag) return { state: undefined, responses: 0 };
+      if (!pc || !ufrag) return undefined;
       const report = await pc.getStats();
-      let best: { state: string | undefined; responses: number } = { state: undefined, responses: 0 };
-      report.forEach((s: { type: string; state?: string; localCandidateId?: string; responsesReceived?: number }) => {
+      let best: string | undefined;
+      report.forEach((s: { type: string; state?: string; localCandidateId?: string }) => {
         if (s.type !== 'candidate-pair') return;
         const local = report.get(s.localCandidateId ?? '') as { usernameFragment?: string } | undefined;
-        if (local?.usernameFragment !== ufrag) return;
-        if (best.state !== 'succeeded') best = { state: s.state, responses: s.responsesReceived ?? 0 };
+        if (local?.usernameFragment === ufrag && best !== 'succeeded') best = s.state;
       });
       return best;
     },
     icePairs: async (key) => {
-      const call = key ? phone.calls.find((c) => c.key === key) : phone.currentCall;
-      const pc = call?.av?.pc;
+      const pc = callOf(key)?.av?.pc;
       if (!pc) return [];
       const report = await pc.getStats();
-      type Cand = { port?: number; usernameFragment?: string; candidateType?: string; protocol?: string };
+      type Cand = { port?: number; usernameFragment?: string; protocol?: string };
       const out: string[] = [];
       report.forEach((s: { type: string; id: string; state?: string; nominated?: boolean; localCandidateId?: string; remoteCandidateId?: string; selectedCandidatePairId?: string; bytesReceived?: number; responsesReceived?: number; requestsSent?: number }) => {
         if (s.type === 'transport') out.push(`transport selected=${s.selectedCandidatePairId} ice=${pc.iceConnectionState}`);
