@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BusClient, MediaCommands, MediaNodeHeartbeat, type Command } from '@ucserver/shared';
+import { BusClient, MediaCommands, MediaTopics } from '@ucserver/shared';
 import { check, freePortRange, ManagedProcess, testLogger } from '@ucserver/testkit';
 import type { z } from 'zod';
 import { endpointIp, type Generator } from './Generator.ts';
@@ -95,7 +95,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
   });
   const bus = await BusClient.connect({ servers: o.natsUrl, prefix, name: 'bench-media-relay', logger: testLogger('bench'), requestTimeoutMs: 30_000 });
   let beat = false;
-  const sub = bus.subscribe(bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, (hb) => {
+  const sub = bus.subscribe(MediaTopics.heartbeat, (hb) => {
     if (hb.nodeId === nodeId && hb.workersAlive > 0) beat = true;
   });
   try {
@@ -111,7 +111,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
   pin(workerPid, o.relayCore);
   pin(nodePid, o.helperCore);
 
-  const request = <C extends Command>(cmd: C, payload: z.input<C['request']>): Promise<z.output<C['reply']>> => bus.request(bus.subjects.mediaNode(nodeId, cmd), cmd, payload);
+  const node = bus.media(nodeId);
   const callIds = new Map<number, string[]>();
 
   const viaPbx = async (i: number): Promise<void> => {
@@ -121,11 +121,11 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     const ice = iceCredentials();
     const ssrcA = randomSsrc();
     callIds.set(i, [callId]);
-    await request(MediaCommands.softphoneOffer, { callId, sdp: softphoneSdp({ ep: a, port: gen.port, ice, fingerprint: gen.fingerprint, ssrc: ssrcA }) });
-    const offer = await request(MediaCommands.pbxCreateOffer, { callId, srtp: 'optional' });
+    await node.request(MediaCommands.softphoneOffer, { callId, sdp: softphoneSdp({ ep: a, port: gen.port, ice, fingerprint: gen.fingerprint, ssrc: ssrcA }) });
+    const offer = await node.request(MediaCommands.pbxCreateOffer, { callId, srtp: 'optional' });
     const toPbxLeg = sdpTarget(offer.sdp);
-    await request(MediaCommands.pbxApplyAnswer, { callId, sdp: pbxAnswerSdp(b, gen.port, offer.sdp, i) });
-    const answer = await request(MediaCommands.softphoneAnswer, { callId });
+    await node.request(MediaCommands.pbxApplyAnswer, { callId, sdp: pbxAnswerSdp(b, gen.port, offer.sdp, i) });
+    const answer = await node.request(MediaCommands.softphoneAnswer, { callId });
     const server = iceOf(answer.sdp);
     await gen.connectWebRtc(a, server, ice.ufrag);
     await gen.stream(2 * i, a, server, ssrcA, 0, b);
@@ -143,19 +143,19 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     const ssrcA = randomSsrc();
     const ssrcB = randomSsrc();
     callIds.set(j, [x, y]);
-    await request(MediaCommands.softphoneOffer, { callId: x, sdp: softphoneSdp({ ep: a, port: gen.port, ice: iceA, fingerprint: gen.fingerprint, ssrc: ssrcA, g711First: true }) });
-    const xPbx = await request(MediaCommands.pbxCreateOffer, { callId: x, srtp: 'optional' });
+    await node.request(MediaCommands.softphoneOffer, { callId: x, sdp: softphoneSdp({ ep: a, port: gen.port, ice: iceA, fingerprint: gen.fingerprint, ssrc: ssrcA, g711First: true }) });
+    const xPbx = await node.request(MediaCommands.pbxCreateOffer, { callId: x, srtp: 'optional' });
     // The PBX passes X's SDP to Y untouched (Kamailio without rtpengine).
-    const yPbx = await request(MediaCommands.pbxOffer, { callId: y, sdp: xPbx.sdp });
-    const toB = await request(MediaCommands.softphoneCreateOffer, { callId: y });
+    const yPbx = await node.request(MediaCommands.pbxOffer, { callId: y, sdp: xPbx.sdp });
+    const toB = await node.request(MediaCommands.softphoneCreateOffer, { callId: y });
     const mid = /^a=mid:(\S+)/m.exec(toB.sdp)?.[1] ?? '0';
     const pt = Number(/^a=rtpmap:(\d+) PCMU\/8000/m.exec(toB.sdp)?.[1] ?? 0);
     const teText = /^a=rtpmap:(\d+) telephone-event\/8000/m.exec(toB.sdp)?.[1];
     const te = teText === undefined ? undefined : Number(teText);
-    await request(MediaCommands.softphoneApplyAnswer, { callId: y, sdp: softphoneSdp({ ep: b, port: gen.port, ice: iceB, fingerprint: gen.fingerprint, ssrc: ssrcB, answer: { mid, pt, te } }) });
-    const linked = await request(MediaCommands.pbxApplyAnswer, { callId: x, sdp: yPbx.sdp });
+    await node.request(MediaCommands.softphoneApplyAnswer, { callId: y, sdp: softphoneSdp({ ep: b, port: gen.port, ice: iceB, fingerprint: gen.fingerprint, ssrc: ssrcB, answer: { mid, pt, te } }) });
+    const linked = await node.request(MediaCommands.pbxApplyAnswer, { callId: x, sdp: yPbx.sdp });
     if (linked.mediaPath !== 'direct') throw new Error(`calls ${x} and ${y} are not on Direct Media (path ${linked.mediaPath})`);
-    const answer = await request(MediaCommands.softphoneAnswer, { callId: x });
+    const answer = await node.request(MediaCommands.softphoneAnswer, { callId: x });
     const serverA = iceOf(answer.sdp);
     const serverB = iceOf(toB.sdp);
     await Promise.all([gen.connectWebRtc(a, serverA, iceA.ufrag), gen.connectWebRtc(b, serverB, iceB.ufrag)]);
@@ -175,7 +175,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
       for (let i = from; i < to; i++) {
         await gen.stop(2 * i);
         await gen.stop(2 * i + 1);
-        for (const callId of callIds.get(i) ?? []) await request(MediaCommands.close, { callId }).catch(() => undefined);
+        for (const callId of callIds.get(i) ?? []) await node.request(MediaCommands.close, { callId }).catch(() => undefined);
         callIds.delete(i);
       }
     },

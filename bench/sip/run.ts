@@ -17,9 +17,9 @@ import {
   BusClient,
   CtiCommands,
   LineCommands,
-  LineRegistrationState,
+  LineTopics,
   MediaCommands,
-  MediaNodeHeartbeat,
+  MediaTopics,
   PbxCommands,
   type Command,
   type LineConfig,
@@ -144,23 +144,20 @@ interface BenchGateway {
 async function startGateway(natsUrl: string, prefix: string): Promise<BenchGateway> {
   const bus = await BusClient.connect({ servers: natsUrl, prefix, name: 'bench-gateway', logger: testLogger('bench'), requestTimeoutMs: 10_000 });
   const state = { lines: [] as LineConfig[], registered: new Set<string>(), listedAt: undefined as number | undefined };
-  const s = bus.subjects;
   const subs: Unsubscribe[] = [
-    bus.serve(s.lines(LineCommands.list), LineCommands.list, ({ offset, limit }) => {
+    bus.lines.serve(LineCommands.list, ({ offset, limit }) => {
       state.listedAt ??= performance.now();
       const page = state.lines.slice(offset, offset + limit);
       return { lines: page, total: state.lines.length, nextOffset: offset + page.length < state.lines.length ? offset + page.length : null };
     }),
-    bus.subscribe(s.lineRegistrationAll, LineRegistrationState, (r) => {
+    bus.subscribe(LineTopics.registration, (r) => {
       if (r.status === 'registered') state.registered.add(r.lineId);
     }),
-    bus.serve(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, (req) => {
+    bus.cti.serve(CtiCommands.incomingCall, (req) => {
       setImmediate(() => {
-        const alert = PbxCommands.alert as Command;
-        const answer = PbxCommands.answer as Command;
-        void bus
-          .request(s.pbx(alert), alert, { callId: req.callId } as never)
-          .then(() => bus.request(s.pbx(answer), answer, { callId: req.callId } as never))
+        void bus.pbx
+          .request(PbxCommands.alert, { callId: req.callId })
+          .then(() => bus.pbx.request(PbxCommands.answer, { callId: req.callId }))
           .catch(() => undefined);
       });
       return { accept: true as const };
@@ -188,11 +185,11 @@ async function startGateway(natsUrl: string, prefix: string): Promise<BenchGatew
 /** `--media stub`: a media node that answers every command at once (heartbeat for placement included). */
 function stubMedia(bus: BusClient, nodeId: string): () => void {
   const subs: Unsubscribe[] = [
-    bus.serve(bus.subjects.mediaNode(nodeId, MediaCommands.pbxOffer), MediaCommands.pbxOffer, (r) => ({ legId: `leg-${r.callId}`, sdp: STUB_SDP, codec: 'PCMU' as const, mediaPath: 'pbx' as const })),
-    bus.serve(bus.subjects.mediaNode(nodeId, MediaCommands.close), MediaCommands.close, () => ({ quality: null })),
+    bus.media(nodeId).serve(MediaCommands.pbxOffer, (r) => ({ legId: `leg-${r.callId}`, sdp: STUB_SDP, codec: 'PCMU' as const, mediaPath: 'pbx' as const })),
+    bus.media(nodeId).serve(MediaCommands.close, () => ({ quality: null })),
   ];
   const beat = (): void =>
-    bus.publish(bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, {
+    bus.publish(MediaTopics.heartbeat, {
       nodeId, addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 500,
     });
   beat();

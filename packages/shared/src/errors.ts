@@ -11,10 +11,14 @@ export const SharedErrorCodes = {
   UCS_ERR_BUS_REMOTE: 'UCS_ERR_BUS_REMOTE',
   UCS_ERR_BUS_CLOSED: 'UCS_ERR_BUS_CLOSED',
   UCS_ERR_DB_MIGRATION: 'UCS_ERR_DB_MIGRATION',
+  UCS_ERR_INTERNAL: 'UCS_ERR_INTERNAL',
 } as const;
 export type SharedErrorCode = (typeof SharedErrorCodes)[keyof typeof SharedErrorCodes];
 
-/** Base of every domain error in ucserver: a condition a caller may handle, as distinct from a bug. */
+/**
+ * Base of every domain error in ucserver: a condition a caller may handle, as distinct from a bug. Each
+ * subclass states its catalogue code as `static readonly code` and passes it to this constructor.
+ */
 export class UcsError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -31,6 +35,7 @@ export interface ConfigIssue {
 }
 
 export class ConfigError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_CONFIG_INVALID;
   readonly issues: ConfigIssue[];
   constructor(service: string, issues: ConfigIssue[]) {
     super(
@@ -43,12 +48,14 @@ export class ConfigError extends UcsError {
 
 /** A method was called on an object in a state that does not allow it (closed, not yet started). */
 export class InvalidStateError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_INVALID_STATE;
   constructor(message: string, options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_INVALID_STATE, message, options);
   }
 }
 
 export class BusPayloadError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID;
   readonly subject: string;
   constructor(subject: string, message: string, options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, `invalid payload on '${subject}': ${message}`, options);
@@ -57,18 +64,21 @@ export class BusPayloadError extends UcsError {
 }
 
 export class BusTimeoutError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_BUS_TIMEOUT;
   constructor(subject: string, timeoutMs: number, options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_BUS_TIMEOUT, `request on '${subject}' timed out after ${timeoutMs} ms`, options);
   }
 }
 
 export class BusNoRespondersError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_BUS_NO_RESPONDERS;
   constructor(subject: string, options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_BUS_NO_RESPONDERS, `no service answers '${subject}'`, options);
   }
 }
 
 export class BusClosedError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_BUS_CLOSED;
   constructor(message = 'bus connection is closed', options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_BUS_CLOSED, message, options);
   }
@@ -79,6 +89,7 @@ export class BusClosedError extends UcsError {
  * (e.g. `UCS_ERR_MEDIA_NO_COMMON_CODEC`), carried as data across the bus.
  */
 export class BusRemoteError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_BUS_REMOTE;
   readonly remoteCode: string;
   readonly subject: string;
   constructor(subject: string, remoteCode: string, message: string) {
@@ -89,7 +100,28 @@ export class BusRemoteError extends UcsError {
 }
 
 export class MigrationError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_DB_MIGRATION;
   constructor(message: string, options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_DB_MIGRATION, message, options);
   }
+}
+
+/**
+ * A failure that is not a domain condition (a bug, an unexpected exception): what crosses the bus or an
+ * API in place of the original error, whose details stay in the log.
+ */
+export class InternalError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_INTERNAL;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_INTERNAL, message, options);
+  }
+}
+
+/**
+ * One package's error catalogue: its codes and the classes that carry them. The house test walks every
+ * catalogue of the tree: codes are unique, and each has exactly one class.
+ */
+export interface ErrorCatalogue {
+  readonly codes: Readonly<Record<string, string>>;
+  readonly classes: ReadonlyArray<{ readonly code: string; readonly name: string }>;
 }

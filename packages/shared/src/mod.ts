@@ -9,9 +9,11 @@ export {
   BusClosedError,
   BusRemoteError,
   MigrationError,
+  InternalError,
   SharedErrorCodes,
 } from './errors.ts';
-export type { ConfigIssue, SharedErrorCode } from './errors.ts';
+export type { ConfigIssue, SharedErrorCode, ErrorCatalogue } from './errors.ts';
+export { sharedErrorCatalogue, mediaWireCodes } from './errorCatalogue.ts';
 
 export { loadConfig, variablesOf, describeConfig } from './config/env.ts';
 export type { EnvSchema, ConfigDoc } from './config/env.ts';
@@ -30,9 +32,10 @@ export type {
   StreamOptions,
   Unsubscribe,
 } from './bus/BusClientTypes.ts';
-export { Subjects } from './bus/subjects.ts';
-export { command, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
-export type { Command, RequestOf, ReplyOf } from './bus/contract.ts';
+export { command, topic, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
+export type { Command, CommandNamespace, CommandHandler, CommandHandlers, RequestOf, ReplyOf, Topic, PayloadOf } from './bus/contract.ts';
+export { BusPeer } from './bus/BusPeer.ts';
+export type { RequestOptions, ServeTableOptions } from './bus/BusPeerTypes.ts';
 export * from './bus/lines.ts';
 export * from './bus/calls.ts';
 export * from './bus/media.ts';

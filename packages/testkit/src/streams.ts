@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Subjects } from '@ucserver/shared';
+import { Subjects } from '@ucserver/shared/internal';
 
 /**
  * Deletes the CALLS stream of a test's bus prefix from the shared NATS server, so test runs leave no

@@ -9,10 +9,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { Gauge, type Registry } from 'prom-client';
 import {
   BusClient,
-  CallEvent,
+  CallTopics,
   createHttpServer,
   instrumentBus,
-  MediaCallEvent,
   MediaPlacement,
   metricPrefix,
   openDatabase,
@@ -211,10 +210,9 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
 }
 
 function subscribeCalls(bus: BusClient, calls: CallRegistry): () => void {
-  const s = bus.subjects;
   const subs: Unsubscribe[] = [
-    bus.subscribe(s.callEventAll, CallEvent, (e) => void calls.applyCallEvent(e)),
-    bus.subscribe(s.mediaEventAll, MediaCallEvent, (e) => calls.applyMediaEvent(e)),
+    bus.subscribe(CallTopics.event, (e) => void calls.applyCallEvent(e)),
+    bus.subscribe(CallTopics.media, (e) => calls.applyMediaEvent(e)),
   ];
   return () => subs.forEach((sub) => sub.unsubscribe());
 }

@@ -26,7 +26,7 @@ describe('cti-gateway - app', () => {
       // the bus side works again: lines.list is served
       await app.context.lines.create({ number: '100', registrar: 'pbx' });
       const peer = await BusClient.connect({ servers: nats.url, prefix: app.context.config.BUS_PREFIX, name: 'peer', logger: testLogger() });
-      const { lines } = await peer.request(peer.subjects.lines(LineCommands.list), LineCommands.list, {});
+      const { lines } = await peer.lines.request(LineCommands.list, {});
       assert.equal(lines.length, 1);
       await peer.close();
       // ENetUC still answers

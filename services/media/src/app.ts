@@ -129,7 +129,7 @@ export function build(deps: MediaAppDeps): MediaApp {
         requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
       }, abort.signal);
       instrumentBus(bus, registry, 'media');
-      await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects });
+      await bus.ensureCallStream();
       events = new MediaEventPublisher({ bus, nodeId, logger: log, onFailure: () => metrics.eventPublishFailures.inc() });
       subscriptions = serveMediaCommands(bus, node, metrics, log);
       // The server must know our command subscriptions before the first heartbeat tells the pbx-adapter

@@ -127,7 +127,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         abort.signal,
       );
       instrumentBus(bus, registry, 'pbx-adapter');
-      await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects });
+      await bus.ensureCallStream();
       endpoint = await SipEndpoint.create({
         host: config.SIP_HOST,
         port: config.SIP_PORT,

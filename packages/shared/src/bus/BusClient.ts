@@ -10,11 +10,14 @@ import {
   BusPayloadError,
   BusRemoteError,
   BusTimeoutError,
+  InternalError,
   InvalidStateError,
   SharedErrorCodes,
   UcsError,
 } from '../errors.ts';
-import { ReplyEnvelope, type Command } from './contract.ts';
+import { ReplyEnvelope, type Command, type CommandHandler, type CommandNamespace, type PayloadOf, type Topic } from './contract.ts';
+import { BusPeer } from './BusPeer.ts';
+import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
 import type {
   BusClientEvents,
@@ -44,6 +47,11 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   #state: BusConnectionState = 'connected';
   #closed = false;
   readonly #consumers = new Set<{ stop(): void }>();
+  readonly #transport: BusPeerTransport = {
+    request: (subject, cmd, payload, options) => this.#request(subject, cmd, payload, options),
+    serve: (subject, cmd, handler, options) => this.#serve(subject, cmd, handler, options),
+  };
+  readonly #peers = new Map<string, BusPeer<CommandNamespace>>();
 
   private constructor(nc: NatsConnection, options: BusClientOptions) {
     super();
@@ -106,6 +114,37 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     return this.#state === 'connected';
   }
 
+  /** The commands one media node serves (`MediaCommands`). */
+  media(nodeId: string): BusPeer<'media'> {
+    return this.#peer('media', nodeId);
+  }
+  /** The pbx-adapter's call control (`PbxCommands`). */
+  get pbx(): BusPeer<'pbx'> {
+    return this.#peer('pbx');
+  }
+  /** The cti-gateway's verdicts (`CtiCommands`). */
+  get cti(): BusPeer<'cti'> {
+    return this.#peer('cti');
+  }
+  /** Line configuration and registration state (`LineCommands`). */
+  get lines(): BusPeer<'lines'> {
+    return this.#peer('lines');
+  }
+
+  #peer<N extends CommandNamespace>(namespace: N, nodeId?: string): BusPeer<N> {
+    const key = nodeId === undefined ? namespace : `${namespace}/${nodeId}`;
+    let peer = this.#peers.get(key);
+    if (!peer) {
+      // Bounded by the namespaces and the live media nodes; a node that is gone leaves one small entry.
+      peer = new BusPeer<CommandNamespace>(this.#transport, (cmd) => {
+        if (cmd.namespace !== namespace) throw new TypeError(`command '${cmd.verb}' belongs to '${cmd.namespace}', not '${namespace}'`);
+        return this.subjects.command(cmd, nodeId);
+      });
+      this.#peers.set(key, peer);
+    }
+    return peer as BusPeer<N>;
+  }
+
   /** The underlying connection, for the few places (tests, JetStream admin) that need it. */
   get connection(): NatsConnection {
     return this.#nc;
@@ -147,18 +186,21 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   }
 
   /** Fire-and-forget event. The payload is validated on the way out too: a bad one is our bug. */
-  publish<S extends z.ZodType>(subject: string, schema: S, payload: z.input<S>): void {
+  publish<T extends Topic>(t: T, payload: z.input<T['schema']>): void {
     this.#assertOpen();
-    this.#nc.publish(subject, encode(subject, schema, payload));
+    const { subject, data } = this.#encodeEvent(t, payload);
+    this.#nc.publish(subject, data);
   }
 
-  subscribe<S extends z.ZodType>(
-    subject: string,
-    schema: S,
-    handler: (payload: z.output<S>, subject: string) => void | Promise<void>,
-    options: SubscribeOptions = {},
+  /** Every event of a topic (all keys, or the one in `options.key`). */
+  subscribe<T extends Topic>(
+    t: T,
+    handler: (payload: PayloadOf<T>) => void | Promise<void>,
+    options: SubscribeOptions & { key?: string } = {},
   ): Unsubscribe {
     this.#assertOpen();
+    const subject = this.subjects.topicFilter(t, options.key);
+    const schema = t.schema;
     const run = this.#runner(options.mode ?? 'serial', subject);
     const sub = this.#nc.subscribe(subject, {
       ...(options.queue ? { queue: options.queue } : {}),
@@ -169,7 +211,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
         }
         const payload = this.#decode(msg.subject, schema, msg.data);
         if (payload === undefined) return;
-        run(() => handler(payload.value, msg.subject));
+        run(() => handler(payload.value as PayloadOf<T>));
       },
     });
     return { unsubscribe: () => sub.unsubscribe() };
@@ -233,13 +275,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     this.emit('invalidpayload', subject, message);
   }
 
-  /** Request/reply. Rejects with BusTimeoutError, BusNoRespondersError or BusRemoteError (the handler's error). */
-  async request<C extends Command>(
-    subject: string,
-    cmd: C,
-    payload: z.input<C['request']>,
-    options: { timeoutMs?: number } = {},
-  ): Promise<z.output<C['reply']>> {
+  async #request(subject: string, cmd: Command, payload: unknown, options: RequestOptions): Promise<unknown> {
     this.#assertOpen();
     const timeout = options.timeoutMs ?? this.#requestTimeoutMs;
     let msg: Msg;
@@ -257,20 +293,11 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     if (!envelope.ok) throw new BusRemoteError(subject, envelope.error.code, envelope.error.message);
     const result = cmd.reply.safeParse(envelope.result);
     if (!result.success) throw new BusPayloadError(subject, `reply: ${summarize(result.error)}`);
-    return result.data as z.output<C['reply']>;
+    return result.data;
   }
 
-  /**
-   * Serves a command. The handler's return value is the reply; a thrown UcsError travels back with its
-   * code, anything else as an internal error. Invalid requests are answered with
-   * UCS_ERR_BUS_PAYLOAD_INVALID (and counted) instead of reaching the handler.
-   */
-  serve<C extends Command>(
-    subject: string,
-    cmd: C,
-    handler: (request: z.output<C['request']>, subject: string) => z.input<C['reply']> | Promise<z.input<C['reply']>>,
-    options: SubscribeOptions = {},
-  ): Unsubscribe {
+  /** See {@link BusPeer.serve}. */
+  #serve(subject: string, cmd: Command, handler: CommandHandler<Command>, options: SubscribeOptions): Unsubscribe {
     this.#assertOpen();
     const run = this.#runner(options.mode ?? 'parallel', subject);
     const sub = this.#nc.subscribe(subject, {
@@ -284,20 +311,20 @@ export class BusClient extends EventEmitter<BusClientEvents> {
           this.#invalid(msg.subject, 'command without reply subject');
           return;
         }
-        const decoded = this.#decode(msg.subject, cmd.request as C['request'], msg.data);
+        const decoded = this.#decode(msg.subject, cmd.request, msg.data);
         if (decoded === undefined) {
           respond(msg, { ok: false, error: { code: SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, message: `invalid request on '${msg.subject}'` } });
           return;
         }
         run(async () => {
           try {
-            const result: unknown = await handler(decoded.value, msg.subject);
+            const result: unknown = await handler(decoded.value);
             const checked = cmd.reply.safeParse(result);
             if (!checked.success) throw new BusPayloadError(msg.subject, `handler reply: ${summarize(checked.error)}`);
             respond(msg, { ok: true, result: checked.data });
           } catch (err) {
             const error = err instanceof Error ? err : new Error(String(err));
-            const code = error instanceof UcsError ? error.code : 'UCS_ERR_INTERNAL';
+            const code = error instanceof UcsError ? error.code : InternalError.code;
             if (!(error instanceof UcsError)) this.emit('handlererror', msg.subject, error);
             this.#logger.debug({ subject: msg.subject, code, err: error.message }, 'command failed');
             respond(msg, { ok: false, error: { code, message: error.message } });
@@ -308,13 +335,14 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     return { unsubscribe: () => sub.unsubscribe() };
   }
 
-  /** Creates or updates a JetStream stream (file storage, limits retention). */
-  async ensureStream(options: StreamOptions): Promise<void> {
+  /** Creates or updates the CALLS JetStream stream (file storage, limits retention). */
+  async ensureCallStream(options: StreamOptions = {}): Promise<void> {
     this.#assertOpen();
     const jsm = await jetstreamManager(this.#nc);
+    const name = this.subjects.callStream;
     const config = {
-      name: options.name,
-      subjects: options.subjects,
+      name,
+      subjects: this.subjects.callStreamSubjects,
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: (options.maxAgeMs ?? 7 * 24 * 3600_000) * 1_000_000,
@@ -322,8 +350,8 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       max_bytes: options.maxBytes ?? -1,
     };
     try {
-      await jsm.streams.info(options.name);
-      await jsm.streams.update(options.name, config);
+      await jsm.streams.info(name);
+      await jsm.streams.update(name, config);
     } catch (err) {
       if ((err as { code?: number; apiError?: () => { err_code?: number } }).apiError?.()?.err_code !== 10059 && !/not found/i.test((err as Error).message)) {
         throw err;
@@ -336,9 +364,9 @@ export class BusClient extends EventEmitter<BusClientEvents> {
    * Publishes into JetStream and waits for the stream's acknowledgement, retrying while the connection
    * is down (bounded by `deadlineMs`), so a call event is not lost to a short NATS outage.
    */
-  async publishDurable<S extends z.ZodType>(subject: string, schema: S, payload: z.input<S>, deadlineMs = 30_000): Promise<void> {
+  async publishDurable<T extends Topic>(t: T, payload: z.input<T['schema']>, deadlineMs = 30_000): Promise<void> {
     this.#assertOpen();
-    const data = encode(subject, schema, payload);
+    const { subject, data } = this.#encodeEvent(t, payload);
     const until = Date.now() + deadlineMs;
     let delay = 100;
     for (;;) {
@@ -360,44 +388,51 @@ export class BusClient extends EventEmitter<BusClientEvents> {
    * A durable pull consumer: each message is acknowledged after its handler succeeds, redelivered after
    * `retryDelayMs` when it fails, and terminated (logged) when it is invalid. Survives reconnects.
    */
-  async consume<S extends z.ZodType>(
+  async consume<T extends Topic>(
     options: ConsumeOptions,
-    schema: S,
-    handler: (payload: z.output<S>, subject: string) => Promise<void> | void,
+    topics: readonly T[],
+    handler: (payload: PayloadOf<T>) => Promise<void> | void,
   ): Promise<{ stop(): void }> {
     this.#assertOpen();
+    if (topics.length === 0) throw new TypeError('consume() needs at least one topic');
+    const stream = this.subjects.callStream;
+    // One filter per consumer (nats-server 2.9): one topic (or one of its keys), else the whole stream.
+    const filterSubject = topics.length === 1 ? this.subjects.topicFilter(topics[0]!, options.key) : this.subjects.callStreamSubjects[0]!;
+    const schemaOf = (subject: string): z.ZodType | undefined => topics.find((t) => subject.startsWith(`${this.subjects.prefix}.${t.name}.`) || subject === `${this.subjects.prefix}.${t.name}`)?.schema;
     const jsm = await jetstreamManager(this.#nc);
     const maxDeliver = options.maxDeliver ?? 10;
     const consumerConfig = {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subject: options.filterSubject,
+      filter_subject: filterSubject,
       max_deliver: maxDeliver,
       ack_wait: 30_000_000_000,
     };
     try {
-      await jsm.consumers.info(options.stream, options.durable);
-      await jsm.consumers.update(options.stream, options.durable, { filter_subject: options.filterSubject, max_deliver: maxDeliver });
+      await jsm.consumers.info(stream, options.durable);
+      await jsm.consumers.update(stream, options.durable, { filter_subject: filterSubject, max_deliver: maxDeliver });
     } catch {
-      await jsm.consumers.add(options.stream, consumerConfig);
+      await jsm.consumers.add(stream, consumerConfig);
     }
     let stopped = false;
     let current: { stop(): void } | undefined;
     const loop = async (): Promise<void> => {
       while (!stopped && !this.#closed) {
         try {
-          const consumer = await this.#js.consumers.get(options.stream, options.durable);
+          const consumer = await this.#js.consumers.get(stream, options.durable);
           const messages = await consumer.consume({ max_messages: 256 });
           current = { stop: () => void messages.close() };
           for await (const m of messages) {
-            const decoded = this.#decode(m.subject, schema, m.data);
+            const schema = schemaOf(m.subject);
+            const decoded = schema ? this.#decode(m.subject, schema, m.data) : undefined;
             if (decoded === undefined) {
+              if (!schema) this.#invalid(m.subject, 'no topic of this consumer');
               m.term();
               continue;
             }
             try {
-              await handler(decoded.value, m.subject);
+              await handler(decoded.value as PayloadOf<T>);
               m.ack();
             } catch (err) {
               this.#logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
@@ -423,6 +458,13 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     };
     this.#consumers.add(handle);
     return handle;
+  }
+
+  #encodeEvent(t: Topic, payload: unknown): { subject: string; data: Uint8Array } {
+    const parsed = t.schema.safeParse(payload);
+    if (!parsed.success) throw new BusPayloadError(`${this.subjects.prefix}.${t.name}`, `outgoing: ${summarize(parsed.error)}`);
+    const subject = this.subjects.topic(t, parsed.data);
+    return { subject, data: encoder.encode(JSON.stringify(parsed.data)) };
   }
 
   /** Waits until the server has processed everything sent so far (tests, shutdown). */

@@ -40,11 +40,10 @@ export interface SubscribeOptions {
 }
 
 export interface ConsumeOptions {
-  stream: string;
   /** Durable consumer name: a restarted consumer resumes where it stopped. */
   durable: string;
-  /** One subject filter (nats-server 2.9 supports only one per consumer). */
-  filterSubject: string;
+  /** With one topic: only this key of it (e.g. one line's call events). */
+  key?: string;
   /** Delay before a message whose handler failed is delivered again. Default 1000 ms. */
   retryDelayMs?: number;
   /** Deliveries before a message is given up (logged, acknowledged). Default 10. */
@@ -52,8 +51,6 @@ export interface ConsumeOptions {
 }
 
 export interface StreamOptions {
-  name: string;
-  subjects: string[];
   /** Default 7 days. */
   maxAgeMs?: number;
   /** Default unlimited (-1): the server's store limits apply; a limit would be reserved up front. */

@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import { InvalidStateError, UcsError } from '../errors.ts';
 import type { BusClient } from './BusClient.ts';
 import type { Unsubscribe } from './BusClientTypes.ts';
-import { MediaErrorCodes, MediaNodeHeartbeat } from './media.ts';
+import { MediaErrorCodes, MediaTopics, type MediaNodeHeartbeat } from './media.ts';
 
 export interface MediaPlacementOptions {
-  /** A connected bus; placement subscribes to `subjects.mediaHeartbeat` on it. */
+  /** A connected bus; placement subscribes to `MediaTopics.heartbeat` on it. */
   bus: BusClient;
   logger?: Logger;
   /** A node silent for this many of its own heartbeat intervals is dropped. Default 3. */
@@ -40,6 +40,7 @@ export interface MediaPlacementEvents {
 
 /** No live, non-draining media node with a worker is known. */
 export class NoMediaNodeError extends UcsError {
+  static readonly code = MediaErrorCodes.UCS_ERR_MEDIA_NO_NODE;
   constructor(message: string) {
     super(MediaErrorCodes.UCS_ERR_MEDIA_NO_NODE, message);
   }
@@ -74,7 +75,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   start(): void {
     if (this.#closed) throw new InvalidStateError('media placement closed');
     if (this.#subscription) return;
-    this.#subscription = this.#bus.subscribe(this.#bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, (hb) => this.observe(hb));
+    this.#subscription = this.#bus.subscribe(MediaTopics.heartbeat, (hb) => this.observe(hb));
     this.#timer = setInterval(() => this.sweep(), this.#sweepIntervalMs);
     this.#timer.unref();
   }

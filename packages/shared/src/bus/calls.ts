@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './contract.ts';
+import { Id, topic } from './contract.ts';
 
 /** States of one call on one line, as the pbx-adapter sees the SIP dialog. */
 export const CallState = z.enum(['offering', 'dialing', 'ringback', 'connected', 'held', 'disconnected']);
@@ -78,3 +78,11 @@ export const MediaCallEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('closed'), callId: Id, nodeId: Id, quality: MediaQuality, at: z.number().int() }),
 ]);
 export type MediaCallEvent = z.infer<typeof MediaCallEvent>;
+
+/** The CALLS stream's topics (JetStream: a restarted consumer misses none). */
+export const CallTopics = {
+  /** pbx-adapter: one call's lifecycle, on `calls.event.<lineId>`. */
+  event: topic('calls.event', CallEvent, (e) => e.lineId),
+  /** media node: one call's path, failure and quality, on `calls.media.<callId>`. */
+  media: topic('calls.media', MediaCallEvent, (e) => e.callId),
+} as const;

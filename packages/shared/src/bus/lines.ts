@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { command, Empty, Id } from './contract.ts';
+import { command, Empty, Id, topic } from './contract.ts';
 
 export const SipTransport = z.enum(['udp', 'tcp', 'tls']);
 export type SipTransport = z.infer<typeof SipTransport>;
@@ -55,11 +55,18 @@ export const LineRegistrationState = z.object({
 });
 export type LineRegistrationState = z.infer<typeof LineRegistrationState>;
 
+export const LineTopics = {
+  /** gateway → pbx-adapter: every admin change of a line. */
+  changed: topic('lines.changed', LineChanged),
+  /** pbx-adapter → gateway: a line's registration state, on `lines.registration.<lineId>`. */
+  registration: topic('lines.registration', LineRegistrationState, (s) => s.lineId),
+} as const;
+
 export const RegistrationQueryReply = z.object({ states: z.array(LineRegistrationState) });
 
 export const LineCommands = {
   /** pbx-adapter → cti-gateway: every configured line (enabled or not), one page per request. */
-  list: command('lines.list', LinesListRequest, LinesListReply),
+  list: command('lines', 'list', LinesListRequest, LinesListReply),
   /** cti-gateway → pbx-adapter: the current registration state of every line it knows. */
-  registrations: command('lines.registrations', Empty, RegistrationQueryReply),
+  registrations: command('lines', 'registrations', Empty, RegistrationQueryReply),
 } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { command, Empty, Id } from './contract.ts';
+import { command, Empty, Id, topic } from './contract.ts';
 import { MediaPath, MediaQuality } from './calls.ts';
 
 /** Heartbeat each media node publishes on `media.heartbeat`; placement uses the latest one per node. */
@@ -19,6 +19,11 @@ export const MediaNodeHeartbeat = z.object({
   intervalMs: z.number().int().min(1),
 });
 export type MediaNodeHeartbeat = z.infer<typeof MediaNodeHeartbeat>;
+
+export const MediaTopics = {
+  /** Every node, every `MEDIA_HEARTBEAT_INTERVAL_MS`: placement's view of the nodes. */
+  heartbeat: topic('media.heartbeat', MediaNodeHeartbeat),
+} as const;
 
 export const Sdp = z.string().min(1).max(65_536);
 
@@ -75,37 +80,46 @@ export const MediaErrorCodes = {
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCodes)[keyof typeof MediaErrorCodes];
 
+/** The node's view of one call (the reply of `call.dump`). */
+export const MediaCallDump = z.object({
+  callId: Id,
+  mediaPath: MediaPath.nullable(),
+  codec: CodecName.nullable(),
+  legs: z.array(z.object({ legId: Id, kind: z.enum(['softphone', 'pbx']), state: z.string() })),
+});
+export type MediaCallDump = z.infer<typeof MediaCallDump>;
+
 export const MediaCommands = {
   /** A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec. */
-  softphoneOffer: command('softphone.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),
+  softphoneOffer: command('media', 'softphone.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),
   /** The SDP answer for the softphone's offer, once the PBX leg has fixed the codec. */
-  softphoneAnswer: command('softphone.answer', CallRef, z.object({ sdp: Sdp })),
+  softphoneAnswer: command('media', 'softphone.answer', CallRef, z.object({ sdp: Sdp })),
   /** The server's SDP offer to a called softphone, in the codec the PBX leg fixed. */
-  softphoneCreateOffer: command('softphone.create-offer', CallRef, z.object({ legId: Id, sdp: Sdp })),
+  softphoneCreateOffer: command('media', 'softphone.create-offer', CallRef, z.object({ legId: Id, sdp: Sdp })),
   /** The called softphone's SDP answer. */
-  softphoneApplyAnswer: command('softphone.apply-answer', CallRef.extend({ sdp: Sdp }), Empty),
+  softphoneApplyAnswer: command('media', 'softphone.apply-answer', CallRef.extend({ sdp: Sdp }), Empty),
   /** Trickle ICE from the softphone; `candidate: null` is end-of-candidates. */
-  softphoneCandidate: command('softphone.candidate', CallRef.extend({ candidate: IceCandidate.nullable() }), Empty),
+  softphoneCandidate: command('media', 'softphone.candidate', CallRef.extend({ candidate: IceCandidate.nullable() }), Empty),
   /**
    * A connected softphone's new offer (ICE restart after a network change, or the same session again):
    * answered in the call's codec and DTLS role, with fresh ICE credentials when the softphone restarts ICE.
    */
-  softphoneReoffer: command('softphone.reoffer', CallRef.extend({ sdp: Sdp }), z.object({ sdp: Sdp })),
+  softphoneReoffer: command('media', 'softphone.reoffer', CallRef.extend({ sdp: Sdp }), z.object({ sdp: Sdp })),
   /** Our SDP offer toward the PBX (outgoing INVITE), codecs limited to the softphone's. */
-  pbxCreateOffer: command('pbx.create-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
+  pbxCreateOffer: command('media', 'pbx.create-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
   /**
    * Our SDP offer for an incoming INVITE without SDP (late offer), sent in our 200; creates the call. One
    * codec, fixed for the call, so the softphone can be offered the call before the ACK brings the answer.
    */
-  pbxLateOffer: command('pbx.late-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
+  pbxLateOffer: command('media', 'pbx.late-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
   /** The PBX's SDP answer (200 OK, 183 early media, or the ACK of a late offer). */
-  pbxApplyAnswer: command('pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
+  pbxApplyAnswer: command('media', 'pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
   /** An SDP offer from the PBX: incoming INVITE, or a re-INVITE/UPDATE (hold, resume, re-target). */
-  pbxOffer: command('pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, sdp: Sdp, codec: CodecName, mediaPath: MediaPath })),
+  pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, sdp: Sdp, codec: CodecName, mediaPath: MediaPath })),
   /** Our own re-INVITE offer for hold (sendonly) or retrieve (sendrecv). */
-  pbxHoldOffer: command('pbx.hold-offer', CallRef.extend({ hold: z.boolean() }), z.object({ sdp: Sdp })),
+  pbxHoldOffer: command('media', 'pbx.hold-offer', CallRef.extend({ hold: z.boolean() }), z.object({ sdp: Sdp })),
   /** Closes both legs of a call; idempotent. */
-  close: command('call.close', CallRef.extend({ cause: z.string().max(128).optional() }), z.object({ quality: MediaQuality.nullable() })),
+  close: command('media', 'call.close', CallRef.extend({ cause: z.string().max(128).optional() }), z.object({ quality: MediaQuality.nullable() })),
   /** The node's view of one call, for the admin API. */
-  dump: command('call.dump', CallRef, z.object({ callId: Id, mediaPath: MediaPath.nullable(), codec: CodecName.nullable(), legs: z.array(z.object({ legId: Id, kind: z.enum(['softphone', 'pbx']), state: z.string() })) })),
+  dump: command('media', 'call.dump', CallRef, MediaCallDump),
 } as const;

@@ -1,8 +1,9 @@
-import type { Command } from './contract.ts';
+import type { Command, Topic } from './contract.ts';
 
 /**
- * Every NATS subject in ucserver comes from here. The prefix (config BUS_PREFIX) lets several systems
- * (or test runs) share one NATS server without seeing each other.
+ * Every NATS subject in ucserver comes from here, built from a {@link Command} or a {@link Topic}. The
+ * prefix (config BUS_PREFIX) lets several systems (or test runs) share one NATS server without seeing
+ * each other. Services never hold a subject: they hand commands and topics to the BusClient.
  */
 export class Subjects {
   readonly prefix: string;
@@ -12,54 +13,33 @@ export class Subjects {
     this.prefix = prefix;
   }
 
-  /** Commands addressed to one media node. */
-  mediaNode(nodeId: string, cmd: Command): string {
-    return `${this.prefix}.media.node.${token(nodeId)}.${cmd.verb}`;
-  }
-  /** Wildcard a media node serves all its commands on. */
-  mediaNodeAll(nodeId: string): string {
-    return `${this.prefix}.media.node.${token(nodeId)}.>`;
-  }
-  get mediaHeartbeat(): string {
-    return `${this.prefix}.media.heartbeat`;
-  }
-  pbx(cmd: Command): string {
-    return `${this.prefix}.pbx.${cmd.verb}`;
-  }
-  cti(cmd: Command): string {
-    return `${this.prefix}.cti.${cmd.verb}`;
-  }
-  lines(cmd: Command): string {
-    return `${this.prefix}.${cmd.verb}`;
-  }
-  get lineChanged(): string {
-    return `${this.prefix}.lines.changed`;
-  }
-  lineRegistration(lineId: string): string {
-    return `${this.prefix}.lines.registration.${token(lineId)}`;
-  }
-  get lineRegistrationAll(): string {
-    return `${this.prefix}.lines.registration.*`;
+  /** The subject of a command; `media` commands are addressed to one node. */
+  command(cmd: Command, nodeId?: string): string {
+    if (cmd.namespace === 'media') {
+      if (nodeId === undefined) throw new TypeError(`media command '${cmd.verb}' needs a node id`);
+      return `${this.prefix}.media.node.${token(nodeId)}.${cmd.verb}`;
+    }
+    if (nodeId !== undefined) throw new TypeError(`${cmd.namespace} command '${cmd.verb}' is not node-addressed`);
+    return `${this.prefix}.${cmd.namespace}.${cmd.verb}`;
   }
 
-  /** The JetStream stream holding call lifecycle and media events. */
+  /** The subject one event is published on (keyed topics take their key from the payload). */
+  topic<T extends Topic>(t: T, payload: Parameters<NonNullable<T['key']>>[0]): string {
+    return t.key ? `${this.prefix}.${t.name}.${token(t.key(payload))}` : `${this.prefix}.${t.name}`;
+  }
+
+  /** The subject to subscribe to: every key of a keyed topic, or one key. */
+  topicFilter(t: Topic, key?: string): string {
+    if (!t.key) return `${this.prefix}.${t.name}`;
+    return `${this.prefix}.${t.name}.${key === undefined ? '*' : token(key)}`;
+  }
+
+  /** The JetStream stream holding call lifecycle and media events (topics under `calls.`). */
   get callStream(): string {
     return `${this.prefix.toUpperCase().replace(/-/g, '_')}_CALLS`;
   }
   get callStreamSubjects(): string[] {
     return [`${this.prefix}.calls.>`];
-  }
-  callEvent(lineId: string): string {
-    return `${this.prefix}.calls.event.${token(lineId)}`;
-  }
-  get callEventAll(): string {
-    return `${this.prefix}.calls.event.*`;
-  }
-  mediaEvent(callId: string): string {
-    return `${this.prefix}.calls.media.${token(callId)}`;
-  }
-  get mediaEventAll(): string {
-    return `${this.prefix}.calls.media.*`;
   }
 }
 

@@ -8,14 +8,23 @@ import {
   BusPayloadError,
   BusRemoteError,
   BusTimeoutError,
-  CallEvent,
+  CallTopics,
   command,
+  type CallEvent,
   InvalidStateError,
   UcsError,
 } from '@ucserver/shared';
 import { check, deleteTestStream, Latch, NatsServer, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 
-const Echo = command('echo', z.object({ text: z.string() }), z.object({ text: z.string(), n: z.number() }));
+const EchoRequest = z.object({ text: z.string() });
+const EchoReply = z.object({ text: z.string(), n: z.number() });
+const Echo = command('pbx', 'echo', EchoRequest, EchoReply);
+const Fail = command('pbx', 'fail', EchoRequest, EchoReply);
+const Fail2 = command('pbx', 'fail2', EchoRequest, EchoReply);
+const Strict = command('pbx', 'strict', EchoRequest, EchoReply);
+const Nobody = command('pbx', 'nobody', EchoRequest, EchoReply);
+const Slow = command('pbx', 'slow', EchoRequest, EchoReply);
+const NodeEcho = command('media', 'echo', EchoRequest, EchoReply);
 
 async function client(prefix = uniquePrefix(), servers = natsUrl): Promise<BusClient> {
   return BusClient.connect({ servers, prefix, name: 'test', logger: testLogger(), requestTimeoutMs: 1000, reconnectBaseDelayMs: 50, reconnectMaxDelayMs: 200 });
@@ -36,30 +45,28 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
 
   it('request() to a served command returns the validated reply', async () => {
-    const subject = `${bus.subjects.prefix}.echo`;
-    const sub = bus.serve(subject, Echo, ({ text }) => ({ text: text.toUpperCase(), n: text.length }));
+    const sub = bus.pbx.serve(Echo, ({ text }) => ({ text: text.toUpperCase(), n: text.length }));
     try {
-      assert.deepEqual(await bus.request(subject, Echo, { text: 'abc' }), { text: 'ABC', n: 3 });
+      assert.deepEqual(await bus.pbx.request(Echo, { text: 'abc' }), { text: 'ABC', n: 3 });
     } finally {
       sub.unsubscribe();
     }
   });
 
   it('request() whose handler throws a UcsError rejects with BusRemoteError carrying the code', async () => {
-    const subject = `${bus.subjects.prefix}.fail`;
-    const sub = bus.serve(subject, Echo, () => {
+    const sub = bus.pbx.serve(Fail, () => {
       throw new UcsError('UCS_ERR_TEST_NOPE', 'nope [callId:c1]');
     });
     try {
-      await assert.rejects(bus.request(subject, Echo, { text: 'x' }), (err: unknown) => {
+      await assert.rejects(bus.pbx.request(Fail, { text: 'x' }), (err: unknown) => {
         assert.ok(err instanceof BusRemoteError);
         assert.equal(err.remoteCode, 'UCS_ERR_TEST_NOPE');
         assert.match(err.message, /nope \[callId:c1\]/);
         return true;
       });
       // the service still answers the next request
-      const sub2 = bus.serve(`${subject}2`, Echo, ({ text }) => ({ text, n: 1 }));
-      assert.equal((await bus.request(`${subject}2`, Echo, { text: 'y' })).text, 'y');
+      const sub2 = bus.pbx.serve(Fail2, ({ text }) => ({ text, n: 1 }));
+      assert.equal((await bus.pbx.request(Fail2, { text: 'y' })).text, 'y');
       sub2.unsubscribe();
     } finally {
       sub.unsubscribe();
@@ -67,13 +74,13 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
 
   it('request() with a payload that violates the schema throws BusPayloadError before sending', async () => {
-    await assert.rejects(bus.request(`${bus.subjects.prefix}.x`, Echo, { text: 5 } as never), BusPayloadError);
+    await assert.rejects(bus.pbx.request(Echo, { text: 5 } as never), BusPayloadError);
   });
 
   it('serve() answers a malformed request with UCS_ERR_BUS_PAYLOAD_INVALID and counts it', async () => {
-    const subject = `${bus.subjects.prefix}.strict`;
+    const subject = bus.subjects.command(Strict);
     let calls = 0;
-    const sub = bus.serve(subject, Echo, ({ text }) => {
+    const sub = bus.pbx.serve(Strict, ({ text }) => {
       calls += 1;
       return { text, n: 0 };
     });
@@ -90,18 +97,17 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
 
   it('request() with nobody serving rejects with BusNoRespondersError', async () => {
-    await assert.rejects(bus.request(`${bus.subjects.prefix}.nobody`, Echo, { text: 'x' }), BusNoRespondersError);
+    await assert.rejects(bus.pbx.request(Nobody, { text: 'x' }), BusNoRespondersError);
   });
 
   it('request() to a handler slower than the timeout rejects with BusTimeoutError', async () => {
-    const subject = `${bus.subjects.prefix}.slow`;
     const gate = Promise.withResolvers<void>();
-    const sub = bus.serve(subject, Echo, async ({ text }) => {
+    const sub = bus.pbx.serve(Slow, async ({ text }) => {
       await gate.promise;
       return { text, n: 0 };
     });
     try {
-      await assert.rejects(bus.request(subject, Echo, { text: 'x' }, { timeoutMs: 150 }), BusTimeoutError);
+      await assert.rejects(bus.pbx.request(Slow, { text: 'x' }, { timeoutMs: 150 }), BusTimeoutError);
     } finally {
       gate.resolve();
       sub.unsubscribe();
@@ -109,24 +115,24 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
 
   it('subscribe() drops malformed events, delivers valid ones in order', async () => {
-    const subject = bus.subjects.callEvent('l1');
+    const subject = bus.subjects.topic(CallTopics.event, callEvent(1));
     const seen: number[] = [];
     const latch = new Latch(3, 2000, 'three valid events');
     const invalid: string[] = [];
     const onInvalid = (s: string, m: string): void => void invalid.push(`${s}: ${m}`);
     bus.on('invalidpayload', onInvalid);
-    const sub = bus.subscribe(subject, CallEvent, async (e) => {
+    const sub = bus.subscribe(CallTopics.event, async (e) => {
       // a slow first handler must not let later events overtake it (serial mode)
       if (e.seq === 1) await new Promise((r) => setTimeout(r, 30));
       seen.push(e.seq);
       latch.unlock();
     });
     try {
-      bus.publish(subject, CallEvent, callEvent(1));
+      bus.publish(CallTopics.event, callEvent(1));
       bus.connection.publish(subject, 'not json');
       bus.connection.publish(subject, JSON.stringify({ ...callEvent(9), state: 'exploded' }));
-      bus.publish(subject, CallEvent, callEvent(2));
-      bus.publish(subject, CallEvent, callEvent(3));
+      bus.publish(CallTopics.event, callEvent(2));
+      bus.publish(CallTopics.event, callEvent(3));
       await latch.done;
       assert.deepEqual(seen, [1, 2, 3]);
       assert.equal(invalid.length, 2);
@@ -138,24 +144,25 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
 
   it('publishDurable() + consume() deliver every event to a durable consumer, also after it restarts', async () => {
-    await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects, maxAgeMs: 60_000 });
-    const subject = bus.subjects.callEvent('l1');
+    await bus.ensureCallStream({ maxAgeMs: 60_000 });
     const received: number[] = [];
     const first = new Latch(2, 5000, 'first two');
-    const options = { stream: bus.subjects.callStream, durable: 'journal-test', filterSubject: `${bus.subjects.prefix}.calls.>` };
-    let consumer = await bus.consume(options, CallEvent, (e) => {
+    const options = { durable: 'journal-test' };
+    let consumer = await bus.consume(options, [CallTopics.event, CallTopics.media], (e) => {
+      assert.ok('seq' in e);
       received.push(e.seq);
       first.unlock();
     });
-    await bus.publishDurable(subject, CallEvent, callEvent(1, 'd1'));
-    await bus.publishDurable(subject, CallEvent, callEvent(2, 'd1'));
+    await bus.publishDurable(CallTopics.event, callEvent(1, 'd1'));
+    await bus.publishDurable(CallTopics.event, callEvent(2, 'd1'));
     await first.done;
     consumer.stop();
     // published while nobody consumes: the restarted durable consumer must still get them
-    await bus.publishDurable(subject, CallEvent, callEvent(3, 'd1'));
-    await bus.publishDurable(subject, CallEvent, callEvent(4, 'd1'));
+    await bus.publishDurable(CallTopics.event, callEvent(3, 'd1'));
+    await bus.publishDurable(CallTopics.event, callEvent(4, 'd1'));
     const second = new Latch(2, 5000, 'the two published while stopped');
-    consumer = await bus.consume(options, CallEvent, (e) => {
+    consumer = await bus.consume(options, [CallTopics.event, CallTopics.media], (e) => {
+      assert.ok('seq' in e);
       received.push(e.seq);
       second.unlock();
     });
@@ -165,25 +172,61 @@ describe('bus - BusClient against the shared NATS server', () => {
   });
 
   it('consume() redelivers a message whose handler failed', async () => {
-    await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects, maxAgeMs: 60_000 });
+    await bus.ensureCallStream({ maxAgeMs: 60_000 });
     let attempts = 0;
     const done = new Latch(1, 5000, 'redelivery');
-    const consumer = await bus.consume({ stream: bus.subjects.callStream, durable: 'retry-test', filterSubject: bus.subjects.callEvent('l9'), retryDelayMs: 50 }, CallEvent, () => {
+    const consumer = await bus.consume({ durable: 'retry-test', key: 'l9', retryDelayMs: 50 }, [CallTopics.event], () => {
       attempts += 1;
       if (attempts === 1) throw new Error('transient');
       done.unlock();
     });
-    await bus.publishDurable(bus.subjects.callEvent('l9'), CallEvent, callEvent(1, 'r1'));
+    await bus.publishDurable(CallTopics.event, { ...callEvent(1, 'r1'), lineId: 'l9' });
     await done.done;
     consumer.stop();
     assert.equal(attempts, 2);
+  });
+
+  it('media(nodeId) addresses one node: another node does not answer', async () => {
+    const sub = bus.media('node-a').serve(NodeEcho, ({ text }) => ({ text, n: 1 }));
+    try {
+      assert.equal((await bus.media('node-a').request(NodeEcho, { text: 'a' })).n, 1);
+      await assert.rejects(bus.media('node-b').request(NodeEcho, { text: 'b' }), BusNoRespondersError);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it("request() of a command through another namespace's peer throws TypeError", async () => {
+    await assert.rejects(bus.cti.request(Echo as never, { text: 'x' } as never), TypeError);
+  });
+
+  it('serveTable() serves each command of a table and reports failures to onError before answering', async () => {
+    const Table = { echo: Echo, fail: Fail } as const;
+    const failures: string[] = [];
+    const subs = bus.pbx.serveTable(Table, {
+      echo: ({ text }) => ({ text, n: 2 }),
+      fail: () => {
+        throw new UcsError('UCS_ERR_TEST_NOPE', 'nope');
+      },
+    }, { onError: (name, _request, err) => failures.push(`${name}:${(err as UcsError).code}`) });
+    try {
+      assert.equal((await bus.pbx.request(Echo, { text: 'e' })).n, 2);
+      await assert.rejects(bus.pbx.request(Fail, { text: 'f' }), (err: unknown) => err instanceof BusRemoteError && err.remoteCode === 'UCS_ERR_TEST_NOPE');
+      assert.deepEqual(failures, ['fail:UCS_ERR_TEST_NOPE']);
+    } finally {
+      for (const sub of subs) sub.unsubscribe();
+    }
+  });
+
+  it("publish() of a payload outside its topic's schema throws BusPayloadError and sends nothing", () => {
+    assert.throws(() => bus.publish(CallTopics.event, { ...callEvent(1), state: 'exploded' } as never), BusPayloadError);
   });
 
   it('publish() after close() throws InvalidStateError, close() twice is a no-op', async () => {
     const other = await client();
     await other.close();
     await other.close();
-    assert.throws(() => other.publish('x', CallEvent, callEvent(1)), InvalidStateError);
+    assert.throws(() => other.publish(CallTopics.event, callEvent(1)), InvalidStateError);
     assert.equal(other.state, 'closed');
   });
 });
@@ -194,8 +237,7 @@ describe('bus - BusClient reconnect', { timeout: 30_000 }, () => {
     const bus = await client(uniquePrefix(), server.url);
     try {
       assert.equal(bus.state, 'connected');
-      const subject = `${bus.subjects.prefix}.echo`;
-      bus.serve(subject, Echo, ({ text }) => ({ text, n: 0 }));
+      bus.pbx.serve(Echo, ({ text }) => ({ text, n: 0 }));
       const down = once(bus, 'state', { signal: AbortSignal.timeout(5000) });
       await server.stop();
       assert.deepEqual(await down, ['reconnecting']);
@@ -204,7 +246,7 @@ describe('bus - BusClient reconnect', { timeout: 30_000 }, () => {
       await server.restart();
       await up;
       // subscriptions are re-established by the client on reconnect
-      const reply = await check(() => bus.request(subject, Echo, { text: 'back' }).catch(() => undefined), 5000, { name: 'echo after reconnect' });
+      const reply = await check(() => bus.pbx.request(Echo, { text: 'back' }).catch(() => undefined), 5000, { name: 'echo after reconnect' });
       assert.equal(reply.text, 'back');
     } finally {
       await bus.close();

@@ -82,7 +82,7 @@ export class SoftphoneService implements DeviceControl {
     deps.sessions.on('sessionclose', (session) => this.#onSessionClosed(session));
     deps.placement.on('nodedown', (nodeId, reason) => this.#onNodeDown(nodeId, reason));
     const bus = deps.bus;
-    this.#subs.push(bus.serve(bus.subjects.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, (req) => this.#incoming(req), { queue: 'cti-gateway' }));
+    this.#subs.push(bus.cti.serve(CtiCommands.incomingCall, (req) => this.#incoming(req), { queue: 'cti-gateway' }));
   }
 
   get activeCalls(): number {
@@ -93,14 +93,12 @@ export class SoftphoneService implements DeviceControl {
     for (const s of this.#subs) s.unsubscribe();
   }
 
-  async #media<C extends Command>(nodeId: string, cmd: C, payload: z.input<C['request']>): Promise<z.output<C['reply']>> {
-    const bus = this.#deps.bus;
-    return bus.request(bus.subjects.mediaNode(nodeId, cmd), cmd, payload);
+  async #media<C extends Command<'media'>>(nodeId: string, cmd: C, payload: z.input<C['request']>): Promise<z.output<C['reply']>> {
+    return this.#deps.bus.media(nodeId).request(cmd, payload);
   }
 
-  async #pbx<C extends Command>(cmd: C, payload: z.input<C['request']>): Promise<void> {
-    const bus = this.#deps.bus;
-    await bus.request(bus.subjects.pbx(cmd), cmd, payload);
+  async #pbx<C extends Command<'pbx'>>(cmd: C, payload: z.input<C['request']>): Promise<void> {
+    await this.#deps.bus.pbx.request(cmd, payload);
   }
 
   #find(session: ClientSession, avCallId: string): SoftphoneCall | undefined {

@@ -1,4 +1,4 @@
-import { LineChanged, LineCommands, LineRegistrationState, type BusClient, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
+import { LineCommands, LineTopics, type BusClient, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { LineStore } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 
@@ -7,25 +7,24 @@ import type { RegistrationStates } from '../lines/RegistrationStates.ts';
  * (`lines.changed`); registration states flow back and are kept for CTI and the admin API.
  */
 export async function startLineService(bus: BusClient, store: LineStore, states: RegistrationStates, logger: Logger): Promise<() => void> {
-  const s = bus.subjects;
   const subs: Unsubscribe[] = [];
-  subs.push(bus.serve(s.lines(LineCommands.list), LineCommands.list, async ({ offset, limit }) => {
+  subs.push(bus.lines.serve(LineCommands.list, async ({ offset, limit }) => {
     const { lines, total } = await store.configPage(offset, limit);
     return { lines, total, nextOffset: offset + lines.length < total ? offset + lines.length : null };
   }, { queue: 'cti-gateway' }));
   const onUpsert = (line: LineConfig): void => {
-    bus.publish(s.lineChanged, LineChanged, { kind: 'upsert', line });
+    bus.publish(LineTopics.changed, { kind: 'upsert', line });
   };
   const onRemove = (lineId: string): void => {
     states.forget(lineId);
-    bus.publish(s.lineChanged, LineChanged, { kind: 'remove', lineId });
+    bus.publish(LineTopics.changed, { kind: 'remove', lineId });
   };
   store.on('upsert', onUpsert);
   store.on('remove', onRemove);
-  subs.push(bus.subscribe(s.lineRegistrationAll, LineRegistrationState, (state) => states.apply(state)));
+  subs.push(bus.subscribe(LineTopics.registration, (state) => states.apply(state)));
   // Catch up with states reported before we started; the adapter may not be up yet, which is fine.
   try {
-    const { states: known } = await bus.request(s.lines(LineCommands.registrations), LineCommands.registrations, {}, { timeoutMs: 1000 });
+    const { states: known } = await bus.lines.request(LineCommands.registrations, {}, { timeoutMs: 1000 });
     for (const st of known) states.apply(st);
   } catch (err) {
     logger.debug({ err: (err as Error).message }, 'no registration snapshot from the pbx-adapter yet');

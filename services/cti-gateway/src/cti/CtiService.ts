@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type UserRow } from '@ucserver/shared';
+import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type RequestOf, type UserRow } from '@ucserver/shared';
 import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
@@ -98,10 +98,9 @@ export class CtiService {
     return call;
   }
 
-  async #pbx<C extends (typeof PbxCommands)[keyof typeof PbxCommands]>(cmd: C, payload: Parameters<BusClient['request']>[2] & object): Promise<void> {
-    const bus = this.#deps.bus;
+  async #pbx<C extends (typeof PbxCommands)[keyof typeof PbxCommands]>(cmd: C, payload: RequestOf<C>): Promise<void> {
     try {
-      await bus.request(bus.subjects.pbx(cmd), cmd, payload as never);
+      await this.#deps.bus.pbx.request(cmd, payload);
     } catch (err) {
       if (err instanceof BusRemoteError) throw new CtiRequestError(CtiError.generalerror, err.message, { cause: err });
       throw new CtiRequestError(CtiError.generalerror, `PBX adapter unavailable: ${(err as Error).message}`, { cause: err });

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { eq, sql } from 'drizzle-orm';
-import { CallEvent, dbSchema, MediaCallEvent, type BusClient, type CallRow, type Db, type Logger } from '@ucserver/shared';
+import { CallTopics, dbSchema, type BusClient, type CallEvent, type MediaCallEvent, type CallRow, type Db, type Logger } from '@ucserver/shared';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
-import { z } from 'zod';
 
 const { calls, lines } = dbSchema;
 
@@ -11,8 +10,7 @@ export interface JournalWriterEvents {
   entrychanged: [row: CallRow, kind: 'added' | 'modified'];
 }
 
-const JournalInput = z.union([CallEvent, MediaCallEvent]);
-type JournalInput = z.infer<typeof JournalInput>;
+type JournalInput = CallEvent | MediaCallEvent;
 
 /** Not an error of the event: its call row does not exist yet; retried after a delay. */
 class CallRowMissingError extends Error {}
@@ -36,11 +34,10 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   }
 
   async start(durable = 'journal-writer'): Promise<void> {
-    const s = this.#bus.subjects;
-    await this.#bus.ensureStream({ name: s.callStream, subjects: s.callStreamSubjects });
+    await this.#bus.ensureCallStream();
     this.#consumer = await this.#bus.consume(
-      { stream: s.callStream, durable, filterSubject: `${s.prefix}.calls.>`, retryDelayMs: 500, maxDeliver: 20 },
-      JournalInput,
+      { durable, retryDelayMs: 500, maxDeliver: 20 },
+      [CallTopics.event, CallTopics.media],
       (input) => this.apply(input),
     );
   }

@@ -14,6 +14,9 @@ import {
   UcsError,
   type BusClient,
   type CallEvent as CallEventT,
+  CallTopics,
+  LineTopics,
+  MediaTopics,
 } from '@ucserver/shared';
 import { check } from '@ucserver/testkit';
 import type { GatewayApp } from '../../src/app.ts';
@@ -36,25 +39,25 @@ class Peers {
     this.bus = bus;
     const s = bus.subjects;
     const record = (verb: string) => (payload: Record<string, unknown>) => void this.requests.push({ verb, payload });
-    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneOffer), MediaCommands.softphoneOffer, (r) => {
+    bus.media(NODE).serve(MediaCommands.softphoneOffer, (r) => {
       record('softphone.offer')(r);
       if (!r.sdp.includes('m=audio')) throw Object.assign(new Error('no audio m-line'), { code: 'UCS_ERR_MEDIA_NO_AUDIO' });
       return { legId: `leg-${r.callId}`, codecs: ['opus' as const] };
     });
-    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneAnswer), MediaCommands.softphoneAnswer, (r) => (record('softphone.answer')(r), { sdp: ANSWER }));
-    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCreateOffer), MediaCommands.softphoneCreateOffer, (r) => (record('softphone.create-offer')(r), { legId: `leg-${r.callId}`, sdp: OFFER }));
-    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneApplyAnswer), MediaCommands.softphoneApplyAnswer, (r) => (record('softphone.apply-answer')(r), {}));
-    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneCandidate), MediaCommands.softphoneCandidate, (r) => (record('softphone.candidate')(r), {}));
-    bus.serve(s.mediaNode(NODE, MediaCommands.softphoneReoffer), MediaCommands.softphoneReoffer, (r) => {
+    bus.media(NODE).serve(MediaCommands.softphoneAnswer, (r) => (record('softphone.answer')(r), { sdp: ANSWER }));
+    bus.media(NODE).serve(MediaCommands.softphoneCreateOffer, (r) => (record('softphone.create-offer')(r), { legId: `leg-${r.callId}`, sdp: OFFER }));
+    bus.media(NODE).serve(MediaCommands.softphoneApplyAnswer, (r) => (record('softphone.apply-answer')(r), {}));
+    bus.media(NODE).serve(MediaCommands.softphoneCandidate, (r) => (record('softphone.candidate')(r), {}));
+    bus.media(NODE).serve(MediaCommands.softphoneReoffer, (r) => {
       record('softphone.reoffer')(r);
       if (r.sdp.includes('a=sendonly')) throw new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'softphone re-offer is sendonly');
       return { sdp: `${ANSWER}a=x-restarted\r\n` };
     });
-    bus.serve(s.mediaNode(NODE, MediaCommands.close), MediaCommands.close, (r) => (record('media.close')(r), { quality: null }));
+    bus.media(NODE).serve(MediaCommands.close, (r) => (record('media.close')(r), { quality: null }));
     for (const [name, cmd] of Object.entries(PbxCommands)) {
-      bus.serve(s.pbx(cmd), cmd, (r: Record<string, unknown>) => (record(`pbx.${name}`)(r), {}));
+      bus.pbx.serve(cmd, (r: Record<string, unknown>) => (record(`pbx.${name}`)(r), {}));
     }
-    const beat = (): void => bus.publish(s.mediaHeartbeat, MediaNodeHeartbeat, { nodeId: NODE, addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 500 });
+    const beat = (): void => bus.publish(MediaTopics.heartbeat, { nodeId: NODE, addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 500 });
     beat();
     this.#timer = setInterval(beat, 500);
   }
@@ -63,7 +66,7 @@ class Peers {
   async event(e: Omit<CallEventT, 'seq' | 'at'>): Promise<void> {
     const seq = (this.#seq.get(e.callId) ?? 0) + 1;
     this.#seq.set(e.callId, seq);
-    await this.bus.publishDurable(this.bus.subjects.callEvent(e.lineId), CallEvent, { ...e, seq, at: Date.now() });
+    await this.bus.publishDurable(CallTopics.event, { ...e, seq, at: Date.now() });
   }
 
   waitFor(verb: string, match: (p: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
@@ -154,7 +157,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   it('incoming call to a connected softphone: asnAVNewCallV2 with the media offer; alert → 180, connect → answer', async () => {
     const callId = `in-${Date.now()}`;
     const s = peers.bus.subjects;
-    const reply = await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    const reply = await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
     assert.deepEqual(reply, { accept: true });
     const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     assert.equal(newCall.u8sBody, OFFER);
@@ -179,7 +182,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   it('a softphone re-offer (ICE restart) gets the media answer as REINVITE_ANSWER; a refused one gets RENEGOTIATE_DECLINE with the reason', async () => {
     const callId = `re-${Date.now()}`;
     const s = peers.bus.subjects;
-    await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
     const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     const ids = { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, endpointIDFrom: newCall.callAndConnectionID.u8sEndpointID, u8sUriTo: newCall.u8sUriFrom };
     bob.sendEvent('asnAVConnectV2', { u8sCallID: ids.u8sCallID, endpointIDTo: ids.endpointIDTo, connectedEndPointID: ids.endpointIDFrom, callType: 65535, u8sUriTo: ids.u8sUriTo, u8sContentType: 'application/sdp', u8sBody: ANSWER });
@@ -212,7 +215,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   it('the callee rejects: asnAVDropCall reason 16 becomes a decline drop', async () => {
     const callId = `rej-${Date.now()}`;
     const s = peers.bus.subjects;
-    await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
     const nc = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     bob.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: nc.callAndConnectionID.u8sCallID }, u8sCause: 'rejected', iAvDropReason: 16 });
     assert.deepEqual(await peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'decline' });
@@ -222,8 +225,8 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     const carol = await app.context.users.create({ login: 'carol', password: 'carol-pw' });
     const line = await app.context.lines.create({ number: '102', registrar: 'pbx', ownerLogin: carol.login });
     const s = peers.bus.subjects;
-    assert.deepEqual(await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId: 'x1', lineId: line.id, from: '100', to: '102', mediaNodeId: NODE }), { accept: false, reason: 'no-client' });
-    assert.deepEqual(await peers.bus.request(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, { callId: 'x2', lineId: '00000000-0000-0000-0000-000000000000', from: '100', to: '1', mediaNodeId: NODE }), { accept: false, reason: 'unknown-line' });
+    assert.deepEqual(await peers.bus.cti.request(CtiCommands.incomingCall, { callId: 'x1', lineId: line.id, from: '100', to: '102', mediaNodeId: NODE }), { accept: false, reason: 'no-client' });
+    assert.deepEqual(await peers.bus.cti.request(CtiCommands.incomingCall, { callId: 'x2', lineId: '00000000-0000-0000-0000-000000000000', from: '100', to: '1', mediaNodeId: NODE }), { accept: false, reason: 'unknown-line' });
   });
 
   it('asnAVMakeCallV2 whose offer the media node refuses fails with AsnRequestError 100 and places no call', async () => {
@@ -237,7 +240,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     const callId = r.u8sCTIConnectionID;
     await peers.event({ callId, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '101', state: 'dialing' });
     await check(() => app.context.calls.get(callId), 5000, { name: 'call tracked' });
-    await peers.bus.publishDurable(peers.bus.subjects.mediaEvent(callId), MediaCallEvent, { type: 'failed', callId, nodeId: NODE, cause: 'worker died', at: Date.now() });
+    await peers.bus.publishDurable(CallTopics.media, { type: 'failed', callId, nodeId: NODE, cause: 'worker died', at: Date.now() });
     const drop = await alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
     assert.match(drop.u8sCause, /worker died/);
     await peers.waitFor('pbx.drop', (p) => p.callId === callId);
@@ -245,7 +248,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
 
   it('registration state changes reach monitors as asnCtiNotifyLineInfoChanged', async () => {
     const m = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });
-    peers.bus.publish(peers.bus.subjects.lineRegistration(lineA), LineRegistrationState, { lineId: lineA, status: 'registered', at: Date.now(), sipStatus: 200 });
+    peers.bus.publish(LineTopics.registration, { lineId: lineA, status: 'registered', at: Date.now(), sipStatus: 200 });
     const info = await alice.waitForEvent('asnCtiNotifyLineInfoChanged', (e) => e.u8sMonitorCrossRefID === m.u8sMonitorCrossRefID && e.lineInfo.iLineOpenStatus === 2);
     assert.equal(info.u8sLinePhoneNumber, 'tel:100');
     await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: m.u8sMonitorCrossRefID });
@@ -331,7 +334,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await peers.event({ ...base, state: 'dialing' });
     await peers.event({ ...base, state: 'connected', mediaPath: 'pbx' });
     await check(() => app.context.calls.get(callId)?.state === 'connected', 5000, { name: 'connected' });
-    await peers.bus.publishDurable(peers.bus.subjects.mediaEvent(callId), MediaCallEvent, { type: 'path', callId, nodeId: NODE, path: 'direct', at: Date.now() });
+    await peers.bus.publishDurable(CallTopics.media, { type: 'path', callId, nodeId: NODE, path: 'direct', at: Date.now() });
     const e = await alice.waitForEvent('asnCtiNotifyLineCallInformationChanged', (x) => x.callinformation.u8sConnectionID === callId && x.reason === 15);
     assert.equal(e.callinformation.optionalParams?.MediaPath, 'direct');
     assert.equal(e.callinformation.iCallState, 32);
@@ -367,13 +370,13 @@ describe('idle timeout and slow answers', () => {
       await app.context.users.create({ login: 'dora', password: 'dora-pw' });
       await app.context.lines.create({ number: '300', registrar: 'pbx', ownerLogin: 'dora' });
       const s = bus.subjects;
-      bus.publish(s.mediaHeartbeat, MediaNodeHeartbeat, { nodeId: 'slow', addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 60_000 });
+      bus.publish(MediaTopics.heartbeat, { nodeId: 'slow', addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 60_000 });
       // the media node takes 1.6 s, longer than the idle timeout, to answer
-      bus.serve(s.mediaNode('slow', MediaCommands.softphoneOffer), MediaCommands.softphoneOffer, async (r) => {
+      bus.media('slow').serve(MediaCommands.softphoneOffer, async (r) => {
         await new Promise((res) => setTimeout(res, 1600));
         return { legId: `leg-${r.callId}`, codecs: ['opus' as const] };
       });
-      bus.serve(s.mediaNode('slow', MediaCommands.close), MediaCommands.close, () => ({ quality: null }));
+      bus.media('slow').serve(MediaCommands.close, () => ({ quality: null }));
       await bus.flush();
       const c = await tcpClient(app, { user: 'dora', password: 'dora-pw' });
       await check(() => app.bus?.connected, 2000, { name: 'bus' });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallEvent, MediaCallEvent, type BusClient } from '@ucserver/shared';
+import { CallEvent, MediaCallEvent, type BusClient, CallTopics } from '@ucserver/shared';
 import { check, createTestDatabase } from '@ucserver/testkit';
 import type { GatewayApp } from '../../src/app.ts';
 import { peerBus, startGateway } from '../support.ts';
@@ -28,7 +28,7 @@ async function withGateway(fn: (app: GatewayApp, peer: BusClient) => Promise<voi
 }
 
 async function publish(bus: BusClient, list: CallEvent[]): Promise<void> {
-  for (const e of list) await bus.publishDurable(bus.subjects.callEvent(e.lineId), CallEvent, e);
+  for (const e of list) await bus.publishDurable(CallTopics.event, e);
 }
 
 describe('journal - JournalWriter from the CALLS stream', () => {
@@ -38,9 +38,9 @@ describe('journal - JournalWriter from the CALLS stream', () => {
       const line = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', ownerLogin: 'alice' });
       const t0 = Date.parse('2026-11-26T09:00:00.000Z');
       await publish(peer, events('call-1', line.id, t0).slice(0, 3));
-      await peer.publishDurable(peer.subjects.mediaEvent('call-1'), MediaCallEvent, { type: 'path', callId: 'call-1', nodeId: 'node-a', path: 'direct', at: t0 + 3100 });
+      await peer.publishDurable(CallTopics.media, { type: 'path', callId: 'call-1', nodeId: 'node-a', path: 'direct', at: t0 + 3100 });
       await publish(peer, events('call-1', line.id, t0).slice(3));
-      await peer.publishDurable(peer.subjects.mediaEvent('call-1'), MediaCallEvent, {
+      await peer.publishDurable(CallTopics.media, {
         type: 'closed', callId: 'call-1', nodeId: 'node-a', at: t0 + 65_100,
         quality: { packetsIn: 3100, packetsOut: 3100, bytesIn: 1, bytesOut: 1, lossPercent: 0.5, jitterMs: 3.2, rttMs: 12 },
       });
@@ -72,10 +72,10 @@ describe('journal - JournalWriter from the CALLS stream', () => {
       const [dialing, , connected, disconnected] = events('call-path', line.id, t0);
       await publish(peer, [{ ...dialing!, mediaPath: 'pbx' }]);
       await check(async () => (await app.context.journal.get('call-path'))?.mediaPath === 'pbx', 5000, { name: 'row with path pbx' });
-      await peer.publishDurable(peer.subjects.mediaEvent('call-path'), MediaCallEvent, { type: 'path', callId: 'call-path', nodeId: 'node-a', path: 'direct', at: t0 + 2000 });
+      await peer.publishDurable(CallTopics.media, { type: 'path', callId: 'call-path', nodeId: 'node-a', path: 'direct', at: t0 + 2000 });
       await check(async () => (await app.context.journal.get('call-path'))?.mediaPath === 'direct', 5000, { name: 'row with path direct' });
       // The node's first report (pbx, before the row existed) comes back from its retry after the newer one.
-      await peer.publishDurable(peer.subjects.mediaEvent('call-path'), MediaCallEvent, { type: 'path', callId: 'call-path', nodeId: 'node-a', path: 'pbx', at: t0 + 100 });
+      await peer.publishDurable(CallTopics.media, { type: 'path', callId: 'call-path', nodeId: 'node-a', path: 'pbx', at: t0 + 100 });
       // The pbx-adapter's connected event still says pbx (its media reply was older than the link).
       await publish(peer, [{ ...connected!, mediaPath: 'pbx' }, disconnected!]);
       const row = await check(async () => {

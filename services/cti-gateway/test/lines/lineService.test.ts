@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineChanged, LineCommands, LineRegistrationState } from '@ucserver/shared';
+import { LineChanged, LineCommands, LineRegistrationState, LineTopics } from '@ucserver/shared';
 import { check, Latch } from '@ucserver/testkit';
 import { peerBus, startGateway } from '../support.ts';
 
@@ -12,7 +12,7 @@ describe('lines over the bus', () => {
       const s = adapter.subjects;
       await app.context.users.create({ login: 'alice', password: 'pw' });
       const created = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', authUser: 'u100', authPassword: 'p100', ownerLogin: 'alice' });
-      const { lines, total, nextOffset } = await adapter.request(s.lines(LineCommands.list), LineCommands.list, {});
+      const { lines, total, nextOffset } = await adapter.lines.request(LineCommands.list, {});
       assert.equal(lines.length, 1);
       assert.equal(total, 1);
       assert.equal(nextOffset, null);
@@ -21,7 +21,7 @@ describe('lines over the bus', () => {
 
       const changes: LineChanged[] = [];
       const latch = new Latch(3, 5000, 'three line changes');
-      adapter.subscribe(s.lineChanged, LineChanged, (c) => {
+      adapter.subscribe(LineTopics.changed, (c) => {
         changes.push(c);
         latch.unlock();
       });
@@ -47,7 +47,7 @@ describe('lines over the bus', () => {
       let offset: number | null = 0;
       let pages = 0;
       while (offset !== null) {
-        const page: { lines: Array<{ number: string }>; total: number; nextOffset: number | null } = await adapter.request(s.lines(LineCommands.list), LineCommands.list, { offset, limit: 2 });
+        const page: { lines: Array<{ number: string }>; total: number; nextOffset: number | null } = await adapter.lines.request(LineCommands.list, { offset, limit: 2 });
         assert.equal(page.total, 5);
         seen.push(...page.lines.map((l) => l.number));
         offset = page.nextOffset;
@@ -55,7 +55,7 @@ describe('lines over the bus', () => {
       }
       assert.deepEqual(seen, ['100', '101', '102', '103', '104']);
       assert.equal(pages, 3);
-      await assert.rejects(adapter.request(s.lines(LineCommands.list), LineCommands.list, { offset: 0, limit: 5000 }), /Too big|limit|BusPayload/);
+      await assert.rejects(adapter.lines.request(LineCommands.list, { offset: 0, limit: 5000 }), /Too big|limit|BusPayload/);
     } finally {
       await adapter.close();
       await app.stop();
@@ -68,10 +68,10 @@ describe('lines over the bus', () => {
     try {
       const line = await app.context.lines.create({ number: '100', registrar: 'pbx' });
       const s = adapter.subjects;
-      adapter.publish(s.lineRegistration(line.id), LineRegistrationState, { lineId: line.id, status: 'registered', at: 2000, expiresAt: 600_000, sipStatus: 200 });
-      adapter.publish(s.lineRegistration(line.id), LineRegistrationState, { lineId: line.id, status: 'failed', at: 1000, sipStatus: 403 });
+      adapter.publish(LineTopics.registration, { lineId: line.id, status: 'registered', at: 2000, expiresAt: 600_000, sipStatus: 200 });
+      adapter.publish(LineTopics.registration, { lineId: line.id, status: 'failed', at: 1000, sipStatus: 403 });
       // a marker published last: once it is applied, the stale report before it has been processed too
-      adapter.publish(s.lineRegistration('marker'), LineRegistrationState, { lineId: 'marker', status: 'unregistered', at: 3000 });
+      adapter.publish(LineTopics.registration, { lineId: 'marker', status: 'unregistered', at: 3000 });
       await check(() => app.context.registrations.get('marker'), 5000, { name: 'marker state' });
       // the older 'failed' report must not overwrite the newer state
       assert.equal(app.context.registrations.get(line.id)?.status, 'registered');

@@ -1,4 +1,4 @@
-import { MediaNodeHeartbeat, type BusClient, type Logger } from '@ucserver/shared';
+import { MediaTopics, type BusClient, type Logger } from '@ucserver/shared';
 import type { MediaNode } from '../node/MediaNode.ts';
 
 /** Publishes the node's heartbeat every `intervalMs` on `media.heartbeat` (and at once on demand). */
@@ -26,7 +26,7 @@ export class HeartbeatPublisher {
   publish(): void {
     if (!this.#bus.connected) return;
     try {
-      this.#bus.publish(this.#bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, this.#node.heartbeat(this.#intervalMs));
+      this.#bus.publish(MediaTopics.heartbeat, this.#node.heartbeat(this.#intervalMs));
     } catch (err) {
       this.#logger.warn({ err: (err as Error).message }, 'heartbeat not published');
     }

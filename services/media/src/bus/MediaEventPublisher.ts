@@ -1,4 +1,4 @@
-import { MediaCallEvent, type BusClient, type Logger, type MediaPath, type MediaQuality } from '@ucserver/shared';
+import { CallTopics, type BusClient, type MediaCallEvent, type Logger, type MediaPath, type MediaQuality } from '@ucserver/shared';
 
 /**
  * Publishes the node's MediaCallEvents durably (JetStream, `calls.media.<callId>`), one call's events
@@ -40,7 +40,7 @@ export class MediaEventPublisher {
     const previous = this.#chains.get(event.callId) ?? Promise.resolve();
     const next = previous.then(async () => {
       try {
-        await this.#bus.publishDurable(this.#bus.subjects.mediaEvent(event.callId), MediaCallEvent, event);
+        await this.#bus.publishDurable(CallTopics.media, event);
       } catch (err) {
         this.#onFailure();
         this.#logger.error({ callId: event.callId, type: event.type, err: (err as Error).message }, 'media call event lost');

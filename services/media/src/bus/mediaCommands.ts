@@ -1,20 +1,15 @@
 // Adapter: the shared MediaCommands contract ⇄ the MediaNode. Payloads are validated by the BusClient
 // against the contract's schemas; domain errors travel back as data with their stable codes.
-import { MediaCommands, UcsError, type BusClient, type Command, type Logger, type Unsubscribe } from '@ucserver/shared';
-import type { z } from 'zod';
+import { InternalError, MediaCommands, UcsError, type BusClient, type CommandHandlers, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { MediaMetrics } from '../http/metrics.ts';
 import type { MediaNode } from '../node/MediaNode.ts';
 
 /** The commands that allocate resources; their failures are counted by reason. */
 const allocating = new Set<keyof typeof MediaCommands>(['softphoneOffer', 'pbxCreateOffer', 'pbxLateOffer', 'pbxOffer', 'softphoneCreateOffer']);
 
-type Handlers = {
-  [K in keyof typeof MediaCommands]: (request: z.output<(typeof MediaCommands)[K]['request']>) => Promise<z.input<(typeof MediaCommands)[K]['reply']>>;
-};
-
 /** Serves every media command on `<prefix>.media.node.<nodeId>.<verb>`; returns the subscriptions. */
 export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: MediaMetrics, logger: Logger): Unsubscribe[] {
-  const handlers: Handlers = {
+  const handlers: CommandHandlers<typeof MediaCommands> = {
     softphoneOffer: (r) => node.softphoneOffer(r.callId, r.sdp),
     softphoneAnswer: (r) => node.softphoneAnswer(r.callId),
     softphoneCreateOffer: (r) => node.softphoneCreateOffer(r.callId),
@@ -36,21 +31,14 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
     dump: async (r) => node.dump(r.callId),
   };
   const log = logger.child({ component: 'media-commands' });
-  return (Object.keys(MediaCommands) as Array<keyof typeof MediaCommands>).map((name) => {
-    const cmd = MediaCommands[name] as Command;
-    const handler = handlers[name] as (request: unknown) => Promise<unknown>;
-    return bus.serve(bus.subjects.mediaNode(node.nodeId, cmd), cmd, async (request: unknown) => {
-      try {
-        return await handler(request);
-      } catch (err) {
-        const code = err instanceof UcsError ? err.code : 'UCS_ERR_INTERNAL';
-        if (allocating.has(name)) metrics.allocationFailures.inc({ reason: reasonOf(code) });
-        const fields = { command: name, callId: (request as { callId?: string }).callId, code, err: (err as Error).message };
-        if (err instanceof UcsError) log.info(fields, 'media command rejected');
-        else log.error({ ...fields, stack: (err as Error).stack }, 'media command failed');
-        throw err;
-      }
-    });
+  return bus.media(node.nodeId).serveTable(MediaCommands, handlers, {
+    onError: (name, request, err) => {
+      const code = err instanceof UcsError ? err.code : InternalError.code;
+      if (allocating.has(name)) metrics.allocationFailures.inc({ reason: reasonOf(code) });
+      const fields = { command: name, callId: request.callId, code, err: err.message };
+      if (err instanceof UcsError) log.info(fields, 'media command rejected');
+      else log.error({ ...fields, stack: err.stack }, 'media command failed');
+    },
   });
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
-import { BusClient, MediaNodeHeartbeat, MediaPlacement, NoMediaNodeError } from '@ucserver/shared';
+import { BusClient, MediaNodeHeartbeat, MediaPlacement, NoMediaNodeError, MediaTopics } from '@ucserver/shared';
 import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 
 /** Connected test buses; closed after the test, once the fake nodes stopped publishing. */
@@ -22,7 +22,7 @@ function heartbeat(nodeId: string, over: Partial<MediaNodeHeartbeat> = {}): Medi
 
 /** A fake node publishing a heartbeat every `intervalMs` until stopped. */
 function fakeNode(bus: BusClient, hb: () => MediaNodeHeartbeat): { stop(): void } {
-  const publish = () => bus.publish(bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, { ...hb(), at: Date.now() });
+  const publish = () => bus.publish(MediaTopics.heartbeat, { ...hb(), at: Date.now() });
   publish();
   const timer = setInterval(publish, hb().intervalMs);
   return { stop: () => clearInterval(timer) };

@@ -54,7 +54,7 @@ describe('bad input over the bus', { timeout: 30_000 }, () => {
     for (const attempt of attempts) await assert.rejects(attempt(), code('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
     assert.deepEqual(await h.request('close', { callId }), { quality: null });
     // A request the contract rejects (the client would refuse to send it, so it goes raw).
-    const raw = await h.bus.connection.request(h.bus.subjects.mediaNode(h.nodeId, MediaCommands.softphoneOffer), JSON.stringify({ callId: 'not a token!', sdp: 'x' }), { timeout: 10_000 });
+    const raw = await h.bus.connection.request(h.bus.subjects.command(MediaCommands.softphoneOffer, h.nodeId), JSON.stringify({ callId: 'not a token!', sdp: 'x' }), { timeout: 10_000 });
     assert.equal(JSON.parse(raw.string()).error.code, 'UCS_ERR_BUS_PAYLOAD_INVALID');
     assert.deepEqual(await h.request('close', { callId }), { quality: null }, 'and the node still answers');
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MediaNodeHeartbeat } from '@ucserver/shared';
+import { MediaNodeHeartbeat, MediaTopics } from '@ucserver/shared';
 import { check } from '@ucserver/testkit';
 import { FakePbx } from '../support/FakePbx.ts';
 import { startHarness } from '../support/harness.ts';
@@ -11,7 +11,7 @@ describe('drain', { timeout: 30_000 }, () => {
     const pbx = await FakePbx.create();
     t.after(() => pbx.close());
     const beats: MediaNodeHeartbeat[] = [];
-    const sub = h.bus.subscribe(h.bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, (hb) => {
+    const sub = h.bus.subscribe(MediaTopics.heartbeat, (hb) => {
       beats.push(hb);
     });
     t.after(() => sub.unsubscribe());

@@ -1,7 +1,7 @@
 // Builds and starts a real media app (real mediasoup worker, real NATS on a unique prefix) and a test
 // bus client that sends it commands and collects its events.
 import type { TestContext } from 'node:test';
-import { createMetricsRegistry, loadConfig, BusClient, MediaCallEvent, MediaCommands, MediaConfig, type Command } from '@ucserver/shared';
+import { createMetricsRegistry, loadConfig, BusClient, MediaCallEvent, MediaCommands, MediaConfig, type Command, CallTopics } from '@ucserver/shared';
 import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import type { z } from 'zod';
 import { build, type MediaApp, type MediaAppDeps } from '../../src/app.ts';
@@ -48,7 +48,7 @@ export async function startHarness(t: TestContext, env: Record<string, string> =
   });
   const bus = await BusClient.connect({ servers: natsUrl, prefix, name: 'media-test', logger: testLogger('media-test') });
   const events: MediaCallEvent[] = [];
-  const sub = bus.subscribe(bus.subjects.mediaEventAll, MediaCallEvent, (e) => {
+  const sub = bus.subscribe(CallTopics.media, (e) => {
     events.push(e);
   });
   // Registered before start(), so a start that fails half-way still releases workers and sockets.
@@ -68,8 +68,8 @@ export async function startHarness(t: TestContext, env: Record<string, string> =
     nodeId,
     events,
     request: (name, payload) => {
-      const cmd = MediaCommands[name] as Command;
-      return bus.request(bus.subjects.mediaNode(nodeId, cmd), cmd, payload as never, { timeoutMs: 10_000 }) as never;
+      const cmd: Command<'media'> = MediaCommands[name];
+      return bus.media(nodeId).request(cmd, payload as never, { timeoutMs: 10_000 }) as never;
     },
     event: (predicate, name, ms = 5000) => check(() => events.find(predicate), ms, { name }),
     async assertNoTransports() {

@@ -2,7 +2,7 @@
 // backoff until the gateway answers), again periodically and after every NATS reconnect (changes may
 // have been missed meanwhile), and every LineChanged event as it comes. Changes that arrive while a
 // list request is in flight are applied again after the list, so the snapshot cannot undo them.
-import { LineChanged, LineCommands, type BusClient, type BusConnectionState, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
+import { LineCommands, LineTopics, type BusClient, type LineChanged, type BusConnectionState, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { Registrations } from '../registration/Registrations.ts';
 import { backoffDelay } from '../registration/backoff.ts';
 import type { LineSyncOptions } from './LineSyncTypes.ts';
@@ -41,7 +41,7 @@ export class LineSync {
 
   start(): void {
     if (this.#subscription || this.#stopped) return;
-    this.#subscription = this.#bus.subscribe(this.#bus.subjects.lineChanged, LineChanged, (change) => this.#apply(change));
+    this.#subscription = this.#bus.subscribe(LineTopics.changed, (change) => this.#apply(change));
     this.#bus.on('state', this.#onState);
     this.#resyncTimer = setInterval(() => this.resync(), this.#resyncIntervalMs);
     this.#resyncTimer.unref();
@@ -75,7 +75,7 @@ export class LineSync {
       // All pages first: Registrations.apply() treats the list as complete (unlisted lines are removed).
       let offset: number | null = 0;
       while (offset !== null) {
-        const page: { lines: LineConfig[]; nextOffset: number | null } = await this.#bus.request(this.#bus.subjects.lines(LineCommands.list), LineCommands.list, { offset, limit: 1000 });
+        const page: { lines: LineConfig[]; nextOffset: number | null } = await this.#bus.lines.request(LineCommands.list, { offset, limit: 1000 });
         lines.push(...page.lines);
         offset = page.nextOffset;
       }

@@ -1,19 +1,19 @@
 // Adapter: registration states onto the bus (an event per change on lines.registration.<lineId>) and
 // the LineCommands.registrations snapshot the gateway asks for.
-import { LineCommands, LineRegistrationState, type BusClient, type Logger, type Unsubscribe } from '@ucserver/shared';
+import { LineCommands, LineTopics, type BusClient, type LineRegistrationState, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { Registrations } from '../registration/Registrations.ts';
 
 export function wireRegistrations(bus: BusClient, registrations: Registrations, logger: Logger): Unsubscribe[] {
   const log = logger.child({ component: 'registration-bus' });
   const onState = (state: LineRegistrationState): void => {
     try {
-      bus.publish(bus.subjects.lineRegistration(state.lineId), LineRegistrationState, state);
+      bus.publish(LineTopics.registration, state);
     } catch (err) {
       // The bus is closed (shutdown) or the state is out of contract: nobody can be told any more.
       log.warn({ lineId: state.lineId, status: state.status, err: (err as Error).message }, 'registration state not published');
     }
   };
   registrations.on('state', onState);
-  const served = bus.serve(bus.subjects.lines(LineCommands.registrations), LineCommands.registrations, () => ({ states: registrations.snapshot() }), { queue: 'pbx-adapter' });
+  const served = bus.lines.serve(LineCommands.registrations, () => ({ states: registrations.snapshot() }), { queue: 'pbx-adapter' });
   return [served, { unsubscribe: () => registrations.off('state', onState) }];
 }

@@ -2,7 +2,7 @@
 // grows per call from 1 and is assigned when the event is created, and the events of one call are
 // stored one after the other, so the journal sees them in order even when NATS reconnects in between.
 // A failed publish is logged and counted; it never fails the call.
-import { CallEvent, type BusClient, type Logger } from '@ucserver/shared';
+import { CallTopics, type BusClient, type CallEvent, type Logger } from '@ucserver/shared';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { CallEventBase, CallEventChange, CallEventPublisherOptions } from './CallEventPublisherTypes.ts';
 
@@ -45,10 +45,9 @@ export class CallEventPublisher {
     }
     track.seq += 1;
     const event: CallEvent = { ...base, ...change, seq: track.seq, at: this.#now() };
-    const subject = this.#bus.subjects.callEvent(base.lineId);
     const run = track.tail.then(async () => {
       try {
-        await this.#bus.publishDurable(subject, CallEvent, event, this.#deadlineMs);
+        await this.#bus.publishDurable(CallTopics.event, event, this.#deadlineMs);
       } catch (err) {
         this.#metrics.callEventPublishFailures.inc();
         this.#logger.error({ callId: base.callId, lineId: base.lineId, seq: event.seq, state: event.state, err: (err as Error).message }, 'call event not stored');

@@ -1,4 +1,4 @@
-// The media node commands the adapter sends, over the bus (MediaCommands at subjects.mediaNode). Every
+// The media node commands the adapter sends, over the bus (MediaCommands through bus.media(nodeId)). Every
 // failure becomes a MediaFailedError carrying the node's error code, so callers choose the SIP answer
 // (488 for no common codec, 500 otherwise). close() is best effort and never throws.
 import {
@@ -8,8 +8,8 @@ import {
   type Command,
   type Logger,
   type ReplyOf,
+  type RequestOf,
 } from '@ucserver/shared';
-import type { z } from 'zod';
 import { MediaFailedError } from '../errors.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { MediaClientOptions } from './MediaClientTypes.ts';
@@ -64,11 +64,10 @@ export class MediaClient {
     }
   }
 
-  async #request<K extends keyof Media>(nodeId: string, name: K, payload: z.input<Media[K]['request']>): Promise<z.output<Media[K]['reply']>> {
-    const cmd = MediaCommands[name] as Command;
+  async #request<K extends keyof Media>(nodeId: string, name: K, payload: RequestOf<Media[K]>): Promise<ReplyOf<Media[K]>> {
+    const cmd: Command<'media'> = MediaCommands[name];
     try {
-      const reply = await this.#bus.request(this.#bus.subjects.mediaNode(nodeId, cmd), cmd, payload as never, this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs });
-      return reply as z.output<Media[K]['reply']>;
+      return await this.#bus.media(nodeId).request(MediaCommands[name], payload as never, { timeoutMs: this.#timeoutMs });
     } catch (err) {
       this.#metrics.mediaCommandFailures.inc({ command: cmd.verb });
       const remoteCode = err instanceof BusRemoteError ? err.remoteCode : undefined;

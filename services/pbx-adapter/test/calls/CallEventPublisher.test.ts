@@ -14,7 +14,7 @@ let bus: BusClient;
 before(async () => {
   nats = await NatsServer.start();
   bus = await BusClient.connect({ servers: nats.url, prefix: uniquePrefix(), name: 'publisher-test', logger: testLogger() });
-  await bus.ensureStream({ name: bus.subjects.callStream, subjects: bus.subjects.callStreamSubjects, maxBytes: 1024 * 1024 });
+  await bus.ensureCallStream({ maxBytes: 1024 * 1024 });
 });
 after(async () => {
   await bus?.close();

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { BusRemoteError, MediaCallEvent } from '@ucserver/shared';
+import { BusRemoteError, MediaCallEvent, CallTopics } from '@ucserver/shared';
 import { check, dominantFrequency, encodeWav, freePort, header, NatsServer, sine, Sipp, uniquePrefix, type SipMessage, type SippResult } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
@@ -387,7 +387,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
       const offering = await gateway.waitEvent((e) => e.state === 'offering' && !gateway.events.some((x) => x.callId === e.callId && x.state === 'disconnected'), 'a new incoming call');
       await gateway.waitCallState(offering.callId, 'connected');
       // The media node reports the call's media as failed (a worker died): the adapter must hang up.
-      gateway.bus.publish(gateway.bus.subjects.mediaEvent(offering.callId), MediaCallEvent, { type: 'failed', callId: offering.callId, nodeId: media.nodeId, cause: 'worker died', at: Date.now() });
+      gateway.bus.publish(CallTopics.media, { type: 'failed', callId: offering.callId, nodeId: media.nodeId, cause: 'worker died', at: Date.now() });
       const ended = await gateway.waitCallState(offering.callId, 'disconnected');
       assert.equal(ended.cause, 'media-failure');
       const result = await sipp.done;

@@ -14,6 +14,8 @@ import {
   type Command,
   type LineConfig,
   type Unsubscribe,
+  CallTopics,
+  LineTopics,
 } from '@ucserver/shared';
 import { check, testLogger } from '@ucserver/testkit';
 import type { z } from 'zod';
@@ -61,19 +63,19 @@ export class Gateway {
     const gw = new Gateway(bus, options.lines ?? []);
     const s = bus.subjects;
     gw.#subs.push(
-      bus.serve(s.lines(LineCommands.list), LineCommands.list, ({ offset, limit }) => {
+      bus.lines.serve(LineCommands.list, ({ offset, limit }) => {
         gw.listRequests += 1;
         if (!gw.answerList) throw new Error('gateway not ready');
         const page = gw.lines.slice(offset, offset + limit);
         return { lines: page, total: gw.lines.length, nextOffset: offset + page.length < gw.lines.length ? offset + page.length : null };
       }),
-      bus.serve(s.cti(CtiCommands.incomingCall), CtiCommands.incomingCall, async (request) => {
+      bus.cti.serve(CtiCommands.incomingCall, async (request) => {
         gw.incoming.push(request);
         return gw.onIncoming(request);
       }),
-      bus.subscribe(s.callEventAll, CallEvent, (e) => void gw.events.push(e)),
-      bus.subscribe(s.lineRegistrationAll, LineRegistrationState, (r) => void gw.registrations.push(r)),
-      bus.subscribe(s.mediaEventAll, MediaCallEvent, (e) => void gw.mediaEvents.push(e)),
+      bus.subscribe(CallTopics.event, (e) => void gw.events.push(e)),
+      bus.subscribe(LineTopics.registration, (r) => void gw.registrations.push(r)),
+      bus.subscribe(CallTopics.media, (e) => void gw.mediaEvents.push(e)),
     );
     await bus.flush();
     return gw;
@@ -82,28 +84,28 @@ export class Gateway {
   /** Adds or changes a line and tells the adapter (LineChanged upsert). */
   upsert(line: LineConfig): void {
     this.lines = [...this.lines.filter((l) => l.lineId !== line.lineId), line];
-    this.bus.publish(this.bus.subjects.lineChanged, LineChanged, { kind: 'upsert', line });
+    this.bus.publish(LineTopics.changed, { kind: 'upsert', line });
   }
 
   remove(lineId: string): void {
     this.lines = this.lines.filter((l) => l.lineId !== lineId);
-    this.bus.publish(this.bus.subjects.lineChanged, LineChanged, { kind: 'remove', lineId });
+    this.bus.publish(LineTopics.changed, { kind: 'remove', lineId });
   }
 
   /** A PbxCommand, as the gateway sends it. */
   pbx<K extends keyof typeof PbxCommands>(name: K, payload: z.input<(typeof PbxCommands)[K]['request']>): Promise<unknown> {
-    const cmd = PbxCommands[name] as Command;
-    return this.bus.request(this.bus.subjects.pbx(cmd), cmd, payload as never);
+    const cmd: Command<'pbx'> = PbxCommands[name];
+    return this.bus.pbx.request(cmd, payload as never);
   }
 
   /** A media command to a node, as the gateway sends it for the softphone legs. */
   media<K extends keyof typeof MediaCommands>(nodeId: string, name: K, payload: z.input<(typeof MediaCommands)[K]['request']>): Promise<z.output<(typeof MediaCommands)[K]['reply']>> {
-    const cmd = MediaCommands[name] as Command;
-    return this.bus.request(this.bus.subjects.mediaNode(nodeId, cmd), cmd, payload as never) as never;
+    const cmd: Command<'media'> = MediaCommands[name];
+    return this.bus.media(nodeId).request(cmd, payload as never) as never;
   }
 
   registrationsSnapshot(): Promise<LineRegistrationState[]> {
-    return this.bus.request(this.bus.subjects.lines(LineCommands.registrations), LineCommands.registrations, {}).then((r) => r.states);
+    return this.bus.lines.request(LineCommands.registrations, {}).then((r) => r.states);
   }
 
   callEvents(callId: string): CallEvent[] {

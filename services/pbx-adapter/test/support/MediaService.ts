@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MediaNodeHeartbeat, type BusClient } from '@ucserver/shared';
+import { MediaNodeHeartbeat, type BusClient, MediaTopics } from '@ucserver/shared';
 import { check, freePortRange, ManagedProcess } from '@ucserver/testkit';
 
 const MEDIA_INDEX = fileURLToPath(new URL('../../../media/src/index.ts', import.meta.url));
@@ -28,7 +28,7 @@ export class MediaService {
     const ports = await freePortRange(60, 30000, 39000);
     const dir = mkdtempSync(join(tmpdir(), 'ucs-media-'));
     let heard = false;
-    const sub = bus.subscribe(bus.subjects.mediaHeartbeat, MediaNodeHeartbeat, (hb) => {
+    const sub = bus.subscribe(MediaTopics.heartbeat, (hb) => {
       if (hb.nodeId === nodeId && hb.workersAlive > 0) heard = true;
     });
     const proc = ManagedProcess.spawn(`media ${nodeId}`, process.execPath, ['--conditions=ucs-source', '--no-warnings', MEDIA_INDEX], {
