@@ -1,4 +1,5 @@
-// The public surface of @ucserver/shared: exactly what services get.
+// The public surface of @ucserver/shared: exactly what services get. The database (schema, migrations,
+// openDatabase, password hashing) is a surface of its own, "@ucserver/shared/db" (./db/mod.ts).
 export {
   UcsError,
   ConfigError,
@@ -40,12 +41,6 @@ export * from './bus/lines.ts';
 export * from './bus/calls.ts';
 export * from './bus/media.ts';
 export * from './bus/pbx.ts';
-
-export { openDatabase, migrationsFolder } from './db/Database.ts';
-export type { Database, DatabaseOptions, Db, DbSchema } from './db/Database.ts';
-export * as dbSchema from './db/schema.ts';
-export type { UserRow, NewUserRow, LineRow, NewLineRow, CallRow, NewCallRow } from './db/schema.ts';
-export { hashPassword, verifyPassword } from './db/passwords.ts';
 
 export { createHttpServer } from './http/httpServer.ts';
 export type { HttpServerOptions, ReadinessCheck } from './http/httpServer.ts';

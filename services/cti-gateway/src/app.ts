@@ -14,12 +14,11 @@ import {
   instrumentBus,
   MediaPlacement,
   metricPrefix,
-  openDatabase,
   type CtiGatewayConfig,
-  type Database,
   type Logger,
   type Unsubscribe,
 } from '@ucserver/shared';
+import { openDatabase, type Database } from '@ucserver/shared/db';
 import { Authenticator } from './auth/Authenticator.ts';
 import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';

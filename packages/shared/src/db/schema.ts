@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { createSelectSchema } from 'drizzle-zod';
 import { bigint, boolean, check, index, integer, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** People who log in (softphone users and admins). Passwords are stored as scrypt hashes only. */
@@ -84,5 +84,3 @@ export type NewCallRow = typeof calls.$inferInsert;
 export const UserSelect = createSelectSchema(users);
 export const LineSelect = createSelectSchema(lines);
 export const CallSelect = createSelectSchema(calls);
-export const UserInsert = createInsertSchema(users);
-export const LineInsert = createInsertSchema(lines);

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import { dbSchema, hashPassword, MigrationError, openDatabase, verifyPassword, type Database } from '@ucserver/shared';
+import { MigrationError } from '@ucserver/shared';
+import { dbSchema, hashPassword, openDatabase, verifyPassword, type Database } from '@ucserver/shared/db';
 import { createTestDatabase, testLogger } from '@ucserver/testkit';
 
 const { users, lines, calls } = dbSchema;

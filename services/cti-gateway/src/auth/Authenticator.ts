@@ -1,4 +1,5 @@
-import type { Logger, UserRow } from '@ucserver/shared';
+import type { Logger } from '@ucserver/shared';
+import type { UserRow } from '@ucserver/shared/db';
 import { AuthenticationError, LockedOutError } from '../errors.ts';
 import type { UserStore } from '../users/UserStore.ts';
 import type { LoginThrottle } from './LoginThrottle.ts';

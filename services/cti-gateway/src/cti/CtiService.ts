@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type RequestOf, type UserRow } from '@ucserver/shared';
+import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type RequestOf } from '@ucserver/shared';
+import type { UserRow } from '@ucserver/shared/db';
 import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dbSchema, LineRegistrationState } from '@ucserver/shared';
+import { LineRegistrationState } from '@ucserver/shared';
+import { dbSchema } from '@ucserver/shared/db';
 
 /** Dates cross the API as ISO 8601 strings. */
 const isoDate = z.iso.datetime();

@@ -1,4 +1,5 @@
-import type { CallRow, Logger } from '@ucserver/shared';
+import type { Logger } from '@ucserver/shared';
+import type { CallRow } from '@ucserver/shared/db';
 import { asnTimeFromDate, asnTimeToDate } from '../codec/mod.ts';
 import {
   AsnJournalEntryChangedFlags,

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { dbSchema, type CallRow, type Db } from '@ucserver/shared';
+import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 
 const { calls } = dbSchema;
 

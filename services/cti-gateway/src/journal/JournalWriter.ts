@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { eq, sql } from 'drizzle-orm';
-import { CallTopics, dbSchema, type BusClient, type CallEvent, type MediaCallEvent, type CallRow, type Db, type Logger } from '@ucserver/shared';
+import { CallTopics, type BusClient, type CallEvent, type MediaCallEvent, type Logger } from '@ucserver/shared';
+import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 
 const { calls, lines } = dbSchema;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { asc, eq, sql } from 'drizzle-orm';
-import { dbSchema, type Db, type LineConfig, type LineRow } from '@ucserver/shared';
+import type { LineConfig } from '@ucserver/shared';
+import { dbSchema, type Db, type LineRow } from '@ucserver/shared/db';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
 const { lines, users } = dbSchema;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { UcsError, type Logger, type UserRow } from '@ucserver/shared';
+import { UcsError, type Logger } from '@ucserver/shared';
+import type { UserRow } from '@ucserver/shared/db';
 import { buildReject, InvokeProblem, serializeRose, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildError,

@@ -1,4 +1,4 @@
-import type { UserRow } from '@ucserver/shared';
+import type { UserRow } from '@ucserver/shared/db';
 import type { ClientSession } from './ClientSession.ts';
 import type { EventHandlers, InvokeHandlers } from '../protocol/mod.ts';
 

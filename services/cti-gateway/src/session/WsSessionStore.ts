@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { UserRow } from '@ucserver/shared';
+import type { UserRow } from '@ucserver/shared/db';
 
 interface Pending {
   user: UserRow;

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm';
-import { dbSchema, hashPassword, verifyPassword, type Db, type UserRow } from '@ucserver/shared';
+import { dbSchema, hashPassword, verifyPassword, type Db, type UserRow } from '@ucserver/shared/db';
 import { ConflictError, NotFoundError } from '../errors.ts';
 
 const { users } = dbSchema;

@@ -1,0 +1,8 @@
+// The public surface of @ucserver/shared/db: the database schema, its migrations and the connection.
+// Kept apart from "@ucserver/shared" so that the kernel (what media and pbx-adapter import) loads neither
+// drizzle nor PGlite nor pg; only the cti-gateway (and tests and tools that seed it) import this.
+export { openDatabase, migrationsFolder } from './Database.ts';
+export type { Database, DatabaseOptions, Db, DbSchema } from './Database.ts';
+export * as dbSchema from './schema.ts';
+export type { UserRow, NewUserRow, LineRow, NewLineRow, CallRow, NewCallRow } from './schema.ts';
+export { hashPassword, verifyPassword } from './passwords.ts';
