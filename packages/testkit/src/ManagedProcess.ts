@@ -38,7 +38,7 @@ export class ManagedProcess {
     this.exited = new Promise<ProcessExit>((resolve) => {
       proc.once('error', (error) => {
         const err = (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new Error(`${name}: executable not found (${error.message}); install the integration bench: eval "$(../shared/toolchain/provision --bench)"`)
+          ? new Error(`${name}: executable not found (${error.message}); install the test peers: scripts/test-peers.sh`)
           : error;
         this.#exit ??= { code: null, signal: null, error: err };
         live.delete(this);

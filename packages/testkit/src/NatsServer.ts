@@ -41,7 +41,7 @@ export class NatsServer {
     this.#proc = proc;
     let exited: Error | undefined;
     proc.once('error', (err) => {
-      exited = new Error(`nats-server could not start (${err.message}); install it (provision --bench) or put it on PATH`);
+      exited = new Error(`nats-server could not start (${err.message}); install it (scripts/test-peers.sh) or put it on PATH`);
     });
     proc.once('exit', (code) => {
       exited ??= new Error(`nats-server exited with ${code}`);

@@ -34,7 +34,7 @@ describe('ManagedProcess', () => {
   it('a missing executable reports how to install the bench', { timeout: 10_000 }, async () => {
     const proc = ManagedProcess.spawn('nothing', 'ucs-no-such-binary', [], { logFile: join(dir, 'none.log') });
     const exit = await proc.exited;
-    assert.match(exit.error?.message ?? '', /executable not found.*provision --bench/);
+    assert.match(exit.error?.message ?? '', /executable not found.*scripts\/test-peers\.sh/);
     assert.throws(() => proc.assertRunning(), /executable not found/);
   });
 
