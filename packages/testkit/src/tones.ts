@@ -242,9 +242,6 @@ export function tonePower(samples: ArrayLike<number>, frequency: number, sampleR
   return Math.min(1, (2 * power) / (n * energy));
 }
 
-/** Alias of {@link tonePower} under the algorithm's name. */
-export const goertzel = tonePower;
-
 export interface DominantFrequency {
   /** The candidate with the highest share of the energy. */
   frequency: number;
