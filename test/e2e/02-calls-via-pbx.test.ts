@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { check, type RtpengineTotals } from '@ucserver/testkit';
 import { EnetucClient } from '../../services/cti-gateway/src/client/EnetucClient.ts';
 import type { NodeService } from './support/NodeService.ts';
-import { answer, cleanup, dialAndRing, establish, hangUp, silenceBothWays, tonesBothWays, waitIdle } from './support/callFlow.ts';
+import { answer, callsEnded, cleanup, dialAndRing, establish, hangUp, silenceBothWays, tonesBothWays, waitIdle, type EstablishedCall } from './support/callFlow.ts';
 import { ALICE, BOB, type JournalRow } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { metricSum } from './support/prometheus.ts';
@@ -19,6 +19,12 @@ const e2e = stackWithUsers({ scenario: '02-calls-via-pbx', pbxMode: 'media-via-p
 async function journalRows(line: string, callId: string): Promise<JournalRow> {
   const { stack } = e2e;
   return check(async () => (await stack.journal(line)).find((r) => r.callId === callId && r.endedAt !== null), 10_000, { name: `journal row of call ${callId} on line ${line} closed (GET /api/v1/journal)`, intervalMs: 200 });
+}
+
+/** The closed journal rows of a call from line 100 to 101: the caller's, then the callee's. */
+async function journalRowsOf(ids: EstablishedCall): Promise<[JournalRow, JournalRow]> {
+  const caller = await journalRows('100', ids.callerId);
+  return [caller, await journalRows('101', ids.calleeId)];
 }
 
 test('scenario 1: A calls B through the PBX, both hear each other, A hangs up, journal rows for both lines', async () => {
@@ -104,8 +110,7 @@ async function scenario1(media: NodeService, before: string, rtpBefore: Rtpengin
   await alice.screenshot('s1-ended');
 
   await stack.step('journal rows for both lines (API and pages)', async () => {
-    const a = await journalRows('100', ids.callerId);
-    const b = await journalRows('101', ids.calleeId);
+    const [a, b] = await journalRowsOf(ids);
     for (const [row, direction, remote] of [[a, 'outbound', '101'], [b, 'inbound', '100']] as const) {
       assert.equal(row.direction, direction);
       assert.equal(row.remoteNumber, remote);
@@ -176,16 +181,14 @@ test('scenario 4a: the caller cancels while B rings', async () => {
     const ids = await dialAndRing(stack, alice, bob);
     await stack.step('A cancels', async () => {
       await alice.click('call-hangup');
-      const a = await alice.waitCall((c) => c.state === 'destroyed', 'call ended', 10_000);
-      const b = await bob.waitCall((c) => c.state === 'destroyed', 'call ended', 10_000);
+      const [a, b] = await callsEnded(alice, bob);
       assert.equal(b.cause, 'cancelled', 'B: the caller gave up');
       assert.equal((await bob.state()).ringing, 'off', 'B stops ringing');
       assert.equal(a.cause, 'cancelled', 'A: cancelled');
       await bob.screenshot('s4a-cancelled');
     });
     await stack.step('journal: both unanswered, cancelled', async () => {
-      const a = await journalRows('100', ids.callerId);
-      const b = await journalRows('101', ids.calleeId);
+      const [a, b] = await journalRowsOf(ids);
       for (const row of [a, b]) {
         assert.equal(row.answeredAt, null);
         assert.equal(row.disconnectCause, 'cancelled');
@@ -203,8 +206,7 @@ test('scenario 4b: B rejects the call', async () => {
     const ids = await dialAndRing(stack, alice, bob);
     await stack.step('B rejects', async () => {
       await bob.click('call-reject');
-      const b = await bob.waitCall((c) => c.state === 'destroyed', 'call ended', 10_000);
-      const a = await alice.waitCall((c) => c.state === 'destroyed', 'call ended', 10_000);
+      const [b, a] = await callsEnded(bob, alice);
       assert.equal(b.cause, 'rejected');
       assert.equal(a.cause, 'rejected', 'A learns that B rejected');
       assert.equal(a.avDropReason, 16, 'A gets asnAVDropCall with iAvDropReason 16 (REJECT)');
@@ -212,8 +214,7 @@ test('scenario 4b: B rejects the call', async () => {
       await alice.screenshot('s4b-rejected');
     });
     await stack.step('journal: rejected on both lines', async () => {
-      const a = await journalRows('100', ids.callerId);
-      const b = await journalRows('101', ids.calleeId);
+      const [a, b] = await journalRowsOf(ids);
       assert.equal(a.disconnectCause, 'rejected');
       assert.equal(b.disconnectCause, 'rejected');
       assert.equal(a.sipStatus, 603);
@@ -285,10 +286,7 @@ test('scenario 6: third-party call control: a CTI client makes A\'s browser call
     await stack.step('asnCtiDropCall from the CTI client ends the call on both browsers', async () => {
       const r = await ctiA.invoke('asnCtiDropCall', { u8sConnectionID: connectionId });
       assert.equal(r.bSuccess, true);
-      for (const b of [alice, bob]) {
-        const c = await b.waitCall((x) => x.state === 'destroyed', 'call ended', 10_000);
-        assert.equal(c.cause, 'normal');
-      }
+      for (const c of await callsEnded(alice, bob)) assert.equal(c.cause, 'normal');
       await ctiA.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.u8sConnectionID === connectionId && e.callinformation.iCallState === 1, 10_000);
     });
   } finally {

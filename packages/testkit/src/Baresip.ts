@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check } from './check.ts';
 import { freePort, freePortRange } from './freePorts.ts';
 import { ManagedProcess } from './ManagedProcess.ts';
 import { encodeWav, readWav } from './tones.ts';
@@ -113,21 +112,18 @@ export class Baresip extends EventEmitter<BaresipEvents> {
     phone.#process = ManagedProcess.spawn(`baresip ${options.user}`, 'baresip', ['-f', dir], { cwd: dir, logFile: join(dir, 'baresip.log') });
     try {
       const timeoutMs = options.readyTimeoutMs ?? 10_000;
-      await check(async () => {
-        phone.#process!.assertRunning();
+      await phone.#process.ready(async () => {
         await phone.#connect();
         return true;
       }, timeoutMs, { name: `baresip ctrl_tcp on ${HOST}:${ctrlPort}`, intervalMs: 50 });
-      await check(async () => {
-        phone.#process!.assertRunning();
+      await phone.#process.ready(async () => {
         const failed = phone.events.find((e) => e.type === 'REGISTER_FAIL');
         if (failed) throw new Error(`registration failed: ${failed.param ?? ''}`);
         return /(\x1b\[32m|\s)OK\b/.test(await phone.command('reginfo'));
       }, timeoutMs, { name: `baresip ${aor} registered at ${registrar}`, intervalMs: 100 });
     } catch (err) {
-      const error = phone.#process.error(`not ready: ${(err as Error).message}`, err);
       await phone.dispose();
-      throw error;
+      throw err;
     }
     return phone;
   }

@@ -131,15 +131,10 @@ export class Kamailio {
     if (options.debug || process.env.TEST_PBX_DEBUG) args.push('-A', 'WITH_DEBUG');
     const proc = ManagedProcess.spawn('kamailio', 'kamailio', args, { cwd: this.dir, logFile: join(this.dir, `kamailio-${this.#port}.log`) });
     this.#process = proc;
-    try {
-      await check(async () => {
-        proc.assertRunning();
-        if ((await sipPing(HOST, this.#port, 300)) !== 200) return false;
-        return (await this.rpc('core.version')) !== undefined;
-      }, options.readyTimeoutMs ?? 10_000, { name: `kamailio answering OPTIONS and JSON-RPC on ${this.address}`, intervalMs: 50 });
-    } catch (err) {
-      throw proc.error(`not ready: ${(err as Error).message}`, err);
-    }
+    await proc.ready(async () => {
+      if ((await sipPing(HOST, this.#port, 300)) !== 200) return false;
+      return (await this.rpc('core.version')) !== undefined;
+    }, options.readyTimeoutMs ?? 10_000, { name: `kamailio answering OPTIONS and JSON-RPC on ${this.address}`, intervalMs: 50 });
   }
 
   /** A JSON-RPC call over HTTP on the SIP TCP port (POST /RPC), e.g. `rpc('ul.dump')`. */

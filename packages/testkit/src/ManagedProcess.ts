@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { check } from './check.ts';
 
 export interface ManagedProcessOptions {
   /** Working directory of the process. */
@@ -96,6 +97,21 @@ export class ManagedProcess {
     if (!exit) return;
     if (exit.error) throw exit.error;
     throw this.error(`exited early (${exit.signal ?? `code ${exit.code}`})`);
+  }
+
+  /**
+   * Polls `probe` while the process runs until it answers truthy, at most `timeoutMs`; else throws
+   * "not ready: …" with the log tail. The readiness wait of every peer the testkit spawns.
+   */
+  async ready(probe: () => boolean | Promise<boolean>, timeoutMs: number, options: { name: string; intervalMs?: number }): Promise<void> {
+    try {
+      await check(async () => {
+        this.assertRunning();
+        return probe();
+      }, timeoutMs, options);
+    } catch (err) {
+      throw this.error(`not ready: ${(err as Error).message}`, err);
+    }
   }
 
   /** The last `lines` lines of the log. */

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bdecode, bencode, type BencodeValue } from './bencode.ts';
-import { check } from './check.ts';
 import { freePort, freePortRange } from './freePorts.ts';
 import { ManagedProcess } from './ManagedProcess.ts';
 import type { RtpCounters, RtpengineCallStats, RtpengineOptions, RtpengineStream, RtpengineTotals } from './RtpengineTypes.ts';
@@ -60,14 +59,13 @@ export class Rtpengine {
     ];
     engine.#process = ManagedProcess.spawn('rtpengine', 'rtpengine', args, { cwd: engine.dir, logFile: join(engine.dir, 'rtpengine.log') });
     try {
-      await check(async () => {
-        engine.#process!.assertRunning();
-        return (await engine.ping(300)) === 'pong';
-      }, options.readyTimeoutMs ?? 10_000, { name: `rtpengine ng ping on ${HOST}:${ngPort}`, intervalMs: 50 });
+      await engine.#process.ready(async () => (await engine.ping(300)) === 'pong', options.readyTimeoutMs ?? 10_000, {
+        name: `rtpengine ng ping on ${HOST}:${ngPort}`,
+        intervalMs: 50,
+      });
     } catch (err) {
-      const error = engine.#process.error(`not ready: ${(err as Error).message}`, err);
       await engine.dispose();
-      throw error;
+      throw err;
     }
     return engine;
   }

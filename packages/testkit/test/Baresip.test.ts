@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Baresip, check, Kamailio, RtpEndpoint, Sipp, header, parseSdp, dominantFrequency, readWav, sine,
-  tonePower, trimSilence, writeToneWav, type KamailioMode, type SippResult,
+  tonePower, trimSilence, writeToneWav, type BaresipEvent, type BaresipEventType, type KamailioMode, type SippOptions, type SippResult,
 } from '@ucserver/testkit';
 
 const TEST_TIMEOUT = 30_000;
@@ -13,6 +13,19 @@ const CANDIDATES = [440, 697, 1000, 1400];
 
 function describeFailure(r: SippResult): string {
   return `sipp exit ${r.exitCode}\n${r.messages.map((m) => `${m.direction === 'sent' ? '>' : '<'} ${m.startLine}`).join('\n')}\n${r.log}`;
+}
+
+/** SIPp's `uac` scenario: line 100 calls the desk phone (line 200), RTP at `rtpport`, hangs up `holdms` after the answer. */
+function uacTo200(pbx: Kamailio, rtpport: number, holdms: number): SippOptions {
+  return { scenario: 'uac', target: pbx, service: '200', auth: { user: '100', password: 'pw100' }, vars: { from: '100', rtpport, holdms } };
+}
+
+/** The desk phone's next `type` event, which must be of an incoming call from line 100. */
+async function callFrom100(phone: Baresip, type: BaresipEventType): Promise<BaresipEvent> {
+  const event = await phone.waitFor(type);
+  assert.equal(event.direction, 'incoming');
+  assert.match(event.peeruri ?? '', /^sip:100@/);
+  return event;
 }
 
 for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
@@ -44,13 +57,8 @@ for (const mode of ['media-via-pbx', 'direct-media'] as KamailioMode[]) {
       const media = await RtpEndpoint.open();
       let uac: Sipp | undefined;
       try {
-        uac = await Sipp.start({
-          scenario: 'uac', target: pbx, service: '200', auth: { user: '100', password: 'pw100' },
-          vars: { from: '100', rtpport: media.port, holdms: 3000 },
-        });
-        const established = await phone.waitFor('CALL_ESTABLISHED');
-        assert.equal(established.direction, 'incoming');
-        assert.match(established.peeruri ?? '', /^sip:100@/);
+        uac = await Sipp.start(uacTo200(pbx, media.port, 3000));
+        const established = await callFrom100(phone, 'CALL_ESTABLISHED');
         // the caller's side: send a 440 Hz tone from the announced port to the answer's address
         const ok = await uac.waitForMessage((m) => m.status === 200 && m.method === 'INVITE', 5000, 'the 200 OK at the caller');
         const answer = parseSdp(ok.body).media[0]!;
@@ -118,10 +126,7 @@ describe('Baresip audio sources', { timeout: 120_000 }, () => {
   /** Calls line 200 from SIPp for `holdms`, sending a 440 Hz tone; returns what came back per 0.5 s. */
   async function callAndListen(phone: Baresip, holdms: number): Promise<{ result: SippResult; halves: Int16Array[] }> {
     const media = await RtpEndpoint.open();
-    const uac = await Sipp.start({
-      scenario: 'uac', target: pbx, service: '200', auth: { user: '100', password: 'pw100' },
-      vars: { from: '100', rtpport: media.port, holdms },
-    });
+    const uac = await Sipp.start(uacTo200(pbx, media.port, holdms));
     try {
       const ok = await uac.waitForMessage((m) => m.status === 200 && m.method === 'INVITE', 5000, 'the 200 OK at the caller');
       const answer = parseSdp(ok.body).media[0]!;
@@ -179,13 +184,8 @@ describe('Baresip ctrl_tcp', { timeout: 120_000 }, () => {
     const media = await RtpEndpoint.open();
     let uac: Sipp | undefined;
     try {
-      uac = await Sipp.start({
-        scenario: 'uac', target: pbx, service: '200', auth: { user: '100', password: 'pw100' },
-        vars: { from: '100', rtpport: media.port, holdms: 500 },
-      });
-      const incoming = await phone.waitFor('CALL_INCOMING');
-      assert.equal(incoming.direction, 'incoming');
-      assert.match(incoming.peeruri ?? '', /^sip:100@/);
+      uac = await Sipp.start(uacTo200(pbx, media.port, 500));
+      const incoming = await callFrom100(phone, 'CALL_INCOMING');
       await uac.waitForMessage((m) => m.status === 180, 5000, '180 Ringing at the caller');
       assert.equal(uac.messages().some((m) => m.status === 200 && m.method === 'INVITE'), false, 'not answered before accept');
       await phone.accept();
@@ -235,10 +235,7 @@ describe('Baresip ctrl_tcp', { timeout: 120_000 }, () => {
       const [binding] = await pbx.waitRegistered('200');
       assert.match(binding!.address, /transport=tcp/i);
       assert.match(binding!.received ?? '', /^sip:127\.0\.0\.1:\d+;transport=tcp$/);
-      const result = await Sipp.run({
-        scenario: 'uac', target: pbx, service: '200', auth: { user: '100', password: 'pw100' },
-        vars: { from: '100', rtpport: media.port, holdms: 300 },
-      });
+      const result = await Sipp.run(uacTo200(pbx, media.port, 300));
       assert.equal(result.exitCode, 0, describeFailure(result));
       const established = await phone.waitFor('CALL_ESTABLISHED');
       assert.equal(established.direction, 'incoming');

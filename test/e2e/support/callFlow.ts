@@ -89,6 +89,13 @@ export async function hangUp(stack: E2eStack, who: BrowserUser, other: BrowserUs
   });
 }
 
+/** Waits until the call is destroyed in `first`, then in `second`; their last snapshots. */
+export async function callsEnded(first: BrowserUser, second: BrowserUser): Promise<[CallSnapshot, CallSnapshot]> {
+  const ended = (b: BrowserUser): Promise<CallSnapshot> => b.waitCall((c) => c.state === 'destroyed', 'call ended', 10_000);
+  const one = await ended(first);
+  return [one, await ended(second)];
+}
+
 /** Both pages and the gateway have no running call (nothing hangs). */
 export async function waitIdle(stack: E2eStack, ...browsers: BrowserUser[]): Promise<void> {
   for (const b of browsers) await b.waitState((s) => s.calls.every((c) => !running(c)), 'no running call', 15_000);

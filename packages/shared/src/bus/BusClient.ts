@@ -199,9 +199,20 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     options: SubscribeOptions & { key?: string } = {},
   ): Unsubscribe {
     this.#assertOpen();
-    const subject = this.subjects.topicFilter(t, options.key);
     const schema = t.schema;
-    const run = this.#runner(options.mode ?? 'serial', subject);
+    return this.#listen(this.subjects.topicFilter(t, options.key), options, 'serial', (msg, run) => {
+      const payload = this.#decode(msg.subject, schema, msg.data);
+      if (payload === undefined) return;
+      run(() => handler(payload.value as PayloadOf<T>));
+    });
+  }
+
+  /**
+   * A core NATS subscription (in `options.queue`, if given) that hands each message to `onMessage` with
+   * the subscription's runner (`options.mode`, else `mode`); subscription errors are logged.
+   */
+  #listen(subject: string, options: SubscribeOptions, mode: 'serial' | 'parallel', onMessage: (msg: Msg, run: Runner) => void): Unsubscribe {
+    const run = this.#runner(options.mode ?? mode, subject);
     const sub = this.#nc.subscribe(subject, {
       ...(options.queue ? { queue: options.queue } : {}),
       callback: (err, msg) => {
@@ -209,16 +220,14 @@ export class BusClient extends EventEmitter<BusClientEvents> {
           this.#logger.warn({ subject, err: err.message }, 'subscription error');
           return;
         }
-        const payload = this.#decode(msg.subject, schema, msg.data);
-        if (payload === undefined) return;
-        run(() => handler(payload.value as PayloadOf<T>));
+        onMessage(msg, run);
       },
     });
     return { unsubscribe: () => sub.unsubscribe() };
   }
 
   /** Serial runner: a promise chain with a bounded backlog, so one slow handler cannot queue forever. */
-  #runner(mode: 'serial' | 'parallel', subject: string): (task: () => void | Promise<void>) => void {
+  #runner(mode: 'serial' | 'parallel', subject: string): Runner {
     const fail = (err: unknown): void => {
       const error = err instanceof Error ? err : new Error(String(err));
       this.#logger.error({ subject, err: error }, 'bus handler failed');
@@ -299,40 +308,31 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   /** See {@link BusPeer.serve}. */
   #serve(subject: string, cmd: Command, handler: CommandHandler<Command>, options: SubscribeOptions): Unsubscribe {
     this.#assertOpen();
-    const run = this.#runner(options.mode ?? 'parallel', subject);
-    const sub = this.#nc.subscribe(subject, {
-      ...(options.queue ? { queue: options.queue } : {}),
-      callback: (err, msg) => {
-        if (err) {
-          this.#logger.warn({ subject, err: err.message }, 'subscription error');
-          return;
+    return this.#listen(subject, options, 'parallel', (msg, run) => {
+      if (!msg.reply) {
+        this.#invalid(msg.subject, 'command without reply subject');
+        return;
+      }
+      const decoded = this.#decode(msg.subject, cmd.request, msg.data);
+      if (decoded === undefined) {
+        respond(msg, { ok: false, error: { code: SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, message: `invalid request on '${msg.subject}'` } });
+        return;
+      }
+      run(async () => {
+        try {
+          const result: unknown = await handler(decoded.value);
+          const checked = cmd.reply.safeParse(result);
+          if (!checked.success) throw new BusPayloadError(msg.subject, `handler reply: ${summarize(checked.error)}`);
+          respond(msg, { ok: true, result: checked.data });
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          const code = error instanceof UcsError ? error.code : InternalError.code;
+          if (!(error instanceof UcsError)) this.emit('handlererror', msg.subject, error);
+          this.#logger.debug({ subject: msg.subject, code, err: error.message }, 'command failed');
+          respond(msg, { ok: false, error: { code, message: error.message } });
         }
-        if (!msg.reply) {
-          this.#invalid(msg.subject, 'command without reply subject');
-          return;
-        }
-        const decoded = this.#decode(msg.subject, cmd.request, msg.data);
-        if (decoded === undefined) {
-          respond(msg, { ok: false, error: { code: SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, message: `invalid request on '${msg.subject}'` } });
-          return;
-        }
-        run(async () => {
-          try {
-            const result: unknown = await handler(decoded.value);
-            const checked = cmd.reply.safeParse(result);
-            if (!checked.success) throw new BusPayloadError(msg.subject, `handler reply: ${summarize(checked.error)}`);
-            respond(msg, { ok: true, result: checked.data });
-          } catch (err) {
-            const error = err instanceof Error ? err : new Error(String(err));
-            const code = error instanceof UcsError ? error.code : InternalError.code;
-            if (!(error instanceof UcsError)) this.emit('handlererror', msg.subject, error);
-            this.#logger.debug({ subject: msg.subject, code, err: error.message }, 'command failed');
-            respond(msg, { ok: false, error: { code, message: error.message } });
-          }
-        });
-      },
+      });
     });
-    return { unsubscribe: () => sub.unsubscribe() };
   }
 
   /** Creates or updates the CALLS JetStream stream (file storage, limits retention). */
@@ -494,6 +494,9 @@ function encode<S extends z.ZodType>(subject: string, schema: S, payload: unknow
   if (!parsed.success) throw new BusPayloadError(subject, `outgoing: ${summarize(parsed.error)}`);
   return encoder.encode(JSON.stringify(parsed.data));
 }
+
+/** Runs a message's handler: in order with a bounded backlog ('serial'), or at once ('parallel'). */
+type Runner = (task: () => void | Promise<void>) => void;
 
 function respond(msg: Msg, envelope: ReplyEnvelope): void {
   msg.respond(encoder.encode(JSON.stringify(envelope)));
