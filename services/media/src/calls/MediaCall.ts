@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Consumer, Producer, Router, SrtpCryptoSuite } from 'mediasoup/types';
-import type { CodecName, IceCandidate, Logger, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
+import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { CallFailedError, CallStateError, CryptoInvalidError, NoCommonCodecError, SdpInvalidError } from '../errors.ts';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
@@ -42,7 +42,7 @@ import type { PbxRemote, SsrcWatchdogOptions } from './PbxLegTypes.ts';
 import { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { StatsLedger, type LegKind, type StreamDirection } from './StatsLedger.ts';
 import { streamFigures, withTimeout } from './streamStats.ts';
-import type { MediaCallDump, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
+import type { MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
 
 /** Our pending SDP offer toward the PBX, until its answer arrives. */
 interface PendingPbxOffer {

@@ -1,4 +1,4 @@
-import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
+import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import type { SsrcWatchdogOptions } from './PbxLegTypes.ts';
@@ -23,20 +23,6 @@ export interface MediaCallEvents {
   failed: [cause: string];
   /** The call closed, with its quality summary; emitted once. */
   close: [quality: MediaQuality, cause: string];
-}
-
-/** One leg as the `dump` command reports it. */
-export interface MediaCallLegDump {
-  legId: string;
-  kind: 'softphone' | 'pbx';
-  state: string;
-}
-
-export interface MediaCallDump {
-  callId: string;
-  mediaPath: MediaPath | null;
-  codec: CodecName | null;
-  legs: MediaCallLegDump[];
 }
 
 /** Increments and latest figures of one sample, for the node's metrics. */
