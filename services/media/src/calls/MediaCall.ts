@@ -38,7 +38,8 @@ import {
 } from '../sdp/pbxSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { PbxLeg } from './PbxLeg.ts';
-import type { PbxRemote, SsrcWatchdogOptions } from './PbxLegTypes.ts';
+import type { PbxRemote } from './PbxLegTypes.ts';
+import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { StatsLedger, type LegKind, type StreamDirection } from './StatsLedger.ts';
 import { streamFigures, withTimeout } from './streamStats.ts';

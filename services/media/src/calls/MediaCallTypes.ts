@@ -1,7 +1,7 @@
 import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
-import type { SsrcWatchdogOptions } from './PbxLegTypes.ts';
+import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import type { LegKind, StreamDirection } from './StatsLedger.ts';
 
 export interface MediaCallOptions {

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Consumer, PlainTransport, Producer, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
 import type { Logger } from '@ucserver/shared';
 import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
@@ -8,7 +7,9 @@ import { AllocationError, CallStateError } from '../errors.ts';
 import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { SsrcLearner } from './SsrcLearner.ts';
-import type { PbxLegEvents, PbxLegOptions, PbxRemote, SsrcWatchdogOptions } from './PbxLegTypes.ts';
+import { SsrcWatchdog } from './SsrcWatchdog.ts';
+import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
+import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
 
 /** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
 interface ConnectParameters {
@@ -18,20 +19,6 @@ interface ConnectParameters {
   rtcpPort?: number;
   srtpParameters?: SrtpParameters;
 }
-
-/** One reading of the transport's receive counters by the SSRC watchdog. */
-interface FlowSample {
-  transport: PlainTransport;
-  producer: Producer;
-  at: number;
-  bytes: number;
-  rtpBytes: number;
-  /** Start of the run of sample intervals in which bytes arrived but none reached the Producer. */
-  starvingSince: number | undefined;
-}
-
-const defaultWatchdog: SsrcWatchdogOptions = { intervalMs: 200, starveMs: 500 };
-const maxStarveFactor = 64;
 
 /**
  * The RTP (or SDES-SRTP) leg to the PBX: a PlainTransport, the Producer of what the PBX sends and the
@@ -59,11 +46,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   #uplink: { consumer: Consumer; source: Producer } | undefined;
   /** Retired transports' byte counters are kept by the call's stats ledger; this counts re-creations. */
   #generation = 0;
-  readonly #watchdog: SsrcWatchdogOptions | undefined;
-  #watchdogTimer: NodeJS.Timeout | undefined;
-  #flow: FlowSample | undefined;
-  /** Multiplies `starveMs` after relearns that did not bring audio back (e.g. SRTP that fails to decrypt). */
-  #starveFactor = 1;
+  readonly #watchdog: SsrcWatchdog | undefined;
   #closed = false;
 
   private constructor(transport: PlainTransport, options: PbxLegOptions) {
@@ -74,9 +57,10 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.rtcpMux = options.rtcpMux;
     this.#srtpSuite = options.srtpSuite;
     this.#logger = options.logger.child({ legId: this.id });
-    this.#watchdog = options.ssrcWatchdog === false ? undefined : { ...defaultWatchdog, ...options.ssrcWatchdog };
     this.#watch(transport);
-    this.#scheduleWatchdog();
+    this.#watchdog = options.ssrcWatchdog === false
+      ? undefined
+      : new SsrcWatchdog({ target: () => this.#watchdogTarget(), relearn: () => this.relearn() }, options.ssrcWatchdog ?? {}, this.#logger);
   }
 
   static async create(options: PbxLegOptions): Promise<PbxLeg> {
@@ -261,7 +245,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopWatchdog();
+    this.#watchdog?.close();
     this.#stopLearning();
     this.#uplink = undefined;
     this.#producer = undefined;
@@ -376,7 +360,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     transport.on('routerclose', () => {
       if (this.#transport !== transport || this.#closed) return;
       this.#closed = true;
-      this.#stopWatchdog();
+      this.#watchdog?.close();
       this.#stopLearning();
       this.emit('@close');
     });
@@ -400,60 +384,11 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     };
   }
 
-  // --- SSRC watchdog --------------------------------------------------------------------------------
-
-  #scheduleWatchdog(): void {
-    const options = this.#watchdog;
-    if (!options || this.#closed) return;
-    this.#watchdogTimer = setTimeout(() => {
-      this.#watchdogTimer = undefined;
-      this.#checkFlow(options).catch((err: unknown) => {
-        this.#flow = undefined;
-        if (!this.#closed) this.#logger.debug({ err: (err as Error).message }, 'SSRC watchdog could not read the transport stats');
-      }).finally(() => this.#scheduleWatchdog());
-    }, options.intervalMs);
-    this.#watchdogTimer.unref();
-  }
-
-  #stopWatchdog(): void {
-    clearTimeout(this.#watchdogTimer);
-    this.#watchdogTimer = undefined;
-    this.#flow = undefined;
-  }
-
-  /** One watchdog reading; relearns the SSRC when packets arrive but none has reached the Producer for starveMs. */
-  async #checkFlow(options: SsrcWatchdogOptions): Promise<void> {
-    const transport = this.#transport;
+  /** What the SSRC watchdog watches: only while audio should flow with a learnt SSRC, and not while the learner holds the PBX's packets. */
+  #watchdogTarget(): SsrcWatchdogTarget | undefined {
     const producer = this.#producer;
-    // Only while audio should flow with a learnt SSRC, and not while the learner holds the PBX's packets.
-    if (!this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) {
-      this.#flow = undefined;
-      return;
-    }
-    const [stats] = await transport.getStats();
-    if (!stats || this.#closed || transport !== this.#transport || producer !== this.#producer || this.#learner) {
-      this.#flow = undefined;
-      return;
-    }
-    const at = performance.now();
-    const previous = this.#flow;
-    const sample: FlowSample = { transport, producer, at, bytes: stats.bytesReceived, rtpBytes: stats.rtpBytesReceived, starvingSince: undefined };
-    this.#flow = sample;
-    if (!previous || previous.transport !== transport || previous.producer !== producer) return;
-    if (sample.rtpBytes > previous.rtpBytes) {
-      // The Producer gets audio.
-      this.#starveFactor = 1;
-      return;
-    }
-    // Nothing arrived (hold, silence suppression) or only now and then (RTCP): not starving.
-    if (sample.bytes === previous.bytes) return;
-    sample.starvingSince = previous.starvingSince ?? previous.at;
-    const starvedMs = at - sample.starvingSince;
-    if (starvedMs < options.starveMs * this.#starveFactor) return;
-    this.#logger.info({ ssrc: this.#producerSsrc, starvedMs: Math.round(starvedMs), bytes: sample.bytes - previous.bytes }, 'PBX packets arrive but none reaches the Producer; relearning the PBX SSRC');
-    this.#starveFactor = Math.min(maxStarveFactor, this.#starveFactor * 2);
-    this.#flow = undefined;
-    await this.relearn();
+    if (this.#closed || !this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) return undefined;
+    return { transport: this.#transport, producer, ssrc: this.#producerSsrc };
   }
 }
 
