@@ -1,4 +1,4 @@
-import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
+import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
@@ -29,4 +29,13 @@ export interface MediaCallEvents {
 export interface MediaCallSample {
   streams: Array<{ leg: LegKind; direction: StreamDirection; packets: number; bytes: number; lossRatio: number | undefined; jitterSeconds: number | undefined; rttSeconds: number | undefined }>;
   transports: Array<{ leg: LegKind; bytesIn: number; bytesOut: number }>;
+}
+
+/** The codec fixed for the call (both legs; mediasoup does not transcode). */
+export interface CallCodec {
+  name: CodecName;
+  /** The PBX side has telephone-event at the codec's clock rate. */
+  telephoneEvent: boolean;
+  /** The PBX's a=ptime (our own offers: 20), repeated in the softphone's SDP. */
+  ptime: number | undefined;
 }
