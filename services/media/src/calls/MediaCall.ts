@@ -217,8 +217,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#run('softphoneCandidate', async () => {
       const leg = this.#softphone;
       if (!leg || leg.mid === undefined) throw new CallStateError(`no softphone leg to add a candidate to [callId:${this.id}]`);
-      const parsed = candidate === null ? null : parseTrickleCandidate(candidate, leg.mid, `softphone candidate [callId:${this.id}]`);
-      leg.recordCandidate(parsed === null);
+      if (candidate !== null) parseTrickleCandidate(candidate, leg.mid, `softphone candidate [callId:${this.id}]`);
     });
   }
 
@@ -364,7 +363,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     const leg = await PbxLeg.create({
       router,
       worker: this.worker,
-      callId: this.id,
       logger: this.#logger,
       rtcpMux,
       srtpSuite,

@@ -7,7 +7,6 @@ export interface PbxLegOptions {
   router: Router;
   /** The worker: listen IP, announced address and its slice of the port range. */
   worker: MediaWorker;
-  callId: string;
   logger: Logger;
   /** RTP and RTCP on one port (RFC 5761). When false the leg has a second port for RTCP. */
   rtcpMux: boolean;

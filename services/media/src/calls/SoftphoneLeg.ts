@@ -15,12 +15,11 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   readonly #logger: Logger;
   #mid: string | undefined;
   #producer: Producer | undefined;
+  /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
   #receiveCapabilities: RtpCapabilities | undefined;
   #downlink: { consumer: Consumer; source: Producer } | undefined;
   #dtlsConnected = false;
   #answered = false;
-  #candidates = 0;
-  #endOfCandidates = false;
   #closed = false;
 
   private constructor(transport: WebRtcTransport, logger: Logger) {
@@ -75,11 +74,6 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     return this.#downlink?.consumer;
   }
 
-  /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
-  get receiveCapabilities(): RtpCapabilities | undefined {
-    return this.#receiveCapabilities;
-  }
-
   get state(): SoftphoneLegState {
     if (this.#closed) return 'closed';
     const dtls = this.transport.dtlsState;
@@ -87,10 +81,6 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     if (dtls === 'failed') return 'failed';
     if (this.#answered) return 'answered';
     return this.#mid === undefined ? 'new' : 'offered';
-  }
-
-  get candidates(): { received: number; complete: boolean } {
-    return { received: this.#candidates, complete: this.#endOfCandidates };
   }
 
   /** Gives the transport the softphone's DTLS role and fingerprints (once). */
@@ -115,11 +105,6 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     this.#receiveCapabilities = receiveCapabilities;
     this.#answered = true;
     return producer;
-  }
-
-  recordCandidate(endOfCandidates: boolean): void {
-    if (endOfCandidates) this.#endOfCandidates = true;
-    else this.#candidates += 1;
   }
 
   /**

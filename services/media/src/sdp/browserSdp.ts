@@ -315,6 +315,6 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-export function formatCandidate(c: IceCandidate): string {
+function formatCandidate(c: IceCandidate): string {
   return `candidate:${c.foundation} 1 ${c.protocol} ${c.priority} ${c.address} ${c.port} typ ${c.type}${c.tcpType ? ` tcptype ${c.tcpType}` : ''}`;
 }

@@ -18,7 +18,7 @@ export interface CodecSpec {
   readonly fmtp?: string;
 }
 
-export const codecTable: readonly CodecSpec[] = Object.freeze([
+const codecTable: readonly CodecSpec[] = Object.freeze([
   { name: 'opus', mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111, fmtp: 'minptime=10;useinbandfec=1' },
   { name: 'G722', mimeType: 'audio/G722', clockRate: 8000, channels: 1, staticPayloadType: 9, payloadType: 9 },
   { name: 'PCMU', mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, staticPayloadType: 0, payloadType: 0 },

@@ -60,7 +60,7 @@ class Call implements DirectMediaParty {
 
 async function call(t: TestContext, worker: MediaWorker, directMedia: DirectMedia, id: string): Promise<Call> {
   const router = await createRouter(worker);
-  const leg = await PbxLeg.create({ router, worker, callId: id, logger, rtcpMux: false, srtpSuite: undefined, ssrcWatchdog: false });
+  const leg = await PbxLeg.create({ router, worker, logger, rtcpMux: false, srtpSuite: undefined, ssrcWatchdog: false });
   t.after(() => leg.close());
   leg.setCodec(pcmu);
   const c = new Call(id, router, leg, directMedia);

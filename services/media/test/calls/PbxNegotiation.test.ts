@@ -27,7 +27,7 @@ interface Bed {
 async function bed(t: TestContext, srtpSuite?: SrtpCryptoSuite): Promise<Bed> {
   const worker = await startWorker(t);
   const router = await createRouter(worker);
-  const leg = await PbxLeg.create({ router, worker, callId, logger, rtcpMux: false, srtpSuite, ssrcWatchdog: false });
+  const leg = await PbxLeg.create({ router, worker, logger, rtcpMux: false, srtpSuite, ssrcWatchdog: false });
   t.after(() => leg.close());
   const payloadTypes = new Map(router.rtpCapabilities.codecs!.map((c) => [payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType]));
   return { router, leg, negotiation: new PbxNegotiation({ callId, logger }), payloadTypes };
