@@ -6,7 +6,7 @@ import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
 import { consumerRtpCapabilities, producerRtpParameters, remoteDtlsParameters, type BrowserDescription } from '../sdp/browserSdp.ts';
 import { parseTrickleCandidate } from '../sdp/candidates.ts';
-import { payloadTypeKey } from '../sdp/codecs.ts';
+import { routerPayloadTypes } from '../sdp/codecs.ts';
 import { offeredSrtpSuite, srtpParameters } from '../sdp/crypto.ts';
 import { payloadTypesOf } from '../sdp/negotiation.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
@@ -149,7 +149,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
       const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
-      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, this.#routerPayloadTypes()) };
+      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#router)) };
     });
   }
 
@@ -158,7 +158,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#run('pbxLateOffer', async () => {
       if (this.#pbx || this.#softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
       const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), new Map());
-      const { sdp, codec } = this.#pbxSide.createLateOffer(leg, this.#routerPayloadTypes());
+      const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#router));
       this.#codec = codec;
       return { legId: leg.id, sdp };
     });
@@ -194,7 +194,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#softphone && !this.#softphoneSide.offered) throw new CallStateError(`call already has a softphone leg from the softphone's offer [callId:${this.id}]`);
       if (this.#softphone?.producer) throw new CallStateError(`the softphone already answered [callId:${this.id}]`);
       const leg = this.#softphone ?? (await this.#createSoftphoneLeg(new Map()));
-      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, this.#routerPayloadTypes()) };
+      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#router)) };
     });
   }
 
@@ -233,7 +233,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#pbx) await this.#sampleBeforeChange();
       const { description, crypto } = offer;
       const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, payloadTypesOf(description.codecs)));
-      const codec = this.#pbxSide.offerCodec(offer, this.#routerPayloadTypes());
+      const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#router));
       if (!this.#codec) {
         this.#codec = { name: codec.spec.name, telephoneEvent: offer.telephoneEvent !== undefined, ptime: description.ptime };
         await this.#produceWaitingSoftphone();
@@ -375,13 +375,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#pbx = leg;
     this.#wiring.attachPbx(leg, [this.worker.announcedAddress, this.worker.listenIp]);
     return leg;
-  }
-
-  /** The router's payload types by payloadTypeKey() (what its Consumers send with). */
-  #routerPayloadTypes(): Map<string, number> {
-    const map = new Map<string, number>();
-    for (const c of this.#router?.rtpCapabilities.codecs ?? []) map.set(payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType);
-    return map;
   }
 
   /** Creates the softphone microphone Producer and the receive parameters from its SDP. */

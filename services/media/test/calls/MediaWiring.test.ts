@@ -11,7 +11,6 @@ import { DirectMedia } from '../../src/directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../../src/directMedia/DirectMediaTypes.ts';
 import { codecSpec } from '../../src/sdp/codecs.ts';
 import { parsePbxSdp, pbxSdpCodec, writePbxSdp, type PbxCodec, type PbxDescription } from '../../src/sdp/pbxSdp.ts';
-import type { MediaWorker } from '../../src/workers/MediaWorker.ts';
 import { FakePbx } from '../support/FakePbx.ts';
 import { createRouter, logger, startWorker } from '../support/worker.ts';
 
@@ -58,15 +57,22 @@ class Call implements DirectMediaParty {
   }
 }
 
-async function call(t: TestContext, worker: MediaWorker, directMedia: DirectMedia, id: string): Promise<Call> {
-  const router = await createRouter(worker);
-  const leg = await PbxLeg.create({ router, worker, logger, rtcpMux: false, srtpSuite: undefined, ssrcWatchdog: false });
-  t.after(() => leg.close());
-  leg.setCodec(pcmu);
-  const c = new Call(id, router, leg, directMedia);
-  c.wiring.attachPbx(leg, [worker.announcedAddress, worker.listenIp]);
-  t.after(() => c.wiring.close());
-  return c;
+/** Calls `ids` on one worker, in one DirectMedia, each with a PBX leg in PCMU attached to its wiring. */
+async function calls<const Ids extends string[]>(t: TestContext, ...ids: Ids): Promise<{ directMedia: DirectMedia; calls: { [K in keyof Ids]: Call } }> {
+  const worker = await startWorker(t);
+  const directMedia = new DirectMedia({ logger });
+  const made: Call[] = [];
+  for (const id of ids) {
+    const router = await createRouter(worker);
+    const leg = await PbxLeg.create({ router, worker, logger, rtcpMux: false, srtpSuite: undefined, ssrcWatchdog: false });
+    t.after(() => leg.close());
+    leg.setCodec(pcmu);
+    const c = new Call(id, router, leg, directMedia);
+    c.wiring.attachPbx(leg, [worker.announcedAddress, worker.listenIp]);
+    t.after(() => c.wiring.close());
+    made.push(c);
+  }
+  return { directMedia, calls: made as { [K in keyof Ids]: Call } };
 }
 
 /** The PBX's SDP pointing our leg at `address:port` (a PBX socket, or another leg's tuple). */
@@ -83,8 +89,7 @@ async function fakePbx(t: TestContext): Promise<FakePbx> {
 
 describe('MediaWiring', { timeout: 20_000 }, () => {
   test('retargetPbx() at the PBX connects the leg, and a pass activates it: path pbx, announced once', async (t) => {
-    const worker = await startWorker(t);
-    const a = await call(t, worker, new DirectMedia({ logger }), 'w-a');
+    const { calls: [a] } = await calls(t, 'w-a');
     const pbx = await fakePbx(t);
     assert.equal(a.wiring.path, null);
     await a.wiring.retargetPbx(pointedAt({ address: '127.0.0.1', port: pbx.port }), undefined, undefined);
@@ -104,8 +109,7 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
   });
 
   test('reconcile() requests made while the loop runs join it', async (t) => {
-    const worker = await startWorker(t);
-    const a = await call(t, worker, new DirectMedia({ logger }), 'w-a');
+    const { calls: [a] } = await calls(t, 'w-a');
     const first = a.wiring.reconcile();
     assert.equal(a.wiring.reconcile(), first);
     await first;
@@ -113,10 +117,7 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
   });
 
   test('two PBX legs pointed at each other\'s tuples are linked: path direct, and neither leg connects', async (t) => {
-    const worker = await startWorker(t);
-    const directMedia = new DirectMedia({ logger });
-    const a = await call(t, worker, directMedia, 'w-a');
-    const b = await call(t, worker, directMedia, 'w-b');
+    const { directMedia, calls: [a, b] } = await calls(t, 'w-a', 'w-b');
     await a.wiring.retargetPbx(pointedAt(b.tuple), undefined, undefined);
     await a.wiring.reconcile();
     assert.deepEqual(a.paths, ['pbx'], 'half-way: only A points at B');
@@ -129,10 +130,7 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
   });
 
   test('when the linked partner closes, the call keeps its path and stays off until an SDP re-targets it', async (t) => {
-    const worker = await startWorker(t);
-    const directMedia = new DirectMedia({ logger });
-    const a = await call(t, worker, directMedia, 'w-a');
-    const b = await call(t, worker, directMedia, 'w-b');
+    const { directMedia, calls: [a, b] } = await calls(t, 'w-a', 'w-b');
     await a.wiring.retargetPbx(pointedAt(b.tuple), undefined, undefined);
     await b.wiring.retargetPbx(pointedAt(a.tuple), undefined, undefined);
     await a.wiring.reconcile();
@@ -152,8 +150,7 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
   });
 
   test('after stop() no pass runs: requests resolve and change nothing', async (t) => {
-    const worker = await startWorker(t);
-    const a = await call(t, worker, new DirectMedia({ logger }), 'w-a');
+    const { calls: [a] } = await calls(t, 'w-a');
     const pbx = await fakePbx(t);
     await a.wiring.retargetPbx(pointedAt({ address: '127.0.0.1', port: pbx.port }), undefined, undefined);
     a.wiring.stop();

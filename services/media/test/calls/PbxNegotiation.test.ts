@@ -7,7 +7,7 @@ import { CallStateError, CryptoInvalidError, NoCommonCodecError } from '../../sr
 import { PbxLeg } from '../../src/calls/PbxLeg.ts';
 import { PbxNegotiation } from '../../src/calls/PbxNegotiation.ts';
 import { parseBrowserSdp } from '../../src/sdp/browserSdp.ts';
-import { codecSpec, payloadTypeKey } from '../../src/sdp/codecs.ts';
+import { codecSpec, routerPayloadTypes } from '../../src/sdp/codecs.ts';
 import type { Direction } from '../../src/sdp/direction.ts';
 import { parsePbxSdp, pbxSdpCodec, telephoneEventSdpCodec, writePbxSdp } from '../../src/sdp/pbxSdp.ts';
 import { fixture, replaced, without } from '../sdp/fixtures.ts';
@@ -29,7 +29,7 @@ async function bed(t: TestContext, srtpSuite?: SrtpCryptoSuite): Promise<Bed> {
   const router = await createRouter(worker);
   const leg = await PbxLeg.create({ router, worker, logger, rtcpMux: false, srtpSuite, ssrcWatchdog: false });
   t.after(() => leg.close());
-  const payloadTypes = new Map(router.rtpCapabilities.codecs!.map((c) => [payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType]));
+  const payloadTypes = routerPayloadTypes(router);
   return { router, leg, negotiation: new PbxNegotiation({ callId, logger }), payloadTypes };
 }
 

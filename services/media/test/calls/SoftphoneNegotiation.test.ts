@@ -8,7 +8,7 @@ import type { CallCodec } from '../../src/calls/MediaCallTypes.ts';
 import { SoftphoneLeg } from '../../src/calls/SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from '../../src/calls/SoftphoneNegotiation.ts';
 import { consumerRtpCapabilities, parseBrowserSdp, producerRtpParameters } from '../../src/sdp/browserSdp.ts';
-import { payloadTypeKey } from '../../src/sdp/codecs.ts';
+import { routerPayloadTypes } from '../../src/sdp/codecs.ts';
 import { fixture, replaced } from '../sdp/fixtures.ts';
 import { createRouter, logger, startWorker } from '../support/worker.ts';
 
@@ -62,7 +62,7 @@ describe('SoftphoneNegotiation', { timeout: 20_000 }, () => {
 
   test('offer() offers actpass on mid 0 in the call\'s codec as the router numbers it, the same SDP every time', async (t) => {
     const b = await bed(t);
-    const payloadTypes = new Map(b.router.rtpCapabilities.codecs!.map((c) => [payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType]));
+    const payloadTypes = routerPayloadTypes(b.router);
     const offer = b.negotiation.offer(b.leg, pcma, payloadTypes);
     assert.equal(mline(offer), `UDP/TLS/RTP/SAVPF ${payloadTypes.get('audio/pcma/8000')} ${payloadTypes.get('audio/telephone-event/8000')}`);
     assert.deepEqual([line(offer, 'setup'), line(offer, 'mid'), line(offer, 'ptime')], ['actpass', '0', '20']);
