@@ -6,6 +6,7 @@ import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import { AllocationError, CallStateError } from '../errors.ts';
 import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
+import { ConsumerFeed } from './ConsumerFeed.ts';
 import { SsrcLearner } from './SsrcLearner.ts';
 import { SsrcWatchdog } from './SsrcWatchdog.ts';
 import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
@@ -28,10 +29,11 @@ interface ConnectParameters {
 export class PbxLeg extends EventEmitter<PbxLegEvents> {
   /** Stable across transport re-creation. */
   readonly id = randomUUID();
+  /** RTP and RTCP on one port: fixed for the leg (its transport is re-created with the same ports). */
+  readonly rtcpMux: boolean;
   readonly #router: Router;
   readonly #worker: MediaWorker;
   readonly #logger: Logger;
-  readonly rtcpMux: boolean;
   #transport: PlainTransport;
   #srtpSuite: SrtpCryptoSuite | undefined;
   #remote: PbxRemote | undefined;
@@ -43,7 +45,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   #learnedSsrc: number | undefined;
   #learner: SsrcLearner | undefined;
   #producing: Promise<void> | undefined;
-  #uplink: { consumer: Consumer; source: Producer } | undefined;
+  readonly #uplink: ConsumerFeed;
   /** Retired transports' byte counters are kept by the call's stats ledger; this counts re-creations. */
   #generation = 0;
   readonly #watchdog: SsrcWatchdog | undefined;
@@ -57,6 +59,17 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.rtcpMux = options.rtcpMux;
     this.#srtpSuite = options.srtpSuite;
     this.#logger = options.logger.child({ legId: this.id });
+    this.#uplink = new ConsumerFeed({
+      // setUplink() feeds only once the codec is fixed.
+      consume: async (source, paused) => {
+        try {
+          return await this.#transport.consume({ producerId: source.id, rtpCapabilities: pbxConsumerRtpCapabilities(this.#codec!), paused, appData: { leg: 'pbx' } });
+        } catch (err) {
+          throw new AllocationError(`cannot create the PBX consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      wanted: () => !this.#closed && this.#active,
+    });
     this.#watch(transport);
     this.#watchdog = options.ssrcWatchdog === false
       ? undefined
@@ -108,7 +121,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   }
 
   get uplink(): Consumer | undefined {
-    return this.#uplink?.consumer;
+    return this.#uplink.consumer;
   }
 
   /** The transport is connected to a remote (not the case while the remote is one of our own tuples). */
@@ -139,7 +152,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
       this.#closeProducer();
     }
     if (old.spec.name !== codec.spec.name || old.sendPayloadType !== codec.sendPayloadType || old.telephoneEvent?.sendPayloadType !== codec.telephoneEvent?.sendPayloadType) {
-      this.#closeUplink();
+      this.#uplink.clear();
     }
   }
 
@@ -192,7 +205,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     if (!this.#active) {
       this.#stopLearning();
       this.#closeProducer();
-      this.#closeUplink();
+      this.#uplink.clear();
       return;
     }
     await this.#ensureProducer();
@@ -214,31 +227,11 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   /** Makes the PBX receive `source` (paused or not); `undefined` sends nothing. */
   async setUplink(source: Producer | undefined, paused: boolean): Promise<void> {
     if (this.#closed) return;
-    const current = this.#uplink;
-    if (current && (current.source !== source || current.consumer.closed || source?.closed || !this.#active)) this.#closeUplink();
-    if (!source || source.closed || !this.#active || !this.#codec) return;
-    if (this.#uplink) {
-      const { consumer } = this.#uplink;
-      if (paused && !consumer.paused) await consumer.pause();
-      else if (!paused && consumer.paused) await consumer.resume();
+    if (!this.#active || !this.#codec) {
+      this.#uplink.clear();
       return;
     }
-    let consumer: Consumer;
-    try {
-      consumer = await this.#transport.consume({ producerId: source.id, rtpCapabilities: pbxConsumerRtpCapabilities(this.#codec), paused, appData: { leg: 'pbx' } });
-    } catch (err) {
-      throw new AllocationError(`cannot create the PBX consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
-    }
-    if (this.#closed || source.closed || !this.#active) {
-      consumer.close();
-      return;
-    }
-    this.#uplink = { consumer, source };
-    const onGone = (): void => {
-      if (this.#uplink?.consumer === consumer) this.#uplink = undefined;
-    };
-    consumer.on('producerclose', onGone);
-    consumer.on('transportclose', onGone);
+    await this.#uplink.set(source, paused);
   }
 
   /** Closes the transport and the SSRC learner. Idempotent. */
@@ -247,7 +240,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.#closed = true;
     this.#watchdog?.close();
     this.#stopLearning();
-    this.#uplink = undefined;
+    this.#uplink.forget();
     this.#producer = undefined;
     this.#transport.close();
     this.emit('@close');
@@ -335,18 +328,12 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     producer?.close();
   }
 
-  #closeUplink(): void {
-    const uplink = this.#uplink;
-    this.#uplink = undefined;
-    uplink?.consumer.close();
-  }
-
   async #recreate(reason: string): Promise<void> {
     const old = this.#transport;
     const port = old.tuple.localPort;
     const rtcpPort = old.rtcpTuple?.localPort;
     this.#stopLearning();
-    this.#closeUplink();
+    this.#uplink.clear();
     this.#closeProducer();
     this.#connectedTo = undefined;
     old.close();

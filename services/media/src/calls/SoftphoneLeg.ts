@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Consumer, DtlsParameters, Producer, RtpCapabilities, RtpParameters, WebRtcTransport } from 'mediasoup/types';
 import type { Logger } from '@ucserver/shared';
 import { AllocationError, CallStateError } from '../errors.ts';
+import { ConsumerFeed } from './ConsumerFeed.ts';
 import type { SoftphoneLegEvents, SoftphoneLegOptions, SoftphoneLegState } from './SoftphoneLegTypes.ts';
 
 /**
@@ -17,7 +18,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   #producer: Producer | undefined;
   /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
   #receiveCapabilities: RtpCapabilities | undefined;
-  #downlink: { consumer: Consumer; source: Producer } | undefined;
+  readonly #downlink: ConsumerFeed;
   #dtlsConnected = false;
   #answered = false;
   #closed = false;
@@ -26,6 +27,18 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     super();
     this.transport = transport;
     this.#logger = logger;
+    // setDownlink() feeds only once the receive parameters and the m-line are known.
+    this.#downlink = new ConsumerFeed({
+      consume: async (source, paused) => {
+        try {
+          return await transport.consume({ producerId: source.id, rtpCapabilities: this.#receiveCapabilities!, paused, mid: this.#mid!, appData: { leg: 'softphone' } });
+        } catch (err) {
+          throw new AllocationError(`cannot create the softphone consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      wanted: () => !this.#closed,
+    });
+    this.#downlink.on('@close', () => this.emit('@downlinkclose'));
     transport.on('dtlsstatechange', (state) => {
       this.#logger.debug({ dtlsState: state }, 'softphone DTLS state');
       if (state === 'failed') this.emit('dtlsfailed');
@@ -71,7 +84,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   }
 
   get downlink(): Consumer | undefined {
-    return this.#downlink?.consumer;
+    return this.#downlink.consumer;
   }
 
   get state(): SoftphoneLegState {
@@ -114,43 +127,14 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
    */
   async setDownlink(source: Producer | undefined, paused: boolean): Promise<void> {
     if (this.#closed || !this.#receiveCapabilities || !this.#mid) return;
-    const current = this.#downlink;
-    if (current && (current.source !== source || current.consumer.closed || source?.closed)) {
-      this.#downlink = undefined;
-      current.consumer.close();
-    }
-    if (!source || source.closed) return;
-    if (this.#downlink) {
-      const { consumer } = this.#downlink;
-      if (paused && !consumer.paused) await consumer.pause();
-      else if (!paused && consumer.paused) await consumer.resume();
-      return;
-    }
-    let consumer: Consumer;
-    try {
-      consumer = await this.transport.consume({ producerId: source.id, rtpCapabilities: this.#receiveCapabilities, paused, mid: this.#mid, appData: { leg: 'softphone' } });
-    } catch (err) {
-      throw new AllocationError(`cannot create the softphone consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
-    }
-    if (this.#closed || source.closed) {
-      consumer.close();
-      return;
-    }
-    this.#downlink = { consumer, source };
-    const onGone = (): void => {
-      if (this.#downlink?.consumer !== consumer) return;
-      this.#downlink = undefined;
-      this.emit('@downlinkclose');
-    };
-    consumer.on('producerclose', onGone);
-    consumer.on('transportclose', onGone);
+    await this.#downlink.set(source, paused);
   }
 
   /** Closes the transport (and its producer and consumer). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#downlink = undefined;
+    this.#downlink.forget();
     this.transport.close();
     this.emit('@close');
   }
@@ -158,7 +142,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   #closeFromParent(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#downlink = undefined;
+    this.#downlink.forget();
     this.emit('@close');
   }
 
