@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Consumer, Producer, Router, SrtpCryptoSuite } from 'mediasoup/types';
 import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { CallFailedError, CallStateError, NoCommonCodecError } from '../errors.ts';
-import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
 import { consumerRtpCapabilities, producerRtpParameters, remoteDtlsParameters, type BrowserDescription } from '../sdp/browserSdp.ts';
 import { parseTrickleCandidate } from '../sdp/candidates.ts';

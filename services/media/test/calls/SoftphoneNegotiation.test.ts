@@ -7,7 +7,7 @@ import { CallStateError, NoAudioError, NoCommonCodecError, SdpInvalidError } fro
 import type { CallCodec } from '../../src/calls/MediaCallTypes.ts';
 import { SoftphoneLeg } from '../../src/calls/SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from '../../src/calls/SoftphoneNegotiation.ts';
-import { consumerRtpCapabilities, parseBrowserSdp, producerRtpParameters } from '../../src/sdp/browserSdp.ts';
+import { consumerRtpCapabilities, producerRtpParameters } from '../../src/sdp/browserSdp.ts';
 import { routerPayloadTypes } from '../../src/sdp/codecs.ts';
 import { fixture, replaced } from '../sdp/fixtures.ts';
 import { createRouter, logger, startWorker } from '../support/worker.ts';
