@@ -12,7 +12,7 @@ import {
 import { HeartbeatPublisher } from './bus/HeartbeatPublisher.ts';
 import { MediaEventPublisher } from './bus/MediaEventPublisher.ts';
 import { serveMediaCommands } from './bus/mediaCommands.ts';
-import type { SsrcWatchdogOptions } from './calls/PbxLegTypes.ts';
+import type { SsrcWatchdogOptions } from './calls/SsrcWatchdogTypes.ts';
 import { createMediaMetrics, recordSamples, type MediaMetrics } from './http/metrics.ts';
 import { MediaNode } from './node/MediaNode.ts';
 import { WorkerPool } from './workers/WorkerPool.ts';

@@ -1,113 +1,114 @@
 // The media node's error catalogue: one class per condition, each with a stable code from the shared
 // contract (`MediaErrorCodes`), so the code that crosses the bus is defined once for every caller.
-import { MediaErrorCodes, UcsError } from '@ucserver/shared';
+// UCS_ERR_MEDIA_NO_NODE is placement's (NoMediaNodeError in @ucserver/shared, its `mediaWireCodes`).
+import { MediaErrorCodes, UcsError, type ErrorCatalogue, type MediaErrorCode } from '@ucserver/shared';
 
 export { MediaErrorCodes };
 
-/** Not parseable as SDP, or a required line is malformed. */
-export class SdpInvalidError extends UcsError {
+/**
+ * Base of the catalogue's classes that take a message (and a cause): each states only its `code`. Not a
+ * condition of its own, so it is not in the catalogue.
+ */
+export abstract class MediaError extends UcsError {
+  declare static readonly code: MediaErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_SDP_INVALID, message, options);
+    super((new.target as unknown as typeof MediaError).code, message, options);
   }
 }
 
+/** Not parseable as SDP, or a required line is malformed. */
+export class SdpInvalidError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_SDP_INVALID;
+}
+
 /** The SDP has no usable audio m-line. */
-export class NoAudioError extends UcsError {
-  constructor(message: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_NO_AUDIO, message);
-  }
+export class NoAudioError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_NO_AUDIO;
 }
 
 /** No codec both sides support; the PBX side answers 488 Not Acceptable Here. */
 export class NoCommonCodecError extends UcsError {
+  static readonly code = MediaErrorCodes.UCS_ERR_MEDIA_NO_COMMON_CODEC;
   /** The codecs the other side offered (rtpmap names), for the log. */
   readonly offered: string[];
   constructor(message: string, offered: string[]) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_NO_COMMON_CODEC, message);
+    super(NoCommonCodecError.code, message);
     this.offered = offered;
   }
 }
 
 /** Missing or unusable DTLS fingerprint or setup role. */
-export class DtlsInvalidError extends UcsError {
-  constructor(message: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_DTLS_INVALID, message);
-  }
+export class DtlsInvalidError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_DTLS_INVALID;
 }
 
 /** Missing ICE credentials. */
-export class IceInvalidError extends UcsError {
-  constructor(message: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_ICE_INVALID, message);
-  }
+export class IceInvalidError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_ICE_INVALID;
 }
 
 /** A malformed a=crypto line, an unusable key, or SRTP required and not agreed. */
-export class CryptoInvalidError extends UcsError {
-  constructor(message: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_CRYPTO_INVALID, message);
-  }
+export class CryptoInvalidError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CRYPTO_INVALID;
 }
 
 /** A trickled candidate is malformed or names an m-line the leg does not have. */
-export class CandidateInvalidError extends UcsError {
-  constructor(message: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_CANDIDATE_INVALID, message);
-  }
+export class CandidateInvalidError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CANDIDATE_INVALID;
 }
 
 export class CallNotFoundError extends UcsError {
+  static readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CALL_NOT_FOUND;
   constructor(callId: string, command: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_CALL_NOT_FOUND, `no such call on this node [callId:${callId}, command:${command}]`);
+    super(CallNotFoundError.code, `no such call on this node [callId:${callId}, command:${command}]`);
   }
 }
 
 /** The command does not fit the call's state. */
-export class CallStateError extends UcsError {
-  constructor(message: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_CALL_STATE, message);
-  }
+export class CallStateError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CALL_STATE;
 }
 
 export class DrainingError extends UcsError {
+  static readonly code = MediaErrorCodes.UCS_ERR_MEDIA_DRAINING;
   constructor(callId: string) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_DRAINING, `media node is draining and takes no new calls [callId:${callId}]`);
+    super(DrainingError.code, `media node is draining and takes no new calls [callId:${callId}]`);
   }
 }
 
-export class NoWorkerError extends UcsError {
+export class NoWorkerError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_NO_WORKER;
   constructor(message = 'no live mediasoup worker') {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_NO_WORKER, message);
+    super(message);
   }
 }
 
 /** mediasoup refused to allocate something (port range exhausted, worker gone); `cause` says why. */
-export class AllocationError extends UcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_ALLOCATION_FAILED, message, options);
-  }
+export class AllocationError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_ALLOCATION_FAILED;
 }
 
 /** The call failed or was closed while the command ran. */
-export class CallFailedError extends UcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MediaErrorCodes.UCS_ERR_MEDIA_CALL_FAILED, message, options);
-  }
+export class CallFailedError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CALL_FAILED;
 }
 
-/** Every error class of the catalogue, for `instanceof` checks and the catalogue test. */
-export const mediaErrors = {
-  SdpInvalidError,
-  NoAudioError,
-  NoCommonCodecError,
-  DtlsInvalidError,
-  IceInvalidError,
-  CryptoInvalidError,
-  CandidateInvalidError,
-  CallNotFoundError,
-  CallStateError,
-  DrainingError,
-  NoWorkerError,
-  AllocationError,
-  CallFailedError,
-} as const;
+/** The catalogue: every code the media node raises and its class (UCS_ERR_MEDIA_NO_NODE is shared's). */
+export const mediaErrorCatalogue: ErrorCatalogue = {
+  codes: MediaErrorCodes,
+  classes: [
+    SdpInvalidError,
+    NoAudioError,
+    NoCommonCodecError,
+    DtlsInvalidError,
+    IceInvalidError,
+    CryptoInvalidError,
+    CandidateInvalidError,
+    CallNotFoundError,
+    CallStateError,
+    DrainingError,
+    NoWorkerError,
+    AllocationError,
+    CallFailedError,
+  ],
+};

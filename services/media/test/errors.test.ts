@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UcsError } from '@ucserver/shared';
-import { MediaErrorCodes, mediaErrors } from '../src/errors.ts';
+import { mediaWireCodes, UcsError } from '@ucserver/shared';
+import { MediaError, MediaErrorCodes, mediaErrorCatalogue, SdpInvalidError } from '../src/errors.ts';
 
 describe('error catalogue', () => {
-  const instances = Object.entries(mediaErrors).map(([name, Class]) => {
+  const instances = mediaErrorCatalogue.classes.map((Class) => {
     const C = Class as unknown as new (...args: unknown[]) => UcsError;
-    return { name, error: new C('m', [], { cause: undefined }) };
+    return { name: Class.name, staticCode: Class.code, error: new C('m', [], { cause: undefined }) };
   });
 
   test('every class is a UcsError named after itself with a code from MediaErrorCodes', () => {
@@ -25,5 +25,23 @@ describe('error catalogue', () => {
       assert.equal(key, value);
       if (value !== 'UCS_ERR_MEDIA_NO_NODE') assert.ok(codes.includes(value), `no class for ${value}`);
     }
+  });
+
+  test('each class states its code statically, and instances carry that code', () => {
+    for (const { name, staticCode, error } of instances) assert.equal(error.code, staticCode, name);
+    assert.equal(mediaErrorCatalogue.codes, MediaErrorCodes);
+  });
+
+  test('with shared\'s mediaWireCodes, every media code has exactly one class', () => {
+    const classes = [...mediaErrorCatalogue.classes, ...mediaWireCodes.classes];
+    assert.deepEqual(classes.map((c) => c.code).sort(), Object.values(MediaErrorCodes).sort());
+  });
+
+  test('the abstract MediaError base is no condition of its own: it is not catalogued, and a cause is kept', () => {
+    assert.ok(!mediaErrorCatalogue.classes.includes(MediaError as never));
+    const cause = new Error('inner');
+    const error = new SdpInvalidError('outer', { cause });
+    assert.ok(error instanceof MediaError);
+    assert.equal(error.cause, cause);
   });
 });

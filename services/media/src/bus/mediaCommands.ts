@@ -42,7 +42,7 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
   });
 }
 
-/** `UCS_ERR_MEDIA_NO_COMMON_CODEC` → `no_common_codec` (a bounded label value). */
+/** An error code as a bounded label value: MediaErrorCodes.UCS_ERR_MEDIA_NO_COMMON_CODEC → `no_common_codec`. */
 function reasonOf(code: string): string {
   return code.replace(/^UCS_ERR_(MEDIA_)?/, '').toLowerCase();
 }

@@ -1,7 +1,7 @@
 import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
-import type { SsrcWatchdogOptions } from './PbxLegTypes.ts';
+import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import type { LegKind, StreamDirection } from './StatsLedger.ts';
 
 export interface MediaCallOptions {
@@ -25,22 +25,17 @@ export interface MediaCallEvents {
   close: [quality: MediaQuality, cause: string];
 }
 
-/** One leg as the `dump` command reports it. */
-export interface MediaCallLegDump {
-  legId: string;
-  kind: 'softphone' | 'pbx';
-  state: string;
-}
-
-export interface MediaCallDump {
-  callId: string;
-  mediaPath: MediaPath | null;
-  codec: CodecName | null;
-  legs: MediaCallLegDump[];
-}
-
 /** Increments and latest figures of one sample, for the node's metrics. */
 export interface MediaCallSample {
   streams: Array<{ leg: LegKind; direction: StreamDirection; packets: number; bytes: number; lossRatio: number | undefined; jitterSeconds: number | undefined; rttSeconds: number | undefined }>;
   transports: Array<{ leg: LegKind; bytesIn: number; bytesOut: number }>;
+}
+
+/** The codec fixed for the call (both legs; mediasoup does not transcode). */
+export interface CallCodec {
+  name: CodecName;
+  /** The PBX side has telephone-event at the codec's clock rate. */
+  telephoneEvent: boolean;
+  /** The PBX's a=ptime (our own offers: 20), repeated in the softphone's SDP. */
+  ptime: number | undefined;
 }

@@ -1,14 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Consumer, PlainTransport, Producer, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
 import type { Logger } from '@ucserver/shared';
 import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import { AllocationError, CallStateError } from '../errors.ts';
 import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
+import { ConsumerFeed } from './ConsumerFeed.ts';
 import { SsrcLearner } from './SsrcLearner.ts';
-import type { PbxLegEvents, PbxLegOptions, PbxRemote, SsrcWatchdogOptions } from './PbxLegTypes.ts';
+import { SsrcWatchdog } from './SsrcWatchdog.ts';
+import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
+import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
 
 /** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
 interface ConnectParameters {
@@ -19,20 +21,6 @@ interface ConnectParameters {
   srtpParameters?: SrtpParameters;
 }
 
-/** One reading of the transport's receive counters by the SSRC watchdog. */
-interface FlowSample {
-  transport: PlainTransport;
-  producer: Producer;
-  at: number;
-  bytes: number;
-  rtpBytes: number;
-  /** Start of the run of sample intervals in which bytes arrived but none reached the Producer. */
-  starvingSince: number | undefined;
-}
-
-const defaultWatchdog: SsrcWatchdogOptions = { intervalMs: 200, starveMs: 500 };
-const maxStarveFactor = 64;
-
 /**
  * The RTP (or SDES-SRTP) leg to the PBX: a PlainTransport, the Producer of what the PBX sends and the
  * Consumer of what it receives. mediasoup connects a PlainTransport once, so re-targeting to another
@@ -41,10 +29,11 @@ const maxStarveFactor = 64;
 export class PbxLeg extends EventEmitter<PbxLegEvents> {
   /** Stable across transport re-creation. */
   readonly id = randomUUID();
+  /** RTP and RTCP on one port: fixed for the leg (its transport is re-created with the same ports). */
+  readonly rtcpMux: boolean;
   readonly #router: Router;
   readonly #worker: MediaWorker;
   readonly #logger: Logger;
-  readonly rtcpMux: boolean;
   #transport: PlainTransport;
   #srtpSuite: SrtpCryptoSuite | undefined;
   #remote: PbxRemote | undefined;
@@ -56,14 +45,10 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   #learnedSsrc: number | undefined;
   #learner: SsrcLearner | undefined;
   #producing: Promise<void> | undefined;
-  #uplink: { consumer: Consumer; source: Producer } | undefined;
+  readonly #uplink: ConsumerFeed;
   /** Retired transports' byte counters are kept by the call's stats ledger; this counts re-creations. */
   #generation = 0;
-  readonly #watchdog: SsrcWatchdogOptions | undefined;
-  #watchdogTimer: NodeJS.Timeout | undefined;
-  #flow: FlowSample | undefined;
-  /** Multiplies `starveMs` after relearns that did not bring audio back (e.g. SRTP that fails to decrypt). */
-  #starveFactor = 1;
+  readonly #watchdog: SsrcWatchdog | undefined;
   #closed = false;
 
   private constructor(transport: PlainTransport, options: PbxLegOptions) {
@@ -74,9 +59,21 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.rtcpMux = options.rtcpMux;
     this.#srtpSuite = options.srtpSuite;
     this.#logger = options.logger.child({ legId: this.id });
-    this.#watchdog = options.ssrcWatchdog === false ? undefined : { ...defaultWatchdog, ...options.ssrcWatchdog };
+    this.#uplink = new ConsumerFeed({
+      // setUplink() feeds only once the codec is fixed.
+      consume: async (source, paused) => {
+        try {
+          return await this.#transport.consume({ producerId: source.id, rtpCapabilities: pbxConsumerRtpCapabilities(this.#codec!), paused, appData: { leg: 'pbx' } });
+        } catch (err) {
+          throw new AllocationError(`cannot create the PBX consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      wanted: () => !this.#closed && this.#active,
+    });
     this.#watch(transport);
-    this.#scheduleWatchdog();
+    this.#watchdog = options.ssrcWatchdog === false
+      ? undefined
+      : new SsrcWatchdog({ target: () => this.#watchdogTarget(), relearn: () => this.relearn() }, options.ssrcWatchdog ?? {}, this.#logger);
   }
 
   static async create(options: PbxLegOptions): Promise<PbxLeg> {
@@ -124,7 +121,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   }
 
   get uplink(): Consumer | undefined {
-    return this.#uplink?.consumer;
+    return this.#uplink.consumer;
   }
 
   /** The transport is connected to a remote (not the case while the remote is one of our own tuples). */
@@ -155,7 +152,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
       this.#closeProducer();
     }
     if (old.spec.name !== codec.spec.name || old.sendPayloadType !== codec.sendPayloadType || old.telephoneEvent?.sendPayloadType !== codec.telephoneEvent?.sendPayloadType) {
-      this.#closeUplink();
+      this.#uplink.clear();
     }
   }
 
@@ -208,7 +205,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     if (!this.#active) {
       this.#stopLearning();
       this.#closeProducer();
-      this.#closeUplink();
+      this.#uplink.clear();
       return;
     }
     await this.#ensureProducer();
@@ -230,40 +227,20 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   /** Makes the PBX receive `source` (paused or not); `undefined` sends nothing. */
   async setUplink(source: Producer | undefined, paused: boolean): Promise<void> {
     if (this.#closed) return;
-    const current = this.#uplink;
-    if (current && (current.source !== source || current.consumer.closed || source?.closed || !this.#active)) this.#closeUplink();
-    if (!source || source.closed || !this.#active || !this.#codec) return;
-    if (this.#uplink) {
-      const { consumer } = this.#uplink;
-      if (paused && !consumer.paused) await consumer.pause();
-      else if (!paused && consumer.paused) await consumer.resume();
+    if (!this.#active || !this.#codec) {
+      this.#uplink.clear();
       return;
     }
-    let consumer: Consumer;
-    try {
-      consumer = await this.#transport.consume({ producerId: source.id, rtpCapabilities: pbxConsumerRtpCapabilities(this.#codec), paused, appData: { leg: 'pbx' } });
-    } catch (err) {
-      throw new AllocationError(`cannot create the PBX consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
-    }
-    if (this.#closed || source.closed || !this.#active) {
-      consumer.close();
-      return;
-    }
-    this.#uplink = { consumer, source };
-    const onGone = (): void => {
-      if (this.#uplink?.consumer === consumer) this.#uplink = undefined;
-    };
-    consumer.on('producerclose', onGone);
-    consumer.on('transportclose', onGone);
+    await this.#uplink.set(source, paused);
   }
 
   /** Closes the transport and the SSRC learner. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopWatchdog();
+    this.#watchdog?.close();
     this.#stopLearning();
-    this.#uplink = undefined;
+    this.#uplink.forget();
     this.#producer = undefined;
     this.#transport.close();
     this.emit('@close');
@@ -351,18 +328,12 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     producer?.close();
   }
 
-  #closeUplink(): void {
-    const uplink = this.#uplink;
-    this.#uplink = undefined;
-    uplink?.consumer.close();
-  }
-
   async #recreate(reason: string): Promise<void> {
     const old = this.#transport;
     const port = old.tuple.localPort;
     const rtcpPort = old.rtcpTuple?.localPort;
     this.#stopLearning();
-    this.#closeUplink();
+    this.#uplink.clear();
     this.#closeProducer();
     this.#connectedTo = undefined;
     old.close();
@@ -376,7 +347,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     transport.on('routerclose', () => {
       if (this.#transport !== transport || this.#closed) return;
       this.#closed = true;
-      this.#stopWatchdog();
+      this.#watchdog?.close();
       this.#stopLearning();
       this.emit('@close');
     });
@@ -400,60 +371,11 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     };
   }
 
-  // --- SSRC watchdog --------------------------------------------------------------------------------
-
-  #scheduleWatchdog(): void {
-    const options = this.#watchdog;
-    if (!options || this.#closed) return;
-    this.#watchdogTimer = setTimeout(() => {
-      this.#watchdogTimer = undefined;
-      this.#checkFlow(options).catch((err: unknown) => {
-        this.#flow = undefined;
-        if (!this.#closed) this.#logger.debug({ err: (err as Error).message }, 'SSRC watchdog could not read the transport stats');
-      }).finally(() => this.#scheduleWatchdog());
-    }, options.intervalMs);
-    this.#watchdogTimer.unref();
-  }
-
-  #stopWatchdog(): void {
-    clearTimeout(this.#watchdogTimer);
-    this.#watchdogTimer = undefined;
-    this.#flow = undefined;
-  }
-
-  /** One watchdog reading; relearns the SSRC when packets arrive but none has reached the Producer for starveMs. */
-  async #checkFlow(options: SsrcWatchdogOptions): Promise<void> {
-    const transport = this.#transport;
+  /** What the SSRC watchdog watches: only while audio should flow with a learnt SSRC, and not while the learner holds the PBX's packets. */
+  #watchdogTarget(): SsrcWatchdogTarget | undefined {
     const producer = this.#producer;
-    // Only while audio should flow with a learnt SSRC, and not while the learner holds the PBX's packets.
-    if (!this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) {
-      this.#flow = undefined;
-      return;
-    }
-    const [stats] = await transport.getStats();
-    if (!stats || this.#closed || transport !== this.#transport || producer !== this.#producer || this.#learner) {
-      this.#flow = undefined;
-      return;
-    }
-    const at = performance.now();
-    const previous = this.#flow;
-    const sample: FlowSample = { transport, producer, at, bytes: stats.bytesReceived, rtpBytes: stats.rtpBytesReceived, starvingSince: undefined };
-    this.#flow = sample;
-    if (!previous || previous.transport !== transport || previous.producer !== producer) return;
-    if (sample.rtpBytes > previous.rtpBytes) {
-      // The Producer gets audio.
-      this.#starveFactor = 1;
-      return;
-    }
-    // Nothing arrived (hold, silence suppression) or only now and then (RTCP): not starving.
-    if (sample.bytes === previous.bytes) return;
-    sample.starvingSince = previous.starvingSince ?? previous.at;
-    const starvedMs = at - sample.starvingSince;
-    if (starvedMs < options.starveMs * this.#starveFactor) return;
-    this.#logger.info({ ssrc: this.#producerSsrc, starvedMs: Math.round(starvedMs), bytes: sample.bytes - previous.bytes }, 'PBX packets arrive but none reaches the Producer; relearning the PBX SSRC');
-    this.#starveFactor = Math.min(maxStarveFactor, this.#starveFactor * 2);
-    this.#flow = undefined;
-    await this.relearn();
+    if (this.#closed || !this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) return undefined;
+    return { transport: this.#transport, producer, ssrc: this.#producerSsrc };
   }
 }
 

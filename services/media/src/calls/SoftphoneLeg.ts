@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Consumer, DtlsParameters, Producer, RtpCapabilities, RtpParameters, WebRtcTransport } from 'mediasoup/types';
 import type { Logger } from '@ucserver/shared';
 import { AllocationError, CallStateError } from '../errors.ts';
+import { ConsumerFeed } from './ConsumerFeed.ts';
 import type { SoftphoneLegEvents, SoftphoneLegOptions, SoftphoneLegState } from './SoftphoneLegTypes.ts';
 
 /**
@@ -15,18 +16,29 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   readonly #logger: Logger;
   #mid: string | undefined;
   #producer: Producer | undefined;
+  /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
   #receiveCapabilities: RtpCapabilities | undefined;
-  #downlink: { consumer: Consumer; source: Producer } | undefined;
+  readonly #downlink: ConsumerFeed;
   #dtlsConnected = false;
   #answered = false;
-  #candidates = 0;
-  #endOfCandidates = false;
   #closed = false;
 
   private constructor(transport: WebRtcTransport, logger: Logger) {
     super();
     this.transport = transport;
     this.#logger = logger;
+    // setDownlink() feeds only once the receive parameters and the m-line are known.
+    this.#downlink = new ConsumerFeed({
+      consume: async (source, paused) => {
+        try {
+          return await transport.consume({ producerId: source.id, rtpCapabilities: this.#receiveCapabilities!, paused, mid: this.#mid!, appData: { leg: 'softphone' } });
+        } catch (err) {
+          throw new AllocationError(`cannot create the softphone consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      wanted: () => !this.#closed,
+    });
+    this.#downlink.on('@close', () => this.emit('@downlinkclose'));
     transport.on('dtlsstatechange', (state) => {
       this.#logger.debug({ dtlsState: state }, 'softphone DTLS state');
       if (state === 'failed') this.emit('dtlsfailed');
@@ -72,12 +84,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   }
 
   get downlink(): Consumer | undefined {
-    return this.#downlink?.consumer;
-  }
-
-  /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
-  get receiveCapabilities(): RtpCapabilities | undefined {
-    return this.#receiveCapabilities;
+    return this.#downlink.consumer;
   }
 
   get state(): SoftphoneLegState {
@@ -87,10 +94,6 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     if (dtls === 'failed') return 'failed';
     if (this.#answered) return 'answered';
     return this.#mid === undefined ? 'new' : 'offered';
-  }
-
-  get candidates(): { received: number; complete: boolean } {
-    return { received: this.#candidates, complete: this.#endOfCandidates };
   }
 
   /** Gives the transport the softphone's DTLS role and fingerprints (once). */
@@ -117,11 +120,6 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     return producer;
   }
 
-  recordCandidate(endOfCandidates: boolean): void {
-    if (endOfCandidates) this.#endOfCandidates = true;
-    else this.#candidates += 1;
-  }
-
   /**
    * Makes the softphone hear `source` (paused or not); `undefined` stops the downlink. Replacing the
    * source replaces the Consumer (a Consumer belongs to one Producer), so the SSRC the softphone
@@ -129,43 +127,14 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
    */
   async setDownlink(source: Producer | undefined, paused: boolean): Promise<void> {
     if (this.#closed || !this.#receiveCapabilities || !this.#mid) return;
-    const current = this.#downlink;
-    if (current && (current.source !== source || current.consumer.closed || source?.closed)) {
-      this.#downlink = undefined;
-      current.consumer.close();
-    }
-    if (!source || source.closed) return;
-    if (this.#downlink) {
-      const { consumer } = this.#downlink;
-      if (paused && !consumer.paused) await consumer.pause();
-      else if (!paused && consumer.paused) await consumer.resume();
-      return;
-    }
-    let consumer: Consumer;
-    try {
-      consumer = await this.transport.consume({ producerId: source.id, rtpCapabilities: this.#receiveCapabilities, paused, mid: this.#mid, appData: { leg: 'softphone' } });
-    } catch (err) {
-      throw new AllocationError(`cannot create the softphone consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
-    }
-    if (this.#closed || source.closed) {
-      consumer.close();
-      return;
-    }
-    this.#downlink = { consumer, source };
-    const onGone = (): void => {
-      if (this.#downlink?.consumer !== consumer) return;
-      this.#downlink = undefined;
-      this.emit('@downlinkclose');
-    };
-    consumer.on('producerclose', onGone);
-    consumer.on('transportclose', onGone);
+    await this.#downlink.set(source, paused);
   }
 
   /** Closes the transport (and its producer and consumer). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#downlink = undefined;
+    this.#downlink.forget();
     this.transport.close();
     this.emit('@close');
   }
@@ -173,7 +142,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   #closeFromParent(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#downlink = undefined;
+    this.#downlink.forget();
     this.emit('@close');
   }
 

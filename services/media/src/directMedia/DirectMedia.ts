@@ -33,11 +33,6 @@ export class DirectMedia {
     return this.#links.get(call);
   }
 
-  /** The number of calls on Direct Media. */
-  get linkedCalls(): number {
-    return this.#links.size;
-  }
-
   /**
    * Re-evaluates `call` after its PBX remote (or codec) changed. Returns every call whose wiring
    * changed, for the caller to reconcile.

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { metricPrefix } from '@ucserver/shared';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import type { MediaNode } from '../node/MediaNode.ts';
+import type { MediaWorker } from '../workers/MediaWorker.ts';
 
 export interface MediaMetrics {
   packets: Counter<'leg' | 'direction'>;
@@ -21,26 +22,20 @@ export interface MediaMetrics {
 export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMetrics {
   const p = metricPrefix('media');
   const registers = [registry];
-  new Gauge({
-    name: `${p}calls`,
-    help: 'Calls on this node by media path (none: PBX side not connected yet)',
-    labelNames: ['path'],
-    registers,
-    collect() {
-      const { calls } = node.pathCounts();
-      for (const [path, n] of Object.entries(calls)) this.set({ path }, n);
-    },
-  });
-  new Gauge({
-    name: `${p}legs`,
-    help: 'Legs (softphone + PBX) on this node by the media path of their call',
-    labelNames: ['path'],
-    registers,
-    collect() {
-      const { legs } = node.pathCounts();
-      for (const [path, n] of Object.entries(legs)) this.set({ path }, n);
-    },
-  });
+  // One gauge per figure of pathCounts(), and one per figure of each worker; each is read at scrape time.
+  const byPath = (kind: 'calls' | 'legs', help: string): void => {
+    new Gauge({
+      name: `${p}${kind}`,
+      help,
+      labelNames: ['path'],
+      registers,
+      collect() {
+        for (const [path, n] of Object.entries(node.pathCounts()[kind])) this.set({ path }, n);
+      },
+    });
+  };
+  byPath('calls', 'Calls on this node by media path (none: PBX side not connected yet)');
+  byPath('legs', 'Legs (softphone + PBX) on this node by the media path of their call');
   new Gauge({
     name: `${p}workers`,
     help: 'mediasoup workers: configured and alive',
@@ -51,26 +46,20 @@ export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMe
       this.set({ state: 'alive' }, node.pool.workers.length);
     },
   });
-  new Gauge({
-    name: `${p}worker_cpu_ratio`,
-    help: 'CPU share of one core used by each mediasoup worker over the last sample (getResourceUsage)',
-    labelNames: ['worker'],
-    registers,
-    collect() {
-      this.reset();
-      for (const w of node.pool.workers) this.set({ worker: String(w.index) }, w.cpu);
-    },
-  });
-  new Gauge({
-    name: `${p}worker_routers`,
-    help: 'Routers (one per call) on each mediasoup worker',
-    labelNames: ['worker'],
-    registers,
-    collect() {
-      this.reset();
-      for (const w of node.pool.workers) this.set({ worker: String(w.index) }, w.routerCount);
-    },
-  });
+  const byWorker = (name: string, help: string, value: (worker: MediaWorker) => number): void => {
+    new Gauge({
+      name: `${p}${name}`,
+      help,
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of node.pool.workers) this.set({ worker: String(w.index) }, value(w));
+      },
+    });
+  };
+  byWorker('worker_cpu_ratio', 'CPU share of one core used by each mediasoup worker over the last sample (getResourceUsage)', (w) => w.cpu);
+  byWorker('worker_routers', 'Routers (one per call) on each mediasoup worker', (w) => w.routerCount);
   new Gauge({
     name: `${p}draining`,
     help: '1 while the node is draining (takes no new calls)',

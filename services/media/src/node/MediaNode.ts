@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { CodecName, IceCandidate, Logger, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
+import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { MediaCall } from '../calls/MediaCall.ts';
-import type { MediaCallDump, MediaCallSample } from '../calls/MediaCallTypes.ts';
+import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import { DirectMedia } from '../directMedia/DirectMedia.ts';
 import { CallNotFoundError, DrainingError } from '../errors.ts';
 import type { WorkerPool } from '../workers/WorkerPool.ts';
@@ -12,16 +12,20 @@ const sampleBatch = 8;
 
 /**
  * The media node's domain root: its calls (each on a router of the least-loaded worker), Direct Media
- * between them, and the draining state. Commands for unknown calls fail with CallNotFoundError, except
- * the two that create a call (softphoneOffer, pbxOffer), which a draining node refuses.
+ * between them, and the draining state. A call is created by the first of three commands, which a
+ * draining node refuses:
+ * - softphoneOffer: the softphone's SDP offer, for an outgoing softphone call (pbxCreateOffer follows);
+ * - pbxOffer: the PBX's SDP offer in an incoming INVITE (for a known call it is a re-INVITE);
+ * - pbxLateOffer: our own offer for an incoming INVITE without SDP (late offer; the ACK answers it).
+ * Every other command for an unknown call fails with CallNotFoundError.
  */
 export class MediaNode extends EventEmitter<MediaNodeEvents> {
   readonly nodeId: string;
   readonly pool: WorkerPool;
-  readonly directMedia: DirectMedia;
   readonly addresses: string[];
-  readonly startedAt = Date.now();
   readonly #logger: Logger;
+  readonly #directMedia: DirectMedia;
+  readonly #startedAt = Date.now();
   readonly #calls = new Map<string, MediaCall>();
   readonly #ssrcWatchdog: MediaNodeOptions['ssrcWatchdog'];
   #draining = false;
@@ -32,7 +36,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     this.pool = options.pool;
     this.addresses = options.addresses;
     this.#logger = options.logger;
-    this.directMedia = new DirectMedia({ logger: options.logger });
+    this.#directMedia = new DirectMedia({ logger: options.logger });
     this.#ssrcWatchdog = options.ssrcWatchdog;
   }
 
@@ -147,7 +151,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
       legs,
       load: Math.round(this.pool.load * 1000) / 1000,
       draining: this.#draining,
-      startedAt: this.startedAt,
+      startedAt: this.#startedAt,
       at: Date.now(),
       intervalMs,
     };
@@ -197,7 +201,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     const call = new MediaCall({
       id: callId,
       worker: this.pool.pick(),
-      directMedia: this.directMedia,
+      directMedia: this.#directMedia,
       logger: this.#logger,
       ssrcWatchdog: this.#ssrcWatchdog,
     });

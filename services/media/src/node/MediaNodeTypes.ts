@@ -1,5 +1,5 @@
 import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
-import type { SsrcWatchdogOptions } from '../calls/PbxLegTypes.ts';
+import type { SsrcWatchdogOptions } from '../calls/SsrcWatchdogTypes.ts';
 import type { WorkerPool } from '../workers/WorkerPool.ts';
 
 export interface MediaNodeOptions {

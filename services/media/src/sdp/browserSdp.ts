@@ -6,17 +6,16 @@ import type {
   FingerprintAlgorithm,
   IceCandidate,
   RtpCapabilities,
-  RtpCodecCapability,
-  RtpCodecParameters,
   RtpHeaderExtensionUri,
   RtpParameters,
 } from 'mediasoup/types';
 import { DtlsInvalidError, IceInvalidError, SdpInvalidError } from '../errors.ts';
 import type { CodecName } from '@ucserver/shared';
-import { codecSpec, headerExtensionIds, midExtensionUri, payloadTypeKey, softphoneHeaderExtensions, telephoneEvent, type CodecSpec } from './codecs.ts';
+import { codecSpec, headerExtensionIds, midExtensionUri, payloadTypeKey, softphoneHeaderExtensions, telephoneEvent } from './codecs.ts';
 import { codecByName, telephoneEventAt } from './negotiation.ts';
 import { readDirection, type Direction } from './direction.ts';
-import { fmtpParameters, readCodecs, type SdpCodec } from './rtpmap.ts';
+import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
+import { readCodecs, type SdpCodec } from './rtpmap.ts';
 import { attributeValues, parseAudioSection, truncate } from './session.ts';
 
 export type DtlsSetup = 'actpass' | 'active' | 'passive';
@@ -42,12 +41,8 @@ export interface BrowserDescription {
 }
 
 /** A codec fixed for one m-line: the entry as this SDP numbers it, plus telephone-event if agreed. */
-export interface MlineCodec {
-  spec: CodecSpec;
-  payloadType: number;
-  fmtp: string | undefined;
+export interface MlineCodec extends NumberedCodec {
   rtcpFeedback: { type: string; parameter?: string }[];
-  telephoneEvent: { payloadType: number; clockRate: number } | undefined;
 }
 
 const fingerprintBytes: Readonly<Record<FingerprintAlgorithm, number>> = Object.freeze({
@@ -163,29 +158,14 @@ export function negotiatedHeaderExtensions(description: BrowserDescription): { i
     .map((e) => ({ id: e.id, uri: e.uri as RtpHeaderExtensionUri }));
 }
 
-function codecParameters(codec: MlineCodec): RtpCodecParameters {
-  return {
-    mimeType: codec.spec.mimeType,
-    payloadType: codec.payloadType,
-    clockRate: codec.spec.clockRate,
-    ...(codec.spec.channels > 1 ? { channels: codec.spec.channels } : {}),
-    parameters: fmtpParameters(codec.fmtp),
-    rtcpFeedback: codec.rtcpFeedback.filter((fb) => fb.type === 'nack' && !fb.parameter),
-  };
-}
-
 /**
  * RTP parameters of the softphone's microphone Producer. Without a signalled SSRC the single encoding
  * is matched by the MID header extension (mediasoup requires `mid` then).
  */
 export function producerRtpParameters(description: BrowserDescription, codec: MlineCodec): RtpParameters {
-  const codecs: RtpCodecParameters[] = [codecParameters(codec)];
-  if (codec.telephoneEvent) {
-    codecs.push({ mimeType: telephoneEvent.mimeType, payloadType: codec.telephoneEvent.payloadType, clockRate: codec.telephoneEvent.clockRate, parameters: {}, rtcpFeedback: [] });
-  }
   return {
     mid: description.mid,
-    codecs,
+    codecs: producerCodecs(codec, codec.rtcpFeedback.filter((fb) => fb.type === 'nack' && !fb.parameter)),
     headerExtensions: negotiatedHeaderExtensions(description),
     encodings: [description.ssrc !== undefined ? { ssrc: description.ssrc } : {}],
     rtcp: { ...(description.cname ? { cname: description.cname } : {}), reducedSize: description.rtcpRsize },
@@ -194,20 +174,8 @@ export function producerRtpParameters(description: BrowserDescription, codec: Ml
 
 /** What the softphone can receive on this m-line, for the Consumer of what it hears. */
 export function consumerRtpCapabilities(description: BrowserDescription, codec: MlineCodec): RtpCapabilities {
-  const codecs: RtpCodecCapability[] = [{
-    kind: 'audio',
-    mimeType: codec.spec.mimeType,
-    preferredPayloadType: codec.payloadType,
-    clockRate: codec.spec.clockRate,
-    ...(codec.spec.channels > 1 ? { channels: codec.spec.channels } : {}),
-    parameters: fmtpParameters(codec.fmtp),
-    rtcpFeedback: [],
-  }];
-  if (codec.telephoneEvent) {
-    codecs.push({ kind: 'audio', mimeType: telephoneEvent.mimeType, preferredPayloadType: codec.telephoneEvent.payloadType, clockRate: codec.telephoneEvent.clockRate, parameters: {}, rtcpFeedback: [] });
-  }
   return {
-    codecs,
+    codecs: consumerCodecs(codec),
     headerExtensions: negotiatedHeaderExtensions(description).map((e) => ({ kind: 'audio' as const, uri: e.uri, preferredId: e.id, direction: 'sendrecv' as const })),
   };
 }
@@ -315,6 +283,6 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-export function formatCandidate(c: IceCandidate): string {
+function formatCandidate(c: IceCandidate): string {
   return `candidate:${c.foundation} 1 ${c.protocol} ${c.priority} ${c.address} ${c.port} typ ${c.type}${c.tcpType ? ` tcptype ${c.tcpType}` : ''}`;
 }

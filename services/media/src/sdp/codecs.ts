@@ -1,7 +1,7 @@
 // The one table of what the media node can carry end to end (mediasoup relays, it does not transcode),
 // and the pure lookups the SDP mappers use. No I/O.
 import type { CodecName } from '@ucserver/shared';
-import type { RouterRtpCodecCapability, RtpHeaderExtensionUri } from 'mediasoup/types';
+import type { Router, RouterRtpCodecCapability, RtpHeaderExtensionUri } from 'mediasoup/types';
 
 export interface CodecSpec {
   readonly name: CodecName;
@@ -18,7 +18,7 @@ export interface CodecSpec {
   readonly fmtp?: string;
 }
 
-export const codecTable: readonly CodecSpec[] = Object.freeze([
+const codecTable: readonly CodecSpec[] = Object.freeze([
   { name: 'opus', mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111, fmtp: 'minptime=10;useinbandfec=1' },
   { name: 'G722', mimeType: 'audio/G722', clockRate: 8000, channels: 1, staticPayloadType: 9, payloadType: 9 },
   { name: 'PCMU', mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, staticPayloadType: 0, payloadType: 0 },
@@ -95,6 +95,13 @@ export function isTelephoneEvent(name: string): boolean {
 /** Key of a codec in a payload type table: `audio/opus/48000`. */
 export function payloadTypeKey(mimeType: string, clockRate: number): string {
   return `${mimeType.toLowerCase()}/${clockRate}`;
+}
+
+/** A router's payload types by {@link payloadTypeKey} (what its Consumers send with); empty without one. */
+export function routerPayloadTypes(router: Router | undefined): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const c of router?.rtpCapabilities.codecs ?? []) map.set(payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType);
+  return map;
 }
 
 /**

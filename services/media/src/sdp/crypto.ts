@@ -1,5 +1,6 @@
 // SDES (RFC 4568) a=crypto lines ↔ mediasoup SRTP parameters.
 import type { SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
+import type { SrtpPolicy } from '@ucserver/shared';
 import { CryptoInvalidError } from '../errors.ts';
 import { truncate } from './session.ts';
 
@@ -14,7 +15,7 @@ export interface SdesCrypto {
 }
 
 /** Master key + salt length per suite (RFC 3711 §8.2, RFC 7714 §12). Order = our preference. */
-export const cryptoSuites: Readonly<Record<SrtpCryptoSuite, number>> = Object.freeze({
+const cryptoSuites: Readonly<Record<SrtpCryptoSuite, number>> = Object.freeze({
   AES_CM_128_HMAC_SHA1_80: 30,
   AES_CM_128_HMAC_SHA1_32: 30,
   AEAD_AES_256_GCM: 44,
@@ -22,7 +23,16 @@ export const cryptoSuites: Readonly<Record<SrtpCryptoSuite, number>> = Object.fr
 });
 
 /** The suite our own SDES offers use (every SDES endpoint implements it, RFC 4568 §6.2). */
-export const offeredCryptoSuite: SrtpCryptoSuite = 'AES_CM_128_HMAC_SHA1_80';
+const offeredCryptoSuite: SrtpCryptoSuite = 'AES_CM_128_HMAC_SHA1_80';
+
+/**
+ * The suite of our own offer under `policy`; undefined offers plain RTP/AVP. 'optional' offers plain
+ * RTP/AVP too: RTP/AVP with a=crypto ("best effort SRTP") is read inconsistently by PBXs, and one that
+ * insists on SRTP offers RTP/SAVP itself.
+ */
+export function offeredSrtpSuite(policy: SrtpPolicy): SrtpCryptoSuite | undefined {
+  return policy === 'sdes' ? offeredCryptoSuite : undefined;
+}
 
 const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
 

@@ -1,7 +1,7 @@
 // SDP stream direction (RFC 3264 §6.1) from the point of view of the SDP's author.
 import type { MediaSection, SessionDescription } from './session.ts';
 
-export const directions = ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const;
+const directions = ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const;
 export type Direction = (typeof directions)[number];
 
 /** The m-section's direction, else the session's, else sendrecv (RFC 4566 §6). */
@@ -36,7 +36,7 @@ export function canRecv(direction: Direction): boolean {
   return direction === 'sendrecv' || direction === 'recvonly';
 }
 
-export function fromFlags(send: boolean, recv: boolean): Direction {
+function fromFlags(send: boolean, recv: boolean): Direction {
   if (send && recv) return 'sendrecv';
   if (send) return 'sendonly';
   if (recv) return 'recvonly';

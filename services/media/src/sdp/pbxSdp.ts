@@ -1,14 +1,15 @@
 // PBX SDP (RTP/AVP or RTP/SAVP with SDES) ↔ PlainTransport parameters. Pure: text in, typed values
 // out, or a typed error.
 import { isIP } from 'node:net';
-import type { RtpCapabilities, RtpCodecCapability, RtpCodecParameters, RtpParameters, SrtpParameters } from 'mediasoup/types';
+import type { RtpCapabilities, RtpParameters, SrtpParameters } from 'mediasoup/types';
 import type { CodecName } from '@ucserver/shared';
 import { CryptoInvalidError, SdpInvalidError } from '../errors.ts';
 import { codecSpec, payloadTypeKey, telephoneEvent, type CodecSpec } from './codecs.ts';
 import { formatCrypto, parseCrypto, type SdesCrypto } from './crypto.ts';
 import { readDirection, type Direction } from './direction.ts';
 import { codecByName, telephoneEventAt } from './negotiation.ts';
-import { fmtpParameters, readCodecs, type SdpCodec } from './rtpmap.ts';
+import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
+import { readCodecs, type SdpCodec } from './rtpmap.ts';
 import { parseAudioSection, truncate } from './session.ts';
 
 /** What the node needs from a PBX's offer or answer. */
@@ -124,37 +125,25 @@ export function pbxCodec(remote: PbxDescription, name: CodecName, ours: { payloa
   };
 }
 
-/** RTP parameters of the Producer for what the PBX sends (its SSRC learnt or signalled). */
+/** RTP parameters of the Producer for what the PBX sends (its SSRC learnt or signalled), in our payload types. */
 export function pbxProducerRtpParameters(codec: PbxCodec, ssrc: number): RtpParameters {
-  const codecs: RtpCodecParameters[] = [{
-    mimeType: codec.spec.mimeType,
-    payloadType: codec.recvPayloadType,
-    clockRate: codec.spec.clockRate,
-    ...(codec.spec.channels > 1 ? { channels: codec.spec.channels } : {}),
-    parameters: fmtpParameters(codec.fmtp),
-    rtcpFeedback: [],
-  }];
-  if (codec.telephoneEvent) {
-    codecs.push({ mimeType: telephoneEvent.mimeType, payloadType: codec.telephoneEvent.recvPayloadType, clockRate: codec.telephoneEvent.clockRate, parameters: {}, rtcpFeedback: [] });
-  }
-  return { codecs, headerExtensions: [], encodings: [{ ssrc }], rtcp: { reducedSize: false } };
+  return { codecs: producerCodecs(numbered(codec, 'recv')), headerExtensions: [], encodings: [{ ssrc }], rtcp: { reducedSize: false } };
 }
 
 /** What the PBX receives: the Consumer toward it sends with the PBX's payload types, no extensions. */
 export function pbxConsumerRtpCapabilities(codec: PbxCodec): RtpCapabilities {
-  const codecs: RtpCodecCapability[] = [{
-    kind: 'audio',
-    mimeType: codec.spec.mimeType,
-    preferredPayloadType: codec.sendPayloadType,
-    clockRate: codec.spec.clockRate,
-    ...(codec.spec.channels > 1 ? { channels: codec.spec.channels } : {}),
-    parameters: fmtpParameters(codec.fmtp),
-    rtcpFeedback: [],
-  }];
-  if (codec.telephoneEvent) {
-    codecs.push({ kind: 'audio', mimeType: telephoneEvent.mimeType, preferredPayloadType: codec.telephoneEvent.sendPayloadType, clockRate: codec.telephoneEvent.clockRate, parameters: {}, rtcpFeedback: [] });
-  }
-  return { codecs, headerExtensions: [] };
+  return { codecs: consumerCodecs(numbered(codec, 'send')), headerExtensions: [] };
+}
+
+/** The PBX codec as numbered in one direction: what the PBX sends (`recv`) or what it receives (`send`). */
+function numbered(codec: PbxCodec, direction: 'send' | 'recv'): NumberedCodec {
+  const te = codec.telephoneEvent;
+  return {
+    spec: codec.spec,
+    payloadType: direction === 'send' ? codec.sendPayloadType : codec.recvPayloadType,
+    fmtp: codec.fmtp,
+    telephoneEvent: te ? { payloadType: direction === 'send' ? te.sendPayloadType : te.recvPayloadType, clockRate: te.clockRate } : undefined,
+  };
 }
 
 /** One payload type of our PBX-side m-line. */

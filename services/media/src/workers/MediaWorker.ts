@@ -3,7 +3,7 @@ import { createWorker } from 'mediasoup';
 import type { Router, WebRtcServer, Worker } from 'mediasoup/types';
 import { AllocationError } from '../errors.ts';
 import { routerMediaCodecs } from '../sdp/codecs.ts';
-import type { MediaWorkerDump, MediaWorkerEvents, MediaWorkerOptions } from './MediaWorkerTypes.ts';
+import type { MediaWorkerEvents, MediaWorkerOptions } from './MediaWorkerTypes.ts';
 
 /**
  * One mediasoup worker subprocess with its WebRtcServer (every softphone transport of the worker shares
@@ -110,10 +110,6 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     }
     this.#lastUsage = { cpuMs, at };
     return this.#cpu;
-  }
-
-  dump(): MediaWorkerDump {
-    return { index: this.index, pid: this.pid, routers: this.#routers.size, cpu: this.#cpu, load: this.load };
   }
 
   /** Closes the worker (and so every router on it). Idempotent. */

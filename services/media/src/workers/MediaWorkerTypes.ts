@@ -26,11 +26,3 @@ export interface MediaWorkerEvents {
   died: [error: Error];
   '@close': [];
 }
-
-export interface MediaWorkerDump {
-  index: number;
-  pid: number;
-  routers: number;
-  cpu: number;
-  load: number;
-}

@@ -28,14 +28,28 @@ function fakeNode(bus: BusClient, hb: () => MediaNodeHeartbeat): { stop(): void 
   return { stop: () => clearInterval(timer) };
 }
 
+/** A started placement on its own bus, and a bus for fake nodes, on a fresh prefix; `cleanup` runs after the test. */
+async function startPlacement(t: TestContext, sweepIntervalMs: number): Promise<{ nodes: BusClient; placement: MediaPlacement; cleanup: Array<() => void> }> {
+  const prefix = uniquePrefix();
+  const cleanup: Array<() => void> = [];
+  const nodes = await connect(t, prefix, cleanup);
+  const placement = new MediaPlacement({ bus: await connect(t, prefix, cleanup), sweepIntervalMs });
+  cleanup.unshift(() => placement.close());
+  placement.start();
+  return { nodes, placement, cleanup };
+}
+
+/** A placement never started (no subscription): fed through observe(), on an optional clock. */
+function unstartedPlacement(t: TestContext, now?: () => number): MediaPlacement {
+  const bus = { subjects: { mediaHeartbeat: 'x' } } as unknown as BusClient;
+  const placement = new MediaPlacement({ bus, ...(now ? { now } : {}) });
+  t.after(() => placement.close());
+  return placement;
+}
+
 describe('MediaPlacement', { timeout: 20_000 }, () => {
   test('pick() with two live nodes chooses the least loaded, or the one owning preferAddress', async (t) => {
-    const prefix = uniquePrefix();
-    const cleanup: Array<() => void> = [];
-    const nodes = await connect(t, prefix, cleanup);
-    const placement = new MediaPlacement({ bus: await connect(t, prefix, cleanup), sweepIntervalMs: 50 });
-    cleanup.unshift(() => placement.close());
-    placement.start();
+    const { nodes, placement, cleanup } = await startPlacement(t, 50);
     const up = new Set<string>();
     placement.on('nodeup', (n) => up.add(n.nodeId));
     const a = fakeNode(nodes, () => heartbeat('node-a', { addresses: ['192.0.2.1'], load: 0.7, calls: 9 }));
@@ -51,12 +65,7 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
   });
 
   test('a node silent for three intervals is dropped with nodedown, and pick() then fails typed', async (t) => {
-    const prefix = uniquePrefix();
-    const cleanup: Array<() => void> = [];
-    const nodes = await connect(t, prefix, cleanup);
-    const placement = new MediaPlacement({ bus: await connect(t, prefix, cleanup), sweepIntervalMs: 25 });
-    cleanup.unshift(() => placement.close());
-    placement.start();
+    const { nodes, placement, cleanup } = await startPlacement(t, 25);
     const a = fakeNode(nodes, () => heartbeat('node-a', { intervalMs: 100 }));
     cleanup.unshift(() => a.stop());
     await once(placement, 'nodeup', { signal: AbortSignal.timeout(3000) });
@@ -72,9 +81,7 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
 
   test('draining nodes and nodes without live workers are listed but never picked', (t) => {
     let now = 1000;
-    const bus = { subjects: { mediaHeartbeat: 'x' } } as unknown as BusClient;
-    const placement = new MediaPlacement({ bus, now: () => now });
-    t.after(() => placement.close());
+    const placement = unstartedPlacement(t, () => now);
     placement.observe(heartbeat('node-a', { draining: true, load: 0 }));
     placement.observe(heartbeat('node-b', { workersAlive: 0, load: 0 }));
     placement.observe(heartbeat('node-c', { load: 0.9, addresses: ['192.0.2.3'] }));
@@ -85,9 +92,7 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
   });
 
   test('a node that restarted (new startedAt) emits nodedown restarted then nodeup', (t) => {
-    const bus = { subjects: { mediaHeartbeat: 'x' } } as unknown as BusClient;
-    const placement = new MediaPlacement({ bus });
-    t.after(() => placement.close());
+    const placement = unstartedPlacement(t);
     const events: string[] = [];
     placement.on('nodeup', (n) => events.push(`up:${n.nodeId}`));
     placement.on('nodedown', (id, reason) => events.push(`down:${id}:${reason}`));

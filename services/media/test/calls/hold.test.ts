@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { burstFromPbx, burstFromPhone, countAtPbx, countAtPhone, flowToPbx, flowToPhone, incomingCall } from '../support/calls.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 const ssrc = 0xabc0;
 
@@ -69,7 +69,7 @@ describe('hold and retrieve', { timeout: 60_000 }, () => {
     const h = await startHarness(t);
     await incomingCall(t, h, { callId: 'hold-glare' });
     await h.request('pbxHoldOffer', { callId: 'hold-glare', hold: true });
-    await assert.rejects(h.request('pbxHoldOffer', { callId: 'hold-glare', hold: false }), (err: { remoteCode?: string }) => err.remoteCode === 'UCS_ERR_MEDIA_CALL_STATE');
+    await assert.rejects(h.request('pbxHoldOffer', { callId: 'hold-glare', hold: false }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'));
     await h.request('close', { callId: 'hold-glare' });
     await h.assertNoTransports();
   });

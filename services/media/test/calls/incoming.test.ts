@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BusRemoteError } from '@ucserver/shared';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 import { flowToPbx, flowToPhone, incomingCall } from '../support/calls.ts';
 import { FakePbx } from '../support/FakePbx.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 describe('incoming call (pbxOffer → softphoneCreateOffer → softphoneApplyAnswer)', { timeout: 60_000 }, () => {
   test('the first PBX codec is used and audio flows both ways', async (t) => {
@@ -73,9 +72,9 @@ describe('incoming call (pbxOffer → softphoneCreateOffer → softphoneApplyAns
     const pbx = await FakePbx.create();
     t.after(() => pbx.close());
     await h.request('pbxLateOffer', { callId: 'late-2', srtp: 'off' });
-    await assert.rejects(h.request('pbxApplyAnswer', { callId: 'late-2', sdp: pbx.sdp({ codecs: [{ pt: 8, name: 'PCMA', rate: 8000 }] }) }), (err: unknown) => err instanceof BusRemoteError && err.remoteCode === 'UCS_ERR_MEDIA_NO_COMMON_CODEC');
+    await assert.rejects(h.request('pbxApplyAnswer', { callId: 'late-2', sdp: pbx.sdp({ codecs: [{ pt: 8, name: 'PCMA', rate: 8000 }] }) }), remoteCode('UCS_ERR_MEDIA_NO_COMMON_CODEC'));
     // a second late offer on the same call is a state error, not a second leg
-    await assert.rejects(h.request('pbxLateOffer', { callId: 'late-2', srtp: 'off' }), (err: unknown) => err instanceof BusRemoteError && err.remoteCode === 'UCS_ERR_MEDIA_CALL_STATE');
+    await assert.rejects(h.request('pbxLateOffer', { callId: 'late-2', srtp: 'off' }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'));
     await h.request('close', { callId: 'late-2' });
     await h.assertNoTransports();
   });

@@ -2,16 +2,12 @@
 // the next request, and no transport is left behind.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BusRemoteError, MediaCommands } from '@ucserver/shared';
+import { MediaCommands } from '@ucserver/shared';
 import { fixture, replaced, without } from '../sdp/fixtures.ts';
 import { FakePbx } from '../support/FakePbx.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 const chromium = fixture('chromium-offer.sdp');
-
-function code(expected: string) {
-  return (err: unknown) => err instanceof BusRemoteError && err.remoteCode === expected;
-}
 
 describe('bad input over the bus', { timeout: 30_000 }, () => {
   test('malformed and unusable SDPs are refused with their codes and leave nothing behind', async (t) => {
@@ -30,8 +26,8 @@ describe('bad input over the bus', { timeout: 30_000 }, () => {
     ] as const;
     for (const [i, row] of rows.entries()) {
       const callId = `neg-${i}`;
-      await assert.rejects(h.request(row.cmd, { callId, sdp: row.sdp }), code(row.code), row.name);
-      await assert.rejects(h.request('dump', { callId }), code('UCS_ERR_MEDIA_CALL_NOT_FOUND'), `${row.name}: no call left`);
+      await assert.rejects(h.request(row.cmd, { callId, sdp: row.sdp }), remoteCode(row.code), row.name);
+      await assert.rejects(h.request('dump', { callId }), remoteCode('UCS_ERR_MEDIA_CALL_NOT_FOUND'), `${row.name}: no call left`);
     }
     const metrics = await h.app.http.inject('/metrics');
     assert.match(metrics.body, /ucserver_media_allocation_failures_total\{reason="no_common_codec",service="media"\} 2/);
@@ -51,7 +47,7 @@ describe('bad input over the bus', { timeout: 30_000 }, () => {
       () => h.request('pbxHoldOffer', { callId, hold: true }),
       () => h.request('dump', { callId }),
     ];
-    for (const attempt of attempts) await assert.rejects(attempt(), code('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
+    for (const attempt of attempts) await assert.rejects(attempt(), remoteCode('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
     assert.deepEqual(await h.request('close', { callId }), { quality: null });
     // A request the contract rejects (the client would refuse to send it, so it goes raw).
     const raw = await h.bus.connection.request(h.bus.subjects.command(MediaCommands.softphoneOffer, h.nodeId), JSON.stringify({ callId: 'not a token!', sdp: 'x' }), { timeout: 10_000 });
@@ -64,22 +60,22 @@ describe('bad input over the bus', { timeout: 30_000 }, () => {
     const callId = 'order';
     const created = await h.request('softphoneOffer', { callId, sdp: chromium });
     assert.deepEqual(created.codecs, ['opus', 'G722', 'PCMU', 'PCMA']);
-    await assert.rejects(h.request('softphoneOffer', { callId, sdp: chromium }), code('UCS_ERR_MEDIA_CALL_STATE'), 'second offer');
-    await assert.rejects(h.request('softphoneAnswer', { callId }), code('UCS_ERR_MEDIA_CALL_STATE'), 'answer before the PBX fixed a codec');
-    await assert.rejects(h.request('pbxApplyAnswer', { callId, sdp: fixture('asterisk-offer.sdp') }), code('UCS_ERR_MEDIA_CALL_STATE'), 'answer without offer');
-    await assert.rejects(h.request('softphoneCreateOffer', { callId }), code('UCS_ERR_MEDIA_CALL_STATE'));
-    await assert.rejects(h.request('pbxHoldOffer', { callId, hold: true }), code('UCS_ERR_MEDIA_CALL_STATE'));
+    await assert.rejects(h.request('softphoneOffer', { callId, sdp: chromium }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'), 'second offer');
+    await assert.rejects(h.request('softphoneAnswer', { callId }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'), 'answer before the PBX fixed a codec');
+    await assert.rejects(h.request('pbxApplyAnswer', { callId, sdp: fixture('asterisk-offer.sdp') }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'), 'answer without offer');
+    await assert.rejects(h.request('softphoneCreateOffer', { callId }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'));
+    await assert.rejects(h.request('pbxHoldOffer', { callId, hold: true }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'));
     await h.request('softphoneCandidate', { callId, candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
     await h.request('softphoneCandidate', { callId, candidate: null });
-    await assert.rejects(h.request('softphoneCandidate', { callId, candidate: { candidate: 'candidate:garbage', sdpMid: '0' } }), code('UCS_ERR_MEDIA_CANDIDATE_INVALID'));
-    await assert.rejects(h.request('softphoneCandidate', { callId, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 50000 typ host', sdpMid: 'video' } }), code('UCS_ERR_MEDIA_CANDIDATE_INVALID'));
+    await assert.rejects(h.request('softphoneCandidate', { callId, candidate: { candidate: 'candidate:garbage', sdpMid: '0' } }), remoteCode('UCS_ERR_MEDIA_CANDIDATE_INVALID'));
+    await assert.rejects(h.request('softphoneCandidate', { callId, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 50000 typ host', sdpMid: 'video' } }), remoteCode('UCS_ERR_MEDIA_CANDIDATE_INVALID'));
 
     // The PBX answers with a codec we did not offer: 488-worthy, and the call is still usable.
     const pbx = await FakePbx.create();
     t.after(() => pbx.close());
     await h.request('pbxCreateOffer', { callId, srtp: 'off' });
-    await assert.rejects(h.request('pbxCreateOffer', { callId, srtp: 'off' }), code('UCS_ERR_MEDIA_CALL_STATE'));
-    await assert.rejects(h.request('pbxApplyAnswer', { callId, sdp: fixture('g729-only-offer.sdp') }), code('UCS_ERR_MEDIA_NO_COMMON_CODEC'));
+    await assert.rejects(h.request('pbxCreateOffer', { callId, srtp: 'off' }), remoteCode('UCS_ERR_MEDIA_CALL_STATE'));
+    await assert.rejects(h.request('pbxApplyAnswer', { callId, sdp: fixture('g729-only-offer.sdp') }), remoteCode('UCS_ERR_MEDIA_NO_COMMON_CODEC'));
     assert.deepEqual(await h.request('pbxApplyAnswer', { callId, sdp: pbx.sdp({ codecs: [{ pt: 9, name: 'G722', rate: 8000 }] }) }), { codec: 'G722', mediaPath: 'pbx' });
     const answer = await h.request('softphoneAnswer', { callId });
     assert.match(answer.sdp, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 9 126\r$/m, 'G722 with the browser payload types');

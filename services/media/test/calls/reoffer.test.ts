@@ -5,17 +5,14 @@
 // with Chromium in the end-to-end suite (scenario 1); here werift only delivers the offers.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BusRemoteError } from '@ucserver/shared';
 import { parseSdp } from '@ucserver/testkit';
 import { flowToPbx, flowToPhone, incomingCall, outgoingCall } from '../support/calls.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 const iceOf = (sdp: string): { ufrag: string; setup: string } => {
   const value = (name: string): string => new RegExp(`^a=${name}:(\\S+)\\r?$`, 'm').exec(sdp)?.[1] ?? '';
   return { ufrag: value('ice-ufrag'), setup: value('setup') };
 };
-
-const code = (expected: string) => (err: unknown): boolean => err instanceof BusRemoteError && err.remoteCode === expected;
 
 describe('softphone re-offer', { timeout: 60_000 }, () => {
   test('an ICE restart on an outgoing call restarts ICE on the transport and answers with the new credentials and the same DTLS role', async (t) => {
@@ -51,7 +48,7 @@ describe('softphone re-offer', { timeout: 60_000 }, () => {
 
   test('re-offers that change the session are refused and the call carries on', async (t) => {
     const h = await startHarness(t);
-    await assert.rejects(h.request('softphoneReoffer', { callId: 'nobody', sdp: 'v=0' }), code('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
+    await assert.rejects(h.request('softphoneReoffer', { callId: 'nobody', sdp: 'v=0' }), remoteCode('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
     const call = await outgoingCall(t, h, { callId: 're-3' });
     const offer = await call.phone.reoffer();
     const rows: Array<{ name: string; sdp: string; code: string }> = [
@@ -63,7 +60,7 @@ describe('softphone re-offer', { timeout: 60_000 }, () => {
     ];
     for (const row of rows) {
       assert.notEqual(row.sdp, offer, `${row.name}: the fixture changed the offer`);
-      await assert.rejects(h.request('softphoneReoffer', { callId: 're-3', sdp: row.sdp }), code(row.code), row.name);
+      await assert.rejects(h.request('softphoneReoffer', { callId: 're-3', sdp: row.sdp }), remoteCode(row.code), row.name);
     }
     // The same offer again is fine (no ICE restart: the credentials stay), and the call still carries audio.
     const { sdp } = await h.request('softphoneReoffer', { callId: 're-3', sdp: offer });

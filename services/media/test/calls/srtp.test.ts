@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { flowToPbx, flowToPhone, incomingCall, outgoingCall } from '../support/calls.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 describe('SDES-SRTP PBX leg', { timeout: 60_000 }, () => {
   test("pbxCreateOffer srtp:'sdes' offers RTP/SAVP with a=crypto and both directions decrypt", async (t) => {
@@ -41,7 +41,7 @@ describe('SDES-SRTP PBX leg', { timeout: 60_000 }, () => {
     assert.match(offer.sdp, /^m=audio \d+ RTP\/AVP /m);
     assert.doesNotMatch(offer.sdp, /a=crypto/);
     const savp = offer.sdp.replace('RTP/AVP', 'RTP/SAVP').replace('a=sendrecv', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${Buffer.alloc(30, 1).toString('base64')}\r\na=sendrecv`);
-    await assert.rejects(h.request('pbxApplyAnswer', { callId: 'srtp-opt', sdp: savp }), (err: { remoteCode?: string }) => err.remoteCode === 'UCS_ERR_MEDIA_CRYPTO_INVALID');
+    await assert.rejects(h.request('pbxApplyAnswer', { callId: 'srtp-opt', sdp: savp }), remoteCode('UCS_ERR_MEDIA_CRYPTO_INVALID'));
     await h.request('close', { callId: 'srtp-opt' });
     await h.assertNoTransports();
   });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { MediaNodeHeartbeat, MediaTopics } from '@ucserver/shared';
 import { check } from '@ucserver/testkit';
 import { FakePbx } from '../support/FakePbx.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 describe('drain', { timeout: 30_000 }, () => {
   test('stop() drains: heartbeat says draining, new calls are refused, running calls finish, then it stops', async (t) => {
@@ -23,7 +23,7 @@ describe('drain', { timeout: 30_000 }, () => {
       stopped = true;
     });
     await check(() => beats.some((b) => b.draining), 3000, { name: 'draining heartbeat' });
-    await assert.rejects(h.request('pbxOffer', { callId: 'dr-2', sdp: pbx.sdp() }), (err: { remoteCode?: string }) => err.remoteCode === 'UCS_ERR_MEDIA_DRAINING');
+    await assert.rejects(h.request('pbxOffer', { callId: 'dr-2', sdp: pbx.sdp() }), remoteCode('UCS_ERR_MEDIA_DRAINING'));
     assert.equal((await h.app.http.inject('/readyz')).statusCode, 503, 'not ready while draining');
     // The running call still takes commands (a re-INVITE) and ends normally.
     await h.request('pbxOffer', { callId: 'dr-1', sdp: pbx.sdp({ direction: 'sendonly', version: 2 }) });

@@ -1,7 +1,7 @@
 // Builds and starts a real media app (real mediasoup worker, real NATS on a unique prefix) and a test
 // bus client that sends it commands and collects its events.
 import type { TestContext } from 'node:test';
-import { createMetricsRegistry, loadConfig, BusClient, MediaCallEvent, MediaCommands, MediaConfig, type Command, CallTopics } from '@ucserver/shared';
+import { createMetricsRegistry, loadConfig, BusClient, BusRemoteError, MediaCallEvent, MediaCommands, MediaConfig, type Command, CallTopics } from '@ucserver/shared';
 import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import type { z } from 'zod';
 import { build, type MediaApp, type MediaAppDeps } from '../../src/app.ts';
@@ -18,6 +18,11 @@ export interface Harness {
   event(predicate: (e: MediaCallEvent) => boolean, name: string, ms?: number): Promise<MediaCallEvent>;
   /** Every router of every worker has no transports left. */
   assertNoTransports(): Promise<void>;
+}
+
+/** For assert.rejects: the node refused the command with error code `expected` (carried as BusRemoteError.remoteCode). */
+export function remoteCode(expected: string): (err: unknown) => boolean {
+  return (err) => err instanceof BusRemoteError && err.remoteCode === expected;
 }
 
 /** `env` overrides the media config; `deps` the app's build options (e.g. `ssrcWatchdog`). */

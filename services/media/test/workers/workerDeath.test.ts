@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { check } from '@ucserver/testkit';
 import { FakePbx } from '../support/FakePbx.ts';
-import { startHarness } from '../support/harness.ts';
+import { remoteCode, startHarness } from '../support/harness.ts';
 
 describe('worker death', { timeout: 30_000 }, () => {
   test('a killed worker is replaced; only its calls are closed, each with a failed event', async (t) => {
@@ -23,7 +23,7 @@ describe('worker death', { timeout: 30_000 }, () => {
     await check(() => h.app.pool.workers.length === 2 && h.app.pool.workers.every((w) => w.pid !== oldPid), 5000, { name: 'replacement worker' });
     assert.equal(h.app.node.call('wd-1'), undefined);
     assert.equal((await h.request('dump', { callId: 'wd-2' })).legs.length, 1, 'the other worker\'s call survives');
-    await assert.rejects(h.request('dump', { callId: 'wd-1' }), (err: { remoteCode?: string }) => err.remoteCode === 'UCS_ERR_MEDIA_CALL_NOT_FOUND');
+    await assert.rejects(h.request('dump', { callId: 'wd-1' }), remoteCode('UCS_ERR_MEDIA_CALL_NOT_FOUND'));
     const metrics = await h.app.http.inject('/metrics');
     assert.match(metrics.body, /ucserver_media_worker_deaths_total\{service="media"\} 1/);
     assert.match(metrics.body, /ucserver_media_calls_failed_total\{service="media"\} 1/);

@@ -1,0 +1,201 @@
+import type { Logger } from '@ucserver/shared';
+import { CallStateError, NoCommonCodecError, SdpInvalidError } from '../errors.ts';
+import {
+  answerSetup,
+  browserMlineCodec,
+  negotiatedHeaderExtensions,
+  offeredHeaderExtensions,
+  offeredMlineCodec,
+  parseBrowserSdp,
+  writeBrowserSdp,
+  type BrowserDescription,
+  type LocalBrowserDescription,
+  type MlineCodec,
+} from '../sdp/browserSdp.ts';
+import { answerDirection } from '../sdp/direction.ts';
+import { requireSupportedCodecs } from '../sdp/negotiation.ts';
+import { sdpSessionId } from '../sdp/session.ts';
+import type { CallCodec } from './MediaCallTypes.ts';
+import type { SoftphoneLeg } from './SoftphoneLeg.ts';
+import type { SoftphoneNegotiationOptions, SoftphoneOffer } from './SoftphoneNegotiationTypes.ts';
+
+/**
+ * The softphone side's offer/answer state of one call (JSEP over the CTI link): the softphone's offer and
+ * our answer (outgoing calls), our offer and its answer (incoming calls), and its re-offers. It reads and
+ * writes the softphone's SDP and checks it against the call's codec; the call connects the leg.
+ */
+export class SoftphoneNegotiation {
+  readonly #callId: string;
+  readonly #logger: Logger;
+  readonly #sessionId = sdpSessionId();
+  #version = 0;
+  /** The softphone's offer (outgoing calls) or answer (incoming calls) its leg is connected with. */
+  #remote: BrowserDescription | undefined;
+  /** The softphone's ICE credentials after its last re-offer (undefined: those of #remote). */
+  #ice: { ufrag: string; pwd: string } | undefined;
+  /** Our answer to the softphone's offer, written once. */
+  #answer: string | undefined;
+  /** Our offer to the softphone, written once. */
+  #offer: string | undefined;
+  /** The m-line id of our offers. */
+  readonly #mid = '0';
+
+  constructor(options: SoftphoneNegotiationOptions) {
+    this.#callId = options.callId;
+    this.#logger = options.logger;
+  }
+
+  /** The softphone's SDP the leg is connected with; undefined before. */
+  get remote(): BrowserDescription | undefined {
+    return this.#remote;
+  }
+
+  /** The node made the offer (an incoming call), rather than the softphone. */
+  get offered(): boolean {
+    return this.#offer !== undefined;
+  }
+
+  /** The softphone m-line's codec: from `description` (default: the connected one) in the call's codec. */
+  codec(call: CallCodec | undefined, description = this.#remote): MlineCodec | undefined {
+    if (!description || !call) return undefined;
+    return browserMlineCodec(description, call.name, call.telephoneEvent);
+  }
+
+  /**
+   * The softphone's offer (outgoing call), with the codecs the node supports; it must have the call's
+   * codec when an incoming PBX offer fixed one already.
+   * @throws NoCommonCodecError, SdpInvalidError and the other SDP errors
+   */
+  readOffer(sdp: string, call: CallCodec | undefined): SoftphoneOffer {
+    const offer = parseBrowserSdp(sdp, 'offer');
+    const supported = requireSupportedCodecs(offer.codecs, `softphone offer [callId:${this.#callId}]`);
+    if (call && !supported.some((c) => c.spec.name === call.name)) {
+      throw new NoCommonCodecError(`softphone offer lacks the call's codec ${call.name} [callId:${this.#callId}]`, offer.codecs.map((c) => c.name));
+    }
+    return { description: offer, codecs: supported.map((c) => c.spec.name) };
+  }
+
+  /** The softphone's SDP (its offer or answer) the leg is now connected with. */
+  connected(description: BrowserDescription): void {
+    this.#remote = description;
+  }
+
+  /**
+   * Our answer to the softphone's offer (outgoing call), in the call's codec; the same SDP every time.
+   * @throws CallStateError before the softphone's offer, or before the PBX leg fixed the codec
+   */
+  answer(leg: SoftphoneLeg | undefined, call: CallCodec | undefined): string {
+    const offer = this.#remote;
+    const codec = this.codec(call);
+    if (!offer || !leg || this.#offer) throw new CallStateError(`softphoneAnswer needs the softphone's offer [callId:${this.#callId}]`);
+    if (!codec || !call) throw new CallStateError(`softphoneAnswer needs the PBX leg to fix the codec first [callId:${this.#callId}]`);
+    this.#answer ??= writeBrowserSdp(this.#local(leg, call, 'answer', {
+      mid: offer.mid,
+      bundle: offer.bundle,
+      setup: answerSetup(offer),
+      codec,
+      headerExtensions: negotiatedHeaderExtensions(offer),
+      direction: answerDirection(offer.direction),
+      rtcpRsize: offer.rtcpRsize,
+    }));
+    return this.#answer;
+  }
+
+  /**
+   * Our offer to a called softphone (incoming call) on `leg`, in the call's codec numbered as the call's
+   * router numbers it (`payloadTypes`); the same SDP every time.
+   */
+  offer(leg: SoftphoneLeg, call: CallCodec, payloadTypes: ReadonlyMap<string, number>): string {
+    leg.mid = this.#mid;
+    this.#offer ??= writeBrowserSdp(this.#local(leg, call, 'offer', {
+      mid: this.#mid,
+      bundle: true,
+      setup: 'actpass',
+      codec: offeredMlineCodec(call.name, call.telephoneEvent, payloadTypes),
+      headerExtensions: offeredHeaderExtensions(),
+      direction: 'sendrecv',
+      rtcpRsize: true,
+    }));
+    return this.#offer;
+  }
+
+  /**
+   * The called softphone's answer to our offer: our m-line, in the call's codec.
+   * @throws SdpInvalidError, NoCommonCodecError and the other SDP errors
+   */
+  readAnswer(sdp: string, call: CallCodec): BrowserDescription {
+    const answer = parseBrowserSdp(sdp, 'answer', `softphone answer [callId:${this.#callId}]`);
+    if (answer.mid !== this.#mid) throw new SdpInvalidError(`softphone answer has mid '${answer.mid}' (offered '${this.#mid}') [callId:${this.#callId}]`);
+    if (!browserMlineCodec(answer, call.name, false)) {
+      throw new NoCommonCodecError(`softphone answer rejects ${call.name} [callId:${this.#callId}]`, answer.codecs.map((c) => c.name));
+    }
+    return answer;
+  }
+
+  /**
+   * A new offer from a connected softphone. What a softphone re-offers for is an ICE restart (its network
+   * changed): new ICE credentials in the offer restart ICE on our transport too, and the answer carries
+   * ours. Everything else must stay as negotiated: same m-line, codec and payload type, DTLS fingerprint
+   * (no new DTLS association; we keep our role), and sendrecv, since hold goes through the PBX
+   * (asnAVCallHoldV2 / asnCtiHold), not through the softphone's SDP.
+   * @throws CallStateError without a connected leg; SdpInvalidError, NoCommonCodecError for a re-offer that changes the session
+   */
+  async reoffer(leg: SoftphoneLeg | undefined, sdp: string, call: CallCodec | undefined): Promise<string> {
+    const current = this.#remote;
+    const codec = this.codec(call);
+    if (!leg || !current || !leg.producer || !codec || !call) throw new CallStateError(`a re-offer needs a connected softphone leg [callId:${this.#callId}]`);
+    const offer = parseBrowserSdp(sdp, 'offer', `softphone re-offer [callId:${this.#callId}]`);
+    const what = `[callId:${this.#callId}]`;
+    if (offer.mid !== current.mid) throw new SdpInvalidError(`softphone re-offer has mid '${offer.mid}', the session has '${current.mid}' ${what}`);
+    if (offer.direction !== 'sendrecv') {
+      throw new SdpInvalidError(`softphone re-offer is ${offer.direction}: hold and retrieve go through asnAVCallHoldV2/asnCtiHold, not SDP ${what}`);
+    }
+    const again = browserMlineCodec(offer, codec.spec.name, codec.telephoneEvent !== undefined);
+    if (!again || again.payloadType !== codec.payloadType) {
+      throw new NoCommonCodecError(`softphone re-offer lacks ${codec.spec.name} with payload type ${codec.payloadType} ${what}`, offer.codecs.map((c) => c.name));
+    }
+    const known = new Set(current.fingerprints.map((f) => `${f.algorithm} ${f.value.toUpperCase()}`));
+    if (!offer.fingerprints.some((f) => known.has(`${f.algorithm} ${f.value.toUpperCase()}`))) {
+      throw new SdpInvalidError(`softphone re-offer has a new DTLS fingerprint; a new DTLS session needs a new call ${what}`);
+    }
+    const ice = this.#ice ?? { ufrag: current.iceUfrag, pwd: current.icePwd };
+    if (offer.iceUfrag !== ice.ufrag || offer.icePwd !== ice.pwd) {
+      await leg.transport.restartIce();
+      this.#logger.info({ callId: this.#callId }, 'softphone restarted ICE');
+    }
+    this.#ice = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
+    return writeBrowserSdp(this.#local(leg, call, 'answer', {
+      mid: offer.mid,
+      bundle: offer.bundle,
+      // The DTLS association stands: we keep the role we have (answerSetup of what set it up).
+      setup: answerSetup(current),
+      codec: again,
+      headerExtensions: negotiatedHeaderExtensions(offer),
+      direction: 'sendrecv',
+      rtcpRsize: offer.rtcpRsize,
+    }));
+  }
+
+  #local(
+    leg: SoftphoneLeg,
+    call: CallCodec,
+    type: 'offer' | 'answer',
+    parts: Pick<LocalBrowserDescription, 'mid' | 'bundle' | 'setup' | 'codec' | 'headerExtensions' | 'direction' | 'rtcpRsize'>,
+  ): LocalBrowserDescription {
+    const { transport } = leg;
+    const fingerprint = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ?? transport.dtlsParameters.fingerprints[0]!;
+    this.#version += 1;
+    return {
+      type,
+      sessionId: this.#sessionId,
+      sessionVersion: this.#version,
+      iceUfrag: transport.iceParameters.usernameFragment,
+      icePwd: transport.iceParameters.password,
+      candidates: transport.iceCandidates,
+      fingerprint,
+      msid: { streamId: `ucs-${this.#callId}`.slice(0, 64), trackId: `ucs-audio-${leg.id}` },
+      ptime: call.ptime,
+      ...parts,
+    };
+  }
+}
