@@ -13,6 +13,7 @@ import {
   dialogKey,
   InviteServerTransaction,
   safeEmit,
+  SipParseError,
   SipTimeoutError,
   TcpTransport,
   TransactionLayer,
@@ -289,7 +290,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     } catch (err) {
       // A header the typed accessors reject, or a bug in a handler: answer instead of crashing.
       this.#logger.warn({ err: (err as Error).message, method: request.method }, 'request handling failed');
-      if (!tx.terminated && tx.finalResponseSent === undefined) this.reply(tx, err instanceof SyntaxError || (err as { code?: string }).code === 'UCS_ERR_SIP_PARSE' ? 400 : 500);
+      if (!tx.terminated && tx.finalResponseSent === undefined) this.reply(tx, err instanceof SyntaxError || err instanceof SipParseError ? 400 : 500);
     }
   }
 

@@ -21,7 +21,8 @@ export {
   DigestError,
   InvalidStateError,
   SipError,
-  SipErrorCode,
+  sipErrorCatalogue,
+  SipErrorCodes,
   SipException,
   SipParseError,
   SipParseErrorReason,
@@ -30,7 +31,7 @@ export {
   TransactionStateError,
   TransportError,
 } from './errors.ts';
-export type { PartialMessage, RawHeaderField, SipParseErrorOptions } from './errors.ts';
+export type { PartialMessage, RawHeaderField, SipErrorCode, SipParseErrorOptions } from './errors.ts';
 
 // ---- URIs and header values ---------------------------------------------------------------------
 export {
