@@ -19,7 +19,7 @@ import {
   type SipResponse,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type DropReason, type RefusalReason } from './causes.ts';
+import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type CallDropReason, type RefusalReason } from './causes.ts';
 import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
 import type { IncomingCallContext, IncomingCallOptions } from './IncomingCallTypes.ts';
@@ -168,7 +168,7 @@ export class IncomingCall extends SipCall {
     this.transition(CallPhase.Answering);
   }
 
-  async drop(reason: DropReason = 'normal'): Promise<void> {
+  async drop(reason: CallDropReason = 'normal'): Promise<void> {
     switch (this.phase) {
       case CallPhase.Offering:
       case CallPhase.Accepted:

@@ -26,7 +26,7 @@ import {
   type SipUri,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { statusOfMediaError, type DropReason } from './causes.ts';
+import { statusOfMediaError, type CallDropReason } from './causes.ts';
 import type { CallEventBase, CallEventChange } from './CallEventPublisherTypes.ts';
 import { DTMF_RELAY_TYPE, dtmfRelayBody, parseDtmfRelay, splitDigits } from './dtmf.ts';
 import { SessionTimer } from './SessionTimer.ts';
@@ -145,7 +145,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
 
   abstract alert(): Promise<void>;
   abstract answer(): Promise<void>;
-  abstract drop(reason: DropReason): Promise<void>;
+  abstract drop(reason: CallDropReason): Promise<void>;
   /** The media node reported the call's media as failed. */
   abstract mediaFailed(cause: string): void;
 

@@ -160,7 +160,7 @@ export { NonInviteClientTransaction } from './transactions/NonInviteClientTransa
 export { InviteServerTransaction } from './transactions/InviteServerTransaction.ts';
 export { NonInviteServerTransaction } from './transactions/NonInviteServerTransaction.ts';
 export { TransactionLayer } from './transactions/TransactionLayer.ts';
-export { DropReason } from './transactions/TransactionLayerTypes.ts';
+export { MessageDropReason } from './transactions/TransactionLayerTypes.ts';
 export type {
   ClientTransaction,
   ServerTransaction,

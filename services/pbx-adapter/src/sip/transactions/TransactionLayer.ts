@@ -16,7 +16,7 @@ import { clientKeyOfResponse, clientTransactionKey, inviteAckKey, serverTransact
 import { NonInviteClientTransaction } from './NonInviteClientTransaction.ts';
 import { NonInviteServerTransaction } from './NonInviteServerTransaction.ts';
 import {
-  DropReason,
+  MessageDropReason,
   type ClientTransaction,
   type ServerTransaction,
   type TransactionLayerEvents,
@@ -47,7 +47,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       this.transports.set(t.protocol, t);
       const onMessage = (m: SipMessage, source: MessageSource): void => this.receive(m, source, t);
       const onMalformed = (_e: unknown, source: MessageSource): void => {
-        safeEmit(this, 'dropped', DropReason.Malformed, undefined, source);
+        safeEmit(this, 'dropped', MessageDropReason.Malformed, undefined, source);
       };
       t.on('message', onMessage);
       t.on('malformed', onMalformed);
@@ -163,7 +163,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   private receiveResponse(response: SipResponse, source: MessageSource): void {
     // RFC 3261 §8.1.3.3: a UAC discards responses with more than one Via.
     if (response.headers.vias().length > 1) {
-      safeEmit(this, 'dropped', DropReason.MultipleVias, response, source);
+      safeEmit(this, 'dropped', MessageDropReason.MultipleVias, response, source);
       return;
     }
     const key = clientKeyOfResponse(response);
@@ -190,7 +190,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       transport.send(busy, destination).catch(() => {
         // Best effort: the client retransmits or times out.
       });
-      safeEmit(this, 'dropped', DropReason.TransactionLimit, request, source);
+      safeEmit(this, 'dropped', MessageDropReason.TransactionLimit, request, source);
       return;
     }
     const binding: TransactionTransport = { reliable: transport.reliable, send: (m) => transport.send(m, destination) };
