@@ -26,20 +26,20 @@ export type NonInviteClientTransactionEvents = ClientTransactionEvents;
 
 export class NonInviteClientTransaction extends Transaction<NonInviteClientTransactionEvents> {
   readonly kind = TransactionKind.NonInviteClient;
-  private timerE: number;
+  #timerE: number;
 
   constructor(options: TransactionOptions) {
     super(options, S.Trying, TRANSITIONS);
     const m = options.request.method;
     if (m === 'INVITE' || m === 'ACK') throw new TypeError(`NonInviteClientTransaction cannot carry ${m}`);
-    this.timerE = this.timers.E;
+    this.#timerE = this.timers.E;
   }
 
   /** Send the request and start Timers E (unreliable transports only) and F. */
   start(): this {
     // Timers first: a response may arrive before send() returns on an in-process transport.
-    if (!this.reliable) this.startTimer('E', this.timerE, () => this.onTimerE());
-    this.startTimer('F', this.timers.F, () => this.onTimerF());
+    if (!this.reliable) this.startTimer('E', this.#timerE, () => this.#onTimerE());
+    this.startTimer('F', this.timers.F, () => this.#onTimerF());
     this.send(this.request);
     return this;
   }
@@ -60,22 +60,22 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientTrans
     if (!this.terminated) this.startTimer('K', this.timers.K, () => this.transition(S.Terminated));
   }
 
-  private onTimerE(): void {
+  #onTimerE(): void {
     if (this.state === S.Trying) {
       // §17.1.2.2: E doubles up to T2 while Trying...
       this.send(this.request);
-      this.timerE = Math.min(this.timerE * 2, this.timers.T2);
+      this.#timerE = Math.min(this.#timerE * 2, this.timers.T2);
     } else if (this.state === S.Proceeding) {
       // ...and is T2 in Proceeding.
       this.send(this.request);
-      this.timerE = this.timers.T2;
+      this.#timerE = this.timers.T2;
     } else {
       return;
     }
-    this.startTimer('E', this.timerE, () => this.onTimerE());
+    this.startTimer('E', this.#timerE, () => this.#onTimerE());
   }
 
-  private onTimerF(): void {
+  #onTimerF(): void {
     if (this.state !== S.Trying && this.state !== S.Proceeding) return;
     this.emitSafe('timeout', new SipTimeoutError('F', `Timer F fired: no final response [${this.describe()}]`));
     if (!this.terminated) this.transition(S.Terminated);

@@ -26,8 +26,8 @@ export type { NonInviteServerTransactionEvents } from './TransactionTypes.ts';
 
 export class NonInviteServerTransaction extends Transaction<NonInviteServerTransactionEvents> {
   readonly kind = TransactionKind.NonInviteServer;
-  private lastProvisional: SipResponse | undefined;
-  private finalResponse: SipResponse | undefined;
+  #lastProvisional: SipResponse | undefined;
+  #finalResponse: SipResponse | undefined;
 
   constructor(options: TransactionOptions) {
     super(options, S.Trying, TRANSITIONS);
@@ -40,7 +40,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   }
 
   get finalResponseSent(): SipResponse | undefined {
-    return this.finalResponse;
+    return this.#finalResponse;
   }
 
   /** Send a response from the TU; throws TransactionStateError once a final response was sent. */
@@ -50,12 +50,12 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
     }
     if (response.status < 200) {
       if (this.state === S.Trying) this.transition(S.Proceeding);
-      this.lastProvisional = response;
+      this.#lastProvisional = response;
       this.send(response);
       return;
     }
     // §17.2.2: final → Completed, Timer J (zero on reliable transports).
-    this.finalResponse = response;
+    this.#finalResponse = response;
     this.transition(S.Completed);
     this.send(response);
     if (!this.terminated) this.startTimer('J', this.timers.J, () => this.transition(S.Terminated));
@@ -65,10 +65,10 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   receiveRequest(_request: SipRequest): void {
     switch (this.state) {
       case S.Proceeding:
-        if (this.lastProvisional) this.send(this.lastProvisional);
+        if (this.#lastProvisional) this.send(this.#lastProvisional);
         return;
       case S.Completed:
-        if (this.finalResponse) this.send(this.finalResponse);
+        if (this.#finalResponse) this.send(this.#finalResponse);
         return;
       default:
         return; // Trying: discarded (§17.2.2).

@@ -24,9 +24,9 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
   readonly timers: TimerValues;
   protected readonly transport: TransactionTransport;
   protected readonly clock: Clock;
-  private currentState: TransactionState;
-  private readonly transitions: TransitionTable;
-  private readonly running = new Map<string, TimerHandle>();
+  #currentState: TransactionState;
+  readonly #transitions: TransitionTable;
+  readonly #running = new Map<string, TimerHandle>();
 
   protected constructor(options: TransactionOptions, initial: TransactionState, transitions: TransitionTable) {
     super();
@@ -35,16 +35,16 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
     this.clock = options.clock ?? systemClock;
     this.timers = timerValues(options.timers, options.transport.reliable);
     this.branch = viaBranch(options.request.headers.topVia()) ?? '';
-    this.currentState = initial;
-    this.transitions = transitions;
+    this.#currentState = initial;
+    this.#transitions = transitions;
   }
 
   get state(): TransactionState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   get terminated(): boolean {
-    return this.currentState === TransactionState.Terminated;
+    return this.#currentState === TransactionState.Terminated;
   }
 
   get reliable(): boolean {
@@ -53,7 +53,7 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
 
   /** Names of running timers (for tests and dumps). */
   get activeTimers(): string[] {
-    return [...this.running.keys()];
+    return [...this.#running.keys()];
   }
 
   /** Terminate now (e.g. the transaction layer closes); no-op when already terminated. */
@@ -67,12 +67,12 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
 
   /** Move to `to`, asserting the pair is whitelisted; entering 'terminated' stops every timer. */
   protected transition(to: TransactionState): void {
-    const from = this.currentState;
-    if (!this.transitions[from].includes(to)) {
+    const from = this.#currentState;
+    if (!this.#transitions[from].includes(to)) {
       throw new TransactionStateError(`Invalid state transition from ${from} to ${to} [${this.describe()}]`);
     }
-    this.currentState = to;
-    if (to === TransactionState.Terminated) this.stopAllTimers();
+    this.#currentState = to;
+    if (to === TransactionState.Terminated) this.#stopAllTimers();
     safeEmit(this, 'statechange', from, to);
     if (to === TransactionState.Terminated) safeEmit(this, 'terminated');
   }
@@ -85,23 +85,23 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
       return;
     }
     const handle = this.clock.setTimeout(() => {
-      this.running.delete(name);
+      this.#running.delete(name);
       if (!this.terminated) fire();
     }, ms);
-    this.running.set(name, handle);
+    this.#running.set(name, handle);
   }
 
   protected stopTimer(name: TimerName | 'retransmit2xx'): void {
-    const handle = this.running.get(name);
+    const handle = this.#running.get(name);
     if (handle !== undefined) {
       this.clock.clearTimeout(handle);
-      this.running.delete(name);
+      this.#running.delete(name);
     }
   }
 
-  private stopAllTimers(): void {
-    for (const handle of this.running.values()) this.clock.clearTimeout(handle);
-    this.running.clear();
+  #stopAllTimers(): void {
+    for (const handle of this.#running.values()) this.clock.clearTimeout(handle);
+    this.#running.clear();
   }
 
   /** Hand a message to the transport; a failure terminates the transaction with 'transporterror'. */
@@ -112,10 +112,10 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
     } catch (err) {
       pending = Promise.reject(err);
     }
-    pending.catch((err: unknown) => this.onTransportError(err));
+    pending.catch((err: unknown) => this.#onTransportError(err));
   }
 
-  private onTransportError(err: unknown): void {
+  #onTransportError(err: unknown): void {
     if (this.terminated) return;
     const error =
       err instanceof TransportError ? err : new TransportError(`send failed [${this.describe()}]`, { cause: err });
