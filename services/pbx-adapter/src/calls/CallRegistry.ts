@@ -3,9 +3,9 @@
 // media failures to them, forgets them when they end, and bounds their number.
 import { randomUUID } from 'node:crypto';
 import type { LineConfig, Logger, MediaCallEvent } from '@ucserver/shared';
-import { contactUri, lineAddress } from '../dialogs/lineAddress.ts';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
-import type { LineTransport } from '../dialogs/SipEndpointTypes.ts';
+import { contactUri, lineAddress } from '../userAgent/lineAddress.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
+import type { LineTransport } from '../userAgent/SipEndpointTypes.ts';
 import {
   AdapterClosedError,
   CallExistsError,

@@ -5,7 +5,7 @@
 // node's offer in the 200 and must carry the answer in its ACK. Refusals and drops get the status of
 // their reason, CANCEL gets 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
 import type { CallCause, MediaPath } from '@ucserver/shared';
-import { targetUri } from '../dialogs/lineAddress.ts';
+import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError, MediaFailedError } from '../errors.ts';
 import { connectionAddress, isSdpBody } from '../media/sdp.ts';
 import {

@@ -21,7 +21,7 @@ import {
   type TimerHandle,
 } from '../sip/mod.ts';
 import type { CallCause } from '@ucserver/shared';
-import { targetUri } from '../dialogs/lineAddress.ts';
+import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
 import { causeOfStatus } from './causes.ts';

@@ -6,8 +6,8 @@
 // published, '@close' emitted). Offer/answer work runs one operation at a time per call.
 import { EventEmitter } from 'node:events';
 import type { CallCause, CallDirection, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
-import { targetUri, type LineAddress } from '../dialogs/lineAddress.ts';
-import type { DialogHandler } from '../dialogs/SipEndpointTypes.ts';
+import { targetUri, type LineAddress } from '../userAgent/lineAddress.ts';
+import type { DialogHandler } from '../userAgent/SipEndpointTypes.ts';
 import { CallStateError, MediaFailedError, SipRequestFailedError } from '../errors.ts';
 import { audioDirection, isHoldOffer, isSdpBody } from '../media/sdp.ts';
 import {
