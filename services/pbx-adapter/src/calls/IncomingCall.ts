@@ -19,7 +19,7 @@ import {
   type SipResponse,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type CallDropReason, type RefusalReason } from './causes.ts';
+import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
 import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
 import type { IncomingCallContext, IncomingCallOptions } from './IncomingCallTypes.ts';
@@ -164,8 +164,10 @@ export class IncomingCall extends SipCall {
     if (this.dialog) this.dialog.confirm();
     else this.useDialog(Dialog.createUas(this.invite, ok));
     this.clearTimer(this.#guard);
-    this.notePeerAllow(this.invite);
+    this.negotiation.notePeerAllow(this.invite);
     this.transition(CallPhase.Answering);
+    // A late offer: our 200 carries the offer, and the call connects once the ACK's answer is applied.
+    if (this.#lateOffer) this.negotiation.expectAckAnswer(this.invite.headers.cseq().seq, () => this.announceConnected());
   }
 
   async drop(reason: CallDropReason = 'normal'): Promise<void> {
@@ -205,20 +207,16 @@ export class IncomingCall extends SipCall {
     else this.#reject(503, 'media-failure');
   }
 
+  /** The ACK of our 200 confirms the call; a late offer's ACK also carries the answer (the negotiation applies it). */
   override handleAck(ack: SipRequest): void {
     if (this.phase === CallPhase.Answering && ack.headers.cseq().seq === this.invite.headers.cseq().seq) {
       this.confirm();
-      this.armSessionTimer(this.#session.kind === 'accept' ? this.#session.spec : undefined);
+      this.negotiation.armSessionTimer(this.#session.kind === 'accept' ? this.#session.spec : undefined);
       if (this.#byeAfterAck) {
         this.hangup(this.#byeAfterAck);
         return;
       }
-      if (this.#lateOffer) {
-        this.applyAckAnswer(ack, () => this.announceConnected());
-        return;
-      }
-      this.announceConnected();
-      return;
+      if (!this.#lateOffer) this.announceConnected();
     }
     super.handleAck(ack);
   }

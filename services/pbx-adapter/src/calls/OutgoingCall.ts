@@ -185,13 +185,13 @@ export class OutgoingCall extends SipCall {
       this.#early = Dialog.createUac(invite, response);
       this.useDialog(this.#early);
     }
-    this.notePeerAllow(response);
+    this.negotiation.notePeerAllow(response);
     if (response.status === 100) return;
     const sdp = isSdpBody(response.headers.contentType(), response.body) ? response.body.toString('utf8') : undefined;
     if (sdp !== undefined && !this.#answerApplied) {
       // Early media (183 with SDP): the PBX's answer to our offer; later SDP in this dialog is the same.
       this.#answerApplied = true;
-      void this.serial(async () => {
+      void this.negotiation.serial(async () => {
         const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp);
         this.mediaPath = applied.mediaPath;
         if (this.phase === CallPhase.Proceeding) {
@@ -231,16 +231,16 @@ export class OutgoingCall extends SipCall {
       dialog = Dialog.createUac(invite, response);
     }
     this.useDialog(dialog);
-    this.#ack(dialog, invite);
+    this.sendAck(dialog, invite);
     this.clearTimer(this.#guard);
     this.clearTimer(this.#cancelGuard);
-    this.notePeerAllow(response);
-    this.armSessionTimer(this.deps.settings.sessionExpiresS > 0 ? uacSessionTimer(response.headers) : undefined);
+    this.negotiation.notePeerAllow(response);
+    this.negotiation.armSessionTimer(this.deps.settings.sessionExpiresS > 0 ? uacSessionTimer(response.headers) : undefined);
     const sdp = isSdpBody(response.headers.contentType(), response.body) ? response.body.toString('utf8') : undefined;
     this.confirm();
     if (this.#answerApplied) {
       // The early-media answer is in place already; wait for it in case it is still being applied.
-      void this.serial(async () => {
+      void this.negotiation.serial(async () => {
         if (!this.ended) this.announceConnected({ mediaReady: true });
       });
       return;
@@ -251,7 +251,7 @@ export class OutgoingCall extends SipCall {
       return;
     }
     this.#answerApplied = true;
-    void this.serial(async () => {
+    void this.negotiation.serial(async () => {
       const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp);
       if (this.ended) return;
       this.mediaPath = applied.mediaPath;
@@ -348,12 +348,6 @@ export class OutgoingCall extends SipCall {
       this.#tx?.terminate();
       this.end('timeout');
     }
-  }
-
-  #ack(dialog: Dialog, invite: SipRequest): void {
-    const ack = dialog.createAck(invite);
-    this.rememberAck(invite.headers.cseq().seq, ack);
-    this.deps.endpoint.sendAck(ack, nextHop(ack));
   }
 
   /** ACK and BYE a 2xx we do not want (after CANCEL, a replaced INVITE, another fork). */
