@@ -150,10 +150,6 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (this.#dialogs.get(key) === handler) this.#dialogs.delete(key);
   }
 
-  get dialogCount(): number {
-    return this.#dialogs.size;
-  }
-
   /** Calls `handler` when a CANCEL for this INVITE arrives (the endpoint already answered it with 200). */
   onCancel(invite: InviteServerTransaction, handler: (cancel: SipRequest) => void): void {
     if (invite.terminated) return;
