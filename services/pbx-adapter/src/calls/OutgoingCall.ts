@@ -1,6 +1,6 @@
 // An outgoing call (PbxCommands.makeCall): the media node's offer in an INVITE to the line's registrar,
 // digest answers to 401/407, 180/183 → ringback (183 SDP applied as early media), 2xx → ACK, answer
-// applied, connected (mediaReady). Failures map to causes; 3xx is followed once; a drop before the
+// applied, connected. Failures map to causes; 3xx is followed once; a drop before the
 // answer CANCELs (a 2xx racing the CANCEL is ACKed and BYEd); SIP_INVITE_TIMEOUT_S bounds the wait.
 import {
   createCancel,
@@ -196,7 +196,7 @@ export class OutgoingCall extends SipCall {
         this.mediaPath = applied.mediaPath;
         if (this.phase === CallPhase.Proceeding) {
           this.#ringbackPublished = true;
-          this.publish({ state: 'ringback', mediaReady: true, mediaPath: applied.mediaPath, sipStatus: response.status });
+          this.publish({ state: 'ringback', mediaPath: applied.mediaPath, sipStatus: response.status });
         }
       }).catch((err: unknown) => {
         this.logger.warn({ err: (err as Error).message }, 'early media answer refused');
@@ -241,7 +241,7 @@ export class OutgoingCall extends SipCall {
     if (this.#answerApplied) {
       // The early-media answer is in place already; wait for it in case it is still being applied.
       void this.negotiation.serial(async () => {
-        if (!this.ended) this.announceConnected({ mediaReady: true });
+        if (!this.ended) this.announceConnected();
       });
       return;
     }
@@ -255,7 +255,7 @@ export class OutgoingCall extends SipCall {
       const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp);
       if (this.ended) return;
       this.mediaPath = applied.mediaPath;
-      this.announceConnected({ mediaReady: true });
+      this.announceConnected();
     }).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, 'the PBX answer was refused by the media node');
       this.hangup('media-failure');

@@ -51,7 +51,6 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   protected mediaPath: MediaPath | undefined;
   /** The media node holds state for this call (close it at the end). */
   protected mediaTouched = false;
-  readonly #origin: SipCallOptions['origin'];
   readonly #remoteNumber: string;
   readonly #remoteName: string | undefined;
   #phase: CallPhase;
@@ -73,7 +72,6 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.address = options.address;
     this.contact = options.contact;
     this.mediaNodeId = options.mediaNodeId;
-    this.#origin = options.origin;
     this.#remoteNumber = options.remoteNumber;
     this.#remoteName = options.remoteName;
     this.deps = deps;
@@ -285,7 +283,6 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       remoteNumber: this.#remoteNumber,
       ...(this.#remoteName ? { remoteName: this.#remoteName } : {}),
       ...(this.mediaNodeId ? { mediaNodeId: this.mediaNodeId } : {}),
-      origin: this.#origin,
     };
   }
 

@@ -73,7 +73,6 @@ export interface SipCallOptions {
   contact: SipUri;
   /** The media node carrying the call; for incoming calls chosen once the offer is known. */
   mediaNodeId: string | undefined;
-  origin: NonNullable<CallEvent['origin']>;
   remoteNumber: string;
   remoteName?: string | undefined;
 }
