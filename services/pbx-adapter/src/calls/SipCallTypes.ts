@@ -1,6 +1,6 @@
 // Contract of a call (SipCall and its two directions): phases, the whitelisted transitions between them,
 // dependencies, options, events and the dump.
-import type { CallCause, CallDirection, CallEvent, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
+import type { CallCause, CallDirection, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
 import type { LineAddress } from '../userAgent/lineAddress.ts';
 import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
