@@ -149,6 +149,12 @@ export class SipHeaders implements Iterable<HeaderField> {
     return all[0];
   }
 
+  /** The single `name` header parsed with `parse`; undefined when there is none. */
+  #optional<T>(name: string, parse: (value: string) => T): T | undefined {
+    const v = this.#single(name);
+    return v === undefined ? undefined : parse(v);
+  }
+
   #required(name: string): string {
     const v = this.#single(name);
     if (v === undefined) throw new SipParseError(SipParseErrorReason.MissingHeader, `missing ${name} header`, { header: name });
@@ -196,29 +202,24 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   maxForwards(): number | undefined {
-    const v = this.#single('Max-Forwards');
-    return v === undefined ? undefined : parseMaxForwards(v);
+    return this.#optional('Max-Forwards', parseMaxForwards);
   }
 
   contentLength(): number | undefined {
-    const v = this.#single('Content-Length');
-    return v === undefined ? undefined : parseContentLength(v);
+    return this.#optional('Content-Length', parseContentLength);
   }
 
   contentType(): MediaType | undefined {
-    const v = this.#single('Content-Type');
-    return v === undefined ? undefined : parseMediaType(v);
+    return this.#optional('Content-Type', parseMediaType);
   }
 
   /** Expires header in seconds (clamped to 2**32-1). */
   expires(): number | undefined {
-    const v = this.#single('Expires');
-    return v === undefined ? undefined : parseDeltaSeconds(v, 'Expires');
+    return this.#optional('Expires', (v) => parseDeltaSeconds(v, 'Expires'));
   }
 
   minExpires(): number | undefined {
-    const v = this.#single('Min-Expires');
-    return v === undefined ? undefined : parseDeltaSeconds(v, 'Min-Expires');
+    return this.#optional('Min-Expires', (v) => parseDeltaSeconds(v, 'Min-Expires'));
   }
 
   /** True when the Contact is the wildcard `*` (REGISTER removing all bindings). */
@@ -256,13 +257,11 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   sessionExpires(): SessionExpires | undefined {
-    const v = this.#single('Session-Expires');
-    return v === undefined ? undefined : parseSessionExpires(v);
+    return this.#optional('Session-Expires', parseSessionExpires);
   }
 
   minSE(): number | undefined {
-    const v = this.#single('Min-SE');
-    return v === undefined ? undefined : parseMinSE(v);
+    return this.#optional('Min-SE', parseMinSE);
   }
 
   /** Tokens of a comma-separated token list header (Supported, Require, Allow, ...), all lines. */

@@ -20,6 +20,7 @@ import {
   UdpTransport,
   type ClientTransaction,
   type Destination,
+  type DialogId,
   type MessageSource,
   type NonInviteServerTransaction,
   type ServerTransaction,
@@ -316,30 +317,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   }
 
   #onAck(ack: SipRequest): void {
-    const id = dialogIdOfIncomingRequest(ack);
-    const handler = id === undefined ? undefined : this.#dialogs.get(dialogKey(id));
-    if (!handler) {
-      this.#metrics.sipDropped.inc({ reason: 'stray-ack' });
-      return;
-    }
-    try {
-      handler.handleAck(ack);
-    } catch (err) {
-      this.#logger.error({ err }, 'ACK handler failed');
-    }
+    this.#toDialog(dialogIdOfIncomingRequest(ack), 'stray-ack', 'ACK', (handler) => handler.handleAck(ack));
   }
 
+  /** A 2xx no client transaction matched (our ACK was lost); anything else is dropped. */
   #onStrayResponse(response: SipResponse): void {
     const id = dialogIdOfIncomingResponse(response);
+    const is2xx = response.status >= 200 && response.status < 300;
+    this.#toDialog(is2xx ? id : undefined, 'stray-response', 'stray response', (handler) => handler.handleStrayResponse(response));
+  }
+
+  /**
+   * Hands a message outside any transaction to the handler of its dialog; without one (no dialog id, or
+   * nobody handles it) the message is counted as dropped with `reason`. A handler's throw is logged.
+   */
+  #toDialog(id: DialogId | undefined, reason: string, what: string, deliver: (handler: DialogHandler) => void): void {
     const handler = id === undefined ? undefined : this.#dialogs.get(dialogKey(id));
-    if (!handler || response.status < 200 || response.status >= 300) {
-      this.#metrics.sipDropped.inc({ reason: 'stray-response' });
+    if (!handler) {
+      this.#metrics.sipDropped.inc({ reason });
       return;
     }
     try {
-      handler.handleStrayResponse(response);
+      deliver(handler);
     } catch (err) {
-      this.#logger.error({ err }, 'stray response handler failed');
+      this.#logger.error({ err }, `${what} handler failed`);
     }
   }
 }

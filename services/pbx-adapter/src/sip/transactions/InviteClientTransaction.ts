@@ -1,6 +1,5 @@
 // INVITE client transaction: RFC 3261 §17.1.1 (Figure 5) as updated by RFC 6026 §7.2 (Figure 3):
 // a 2xx moves Calling/Proceeding to Accepted, where further 2xx are passed to the TU until Timer M.
-import { SipTimeoutError } from '../errors.ts';
 import type { SipResponse } from '../message.ts';
 import { createNon2xxAck } from '../requests.ts';
 import { Transaction } from './Transaction.ts';
@@ -100,7 +99,6 @@ export class InviteClientTransaction extends Transaction<InviteClientTransaction
 
   #onTimerB(): void {
     if (this.state !== S.Calling) return;
-    this.emitSafe('timeout', new SipTimeoutError('B', `Timer B fired: no response to INVITE [${this.describe()}]`));
-    if (!this.terminated) this.transition(S.Terminated);
+    this.timeOut('B', 'Timer B fired: no response to INVITE');
   }
 }

@@ -1,7 +1,7 @@
 // INVITE server transaction: RFC 3261 §17.2.1 (Figure 7) as updated by RFC 6026 §7.1 (Figure 5): a
 // 2xx moves Proceeding to Accepted, where the TU's 2xx (and their retransmissions) are sent and the
 // ACK is passed up, until Timer L.
-import { SipTimeoutError, TransactionStateError } from '../errors.ts';
+import { TransactionStateError } from '../errors.ts';
 import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
 import { Transaction } from './Transaction.ts';
 import {
@@ -100,19 +100,9 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
       this.receiveAck(request);
       return;
     }
-    switch (this.state) {
-      case S.Proceeding:
-        // §17.2.1: retransmitted INVITE → resend the most recent provisional response.
-        if (this.#lastProvisional) this.send(this.#lastProvisional);
-        return;
-      case S.Completed:
-        // §17.2.1: retransmitted INVITE → resend the final response.
-        if (this.#finalResponse) this.send(this.#finalResponse);
-        return;
-      default:
-        // Accepted (RFC 6026: absorbed, the TU retransmits 2xx) and Confirmed absorb retransmissions.
-        return;
-    }
+    // §17.2.1: the last provisional again in Proceeding, the final response in Completed; Accepted
+    // (RFC 6026: the TU retransmits its 2xx) and Confirmed absorb retransmissions.
+    this.resendResponse(this.#lastProvisional, this.#finalResponse);
   }
 
   /** ACK for the final response (matched by the transaction layer). */
@@ -155,14 +145,12 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
 
   #onTimerH(): void {
     if (this.state !== S.Completed) return;
-    this.emitSafe('timeout', new SipTimeoutError('H', `Timer H fired: no ACK for ${this.#finalResponse?.status} [${this.describe()}]`));
-    if (!this.terminated) this.transition(S.Terminated);
+    this.timeOut('H', `Timer H fired: no ACK for ${this.#finalResponse?.status}`);
   }
 
+  /** Timer L ends Accepted (RFC 6026 §7.1); the TU hears of it only when no ACK came. */
   #onTimerL(): void {
-    if (!this.#acked) {
-      this.emitSafe('timeout', new SipTimeoutError('L', `Timer L fired: no ACK for 2xx [${this.describe()}]`));
-    }
-    if (!this.terminated) this.transition(S.Terminated);
+    if (!this.#acked) this.timeOut('L', 'Timer L fired: no ACK for 2xx');
+    else if (!this.terminated) this.transition(S.Terminated);
   }
 }

@@ -1,26 +1,15 @@
 // Non-INVITE client transaction: RFC 3261 §17.1.2 (Figure 6).
-import { SipTimeoutError } from '../errors.ts';
 import type { SipResponse } from '../message.ts';
 import { Transaction } from './Transaction.ts';
 import {
+  NON_INVITE_TRANSITIONS,
   TransactionKind,
   TransactionState,
   type ClientTransactionEvents,
   type TransactionOptions,
-  type TransitionTable,
 } from './TransactionTypes.ts';
 
 const S = TransactionState;
-
-const TRANSITIONS: TransitionTable = {
-  [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
-  [S.Proceeding]: [S.Completed, S.Terminated],
-  [S.Completed]: [S.Terminated],
-  [S.Calling]: [],
-  [S.Accepted]: [],
-  [S.Confirmed]: [],
-  [S.Terminated]: [],
-};
 
 export type NonInviteClientTransactionEvents = ClientTransactionEvents;
 
@@ -29,7 +18,7 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientTrans
   #timerE: number;
 
   constructor(options: TransactionOptions) {
-    super(options, S.Trying, TRANSITIONS);
+    super(options, S.Trying, NON_INVITE_TRANSITIONS);
     const m = options.request.method;
     if (m === 'INVITE' || m === 'ACK') throw new TypeError(`NonInviteClientTransaction cannot carry ${m}`);
     this.#timerE = this.timers.E;
@@ -77,7 +66,6 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientTrans
 
   #onTimerF(): void {
     if (this.state !== S.Trying && this.state !== S.Proceeding) return;
-    this.emitSafe('timeout', new SipTimeoutError('F', `Timer F fired: no final response [${this.describe()}]`));
-    if (!this.terminated) this.transition(S.Terminated);
+    this.timeOut('F', 'Timer F fired: no final response');
   }
 }

@@ -3,24 +3,14 @@ import { TransactionStateError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message.ts';
 import { Transaction } from './Transaction.ts';
 import {
+  NON_INVITE_TRANSITIONS,
   TransactionKind,
   TransactionState,
   type NonInviteServerTransactionEvents,
   type TransactionOptions,
-  type TransitionTable,
 } from './TransactionTypes.ts';
 
 const S = TransactionState;
-
-const TRANSITIONS: TransitionTable = {
-  [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
-  [S.Proceeding]: [S.Completed, S.Terminated],
-  [S.Completed]: [S.Terminated],
-  [S.Calling]: [],
-  [S.Accepted]: [],
-  [S.Confirmed]: [],
-  [S.Terminated]: [],
-};
 
 export type { NonInviteServerTransactionEvents } from './TransactionTypes.ts';
 
@@ -30,7 +20,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   #finalResponse: SipResponse | undefined;
 
   constructor(options: TransactionOptions) {
-    super(options, S.Trying, TRANSITIONS);
+    super(options, S.Trying, NON_INVITE_TRANSITIONS);
     const m = options.request.method;
     if (m === 'INVITE' || m === 'ACK') throw new TypeError(`NonInviteServerTransaction cannot carry ${m}`);
   }
@@ -63,15 +53,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
 
   /** A retransmission of the request. */
   receiveRequest(_request: SipRequest): void {
-    switch (this.state) {
-      case S.Proceeding:
-        if (this.#lastProvisional) this.send(this.#lastProvisional);
-        return;
-      case S.Completed:
-        if (this.#finalResponse) this.send(this.#finalResponse);
-        return;
-      default:
-        return; // Trying: discarded (§17.2.2).
-    }
+    // §17.2.2: the last provisional again in Proceeding, the final response in Completed; Trying discards it.
+    this.resendResponse(this.#lastProvisional, this.#finalResponse);
   }
 }

@@ -1,8 +1,9 @@
 // Shared machinery of the four transactions: the asserted state machine, one timer registry driven by
-// the injected clock, and sending with transport-error handling. Subclasses encode RFC 3261 §17.
+// the injected clock, sending with transport-error handling, and the timeout of Timers B, F, H and L.
+// Subclasses encode RFC 3261 §17.
 import { EventEmitter } from 'node:events';
-import { TransactionStateError, TransportError } from '../errors.ts';
-import type { SipMessage, SipRequest } from '../message.ts';
+import { SipTimeoutError, TransactionStateError, TransportError } from '../errors.ts';
+import type { SipMessage, SipRequest, SipResponse } from '../message.ts';
 import { safeEmit } from '../safeEmit.ts';
 import { systemClock, timerValues, type Clock, type TimerHandle, type TimerName, type TimerValues } from '../timers.ts';
 import { viaBranch } from '../headers/via.ts';
@@ -120,6 +121,21 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
     const error =
       err instanceof TransportError ? err : new TransportError(`send failed [${this.describe()}]`, { cause: err });
     safeEmit(this, 'transporterror', error);
+    if (!this.terminated) this.transition(TransactionState.Terminated);
+  }
+
+  /**
+   * A server transaction's answer to a retransmitted request (RFC 3261 §17.2.1, §17.2.2): Proceeding
+   * sends the last provisional response again, Completed the final one; any other state absorbs it.
+   */
+  protected resendResponse(lastProvisional: SipResponse | undefined, finalResponse: SipResponse | undefined): void {
+    if (this.#currentState === TransactionState.Proceeding && lastProvisional) this.send(lastProvisional);
+    else if (this.#currentState === TransactionState.Completed && finalResponse) this.send(finalResponse);
+  }
+
+  /** Timer `timer` fired without the message it waited for: 'timeout' with `message`, then terminated. */
+  protected timeOut(timer: TimerName, message: string): void {
+    safeEmit(this, 'timeout', new SipTimeoutError(timer, `${message} [${this.describe()}]`));
     if (!this.terminated) this.transition(TransactionState.Terminated);
   }
 

@@ -5,7 +5,7 @@ import { connect as netConnect, createServer as netCreateServer, isIP, type Serv
 import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { InvalidStateError, TransportError } from '../errors.ts';
 import type { SipMessage } from '../message.ts';
-import { safeEmit } from '../safeEmit.ts';
+import { emitError, safeEmit } from '../safeEmit.ts';
 import { serializeMessage } from '../serialize.ts';
 import { StreamConnection } from './StreamConnection.ts';
 import type {
@@ -17,7 +17,7 @@ import type {
   TransportOptions,
   TransportStats,
 } from './TransportTypes.ts';
-import { stampReceived } from './viaProcessing.ts';
+import { stampReceived, unbracket } from './viaProcessing.ts';
 
 export interface TlsOptions {
   key: string | Buffer;
@@ -41,7 +41,6 @@ export interface TcpTransportOptions extends TransportOptions {
   maxWriteBuffer?: number | undefined;
 }
 
-const unbracket = (host: string): string => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 const remoteKey = (host: string, port: number): string => `${unbracket(host).toLowerCase()}:${port}`;
 
 export class TcpTransport extends EventEmitter<SipTransportEvents> implements SipTransport {
@@ -68,7 +67,7 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
     if (addr === null || typeof addr === 'string') throw new TransportError('TCP server has no address');
     this.local = { host: addr.address, port: addr.port };
     this.sentBy = { host: options.advertisedHost ?? addr.address, port: options.advertisedPort ?? addr.port };
-    server.on('error', (err) => this.#reportError(new TransportError(`${this.protocol} server error [${this.#describeLocal()}]`, { cause: err })));
+    server.on('error', (err) => emitError(this, new TransportError(`${this.protocol} server error [${this.#describeLocal()}]`, { cause: err })));
   }
 
   /** Listen and resolve once bound. */
@@ -245,11 +244,6 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
     });
     safeEmit(this, 'connection', id, conn.remote);
     return conn;
-  }
-
-  #reportError(error: TransportError): void {
-    if (this.listenerCount('error') > 0) safeEmit(this, 'error', error);
-    else process.emitWarning(error, { code: error.code });
   }
 
   #describeLocal(): string {

@@ -8,7 +8,7 @@ import { InvalidStateError, TransportError } from '../errors.ts';
 import type { SipMessage } from '../message.ts';
 import { safeParseMessage } from '../parse.ts';
 import { createErrorResponse } from '../rejection.ts';
-import { safeEmit } from '../safeEmit.ts';
+import { emitError, safeEmit } from '../safeEmit.ts';
 import { serializeMessage } from '../serialize.ts';
 import type {
   Destination,
@@ -19,11 +19,10 @@ import type {
   TransportOptions,
   TransportStats,
 } from './TransportTypes.ts';
-import { stampReceived } from './viaProcessing.ts';
+import { stampReceived, unbracket } from './viaProcessing.ts';
 
 export type UdpTransportOptions = TransportOptions;
 
-const unbracket = (host: string): string => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 const isOnlyCrlf = (buf: Buffer): boolean => buf.length > 0 && buf.every((b) => b === 0x0d || b === 0x0a);
 
 export class UdpTransport extends EventEmitter<SipTransportEvents> implements SipTransport {
@@ -45,7 +44,7 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
     this.local = { host: addr.address, port: addr.port };
     this.sentBy = { host: options.advertisedHost ?? addr.address, port: options.advertisedPort ?? addr.port };
     socket.on('message', (buf, rinfo) => this.#onDatagram(buf, rinfo));
-    socket.on('error', (err) => this.#reportError(new TransportError(`UDP socket error [${this.#describeLocal()}]`, { cause: err })));
+    socket.on('error', (err) => emitError(this, new TransportError(`UDP socket error [${this.#describeLocal()}]`, { cause: err })));
   }
 
   /** Bind a UDP socket and resolve once it listens. */
@@ -115,7 +114,7 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
         if (answer) {
           answered = true;
           this.#sendRaw(serializeMessage(answer), { host: rinfo.address, port: rinfo.port }).catch((err: unknown) =>
-            this.#reportError(err instanceof TransportError ? err : new TransportError('sending 400 failed', { cause: err })),
+            emitError(this, err instanceof TransportError ? err : new TransportError('sending 400 failed', { cause: err })),
           );
         }
         safeEmit(this, 'malformed', result.error, source, answered);
@@ -127,13 +126,8 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
       safeEmit(this, 'message', message, source);
     } catch (err) {
       // Defensive: parsing never throws and listeners are isolated by safeEmit, so this is a bug.
-      this.#reportError(new TransportError(`unexpected error handling datagram from ${rinfo.address}:${rinfo.port}`, { cause: err }));
+      emitError(this, new TransportError(`unexpected error handling datagram from ${rinfo.address}:${rinfo.port}`, { cause: err }));
     }
-  }
-
-  #reportError(error: TransportError): void {
-    if (this.listenerCount('error') > 0) safeEmit(this, 'error', error);
-    else process.emitWarning(error, { code: error.code });
   }
 
   #describeLocal(): string {
