@@ -1,5 +1,6 @@
 // The error catalogue: names, stable codes, cause, hierarchy.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { UcsError } from '@ucserver/shared';
 import {
@@ -55,6 +56,11 @@ describe('errors', () => {
     assert.deepEqual(sipErrorCatalogue.codes, SipErrorCodes);
     assert.deepEqual(sipErrorCatalogue.classes.map((c) => c.name).sort(), rows.map((r) => r.name).sort());
     assert.deepEqual(sipErrorCatalogue.classes.map((c) => c.code).sort(), rows.map((r) => r.code).sort());
+  });
+  it('every SIP code is documented in the README and no documented one is stale', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = new Set([...readme.matchAll(/`(UCS_ERR_SIP_[A-Z_]+)`/g)].map((m) => m[1]));
+    assert.deepEqual([...documented].sort(), Object.keys(SipErrorCodes).sort());
   });
   it('a wrapping error keeps its cause', () => {
     const cause = new Error('ECONNREFUSED');
