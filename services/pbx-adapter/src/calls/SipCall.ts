@@ -299,11 +299,11 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   }
 
   /** The call is answered and its media set up: counts the setup and publishes 'connected'. */
-  protected announceConnected(extra: Omit<CallEventChange, 'state'> = {}): void {
+  protected announceConnected(): void {
     this.#everConfirmed = true;
     this.deps.metrics.callSetupOutcomes.inc({ direction: this.direction, outcome: 'answered' });
     this.deps.metrics.callSetupSeconds.observe({ direction: this.direction }, (this.clock.now() - this.startedAt) / 1000);
-    this.publish({ state: 'connected', ...(this.mediaPath ? { mediaPath: this.mediaPath } : {}), ...extra });
+    this.publish({ state: 'connected', ...(this.mediaPath ? { mediaPath: this.mediaPath } : {}) });
   }
 
   /** Publishes connected/held when the hold flags or the media path changed since the last event. */
