@@ -114,11 +114,6 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
     return this.#write(Buffer.from('\r\n\r\n'), destination);
   }
 
-  /** Close one connection by id (no-op when unknown). */
-  closeConnection(connectionId: string): void {
-    this.#connections.get(connectionId)?.close();
-  }
-
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
