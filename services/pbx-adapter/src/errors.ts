@@ -1,7 +1,8 @@
 // Error catalogue of the pbx-adapter. Every condition a caller (the cti-gateway over the bus, or a SIP
 // peer) may see is a UcsError subclass with a stable code listed here; it crosses the bus as data
-// (`BusRemoteError.remoteCode`). The SIP stack's own errors live in sip/errors.ts (UCS_ERR_SIP_*).
-import { UcsError } from '@ucserver/shared';
+// (`BusRemoteError.remoteCode`). The SIP stack's own errors live in sip/errors.ts (UCS_ERR_SIP_*). Each
+// class states its code once, as `static readonly code`, and hands that to UcsError.
+import { UcsError, type ErrorCatalogue } from '@ucserver/shared';
 
 export const PbxAdapterErrorCodes = {
   /** A command names a call this adapter does not carry (ended, or never existed). */
@@ -29,62 +30,69 @@ export const PbxAdapterErrorCodes = {
 } as const;
 export type PbxAdapterErrorCode = (typeof PbxAdapterErrorCodes)[keyof typeof PbxAdapterErrorCodes];
 
-const C = PbxAdapterErrorCodes;
-
 export class CallNotFoundError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_CALL_NOT_FOUND;
   constructor(callId: string) {
-    super(C.UCS_ERR_PBX_CALL_NOT_FOUND, `no such call [callId:${callId}]`);
+    super(CallNotFoundError.code, `no such call [callId:${callId}]`);
   }
 }
 
 export class CallExistsError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_CALL_EXISTS;
   constructor(callId: string) {
-    super(C.UCS_ERR_PBX_CALL_EXISTS, `a call with this id exists already [callId:${callId}]`);
+    super(CallExistsError.code, `a call with this id exists already [callId:${callId}]`);
   }
 }
 
 export class CallStateError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_CALL_STATE;
   constructor(message: string) {
-    super(C.UCS_ERR_PBX_CALL_STATE, message);
+    super(CallStateError.code, message);
   }
 }
 
 export class LineNotFoundError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_LINE_NOT_FOUND;
   constructor(lineId: string) {
-    super(C.UCS_ERR_PBX_LINE_NOT_FOUND, `unknown line [lineId:${lineId}]`);
+    super(LineNotFoundError.code, `unknown line [lineId:${lineId}]`);
   }
 }
 
 export class LineDisabledError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_LINE_DISABLED;
   constructor(lineId: string) {
-    super(C.UCS_ERR_PBX_LINE_DISABLED, `line is disabled [lineId:${lineId}]`);
+    super(LineDisabledError.code, `line is disabled [lineId:${lineId}]`);
   }
 }
 
 export class TransportUnavailableError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_TRANSPORT_UNAVAILABLE;
   constructor(transport: string, context: string) {
-    super(C.UCS_ERR_PBX_TRANSPORT_UNAVAILABLE, `SIP transport '${transport}' is not enabled in SIP_TRANSPORTS [${context}]`);
+    super(TransportUnavailableError.code, `SIP transport '${transport}' is not enabled in SIP_TRANSPORTS [${context}]`);
   }
 }
 
 export class InvalidAddressError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_INVALID_ADDRESS;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(C.UCS_ERR_PBX_INVALID_ADDRESS, message, options);
+    super(InvalidAddressError.code, message, options);
   }
 }
 
 export class CapacityError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_CAPACITY;
   constructor(limit: number) {
-    super(C.UCS_ERR_PBX_CAPACITY, `the adapter carries its maximum of ${limit} calls`);
+    super(CapacityError.code, `the adapter carries its maximum of ${limit} calls`);
   }
 }
 
 /** A SIP request failed; `status` is the final status (408 for a transaction timeout, 503 for a transport error). */
 export class SipRequestFailedError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_SIP_FAILED;
   readonly status: number;
   readonly reason: string;
   constructor(method: string, status: number, reason: string, context: string, options?: { cause?: unknown }) {
-    super(C.UCS_ERR_PBX_SIP_FAILED, `${method} failed: ${status} ${reason} [${context}]`, options);
+    super(SipRequestFailedError.code, `${method} failed: ${status} ${reason} [${context}]`, options);
     this.status = status;
     this.reason = reason;
   }
@@ -92,16 +100,18 @@ export class SipRequestFailedError extends UcsError {
 
 /** A media command failed; `remoteCode` is the media node's code (MediaErrorCodes) when it answered. */
 export class MediaFailedError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_MEDIA_FAILED;
   readonly remoteCode: string | undefined;
   constructor(message: string, remoteCode: string | undefined, options?: { cause?: unknown }) {
-    super(C.UCS_ERR_PBX_MEDIA_FAILED, message, options);
+    super(MediaFailedError.code, message, options);
     this.remoteCode = remoteCode;
   }
 }
 
 export class AdapterClosedError extends UcsError {
+  static readonly code = PbxAdapterErrorCodes.UCS_ERR_PBX_CLOSED;
   constructor(message: string) {
-    super(C.UCS_ERR_PBX_CLOSED, message);
+    super(AdapterClosedError.code, message);
   }
 }
 
@@ -119,3 +129,6 @@ export const errors = {
   MediaFailedError,
   AdapterClosedError,
 } as const;
+
+/** The pbx-adapter's catalogue (the SIP stack's is `sipErrorCatalogue`, in sip/errors.ts). */
+export const pbxAdapterErrorCatalogue: ErrorCatalogue = { codes: PbxAdapterErrorCodes, classes: Object.values(errors) };

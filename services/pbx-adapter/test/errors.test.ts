@@ -38,6 +38,12 @@ describe('error catalogue', () => {
     const documented = new Set([...readme.matchAll(/`(UCS_ERR_PBX_[A-Z_]+)`/g)].map((m) => m[1]));
     assert.deepEqual([...documented].sort(), Object.keys(catalogue.PbxAdapterErrorCodes).sort());
   });
+  it('pbxAdapterErrorCatalogue has one class per code, whose static code its instances carry', () => {
+    const { codes, classes } = catalogue.pbxAdapterErrorCatalogue;
+    assert.deepEqual(codes, catalogue.PbxAdapterErrorCodes);
+    assert.deepEqual(classes.map((c) => c.code).sort(), Object.values(codes).sort());
+    for (const e of instances) assert.equal(e.code, (e.constructor as unknown as { code: string }).code, e.name);
+  });
   it('messages name the context ids in brackets and SIP failures carry the status as data', () => {
     assert.match(new catalogue.CallNotFoundError('abc').message, /\[callId:abc\]/);
     const failed = new catalogue.SipRequestFailedError('REFER', 603, 'Decline', 'callId:c9');

@@ -52,10 +52,6 @@ export const CallEvent = z.object({
   hold: HoldSide.optional(),
   mediaNodeId: Id.optional(),
   mediaPath: MediaPath.optional(),
-  /** Set when the SDP for the softphone leg can be completed (PBX answered, or early media). */
-  mediaReady: z.boolean().optional(),
-  /** The originating gateway request, for correlation with asnCtiMakeCall / asnAVMakeCallV2. */
-  origin: z.enum(['softphone', 'cti', 'pbx']).optional(),
 });
 export type CallEvent = z.infer<typeof CallEvent>;
 

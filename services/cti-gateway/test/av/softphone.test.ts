@@ -127,7 +127,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await peers.event({ ...base, state: 'ringback' });
     const alert = await alice.waitForEvent('asnAVAlertV2', (a) => a.u8sCallID === `av-${callId}`);
     assert.equal(alert.endpointIDTo, r.callAndConnectionID.u8sEndpointID);
-    await peers.event({ ...base, state: 'connected', mediaReady: true });
+    await peers.event({ ...base, state: 'connected' });
     const connect = await alice.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === `av-${callId}`);
     assert.equal(connect.u8sBody, ANSWER);
     assert.equal(connect.u8sContentType, 'application/sdp');

@@ -3,7 +3,6 @@
 // have been missed meanwhile), and every LineChanged event as it comes. Changes that arrive while a
 // list request is in flight are applied again after the list, so the snapshot cannot undo them.
 import { LineCommands, LineTopics, type BusClient, type LineChanged, type BusConnectionState, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
-import type { Registrations } from '../registration/Registrations.ts';
 import { backoffDelay } from '../registration/backoff.ts';
 import type { LineSyncOptions } from './LineSyncTypes.ts';
 

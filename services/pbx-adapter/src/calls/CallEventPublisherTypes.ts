@@ -15,8 +15,8 @@ export interface CallEventPublisherOptions {
 
 /** What stays the same over a call's events. */
 export type CallEventBase = Pick<CallEvent, 'callId' | 'lineId' | 'lineNumber' | 'direction' | 'remoteNumber'> &
-  Partial<Pick<CallEvent, 'remoteName' | 'mediaNodeId' | 'origin'>>;
+  Partial<Pick<CallEvent, 'remoteName' | 'mediaNodeId'>>;
 
 /** What one event says. */
 export type CallEventChange = Pick<CallEvent, 'state'> &
-  Partial<Pick<CallEvent, 'cause' | 'sipStatus' | 'sipReason' | 'hold' | 'mediaPath' | 'mediaReady'>>;
+  Partial<Pick<CallEvent, 'cause' | 'sipStatus' | 'sipReason' | 'hold' | 'mediaPath'>>;

@@ -3,9 +3,9 @@
 // media failures to them, forgets them when they end, and bounds their number.
 import { randomUUID } from 'node:crypto';
 import type { LineConfig, Logger, MediaCallEvent } from '@ucserver/shared';
-import { contactUri, lineAddress } from '../dialogs/lineAddress.ts';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
-import type { LineTransport } from '../dialogs/SipEndpointTypes.ts';
+import { contactUri, lineAddress } from '../userAgent/lineAddress.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
+import type { LineTransport } from '../userAgent/SipEndpointTypes.ts';
 import {
   AdapterClosedError,
   CallExistsError,
@@ -97,7 +97,6 @@ export class CallRegistry {
         address: lineAddress(line),
         contact: contactUri(line, this.#endpoint.sentBy(line.transport), line.transport),
         mediaNodeId: request.mediaNodeId,
-        origin: request.origin,
         remoteNumber: request.to.slice(0, 256),
         to: request.to,
       },
@@ -168,7 +167,6 @@ export class CallRegistry {
           address: lineAddress(line),
           contact: contactUri(line, endpoint.sentBy(transport), transport),
           mediaNodeId: undefined,
-          origin: 'pbx',
           remoteNumber: (numberOf(from.uri) ?? 'anonymous').slice(0, 256),
           remoteName: from.displayName?.slice(0, 256) || undefined,
           invite: request,

@@ -1,7 +1,7 @@
 // Contract of the CallRegistry: the adapter's calls, by bus callId.
 import type { Logger, PbxCommands } from '@ucserver/shared';
 import type { z } from 'zod';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { MediaClient } from '../media/MediaClient.ts';
 import type { Registrations } from '../registration/Registrations.ts';

@@ -5,7 +5,7 @@
 // node's offer in the 200 and must carry the answer in its ACK. Refusals and drops get the status of
 // their reason, CANCEL gets 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
 import type { CallCause, MediaPath } from '@ucserver/shared';
-import { targetUri } from '../dialogs/lineAddress.ts';
+import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError, MediaFailedError } from '../errors.ts';
 import { connectionAddress, isSdpBody } from '../media/sdp.ts';
 import {
@@ -19,7 +19,7 @@ import {
   type SipResponse,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type DropReason, type RefusalReason } from './causes.ts';
+import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
 import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
 import type { IncomingCallContext, IncomingCallOptions } from './IncomingCallTypes.ts';
@@ -164,11 +164,13 @@ export class IncomingCall extends SipCall {
     if (this.dialog) this.dialog.confirm();
     else this.useDialog(Dialog.createUas(this.invite, ok));
     this.clearTimer(this.#guard);
-    this.notePeerAllow(this.invite);
+    this.negotiation.notePeerAllow(this.invite);
     this.transition(CallPhase.Answering);
+    // A late offer: our 200 carries the offer, and the call connects once the ACK's answer is applied.
+    if (this.#lateOffer) this.negotiation.expectAckAnswer(this.invite.headers.cseq().seq, () => this.announceConnected());
   }
 
-  async drop(reason: DropReason = 'normal'): Promise<void> {
+  async drop(reason: CallDropReason = 'normal'): Promise<void> {
     switch (this.phase) {
       case CallPhase.Offering:
       case CallPhase.Accepted:
@@ -205,20 +207,16 @@ export class IncomingCall extends SipCall {
     else this.#reject(503, 'media-failure');
   }
 
+  /** The ACK of our 200 confirms the call; a late offer's ACK also carries the answer (the negotiation applies it). */
   override handleAck(ack: SipRequest): void {
     if (this.phase === CallPhase.Answering && ack.headers.cseq().seq === this.invite.headers.cseq().seq) {
       this.confirm();
-      this.armSessionTimer(this.#session.kind === 'accept' ? this.#session.spec : undefined);
+      this.negotiation.armSessionTimer(this.#session.kind === 'accept' ? this.#session.spec : undefined);
       if (this.#byeAfterAck) {
         this.hangup(this.#byeAfterAck);
         return;
       }
-      if (this.#lateOffer) {
-        this.applyAckAnswer(ack, () => this.announceConnected());
-        return;
-      }
-      this.announceConnected();
-      return;
+      if (!this.#lateOffer) this.announceConnected();
     }
     super.handleAck(ack);
   }

@@ -1,6 +1,6 @@
 // An outgoing call (PbxCommands.makeCall): the media node's offer in an INVITE to the line's registrar,
 // digest answers to 401/407, 180/183 → ringback (183 SDP applied as early media), 2xx → ACK, answer
-// applied, connected (mediaReady). Failures map to causes; 3xx is followed once; a drop before the
+// applied, connected. Failures map to causes; 3xx is followed once; a drop before the
 // answer CANCELs (a 2xx racing the CANCEL is ACKed and BYEd); SIP_INVITE_TIMEOUT_S bounds the wait.
 import {
   createCancel,
@@ -21,7 +21,7 @@ import {
   type TimerHandle,
 } from '../sip/mod.ts';
 import type { CallCause } from '@ucserver/shared';
-import { targetUri } from '../dialogs/lineAddress.ts';
+import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
 import { causeOfStatus } from './causes.ts';
@@ -185,18 +185,18 @@ export class OutgoingCall extends SipCall {
       this.#early = Dialog.createUac(invite, response);
       this.useDialog(this.#early);
     }
-    this.notePeerAllow(response);
+    this.negotiation.notePeerAllow(response);
     if (response.status === 100) return;
     const sdp = isSdpBody(response.headers.contentType(), response.body) ? response.body.toString('utf8') : undefined;
     if (sdp !== undefined && !this.#answerApplied) {
       // Early media (183 with SDP): the PBX's answer to our offer; later SDP in this dialog is the same.
       this.#answerApplied = true;
-      void this.serial(async () => {
+      void this.negotiation.serial(async () => {
         const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp);
         this.mediaPath = applied.mediaPath;
         if (this.phase === CallPhase.Proceeding) {
           this.#ringbackPublished = true;
-          this.publish({ state: 'ringback', mediaReady: true, mediaPath: applied.mediaPath, sipStatus: response.status });
+          this.publish({ state: 'ringback', mediaPath: applied.mediaPath, sipStatus: response.status });
         }
       }).catch((err: unknown) => {
         this.logger.warn({ err: (err as Error).message }, 'early media answer refused');
@@ -231,17 +231,17 @@ export class OutgoingCall extends SipCall {
       dialog = Dialog.createUac(invite, response);
     }
     this.useDialog(dialog);
-    this.#ack(dialog, invite);
+    this.sendAck(dialog, invite);
     this.clearTimer(this.#guard);
     this.clearTimer(this.#cancelGuard);
-    this.notePeerAllow(response);
-    this.armSessionTimer(this.deps.settings.sessionExpiresS > 0 ? uacSessionTimer(response.headers) : undefined);
+    this.negotiation.notePeerAllow(response);
+    this.negotiation.armSessionTimer(this.deps.settings.sessionExpiresS > 0 ? uacSessionTimer(response.headers) : undefined);
     const sdp = isSdpBody(response.headers.contentType(), response.body) ? response.body.toString('utf8') : undefined;
     this.confirm();
     if (this.#answerApplied) {
       // The early-media answer is in place already; wait for it in case it is still being applied.
-      void this.serial(async () => {
-        if (!this.ended) this.announceConnected({ mediaReady: true });
+      void this.negotiation.serial(async () => {
+        if (!this.ended) this.announceConnected();
       });
       return;
     }
@@ -251,11 +251,11 @@ export class OutgoingCall extends SipCall {
       return;
     }
     this.#answerApplied = true;
-    void this.serial(async () => {
+    void this.negotiation.serial(async () => {
       const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp);
       if (this.ended) return;
       this.mediaPath = applied.mediaPath;
-      this.announceConnected({ mediaReady: true });
+      this.announceConnected();
     }).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, 'the PBX answer was refused by the media node');
       this.hangup('media-failure');
@@ -348,12 +348,6 @@ export class OutgoingCall extends SipCall {
       this.#tx?.terminate();
       this.end('timeout');
     }
-  }
-
-  #ack(dialog: Dialog, invite: SipRequest): void {
-    const ack = dialog.createAck(invite);
-    this.rememberAck(invite.headers.cseq().seq, ack);
-    this.deps.endpoint.sendAck(ack, nextHop(ack));
   }
 
   /** ACK and BYE a 2xx we do not want (after CANCEL, a replaced INVITE, another fork). */

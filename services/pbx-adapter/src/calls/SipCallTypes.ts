@@ -1,8 +1,8 @@
 // Contract of a call (SipCall and its two directions): phases, the whitelisted transitions between them,
 // dependencies, options, events and the dump.
-import type { CallCause, CallDirection, CallEvent, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
-import type { LineAddress } from '../dialogs/lineAddress.ts';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { CallCause, CallDirection, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
+import type { LineAddress } from '../userAgent/lineAddress.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { MediaClient } from '../media/MediaClient.ts';
 import type { Clock, DialogDump, SipUri } from '../sip/mod.ts';
@@ -73,7 +73,6 @@ export interface SipCallOptions {
   contact: SipUri;
   /** The media node carrying the call; for incoming calls chosen once the offer is known. */
   mediaNodeId: string | undefined;
-  origin: NonNullable<CallEvent['origin']>;
   remoteNumber: string;
   remoteName?: string | undefined;
 }

@@ -28,10 +28,10 @@ export const causeOfStatus = (status: number): CallCause => {
 };
 
 /** `PbxCommands.drop` reasons. */
-export type DropReason = z.output<typeof PbxCommands.drop.request>['reason'];
+export type CallDropReason = z.output<typeof PbxCommands.drop.request>['reason'];
 
 /** How we reject a ringing incoming call for each drop reason, and the cause we report. */
-export const DROP_RESPONSE: Readonly<Record<DropReason, { status: number; cause: CallCause }>> = {
+export const DROP_RESPONSE: Readonly<Record<CallDropReason, { status: number; cause: CallCause }>> = {
   busy: { status: 486, cause: 'busy' },
   decline: { status: 603, cause: 'rejected' },
   unavailable: { status: 480, cause: 'unavailable' },

@@ -2,19 +2,16 @@
 // passes in. No per-call or per-line labels: lines are aggregated by registration status, calls by
 // direction and cause, SIP messages by method and status class (all bounded sets).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { metricPrefix, type CallCause, type RegistrationStatus } from '@ucserver/shared';
+import { metricPrefix, type RegistrationStatus } from '@ucserver/shared';
 
 /** Methods counted by name; anything else is counted as 'other' (labels stay bounded). */
 const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'REFER', 'NOTIFY', 'PRACK', 'SUBSCRIBE', 'MESSAGE']);
 const STATUSES: RegistrationStatus[] = ['unregistered', 'registering', 'registered', 'failed', 'disabled'];
 
-export const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
-export const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
+const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
+const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
 
 export type Direction = 'in' | 'out';
-export type CallDirectionLabel = 'inbound' | 'outbound';
-/** What a call setup ended with: answered, or the cause it failed with. */
-export type SetupOutcome = 'answered' | CallCause;
 
 export class PbxAdapterMetrics {
   readonly registrations: Gauge<'status'>;

@@ -4,9 +4,9 @@
 // LineRegistrationState. One REGISTER of a line is in flight at a time.
 import { EventEmitter } from 'node:events';
 import type { LineConfig, LineRegistrationState, Logger, RegistrationStatus } from '@ucserver/shared';
-import { contactUri, lineAddress, type LineAddress } from '../dialogs/lineAddress.ts';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
-import { ALLOWED_METHODS } from '../dialogs/SipEndpointTypes.ts';
+import { contactUri, lineAddress, type LineAddress } from '../userAgent/lineAddress.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
+import { ALLOWED_METHODS } from '../userAgent/SipEndpointTypes.ts';
 import { AdapterClosedError } from '../errors.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import {

@@ -1,6 +1,6 @@
 // Contract of LineRegistration: one line's binding at its registrar.
 import type { LineConfig, LineRegistrationState, Logger } from '@ucserver/shared';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { Clock } from '../sip/mod.ts';
 import type { BackoffOptions } from './backoff.ts';

@@ -4,8 +4,8 @@
 // persistent location table has forgotten every binding).
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@ucserver/shared';
-import type { LineAddress } from '../dialogs/lineAddress.ts';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { LineAddress } from '../userAgent/lineAddress.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import { createRequest, createSipUri, formatUri, generateCallId, generateTag, systemClock, type Clock, type TimerHandle } from '../sip/mod.ts';
 import type { RegistrarKeepaliveEvents, RegistrarKeepaliveOptions } from './RegistrarKeepaliveTypes.ts';

@@ -1,7 +1,7 @@
 // Contract of RegistrarKeepalive: OPTIONS pings to one registrar.
 import type { Logger } from '@ucserver/shared';
-import type { LineAddress } from '../dialogs/lineAddress.ts';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { LineAddress } from '../userAgent/lineAddress.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { Clock } from '../sip/mod.ts';
 

@@ -4,7 +4,7 @@
 // removed, a disabled one un-registers, a removed one is forgotten.
 import { EventEmitter } from 'node:events';
 import type { LineConfig, LineRegistrationState, Logger, RegistrationStatus } from '@ucserver/shared';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import { systemClock, type Clock } from '../sip/mod.ts';
 import { LineRegistration } from './LineRegistration.ts';

@@ -1,6 +1,6 @@
 // Contract of Registrations: every configured line and its registration.
 import type { LineRegistrationState, Logger } from '@ucserver/shared';
-import type { SipEndpoint } from '../dialogs/SipEndpoint.ts';
+import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { Clock } from '../sip/mod.ts';
 

@@ -36,11 +36,11 @@ interface RealmSession {
 }
 
 export class DigestClient {
-  private readonly sessions = new Map<string, RealmSession>();
-  private readonly options: DigestClientOptions;
+  readonly #sessions = new Map<string, RealmSession>();
+  readonly #options: DigestClientOptions;
 
   constructor(options: DigestClientOptions) {
-    this.options = options;
+    this.#options = options;
   }
 
   /**
@@ -56,19 +56,19 @@ export class DigestClient {
     const out: HeaderField[] = [];
     const missing: string[] = [];
     for (const challenge of challenges) {
-      const entry = this.lookup(challenge.realm);
+      const entry = this.#lookup(challenge.realm);
       if (!entry) {
         missing.push(challenge.realm);
         continue;
       }
       const key = `${header}|${challenge.realm}`;
-      const previous = this.sessions.get(key);
+      const previous = this.#sessions.get(key);
       if (previous?.pending && !challenge.stale) {
         throw new DigestError(`credentials for ${entry.username} rejected [realm:${challenge.realm}, method:${request.method}]`);
       }
       const session: RealmSession = { header, challenge, entry, nc: 0, pending: true };
-      this.sessions.set(key, session);
-      out.push({ name: header, value: this.credentialsFor(session, request) });
+      this.#sessions.set(key, session);
+      out.push({ name: header, value: this.#credentialsFor(session, request) });
     }
     if (out.length === 0) throw new DigestError(`no credentials for realm(s) ${missing.join(', ')} [method:${request.method}]`);
     return out;
@@ -91,20 +91,20 @@ export class DigestClient {
 
   /** Pre-emptive credentials for a new request, re-using known nonces with an incremented nc. */
   authorize(request: SipRequest): HeaderField[] {
-    return [...this.sessions.values()].map((s) => ({ name: s.header, value: this.credentialsFor(s, request) }));
+    return [...this.#sessions.values()].map((s) => ({ name: s.header, value: this.#credentialsFor(s, request) }));
   }
 
   /** The challenged request succeeded: a later challenge with a new nonce is not a rejection. */
   succeeded(): void {
-    for (const s of this.sessions.values()) s.pending = false;
+    for (const s of this.#sessions.values()) s.pending = false;
   }
 
   /** Forget all nonces. */
   reset(): void {
-    this.sessions.clear();
+    this.#sessions.clear();
   }
 
-  private credentialsFor(session: RealmSession, request: SipRequest): string {
+  #credentialsFor(session: RealmSession, request: SipRequest): string {
     session.nc += 1;
     const creds = createDigestCredentials(session.challenge, {
       username: session.entry.username,
@@ -113,13 +113,13 @@ export class DigestClient {
       uri: formatUri(request.uri),
       body: request.body,
       nc: session.nc,
-      cnonce: this.options.cnonce?.(),
+      cnonce: this.#options.cnonce?.(),
     });
     return formatCredentials(creds);
   }
 
-  private lookup(realm: string): DigestCredentialEntry | undefined {
-    const src = this.options.credentials;
+  #lookup(realm: string): DigestCredentialEntry | undefined {
+    const src = this.#options.credentials;
     if (typeof src === 'function') return src(realm);
     const list = Array.isArray(src) ? src : [src];
     return list.find((e) => e.realm === realm) ?? list.find((e) => e.realm === undefined);

@@ -30,6 +30,8 @@ export interface HeaderField {
 const key = (name: string): string => canonicalHeaderName(name).toLowerCase();
 
 export class SipHeaders implements Iterable<HeaderField> {
+  // An own property, not a #field, on purpose: deepEqual of two messages then compares their header
+  // lines (the parse/serialize round-trip tests rely on it); TypeScript still keeps it private.
   private readonly list: HeaderField[] = [];
 
   constructor(fields: Iterable<HeaderField | readonly [string, string]> = []) {
@@ -139,7 +141,7 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   // ---- typed accessors -------------------------------------------------------------------------
 
-  private single(name: string): string | undefined {
+  #single(name: string): string | undefined {
     const all = this.getAll(name);
     if (all.length > 1) {
       throw new SipParseError(SipParseErrorReason.DuplicateHeader, `${all.length} ${name} headers, expected one`, { header: name });
@@ -147,8 +149,14 @@ export class SipHeaders implements Iterable<HeaderField> {
     return all[0];
   }
 
-  private required(name: string): string {
-    const v = this.single(name);
+  /** The single `name` header parsed with `parse`; undefined when there is none. */
+  #optional<T>(name: string, parse: (value: string) => T): T | undefined {
+    const v = this.#single(name);
+    return v === undefined ? undefined : parse(v);
+  }
+
+  #required(name: string): string {
+    const v = this.#single(name);
     if (v === undefined) throw new SipParseError(SipParseErrorReason.MissingHeader, `missing ${name} header`, { header: name });
     return v;
   }
@@ -165,11 +173,11 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   from(): NameAddr {
-    return parseNameAddr(this.required('From'), 'From');
+    return parseNameAddr(this.#required('From'), 'From');
   }
 
   to(): NameAddr {
-    return parseNameAddr(this.required('To'), 'To');
+    return parseNameAddr(this.#required('To'), 'To');
   }
 
   fromTag(): string | undefined {
@@ -182,7 +190,7 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   /** Call-ID = word ["@" word]. */
   callId(): string {
-    const v = this.required('Call-ID').trim();
+    const v = this.#required('Call-ID').trim();
     const parts = v.split('@');
     const ok = parts.length <= 2 && parts.every((p) => p.length > 0 && [...p].every((c) => isWordChar(c.charCodeAt(0))));
     if (!ok) throw new SipParseError(SipParseErrorReason.BadHeader, `bad Call-ID "${v}"`, { header: 'Call-ID' });
@@ -190,33 +198,28 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   cseq(): CSeq {
-    return parseCSeq(this.required('CSeq'));
+    return parseCSeq(this.#required('CSeq'));
   }
 
   maxForwards(): number | undefined {
-    const v = this.single('Max-Forwards');
-    return v === undefined ? undefined : parseMaxForwards(v);
+    return this.#optional('Max-Forwards', parseMaxForwards);
   }
 
   contentLength(): number | undefined {
-    const v = this.single('Content-Length');
-    return v === undefined ? undefined : parseContentLength(v);
+    return this.#optional('Content-Length', parseContentLength);
   }
 
   contentType(): MediaType | undefined {
-    const v = this.single('Content-Type');
-    return v === undefined ? undefined : parseMediaType(v);
+    return this.#optional('Content-Type', parseMediaType);
   }
 
   /** Expires header in seconds (clamped to 2**32-1). */
   expires(): number | undefined {
-    const v = this.single('Expires');
-    return v === undefined ? undefined : parseDeltaSeconds(v, 'Expires');
+    return this.#optional('Expires', (v) => parseDeltaSeconds(v, 'Expires'));
   }
 
   minExpires(): number | undefined {
-    const v = this.single('Min-Expires');
-    return v === undefined ? undefined : parseDeltaSeconds(v, 'Min-Expires');
+    return this.#optional('Min-Expires', (v) => parseDeltaSeconds(v, 'Min-Expires'));
   }
 
   /** True when the Contact is the wildcard `*` (REGISTER removing all bindings). */
@@ -254,13 +257,11 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 
   sessionExpires(): SessionExpires | undefined {
-    const v = this.single('Session-Expires');
-    return v === undefined ? undefined : parseSessionExpires(v);
+    return this.#optional('Session-Expires', parseSessionExpires);
   }
 
   minSE(): number | undefined {
-    const v = this.single('Min-SE');
-    return v === undefined ? undefined : parseMinSE(v);
+    return this.#optional('Min-SE', parseMinSE);
   }
 
   /** Tokens of a comma-separated token list header (Supported, Require, Allow, ...), all lines. */

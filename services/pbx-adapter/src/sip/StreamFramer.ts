@@ -22,19 +22,19 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 export class StreamFramer {
-  private buffer: Buffer = Buffer.alloc(0);
-  private failed: SipParseError | undefined;
+  #buffer: Buffer = Buffer.alloc(0);
+  #failed: SipParseError | undefined;
   /** The previous push ended on a lone CRLF reported as pong; a CRLF now completes a ping. */
-  private pendingCrlf = false;
-  private readonly maxMessageSize: number;
+  #pendingCrlf = false;
+  readonly #maxMessageSize: number;
 
   constructor(options: StreamFramerOptions = {}) {
-    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   }
 
   /** Bytes received but not yet framed. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 
   /**
@@ -43,67 +43,67 @@ export class StreamFramer {
    * the connection must be closed.
    */
   push(chunk: Uint8Array): FramedItem[] {
-    if (this.failed) throw this.failed;
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffer, chunk]);
+    if (this.#failed) throw this.#failed;
+    this.#buffer = this.#buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buffer, chunk]);
     const out: FramedItem[] = [];
     try {
       for (;;) {
-        const item = this.next();
+        const item = this.#next();
         if (!item) break;
         out.push(item);
       }
     } catch (err) {
-      this.failed = err as SipParseError;
-      this.buffer = Buffer.alloc(0);
+      this.#failed = err as SipParseError;
+      this.#buffer = Buffer.alloc(0);
       throw err;
     }
     return out;
   }
 
-  private next(): FramedItem | undefined {
-    const b = this.buffer;
+  #next(): FramedItem | undefined {
+    const b = this.#buffer;
     if (b.length === 0) return undefined;
     if (b[0] === CR || b[0] === LF) {
       if (b[0] === CR && b.length < 2) return undefined;
       const crlfLen = b[0] === CR ? (b[1] === LF ? 2 : 1) : 1;
       const second = b.subarray(crlfLen);
-      if (this.pendingCrlf) {
-        this.pendingCrlf = false;
-        this.buffer = second;
+      if (this.#pendingCrlf) {
+        this.#pendingCrlf = false;
+        this.#buffer = second;
         return { type: 'ping' };
       }
       if (second.length === 0) {
-        this.pendingCrlf = true;
-        this.buffer = second;
+        this.#pendingCrlf = true;
+        this.#buffer = second;
         return { type: 'pong' };
       }
       if (second[0] === CR || second[0] === LF) {
         if (second[0] === CR && second.length < 2) return undefined;
         const len2 = second[0] === CR ? (second[1] === LF ? 2 : 1) : 1;
-        this.buffer = second.subarray(len2);
+        this.#buffer = second.subarray(len2);
         return { type: 'ping' };
       }
-      this.buffer = second;
+      this.#buffer = second;
       return { type: 'pong' };
     }
-    this.pendingCrlf = false;
+    this.#pendingCrlf = false;
     const end = findHeaderEnd(b, 0);
     if (!end) {
-      if (b.length > this.maxMessageSize) this.fail(SipParseErrorReason.BufferOverflow, `header section exceeds ${this.maxMessageSize} bytes`, b, 513);
+      if (b.length > this.#maxMessageSize) this.#fail(SipParseErrorReason.BufferOverflow, `header section exceeds ${this.#maxMessageSize} bytes`, b, 513);
       return undefined;
     }
-    const contentLength = this.contentLength(b, end.headerEnd);
+    const contentLength = this.#contentLength(b, end.headerEnd);
     const total = end.bodyStart + contentLength;
-    if (total > this.maxMessageSize) {
-      this.fail(SipParseErrorReason.MessageTooLarge, `message of ${total} bytes exceeds ${this.maxMessageSize}`, b.subarray(0, end.bodyStart), 513);
+    if (total > this.#maxMessageSize) {
+      this.#fail(SipParseErrorReason.MessageTooLarge, `message of ${total} bytes exceeds ${this.#maxMessageSize}`, b.subarray(0, end.bodyStart), 513);
     }
     if (b.length < total) return undefined;
     const data = Buffer.from(b.subarray(0, total));
-    this.buffer = b.subarray(total);
+    this.#buffer = b.subarray(total);
     return { type: 'message', data };
   }
 
-  private contentLength(b: Buffer, headerEnd: number): number {
+  #contentLength(b: Buffer, headerEnd: number): number {
     const lines = b.toString('utf8', 0, headerEnd).split(/\r?\n/);
     const values: string[] = [];
     for (let i = 1; i < lines.length; i++) {
@@ -116,14 +116,14 @@ export class StreamFramer {
       values.push(trimWsp(value));
     }
     const head = b.subarray(0, headerEnd);
-    if (values.length === 0) this.fail(SipParseErrorReason.MissingContentLength, 'Content-Length is mandatory on stream transports', head, 400);
-    if (values.length > 1) this.fail(SipParseErrorReason.DuplicateHeader, `${values.length} Content-Length headers`, head, 400);
+    if (values.length === 0) this.#fail(SipParseErrorReason.MissingContentLength, 'Content-Length is mandatory on stream transports', head, 400);
+    if (values.length > 1) this.#fail(SipParseErrorReason.DuplicateHeader, `${values.length} Content-Length headers`, head, 400);
     const v = values[0] as string;
-    if (!/^[0-9]{1,10}$/.test(v)) this.fail(SipParseErrorReason.BadContentLength, `bad Content-Length "${v}"`, head, 400);
+    if (!/^[0-9]{1,10}$/.test(v)) this.#fail(SipParseErrorReason.BadContentLength, `bad Content-Length "${v}"`, head, 400);
     return Number(v);
   }
 
-  private fail(reason: SipParseErrorReason, message: string, head: Buffer, status: number): never {
+  #fail(reason: SipParseErrorReason, message: string, head: Buffer, status: number): never {
     throw new SipParseError(reason, message, { status, header: 'Content-Length', partial: recoverPartial(head) });
   }
 }

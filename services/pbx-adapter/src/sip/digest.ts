@@ -30,7 +30,7 @@ export const normalizeAlgorithm = (value: string | undefined): DigestAlgorithm |
 const baseOf = (alg: DigestAlgorithm): string => (alg.endsWith('-sess') ? alg.slice(0, -5) : alg);
 
 /** Hex digest with the algorithm's hash function. */
-export const digestHash = (algorithm: DigestAlgorithm, data: string | Buffer): string =>
+const digestHash = (algorithm: DigestAlgorithm, data: string | Buffer): string =>
   createHash(HASHES[baseOf(algorithm)] as string).update(data).digest('hex');
 
 /** A Digest challenge in usable form. */
@@ -115,7 +115,7 @@ export const computeDigestResponse = (p: DigestResponseParams): string => {
 };
 
 /** Random cnonce / nonce material. */
-export const generateNonce = (bytes = 16): string => randomBytes(bytes).toString('base64url');
+const generateNonce = (bytes = 16): string => randomBytes(bytes).toString('base64url');
 
 export interface DigestAnswerOptions {
   username: string;

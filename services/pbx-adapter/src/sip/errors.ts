@@ -1,30 +1,41 @@
 // Error catalogue of the SIP stack. Every condition an application may catch is a subclass of the
-// abstract SipException, with a stable `code` (UCS_ERR_SIP_<WHAT>), a `name` and an optional `cause`.
-// A bug (wrong argument type, misuse of the API) is a plain TypeError instead.
+// abstract SipException (a UcsError), with a stable `code` (UCS_ERR_SIP_<WHAT>) stated once as the
+// class's `static readonly code`, a `name` and an optional `cause`. A bug (wrong argument type, misuse of
+// the API) is a plain TypeError instead.
+import { UcsError, type ErrorCatalogue } from '@ucserver/shared';
 
 /** Stable error codes, one per exception class. */
-export const SipErrorCode = {
-  Parse: 'UCS_ERR_SIP_PARSE',
-  TransactionState: 'UCS_ERR_SIP_TRANSACTION_STATE',
-  TransactionLimit: 'UCS_ERR_SIP_TRANSACTION_LIMIT',
-  Transport: 'UCS_ERR_SIP_TRANSPORT',
-  Timeout: 'UCS_ERR_SIP_TIMEOUT',
-  Status: 'UCS_ERR_SIP_STATUS',
-  InvalidState: 'UCS_ERR_SIP_INVALID_STATE',
-  Digest: 'UCS_ERR_SIP_DIGEST',
-  Dialog: 'UCS_ERR_SIP_DIALOG',
+export const SipErrorCodes = {
+  /** A malformed SIP message, URI or header value. */
+  UCS_ERR_SIP_PARSE: 'UCS_ERR_SIP_PARSE',
+  /** An operation the transaction's state does not allow. */
+  UCS_ERR_SIP_TRANSACTION_STATE: 'UCS_ERR_SIP_TRANSACTION_STATE',
+  /** The transaction layer is full. */
+  UCS_ERR_SIP_TRANSACTION_LIMIT: 'UCS_ERR_SIP_TRANSACTION_LIMIT',
+  /** A transport failed to send or receive. */
+  UCS_ERR_SIP_TRANSPORT: 'UCS_ERR_SIP_TRANSPORT',
+  /** A protocol timer expired. */
+  UCS_ERR_SIP_TIMEOUT: 'UCS_ERR_SIP_TIMEOUT',
+  /** A final SIP status, as data. */
+  UCS_ERR_SIP_STATUS: 'UCS_ERR_SIP_STATUS',
+  /** Use after close(). */
+  UCS_ERR_SIP_INVALID_STATE: 'UCS_ERR_SIP_INVALID_STATE',
+  /** Digest authentication cannot proceed. */
+  UCS_ERR_SIP_DIGEST: 'UCS_ERR_SIP_DIGEST',
+  /** A message does not fit its dialog. */
+  UCS_ERR_SIP_DIALOG: 'UCS_ERR_SIP_DIALOG',
 } as const;
-export type SipErrorCode = (typeof SipErrorCode)[keyof typeof SipErrorCode];
+export type SipErrorCode = (typeof SipErrorCodes)[keyof typeof SipErrorCodes];
 
-/** Base of every SIP exception: a condition an application may catch, as distinct from a bug. */
-export abstract class SipException extends Error {
-  abstract readonly code: SipErrorCode;
+/**
+ * Base of every SIP exception: a condition an application may catch, as distinct from a bug. The code
+ * passed to UcsError is the concrete class's `static readonly code`, so a subclass states it once.
+ */
+export abstract class SipException extends UcsError {
+  declare readonly code: SipErrorCode;
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    // Keep `instanceof` working for subclasses even when transpiled to older targets.
-    Object.setPrototypeOf(this, new.target.prototype);
+    super((new.target as unknown as { readonly code: SipErrorCode }).code, message, options);
   }
 }
 
@@ -80,7 +91,7 @@ export interface SipParseErrorOptions {
 
 /** A malformed SIP message, URI or header value. */
 export class SipParseError extends SipException {
-  readonly code = SipErrorCode.Parse;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_PARSE;
   readonly reason: SipParseErrorReason;
   /** Status a server should answer a request with; 400 unless the reason calls for another. */
   readonly status: number;
@@ -98,22 +109,22 @@ export class SipParseError extends SipException {
 
 /** An operation is not allowed in the current state of a transaction (or an invalid transition). */
 export class TransactionStateError extends SipException {
-  readonly code = SipErrorCode.TransactionState;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_TRANSACTION_STATE;
 }
 
 /** The transaction layer holds its configured maximum of transactions. */
 export class TransactionLimitError extends SipException {
-  readonly code = SipErrorCode.TransactionLimit;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_TRANSACTION_LIMIT;
 }
 
 /** Sending or receiving on a transport failed (socket error, connection refused, closed). */
 export class TransportError extends SipException {
-  readonly code = SipErrorCode.Transport;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_TRANSPORT;
 }
 
 /** A protocol timer expired without the awaited message (Timer B, F or H). */
 export class SipTimeoutError extends SipException {
-  readonly code = SipErrorCode.Timeout;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_TIMEOUT;
   readonly timer: string;
 
   constructor(timer: string, message: string, options?: { cause?: unknown }) {
@@ -124,7 +135,7 @@ export class SipTimeoutError extends SipException {
 
 /** A final SIP status as data (drachtio's SipError(status, reason)). */
 export class SipError extends SipException {
-  readonly code = SipErrorCode.Status;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_STATUS;
   readonly status: number;
   readonly reason: string;
 
@@ -137,17 +148,17 @@ export class SipError extends SipException {
 
 /** An object was used after close() (pending entries are rejected with it on close). */
 export class InvalidStateError extends SipException {
-  readonly code = SipErrorCode.InvalidState;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_INVALID_STATE;
 }
 
 /** Digest authentication cannot proceed (unsupported algorithm or qop, no credentials, rejected). */
 export class DigestError extends SipException {
-  readonly code = SipErrorCode.Digest;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_DIGEST;
 }
 
 /** A message cannot create or be applied to a dialog (missing tag, CSeq out of order, terminated). */
 export class DialogError extends SipException {
-  readonly code = SipErrorCode.Dialog;
+  static readonly code = SipErrorCodes.UCS_ERR_SIP_DIALOG;
   /** Status a UAS should answer an offending in-dialog request with (e.g. 500 for a lower CSeq). */
   readonly status: number | undefined;
 
@@ -156,3 +167,9 @@ export class DialogError extends SipException {
     this.status = options?.status;
   }
 }
+
+/** The SIP stack's catalogue: its codes and the class that carries each. */
+export const sipErrorCatalogue: ErrorCatalogue = {
+  codes: SipErrorCodes,
+  classes: [SipParseError, TransactionStateError, TransactionLimitError, TransportError, SipTimeoutError, SipError, InvalidStateError, DigestError, DialogError],
+};

@@ -62,7 +62,3 @@ export const isListHeader = (name: string): boolean => LIST_HEADERS.has(canonica
 
 /** Headers that must occur at most once (a second occurrence makes a message malformed). */
 export const SINGLE_VALUED_CORE_HEADERS = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type'] as const;
-
-/** Header names compare case-insensitively, compact forms included. */
-export const headerNameEquals = (a: string, b: string): boolean =>
-  canonicalHeaderName(a).toLowerCase() === canonicalHeaderName(b).toLowerCase();

@@ -5,25 +5,6 @@ import { SipHeaders, type HeaderField } from './SipHeaders.ts';
 import { reasonPhrase } from './statusCodes.ts';
 import type { Uri } from './uri.ts';
 
-/** Methods defined by RFC 3261 and common extensions; other tokens are valid methods too. */
-export const SipMethod = {
-  INVITE: 'INVITE',
-  ACK: 'ACK',
-  BYE: 'BYE',
-  CANCEL: 'CANCEL',
-  OPTIONS: 'OPTIONS',
-  REGISTER: 'REGISTER',
-  PRACK: 'PRACK',
-  SUBSCRIBE: 'SUBSCRIBE',
-  NOTIFY: 'NOTIFY',
-  PUBLISH: 'PUBLISH',
-  INFO: 'INFO',
-  REFER: 'REFER',
-  MESSAGE: 'MESSAGE',
-  UPDATE: 'UPDATE',
-} as const;
-export type SipMethod = (typeof SipMethod)[keyof typeof SipMethod];
-
 export interface SipRequest {
   readonly type: 'request';
   /** Method token, case-sensitive ("INVITE"). */
@@ -42,9 +23,6 @@ export interface SipResponse {
 }
 
 export type SipMessage = SipRequest | SipResponse;
-
-export const isRequest = (m: SipMessage): m is SipRequest => m.type === 'request';
-export const isResponse = (m: SipMessage): m is SipResponse => m.type === 'response';
 
 export type HeaderInit = Iterable<HeaderField | readonly [string, string]>;
 

@@ -21,7 +21,8 @@ export {
   DigestError,
   InvalidStateError,
   SipError,
-  SipErrorCode,
+  sipErrorCatalogue,
+  SipErrorCodes,
   SipException,
   SipParseError,
   SipParseErrorReason,
@@ -30,7 +31,7 @@ export {
   TransactionStateError,
   TransportError,
 } from './errors.ts';
-export type { PartialMessage, RawHeaderField, SipParseErrorOptions } from './errors.ts';
+export type { PartialMessage, RawHeaderField, SipErrorCode, SipParseErrorOptions } from './errors.ts';
 
 // ---- URIs and header values ---------------------------------------------------------------------
 export {
@@ -47,12 +48,10 @@ export {
   uriEquals,
 } from './uri.ts';
 export type { AbsoluteUri, Params, SipUri, TelUri, Uri } from './uri.ts';
-export { COMPACT_FORMS, canonicalHeaderName, headerNameEquals, isListHeader } from './headerNames.ts';
+export { COMPACT_FORMS, canonicalHeaderName, isListHeader } from './headerNames.ts';
 export { cloneNameAddr, createNameAddr, expiresOf, formatNameAddr, parseNameAddr, parseNameAddrList, tagOf } from './headers/nameAddr.ts';
 export type { NameAddr } from './headers/nameAddr.ts';
 export {
-  BRANCH_MAGIC_COOKIE,
-  cloneVia,
   createVia,
   formatVia,
   isRfc3261Branch,
@@ -65,14 +64,13 @@ export {
   viaTtl,
 } from './headers/via.ts';
 export type { Via } from './headers/via.ts';
-export { formatCSeq, MAX_CSEQ, parseCSeq } from './headers/cseq.ts';
+export { formatCSeq, parseCSeq } from './headers/cseq.ts';
 export type { CSeq } from './headers/cseq.ts';
 export { formatChallenge, formatCredentials, parseChallenges, parseCredentials } from './headers/auth.ts';
 export type { AuthChallenge, AuthCredentials } from './headers/auth.ts';
 export {
   formatMediaType,
   formatSessionExpires,
-  MAX_DELTA_SECONDS,
   parseContentLength,
   parseDeltaSeconds,
   parseMaxForwards,
@@ -95,13 +93,10 @@ export {
   generateBranch,
   generateCallId,
   generateTag,
-  isRequest,
-  isResponse,
-  SipMethod,
 } from './message.ts';
 export type { CreateRequestOptions, CreateResponseOptions, HeaderInit, SipMessage, SipRequest, SipResponse } from './message.ts';
-export { isFinal, isProvisional, isSuccess, REASON_PHRASES, reasonPhrase } from './statusCodes.ts';
-export { DEFAULT_MAX_HEADERS, DEFAULT_MAX_MESSAGE_SIZE, parseMessage, safeParseMessage } from './parse.ts';
+export { reasonPhrase } from './statusCodes.ts';
+export { DEFAULT_MAX_MESSAGE_SIZE, parseMessage, safeParseMessage } from './parse.ts';
 export type { ParseOptions, ParseResult } from './parse.ts';
 export { serializeHead, serializeMessage } from './serialize.ts';
 export { createErrorResponse } from './rejection.ts';
@@ -119,9 +114,7 @@ export {
   createDigestChallenge,
   createDigestCredentials,
   DigestAlgorithm,
-  digestHash,
   formatNonceCount,
-  generateNonce,
   normalizeAlgorithm,
   selectDigestChallenges,
   toDigestChallenge,
@@ -159,7 +152,7 @@ export { NonInviteClientTransaction } from './transactions/NonInviteClientTransa
 export { InviteServerTransaction } from './transactions/InviteServerTransaction.ts';
 export { NonInviteServerTransaction } from './transactions/NonInviteServerTransaction.ts';
 export { TransactionLayer } from './transactions/TransactionLayer.ts';
-export { DropReason } from './transactions/TransactionLayerTypes.ts';
+export { MessageDropReason } from './transactions/TransactionLayerTypes.ts';
 export type {
   ClientTransaction,
   ServerTransaction,

@@ -9,7 +9,7 @@ import { SipHeaders } from './SipHeaders.ts';
 import { isSipUri, parseUri } from './uri.ts';
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 65535;
-export const DEFAULT_MAX_HEADERS = 256;
+const DEFAULT_MAX_HEADERS = 256;
 
 export interface ParseOptions {
   /** Largest accepted message in bytes (headers + body); default 65535. Larger → 513. */
@@ -39,7 +39,7 @@ export const findHeaderEnd = (buf: Uint8Array, from = 0): { headerEnd: number; b
 };
 
 /** Offset of the first byte that is not CR or LF (leading CRLFs are ignored, RFC 3261 §7.5). */
-export const skipLeadingCrlf = (buf: Uint8Array, from = 0): number => {
+const skipLeadingCrlf = (buf: Uint8Array, from = 0): number => {
   let i = from;
   while (i < buf.length && (buf[i] === CR || buf[i] === LF)) i++;
   return i;

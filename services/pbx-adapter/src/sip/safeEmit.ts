@@ -1,6 +1,16 @@
 // Emit to user listeners without letting a throwing listener break the emitter's state machine: the
 // error is reported on the emitter's `listenererror` event, or as a process warning when nobody listens.
 import type { EventEmitter } from 'node:events';
+import type { SipException } from './errors.ts';
+
+/**
+ * Reports `error` on the emitter's 'error' event when someone listens, else as a process warning: an
+ * 'error' event nobody listens to would throw, and a socket failure must not reach the event loop.
+ */
+export const emitError = (target: EventEmitter, error: SipException): void => {
+  if (target.listenerCount('error') > 0) safeEmit(target, 'error', error);
+  else process.emitWarning(error, { code: error.code });
+};
 
 export const safeEmit = (target: object, event: string, ...args: unknown[]): boolean => {
   const emitter = target as EventEmitter;

@@ -1,6 +1,6 @@
 // Default reason phrases (RFC 3261 §21 and extensions) and status classification helpers.
 
-export const REASON_PHRASES: Readonly<Record<number, string>> = {
+const REASON_PHRASES: Readonly<Record<number, string>> = {
   100: 'Trying',
   180: 'Ringing',
   181: 'Call Is Being Forwarded',
@@ -65,7 +65,3 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
 /** Reason phrase for a status, falling back to the class default. */
 export const reasonPhrase = (status: number): string =>
   REASON_PHRASES[status] ?? REASON_PHRASES[Math.floor(status / 100) * 100] ?? 'Unknown';
-
-export const isProvisional = (status: number): boolean => status >= 100 && status < 200;
-export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
-export const isFinal = (status: number): boolean => status >= 200 && status < 700;

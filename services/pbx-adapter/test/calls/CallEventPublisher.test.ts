@@ -21,7 +21,7 @@ after(async () => {
   await nats?.dispose();
 });
 
-const base = (callId: string, lineId: string): CallEventBase => ({ callId, lineId, lineNumber: lineId.slice(5), direction: 'outbound', remoteNumber: '101', origin: 'cti' });
+const base = (callId: string, lineId: string): CallEventBase => ({ callId, lineId, lineNumber: lineId.slice(5), direction: 'outbound', remoteNumber: '101' });
 
 describe('CallEventPublisher', { timeout: 20_000 }, () => {
   it('publish() numbers each call from 1, keeps each call in order and stores it in the stream', async () => {
@@ -31,7 +31,7 @@ describe('CallEventPublisher', { timeout: 20_000 }, () => {
     void publisher.publish(a, { state: 'dialing' });
     void publisher.publish(b, { state: 'offering', mediaPath: 'pbx' });
     void publisher.publish(a, { state: 'ringback', sipStatus: 180 });
-    void publisher.publish(a, { state: 'connected', mediaReady: true });
+    void publisher.publish(a, { state: 'connected', mediaPath: 'direct' });
     void publisher.publish(b, { state: 'disconnected', cause: 'cancelled' });
     assert.equal(publisher.size, 1, 'call-b is no longer tracked after disconnected');
     void publisher.publish(a, { state: 'disconnected', cause: 'normal' });
@@ -46,7 +46,7 @@ describe('CallEventPublisher', { timeout: 20_000 }, () => {
     assert.deepEqual(of('call-a'), [[1, 'dialing'], [2, 'ringback'], [3, 'connected'], [4, 'disconnected']]);
     assert.deepEqual(of('call-b'), [[1, 'offering'], [2, 'disconnected']]);
     const connected = stored.find((e) => e.callId === 'call-a' && e.state === 'connected')!;
-    assert.equal(connected.mediaReady, true);
+    assert.equal(connected.mediaPath, 'direct');
     assert.equal(connected.lineNumber, '100');
   });
 });

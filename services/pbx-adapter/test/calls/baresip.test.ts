@@ -16,14 +16,12 @@ import {
   NatsServer,
   readWav,
   trimSilence,
-  uniquePrefix,
   writeToneWav,
   type BaresipRecording,
 } from '@ucserver/testkit';
-import type { PbxAdapterApp } from '../../src/app.ts';
-import { startAdapter } from '../support/adapter.ts';
-import { Gateway, testLine } from '../support/Gateway.ts';
-import { MediaService } from '../support/MediaService.ts';
+import { CallBench } from '../support/CallBench.ts';
+import { testLine, type Gateway } from '../support/Gateway.ts';
+import type { MediaService } from '../support/MediaService.ts';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 import { pbxSoftphone } from '../support/softphone.ts';
 
@@ -38,12 +36,11 @@ async function recordingOf(phone: Baresip, count: number): Promise<BaresipRecord
 }
 
 describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, () => {
-  const prefix = uniquePrefix();
   let nats: NatsServer;
   let pbx: Kamailio;
+  let bench: CallBench;
   let gateway: Gateway;
   let media: MediaService;
-  let adapter: PbxAdapterApp;
   let phone: Baresip;
   let dir: string;
   const softphones: WeriftPhone[] = [];
@@ -52,9 +49,8 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
     dir = mkdtempSync(join(tmpdir(), 'ucs-pbx-adapter-baresip-'));
     nats = await NatsServer.start();
     pbx = await Kamailio.start({ mode: 'media-via-pbx' });
-    gateway = await Gateway.start({ natsUrl: nats.url, prefix, lines: [testLine({ number: '100', registrar: pbx.address }), testLine({ number: '101', registrar: pbx.address })] });
-    media = await MediaService.start(gateway.bus, { natsUrl: nats.url, prefix });
-    adapter = await startAdapter({ natsUrl: nats.url, prefix, mediaNodeId: media.nodeId });
+    bench = await CallBench.start({ natsUrl: nats.url, lines: [testLine({ number: '100', registrar: pbx.address }), testLine({ number: '101', registrar: pbx.address })] });
+    ({ gateway, media } = bench);
     const wav = writeToneWav(join(dir, 'tone1000.wav'), { frequency: 1000, seconds: 10, sampleRate: 8000 });
     phone = await Baresip.start({ user: '200', password: 'pw200', registrar: pbx, playWav: wav, recordWav: true });
     await gateway.waitRegistration('line-100', 'registered');
@@ -63,9 +59,7 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
   after(async () => {
     for (const s of softphones) await s.close();
     await phone?.dispose();
-    await adapter?.stop();
-    await media?.dispose();
-    await gateway?.close();
+    await bench?.dispose();
     await pbx?.dispose();
     await nats?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -74,12 +68,7 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
   it('baresip calls line 101: the gateway accepts and answers, audio flows both ways', async () => {
     const softphone = new WeriftPhone(pbxSoftphone);
     softphones.push(softphone);
-    gateway.onIncoming = async (req) => {
-      const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
-      await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await softphone.answer(sdp) });
-      setImmediate(() => void gateway.pbx('alert', { callId: req.callId }).then(() => gateway.pbx('answer', { callId: req.callId })).catch(() => undefined));
-      return { accept: true };
-    };
+    gateway.answerWith(softphone);
     await phone.dial(pbx.uri('101'));
     const offering = await gateway.waitEvent((e) => e.lineId === 'line-101' && e.state === 'offering', 'offering on line 101');
     assert.equal(offering.remoteNumber, '200');
@@ -107,7 +96,7 @@ describe('baresip desk phone at Kamailio (media-via-pbx)', { timeout: 90_000 }, 
     await gateway.media(media.nodeId, 'softphoneOffer', { callId, sdp: await softphone.offer() });
     await gateway.pbx('makeCall', { callId, lineId: 'line-100', to: '200', mediaNodeId: media.nodeId, origin: 'softphone' });
     const connected = await gateway.waitCallState(callId, 'connected');
-    assert.equal(connected.mediaReady, true);
+    assert.ok(connected.mediaPath, 'connected once the PBX answer is applied at the media node');
     await phone.waitFor('CALL_ESTABLISHED', { filter: (e) => e.direction === 'incoming' });
     const { sdp } = await gateway.media(media.nodeId, 'softphoneAnswer', { callId });
     await softphone.applyAnswer(sdp);

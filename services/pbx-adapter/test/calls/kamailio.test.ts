@@ -12,7 +12,8 @@ import { check, dominantFrequency, encodeWav, freePort, Kamailio, NatsServer, si
 import type { PbxAdapterApp } from '../../src/app.ts';
 import { startAdapter } from '../support/adapter.ts';
 import { Gateway, testLine } from '../support/Gateway.ts';
-import { MediaService } from '../support/MediaService.ts';
+import type { MediaService } from '../support/MediaService.ts';
+import { CallBench } from '../support/CallBench.ts';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 import { pbxSoftphone } from '../support/softphone.ts';
 
@@ -46,8 +47,8 @@ const CASES: Array<{ mode: KamailioMode; tls: boolean }> = [
 
 for (const { mode, tls } of CASES) {
   describe(`call 100 → 101 through Kamailio (${mode}${tls ? ', both lines over TLS' : ''})`, { timeout: 90_000 }, () => {
-    const prefix = uniquePrefix();
     let pbx: Kamailio;
+    let bench: CallBench;
     let gateway: Gateway;
     let media: MediaService;
     let adapter: PbxAdapterApp;
@@ -56,9 +57,8 @@ for (const { mode, tls } of CASES) {
     before(async () => {
       pbx = await Kamailio.start({ mode, ...(tls ? { tls: PBX_TLS } : {}) });
       const line = (number: string) => (tls ? testLine({ number, registrar: `${pbx.host}:${pbx.tlsPort}`, transport: 'tls' }) : testLine({ number, registrar: pbx.address }));
-      gateway = await Gateway.start({ natsUrl: nats.url, prefix, lines: [line('100'), line('101')] });
-      media = await MediaService.start(gateway.bus, { natsUrl: nats.url, prefix });
-      adapter = await startAdapter({ natsUrl: nats.url, prefix, mediaNodeId: media.nodeId, ...(tls ? { env: { ...ADAPTER_TLS, SIP_TLS_CA_FILE: PBX_TLS.certFile } } : {}) });
+      bench = await CallBench.start({ natsUrl: nats.url, lines: [line('100'), line('101')], ...(tls ? { env: { ...ADAPTER_TLS, SIP_TLS_CA_FILE: PBX_TLS.certFile } } : {}) });
+      ({ gateway, media, adapter } = bench);
       await gateway.waitRegistration('line-100', 'registered');
       await gateway.waitRegistration('line-101', 'registered');
       if (tls) {
@@ -69,9 +69,7 @@ for (const { mode, tls } of CASES) {
     });
     after(async () => {
       for (const p of phones) await p.close();
-      await adapter?.stop();
-      await media?.dispose();
-      await gateway?.close();
+      await bench?.dispose();
       await pbx?.dispose();
     });
 
@@ -110,7 +108,7 @@ for (const { mode, tls } of CASES) {
       await gateway.waitCallState(callA, 'ringback');
       await gateway.pbx('answer', { callId: callB! });
       const connectedA = await gateway.waitCallState(callA, 'connected');
-      assert.equal(connectedA.mediaReady, true);
+      assert.ok(connectedA.mediaPath, 'connected once the PBX answer is applied at the media node');
       const connectedB = await gateway.waitCallState(callB!, 'connected');
       const { sdp: answerA } = await gateway.media(nodeId, 'softphoneAnswer', { callId: callA });
       await a.applyAnswer(answerA);

@@ -1,18 +1,18 @@
 // SIPp as the PBX, talking to the adapter directly: challenges, busy, CANCEL racing 200, a PBX that
 // never answers, re-INVITE and UPDATE holds, lost packets, INFO DTMF, refusals and redirects. The
 // gateway is played on the bus, the real media service answers the SDP.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { BusRemoteError, MediaCallEvent, CallTopics } from '@ucserver/shared';
-import { check, dominantFrequency, encodeWav, freePort, header, NatsServer, sine, Sipp, uniquePrefix, type SipMessage, type SippResult } from '@ucserver/testkit';
+import { BusRemoteError, CallTopics } from '@ucserver/shared';
+import { check, dominantFrequency, encodeWav, freePort, header, NatsServer, sine, Sipp, type SipMessage, type SippResult } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
-import { startAdapter } from '../support/adapter.ts';
-import { Gateway, testLine } from '../support/Gateway.ts';
-import { MediaService } from '../support/MediaService.ts';
+import { CallBench } from '../support/CallBench.ts';
+import { testLine, type Gateway } from '../support/Gateway.ts';
+import type { MediaService } from '../support/MediaService.ts';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 import { pbxSoftphone } from '../support/softphone.ts';
 
@@ -25,8 +25,8 @@ const sent = (r: { messages: SipMessage[] }, method: string): SipMessage[] => r.
 const statusesReceived = (r: { messages: SipMessage[] }): number[] => r.messages.filter((m) => m.direction === 'received' && m.status !== undefined).map((m) => m.status!);
 
 describe('SIPp as the PBX', { timeout: 120_000 }, () => {
-  const prefix = uniquePrefix();
   let nats: NatsServer;
+  let bench: CallBench;
   let gateway: Gateway;
   let media: MediaService;
   let adapter: PbxAdapterApp;
@@ -35,25 +35,23 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
 
   before(async () => {
     nats = await NatsServer.start();
-    gateway = await Gateway.start({ natsUrl: nats.url, prefix, lines: [testLine({ number: '101', registrar: '127.0.0.1:9' })] });
-    media = await MediaService.start(gateway.bus, { natsUrl: nats.url, prefix });
     // T1 = 100 ms: Timer B (64·T1) fires after 6.4 s for the PBX that never answers, before the 8 s
     // SIP_INVITE_TIMEOUT_S guard that cancels the call that only rings.
-    adapter = await startAdapter({ natsUrl: nats.url, prefix, env: { SIP_INVITE_TIMEOUT_S: '8' }, deps: { sipTimers: { T1: 100, T2: 800 } }, mediaNodeId: media.nodeId });
+    bench = await CallBench.start({ natsUrl: nats.url, lines: [testLine({ number: '101', registrar: '127.0.0.1:9' })], env: { SIP_INVITE_TIMEOUT_S: '8' }, deps: { sipTimers: { T1: 100, T2: 800 } } });
+    ({ gateway, media, adapter } = bench);
     await adapter.linesSynced;
     mediaPort = await freePort({ count: 2, even: true });
   });
   after(async () => {
     for (const p of phones) await p.close();
-    await adapter?.stop();
-    await media?.dispose();
-    await gateway?.close();
+    await bench?.dispose();
     await nats?.dispose();
   });
 
-  /** A PBX (SIPp UAS) at which a new line registers; resolves once it is registered there. */
-  async function pbxWithLine(name: string, number: string, vars: Record<string, string> = {}, calls = 2): Promise<Sipp> {
+  /** A PBX (SIPp UAS) at which a new line registers; resolves once it is registered there, and stops with the test `t`. */
+  async function pbxWithLine(t: TestContext, name: string, number: string, vars: Record<string, string> = {}, calls = 2): Promise<Sipp> {
     const sipp = await Sipp.start({ scenario: scenario(name), calls, vars, args: ['-mp', String(mediaPort)], timeoutMs: 30_000 });
+    t.after(() => sipp.dispose());
     const mark = gateway.registrations.length;
     gateway.upsert(testLine({ number, registrar: `127.0.0.1:${sipp.localPort}` }));
     await gateway.waitRegistration(`line-${number}`, 'registered', 10_000, mark);
@@ -72,15 +70,15 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
 
   /** The gateway accepts every incoming call and the "client" alerts and answers at once. */
   function autoAnswer(): void {
-    gateway.onIncoming = (req) => {
-      setImmediate(() => {
-        void gateway
-          .pbx('alert', { callId: req.callId })
-          .then(() => gateway.pbx('answer', { callId: req.callId }))
-          .catch(() => undefined);
-      });
-      return { accept: true };
-    };
+    gateway.acceptThen((callId) => gateway.alertAndAnswer(callId));
+  }
+
+  /** SIPp calls line 101 with scenario `name` and the gateway answers; resolves with the call's bus id once SIPp passed. */
+  async function answeredCallFromPbx(name: string): Promise<string> {
+    autoAnswer();
+    const result = await callFromPbx(name);
+    assert.equal(result.exitCode, 0, describeRun(result));
+    return gateway.incoming.at(-1)!.callId;
   }
 
   async function callFromPbx(name: string, options: { vars?: Record<string, string | number>; args?: string[]; calls?: number; rate?: number; files?: Record<string, Buffer> } = {}): Promise<SippResult> {
@@ -98,158 +96,126 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     });
   }
 
-  it('makeCall answers a 407 with digest credentials, rings, connects and hangs up with BYE', async () => {
-    const sipp = await pbxWithLine('uas-407-answer', '102');
-    try {
-      const callId = await dial('102', '555');
-      await gateway.waitCallState(callId, 'ringback');
-      const connected = await gateway.waitCallState(callId, 'connected');
-      assert.equal(connected.mediaReady, true);
-      assert.equal(connected.mediaPath, 'pbx');
-      await gateway.pbx('drop', { callId, reason: 'normal' });
-      await gateway.waitCallState(callId, 'disconnected', 5000, (e) => e.cause === 'normal');
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      const [first, second] = sent(result, 'INVITE');
-      assert.ok(first && second, describeRun(result));
-      assert.equal(first.startLine, `INVITE sip:555@127.0.0.1:${sipp.localPort} SIP/2.0`);
-      assert.match(header(first, 'From') ?? '', /^"Line 102" <sip:102@127\.0\.0\.1>;tag=/);
-      assert.equal(header(first, 'To'), `<sip:555@127.0.0.1:${sipp.localPort}>`);
-      assert.equal(header(first, 'Contact'), `<sip:102@127.0.0.1:${adapter.sipAddress('udp').port};transport=udp>`);
-      assert.equal(header(first, 'Supported'), 'timer');
-      assert.equal(header(first, 'Session-Expires'), '1800');
-      assert.equal(header(first, 'User-Agent'), 'ucserver-pbx-adapter');
-      // The digest, recomputed independently (RFC 2617 §3.2.2.1 without qop): MD5(HA1:nonce:HA2).
-      const auth = header(second, 'Proxy-Authorization') ?? '';
-      const field = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(auth)?.[1] ?? '';
-      const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
-      assert.deepEqual([field('username'), field('realm'), field('uri')], ['102', 'sipp.test', `sip:555@127.0.0.1:${sipp.localPort}`]);
-      assert.equal(field('response'), md5(`${md5('102:sipp.test:pw102')}:${field('nonce')}:${md5(`INVITE:${field('uri')}`)}`));
-      assert.equal(header(second, 'CSeq'), '2 INVITE');
-      assert.equal(header(second, 'Call-ID'), header(first, 'Call-ID'));
-      assert.equal(sent(result, 'BYE').length, 1);
-      assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'connected', 'disconnected:normal']);
-    } finally {
-      await sipp.dispose();
-    }
+  it('makeCall answers a 407 with digest credentials, rings, connects and hangs up with BYE', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-407-answer', '102');
+    const callId = await dial('102', '555');
+    await gateway.waitCallState(callId, 'ringback');
+    const connected = await gateway.waitCallState(callId, 'connected');
+    assert.equal(connected.mediaPath, 'pbx');
+    await gateway.pbx('drop', { callId, reason: 'normal' });
+    await gateway.waitCallState(callId, 'disconnected', 5000, (e) => e.cause === 'normal');
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    const [first, second] = sent(result, 'INVITE');
+    assert.ok(first && second, describeRun(result));
+    assert.equal(first.startLine, `INVITE sip:555@127.0.0.1:${sipp.localPort} SIP/2.0`);
+    assert.match(header(first, 'From') ?? '', /^"Line 102" <sip:102@127\.0\.0\.1>;tag=/);
+    assert.equal(header(first, 'To'), `<sip:555@127.0.0.1:${sipp.localPort}>`);
+    assert.equal(header(first, 'Contact'), `<sip:102@127.0.0.1:${adapter.sipAddress('udp').port};transport=udp>`);
+    assert.equal(header(first, 'Supported'), 'timer');
+    assert.equal(header(first, 'Session-Expires'), '1800');
+    assert.equal(header(first, 'User-Agent'), 'ucserver-pbx-adapter');
+    // The digest, recomputed independently (RFC 2617 §3.2.2.1 without qop): MD5(HA1:nonce:HA2).
+    const auth = header(second, 'Proxy-Authorization') ?? '';
+    const field = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(auth)?.[1] ?? '';
+    const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+    assert.deepEqual([field('username'), field('realm'), field('uri')], ['102', 'sipp.test', `sip:555@127.0.0.1:${sipp.localPort}`]);
+    assert.equal(field('response'), md5(`${md5('102:sipp.test:pw102')}:${field('nonce')}:${md5(`INVITE:${field('uri')}`)}`));
+    assert.equal(header(second, 'CSeq'), '2 INVITE');
+    assert.equal(header(second, 'Call-ID'), header(first, 'Call-ID'));
+    assert.equal(sent(result, 'BYE').length, 1);
+    assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'connected', 'disconnected:normal']);
   });
 
-  it('makeCall to a busy callee ends with cause busy and the 486 as sipStatus', async () => {
-    const sipp = await pbxWithLine('uas-busy', '103');
-    try {
-      const callId = await dial('103', '556');
-      const ended = await gateway.waitCallState(callId, 'disconnected');
-      assert.equal(ended.cause, 'busy');
-      assert.equal(ended.sipStatus, 486);
-      assert.equal(ended.sipReason, 'Busy Here');
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      assert.deepEqual(gateway.timeline(callId), ['dialing', 'disconnected:busy']);
-    } finally {
-      await sipp.dispose();
-    }
+  it('makeCall to a busy callee ends with cause busy and the 486 as sipStatus', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-busy', '103');
+    const callId = await dial('103', '556');
+    const ended = await gateway.waitCallState(callId, 'disconnected');
+    assert.equal(ended.cause, 'busy');
+    assert.equal(ended.sipStatus, 486);
+    assert.equal(ended.sipReason, 'Busy Here');
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    assert.deepEqual(gateway.timeline(callId), ['dialing', 'disconnected:busy']);
   });
 
-  it('drop while ringing sends CANCEL; a 200 racing it is ACKed and ended with BYE', async () => {
-    const sipp = await pbxWithLine('uas-cancel-race', '104');
-    try {
-      const callId = await dial('104', '557');
-      await gateway.waitCallState(callId, 'ringback');
-      await gateway.pbx('drop', { callId, reason: 'normal' });
-      const ended = await gateway.waitCallState(callId, 'disconnected');
-      assert.equal(ended.cause, 'cancelled');
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      assert.equal(sent(result, 'CANCEL').length >= 1, true);
-      assert.equal(sent(result, 'ACK').length >= 1, true, 'the racing 200 was ACKed');
-      assert.equal(sent(result, 'BYE').length, 1, 'and ended with BYE');
-      assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'disconnected:cancelled']);
-    } finally {
-      await sipp.dispose();
-    }
+  it('drop while ringing sends CANCEL; a 200 racing it is ACKed and ended with BYE', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-cancel-race', '104');
+    const callId = await dial('104', '557');
+    await gateway.waitCallState(callId, 'ringback');
+    await gateway.pbx('drop', { callId, reason: 'normal' });
+    const ended = await gateway.waitCallState(callId, 'disconnected');
+    assert.equal(ended.cause, 'cancelled');
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    assert.equal(sent(result, 'CANCEL').length >= 1, true);
+    assert.equal(sent(result, 'ACK').length >= 1, true, 'the racing 200 was ACKed');
+    assert.equal(sent(result, 'BYE').length, 1, 'and ended with BYE');
+    assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'disconnected:cancelled']);
   });
 
-  it('hold and retrieve send re-INVITEs (sendonly, sendrecv); redirect transfers with REFER and leaves after NOTIFY 200', async () => {
-    const sipp = await pbxWithLine('uas-answer-hold-refer', '107');
-    try {
-      const callId = await dial('107', '555');
-      await gateway.waitCallState(callId, 'connected');
-      await gateway.pbx('hold', { callId, hold: true });
-      await gateway.waitCallState(callId, 'held', 5000, (e) => e.hold === 'local');
-      await gateway.pbx('hold', { callId, hold: false });
-      await gateway.waitEvent((e) => e.callId === callId && e.state === 'connected' && e.seq > 4, 'connected after retrieve');
-      await gateway.pbx('redirect', { callId, target: '777' });
-      const ended = await gateway.waitCallState(callId, 'disconnected');
-      assert.equal(ended.cause, 'redirected');
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      const refer = sent(result, 'REFER')[0]!;
-      assert.equal(header(refer, 'Refer-To'), `<sip:777@127.0.0.1:${sipp.localPort}>`);
-      assert.equal(header(refer, 'Referred-By'), '<sip:107@127.0.0.1>');
-      assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'connected', 'held:local', 'connected', 'disconnected:redirected']);
-    } finally {
-      await sipp.dispose();
-    }
+  it('hold and retrieve send re-INVITEs (sendonly, sendrecv); redirect transfers with REFER and leaves after NOTIFY 200', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-answer-hold-refer', '107');
+    const callId = await dial('107', '555');
+    await gateway.waitCallState(callId, 'connected');
+    await gateway.pbx('hold', { callId, hold: true });
+    await gateway.waitCallState(callId, 'held', 5000, (e) => e.hold === 'local');
+    await gateway.pbx('hold', { callId, hold: false });
+    await gateway.waitEvent((e) => e.callId === callId && e.state === 'connected' && e.seq > 4, 'connected after retrieve');
+    await gateway.pbx('redirect', { callId, target: '777' });
+    const ended = await gateway.waitCallState(callId, 'disconnected');
+    assert.equal(ended.cause, 'redirected');
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    const refer = sent(result, 'REFER')[0]!;
+    assert.equal(header(refer, 'Refer-To'), `<sip:777@127.0.0.1:${sipp.localPort}>`);
+    assert.equal(header(refer, 'Referred-By'), '<sip:107@127.0.0.1>');
+    assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'connected', 'held:local', 'connected', 'disconnected:redirected']);
   });
 
-  it('a 3xx is followed once (same Call-ID, CSeq + 1); a second 3xx ends the call as redirected', async () => {
-    const sipp = await pbxWithLine('uas-redirect', '108');
-    try {
-      const callId = await dial('108', '559');
-      const ended = await gateway.waitCallState(callId, 'disconnected');
-      assert.deepEqual([ended.cause, ended.sipStatus], ['redirected', 302]);
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      const [first, second] = sent(result, 'INVITE');
-      assert.equal(second!.startLine, `INVITE sip:888@127.0.0.1:${sipp.localPort} SIP/2.0`);
-      assert.equal(header(second!, 'Call-ID'), header(first!, 'Call-ID'));
-      assert.equal(header(second!, 'CSeq'), '2 INVITE');
-    } finally {
-      await sipp.dispose();
-    }
+  it('a 3xx is followed once (same Call-ID, CSeq + 1); a second 3xx ends the call as redirected', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-redirect', '108');
+    const callId = await dial('108', '559');
+    const ended = await gateway.waitCallState(callId, 'disconnected');
+    assert.deepEqual([ended.cause, ended.sipStatus], ['redirected', 302]);
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    const [first, second] = sent(result, 'INVITE');
+    assert.equal(second!.startLine, `INVITE sip:888@127.0.0.1:${sipp.localPort} SIP/2.0`);
+    assert.equal(header(second!, 'Call-ID'), header(first!, 'Call-ID'));
+    assert.equal(header(second!, 'CSeq'), '2 INVITE');
   });
 
-  it('an unanswered call is cancelled after SIP_INVITE_TIMEOUT_S with cause no-answer', async () => {
-    const sipp = await pbxWithLine('uas-ring-forever', '109');
-    try {
-      const callId = await dial('109', '560');
-      await gateway.waitCallState(callId, 'ringback');
-      const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
-      assert.deepEqual([ended.cause, ended.sipStatus], ['no-answer', 487]);
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      assert.equal(sent(result, 'CANCEL').length, 1);
-    } finally {
-      await sipp.dispose();
-    }
+  it('an unanswered call is cancelled after SIP_INVITE_TIMEOUT_S with cause no-answer', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-ring-forever', '109');
+    const callId = await dial('109', '560');
+    await gateway.waitCallState(callId, 'ringback');
+    const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
+    assert.deepEqual([ended.cause, ended.sipStatus], ['no-answer', 487]);
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    assert.equal(sent(result, 'CANCEL').length, 1);
   });
 
-  it('a PBX that never answers: the INVITE is retransmitted and Timer B ends the call with cause timeout', async () => {
-    const sipp = await pbxWithLine('uas-silent', '105');
-    try {
-      const callId = await dial('105', '558');
-      const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
-      assert.equal(ended.cause, 'timeout');
-      assert.equal(ended.sipStatus, 408);
-      const invites = sipp.messages().filter((m) => m.direction === 'received' && m.method === 'INVITE');
-      assert.ok(invites.length >= 5, `INVITE retransmitted (Timer A): ${invites.length} copies`);
-      const metrics = (await adapter.http.inject({ method: 'GET', url: '/metrics' })).body;
-      assert.match(metrics, /ucserver_pbx_adapter_sip_transaction_timeouts_total\{method="INVITE",timer="B",service="pbx-adapter"\} 1/);
-      assert.match(metrics, /ucserver_pbx_adapter_call_setup_outcomes_total\{direction="outbound",outcome="timeout",service="pbx-adapter"\} 1/);
-    } finally {
-      await sipp.dispose();
-    }
+  it('a PBX that never answers: the INVITE is retransmitted and Timer B ends the call with cause timeout', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-silent', '105');
+    const callId = await dial('105', '558');
+    const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
+    assert.equal(ended.cause, 'timeout');
+    assert.equal(ended.sipStatus, 408);
+    const invites = sipp.messages().filter((m) => m.direction === 'received' && m.method === 'INVITE');
+    assert.ok(invites.length >= 5, `INVITE retransmitted (Timer A): ${invites.length} copies`);
+    const metrics = (await adapter.http.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /ucserver_pbx_adapter_sip_transaction_timeouts_total\{method="INVITE",timer="B",service="pbx-adapter"\} 1/);
+    assert.match(metrics, /ucserver_pbx_adapter_call_setup_outcomes_total\{direction="outbound",outcome="timeout",service="pbx-adapter"\} 1/);
   });
 
   it('a re-INVITE from the PBX holds the call (held remote) and another resumes it', async () => {
-    autoAnswer();
-    const result = await callFromPbx('uac-reinvite-hold');
-    assert.equal(result.exitCode, 0, describeRun(result));
-    const callId = gateway.incoming.at(-1)!.callId;
+    const callId = await answeredCallFromPbx('uac-reinvite-hold');
     await gateway.waitCallState(callId, 'disconnected');
     assert.deepEqual(gateway.timeline(callId), ['offering', 'connected', 'held:remote', 'connected', 'disconnected:normal']);
     const offering = gateway.callEvents(callId)[0]!;
-    assert.deepEqual([offering.remoteNumber, offering.remoteName, offering.direction, offering.origin], ['200', 'PBX caller', 'inbound', 'pbx']);
+    assert.deepEqual([offering.remoteNumber, offering.remoteName, offering.direction], ['200', 'PBX caller', 'inbound']);
   });
 
   it('an INVITE without SDP gets the media offer in the 200; the answer in the ACK connects the call, and the softphone hears the PBX', async () => {
@@ -272,66 +238,52 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   });
 
   it('a late offer whose ACK has no answer is hung up with BYE', async () => {
-    autoAnswer();
-    const result = await callFromPbx('uac-late-offer-no-answer');
-    assert.equal(result.exitCode, 0, describeRun(result));
-    const callId = gateway.incoming.at(-1)!.callId;
+    const callId = await answeredCallFromPbx('uac-late-offer-no-answer');
     const ended = await gateway.waitCallState(callId, 'disconnected');
     assert.equal(ended.cause, 'error');
     await check(() => gateway.mediaEvents.some((e) => e.type === 'closed' && e.callId === callId), 5000, { name: 'media closed' });
   });
 
   it('an UPDATE with SDP holds and resumes; an UPDATE without SDP refreshes the session', async () => {
-    autoAnswer();
-    const result = await callFromPbx('uac-update');
-    assert.equal(result.exitCode, 0, describeRun(result));
-    const callId = gateway.incoming.at(-1)!.callId;
+    const callId = await answeredCallFromPbx('uac-update');
     await gateway.waitCallState(callId, 'disconnected');
     assert.deepEqual(gateway.timeline(callId), ['offering', 'connected', 'held:remote', 'connected', 'disconnected:normal']);
   });
 
-  it('as session refresher (RFC 4028, refresher=uac in the 200) the adapter refreshes with UPDATE at half the interval', async () => {
-    const sipp = await pbxWithLine('uas-session-timer', '107', { se: '4;refresher=uac' });
-    try {
-      const callId = await dial('107', '555');
-      await gateway.waitCallState(callId, 'connected');
-      const connectedAt = Date.now();
-      // A 4 s interval: refreshes at ~2 s and ~4 s after the answer.
-      await check(() => sipp.messages().filter((m) => m.direction === 'received' && m.method === 'UPDATE').length >= 2, 8000, { name: 'two session refreshes at the PBX' });
-      const elapsed = Date.now() - connectedAt;
-      assert.ok(elapsed >= 3000, `two refreshes need two half-intervals (${elapsed} ms)`);
-      const update = sipp.messages().find((m) => m.direction === 'received' && m.method === 'UPDATE')!;
-      assert.match(header(update, 'Session-Expires') ?? '', /;refresher=uac$/);
-      assert.equal(header(update, 'Supported'), 'timer');
-      // still the same call, still up
-      assert.deepEqual(gateway.timeline(callId), ['dialing', 'connected']);
-      await gateway.pbx('drop', { callId, reason: 'normal' });
-      await gateway.waitCallState(callId, 'disconnected', 5000, (e) => e.cause === 'normal');
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-    } finally {
-      await sipp.dispose();
-    }
+  it('as session refresher (RFC 4028, refresher=uac in the 200) the adapter refreshes with UPDATE at half the interval', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-session-timer', '107', { se: '4;refresher=uac' });
+    const callId = await dial('107', '555');
+    await gateway.waitCallState(callId, 'connected');
+    const connectedAt = Date.now();
+    // A 4 s interval: refreshes at ~2 s and ~4 s after the answer.
+    await check(() => sipp.messages().filter((m) => m.direction === 'received' && m.method === 'UPDATE').length >= 2, 8000, { name: 'two session refreshes at the PBX' });
+    const elapsed = Date.now() - connectedAt;
+    assert.ok(elapsed >= 3000, `two refreshes need two half-intervals (${elapsed} ms)`);
+    const update = sipp.messages().find((m) => m.direction === 'received' && m.method === 'UPDATE')!;
+    assert.match(header(update, 'Session-Expires') ?? '', /;refresher=uac$/);
+    assert.equal(header(update, 'Supported'), 'timer');
+    // still the same call, still up
+    assert.deepEqual(gateway.timeline(callId), ['dialing', 'connected']);
+    await gateway.pbx('drop', { callId, reason: 'normal' });
+    await gateway.waitCallState(callId, 'disconnected', 5000, (e) => e.cause === 'normal');
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
   });
 
-  it('when the PBX is the refresher (refresher=uas) and never refreshes, the adapter ends the call with BYE before the interval ends', async () => {
-    const sipp = await pbxWithLine('uas-session-timer', '108', { se: '6;refresher=uas' });
-    try {
-      const callId = await dial('108', '555');
-      await gateway.waitCallState(callId, 'connected');
-      const connectedAt = Date.now();
-      // RFC 4028 §10: BYE at the interval minus min(32, interval / 3) = 4 s.
-      const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
-      const elapsed = Date.now() - connectedAt;
-      assert.equal(ended.cause, 'timeout');
-      assert.ok(elapsed >= 3500 && elapsed < 8000, `BYE after ${elapsed} ms, expected ~4000`);
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-      assert.equal(sent(result, 'UPDATE').length, 0, 'the adapter does not refresh when the PBX is the refresher');
-      assert.equal(sent(result, 'BYE').length, 1);
-    } finally {
-      await sipp.dispose();
-    }
+  it('when the PBX is the refresher (refresher=uas) and never refreshes, the adapter ends the call with BYE before the interval ends', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-session-timer', '108', { se: '6;refresher=uas' });
+    const callId = await dial('108', '555');
+    await gateway.waitCallState(callId, 'connected');
+    const connectedAt = Date.now();
+    // RFC 4028 §10: BYE at the interval minus min(32, interval / 3) = 4 s.
+    const ended = await gateway.waitCallState(callId, 'disconnected', 10_000);
+    const elapsed = Date.now() - connectedAt;
+    assert.equal(ended.cause, 'timeout');
+    assert.ok(elapsed >= 3500 && elapsed < 8000, `BYE after ${elapsed} ms, expected ~4000`);
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
+    assert.equal(sent(result, 'UPDATE').length, 0, 'the adapter does not refresh when the PBX is the refresher');
+    assert.equal(sent(result, 'BYE').length, 1);
   });
 
   it('with 10 % of the packets lost every call still completes by retransmission', async () => {
@@ -347,10 +299,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   });
 
   it('a CANCEL from the PBX while it rings is answered 200 and 487; the call ends as cancelled', async () => {
-    gateway.onIncoming = (req) => {
-      setImmediate(() => void gateway.pbx('alert', { callId: req.callId }).catch(() => undefined));
-      return { accept: true };
-    };
+    gateway.acceptThen((callId) => gateway.pbx('alert', { callId }));
     const before = gateway.incoming.length;
     const result = await callFromPbx('uac-cancel');
     assert.equal(result.exitCode, 0, describeRun(result));
@@ -362,39 +311,31 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   });
 
   it('digits are sent as one INFO per digit with application/dtmf-relay', async () => {
-    gateway.onIncoming = (req) => {
-      setImmediate(() => {
-        void (async () => {
-          await gateway.pbx('answer', { callId: req.callId });
-          await gateway.waitCallState(req.callId, 'connected');
-          await gateway.pbx('digits', { callId: req.callId, digits: '5#', durationMs: 250 });
-          await gateway.pbx('drop', { callId: req.callId, reason: 'normal' });
-        })().catch(() => undefined);
-      });
-      return { accept: true };
-    };
+    gateway.acceptThen(async (callId) => {
+      await gateway.pbx('answer', { callId });
+      await gateway.waitCallState(callId, 'connected');
+      await gateway.pbx('digits', { callId, digits: '5#', durationMs: 250 });
+      await gateway.pbx('drop', { callId, reason: 'normal' });
+    });
     const result = await callFromPbx('uac-info');
     assert.equal(result.exitCode, 0, describeRun(result));
     const infos = sent(result, 'INFO');
     assert.deepEqual(infos.map((m) => m.body.trim().replace(/\r?\n/g, '|')), ['Signal=5|Duration=250', 'Signal=#|Duration=250']);
   });
 
-  it('a failed media call (MediaCallEvent failed) is hung up with BYE and cause media-failure', async () => {
+  it('a failed media call (MediaCallEvent failed) is hung up with BYE and cause media-failure', async (t) => {
     autoAnswer();
     const target = adapter.sipAddress('udp');
     const sipp = await Sipp.start({ scenario: scenario('uac-wait-bye'), target: `${target.host}:${target.port}`, service: '101', vars: { from: '200' }, args: ['-mp', String(mediaPort)], timeoutMs: 20_000 });
-    try {
-      const offering = await gateway.waitEvent((e) => e.state === 'offering' && !gateway.events.some((x) => x.callId === e.callId && x.state === 'disconnected'), 'a new incoming call');
-      await gateway.waitCallState(offering.callId, 'connected');
-      // The media node reports the call's media as failed (a worker died): the adapter must hang up.
-      gateway.bus.publish(CallTopics.media, { type: 'failed', callId: offering.callId, nodeId: media.nodeId, cause: 'worker died', at: Date.now() });
-      const ended = await gateway.waitCallState(offering.callId, 'disconnected');
-      assert.equal(ended.cause, 'media-failure');
-      const result = await sipp.done;
-      assert.equal(result.exitCode, 0, describeRun(result));
-    } finally {
-      await sipp.dispose();
-    }
+    t.after(() => sipp.dispose());
+    const offering = await gateway.waitEvent((e) => e.state === 'offering' && !gateway.events.some((x) => x.callId === e.callId && x.state === 'disconnected'), 'a new incoming call');
+    await gateway.waitCallState(offering.callId, 'connected');
+    // The media node reports the call's media as failed (a worker died): the adapter must hang up.
+    gateway.bus.publish(CallTopics.media, { type: 'failed', callId: offering.callId, nodeId: media.nodeId, cause: 'worker died', at: Date.now() });
+    const ended = await gateway.waitCallState(offering.callId, 'disconnected');
+    assert.equal(ended.cause, 'media-failure');
+    const result = await sipp.done;
+    assert.equal(result.exitCode, 0, describeRun(result));
   });
 
   it('refusals and drops while ringing answer with the status of their reason and report the cause', async () => {
@@ -404,30 +345,21 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
       { name: 'unknown line', setup: () => (gateway.onIncoming = () => ({ accept: false, reason: 'unknown-line' })), status: 404, cause: 'not-found', timeline: ['offering', 'disconnected:not-found'] },
       {
         name: 'drop busy while ringing',
-        setup: () => (gateway.onIncoming = (req) => {
-          setImmediate(() => void gateway.pbx('alert', { callId: req.callId }).then(() => gateway.pbx('drop', { callId: req.callId, reason: 'busy' })).catch(() => undefined));
-          return { accept: true };
-        }),
+        setup: () => gateway.acceptThen((callId) => gateway.pbx('alert', { callId }).then(() => gateway.pbx('drop', { callId, reason: 'busy' }))),
         status: 486,
         cause: 'busy',
         timeline: ['offering', 'disconnected:busy'],
       },
       {
         name: 'drop decline while ringing',
-        setup: () => (gateway.onIncoming = (req) => {
-          setImmediate(() => void gateway.pbx('drop', { callId: req.callId, reason: 'decline' }).catch(() => undefined));
-          return { accept: true };
-        }),
+        setup: () => gateway.acceptThen((callId) => gateway.pbx('drop', { callId, reason: 'decline' })),
         status: 603,
         cause: 'rejected',
         timeline: ['offering', 'disconnected:rejected'],
       },
       {
         name: 'redirect while ringing',
-        setup: () => (gateway.onIncoming = (req) => {
-          setImmediate(() => void gateway.pbx('redirect', { callId: req.callId, target: '777' }).catch(() => undefined));
-          return { accept: true };
-        }),
+        setup: () => gateway.acceptThen((callId) => gateway.pbx('redirect', { callId, target: '777' })),
         status: 302,
         cause: 'redirected',
         timeline: ['offering', 'disconnected:redirected'],

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetricsRegistry, type LineRegistrationState } from '@ucserver/shared';
 import { check, Kamailio, testLogger } from '@ucserver/testkit';
-import { SipEndpoint } from '../../src/dialogs/SipEndpoint.ts';
+import { SipEndpoint } from '../../src/userAgent/SipEndpoint.ts';
 import { PbxAdapterMetrics } from '../../src/http/metrics.ts';
 import { backoffDelay, refreshDelay } from '../../src/registration/backoff.ts';
 import { LineRegistration } from '../../src/registration/LineRegistration.ts';

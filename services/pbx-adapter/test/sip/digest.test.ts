@@ -27,6 +27,18 @@ import { sampleRequest } from './sampleMessages.ts';
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 describe('computeDigestResponse() known vectors', () => {
+  /** RFC 7616 §3.9.1: one request, answered once with MD5 and once with SHA-256. */
+  const RFC7616_EXAMPLE = {
+    username: 'Mufasa',
+    realm: 'http-auth@example.org',
+    password: 'Circle of Life',
+    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+    method: 'GET',
+    uri: '/dir/index.html',
+    qop: 'auth',
+    nc: 1,
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+  } as const;
   const vectors: Array<{ name: string; params: Parameters<typeof computeDigestResponse>[0]; expected: string }> = [
     {
       name: 'RFC 2617 §3.5 (MD5, qop=auth)',
@@ -46,34 +58,12 @@ describe('computeDigestResponse() known vectors', () => {
     },
     {
       name: 'RFC 7616 §3.9.1 (MD5, qop=auth)',
-      params: {
-        algorithm: DigestAlgorithm.MD5,
-        username: 'Mufasa',
-        realm: 'http-auth@example.org',
-        password: 'Circle of Life',
-        nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
-        method: 'GET',
-        uri: '/dir/index.html',
-        qop: 'auth',
-        nc: 1,
-        cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
-      },
+      params: { algorithm: DigestAlgorithm.MD5, ...RFC7616_EXAMPLE },
       expected: '8ca523f5e9506fed4657c9700eebdbec',
     },
     {
       name: 'RFC 7616 §3.9.1 (SHA-256, qop=auth)',
-      params: {
-        algorithm: DigestAlgorithm.SHA256,
-        username: 'Mufasa',
-        realm: 'http-auth@example.org',
-        password: 'Circle of Life',
-        nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
-        method: 'GET',
-        uri: '/dir/index.html',
-        qop: 'auth',
-        nc: 1,
-        cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
-      },
+      params: { algorithm: DigestAlgorithm.SHA256, ...RFC7616_EXAMPLE },
       expected: '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
     },
   ];

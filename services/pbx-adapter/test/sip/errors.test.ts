@@ -1,12 +1,15 @@
 // The error catalogue: names, stable codes, cause, hierarchy.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { UcsError } from '@ucserver/shared';
 import {
   DialogError,
   DigestError,
   InvalidStateError,
   SipError,
-  SipErrorCode,
+  SipErrorCodes,
+  sipErrorCatalogue,
   SipException,
   SipParseError,
   SipParseErrorReason,
@@ -38,10 +41,26 @@ describe('errors', () => {
     });
   }
   it('every catalogue code is used by exactly one class and follows UCS_ERR_SIP_<WHAT>', () => {
-    const codes = Object.values(SipErrorCode);
+    const codes = Object.values(SipErrorCodes);
     assert.equal(new Set(codes).size, codes.length);
     assert.deepEqual([...codes].sort(), rows.map((r) => r.code).sort());
     for (const c of codes) assert.match(c, /^UCS_ERR_SIP_[A-Z_]+$/);
+  });
+  it('every SipException is a UcsError whose code is its class\'s static code', () => {
+    for (const row of rows) {
+      assert.ok(row.error instanceof UcsError, row.name);
+      assert.equal((row.error.constructor as unknown as { code: string }).code, row.code);
+    }
+  });
+  it('sipErrorCatalogue lists every code once, each with its class', () => {
+    assert.deepEqual(sipErrorCatalogue.codes, SipErrorCodes);
+    assert.deepEqual(sipErrorCatalogue.classes.map((c) => c.name).sort(), rows.map((r) => r.name).sort());
+    assert.deepEqual(sipErrorCatalogue.classes.map((c) => c.code).sort(), rows.map((r) => r.code).sort());
+  });
+  it('every SIP code is documented in the README and no documented one is stale', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = new Set([...readme.matchAll(/`(UCS_ERR_SIP_[A-Z_]+)`/g)].map((m) => m[1]));
+    assert.deepEqual([...documented].sort(), Object.keys(SipErrorCodes).sort());
   });
   it('a wrapping error keeps its cause', () => {
     const cause = new Error('ECONNREFUSED');

@@ -5,7 +5,6 @@ import {
   BusClient,
   CallEvent,
   CtiCommands,
-  LineChanged,
   LineCommands,
   LineRegistrationState,
   MediaCallEvent,
@@ -43,11 +42,29 @@ export class Gateway {
       seen(req);
       const { sdp } = await this.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
       await this.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await phone.answer(sdp) });
-      setImmediate(() => {
-        void this.pbx('alert', { callId: req.callId }).then(() => this.pbx('answer', { callId: req.callId })).catch(() => undefined);
-      });
+      this.#afterReply(req.callId, (callId) => this.alertAndAnswer(callId));
       return { accept: true };
     };
+  }
+
+  /**
+   * Accepts every incoming call, then runs `command` on it right after the reply, as a quick client
+   * would. A command that fails is ignored: the tests assert what the PBX saw.
+   */
+  acceptThen(command: (callId: string) => Promise<unknown>): void {
+    this.onIncoming = (req) => {
+      this.#afterReply(req.callId, command);
+      return { accept: true };
+    };
+  }
+
+  /** The client rings, then answers. */
+  alertAndAnswer(callId: string): Promise<unknown> {
+    return this.pbx('alert', { callId }).then(() => this.pbx('answer', { callId }));
+  }
+
+  #afterReply(callId: string, command: (callId: string) => Promise<unknown>): void {
+    setImmediate(() => void command(callId).catch(() => undefined));
   }
   /** When false, lines.list is not answered (a gateway that is not up yet). */
   answerList = true;
@@ -61,7 +78,6 @@ export class Gateway {
   static async start(options: { natsUrl: string; prefix: string; lines?: LineConfig[] }): Promise<Gateway> {
     const bus = await BusClient.connect({ servers: options.natsUrl, prefix: options.prefix, name: 'test-gateway', logger: testLogger('gateway'), requestTimeoutMs: 10_000 });
     const gw = new Gateway(bus, options.lines ?? []);
-    const s = bus.subjects;
     gw.#subs.push(
       bus.lines.serve(LineCommands.list, ({ offset, limit }) => {
         gw.listRequests += 1;

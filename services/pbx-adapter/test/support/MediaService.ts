@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MediaNodeHeartbeat, type BusClient, MediaTopics } from '@ucserver/shared';
+import { MediaTopics, type BusClient } from '@ucserver/shared';
 import { check, freePortRange, ManagedProcess } from '@ucserver/testkit';
 
 const MEDIA_INDEX = fileURLToPath(new URL('../../../media/src/index.ts', import.meta.url));

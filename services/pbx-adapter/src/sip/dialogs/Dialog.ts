@@ -40,27 +40,27 @@ export class Dialog {
   readonly id: DialogId;
   /** True when created with a SIPS Request-URI (RFC 3261 §12.1.1). */
   readonly secure: boolean;
-  private currentState: DialogState;
-  private local: number | undefined;
-  private remote: number | undefined;
-  private readonly localUri: NameAddr;
-  private readonly remoteUri: NameAddr;
-  private localContact: Uri | undefined;
-  private target: Uri;
-  private routes: NameAddr[];
+  #currentState: DialogState;
+  #local: number | undefined;
+  #remote: number | undefined;
+  readonly #localUri: NameAddr;
+  readonly #remoteUri: NameAddr;
+  #localContact: Uri | undefined;
+  #target: Uri;
+  #routes: NameAddr[];
 
   private constructor(init: DialogInit) {
     this.role = init.role;
     this.id = init.id;
     this.secure = init.secure;
-    this.currentState = init.state;
-    this.local = init.localSeq;
-    this.remote = init.remoteSeq;
-    this.localUri = init.localUri;
-    this.remoteUri = init.remoteUri;
-    this.localContact = init.localTarget;
-    this.target = init.remoteTarget;
-    this.routes = init.routeSet;
+    this.#currentState = init.state;
+    this.#local = init.localSeq;
+    this.#remote = init.remoteSeq;
+    this.#localUri = init.localUri;
+    this.#remoteUri = init.remoteUri;
+    this.#localContact = init.localTarget;
+    this.#target = init.remoteTarget;
+    this.#routes = init.routeSet;
   }
 
   /**
@@ -121,7 +121,7 @@ export class Dialog {
   }
 
   get state(): DialogState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   /** Map key of the dialog id. */
@@ -130,39 +130,39 @@ export class Dialog {
   }
 
   get localSeq(): number | undefined {
-    return this.local;
+    return this.#local;
   }
 
   get remoteSeq(): number | undefined {
-    return this.remote;
+    return this.#remote;
   }
 
   get remoteTarget(): Uri {
-    return cloneUri(this.target);
+    return cloneUri(this.#target);
   }
 
   get localTarget(): Uri | undefined {
-    return this.localContact ? cloneUri(this.localContact) : undefined;
+    return this.#localContact ? cloneUri(this.#localContact) : undefined;
   }
 
   /** Route set in the order requests carry it. */
   get routeSet(): NameAddr[] {
-    return this.routes.map(cloneNameAddr);
+    return this.#routes.map(cloneNameAddr);
   }
 
   /** Set our Contact (e.g. after a re-INVITE changing it). */
   setLocalTarget(uri: Uri): void {
-    this.localContact = cloneUri(uri);
+    this.#localContact = cloneUri(uri);
   }
 
   /** Early → confirmed (a 2xx for the dialog-creating INVITE). */
   confirm(): void {
-    this.assertLive('confirm');
-    this.currentState = DialogState.Confirmed;
+    this.#assertLive('confirm');
+    this.#currentState = DialogState.Confirmed;
   }
 
   terminate(): void {
-    this.currentState = DialogState.Terminated;
+    this.#currentState = DialogState.Terminated;
   }
 
   /**
@@ -171,11 +171,11 @@ export class Dialog {
    * transaction layer adds the Via.
    */
   createRequest(method: string, opts: InDialogRequestOptions = {}): SipRequest {
-    this.assertLive(`create ${method}`);
+    this.#assertLive(`create ${method}`);
     if (method === 'ACK' || method === 'CANCEL') throw new TypeError(`use ${method === 'ACK' ? 'createAck()' : 'createCancel()'} for ${method}`);
-    if (this.local === undefined) this.local = Math.floor(Math.random() * 0x7fff) + 1;
-    else this.local += 1;
-    return this.build(method, this.local, opts, TARGET_REFRESH.has(method));
+    if (this.#local === undefined) this.#local = Math.floor(Math.random() * 0x7fff) + 1;
+    else this.#local += 1;
+    return this.#build(method, this.#local, opts, TARGET_REFRESH.has(method));
   }
 
   /**
@@ -185,8 +185,8 @@ export class Dialog {
    */
   createAck(invite: SipRequest, opts: InDialogRequestOptions = {}): SipRequest {
     if (invite.method !== 'INVITE') throw new TypeError(`createAck() needs the INVITE, got ${invite.method}`);
-    if (this.currentState === DialogState.Terminated) throw new DialogError(`dialog terminated, cannot ACK [${this.describe()}]`);
-    const ack = this.build('ACK', invite.headers.cseq().seq, opts, false);
+    if (this.#currentState === DialogState.Terminated) throw new DialogError(`dialog terminated, cannot ACK [${this.#describe()}]`);
+    const ack = this.#build('ACK', invite.headers.cseq().seq, opts, false);
     for (const name of ['Authorization', 'Proxy-Authorization']) {
       for (const v of invite.headers.getAll(name)) ack.headers.append(name, v);
     }
@@ -199,21 +199,21 @@ export class Dialog {
    * requests with a Contact, the remote target.
    */
   receiveRequest(request: SipRequest): void {
-    this.assertLive(`receive ${request.method}`);
+    this.#assertLive(`receive ${request.method}`);
     const h = request.headers;
     if (h.callId() !== this.id.callId || h.toTag() !== this.id.localTag || (h.fromTag() ?? '') !== this.id.remoteTag) {
-      throw new DialogError(`${request.method} does not belong to this dialog [${this.describe()}]`, { status: 481 });
+      throw new DialogError(`${request.method} does not belong to this dialog [${this.#describe()}]`, { status: 481 });
     }
     const seq = h.cseq().seq;
     if (request.method !== 'ACK' && request.method !== 'CANCEL') {
-      if (this.remote !== undefined && seq <= this.remote) {
-        throw new DialogError(`CSeq ${seq} not above ${this.remote} [${this.describe()}]`, { status: 500 });
+      if (this.#remote !== undefined && seq <= this.#remote) {
+        throw new DialogError(`CSeq ${seq} not above ${this.#remote} [${this.#describe()}]`, { status: 500 });
       }
-      this.remote = seq;
+      this.#remote = seq;
     }
     if (TARGET_REFRESH.has(request.method)) {
       const contact = firstContactUri(h.contacts());
-      if (contact) this.target = contact;
+      if (contact) this.#target = contact;
     }
   }
 
@@ -223,7 +223,7 @@ export class Dialog {
    * recomputes the route set (§13.2.2.4); 481 and 408 terminate the dialog (§12.2.1.2).
    */
   receiveResponse(response: SipResponse, request: SipRequest): void {
-    if (this.currentState === DialogState.Terminated) return;
+    if (this.#currentState === DialogState.Terminated) return;
     const status = response.status;
     if (status === 481 || status === 408) {
       this.terminate();
@@ -232,17 +232,17 @@ export class Dialog {
     const method = request.method;
     const contact = (): Uri | undefined => firstContactUri(response.headers.contacts());
     if (status >= 200 && status < 300) {
-      if (this.currentState === DialogState.Early && method === 'INVITE') {
-        this.currentState = DialogState.Confirmed;
-        if (this.role === 'uac') this.routes = response.headers.recordRoutes().reverse();
+      if (this.#currentState === DialogState.Early && method === 'INVITE') {
+        this.#currentState = DialogState.Confirmed;
+        if (this.role === 'uac') this.#routes = response.headers.recordRoutes().reverse();
       }
       if (TARGET_REFRESH.has(method)) {
         const c = contact();
-        if (c) this.target = c;
+        if (c) this.#target = c;
       }
-    } else if (status > 100 && status < 200 && this.currentState === DialogState.Early && method === 'INVITE') {
+    } else if (status > 100 && status < 200 && this.#currentState === DialogState.Early && method === 'INVITE') {
       const c = contact();
-      if (c) this.target = c;
+      if (c) this.#target = c;
     }
   }
 
@@ -256,39 +256,39 @@ export class Dialog {
     return {
       id: { ...this.id },
       role: this.role,
-      state: this.currentState,
-      localSeq: this.local,
-      remoteSeq: this.remote,
-      localUri: formatUri(this.localUri.uri),
-      remoteUri: formatUri(this.remoteUri.uri),
-      localTarget: this.localContact ? formatUri(this.localContact) : undefined,
-      remoteTarget: formatUri(this.target),
-      routeSet: this.routes.map(formatNameAddr),
+      state: this.#currentState,
+      localSeq: this.#local,
+      remoteSeq: this.#remote,
+      localUri: formatUri(this.#localUri.uri),
+      remoteUri: formatUri(this.#remoteUri.uri),
+      localTarget: this.#localContact ? formatUri(this.#localContact) : undefined,
+      remoteTarget: formatUri(this.#target),
+      routeSet: this.#routes.map(formatNameAddr),
       secure: this.secure,
     };
   }
 
-  private build(method: string, seq: number, opts: InDialogRequestOptions, withContact: boolean): SipRequest {
+  #build(method: string, seq: number, opts: InDialogRequestOptions, withContact: boolean): SipRequest {
     let uri: Uri;
     let routes: NameAddr[];
-    const first = this.routes[0];
+    const first = this.#routes[0];
     if (!first) {
-      uri = cloneUri(this.target);
+      uri = cloneUri(this.#target);
       routes = [];
     } else if (isSipUri(first.uri) && first.uri.params.has('lr')) {
       // Loose routing: Request-URI = remote target, Route = route set.
-      uri = cloneUri(this.target);
-      routes = this.routes.map(cloneNameAddr);
+      uri = cloneUri(this.#target);
+      routes = this.#routes.map(cloneNameAddr);
     } else {
       // Strict routing (RFC 2543 next hop): first route becomes the Request-URI (without the header
       // components a Request-URI cannot carry), the remote target goes last in Route.
       uri = cloneUri(first.uri);
       if (isSipUri(uri)) uri.headers = [];
-      routes = [...this.routes.slice(1).map(cloneNameAddr), createNameAddr(cloneUri(this.target))];
+      routes = [...this.#routes.slice(1).map(cloneNameAddr), createNameAddr(cloneUri(this.#target))];
     }
-    const from = cloneNameAddr(this.localUri);
+    const from = cloneNameAddr(this.#localUri);
     from.params.set('tag', this.id.localTag);
-    const to = cloneNameAddr(this.remoteUri);
+    const to = cloneNameAddr(this.#remoteUri);
     if (this.id.remoteTag !== '') to.params.set('tag', this.id.remoteTag);
     const headers: Array<[string, string]> = [
       ['From', formatNameAddr(from)],
@@ -298,17 +298,17 @@ export class Dialog {
       ['Max-Forwards', '70'],
     ];
     for (const r of routes) headers.push(['Route', formatNameAddr(r)]);
-    if (withContact && this.localContact) headers.push(['Contact', `<${formatUri(this.localContact)}>`]);
+    if (withContact && this.#localContact) headers.push(['Contact', `<${formatUri(this.#localContact)}>`]);
     const request = createRequest({ method, uri, headers, body: opts.body, contentType: opts.contentType });
     for (const f of new SipHeaders(opts.headers ?? [])) request.headers.append(f.name, f.value);
     return request;
   }
 
-  private assertLive(what: string): void {
-    if (this.currentState === DialogState.Terminated) throw new DialogError(`cannot ${what}: dialog terminated [${this.describe()}]`);
+  #assertLive(what: string): void {
+    if (this.#currentState === DialogState.Terminated) throw new DialogError(`cannot ${what}: dialog terminated [${this.#describe()}]`);
   }
 
-  private describe(): string {
+  #describe(): string {
     return `callId:${this.id.callId}, localTag:${this.id.localTag}, remoteTag:${this.id.remoteTag}`;
   }
 }

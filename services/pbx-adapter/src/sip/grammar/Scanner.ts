@@ -21,10 +21,6 @@ export class Scanner {
     return this.pos >= this.input.length;
   }
 
-  peekCode(offset = 0): number {
-    return this.input.charCodeAt(this.pos + offset);
-  }
-
   peek(offset = 0): string {
     return this.input.charAt(this.pos + offset);
   }

@@ -15,7 +15,6 @@ const MARK = "-_.!~*'()";
 const TOKEN = table(ALPHANUM + "-.!%*_+`'~");
 /** word = 1*(token chars / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") */
 const WORD = table(ALPHANUM + "-.!%*_+`'~" + '()<>:\\"/[]?{}');
-const UNRESERVED = table(ALPHANUM + MARK);
 /** user = 1*( unreserved / escaped / user-unreserved ), user-unreserved = & = + $ , ; ? / */
 const USER = table(ALPHANUM + MARK + '&=+$,;?/');
 /** password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
@@ -25,7 +24,6 @@ const PARAM = table(ALPHANUM + MARK + '[]/:&+$');
 /** hname/hvalue = hnv-unreserved / unreserved / escaped; hnv-unreserved = [ ] / ? : + $ */
 const HNV = table(ALPHANUM + MARK + '[]/?:+$');
 const HOSTNAME = table(ALPHANUM + '-.');
-const IPV6 = table('0123456789abcdefABCDEF:.');
 /** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 const SCHEME = table(ALPHANUM + '+-.');
 /** Characters allowed in an absoluteURI's opaque part (RFC 3986 reserved + unreserved + "%"). */
@@ -41,22 +39,13 @@ export const isHexDigit = (code: number): boolean =>
 export const isWsp = (code: number): boolean => code === 0x20 || code === 0x09;
 export const isTokenChar = (code: number): boolean => inTable(TOKEN, code);
 export const isWordChar = (code: number): boolean => inTable(WORD, code);
-export const isUnreserved = (code: number): boolean => inTable(UNRESERVED, code);
 export const isUserChar = (code: number): boolean => inTable(USER, code);
 export const isPasswordChar = (code: number): boolean => inTable(PASSWORD, code);
 export const isParamChar = (code: number): boolean => inTable(PARAM, code);
 export const isHeaderNameValueChar = (code: number): boolean => inTable(HNV, code);
 export const isHostnameChar = (code: number): boolean => inTable(HOSTNAME, code);
-export const isIpv6Char = (code: number): boolean => inTable(IPV6, code);
 export const isSchemeChar = (code: number): boolean => inTable(SCHEME, code);
 export const isOpaqueChar = (code: number): boolean => inTable(OPAQUE, code);
-
-/** True when `s` is a non-empty token. */
-export const isToken = (s: string): boolean => {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isTokenChar(s.charCodeAt(i))) return false;
-  return true;
-};
 
 /** True when every character of `s` satisfies `pred`, allowing `%HEX HEX` escapes. */
 export const isEscapedRun = (s: string, pred: (code: number) => boolean): boolean => {

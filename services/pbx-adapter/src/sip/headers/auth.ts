@@ -39,7 +39,7 @@ const scanAuthParams = (s: Scanner, into: Map<string, string>): void => {
 };
 
 /** Parse one header value holding one or more challenges (or credentials). */
-export const parseAuthValues = (value: string, context: string): AuthChallenge[] => {
+const parseAuthValues = (value: string, context: string): AuthChallenge[] => {
   const s = new Scanner(value, context);
   const out: AuthChallenge[] = [];
   s.skipWs();

@@ -8,7 +8,7 @@ export interface CSeq {
 }
 
 /** Largest CSeq number allowed by RFC 3261 §8.1.1.5 (2**31 - 1). */
-export const MAX_CSEQ = 2 ** 31 - 1;
+const MAX_CSEQ = 2 ** 31 - 1;
 
 export const parseCSeq = (value: string): CSeq => {
   const s = new Scanner(value, 'CSeq');

@@ -15,7 +15,7 @@ export interface NameAddr {
 }
 
 /** Scan one name-addr or addr-spec followed by its header parameters. */
-export const scanNameAddr = (s: Scanner, inList: boolean): NameAddr => {
+const scanNameAddr = (s: Scanner, inList: boolean): NameAddr => {
   s.skipWs();
   let displayName: string | undefined;
   let bracketed = false;

@@ -6,7 +6,7 @@ import { Scanner, type Params } from '../grammar/Scanner.ts';
 import { formatHeaderParams } from './params.ts';
 
 /** delta-seconds values larger than 2**32-1 are treated as 2**32-1 (RFC 3261 §20.19, §20.33). */
-export const MAX_DELTA_SECONDS = 2 ** 32 - 1;
+const MAX_DELTA_SECONDS = 2 ** 32 - 1;
 
 const digitsOnly = (value: string, header: string, reason: SipParseErrorReason = SipParseErrorReason.BadHeader): string => {
   const v = value.trim();

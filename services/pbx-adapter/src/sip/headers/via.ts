@@ -5,7 +5,7 @@ import { checkHost } from '../uri.ts';
 import { formatHeaderParams } from './params.ts';
 
 /** RFC 3261 §8.1.1.7: branches of RFC 3261 compliant elements start with this cookie. */
-export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
+const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
 
 export interface Via {
   /** protocol-name, "SIP" for every real message. */
@@ -97,5 +97,3 @@ export const viaSentBy = (via: Via): string => `${via.host.toLowerCase()}${via.p
 /** True for an RFC 3261 branch: the magic cookie followed by at least one character (RFC 4475 §3.2.1). */
 export const isRfc3261Branch = (branch: string | undefined): branch is string =>
   branch !== undefined && branch.startsWith(BRANCH_MAGIC_COOKIE) && branch.length > BRANCH_MAGIC_COOKIE.length;
-
-export const cloneVia = (via: Via): Via => ({ ...via, params: new Map(via.params) });

@@ -1,6 +1,5 @@
 // INVITE client transaction: RFC 3261 §17.1.1 (Figure 5) as updated by RFC 6026 §7.2 (Figure 3):
 // a 2xx moves Calling/Proceeding to Accepted, where further 2xx are passed to the TU until Timer M.
-import { SipTimeoutError } from '../errors.ts';
 import type { SipResponse } from '../message.ts';
 import { createNon2xxAck } from '../requests.ts';
 import { Transaction } from './Transaction.ts';
@@ -28,21 +27,21 @@ export type InviteClientTransactionEvents = ClientTransactionEvents;
 
 export class InviteClientTransaction extends Transaction<InviteClientTransactionEvents> {
   readonly kind = TransactionKind.InviteClient;
-  private timerA: number;
-  private ack: ReturnType<typeof createNon2xxAck> | undefined;
+  #timerA: number;
+  #ack: ReturnType<typeof createNon2xxAck> | undefined;
 
   constructor(options: TransactionOptions) {
     super(options, S.Calling, TRANSITIONS);
     if (options.request.method !== 'INVITE') throw new TypeError(`InviteClientTransaction needs an INVITE, got ${options.request.method}`);
-    this.timerA = this.timers.A;
+    this.#timerA = this.timers.A;
   }
 
   /** Send the INVITE and start Timers A (unreliable transports only) and B. Called by the creator. */
   start(): this {
     // Timers first: a response may arrive before send() returns on an in-process transport.
     // RFC 3261 §17.1.1.2: Timer A only for unreliable transports.
-    if (!this.reliable) this.startTimer('A', this.timerA, () => this.onTimerA());
-    this.startTimer('B', this.timers.B, () => this.onTimerB());
+    if (!this.reliable) this.startTimer('A', this.#timerA, () => this.#onTimerA());
+    this.startTimer('B', this.timers.B, () => this.#onTimerB());
     this.send(this.request);
     return this;
   }
@@ -71,8 +70,8 @@ export class InviteClientTransaction extends Transaction<InviteClientTransaction
           this.transition(S.Completed);
           this.stopTimer('A');
           this.stopTimer('B');
-          this.ack = createNon2xxAck(this.request, response);
-          this.send(this.ack);
+          this.#ack = createNon2xxAck(this.request, response);
+          this.send(this.#ack);
           this.emitSafe('response', response);
           if (!this.terminated) this.startTimer('D', this.timers.D, () => this.transition(S.Terminated));
         }
@@ -83,24 +82,23 @@ export class InviteClientTransaction extends Transaction<InviteClientTransaction
         return;
       case S.Completed:
         // §17.1.1.2: retransmitted final responses are answered with the ACK, not passed up.
-        if (status >= 300 && this.ack) this.send(this.ack);
+        if (status >= 300 && this.#ack) this.send(this.#ack);
         return;
       default:
         return;
     }
   }
 
-  private onTimerA(): void {
+  #onTimerA(): void {
     if (this.state !== S.Calling) return;
     this.send(this.request);
     // §17.1.1.2: Timer A doubles on each retransmission (bounded by Timer B).
-    this.timerA *= 2;
-    this.startTimer('A', this.timerA, () => this.onTimerA());
+    this.#timerA *= 2;
+    this.startTimer('A', this.#timerA, () => this.#onTimerA());
   }
 
-  private onTimerB(): void {
+  #onTimerB(): void {
     if (this.state !== S.Calling) return;
-    this.emitSafe('timeout', new SipTimeoutError('B', `Timer B fired: no response to INVITE [${this.describe()}]`));
-    if (!this.terminated) this.transition(S.Terminated);
+    this.timeOut('B', 'Timer B fired: no response to INVITE');
   }
 }

@@ -1,7 +1,7 @@
 // INVITE server transaction: RFC 3261 §17.2.1 (Figure 7) as updated by RFC 6026 §7.1 (Figure 5): a
 // 2xx moves Proceeding to Accepted, where the TU's 2xx (and their retransmissions) are sent and the
 // ACK is passed up, until Timer L.
-import { SipTimeoutError, TransactionStateError } from '../errors.ts';
+import { TransactionStateError } from '../errors.ts';
 import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
 import { Transaction } from './Transaction.ts';
 import {
@@ -28,32 +28,32 @@ export type { InviteServerTransactionEvents } from './TransactionTypes.ts';
 
 export class InviteServerTransaction extends Transaction<InviteServerTransactionEvents> {
   readonly kind = TransactionKind.InviteServer;
-  private lastProvisional: SipResponse | undefined;
-  private finalResponse: SipResponse | undefined;
-  private timerG: number;
-  private retransmit2xxInterval: number;
-  private acked = false;
-  private readonly sendTrying: boolean;
-  private readonly retransmit2xx: boolean;
+  #lastProvisional: SipResponse | undefined;
+  #finalResponse: SipResponse | undefined;
+  #timerG: number;
+  #retransmit2xxInterval: number;
+  #acked = false;
+  readonly #sendTrying: boolean;
+  readonly #retransmit2xx: boolean;
 
   constructor(options: InviteServerTransactionOptions) {
     super(options, S.Proceeding, TRANSITIONS);
     if (options.request.method !== 'INVITE') throw new TypeError(`InviteServerTransaction needs an INVITE, got ${options.request.method}`);
-    this.timerG = this.timers.G;
-    this.retransmit2xxInterval = this.timers.T1;
-    this.sendTrying = options.sendTrying ?? true;
-    this.retransmit2xx = options.retransmit2xx ?? true;
+    this.#timerG = this.timers.G;
+    this.#retransmit2xxInterval = this.timers.T1;
+    this.#sendTrying = options.sendTrying ?? true;
+    this.#retransmit2xx = options.retransmit2xx ?? true;
   }
 
   /** Enter Proceeding; sends 100 Trying unless disabled (RFC 3261 §17.2.1). */
   start(): this {
-    if (this.sendTrying) this.respond(createResponse(this.request, 100));
+    if (this.#sendTrying) this.respond(createResponse(this.request, 100));
     return this;
   }
 
   /** The final response sent, if any. */
   get finalResponseSent(): SipResponse | undefined {
-    return this.finalResponse;
+    return this.#finalResponse;
   }
 
   /** Send a response from the TU. Throws TransactionStateError when the state does not allow it. */
@@ -62,28 +62,28 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     switch (this.state) {
       case S.Proceeding:
         if (status < 200) {
-          this.lastProvisional = response;
+          this.#lastProvisional = response;
           this.send(response);
         } else if (status < 300) {
           // RFC 6026 §7.1: 2xx → Accepted, Timer L.
-          this.finalResponse = response;
+          this.#finalResponse = response;
           this.transition(S.Accepted);
           this.send(response);
-          this.startTimer('L', this.timers.L, () => this.onTimerL());
-          if (this.retransmit2xx && !this.reliable) this.scheduleRetransmit2xx();
+          this.startTimer('L', this.timers.L, () => this.#onTimerL());
+          if (this.#retransmit2xx && !this.reliable) this.#scheduleRetransmit2xx();
         } else {
           // §17.2.1: 300-699 → Completed, Timer G (unreliable only) and Timer H.
-          this.finalResponse = response;
+          this.#finalResponse = response;
           this.transition(S.Completed);
           this.send(response);
-          if (!this.reliable) this.startTimer('G', this.timerG, () => this.onTimerG());
-          this.startTimer('H', this.timers.H, () => this.onTimerH());
+          if (!this.reliable) this.startTimer('G', this.#timerG, () => this.#onTimerG());
+          this.startTimer('H', this.timers.H, () => this.#onTimerH());
         }
         return;
       case S.Accepted:
         if (status >= 200 && status < 300) {
           // RFC 6026 §7.1: the TU may send further 2xx (e.g. its own retransmissions).
-          this.finalResponse = response;
+          this.#finalResponse = response;
           this.send(response);
           return;
         }
@@ -100,19 +100,9 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
       this.receiveAck(request);
       return;
     }
-    switch (this.state) {
-      case S.Proceeding:
-        // §17.2.1: retransmitted INVITE → resend the most recent provisional response.
-        if (this.lastProvisional) this.send(this.lastProvisional);
-        return;
-      case S.Completed:
-        // §17.2.1: retransmitted INVITE → resend the final response.
-        if (this.finalResponse) this.send(this.finalResponse);
-        return;
-      default:
-        // Accepted (RFC 6026: absorbed, the TU retransmits 2xx) and Confirmed absorb retransmissions.
-        return;
-    }
+    // §17.2.1: the last provisional again in Proceeding, the final response in Completed; Accepted
+    // (RFC 6026: the TU retransmits its 2xx) and Confirmed absorb retransmissions.
+    this.resendResponse(this.#lastProvisional, this.#finalResponse);
   }
 
   /** ACK for the final response (matched by the transaction layer). */
@@ -127,7 +117,7 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
         return;
       case S.Accepted:
         // RFC 6026 §7.1: an ACK in Accepted is passed to the TU; it also ends 2xx retransmissions.
-        this.acked = true;
+        this.#acked = true;
         this.stopTimer('retransmit2xx');
         this.emitSafe('ack', ack);
         return;
@@ -136,33 +126,31 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     }
   }
 
-  private scheduleRetransmit2xx(): void {
+  #scheduleRetransmit2xx(): void {
     // RFC 3261 §13.3.1.4: 2xx retransmitted at T1, doubling up to T2, until the ACK arrives.
-    this.startTimer('retransmit2xx', this.retransmit2xxInterval, () => {
-      if (this.state !== S.Accepted || this.acked || !this.finalResponse) return;
-      this.send(this.finalResponse);
-      this.retransmit2xxInterval = Math.min(this.retransmit2xxInterval * 2, this.timers.T2);
-      this.scheduleRetransmit2xx();
+    this.startTimer('retransmit2xx', this.#retransmit2xxInterval, () => {
+      if (this.state !== S.Accepted || this.#acked || !this.#finalResponse) return;
+      this.send(this.#finalResponse);
+      this.#retransmit2xxInterval = Math.min(this.#retransmit2xxInterval * 2, this.timers.T2);
+      this.#scheduleRetransmit2xx();
     });
   }
 
-  private onTimerG(): void {
-    if (this.state !== S.Completed || !this.finalResponse) return;
-    this.send(this.finalResponse);
-    this.timerG = Math.min(this.timerG * 2, this.timers.T2);
-    this.startTimer('G', this.timerG, () => this.onTimerG());
+  #onTimerG(): void {
+    if (this.state !== S.Completed || !this.#finalResponse) return;
+    this.send(this.#finalResponse);
+    this.#timerG = Math.min(this.#timerG * 2, this.timers.T2);
+    this.startTimer('G', this.#timerG, () => this.#onTimerG());
   }
 
-  private onTimerH(): void {
+  #onTimerH(): void {
     if (this.state !== S.Completed) return;
-    this.emitSafe('timeout', new SipTimeoutError('H', `Timer H fired: no ACK for ${this.finalResponse?.status} [${this.describe()}]`));
-    if (!this.terminated) this.transition(S.Terminated);
+    this.timeOut('H', `Timer H fired: no ACK for ${this.#finalResponse?.status}`);
   }
 
-  private onTimerL(): void {
-    if (!this.acked) {
-      this.emitSafe('timeout', new SipTimeoutError('L', `Timer L fired: no ACK for 2xx [${this.describe()}]`));
-    }
-    if (!this.terminated) this.transition(S.Terminated);
+  /** Timer L ends Accepted (RFC 6026 §7.1); the TU hears of it only when no ACK came. */
+  #onTimerL(): void {
+    if (!this.#acked) this.timeOut('L', 'Timer L fired: no ACK for 2xx');
+    else if (!this.terminated) this.transition(S.Terminated);
   }
 }

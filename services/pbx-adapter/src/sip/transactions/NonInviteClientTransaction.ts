@@ -1,45 +1,34 @@
 // Non-INVITE client transaction: RFC 3261 §17.1.2 (Figure 6).
-import { SipTimeoutError } from '../errors.ts';
 import type { SipResponse } from '../message.ts';
 import { Transaction } from './Transaction.ts';
 import {
+  NON_INVITE_TRANSITIONS,
   TransactionKind,
   TransactionState,
   type ClientTransactionEvents,
   type TransactionOptions,
-  type TransitionTable,
 } from './TransactionTypes.ts';
 
 const S = TransactionState;
-
-const TRANSITIONS: TransitionTable = {
-  [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
-  [S.Proceeding]: [S.Completed, S.Terminated],
-  [S.Completed]: [S.Terminated],
-  [S.Calling]: [],
-  [S.Accepted]: [],
-  [S.Confirmed]: [],
-  [S.Terminated]: [],
-};
 
 export type NonInviteClientTransactionEvents = ClientTransactionEvents;
 
 export class NonInviteClientTransaction extends Transaction<NonInviteClientTransactionEvents> {
   readonly kind = TransactionKind.NonInviteClient;
-  private timerE: number;
+  #timerE: number;
 
   constructor(options: TransactionOptions) {
-    super(options, S.Trying, TRANSITIONS);
+    super(options, S.Trying, NON_INVITE_TRANSITIONS);
     const m = options.request.method;
     if (m === 'INVITE' || m === 'ACK') throw new TypeError(`NonInviteClientTransaction cannot carry ${m}`);
-    this.timerE = this.timers.E;
+    this.#timerE = this.timers.E;
   }
 
   /** Send the request and start Timers E (unreliable transports only) and F. */
   start(): this {
     // Timers first: a response may arrive before send() returns on an in-process transport.
-    if (!this.reliable) this.startTimer('E', this.timerE, () => this.onTimerE());
-    this.startTimer('F', this.timers.F, () => this.onTimerF());
+    if (!this.reliable) this.startTimer('E', this.#timerE, () => this.#onTimerE());
+    this.startTimer('F', this.timers.F, () => this.#onTimerF());
     this.send(this.request);
     return this;
   }
@@ -60,24 +49,23 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientTrans
     if (!this.terminated) this.startTimer('K', this.timers.K, () => this.transition(S.Terminated));
   }
 
-  private onTimerE(): void {
+  #onTimerE(): void {
     if (this.state === S.Trying) {
       // §17.1.2.2: E doubles up to T2 while Trying...
       this.send(this.request);
-      this.timerE = Math.min(this.timerE * 2, this.timers.T2);
+      this.#timerE = Math.min(this.#timerE * 2, this.timers.T2);
     } else if (this.state === S.Proceeding) {
       // ...and is T2 in Proceeding.
       this.send(this.request);
-      this.timerE = this.timers.T2;
+      this.#timerE = this.timers.T2;
     } else {
       return;
     }
-    this.startTimer('E', this.timerE, () => this.onTimerE());
+    this.startTimer('E', this.#timerE, () => this.#onTimerE());
   }
 
-  private onTimerF(): void {
+  #onTimerF(): void {
     if (this.state !== S.Trying && this.state !== S.Proceeding) return;
-    this.emitSafe('timeout', new SipTimeoutError('F', `Timer F fired: no final response [${this.describe()}]`));
-    if (!this.terminated) this.transition(S.Terminated);
+    this.timeOut('F', 'Timer F fired: no final response');
   }
 }

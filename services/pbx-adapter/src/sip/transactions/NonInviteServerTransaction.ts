@@ -3,34 +3,24 @@ import { TransactionStateError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message.ts';
 import { Transaction } from './Transaction.ts';
 import {
+  NON_INVITE_TRANSITIONS,
   TransactionKind,
   TransactionState,
   type NonInviteServerTransactionEvents,
   type TransactionOptions,
-  type TransitionTable,
 } from './TransactionTypes.ts';
 
 const S = TransactionState;
-
-const TRANSITIONS: TransitionTable = {
-  [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
-  [S.Proceeding]: [S.Completed, S.Terminated],
-  [S.Completed]: [S.Terminated],
-  [S.Calling]: [],
-  [S.Accepted]: [],
-  [S.Confirmed]: [],
-  [S.Terminated]: [],
-};
 
 export type { NonInviteServerTransactionEvents } from './TransactionTypes.ts';
 
 export class NonInviteServerTransaction extends Transaction<NonInviteServerTransactionEvents> {
   readonly kind = TransactionKind.NonInviteServer;
-  private lastProvisional: SipResponse | undefined;
-  private finalResponse: SipResponse | undefined;
+  #lastProvisional: SipResponse | undefined;
+  #finalResponse: SipResponse | undefined;
 
   constructor(options: TransactionOptions) {
-    super(options, S.Trying, TRANSITIONS);
+    super(options, S.Trying, NON_INVITE_TRANSITIONS);
     const m = options.request.method;
     if (m === 'INVITE' || m === 'ACK') throw new TypeError(`NonInviteServerTransaction cannot carry ${m}`);
   }
@@ -40,7 +30,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   }
 
   get finalResponseSent(): SipResponse | undefined {
-    return this.finalResponse;
+    return this.#finalResponse;
   }
 
   /** Send a response from the TU; throws TransactionStateError once a final response was sent. */
@@ -50,12 +40,12 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
     }
     if (response.status < 200) {
       if (this.state === S.Trying) this.transition(S.Proceeding);
-      this.lastProvisional = response;
+      this.#lastProvisional = response;
       this.send(response);
       return;
     }
     // §17.2.2: final → Completed, Timer J (zero on reliable transports).
-    this.finalResponse = response;
+    this.#finalResponse = response;
     this.transition(S.Completed);
     this.send(response);
     if (!this.terminated) this.startTimer('J', this.timers.J, () => this.transition(S.Terminated));
@@ -63,15 +53,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
 
   /** A retransmission of the request. */
   receiveRequest(_request: SipRequest): void {
-    switch (this.state) {
-      case S.Proceeding:
-        if (this.lastProvisional) this.send(this.lastProvisional);
-        return;
-      case S.Completed:
-        if (this.finalResponse) this.send(this.finalResponse);
-        return;
-      default:
-        return; // Trying: discarded (§17.2.2).
-    }
+    // §17.2.2: the last provisional again in Proceeding, the final response in Completed; Trying discards it.
+    this.resendResponse(this.#lastProvisional, this.#finalResponse);
   }
 }

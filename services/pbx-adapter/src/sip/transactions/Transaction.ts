@@ -1,8 +1,9 @@
 // Shared machinery of the four transactions: the asserted state machine, one timer registry driven by
-// the injected clock, and sending with transport-error handling. Subclasses encode RFC 3261 §17.
+// the injected clock, sending with transport-error handling, and the timeout of Timers B, F, H and L.
+// Subclasses encode RFC 3261 §17.
 import { EventEmitter } from 'node:events';
-import { TransactionStateError, TransportError } from '../errors.ts';
-import type { SipMessage, SipRequest } from '../message.ts';
+import { SipTimeoutError, TransactionStateError, TransportError } from '../errors.ts';
+import type { SipMessage, SipRequest, SipResponse } from '../message.ts';
 import { safeEmit } from '../safeEmit.ts';
 import { systemClock, timerValues, type Clock, type TimerHandle, type TimerName, type TimerValues } from '../timers.ts';
 import { viaBranch } from '../headers/via.ts';
@@ -24,9 +25,9 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
   readonly timers: TimerValues;
   protected readonly transport: TransactionTransport;
   protected readonly clock: Clock;
-  private currentState: TransactionState;
-  private readonly transitions: TransitionTable;
-  private readonly running = new Map<string, TimerHandle>();
+  #currentState: TransactionState;
+  readonly #transitions: TransitionTable;
+  readonly #running = new Map<string, TimerHandle>();
 
   protected constructor(options: TransactionOptions, initial: TransactionState, transitions: TransitionTable) {
     super();
@@ -35,16 +36,16 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
     this.clock = options.clock ?? systemClock;
     this.timers = timerValues(options.timers, options.transport.reliable);
     this.branch = viaBranch(options.request.headers.topVia()) ?? '';
-    this.currentState = initial;
-    this.transitions = transitions;
+    this.#currentState = initial;
+    this.#transitions = transitions;
   }
 
   get state(): TransactionState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   get terminated(): boolean {
-    return this.currentState === TransactionState.Terminated;
+    return this.#currentState === TransactionState.Terminated;
   }
 
   get reliable(): boolean {
@@ -53,7 +54,7 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
 
   /** Names of running timers (for tests and dumps). */
   get activeTimers(): string[] {
-    return [...this.running.keys()];
+    return [...this.#running.keys()];
   }
 
   /** Terminate now (e.g. the transaction layer closes); no-op when already terminated. */
@@ -67,12 +68,12 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
 
   /** Move to `to`, asserting the pair is whitelisted; entering 'terminated' stops every timer. */
   protected transition(to: TransactionState): void {
-    const from = this.currentState;
-    if (!this.transitions[from].includes(to)) {
+    const from = this.#currentState;
+    if (!this.#transitions[from].includes(to)) {
       throw new TransactionStateError(`Invalid state transition from ${from} to ${to} [${this.describe()}]`);
     }
-    this.currentState = to;
-    if (to === TransactionState.Terminated) this.stopAllTimers();
+    this.#currentState = to;
+    if (to === TransactionState.Terminated) this.#stopAllTimers();
     safeEmit(this, 'statechange', from, to);
     if (to === TransactionState.Terminated) safeEmit(this, 'terminated');
   }
@@ -85,23 +86,23 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
       return;
     }
     const handle = this.clock.setTimeout(() => {
-      this.running.delete(name);
+      this.#running.delete(name);
       if (!this.terminated) fire();
     }, ms);
-    this.running.set(name, handle);
+    this.#running.set(name, handle);
   }
 
   protected stopTimer(name: TimerName | 'retransmit2xx'): void {
-    const handle = this.running.get(name);
+    const handle = this.#running.get(name);
     if (handle !== undefined) {
       this.clock.clearTimeout(handle);
-      this.running.delete(name);
+      this.#running.delete(name);
     }
   }
 
-  private stopAllTimers(): void {
-    for (const handle of this.running.values()) this.clock.clearTimeout(handle);
-    this.running.clear();
+  #stopAllTimers(): void {
+    for (const handle of this.#running.values()) this.clock.clearTimeout(handle);
+    this.#running.clear();
   }
 
   /** Hand a message to the transport; a failure terminates the transaction with 'transporterror'. */
@@ -112,14 +113,29 @@ export abstract class Transaction<E extends TransactionEvents & Record<keyof E, 
     } catch (err) {
       pending = Promise.reject(err);
     }
-    pending.catch((err: unknown) => this.onTransportError(err));
+    pending.catch((err: unknown) => this.#onTransportError(err));
   }
 
-  private onTransportError(err: unknown): void {
+  #onTransportError(err: unknown): void {
     if (this.terminated) return;
     const error =
       err instanceof TransportError ? err : new TransportError(`send failed [${this.describe()}]`, { cause: err });
     safeEmit(this, 'transporterror', error);
+    if (!this.terminated) this.transition(TransactionState.Terminated);
+  }
+
+  /**
+   * A server transaction's answer to a retransmitted request (RFC 3261 §17.2.1, §17.2.2): Proceeding
+   * sends the last provisional response again, Completed the final one; any other state absorbs it.
+   */
+  protected resendResponse(lastProvisional: SipResponse | undefined, finalResponse: SipResponse | undefined): void {
+    if (this.#currentState === TransactionState.Proceeding && lastProvisional) this.send(lastProvisional);
+    else if (this.#currentState === TransactionState.Completed && finalResponse) this.send(finalResponse);
+  }
+
+  /** Timer `timer` fired without the message it waited for: 'timeout' with `message`, then terminated. */
+  protected timeOut(timer: TimerName, message: string): void {
+    safeEmit(this, 'timeout', new SipTimeoutError(timer, `${message} [${this.describe()}]`));
     if (!this.terminated) this.transition(TransactionState.Terminated);
   }
 

@@ -16,7 +16,7 @@ import { clientKeyOfResponse, clientTransactionKey, inviteAckKey, serverTransact
 import { NonInviteClientTransaction } from './NonInviteClientTransaction.ts';
 import { NonInviteServerTransaction } from './NonInviteServerTransaction.ts';
 import {
-  DropReason,
+  MessageDropReason,
   type ClientTransaction,
   type ServerTransaction,
   type TransactionLayerEvents,
@@ -27,31 +27,31 @@ import { TransactionState, type TransactionTransport } from './TransactionTypes.
 type Detach = () => void;
 
 export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
-  private readonly transports = new Map<TransportProtocol, SipTransport>();
-  private readonly clients = new Map<string, ClientTransaction>();
-  private readonly servers = new Map<string, ServerTransaction>();
+  readonly #transports = new Map<TransportProtocol, SipTransport>();
+  readonly #clients = new Map<string, ClientTransaction>();
+  readonly #servers = new Map<string, ServerTransaction>();
   /** INVITE server transactions in Accepted, by Call-ID|CSeq|From-tag, to match the 2xx ACK. */
-  private readonly accepted = new Map<string, InviteServerTransaction>();
-  private readonly detach: Detach[] = [];
-  private readonly options: TransactionLayerOptions;
-  private readonly maxTransactions: number;
-  private isClosed = false;
+  readonly #accepted = new Map<string, InviteServerTransaction>();
+  readonly #detach: Detach[] = [];
+  readonly #options: TransactionLayerOptions;
+  readonly #maxTransactions: number;
+  #isClosed = false;
 
   constructor(options: TransactionLayerOptions) {
     super();
     if (options.transports.length === 0) throw new TypeError('TransactionLayer needs at least one transport');
-    this.options = options;
-    this.maxTransactions = options.maxTransactions ?? 4096;
+    this.#options = options;
+    this.#maxTransactions = options.maxTransactions ?? 4096;
     for (const t of options.transports) {
-      if (this.transports.has(t.protocol)) throw new TypeError(`two ${t.protocol} transports given`);
-      this.transports.set(t.protocol, t);
-      const onMessage = (m: SipMessage, source: MessageSource): void => this.receive(m, source, t);
+      if (this.#transports.has(t.protocol)) throw new TypeError(`two ${t.protocol} transports given`);
+      this.#transports.set(t.protocol, t);
+      const onMessage = (m: SipMessage, source: MessageSource): void => this.#receive(m, source, t);
       const onMalformed = (_e: unknown, source: MessageSource): void => {
-        safeEmit(this, 'dropped', DropReason.Malformed, undefined, source);
+        safeEmit(this, 'dropped', MessageDropReason.Malformed, undefined, source);
       };
       t.on('message', onMessage);
       t.on('malformed', onMalformed);
-      this.detach.push(() => {
+      this.#detach.push(() => {
         t.off('message', onMessage);
         t.off('malformed', onMalformed);
       });
@@ -60,21 +60,21 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
 
   /** Live transactions (client + server). */
   get size(): number {
-    return this.clients.size + this.servers.size;
+    return this.#clients.size + this.#servers.size;
   }
 
   /** Share of maxTransactions in use (0–1); at 1 new transactions fail with TransactionLimitError. */
   get load(): number {
-    return this.size / this.maxTransactions;
+    return this.size / this.#maxTransactions;
   }
 
   get closed(): boolean {
-    return this.isClosed;
+    return this.#isClosed;
   }
 
   /** The transport used for a protocol (UDP when unspecified, else the first one). */
   transportFor(protocol?: TransportProtocol): SipTransport {
-    const t = protocol ? this.transports.get(protocol) : (this.transports.get('UDP') ?? this.transports.values().next().value);
+    const t = protocol ? this.#transports.get(protocol) : (this.#transports.get('UDP') ?? this.#transports.values().next().value);
     if (!t) throw new TransportError(`no ${protocol} transport configured`);
     return t;
   }
@@ -85,26 +85,26 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
    * branch gets one. Throws TransactionLimitError when full, InvalidStateError after close().
    */
   sendRequest(request: SipRequest, destination: Destination): ClientTransaction {
-    this.assertOpen();
+    this.#assertOpen();
     if (request.method === 'ACK') throw new TypeError('ACK is not sent in a transaction; use sendAck()');
     const transport = this.transportFor(destination.protocol);
-    if (this.size >= this.maxTransactions) {
-      throw new TransactionLimitError(`${this.size} transactions, limit ${this.maxTransactions} [method:${request.method}]`);
+    if (this.size >= this.#maxTransactions) {
+      throw new TransactionLimitError(`${this.size} transactions, limit ${this.#maxTransactions} [method:${request.method}]`);
     }
-    this.ensureVia(request, transport);
+    this.#ensureVia(request, transport);
     const branch = viaBranch(request.headers.topVia()) as string;
     const key = clientTransactionKey(branch, request.headers.cseq().method);
-    if (this.clients.has(key)) throw new TransactionStateError(`a client transaction with branch ${branch} exists [method:${request.method}]`);
+    if (this.#clients.has(key)) throw new TransactionStateError(`a client transaction with branch ${branch} exists [method:${request.method}]`);
     const binding: TransactionTransport = {
       reliable: transport.reliable,
       send: (m) => transport.send(m, destination),
     };
-    const common = { request, transport: binding, timers: this.options.timers, clock: this.options.clock };
+    const common = { request, transport: binding, timers: this.#options.timers, clock: this.#options.clock };
     const tx: ClientTransaction =
       request.method === 'INVITE' ? new InviteClientTransaction(common) : new NonInviteClientTransaction(common);
-    this.clients.set(key, tx);
+    this.#clients.set(key, tx);
     tx.once('terminated', () => {
-      if (this.clients.get(key) === tx) this.clients.delete(key);
+      if (this.#clients.get(key) === tx) this.#clients.delete(key);
     });
     tx.start();
     return tx;
@@ -118,29 +118,29 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
 
   /** Send any message statelessly (requests get a Via as in sendRequest). */
   sendStateless(message: SipMessage, destination: Destination): Promise<void> {
-    if (this.isClosed) return Promise.reject(new InvalidStateError('transaction layer closed'));
+    if (this.#isClosed) return Promise.reject(new InvalidStateError('transaction layer closed'));
     const transport = this.transportFor(destination.protocol);
-    if (message.type === 'request') this.ensureVia(message, transport);
+    if (message.type === 'request') this.#ensureVia(message, transport);
     return transport.send(message, destination);
   }
 
   /** Terminate every transaction and stop listening to the transports (which stay open). Idempotent. */
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    for (const d of this.detach) d();
-    for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.terminate();
-    this.clients.clear();
-    this.servers.clear();
-    this.accepted.clear();
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    for (const d of this.#detach) d();
+    for (const tx of [...this.#clients.values(), ...this.#servers.values()]) tx.terminate();
+    this.#clients.clear();
+    this.#servers.clear();
+    this.#accepted.clear();
   }
 
-  private assertOpen(): void {
-    if (this.isClosed) throw new InvalidStateError('transaction layer closed');
+  #assertOpen(): void {
+    if (this.#isClosed) throw new InvalidStateError('transaction layer closed');
   }
 
   /** Add a top Via (sent-by of the transport, fresh branch, rport) or give one without an RFC 3261 branch a branch. */
-  private ensureVia(request: SipRequest, transport: SipTransport): void {
+  #ensureVia(request: SipRequest, transport: SipTransport): void {
     if (!request.headers.has('Via')) {
       const host = isIPv6(transport.sentBy.host) ? `[${transport.sentBy.host}]` : transport.sentBy.host;
       const via = createVia({ transport: transport.protocol, host, port: transport.sentBy.port, branch: generateBranch(), rport: true });
@@ -154,29 +154,29 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     request.headers.prepend('Via', formatVia(via));
   }
 
-  private receive(message: SipMessage, source: MessageSource, transport: SipTransport): void {
-    if (this.isClosed) return;
-    if (message.type === 'response') this.receiveResponse(message, source);
-    else this.receiveRequest(message, source, transport);
+  #receive(message: SipMessage, source: MessageSource, transport: SipTransport): void {
+    if (this.#isClosed) return;
+    if (message.type === 'response') this.#receiveResponse(message, source);
+    else this.#receiveRequest(message, source, transport);
   }
 
-  private receiveResponse(response: SipResponse, source: MessageSource): void {
+  #receiveResponse(response: SipResponse, source: MessageSource): void {
     // RFC 3261 §8.1.3.3: a UAC discards responses with more than one Via.
     if (response.headers.vias().length > 1) {
-      safeEmit(this, 'dropped', DropReason.MultipleVias, response, source);
+      safeEmit(this, 'dropped', MessageDropReason.MultipleVias, response, source);
       return;
     }
     const key = clientKeyOfResponse(response);
-    const tx = key === undefined ? undefined : this.clients.get(key);
+    const tx = key === undefined ? undefined : this.#clients.get(key);
     if (tx) tx.receiveResponse(response);
     else safeEmit(this, 'strayresponse', response, source);
   }
 
-  private receiveRequest(request: SipRequest, source: MessageSource, transport: SipTransport): void {
+  #receiveRequest(request: SipRequest, source: MessageSource, transport: SipTransport): void {
     const key = serverTransactionKey(request);
-    const existing = this.servers.get(key);
+    const existing = this.#servers.get(key);
     if (request.method === 'ACK') {
-      this.receiveAck(request, existing, source);
+      this.#receiveAck(request, existing, source);
       return;
     }
     if (existing) {
@@ -184,49 +184,49 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       return;
     }
     const destination = responseDestination(request.headers.topVia(), source);
-    if (this.size >= this.maxTransactions) {
+    if (this.size >= this.#maxTransactions) {
       // Overload: answer statelessly (RFC 3261 §21.5.4) and count it.
       const busy = createResponse(request, 503, { headers: [['Retry-After', '5']], toTag: generateBranch().slice(7) });
       transport.send(busy, destination).catch(() => {
         // Best effort: the client retransmits or times out.
       });
-      safeEmit(this, 'dropped', DropReason.TransactionLimit, request, source);
+      safeEmit(this, 'dropped', MessageDropReason.TransactionLimit, request, source);
       return;
     }
     const binding: TransactionTransport = { reliable: transport.reliable, send: (m) => transport.send(m, destination) };
-    const common = { request, transport: binding, timers: this.options.timers, clock: this.options.clock };
+    const common = { request, transport: binding, timers: this.#options.timers, clock: this.#options.clock };
     let tx: ServerTransaction;
     if (request.method === 'INVITE') {
-      const ist = new InviteServerTransaction({ ...common, sendTrying: this.options.sendTrying, retransmit2xx: this.options.retransmit2xx });
+      const ist = new InviteServerTransaction({ ...common, sendTrying: this.#options.sendTrying, retransmit2xx: this.#options.retransmit2xx });
       const ackKey = inviteAckKey(request);
       ist.on('statechange', (_from, to) => {
-        if (to === TransactionState.Accepted) this.accepted.set(ackKey, ist);
-        else if (to === TransactionState.Terminated && this.accepted.get(ackKey) === ist) this.accepted.delete(ackKey);
+        if (to === TransactionState.Accepted) this.#accepted.set(ackKey, ist);
+        else if (to === TransactionState.Terminated && this.#accepted.get(ackKey) === ist) this.#accepted.delete(ackKey);
       });
       tx = ist;
     } else {
       tx = new NonInviteServerTransaction(common);
     }
-    this.servers.set(key, tx);
+    this.#servers.set(key, tx);
     tx.once('terminated', () => {
-      if (this.servers.get(key) === tx) this.servers.delete(key);
+      if (this.#servers.get(key) === tx) this.#servers.delete(key);
     });
     tx.start();
     if (request.method === 'CANCEL') {
-      const invite = this.servers.get(serverTransactionKey(request, 'INVITE'));
+      const invite = this.#servers.get(serverTransactionKey(request, 'INVITE'));
       safeEmit(this, 'cancel', request, tx, invite instanceof InviteServerTransaction ? invite : undefined, source);
     } else {
       safeEmit(this, 'request', request, tx, source);
     }
   }
 
-  private receiveAck(ack: SipRequest, existing: ServerTransaction | undefined, source: MessageSource): void {
+  #receiveAck(ack: SipRequest, existing: ServerTransaction | undefined, source: MessageSource): void {
     if (existing instanceof InviteServerTransaction && existing.state !== TransactionState.Accepted) {
       // ACK for a non-2xx final: absorbed by the transaction (§17.2.1).
       existing.receiveAck(ack);
       return;
     }
-    const invite = existing instanceof InviteServerTransaction ? existing : this.accepted.get(inviteAckKey(ack));
+    const invite = existing instanceof InviteServerTransaction ? existing : this.#accepted.get(inviteAckKey(ack));
     invite?.receiveAck(ack);
     safeEmit(this, 'ack', ack, invite, source);
   }

@@ -24,7 +24,7 @@ export interface TransactionLayerOptions {
 }
 
 /** Why a message was not delivered to a transaction or the TU (count these). */
-export const DropReason = {
+export const MessageDropReason = {
   /** The transport could not parse it (already answered with 400 where possible). */
   Malformed: 'malformed',
   /** A response with more than one Via (RFC 3261 §8.1.3.3). */
@@ -32,7 +32,7 @@ export const DropReason = {
   /** The layer holds maxTransactions; requests got 503. */
   TransactionLimit: 'transaction-limit',
 } as const;
-export type DropReason = (typeof DropReason)[keyof typeof DropReason];
+export type MessageDropReason = (typeof MessageDropReason)[keyof typeof MessageDropReason];
 
 export type TransactionLayerEvents = {
   /** A new request (not ACK, not CANCEL) with its server transaction, already in its initial state. */
@@ -46,6 +46,6 @@ export type TransactionLayerEvents = {
   ack: [ack: SipRequest, invite: InviteServerTransaction | undefined, source: MessageSource];
   /** A response matching no client transaction (2xx retransmission after Timer M, forked 2xx, stray). */
   strayresponse: [response: SipResponse, source: MessageSource];
-  dropped: [reason: DropReason, message: SipMessage | undefined, source: MessageSource];
+  dropped: [reason: MessageDropReason, message: SipMessage | undefined, source: MessageSource];
   listenererror: [error: unknown, event: string];
 };

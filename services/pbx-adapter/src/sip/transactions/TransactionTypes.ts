@@ -26,6 +26,20 @@ export type TransactionKind = (typeof TransactionKind)[keyof typeof TransactionK
 /** Allowed from → to pairs; anything else throws TransactionStateError. */
 export type TransitionTable = Readonly<Record<TransactionState, readonly TransactionState[]>>;
 
+/**
+ * The state graph of both non-INVITE transactions: client (RFC 3261 §17.1.2, Figure 6) and server
+ * (§17.2.2, Figure 8) have the same states and edges; what drives them differs.
+ */
+export const NON_INVITE_TRANSITIONS: TransitionTable = {
+  [TransactionState.Trying]: [TransactionState.Proceeding, TransactionState.Completed, TransactionState.Terminated],
+  [TransactionState.Proceeding]: [TransactionState.Completed, TransactionState.Terminated],
+  [TransactionState.Completed]: [TransactionState.Terminated],
+  [TransactionState.Calling]: [],
+  [TransactionState.Accepted]: [],
+  [TransactionState.Confirmed]: [],
+  [TransactionState.Terminated]: [],
+};
+
 /** How a transaction reaches the network: the destination is bound by whoever created it. */
 export interface TransactionTransport {
   /** TCP/TLS/SCTP: no retransmissions, timers D/I/J/K are zero. */

@@ -36,50 +36,50 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
   readonly id: string;
   readonly protocol: Exclude<TransportProtocol, 'UDP'>;
   readonly remote: Endpoint;
-  private readonly socket: Socket;
-  private readonly framer: StreamFramer;
-  private readonly options: StreamConnectionOptions;
-  private isClosed = false;
+  readonly #socket: Socket;
+  readonly #framer: StreamFramer;
+  readonly #options: StreamConnectionOptions;
+  #isClosed = false;
   /** The stream could not be framed; everything after it is discarded until the close completes. */
-  private failed = false;
+  #failed = false;
 
   constructor(options: StreamConnectionOptions) {
     super();
     this.id = options.id;
     this.protocol = options.protocol;
-    this.options = options;
-    this.socket = options.socket;
+    this.#options = options;
+    this.#socket = options.socket;
     this.remote = { host: options.socket.remoteAddress ?? '', port: options.socket.remotePort ?? 0 };
-    this.framer = new StreamFramer({ maxMessageSize: options.parse.maxMessageSize });
-    this.socket.setNoDelay(true);
+    this.#framer = new StreamFramer({ maxMessageSize: options.parse.maxMessageSize });
+    this.#socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
-      this.socket.setTimeout(options.idleTimeoutMs, () => this.close());
+      this.#socket.setTimeout(options.idleTimeoutMs, () => this.close());
     }
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', () => {
+    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on('error', () => {
       // The 'close' event follows and reports the connection as gone; sends already in flight reject.
     });
-    this.socket.on('close', () => {
-      this.isClosed = true;
+    this.#socket.on('close', () => {
+      this.#isClosed = true;
       safeEmit(this, 'close');
     });
   }
 
   get alive(): boolean {
-    return !this.isClosed && !this.socket.destroyed && this.socket.writable;
+    return !this.#isClosed && !this.#socket.destroyed && this.#socket.writable;
   }
 
   write(data: Buffer | string): Promise<void> {
     if (!this.alive) {
       return Promise.reject(new TransportError(`connection ${this.id} to ${this.remote.host}:${this.remote.port} is closed`));
     }
-    if (this.socket.writableLength > this.options.maxWriteBuffer) {
+    if (this.#socket.writableLength > this.#options.maxWriteBuffer) {
       return Promise.reject(
-        new TransportError(`write buffer of connection ${this.id} exceeds ${this.options.maxWriteBuffer} bytes (peer too slow)`),
+        new TransportError(`write buffer of connection ${this.id} exceeds ${this.#options.maxWriteBuffer} bytes (peer too slow)`),
       );
     }
     return new Promise((resolve, reject) => {
-      this.socket.write(data, (err) => {
+      this.#socket.write(data, (err) => {
         if (err) reject(new TransportError(`write on connection ${this.id} failed`, { cause: err }));
         else resolve();
       });
@@ -88,29 +88,29 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
 
   /** Close gracefully (FIN after pending writes), then destroy. Idempotent. */
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.socket.end(() => this.socket.destroy());
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#socket.end(() => this.#socket.destroy());
     // Do not wait forever for a peer that never acknowledges the FIN.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    setTimeout(() => this.#socket.destroy(), 1000).unref();
   }
 
   /** Close immediately. */
   destroy(): void {
-    this.isClosed = true;
-    this.socket.destroy();
+    this.#isClosed = true;
+    this.#socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.failed) return;
+  #onData(chunk: Buffer): void {
+    if (this.#failed) return;
     let items;
     try {
-      items = this.framer.push(chunk);
+      items = this.#framer.push(chunk);
     } catch (err) {
       // The stream cannot be framed any more (no/invalid Content-Length, oversize): answer, then close.
-      this.failed = true;
+      this.#failed = true;
       const error = err as SipParseError;
-      this.answer(error).finally(() => this.close());
+      this.#answer(error).finally(() => this.close());
       return;
     }
     for (const item of items) {
@@ -123,14 +123,14 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
       } else if (item.type === 'pong') {
         safeEmit(this, 'pong');
       } else {
-        const result = safeParseMessage(item.data, { ...this.options.parse, requireContentLength: true });
+        const result = safeParseMessage(item.data, { ...this.#options.parse, requireContentLength: true });
         if (result.ok) safeEmit(this, 'message', result.message);
-        else void this.answer(result.error);
+        else void this.#answer(result.error);
       }
     }
   }
 
-  private async answer(error: SipParseError): Promise<void> {
+  async #answer(error: SipParseError): Promise<void> {
     const response = createErrorResponse(error);
     safeEmit(this, 'malformed', error, response !== undefined);
     if (!response) return;

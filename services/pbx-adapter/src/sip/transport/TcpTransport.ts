@@ -5,7 +5,7 @@ import { connect as netConnect, createServer as netCreateServer, isIP, type Serv
 import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { InvalidStateError, TransportError } from '../errors.ts';
 import type { SipMessage } from '../message.ts';
-import { safeEmit } from '../safeEmit.ts';
+import { emitError, safeEmit } from '../safeEmit.ts';
 import { serializeMessage } from '../serialize.ts';
 import { StreamConnection } from './StreamConnection.ts';
 import type {
@@ -17,7 +17,7 @@ import type {
   TransportOptions,
   TransportStats,
 } from './TransportTypes.ts';
-import { stampReceived } from './viaProcessing.ts';
+import { stampReceived, unbracket } from './viaProcessing.ts';
 
 export interface TlsOptions {
   key: string | Buffer;
@@ -41,7 +41,6 @@ export interface TcpTransportOptions extends TransportOptions {
   maxWriteBuffer?: number | undefined;
 }
 
-const unbracket = (host: string): string => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 const remoteKey = (host: string, port: number): string => `${unbracket(host).toLowerCase()}:${port}`;
 
 export class TcpTransport extends EventEmitter<SipTransportEvents> implements SipTransport {
@@ -50,32 +49,32 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
   readonly local: Endpoint;
   readonly sentBy: Endpoint;
   readonly stats: TransportStats = { messagesReceived: 0, messagesSent: 0, malformed: 0, keepalives: 0 };
-  private readonly server: Server;
-  private readonly options: TcpTransportOptions;
-  private readonly connections = new Map<string, StreamConnection>();
-  private readonly byRemote = new Map<string, string>();
-  private readonly connecting = new Map<string, Promise<StreamConnection>>();
-  private nextId = 1;
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  readonly #server: Server;
+  readonly #options: TcpTransportOptions;
+  readonly #connections = new Map<string, StreamConnection>();
+  readonly #byRemote = new Map<string, string>();
+  readonly #connecting = new Map<string, Promise<StreamConnection>>();
+  #nextId = 1;
+  #closed = false;
+  #closing: Promise<void> | undefined;
 
   private constructor(server: Server, options: TcpTransportOptions) {
     super();
-    this.server = server;
-    this.options = options;
+    this.#server = server;
+    this.#options = options;
     this.protocol = options.tls ? 'TLS' : 'TCP';
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new TransportError('TCP server has no address');
     this.local = { host: addr.address, port: addr.port };
     this.sentBy = { host: options.advertisedHost ?? addr.address, port: options.advertisedPort ?? addr.port };
-    server.on('error', (err) => this.reportError(new TransportError(`${this.protocol} server error [${this.describeLocal()}]`, { cause: err })));
+    server.on('error', (err) => emitError(this, new TransportError(`${this.protocol} server error [${this.#describeLocal()}]`, { cause: err })));
   }
 
   /** Listen and resolve once bound. */
   static async create(options: TcpTransportOptions): Promise<TcpTransport> {
     let transport: TcpTransport | undefined;
     const onSocket = (socket: Socket): void => {
-      if (transport) transport.accept(socket);
+      if (transport) transport.#accept(socket);
       else socket.destroy();
     };
     const server = options.tls
@@ -100,11 +99,11 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
 
   /** Number of open connections. */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.#connections.size;
   }
 
   send(message: SipMessage, destination: Destination): Promise<void> {
-    return this.write(serializeMessage(message), destination).then(() => {
+    return this.#write(serializeMessage(message), destination).then(() => {
       this.stats.messagesSent++;
       safeEmit(this, 'sent', message, destination);
     });
@@ -112,68 +111,63 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
 
   /** RFC 5626 §4.4.1 keep-alive: send a double-CRLF ping on the connection to `destination`. */
   ping(destination: Destination): Promise<void> {
-    return this.write(Buffer.from('\r\n\r\n'), destination);
-  }
-
-  /** Close one connection by id (no-op when unknown). */
-  closeConnection(connectionId: string): void {
-    this.connections.get(connectionId)?.close();
+    return this.#write(Buffer.from('\r\n\r\n'), destination);
   }
 
   close(): Promise<void> {
-    if (this.closing) return this.closing;
-    this.closed = true;
-    this.closing = new Promise<void>((resolve) => {
-      for (const c of this.connections.values()) c.destroy();
-      this.server.close(() => resolve());
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    this.#closing = new Promise<void>((resolve) => {
+      for (const c of this.#connections.values()) c.destroy();
+      this.#server.close(() => resolve());
     }).then(() => {
       safeEmit(this, 'close');
     });
-    return this.closing;
+    return this.#closing;
   }
 
-  private async write(data: Buffer, destination: Destination): Promise<void> {
-    if (this.closed) throw new InvalidStateError(`${this.protocol} transport closed [${this.describeLocal()}]`);
-    const conn = await this.connectionFor(destination);
+  async #write(data: Buffer, destination: Destination): Promise<void> {
+    if (this.#closed) throw new InvalidStateError(`${this.protocol} transport closed [${this.#describeLocal()}]`);
+    const conn = await this.#connectionFor(destination);
     await conn.write(data);
   }
 
-  private async connectionFor(destination: Destination): Promise<StreamConnection> {
+  async #connectionFor(destination: Destination): Promise<StreamConnection> {
     if (destination.connectionId !== undefined) {
-      const c = this.connections.get(destination.connectionId);
+      const c = this.#connections.get(destination.connectionId);
       if (c?.alive) return c;
     }
     const key = remoteKey(destination.host, destination.port);
-    const id = this.byRemote.get(key);
-    const existing = id === undefined ? undefined : this.connections.get(id);
+    const id = this.#byRemote.get(key);
+    const existing = id === undefined ? undefined : this.#connections.get(id);
     if (existing?.alive) return existing;
-    const pending = this.connecting.get(key);
+    const pending = this.#connecting.get(key);
     if (pending) return pending;
-    const p = this.open(destination).finally(() => this.connecting.delete(key));
-    this.connecting.set(key, p);
+    const p = this.#open(destination).finally(() => this.#connecting.delete(key));
+    this.#connecting.set(key, p);
     return p;
   }
 
-  private open(destination: Destination): Promise<StreamConnection> {
-    if (this.connections.size >= (this.options.maxConnections ?? 1024)) {
-      return Promise.reject(new TransportError(`connection limit ${this.options.maxConnections ?? 1024} reached [${this.describeLocal()}]`));
+  #open(destination: Destination): Promise<StreamConnection> {
+    if (this.#connections.size >= (this.#options.maxConnections ?? 1024)) {
+      return Promise.reject(new TransportError(`connection limit ${this.#options.maxConnections ?? 1024} reached [${this.#describeLocal()}]`));
     }
     const host = unbracket(destination.host);
     const port = destination.port;
-    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       let socket: Socket | TLSSocket;
-      const tls = this.options.tls;
+      const tls = this.#options.tls;
       const onConnected = (): void => {
         clearTimeout(timer);
         socket.off('error', onError);
-        if (this.closed) {
+        if (this.#closed) {
           socket.destroy();
           reject(new InvalidStateError(`${this.protocol} transport closed while connecting to ${host}:${port}`));
           return;
         }
-        const conn = this.register(socket);
-        this.byRemote.set(remoteKey(host, port), conn.id);
+        const conn = this.#register(socket);
+        this.#byRemote.set(remoteKey(host, port), conn.id);
         resolve(conn);
       };
       const onError = (err: Error): void => {
@@ -181,7 +175,7 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
         socket.destroy();
         // The cause is in the message because it ends up in a line's registration reason: an admin
         // needs "self-signed certificate" or "ECONNREFUSED" there, not just "failed".
-        reject(new TransportError(`${this.protocol} connect to ${host}:${port} failed: ${err.message} [${this.describeLocal()}]`, { cause: err }));
+        reject(new TransportError(`${this.protocol} connect to ${host}:${port} failed: ${err.message} [${this.#describeLocal()}]`, { cause: err }));
       };
       if (tls) {
         socket = tlsConnect(
@@ -202,30 +196,30 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
     });
   }
 
-  private accept(socket: Socket): void {
-    if (this.closed || this.connections.size >= (this.options.maxConnections ?? 1024)) {
+  #accept(socket: Socket): void {
+    if (this.#closed || this.#connections.size >= (this.#options.maxConnections ?? 1024)) {
       socket.destroy();
       return;
     }
     socket.on('error', () => {
       // Reported through the connection's close.
     });
-    this.register(socket);
+    this.#register(socket);
   }
 
-  private register(socket: Socket): StreamConnection {
-    const id = `${this.protocol.toLowerCase()}-${this.nextId++}`;
+  #register(socket: Socket): StreamConnection {
+    const id = `${this.protocol.toLowerCase()}-${this.#nextId++}`;
     const conn = new StreamConnection({
       id,
       protocol: this.protocol,
       socket,
-      idleTimeoutMs: this.options.idleTimeoutMs ?? 180_000,
-      maxWriteBuffer: this.options.maxWriteBuffer ?? 1024 * 1024,
-      parse: { ...this.options.parse },
+      idleTimeoutMs: this.#options.idleTimeoutMs ?? 180_000,
+      maxWriteBuffer: this.#options.maxWriteBuffer ?? 1024 * 1024,
+      parse: { ...this.#options.parse },
     });
-    this.connections.set(id, conn);
+    this.#connections.set(id, conn);
     const key = remoteKey(conn.remote.host, conn.remote.port);
-    this.byRemote.set(key, id);
+    this.#byRemote.set(key, id);
     const source: MessageSource = { protocol: this.protocol, address: conn.remote.host, port: conn.remote.port, connectionId: id };
     conn.on('message', (message) => {
       if (message.type === 'request') stampReceived(message, source);
@@ -239,20 +233,15 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
     conn.on('ping', () => this.stats.keepalives++);
     conn.on('pong', () => this.stats.keepalives++);
     conn.on('close', () => {
-      this.connections.delete(id);
-      for (const [k, v] of this.byRemote) if (v === id) this.byRemote.delete(k);
+      this.#connections.delete(id);
+      for (const [k, v] of this.#byRemote) if (v === id) this.#byRemote.delete(k);
       safeEmit(this, 'connectionclose', id, conn.remote);
     });
     safeEmit(this, 'connection', id, conn.remote);
     return conn;
   }
 
-  private reportError(error: TransportError): void {
-    if (this.listenerCount('error') > 0) safeEmit(this, 'error', error);
-    else process.emitWarning(error, { code: error.code });
-  }
-
-  private describeLocal(): string {
+  #describeLocal(): string {
     return `${this.protocol.toLowerCase()}:${this.local.host}:${this.local.port}`;
   }
 }

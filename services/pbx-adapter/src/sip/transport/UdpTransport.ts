@@ -8,7 +8,7 @@ import { InvalidStateError, TransportError } from '../errors.ts';
 import type { SipMessage } from '../message.ts';
 import { safeParseMessage } from '../parse.ts';
 import { createErrorResponse } from '../rejection.ts';
-import { safeEmit } from '../safeEmit.ts';
+import { emitError, safeEmit } from '../safeEmit.ts';
 import { serializeMessage } from '../serialize.ts';
 import type {
   Destination,
@@ -19,11 +19,10 @@ import type {
   TransportOptions,
   TransportStats,
 } from './TransportTypes.ts';
-import { stampReceived } from './viaProcessing.ts';
+import { stampReceived, unbracket } from './viaProcessing.ts';
 
 export type UdpTransportOptions = TransportOptions;
 
-const unbracket = (host: string): string => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 const isOnlyCrlf = (buf: Buffer): boolean => buf.length > 0 && buf.every((b) => b === 0x0d || b === 0x0a);
 
 export class UdpTransport extends EventEmitter<SipTransportEvents> implements SipTransport {
@@ -32,20 +31,20 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
   readonly local: Endpoint;
   readonly sentBy: Endpoint;
   readonly stats: TransportStats = { messagesReceived: 0, messagesSent: 0, malformed: 0, keepalives: 0 };
-  private readonly socket: Socket;
-  private readonly options: UdpTransportOptions;
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  readonly #socket: Socket;
+  readonly #options: UdpTransportOptions;
+  #closed = false;
+  #closing: Promise<void> | undefined;
 
   private constructor(socket: Socket, options: UdpTransportOptions) {
     super();
-    this.socket = socket;
-    this.options = options;
+    this.#socket = socket;
+    this.#options = options;
     const addr = socket.address();
     this.local = { host: addr.address, port: addr.port };
     this.sentBy = { host: options.advertisedHost ?? addr.address, port: options.advertisedPort ?? addr.port };
-    socket.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo));
-    socket.on('error', (err) => this.reportError(new TransportError(`UDP socket error [${this.describeLocal()}]`, { cause: err })));
+    socket.on('message', (buf, rinfo) => this.#onDatagram(buf, rinfo));
+    socket.on('error', (err) => emitError(this, new TransportError(`UDP socket error [${this.#describeLocal()}]`, { cause: err })));
   }
 
   /** Bind a UDP socket and resolve once it listens. */
@@ -63,43 +62,43 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
   }
 
   send(message: SipMessage, destination: Destination): Promise<void> {
-    if (this.closed) return Promise.reject(new InvalidStateError(`UDP transport closed [${this.describeLocal()}]`));
+    if (this.#closed) return Promise.reject(new InvalidStateError(`UDP transport closed [${this.#describeLocal()}]`));
     const data = serializeMessage(message);
-    return this.sendRaw(data, destination).then(() => {
+    return this.#sendRaw(data, destination).then(() => {
       safeEmit(this, 'sent', message, destination);
     });
   }
 
-  private sendRaw(data: Buffer, destination: Destination): Promise<void> {
+  #sendRaw(data: Buffer, destination: Destination): Promise<void> {
     const host = unbracket(destination.host);
     return new Promise((resolve, reject) => {
       try {
-        this.socket.send(data, destination.port, host, (err) => {
+        this.#socket.send(data, destination.port, host, (err) => {
           if (err) {
-            reject(new TransportError(`UDP send to ${host}:${destination.port} failed [${this.describeLocal()}]`, { cause: err }));
+            reject(new TransportError(`UDP send to ${host}:${destination.port} failed [${this.#describeLocal()}]`, { cause: err }));
           } else {
             this.stats.messagesSent++;
             resolve();
           }
         });
       } catch (err) {
-        reject(new TransportError(`UDP send to ${host}:${destination.port} failed [${this.describeLocal()}]`, { cause: err }));
+        reject(new TransportError(`UDP send to ${host}:${destination.port} failed [${this.#describeLocal()}]`, { cause: err }));
       }
     });
   }
 
   close(): Promise<void> {
-    if (this.closing) return this.closing;
-    this.closed = true;
-    this.closing = new Promise<void>((resolve) => {
-      this.socket.close(() => resolve());
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    this.#closing = new Promise<void>((resolve) => {
+      this.#socket.close(() => resolve());
     }).then(() => {
       safeEmit(this, 'close');
     });
-    return this.closing;
+    return this.#closing;
   }
 
-  private onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
+  #onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
     const source: MessageSource = { protocol: 'UDP', address: rinfo.address, port: rinfo.port };
     try {
       if (isOnlyCrlf(buf)) {
@@ -107,15 +106,15 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
         this.stats.keepalives++;
         return;
       }
-      const result = safeParseMessage(buf, { ...this.options.parse });
+      const result = safeParseMessage(buf, { ...this.#options.parse });
       if (!result.ok) {
         this.stats.malformed++;
         const answer = createErrorResponse(result.error);
         let answered = false;
         if (answer) {
           answered = true;
-          this.sendRaw(serializeMessage(answer), { host: rinfo.address, port: rinfo.port }).catch((err: unknown) =>
-            this.reportError(err instanceof TransportError ? err : new TransportError('sending 400 failed', { cause: err })),
+          this.#sendRaw(serializeMessage(answer), { host: rinfo.address, port: rinfo.port }).catch((err: unknown) =>
+            emitError(this, err instanceof TransportError ? err : new TransportError('sending 400 failed', { cause: err })),
           );
         }
         safeEmit(this, 'malformed', result.error, source, answered);
@@ -127,16 +126,11 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
       safeEmit(this, 'message', message, source);
     } catch (err) {
       // Defensive: parsing never throws and listeners are isolated by safeEmit, so this is a bug.
-      this.reportError(new TransportError(`unexpected error handling datagram from ${rinfo.address}:${rinfo.port}`, { cause: err }));
+      emitError(this, new TransportError(`unexpected error handling datagram from ${rinfo.address}:${rinfo.port}`, { cause: err }));
     }
   }
 
-  private reportError(error: TransportError): void {
-    if (this.listenerCount('error') > 0) safeEmit(this, 'error', error);
-    else process.emitWarning(error, { code: error.code });
-  }
-
-  private describeLocal(): string {
+  #describeLocal(): string {
     return `udp:${this.local.host}:${this.local.port}`;
   }
 }

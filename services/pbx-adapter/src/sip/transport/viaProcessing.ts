@@ -5,7 +5,8 @@ import { formatVia, parseVias, viaMaddr, viaReceived, viaRport, type Via } from 
 import type { SipRequest } from '../message.ts';
 import type { Destination, MessageSource } from './TransportTypes.ts';
 
-const unbracket = (host: string): string => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
+/** An IPv6 reference without its brackets ('[::1]' → '::1'), the form sockets take; other hosts as they are. */
+export const unbracket = (host: string): string => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 
 /** Default port of a transport (RFC 3261 §19.1.2). */
 export const defaultPort = (protocol: string): number => (protocol.toUpperCase() === 'TLS' ? 5061 : 5060);

@@ -6,11 +6,11 @@ import { describe, it } from 'node:test';
 import {
   createCancel,
   createResponse,
-  DropReason,
   InvalidStateError,
   InviteClientTransaction,
   InviteServerTransaction,
   isRfc3261Branch,
+  MessageDropReason,
   NonInviteServerTransaction,
   serializeMessage,
   TransactionLayer,
@@ -188,7 +188,7 @@ describe('TransactionLayer', () => {
     res.headers.append('Via', 'SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK1saber23');
     uacTransport.inject(serializeMessage(res), UAS);
     const [reason] = await dropped;
-    assert.equal(reason, DropReason.MultipleVias);
+    assert.equal(reason, MessageDropReason.MultipleVias);
     assert.equal(got.length, 0);
   });
 
@@ -224,7 +224,7 @@ describe('TransactionLayer', () => {
     const dropped = once(uas, 'dropped', { signal: AbortSignal.timeout(2000) });
     uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS' })).toString().replace('CSeq: 314159 OPTIONS', 'CSeq: x'), UAC);
     const [reason] = await dropped;
-    assert.equal(reason, DropReason.Malformed);
+    assert.equal(reason, MessageDropReason.Malformed);
     assert.ok(network.log.some((l) => l.line === 'SIP/2.0 400 Bad Request'));
   });
 
@@ -234,7 +234,7 @@ describe('TransactionLayer', () => {
     uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKa' })), UAC);
     uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKb' })), UAC);
     const [reason] = await limit;
-    assert.equal(reason, DropReason.TransactionLimit);
+    assert.equal(reason, MessageDropReason.TransactionLimit);
     assert.equal(uas.load, 1, 'the one transaction fills the table');
     await settle();
     assert.ok(network.log.some((l) => l.line === 'SIP/2.0 503 Service Unavailable'));

@@ -13,12 +13,14 @@ import {
   dialogKey,
   InviteServerTransaction,
   safeEmit,
+  SipParseError,
   SipTimeoutError,
   TcpTransport,
   TransactionLayer,
   UdpTransport,
   type ClientTransaction,
   type Destination,
+  type DialogId,
   type MessageSource,
   type NonInviteServerTransaction,
   type ServerTransaction,
@@ -147,10 +149,6 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   removeDialog(key: string, handler: DialogHandler): void {
     if (this.#dialogs.get(key) === handler) this.#dialogs.delete(key);
-  }
-
-  get dialogCount(): number {
-    return this.#dialogs.size;
   }
 
   /** Calls `handler` when a CANCEL for this INVITE arrives (the endpoint already answered it with 200). */
@@ -289,7 +287,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     } catch (err) {
       // A header the typed accessors reject, or a bug in a handler: answer instead of crashing.
       this.#logger.warn({ err: (err as Error).message, method: request.method }, 'request handling failed');
-      if (!tx.terminated && tx.finalResponseSent === undefined) this.reply(tx, err instanceof SyntaxError || (err as { code?: string }).code === 'UCS_ERR_SIP_PARSE' ? 400 : 500);
+      if (!tx.terminated && tx.finalResponseSent === undefined) this.reply(tx, err instanceof SyntaxError || err instanceof SipParseError ? 400 : 500);
     }
   }
 
@@ -319,30 +317,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   }
 
   #onAck(ack: SipRequest): void {
-    const id = dialogIdOfIncomingRequest(ack);
-    const handler = id === undefined ? undefined : this.#dialogs.get(dialogKey(id));
-    if (!handler) {
-      this.#metrics.sipDropped.inc({ reason: 'stray-ack' });
-      return;
-    }
-    try {
-      handler.handleAck(ack);
-    } catch (err) {
-      this.#logger.error({ err }, 'ACK handler failed');
-    }
+    this.#toDialog(dialogIdOfIncomingRequest(ack), 'stray-ack', 'ACK', (handler) => handler.handleAck(ack));
   }
 
+  /** A 2xx no client transaction matched (our ACK was lost); anything else is dropped. */
   #onStrayResponse(response: SipResponse): void {
     const id = dialogIdOfIncomingResponse(response);
+    const is2xx = response.status >= 200 && response.status < 300;
+    this.#toDialog(is2xx ? id : undefined, 'stray-response', 'stray response', (handler) => handler.handleStrayResponse(response));
+  }
+
+  /**
+   * Hands a message outside any transaction to the handler of its dialog; without one (no dialog id, or
+   * nobody handles it) the message is counted as dropped with `reason`. A handler's throw is logged.
+   */
+  #toDialog(id: DialogId | undefined, reason: string, what: string, deliver: (handler: DialogHandler) => void): void {
     const handler = id === undefined ? undefined : this.#dialogs.get(dialogKey(id));
-    if (!handler || response.status < 200 || response.status >= 300) {
-      this.#metrics.sipDropped.inc({ reason: 'stray-response' });
+    if (!handler) {
+      this.#metrics.sipDropped.inc({ reason });
       return;
     }
     try {
-      handler.handleStrayResponse(response);
+      deliver(handler);
     } catch (err) {
-      this.#logger.error({ err }, 'stray response handler failed');
+      this.#logger.error({ err }, `${what} handler failed`);
     }
   }
 }

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LineConfig } from '@ucserver/shared';
-import { contactUri, escapeUser, lineAddress, parseRegistrar, targetUri } from '../../src/dialogs/lineAddress.ts';
+import { contactUri, escapeUser, lineAddress, parseRegistrar, targetUri } from '../../src/userAgent/lineAddress.ts';
 import { InvalidAddressError } from '../../src/errors.ts';
 import { formatUri } from '../../src/sip/mod.ts';
 
