@@ -1,4 +1,5 @@
-import { AdminApiError, type AdminClient } from './AdminClient.ts';
+import type { AdminClient } from './AdminClient.ts';
+import { AdminApiError } from './errors.ts';
 
 /**
  * Demo data matching the test PBX in infra/pbx: users alice and bob with lines 100 and 101, carol

@@ -13,7 +13,7 @@ export {
   RoseEncodeError,
   UnknownOperationError,
 } from './errors.ts';
-export type { CtiCodecErrorCode, FramingErrorCode, RoseMessageKind, SchemaIssue } from './errors.ts';
+export type { CtiCodecErrorCode, FramingErrorCode, RoseDecodeErrorCode, RoseMessageKind, SchemaIssue } from './errors.ts';
 
 export {
   DEFAULT_MAX_BARE_JSON_DEPTH,

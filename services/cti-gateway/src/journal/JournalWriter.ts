@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { eq, sql } from 'drizzle-orm';
 import { CallTopics, dbSchema, type BusClient, type CallEvent, type MediaCallEvent, type CallRow, type Db, type Logger } from '@ucserver/shared';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { JournalRetryError } from '../errors.ts';
 
 const { calls, lines } = dbSchema;
 
@@ -11,9 +12,6 @@ export interface JournalWriterEvents {
 }
 
 type JournalInput = CallEvent | MediaCallEvent;
-
-/** Not an error of the event: its call row does not exist yet; retried after a delay. */
-class CallRowMissingError extends Error {}
 
 /**
  * Writes the call journal from the CALLS stream through a durable consumer, so a restarted gateway
@@ -89,7 +87,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
         startedAt: at,
         ...update,
       }).onConflictDoNothing().returning();
-      if (!row) throw new Error(`journal row for ${event.callId} appeared concurrently; retrying`);
+      if (!row) throw new JournalRetryError(`journal row for ${event.callId} appeared concurrently; retrying`);
       this.emit('entrychanged', row, 'added');
     } else {
       [row] = await this.#db.update(calls)
@@ -104,7 +102,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   async #applyMedia(event: MediaCallEvent): Promise<void> {
     const update: PgUpdateSetSource<typeof calls> = {};
     if (event.type === 'path') {
-      // A path report retried after its row appeared (CallRowMissingError below) comes after newer ones:
+      // A path report retried after its row appeared (JournalRetryError below) comes after newer ones:
       // the newest report by the node's clock wins, whatever the order of arrival.
       const at = new Date(event.at);
       const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${at.toISOString()}::timestamptz)`;
@@ -122,7 +120,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       .where(eq(calls.callId, event.callId))
       .returning();
     // The media node may report before the pbx-adapter's first call event is written: retry later.
-    if (!row) throw new CallRowMissingError(`no journal row yet for call ${event.callId}`);
+    if (!row) throw new JournalRetryError(`no journal row yet for call ${event.callId}`);
     this.emit('entrychanged', row, 'modified');
   }
 }

@@ -1,4 +1,5 @@
 import { UcsError } from '@ucserver/shared';
+import { GatewayErrorCodes } from '../errors.ts';
 
 /**
  * An operation ran and failed: answered as a ROSE `error` with AsnRequestError
@@ -6,9 +7,10 @@ import { UcsError } from '@ucserver/shared';
  * (e.g. AsnCtiErrorEnum 2 accessdenied, 3 invalidline; AsnLogonErrorEnum 101 for a bad password).
  */
 export class CtiRequestError extends UcsError {
+  static readonly code = GatewayErrorCodes.UCS_ERR_GW_REQUEST;
   readonly iErrorDetail: number;
   constructor(iErrorDetail: number, message: string, options?: { cause?: unknown }) {
-    super('UCS_ERR_GW_REQUEST', message, options);
+    super(GatewayErrorCodes.UCS_ERR_GW_REQUEST, message, options);
     this.iErrorDetail = iErrorDetail;
   }
 }
