@@ -154,3 +154,8 @@ export class JournalRetryError extends UcsError {
     super(C.UCS_ERR_GW_JOURNAL_RETRY, message);
   }
 }
+
+/** The words a client hears about a failed bus command (its `reason`), or any other error's message. */
+export function clientReasonOf(err: unknown): string {
+  return err instanceof MediaCommandError || err instanceof PbxCommandError ? err.reason : (err as Error).message;
+}

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InternalError, UcsError, type CallRow, type UserRow } from '@ucserver/shared';
+import { InternalError, UcsError, type CallRow, type MediaNodeInfo, type UserRow } from '@ucserver/shared';
 import { credentialsFromHeader, type Authenticator } from '../auth/Authenticator.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import { AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, NotFoundError, ValidationError } from '../errors.ts';
@@ -35,7 +35,8 @@ export interface AdminApiOptions {
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
-  mediaNodes: () => Array<z.input<typeof MediaNodeOut>>;
+  /** The live media nodes (MediaPlacement's view of their heartbeats). */
+  mediaNodes: () => MediaNodeInfo[];
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -151,7 +152,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     });
     return { entries: entries.map(journalOut), total, limit: q.limit, offset: q.offset };
   });
-  api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes());
+  api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes().map(mediaNodeOut));
 }
 
 async function authorize(req: FastifyRequest, options: AdminApiOptions, adminToken: Buffer | undefined): Promise<void> {
@@ -169,6 +170,11 @@ async function authorize(req: FastifyRequest, options: AdminApiOptions, adminTok
 function userOut(u: UserRow): z.input<typeof UserOut> {
   const { passwordHash: _hash, ...rest } = u;
   return { ...rest, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() };
+}
+
+function mediaNodeOut(n: MediaNodeInfo): z.input<typeof MediaNodeOut> {
+  const { nodeId, addresses, workers, workersAlive, calls, legs, load, draining } = n;
+  return { nodeId, addresses, workers, workersAlive, calls, legs, load, draining, lastSeen: new Date(n.lastSeen).toISOString() };
 }
 
 function journalOut(c: CallRow): z.input<typeof JournalEntryOut> {

@@ -51,6 +51,11 @@ export class SessionRegistry extends EventEmitter<SessionRegistryEvents> {
     return this.ofUser(userId).filter((s) => s.softphone);
   }
 
+  /** The softphone that takes the calls of a line's owner: the one logged in last; none for an unowned line. */
+  softphoneOf(userId: string | null): ClientSession | undefined {
+    return userId ? this.softphonesOf(userId).at(-1) : undefined;
+  }
+
   all(): ClientSession[] {
     return [...this.#all];
   }
