@@ -144,7 +144,7 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   }
 }
 
-export function toLineConfig(line: LineRow): LineConfig {
+function toLineConfig(line: LineRow): LineConfig {
   return {
     lineId: line.id,
     number: line.number,
@@ -160,7 +160,7 @@ export function toLineConfig(line: LineRow): LineConfig {
 }
 
 /** sip:<number>@<registrar host>: the address-of-record most PBXs expect for a subscriber line. */
-export function defaultSipUri(number: string, registrar: string): string {
+function defaultSipUri(number: string, registrar: string): string {
   const host = registrar.startsWith('[') ? registrar.slice(0, registrar.indexOf(']') + 1) : registrar.split(':')[0];
   return `sip:${number}@${host}`;
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { UcsError, type Logger, type UserRow } from '@ucserver/shared';
-import { buildReject, InvokeProblem, serializeRose, type RoseWireMessage } from '../codec/mod.ts';
+import { buildReject, InvokeProblem, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildError,
   buildEvent,
@@ -194,11 +194,6 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   #write(message: RoseWireMessage): void {
     if (this.#state === 'closed') return;
     this.transport.send(message);
-  }
-
-  /** Serialized form, for transports that need the text (tests, metrics). */
-  static serialize(message: RoseWireMessage, kind: 'tcp' | 'websocket'): string {
-    return serializeRose(message, kind);
   }
 
   /** Idempotent; the transport calls it when the connection ends, features clean up on `close`. */
