@@ -45,117 +45,106 @@ export type GatewayErrorCode = (typeof GatewayErrorCodes)[keyof typeof GatewayEr
 
 const C = GatewayErrorCodes;
 
-export class NotFoundError extends UcsError {
+/**
+ * Base of the gateway's errors (not of the codec's, codec/errors.ts): an instance's code is its class's
+ * `static readonly code`, stated once, so the two cannot disagree.
+ */
+export abstract class GatewayError extends UcsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super((new.target as unknown as { readonly code: string }).code, message, options);
+  }
+}
+
+export class NotFoundError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_NOT_FOUND;
   constructor(what: string, key: string) {
-    super(C.UCS_ERR_GW_NOT_FOUND, `${what} '${key}' not found`);
+    super(`${what} '${key}' not found`);
   }
 }
 
-export class ConflictError extends UcsError {
+export class ConflictError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_CONFLICT;
-  constructor(message: string) {
-    super(C.UCS_ERR_GW_CONFLICT, message);
-  }
 }
 
-export class ValidationError extends UcsError {
+export class ValidationError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_INVALID;
-  constructor(message: string) {
-    super(C.UCS_ERR_GW_INVALID, message);
-  }
 }
 
 /** Wrong user name, password or token. Never says which. */
-export class AuthenticationError extends UcsError {
+export class AuthenticationError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_AUTH_FAILED;
   constructor(message = 'unknown user or wrong password') {
-    super(C.UCS_ERR_GW_AUTH_FAILED, message);
+    super(message);
   }
 }
 
-export class LockedOutError extends UcsError {
+export class LockedOutError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_LOCKED_OUT;
   readonly retryAfterMs: number;
   constructor(retryAfterMs: number) {
-    super(C.UCS_ERR_GW_LOCKED_OUT, `too many failed logins, retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    super(`too many failed logins, retry in ${Math.ceil(retryAfterMs / 1000)} s`);
     this.retryAfterMs = retryAfterMs;
   }
 }
 
-export class ForbiddenError extends UcsError {
+export class ForbiddenError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_FORBIDDEN;
-  constructor(message: string) {
-    super(C.UCS_ERR_GW_FORBIDDEN, message);
-  }
 }
 
 /** fastify refused a request before its route ran; `statusCode` is fastify's (4xx). */
-export class HttpError extends UcsError {
+export class HttpError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_HTTP;
   readonly statusCode: number;
   constructor(statusCode: number, message: string, options?: { cause?: unknown }) {
-    super(C.UCS_ERR_GW_HTTP, message, options);
+    super(message, options);
     this.statusCode = statusCode;
   }
 }
 
 /**
- * What a failed bus command tells a client: the remote handler's code and words, or why nothing answered.
- * Never our bus subjects (they mean nothing to a client and would leak the deployment's prefix).
+ * A command to another service over the bus failed: refused by its handler (`remoteCode` is the
+ * handler's error code) or not delivered (no responder, timeout: `remoteCode` undefined). `reason` is
+ * what a client may hear: the handler's code and words, or why nothing answered, never our bus subjects
+ * (they mean nothing to a client and would show the deployment's prefix).
  */
-function failureReason(cause: unknown, unreachable: string): { reason: string; remoteCode: string | undefined } {
-  if (cause instanceof BusRemoteError) {
-    return { reason: `${cause.remoteCode}: ${cause.message.replace(/ \[subject:[^\]]*\]$/, '')}`, remoteCode: cause.remoteCode };
+export abstract class BusCommandError extends GatewayError {
+  readonly verb: string;
+  readonly remoteCode: string | undefined;
+  readonly reason: string;
+  constructor(service: string, verb: string, context: string, cause: unknown) {
+    const remoteCode = cause instanceof BusRemoteError ? cause.remoteCode : undefined;
+    const reason = cause instanceof BusRemoteError
+      ? `${cause.remoteCode}: ${cause.message.replace(/ \[subject:[^\]]*\]$/, '')}`
+      : `${service} unavailable: ${(cause as Error).message}`;
+    super(`${service} ${verb} failed: ${reason} [${context}]`, { cause });
+    this.verb = verb;
+    this.remoteCode = remoteCode;
+    this.reason = reason;
   }
-  return { reason: `${unreachable}: ${(cause as Error).message}`, remoteCode: undefined };
 }
 
-/**
- * A media node command failed. `remoteCode` is the node's error code (e.g. UCS_ERR_MEDIA_SDP_INVALID)
- * when the node refused it, undefined when no node answered; `reason` is the text for a client.
- */
-export class MediaCommandError extends UcsError {
+/** A media node command failed (e.g. remote code UCS_ERR_MEDIA_SDP_INVALID). */
+export class MediaCommandError extends BusCommandError {
   static readonly code = C.UCS_ERR_GW_MEDIA_FAILED;
-  readonly verb: string;
-  readonly remoteCode: string | undefined;
-  readonly reason: string;
   constructor(verb: string, context: { callId: string; nodeId: string }, cause: unknown) {
-    const { reason, remoteCode } = failureReason(cause, 'media node unavailable');
-    super(C.UCS_ERR_GW_MEDIA_FAILED, `media ${verb} failed: ${reason} [callId:${context.callId}, nodeId:${context.nodeId}]`, { cause });
-    this.verb = verb;
-    this.remoteCode = remoteCode;
-    this.reason = reason;
+    super('media node', verb, `callId:${context.callId}, nodeId:${context.nodeId}`, cause);
   }
 }
 
-/**
- * A pbx-adapter command failed. `remoteCode` is the adapter's error code (e.g. UCS_ERR_PBX_CALL_STATE)
- * when it refused, undefined when no adapter answered; `reason` is the text for a client.
- */
-export class PbxCommandError extends UcsError {
+/** A pbx-adapter command failed (e.g. remote code UCS_ERR_PBX_CALL_STATE). */
+export class PbxCommandError extends BusCommandError {
   static readonly code = C.UCS_ERR_GW_PBX_FAILED;
-  readonly verb: string;
-  readonly remoteCode: string | undefined;
-  readonly reason: string;
   constructor(verb: string, context: { callId: string }, cause: unknown) {
-    const { reason, remoteCode } = failureReason(cause, 'PBX adapter unavailable');
-    super(C.UCS_ERR_GW_PBX_FAILED, `pbx ${verb} failed: ${reason} [callId:${context.callId}]`, { cause });
-    this.verb = verb;
-    this.remoteCode = remoteCode;
-    this.reason = reason;
+    super('PBX adapter', verb, `callId:${context.callId}`, cause);
   }
 }
 
 /** Not an error of the event: the journal cannot take it yet, and the stream delivers it again later. */
-export class JournalRetryError extends UcsError {
+export class JournalRetryError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_JOURNAL_RETRY;
-  constructor(message: string) {
-    super(C.UCS_ERR_GW_JOURNAL_RETRY, message);
-  }
 }
 
 /** The words a client hears about a failed bus command (its `reason`), or any other error's message. */
 export function clientReasonOf(err: unknown): string {
-  return err instanceof MediaCommandError || err instanceof PbxCommandError ? err.reason : (err as Error).message;
+  return err instanceof BusCommandError ? err.reason : (err as Error).message;
 }

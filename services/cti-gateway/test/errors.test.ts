@@ -10,36 +10,24 @@ import { BusRemoteError, BusTimeoutError, sharedErrorCatalogue, UcsError, type E
 import { EnetucRejectError, EnetucRequestError, EnetucTimeoutError } from '../src/client/errors.ts';
 import { AdminApiError, AdminResponseError, AdminUnreachableError, UsageError } from '../src/cli/errors.ts';
 import { ctiCodecErrorCatalogue, gatewayErrorCatalogue } from '../src/errorCatalogue.ts';
-import {
-  AuthenticationError,
-  ConflictError,
-  ForbiddenError,
-  GatewayErrorCodes,
-  HttpError,
-  JournalRetryError,
-  LockedOutError,
-  MediaCommandError,
-  NotFoundError,
-  PbxCommandError,
-  ValidationError,
-} from '../src/errors.ts';
+import * as gw from '../src/errors.ts';
 import { CtiRequestError } from '../src/session/CtiRequestError.ts';
 
 const remote = new BusRemoteError('ucs.t.media.node.n1.softphone.offer', 'UCS_ERR_MEDIA_SDP_INVALID', 'no audio m-line');
 
 /** One instance of every gateway class. */
 const instances: UcsError[] = [
-  new NotFoundError('user', 'ghost'),
-  new ConflictError('exists'),
-  new ValidationError('bad'),
-  new AuthenticationError(),
-  new LockedOutError(1500),
-  new ForbiddenError('no'),
-  new HttpError(415, 'unsupported media type'),
+  new gw.NotFoundError('user', 'ghost'),
+  new gw.ConflictError('exists'),
+  new gw.ValidationError('bad'),
+  new gw.AuthenticationError(),
+  new gw.LockedOutError(1500),
+  new gw.ForbiddenError('no'),
+  new gw.HttpError(415, 'unsupported media type'),
   new CtiRequestError(3, 'unknown line'),
-  new MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote),
-  new PbxCommandError('drop', { callId: 'c1' }, new BusTimeoutError('ucs.t.pbx.drop', 3000)),
-  new JournalRetryError('no row yet'),
+  new gw.MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote),
+  new gw.PbxCommandError('drop', { callId: 'c1' }, new BusTimeoutError('ucs.t.pbx.drop', 3000)),
+  new gw.JournalRetryError('no row yet'),
   new UsageError('missing --password'),
   new AdminUnreachableError('cannot reach'),
   new AdminResponseError(502, 'not JSON'),
@@ -56,8 +44,8 @@ function classesByCode(catalogue: ErrorCatalogue): Map<string, string[]> {
 }
 
 describe('error catalogue', () => {
-  test('GatewayErrorCodes keys equal their values and follow UCS_ERR_<AREA>_<WHAT>', () => {
-    for (const [key, value] of Object.entries(GatewayErrorCodes)) {
+  test('gw.GatewayErrorCodes keys equal their values and follow UCS_ERR_<AREA>_<WHAT>', () => {
+    for (const [key, value] of Object.entries(gw.GatewayErrorCodes)) {
       assert.equal(key, value);
       assert.match(value, /^UCS_ERR_(GW|CLI|ENETUC)_[A-Z0-9_]+$/);
     }
@@ -88,12 +76,12 @@ describe('error catalogue', () => {
   });
 
   test('bus command errors keep the remote code and give a client reason without our subjects', () => {
-    const media = new MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote);
+    const media = new gw.MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote);
     assert.equal(media.remoteCode, 'UCS_ERR_MEDIA_SDP_INVALID');
     assert.equal(media.reason, 'UCS_ERR_MEDIA_SDP_INVALID: no audio m-line');
-    assert.match(media.message, /^media softphone\.offer failed: .*\[callId:c1, nodeId:n1\]$/);
+    assert.match(media.message, /^media node softphone\.offer failed: .*\[callId:c1, nodeId:n1\]$/);
     assert.equal(media.cause, remote);
-    const pbx = new PbxCommandError('drop', { callId: 'c1' }, new BusTimeoutError('ucs.t.pbx.drop', 3000));
+    const pbx = new gw.PbxCommandError('drop', { callId: 'c1' }, new BusTimeoutError('ucs.t.pbx.drop', 3000));
     assert.equal(pbx.remoteCode, undefined);
     assert.match(pbx.reason, /^PBX adapter unavailable: /);
     assert.doesNotMatch(media.reason, /subject:/);

@@ -43,30 +43,23 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   }
 
   async list(): Promise<LineView[]> {
-    const rows = await this.#db
-      .select({ line: lines, ownerLogin: users.login })
-      .from(lines)
-      .leftJoin(users, eq(lines.ownerUserId, users.id))
-      .orderBy(asc(lines.number));
-    return rows.map((r) => ({ ...r.line, ownerLogin: r.ownerLogin }));
+    const rows = await this.#selectViews().orderBy(asc(lines.number));
+    return rows.map(toView);
   }
 
   async get(number: string): Promise<LineView | undefined> {
-    const [r] = await this.#db
-      .select({ line: lines, ownerLogin: users.login })
-      .from(lines)
-      .leftJoin(users, eq(lines.ownerUserId, users.id))
-      .where(eq(lines.number, number));
-    return r ? { ...r.line, ownerLogin: r.ownerLogin } : undefined;
+    const [r] = await this.#selectViews().where(eq(lines.number, number));
+    return r && toView(r);
   }
 
   async getById(id: string): Promise<LineView | undefined> {
-    const [r] = await this.#db
-      .select({ line: lines, ownerLogin: users.login })
-      .from(lines)
-      .leftJoin(users, eq(lines.ownerUserId, users.id))
-      .where(eq(lines.id, id));
-    return r ? { ...r.line, ownerLogin: r.ownerLogin } : undefined;
+    const [r] = await this.#selectViews().where(eq(lines.id, id));
+    return r && toView(r);
+  }
+
+  /** Lines with their owner's login (rows of `{ line, ownerLogin }`, see toView). */
+  #selectViews() {
+    return this.#db.select({ line: lines, ownerLogin: users.login }).from(lines).leftJoin(users, eq(lines.ownerUserId, users.id));
   }
 
   async require(number: string): Promise<LineView> {
@@ -142,6 +135,11 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     if (!u) throw new ValidationError(`owner '${login}' is not a user`);
     return u.id;
   }
+}
+
+/** A row of LineStore's views: the line and its owner's login. */
+function toView(r: { line: LineRow; ownerLogin: string | null }): LineView {
+  return { ...r.line, ownerLogin: r.ownerLogin };
 }
 
 function toLineConfig(line: LineRow): LineConfig {

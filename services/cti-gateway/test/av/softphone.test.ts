@@ -9,9 +9,11 @@ import type { GatewayApp } from '../../src/app.ts';
 import type { EnetucClient } from '../../src/client/EnetucClient.ts';
 import { EnetucRequestError } from '../../src/client/EnetucClient.ts';
 import { peerBus, startGateway, tcpClient } from '../support.ts';
-import { ANSWER, NODE, OFFER, Peers } from './Peers.ts';
+import { ANSWER, NODE, OFFER, type Peers } from './Peers.ts';
+import { startCallFlows, type CallFlows } from './support.ts';
 
 describe('softphone and CTI call flows (NATS contract)', () => {
+  let flows: CallFlows;
   let app: GatewayApp;
   let peers: Peers;
   let lineA: string;
@@ -20,25 +22,10 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   let bob: EnetucClient;
 
   before(async () => {
-    app = await startGateway();
-    peers = new Peers(await peerBus(app));
-    await peers.bus.flush(); // the gateway's first requests must find the fake peers subscribed
-    await app.context.users.create({ login: 'alice', password: 'alice-pw' });
-    await app.context.users.create({ login: 'bob', password: 'bob-pw' });
-    lineA = (await app.context.lines.create({ number: '100', registrar: 'pbx', ownerLogin: 'alice' })).id;
-    lineB = (await app.context.lines.create({ number: '101', registrar: 'pbx', ownerLogin: 'bob' })).id;
-    alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
-    bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
-    // placement must have heard the fake node's heartbeat before the first call
-    await check(() => app.bus?.connected, 2000, { name: 'bus connected' });
+    flows = await startCallFlows();
+    ({ app, peers, lineA, lineB, alice, bob } = flows);
   });
-  after(async () => {
-    alice.close();
-    bob.close();
-    peers.close();
-    await peers.bus.close();
-    await app.stop();
-  });
+  after(() => flows.close());
 
   it('outgoing softphone call: result, then AV alert/connect with the media answer, CTI events in order, journal row', async () => {
     const monitor = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });

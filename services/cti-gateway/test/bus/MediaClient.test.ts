@@ -67,7 +67,7 @@ describe('MediaClient', { timeout: 20_000 }, () => {
     assert.ok(err instanceof MediaCommandError);
     assert.equal(err.remoteCode, 'UCS_ERR_MEDIA_SDP_INVALID');
     assert.equal(err.reason, 'UCS_ERR_MEDIA_SDP_INVALID: no audio m-line');
-    assert.match(err.message, /^media softphone\.offer failed: .*\[callId:refused, nodeId:node-1\]$/);
+    assert.match(err.message, /^media node softphone\.offer failed: .*\[callId:refused, nodeId:node-1\]$/);
     assert.ok(err.cause instanceof BusRemoteError);
   });
 

@@ -53,7 +53,7 @@ describe('PbxClient', { timeout: 20_000 }, () => {
     assert.ok(err instanceof PbxCommandError);
     assert.equal(err.remoteCode, 'UCS_ERR_PBX_CALL_NOT_FOUND');
     assert.equal(err.verb, 'call.hold');
-    assert.match(err.message, /^pbx call\.hold failed: UCS_ERR_PBX_CALL_NOT_FOUND: no such call \[callId:gone\] \[callId:gone\]$/);
+    assert.match(err.message, /^PBX adapter call\.hold failed: UCS_ERR_PBX_CALL_NOT_FOUND: no such call \[callId:gone\] \[callId:gone\]$/);
     assert.ok(err.cause instanceof BusRemoteError);
   });
 

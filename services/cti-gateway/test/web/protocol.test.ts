@@ -54,7 +54,8 @@ describe('web softphone protocol table', () => {
   });
 
   test('the events the page handles are events the server sends, all in its table (it names them by id too)', () => {
-    const handled = used(/case '(asn\w+)':/g);
+    // handled in a switch (`case 'asnX':`) or a handler table (`asnX: (a) => …`)
+    const handled = [...used(/case '(asn\w+)':/g), ...used(/^\s+(asn\w+): \(\w*\) =>/gm)];
     assert.ok(handled.length >= 8, `found ${handled.length} handled events`);
     for (const { name, file } of handled) {
       const op = operation(name);

@@ -191,27 +191,20 @@ export class AvCalls {
     }));
   }
 
+  /** The AV events from the server, by name. */
+  readonly #handlers: Record<string, (argument: unknown) => void> = {
+    asnAVNewCallV2: (a) => this.#onNewCall(a as AvNewCall),
+    asnAVAlertV2: (a) => this.#onAlert(a as AvAlert),
+    asnAVConnectV2: (a) => void this.#onConnect(a as AvConnect),
+    asnAVDropCall: (a) => this.#onDrop(a as AvDropCall),
+    asnAVCallMessageV2: (a) => void this.#onCallMessage(a as AvCallMessage),
+  };
+
   /** An AV event from the server; false when `event` is none of the AV events. */
   handle(event: ServerEvent): boolean {
-    switch (event.name) {
-      case 'asnAVNewCallV2':
-        this.#onNewCall(event.argument as AvNewCall);
-        return true;
-      case 'asnAVAlertV2':
-        this.#onAlert(event.argument as AvAlert);
-        return true;
-      case 'asnAVConnectV2':
-        void this.#onConnect(event.argument as AvConnect);
-        return true;
-      case 'asnAVDropCall':
-        this.#onDrop(event.argument as AvDropCall);
-        return true;
-      case 'asnAVCallMessageV2':
-        void this.#onCallMessage(event.argument as AvCallMessage);
-        return true;
-      default:
-        return false;
-    }
+    const handler = this.#handlers[event.name];
+    handler?.(event.argument);
+    return handler !== undefined;
   }
 
   #onNewCall(e: AvNewCall): void {
