@@ -28,8 +28,6 @@ export type { FrameDecodeResult, FrameDecoderOptions } from './FrameDecoder.ts';
 
 export {
   buildReject,
-  decideInbound,
-  decodeOperationArgument,
   decodeRose,
   EVENT_INVOKE_ID,
   GeneralProblem,
@@ -44,11 +42,6 @@ export {
 } from './rose.ts';
 export type {
   AnyObject,
-  ArgumentDecodeResult,
-  DropReason,
-  InboundDecision,
-  OperationDescriptor,
-  OperationDirection,
   RejectProblem,
   RejectReason,
   ReplyTarget,
@@ -64,6 +57,8 @@ export type {
   RoseTransport,
   RoseWireMessage,
 } from './rose.ts';
+export { decideInbound, decodeOperationArgument } from './inbound.ts';
+export type { ArgumentDecodeResult, DropReason, InboundDecision, OperationDescriptor, OperationDirection } from './inbound.ts';
 
 export {
   asnBool,

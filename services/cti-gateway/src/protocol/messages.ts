@@ -10,15 +10,13 @@
 import { z } from 'zod';
 import { RoseEncodeError } from '../codec/errors.ts';
 import { schemaIssues } from '../codec/estosJson.ts';
+import { decideInbound, decodeOperationArgument, type InboundDecision } from '../codec/inbound.ts';
 import {
-  decideInbound,
-  decodeOperationArgument,
   EVENT_INVOKE_ID,
   wrapError,
   wrapInvoke,
   wrapResult,
   type AnyObject,
-  type InboundDecision,
   type RoseErrorWire,
   type RoseInvoke,
   type RoseInvokeWire,
