@@ -97,7 +97,7 @@ export function decodeArgument<N extends OperationName>(name: N, raw: unknown): 
 
 /** Encodes a value with its schema to canonical wire JSON and puts `_type` first. */
 function encodeTopLevel(schema: z.ZodType, typeName: string, value: unknown): AnyObject {
-  const encoded = z.safeEncode(schema, value as never);
+  const encoded = z.safeEncode(schema, value);
   if (!encoded.success) throw new RoseEncodeError(typeName, schemaIssues(encoded.error), { cause: encoded.error });
   return { _type: typeName, ...(encoded.data as AnyObject) };
 }

@@ -10,6 +10,7 @@ import {
   type ArgumentOf,
   type InboundAction,
   type OutboundEventName,
+  type ResultOf,
 } from '../protocol/mod.ts';
 import { CtiRequestError } from './CtiRequestError.ts';
 import type { ClientTransport } from './ClientTransport.ts';
@@ -137,7 +138,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
         reply = buildReject(target, { problem: { invokeProblem: InvokeProblem.resourceLimitation }, details: 'functionMissing' });
       } else {
         const result = await handler(action.argument, this);
-        reply = buildResult(target, action.name, result as never);
+        // The table types each handler by its operation, so its result is that operation's.
+        reply = buildResult(target, action.name, result as ResultOf<typeof action.name>);
       }
     } catch (err) {
       reply = buildError(target, this.#asRequestError(action.name, err));
