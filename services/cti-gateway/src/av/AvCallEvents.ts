@@ -1,20 +1,9 @@
 import type { CallEvent } from '@ucserver/shared';
-import type { MediaClient } from '../bus/MediaClient.ts';
-import type { PbxClient } from '../bus/PbxClient.ts';
-import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
+import type { ActiveCall } from '../calls/CallRegistry.ts';
 import { AsnAVDropReason } from '../protocol/mod.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
-import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { SoftphoneCall } from './SoftphoneCall.ts';
-import type { MediaNodePicker, SoftphonePartDeps } from './SoftphoneServiceTypes.ts';
-
-export interface AvCallEventsDeps extends SoftphonePartDeps {
-  media: MediaClient;
-  pbx: PbxClient;
-  calls: CallRegistry;
-  sessions: SessionRegistry;
-  placement: MediaNodePicker;
-}
+import type { AvCallEventsDeps } from './SoftphoneServiceTypes.ts';
 
 const DROP_REASON_BY_CAUSE: Partial<Record<NonNullable<CallEvent['cause']>, number>> = {
   busy: AsnAVDropReason.BUSY,

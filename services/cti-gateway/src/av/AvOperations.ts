@@ -1,26 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { MediaClient } from '../bus/MediaClient.ts';
-import type { PbxClient } from '../bus/PbxClient.ts';
 import { dialTarget, lineNumberFrom } from '../cti/ctiMapping.ts';
 import { clientReasonOf } from '../errors.ts';
-import type { LineStore, LineView } from '../lines/LineStore.ts';
+import type { LineView } from '../lines/LineStore.ts';
 import { AsnAVDropReason, AsnAVMakeCallErrorEnum, AsnAVMessageType, type ArgumentOf, type EventHandlers, type InvokeHandlers, type ResultOf } from '../protocol/mod.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiRequestError } from '../session/CtiRequestError.ts';
 import { SDP, SoftphoneCall } from './SoftphoneCall.ts';
-import type { MediaNodePicker, RemoteCallRequests, SoftphonePartDeps, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
+import type { AvOperationsDeps } from './SoftphoneServiceTypes.ts';
 
 const GENERAL = AsnAVMakeCallErrorEnum.general;
-
-export interface AvOperationsDeps extends SoftphonePartDeps {
-  media: MediaClient;
-  pbx: PbxClient;
-  lines: LineStore;
-  placement: MediaNodePicker;
-  config: Pick<SoftphoneServiceDeps['config'], 'ICE_SERVERS'>;
-  /** CTI make-call requests a remote-controlled asnAVMakeCallV2 answers. */
-  remote: RemoteCallRequests;
-}
 
 /**
  * What a softphone asks of the server (the asnAV* invokes and events from the client): ICE servers, an

@@ -1,22 +1,5 @@
-import type { CtiCommands } from '@ucserver/shared';
-import type { z } from 'zod';
-import type { MediaClient } from '../bus/MediaClient.ts';
-import type { LineStore } from '../lines/LineStore.ts';
-import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import { SoftphoneCall } from './SoftphoneCall.ts';
-import type { SoftphonePartDeps, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
-
-type IncomingCall = (typeof CtiCommands)['incomingCall'];
-export type IncomingCallRequest = z.output<IncomingCall['request']>;
-export type IncomingCallReply = z.input<IncomingCall['reply']>;
-
-export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
-  media: MediaClient;
-  lines: LineStore;
-  sessions: SessionRegistry;
-  config: Pick<SoftphoneServiceDeps['config'], 'NO_CLIENT_POLICY'>;
-  dnd: ReadonlySet<string>;
-}
+import type { IncomingCallReply, IncomingCallRequest, IncomingCallVerdictDeps } from './SoftphoneServiceTypes.ts';
 
 /**
  * The answer to the pbx-adapter's "an INVITE arrived for this line" (CtiCommands.incomingCall): refuse an

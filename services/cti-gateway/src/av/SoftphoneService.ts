@@ -2,10 +2,10 @@ import type { ClientSession } from '../session/ClientSession.ts';
 import type { EventHandlers, InvokeHandlers } from '../protocol/mod.ts';
 import { AvCallEvents } from './AvCallEvents.ts';
 import { AvOperations } from './AvOperations.ts';
-import { IncomingCallVerdict, type IncomingCallReply, type IncomingCallRequest } from './IncomingCallVerdict.ts';
+import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
-import type { SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
+import type { IncomingCallReply, IncomingCallRequest, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
 
 /**
  * The ENetUC AV (WebRTC softphone) side, built from its parts around one table of softphone calls: the

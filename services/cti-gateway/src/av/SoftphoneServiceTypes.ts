@@ -1,6 +1,7 @@
 // Contract of the SoftphoneService and its parts (AvOperations, AvCallEvents, IncomingCallVerdict,
 // SoftphoneDeviceControl): what they need from the rest of the gateway.
-import type { CtiGatewayConfig, Logger } from '@ucserver/shared';
+import type { CtiCommands, CtiGatewayConfig, Logger } from '@ucserver/shared';
+import type { z } from 'zod';
 import type { MediaClient } from '../bus/MediaClient.ts';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
@@ -39,4 +40,34 @@ export interface SoftphonePartDeps {
 export interface RemoteCallRequests {
   /** The CTI call id for a softphone's asnAVMakeCallV2 that answers a request for this line and target; once. */
   claim(lineId: string, target: string): string | undefined;
+}
+
+export interface AvOperationsDeps extends SoftphonePartDeps {
+  media: MediaClient;
+  pbx: PbxClient;
+  lines: LineStore;
+  placement: MediaNodePicker;
+  config: Pick<SoftphoneServiceDeps['config'], 'ICE_SERVERS'>;
+  /** CTI make-call requests a remote-controlled asnAVMakeCallV2 answers. */
+  remote: RemoteCallRequests;
+}
+
+export interface AvCallEventsDeps extends SoftphonePartDeps {
+  media: MediaClient;
+  pbx: PbxClient;
+  calls: CallRegistry;
+  sessions: SessionRegistry;
+  placement: MediaNodePicker;
+}
+
+type IncomingCall = (typeof CtiCommands)['incomingCall'];
+export type IncomingCallRequest = z.output<IncomingCall['request']>;
+export type IncomingCallReply = z.input<IncomingCall['reply']>;
+
+export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
+  media: MediaClient;
+  lines: LineStore;
+  sessions: SessionRegistry;
+  config: Pick<SoftphoneServiceDeps['config'], 'NO_CLIENT_POLICY'>;
+  dnd: ReadonlySet<string>;
 }
