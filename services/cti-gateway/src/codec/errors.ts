@@ -1,4 +1,4 @@
-import { UcsError } from '@ucserver/shared';
+import { UcsError, type ErrorCatalogue } from '@ucserver/shared';
 
 /**
  * Error catalogue of the cti-gateway protocol layer (framing, ROSE envelope, estos JSON, operation schemas).
@@ -174,3 +174,17 @@ export class RoseEncodeError extends CtiCodecError {
     this.issues = issues;
   }
 }
+
+/**
+ * A class that stands for a family of codes (the code names the broken rule) is listed once per code, so
+ * each code still has exactly one class.
+ */
+function family(Class: { readonly name: string; readonly codes: readonly string[] }): Array<{ code: string; name: string }> {
+  return Class.codes.map((code) => ({ code, name: Class.name }));
+}
+
+/** The codec's error catalogue: its codes and the classes that carry them. */
+export const ctiCodecErrorCatalogue: ErrorCatalogue = {
+  codes: CtiCodecErrorCodes,
+  classes: [...family(FramingError), EncodingNotSupportedError, ...family(RoseDecodeError), UnknownOperationError, ArgumentError, RoseEncodeError],
+};

@@ -7,6 +7,7 @@ export {
   ArgumentError,
   CtiCodecError,
   CtiCodecErrorCodes,
+  ctiCodecErrorCatalogue,
   EncodingNotSupportedError,
   FramingError,
   RoseDecodeError,
