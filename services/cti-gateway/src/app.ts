@@ -6,28 +6,30 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import {
   BusClient,
-  CallTopics,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
-  metricPrefix,
   type CtiGatewayConfig,
   type Logger,
-  type Unsubscribe,
 } from '@ucserver/shared';
 import { openDatabase, type Database } from '@ucserver/shared/db';
 import { Authenticator } from './auth/Authenticator.ts';
 import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { SoftphoneService } from './av/SoftphoneService.ts';
+import { startCallFeed } from './bus/callFeed.ts';
+import { serveCtiCommands } from './bus/ctiCommands.ts';
 import { startLineService } from './bus/lineService.ts';
+import { MediaClient } from './bus/MediaClient.ts';
+import { PbxClient } from './bus/PbxClient.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
+import { instrumentGateway } from './http/metrics.ts';
 import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
@@ -116,22 +118,12 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     database: () => database.ping(),
     cti: () => started,
   };
-  const mediaNodes = () => (placement?.nodes() ?? []).map((n) => ({
-    nodeId: n.nodeId,
-    addresses: n.addresses,
-    workers: n.workers,
-    workersAlive: n.workersAlive,
-    calls: n.calls,
-    legs: n.legs,
-    load: n.load,
-    draining: n.draining,
-    lastSeen: new Date(n.lastSeen).toISOString(),
-  }));
+  const mediaNodes = () => placement?.nodes() ?? [];
   const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes });
   const https = tls
     ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
-  instrumentGateway(registry, context);
+  instrumentGateway(registry, { sessions, calls });
 
   return {
     http,
@@ -155,7 +147,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       }, abort.signal);
       instrumentBus(bus, registry, 'cti-gateway');
       stops.push(await startLineService(bus, lines, registrations, logger));
-      stops.push(subscribeCalls(bus, calls));
+      stops.push(startCallFeed(bus, calls));
       const writer = new JournalWriter(database.db, bus, logger);
       await writer.start();
       stops.push(() => writer.stop());
@@ -163,11 +155,15 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       placement = new MediaPlacement({ bus, logger });
       placement.start();
       stops.push(() => placement?.close());
+      const media = new MediaClient({ bus, logger });
+      const pbx = new PbxClient({ bus });
       const dnd = new Set<string>();
-      const softphones = new SoftphoneService({ bus, lines, calls, sessions, placement, config, dnd, logger });
-      const cti = new CtiService({ bus, lines, registrations, calls, sessions, devices: softphones, dnd, logger });
+      const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, dnd, logger });
+      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, dnd, logger });
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       stops.push(() => softphones.close());
+      const served = serveCtiCommands(bus, { incomingCall: (request) => softphones.incomingCall(request) });
+      stops.push(() => served.forEach((s) => s.unsubscribe()));
       for (const part of [cti.operations(), softphones.operations(), journalOps.operations()]) {
         Object.assign(table.invokes, part.invokes);
         Object.assign(table.events, part.events);
@@ -206,27 +202,6 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await database.close();
     },
   };
-}
-
-function subscribeCalls(bus: BusClient, calls: CallRegistry): () => void {
-  const subs: Unsubscribe[] = [
-    bus.subscribe(CallTopics.event, (e) => void calls.applyCallEvent(e)),
-    bus.subscribe(CallTopics.media, (e) => calls.applyMediaEvent(e)),
-  ];
-  return () => subs.forEach((sub) => sub.unsubscribe());
-}
-
-function instrumentGateway(registry: Registry, ctx: GatewayContext): void {
-  const p = metricPrefix('cti-gateway');
-  new Gauge({ name: `${p}client_sessions`, help: 'Connected ENetUC client sessions (TCP and WebSocket)', registers: [registry], collect() {
-    this.set(ctx.sessions.size);
-  } });
-  new Gauge({ name: `${p}client_sessions_authenticated`, help: 'Logged-in ENetUC client sessions', registers: [registry], collect() {
-    this.set(ctx.sessions.authenticatedCount);
-  } });
-  new Gauge({ name: `${p}active_calls`, help: 'Calls the gateway currently tracks', registers: [registry], collect() {
-    this.set(ctx.calls.list().filter((c) => c.state !== 'disconnected').length);
-  } });
 }
 
 /** Same directory from src/ (development) and dist/ (build): services/cti-gateway/web/public. */

@@ -30,6 +30,18 @@ export function peerBus(app: GatewayApp): Promise<BusClient> {
   return BusClient.connect({ servers: natsUrl, prefix: app.context.config.BUS_PREFIX, name: 'peer', logger: testLogger('peer') });
 }
 
+/** Runs `fn` with a fresh gateway and a peer bus client on its prefix; both are closed afterwards. */
+export async function withGateway(fn: (app: GatewayApp, peer: BusClient) => Promise<void>): Promise<void> {
+  const app = await startGateway();
+  const peer = await peerBus(app);
+  try {
+    await fn(app, peer);
+  } finally {
+    await peer.close();
+    await app.stop();
+  }
+}
+
 import { EnetucClient } from '../src/client/EnetucClient.ts';
 
 /** A TCP client logged in as `user` (creating the user, and a line for them, when asked). */

@@ -25,8 +25,6 @@ export interface CallRegistryEvents {
   callchanged: [call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined];
   mediapath: [call: ActiveCall, path: MediaPath];
   mediafailed: [call: ActiveCall, cause: string];
-  /** A disconnected call left the registry. */
-  callremoved: [call: ActiveCall];
 }
 
 export interface CallRegistryOptions {
@@ -122,12 +120,9 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
   }
 
   #remove(callId: string): void {
-    const call = this.#calls.get(callId);
     clearTimeout(this.#timers.get(callId));
     this.#timers.delete(callId);
-    if (!call) return;
     this.#calls.delete(callId);
-    this.emit('callremoved', call);
   }
 
   #evictOne(): void {

@@ -1,14 +1,4 @@
-/** A typed client of the admin REST API, used by the admin CLI and the seed command. */
-export class AdminApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'AdminApiError';
-    this.status = status;
-    this.code = code;
-  }
-}
+import { AdminApiError, AdminResponseError, AdminUnreachableError } from './errors.ts';
 
 export interface AdminClientOptions {
   baseUrl: string;
@@ -20,6 +10,7 @@ export interface AdminClientOptions {
   timeoutMs?: number;
 }
 
+/** A typed client of the admin REST API, used by the admin CLI and the seed command. */
 export class AdminClient {
   readonly #base: string;
   readonly #auth: string | undefined;
@@ -45,19 +36,19 @@ export class AdminClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
-      throw new AdminApiError(0, 'UCS_ERR_CLI_UNREACHABLE', `cannot reach ${this.#base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      throw new AdminUnreachableError(`cannot reach ${this.#base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new AdminApiError(res.status, 'UCS_ERR_CLI_BAD_RESPONSE', `unexpected response from ${this.#base} (${res.status}): ${text.slice(0, 200)}`);
+    } catch (err) {
+      throw new AdminResponseError(res.status, `unexpected response from ${this.#base} (${res.status}): ${text.slice(0, 200)}`, { cause: err });
     }
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new AdminApiError(res.status, err?.code ?? 'UCS_ERR_CLI_HTTP', err?.message ?? `HTTP ${res.status}`);
+      throw new AdminApiError(res.status, err?.code, err?.message ?? `HTTP ${res.status}`);
     }
     return json as T;
   }

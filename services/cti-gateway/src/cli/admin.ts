@@ -1,6 +1,7 @@
 // The admin CLI: `npm run admin -- <command>`. Talks to the admin REST API of a running cti-gateway.
 import { parseArgs } from 'node:util';
-import { AdminApiError, AdminClient } from './AdminClient.ts';
+import { AdminClient } from './AdminClient.ts';
+import { AdminApiError, AdminResponseError, UsageError } from './errors.ts';
 import { seed } from './seed.ts';
 
 const USAGE = `usage: npm run admin -- <command> [options]
@@ -48,8 +49,6 @@ function parse() {
   strict: true,
   });
 }
-
-class UsageError extends Error {}
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
@@ -176,7 +175,11 @@ main().catch((err: unknown) => {
     process.exit(2);
   }
   if (err instanceof AdminApiError) {
-    console.error(`error: ${err.message}${err.status ? ` (HTTP ${err.status}, ${err.code})` : ''}`);
+    console.error(`error: ${err.message} (HTTP ${err.status}, ${err.remoteCode ?? err.code})`);
+    process.exit(1);
+  }
+  if (err instanceof AdminResponseError) {
+    console.error(`error: ${err.message} (HTTP ${err.status}, ${err.code})`);
     process.exit(1);
   }
   console.error(`error: ${(err as Error).message}`);

@@ -3,6 +3,7 @@
 // CTI, and prints every event as it arrives (one line each, or JSON lines with --json).
 import { parseArgs } from 'node:util';
 import { EnetucClient, type ServerEvent } from '../client/EnetucClient.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `usage: npm run cti -- --user LOGIN --password PW [options]
   --host H --port P        ENetUC TCP endpoint (default 127.0.0.1:7222)
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
   let result: unknown;
   if (v.call) {
     const [from, to] = v.call.split(':');
-    if (!from || !to) throw new Error('--call expects FROM:TO');
+    if (!from || !to) throw new UsageError('--call expects FROM:TO');
     result = await client.invoke('asnCtiMakeCall', { u8sPhoneNumberFrom: from.startsWith('tel:') ? from : `tel:${from}`, u8sPhoneNumberTo: to, iNumberFormat: 0 });
   } else if (v.drop) {
     result = await client.invoke('asnCtiDropCall', { u8sConnectionID: v.drop });

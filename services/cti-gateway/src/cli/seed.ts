@@ -1,25 +1,26 @@
-import { AdminApiError, type AdminClient } from './AdminClient.ts';
+import type { AdminClient } from './AdminClient.ts';
+import { AdminApiError } from './errors.ts';
 
 /**
  * Demo data matching the test PBX in infra/pbx: users alice and bob with lines 100 and 101, carol
  * with 102, and an admin. Line credentials follow the PBX's users file. Existing entries are kept, so
  * seeding twice is harmless.
  */
-export const demoUsers = [
+const demoUsers = [
   { login: 'admin', password: 'adminpw', displayName: 'Administrator', role: 'admin' as const },
   { login: 'alice', password: 'alicepw', displayName: 'Alice Example', role: 'user' as const },
   { login: 'bob', password: 'bobpw', displayName: 'Bob Example', role: 'user' as const },
   { login: 'carol', password: 'carolpw', displayName: 'Carol Example', role: 'user' as const },
 ];
 
-export const demoLines = [
+const demoLines = [
   { number: '100', owner: 'alice', displayName: 'Alice desk' },
   { number: '101', owner: 'bob', displayName: 'Bob desk' },
   { number: '102', owner: 'carol', displayName: 'Carol desk' },
 ];
 
 /** The test PBX's password for line N (infra/pbx/users.conf). */
-export function demoLinePassword(number: string): string {
+function demoLinePassword(number: string): string {
   return `pw${number}`;
 }
 

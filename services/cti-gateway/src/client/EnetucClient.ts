@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
+import { InvalidStateError } from '@ucserver/shared';
 import { decodeRose, encodeFrame, FrameDecoder, serializeRose, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildInvoke,
@@ -14,28 +15,9 @@ import {
   type OutboundEventName,
   type ResultOf,
 } from '../protocol/mod.ts';
+import { EnetucRejectError, EnetucRequestError, EnetucTimeoutError } from './errors.ts';
 
-/** The server answered an invoke with a ROSE error (AsnRequestError). */
-export class EnetucRequestError extends Error {
-  readonly iErrorDetail: number;
-  constructor(op: string, iErrorDetail: number, text: string) {
-    super(`${op} failed: ${text} [iErrorDetail:${iErrorDetail}]`);
-    this.name = 'EnetucRequestError';
-    this.iErrorDetail = iErrorDetail;
-  }
-}
-
-/** The server rejected an invoke (ROSE reject). */
-export class EnetucRejectError extends Error {
-  readonly problem: Record<string, number> | undefined;
-  readonly details: string | undefined;
-  constructor(op: string, problem: Record<string, number> | undefined, details: string | undefined) {
-    super(`${op} rejected: ${details ?? JSON.stringify(problem)}`);
-    this.name = 'EnetucRejectError';
-    this.problem = problem;
-    this.details = details;
-  }
-}
+export { EnetucRejectError, EnetucRequestError, EnetucTimeoutError } from './errors.ts';
 
 /** An event the server sent, decoded with its schema (raw argument kept when it does not decode). */
 export interface ServerEvent<N extends OutboundEventName = OutboundEventName> {
@@ -148,14 +130,14 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
   }
 
   invoke<N extends InvokeOperationName>(name: N, argument: ArgumentOf<N>, options: { timeoutMs?: number } = {}): Promise<ResultOf<N>> {
-    if (this.#closed) return Promise.reject(new Error('client closed'));
+    if (this.#closed) return Promise.reject(new InvalidStateError('client closed'));
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 99_998 ? 1 : this.#nextId + 1;
     return new Promise<ResultOf<N>>((resolve, reject) => {
       const timeout = options.timeoutMs ?? this.#timeoutMs;
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new Error(`${name}: no answer within ${timeout} ms`));
+        reject(new EnetucTimeoutError(`${name}: no answer within ${timeout} ms`));
       }, timeout);
       this.#pending.set(id, { op: name, resolve: resolve as (v: unknown) => void, reject, timer });
       this.#send(buildInvoke(id, name, argument));
@@ -235,7 +217,7 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('event', onEvent);
-        reject(new Error(`no ${name} event within ${timeoutMs} ms (received: ${this.received.map((e) => e.name).join(', ') || 'none'})`));
+        reject(new EnetucTimeoutError(`no ${name} event within ${timeoutMs} ms (received: ${this.received.map((e) => e.name).join(', ') || 'none'})`));
       }, timeoutMs);
       const onEvent = (e: ServerEvent): void => {
         if (e.name === name && match(e.argument as ArgumentOf<N>)) {
@@ -252,7 +234,7 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
   waitForClose(timeoutMs = 5000): Promise<string> {
     if (this.#closed) return Promise.resolve('closed');
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new EnetucTimeoutError(`connection still open after ${timeoutMs} ms`)), timeoutMs);
       this.once('close', (reason) => {
         clearTimeout(timer);
         resolve(reason);
@@ -269,7 +251,7 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
     this.#closed = true;
     for (const [id, p] of this.#pending) {
       clearTimeout(p.timer);
-      p.reject(new Error(`${p.op}: connection closed (${reason})`));
+      p.reject(new InvalidStateError(`${p.op}: connection closed (${reason})`));
       this.#pending.delete(id);
     }
     this.emit('close', reason);

@@ -1,3 +1,5 @@
+import { UcsError, type ErrorCatalogue } from '@ucserver/shared';
+
 /**
  * Error catalogue of the cti-gateway protocol layer (framing, ROSE envelope, estos JSON, operation schemas).
  *
@@ -40,30 +42,39 @@ export interface SchemaIssue {
   message: string;
 }
 
-/** Base of every error in this catalogue. */
-export class CtiCodecError extends Error {
-  readonly code: CtiCodecErrorCode;
+/**
+ * Base of every error in this catalogue. The leaf classes state their code as `static readonly code`;
+ * FramingError and RoseDecodeError each stand for a family of codes (`static readonly codes`): the
+ * code says which rule the input broke, the class what the caller does about it (close, or reject).
+ */
+export class CtiCodecError extends UcsError {
+  declare readonly code: CtiCodecErrorCode;
   constructor(code: CtiCodecErrorCode, message: string, options?: { cause?: unknown }) {
     // only pass `cause` when there is one, so `'cause' in error` tells whether an error wraps another
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 
-export type FramingErrorCode =
-  | typeof CtiCodecErrorCodes.UCS_ERR_FRAMING_BAD_PREFIX
-  | typeof CtiCodecErrorCodes.UCS_ERR_FRAMING_BAD_LENGTH
-  | typeof CtiCodecErrorCodes.UCS_ERR_FRAMING_TOO_LARGE
-  | typeof CtiCodecErrorCodes.UCS_ERR_FRAMING_INVALID_UTF8
-  | typeof CtiCodecErrorCodes.UCS_ERR_FRAMING_UNBALANCED
-  | typeof CtiCodecErrorCodes.UCS_ERR_FRAMING_TOO_DEEP;
+const FRAMING_CODES = [
+  CtiCodecErrorCodes.UCS_ERR_FRAMING_BAD_PREFIX,
+  CtiCodecErrorCodes.UCS_ERR_FRAMING_BAD_LENGTH,
+  CtiCodecErrorCodes.UCS_ERR_FRAMING_TOO_LARGE,
+  CtiCodecErrorCodes.UCS_ERR_FRAMING_INVALID_UTF8,
+  CtiCodecErrorCodes.UCS_ERR_FRAMING_UNBALANCED,
+  CtiCodecErrorCodes.UCS_ERR_FRAMING_TOO_DEEP,
+] as const;
+export type FramingErrorCode = (typeof FRAMING_CODES)[number];
+
+const ROSE_DECODE_CODES = [CtiCodecErrorCodes.UCS_ERR_ROSE_JSON_INVALID, CtiCodecErrorCodes.UCS_ERR_ROSE_ENVELOPE_INVALID] as const;
+export type RoseDecodeErrorCode = (typeof ROSE_DECODE_CODES)[number];
 
 /**
  * The TCP byte stream cannot be split into messages. After it the stream is out of sync for good: the
  * decoder is poisoned and the caller closes the connection.
  */
 export class FramingError extends CtiCodecError {
+  static readonly codes = FRAMING_CODES;
+  declare readonly code: FramingErrorCode;
   /** Stream offset (bytes since the decoder was created) of the offending byte; -1 when not on a stream. */
   readonly offset: number;
   constructor(code: FramingErrorCode, message: string, offset: number, options?: { cause?: unknown }) {
@@ -74,6 +85,7 @@ export class FramingError extends CtiCodecError {
 
 /** The peer speaks BER (first byte 0xA1–0xA4). Recognised, but not supported; the caller closes. */
 export class EncodingNotSupportedError extends CtiCodecError {
+  static readonly code = CtiCodecErrorCodes.UCS_ERR_FRAMING_ENCODING_NOT_SUPPORTED;
   readonly firstByte: number;
   readonly offset: number;
   constructor(firstByte: number, offset: number) {
@@ -96,12 +108,14 @@ export type RoseMessageKind = 'invoke' | 'result' | 'error' | 'reject';
  * `details` is the short text for the reject's `details` member (for unparseable JSON: the parser message).
  */
 export class RoseDecodeError extends CtiCodecError {
+  static readonly codes = ROSE_DECODE_CODES;
+  declare readonly code: RoseDecodeErrorCode;
   readonly invokeID: number | null;
   readonly isEvent: boolean;
   readonly messageKind: RoseMessageKind | null;
   readonly details: string;
   constructor(
-    code: typeof CtiCodecErrorCodes.UCS_ERR_ROSE_JSON_INVALID | typeof CtiCodecErrorCodes.UCS_ERR_ROSE_ENVELOPE_INVALID,
+    code: RoseDecodeErrorCode,
     details: string,
     options: { invokeID?: number | null; messageKind?: RoseMessageKind | null; cause?: unknown } = {},
   ) {
@@ -116,6 +130,7 @@ export class RoseDecodeError extends CtiCodecError {
 
 /** An invoke names an operation outside the subset. */
 export class UnknownOperationError extends CtiCodecError {
+  static readonly code = CtiCodecErrorCodes.UCS_ERR_ROSE_OPERATION_UNKNOWN;
   readonly operationID: number;
   readonly operationName: string | undefined;
   constructor(operationID: number, operationName: string | undefined, invokeID: number) {
@@ -130,6 +145,7 @@ export class UnknownOperationError extends CtiCodecError {
 
 /** An operation's argument is missing (`missing`) or violates the operation's schema (`issues`). */
 export class ArgumentError extends CtiCodecError {
+  static readonly code = CtiCodecErrorCodes.UCS_ERR_ROSE_ARGUMENT_INVALID;
   readonly operationName: string;
   readonly missing: boolean;
   readonly issues: readonly SchemaIssue[];
@@ -145,6 +161,7 @@ export class ArgumentError extends CtiCodecError {
 
 /** A value we were about to send does not match its schema. `typeName` is the ASN.1 type being encoded. */
 export class RoseEncodeError extends CtiCodecError {
+  static readonly code = CtiCodecErrorCodes.UCS_ERR_ROSE_ENCODE_INVALID;
   readonly typeName: string;
   readonly issues: readonly SchemaIssue[];
   constructor(typeName: string, issues: readonly SchemaIssue[], options?: { cause?: unknown }) {
@@ -157,3 +174,17 @@ export class RoseEncodeError extends CtiCodecError {
     this.issues = issues;
   }
 }
+
+/**
+ * A class that stands for a family of codes (the code names the broken rule) is listed once per code, so
+ * each code still has exactly one class.
+ */
+function family(Class: { readonly name: string; readonly codes: readonly string[] }): Array<{ code: string; name: string }> {
+  return Class.codes.map((code) => ({ code, name: Class.name }));
+}
+
+/** The codec's error catalogue: its codes and the classes that carry them. */
+export const ctiCodecErrorCatalogue: ErrorCatalogue = {
+  codes: CtiCodecErrorCodes,
+  classes: [...family(FramingError), EncodingNotSupportedError, ...family(RoseDecodeError), UnknownOperationError, ArgumentError, RoseEncodeError],
+};

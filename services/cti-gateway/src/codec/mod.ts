@@ -7,13 +7,14 @@ export {
   ArgumentError,
   CtiCodecError,
   CtiCodecErrorCodes,
+  ctiCodecErrorCatalogue,
   EncodingNotSupportedError,
   FramingError,
   RoseDecodeError,
   RoseEncodeError,
   UnknownOperationError,
 } from './errors.ts';
-export type { CtiCodecErrorCode, FramingErrorCode, RoseMessageKind, SchemaIssue } from './errors.ts';
+export type { CtiCodecErrorCode, FramingErrorCode, RoseDecodeErrorCode, RoseMessageKind, SchemaIssue } from './errors.ts';
 
 export {
   DEFAULT_MAX_BARE_JSON_DEPTH,
@@ -28,8 +29,6 @@ export type { FrameDecodeResult, FrameDecoderOptions } from './FrameDecoder.ts';
 
 export {
   buildReject,
-  decideInbound,
-  decodeOperationArgument,
   decodeRose,
   EVENT_INVOKE_ID,
   GeneralProblem,
@@ -44,11 +43,6 @@ export {
 } from './rose.ts';
 export type {
   AnyObject,
-  ArgumentDecodeResult,
-  DropReason,
-  InboundDecision,
-  OperationDescriptor,
-  OperationDirection,
   RejectProblem,
   RejectReason,
   ReplyTarget,
@@ -64,6 +58,8 @@ export type {
   RoseTransport,
   RoseWireMessage,
 } from './rose.ts';
+export { decideInbound, decodeOperationArgument } from './inbound.ts';
+export type { ArgumentDecodeResult, DropReason, InboundDecision, OperationDescriptor, OperationDirection } from './inbound.ts';
 
 export {
   asnBool,

@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BusRemoteError, PbxCommands, type BusClient, type CallEvent, type LineConfig, type LineRegistrationState, type Logger, type RequestOf } from '@ucserver/shared';
+import type { CallEvent, LineConfig, LineRegistrationState } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
 import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
-import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
-import type { LineStore, LineView } from '../lines/LineStore.ts';
-import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { ActiveCall } from '../calls/CallRegistry.ts';
+import type { LineView } from '../lines/LineStore.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
-import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
-
-/** What CTI needs from the softphone side to control a user's device (third-party call control). */
-export interface DeviceControl {
-  /** Asks the line owner's softphone to dial `target`; resolves to the CTI connection id of that call. */
-  remoteMakeCall(line: LineView, target: string): Promise<string>;
-  /** Asks the softphone that rings with this call to answer it. */
-  remoteAnswer(call: ActiveCall): void;
-}
+import type { CtiServiceDeps } from './CtiServiceTypes.ts';
 
 interface Monitor {
   crossRefId: string;
@@ -33,20 +24,10 @@ interface MonitorState {
 
 const FEATURE = 'cti';
 
-export interface CtiServiceDeps {
-  bus: BusClient;
-  lines: LineStore;
-  registrations: RegistrationStates;
-  calls: CallRegistry;
-  sessions: SessionRegistry;
-  devices: DeviceControl;
-  dnd: Set<string>;
-  logger: Logger;
-}
-
 /**
  * ENetUC CTI: line enumeration, monitors and their events, and call control on behalf of a line's
- * owner. A user controls only their own lines; admins control every line.
+ * owner. A user controls only their own lines; admins control every line. Call control goes to the
+ * pbx-adapter (PbxClient); a refused command reaches the client as AsnRequestError 1 (generalerror).
  */
 export class CtiService {
   readonly #deps: CtiServiceDeps;
@@ -55,11 +36,11 @@ export class CtiService {
   /** CTI make-call requests waiting for their first call event: callId → requesting session. */
   readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
   /** Do-not-disturb per line id (in memory: a preference of the running system, shared with incoming-call handling). */
-  readonly dnd: Set<string>;
+  readonly #dnd: Set<string>;
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
-    this.dnd = deps.dnd;
+    this.#dnd = deps.dnd;
     deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
     deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
@@ -75,37 +56,28 @@ export class CtiService {
   }
 
   /** The line a client names, if the session's user may use it. */
-  async resolveLine(session: ClientSession, descriptor: string): Promise<LineView> {
+  async #resolveLine(session: ClientSession, descriptor: string): Promise<LineView> {
     const number = lineNumberFrom(descriptor);
     const line = number === undefined ? undefined : await this.#deps.lines.get(number);
     if (!line) throw new CtiRequestError(CtiError.invalidline, `unknown line '${descriptor}'`);
-    this.assertMayUse(session.requireUser, line);
+    this.#assertMayUse(session.requireUser, line);
     return line;
   }
 
-  assertMayUse(user: UserRow, line: { ownerUserId: string | null; number: string }): void {
+  #assertMayUse(user: UserRow, line: { ownerUserId: string | null; number: string }): void {
     if (user.role !== 'admin' && line.ownerUserId !== user.id) {
       throw new CtiRequestError(CtiError.accessdenied, `line ${line.number} is not assigned to '${user.login}'`);
     }
   }
 
   /** A running call the session's user may control. */
-  async resolveCall(session: ClientSession, connectionId: string): Promise<ActiveCall> {
+  async #resolveCall(session: ClientSession, connectionId: string): Promise<ActiveCall> {
     const call = this.#deps.calls.get(connectionId);
     if (!call || call.state === 'disconnected') throw new CtiRequestError(CtiError.generalerror, `no active call '${connectionId}'`);
     const line = await this.#deps.lines.getById(call.lineId);
     if (!line) throw new CtiRequestError(CtiError.invalidline, `the line of call '${connectionId}' no longer exists`);
-    this.assertMayUse(session.requireUser, line);
+    this.#assertMayUse(session.requireUser, line);
     return call;
-  }
-
-  async #pbx<C extends (typeof PbxCommands)[keyof typeof PbxCommands]>(cmd: C, payload: RequestOf<C>): Promise<void> {
-    try {
-      await this.#deps.bus.pbx.request(cmd, payload);
-    } catch (err) {
-      if (err instanceof BusRemoteError) throw new CtiRequestError(CtiError.generalerror, err.message, { cause: err });
-      throw new CtiRequestError(CtiError.generalerror, `PBX adapter unavailable: ${(err as Error).message}`, { cause: err });
-    }
   }
 
   #lineFacts(line: LineView): ReturnType<typeof lineInfo> {
@@ -134,7 +106,7 @@ export class CtiService {
         },
 
         asnCtiLineMonitorStart: async (arg, session) => {
-          const line = await this.resolveLine(session, arg.u8sLinePhoneNumber);
+          const line = await this.#resolveLine(session, arg.u8sLinePhoneNumber);
           const monitor: Monitor = { crossRefId: `MCR-${randomUUID()}`, session, lineId: line.id, number: line.number };
           this.#state(session).monitors.set(monitor.crossRefId, monitor);
           let set = this.#byLine.get(line.id);
@@ -144,7 +116,7 @@ export class CtiService {
             u8sMonitorCrossRefID: monitor.crossRefId,
             lineInfo: this.#lineFacts(line),
             seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
-            iDoNotDisturb: this.dnd.has(line.id) ? 1 : 0,
+            iDoNotDisturb: this.#dnd.has(line.id) ? 1 : 0,
             seqLineForwards: [],
             remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' },
           };
@@ -158,20 +130,20 @@ export class CtiService {
         },
 
         asnCtiSnapshotPhoneLine: async (arg, session) => {
-          const line = await this.resolveLine(session, arg.u8sLinePhoneNumber);
+          const line = await this.#resolveLine(session, arg.u8sLinePhoneNumber);
           return {
             lineInfo: this.#lineFacts(line),
             seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
-            iDoNotDisturb: this.dnd.has(line.id) ? 1 : 0,
+            iDoNotDisturb: this.#dnd.has(line.id) ? 1 : 0,
             seqLineForwards: [],
             remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' },
           };
         },
 
         asnCtiLineSetDoNotDisturb: async (arg, session) => {
-          const line = await this.resolveLine(session, arg.u8sLinePhoneNumber);
-          if (arg.bDoNotDisturb) this.dnd.add(line.id);
-          else this.dnd.delete(line.id);
+          const line = await this.#resolveLine(session, arg.u8sLinePhoneNumber);
+          if (arg.bDoNotDisturb) this.#dnd.add(line.id);
+          else this.#dnd.delete(line.id);
           for (const m of this.#byLine.get(line.id) ?? []) {
             m.session.sendEvent('asnCtiNotifyLineDoNotDisturbChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), iDoNotDisturb: arg.bDoNotDisturb ? 1 : 0 });
           }
@@ -179,7 +151,7 @@ export class CtiService {
         },
 
         asnCtiMakeCall: async (arg, session) => {
-          const line = await this.resolveLine(session, arg.u8sPhoneNumberFrom);
+          const line = await this.#resolveLine(session, arg.u8sPhoneNumberFrom);
           const target = dialTarget(arg.u8sPhoneNumberTo);
           if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot dial '${arg.u8sPhoneNumberTo}'`);
           if (!line.enabled) throw new CtiRequestError(CtiError.generalerror, `line ${line.number} is disabled`);
@@ -190,29 +162,29 @@ export class CtiService {
         },
 
         asnCtiAnswerCall: async (arg, session) => {
-          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          const call = await this.#resolveCall(session, arg.u8sConnectionID);
           if (call.state !== 'offering') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not ringing`);
           this.#deps.devices.remoteAnswer(call);
           return { bSuccess: true };
         },
 
         asnCtiDropCall: async (arg, session) => {
-          const call = await this.resolveCall(session, arg.u8sConnectionID);
-          await this.#pbx(PbxCommands.drop, { callId: call.callId, reason: call.state === 'offering' ? 'decline' : 'normal' });
+          const call = await this.#resolveCall(session, arg.u8sConnectionID);
+          await this.#deps.pbx.drop(call.callId, call.state === 'offering' ? 'decline' : 'normal');
           return { bSuccess: true };
         },
 
         asnCtiLineDropCall: async (arg, session) => {
-          const line = await this.resolveLine(session, arg.u8sLineDescriptor);
+          const line = await this.#resolveLine(session, arg.u8sLineDescriptor);
           const calls = this.#callsOn(line.id);
           const call = calls.find((c) => c.state === 'connected') ?? calls.find((c) => c.state !== 'held') ?? calls[0];
           if (!call) throw new CtiRequestError(CtiError.generalerror, `no call on line ${line.number}`);
-          await this.#pbx(PbxCommands.drop, { callId: call.callId, reason: call.state === 'offering' ? 'decline' : 'normal' });
+          await this.#deps.pbx.drop(call.callId, call.state === 'offering' ? 'decline' : 'normal');
           return { bSuccess: true };
         },
 
         asnCtiHold: async (arg, session) => {
-          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          const call = await this.#resolveCall(session, arg.u8sConnectionID);
           // Our own hold is separate from the far end's: a call the other party holds can be held here too,
           // and only our own hold can be retrieved.
           const mayHold = call.state === 'connected' || (call.state === 'held' && call.hold === 'remote');
@@ -221,23 +193,23 @@ export class CtiService {
             const held = call.state === 'held' && call.hold ? ` (held: ${call.hold})` : '';
             throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is ${call.state}${held}, cannot ${arg.bHold ? 'hold' : 'retrieve'} it`);
           }
-          await this.#pbx(PbxCommands.hold, { callId: call.callId, hold: arg.bHold });
+          await this.#deps.pbx.hold(call.callId, arg.bHold);
           return { bSuccess: true };
         },
 
         asnCtiRedirectCall: async (arg, session) => {
-          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          const call = await this.#resolveCall(session, arg.u8sConnectionID);
           const target = dialTarget(arg.u8sPhoneNumber);
           if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot redirect to '${arg.u8sPhoneNumber}'`);
-          await this.#pbx(PbxCommands.redirect, { callId: call.callId, target });
+          await this.#deps.pbx.redirect(call.callId, target);
           return { bSuccess: true };
         },
 
         asnCtiDialDigits: async (arg, session) => {
-          const call = await this.resolveCall(session, arg.u8sConnectionID);
+          const call = await this.#resolveCall(session, arg.u8sConnectionID);
           if (call.state !== 'connected') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not connected`);
           if (!/^[0-9*#A-Da-d]{1,64}$/.test(arg.u8sDigitsToDial)) throw new CtiRequestError(CtiError.generalerror, `invalid digits '${arg.u8sDigitsToDial}' (0-9 * # A-D)`);
-          await this.#pbx(PbxCommands.digits, { callId: call.callId, digits: arg.u8sDigitsToDial, ...(arg.iDigitDuration > 0 ? { durationMs: Math.min(2000, Math.max(40, arg.iDigitDuration)) } : {}) });
+          await this.#deps.pbx.digits(call.callId, arg.u8sDigitsToDial, arg.iDigitDuration > 0 ? Math.min(2000, Math.max(40, arg.iDigitDuration)) : undefined);
           return { bSuccess: true };
         },
       },
@@ -340,12 +312,5 @@ export class CtiService {
     const st = session.features.get(FEATURE) as MonitorState | undefined;
     for (const m of st?.monitors.values() ?? []) this.#removeMonitor(m);
     for (const [id, r] of this.#makeCallRequests) if (r.session === session) this.#makeCallRequests.delete(id);
-  }
-
-  /** Monitors currently open (metrics). */
-  get monitorCount(): number {
-    let n = 0;
-    for (const set of this.#byLine.values()) n += set.size;
-    return n;
   }
 }

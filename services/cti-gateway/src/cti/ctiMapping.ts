@@ -57,7 +57,7 @@ const reasonMap: Record<CallState, number> = {
 };
 
 /** Features a client may use in each state (EnumCallFeatures bits). */
-export function featuresFor(state: CallState | 'destroyed'): number {
+function featuresFor(state: CallState | 'destroyed'): number {
   switch (state) {
     case 'offering':
       return F.eCFEATUREANSWER | F.eCFEATUREHANGUP | F.eCFEATUREREDIRECT;
@@ -155,7 +155,7 @@ export function changeReason(call: ActiveCall, previous: CallState | undefined, 
   return reasonMap[call.state];
 }
 
-export function lineOpenStatus(enabled: boolean, registration: LineRegistrationState | undefined): number {
+function lineOpenStatus(enabled: boolean, registration: LineRegistrationState | undefined): number {
   if (!enabled) return AsnCtiLineOpenStatus.lineStatusClosed;
   switch (registration?.status) {
     case 'registered':

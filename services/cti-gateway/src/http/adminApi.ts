@@ -2,11 +2,11 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { UcsError } from '@ucserver/shared';
+import { InternalError, UcsError, type MediaNodeInfo } from '@ucserver/shared';
 import type { CallRow, UserRow } from '@ucserver/shared/db';
 import { credentialsFromHeader, type Authenticator } from '../auth/Authenticator.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
-import { AuthenticationError, ForbiddenError, GatewayErrorCodes, LockedOutError } from '../errors.ts';
+import { AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
@@ -36,17 +36,23 @@ export interface AdminApiOptions {
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
-  mediaNodes: () => Array<z.input<typeof MediaNodeOut>>;
+  /** The live media nodes (MediaPlacement's view of their heartbeats). */
+  mediaNodes: () => MediaNodeInfo[];
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  [GatewayErrorCodes.UCS_ERR_GW_NOT_FOUND]: 404,
-  [GatewayErrorCodes.UCS_ERR_GW_CONFLICT]: 409,
-  [GatewayErrorCodes.UCS_ERR_GW_INVALID]: 400,
-  [GatewayErrorCodes.UCS_ERR_GW_AUTH_FAILED]: 401,
-  [GatewayErrorCodes.UCS_ERR_GW_FORBIDDEN]: 403,
-  [GatewayErrorCodes.UCS_ERR_GW_LOCKED_OUT]: 429,
-};
+/** The HTTP status of each domain error; any other UcsError is a 500. */
+const STATUS_BY_CLASS: ReadonlyArray<[new (...args: never[]) => UcsError, number]> = [
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [ValidationError, 400],
+  [AuthenticationError, 401],
+  [ForbiddenError, 403],
+  [LockedOutError, 429],
+];
+
+function statusOf(err: UcsError): number {
+  return STATUS_BY_CLASS.find(([Class]) => err instanceof Class)?.[1] ?? 500;
+}
 
 const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 429: ApiError };
 
@@ -62,13 +68,12 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   api.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, req, reply) => {
     if (err instanceof LockedOutError) reply.header('retry-after', Math.ceil(err.retryAfterMs / 1000));
     if (err instanceof AuthenticationError) reply.header('www-authenticate', 'Bearer realm="ucserver", Basic realm="ucserver", charset="UTF-8"');
-    if (err instanceof UcsError) {
-      return reply.code(STATUS_BY_CODE[err.code] ?? 500).send({ error: { code: err.code, message: err.message } });
-    }
-    if (err.validation) return reply.code(400).send({ error: { code: GatewayErrorCodes.UCS_ERR_GW_INVALID, message: err.message } });
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: { code: 'UCS_ERR_GW_HTTP', message: err.message } });
+    const send = (status: number, e: UcsError) => reply.code(status).send({ error: { code: e.code, message: e.message } });
+    if (err instanceof UcsError) return send(statusOf(err), err);
+    if (err.validation) return send(400, new ValidationError(err.message));
+    if (err.statusCode && err.statusCode < 500) return send(err.statusCode, new HttpError(err.statusCode, err.message, { cause: err }));
     req.log.error({ err }, 'admin API failure');
-    return reply.code(500).send({ error: { code: 'UCS_ERR_INTERNAL', message: 'internal error' } });
+    return send(500, new InternalError('internal error', { cause: err }));
   });
 
   api.addHook('onRequest', async (req: FastifyRequest) => {
@@ -148,7 +153,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     });
     return { entries: entries.map(journalOut), total, limit: q.limit, offset: q.offset };
   });
-  api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes());
+  api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes().map(mediaNodeOut));
 }
 
 async function authorize(req: FastifyRequest, options: AdminApiOptions, adminToken: Buffer | undefined): Promise<void> {
@@ -166,6 +171,11 @@ async function authorize(req: FastifyRequest, options: AdminApiOptions, adminTok
 function userOut(u: UserRow): z.input<typeof UserOut> {
   const { passwordHash: _hash, ...rest } = u;
   return { ...rest, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() };
+}
+
+function mediaNodeOut(n: MediaNodeInfo): z.input<typeof MediaNodeOut> {
+  const { nodeId, addresses, workers, workersAlive, calls, legs, load, draining } = n;
+  return { nodeId, addresses, workers, workersAlive, calls, legs, load, draining, lastSeen: new Date(n.lastSeen).toISOString() };
 }
 
 function journalOut(c: CallRow): z.input<typeof JournalEntryOut> {

@@ -68,7 +68,7 @@ export function journalEntry(row: CallRow, ownerLogin: string): AsnNetDatabaseJo
 }
 
 /** ENetUC find options → a journal query for the session's user. */
-export function journalQuery(o: AsnNetDatabaseJournalFindOptionsV2, ownerUserId: string): JournalQuery {
+function journalQuery(o: AsnNetDatabaseJournalFindOptionsV2, ownerUserId: string): JournalQuery {
   const from = o.stStartTimeFrom ? asnTimeToDate(o.stStartTimeFrom) : undefined;
   const to = o.stStartTimeTo ? asnTimeToDate(o.stStartTimeTo) : undefined;
   const f = o.iFilter;

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { CallTopics, type BusClient, type CallEvent, type MediaCallEvent, type Logger } from '@ucserver/shared';
 import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { JournalRetryError } from '../errors.ts';
 
 const { calls, lines } = dbSchema;
 
@@ -12,9 +13,6 @@ export interface JournalWriterEvents {
 }
 
 type JournalInput = CallEvent | MediaCallEvent;
-
-/** Not an error of the event: its call row does not exist yet; retried after a delay. */
-class CallRowMissingError extends Error {}
 
 /**
  * Writes the call journal from the CALLS stream through a durable consumer, so a restarted gateway
@@ -90,7 +88,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
         startedAt: at,
         ...update,
       }).onConflictDoNothing().returning();
-      if (!row) throw new Error(`journal row for ${event.callId} appeared concurrently; retrying`);
+      if (!row) throw new JournalRetryError(`journal row for ${event.callId} appeared concurrently; retrying`);
       this.emit('entrychanged', row, 'added');
     } else {
       [row] = await this.#db.update(calls)
@@ -105,7 +103,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   async #applyMedia(event: MediaCallEvent): Promise<void> {
     const update: PgUpdateSetSource<typeof calls> = {};
     if (event.type === 'path') {
-      // A path report retried after its row appeared (CallRowMissingError below) comes after newer ones:
+      // A path report retried after its row appeared (JournalRetryError below) comes after newer ones:
       // the newest report by the node's clock wins, whatever the order of arrival.
       const at = new Date(event.at);
       const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${at.toISOString()}::timestamptz)`;
@@ -123,7 +121,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       .where(eq(calls.callId, event.callId))
       .returning();
     // The media node may report before the pbx-adapter's first call event is written: retry later.
-    if (!row) throw new CallRowMissingError(`no journal row yet for call ${event.callId}`);
+    if (!row) throw new JournalRetryError(`no journal row yet for call ${event.callId}`);
     this.emit('entrychanged', row, 'modified');
   }
 }

@@ -44,30 +44,23 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   }
 
   async list(): Promise<LineView[]> {
-    const rows = await this.#db
-      .select({ line: lines, ownerLogin: users.login })
-      .from(lines)
-      .leftJoin(users, eq(lines.ownerUserId, users.id))
-      .orderBy(asc(lines.number));
-    return rows.map((r) => ({ ...r.line, ownerLogin: r.ownerLogin }));
+    const rows = await this.#selectViews().orderBy(asc(lines.number));
+    return rows.map(toView);
   }
 
   async get(number: string): Promise<LineView | undefined> {
-    const [r] = await this.#db
-      .select({ line: lines, ownerLogin: users.login })
-      .from(lines)
-      .leftJoin(users, eq(lines.ownerUserId, users.id))
-      .where(eq(lines.number, number));
-    return r ? { ...r.line, ownerLogin: r.ownerLogin } : undefined;
+    const [r] = await this.#selectViews().where(eq(lines.number, number));
+    return r && toView(r);
   }
 
   async getById(id: string): Promise<LineView | undefined> {
-    const [r] = await this.#db
-      .select({ line: lines, ownerLogin: users.login })
-      .from(lines)
-      .leftJoin(users, eq(lines.ownerUserId, users.id))
-      .where(eq(lines.id, id));
-    return r ? { ...r.line, ownerLogin: r.ownerLogin } : undefined;
+    const [r] = await this.#selectViews().where(eq(lines.id, id));
+    return r && toView(r);
+  }
+
+  /** Lines with their owner's login (rows of `{ line, ownerLogin }`, see toView). */
+  #selectViews() {
+    return this.#db.select({ line: lines, ownerLogin: users.login }).from(lines).leftJoin(users, eq(lines.ownerUserId, users.id));
   }
 
   async require(number: string): Promise<LineView> {
@@ -145,7 +138,12 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   }
 }
 
-export function toLineConfig(line: LineRow): LineConfig {
+/** A row of LineStore's views: the line and its owner's login. */
+function toView(r: { line: LineRow; ownerLogin: string | null }): LineView {
+  return { ...r.line, ownerLogin: r.ownerLogin };
+}
+
+function toLineConfig(line: LineRow): LineConfig {
   return {
     lineId: line.id,
     number: line.number,
@@ -161,7 +159,7 @@ export function toLineConfig(line: LineRow): LineConfig {
 }
 
 /** sip:<number>@<registrar host>: the address-of-record most PBXs expect for a subscriber line. */
-export function defaultSipUri(number: string, registrar: string): string {
+function defaultSipUri(number: string, registrar: string): string {
   const host = registrar.startsWith('[') ? registrar.slice(0, registrar.indexOf(']') + 1) : registrar.split(':')[0];
   return `sip:${number}@${host}`;
 }

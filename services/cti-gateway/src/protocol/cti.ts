@@ -390,20 +390,26 @@ export const asnCtiEnumPhoneLines = defineInvoke({
   result: AsnCtiEnumPhoneLinesResult,
 });
 
-export const AsnCtiSnapshotPhoneLineArgument = asnSequence('AsnCtiSnapshotPhoneLineArgument', {
-  u8sLinePhoneNumber: asnString,
-});
-export type AsnCtiSnapshotPhoneLineArgument = z.infer<typeof AsnCtiSnapshotPhoneLineArgument>;
+/** The argument of the line snapshot and of the monitor start: which line. */
+const linePhoneNumberMembers = { u8sLinePhoneNumber: asnString };
 
-/** `optionalParams` keys: `InvalidPasswordState` int, `InvalidPasswordUser` string, `BusyOnBusy` int. */
-export const AsnCtiSnapshotPhoneLineResult = asnSequence('AsnCtiSnapshotPhoneLineResult', {
+/**
+ * A line's state as the snapshot and the monitor start (a snapshot plus a subscription) return it.
+ * `optionalParams` keys: `InvalidPasswordState` int, `InvalidPasswordUser` string, `BusyOnBusy` int.
+ */
+const lineSnapshotMembers = {
   lineInfo: AsnCtiLineInfo,
   seqCalls: AsnCtiCallInformationList,
   iDoNotDisturb: asnInt,
   seqLineForwards: AsnLineForwards,
   remoteOfficeState: AsnRemoteOfficeState,
   optionalParams: asnOptional(asnOptionalParams),
-});
+};
+
+export const AsnCtiSnapshotPhoneLineArgument = asnSequence('AsnCtiSnapshotPhoneLineArgument', linePhoneNumberMembers);
+export type AsnCtiSnapshotPhoneLineArgument = z.infer<typeof AsnCtiSnapshotPhoneLineArgument>;
+
+export const AsnCtiSnapshotPhoneLineResult = asnSequence('AsnCtiSnapshotPhoneLineResult', lineSnapshotMembers);
 export type AsnCtiSnapshotPhoneLineResult = z.infer<typeof AsnCtiSnapshotPhoneLineResult>;
 
 /** Errors: `AsnCtiErrorEnum`. */
@@ -415,20 +421,12 @@ export const asnCtiSnapshotPhoneLine = defineInvoke({
   result: AsnCtiSnapshotPhoneLineResult,
 });
 
-export const AsnCtiLineMonitorStartArgument = asnSequence('AsnCtiLineMonitorStartArgument', {
-  u8sLinePhoneNumber: asnString,
-});
+export const AsnCtiLineMonitorStartArgument = asnSequence('AsnCtiLineMonitorStartArgument', linePhoneNumberMembers);
 export type AsnCtiLineMonitorStartArgument = z.infer<typeof AsnCtiLineMonitorStartArgument>;
 
-/** `optionalParams` keys: `InvalidPasswordState` int, `InvalidPasswordUser` string, `BusyOnBusy` int. */
 export const AsnCtiLineMonitorStartResult = asnSequence('AsnCtiLineMonitorStartResult', {
   u8sMonitorCrossRefID: asnString,
-  lineInfo: AsnCtiLineInfo,
-  seqCalls: AsnCtiCallInformationList,
-  iDoNotDisturb: asnInt,
-  seqLineForwards: AsnLineForwards,
-  remoteOfficeState: AsnRemoteOfficeState,
-  optionalParams: asnOptional(asnOptionalParams),
+  ...lineSnapshotMembers,
 });
 export type AsnCtiLineMonitorStartResult = z.infer<typeof AsnCtiLineMonitorStartResult>;
 

@@ -10,15 +10,13 @@
 import { z } from 'zod';
 import { RoseEncodeError } from '../codec/errors.ts';
 import { schemaIssues } from '../codec/estosJson.ts';
+import { decideInbound, decodeOperationArgument, type InboundDecision } from '../codec/inbound.ts';
 import {
-  decideInbound,
-  decodeOperationArgument,
   EVENT_INVOKE_ID,
   wrapError,
   wrapInvoke,
   wrapResult,
   type AnyObject,
-  type InboundDecision,
   type RoseErrorWire,
   type RoseInvoke,
   type RoseInvokeWire,
@@ -99,7 +97,7 @@ export function decodeArgument<N extends OperationName>(name: N, raw: unknown): 
 
 /** Encodes a value with its schema to canonical wire JSON and puts `_type` first. */
 function encodeTopLevel(schema: z.ZodType, typeName: string, value: unknown): AnyObject {
-  const encoded = z.safeEncode(schema, value as never);
+  const encoded = z.safeEncode(schema, value);
   if (!encoded.success) throw new RoseEncodeError(typeName, schemaIssues(encoded.error), { cause: encoded.error });
   return { _type: typeName, ...(encoded.data as AnyObject) };
 }

@@ -5,9 +5,9 @@
  */
 import type { z } from 'zod';
 import { asnTypeNameOf } from '../codec/estosJson.ts';
-import type { OperationDirection } from '../codec/rose.ts';
+import type { OperationDirection } from '../codec/inbound.ts';
 
-export type { OperationDirection } from '../codec/rose.ts';
+export type { OperationDirection } from '../codec/inbound.ts';
 
 /** ASN.1 module an operation is declared in (`ENetROSEInterface.asn1` is "Main"). */
 export type AsnModule = 'Main' | 'Auth' | 'Transport' | 'CTI' | 'AV' | 'Journal';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { UcsError, type Logger } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
-import { buildReject, InvokeProblem, serializeRose, type RoseWireMessage } from '../codec/mod.ts';
+import { buildReject, InvokeProblem, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildError,
   buildEvent,
@@ -11,6 +11,7 @@ import {
   type ArgumentOf,
   type InboundAction,
   type OutboundEventName,
+  type ResultOf,
 } from '../protocol/mod.ts';
 import { CtiRequestError } from './CtiRequestError.ts';
 import type { ClientTransport } from './ClientTransport.ts';
@@ -138,7 +139,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
         reply = buildReject(target, { problem: { invokeProblem: InvokeProblem.resourceLimitation }, details: 'functionMissing' });
       } else {
         const result = await handler(action.argument, this);
-        reply = buildResult(target, action.name, result as never);
+        // The table types each handler by its operation, so its result is that operation's.
+        reply = buildResult(target, action.name, result as ResultOf<typeof action.name>);
       }
     } catch (err) {
       reply = buildError(target, this.#asRequestError(action.name, err));
@@ -195,11 +197,6 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   #write(message: RoseWireMessage): void {
     if (this.#state === 'closed') return;
     this.transport.send(message);
-  }
-
-  /** Serialized form, for transports that need the text (tests, metrics). */
-  static serialize(message: RoseWireMessage, kind: 'tcp' | 'websocket'): string {
-    return serializeRose(message, kind);
   }
 
   /** Idempotent; the transport calls it when the connection ends, features clean up on `close`. */

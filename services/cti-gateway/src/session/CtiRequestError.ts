@@ -1,14 +1,15 @@
-import { UcsError } from '@ucserver/shared';
+import { GatewayError, GatewayErrorCodes } from '../errors.ts';
 
 /**
  * An operation ran and failed: answered as a ROSE `error` with AsnRequestError
  * `{ iErrorDetail, u8sErrorString }`. `iErrorDetail` is the operation's own error number
  * (e.g. AsnCtiErrorEnum 2 accessdenied, 3 invalidline; AsnLogonErrorEnum 101 for a bad password).
  */
-export class CtiRequestError extends UcsError {
+export class CtiRequestError extends GatewayError {
+  static readonly code = GatewayErrorCodes.UCS_ERR_GW_REQUEST;
   readonly iErrorDetail: number;
   constructor(iErrorDetail: number, message: string, options?: { cause?: unknown }) {
-    super('UCS_ERR_GW_REQUEST', message, options);
+    super(message, options);
     this.iErrorDetail = iErrorDetail;
   }
 }

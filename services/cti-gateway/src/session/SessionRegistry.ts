@@ -2,8 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { ClientSession } from './ClientSession.ts';
 
 export interface SessionRegistryEvents {
-  /** A session logged in. */
-  sessionlogin: [session: ClientSession];
   sessionclose: [session: ClientSession];
 }
 
@@ -18,7 +16,6 @@ export class SessionRegistry extends EventEmitter<SessionRegistryEvents> {
       let set = this.#byUser.get(user.id);
       if (!set) this.#byUser.set(user.id, (set = new Set()));
       set.add(session);
-      this.emit('sessionlogin', session);
     });
     session.once('close', () => {
       this.#all.delete(session);
@@ -46,9 +43,9 @@ export class SessionRegistry extends EventEmitter<SessionRegistryEvents> {
     return [...(this.#byUser.get(userId) ?? [])];
   }
 
-  /** Sessions of the user that can carry audio (softphones), most recent login last. */
-  softphonesOf(userId: string): ClientSession[] {
-    return this.ofUser(userId).filter((s) => s.softphone);
+  /** The softphone that takes the calls of a line's owner: the one logged in last; none for an unowned line. */
+  softphoneOf(userId: string | null): ClientSession | undefined {
+    return userId ? this.ofUser(userId).filter((s) => s.softphone).at(-1) : undefined;
   }
 
   all(): ClientSession[] {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import type { Logger } from '@ucserver/shared';
+import { InvalidStateError, type Logger } from '@ucserver/shared';
 import {
   buildReject,
   EncodingNotSupportedError,
@@ -119,7 +119,7 @@ export class TcpClientTransport implements ClientTransport {
   }
 
   startTls(): void {
-    if (!this.canStartTls) throw new Error('TLS is not configured');
+    if (!this.canStartTls) throw new InvalidStateError('TLS is not configured');
     this.#tlsPending = true;
   }
 

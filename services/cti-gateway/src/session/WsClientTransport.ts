@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Logger } from '@ucserver/shared';
+import { InvalidStateError, type Logger } from '@ucserver/shared';
 import { serializeRose, type RoseWireMessage } from '../codec/mod.ts';
 import type { ClientTransport } from './ClientTransport.ts';
 
@@ -65,7 +65,7 @@ export class WsClientTransport implements ClientTransport {
   }
 
   startTls(): void {
-    throw new Error('asnStartTLS is not available on WebSocket connections (use wss:// on the HTTPS port)');
+    throw new InvalidStateError('asnStartTLS is not available on WebSocket connections (use wss:// on the HTTPS port)');
   }
 
   send(message: RoseWireMessage): void {

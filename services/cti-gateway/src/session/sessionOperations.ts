@@ -6,8 +6,8 @@ import type { ClientSession } from './ClientSession.ts';
 import { CtiRequestError, LogonError } from './CtiRequestError.ts';
 
 /** The ENetUC interface version we implement (ASN.1 modules of UCServerWebSDK2.0, major 8). */
-export const SERVER_INTERFACE_VERSION = '8.0.20240821';
-export const SERVER_VERSION = '0.1.0';
+const SERVER_INTERFACE_VERSION = '8.0.20240821';
+const SERVER_VERSION = '0.1.0';
 
 const CAPABILITY_SOFTPHONE = 1;
 const AUTH_METHOD_BASIC = 1;

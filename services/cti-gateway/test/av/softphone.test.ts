@@ -3,87 +3,17 @@
 // runs the same flows against the real media service and pbx-adapter.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CallEvent,
-  CtiCommands,
-  LineRegistrationState,
-  MediaCallEvent,
-  MediaCommands,
-  MediaNodeHeartbeat,
-  PbxCommands,
-  UcsError,
-  type BusClient,
-  type CallEvent as CallEventT,
-  CallTopics,
-  LineTopics,
-  MediaTopics,
-} from '@ucserver/shared';
+import { CallTopics, CtiCommands, LineTopics, MediaCommands, MediaTopics } from '@ucserver/shared';
 import { check } from '@ucserver/testkit';
 import type { GatewayApp } from '../../src/app.ts';
 import type { EnetucClient } from '../../src/client/EnetucClient.ts';
 import { EnetucRequestError } from '../../src/client/EnetucClient.ts';
 import { peerBus, startGateway, tcpClient } from '../support.ts';
-
-const NODE = 'node-test';
-const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n';
-const ANSWER = 'v=0\r\no=- 7 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:111 opus/48000/2\r\n';
-
-/** Plays one media node and the pbx-adapter on the bus, recording every request. */
-class Peers {
-  readonly requests: Array<{ verb: string; payload: Record<string, unknown> }> = [];
-  readonly bus: BusClient;
-  #timer: NodeJS.Timeout;
-  #seq = new Map<string, number>();
-
-  constructor(bus: BusClient) {
-    this.bus = bus;
-    const s = bus.subjects;
-    const record = (verb: string) => (payload: Record<string, unknown>) => void this.requests.push({ verb, payload });
-    bus.media(NODE).serve(MediaCommands.softphoneOffer, (r) => {
-      record('softphone.offer')(r);
-      if (!r.sdp.includes('m=audio')) throw Object.assign(new Error('no audio m-line'), { code: 'UCS_ERR_MEDIA_NO_AUDIO' });
-      return { legId: `leg-${r.callId}`, codecs: ['opus' as const] };
-    });
-    bus.media(NODE).serve(MediaCommands.softphoneAnswer, (r) => (record('softphone.answer')(r), { sdp: ANSWER }));
-    bus.media(NODE).serve(MediaCommands.softphoneCreateOffer, (r) => (record('softphone.create-offer')(r), { legId: `leg-${r.callId}`, sdp: OFFER }));
-    bus.media(NODE).serve(MediaCommands.softphoneApplyAnswer, (r) => (record('softphone.apply-answer')(r), {}));
-    bus.media(NODE).serve(MediaCommands.softphoneCandidate, (r) => (record('softphone.candidate')(r), {}));
-    bus.media(NODE).serve(MediaCommands.softphoneReoffer, (r) => {
-      record('softphone.reoffer')(r);
-      if (r.sdp.includes('a=sendonly')) throw new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'softphone re-offer is sendonly');
-      return { sdp: `${ANSWER}a=x-restarted\r\n` };
-    });
-    bus.media(NODE).serve(MediaCommands.close, (r) => (record('media.close')(r), { quality: null }));
-    for (const [name, cmd] of Object.entries(PbxCommands)) {
-      bus.pbx.serve(cmd, (r: Record<string, unknown>) => (record(`pbx.${name}`)(r), {}));
-    }
-    const beat = (): void => bus.publish(MediaTopics.heartbeat, { nodeId: NODE, addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 500 });
-    beat();
-    this.#timer = setInterval(beat, 500);
-  }
-
-  /** Publishes the next call event of a call, as the pbx-adapter does (durably). */
-  async event(e: Omit<CallEventT, 'seq' | 'at'>): Promise<void> {
-    const seq = (this.#seq.get(e.callId) ?? 0) + 1;
-    this.#seq.set(e.callId, seq);
-    await this.bus.publishDurable(CallTopics.event, { ...e, seq, at: Date.now() });
-  }
-
-  waitFor(verb: string, match: (p: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
-    return check(() => this.requests.find((r) => r.verb === verb && match(r.payload))?.payload, 5000, { name: `request ${verb}` });
-  }
-
-  /** Stops heartbeating: placement declares the node down after three intervals. */
-  silence(): void {
-    clearInterval(this.#timer);
-  }
-
-  close(): void {
-    clearInterval(this.#timer);
-  }
-}
+import { ANSWER, NODE, OFFER, type Peers } from './Peers.ts';
+import { startCallFlows, type CallFlows } from './support.ts';
 
 describe('softphone and CTI call flows (NATS contract)', () => {
+  let flows: CallFlows;
   let app: GatewayApp;
   let peers: Peers;
   let lineA: string;
@@ -92,25 +22,10 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   let bob: EnetucClient;
 
   before(async () => {
-    app = await startGateway();
-    peers = new Peers(await peerBus(app));
-    await peers.bus.flush(); // the gateway's first requests must find the fake peers subscribed
-    await app.context.users.create({ login: 'alice', password: 'alice-pw' });
-    await app.context.users.create({ login: 'bob', password: 'bob-pw' });
-    lineA = (await app.context.lines.create({ number: '100', registrar: 'pbx', ownerLogin: 'alice' })).id;
-    lineB = (await app.context.lines.create({ number: '101', registrar: 'pbx', ownerLogin: 'bob' })).id;
-    alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
-    bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
-    // placement must have heard the fake node's heartbeat before the first call
-    await check(() => app.bus?.connected, 2000, { name: 'bus connected' });
+    flows = await startCallFlows();
+    ({ app, peers, lineA, lineB, alice, bob } = flows);
   });
-  after(async () => {
-    alice.close();
-    bob.close();
-    peers.close();
-    await peers.bus.close();
-    await app.stop();
-  });
+  after(() => flows.close());
 
   it('outgoing softphone call: result, then AV alert/connect with the media answer, CTI events in order, journal row', async () => {
     const monitor = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });
@@ -156,7 +71,6 @@ describe('softphone and CTI call flows (NATS contract)', () => {
 
   it('incoming call to a connected softphone: asnAVNewCallV2 with the media offer; alert → 180, connect → answer', async () => {
     const callId = `in-${Date.now()}`;
-    const s = peers.bus.subjects;
     const reply = await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
     assert.deepEqual(reply, { accept: true });
     const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
@@ -181,7 +95,6 @@ describe('softphone and CTI call flows (NATS contract)', () => {
 
   it('a softphone re-offer (ICE restart) gets the media answer as REINVITE_ANSWER; a refused one gets RENEGOTIATE_DECLINE with the reason', async () => {
     const callId = `re-${Date.now()}`;
-    const s = peers.bus.subjects;
     await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
     const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     const ids = { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, endpointIDFrom: newCall.callAndConnectionID.u8sEndpointID, u8sUriTo: newCall.u8sUriFrom };
@@ -214,7 +127,6 @@ describe('softphone and CTI call flows (NATS contract)', () => {
 
   it('the callee rejects: asnAVDropCall reason 16 becomes a decline drop', async () => {
     const callId = `rej-${Date.now()}`;
-    const s = peers.bus.subjects;
     await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
     const nc = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     bob.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: nc.callAndConnectionID.u8sCallID }, u8sCause: 'rejected', iAvDropReason: 16 });
@@ -224,7 +136,6 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   it('an incoming call for a user without a connected softphone is refused with no-client; unknown lines too', async () => {
     const carol = await app.context.users.create({ login: 'carol', password: 'carol-pw' });
     const line = await app.context.lines.create({ number: '102', registrar: 'pbx', ownerLogin: carol.login });
-    const s = peers.bus.subjects;
     assert.deepEqual(await peers.bus.cti.request(CtiCommands.incomingCall, { callId: 'x1', lineId: line.id, from: '100', to: '102', mediaNodeId: NODE }), { accept: false, reason: 'no-client' });
     assert.deepEqual(await peers.bus.cti.request(CtiCommands.incomingCall, { callId: 'x2', lineId: '00000000-0000-0000-0000-000000000000', from: '100', to: '1', mediaNodeId: NODE }), { accept: false, reason: 'unknown-line' });
   });
@@ -369,7 +280,6 @@ describe('idle timeout and slow answers', () => {
     try {
       await app.context.users.create({ login: 'dora', password: 'dora-pw' });
       await app.context.lines.create({ number: '300', registrar: 'pbx', ownerLogin: 'dora' });
-      const s = bus.subjects;
       bus.publish(MediaTopics.heartbeat, { nodeId: 'slow', addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 60_000 });
       // the media node takes 1.6 s, longer than the idle timeout, to answer
       bus.media('slow').serve(MediaCommands.softphoneOffer, async (r) => {

@@ -1,9 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallEvent, MediaCallEvent, type BusClient, CallTopics } from '@ucserver/shared';
+import { CallTopics, type BusClient, type CallEvent } from '@ucserver/shared';
 import { check, createTestDatabase } from '@ucserver/testkit';
-import type { GatewayApp } from '../../src/app.ts';
-import { peerBus, startGateway } from '../support.ts';
+import { peerBus, startGateway, withGateway } from '../support.ts';
 
 function events(callId: string, lineId: string, t0: number): CallEvent[] {
   const base = { callId, lineId, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
@@ -13,18 +12,6 @@ function events(callId: string, lineId: string, t0: number): CallEvent[] {
     { ...base, seq: 3, at: t0 + 3000, state: 'connected', mediaNodeId: 'node-a' },
     { ...base, seq: 4, at: t0 + 65_000, state: 'disconnected', cause: 'normal', sipStatus: 200 },
   ];
-}
-
-/** A gateway and a bus peer that publishes as the pbx-adapter and the media node do; both stopped after `fn`. */
-async function withGateway(fn: (app: GatewayApp, peer: BusClient) => Promise<void>): Promise<void> {
-  const app = await startGateway();
-  const peer = await peerBus(app);
-  try {
-    await fn(app, peer);
-  } finally {
-    await peer.close();
-    await app.stop();
-  }
 }
 
 async function publish(bus: BusClient, list: CallEvent[]): Promise<void> {

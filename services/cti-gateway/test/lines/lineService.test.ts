@@ -1,15 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineChanged, LineCommands, LineRegistrationState, LineTopics } from '@ucserver/shared';
+import { LineCommands, LineTopics, type LineChanged } from '@ucserver/shared';
 import { check, Latch } from '@ucserver/testkit';
-import { peerBus, startGateway } from '../support.ts';
+import { withGateway } from '../support.ts';
 
 describe('lines over the bus', () => {
   it('lines.list returns every line with credentials; CRUD is announced on lines.changed', async () => {
-    const app = await startGateway();
-    const adapter = await peerBus(app);
-    try {
-      const s = adapter.subjects;
+    await withGateway(async (app, adapter) => {
       await app.context.users.create({ login: 'alice', password: 'pw' });
       const created = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', authUser: 'u100', authPassword: 'p100', ownerLogin: 'alice' });
       const { lines, total, nextOffset } = await adapter.lines.request(LineCommands.list, {});
@@ -31,18 +28,12 @@ describe('lines over the bus', () => {
       await app.context.lines.remove('101');
       await latch.done;
       assert.deepEqual(changes.map((c) => (c.kind === 'upsert' ? `upsert ${c.line.number} ${c.line.enabled}` : `remove`)), ['upsert 101 true', 'upsert 100 false', 'remove']);
-    } finally {
-      await adapter.close();
-      await app.stop();
-    }
+    });
   });
 
   it('lines.list is paged: offset/limit walk every line in number order', async () => {
-    const app = await startGateway();
-    const adapter = await peerBus(app);
-    try {
+    await withGateway(async (app, adapter) => {
       for (const n of ['103', '101', '104', '100', '102']) await app.context.lines.create({ number: n, registrar: 'pbx' });
-      const s = adapter.subjects;
       const seen: string[] = [];
       let offset: number | null = 0;
       let pages = 0;
@@ -56,18 +47,12 @@ describe('lines over the bus', () => {
       assert.deepEqual(seen, ['100', '101', '102', '103', '104']);
       assert.equal(pages, 3);
       await assert.rejects(adapter.lines.request(LineCommands.list, { offset: 0, limit: 5000 }), /Too big|limit|BusPayload/);
-    } finally {
-      await adapter.close();
-      await app.stop();
-    }
+    });
   });
 
   it('registration states reported by the adapter show up per line; stale reports are ignored', async () => {
-    const app = await startGateway();
-    const adapter = await peerBus(app);
-    try {
+    await withGateway(async (app, adapter) => {
       const line = await app.context.lines.create({ number: '100', registrar: 'pbx' });
-      const s = adapter.subjects;
       adapter.publish(LineTopics.registration, { lineId: line.id, status: 'registered', at: 2000, expiresAt: 600_000, sipStatus: 200 });
       adapter.publish(LineTopics.registration, { lineId: line.id, status: 'failed', at: 1000, sipStatus: 403 });
       // a marker published last: once it is applied, the stale report before it has been processed too
@@ -75,9 +60,6 @@ describe('lines over the bus', () => {
       await check(() => app.context.registrations.get('marker'), 5000, { name: 'marker state' });
       // the older 'failed' report must not overwrite the newer state
       assert.equal(app.context.registrations.get(line.id)?.status, 'registered');
-    } finally {
-      await adapter.close();
-      await app.stop();
-    }
+    });
   });
 });

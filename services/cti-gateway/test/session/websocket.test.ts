@@ -24,6 +24,13 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
   });
   after(() => app.stop());
 
+  /** A web-service session of alice (createsession with Basic credentials): its id. */
+  const createSession = async (): Promise<string> => {
+    const res = await fetch(`${base}/ws/client/createsession`, { method: 'POST', headers: { authorization: basic('alice', 'alice-pw') } });
+    return ((await res.json()) as { sessionid: string }).sessionid;
+  };
+  const socket = (sessionid: string) => new WebSocket(`${base.replace('http', 'ws')}/ws/client/websocket?x-ucsessionid=${sessionid}`);
+
   it('createsession with Basic auth returns a 32-hex session id; the WebSocket speaks ROSE in [..] arrays', async () => {
     const res = await fetch(`${base}/ws/client/createsession?clientappid=15`, { method: 'POST', headers: { authorization: basic('alice', 'alice-pw'), 'content-type': 'application/json' }, body: '{"negotiate":{"iClientProtocolVersion":70}}' });
     assert.equal(res.status, 200);
@@ -46,11 +53,10 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
   });
 
   it('a session id works once; an unknown id closes the WebSocket with a reason', async () => {
-    const res = await fetch(`${base}/ws/client/createsession`, { method: 'POST', headers: { authorization: basic('alice', 'alice-pw') } });
-    const { sessionid } = (await res.json()) as { sessionid: string };
-    const first = new WebSocket(`${base.replace('http', 'ws')}/ws/client/websocket?x-ucsessionid=${sessionid}`);
+    const sessionid = await createSession();
+    const first = socket(sessionid);
     await once(first, 'open');
-    const second = new WebSocket(`${base.replace('http', 'ws')}/ws/client/websocket?x-ucsessionid=${sessionid}`);
+    const second = socket(sessionid);
     const [code, reason] = (await once(second, 'close')) as [number, Buffer];
     assert.equal(code, 1008);
     assert.match(String(reason), /unknown or expired x-ucsessionid/);
@@ -89,9 +95,7 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
   });
 
   it('a binary frame (BER) closes the WebSocket with a clear reason', async () => {
-    const c = await fetch(`${base}/ws/client/createsession`, { method: 'POST', headers: { authorization: basic('alice', 'alice-pw') } });
-    const { sessionid } = (await c.json()) as { sessionid: string };
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/client/websocket?x-ucsessionid=${sessionid}`);
+    const ws = socket(await createSession());
     await once(ws, 'open');
     ws.send(Buffer.from([0xa1, 0x03, 0x02, 0x01, 0x01]));
     const [code, reason] = (await once(ws, 'close')) as [number, Buffer];

@@ -1,11 +1,11 @@
-import type { ToneMeter } from './ToneMeter.ts';
+import type { CallPeer } from './CallPeer.ts';
 
 /** What the page shows for a call: the CTI states plus `calling` (offer being prepared) and `failed`. */
 export type CallState = 'calling' | 'dialing' | 'ringback' | 'offering' | 'connected' | 'held' | 'disconnected' | 'destroyed' | 'failed';
 
 export type ConnectionState = 'logged-out' | 'connecting' | 'connected' | 'reconnecting';
 
-/** The softphone (WebRTC) side of a call. */
+/** The softphone (AV signalling) side of a call; its media is `peer`. */
 export interface AvLeg {
   /** AV call id (`u8sCallID`); empty until the make-call result. */
   callId: string;
@@ -15,24 +15,14 @@ export interface AvLeg {
   remoteUri: string;
   /** Incoming call: the server's SDP offer. */
   offer?: string;
-  pc?: RTCPeerConnection;
-  mic?: MediaStream;
-  remoteStream?: MediaStream;
-  audio?: HTMLAudioElement;
-  meter?: ToneMeter;
+  /** The RTCPeerConnection to the media node with the call's audio, from dialling or answering on. */
+  peer?: CallPeer;
   remoteControl: boolean;
   alerted: boolean;
   answered: boolean;
   ended: boolean;
-  /** The local SDP went out; later local candidates are trickled. */
-  sdpSent: boolean;
-  trickleQueue: Array<RTCIceCandidateInit | null>;
   dropCause?: string;
   dropReason?: number;
-  /** Our re-offer (ICE restart) waits for the node's answer or decline. */
-  reoffer?: { resolve: () => void; reject: (err: Error) => void; timer: number };
-  /** ICE restarts done on this call (after ICE failed, or asked for). */
-  iceRestarts: number;
 }
 
 export interface PhoneCall {
@@ -96,13 +86,4 @@ export interface CallSnapshot {
   connectionState: string | undefined;
   hasRemoteAudio: boolean;
 }
-
-/** RTP counters of a call's peer connection (RTP streams and the DTLS transport under them). */
-export interface RtpStats {
-  packetsReceived: number;
-  bytesReceived: number;
-  packetsSent: number;
-  transportBytesReceived: number;
-  transportBytesSent: number;
-  codec: string | undefined;
-}
+export type { RtpStats } from './CallPeerTypes.ts';

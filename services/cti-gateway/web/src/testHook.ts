@@ -1,7 +1,10 @@
 // window.ucsTest: read-only insight for the end-to-end tests (and for debugging from the console).
+import type { CallPeer } from './CallPeer.ts';
+import { snapshotOf } from './phoneCalls.ts';
 import { optionalParam } from './protocol.ts';
 import type { Softphone } from './Softphone.ts';
-import type { CallSnapshot, ConnectionState, RtpStats } from './SoftphoneTypes.ts';
+import type { RtpStats } from './CallPeerTypes.ts';
+import type { CallSnapshot, ConnectionState } from './SoftphoneTypes.ts';
 import type { ToneLevel } from './ToneMeter.ts';
 
 export interface UcsTestHook {
@@ -46,7 +49,7 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
     state: () => ({
       ...session(),
       lines: phone.lines.map((l) => ({ uri: l.uri, number: l.number, registration: l.registration, openStatus: l.openStatus })),
-      calls: phone.calls.map((c) => phone.snapshot(c)),
+      calls: phone.calls.map(snapshotOf),
       journal: phone.journal.map((e) => {
         const cause = optionalParam(e.optionalParams, 'DisconnectCause');
         const path = optionalParam(e.optionalParams, 'MediaPath');
@@ -65,44 +68,17 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
     }),
     lastCall: () => {
       const call = phone.calls[0];
-      return call ? phone.snapshot(call) : undefined;
+      return call ? snapshotOf(call) : undefined;
     },
     remoteAudioLevel: (frequency, key) => phone.remoteAudioLevel(frequency, key),
     rtpStats: (key) => phone.rtpStats(key),
     restartIce: async (key) => {
-      const call = callOf(key);
-      const ufrag = (): string | undefined => /^a=ice-ufrag:(\S+)/m.exec(call?.av?.pc?.remoteDescription?.sdp ?? '')?.[1];
-      const before = ufrag();
+      const peer = (): CallPeer | undefined => callOf(key)?.av?.peer;
+      const before = peer()?.remoteIceUfrag;
       await phone.restartIce(key);
-      return { before, after: ufrag() };
+      return { before, after: peer()?.remoteIceUfrag };
     },
-    currentGenerationPair: async (key) => {
-      const pc = callOf(key)?.av?.pc;
-      const ufrag = /^a=ice-ufrag:(\S+)/m.exec(pc?.localDescription?.sdp ?? '')?.[1];
-      if (!pc || !ufrag) return undefined;
-      const report = await pc.getStats();
-      let best: string | undefined;
-      report.forEach((s: { type: string; state?: string; localCandidateId?: string }) => {
-        if (s.type !== 'candidate-pair') return;
-        const local = report.get(s.localCandidateId ?? '') as { usernameFragment?: string } | undefined;
-        if (local?.usernameFragment === ufrag && best !== 'succeeded') best = s.state;
-      });
-      return best;
-    },
-    icePairs: async (key) => {
-      const pc = callOf(key)?.av?.pc;
-      if (!pc) return [];
-      const report = await pc.getStats();
-      type Cand = { port?: number; usernameFragment?: string; protocol?: string };
-      const out: string[] = [];
-      report.forEach((s: { type: string; id: string; state?: string; nominated?: boolean; localCandidateId?: string; remoteCandidateId?: string; selectedCandidatePairId?: string; bytesReceived?: number; responsesReceived?: number; requestsSent?: number }) => {
-        if (s.type === 'transport') out.push(`transport selected=${s.selectedCandidatePairId} ice=${pc.iceConnectionState}`);
-        if (s.type !== 'candidate-pair') return;
-        const l = report.get(s.localCandidateId ?? '') as Cand | undefined;
-        const r = report.get(s.remoteCandidateId ?? '') as Cand | undefined;
-        out.push(`${s.id} ${s.state} nominated=${s.nominated} ${l?.protocol}:${l?.port}(${l?.usernameFragment}) -> ${r?.port}(${r?.usernameFragment}) req=${s.requestsSent} resp=${s.responsesReceived} bytesIn=${s.bytesReceived}`);
-      });
-      return out;
-    },
+    currentGenerationPair: async (key) => callOf(key)?.av?.peer?.currentGenerationPair(),
+    icePairs: async (key) => (await callOf(key)?.av?.peer?.icePairs()) ?? [],
   };
 }

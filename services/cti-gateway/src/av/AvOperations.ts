@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { dialTarget, lineNumberFrom } from '../cti/ctiMapping.ts';
+import { clientReasonOf } from '../errors.ts';
+import type { LineView } from '../lines/LineStore.ts';
+import { AsnAVDropReason, AsnAVMakeCallErrorEnum, AsnAVMessageType, type ArgumentOf, type EventHandlers, type InvokeHandlers, type ResultOf } from '../protocol/mod.ts';
+import type { ClientSession } from '../session/ClientSession.ts';
+import { CtiRequestError } from '../session/CtiRequestError.ts';
+import { SDP, SoftphoneCall } from './SoftphoneCall.ts';
+import type { AvOperationsDeps } from './SoftphoneServiceTypes.ts';
+
+const GENERAL = AsnAVMakeCallErrorEnum.general;
+
+/**
+ * What a softphone asks of the server (the asnAV* invokes and events from the client): ICE servers, an
+ * outgoing call (the SDP offer to a media node, the call to the pbx-adapter), ringing and answering an
+ * offered call, trickle ICE and ICE-restart re-offers, hold and retrieve, hang-up.
+ */
+export class AvOperations {
+  readonly #deps: AvOperationsDeps;
+
+  constructor(deps: AvOperationsDeps) {
+    this.#deps = deps;
+  }
+
+  operations(): { invokes: Partial<InvokeHandlers<ClientSession>>; events: Partial<EventHandlers<ClientSession>> } {
+    const { media, pbx, softphoneCalls: calls, logger } = this.#deps;
+    return {
+      invokes: {
+        asnAVGetIceServers: () => ({ iceServers: this.#deps.config.ICE_SERVERS.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })) }),
+        asnAVMakeCallV2: (arg, session) => this.#makeCall(arg, session),
+      },
+      events: {
+        asnAVAlertV2: async (arg, session) => {
+          const call = calls.find(session, arg.u8sCallID);
+          if (!call || call.direction !== 'inbound' || call.alerted) return;
+          call.alerted = true;
+          await pbx.alert(call.callId).catch((err: unknown) => logger.warn({ err, callId: call.callId }, 'alert failed'));
+        },
+
+        asnAVConnectV2: async (arg, session) => {
+          const call = calls.find(session, arg.u8sCallID);
+          if (!call || call.direction !== 'inbound' || call.answered) return;
+          call.answered = true;
+          try {
+            await media.softphoneApplyAnswer(call.mediaNodeId, call.callId, arg.u8sBody);
+            await pbx.answer(call.callId);
+          } catch (err) {
+            logger.warn({ err, callId: call.callId }, 'answer failed, dropping the call');
+            call.sendDrop(`answer failed: ${clientReasonOf(err)}`, AsnAVDropReason.NORMAL_CALL_CLEARING);
+            await pbx.drop(call.callId, 'normal').catch((e: unknown) => logger.warn({ err: e, callId: call.callId }, 'drop after a failed answer failed'));
+          }
+        },
+
+        asnAVCallMessageV2: async (arg, session) => {
+          const call = calls.find(session, arg.u8sCallID);
+          if (!call) return;
+          if (arg.messageType === AsnAVMessageType.ICE_CANDIDATE_SDP && arg.iceCandidate) {
+            const { candidate, sdpMid, sdpMLineIndex } = arg.iceCandidate;
+            await media.softphoneCandidate(call.mediaNodeId, call.callId, { candidate, sdpMid, sdpMLineIndex })
+              .catch((err: unknown) => logger.debug({ err, callId: call.callId }, 'candidate refused'));
+          } else if (arg.messageType === AsnAVMessageType.ICE_CANDIDATE_END) {
+            await media.softphoneCandidate(call.mediaNodeId, call.callId, null)
+              .catch((err: unknown) => logger.debug({ err, callId: call.callId }, 'end of candidates refused'));
+          } else if (arg.messageType === AsnAVMessageType.REINVITE_OFFER || arg.messageType === AsnAVMessageType.RENEGOTIATE_OFFER) {
+            await this.#reoffer(call, arg.messageType, arg.u8sBody);
+          } else {
+            logger.debug({ callId: call.callId, messageType: arg.messageType }, 'AV call message ignored');
+          }
+        },
+
+        asnAVDropCall: async (arg, session) => {
+          const avCallId = 'u8sCallID' in arg.dropTarget ? arg.dropTarget.u8sCallID : arg.dropTarget.connectionID.u8sCallID;
+          const call = avCallId ? calls.find(session, avCallId) : undefined;
+          if (!call) return;
+          call.droppedByClient = true;
+          const reason = arg.iAvDropReason === AsnAVDropReason.BUSY ? 'busy' : arg.iAvDropReason === AsnAVDropReason.REJECT ? 'decline' : 'normal';
+          await pbx.drop(call.callId, reason).catch((err: unknown) => {
+            logger.warn({ err, callId: call.callId }, 'drop failed; closing media');
+            void media.close(call.mediaNodeId, call.callId, 'drop failed');
+            calls.forget(call);
+          });
+        },
+
+        asnAVCallHoldV2: async (arg, session) => this.#holdFromClient(arg.u8sCallID, session, true),
+        asnAVCallRetrieveV2: async (arg, session) => this.#holdFromClient(arg.u8sCallID, session, false),
+        asnAVCallStateChanged: () => {},
+      },
+    };
+  }
+
+  async #makeCall(arg: ArgumentOf<'asnAVMakeCallV2'>, session: ClientSession): Promise<ResultOf<'asnAVMakeCallV2'>> {
+    const { media, pbx, softphoneCalls: calls } = this.#deps;
+    session.softphone = true;
+    if (arg.u8sContentType && arg.u8sContentType !== SDP) throw new CtiRequestError(GENERAL, `unsupported content type '${arg.u8sContentType}'`);
+    const line = await this.#lineFor(session, arg.u8sUriFrom);
+    const target = dialTarget(arg.u8sUriTo);
+    if (!target) throw new CtiRequestError(GENERAL, `cannot dial '${arg.u8sUriTo}'`);
+    // A softphone dialling what CTI asked it to (remote make-call) keeps the CTI call id.
+    const callId = (arg.bIsRemoteControlCallOut ? this.#deps.remote.claim(line.id, target) : undefined) ?? randomUUID();
+    let nodeId: string;
+    try {
+      nodeId = this.#deps.placement.pick();
+    } catch (err) {
+      throw new CtiRequestError(GENERAL, `no media node available: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      await media.softphoneOffer(nodeId, callId, arg.u8sBody);
+    } catch (err) {
+      throw new CtiRequestError(GENERAL, `media refused the offer: ${clientReasonOf(err)}`, { cause: err });
+    }
+    const call = new SoftphoneCall({ callId, session, direction: 'outbound', mediaNodeId: nodeId, lineNumber: line.number, remoteNumber: target });
+    calls.add(call);
+    try {
+      await pbx.makeCall({ callId, lineId: line.id, to: target, mediaNodeId: nodeId, origin: arg.bIsRemoteControlCallOut ? 'cti' : 'softphone' });
+    } catch (err) {
+      calls.forget(call);
+      await media.close(nodeId, callId, 'make-call failed');
+      throw new CtiRequestError(GENERAL, `call could not be placed: ${clientReasonOf(err)}`, { cause: err });
+    }
+    this.#deps.logger.info({ callId, lineId: line.id, to: target, nodeId }, 'softphone call placed');
+    return call.madeCall;
+  }
+
+  /** A line of the user to place a softphone call from: the one named in u8sUriFrom if theirs, else their first enabled line. */
+  async #lineFor(session: ClientSession, uriFrom: string): Promise<LineView> {
+    const user = session.requireUser;
+    const own = (await this.#deps.lines.ownedBy(user.id)).filter((l) => l.enabled);
+    const named = lineNumberFrom(uriFrom);
+    const line = own.find((l) => l.number === named) ?? own[0];
+    if (!line) throw new CtiRequestError(GENERAL, `no enabled line is assigned to '${user.login}'`);
+    return line;
+  }
+
+  /**
+   * The softphone re-offers (an ICE restart after a network change): the media node answers, or the
+   * softphone gets RENEGOTIATE_DECLINE with the reason, so it never waits for an answer that cannot come.
+   */
+  async #reoffer(call: SoftphoneCall, messageType: number, sdp: string | undefined): Promise<void> {
+    let reason: string;
+    if (sdp) {
+      try {
+        const answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, sdp);
+        const answerType = messageType === AsnAVMessageType.REINVITE_OFFER ? AsnAVMessageType.REINVITE_ANSWER : AsnAVMessageType.RENEGOTIATE_ANSWER;
+        call.sendMessage(answerType, { u8sContentType: SDP, u8sBody: answer });
+        return;
+      } catch (err) {
+        // The client gets the media node's code and words, not our bus subjects.
+        reason = clientReasonOf(err);
+      }
+    } else {
+      reason = 'the re-offer has no SDP';
+    }
+    this.#deps.logger.info({ err: reason, callId: call.callId }, 'softphone re-offer declined');
+    call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: reason.slice(0, 512) });
+  }
+
+  async #holdFromClient(avCallId: string, session: ClientSession, hold: boolean): Promise<void> {
+    const call = this.#deps.softphoneCalls.find(session, avCallId);
+    if (!call) return;
+    try {
+      await this.#deps.pbx.hold(call.callId, hold);
+      call.sendHoldAck(hold);
+    } catch (err) {
+      this.#deps.logger.warn({ err, callId: call.callId, hold }, 'hold from client failed');
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Contract of the SoftphoneService and its parts (AvOperations, AvCallEvents, IncomingCallVerdict,
+// SoftphoneDeviceControl): what they need from the rest of the gateway.
+import type { CtiCommands, CtiGatewayConfig, Logger } from '@ucserver/shared';
+import type { z } from 'zod';
+import type { MediaClient } from '../bus/MediaClient.ts';
+import type { PbxClient } from '../bus/PbxClient.ts';
+import type { CallRegistry } from '../calls/CallRegistry.ts';
+import type { LineStore } from '../lines/LineStore.ts';
+import type { SessionRegistry } from '../session/SessionRegistry.ts';
+import type { SoftphoneCalls } from './SoftphoneCalls.ts';
+
+/** Picks the media node for a new call and tells when a node is gone (MediaPlacement in production). */
+export interface MediaNodePicker {
+  pick(options?: { preferAddress?: string }): string;
+  on(event: 'nodedown', listener: (nodeId: string, reason: 'expired' | 'restarted') => void): unknown;
+  off(event: 'nodedown', listener: (nodeId: string, reason: 'expired' | 'restarted') => void): unknown;
+}
+
+export interface SoftphoneServiceDeps {
+  media: MediaClient;
+  pbx: PbxClient;
+  lines: LineStore;
+  /** The gateway's live call table (fed by the pbx-adapter's call events). */
+  calls: CallRegistry;
+  sessions: SessionRegistry;
+  placement: MediaNodePicker;
+  config: Pick<CtiGatewayConfig, 'ICE_SERVERS' | 'NO_CLIENT_POLICY'>;
+  /** Lines on do-not-disturb (owned by CTI). */
+  dnd: ReadonlySet<string>;
+  logger: Logger;
+}
+
+/** What every part shares: the softphone calls, and a logger already bound to the softphone component. */
+export interface SoftphonePartDeps {
+  softphoneCalls: SoftphoneCalls;
+  logger: Logger;
+}
+
+/** The CTI make-call requests handed to softphones (SoftphoneDeviceControl), as the AV side claims them. */
+export interface RemoteCallRequests {
+  /** The CTI call id for a softphone's asnAVMakeCallV2 that answers a request for this line and target; once. */
+  claim(lineId: string, target: string): string | undefined;
+}
+
+export interface AvOperationsDeps extends SoftphonePartDeps {
+  media: MediaClient;
+  pbx: PbxClient;
+  lines: LineStore;
+  placement: MediaNodePicker;
+  config: Pick<SoftphoneServiceDeps['config'], 'ICE_SERVERS'>;
+  /** CTI make-call requests a remote-controlled asnAVMakeCallV2 answers. */
+  remote: RemoteCallRequests;
+}
+
+export interface AvCallEventsDeps extends SoftphonePartDeps {
+  media: MediaClient;
+  pbx: PbxClient;
+  calls: CallRegistry;
+  sessions: SessionRegistry;
+  placement: MediaNodePicker;
+}
+
+type IncomingCall = (typeof CtiCommands)['incomingCall'];
+export type IncomingCallRequest = z.output<IncomingCall['request']>;
+export type IncomingCallReply = z.input<IncomingCall['reply']>;
+
+export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
+  media: MediaClient;
+  lines: LineStore;
+  sessions: SessionRegistry;
+  config: Pick<SoftphoneServiceDeps['config'], 'NO_CLIENT_POLICY'>;
+  dnd: ReadonlySet<string>;
+}

@@ -1,0 +1,59 @@
+// The commands the gateway sends to the pbx-adapter for one call, over the bus (PbxCommands through
+// bus.pbx). Every failure becomes a PbxCommandError carrying the adapter's error code and the call id;
+// callers decide whether a client hears of it (CTI call control) or it is only logged (clean-ups).
+import { PbxCommands, type BusClient, type Command, type RequestOf } from '@ucserver/shared';
+import { PbxCommandError } from '../errors.ts';
+import type { PbxClientOptions, PbxDropReason, PbxMakeCall } from './PbxClientTypes.ts';
+
+export class PbxClient {
+  readonly #bus: BusClient;
+  readonly #timeoutMs: number | undefined;
+
+  constructor(options: PbxClientOptions) {
+    this.#bus = options.bus;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** Places a call on a line; the SIP outcome arrives as call events. */
+  makeCall(call: PbxMakeCall): Promise<void> {
+    return this.#request(PbxCommands.makeCall, call);
+  }
+
+  /** The called client rings (180). */
+  alert(callId: string): Promise<void> {
+    return this.#request(PbxCommands.alert, { callId });
+  }
+
+  /** The called client answered; the media node holds its SDP answer (200). */
+  answer(callId: string): Promise<void> {
+    return this.#request(PbxCommands.answer, { callId });
+  }
+
+  /** Hangs up, cancels or rejects, depending on the call's state. */
+  drop(callId: string, reason: PbxDropReason): Promise<void> {
+    return this.#request(PbxCommands.drop, { callId, reason });
+  }
+
+  /** Holds (true) or retrieves (false) the call. */
+  hold(callId: string, hold: boolean): Promise<void> {
+    return this.#request(PbxCommands.hold, { callId, hold });
+  }
+
+  /** Sends DTMF digits; `durationMs` per digit, default the adapter's. */
+  digits(callId: string, digits: string, durationMs?: number): Promise<void> {
+    return this.#request(PbxCommands.digits, { callId, digits, ...(durationMs !== undefined ? { durationMs } : {}) });
+  }
+
+  /** Deflects a ringing call or transfers a connected one. */
+  redirect(callId: string, target: string): Promise<void> {
+    return this.#request(PbxCommands.redirect, { callId, target });
+  }
+
+  async #request<C extends Command<'pbx'>>(cmd: C, payload: RequestOf<C> & { callId: string }): Promise<void> {
+    try {
+      await this.#bus.pbx.request(cmd, payload, { timeoutMs: this.#timeoutMs });
+    } catch (err) {
+      throw new PbxCommandError(cmd.verb, { callId: payload.callId }, err);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// Contract of the CtiService: what it needs, and what it asks of the softphone side.
+import type { Logger } from '@ucserver/shared';
+import type { PbxClient } from '../bus/PbxClient.ts';
+import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
+import type { LineStore, LineView } from '../lines/LineStore.ts';
+import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { SessionRegistry } from '../session/SessionRegistry.ts';
+
+/** What CTI needs from the softphone side to control a user's device (third-party call control). */
+export interface DeviceControl {
+  /** Asks the line owner's softphone to dial `target`; resolves to the CTI connection id of that call. */
+  remoteMakeCall(line: LineView, target: string): Promise<string>;
+  /** Asks the softphone that rings with this call to answer it. */
+  remoteAnswer(call: ActiveCall): void;
+}
+
+export interface CtiServiceDeps {
+  pbx: PbxClient;
+  lines: LineStore;
+  registrations: RegistrationStates;
+  calls: CallRegistry;
+  sessions: SessionRegistry;
+  devices: DeviceControl;
+  /** Lines on do-not-disturb, shared with the incoming-call verdict. */
+  dnd: Set<string>;
+  logger: Logger;
+}

@@ -1,0 +1,69 @@
+// What a client hears when the media node or the pbx-adapter refuses a command of a softphone or CTI
+// flow (tested at the NATS boundary, as softphone.test.ts): the refusal's code and words, never our bus
+// subjects, and the call cleaned up on the other side.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CtiCommands, UcsError } from '@ucserver/shared';
+import { check } from '@ucserver/testkit';
+import { EnetucRequestError } from '../../src/client/EnetucClient.ts';
+import { ANSWER, NODE, OFFER } from './Peers.ts';
+import { startCallFlows, type CallFlows } from './support.ts';
+
+describe('softphone and CTI flows when a peer refuses', { timeout: 60_000 }, () => {
+  let flows: CallFlows;
+  before(async () => {
+    flows = await startCallFlows();
+  });
+  after(() => flows.close());
+
+  it('asnAVMakeCallV2 the pbx-adapter refuses fails with AsnRequestError 100 naming its code, and closes the media', async () => {
+    flows.peers.refuse('pbx.makeCall', (p) => p.to === '666', new UcsError('UCS_ERR_PBX_LINE_DISABLED', 'line is disabled'));
+    const err = await flows.alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:666', u8sContentType: 'application/sdp', u8sBody: OFFER }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof EnetucRequestError);
+    assert.equal(err.iErrorDetail, 100);
+    assert.match(err.message, /call could not be placed: UCS_ERR_PBX_LINE_DISABLED: line is disabled/);
+    assert.doesNotMatch(err.message, /subject:/);
+    const make = flows.peers.requests.find((r) => r.verb === 'pbx.makeCall' && r.payload.to === '666')!.payload;
+    assert.deepEqual(await flows.peers.waitFor('media.close', (p) => p.callId === make.callId), { callId: make.callId, cause: 'make-call failed' });
+  });
+
+  it('an outgoing call whose node has no SDP answer is dropped: asnAVDropCall "media failure" and a drop to the pbx-adapter', async () => {
+    const r = await flows.alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    flows.peers.refuse('softphone.answer', (p) => p.callId === callId, new UcsError('UCS_ERR_MEDIA_CALL_STATE', 'no PBX answer yet'));
+    const base = { callId, lineId: flows.lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101', mediaNodeId: NODE };
+    await flows.peers.event({ ...base, state: 'dialing' });
+    await flows.peers.event({ ...base, state: 'connected' });
+    const drop = await flows.alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
+    assert.equal(drop.u8sCause, 'media failure');
+    assert.deepEqual(await flows.peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'normal' });
+    assert.equal(flows.alice.received.some((e) => e.name === 'asnAVConnectV2' && (e.argument as { u8sCallID: string }).u8sCallID === `av-${callId}`), false);
+  });
+
+  it('an answer the node refuses drops the incoming call: asnAVDropCall "answer failed: <code>: …" and no answer to the pbx-adapter', async () => {
+    const callId = `in-${Date.now()}`;
+    flows.peers.refuse('softphone.apply-answer', (p) => p.callId === callId, new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'no ICE credentials'));
+    assert.deepEqual(await flows.peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: flows.lineA, from: '555', to: '100', mediaNodeId: NODE }), { accept: true });
+    const offer = await flows.alice.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    flows.alice.sendEvent('asnAVConnectV2', { u8sCallID: offer.callAndConnectionID.u8sCallID, endpointIDTo: offer.endpointIDFrom, connectedEndPointID: offer.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: offer.u8sUriFrom, u8sContentType: 'application/sdp', u8sBody: ANSWER });
+    const drop = await flows.alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
+    assert.equal(drop.u8sCause, 'answer failed: UCS_ERR_MEDIA_SDP_INVALID: no ICE credentials');
+    assert.deepEqual(await flows.peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'normal' });
+    assert.equal(flows.peers.requests.some((r) => r.verb === 'pbx.answer' && r.payload.callId === callId), false);
+  });
+
+  it('asnCtiHold the pbx-adapter refuses fails with AsnRequestError 1 (generalerror) naming its code', async () => {
+    const callId = `cc-${Date.now()}`;
+    const base = { callId, lineId: flows.lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+    await flows.peers.event({ ...base, state: 'dialing' });
+    await flows.peers.event({ ...base, state: 'connected' });
+    await check(() => flows.app.context.calls.get(callId)?.state === 'connected', 5000, { name: 'connected call' });
+    flows.peers.refuse('pbx.hold', (p) => p.callId === callId, new UcsError('UCS_ERR_PBX_SIP_FAILED', 're-INVITE failed: 491 Request Pending'));
+    const err = await flows.alice.invoke('asnCtiHold', { bHold: true, u8sConnectionID: callId }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof EnetucRequestError);
+    assert.equal(err.iErrorDetail, 1);
+    assert.match(err.message, /UCS_ERR_PBX_SIP_FAILED: re-INVITE failed: 491 Request Pending/);
+    assert.doesNotMatch(err.message, /subject:/);
+    await flows.peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+  });
+});

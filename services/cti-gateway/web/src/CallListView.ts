@@ -1,0 +1,170 @@
+import { h, byId } from './elements.ts';
+import { causeText, duration, stateText } from './format.ts';
+import { KEYPAD_KEYS, keyName } from './keypad.ts';
+import { isEnded, numberOf } from './phoneCalls.ts';
+import type { Softphone } from './Softphone.ts';
+import type { PhoneCall } from './SoftphoneTypes.ts';
+
+/**
+ * The call list of the page: one row per call with its state, timer and actions (answer, reject, hold,
+ * resume, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
+ * keypad survive updates; the timers tick once a second while a call is connected or held.
+ */
+export class CallListView {
+  readonly #phone: Softphone;
+  /** Runs a user action, showing its failure in the banner. */
+  readonly #run: (label: string, action: () => Promise<unknown>) => void;
+  readonly #callRows = new Map<string, { el: HTMLLIElement; signature: string }>();
+  readonly #keypadOpen = new Set<string>();
+  #ticker: number | undefined;
+
+  constructor(phone: Softphone, run: (label: string, action: () => Promise<unknown>) => void) {
+    this.#phone = phone;
+    this.#run = run;
+  }
+
+  render(): void {
+    this.#renderRows();
+    const running = this.#phone.calls.some((c) => c.state === 'connected' || c.state === 'held');
+    if (running && this.#ticker === undefined) this.#ticker = window.setInterval(() => this.#tick(), 1000);
+    if (!running && this.#ticker !== undefined) {
+      window.clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
+  }
+
+  /** Updates the call rows in place (a row is rebuilt only when what it shows changed). */
+  #renderRows(): void {
+    const list = byId('calls');
+    const calls = this.#phone.calls;
+    const keep = new Set(calls.map((c) => c.key));
+    for (const [key, row] of this.#callRows) {
+      if (!keep.has(key)) {
+        row.el.remove();
+        this.#callRows.delete(key);
+        this.#keypadOpen.delete(key);
+      }
+    }
+    calls.forEach((call, index) => {
+      const signature = this.#callSignature(call);
+      let row = this.#callRows.get(call.key);
+      if (!row) {
+        row = { el: h('li', { class: 'call' }), signature: '' };
+        this.#callRows.set(call.key, row);
+      }
+      if (row.signature !== signature) {
+        const focused = row.el.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.testid : undefined;
+        this.#fillCall(row.el, call);
+        row.signature = signature;
+        if (focused) row.el.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus();
+      }
+      if (list.children[index] !== row.el) list.insertBefore(row.el, list.children[index] ?? null);
+    });
+    byId('calls-empty').hidden = calls.length > 0;
+    byId('calls-clear').hidden = !calls.some(isEnded);
+  }
+
+  #callSignature(c: PhoneCall): string {
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), c.av?.peer?.iceState]);
+  }
+
+  #fillCall(el: HTMLLIElement, call: PhoneCall): void {
+    const ended = isEnded(call);
+    const out = call.direction === 'outbound';
+    el.className = `call call-${call.state}${ended ? ' call-ended' : ''}`;
+    el.dataset.testid = 'call-item';
+    el.dataset.callId = call.id ?? '';
+    el.dataset.state = call.state;
+    el.dataset.direction = call.direction;
+    el.setAttribute('aria-label', `${out ? 'Outgoing call to' : 'Incoming call from'} ${call.remote}: ${stateText(call)}`);
+
+    const run = (label: string, fn: () => Promise<unknown>) => () => this.#run(label, fn);
+    const button = (testid: string, text: string, label: string, cls: string, fn: () => Promise<unknown>): HTMLButtonElement =>
+      h('button', { type: 'button', class: `btn ${cls}`, 'data-testid': testid, 'aria-label': label, onclick: run(label, fn) }, text);
+
+    const actions: HTMLElement[] = [];
+    const ringingHere = call.state === 'offering' && !ended;
+    const ending = !!call.av?.ended && !ended;
+    if (ending) {
+      // hung up here or dropped by the server: waiting for the server to confirm
+    } else if (ringingHere && !call.av?.answered) {
+      actions.push(button('call-answer', 'Answer', `Answer the call from ${call.remote}`, 'btn-call', () => this.#phone.answer(call.key)));
+      actions.push(button('call-reject', 'Reject', `Reject the call from ${call.remote}`, 'btn-hangup', () => this.#phone.reject(call.key)));
+    } else if (!ended && call.state !== 'disconnected') {
+      if (call.state === 'connected') {
+        actions.push(button('call-hold', 'Hold', 'Put the call on hold', 'btn-quiet', () => this.#phone.hold(call.key, true)));
+        actions.push(h('button', {
+          type: 'button',
+          class: 'btn btn-quiet',
+          'data-testid': 'call-keypad',
+          'aria-label': 'Show the keypad for tones',
+          'aria-expanded': String(this.#keypadOpen.has(call.key)),
+          onclick: () => {
+            if (this.#keypadOpen.has(call.key)) this.#keypadOpen.delete(call.key);
+            else this.#keypadOpen.add(call.key);
+            this.render();
+          },
+        }, 'Keypad'));
+      }
+      if (call.state === 'held' && call.holdSide === 'remote') {
+        actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
+      }
+      if (call.state === 'held' && call.holdSide !== 'remote') {
+        actions.push(button('call-retrieve', 'Resume', 'Resume the held call', 'btn-call', () => this.#phone.hold(call.key, false)));
+      }
+      const unanswered = out && call.state !== 'connected' && call.state !== 'held';
+      actions.push(button('call-hangup', unanswered ? 'Cancel' : 'Hang up', unanswered ? 'Cancel the call' : 'Hang up', 'btn-hangup', () => this.#phone.hangup(call.key)));
+    }
+
+    const meta: (HTMLElement | null)[] = [];
+    if (call.cause && (ended || call.state === 'disconnected')) meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, causeText(call.cause)));
+    if (call.mediaPath) meta.push(h('span', { class: 'meta', 'data-testid': 'call-media-path', title: 'Media path' }, call.mediaPath === 'direct' ? 'Direct media' : 'Media via PBX'));
+    if (call.error && !ended) meta.push(h('span', { class: 'meta meta-error' }, call.error));
+    if (call.av?.peer && !ended && (call.state === 'connected' || call.state === 'held')) {
+      const ice = call.av.peer.iceState;
+      if (ice !== 'connected' && ice !== 'completed') meta.push(h('span', { class: 'meta meta-warn', 'data-testid': 'call-ice' }, `Audio: ${ice}`));
+    }
+
+    el.replaceChildren(
+      h('div', { class: 'call-main' },
+        h('span', { class: `call-dir ${out ? 'dir-out' : 'dir-in'}`, 'aria-hidden': 'true' }, out ? '↗' : '↙'),
+        h('div', { class: 'call-party' },
+          h('strong', { 'data-testid': 'call-remote' }, call.remoteName ? `${call.remoteName} (${call.remote})` : call.remote),
+          h('span', { class: 'call-line' }, `${out ? 'from' : 'to'} ${numberOf(call.line)} · ${new Date(call.createdAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`)),
+        h('span', { class: `badge state state-${call.state}`, 'data-testid': 'call-state' }, stateText(call)),
+        h('span', { class: 'timer', 'data-testid': 'call-timer' }, this.#timerText(call))),
+      meta.length ? h('div', { class: 'call-meta' }, ...meta) : '',
+      actions.length ? h('div', { class: 'call-actions' }, ...actions) : '',
+      this.#keypadOpen.has(call.key) && call.state === 'connected' ? this.#dtmfPad(call) : '',
+    );
+  }
+
+  #dtmfPad(call: PhoneCall): HTMLElement {
+    const sent = h('span', { class: 'dtmf-sent', 'data-testid': 'call-dtmf-sent', 'aria-live': 'polite' });
+    return h('div', { class: 'dialpad dialpad-small', role: 'group', 'aria-label': 'Send tones' },
+      ...KEYPAD_KEYS.map((key) => h('button', {
+        type: 'button',
+        class: 'key',
+        'data-testid': `call-dtmf-${keyName(key)}`,
+        'aria-label': `Send tone ${key}`,
+        onclick: () => this.#run(`Sending tone ${key}`, async () => {
+          await this.#phone.sendDigits(call.key, key);
+          sent.textContent += key;
+        }),
+      }, key)), sent);
+  }
+
+  #timerText(call: PhoneCall): string {
+    if (!call.connectedAt) return '';
+    const end = isEnded(call) || call.state === 'disconnected' ? (call.endedAt ?? Date.now()) : Date.now();
+    return duration((end - call.connectedAt) / 1000);
+  }
+
+  #tick(): void {
+    for (const call of this.#phone.calls) {
+      const row = this.#callRows.get(call.key);
+      const timer = row?.el.querySelector('[data-testid="call-timer"]');
+      if (timer) timer.textContent = this.#timerText(call);
+    }
+  }
+}
