@@ -205,7 +205,6 @@ export class Kamailio {
 /** A JSON-RPC error reply from Kamailio (`rpcCode` is Kamailio's, e.g. 500 "AOR not found"). */
 export class KamailioRpcError extends Error {
   override readonly name = 'KamailioRpcError';
-  readonly code = 'UCS_ERR_TESTKIT_KAMAILIO_RPC';
   readonly method: string;
   readonly rpcCode: number;
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect } from '@nats-io/transport-node';
 import { errors as natsErrors, type Msg, type NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../errors.ts';
 import { ReplyEnvelope, type Command, type CommandHandler, type CommandNamespace, type PayloadOf, type Topic } from './contract.ts';
 import { BusPeer } from './BusPeer.ts';
+import { abortableDelay, CallStream } from './CallStream.ts';
 import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
 import type {
@@ -46,7 +47,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   readonly #maxQueued: number;
   #state: BusConnectionState = 'connected';
   #closed = false;
-  readonly #consumers = new Set<{ stop(): void }>();
+  readonly #callStream: CallStream;
   readonly #transport: BusPeerTransport = {
     request: (subject, cmd, payload, options) => this.#request(subject, cmd, payload, options),
     serve: (subject, cmd, handler, options) => this.#serve(subject, cmd, handler, options),
@@ -61,6 +62,16 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.#maxQueued = options.maxQueuedPerSubscription ?? 10_000;
     this.subjects = new Subjects(options.prefix);
+    this.#callStream = new CallStream({
+      nc,
+      js: this.#js,
+      subjects: this.subjects,
+      logger: this.#logger,
+      decode: (subject, schema, data) => this.#decode(subject, schema, data),
+      invalid: (subject, message) => this.#invalid(subject, message),
+      handlerError: (subject, error) => this.emit('handlererror', subject, error),
+      closed: () => this.#closed,
+    });
     void this.#watchStatus();
   }
 
@@ -338,26 +349,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   /** Creates or updates the CALLS JetStream stream (file storage, limits retention). */
   async ensureCallStream(options: StreamOptions = {}): Promise<void> {
     this.#assertOpen();
-    const jsm = await jetstreamManager(this.#nc);
-    const name = this.subjects.callStream;
-    const config = {
-      name,
-      subjects: this.subjects.callStreamSubjects,
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      max_age: (options.maxAgeMs ?? 7 * 24 * 3600_000) * 1_000_000,
-      // No byte limit by default: a limit is reserved against the server's store up front.
-      max_bytes: options.maxBytes ?? -1,
-    };
-    try {
-      await jsm.streams.info(name);
-      await jsm.streams.update(name, config);
-    } catch (err) {
-      if ((err as { code?: number; apiError?: () => { err_code?: number } }).apiError?.()?.err_code !== 10059 && !/not found/i.test((err as Error).message)) {
-        throw err;
-      }
-      await jsm.streams.add(config);
-    }
+    await this.#callStream.ensure(options);
   }
 
   /**
@@ -367,97 +359,17 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   async publishDurable<T extends Topic>(t: T, payload: z.input<T['schema']>, deadlineMs = 30_000): Promise<void> {
     this.#assertOpen();
     const { subject, data } = this.#encodeEvent(t, payload);
-    const until = Date.now() + deadlineMs;
-    let delay = 100;
-    for (;;) {
-      try {
-        await this.#js.publish(subject, data, { timeout: 2000 });
-        return;
-      } catch (err) {
-        if (this.#closed || Date.now() + delay > until) {
-          throw new BusTimeoutError(subject, deadlineMs, { cause: err });
-        }
-        this.#logger.warn({ subject, err: (err as Error).message, retryInMs: delay }, 'durable publish failed, retrying');
-        await abortableDelay(delay);
-        delay = Math.min(delay * 2, 2000);
-      }
-    }
+    await this.#callStream.publish(subject, data, deadlineMs);
   }
 
   /**
-   * A durable pull consumer: each message is acknowledged after its handler succeeds, redelivered after
-   * `retryDelayMs` when it fails, and terminated (logged) when it is invalid. Survives reconnects.
+   * A durable pull consumer of the CALLS stream: each message is acknowledged after its handler
+   * succeeds, redelivered after `retryDelayMs` when it fails, and terminated (logged) when it is invalid.
+   * Survives reconnects.
    */
-  async consume<T extends Topic>(
-    options: ConsumeOptions,
-    topics: readonly T[],
-    handler: (payload: PayloadOf<T>) => Promise<void> | void,
-  ): Promise<{ stop(): void }> {
+  async consume<T extends Topic>(options: ConsumeOptions, topics: readonly T[], handler: (payload: PayloadOf<T>) => Promise<void> | void): Promise<{ stop(): void }> {
     this.#assertOpen();
-    if (topics.length === 0) throw new TypeError('consume() needs at least one topic');
-    const stream = this.subjects.callStream;
-    // One filter per consumer (nats-server 2.9): one topic (or one of its keys), else the whole stream.
-    const filterSubject = topics.length === 1 ? this.subjects.topicFilter(topics[0]!, options.key) : this.subjects.callStreamSubjects[0]!;
-    const schemaOf = (subject: string): z.ZodType | undefined => topics.find((t) => subject.startsWith(`${this.subjects.prefix}.${t.name}.`) || subject === `${this.subjects.prefix}.${t.name}`)?.schema;
-    const jsm = await jetstreamManager(this.#nc);
-    const maxDeliver = options.maxDeliver ?? 10;
-    const consumerConfig = {
-      durable_name: options.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: filterSubject,
-      max_deliver: maxDeliver,
-      ack_wait: 30_000_000_000,
-    };
-    try {
-      await jsm.consumers.info(stream, options.durable);
-      await jsm.consumers.update(stream, options.durable, { filter_subject: filterSubject, max_deliver: maxDeliver });
-    } catch {
-      await jsm.consumers.add(stream, consumerConfig);
-    }
-    let stopped = false;
-    let current: { stop(): void } | undefined;
-    const loop = async (): Promise<void> => {
-      while (!stopped && !this.#closed) {
-        try {
-          const consumer = await this.#js.consumers.get(stream, options.durable);
-          const messages = await consumer.consume({ max_messages: 256 });
-          current = { stop: () => void messages.close() };
-          for await (const m of messages) {
-            const schema = schemaOf(m.subject);
-            const decoded = schema ? this.#decode(m.subject, schema, m.data) : undefined;
-            if (decoded === undefined) {
-              if (!schema) this.#invalid(m.subject, 'no topic of this consumer');
-              m.term();
-              continue;
-            }
-            try {
-              await handler(decoded.value as PayloadOf<T>);
-              m.ack();
-            } catch (err) {
-              this.#logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
-              this.emit('handlererror', m.subject, err instanceof Error ? err : new Error(String(err)));
-              if (m.info.deliveryCount >= maxDeliver) m.term();
-              else m.nak(options.retryDelayMs ?? 1000);
-            }
-          }
-        } catch (err) {
-          if (stopped || this.#closed) return;
-          this.#logger.warn({ err: (err as Error).message, durable: options.durable }, 'consumer interrupted, resuming');
-          await abortableDelay(1000);
-        }
-      }
-    };
-    void loop();
-    const handle = {
-      stop: () => {
-        stopped = true;
-        current?.stop();
-        this.#consumers.delete(handle);
-      },
-    };
-    this.#consumers.add(handle);
-    return handle;
+    return this.#callStream.consume(options, topics, handler);
   }
 
   #encodeEvent(t: Topic, payload: unknown): { subject: string; data: Uint8Array } {
@@ -477,7 +389,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const c of [...this.#consumers]) c.stop();
+    this.#callStream.stopConsumers();
     try {
       await this.#nc.drain();
     } catch (err) {
@@ -520,22 +432,4 @@ function translateRequestError(subject: string, timeout: number, err: unknown): 
     return new BusClosedError(`bus closed while requesting '${subject}'`, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new BusClosedError('aborted', { cause: signal.reason }));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new BusClosedError('aborted', { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -32,46 +32,45 @@ export class MediaClient {
 
   /** Our SDP offer for an outgoing INVITE (the softphone leg exists already). */
   pbxCreateOffer(nodeId: string, callId: string): Promise<ReplyOf<Media['pbxCreateOffer']>> {
-    return this.#request(nodeId, 'pbxCreateOffer', { callId });
+    return this.#request(nodeId, MediaCommands.pbxCreateOffer, { callId });
   }
 
   /** Our SDP offer for an incoming INVITE without SDP (it goes in our 200); creates the call. */
   pbxLateOffer(nodeId: string, callId: string): Promise<ReplyOf<Media['pbxLateOffer']>> {
-    return this.#request(nodeId, 'pbxLateOffer', { callId });
+    return this.#request(nodeId, MediaCommands.pbxLateOffer, { callId });
   }
 
   /** The PBX's answer (183, 200, or the ACK of a late offer) to our offer. */
   pbxApplyAnswer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxApplyAnswer']>> {
-    return this.#request(nodeId, 'pbxApplyAnswer', { callId, sdp });
+    return this.#request(nodeId, MediaCommands.pbxApplyAnswer, { callId, sdp });
   }
 
   /** An offer from the PBX (incoming INVITE, re-INVITE, UPDATE); returns our answer. */
   pbxOffer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxOffer']>> {
-    return this.#request(nodeId, 'pbxOffer', { callId, sdp });
+    return this.#request(nodeId, MediaCommands.pbxOffer, { callId, sdp });
   }
 
   /** Our re-offer for hold (sendonly) or retrieve (sendrecv); also the offer of a session refresh. */
   pbxHoldOffer(nodeId: string, callId: string, hold: boolean): Promise<ReplyOf<Media['pbxHoldOffer']>> {
-    return this.#request(nodeId, 'pbxHoldOffer', { callId, hold });
+    return this.#request(nodeId, MediaCommands.pbxHoldOffer, { callId, hold });
   }
 
   /** Closes the call's media; idempotent on the node. Failures are logged, never thrown. */
   async close(nodeId: string, callId: string, cause: string): Promise<void> {
     try {
-      await this.#request(nodeId, 'close', { callId, cause: cause.slice(0, 128) });
+      await this.#request(nodeId, MediaCommands.close, { callId, cause: cause.slice(0, 128) });
     } catch (err) {
       this.#logger.warn({ callId, nodeId, err: (err as Error).message }, 'closing the call media failed');
     }
   }
 
-  async #request<K extends keyof Media>(nodeId: string, name: K, payload: RequestOf<Media[K]>): Promise<ReplyOf<Media[K]>> {
-    const cmd: Command<'media'> = MediaCommands[name];
+  async #request<C extends Command<'media'>>(nodeId: string, cmd: C, payload: RequestOf<C> & { callId: string }): Promise<ReplyOf<C>> {
     try {
-      return await this.#bus.media(nodeId).request(MediaCommands[name], payload as never, { timeoutMs: this.#timeoutMs });
+      return await this.#bus.media(nodeId).request(cmd, payload, { timeoutMs: this.#timeoutMs });
     } catch (err) {
       this.#metrics.mediaCommandFailures.inc({ command: cmd.verb });
       const remoteCode = err instanceof BusRemoteError ? err.remoteCode : undefined;
-      const callId = (payload as { callId: string }).callId;
+      const callId = payload.callId;
       throw new MediaFailedError(`media ${cmd.verb} failed: ${(err as Error).message} [callId:${callId}, nodeId:${nodeId}]`, remoteCode, { cause: err });
     }
   }

@@ -1,0 +1,151 @@
+// The CALLS JetStream stream as the BusClient uses it: the stream itself, durable publishing that rides
+// out a short NATS outage, and durable pull consumers (the journal). Kept apart from the BusClient's
+// core request/reply and events so each stays one screenful.
+import { jetstreamManager, AckPolicy, DeliverPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { BusClosedError, BusTimeoutError } from '../errors.ts';
+import type { PayloadOf, Topic } from './contract.ts';
+import type { CallStreamHost } from './CallStreamTypes.ts';
+import type { ConsumeOptions, StreamOptions } from './BusClientTypes.ts';
+import type { z } from 'zod';
+
+export class CallStream {
+  readonly #host: CallStreamHost;
+  readonly #consumers = new Set<{ stop(): void }>();
+
+  constructor(host: CallStreamHost) {
+    this.#host = host;
+  }
+
+  async ensure(options: StreamOptions): Promise<void> {
+    const { nc, subjects } = this.#host;
+    const jsm = await jetstreamManager(nc);
+    const name = subjects.callStream;
+    const config = {
+      name,
+      subjects: subjects.callStreamSubjects,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: (options.maxAgeMs ?? 7 * 24 * 3600_000) * 1_000_000,
+      // No byte limit by default: a limit is reserved against the server's store up front.
+      max_bytes: options.maxBytes ?? -1,
+    };
+    try {
+      await jsm.streams.info(name);
+      await jsm.streams.update(name, config);
+    } catch (err) {
+      if ((err as { code?: number; apiError?: () => { err_code?: number } }).apiError?.()?.err_code !== 10059 && !/not found/i.test((err as Error).message)) {
+        throw err;
+      }
+      await jsm.streams.add(config);
+    }
+  }
+
+  async publish(subject: string, data: Uint8Array, deadlineMs: number): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    let delay = 100;
+    for (;;) {
+      try {
+        await this.#host.js.publish(subject, data, { timeout: 2000 });
+        return;
+      } catch (err) {
+        if (this.#host.closed() || Date.now() + delay > until) {
+          throw new BusTimeoutError(subject, deadlineMs, { cause: err });
+        }
+        this.#host.logger.warn({ subject, err: (err as Error).message, retryInMs: delay }, 'durable publish failed, retrying');
+        await abortableDelay(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  async consume<T extends Topic>(options: ConsumeOptions, topics: readonly T[], handler: (payload: PayloadOf<T>) => Promise<void> | void): Promise<{ stop(): void }> {
+    if (topics.length === 0) throw new TypeError('consume() needs at least one topic');
+    const { nc, js, subjects, logger } = this.#host;
+    const stream = subjects.callStream;
+    // One filter per consumer (nats-server 2.9): one topic (or one of its keys), else the whole stream.
+    const filterSubject = topics.length === 1 ? subjects.topicFilter(topics[0]!, options.key) : subjects.callStreamSubjects[0]!;
+    const schemaOf = (subject: string): z.ZodType | undefined => topics.find((t) => subject.startsWith(`${subjects.prefix}.${t.name}.`) || subject === `${subjects.prefix}.${t.name}`)?.schema;
+    const jsm = await jetstreamManager(nc);
+    const maxDeliver = options.maxDeliver ?? 10;
+    const consumerConfig = {
+      durable_name: options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: filterSubject,
+      max_deliver: maxDeliver,
+      ack_wait: 30_000_000_000,
+    };
+    try {
+      await jsm.consumers.info(stream, options.durable);
+      await jsm.consumers.update(stream, options.durable, { filter_subject: filterSubject, max_deliver: maxDeliver });
+    } catch {
+      await jsm.consumers.add(stream, consumerConfig);
+    }
+    let stopped = false;
+    let current: { stop(): void } | undefined;
+    const loop = async (): Promise<void> => {
+      while (!stopped && !this.#host.closed()) {
+        try {
+          const consumer = await js.consumers.get(stream, options.durable);
+          const messages = await consumer.consume({ max_messages: 256 });
+          current = { stop: () => void messages.close() };
+          for await (const m of messages) {
+            const schema = schemaOf(m.subject);
+            const decoded = schema ? this.#host.decode(m.subject, schema, m.data) : undefined;
+            if (decoded === undefined) {
+              if (!schema) this.#host.invalid(m.subject, 'no topic of this consumer');
+              m.term();
+              continue;
+            }
+            try {
+              await handler(decoded.value as PayloadOf<T>);
+              m.ack();
+            } catch (err) {
+              logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
+              this.#host.handlerError(m.subject, err instanceof Error ? err : new Error(String(err)));
+              if (m.info.deliveryCount >= maxDeliver) m.term();
+              else m.nak(options.retryDelayMs ?? 1000);
+            }
+          }
+        } catch (err) {
+          if (stopped || this.#host.closed()) return;
+          logger.warn({ err: (err as Error).message, durable: options.durable }, 'consumer interrupted, resuming');
+          await abortableDelay(1000);
+        }
+      }
+    };
+    void loop();
+    const handle = {
+      stop: () => {
+        stopped = true;
+        current?.stop();
+        this.#consumers.delete(handle);
+      },
+    };
+    this.#consumers.add(handle);
+    return handle;
+  }
+
+  /** Stops every consumer (the client is closing). */
+  stopConsumers(): void {
+    for (const c of [...this.#consumers]) c.stop();
+  }
+}
+
+export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new BusClosedError('aborted', { cause: signal.reason }));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new BusClosedError('aborted', { cause: signal?.reason }));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
