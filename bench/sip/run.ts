@@ -39,6 +39,8 @@ const mediaMode = values.media === 'real' ? 'real' : 'stub';
 const REFRESH_EXPIRES_S = 30;
 const refreshWindowS = quick ? 27 : 30;
 
+/** The gateway run the bench plays: it owns every call it accepts. */
+const benchGateway = { instanceId: 'bench-gateway', startedAt: Date.now() };
 const STUB_SDP = ['v=0', 'o=bench 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
 function cpuSeconds(pid: number): number {
@@ -160,7 +162,7 @@ async function startGateway(natsUrl: string, prefix: string): Promise<BenchGatew
           .then(() => bus.pbx.request(PbxCommands.answer, { callId: req.callId }))
           .catch(() => undefined);
       });
-      return { accept: true as const };
+      return { accept: true as const, gateway: benchGateway };
     }),
   ];
   return {

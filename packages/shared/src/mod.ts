@@ -30,17 +30,21 @@ export type {
   BusConnectionState,
   SubscribeOptions,
   ConsumeOptions,
+  DurableConsumer,
   StreamOptions,
   Unsubscribe,
 } from './bus/BusClientTypes.ts';
-export { command, topic, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
-export type { Command, CommandNamespace, CommandHandler, CommandHandlers, RequestOf, ReplyOf, Topic, PayloadOf } from './bus/contract.ts';
+export { command, topic, kvBucket, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
+export type { Command, CommandNamespace, CommandHandler, CommandHandlers, RequestOf, ReplyOf, Topic, PayloadOf, KvBucket } from './bus/contract.ts';
+export { KvStore } from './bus/KvStore.ts';
+export type { KvOptions } from './bus/KvStoreTypes.ts';
 export { BusPeer } from './bus/BusPeer.ts';
 export type { RequestOptions, ServeTableOptions } from './bus/BusPeerTypes.ts';
 export * from './bus/lines.ts';
 export * from './bus/calls.ts';
 export * from './bus/media.ts';
 export * from './bus/pbx.ts';
+export * from './bus/gateway.ts';
 
 export { createHttpServer } from './http/httpServer.ts';
 export type { HttpServerOptions, ReadinessCheck } from './http/httpServer.ts';

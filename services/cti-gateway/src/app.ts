@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import fastifyStatic from '@fastify/static';
@@ -13,6 +14,7 @@ import {
   instrumentBus,
   MediaPlacement,
   type CtiGatewayConfig,
+  type GatewayInstance,
   type Logger,
 } from '@ucserver/shared';
 import { openDatabase, type Database } from '@ucserver/shared/db';
@@ -21,6 +23,7 @@ import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { SoftphoneService } from './av/SoftphoneService.ts';
 import { startCallFeed } from './bus/callFeed.ts';
+import { GatewayHeartbeat } from './bus/GatewayHeartbeat.ts';
 import { serveCtiCommands } from './bus/ctiCommands.ts';
 import { startLineService } from './bus/lineService.ts';
 import { MediaClient } from './bus/MediaClient.ts';
@@ -30,6 +33,8 @@ import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
+import { JournalReconciler } from './journal/JournalReconciler.ts';
+import type { JournalReconcileReport } from './journal/JournalReconcilerTypes.ts';
 import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
@@ -73,6 +78,10 @@ export interface GatewayApp {
   readonly bus: BusClient | undefined;
   /** The ENetUC TCP port actually bound (after start). */
   readonly ctiPort: number;
+  /** This run of the gateway (its heartbeat, the owner of its calls); `startedAt` is set by start(). */
+  readonly instance: GatewayInstance;
+  /** Resolves once the journal was reconciled with the pbx-adapter's live calls (after start). */
+  readonly reconciled: Promise<JournalReconcileReport>;
   /** Listens on HTTP(S), connects the bus (retrying; /readyz says so), starts CTI on TCP. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -109,6 +118,18 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   let started = false;
   const stops: Array<() => void | Promise<void>> = [];
   const abort = new AbortController();
+  const instance: GatewayInstance = {
+    instanceId: (config.GATEWAY_INSTANCE_ID ?? `${hostname()}${deps.instanceName ? `-${deps.instanceName}` : ''}`).replace(/[^A-Za-z0-9_:@+-]/g, '-').slice(0, 128),
+    startedAt: Date.now(),
+  };
+  let reconcileDone!: (report: JournalReconcileReport) => void;
+  let reconcileFailed!: (err: unknown) => void;
+  const reconciled = new Promise<JournalReconcileReport>((resolve, reject) => {
+    reconcileDone = resolve;
+    reconcileFailed = reject;
+  });
+  // Stopped before it finished, or never started: nobody waits for it then.
+  reconciled.catch(() => undefined);
 
   const tls: SecureContext | undefined = config.TLS_CERT_FILE && config.TLS_KEY_FILE
     ? createSecureContext({ cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) })
@@ -135,7 +156,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     get ctiPort() {
       return tcp?.port ?? 0;
     },
+    instance,
+    reconciled,
     async start() {
+      instance.startedAt = Date.now();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
       if (https) await https.listen({ host: config.HTTP_HOST, port: config.HTTPS_PORT });
       bus = await BusClient.connect({
@@ -146,6 +170,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
         requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
       }, abort.signal);
       instrumentBus(bus, registry, 'cti-gateway');
+      // First, so the pbx-adapter knows this run before it owns any call.
+      const heartbeat = new GatewayHeartbeat({ bus, instance, intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
+      heartbeat.start();
+      stops.push(() => heartbeat.stop());
       stops.push(await startLineService(bus, lines, registrations, logger));
       stops.push(startCallFeed(bus, calls));
       const writer = new JournalWriter(database.db, bus, logger);
@@ -156,13 +184,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       placement.start();
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
-      const pbx = new PbxClient({ bus });
+      const pbx = new PbxClient({ bus, gateway: instance });
       const dnd = new Set<string>();
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, dnd, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, dnd, logger });
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       stops.push(() => softphones.close());
-      const served = serveCtiCommands(bus, { incomingCall: (request) => softphones.incomingCall(request) });
+      const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       for (const part of [cti.operations(), softphones.operations(), journalOps.operations()]) {
         Object.assign(table.invokes, part.invokes);
@@ -185,6 +213,11 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       });
       await tcp.listen();
       started = true;
+      // In the background: the pbx-adapter may start after us (it is retried until it answers).
+      new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal).then(reconcileDone, (err: unknown) => {
+        if (!abort.signal.aborted) logger.error({ err }, 'journal reconciliation failed');
+        reconcileFailed(err);
+      });
       logger.info({ http: config.HTTP_PORT, cti: tcp.port, https: https ? config.HTTPS_PORT : undefined }, 'cti-gateway started');
     },
     async stop() {

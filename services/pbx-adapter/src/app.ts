@@ -1,25 +1,32 @@
 // The pbx-adapter, built but not started: tests `inject()` into `http` at once and start() only what
-// they need. start(): NATS (retrying; /readyz says so), the CALLS stream, the SIP listeners, media
-// placement, the lines from the gateway (registering each enabled line), the call commands. stop():
-// calls ended, lines un-registered (Expires 0), events flushed, listeners closed.
+// they need. start(): NATS (retrying; /readyz says so), the CALLS stream and the call snapshots' bucket,
+// the SIP listeners, media placement, the lines from the gateway (registering each enabled line), the call
+// commands, the gateways' liveness, then (in the background) the recovery of the calls an earlier run left.
+// stop(): calls ended, lines un-registered (Expires 0), events and snapshots flushed, listeners closed.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  CallTopics,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
+  PbxBuckets,
   type Logger,
   type PbxAdapterConfig,
   type Unsubscribe,
 } from '@ucserver/shared';
-import { gatewayAsker, subscribeMediaEvents } from './bus/gatewayBus.ts';
+import { gatewayAsker, subscribeGatewayHeartbeats, subscribeMediaEvents } from './bus/gatewayBus.ts';
 import { LineSync } from './bus/LineSync.ts';
 import { servePbxCommands } from './bus/pbxCommands.ts';
 import { wireRegistrations } from './bus/registrationBus.ts';
 import { CallEventPublisher } from './calls/CallEventPublisher.ts';
+import { CallRecovery } from './calls/CallRecovery.ts';
+import type { CallRecoveryReport } from './calls/CallRecoveryTypes.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { CallSnapshots } from './calls/CallSnapshots.ts';
+import { GatewayLiveness } from './calls/GatewayLiveness.ts';
 import { SipEndpoint } from './userAgent/SipEndpoint.ts';
 import type { LineTransport } from './userAgent/SipEndpointTypes.ts';
 import { PbxAdapterMetrics } from './http/metrics.ts';
@@ -41,6 +48,8 @@ export interface PbxAdapterDeps {
   registerConcurrency?: number | undefined;
   /** Calls carried at most; default 5000. */
   maxCalls?: number | undefined;
+  /** Heartbeat interval assumed for a gateway never heard from (ms); default 2000. */
+  gatewayIntervalMs?: number | undefined;
 }
 
 export interface PbxAdapterApp {
@@ -55,6 +64,10 @@ export interface PbxAdapterApp {
   readonly placement: MediaPlacement | undefined;
   /** Resolves once the first line list from the gateway was applied. */
   readonly linesSynced: Promise<void>;
+  /** Resolves with what the recovery of an earlier run's calls did (started by start()). */
+  readonly recovered: Promise<CallRecoveryReport>;
+  /** The gateways' liveness, once started. */
+  readonly liveness: GatewayLiveness | undefined;
   /** The bound SIP address of a transport (after start). */
   sipAddress(transport?: LineTransport): { host: string; port: number };
   start(): Promise<void>;
@@ -77,7 +90,17 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   let publisher: CallEventPublisher | undefined;
   let placement: MediaPlacement | undefined;
   let lineSync: LineSync | undefined;
+  let snapshots: CallSnapshots | undefined;
+  let liveness: GatewayLiveness | undefined;
   let subscriptions: Unsubscribe[] = [];
+  let recoveryDone!: (report: CallRecoveryReport) => void;
+  let recoveryFailed!: (err: unknown) => void;
+  const recovered = new Promise<CallRecoveryReport>((resolve, reject) => {
+    recoveryDone = resolve;
+    recoveryFailed = reject;
+  });
+  // A test that never starts the adapter must not see an unhandled rejection.
+  recovered.catch(() => undefined);
   let stopping: Promise<void> | undefined;
   let linesSynced!: () => void;
   const synced = new Promise<void>((resolve) => (linesSynced = resolve));
@@ -111,6 +134,10 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       return placement;
     },
     linesSynced: synced,
+    recovered,
+    get liveness() {
+      return liveness;
+    },
     sipAddress(transport = transports[0] ?? 'udp') {
       if (!endpoint) throw new TypeError('the adapter is not started');
       return endpoint.local(transport);
@@ -128,6 +155,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       );
       instrumentBus(bus, registry, 'pbx-adapter');
       await bus.ensureCallStream();
+      const kv = await bus.kv(PbxBuckets.calls, { ttlMs: config.PBX_CALL_SNAPSHOT_TTL_S * 1000 });
       endpoint = await SipEndpoint.create({
         host: config.SIP_HOST,
         port: config.SIP_PORT,
@@ -154,7 +182,8 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       });
       const regs = registrations;
       metrics.registrationSource = () => regs.statuses();
-      publisher = new CallEventPublisher({ bus, logger: log, metrics });
+      snapshots = new CallSnapshots({ store: kv, logger: log, metrics });
+      publisher = new CallEventPublisher({ bus, logger: log, metrics, hooks: snapshots });
       placement = new MediaPlacement({ bus, logger: log });
       placement.start();
       const media = new MediaClient({ bus, logger: log, metrics });
@@ -175,27 +204,59 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         logger: log,
         metrics,
         maxCalls: deps.maxCalls,
+        snapshots,
       });
+      const carried = calls;
+      liveness = new GatewayLiveness({ graceMs: config.GATEWAY_LOSS_GRACE_MS, owners: () => carried.owners(), bus, logger: log, defaultIntervalMs: deps.gatewayIntervalMs });
+      liveness.on('lost', (run) => carried.abandonOwnedBy(run, 'gateway-lost'));
       subscriptions = [
         ...wireRegistrations(bus, registrations, log),
         ...servePbxCommands(bus, calls, log),
         subscribeMediaEvents(bus, calls),
+        subscribeGatewayHeartbeats(bus, liveness),
       ];
+      liveness.start();
       lineSync = new LineSync({ bus, registrations, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
       lineSync.start();
       void lineSync.synced.then(() => linesSynced());
+      const lines = regs;
+      const connectedBus = bus;
+      const recovery = new CallRecovery({
+        store: kv,
+        endpoint,
+        carried: (callId) => carried.has(callId),
+        // A challenged BYE needs the line's credentials: the line list arrives from the gateway soon after start.
+        line: async (lineId) => {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([synced, new Promise<void>((resolve) => (timer = setTimeout(resolve, 3000)))]);
+          clearTimeout(timer);
+          return lines.line(lineId);
+        },
+        media,
+        publish: (event) => connectedBus.publishDurable(CallTopics.event, event, 5000),
+        logger: log,
+        metrics,
+        t1Ms: timers.T1,
+      });
       await bus.flush();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+      // In the background: readiness does not wait for it, new calls go on meanwhile (their snapshots are skipped).
+      recovery.run().then(recoveryDone, (err: unknown) => {
+        log.error({ err }, 'recovery of the earlier run\'s calls failed');
+        recoveryFailed(err);
+      });
       log.info({ sip: transports.map((t) => `${t}:${endpoint!.local(t).host}:${endpoint!.local(t).port}`), http: config.HTTP_PORT }, 'pbx-adapter started');
     },
     stop() {
       stopping ??= (async () => {
         abort.abort();
         lineSync?.stop();
+        liveness?.close();
         await http.close();
         await calls?.close(Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
         await registrations?.stop(deps.unregisterTimeoutMs ?? Math.min(3000, config.SHUTDOWN_TIMEOUT_MS / 2));
         await publisher?.flush();
+        await snapshots?.flush();
         for (const s of subscriptions) s.unsubscribe();
         placement?.close();
         await endpoint?.close();

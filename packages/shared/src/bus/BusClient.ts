@@ -15,9 +15,11 @@ import {
   SharedErrorCodes,
   UcsError,
 } from '../errors.ts';
-import { ReplyEnvelope, type Command, type CommandHandler, type CommandNamespace, type PayloadOf, type Topic } from './contract.ts';
+import { ReplyEnvelope, type Command, type CommandHandler, type CommandNamespace, type KvBucket, type PayloadOf, type Topic } from './contract.ts';
 import { BusPeer } from './BusPeer.ts';
 import { abortableDelay, CallStream } from './CallStream.ts';
+import { KvStore } from './KvStore.ts';
+import type { KvOptions } from './KvStoreTypes.ts';
 import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
 import type {
@@ -25,6 +27,7 @@ import type {
   BusClientOptions,
   BusConnectionState,
   ConsumeOptions,
+  DurableConsumer,
   StreamOptions,
   SubscribeOptions,
   Unsubscribe,
@@ -367,9 +370,22 @@ export class BusClient extends EventEmitter<BusClientEvents> {
    * succeeds, redelivered after `retryDelayMs` when it fails, and terminated (logged) when it is invalid.
    * Survives reconnects.
    */
-  async consume<T extends Topic>(options: ConsumeOptions, topics: readonly T[], handler: (payload: PayloadOf<T>) => Promise<void> | void): Promise<{ stop(): void }> {
+  async consume<T extends Topic>(options: ConsumeOptions, topics: readonly T[], handler: (payload: PayloadOf<T>) => Promise<void> | void): Promise<DurableConsumer> {
     this.#assertOpen();
     return this.#callStream.consume(options, topics, handler);
+  }
+
+  /** A key-value bucket of this prefix (created, or its limits updated), values checked against its schema. */
+  async kv<S extends z.ZodType>(bucket: KvBucket<S>, options: KvOptions): Promise<KvStore<S>> {
+    this.#assertOpen();
+    return KvStore.open({
+      nc: this.#nc,
+      js: this.#js,
+      subjects: this.subjects,
+      logger: this.#logger,
+      decode: (subject, schema, data) => this.#decode(subject, schema, data),
+      closed: () => this.#closed,
+    }, bucket, options);
   }
 
   #encodeEvent(t: Topic, payload: unknown): { subject: string; data: Uint8Array } {

@@ -50,6 +50,13 @@ export interface ConsumeOptions {
   maxDeliver?: number;
 }
 
+/** A running durable consumer (BusClient.consume). */
+export interface DurableConsumer {
+  stop(): void;
+  /** Messages of its filter not yet delivered plus those delivered and not yet acknowledged. */
+  pending(): Promise<number>;
+}
+
 export interface StreamOptions {
   /** Default 7 days. */
   maxAgeMs?: number;

@@ -5,7 +5,7 @@ import { jetstreamManager, AckPolicy, DeliverPolicy, RetentionPolicy, StorageTyp
 import { BusClosedError, BusTimeoutError } from '../errors.ts';
 import type { PayloadOf, Topic } from './contract.ts';
 import type { CallStreamHost } from './CallStreamTypes.ts';
-import type { ConsumeOptions, StreamOptions } from './BusClientTypes.ts';
+import type { ConsumeOptions, DurableConsumer, StreamOptions } from './BusClientTypes.ts';
 import type { z } from 'zod';
 
 export class CallStream {
@@ -58,7 +58,7 @@ export class CallStream {
     }
   }
 
-  async consume<T extends Topic>(options: ConsumeOptions, topics: readonly T[], handler: (payload: PayloadOf<T>) => Promise<void> | void): Promise<{ stop(): void }> {
+  async consume<T extends Topic>(options: ConsumeOptions, topics: readonly T[], handler: (payload: PayloadOf<T>) => Promise<void> | void): Promise<DurableConsumer> {
     if (topics.length === 0) throw new TypeError('consume() needs at least one topic');
     const { nc, js, subjects, logger } = this.#host;
     const stream = subjects.callStream;
@@ -115,11 +115,15 @@ export class CallStream {
       }
     };
     void loop();
-    const handle = {
+    const handle: DurableConsumer = {
       stop: () => {
         stopped = true;
         current?.stop();
         this.#consumers.delete(handle);
+      },
+      pending: async () => {
+        const info = await jsm.consumers.info(stream, options.durable);
+        return info.num_pending + info.num_ack_pending;
       },
     };
     this.#consumers.add(handle);

@@ -18,6 +18,10 @@ export const CallCause = z.enum([
   'timeout', // no response at all (SIP timer B/F)
   'media-failure', // the media node or its worker died
   'error',
+  // Crash recovery (docs/architecture.md, "Failures and recovery"):
+  'service-restart', // the pbx-adapter died during the call; after its restart it hung the call up (BYE/CANCEL)
+  'gateway-lost', // the cti-gateway owning the call died (heartbeat expired or restarted); the adapter hung up after GATEWAY_LOSS_GRACE_MS
+  'lost', // the journal held the call open but no live service carries it any more (closed by the gateway's reconciliation)
 ]);
 export type CallCause = z.infer<typeof CallCause>;
 

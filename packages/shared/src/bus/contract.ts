@@ -50,6 +50,20 @@ export function topic<S extends z.ZodType>(name: string, schema: S, key?: (paylo
 
 export type PayloadOf<T extends Topic> = z.output<T['schema']>;
 
+/**
+ * A JetStream key-value bucket of one bus prefix (`<PREFIX>_<NAME>`): its name and the schema of every
+ * value, so a value is validated when it is written and when it is read back (a bad one reads as absent).
+ */
+export interface KvBucket<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly schema: S;
+}
+
+export function kvBucket<S extends z.ZodType>(name: string, schema: S): KvBucket<S> {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new TypeError(`invalid bucket name '${name}'`);
+  return Object.freeze({ name, schema });
+}
+
 /** Errors cross the bus as data: the handler's error code and message. */
 export const BusErrorBody = z.object({ code: z.string(), message: z.string() });
 export type BusErrorBody = z.infer<typeof BusErrorBody>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { command, Empty, Id } from './contract.ts';
+import { command, Empty, Id, kvBucket } from './contract.ts';
+import { CallEvent } from './calls.ts';
+import { GatewayInstance } from './gateway.ts';
 
 /** Commands the cti-gateway sends to the pbx-adapter for one call. */
 export const PbxCommands = {
@@ -10,6 +12,8 @@ export const PbxCommands = {
     to: z.string().min(1).max(256),
     mediaNodeId: Id,
     origin: z.enum(['softphone', 'cti']),
+    /** The gateway run placing the call: it owns the call (its loss ends the call). */
+    gateway: GatewayInstance,
   }), Empty),
   /** The called client rings (180 Ringing). */
   alert: command('pbx', 'call.alert', z.object({ callId: Id }), Empty),
@@ -25,6 +29,19 @@ export const PbxCommands = {
   digits: command('pbx', 'call.digits', z.object({ callId: Id, digits: z.string().regex(/^[0-9*#A-Da-d]{1,64}$/), durationMs: z.number().int().min(40).max(2000).default(160) }), Empty),
   /** Deflect a ringing incoming call (302) or transfer a connected one (REFER). */
   redirect: command('pbx', 'call.redirect', z.object({ callId: Id, target: z.string().min(1).max(256) }), Empty),
+  /**
+   * The calls the adapter carries now, each as its last call event (a restarted gateway reconciles its
+   * journal and rebuilds its call table from them). Paged; `at` is the adapter's clock when the page was
+   * taken: a call started before it and not listed had ended by then.
+   */
+  listCalls: command('pbx', 'calls.list', z.object({
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(1000).default(500),
+  }), z.object({
+    at: z.number().int(),
+    calls: z.array(CallEvent),
+    nextOffset: z.number().int().min(0).nullable(),
+  })),
 } as const;
 
 /** What the pbx-adapter asks the cti-gateway when an INVITE arrives for a line. */
@@ -37,7 +54,66 @@ export const CtiCommands = {
     to: z.string().max(256),
     mediaNodeId: Id,
   }), z.discriminatedUnion('accept', [
-    z.object({ accept: z.literal(true) }),
+    /** Accepted by this gateway run, which owns the call from now on. */
+    z.object({ accept: z.literal(true), gateway: GatewayInstance }),
     z.object({ accept: z.literal(false), reason: z.enum(['no-client', 'busy', 'dnd', 'unknown-line']) }),
   ])),
+} as const;
+
+/** A SIP dialog as far as a BYE within it needs it (RFC 3261 §12.2.1.1), from our side. */
+export const SipDialogSnapshot = z.object({
+  /** Which side created the dialog: we sent the INVITE (uac) or answered it (uas). */
+  role: z.enum(['uac', 'uas']),
+  /** SIP Call-ID. */
+  callId: z.string().min(1).max(256),
+  localTag: z.string().max(128),
+  remoteTag: z.string().max(128),
+  /** The last CSeq we sent in the dialog; unset when we sent none (a callee's dialog). */
+  localSeq: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  /** Our From/To name-addr (without tag) and the peer's. */
+  localUri: z.string().min(1).max(1024),
+  remoteUri: z.string().min(1).max(1024),
+  /** Our Contact. */
+  localTarget: z.string().max(1024).optional(),
+  /** The peer's Contact (after target refreshes). */
+  remoteTarget: z.string().min(1).max(1024),
+  /** Route set, in the order requests carry it. */
+  routeSet: z.array(z.string().min(1).max(1024)).max(32),
+  secure: z.boolean(),
+});
+export type SipDialogSnapshot = z.infer<typeof SipDialogSnapshot>;
+
+const SipDestination = z.object({ protocol: z.enum(['UDP', 'TCP', 'TLS']), host: z.string().min(1).max(256), port: z.number().int().min(1).max(65_535) });
+
+/** How a recovering adapter ends a call toward the PBX. */
+export const PbxCallTeardown = z.discriminatedUnion('kind', [
+  /** Established (or answered, ACK pending): BYE within the dialog. */
+  z.object({ kind: z.literal('bye'), dialog: SipDialogSnapshot }),
+  /** Our INVITE is pending: this CANCEL (same branch as the INVITE), to `destination`. */
+  z.object({ kind: z.literal('cancel'), request: z.string().min(1).max(16_384), destination: SipDestination }),
+  /** The PBX's INVITE is pending (we rang): this final response, to `destination`. */
+  z.object({ kind: z.literal('reject'), response: z.string().min(1).max(16_384), destination: SipDestination }),
+  /** Nothing was sent to the PBX yet that needs ending. */
+  z.object({ kind: z.literal('none') }),
+]);
+export type PbxCallTeardown = z.infer<typeof PbxCallTeardown>;
+
+/**
+ * What the pbx-adapter keeps of a running call outside its process (bucket `PbxBuckets.calls`, key =
+ * the bus callId), so that after a crash it can end the call: the last call event it published (the
+ * recovery's 'disconnected' follows it, seq + 1), the gateway run owning the call, and the SIP teardown.
+ * Written before each of the call's events is stored and whenever the teardown changes (our CSeq, the
+ * target, the route set), deleted once the call's 'disconnected' is stored.
+ */
+export const PbxCallSnapshot = z.object({
+  event: CallEvent,
+  owner: GatewayInstance.optional(),
+  teardown: PbxCallTeardown,
+  savedAt: z.number().int(),
+});
+export type PbxCallSnapshot = z.infer<typeof PbxCallSnapshot>;
+
+export const PbxBuckets = {
+  /** `<PREFIX>_PBX_CALLS`: the adapter's running calls (PBX_CALL_SNAPSHOT_TTL_S bounds an entry's life). */
+  calls: kvBucket('pbx-calls', PbxCallSnapshot),
 } as const;

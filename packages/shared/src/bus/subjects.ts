@@ -1,4 +1,4 @@
-import type { Command, Topic } from './contract.ts';
+import type { Command, KvBucket, Topic } from './contract.ts';
 
 /**
  * Every NATS subject in ucserver comes from here, built from a {@link Command} or a {@link Topic}. The
@@ -40,6 +40,20 @@ export class Subjects {
   }
   get callStreamSubjects(): string[] {
     return [`${this.prefix}.calls.>`];
+  }
+
+  /**
+   * The JetStream name of a key-value bucket (`<PREFIX>_<NAME>`, e.g. `UCS_PBX_CALLS`); its stream and
+   * subjects follow the NATS KV layout (`KV_<bucket>`, `$KV.<bucket>.<key>`), so `nats kv` tools read it.
+   */
+  kvBucket(bucket: KvBucket): string {
+    return `${this.prefix}_${bucket.name}`.toUpperCase().replace(/-/g, '_');
+  }
+  kvStream(bucket: KvBucket): string {
+    return `KV_${this.kvBucket(bucket)}`;
+  }
+  kvSubject(bucket: KvBucket, key?: string): string {
+    return `$KV.${this.kvBucket(bucket)}.${key === undefined ? '>' : token(key)}`;
   }
 }
 

@@ -45,6 +45,8 @@ export const CtiGatewayConfig = z.object({
   PRESENCE_DOMAIN: env.string('ucserver.local', 'Domain reported in asnNegotiateServerConnectionV2 and used in SIP URIs'),
   NO_CLIENT_POLICY: z.enum(['reject', 'ring']).default('reject')
     .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
+  GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),
+  GATEWAY_HEARTBEAT_INTERVAL_MS: env.int(1000, 'Interval of the gateway heartbeat on the bus (ms); the pbx-adapter ends the calls of a gateway silent for 3 intervals', 100, 60_000),
 });
 export type CtiGatewayConfig = z.infer<typeof CtiGatewayConfig>;
 
@@ -87,6 +89,8 @@ export const PbxAdapterConfig = z.object({
   SIP_OPTIONS_INTERVAL_S: env.int(30, 'OPTIONS keepalive to each registrar (s; 0 disables)', 0),
   SIP_NO_CLIENT_STATUS: env.int(480, 'SIP status for an incoming call when no client can take it', 400, 699),
   SIP_INVITE_TIMEOUT_S: env.int(120, 'Give up an unanswered outgoing call after this long (s)', 5),
+  GATEWAY_LOSS_GRACE_MS: env.int(5000, 'After the gateway owning a call is lost (heartbeat silent for 3 intervals, or restarted), hang the call up after this long (ms)', 0, 600_000),
+  PBX_CALL_SNAPSHOT_TTL_S: env.int(86_400, 'Lifetime of a call snapshot kept for crash recovery since its last write (s): the longest call the adapter can still end after a crash', 60, 31 * 86_400),
 });
 export type PbxAdapterConfig = z.infer<typeof PbxAdapterConfig>;
 

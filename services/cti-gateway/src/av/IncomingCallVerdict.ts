@@ -1,5 +1,5 @@
 import { SoftphoneCall } from './SoftphoneCall.ts';
-import type { IncomingCallReply, IncomingCallRequest, IncomingCallVerdictDeps } from './SoftphoneServiceTypes.ts';
+import type { IncomingCallDecision, IncomingCallRequest, IncomingCallVerdictDeps } from './SoftphoneServiceTypes.ts';
 
 /**
  * The answer to the pbx-adapter's "an INVITE arrived for this line" (CtiCommands.incomingCall): refuse an
@@ -13,7 +13,7 @@ export class IncomingCallVerdict {
     this.#deps = deps;
   }
 
-  async decide(req: IncomingCallRequest): Promise<IncomingCallReply> {
+  async decide(req: IncomingCallRequest): Promise<IncomingCallDecision> {
     const line = await this.#deps.lines.getById(req.lineId);
     if (!line || !line.enabled) return { accept: false, reason: 'unknown-line' };
     if (this.#deps.dnd.has(line.id)) return { accept: false, reason: 'dnd' };

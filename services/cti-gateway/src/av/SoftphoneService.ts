@@ -5,7 +5,7 @@ import { AvOperations } from './AvOperations.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
-import type { IncomingCallReply, IncomingCallRequest, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
+import type { IncomingCallDecision, IncomingCallRequest, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
 
 /**
  * The ENetUC AV (WebRTC softphone) side, built from its parts around one table of softphone calls: the
@@ -35,7 +35,7 @@ export class SoftphoneService {
   }
 
   /** The pbx-adapter's CtiCommands.incomingCall: accept (offering the call to the softphone) or refuse. */
-  incomingCall(request: IncomingCallRequest): Promise<IncomingCallReply> {
+  incomingCall(request: IncomingCallRequest): Promise<IncomingCallDecision> {
     return this.#verdict.decide(request);
   }
 

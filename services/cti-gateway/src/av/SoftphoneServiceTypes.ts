@@ -63,6 +63,8 @@ export interface AvCallEventsDeps extends SoftphonePartDeps {
 type IncomingCall = (typeof CtiCommands)['incomingCall'];
 export type IncomingCallRequest = z.output<IncomingCall['request']>;
 export type IncomingCallReply = z.input<IncomingCall['reply']>;
+/** The softphone side's verdict; the bus adapter adds the owning gateway run to an acceptance. */
+export type IncomingCallDecision = { accept: true } | Extract<IncomingCallReply, { accept: false }>;
 
 export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
   media: MediaClient;

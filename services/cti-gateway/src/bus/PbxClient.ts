@@ -1,22 +1,29 @@
 // The commands the gateway sends to the pbx-adapter for one call, over the bus (PbxCommands through
 // bus.pbx). Every failure becomes a PbxCommandError carrying the adapter's error code and the call id;
 // callers decide whether a client hears of it (CTI call control) or it is only logged (clean-ups).
-import { PbxCommands, type BusClient, type Command, type RequestOf } from '@ucserver/shared';
+import { PbxCommands, type BusClient, type Command, type GatewayInstance, type RequestOf } from '@ucserver/shared';
 import { PbxCommandError } from '../errors.ts';
-import type { PbxClientOptions, PbxDropReason, PbxMakeCall } from './PbxClientTypes.ts';
+import type { PbxCallList, PbxClientOptions, PbxDropReason, PbxMakeCall } from './PbxClientTypes.ts';
 
 export class PbxClient {
   readonly #bus: BusClient;
   readonly #timeoutMs: number | undefined;
+  readonly #gateway: GatewayInstance;
 
   constructor(options: PbxClientOptions) {
     this.#bus = options.bus;
     this.#timeoutMs = options.timeoutMs;
+    this.#gateway = options.gateway;
   }
 
-  /** Places a call on a line; the SIP outcome arrives as call events. */
+  /** Places a call on a line, owned by this gateway run; the SIP outcome arrives as call events. */
   makeCall(call: PbxMakeCall): Promise<void> {
-    return this.#request(PbxCommands.makeCall, call);
+    return this.#request(PbxCommands.makeCall, { ...call, gateway: this.#gateway });
+  }
+
+  /** One page of the calls the adapter carries now (rejects with the bus error: callers retry). */
+  listCalls(offset: number, limit: number): Promise<PbxCallList> {
+    return this.#bus.pbx.request(PbxCommands.listCalls, { offset, limit }, { timeoutMs: this.#timeoutMs });
   }
 
   /** The called client rings (180). */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { eq, sql } from 'drizzle-orm';
-import { CallTopics, type BusClient, type CallEvent, type MediaCallEvent, type Logger } from '@ucserver/shared';
+import { and, eq, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import { CallTopics, type BusClient, type CallEvent, type DurableConsumer, type MediaCallEvent, type Logger } from '@ucserver/shared';
 import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { JournalRetryError } from '../errors.ts';
@@ -17,13 +17,16 @@ type JournalInput = CallEvent | MediaCallEvent;
 /**
  * Writes the call journal from the CALLS stream through a durable consumer, so a restarted gateway
  * picks up where it stopped. Each call event carries a per-call `seq`; rows remember the last one
- * applied, which makes redelivery harmless.
+ * applied, which makes redelivery harmless. Rows of calls no live service carries are closed by
+ * {@link closeLost} (cause 'lost', the gateway's reconciliation at start); such a row keeps its `lastSeq`,
+ * so a 'disconnected' of the call that arrives later still applies and replaces the guess with the
+ * adapter's own time and cause, while no other event reopens a closed row (none touches `endedAt`).
  */
 export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   readonly #db: Db;
   readonly #bus: BusClient;
   readonly #logger: Logger;
-  #consumer: { stop(): void } | undefined;
+  #consumer: DurableConsumer | undefined;
 
   constructor(db: Db, bus: BusClient, logger: Logger) {
     super();
@@ -44,6 +47,31 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   stop(): void {
     this.#consumer?.stop();
     this.#consumer = undefined;
+  }
+
+  /** Events of the stream the journal has not applied yet (0 once it caught up). */
+  async backlog(): Promise<number> {
+    return this.#consumer ? this.#consumer.pending() : 0;
+  }
+
+  /**
+   * Closes every open row of a call started at or before `cutoff` that is not in `live` (the calls the
+   * pbx-adapter carried at `cutoff`): ended `at`, cause 'lost', duration from its answer. Returns them.
+   */
+  async closeLost(live: ReadonlySet<string>, cutoff: Date, at: Date): Promise<CallRow[]> {
+    const atIso = at.toISOString();
+    const rows = await this.#db.update(calls)
+      .set({
+        endedAt: at,
+        durationS: sql`case when ${calls.answeredAt} is null then 0 else greatest(0, round(extract(epoch from (${atIso}::timestamptz - ${calls.answeredAt}))))::int end`,
+        disconnectCause: 'lost',
+        transactionId: sql`nextval('journal_transaction_seq')`,
+      })
+      .where(and(isNull(calls.endedAt), lte(calls.startedAt, cutoff), live.size > 0 ? notInArray(calls.callId, [...live]) : undefined))
+      .returning();
+    for (const row of rows) this.emit('entrychanged', row, 'modified');
+    if (rows.length > 0) this.#logger.warn({ calls: rows.map((r) => r.callId) }, 'journal rows of calls nobody carries closed as lost');
+    return rows;
   }
 
   async apply(input: JournalInput): Promise<void> {

@@ -25,7 +25,7 @@ describe('PbxClient', { timeout: 20_000 }, () => {
       });
     }
     await adapter.flush();
-    pbx = new PbxClient({ bus });
+    pbx = new PbxClient({ bus, gateway: { instanceId: 'gw-test', startedAt: 1 } });
   });
   after(async () => {
     await bus.close();
@@ -66,7 +66,7 @@ describe('PbxClient', { timeout: 20_000 }, () => {
   it('without a pbx-adapter a command rejects with PbxCommandError without a remote code', async () => {
     const lonely = await BusClient.connect({ servers: natsUrl, prefix: uniquePrefix(), name: 'lonely', logger: testLogger('lonely') });
     try {
-      const err = await new PbxClient({ bus: lonely }).drop('c1', 'normal').then(() => undefined, (e: unknown) => e);
+      const err = await new PbxClient({ bus: lonely, gateway: { instanceId: 'gw-test', startedAt: 1 } }).drop('c1', 'normal').then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof PbxCommandError);
       assert.equal(err.remoteCode, undefined);
       assert.match(err.reason, /^PBX adapter unavailable: /);

@@ -1,7 +1,9 @@
 // Adapter: what the calls need from the rest of the bus: the gateway's verdict on an incoming call
-// (CtiCommands.incomingCall) and the media nodes' failure events (CallTopics.media).
-import { CallTopics, CtiCommands, type BusClient, type Unsubscribe } from '@ucserver/shared';
+// (CtiCommands.incomingCall), the gateways' heartbeats (GatewayTopics.heartbeat) and the media nodes'
+// failure events (CallTopics.media).
+import { CallTopics, CtiCommands, GatewayTopics, type BusClient, type Unsubscribe } from '@ucserver/shared';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
+import type { GatewayLiveness } from '../calls/GatewayLiveness.ts';
 import type { IncomingCallContext } from '../calls/IncomingCallTypes.ts';
 
 /** CtiCommands.incomingCall as a function (rejects on bus errors; the call treats that as no client). */
@@ -12,4 +14,9 @@ export function gatewayAsker(bus: BusClient): IncomingCallContext['askGateway'] 
 /** Hands media events to the calls (a 'failed' call is hung up, a 'path' change is published). */
 export function subscribeMediaEvents(bus: BusClient, calls: CallRegistry): Unsubscribe {
   return bus.subscribe(CallTopics.media, (event) => calls.mediaEvent(event), { mode: 'parallel' });
+}
+
+/** Hands every gateway heartbeat to the liveness tracker. */
+export function subscribeGatewayHeartbeats(bus: BusClient, liveness: GatewayLiveness): Unsubscribe {
+  return bus.subscribe(GatewayTopics.heartbeat, (hb) => liveness.heartbeat(hb));
 }

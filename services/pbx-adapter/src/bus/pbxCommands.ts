@@ -36,6 +36,11 @@ export function servePbxCommands(bus: BusClient, calls: CallRegistry, logger: Lo
       await calls.call(r.callId).redirect(r.target);
       return done;
     },
+    // The clock is taken before the page: a call that started before `at` and is not listed had ended.
+    listCalls: (r) => {
+      const at = Date.now();
+      return { at, ...calls.events(r.offset, r.limit) };
+    },
   };
   return bus.pbx.serveTable(PbxCommands, handlers, { queue: 'pbx-adapter' });
 }

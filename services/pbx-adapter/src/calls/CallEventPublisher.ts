@@ -4,11 +4,12 @@
 // A failed publish is logged and counted; it never fails the call.
 import { CallTopics, type BusClient, type CallEvent, type Logger } from '@ucserver/shared';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
-import type { CallEventBase, CallEventChange, CallEventPublisherOptions } from './CallEventPublisherTypes.ts';
+import type { CallEventBase, CallEventChange, CallEventHooks, CallEventPublisherOptions } from './CallEventPublisherTypes.ts';
 
 interface Track {
   seq: number;
   tail: Promise<void>;
+  last: CallEvent | undefined;
 }
 
 export class CallEventPublisher {
@@ -18,6 +19,7 @@ export class CallEventPublisher {
   readonly #deadlineMs: number;
   readonly #maxCalls: number;
   readonly #now: () => number;
+  readonly #hooks: CallEventHooks | undefined;
   readonly #tracks = new Map<string, Track>();
   readonly #pending = new Set<Promise<void>>();
 
@@ -28,6 +30,12 @@ export class CallEventPublisher {
     this.#deadlineMs = options.deadlineMs ?? 30_000;
     this.#maxCalls = options.maxCalls ?? 100_000;
     this.#now = options.now ?? Date.now;
+    this.#hooks = options.hooks;
+  }
+
+  /** The newest event of a running call (undefined once its 'disconnected' was queued). */
+  lastEvent(callId: string): CallEvent | undefined {
+    return this.#tracks.get(callId)?.last;
   }
 
   /** Calls with events not yet ended by 'disconnected'. */
@@ -40,18 +48,23 @@ export class CallEventPublisher {
     let track = this.#tracks.get(base.callId);
     if (!track) {
       if (this.#tracks.size >= this.#maxCalls) this.#evictOldest();
-      track = { seq: 0, tail: Promise.resolve() };
+      track = { seq: 0, tail: Promise.resolve(), last: undefined };
       this.#tracks.set(base.callId, track);
     }
     track.seq += 1;
     const event: CallEvent = { ...base, ...change, seq: track.seq, at: this.#now() };
+    track.last = event;
     const run = track.tail.then(async () => {
+      await this.#hooks?.beforeStore(event);
+      let stored = false;
       try {
         await this.#bus.publishDurable(CallTopics.event, event, this.#deadlineMs);
+        stored = true;
       } catch (err) {
         this.#metrics.callEventPublishFailures.inc();
         this.#logger.error({ callId: base.callId, lineId: base.lineId, seq: event.seq, state: event.state, err: (err as Error).message }, 'call event not stored');
       }
+      this.#hooks?.afterStore(event, stored);
     });
     track.tail = run;
     this.#pending.add(run);

@@ -11,6 +11,18 @@ export interface CallEventPublisherOptions {
   /** Calls tracked at most (their seq counters); default 100 000. */
   maxCalls?: number | undefined;
   now?: (() => number) | undefined;
+  /** Told around each event's store (the crash-recovery snapshots, CallSnapshots). */
+  hooks?: CallEventHooks | undefined;
+}
+
+/**
+ * What runs around the store of each event, in the call's order: `beforeStore` is awaited before the
+ * event is stored (a snapshot that names the event must be written first, so a recovery after a crash
+ * never reuses a stored seq), `afterStore` runs once it is stored or given up. Neither may throw.
+ */
+export interface CallEventHooks {
+  beforeStore(event: CallEvent): Promise<void>;
+  afterStore(event: CallEvent, stored: boolean): void;
 }
 
 /** What stays the same over a call's events. */

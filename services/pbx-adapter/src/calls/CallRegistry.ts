@@ -2,7 +2,7 @@
 // to our lines (Request-URI user, else To user, matched against the line numbers), hands commands and
 // media failures to them, forgets them when they end, and bounds their number.
 import { randomUUID } from 'node:crypto';
-import type { LineConfig, Logger, MediaCallEvent } from '@ucserver/shared';
+import type { CallCause, CallEvent, GatewayInstance, LineConfig, Logger, MediaCallEvent } from '@ucserver/shared';
 import { contactUri, lineAddress } from '../userAgent/lineAddress.ts';
 import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { LineTransport } from '../userAgent/SipEndpointTypes.ts';
@@ -62,12 +62,45 @@ export class CallRegistry {
       logger: options.logger,
       settings: options.settings,
       clock: options.clock,
+      snapshots: options.snapshots,
     };
     options.endpoint.on('invite', (request, tx, source) => this.#onInvite(request, tx, source));
   }
 
   get size(): number {
     return this.#calls.size;
+  }
+
+  has(callId: string): boolean {
+    return this.#calls.has(callId);
+  }
+
+  /** The calls' last events (those that published one), paged in the registry's order. */
+  events(offset: number, limit: number): { calls: CallEvent[]; nextOffset: number | null } {
+    const all = [...this.#calls.values()];
+    const page = all.slice(offset, offset + limit);
+    const calls = page.map((c) => this.#options.publisher.lastEvent(c.id)).filter((e): e is CallEvent => e !== undefined);
+    return { calls, nextOffset: offset + limit < all.length ? offset + limit : null };
+  }
+
+  /** The gateway runs owning calls now (each once). */
+  owners(): GatewayInstance[] {
+    const runs = new Map<string, GatewayInstance>();
+    for (const c of this.#calls.values()) if (c.owner) runs.set(`${c.owner.instanceId}|${c.owner.startedAt}`, c.owner);
+    return [...runs.values()];
+  }
+
+  /** Ends every call owned by the gateway run `owner` (it is gone) with `cause`; returns how many. */
+  abandonOwnedBy(owner: GatewayInstance, cause: CallCause): number {
+    let n = 0;
+    for (const c of [...this.#calls.values()]) {
+      if (c.ended || c.owner?.instanceId !== owner.instanceId || c.owner.startedAt !== owner.startedAt) continue;
+      n += 1;
+      this.#metrics.callsAbandoned.inc({ cause });
+      c.abandon(cause);
+    }
+    if (n > 0) this.#logger.warn({ gateway: owner.instanceId, gatewayStartedAt: owner.startedAt, calls: n, cause }, 'calls of a lost gateway ended');
+    return n;
   }
 
   /** The call with this bus id; throws CallNotFoundError. */
@@ -102,6 +135,7 @@ export class CallRegistry {
       },
       this.#deps,
     );
+    call.own(request.gateway);
     this.#track(call);
     await call.start();
   }
@@ -171,6 +205,7 @@ export class CallRegistry {
           remoteName: from.displayName?.slice(0, 256) || undefined,
           invite: request,
           transaction: tx,
+          source,
         },
         this.#deps,
       );

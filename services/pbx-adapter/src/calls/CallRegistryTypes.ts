@@ -7,6 +7,7 @@ import type { MediaClient } from '../media/MediaClient.ts';
 import type { Registrations } from '../registration/Registrations.ts';
 import type { Clock } from '../sip/mod.ts';
 import type { CallEventPublisher } from './CallEventPublisher.ts';
+import type { CallSnapshots } from './CallSnapshots.ts';
 import type { IncomingCallContext } from './IncomingCallTypes.ts';
 import type { CallSettings } from './SipCallTypes.ts';
 
@@ -25,6 +26,8 @@ export interface CallRegistryOptions {
   clock?: Clock | undefined;
   /** Calls carried at most; beyond it makeCall fails and INVITEs get 503. Default 5000. */
   maxCalls?: number | undefined;
+  /** The crash-recovery snapshots of the calls (none: nothing survives a crash). */
+  snapshots?: CallSnapshots | undefined;
 }
 
 /** PbxCommands.makeCall. */

@@ -4,7 +4,7 @@
 // SDP; the ACK makes them connected). An INVITE without SDP (late offer, RFC 3261 §13.2.1) gets the media
 // node's offer in the 200 and must carry the answer in its ACK. Refusals and drops get the status of
 // their reason, CANCEL gets 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
-import type { CallCause, MediaPath } from '@ucserver/shared';
+import type { CallCause, MediaPath, PbxCallTeardown } from '@ucserver/shared';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError, MediaFailedError } from '../errors.ts';
 import { connectionAddress, isSdpBody } from '../media/sdp.ts';
@@ -14,6 +14,8 @@ import {
   formatUri,
   generateTag,
   reasonPhrase,
+  responseDestination,
+  type Destination,
   type InviteServerTransaction,
   type SipRequest,
   type SipResponse,
@@ -22,6 +24,7 @@ import {
 import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
 import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
+import { rejectTeardown } from './teardown.ts';
 import type { IncomingCallContext, IncomingCallOptions } from './IncomingCallTypes.ts';
 import { CallPhase, type SipCallDeps } from './SipCallTypes.ts';
 
@@ -37,6 +40,8 @@ export class IncomingCall extends SipCall {
   #guard: TimerHandle | undefined;
   /** We dropped the call after our 200 but before its ACK: BYE once the ACK arrives (§15). */
   #byeAfterAck: CallCause | undefined;
+  /** Where the INVITE's responses go without its transaction (a recovery's refusal after a crash). */
+  readonly #responseDestination: Destination;
 
   constructor(options: IncomingCallOptions, deps: SipCallDeps) {
     super(options, deps, 'inbound', CallPhase.Offering);
@@ -44,6 +49,9 @@ export class IncomingCall extends SipCall {
     this.#tx = options.transaction;
     this.#session = uasSessionTimer(options.invite.headers, deps.settings.sessionExpiresS);
     const h = options.invite.headers;
+    // A new process has no connection of this one: it connects to the Via's address (§18.2.2).
+    const { connectionId: _connection, ...destination } = responseDestination(h.topVia(), options.source);
+    this.#responseDestination = destination;
     // Our To tag is fixed now, so in-dialog requests (and the ACK) find us as soon as we answer.
     this.addDialogKey(`${h.callId()}|${this.#toTag}|${h.fromTag() ?? ''}`);
     deps.endpoint.onCancel(this.#tx, () => this.#onCancel());
@@ -131,6 +139,7 @@ export class IncomingCall extends SipCall {
       this.#reject(status, cause);
       return;
     }
+    this.own(verdict.gateway);
     // An alert or answer may have come before the reply (the client was quick): accepted already.
     if (this.phase === CallPhase.Offering) this.transition(CallPhase.Accepted);
   }
@@ -205,6 +214,20 @@ export class IncomingCall extends SipCall {
     if (this.confirmed) this.hangup('media-failure');
     else if (this.phase === CallPhase.Answering) this.#byeAfterAck = 'media-failure';
     else this.#reject(503, 'media-failure');
+  }
+
+  abandon(cause: CallCause): void {
+    if (this.confirmed) this.hangup(cause);
+    else if (this.phase === CallPhase.Answering) this.#byeAfterAck = cause;
+    else this.#reject(480, cause);
+  }
+
+  /** While the INVITE is pending a recovery refuses it (480); once answered it BYEs the dialog. */
+  override teardown(): PbxCallTeardown {
+    if (this.phase === CallPhase.Offering || this.phase === CallPhase.Accepted || this.phase === CallPhase.Ringing) {
+      return rejectTeardown(this.invite, this.#toTag, this.#responseDestination);
+    }
+    return super.teardown();
   }
 
   /** The ACK of our 200 confirms the call; a late offer's ACK also carries the answer (the negotiation applies it). */

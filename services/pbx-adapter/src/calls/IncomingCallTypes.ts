@@ -1,11 +1,13 @@
 // Contract of an IncomingCall.
 import type { CtiCommands, ReplyOf, RequestOf } from '@ucserver/shared';
-import type { InviteServerTransaction, SipRequest } from '../sip/mod.ts';
+import type { InviteServerTransaction, MessageSource, SipRequest } from '../sip/mod.ts';
 import type { SipCallOptions } from './SipCallTypes.ts';
 
 export interface IncomingCallOptions extends SipCallOptions {
   invite: SipRequest;
   transaction: InviteServerTransaction;
+  /** Where the INVITE came from (its responses' destination). */
+  source: MessageSource;
 }
 
 /** What the call needs from outside to get going: a media node for the offer, and the gateway's verdict. */

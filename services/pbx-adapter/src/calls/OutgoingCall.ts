@@ -20,13 +20,14 @@ import {
   type SipUri,
   type TimerHandle,
 } from '../sip/mod.ts';
-import type { CallCause } from '@ucserver/shared';
+import type { CallCause, PbxCallTeardown } from '@ucserver/shared';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
 import { causeOfStatus } from './causes.ts';
 import { requestSessionHeaders, uacSessionTimer } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
+import { cancelTeardown } from './teardown.ts';
 import type { OutgoingCallOptions } from './OutgoingCallTypes.ts';
 import { CallPhase, type SipCallDeps } from './SipCallTypes.ts';
 
@@ -118,11 +119,23 @@ export class OutgoingCall extends SipCall {
 
   mediaFailed(cause: string): void {
     this.logger.warn({ cause }, 'media failed');
-    if (this.confirmed) this.hangup('media-failure');
+    this.abandon('media-failure');
+  }
+
+  abandon(cause: CallCause): void {
+    if (this.confirmed) this.hangup(cause);
     else if (!this.ended) {
-      this.#cancelCause = 'media-failure';
+      this.#cancelCause = cause;
       void this.drop();
     }
+  }
+
+  /** Before the answer, a recovery CANCELs our INVITE; afterwards it BYEs the dialog. */
+  override teardown(): PbxCallTeardown {
+    const invite = this.#invite;
+    const pending = this.phase === CallPhase.Calling || this.phase === CallPhase.Proceeding || this.phase === CallPhase.Cancelling;
+    if (pending && invite && invite.headers.has('Via')) return cancelTeardown(invite, this.address.destination);
+    return super.teardown();
   }
 
   override handleStrayResponse(response: SipResponse): void {
@@ -138,6 +151,7 @@ export class OutgoingCall extends SipCall {
     this.#invite = invite;
     const tx = this.deps.endpoint.send(invite, this.address.destination);
     this.#tx = tx;
+    this.deps.snapshots?.changed(this.id);
     tx.on('response', (response) => {
       try {
         this.#onResponse(response, invite);

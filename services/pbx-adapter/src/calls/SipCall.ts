@@ -5,7 +5,7 @@
 // REFER, BYE, the ACKs of our INVITEs' 2xx, and the end of the call (media closed, event published,
 // '@close' emitted).
 import { EventEmitter } from 'node:events';
-import type { CallCause, CallDirection, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
+import type { CallCause, CallDirection, CallState, GatewayInstance, HoldSide, LineConfig, Logger, MediaPath, PbxCallTeardown } from '@ucserver/shared';
 import { CallStateError, SipRequestFailedError } from '../errors.ts';
 import {
   DialogError,
@@ -28,6 +28,7 @@ import type { CallDropReason } from './causes.ts';
 import type { CallEventBase, CallEventChange } from './CallEventPublisherTypes.ts';
 import { DTMF_RELAY_TYPE, dtmfRelayBody, parseDtmfRelay, splitDigits } from './dtmf.ts';
 import { InDialogNegotiation } from './InDialogNegotiation.ts';
+import { dialogTeardown } from './teardown.ts';
 import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
 import { CALL_TRANSITIONS, CallPhase, type SipCallDeps, type SipCallDump, type SipCallEvents, type SipCallOptions } from './SipCallTypes.ts';
 
@@ -63,6 +64,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   readonly #acks = new Map<number, SipRequest>();
   #referPending = false;
   readonly #timers = new Set<TimerHandle>();
+  #owner: GatewayInstance | undefined;
 
   protected constructor(options: SipCallOptions, deps: SipCallDeps, direction: CallDirection, initial: CallPhase) {
     super();
@@ -88,6 +90,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       sessionExpiresS: deps.settings.sessionExpiresS,
       clock: deps.clock,
     });
+    deps.snapshots?.attach(this.id, { owner: () => this.#owner, teardown: () => this.teardown() });
   }
 
   // --- state -----------------------------------------------------------------------------------
@@ -115,7 +118,22 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       mediaNodeId: this.mediaNodeId,
       mediaPath: this.mediaPath,
       dialog: this.dialog?.dump(),
+      owner: this.#owner,
     };
+  }
+
+  /** The gateway run that placed or accepted the call; its loss ends the call. */
+  get owner(): GatewayInstance | undefined {
+    return this.#owner;
+  }
+  own(owner: GatewayInstance): void {
+    this.#owner = owner;
+    this.deps.snapshots?.changed(this.id);
+  }
+
+  /** How a restarted adapter would end the call toward the PBX now (subclasses add CANCEL and 480). */
+  teardown(): PbxCallTeardown {
+    return dialogTeardown(this.ended ? undefined : this.dialog);
   }
 
   protected transition(to: CallPhase): void {
@@ -131,6 +149,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   abstract drop(reason: CallDropReason): Promise<void>;
   /** The media node reported the call's media as failed. */
   abstract mediaFailed(cause: string): void;
+  /** Ends the call from our side in any phase with `cause` (its owner is gone): BYE, CANCEL or 480. */
+  abstract abandon(cause: CallCause): void;
 
   /** Our hold (re-INVITE with a sendonly offer) or retrieve (sendrecv). */
   hold(on: boolean): Promise<void> {
@@ -264,8 +284,12 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   }
 
   protected useDialog(dialog: Dialog): void {
+    this.dialog?.observe(undefined);
     this.dialog = dialog;
+    // What a recovery needs (our CSeq, the target, the route set) changed: the snapshot is written again.
+    dialog.observe(() => this.deps.snapshots?.changed(this.id));
     this.addDialogKey(dialog.key);
+    this.deps.snapshots?.changed(this.id);
   }
 
   protected addDialogKey(key: string): void {
@@ -346,10 +370,12 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.#timers.clear();
     for (const key of this.#dialogKeys) this.deps.endpoint.removeDialog(key, this);
     this.#dialogKeys.clear();
+    this.dialog?.observe(undefined);
     this.dialog?.terminate();
     this.#acks.clear();
     if (!this.#everConfirmed) this.deps.metrics.callSetupOutcomes.inc({ direction: this.direction, outcome: cause });
     this.deps.metrics.callsActive.dec({ direction: this.direction });
+    if (!this.#everPublished) this.deps.snapshots?.detach(this.id);
     if (this.#everPublished) {
       this.publish({
         state: 'disconnected',

@@ -1,12 +1,13 @@
 // Contract of a call (SipCall and its two directions): phases, the whitelisted transitions between them,
 // dependencies, options, events and the dump.
-import type { CallCause, CallDirection, CallState, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
+import type { CallCause, CallDirection, CallState, GatewayInstance, HoldSide, LineConfig, Logger, MediaPath } from '@ucserver/shared';
 import type { LineAddress } from '../userAgent/lineAddress.ts';
 import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import type { MediaClient } from '../media/MediaClient.ts';
 import type { Clock, DialogDump, SipUri } from '../sip/mod.ts';
 import type { CallEventPublisher } from './CallEventPublisher.ts';
+import type { CallSnapshots } from './CallSnapshots.ts';
 
 /**
  * Where a call is in its SIP life. Outgoing: calling (INVITE sent) → proceeding (a provisional arrived,
@@ -62,6 +63,8 @@ export interface SipCallDeps {
   logger: Logger;
   settings: CallSettings;
   clock?: Clock | undefined;
+  /** The crash-recovery snapshots; without them nothing survives a crash (unit tests). */
+  snapshots?: CallSnapshots | undefined;
 }
 
 export interface SipCallOptions {
@@ -92,4 +95,6 @@ export interface SipCallDump {
   mediaNodeId: string | undefined;
   mediaPath: MediaPath | undefined;
   dialog: DialogDump | undefined;
+  /** The gateway run owning the call. */
+  owner: GatewayInstance | undefined;
 }

@@ -27,6 +27,9 @@ export class PbxAdapterMetrics {
   readonly keepaliveFailures: Counter;
   readonly callEventPublishFailures: Counter;
   readonly mediaCommandFailures: Counter<'command'>;
+  readonly snapshotWriteFailures: Counter;
+  readonly callsRecovered: Counter<'teardown' | 'outcome'>;
+  readonly callsAbandoned: Counter<'cause'>;
   #registrationSource: () => Iterable<RegistrationStatus> = () => [];
 
   constructor(registry: Registry) {
@@ -73,6 +76,14 @@ export class PbxAdapterMetrics {
     this.keepaliveFailures = new Counter({ name: `${p}keepalive_failures_total`, help: 'OPTIONS keepalives to a registrar that got no answer', registers });
     this.callEventPublishFailures = new Counter({ name: `${p}call_event_publish_failures_total`, help: 'Call events that could not be stored in the CALLS stream', registers });
     this.mediaCommandFailures = new Counter({ name: `${p}media_command_failures_total`, help: 'Media node commands that failed', labelNames: ['command'], registers });
+    this.snapshotWriteFailures = new Counter({ name: `${p}call_snapshot_write_failures_total`, help: 'Crash-recovery snapshots of calls that could not be written or deleted', registers });
+    this.callsRecovered = new Counter({
+      name: `${p}calls_recovered_total`,
+      help: 'Calls of an earlier run ended after a restart, by SIP teardown (bye, cancel, reject, none, closed) and outcome (ended, failed)',
+      labelNames: ['teardown', 'outcome'],
+      registers,
+    });
+    this.callsAbandoned = new Counter({ name: `${p}calls_abandoned_total`, help: 'Calls ended because their owner was lost (cause gateway-lost)', labelNames: ['cause'], registers });
   }
 
   /** Where the registrations gauge reads the current statuses from (called on every scrape). */

@@ -181,5 +181,5 @@ export type {
 // ---- dialogs ------------------------------------------------------------------------------------
 export { Dialog } from './dialogs/Dialog.ts';
 export { DialogState } from './dialogs/DialogTypes.ts';
-export type { DialogDump, DialogId, DialogRole, InDialogRequestOptions } from './dialogs/DialogTypes.ts';
+export type { DialogDump, DialogId, DialogRecord, DialogRole, InDialogRequestOptions } from './dialogs/DialogTypes.ts';
 export { dialogIdOfIncomingRequest, dialogIdOfIncomingResponse, dialogKey } from './dialogs/dialogId.ts';

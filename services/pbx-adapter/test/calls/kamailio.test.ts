@@ -87,7 +87,7 @@ for (const { mode, tls } of CASES) {
         const { sdp } = await gateway.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
         const answer = await b.answer(sdp);
         await gateway.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: answer });
-        return { accept: true };
+        return gateway.accept();
       };
 
       // A dials: softphone offer to the media node, then makeCall on line 100.

@@ -11,6 +11,7 @@ import {
   MediaCommands,
   PbxCommands,
   type Command,
+  type GatewayInstance,
   type LineConfig,
   type Unsubscribe,
   CallTopics,
@@ -24,6 +25,8 @@ type IncomingReply = z.input<typeof CtiCommands.incomingCall.reply>;
 
 export class Gateway {
   readonly bus: BusClient;
+  /** The gateway run this stand-in plays: it owns the calls it places and accepts. */
+  readonly instance: GatewayInstance = { instanceId: 'test-gateway', startedAt: Date.now() };
   lines: LineConfig[];
   readonly events: CallEvent[] = [];
   readonly registrations: LineRegistrationState[] = [];
@@ -31,7 +34,12 @@ export class Gateway {
   readonly incoming: IncomingRequest[] = [];
   listRequests = 0;
   /** Answers cti.call.incoming; default: accept. */
-  onIncoming: (request: IncomingRequest) => IncomingReply | Promise<IncomingReply> = () => ({ accept: true });
+  onIncoming: (request: IncomingRequest) => IncomingReply | Promise<IncomingReply> = () => this.accept();
+
+  /** The acceptance of an incoming call by this gateway run. */
+  accept(): IncomingReply {
+    return { accept: true, gateway: this.instance };
+  }
 
   /**
    * Incoming calls go to `phone` as the real gateway does it: the media node's offer to the softphone,
@@ -43,7 +51,7 @@ export class Gateway {
       const { sdp } = await this.media(req.mediaNodeId, 'softphoneCreateOffer', { callId: req.callId });
       await this.media(req.mediaNodeId, 'softphoneApplyAnswer', { callId: req.callId, sdp: await phone.answer(sdp) });
       this.#afterReply(req.callId, (callId) => this.alertAndAnswer(callId));
-      return { accept: true };
+      return this.accept();
     };
   }
 
@@ -54,7 +62,7 @@ export class Gateway {
   acceptThen(command: (callId: string) => Promise<unknown>): void {
     this.onIncoming = (req) => {
       this.#afterReply(req.callId, command);
-      return { accept: true };
+      return this.accept();
     };
   }
 
@@ -108,10 +116,10 @@ export class Gateway {
     this.bus.publish(LineTopics.changed, { kind: 'remove', lineId });
   }
 
-  /** A PbxCommand, as the gateway sends it. */
-  pbx<K extends keyof typeof PbxCommands>(name: K, payload: z.input<(typeof PbxCommands)[K]['request']>): Promise<unknown> {
+  /** A PbxCommand, as the gateway sends it (makeCall names this gateway run unless told otherwise). */
+  pbx<K extends keyof typeof PbxCommands>(name: K, payload: Omit<z.input<(typeof PbxCommands)[K]['request']>, 'gateway'> & { gateway?: GatewayInstance }): Promise<unknown> {
     const cmd: Command<'pbx'> = PbxCommands[name];
-    return this.bus.pbx.request(cmd, payload as never);
+    return this.bus.pbx.request(cmd, (name === 'makeCall' ? { gateway: this.instance, ...payload } : payload) as never);
   }
 
   /** A media command to a node, as the gateway sends it for the softphone legs. */

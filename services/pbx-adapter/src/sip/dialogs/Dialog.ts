@@ -1,15 +1,16 @@
 // A SIP dialog (RFC 3261 §12, §13.2.2.4, §14; RFC 3311 UPDATE; RFC 6665 target refreshes). Pure state:
 // it builds in-dialog requests and absorbs in-dialog messages, it does not send anything itself.
 import { DialogError } from '../errors.ts';
-import { cloneNameAddr, createNameAddr, formatNameAddr, type NameAddr } from '../headers/nameAddr.ts';
+import { cloneNameAddr, createNameAddr, formatNameAddr, parseNameAddr, type NameAddr } from '../headers/nameAddr.ts';
 import { createRequest, type SipRequest, type SipResponse } from '../message.ts';
 import { SipHeaders } from '../SipHeaders.ts';
-import { cloneUri, formatUri, isSipUri, type Uri } from '../uri.ts';
+import { cloneUri, formatUri, isSipUri, parseUri, type Uri } from '../uri.ts';
 import { dialogKey } from './dialogId.ts';
 import {
   DialogState,
   type DialogDump,
   type DialogId,
+  type DialogRecord,
   type DialogRole,
   type InDialogRequestOptions,
 } from './DialogTypes.ts';
@@ -48,6 +49,8 @@ export class Dialog {
   #localContact: Uri | undefined;
   #target: Uri;
   #routes: NameAddr[];
+  /** Told after every change of what {@link record} returns (CSeqs, targets, route set, state). */
+  #observer: (() => void) | undefined;
 
   private constructor(init: DialogInit) {
     this.role = init.role;
@@ -120,6 +123,47 @@ export class Dialog {
     });
   }
 
+  /**
+   * A dialog from its {@link record} (a restarted adapter ending a call it carried before its crash).
+   * Throws SipParseError when a URI in the record does not parse.
+   */
+  static restore(record: DialogRecord): Dialog {
+    return new Dialog({
+      role: record.role,
+      state: DialogState.Confirmed,
+      id: { ...record.id },
+      localSeq: record.localSeq,
+      remoteSeq: record.remoteSeq,
+      localUri: parseNameAddr(record.localUri),
+      remoteUri: parseNameAddr(record.remoteUri),
+      localTarget: record.localTarget === undefined ? undefined : parseUri(record.localTarget),
+      remoteTarget: parseUri(record.remoteTarget),
+      routeSet: record.routeSet.map((r) => parseNameAddr(r)),
+      secure: record.secure,
+    });
+  }
+
+  /** What {@link restore} needs to build this dialog's requests elsewhere. */
+  record(): DialogRecord {
+    return {
+      id: { ...this.id },
+      role: this.role,
+      localSeq: this.#local,
+      remoteSeq: this.#remote,
+      localUri: formatNameAddr(this.#localUri),
+      remoteUri: formatNameAddr(this.#remoteUri),
+      localTarget: this.#localContact ? formatUri(this.#localContact) : undefined,
+      remoteTarget: formatUri(this.#target),
+      routeSet: this.#routes.map(formatNameAddr),
+      secure: this.secure,
+    };
+  }
+
+  /** Calls `observer` after each change of the dialog's {@link record} (one observer; undefined removes it). */
+  observe(observer: (() => void) | undefined): void {
+    this.#observer = observer;
+  }
+
   get state(): DialogState {
     return this.#currentState;
   }
@@ -153,16 +197,20 @@ export class Dialog {
   /** Set our Contact (e.g. after a re-INVITE changing it). */
   setLocalTarget(uri: Uri): void {
     this.#localContact = cloneUri(uri);
+    this.#changed();
   }
 
   /** Early → confirmed (a 2xx for the dialog-creating INVITE). */
   confirm(): void {
     this.#assertLive('confirm');
     this.#currentState = DialogState.Confirmed;
+    this.#changed();
   }
 
   terminate(): void {
+    if (this.#currentState === DialogState.Terminated) return;
     this.#currentState = DialogState.Terminated;
+    this.#changed();
   }
 
   /**
@@ -175,7 +223,9 @@ export class Dialog {
     if (method === 'ACK' || method === 'CANCEL') throw new TypeError(`use ${method === 'ACK' ? 'createAck()' : 'createCancel()'} for ${method}`);
     if (this.#local === undefined) this.#local = Math.floor(Math.random() * 0x7fff) + 1;
     else this.#local += 1;
-    return this.#build(method, this.#local, opts, TARGET_REFRESH.has(method));
+    const request = this.#build(method, this.#local, opts, TARGET_REFRESH.has(method));
+    this.#changed();
+    return request;
   }
 
   /**
@@ -215,6 +265,7 @@ export class Dialog {
       const contact = firstContactUri(h.contacts());
       if (contact) this.#target = contact;
     }
+    this.#changed();
   }
 
   /**
@@ -244,6 +295,7 @@ export class Dialog {
       const c = contact();
       if (c) this.#target = c;
     }
+    this.#changed();
   }
 
   /** True when an incoming request carries this dialog's id. */
@@ -302,6 +354,10 @@ export class Dialog {
     const request = createRequest({ method, uri, headers, body: opts.body, contentType: opts.contentType });
     for (const f of new SipHeaders(opts.headers ?? [])) request.headers.append(f.name, f.value);
     return request;
+  }
+
+  #changed(): void {
+    this.#observer?.();
   }
 
   #assertLive(what: string): void {

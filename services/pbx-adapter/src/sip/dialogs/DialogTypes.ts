@@ -38,3 +38,22 @@ export interface DialogDump {
   routeSet: string[];
   secure: boolean;
 }
+
+/**
+ * What a dialog needs to go on building requests elsewhere (another process after a crash): its id,
+ * CSeqs, our and the peer's name-addr (without tags), the targets and the route set, as SIP text.
+ */
+export interface DialogRecord {
+  id: DialogId;
+  role: DialogRole;
+  localSeq: number | undefined;
+  remoteSeq: number | undefined;
+  /** name-addr, e.g. `"Alice" <sip:100@pbx>` (no tag). */
+  localUri: string;
+  remoteUri: string;
+  localTarget: string | undefined;
+  remoteTarget: string;
+  /** name-addrs, in the order requests carry them. */
+  routeSet: string[];
+  secure: boolean;
+}

@@ -1,0 +1,102 @@
+// A JetStream key-value bucket as the BusClient offers it (`bus.kv(bucket, options)`): one value per key,
+// validated against the bucket's schema on write and on read, every entry dropped by the server once it
+// is `ttlMs` old (since its last write), the bucket bounded in bytes and value size. The layout is the NATS
+// KV one (stream `KV_<bucket>`, subjects `$KV.<bucket>.<key>`, one message per subject), so operators can
+// read it with `nats kv`; a delete purges the key's subject, so listing the keys needs no tombstones.
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import type { z } from 'zod';
+import { BusPayloadError, BusTimeoutError } from '../errors.ts';
+import type { KvBucket } from './contract.ts';
+import type { KvOptions, KvStoreHost } from './KvStoreTypes.ts';
+
+const encoder = new TextEncoder();
+
+export class KvStore<S extends z.ZodType> {
+  readonly bucket: KvBucket<S>;
+  /** The bucket's JetStream name (`<PREFIX>_<NAME>`). */
+  readonly name: string;
+  readonly #host: KvStoreHost;
+  readonly #jsm: JetStreamManager;
+  readonly #stream: string;
+  readonly #timeoutMs: number;
+  readonly #maxValueBytes: number;
+
+  private constructor(host: KvStoreHost, jsm: JetStreamManager, bucket: KvBucket<S>, options: KvOptions) {
+    this.#host = host;
+    this.#jsm = jsm;
+    this.bucket = bucket;
+    this.name = host.subjects.kvBucket(bucket);
+    this.#stream = host.subjects.kvStream(bucket);
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+    this.#maxValueBytes = options.maxValueBytes ?? 65_536;
+  }
+
+  /** Creates the bucket, or updates its limits when it exists. */
+  static async open<S extends z.ZodType>(host: KvStoreHost, bucket: KvBucket<S>, options: KvOptions): Promise<KvStore<S>> {
+    if (!(options.ttlMs >= 1000)) throw new TypeError(`kv bucket '${bucket.name}': ttlMs must be at least 1000, got ${options.ttlMs}`);
+    const jsm = await jetstreamManager(host.nc);
+    const store = new KvStore(host, jsm, bucket, options);
+    const config = {
+      name: store.#stream,
+      subjects: [host.subjects.kvSubject(bucket)],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_msgs_per_subject: 1,
+      max_age: options.ttlMs * 1_000_000,
+      max_bytes: options.maxBytes ?? 64 * 1024 * 1024,
+      max_msg_size: store.#maxValueBytes + 1024,
+      // A full bucket refuses new writes instead of dropping the oldest entries (which are live values).
+      discard: DiscardPolicy.New,
+      allow_rollup_hdrs: true,
+      deny_delete: true,
+      deny_purge: false,
+      allow_direct: true,
+      num_replicas: 1,
+    };
+    try {
+      await jsm.streams.info(store.#stream);
+      await jsm.streams.update(store.#stream, config);
+    } catch (err) {
+      if (!/not found/i.test((err as Error).message)) throw err;
+      await jsm.streams.add(config);
+    }
+    return store;
+  }
+
+  /** Stores `value` under `key` (replacing the previous one); rejects when the server does not take it. */
+  async put(key: string, value: z.input<S>): Promise<void> {
+    const subject = this.#host.subjects.kvSubject(this.bucket, key);
+    const parsed = this.bucket.schema.safeParse(value);
+    if (!parsed.success) throw new BusPayloadError(subject, `kv value: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const data = encoder.encode(JSON.stringify(parsed.data));
+    if (data.byteLength > this.#maxValueBytes) throw new BusPayloadError(subject, `kv value of ${data.byteLength} bytes exceeds ${this.#maxValueBytes}`);
+    try {
+      await this.#host.js.publish(subject, data, { timeout: this.#timeoutMs });
+    } catch (err) {
+      throw new BusTimeoutError(subject, this.#timeoutMs, { cause: err });
+    }
+  }
+
+  /** The value under `key`; undefined when there is none, or it does not match the schema (logged). */
+  async get(key: string): Promise<z.output<S> | undefined> {
+    const subject = this.#host.subjects.kvSubject(this.bucket, key);
+    const msg = await this.#jsm.streams.getMessage(this.#stream, { last_by_subj: subject });
+    if (!msg) return undefined;
+    // A delete written by other KV tools (a tombstone) reads as no value.
+    const op = msg.header?.get('KV-Operation');
+    if (op === 'DEL' || op === 'PURGE') return undefined;
+    return this.#host.decode(subject, this.bucket.schema, msg.data)?.value;
+  }
+
+  /** Removes `key` (no-op when it is absent). */
+  async delete(key: string): Promise<void> {
+    await this.#jsm.streams.purge(this.#stream, { filter: this.#host.subjects.kvSubject(this.bucket, key) });
+  }
+
+  /** Every key with a value, at most `limit` (default 100 000) of them. */
+  async keys(limit = 100_000): Promise<string[]> {
+    const info = await this.#jsm.streams.info(this.#stream, { subjects_filter: this.#host.subjects.kvSubject(this.bucket) });
+    const prefix = `$KV.${this.name}.`;
+    return Object.keys(info.state.subjects ?? {}).filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)).slice(0, limit);
+  }
+}
