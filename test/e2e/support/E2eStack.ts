@@ -30,6 +30,8 @@ export interface E2eStackOptions {
   users?: E2eUser[];
   /** Extra environment of the gateway. */
   gatewayEnv?: Record<string, string>;
+  /** Extra environment of the pbx-adapter. */
+  pbxAdapterEnv?: Record<string, string>;
 }
 
 export interface LineState {
@@ -173,6 +175,7 @@ export class E2eStack {
       SIP_REGISTER_EXPIRES_S: '300',
       SIP_REGISTER_RETRY_MIN_MS: '200',
       SIP_REGISTER_RETRY_MAX_MS: '2000',
+      ...this.#options.pbxAdapterEnv,
     }, this.artifacts);
     this.pbxAdapter = pbxAdapter;
     this.#stoppers.push(() => pbxAdapter.stop());

@@ -1,0 +1,54 @@
+// What the crash tests observe from outside the crashed service: the PBX's own counters (Kamailio's
+// core statistics over its RPC: every BYE it received and the answers to them), the gateway's admin API
+// (live calls, journal rows), each with the state it found when a bounded wait runs out, so a failing
+// run says what stayed open.
+import { check } from '@ucserver/testkit';
+import type { E2eStack, JournalRow } from '../../e2e/support/E2eStack.ts';
+
+export interface ByeCounters {
+  /** BYE requests Kamailio received (ours, relayed on to the other leg). */
+  byes: number;
+  /** 2xx answers to BYEs Kamailio received. */
+  byeOk: number;
+}
+
+/** Kamailio's BYE counters (`stats.get_statistics core:`). */
+export async function byeCounters(stack: E2eStack): Promise<ByeCounters> {
+  const stats = await stack.kamailio!.rpc<string[]>('stats.get_statistics', 'core:');
+  const value = (name: string): number => {
+    const line = stats.find((s) => s.startsWith(`core:${name} =`));
+    if (line === undefined) throw new Error(`kamailio has no statistic core:${name}`);
+    return Number(line.split('=')[1]);
+  };
+  return { byes: value('rcv_requests_bye'), byeOk: value('rcv_replies_2xx_bye') };
+}
+
+export interface LiveCall {
+  callId: string;
+  state: string;
+  lineNumber?: string;
+}
+
+/** Calls the gateway lists as not disconnected. */
+export async function liveCalls(stack: E2eStack): Promise<LiveCall[]> {
+  const calls = await stack.admin<LiveCall[]>('GET', '/api/v1/calls');
+  return calls.filter((c) => c.state !== 'disconnected');
+}
+
+/** Journal rows of these calls. */
+export async function rowsOf(stack: E2eStack, callIds: string[]): Promise<JournalRow[]> {
+  const rows = await stack.journal();
+  return callIds.map((id) => rows.find((r) => r.callId === id)).filter((r): r is JournalRow => r !== undefined);
+}
+
+/**
+ * Waits until `done` holds (at most until `deadline`, an epoch ms); on time-out the error carries
+ * `describe()`, the state that was still wrong.
+ */
+export async function before<T>(deadline: number, name: string, done: () => Promise<T | undefined>, describe: () => Promise<string>): Promise<T> {
+  try {
+    return await check(done, Math.max(1, deadline - Date.now()), { name, intervalMs: 200 });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; found: ${await describe().catch((e: unknown) => `(unavailable: ${(e as Error).message})`)}`, { cause: err });
+  }
+}
