@@ -47,7 +47,7 @@ test('cti-gateway kill -9 during a call: the adapter ends both calls within grac
       const counters = await before(deadline, 'two BYEs at Kamailio, both answered', async () => {
         const now = await byeCounters(stack);
         return now.byes - byes0.byes >= 2 ? now : undefined;
-      }, async () => JSON.stringify({ before: byes0, now: await byeCounters(stack), adapterCalls: activeAdapterCalls(await stack.pbxAdapter!.metrics()) }));
+      }, async () => JSON.stringify({ byesBefore: byes0, byesNow: await byeCounters(stack), adapterCalls: activeAdapterCalls(await stack.pbxAdapter!.metrics()) }));
       stack.log(`BYEs at the PBX ${Date.now() - killedAt} ms after the kill (heartbeat ${HEARTBEAT_MS} ms × 3 + grace ${GRACE_MS} ms): ${counters.byes - byes0.byes} received`);
       await before(deadline, 'the pbx-adapter carries no call', async () => activeAdapterCalls(await stack.pbxAdapter!.metrics()) === 0, async () => `calls_active ${activeAdapterCalls(await stack.pbxAdapter!.metrics())}`);
     });

@@ -43,7 +43,7 @@ test('pbx-adapter kill -9 during a call: after its restart both dialogs get BYE,
       const counters = await before(deadline, 'two BYEs at Kamailio, both answered 2xx', async () => {
         const now = await byeCounters(stack);
         return now.byes - byes0.byes >= 2 && now.byeOk - byes0.byeOk >= 2 ? now : undefined;
-      }, async () => JSON.stringify({ before: byes0, now: await byeCounters(stack) }));
+      }, async () => JSON.stringify({ byesBefore: byes0, byesNow: await byeCounters(stack), liveCalls: await liveCalls(stack), journal: await rowsOf(stack, callIds) }));
       stack.log(`BYEs at the PBX after ${Date.now() - restartedAt} ms: ${counters.byes - byes0.byes} received, ${counters.byeOk - byes0.byeOk} answered 2xx`);
     });
 
