@@ -326,4 +326,39 @@ describe('Dialog', () => {
       assert.throws(() => dialog.confirm(), DialogError);
     });
   });
+
+  describe('record() / restore() (crash recovery)', () => {
+    it('restore(record()) builds the BYE the live dialog would: next CSeq, ids, Request-URI, Route set', () => {
+      const { dialog } = uacDialog();
+      dialog.createRequest('INFO');
+      const restored = Dialog.restore(JSON.parse(JSON.stringify(dialog.record())));
+      const live = dialog.createRequest('BYE');
+      const again = restored.createRequest('BYE');
+      assert.equal(serializeMessage(again).toString(), serializeMessage(live).toString());
+      assert.equal(again.headers.cseq().seq, 103);
+    });
+
+    it('observe() is told of every change record() shows: CSeq, target refresh, termination', () => {
+      const { dialog } = uacDialog();
+      let changes = 0;
+      dialog.observe(() => {
+        changes += 1;
+      });
+      dialog.createRequest('INFO');
+      assert.equal(changes, 1);
+      const reinvite = dialog.createRequest('INVITE');
+      dialog.receiveResponse(answer(reinvite, 200, { contact: '<sip:bob@192.0.2.9:5062>' }), reinvite);
+      assert.equal(formatUri(Dialog.restore(dialog.record()).remoteTarget), 'sip:bob@192.0.2.9:5062');
+      assert.equal(changes, 3);
+      dialog.terminate();
+      dialog.terminate();
+      assert.equal(changes, 4);
+      dialog.observe(undefined);
+    });
+
+    it('restore() with an unparseable target throws SipParseError', () => {
+      const { dialog } = uacDialog();
+      assert.throws(() => Dialog.restore({ ...dialog.record(), remoteTarget: 'not a uri' }), (err: Error) => err.name === 'SipParseError');
+    });
+  });
 });

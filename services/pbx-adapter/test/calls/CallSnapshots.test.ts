@@ -1,0 +1,86 @@
+// CallSnapshots against a real KV bucket: when a call's snapshot is written, rewritten and deleted.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { BusClient, createMetricsRegistry, PbxBuckets, type CallEvent, type KvStore, type PbxCallSnapshot, type PbxCallTeardown } from '@ucserver/shared';
+import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { CallSnapshots } from '../../src/calls/CallSnapshots.ts';
+import { PbxAdapterMetrics } from '../../src/http/metrics.ts';
+
+const ev = (callId: string, seq: number, state: CallEvent['state'] = 'connected'): CallEvent => ({
+  callId, lineId: 'line-100', lineNumber: '100', seq, at: seq, state, direction: 'inbound', remoteNumber: '101',
+});
+
+describe('calls - CallSnapshots with a NATS KV bucket', () => {
+  let bus: BusClient;
+  let kv: KvStore<typeof PbxCallSnapshot>;
+  const metrics = new PbxAdapterMetrics(createMetricsRegistry('pbx-adapter'));
+  before(async () => {
+    bus = await BusClient.connect({ servers: natsUrl, prefix: uniquePrefix(), name: 'snapshots-test', logger: testLogger() });
+    kv = await bus.kv(PbxBuckets.calls, { ttlMs: 60_000 });
+  });
+  after(async () => {
+    const jsm = await jetstreamManager(bus.connection);
+    await jsm.streams.delete(bus.subjects.kvStream(PbxBuckets.calls)).catch(() => false);
+    await bus.close();
+  });
+
+  it('beforeStore() writes the snapshot naming the event before it resolves; changed() rewrites it; a stored disconnected deletes it', async () => {
+    const snapshots = new CallSnapshots({ store: kv, logger: testLogger(), metrics });
+    let teardown: PbxCallTeardown = { kind: 'none' };
+    snapshots.attach('c1', { owner: () => ({ instanceId: 'gw', startedAt: 1 }), teardown: () => teardown });
+    snapshots.changed('c1');
+    await snapshots.flush();
+    assert.equal(await kv.get('c1'), undefined, 'nothing before the first event');
+    await snapshots.beforeStore(ev('c1', 1, 'offering'));
+    assert.equal((await kv.get('c1'))?.event.seq, 1);
+    teardown = { kind: 'reject', response: 'SIP/2.0 480 Temporarily Unavailable\r\n\r\n', destination: { protocol: 'UDP', host: '127.0.0.1', port: 5060 } };
+    snapshots.changed('c1');
+    await snapshots.flush();
+    const written = await kv.get('c1');
+    assert.equal(written?.teardown.kind, 'reject');
+    assert.deepEqual(written?.owner, { instanceId: 'gw', startedAt: 1 });
+    const end = { ...ev('c1', 2, 'disconnected'), cause: 'normal' as const };
+    await snapshots.beforeStore(end);
+    assert.equal((await kv.get('c1'))?.event.state, 'disconnected', 'the final event is in the snapshot before it is stored');
+    snapshots.afterStore(end, true);
+    await snapshots.flush();
+    assert.equal(await kv.get('c1'), undefined);
+    assert.equal(snapshots.size, 0);
+  });
+
+  it('afterStore() of a disconnected that could not be stored keeps the snapshot for the next recovery', async () => {
+    const snapshots = new CallSnapshots({ store: kv, logger: testLogger(), metrics });
+    snapshots.attach('c2', { owner: () => undefined, teardown: () => ({ kind: 'none' }) });
+    const end = { ...ev('c2', 1, 'disconnected'), cause: 'error' as const };
+    await snapshots.beforeStore(end);
+    snapshots.afterStore(end, false);
+    await snapshots.flush();
+    assert.deepEqual((await kv.get('c2'))?.event, end);
+    assert.equal(snapshots.size, 0);
+    await kv.delete('c2');
+  });
+
+  it('detach() of a call that published nothing writes nothing', async () => {
+    const snapshots = new CallSnapshots({ store: kv, logger: testLogger(), metrics });
+    snapshots.attach('c3', { owner: () => undefined, teardown: () => ({ kind: 'none' }) });
+    snapshots.detach('c3');
+    await snapshots.beforeStore(ev('c3', 1));
+    await snapshots.flush();
+    assert.equal(await kv.get('c3'), undefined);
+  });
+
+  it('writes that fail, and a teardown that throws, are logged and counted and never throw', async () => {
+    const failures = async (): Promise<number> => (await metrics.snapshotWriteFailures.get()).values[0]?.value ?? 0;
+    const before = await failures();
+    const broken = { put: () => Promise.reject(new Error('bucket full')), delete: () => Promise.reject(new Error('gone')) };
+    const snapshots = new CallSnapshots({ store: broken, logger: testLogger(), metrics });
+    snapshots.attach('c4', { owner: () => undefined, teardown: () => { throw new Error('bug'); } });
+    await snapshots.beforeStore(ev('c4', 1));
+    const end = ev('c4', 2, 'disconnected');
+    await snapshots.beforeStore(end);
+    snapshots.afterStore(end, true);
+    await snapshots.flush();
+    assert.equal(await failures(), before + 3);
+  });
+});
