@@ -43,7 +43,7 @@ describe('softphone and CTI flows when a peer refuses', { timeout: 60_000 }, () 
   it('an answer the node refuses drops the incoming call: asnAVDropCall "answer failed: <code>: …" and no answer to the pbx-adapter', async () => {
     const callId = `in-${Date.now()}`;
     flows.peers.refuse('softphone.apply-answer', (p) => p.callId === callId, new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'no ICE credentials'));
-    assert.deepEqual(await flows.peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: flows.lineA, from: '555', to: '100', mediaNodeId: NODE }), { accept: true });
+    assert.deepEqual(await flows.peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: flows.lineA, from: '555', to: '100', mediaNodeId: NODE }), { accept: true, gateway: flows.app.instance });
     const offer = await flows.alice.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     flows.alice.sendEvent('asnAVConnectV2', { u8sCallID: offer.callAndConnectionID.u8sCallID, endpointIDTo: offer.endpointIDFrom, connectedEndPointID: offer.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: offer.u8sUriFrom, u8sContentType: 'application/sdp', u8sBody: ANSWER });
     const drop = await flows.alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);

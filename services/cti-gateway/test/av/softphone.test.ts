@@ -35,7 +35,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     const offer = await peers.waitFor('softphone.offer', (p) => p.callId === callId);
     assert.equal(offer.sdp, OFFER);
     const make = await peers.waitFor('pbx.makeCall', (p) => p.callId === callId);
-    assert.deepEqual(make, { callId, lineId: lineA, to: '101', mediaNodeId: NODE, origin: 'softphone' });
+    assert.deepEqual(make, { callId, lineId: lineA, to: '101', mediaNodeId: NODE, origin: 'softphone', gateway: app.instance });
 
     const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
     await peers.event({ ...base, state: 'dialing', mediaNodeId: NODE });
@@ -72,7 +72,7 @@ describe('softphone and CTI call flows (NATS contract)', () => {
   it('incoming call to a connected softphone: asnAVNewCallV2 with the media offer; alert → 180, connect → answer', async () => {
     const callId = `in-${Date.now()}`;
     const reply = await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
-    assert.deepEqual(reply, { accept: true });
+    assert.deepEqual(reply, { accept: true, gateway: app.instance }, 'accepted by this gateway run, which owns the call');
     const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
     assert.equal(newCall.u8sBody, OFFER);
     assert.equal(newCall.u8sUriFrom, 'tel:100');

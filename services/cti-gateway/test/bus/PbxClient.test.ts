@@ -42,7 +42,7 @@ describe('PbxClient', { timeout: 20_000 }, () => {
     await pbx.redirect('c1', '102');
     await pbx.drop('c1', 'decline');
     assert.deepEqual(seen.map((s) => s.name), ['makeCall', 'alert', 'answer', 'hold', 'digits', 'digits', 'redirect', 'drop']);
-    assert.deepEqual(seen[0]!.payload, { callId: 'c1', lineId: 'l1', to: '101', mediaNodeId: 'n1', origin: 'softphone' });
+    assert.deepEqual(seen[0]!.payload, { callId: 'c1', lineId: 'l1', to: '101', mediaNodeId: 'n1', origin: 'softphone', gateway: { instanceId: 'gw-test', startedAt: 1 } }, 'makeCall names the gateway run that owns the call');
     assert.deepEqual(seen[4]!.payload, { callId: 'c1', digits: '12#', durationMs: 160 });
     assert.deepEqual(seen[5]!.payload, { callId: 'c1', digits: '5', durationMs: 300 });
     assert.deepEqual(seen[7]!.payload, { callId: 'c1', reason: 'decline' });

@@ -27,6 +27,7 @@ import type { DialogHandler } from '../userAgent/SipEndpointTypes.ts';
 import type { CallDropReason } from './causes.ts';
 import type { CallEventBase, CallEventChange } from './CallEventPublisherTypes.ts';
 import { DTMF_RELAY_TYPE, dtmfRelayBody, parseDtmfRelay, splitDigits } from './dtmf.ts';
+import { transferOutcome } from './transfer.ts';
 import { InDialogNegotiation } from './InDialogNegotiation.ts';
 import { dialogTeardown } from './teardown.ts';
 import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
@@ -455,16 +456,10 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
 
   /** NOTIFY of our REFER (message/sipfrag): a 2xx means the transfer succeeded, so we leave the call. */
   #onNotify(request: SipRequest): void {
-    if (!this.#referPending) return;
-    const frag = request.body.toString('utf8');
-    const status = /^SIP\/2\.0 (\d{3})/.exec(frag)?.[1];
-    if (status === undefined) return;
-    if (status.startsWith('2')) {
-      this.#referPending = false;
-      this.hangup('redirected');
-    } else if (!status.startsWith('1')) {
-      this.#referPending = false;
-      this.logger.info({ status }, 'transfer failed; the call continues');
-    }
+    const outcome = this.#referPending ? transferOutcome(request.body.toString('utf8')) : undefined;
+    if (outcome === undefined) return;
+    this.#referPending = false;
+    if (outcome.succeeded) this.hangup('redirected');
+    else this.logger.info({ status: outcome.status }, 'transfer failed; the call continues');
   }
 }

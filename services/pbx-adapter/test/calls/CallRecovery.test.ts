@@ -20,6 +20,7 @@ import {
   createRequest,
   createResponse,
   parseMessage,
+  parseUri,
   serializeMessage,
   type SipMessage,
   type SipRequest,
@@ -205,7 +206,7 @@ describe('calls - CallRecovery with a NATS KV bucket and a UDP PBX', () => {
       if (request.method === 'BYE') {
         const theirs = createRequest({
           method: 'BYE',
-          uri: `sip:100@127.0.0.1:${endpoint.local('udp').port}`,
+          uri: parseUri(`sip:100@127.0.0.1:${endpoint.local('udp').port}`),
           headers: [
             ['Via', `SIP/2.0/UDP 127.0.0.1:${pbx.port};branch=z9hG4bK-pbx-bye;rport`],
             ['From', '<sip:101@127.0.0.1>;tag=theirs'],
@@ -252,7 +253,7 @@ describe('calls - CallRecovery with a NATS KV bucket and a UDP PBX', () => {
     const r = recovery();
     const cancel = createRequest({
       method: 'CANCEL',
-      uri: `sip:101@127.0.0.1:${pbx.port}`,
+      uri: parseUri(`sip:101@127.0.0.1:${pbx.port}`),
       headers: [
         ['Via', `SIP/2.0/UDP 127.0.0.1:${endpoint.local('udp').port};branch=z9hG4bK-invite-7;rport`],
         ['From', '<sip:100@127.0.0.1>;tag=ours'],
@@ -277,7 +278,7 @@ describe('calls - CallRecovery with a NATS KV bucket and a UDP PBX', () => {
     const r = recovery();
     const invite = createRequest({
       method: 'INVITE',
-      uri: 'sip:100@127.0.0.1',
+      uri: parseUri('sip:100@127.0.0.1'),
       headers: [
         ['Via', `SIP/2.0/UDP 127.0.0.1:${pbx.port};branch=z9hG4bK-in-8`],
         ['From', '<sip:101@127.0.0.1>;tag=theirs'],

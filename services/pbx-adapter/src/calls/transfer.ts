@@ -1,0 +1,9 @@
+// The outcome of our REFER as its NOTIFYs report it (RFC 3515 §2.4.5: a message/sipfrag body whose status
+// line is the transfer target's answer). Pure.
+
+/** undefined while the transfer is still pending (1xx, or no status line); else whether it succeeded. */
+export const transferOutcome = (sipfrag: string): { succeeded: boolean; status: string } | undefined => {
+  const status = /^SIP\/2\.0 (\d{3})/.exec(sipfrag)?.[1];
+  if (status === undefined || status.startsWith('1')) return undefined;
+  return { succeeded: status.startsWith('2'), status };
+};
