@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { cleanup, establish, hangUp, waitIdle } from '../e2e/support/callFlow.ts';
 import { enterNetworkNamespace } from '../e2e/support/netns.ts';
 import { stackWithUsers } from '../e2e/support/stackWithUsers.ts';
-import { before, byeCounters, liveCalls, rowsOf } from './support/recoveryChecks.ts';
+import { before, byeCounters, liveCalls, rowsOf, snapshotKeys } from './support/recoveryChecks.ts';
 
 await enterNetworkNamespace();
 
@@ -88,6 +88,7 @@ test('cti-gateway kill -9 during a call: the adapter ends both calls within grac
       await stack.waitRegistered([alice.user.line, bob.user.line]);
       await establish(stack, alice, bob);
       await hangUp(stack, bob, alice, 'normal');
+      await before(Date.now() + 5000, 'no call snapshot left in the PBX_CALLS bucket', async () => (await snapshotKeys(stack)).length === 0, async () => JSON.stringify(await snapshotKeys(stack)));
     });
   } finally {
     if (!gateway.process.running) await gateway.restart().catch((err: unknown) => stack.log(`cti-gateway restart failed: ${(err as Error).message}`));

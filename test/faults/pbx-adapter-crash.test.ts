@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { cleanup, establish, hangUp, waitIdle } from '../e2e/support/callFlow.ts';
 import { enterNetworkNamespace } from '../e2e/support/netns.ts';
 import { stackWithUsers } from '../e2e/support/stackWithUsers.ts';
-import { before, byeCounters, liveCalls, rowsOf } from './support/recoveryChecks.ts';
+import { before, byeCounters, liveCalls, rowsOf, snapshotKeys } from './support/recoveryChecks.ts';
 
 await enterNetworkNamespace();
 
@@ -78,6 +78,7 @@ test('pbx-adapter kill -9 during a call: after its restart both dialogs get BYE,
       await stack.waitRegistered([alice.user.line, bob.user.line]);
       await establish(stack, alice, bob);
       await hangUp(stack, alice, bob, 'normal');
+      await before(Date.now() + 5000, 'no call snapshot left in the PBX_CALLS bucket', async () => (await snapshotKeys(stack)).length === 0, async () => JSON.stringify(await snapshotKeys(stack)));
     });
   } finally {
     if (!adapter.process.running) await adapter.restart().catch((err: unknown) => stack.log(`pbx-adapter restart failed: ${(err as Error).message}`));

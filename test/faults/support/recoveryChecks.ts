@@ -2,7 +2,8 @@
 // core statistics over its RPC: every BYE it received and the answers to them), the gateway's admin API
 // (live calls, journal rows), each with the state it found when a bounded wait runs out, so a failing
 // run says what stayed open.
-import { check } from '@ucserver/testkit';
+import { BusClient, PbxBuckets } from '@ucserver/shared';
+import { check, testLogger } from '@ucserver/testkit';
 import type { E2eStack, JournalRow } from '../../e2e/support/E2eStack.ts';
 
 export interface ByeCounters {
@@ -50,5 +51,16 @@ export async function before<T>(deadline: number, name: string, done: () => Prom
     return await check(done, Math.max(1, deadline - Date.now()), { name, intervalMs: 200 });
   } catch (err) {
     throw new Error(`${(err as Error).message}; found: ${await describe().catch((e: unknown) => `(unavailable: ${(e as Error).message})`)}`, { cause: err });
+  }
+}
+
+/** The keys of the pbx-adapter's call snapshots (bucket `<PREFIX>_PBX_CALLS`), read as an operator would. */
+export async function snapshotKeys(stack: E2eStack): Promise<string[]> {
+  const bus = await BusClient.connect({ servers: stack.natsUrl, prefix: stack.busPrefix, name: 'fault-test', logger: testLogger('fault-test') });
+  try {
+    // Same TTL as the adapter's default, so opening the bucket changes nothing.
+    return await (await bus.kv(PbxBuckets.calls, { ttlMs: 86_400_000 })).keys();
+  } finally {
+    await bus.close();
   }
 }

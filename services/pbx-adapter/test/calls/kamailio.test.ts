@@ -182,6 +182,8 @@ for (const { mode, tls } of CASES) {
         vars: { from: '100', holdms: 3000 }, files: { 'uac.wav': tone }, args: ['-mp', String(await freePort({ count: 2, even: true }))], timeoutMs: 30_000,
       });
       await check(() => callB, 10_000, { name: 'the late-offer call at the gateway' });
+      // The event travels through JetStream, the question as a request: either may come first.
+      await gateway.waitCallState(callB!, 'offering');
       const offering = gateway.callEvents(callB!)[0]!;
       assert.equal(offering.state, 'offering');
       assert.equal(offering.mediaPath, undefined, 'no media path before the ACK');
