@@ -49,4 +49,27 @@ describe('CallEventPublisher', { timeout: 20_000 }, () => {
     assert.equal(connected.mediaPath, 'direct');
     assert.equal(connected.lineNumber, '100');
   });
+
+  it('publish() runs hooks.beforeStore before the event is in the stream and afterStore once it is, in the call\'s order; lastEvent() follows', async () => {
+    const js = jetstream(bus.connection);
+    const order: string[] = [];
+    const inStream = async (seq: number): Promise<boolean> => {
+      const msg = await (await js.streams.get(bus.subjects.callStream)).getMessage({ last_by_subj: `${bus.subjects.prefix}.calls.event.line-102` }).catch(() => null);
+      return msg !== null && CallEvent.parse(msg.json()).callId === 'call-h' && CallEvent.parse(msg.json()).seq >= seq;
+    };
+    const publisher = new CallEventPublisher({
+      bus, logger: testLogger(), metrics: new PbxAdapterMetrics(createMetricsRegistry('pbx-adapter')),
+      hooks: {
+        beforeStore: async (e) => void order.push(`before ${e.seq} stored:${await inStream(e.seq)}`),
+        afterStore: (e, stored) => void order.push(`after ${e.seq} ${stored}`),
+      },
+    });
+    const h = base('call-h', 'line-102');
+    void publisher.publish(h, { state: 'dialing' });
+    assert.equal(publisher.lastEvent('call-h')?.seq, 1);
+    void publisher.publish(h, { state: 'disconnected', cause: 'normal' });
+    assert.equal(publisher.lastEvent('call-h'), undefined, 'no call after its disconnected');
+    await publisher.flush();
+    assert.deepEqual(order, ['before 1 stored:false', 'after 1 true', 'before 2 stored:false', 'after 2 true']);
+  });
 });
