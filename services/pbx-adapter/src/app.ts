@@ -155,7 +155,8 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       );
       instrumentBus(bus, registry, 'pbx-adapter');
       await bus.ensureCallStream();
-      const kv = await bus.kv(PbxBuckets.calls, { ttlMs: config.PBX_CALL_SNAPSHOT_TTL_S * 1000 });
+      // One entry per call carried (a snapshot is 1-2 KiB; 16 KiB each leaves room for long route sets).
+      const kv = await bus.kv(PbxBuckets.calls, { ttlMs: config.PBX_CALL_SNAPSHOT_TTL_S * 1000, maxBytes: (deps.maxCalls ?? 5000) * 16 * 1024, maxValueBytes: 32 * 1024 });
       endpoint = await SipEndpoint.create({
         host: config.SIP_HOST,
         port: config.SIP_PORT,

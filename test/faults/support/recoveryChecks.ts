@@ -2,6 +2,7 @@
 // core statistics over its RPC: every BYE it received and the answers to them), the gateway's admin API
 // (live calls, journal rows), each with the state it found when a bounded wait runs out, so a failing
 // run says what stayed open.
+import { jetstreamManager } from '@nats-io/jetstream';
 import { BusClient, PbxBuckets } from '@ucserver/shared';
 import { check, testLogger } from '@ucserver/testkit';
 import type { E2eStack, JournalRow } from '../../e2e/support/E2eStack.ts';
@@ -58,8 +59,10 @@ export async function before<T>(deadline: number, name: string, done: () => Prom
 export async function snapshotKeys(stack: E2eStack): Promise<string[]> {
   const bus = await BusClient.connect({ servers: stack.natsUrl, prefix: stack.busPrefix, name: 'fault-test', logger: testLogger('fault-test') });
   try {
-    // Same TTL as the adapter's default, so opening the bucket changes nothing.
-    return await (await bus.kv(PbxBuckets.calls, { ttlMs: 86_400_000 })).keys();
+    // Read, not opened through bus.kv(): that would set the bucket's limits to ours.
+    const jsm = await jetstreamManager(bus.connection);
+    const info = await jsm.streams.info(bus.subjects.kvStream(PbxBuckets.calls), { subjects_filter: bus.subjects.kvSubject(PbxBuckets.calls) });
+    return Object.keys(info.state.subjects ?? {});
   } finally {
     await bus.close();
   }
