@@ -47,7 +47,8 @@ function tally(answers: HttpAnswer[]): Record<string, number> {
 async function tcpLogin(login: string): Promise<{ client: EnetucClient; token: string }> {
   const client = await EnetucClient.connectTcp({ host: '127.0.0.1', port: gw.ctiPort });
   const result = await client.login(login, password(login));
-  const token = 'succceeded' in result ? result.succceeded.token?.u8sToken : undefined;
+  const issued = 'succceeded' in result ? result.succceeded.token : undefined;
+  const token = issued && 'u8sToken' in issued ? issued.u8sToken : undefined;
   assert.ok(typeof token === 'string' && token.length > 0, `asnLoginV2 of ${login} returned a token: ${JSON.stringify(result)}`);
   return { client, token };
 }
