@@ -93,8 +93,22 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const calls = new CallRegistry();
   const sessions = new SessionRegistry();
   const wsSessions = new WsSessionStore();
-  const throttle = new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, lockoutMs: config.LOGIN_LOCKOUT_MS, baseDelayMs: config.LOGIN_BASE_DELAY_MS });
-  const auth = new Authenticator(users, new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S), throttle, logger);
+  const throttle = new LoginThrottle({
+    maxFailures: config.LOGIN_MAX_FAILURES,
+    lockoutMs: config.LOGIN_LOCKOUT_MS,
+    baseDelayMs: config.LOGIN_BASE_DELAY_MS,
+    userSlowAfter: config.LOGIN_USER_SLOW_AFTER,
+    addressSlowAfter: config.LOGIN_ADDRESS_SLOW_AFTER,
+    maxWaitMs: config.LOGIN_MAX_WAIT_MS,
+  });
+  const tokens = new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S);
+  const auth = new Authenticator({ users, tokens, throttle, logger, adminToken: config.ADMIN_TOKEN });
+  // A password change or a disable has killed the user's tokens already (credential version); their
+  // live sessions and not yet attached web sessions go too.
+  users.on('credentialsrevoked', (user, reason) => {
+    wsSessions.revokeUser(user.id);
+    for (const s of sessions.ofUser(user.id)) s.close(reason);
+  });
   const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
@@ -123,7 +137,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const https = tls
     ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
-  instrumentGateway(registry, { sessions, calls });
+  instrumentGateway(registry, { sessions, calls, auth });
 
   return {
     http,
@@ -235,7 +249,6 @@ function buildHttp(
   http.register(fastifySwaggerUi, { routePrefix: '/docs' });
   http.register(adminApi, {
     prefix: '/api/v1',
-    adminToken: config.ADMIN_TOKEN,
     auth: ctx.auth,
     users: ctx.users,
     lines: ctx.lines,

@@ -67,21 +67,26 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
     { name: 'no credentials', url: '/ws/client/createsession', headers: {}, status: 401, detail: 101 },
     { name: 'a wrong password', url: '/ws/client/createsession', headers: { authorization: basic('alice', 'x') }, status: 401, detail: 101 },
     { name: 'a wrong password with X-no401', url: '/ws/client/createsession', headers: { authorization: basic('alice', 'x'), 'x-no401': '1' }, status: 400, detail: 101 },
-    { name: 'query login with a wrong password', url: '/ws/client/createsession?user=alice&pass=x', headers: {}, status: 400, detail: 101 },
-    { name: 'an invalid token', url: '/ws/client/createsession?token=abc.def', headers: {}, status: 400, detail: 130 },
+    { name: 'an invalid token', url: '/ws/client/createsession', headers: { 'x-uctoken': 'abc.def' }, status: 401, detail: 130 },
+    { name: 'an invalid token with X-no401', url: '/ws/client/createsession', headers: { 'x-uctoken': 'abc.def', 'x-no401': '1' }, status: 400, detail: 130 },
+    // credentials in the URL (ENetUC's documented user=/pass=/token=) are refused, even right ones
+    { name: 'a right password in the query', url: '/ws/client/createsession?user=alice&pass=alice-pw', headers: {}, status: 400, detail: 106 },
+    { name: 'a token in the query', url: '/ws/client/createsession?token=abc.def', headers: {}, status: 400, detail: 106 },
+    { name: 'a query password next to a right Authorization header', url: '/ws/client/createsession?pass=alice-pw', headers: { authorization: basic('alice', 'alice-pw') }, status: 400, detail: 106 },
   ];
   for (const r of refusals) {
     it(`createsession with ${r.name} answers ${r.status} with AsnLogonError ${r.detail}`, async () => {
       const res = await fetch(`${base}${r.url}`, { method: 'POST', headers: r.headers });
       assert.equal(res.status, r.status);
       if (r.status === 401) assert.match(String(res.headers.get('www-authenticate')), /^Basic realm="ucserver"/);
-      const body = (await res.json()) as { error: { _type: string; iErrorDetail: number } };
+      const body = (await res.json()) as { error: { _type: string; iErrorDetail: number; u8sErrorString: string } };
       assert.equal(body.error._type, 'AsnLogonError');
       assert.equal(body.error.iErrorDetail, r.detail);
+      if (r.detail === 106) assert.match(body.error.u8sErrorString, /credentials in the URL are not accepted/);
     });
   }
 
-  it('createsession with a login token (x-uctoken or token=) works; the client helper connects with it', async () => {
+  it('createsession with a login token (x-uctoken) works; the client helper connects with it', async () => {
     const { token } = await app.context.auth.authenticate({ kind: 'basic', login: 'alice', password: 'alice-pw' }, '127.0.0.1');
     const res = await fetch(`${base}/ws/client/createsession`, { headers: { 'x-uctoken': token } });
     assert.equal(res.status, 200);
