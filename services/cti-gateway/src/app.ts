@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
@@ -30,6 +28,7 @@ import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
+import { webPages } from './http/webPages.ts';
 import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
@@ -246,7 +245,6 @@ function buildHttp(
     },
     transform: jsonSchemaTransform,
   });
-  http.register(fastifySwaggerUi, { routePrefix: '/docs' });
   http.register(adminApi, {
     prefix: '/api/v1',
     auth: ctx.auth,
@@ -257,8 +255,8 @@ function buildHttp(
     calls: ctx.calls,
     mediaNodes: options.mediaNodes,
   });
-  // The web softphone: static files (the TypeScript in web/src compiles into web/public/js).
-  http.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: false });
+  // The web softphone and /docs, with their CSP and hardening headers.
+  http.register(webPages, { root: webRoot });
   http.register(clientWebSocket, {
     auth: ctx.auth,
     store: ctx.wsSessions,
