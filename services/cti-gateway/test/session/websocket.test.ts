@@ -99,6 +99,26 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
     }
   });
 
+  it('disabling a user voids their created, not yet attached session ids and closes their open WebSocket', async () => {
+    await app.context.users.create({ login: 'wendy', password: 'wendy-pw' });
+    const created = async (): Promise<string> => {
+      const res = await fetch(`${base}/ws/client/createsession`, { method: 'POST', headers: { authorization: basic('wendy', 'wendy-pw') } });
+      return ((await res.json()) as { sessionid: string }).sessionid;
+    };
+    const open = socket(await created());
+    await once(open, 'open');
+    const pending = await created();
+    const closedOpen = once(open, 'close', { signal: AbortSignal.timeout(5000) });
+    await app.context.users.update('wendy', { disabled: true });
+    const [code, reason] = (await closedOpen) as [number, Buffer];
+    assert.equal(code, 1008);
+    assert.match(String(reason), /account disabled/);
+    const late = socket(pending);
+    const [lateCode, lateReason] = (await once(late, 'close', { signal: AbortSignal.timeout(5000) })) as [number, Buffer];
+    assert.equal(lateCode, 1008);
+    assert.match(String(lateReason), /unknown or expired x-ucsessionid/);
+  });
+
   it('a binary frame (BER) closes the WebSocket with a clear reason', async () => {
     const ws = socket(await createSession());
     await once(ws, 'open');
