@@ -32,8 +32,7 @@ export function createLogger(options: LoggerOptionsLite): Logger {
       censor: '[redacted]',
     },
     formatters: { log: (record) => boundFields(record) },
-    // pino's serialized error is not a plain object (its own prototype): spread it so boundFields walks it
-    serializers: { err: (err: Error) => boundFields({ ...pino.stdSerializers.err(err) }) },
+    serializers: { err: boundError },
     hooks: {
       // the message text (and printf-style arguments) are bounded like the fields
       logMethod(args, method) {
@@ -42,4 +41,14 @@ export function createLogger(options: LoggerOptionsLite): Logger {
     },
   };
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+}
+
+/**
+ * pino's error serializer, bounded. Its output for an Error is not a plain object (own prototype): spread
+ * so boundFields walks it. Anything else logged as `err` (a message string, a plain object) was bounded
+ * with the record already and passes as it is.
+ */
+function boundError(err: unknown): unknown {
+  const serialized: unknown = pino.stdSerializers.err(err as Error);
+  return typeof serialized === 'object' && serialized !== null && serialized !== err ? boundFields({ ...serialized }) : serialized;
 }

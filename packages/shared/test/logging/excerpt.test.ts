@@ -73,6 +73,16 @@ describe('createLogger() bounds every record', () => {
     assert.ok(record.err.stack.length <= LOG_FIELD_BOUNDS.maxString + 20);
   });
 
+  it('an err field that is a string or a plain object stays what it is (bounded)', () => {
+    const { logger, lines } = capture();
+    logger.debug({ err: 'no service answers' }, 'text');
+    logger.debug({ err: { code: 'X', detail: huge } }, 'object');
+    const [text, object] = lines().map((l) => JSON.parse(l) as { err: unknown });
+    assert.equal(text!.err, 'no service answers');
+    assert.equal((object!.err as { code: string }).code, 'X');
+    assert.match((object!.err as { detail: string }).detail, /…\(1000000 bytes\)$/);
+  });
+
   it('secrets are still redacted, also the x-uctoken header and token fields', () => {
     const { logger, lines } = capture();
     logger.info({ password: 'p1', login: { credential: 'c1' }, headers: { authorization: 'Basic YQ==', 'x-uctoken': 't1' }, token: 't2' }, 'login');
