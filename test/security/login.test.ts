@@ -103,10 +103,18 @@ test('guesses for one user spread over 30 addresses slow the failing addresses, 
   assert.equal(fresh.status, 200, fresh.body);
 });
 
-test('password spraying over 40 users from one address (NAT) does not refuse the next user behind it', async (t) => {
+test('password spraying over 40 users from one address (NAT) slows its next guesses, refuses none, and lets the next user behind it in', async (t) => {
   const spray = await Promise.all(Array.from({ length: 40 }, (_, i) => gw.createSession(`nobody${i}`, 'Winter2025!', '127.0.0.7')));
   t.diagnostic(`spray: ${JSON.stringify(tally(spray))}`);
   assert.ok(spray.every((a) => a.status === 400 && logonDetail(a) === 101), JSON.stringify(tally(spray)));
+  // past LOGIN_ADDRESS_SLOW_AFTER (20) failed users the address is slowed, not refused: 8 more guesses
+  // are all checked, one per LOGIN_BASE_DELAY_MS (250 ms)
+  const t0 = performance.now();
+  const slowed = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.createSession(`later${i}`, 'Winter2025!', '127.0.0.7')));
+  const spanMs = performance.now() - t0;
+  t.diagnostic(`8 more guesses: ${JSON.stringify(tally(slowed))} in ${spanMs.toFixed(0)} ms`);
+  assert.deepEqual(tally(slowed), { '400/101': 8 });
+  assert.ok(spanMs >= 7 * 250, `spaced 250 ms apart: ${spanMs.toFixed(0)} ms`);
   const res = await gw.createSession('dave', password('dave'), '127.0.0.7');
   t.diagnostic(`dave behind the same address: HTTP ${res.status} in ${res.ms.toFixed(0)} ms`);
   assert.equal(res.status, 200, res.body);
