@@ -21,6 +21,7 @@ export type { EnvSchema, ConfigDoc } from './config/env.ts';
 export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs } from './config/services.ts';
 
 export { createLogger } from './logging/logger.ts';
+export { boundFields, excerpt, EXCERPT_CHARS, LOG_FIELD_BOUNDS, type FieldBounds } from './logging/excerpt.ts';
 export type { Logger } from './logging/logger.ts';
 
 export { BusClient, summarize } from './bus/BusClient.ts';

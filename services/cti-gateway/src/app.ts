@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
@@ -33,6 +31,7 @@ import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
+import { webPages } from './http/webPages.ts';
 import { JournalReconciler } from './journal/JournalReconciler.ts';
 import type { JournalReconcileReport } from './journal/JournalReconcilerTypes.ts';
 import { JournalService } from './journal/JournalService.ts';
@@ -102,8 +101,22 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const calls = new CallRegistry();
   const sessions = new SessionRegistry();
   const wsSessions = new WsSessionStore();
-  const throttle = new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, lockoutMs: config.LOGIN_LOCKOUT_MS, baseDelayMs: config.LOGIN_BASE_DELAY_MS });
-  const auth = new Authenticator(users, new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S), throttle, logger);
+  const throttle = new LoginThrottle({
+    maxFailures: config.LOGIN_MAX_FAILURES,
+    lockoutMs: config.LOGIN_LOCKOUT_MS,
+    baseDelayMs: config.LOGIN_BASE_DELAY_MS,
+    userSlowAfter: config.LOGIN_USER_SLOW_AFTER,
+    addressSlowAfter: config.LOGIN_ADDRESS_SLOW_AFTER,
+    maxWaitMs: config.LOGIN_MAX_WAIT_MS,
+  });
+  const tokens = new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S);
+  const auth = new Authenticator({ users, tokens, throttle, logger, adminToken: config.ADMIN_TOKEN });
+  // A password change or a disable has killed the user's tokens already (credential version); their
+  // live sessions and not yet attached web sessions go too.
+  users.on('credentialsrevoked', (user, reason) => {
+    wsSessions.revokeUser(user.id);
+    for (const s of sessions.ofUser(user.id)) s.close(reason);
+  });
   const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
@@ -144,7 +157,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const https = tls
     ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
-  instrumentGateway(registry, { sessions, calls });
+  instrumentGateway(registry, { sessions, calls, auth });
 
   return {
     http,
@@ -265,10 +278,8 @@ function buildHttp(
     },
     transform: jsonSchemaTransform,
   });
-  http.register(fastifySwaggerUi, { routePrefix: '/docs' });
   http.register(adminApi, {
     prefix: '/api/v1',
-    adminToken: config.ADMIN_TOKEN,
     auth: ctx.auth,
     users: ctx.users,
     lines: ctx.lines,
@@ -277,8 +288,8 @@ function buildHttp(
     calls: ctx.calls,
     mediaNodes: options.mediaNodes,
   });
-  // The web softphone: static files (the TypeScript in web/src compiles into web/public/js).
-  http.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: false });
+  // The web softphone and /docs, with their CSP and hardening headers.
+  http.register(webPages, { root: webRoot });
   http.register(clientWebSocket, {
     auth: ctx.auth,
     store: ctx.wsSessions,

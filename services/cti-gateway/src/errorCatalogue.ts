@@ -5,6 +5,7 @@ import type { ErrorCatalogue } from '@ucserver/shared';
 import { EnetucRejectError, EnetucRequestError, EnetucTimeoutError } from './client/errors.ts';
 import { AdminApiError, AdminResponseError, AdminUnreachableError, UsageError } from './cli/errors.ts';
 import {
+  AccountDisabledError,
   AuthenticationError,
   ConflictError,
   ForbiddenError,
@@ -27,6 +28,7 @@ export const gatewayErrorCatalogue: ErrorCatalogue = {
     ValidationError,
     AuthenticationError,
     LockedOutError,
+    AccountDisabledError,
     ForbiddenError,
     HttpError,
     CtiRequestError,

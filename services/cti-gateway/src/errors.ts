@@ -14,6 +14,8 @@ export const GatewayErrorCodes = {
   UCS_ERR_GW_AUTH_FAILED: 'UCS_ERR_GW_AUTH_FAILED',
   /** Too many failed logins from one address or for one user (HTTP 429). */
   UCS_ERR_GW_LOCKED_OUT: 'UCS_ERR_GW_LOCKED_OUT',
+  /** The right password of a disabled user (HTTP 403, ENetUC logon error 129). */
+  UCS_ERR_GW_ACCOUNT_DISABLED: 'UCS_ERR_GW_ACCOUNT_DISABLED',
   /** Authenticated, but not allowed (HTTP 403). */
   UCS_ERR_GW_FORBIDDEN: 'UCS_ERR_GW_FORBIDDEN',
   /** An HTTP request fastify refused before a route ran (unsupported media type, body too large, …). */
@@ -84,6 +86,14 @@ export class LockedOutError extends GatewayError {
   constructor(retryAfterMs: number) {
     super(`too many failed logins, retry in ${Math.ceil(retryAfterMs / 1000)} s`);
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The credentials were right, but an administrator disabled the account. */
+export class AccountDisabledError extends GatewayError {
+  static readonly code = C.UCS_ERR_GW_ACCOUNT_DISABLED;
+  constructor(login: string) {
+    super(`the account '${login}' is disabled`);
   }
 }
 

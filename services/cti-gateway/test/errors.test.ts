@@ -22,6 +22,7 @@ const instances: UcsError[] = [
   new gw.ValidationError('bad'),
   new gw.AuthenticationError(),
   new gw.LockedOutError(1500),
+  new gw.AccountDisabledError('alice'),
   new gw.ForbiddenError('no'),
   new gw.HttpError(415, 'unsupported media type'),
   new CtiRequestError(3, 'unknown line'),

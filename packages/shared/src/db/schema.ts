@@ -9,6 +9,13 @@ export const users = pgTable('users', {
   displayName: text('display_name').notNull().default(''),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
+  /** A disabled user cannot log in (password or token); an admin enables them again. */
+  disabled: boolean('disabled').notNull().default(false),
+  /**
+   * The version of the user's credentials, signed into every login token: raised when the password
+   * changes or the user is disabled, so every token issued before dies at once.
+   */
+  tokenVersion: integer('token_version').notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check('users_role_check', sql`${t.role} in ('admin', 'user')`)]);

@@ -36,7 +36,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
   });
   app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode >= 500) req.log.warn({ url: req.url, status: reply.statusCode }, 'request failed');
+    // the path only: query strings can carry credentials (a client's `?token=`) and are never logged
+    if (reply.statusCode >= 500) req.log.warn({ method: req.method, path: req.url.replace(/\?.*$/s, ''), status: reply.statusCode }, 'request failed');
   });
   app.register(async (health) => {
     health.get('/healthz', async () => ({ status: 'ok', service: options.service }));

@@ -42,6 +42,9 @@ function suite(name: string, open: () => Promise<{ database: Database; dispose()
     it('users, lines and calls round-trip through drizzle', async () => {
       const [alice] = await database.db.insert(users).values({ login: 'alice', displayName: 'Alice', passwordHash: 'x', role: 'admin' }).returning();
       assert.ok(alice);
+      // migration 0002: a new user is enabled, at credential version 0
+      assert.equal(alice.disabled, false);
+      assert.equal(alice.tokenVersion, 0);
       const [line] = await database.db.insert(lines).values({ number: '100', sipUri: 'sip:100@pbx', registrar: '127.0.0.1:5060', authUser: '100', authPassword: 'pw', ownerUserId: alice.id }).returning();
       assert.ok(line);
       assert.equal(line.transport, 'udp');

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { Counter } from 'prom-client';
-import { createHttpServer, createMetricsRegistry, metricPrefix } from '@ucserver/shared';
+import { createHttpServer, createLogger, createMetricsRegistry, metricPrefix } from '@ucserver/shared';
 import { testLogger } from '@ucserver/testkit';
 
 describe('http - createHttpServer', () => {
@@ -62,5 +63,20 @@ describe('http - createHttpServer', () => {
     t.after(() => app.close());
     const res = await app.inject({ method: 'POST', url: '/echo', payload: { x: 'y'.repeat(2_000_000) } });
     assert.equal(res.statusCode, 413);
+  });
+
+  it('a failed request is logged with its path, never its query string', async (t) => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const app = createHttpServer({ service: 'cti-gateway', logger: createLogger({ service: 'test', destination: sink }), registry: createMetricsRegistry('cti-gateway'), readiness: {} });
+    app.get('/fail', async () => {
+      throw new Error('boom');
+    });
+    t.after(() => app.close());
+    const res = await app.inject({ method: 'GET', url: '/fail?token=s3cr3t-in-url&user=alice' });
+    assert.equal(res.statusCode, 500);
+    const log = lines.join('');
+    assert.match(log, /"path":"\/fail"/);
+    assert.equal(log.includes('s3cr3t-in-url'), false, log);
   });
 });

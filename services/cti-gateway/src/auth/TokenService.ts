@@ -1,16 +1,19 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TokenCheck, TokenClaims, TokenSubject } from './TokenServiceTypes.ts';
 
-export interface TokenClaims {
-  /** User id. */
-  sub: string;
-  login: string;
-  /** Expiry, epoch seconds. */
-  exp: number;
-}
+/** `base64url(claims JSON)` `.` `base64url(HMAC-SHA256)`: 43 characters of signature, no padding. */
+const TOKEN_SHAPE = /^([A-Za-z0-9_-]{1,1500})\.([A-Za-z0-9_-]{43})$/;
 
 /**
- * Login tokens: `base64url(claims).base64url(HMAC-SHA256)`. Stateless, so any gateway instance sharing
- * AUTH_TOKEN_SECRET accepts them; without a configured secret they die with the process.
+ * Login tokens: `base64url(claims).base64url(HMAC-SHA256(claims part))`. Stateless, so any gateway
+ * instance sharing AUTH_TOKEN_SECRET accepts them; without a configured secret they die with the process.
+ *
+ * Decoding is canonical: a token is accepted only in the exact form we issue (the shape above, and each
+ * part re-encodes to itself), so padding (`=`), trailing junk (`!!`), whitespace or other values of the
+ * last character's unused low bits make a different string and are refused; the 32 signature bytes are
+ * compared in constant time before the claims are parsed. The claims carry the user's credential version
+ * (`ver`); the Authenticator compares it with the user's row, so a password change or a disable kills
+ * every token issued before.
  */
 export class TokenService {
   readonly #secret: Buffer;
@@ -21,32 +24,38 @@ export class TokenService {
     this.#ttlS = ttlS;
   }
 
-  issue(sub: string, login: string, nowMs = Date.now()): string {
-    const claims: TokenClaims = { sub, login, exp: Math.floor(nowMs / 1000) + this.#ttlS };
+  issue(subject: TokenSubject, nowMs = Date.now()): string {
+    const claims: TokenClaims = { sub: subject.id, login: subject.login, ver: subject.tokenVersion, exp: Math.floor(nowMs / 1000) + this.#ttlS };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return `${body}.${this.#sign(body)}`;
+    return `${body}.${this.#sign(body).toString('base64url')}`;
   }
 
-  /** The claims of a valid, unexpired token; undefined otherwise. */
-  verify(token: string, nowMs = Date.now()): TokenClaims | undefined {
-    if (token.length > 2048) return undefined;
-    const dot = token.indexOf('.');
-    if (dot <= 0) return undefined;
-    const body = token.slice(0, dot);
-    const sig = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.#sign(body), 'base64url');
-    if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return undefined;
+  verify(token: string, nowMs = Date.now()): TokenCheck {
+    const m = TOKEN_SHAPE.exec(token);
+    if (!m) return { ok: false, reason: 'malformed' };
+    const [, body, sigText] = m as unknown as [string, string, string];
+    const sig = Buffer.from(sigText, 'base64url');
+    const bodyBytes = Buffer.from(body, 'base64url');
+    if (sig.toString('base64url') !== sigText || bodyBytes.toString('base64url') !== body) return { ok: false, reason: 'malformed' };
+    if (!timingSafeEqual(sig, this.#sign(body))) return { ok: false, reason: 'forged' };
+    let claims: unknown;
     try {
-      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
-      if (typeof claims.sub !== 'string' || typeof claims.login !== 'string' || typeof claims.exp !== 'number') return undefined;
-      if (claims.exp * 1000 <= nowMs) return undefined;
-      return claims;
+      claims = JSON.parse(bodyBytes.toString('utf8'));
     } catch {
-      return undefined;
+      return { ok: false, reason: 'malformed' };
     }
+    if (!isClaims(claims)) return { ok: false, reason: 'malformed' };
+    if (claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+    return { ok: true, claims };
   }
 
-  #sign(body: string): string {
-    return createHmac('sha256', this.#secret).update(body).digest('base64url');
+  #sign(body: string): Buffer {
+    return createHmac('sha256', this.#secret).update(body).digest();
   }
+}
+
+function isClaims(v: unknown): v is TokenClaims {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return typeof c.sub === 'string' && typeof c.login === 'string' && Number.isSafeInteger(c.ver) && typeof c.exp === 'number' && Number.isFinite(c.exp);
 }

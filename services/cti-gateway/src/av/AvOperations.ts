@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { excerpt } from '@ucserver/shared';
 import { dialTarget, lineNumberFrom } from '../cti/ctiMapping.ts';
 import { clientReasonOf } from '../errors.ts';
 import type { LineView } from '../lines/LineStore.ts';
@@ -91,10 +92,10 @@ export class AvOperations {
   async #makeCall(arg: ArgumentOf<'asnAVMakeCallV2'>, session: ClientSession): Promise<ResultOf<'asnAVMakeCallV2'>> {
     const { media, pbx, softphoneCalls: calls } = this.#deps;
     session.softphone = true;
-    if (arg.u8sContentType && arg.u8sContentType !== SDP) throw new CtiRequestError(GENERAL, `unsupported content type '${arg.u8sContentType}'`);
+    if (arg.u8sContentType && arg.u8sContentType !== SDP) throw new CtiRequestError(GENERAL, `unsupported content type '${excerpt(arg.u8sContentType)}'`);
     const line = await this.#lineFor(session, arg.u8sUriFrom);
     const target = dialTarget(arg.u8sUriTo);
-    if (!target) throw new CtiRequestError(GENERAL, `cannot dial '${arg.u8sUriTo}'`);
+    if (!target) throw new CtiRequestError(GENERAL, `cannot dial '${excerpt(arg.u8sUriTo)}'`);
     // A softphone dialling what CTI asked it to (remote make-call) keeps the CTI call id.
     const callId = (arg.bIsRemoteControlCallOut ? this.#deps.remote.claim(line.id, target) : undefined) ?? randomUUID();
     let nodeId: string;

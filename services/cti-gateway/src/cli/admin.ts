@@ -9,7 +9,8 @@ const USAGE = `usage: npm run admin -- <command> [options]
   user add <login> --password P [--admin] [--name "Display Name"]
   user list
   user remove <login>
-  user passwd <login> --password P
+  user passwd <login> --password P      (closes the user's sessions, kills their tokens)
+  user disable|enable <login>           (disable: no login, sessions closed, tokens killed)
   line add <number> --registrar host:port [--owner LOGIN] [--auth-user U] [--auth-password P]
                     [--transport udp|tcp|tls] [--name "Display Name"] [--sip-uri sip:…] [--disabled]
   line list
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'user list':
-      table(await client.request('GET', '/users'), ['login', 'displayName', 'role', 'createdAt']);
+      table(await client.request('GET', '/users'), ['login', 'displayName', 'role', 'disabled', 'createdAt']);
       return;
     case 'user remove':
       await client.request('DELETE', `/users/${encodeURIComponent(need(arg, 'login'))}`);
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
     case 'user passwd':
       await client.request('PATCH', `/users/${encodeURIComponent(need(arg, 'login'))}`, { password: need(values.password, '--password') });
       console.log(`password of ${arg} changed`);
+      return;
+    case 'user disable':
+    case 'user enable':
+      await client.request('PATCH', `/users/${encodeURIComponent(need(arg, 'login'))}`, { disabled: verb === 'disable' });
+      console.log(`user ${arg} ${verb}d`);
       return;
     case 'line add': {
       const transport = values.transport;

@@ -1,4 +1,4 @@
-import { UcsError, type ErrorCatalogue } from '@ucserver/shared';
+import { excerpt, UcsError, type ErrorCatalogue } from '@ucserver/shared';
 
 /**
  * Error catalogue of the cti-gateway protocol layer (framing, ROSE envelope, estos JSON, operation schemas).
@@ -128,6 +128,11 @@ export class RoseDecodeError extends CtiCodecError {
   }
 }
 
+/** Characters of a client-chosen name (operation, argument path) quoted in an error message. */
+const NAME_EXCERPT = 100;
+/** Schema issues quoted in an ArgumentError's message. */
+const MAX_ISSUES = 5;
+
 /** An invoke names an operation outside the subset. */
 export class UnknownOperationError extends CtiCodecError {
   static readonly code = CtiCodecErrorCodes.UCS_ERR_ROSE_OPERATION_UNKNOWN;
@@ -136,10 +141,11 @@ export class UnknownOperationError extends CtiCodecError {
   constructor(operationID: number, operationName: string | undefined, invokeID: number) {
     super(
       CtiCodecErrorCodes.UCS_ERR_ROSE_OPERATION_UNKNOWN,
-      `unknown operation [operationID:${operationID}, operationName:${operationName ?? '-'}, invokeID:${invokeID}]`,
+      `unknown operation [operationID:${operationID}, operationName:${operationName === undefined ? '-' : excerpt(operationName, NAME_EXCERPT)}, invokeID:${invokeID}]`,
     );
     this.operationID = operationID;
-    this.operationName = operationName;
+    // a client's name for an operation can be any size; kept bounded, like everything quoted from input
+    this.operationName = operationName === undefined ? undefined : excerpt(operationName, NAME_EXCERPT);
   }
 }
 
@@ -151,7 +157,10 @@ export class ArgumentError extends CtiCodecError {
   readonly issues: readonly SchemaIssue[];
   constructor(operationName: string, issues: readonly SchemaIssue[], options?: { missing?: boolean; cause?: unknown }) {
     const missing = options?.missing ?? false;
-    const summary = missing ? 'argument missing' : issues.map((i) => `${i.path || '(argument)'}: ${i.message}`).join('; ');
+    // paths can hold a client's own keys, of any size and number: bounded excerpts of the first few
+    const listed = issues.slice(0, MAX_ISSUES).map((i) => `${excerpt(i.path, NAME_EXCERPT) || '(argument)'}: ${excerpt(i.message, NAME_EXCERPT)}`);
+    if (issues.length > MAX_ISSUES) listed.push(`…(${issues.length - MAX_ISSUES} more)`);
+    const summary = missing ? 'argument missing' : listed.join('; ');
     super(CtiCodecErrorCodes.UCS_ERR_ROSE_ARGUMENT_INVALID, `invalid argument for ${operationName}: ${summary}`, options);
     this.operationName = operationName;
     this.missing = missing;

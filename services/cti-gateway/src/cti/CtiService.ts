@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CallEvent, LineConfig, LineRegistrationState } from '@ucserver/shared';
+import { excerpt, type CallEvent, type LineConfig, type LineRegistrationState } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
 import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
 import type { ActiveCall } from '../calls/CallRegistry.ts';
@@ -59,7 +59,7 @@ export class CtiService {
   async #resolveLine(session: ClientSession, descriptor: string): Promise<LineView> {
     const number = lineNumberFrom(descriptor);
     const line = number === undefined ? undefined : await this.#deps.lines.get(number);
-    if (!line) throw new CtiRequestError(CtiError.invalidline, `unknown line '${descriptor}'`);
+    if (!line) throw new CtiRequestError(CtiError.invalidline, `unknown line '${excerpt(descriptor)}'`);
     this.#assertMayUse(session.requireUser, line);
     return line;
   }
@@ -73,9 +73,9 @@ export class CtiService {
   /** A running call the session's user may control. */
   async #resolveCall(session: ClientSession, connectionId: string): Promise<ActiveCall> {
     const call = this.#deps.calls.get(connectionId);
-    if (!call || call.state === 'disconnected') throw new CtiRequestError(CtiError.generalerror, `no active call '${connectionId}'`);
+    if (!call || call.state === 'disconnected') throw new CtiRequestError(CtiError.generalerror, `no active call '${excerpt(connectionId)}'`);
     const line = await this.#deps.lines.getById(call.lineId);
-    if (!line) throw new CtiRequestError(CtiError.invalidline, `the line of call '${connectionId}' no longer exists`);
+    if (!line) throw new CtiRequestError(CtiError.invalidline, `the line of call '${excerpt(connectionId)}' no longer exists`);
     this.#assertMayUse(session.requireUser, line);
     return call;
   }
@@ -124,7 +124,7 @@ export class CtiService {
 
         asnCtiLineMonitorStop: (arg, session) => {
           const monitor = this.#state(session).monitors.get(arg.u8sMonitorCrossRefID);
-          if (!monitor) throw new CtiRequestError(CtiError.generalerror, `no monitor '${arg.u8sMonitorCrossRefID}' on this connection`);
+          if (!monitor) throw new CtiRequestError(CtiError.generalerror, `no monitor '${excerpt(arg.u8sMonitorCrossRefID)}' on this connection`);
           this.#removeMonitor(monitor);
           return {};
         },
@@ -153,7 +153,7 @@ export class CtiService {
         asnCtiMakeCall: async (arg, session) => {
           const line = await this.#resolveLine(session, arg.u8sPhoneNumberFrom);
           const target = dialTarget(arg.u8sPhoneNumberTo);
-          if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot dial '${arg.u8sPhoneNumberTo}'`);
+          if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot dial '${excerpt(arg.u8sPhoneNumberTo)}'`);
           if (!line.enabled) throw new CtiRequestError(CtiError.generalerror, `line ${line.number} is disabled`);
           const callId = await this.#deps.devices.remoteMakeCall(line, target);
           this.#makeCallRequests.set(callId, { session, line: line.number, expires: Date.now() + 120_000 });
@@ -200,7 +200,7 @@ export class CtiService {
         asnCtiRedirectCall: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           const target = dialTarget(arg.u8sPhoneNumber);
-          if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot redirect to '${arg.u8sPhoneNumber}'`);
+          if (!target) throw new CtiRequestError(CtiError.generalerror, `cannot redirect to '${excerpt(arg.u8sPhoneNumber)}'`);
           await this.#deps.pbx.redirect(call.callId, target);
           return { bSuccess: true };
         },
@@ -208,7 +208,7 @@ export class CtiService {
         asnCtiDialDigits: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           if (call.state !== 'connected') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not connected`);
-          if (!/^[0-9*#A-Da-d]{1,64}$/.test(arg.u8sDigitsToDial)) throw new CtiRequestError(CtiError.generalerror, `invalid digits '${arg.u8sDigitsToDial}' (0-9 * # A-D)`);
+          if (!/^[0-9*#A-Da-d]{1,64}$/.test(arg.u8sDigitsToDial)) throw new CtiRequestError(CtiError.generalerror, `invalid digits '${excerpt(arg.u8sDigitsToDial)}' (0-9 * # A-D)`);
           await this.#deps.pbx.digits(call.callId, arg.u8sDigitsToDial, arg.iDigitDuration > 0 ? Math.min(2000, Math.max(40, arg.iDigitDuration)) : undefined);
           return { bSuccess: true };
         },

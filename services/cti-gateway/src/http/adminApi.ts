@@ -1,12 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InternalError, UcsError, type MediaNodeInfo } from '@ucserver/shared';
+import { excerpt, InternalError, UcsError, type MediaNodeInfo } from '@ucserver/shared';
 import type { CallRow, UserRow } from '@ucserver/shared/db';
-import { credentialsFromHeader, type Authenticator } from '../auth/Authenticator.ts';
+import type { Authenticator } from '../auth/Authenticator.ts';
+import { credentialsFromHeader } from '../auth/credentials.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
-import { AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, NotFoundError, ValidationError } from '../errors.ts';
+import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
@@ -29,7 +29,7 @@ import {
 } from './adminSchemas.ts';
 
 export interface AdminApiOptions {
-  adminToken: string | undefined;
+  /** Decides every login; it also knows the static admin token (ADMIN_TOKEN). */
   auth: Authenticator;
   users: UserStore;
   lines: LineStore;
@@ -47,6 +47,7 @@ const STATUS_BY_CLASS: ReadonlyArray<[new (...args: never[]) => UcsError, number
   [ValidationError, 400],
   [AuthenticationError, 401],
   [ForbiddenError, 403],
+  [AccountDisabledError, 403],
   [LockedOutError, 429],
 ];
 
@@ -63,12 +64,12 @@ const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409
  */
 export async function adminApi(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
 
   api.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, req, reply) => {
     if (err instanceof LockedOutError) reply.header('retry-after', Math.ceil(err.retryAfterMs / 1000));
     if (err instanceof AuthenticationError) reply.header('www-authenticate', 'Bearer realm="ucserver", Basic realm="ucserver", charset="UTF-8"');
-    const send = (status: number, e: UcsError) => reply.code(status).send({ error: { code: e.code, message: e.message } });
+    // messages can quote what the client sent (a login, a JSON parser's view of the body): bounded
+    const send = (status: number, e: UcsError) => reply.code(status).send({ error: { code: e.code, message: excerpt(e.message, 512) } });
     if (err instanceof UcsError) return send(statusOf(err), err);
     if (err.validation) return send(400, new ValidationError(err.message));
     if (err.statusCode && err.statusCode < 500) return send(err.statusCode, new HttpError(err.statusCode, err.message, { cause: err }));
@@ -77,7 +78,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   api.addHook('onRequest', async (req: FastifyRequest) => {
-    await authorize(req, options, adminToken);
+    await authorize(req, options);
   });
 
   // Users
@@ -156,20 +157,17 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes().map(mediaNodeOut));
 }
 
-async function authorize(req: FastifyRequest, options: AdminApiOptions, adminToken: Buffer | undefined): Promise<void> {
+async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<void> {
   const header = req.headers.authorization;
   const creds = credentialsFromHeader(header);
   if (!creds) throw new AuthenticationError('authentication required');
-  if (creds.kind === 'bearer' && adminToken) {
-    const given = Buffer.from(creds.token);
-    if (given.length === adminToken.length && timingSafeEqual(given, adminToken)) return;
-  }
+  if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return;
   const { user } = await options.auth.authenticate(creds, req.ip);
   if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
 }
 
 function userOut(u: UserRow): z.input<typeof UserOut> {
-  const { passwordHash: _hash, ...rest } = u;
+  const { passwordHash: _hash, tokenVersion: _version, ...rest } = u;
   return { ...rest, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() };
 }
 

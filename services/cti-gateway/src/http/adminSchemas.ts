@@ -13,13 +13,14 @@ const Registrar = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5
 const Role = z.enum(['admin', 'user']);
 const Transport = z.enum(['udp', 'tcp', 'tls']);
 
-export const UserOut = dbSchema.UserSelect.omit({ passwordHash: true }).extend({ createdAt: isoDate, updatedAt: isoDate });
+export const UserOut = dbSchema.UserSelect.omit({ passwordHash: true, tokenVersion: true }).extend({ createdAt: isoDate, updatedAt: isoDate });
 export type UserOut = z.infer<typeof UserOut>;
 export const UserCreate = z.object({
   login: Login,
   password: z.string().min(4).max(256),
   displayName: z.string().max(128).optional(),
   role: Role.optional(),
+  disabled: z.boolean().optional().describe('A disabled user cannot log in; disabling closes their sessions and kills their tokens'),
 });
 export const UserPatch = UserCreate.omit({ login: true }).partial();
 

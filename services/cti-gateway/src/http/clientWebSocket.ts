@@ -1,8 +1,9 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '@ucserver/shared';
-import { credentialsFromHeader, type Authenticator, type Credentials } from '../auth/Authenticator.ts';
-import { AuthenticationError, LockedOutError } from '../errors.ts';
+import { excerpt, type Logger } from '@ucserver/shared';
+import type { Authenticator, Credentials } from '../auth/Authenticator.ts';
+import { credentialsFromHeader } from '../auth/credentials.ts';
+import { AccountDisabledError, AuthenticationError, LockedOutError } from '../errors.ts';
 import { ClientSession } from '../session/ClientSession.ts';
 import type { OperationTable } from '../session/ClientSessionTypes.ts';
 import { LogonError } from '../session/CtiRequestError.ts';
@@ -23,38 +24,44 @@ export interface ClientWebSocketOptions {
   maxPendingInvokes: number;
 }
 
-interface CreateSessionQuery {
-  user?: string;
-  pass?: string;
-  token?: string;
-  no401?: string;
-  clientappid?: string;
-}
+type CreateSessionQuery = Record<string, string | string[] | undefined>;
 
 /**
- * The UCServer web-service entry for clients: `/ws/client/createsession` (Basic, bearer, `token=`,
- * `user=&pass=` or `x-uctoken`) returns a session id; `/ws/client/websocket?x-ucsessionid=…` attaches
- * a WebSocket to it. The same operation table serves TCP and WebSocket clients.
+ * Query parameters that would carry a credential in the URL. ENetUC's web service documents `user=`,
+ * `pass=` and `token=`; we refuse them all: a URL ends up in proxy and access logs, browser history
+ * and Referer headers, and a login token is a credential for AUTH_TOKEN_TTL_S. estos's own samples
+ * send `Authorization: Basic`, and the token has its header, `X-UCToken`.
+ */
+const CREDENTIAL_PARAMS = ['user', 'pass', 'password', 'token'] as const;
+const CREDENTIALS_IN_URL = 'credentials in the URL are not accepted (user=, pass=, token=): send Authorization: Basic base64(user:password), Authorization: Bearer <token> or X-UCToken: <token>';
+
+/** Characters of a client's login name echoed in u8sFailedUser. */
+const FAILED_USER_EXCERPT = 64;
+
+/**
+ * The UCServer web-service entry for clients: `/ws/client/createsession` (credentials in the
+ * Authorization header, Basic or Bearer, or a login token in `X-UCToken`; never in the URL) returns a
+ * session id; `/ws/client/websocket?x-ucsessionid=…` attaches a WebSocket to it. The same operation
+ * table serves TCP and WebSocket clients.
  */
 export async function clientWebSocket(app: FastifyInstance, options: ClientWebSocketOptions): Promise<void> {
   await app.register(websocket, { options: { maxPayload: options.maxMessageBytes } });
 
   const createSession = async (req: FastifyRequest<{ Querystring: CreateSessionQuery }>, reply: FastifyReply): Promise<unknown> => {
-    const q = req.query ?? {};
+    const q: CreateSessionQuery = req.query ?? {};
     const no401 = q.no401 !== undefined || req.headers['x-no401'] === '1';
-    let creds: Credentials | undefined = credentialsFromHeader(req.headers.authorization);
-    const uctoken = req.headers['x-uctoken'];
-    if (!creds && typeof q.token === 'string' && q.token) creds = { kind: 'bearer', token: q.token };
-    if (!creds && typeof uctoken === 'string' && uctoken) creds = { kind: 'bearer', token: uctoken };
-    if (!creds && typeof q.user === 'string') creds = { kind: 'basic', login: q.user, password: typeof q.pass === 'string' ? q.pass : '' };
-    // Query/token logins always fail with 400 (reference §1.3).
-    const queryLogin = q.token !== undefined || q.user !== undefined;
-    const refuse = (detail: number, text: string, failedUser: string): FastifyReply => {
-      if (!no401 && !queryLogin) {
+    const refuse = (detail: number, text: string, failedUser: string, status?: 400): FastifyReply => {
+      if (!no401 && status === undefined) {
         return reply.code(401).header('www-authenticate', 'Basic realm="ucserver", charset="UTF-8"').send({ error: { _type: 'AsnLogonError', iErrorDetail: detail, u8sErrorString: text } });
       }
-      return reply.code(400).send({ error: { _type: 'AsnLogonError', iErrorDetail: detail, sAuthCredetials: '', u8sErrorString: text, u8sFailedUser: failedUser }, error_value: 0, invokedID: 0, sessionID: '' });
+      return reply.code(400).send({ error: { _type: 'AsnLogonError', iErrorDetail: detail, sAuthCredetials: '', u8sErrorString: text, u8sFailedUser: excerpt(failedUser, FAILED_USER_EXCERPT) }, error_value: 0, invokedID: 0, sessionID: '' });
     };
+    // Refused before anything else, even with a valid Authorization header: the secret has leaked into
+    // the URL already, and the client has to hear it. The request is not logged (the URL would be).
+    if (CREDENTIAL_PARAMS.some((p) => q[p] !== undefined)) return refuse(LogonError.authMethodNotSupported, CREDENTIALS_IN_URL, '', 400);
+    let creds: Credentials | undefined = credentialsFromHeader(req.headers.authorization);
+    const uctoken = req.headers['x-uctoken'];
+    if (!creds && typeof uctoken === 'string' && uctoken) creds = { kind: 'bearer', token: uctoken };
     if (!creds) return refuse(LogonError.invalidUser, 'authentication required', '');
     const failedUser = creds.kind === 'basic' ? creds.login : '';
     try {
@@ -62,6 +69,7 @@ export async function clientWebSocket(app: FastifyInstance, options: ClientWebSo
       return { sessionid: options.store.create(user) };
     } catch (err) {
       if (err instanceof LockedOutError) return refuse(LogonError.tooManyAttempts, err.message, failedUser);
+      if (err instanceof AccountDisabledError) return refuse(LogonError.accountLocked, err.message, failedUser);
       if (err instanceof AuthenticationError) return refuse(creds.kind === 'bearer' ? LogonError.tokenExpired : LogonError.invalidUser, err.message, failedUser);
       throw err;
     }

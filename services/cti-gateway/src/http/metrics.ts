@@ -1,11 +1,16 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { metricPrefix } from '@ucserver/shared';
+import type { Authenticator } from '../auth/Authenticator.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 
-/** The gateway's own gauges (clients and calls), read when /metrics is scraped. */
-export function instrumentGateway(registry: Registry, source: { sessions: SessionRegistry; calls: CallRegistry }): void {
+/** The gateway's own metrics: gauges of clients and calls read when /metrics is scraped, login counters. */
+export function instrumentGateway(registry: Registry, source: { sessions: SessionRegistry; calls: CallRegistry; auth: Authenticator }): void {
   const p = metricPrefix('cti-gateway');
+  const checks = new Counter({ name: `${p}password_checks_total`, help: 'Password hashes computed to check a login (the work a guesser can make the server do)', registers: [registry] });
+  const logins = new Counter({ name: `${p}logins_total`, help: 'Login attempts by method (password, token, admin-token) and result (success, failure, throttled, disabled)', labelNames: ['method', 'result'], registers: [registry] });
+  source.auth.on('passwordcheck', () => checks.inc());
+  source.auth.on('login', (o) => logins.inc({ method: o.method, result: o.result }));
   new Gauge({ name: `${p}client_sessions`, help: 'Connected ENetUC client sessions (TCP and WebSocket)', registers: [registry], collect() {
     this.set(source.sessions.size);
   } });

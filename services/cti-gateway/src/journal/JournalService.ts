@@ -1,4 +1,4 @@
-import type { Logger } from '@ucserver/shared';
+import { excerpt, type Logger } from '@ucserver/shared';
 import type { CallRow } from '@ucserver/shared/db';
 import { asnTimeFromDate, asnTimeToDate } from '../codec/mod.ts';
 import {
@@ -143,7 +143,7 @@ export class JournalService {
           const user = session.requireUser;
           const row = await this.#deps.journal.get(arg.u8sConnectionID);
           if (!row || row.deleted || (row.ownerUserId !== user.id && user.role !== 'admin')) {
-            throw new CtiRequestError(1, `no journal entry '${arg.u8sConnectionID}'`);
+            throw new CtiRequestError(1, `no journal entry '${excerpt(arg.u8sConnectionID)}'`);
           }
           return { journalEntry: journalEntry(row, user.login) };
         },

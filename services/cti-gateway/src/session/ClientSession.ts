@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { UcsError, type Logger } from '@ucserver/shared';
+import { excerpt, UcsError, type Logger } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
 import { buildReject, InvokeProblem, type RoseWireMessage } from '../codec/mod.ts';
 import {
@@ -18,6 +18,8 @@ import type { ClientTransport } from './ClientTransport.ts';
 import type { ClientSessionEvents, ClientSessionOptions, OperationTable, SessionState } from './ClientSessionTypes.ts';
 
 const NOT_LOGGED_IN = { problem: { invokeProblem: InvokeProblem.authenticationIncomplete }, details: 'authenticationIncomplete: log in first (asnLoginV2)' } as const;
+/** Characters of an error text sent to a client (and logged with it). */
+const ERROR_TEXT_CHARS = 512;
 const BUSY = { problem: { invokeProblem: InvokeProblem.resourceLimitation }, details: 'resourceLimitation: too many invokes in flight' } as const;
 
 /**
@@ -82,11 +84,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     const action = interpretInbound(text);
     switch (action.type) {
       case 'reject':
-        this.logger.warn({ err: action.error.message }, 'rejected client message');
+        this.logger.warn({ err: excerpt(action.error.message, ERROR_TEXT_CHARS) }, 'rejected client message');
         this.#write(action.reply);
         return;
       case 'drop':
-        this.logger.debug({ reason: action.reason, err: action.error?.message }, 'dropped client message');
+        this.logger.debug({ reason: action.reason, err: action.error ? excerpt(action.error.message, ERROR_TEXT_CHARS) : undefined }, 'dropped client message');
         return;
       case 'response':
         // We never invoke clients with a result expected; answers to our events are logged only.
@@ -153,14 +155,21 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     }
   }
 
+  /**
+   * The AsnRequestError of a failed operation. Its text is bounded (ERROR_TEXT_CHARS) whatever the error
+   * quotes: the sites quote client strings as excerpts already, and this holds for texts from elsewhere
+   * (a media node's or the PBX adapter's reason) too.
+   */
   #asRequestError(op: string, err: unknown): { iErrorDetail: number; u8sErrorString: string } {
     if (err instanceof CtiRequestError) {
-      this.logger.info({ op, detail: err.iErrorDetail, err: err.message }, 'operation failed');
-      return { iErrorDetail: err.iErrorDetail, u8sErrorString: err.message };
+      const text = excerpt(err.message, ERROR_TEXT_CHARS);
+      this.logger.info({ op, detail: err.iErrorDetail, err: text }, 'operation failed');
+      return { iErrorDetail: err.iErrorDetail, u8sErrorString: text };
     }
     if (err instanceof UcsError) {
-      this.logger.warn({ op, code: err.code, err: err.message }, 'operation failed');
-      return { iErrorDetail: 1, u8sErrorString: err.message };
+      const text = excerpt(err.message, ERROR_TEXT_CHARS);
+      this.logger.warn({ op, code: err.code, err: text }, 'operation failed');
+      return { iErrorDetail: 1, u8sErrorString: text };
     }
     this.logger.error({ op, err }, 'operation crashed');
     return { iErrorDetail: 100, u8sErrorString: 'internal error' };

@@ -40,6 +40,11 @@ export class WsSessionStore {
     return entry.user;
   }
 
+  /** Forgets every pending id of a user whose credentials were revoked (disabled, password changed). */
+  revokeUser(userId: string): void {
+    for (const [id, p] of this.#pending) if (p.user.id === userId) this.#pending.delete(id);
+  }
+
   #prune(): void {
     const now = Date.now();
     for (const [id, p] of this.#pending) if (p.expires < now) this.#pending.delete(id);

@@ -1,7 +1,8 @@
 import { asnTimeFromDate } from '../codec/mod.ts';
 import { minimalContactV2, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
-import { parseBasic, type Authenticator, type Credentials } from '../auth/Authenticator.ts';
-import { AuthenticationError, LockedOutError } from '../errors.ts';
+import type { Authenticator, Credentials } from '../auth/Authenticator.ts';
+import { parseBasic } from '../auth/credentials.ts';
+import { AccountDisabledError, AuthenticationError, LockedOutError } from '../errors.ts';
 import type { ClientSession } from './ClientSession.ts';
 import { CtiRequestError, LogonError } from './CtiRequestError.ts';
 
@@ -85,6 +86,7 @@ export function sessionOperations(deps: SessionOperationsDeps): {
           return { succceeded: { u8sLoggedInUser: user.login, token: { u8sToken: token } } };
         } catch (err) {
           if (err instanceof LockedOutError) throw new CtiRequestError(LogonError.tooManyAttempts, err.message);
+          if (err instanceof AccountDisabledError) throw new CtiRequestError(LogonError.accountLocked, err.message);
           if (err instanceof AuthenticationError) {
             throw new CtiRequestError(credentials.kind === 'bearer' ? LogonError.tokenExpired : LogonError.invalidUser, err.message);
           }

@@ -1,29 +1,23 @@
-import { asc, eq } from 'drizzle-orm';
+import { EventEmitter } from 'node:events';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { dbSchema, hashPassword, verifyPassword, type Db, type UserRow } from '@ucserver/shared/db';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import type { NewUser, UserChanges, UserStoreEvents } from './UserStoreTypes.ts';
+
+export type { NewUser, UserChanges, UserRole } from './UserStoreTypes.ts';
 
 const { users } = dbSchema;
 
-export type UserRole = UserRow['role'];
-
-export interface NewUser {
-  login: string;
-  password: string;
-  displayName?: string | undefined;
-  role?: UserRole | undefined;
-}
-
-export interface UserChanges {
-  password?: string | undefined;
-  displayName?: string | undefined;
-  role?: UserRole | undefined;
-}
-
-/** The users table: who may log in, with which role. Hashing happens here and nowhere else. */
-export class UserStore {
+/**
+ * The users table: who may log in, with which role, whether disabled. Hashing happens here and nowhere
+ * else; so does raising a user's credential version (which kills their tokens) when the password changes
+ * or the user is disabled, announced by `credentialsrevoked`.
+ */
+export class UserStore extends EventEmitter<UserStoreEvents> {
   readonly #db: Db;
 
   constructor(db: Db) {
+    super();
     this.#db = db;
   }
 
@@ -54,6 +48,7 @@ export class UserStore {
       displayName: user.displayName ?? user.login,
       passwordHash: await hashPassword(user.password),
       role: user.role ?? 'user',
+      disabled: user.disabled ?? false,
     }).onConflictDoNothing().returning();
     // a concurrent create of the same login lost the race
     if (!row) throw new ConflictError(`user '${user.login}' already exists`);
@@ -61,12 +56,16 @@ export class UserStore {
   }
 
   async update(login: string, changes: UserChanges): Promise<UserRow> {
-    const values: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
+    const values: { [K in keyof typeof users.$inferInsert]?: (typeof users.$inferInsert)[K] | SQL } = { updatedAt: new Date() };
     if (changes.displayName !== undefined) values.displayName = changes.displayName;
     if (changes.role !== undefined) values.role = changes.role;
     if (changes.password !== undefined) values.passwordHash = await hashPassword(changes.password);
+    if (changes.disabled !== undefined) values.disabled = changes.disabled;
+    const revoked = changes.password !== undefined ? 'password changed' : changes.disabled === true ? 'account disabled' : undefined;
+    if (revoked) values.tokenVersion = sql`${users.tokenVersion} + 1`;
     const [row] = await this.#db.update(users).set(values).where(eq(users.login, login)).returning();
     if (!row) throw new NotFoundError('user', login);
+    if (revoked) this.emit('credentialsrevoked', row, row.disabled ? 'account disabled' : revoked);
     return row;
   }
 

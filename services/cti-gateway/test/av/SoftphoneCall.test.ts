@@ -9,7 +9,7 @@ import { AsnAVDropReason, AsnAVMessageType } from '../../src/protocol/mod.ts';
 import { SessionRegistry } from '../../src/session/SessionRegistry.ts';
 import { recordedSession } from './support.ts';
 
-const user = (id: string): UserRow => ({ id, login: id, displayName: id, passwordHash: '', role: 'user', createdAt: new Date(0), updatedAt: new Date(0) });
+const user = (id: string): UserRow => ({ id, login: id, displayName: id, passwordHash: '', role: 'user', disabled: false, tokenVersion: 0, createdAt: new Date(0), updatedAt: new Date(0) });
 
 describe('SoftphoneCall', () => {
   const sessions = new SessionRegistry();

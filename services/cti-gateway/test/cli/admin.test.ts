@@ -36,6 +36,18 @@ describe('admin CLI against a running gateway', () => {
     assert.doesNotMatch((await run(['user', 'list'], env)).stdout, /alice/);
   });
 
+  it('user disable / enable switch the login off and on, and user list shows it', async () => {
+    assert.equal((await run(['user', 'add', 'dora', '--password', 'pw-dora'], env)).code, 0);
+    assert.deepEqual(await run(['user', 'disable', 'dora'], env), { code: 0, stdout: 'user dora disabled\n', stderr: '' });
+    assert.match((await run(['user', 'list'], env)).stdout, /^dora\s+dora\s+user\s+true/m);
+    await assert.rejects(app.context.auth.authenticate({ kind: 'basic', login: 'dora', password: 'pw-dora' }, '127.0.0.1'), /disabled/);
+    assert.deepEqual(await run(['user', 'enable', 'dora'], env), { code: 0, stdout: 'user dora enabled\n', stderr: '' });
+    assert.equal((await app.context.auth.authenticate({ kind: 'basic', login: 'dora', password: 'pw-dora' }, '127.0.0.1')).user.login, 'dora');
+    const missing = await run(['user', 'disable'], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /missing login/);
+  });
+
   it('line add with owner and transport, line list shows it, line remove', async () => {
     await run(['user', 'add', 'bob', '--password', 'pw-bob'], env);
     const add = await run(['line', 'add', '101', '--owner', 'bob', '--registrar', '127.0.0.1:5060', '--auth-user', '101', '--auth-password', 'x', '--transport', 'tcp'], env);

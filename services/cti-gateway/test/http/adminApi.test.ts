@@ -46,6 +46,19 @@ describe('admin API', () => {
       const { token } = await app.context.auth.authenticate({ kind: 'basic', login: 'root', password: 'root-pw' }, '127.0.0.1');
       assert.equal((await inject('GET', '/api/v1/lines', { headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
     });
+    it('a wrong admin token does not throttle the next Basic login from that address', async () => {
+      await inject('POST', '/api/v1/users', { payload: { login: 'frank', password: 'frank-pw', role: 'admin' } });
+      assert.equal((await inject('GET', '/api/v1/users', { headers: { authorization: 'Bearer not-the-token' } })).statusCode, 401);
+      assert.equal((await inject('GET', '/api/v1/users', { headers: basic('frank', 'frank-pw') })).statusCode, 200);
+      assert.equal((await inject('GET', '/api/v1/users')).statusCode, 200, 'the admin token too');
+    });
+    it('a disabled admin gets 403 UCS_ERR_GW_ACCOUNT_DISABLED for the right password, 401 for a wrong one', async () => {
+      await inject('POST', '/api/v1/users', { payload: { login: 'gina', password: 'gina-pw', role: 'admin', disabled: true } });
+      const res = await inject('GET', '/api/v1/users', { headers: basic('gina', 'gina-pw') });
+      assert.equal(res.statusCode, 403);
+      assert.equal(res.json().error.code, 'UCS_ERR_GW_ACCOUNT_DISABLED');
+      assert.equal((await inject('GET', '/api/v1/users', { headers: basic('gina', 'nope') })).statusCode, 401);
+    });
     it('repeated wrong passwords are throttled with 429 and Retry-After', async () => {
       await inject('POST', '/api/v1/users', { payload: { login: 'dave', password: 'dave-pw', role: 'admin' } });
       const codes: number[] = [];
@@ -58,6 +71,22 @@ describe('admin API', () => {
   });
 
   describe('users', () => {
+    it('PATCH disabled: true disables a user (shown in the API), false enables them; the credential version is never returned', async () => {
+      await inject('POST', '/api/v1/users', { payload: { login: 'hank', password: 'hank-pw' } });
+      const { token } = await app.context.auth.authenticate({ kind: 'basic', login: 'hank', password: 'hank-pw' }, '127.0.0.1');
+      const revoked: string[] = [];
+      app.context.users.once('credentialsrevoked', (u, reason) => revoked.push(`${u.login}:${reason}`));
+      const disabled = await inject('PATCH', '/api/v1/users/hank', { payload: { disabled: true } });
+      assert.equal(disabled.statusCode, 200);
+      assert.equal(disabled.json().disabled, true);
+      assert.equal('tokenVersion' in disabled.json(), false);
+      assert.deepEqual(revoked, ['hank:account disabled']);
+      assert.equal((await inject('GET', '/api/v1/users/hank')).json().disabled, true);
+      await assert.rejects(app.context.auth.authenticate({ kind: 'bearer', token }, '127.0.0.1'));
+      const enabled = await inject('PATCH', '/api/v1/users/hank', { payload: { disabled: false } });
+      assert.equal(enabled.json().disabled, false);
+      assert.equal((await app.context.auth.authenticate({ kind: 'basic', login: 'hank', password: 'hank-pw' }, '127.0.0.1')).user.login, 'hank');
+    });
     it('POST then GET, PATCH and DELETE a user; the hash is never returned', async () => {
       const created = await inject('POST', '/api/v1/users', { payload: { login: 'alice', password: 'secret', displayName: 'Alice A.' } });
       assert.equal(created.statusCode, 201);

@@ -209,5 +209,26 @@ describe('ENetUC over TCP 7222', () => {
       assert.deepEqual(await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: m.u8sMonitorCrossRefID }), {});
       await assert.rejects(alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: m.u8sMonitorCrossRefID }), EnetucRequestError);
     });
+
+    it('a client string of 3000 characters comes back in the error text as a bounded excerpt', async () => {
+      const err = await alice.invoke('asnCtiSnapshotPhoneLine', { u8sLinePhoneNumber: `1${'2'.repeat(2999)}` }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof EnetucRequestError && err.iErrorDetail === 3, String(err));
+      assert.match(err.message, /unknown line '12{199}…\(3000 bytes\)'/);
+      assert.ok(err.message.length < 300, `${err.message.length} characters`);
+    });
+
+    it('disabling a user closes their live sessions at once and refuses their next login', async () => {
+      await app.context.users.create({ login: 'carl', password: 'carl-pw' });
+      const carl = await tcpClient(app, { user: 'carl', password: 'carl-pw' });
+      const closed = carl.waitForClose(3000);
+      await app.context.users.update('carl', { disabled: true });
+      await closed;
+      const again = await tcpClient(app);
+      try {
+        await assert.rejects(again.login('carl', 'carl-pw'), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 129);
+      } finally {
+        again.close();
+      }
+    });
   });
 });

@@ -67,21 +67,26 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
     { name: 'no credentials', url: '/ws/client/createsession', headers: {}, status: 401, detail: 101 },
     { name: 'a wrong password', url: '/ws/client/createsession', headers: { authorization: basic('alice', 'x') }, status: 401, detail: 101 },
     { name: 'a wrong password with X-no401', url: '/ws/client/createsession', headers: { authorization: basic('alice', 'x'), 'x-no401': '1' }, status: 400, detail: 101 },
-    { name: 'query login with a wrong password', url: '/ws/client/createsession?user=alice&pass=x', headers: {}, status: 400, detail: 101 },
-    { name: 'an invalid token', url: '/ws/client/createsession?token=abc.def', headers: {}, status: 400, detail: 130 },
+    { name: 'an invalid token', url: '/ws/client/createsession', headers: { 'x-uctoken': 'abc.def' }, status: 401, detail: 130 },
+    { name: 'an invalid token with X-no401', url: '/ws/client/createsession', headers: { 'x-uctoken': 'abc.def', 'x-no401': '1' }, status: 400, detail: 130 },
+    // credentials in the URL (ENetUC's documented user=/pass=/token=) are refused, even right ones
+    { name: 'a right password in the query', url: '/ws/client/createsession?user=alice&pass=alice-pw', headers: {}, status: 400, detail: 106 },
+    { name: 'a token in the query', url: '/ws/client/createsession?token=abc.def', headers: {}, status: 400, detail: 106 },
+    { name: 'a query password next to a right Authorization header', url: '/ws/client/createsession?pass=alice-pw', headers: { authorization: basic('alice', 'alice-pw') }, status: 400, detail: 106 },
   ];
   for (const r of refusals) {
     it(`createsession with ${r.name} answers ${r.status} with AsnLogonError ${r.detail}`, async () => {
       const res = await fetch(`${base}${r.url}`, { method: 'POST', headers: r.headers });
       assert.equal(res.status, r.status);
       if (r.status === 401) assert.match(String(res.headers.get('www-authenticate')), /^Basic realm="ucserver"/);
-      const body = (await res.json()) as { error: { _type: string; iErrorDetail: number } };
+      const body = (await res.json()) as { error: { _type: string; iErrorDetail: number; u8sErrorString: string } };
       assert.equal(body.error._type, 'AsnLogonError');
       assert.equal(body.error.iErrorDetail, r.detail);
+      if (r.detail === 106) assert.match(body.error.u8sErrorString, /credentials in the URL are not accepted/);
     });
   }
 
-  it('createsession with a login token (x-uctoken or token=) works; the client helper connects with it', async () => {
+  it('createsession with a login token (x-uctoken) works; the client helper connects with it', async () => {
     const { token } = await app.context.auth.authenticate({ kind: 'basic', login: 'alice', password: 'alice-pw' }, '127.0.0.1');
     const res = await fetch(`${base}/ws/client/createsession`, { headers: { 'x-uctoken': token } });
     assert.equal(res.status, 200);
@@ -92,6 +97,26 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('disabling a user voids their created, not yet attached session ids and closes their open WebSocket', async () => {
+    await app.context.users.create({ login: 'wendy', password: 'wendy-pw' });
+    const created = async (): Promise<string> => {
+      const res = await fetch(`${base}/ws/client/createsession`, { method: 'POST', headers: { authorization: basic('wendy', 'wendy-pw') } });
+      return ((await res.json()) as { sessionid: string }).sessionid;
+    };
+    const open = socket(await created());
+    await once(open, 'open');
+    const pending = await created();
+    const closedOpen = once(open, 'close', { signal: AbortSignal.timeout(5000) });
+    await app.context.users.update('wendy', { disabled: true });
+    const [code, reason] = (await closedOpen) as [number, Buffer];
+    assert.equal(code, 1008);
+    assert.match(String(reason), /account disabled/);
+    const late = socket(pending);
+    const [lateCode, lateReason] = (await once(late, 'close', { signal: AbortSignal.timeout(5000) })) as [number, Buffer];
+    assert.equal(lateCode, 1008);
+    assert.match(String(lateReason), /unknown or expired x-ucsessionid/);
   });
 
   it('a binary frame (BER) closes the WebSocket with a clear reason', async () => {
