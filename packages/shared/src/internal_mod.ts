@@ -3,3 +3,4 @@
 export * from './mod.ts';
 export { env as envSchema } from './config/env.ts';
 export { Subjects } from './bus/subjects.ts';
+export { seal, open, generateSealingKeyText, isSealingKeyText } from './bus/sealedSecret.ts';

@@ -9,6 +9,8 @@ export {
   BusNoRespondersError,
   BusClosedError,
   BusRemoteError,
+  BusPermissionError,
+  SealedSecretError,
   MigrationError,
   InternalError,
   SharedErrorCodes,
@@ -16,9 +18,9 @@ export {
 export type { ConfigIssue, SharedErrorCode, ErrorCatalogue } from './errors.ts';
 export { sharedErrorCatalogue, mediaWireCodes } from './errorCatalogue.ts';
 
-export { loadConfig, variablesOf, describeConfig } from './config/env.ts';
+export { loadConfig, variablesOf, secretVariablesOf, describeConfig } from './config/env.ts';
 export type { EnvSchema, ConfigDoc } from './config/env.ts';
-export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs } from './config/services.ts';
+export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs, exampleSecrets, isExampleSecret } from './config/services.ts';
 
 export { createLogger } from './logging/logger.ts';
 export type { Logger } from './logging/logger.ts';
@@ -33,6 +35,9 @@ export type {
   StreamOptions,
   Unsubscribe,
 } from './bus/BusClientTypes.ts';
+export { SealedSecret, parseSealingKey } from './bus/sealedSecret.ts';
+export type { SealingKey } from './bus/sealedSecret.ts';
+export { sealLineConfig, openLineConfig } from './bus/lineCredentials.ts';
 export { command, topic, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
 export type { Command, CommandNamespace, CommandHandler, CommandHandlers, RequestOf, ReplyOf, Topic, PayloadOf } from './bus/contract.ts';
 export { BusPeer } from './bus/BusPeer.ts';

@@ -12,6 +12,7 @@ import {
   createHttpServer,
   instrumentBus,
   MediaPlacement,
+  parseSealingKey,
   type CtiGatewayConfig,
   type Logger,
 } from '@ucserver/shared';
@@ -94,6 +95,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const sessions = new SessionRegistry();
   const wsSessions = new WsSessionStore();
   const throttle = new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, lockoutMs: config.LOGIN_LOCKOUT_MS, baseDelayMs: config.LOGIN_BASE_DELAY_MS });
+  // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
+  const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
   const auth = new Authenticator(users, new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S), throttle, logger);
   const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth, sessions, wsSessions };
 
@@ -146,7 +149,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
         requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
       }, abort.signal);
       instrumentBus(bus, registry, 'cti-gateway');
-      stops.push(await startLineService(bus, lines, registrations, logger));
+      stops.push(await startLineService(bus, lines, registrations, logger, lineCredentialsKey));
       stops.push(startCallFeed(bus, calls));
       const writer = new JournalWriter(database.db, bus, logger);
       await writer.start();

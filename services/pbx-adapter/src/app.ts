@@ -10,6 +10,7 @@ import {
   createHttpServer,
   instrumentBus,
   MediaPlacement,
+  parseSealingKey,
   type Logger,
   type PbxAdapterConfig,
   type Unsubscribe,
@@ -69,6 +70,8 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   const transports = [...new Set(config.SIP_TRANSPORTS.split(',').map((t) => t.trim()).filter(Boolean))] as LineTransport[];
   const timers = timerValues(deps.sipTimers);
   const abort = new AbortController();
+  // Opens the SIP passwords the gateway seals into every line (bus/LineSync.ts).
+  const credentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
 
   let bus: BusClient | undefined;
   let endpoint: SipEndpoint | undefined;
@@ -181,7 +184,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         ...servePbxCommands(bus, calls, log),
         subscribeMediaEvents(bus, calls),
       ];
-      lineSync = new LineSync({ bus, registrations, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
+      lineSync = new LineSync({ bus, registrations, credentialsKey, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
       lineSync.start();
       void lineSync.synced.then(() => linesSynced());
       await bus.flush();
