@@ -34,7 +34,13 @@ export type {
   ConsumeOptions,
   StreamOptions,
   Unsubscribe,
+  BusCredentials,
+  BusTls,
 } from './bus/BusClientTypes.ts';
+export { busConnection } from './bus/busConnection.ts';
+export type { BusConnection, BusConnectionConfig } from './bus/busConnection.ts';
+export { busServices } from './bus/busAccess.ts';
+export type { BusService } from './bus/busAccess.ts';
 export { SealedSecret, parseSealingKey } from './bus/sealedSecret.ts';
 export type { SealingKey } from './bus/sealedSecret.ts';
 export { sealLineConfig, openLineConfig } from './bus/lineCredentials.ts';

@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '@ucserver/shared';
 
 export { check, Latch } from './check.ts';
 export { NatsServer } from './NatsServer.ts';
+export type { NatsServerOptions } from './NatsServerTypes.ts';
 export { createTestDatabase, adminUrl } from './postgres.ts';
 
 /** The shared NATS server of the machine (or TEST_NATS_URL). Tests isolate themselves with {@link uniquePrefix}. */

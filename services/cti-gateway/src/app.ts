@@ -9,6 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  busConnection,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
@@ -142,8 +143,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
       if (https) await https.listen({ host: config.HTTP_HOST, port: config.HTTPS_PORT });
       bus = await BusClient.connect({
-        servers: config.NATS_URL,
-        prefix: config.BUS_PREFIX,
+        ...busConnection(config, 'cti-gateway'),
         name: `cti-gateway${deps.instanceName ? `-${deps.instanceName}` : ''}`,
         logger,
         requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,

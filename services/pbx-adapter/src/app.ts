@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  busConnection,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
@@ -121,8 +122,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
     async start() {
       bus = await BusClient.connect(
         {
-          servers: config.NATS_URL,
-          prefix: config.BUS_PREFIX,
+          ...busConnection(config, 'pbx-adapter'),
           name: `pbx-adapter-${process.pid}`,
           logger: log,
           requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
