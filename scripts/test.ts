@@ -6,7 +6,7 @@ import { globSync } from 'node:fs';
 const suites: Record<string, string[]> = {
   unit: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'scripts/**/*.test.ts', 'test/house/**/*.test.ts'],
   // Whole-system runs, one file at a time: their timing promises (ready within 15 s) need the machine.
-  e2e: ['test/platform/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+  e2e: ['test/platform/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts'],
 };
 
 const [suite = 'unit', ...filters] = process.argv.slice(2);
