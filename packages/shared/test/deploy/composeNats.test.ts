@@ -142,9 +142,11 @@ describe('compose - infra/nats/nats.conf on a real nats-server', { timeout: 60_0
     const seed = readFileSync(join(secrets, 'media/nats.nk'), 'utf8').trim();
     const nc = await connect({ servers: server.url, authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)), inboxPrefix: new Subjects('ucs').inbox('media'), reconnect: false });
     try {
-      const refused = new Promise<Error | null>((resolve) => nc.subscribe('ucs.lines.>', { callback: (err) => resolve(err) }));
+      // The server's -ERR for the subscription arrives before the flush's PONG.
+      const refused: Array<Error | null> = [];
+      nc.subscribe('ucs.lines.>', { callback: (err) => void refused.push(err) });
       await nc.flush();
-      assert.ok((await refused) instanceof errors.PermissionViolationError);
+      assert.ok(refused[0] instanceof errors.PermissionViolationError, `got ${String(refused[0])}`);
     } finally {
       await nc.close();
     }
