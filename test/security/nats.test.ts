@@ -5,7 +5,7 @@
 // adapter's replies; whoever reads everything on the bus sees no SIP password; the services connect over
 // TLS as themselves; and with all of it, lines register and a call through Kamailio works.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -138,6 +138,10 @@ test('everything on the bus, read raw while lines are listed and changed, holds 
       assert.ok(line100);
       assert.equal(openLineConfig(parseSealingKey(stack.lineCredentialsKey), line100).authPassword, linePassword('100'));
     });
+    await stack.step('the admin API does not return it either', async () => {
+      const lines = JSON.stringify(await stack.lines());
+      assert.ok(lines.includes('"100"') && !lines.includes(linePassword('100')) && !lines.includes('authPassword'));
+    });
   } finally {
     await admin.close();
   }
@@ -170,6 +174,24 @@ test('with all of it, a call through Kamailio works: dial, answer, tones both wa
     await check(async () => (await stack.journal('100')).some((r) => r.remoteNumber === '101' && r.endedAt !== null) && (await stack.journal('101')).some((r) => r.remoteNumber === '100' && r.endedAt !== null), 10_000, { name: 'journal rows of the call' });
   });
   assert.deepEqual(violations(stack).slice(before), [], 'no service was refused a subject during the call');
+});
+
+test("no log of ucserver's processes or NATS holds a NATS seed, the line credentials key or a SIP password", async () => {
+  const { stack } = e2e;
+  const security = stack.natsSecurity!;
+  const secrets = [
+    ...(['cti-gateway', 'media', 'pbx-adapter', 'admin'] as const).map((u) => security.seed(u)),
+    stack.lineCredentialsKey,
+    linePassword('100'),
+    linePassword('101'),
+  ];
+  // (debug level: E2E_LOG_LEVEL defaults to debug)
+  const logs = readdirSync(stack.artifacts).filter((f) => /^(cti-gateway|media-\d+|pbx-adapter|nats-server).*\.log$/.test(f));
+  assert.ok(logs.some((f) => f.startsWith('pbx-adapter')) && logs.includes('nats-server.log'), `logs: ${logs.join(', ')}`);
+  for (const file of logs) {
+    const text = readFileSync(join(stack.artifacts, file), 'utf8');
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${file} holds a secret (${secret.slice(0, 4)}…)`);
+  }
 });
 
 /** The server's first protocol line (INFO), read over plain TCP. */

@@ -21,7 +21,8 @@ function token(variable: string, description: string) {
 
 /** The key sealing each line's SIP password on the bus: the cti-gateway and the pbx-adapter hold it, nobody else. */
 function lineCredentialsKey() {
-  return env.secret(z.string().refine(isSealingKeyText, 'expected 32 random bytes in base64 (e.g. openssl rand -base64 32)')
+  return env.secret(z.string({ error: 'required: the key (32 random bytes, base64) the cti-gateway and the pbx-adapter share; npm start and the compose init generate one, or: openssl rand -base64 32' })
+    .refine(isSealingKeyText, 'expected 32 random bytes in base64 (e.g. openssl rand -base64 32)')
     .describe('Required: key (32 bytes, base64) sealing SIP passwords on the bus between cti-gateway and pbx-adapter; the same in both (npm start and the compose init generate it)'));
 }
 

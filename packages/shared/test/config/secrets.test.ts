@@ -38,8 +38,8 @@ describe('config - secrets', () => {
   });
 
   const refused: Array<{ name: string; schema: typeof CtiGatewayConfig | typeof PbxAdapterConfig | typeof MediaConfig; env: Record<string, string>; variables: string[]; message?: RegExp }> = [
-    { name: 'no LINE_CREDENTIALS_KEY (gateway)', schema: CtiGatewayConfig, env: {}, variables: ['LINE_CREDENTIALS_KEY'] },
-    { name: 'no LINE_CREDENTIALS_KEY (adapter)', schema: PbxAdapterConfig, env: {}, variables: ['LINE_CREDENTIALS_KEY'] },
+    { name: 'no LINE_CREDENTIALS_KEY (gateway)', schema: CtiGatewayConfig, env: {}, variables: ['LINE_CREDENTIALS_KEY'], message: /LINE_CREDENTIALS_KEY: required: .*openssl rand -base64 32/ },
+    { name: 'no LINE_CREDENTIALS_KEY (adapter)', schema: PbxAdapterConfig, env: {}, variables: ['LINE_CREDENTIALS_KEY'], message: /LINE_CREDENTIALS_KEY: required/ },
     { name: 'a 16-byte LINE_CREDENTIALS_KEY', schema: PbxAdapterConfig, env: { LINE_CREDENTIALS_KEY: Buffer.alloc(16).toString('base64') }, variables: ['LINE_CREDENTIALS_KEY'], message: /32 random bytes/ },
     { name: 'a LINE_CREDENTIALS_KEY that is not base64', schema: CtiGatewayConfig, env: { LINE_CREDENTIALS_KEY: 'x'.repeat(42) + '!' }, variables: ['LINE_CREDENTIALS_KEY'] },
     { name: "ADMIN_TOKEN 'change-me'", schema: CtiGatewayConfig, env: { LINE_CREDENTIALS_KEY: key, ADMIN_TOKEN: 'change-me' }, variables: ['ADMIN_TOKEN'], message: /documented example value/ },
