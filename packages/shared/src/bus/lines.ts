@@ -32,7 +32,7 @@ export type LineConfig = z.infer<typeof LineConfig>;
 export const SealedLineConfig = LineConfig.extend({ authPassword: SealedSecret });
 export type SealedLineConfig = z.infer<typeof SealedLineConfig>;
 
-/** One page of the line list: a reply must fit NATS's max_payload (1 MiB ≈ 3 000 typical lines with their sealed passwords), so it is paged. */
+/** One page of the line list: a reply must fit NATS's max_payload (1 MiB ≈ 2 800 typical lines with their sealed passwords, ~360 bytes each), so it is paged. */
 export const LinesListRequest = z.object({
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(2000).default(1000),
