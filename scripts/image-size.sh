@@ -128,6 +128,12 @@ measure() {
       (await import('node:module')).createRequire(process.cwd() + '/packages/shared/dist/db/Database.js').resolve('pg');
     }") >"$dir/check.log" 2>&1 \
     && log "$service: the image's entry module loads" || { cat "$dir/check.log" >&2; log "$service: the image does not load"; return 1; }
+  # docker-compose.yml's secrets-init runs the gateway image's initSecrets: it must run from the image too.
+  if [ "$service" = cti-gateway ]; then
+    (cd "$app" && NODE_ENV=production node packages/shared/dist/deploy/initSecrets.js --dir "$dir/secrets-init") >>"$dir/check.log" 2>&1 \
+      && [ -s "$dir/secrets-init/nats/auth.conf" ] && [ -s "$dir/secrets-init/pbx-adapter/nats.nk" ] \
+      && log "$service: the image's secrets-init (initSecrets.js) runs" || { cat "$dir/check.log" >&2; log "$service: the image's secrets-init fails"; return 1; }
+  fi
   rm -rf "$dir/stage"*
 }
 

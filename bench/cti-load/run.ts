@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnetucClient } from '../../services/cti-gateway/src/client/EnetucClient.ts';
 import { AdminClient } from '../../services/cti-gateway/src/cli/AdminClient.ts';
-import { freePort } from '@ucserver/testkit';
+import { freePort, testLineCredentialsKey } from '@ucserver/testkit';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, rate: { type: 'string' }, users: { type: 'string' } } });
@@ -60,6 +60,7 @@ async function startGateway(): Promise<{ proc: ChildProcess; ctiPort: number; ht
       HTTP_PORT: String(httpPort),
       CTI_TCP_PORT: String(ctiPort),
       ADMIN_TOKEN: 'bench',
+      LINE_CREDENTIALS_KEY: testLineCredentialsKey,
       CTI_IDLE_TIMEOUT_MS: '600000',
       LOGIN_MAX_FAILURES: '1000',
     },

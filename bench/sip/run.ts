@@ -22,10 +22,12 @@ import {
   MediaTopics,
   PbxCommands,
   type Command,
+  parseSealingKey,
+  sealLineConfig,
   type LineConfig,
   type Unsubscribe,
 } from '@ucserver/shared';
-import { check, freePort, freePortRange, Kamailio, ManagedProcess, NatsServer, parseStats, testLogger, uniquePrefix, type ProcessExit } from '@ucserver/testkit';
+import { check, freePort, freePortRange, Kamailio, ManagedProcess, NatsServer, parseStats, testLineCredentialsKey, testLogger, uniquePrefix, type ProcessExit } from '@ucserver/testkit';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({
@@ -87,6 +89,7 @@ async function startAdapter(natsUrl: string, prefix: string, env: Record<string,
       SIP_OPTIONS_INTERVAL_S: '0',
       LOG_LEVEL: 'warn',
       SHUTDOWN_TIMEOUT_MS: '20000',
+      LINE_CREDENTIALS_KEY: testLineCredentialsKey,
       ...env,
     },
   });
@@ -143,6 +146,9 @@ interface BenchGateway {
   close(): Promise<void>;
 }
 
+/** The key the adapter gets as LINE_CREDENTIALS_KEY: the bench gateway seals the passwords with it, as the gateway does. */
+const credentialsKey = parseSealingKey(testLineCredentialsKey);
+
 async function startGateway(natsUrl: string, prefix: string): Promise<BenchGateway> {
   const bus = await BusClient.connect({ servers: natsUrl, prefix, name: 'bench-gateway', logger: testLogger('bench'), requestTimeoutMs: 10_000 });
   const state = { lines: [] as LineConfig[], registered: new Set<string>(), listedAt: undefined as number | undefined };
@@ -150,7 +156,7 @@ async function startGateway(natsUrl: string, prefix: string): Promise<BenchGatew
     bus.lines.serve(LineCommands.list, ({ offset, limit }) => {
       state.listedAt ??= performance.now();
       const page = state.lines.slice(offset, offset + limit);
-      return { lines: page, total: state.lines.length, nextOffset: offset + page.length < state.lines.length ? offset + page.length : null };
+      return { lines: page.map((l) => sealLineConfig(credentialsKey, l)), total: state.lines.length, nextOffset: offset + page.length < state.lines.length ? offset + page.length : null };
     }),
     bus.subscribe(LineTopics.registration, (r) => {
       if (r.status === 'registered') state.registered.add(r.lineId);

@@ -1,13 +1,16 @@
 // The platform as a whole, run the way a person runs it: `npm start` (scripts/start.ts) brings up the three
-// services (and a nats-server when none answers), each reports ready within 15 s, each /metrics passes
-// `promtool check metrics`, a real Prometheus scrapes all three, and Ctrl-C stops everything cleanly.
+// services (and a nats-server when none answers, with a NATS user per service generated on first start),
+// each reports ready within 15 s, each /metrics passes `promtool check metrics`, a real Prometheus scrapes
+// all three, and Ctrl-C stops everything cleanly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { errors as natsErrors, nkeyAuthenticator } from '@nats-io/nats-core';
 import { check, freePort, freePortRange, uniquePrefix } from '@ucserver/testkit';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,7 +42,8 @@ describe('platform - npm start', { timeout: 180_000 }, () => {
     for (const k of ['nats', 'gateway', 'cti', 'media', 'pbx', 'sip']) ports[k] = await freePort();
     const rtp = await freePortRange(200);
     startedAt = Date.now();
-    proc = spawn(process.execPath, ['scripts/start.ts'], {
+    // as `npm start` runs it
+    proc = spawn(process.execPath, ['--conditions=ucs-source', 'scripts/start.ts'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -47,6 +51,8 @@ describe('platform - npm start', { timeout: 180_000 }, () => {
         MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
         // nothing listens here: start.ts must start its own nats-server
         NATS_URL: `nats://127.0.0.1:${ports.nats}`,
+        // first start: no credentials, no keys yet
+        UCS_DATA_DIR: join(dir, 'data'),
         BUS_PREFIX: uniquePrefix(),
         LOG_LEVEL: 'warn',
         PGLITE_DIR: join(dir, 'pglite'),
@@ -80,6 +86,16 @@ describe('platform - npm start', { timeout: 180_000 }, () => {
   it('all three services report ready on /readyz within 15 s', async () => {
     await check(async () => (await ready(ports.gateway!)) && (await ready(ports.media!)) && (await ready(ports.pbx!)), 15_000, { name: `all /readyz 200 (output so far: ${output.slice(-2000)})` });
     assert.ok(Date.now() - startedAt <= 15_000);
+  });
+
+  it('its nats-server refuses anonymous connections; the generated seeds (0600) and line key (0600) are the ones in use', async () => {
+    const seedFile = (user: string): string => join(dir, 'data/nats/users', `${user}.nk`);
+    for (const user of ['cti-gateway', 'media', 'pbx-adapter', 'admin']) assert.equal(statSync(seedFile(user)).mode & 0o777, 0o600, user);
+    assert.equal(statSync(join(dir, 'data/secrets/line-credentials-key')).mode & 0o777, 0o600);
+    assert.match(output, /first start: generated NATS credentials/);
+    await assert.rejects(natsConnect({ servers: `127.0.0.1:${ports.nats}`, reconnect: false }), natsErrors.AuthorizationError);
+    const admin = await natsConnect({ servers: `127.0.0.1:${ports.nats}`, reconnect: false, authenticator: nkeyAuthenticator(new TextEncoder().encode(readFileSync(seedFile('admin'), 'utf8').trim())) });
+    await admin.close();
   });
 
   it('/metrics of every service passes promtool check metrics and carries the ucserver_ prefix', async () => {

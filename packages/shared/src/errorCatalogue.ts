@@ -6,19 +6,21 @@ import {
   BusClosedError,
   BusNoRespondersError,
   BusPayloadError,
+  BusPermissionError,
   BusRemoteError,
   BusTimeoutError,
   ConfigError,
   InternalError,
   InvalidStateError,
   MigrationError,
+  SealedSecretError,
   SharedErrorCodes,
   type ErrorCatalogue,
 } from './errors.ts';
 
 export const sharedErrorCatalogue: ErrorCatalogue = {
   codes: SharedErrorCodes,
-  classes: [ConfigError, InvalidStateError, BusPayloadError, BusTimeoutError, BusNoRespondersError, BusClosedError, BusRemoteError, MigrationError, InternalError],
+  classes: [ConfigError, InvalidStateError, BusPayloadError, BusTimeoutError, BusNoRespondersError, BusClosedError, BusRemoteError, BusPermissionError, SealedSecretError, MigrationError, InternalError],
 };
 
 /** The media node's wire codes; the classes are in services/media (mediaErrorCatalogue) and here. */

@@ -10,6 +10,8 @@ export const SharedErrorCodes = {
   UCS_ERR_BUS_NO_RESPONDERS: 'UCS_ERR_BUS_NO_RESPONDERS',
   UCS_ERR_BUS_REMOTE: 'UCS_ERR_BUS_REMOTE',
   UCS_ERR_BUS_CLOSED: 'UCS_ERR_BUS_CLOSED',
+  UCS_ERR_BUS_PERMISSION: 'UCS_ERR_BUS_PERMISSION',
+  UCS_ERR_SEALED_SECRET_INVALID: 'UCS_ERR_SEALED_SECRET_INVALID',
   UCS_ERR_DB_MIGRATION: 'UCS_ERR_DB_MIGRATION',
   UCS_ERR_INTERNAL: 'UCS_ERR_INTERNAL',
 } as const;
@@ -81,6 +83,27 @@ export class BusClosedError extends UcsError {
   static readonly code = SharedErrorCodes.UCS_ERR_BUS_CLOSED;
   constructor(message = 'bus connection is closed', options?: { cause?: unknown }) {
     super(SharedErrorCodes.UCS_ERR_BUS_CLOSED, message, options);
+  }
+}
+
+/**
+ * The NATS server refused this service's user a subject (publish or subscribe): its permissions
+ * (infra/nats, generated from the bus access table) do not include the command or topic.
+ */
+export class BusPermissionError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_BUS_PERMISSION;
+  readonly subject: string;
+  constructor(subject: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_BUS_PERMISSION, `the NATS server does not allow this service '${subject}' (see the bus access table)`, options);
+    this.subject = subject;
+  }
+}
+
+/** A sealed secret (a line's SIP password on the bus) could not be opened: wrong key, altered, or another object's. */
+export class SealedSecretError extends UcsError {
+  static readonly code = SharedErrorCodes.UCS_ERR_SEALED_SECRET_INVALID;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(SharedErrorCodes.UCS_ERR_SEALED_SECRET_INVALID, message, options);
   }
 }
 

@@ -9,6 +9,8 @@ export {
   BusNoRespondersError,
   BusClosedError,
   BusRemoteError,
+  BusPermissionError,
+  SealedSecretError,
   MigrationError,
   InternalError,
   SharedErrorCodes,
@@ -16,9 +18,9 @@ export {
 export type { ConfigIssue, SharedErrorCode, ErrorCatalogue } from './errors.ts';
 export { sharedErrorCatalogue, mediaWireCodes } from './errorCatalogue.ts';
 
-export { loadConfig, variablesOf, describeConfig } from './config/env.ts';
+export { loadConfig, variablesOf, secretVariablesOf, describeConfig } from './config/env.ts';
 export type { EnvSchema, ConfigDoc } from './config/env.ts';
-export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs } from './config/services.ts';
+export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs, exampleSecrets, isExampleSecret } from './config/services.ts';
 
 export { createLogger } from './logging/logger.ts';
 export { boundFields, excerpt, EXCERPT_CHARS, LOG_FIELD_BOUNDS, type FieldBounds } from './logging/excerpt.ts';
@@ -34,7 +36,16 @@ export type {
   DurableConsumer,
   StreamOptions,
   Unsubscribe,
+  BusCredentials,
+  BusTls,
 } from './bus/BusClientTypes.ts';
+export { busConnection } from './bus/busConnection.ts';
+export type { BusConnection, BusConnectionConfig } from './bus/busConnection.ts';
+export { busServices } from './bus/busAccess.ts';
+export type { BusService } from './bus/busAccess.ts';
+export { SealedSecret, parseSealingKey } from './bus/sealedSecret.ts';
+export type { SealingKey } from './bus/sealedSecret.ts';
+export { sealLineConfig, openLineConfig } from './bus/lineCredentials.ts';
 export { command, topic, kvBucket, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
 export type { Command, CommandNamespace, CommandHandler, CommandHandlers, RequestOf, ReplyOf, Topic, PayloadOf, KvBucket } from './bus/contract.ts';
 export { KvStore } from './bus/KvStore.ts';

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from './check.ts';
+import type { NatsServerOptions } from './NatsServerTypes.ts';
 
 /**
  * A private nats-server on an ephemeral loopback port (as nats.js's test launcher does): for tests that
@@ -10,18 +11,26 @@ import { check } from './check.ts';
  */
 export class NatsServer {
   readonly dir: string;
+  readonly #options: NatsServerOptions;
   #proc: ChildProcess | undefined;
   #port = -1;
+  #stderr = '';
 
-  private constructor(dir: string) {
+  private constructor(dir: string, options: NatsServerOptions) {
     this.dir = dir;
+    this.#options = options;
   }
 
-  static async start(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
-    const server = new NatsServer(mkdtempSync(join(tmpdir(), 'ucs-nats-')));
+  static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    const server = new NatsServer(mkdtempSync(join(tmpdir(), 'ucs-nats-')), options);
     writeFileSync(join(server.dir, 'js'), options.jetstream === false ? '' : '1');
     await server.#launch();
     return server;
+  }
+
+  /** What the server wrote to stderr (its log: refused connections, permission violations). */
+  get log(): string {
+    return this.#stderr;
   }
 
   get port(): number {
@@ -35,16 +44,21 @@ export class NatsServer {
   async #launch(): Promise<void> {
     const jetstream = readFileSync(join(this.dir, 'js'), 'utf8') === '1';
     for (const f of readdirSync(this.dir)) if (f.endsWith('.ports')) rmSync(join(this.dir, f));
-    const args = ['-a', '127.0.0.1', '-p', String(this.#port), '--ports_file_dir', this.dir];
-    if (jetstream) args.push('-js', '-sd', join(this.dir, 'store'));
-    const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const config = this.#options.config;
+    const args = [...(config ? ['-c', config] : []), '-a', '127.0.0.1', '-p', String(this.#port), '--ports_file_dir', this.dir, ...(this.#options.args ?? [])];
+    if (jetstream && !config) args.push('-js', '-sd', join(this.dir, 'store'));
+    const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.#options.env } });
     this.#proc = proc;
+    // Bounded: the tail is what a test reads.
+    proc.stderr!.on('data', (d: Buffer) => {
+      this.#stderr = (this.#stderr + d.toString()).slice(-256_000);
+    });
     let exited: Error | undefined;
     proc.once('error', (err) => {
       exited = new Error(`nats-server could not start (${err.message}); install it (scripts/test-peers.sh) or put it on PATH`);
     });
     proc.once('exit', (code) => {
-      exited ??= new Error(`nats-server exited with ${code}`);
+      exited ??= new Error(`nats-server exited with ${code}: ${this.#stderr.slice(-500)}`);
     });
     const portsFile = await check(() => {
       if (exited) throw exited;

@@ -3,10 +3,17 @@ import { createLogger, type Logger } from '@ucserver/shared';
 
 export { check, Latch } from './check.ts';
 export { NatsServer } from './NatsServer.ts';
+export type { NatsServerOptions } from './NatsServerTypes.ts';
 export { createTestDatabase, adminUrl } from './postgres.ts';
 
 /** The shared NATS server of the machine (or TEST_NATS_URL). Tests isolate themselves with {@link uniquePrefix}. */
 export const natsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/**
+ * LINE_CREDENTIALS_KEY for the services and bus peers a test process starts (the gateway seals, the
+ * pbx-adapter opens the SIP passwords with it): random per process, as a deployment's is.
+ */
+export const testLineCredentialsKey = randomBytes(32).toString('base64');
 
 /** A bus prefix no other test uses, so subjects and streams never collide. */
 export function uniquePrefix(): string {

@@ -8,9 +8,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  busConnection,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
+  parseSealingKey,
   type CtiGatewayConfig,
   type GatewayInstance,
   type Logger,
@@ -117,6 +119,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     wsSessions.revokeUser(user.id);
     for (const s of sessions.ofUser(user.id)) s.close(reason);
   });
+  // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
+  const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
   const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
@@ -176,8 +180,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
       if (https) await https.listen({ host: config.HTTP_HOST, port: config.HTTPS_PORT });
       bus = await BusClient.connect({
-        servers: config.NATS_URL,
-        prefix: config.BUS_PREFIX,
+        ...busConnection(config, 'cti-gateway'),
         name: `cti-gateway${deps.instanceName ? `-${deps.instanceName}` : ''}`,
         logger,
         requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
@@ -187,7 +190,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const heartbeat = new GatewayHeartbeat({ bus, instance, intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
       heartbeat.start();
       stops.push(() => heartbeat.stop());
-      stops.push(await startLineService(bus, lines, registrations, logger));
+      stops.push(await startLineService(bus, lines, registrations, logger, lineCredentialsKey));
       stops.push(startCallFeed(bus, calls));
       const writer = new JournalWriter(database.db, bus, logger);
       await writer.start();

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BusClient, LineCommands } from '@ucserver/shared';
-import { check, freePort, NatsServer, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { check, freePort, NatsServer, natsUrl, testLineCredentialsKey, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { EnetucClient } from '../src/client/EnetucClient.ts';
 import { startGateway } from './support.ts';
 
@@ -43,7 +43,7 @@ describe('cti-gateway - app', () => {
     const http = await freePort();
     const cti = await freePort();
     const proc = spawn(process.execPath, ['--conditions=ucs-source', fileURLToPath(new URL('../src/index.ts', import.meta.url))], {
-      env: { PATH: process.env.PATH, NATS_URL: natsUrl, BUS_PREFIX: uniquePrefix(), PGLITE_DIR: 'memory://', HTTP_PORT: String(http), CTI_TCP_PORT: String(cti), LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH, NATS_URL: natsUrl, BUS_PREFIX: uniquePrefix(), PGLITE_DIR: 'memory://', HTTP_PORT: String(http), CTI_TCP_PORT: String(cti), LOG_LEVEL: 'warn', LINE_CREDENTIALS_KEY: testLineCredentialsKey },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Its log (stdout) and stderr, for the failure messages.

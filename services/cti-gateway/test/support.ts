@@ -1,5 +1,5 @@
 import { BusClient, createMetricsRegistry, CtiGatewayConfig, loadConfig } from '@ucserver/shared';
-import { deleteTestStream, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { deleteTestStream, natsUrl, testLineCredentialsKey, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { build, type GatewayApp } from '../src/app.ts';
 
 /** A gateway on ephemeral ports with its own bus prefix (or a given one) and PGlite unless a DB URL is given. */
@@ -12,6 +12,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     HTTPS_PORT: '0',
     CTI_TCP_PORT: '0',
     LOGIN_BASE_DELAY_MS: '0',
+    LINE_CREDENTIALS_KEY: testLineCredentialsKey,
     ...env,
   });
   const app = await build({ config, logger: testLogger('cti-gateway'), registry: createMetricsRegistry('cti-gateway') });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  busConnection,
   createHttpServer,
   instrumentBus,
   type Logger,
@@ -122,8 +123,7 @@ export function build(deps: MediaAppDeps): MediaApp {
     async start() {
       await pool.start();
       bus = await BusClient.connect({
-        servers: config.NATS_URL,
-        prefix: config.BUS_PREFIX,
+        ...busConnection(config, 'media'),
         name: `media-${nodeId}`,
         logger: log,
         requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,

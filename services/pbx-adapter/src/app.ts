@@ -8,10 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  busConnection,
   CallTopics,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
+  parseSealingKey,
   PbxBuckets,
   type Logger,
   type PbxAdapterConfig,
@@ -82,6 +84,8 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   const transports = [...new Set(config.SIP_TRANSPORTS.split(',').map((t) => t.trim()).filter(Boolean))] as LineTransport[];
   const timers = timerValues(deps.sipTimers);
   const abort = new AbortController();
+  // Opens the SIP passwords the gateway seals into every line (bus/LineSync.ts).
+  const credentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
 
   let bus: BusClient | undefined;
   let endpoint: SipEndpoint | undefined;
@@ -145,8 +149,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
     async start() {
       bus = await BusClient.connect(
         {
-          servers: config.NATS_URL,
-          prefix: config.BUS_PREFIX,
+          ...busConnection(config, 'pbx-adapter'),
           name: `pbx-adapter-${process.pid}`,
           logger: log,
           requestTimeoutMs: config.BUS_REQUEST_TIMEOUT_MS,
@@ -217,7 +220,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         subscribeGatewayHeartbeats(bus, liveness),
       ];
       liveness.start();
-      lineSync = new LineSync({ bus, registrations, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
+      lineSync = new LineSync({ bus, registrations, credentialsKey, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
       lineSync.start();
       void lineSync.synced.then(() => linesSynced());
       const lines = regs;

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetricsRegistry, loadConfig, PbxAdapterConfig } from '@ucserver/shared';
-import { check, NatsServer, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { check, NatsServer, testLineCredentialsKey, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { build } from '../src/app.ts';
 import { Gateway, testLine } from './support/Gateway.ts';
 
@@ -16,7 +16,7 @@ after(async () => {
 });
 
 const config = (prefix: string): PbxAdapterConfig =>
-  loadConfig('pbx-adapter', PbxAdapterConfig, { NATS_URL: nats.url, BUS_PREFIX: prefix, HTTP_PORT: '0', SIP_PORT: '0', SIP_OPTIONS_INTERVAL_S: '0', SHUTDOWN_TIMEOUT_MS: '2000' });
+  loadConfig('pbx-adapter', PbxAdapterConfig, { NATS_URL: nats.url, BUS_PREFIX: prefix, HTTP_PORT: '0', SIP_PORT: '0', SIP_OPTIONS_INTERVAL_S: '0', SHUTDOWN_TIMEOUT_MS: '2000', LINE_CREDENTIALS_KEY: testLineCredentialsKey });
 
 describe('pbx-adapter app', { timeout: 60_000 }, () => {
   it('build() serves /healthz at once and /readyz says not ready until started', async (t) => {
@@ -63,7 +63,7 @@ describe('pbx-adapter app', { timeout: 60_000 }, () => {
     const server = await NatsServer.start();
     const prefix = uniquePrefix();
     const gateway = await Gateway.start({ natsUrl: server.url, prefix, lines: [testLine({ number: '100', registrar: '127.0.0.1:9', enabled: false })] });
-    const cfg = loadConfig('pbx-adapter', PbxAdapterConfig, { NATS_URL: server.url, BUS_PREFIX: prefix, HTTP_PORT: '0', SIP_PORT: '0', SHUTDOWN_TIMEOUT_MS: '2000' });
+    const cfg = loadConfig('pbx-adapter', PbxAdapterConfig, { NATS_URL: server.url, BUS_PREFIX: prefix, HTTP_PORT: '0', SIP_PORT: '0', SHUTDOWN_TIMEOUT_MS: '2000', LINE_CREDENTIALS_KEY: testLineCredentialsKey });
     const app = build({ config: cfg, logger: testLogger(), registry: createMetricsRegistry('pbx-adapter') });
     try {
       await app.start();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { check, freePort, freePortRange, Kamailio, linePassword, ManagedProcess, type KamailioMode } from '@ucserver/testkit';
 import { BrowserUser } from './BrowserUser.ts';
 import { assertIsolated } from './netns.ts';
+import { prepareSecureNats, type SecureNats } from './secureNats.ts';
 import { NodeService } from './NodeService.ts';
 import { artifactsRoot } from './paths.ts';
 
@@ -32,6 +33,12 @@ export interface E2eStackOptions {
   gatewayEnv?: Record<string, string>;
   /** Extra environment of the pbx-adapter. */
   pbxAdapterEnv?: Record<string, string>;
+  /**
+   * NATS as deployed: a NATS (nkey) user per service with the permissions of the bus access table, no
+   * anonymous access, and with `tls` TLS from a CA made for the run (secureNats.ts). Default: an
+   * anonymous NATS.
+   */
+  natsSecurity?: { tls?: boolean };
 }
 
 export interface LineState {
@@ -67,6 +74,10 @@ export class E2eStack {
   readonly artifacts: string;
   readonly adminToken = randomBytes(16).toString('hex');
   readonly busPrefix = `e2e${randomBytes(3).toString('hex')}`;
+  /** LINE_CREDENTIALS_KEY of the gateway and the pbx-adapter (the SIP passwords travel sealed with it). */
+  readonly lineCredentialsKey = randomBytes(32).toString('base64');
+  /** The NATS users, seeds and CA, with `natsSecurity`. */
+  natsSecurity: SecureNats | undefined;
   readonly users: E2eUser[];
   readonly #tmp: string;
   readonly #options: E2eStackOptions;
@@ -117,13 +128,16 @@ export class E2eStack {
     const natsPort = await freePort({ tcp: true });
     const natsDir = join(this.#tmp, 'nats');
     mkdirSync(natsDir);
-    this.nats = ManagedProcess.spawn('nats-server', 'nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir, '-l', join(this.artifacts, 'nats-server.log')], {
+    const security = this.#options.natsSecurity;
+    this.natsSecurity = security ? await prepareSecureNats({ dir: natsDir, prefix: this.busPrefix, port: natsPort, tls: security.tls ?? false }) : undefined;
+    const natsArgs = this.natsSecurity?.args ?? ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir];
+    this.nats = ManagedProcess.spawn('nats-server', 'nats-server', [...natsArgs, '-l', join(this.artifacts, 'nats-server.log')], {
       logFile: join(this.artifacts, 'nats-server.stdout.log'),
     });
     this.#stoppers.push(async () => {
       await this.nats?.stop();
     });
-    this.natsUrl = `nats://127.0.0.1:${natsPort}`;
+    this.natsUrl = this.natsSecurity?.url ?? `nats://127.0.0.1:${natsPort}`;
     await check(async () => {
       this.nats!.assertRunning();
       return tcpOpen(natsPort);
@@ -150,6 +164,8 @@ export class E2eStack {
       CTI_TCP_PORT: String(await freePort({ tcp: true })),
       PGLITE_DIR: 'memory://',
       ADMIN_TOKEN: this.adminToken,
+      LINE_CREDENTIALS_KEY: this.lineCredentialsKey,
+      ...this.natsSecurity?.env('cti-gateway'),
       LOGIN_BASE_DELAY_MS: '50',
       ...this.#options.gatewayEnv,
     };
@@ -175,6 +191,8 @@ export class E2eStack {
       SIP_REGISTER_EXPIRES_S: '300',
       SIP_REGISTER_RETRY_MIN_MS: '200',
       SIP_REGISTER_RETRY_MAX_MS: '2000',
+      LINE_CREDENTIALS_KEY: this.lineCredentialsKey,
+      ...this.natsSecurity?.env('pbx-adapter'),
       ...this.#options.pbxAdapterEnv,
     }, this.artifacts);
     this.pbxAdapter = pbxAdapter;
@@ -208,6 +226,7 @@ export class E2eStack {
       MEDIA_STATS_INTERVAL_MS: '1000',
       MEDIA_DRAIN_TIMEOUT_MS: '0',
       MEDIA_WORKER_LOG_LEVEL: 'warn',
+      ...this.natsSecurity?.env('media'),
     }, this.artifacts);
     this.media.push(node);
     this.#stoppers.push(() => node.stop());

@@ -8,6 +8,7 @@ import {
   BusClosedError,
   BusNoRespondersError,
   BusPayloadError,
+  BusPermissionError,
   BusRemoteError,
   BusTimeoutError,
   InternalError,
@@ -22,6 +23,7 @@ import { KvStore } from './KvStore.ts';
 import type { KvOptions } from './KvStoreTypes.ts';
 import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
+import { natsSecurityOptions } from './busConnection.ts';
 import type {
   BusClientEvents,
   BusClientOptions,
@@ -104,6 +106,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
           pingInterval: 10_000,
           maxPingOut: 3,
           timeout: 2000,
+          ...natsSecurityOptions(options),
         });
         const client = new BusClient(nc, options);
         client.#onReconnected = () => {
@@ -112,7 +115,9 @@ export class BusClient extends EventEmitter<BusClientEvents> {
         return client;
       } catch (err) {
         const delay = backoff();
-        options.logger.warn({ err: (err as Error).message, retryInMs: Math.round(delay) }, 'NATS not reachable, retrying');
+        // Refused credentials are a configuration error the operator must see, unlike a server still starting.
+        if (err instanceof natsErrors.AuthorizationError) options.logger.error({ err: err.message, retryInMs: Math.round(delay) }, 'NATS refused this service\'s credentials, retrying');
+        else options.logger.warn({ err: (err as Error).message, retryInMs: Math.round(delay) }, 'NATS not reachable, retrying');
         await abortableDelay(delay, signal);
       }
     }
@@ -180,7 +185,11 @@ export class BusClient extends EventEmitter<BusClientEvents> {
           this.#setState('closed');
           break;
         case 'error':
-          this.#logger.warn({ err: String(status.error) }, 'NATS error');
+          if (status.error instanceof natsErrors.PermissionViolationError) {
+            this.#logger.error({ subject: status.error.subject, operation: status.error.operation }, 'NATS refused a subject to this service (bus access table)');
+          } else {
+            this.#logger.warn({ err: String(status.error) }, 'NATS error');
+          }
           break;
         default:
           break;
@@ -231,7 +240,9 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       ...(options.queue ? { queue: options.queue } : {}),
       callback: (err, msg) => {
         if (err) {
-          this.#logger.warn({ subject, err: err.message }, 'subscription error');
+          // A refused subscription is a deployment error (the NATS user lacks the subject): say so loudly.
+          if (err instanceof natsErrors.PermissionViolationError) this.#logger.error({ subject }, 'NATS refused this subscription (bus access table)');
+          else this.#logger.warn({ subject, err: err.message }, 'subscription error');
           return;
         }
         onMessage(msg, run);
@@ -440,8 +451,10 @@ export function summarize(error: z.ZodError): string {
 function translateRequestError(subject: string, timeout: number, err: unknown): Error {
   if (err instanceof natsErrors.TimeoutError) return new BusTimeoutError(subject, timeout, { cause: err });
   if (err instanceof natsErrors.NoRespondersError) return new BusNoRespondersError(subject, { cause: err });
+  if (err instanceof natsErrors.PermissionViolationError) return new BusPermissionError(subject, { cause: err });
   if (err instanceof natsErrors.RequestError) {
     if (err.isNoResponders()) return new BusNoRespondersError(subject, { cause: err });
+    if (err.cause instanceof natsErrors.PermissionViolationError) return new BusPermissionError(subject, { cause: err });
     if (err.cause instanceof natsErrors.TimeoutError) return new BusTimeoutError(subject, timeout, { cause: err });
   }
   if (err instanceof natsErrors.ClosedConnectionError || err instanceof natsErrors.DrainingConnectionError) {

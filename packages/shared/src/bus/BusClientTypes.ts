@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { BusService } from './busAccess.ts';
 
 export interface BusClientOptions {
   /** NATS server URL(s), comma-separated. */
@@ -7,6 +8,15 @@ export interface BusClientOptions {
   prefix: string;
   /** Connection name shown by the NATS server (service + node id). */
   name: string;
+  /**
+   * The service this connection is: its replies arrive under its own inbox (`_INBOX.<prefix>.<service>`),
+   * the only one its NATS user may subscribe to. Unset: nats.js's `_INBOX` (tests, anonymous servers).
+   */
+  service?: BusService | undefined;
+  /** This service's NATS user: a user and password, or an nkey seed. Unset: no authentication. */
+  credentials?: BusCredentials | undefined;
+  /** TLS, required when set (PEM texts). See `busConnection()`. */
+  tls?: BusTls | undefined;
   logger: Logger;
   /** Default timeout of {@link BusClient.request}. Default 5000 ms. */
   requestTimeoutMs?: number;
@@ -16,6 +26,16 @@ export interface BusClientOptions {
   reconnectMaxDelayMs?: number;
   /** Upper bound of messages a serial subscription may queue before it drops. Default 10 000. */
   maxQueuedPerSubscription?: number;
+}
+
+export type BusCredentials = { user: string; password: string } | { nkeySeed: string };
+
+export interface BusTls {
+  /** CA certificates trusted for the server's certificate; default the system's. */
+  ca?: string;
+  /** Client certificate and key, for servers that verify clients (mutual TLS). */
+  cert?: string;
+  key?: string;
 }
 
 export type BusConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';

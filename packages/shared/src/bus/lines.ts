@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { command, Empty, Id, topic } from './contract.ts';
+import { SealedSecret } from './sealedSecret.ts';
 
 export const SipTransport = z.enum(['udp', 'tcp', 'tls']);
 export type SipTransport = z.infer<typeof SipTransport>;
 
-/** What the pbx-adapter needs to register and use one line; the cti-gateway (the DB owner) serves it. */
+/**
+ * What the pbx-adapter needs to register and use one line, as the cti-gateway (the DB owner) and the
+ * pbx-adapter hold it in memory: the SIP password in clear. It never travels so: on the bus it is a
+ * {@link SealedLineConfig}.
+ */
 export const LineConfig = z.object({
   lineId: Id,
   number: z.string().min(1).max(64),
@@ -19,7 +24,15 @@ export const LineConfig = z.object({
 });
 export type LineConfig = z.infer<typeof LineConfig>;
 
-/** One page of the line list: a reply must fit NATS's max_payload (1 MiB ≈ 4 000 lines), so it is paged. */
+/**
+ * A line on the bus: its SIP password sealed (AES-256-GCM, LINE_CREDENTIALS_KEY, the line id as
+ * associated data) for the pbx-adapter, so whoever may read `lines.*` (or the replies) sees no password
+ * (bus/lineCredentials.ts seals and opens it).
+ */
+export const SealedLineConfig = LineConfig.extend({ authPassword: SealedSecret });
+export type SealedLineConfig = z.infer<typeof SealedLineConfig>;
+
+/** One page of the line list: a reply must fit NATS's max_payload (1 MiB ≈ 2 800 typical lines with their sealed passwords, ~360 bytes each), so it is paged. */
 export const LinesListRequest = z.object({
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(2000).default(1000),
@@ -27,7 +40,7 @@ export const LinesListRequest = z.object({
 export type LinesListRequest = z.infer<typeof LinesListRequest>;
 
 export const LinesListReply = z.object({
-  lines: z.array(LineConfig),
+  lines: z.array(SealedLineConfig),
   total: z.number().int().min(0),
   /** Offset of the next page, null on the last one. */
   nextOffset: z.number().int().min(0).nullable(),
@@ -35,7 +48,7 @@ export const LinesListReply = z.object({
 export type LinesListReply = z.infer<typeof LinesListReply>;
 
 export const LineChanged = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('upsert'), line: LineConfig }),
+  z.object({ kind: z.literal('upsert'), line: SealedLineConfig }),
   z.object({ kind: z.literal('remove'), lineId: Id }),
 ]);
 export type LineChanged = z.infer<typeof LineChanged>;

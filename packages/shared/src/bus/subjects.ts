@@ -34,6 +34,41 @@ export class Subjects {
     return `${this.prefix}.${t.name}.${key === undefined ? '*' : token(key)}`;
   }
 
+  /** A command's subject as permissions name it: every node's, for a media command. */
+  commandFilter(cmd: Command): string {
+    return cmd.namespace === 'media' ? `${this.prefix}.media.node.*.${cmd.verb}` : this.command(cmd);
+  }
+
+  /**
+   * The inbox prefix of one service's connection: the replies to its requests (and JetStream's acks and
+   * deliveries) arrive under it, and only that service's NATS user may subscribe there, so no other
+   * service reads its replies.
+   */
+  inbox(service: string): string {
+    return `_INBOX.${this.prefix}.${token(service)}`;
+  }
+
+  /** JetStream API subjects to find, create and update the CALLS stream (and the account's JetStream). */
+  get callStreamApi(): string[] {
+    const s = this.callStream;
+    return ['$JS.API.INFO', `$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`];
+  }
+
+  /** JetStream API and ack subjects of one durable pull consumer of the CALLS stream. */
+  callConsumerApi(durable: string): string[] {
+    const s = this.callStream;
+    const d = token(durable);
+    return [
+      `$JS.API.CONSUMER.INFO.${s}.${d}`,
+      `$JS.API.CONSUMER.CREATE.${s}.${d}`,
+      // nats.js puts the filter subject into the create subject (server 2.9+)
+      `$JS.API.CONSUMER.CREATE.${s}.${d}.>`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.${s}.${d}`,
+      `$JS.API.CONSUMER.MSG.NEXT.${s}.${d}`,
+      `$JS.ACK.${s}.${d}.>`,
+    ];
+  }
+
   /** The JetStream stream holding call lifecycle and media events (topics under `calls.`). */
   get callStream(): string {
     return `${this.prefix.toUpperCase().replace(/-/g, '_')}_CALLS`;
@@ -54,6 +89,11 @@ export class Subjects {
   }
   kvSubject(bucket: KvBucket, key?: string): string {
     return `$KV.${this.kvBucket(bucket)}.${key === undefined ? '>' : token(key)}`;
+  }
+  /** JetStream API subjects KvStore uses on its bucket: find/create/update, read one key, purge one key. */
+  kvApi(bucket: KvBucket): string[] {
+    const s = this.kvStream(bucket);
+    return [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.MSG.GET.${s}`, `$JS.API.STREAM.PURGE.${s}`];
   }
 }
 

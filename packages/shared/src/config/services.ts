@@ -1,9 +1,52 @@
 import { z } from 'zod';
+import { isSealingKeyText } from '../bus/sealedSecret.ts';
 import { env } from './env.ts';
+
+/**
+ * The example values the docs and the old compose file showed for secrets: a service refuses them, as
+ * anyone who read the docs knows them.
+ */
+export const exampleSecrets: readonly string[] = ['change-me', 'change-me-too', 'changeme', 'secret'];
+
+export function isExampleSecret(value: string): boolean {
+  return exampleSecrets.includes(value.trim().toLowerCase());
+}
+
+/** A secret token that must not be one of {@link exampleSecrets}. */
+function token(variable: string, description: string) {
+  return env.secret(z.string().min(1).max(4096)
+    .refine((v) => !isExampleSecret(v), `${variable} is a documented example value; generate one (e.g. openssl rand -base64 32)`)
+    .optional().describe(`${description}; documented example values are refused`));
+}
+
+/** The key sealing each line's SIP password on the bus: the cti-gateway and the pbx-adapter hold it, nobody else. */
+function lineCredentialsKey() {
+  return env.secret(z.string({ error: 'required: the key (32 random bytes, base64) the cti-gateway and the pbx-adapter share; npm start and the compose init generate one, or: openssl rand -base64 32' })
+    .refine(isSealingKeyText, 'expected 32 random bytes in base64 (e.g. openssl rand -base64 32)')
+    .describe('Required: key (32 bytes, base64) sealing SIP passwords on the bus between cti-gateway and pbx-adapter; the same in both (npm start and the compose init generate it)'));
+}
+
+/** The NATS credentials are a user and password, or an nkey seed; TLS client certificates come in pairs. */
+function busCredentialRules(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const issue = (variable: string, message: string): void => ctx.addIssue({ code: 'custom', path: [variable], message });
+  if (config.NATS_USER !== undefined && config.NATS_PASSWORD === undefined) issue('NATS_PASSWORD', 'NATS_USER needs NATS_PASSWORD (or NATS_PASSWORD_FILE)');
+  if (config.NATS_PASSWORD !== undefined && config.NATS_USER === undefined) issue('NATS_USER', 'NATS_PASSWORD needs NATS_USER');
+  if (config.NATS_USER !== undefined && config.NATS_NKEY_SEED !== undefined) issue('NATS_NKEY_SEED', 'set NATS_USER/NATS_PASSWORD or NATS_NKEY_SEED, not both');
+  if ((config.NATS_TLS_CERT_FILE === undefined) !== (config.NATS_TLS_KEY_FILE === undefined)) {
+    issue(config.NATS_TLS_CERT_FILE === undefined ? 'NATS_TLS_CERT_FILE' : 'NATS_TLS_KEY_FILE', 'NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE go together');
+  }
+}
 
 /** Variables every service reads. */
 const common = {
-  NATS_URL: env.url('nats://127.0.0.1:4222', 'NATS server URL(s), comma-separated', /^(nats|tls|ws|wss):$/),
+  NATS_URL: env.url('nats://127.0.0.1:4222', 'NATS server URL(s), comma-separated; tls:// requires TLS', /^(nats|tls|ws|wss):$/),
+  NATS_USER: env.optionalString('NATS user name, with NATS_PASSWORD (or use NATS_NKEY_SEED); neither: no NATS authentication'),
+  NATS_PASSWORD: env.secret(z.string().min(1).max(1024).optional().describe('Password of NATS_USER')),
+  NATS_NKEY_SEED: env.secret(z.string().regex(/^SU[A-Z2-7]{56}$/, 'expected an nkey user seed (SU…, 58 characters)').optional()
+    .describe("This service's NATS nkey user seed (npm start and the compose init generate one per service)")),
+  NATS_TLS_CA_FILE: env.optionalString("PEM CA certificates trusted for the NATS server's certificate (a private CA); setting any NATS_TLS_* makes TLS mandatory"),
+  NATS_TLS_CERT_FILE: env.optionalString('PEM client certificate, for a NATS server that verifies clients (mutual TLS)'),
+  NATS_TLS_KEY_FILE: env.optionalString('PEM private key of NATS_TLS_CERT_FILE'),
   BUS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lower-case token').default('ucs')
     .describe('Prefix of every NATS subject and JetStream stream (lets several systems share one NATS)'),
   BUS_REQUEST_TIMEOUT_MS: env.int(5000, 'Timeout of bus requests between services (ms)', 100, 60_000),
@@ -22,8 +65,9 @@ export const CtiGatewayConfig = z.object({
   TLS_KEY_FILE: env.optionalString('PEM private key for TLS_CERT_FILE'),
   DATABASE_URL: env.optionalString('PostgreSQL URL (postgres://…); when unset the embedded PGlite is used'),
   PGLITE_DIR: env.string('.data/pglite', "PGlite data directory when DATABASE_URL is unset ('memory://' keeps it in memory)"),
-  ADMIN_TOKEN: env.optionalString('Bearer token for the admin API (admin users may also log in with Basic auth)'),
-  AUTH_TOKEN_SECRET: env.optionalString('HMAC secret for login tokens; random per start when unset (tokens die with the process)'),
+  ADMIN_TOKEN: token('ADMIN_TOKEN', 'Bearer token for the admin API (admin users may also log in with Basic auth)'),
+  AUTH_TOKEN_SECRET: token('AUTH_TOKEN_SECRET', 'HMAC secret for login tokens; random per start when unset (tokens die with the process)'),
+  LINE_CREDENTIALS_KEY: lineCredentialsKey(),
   AUTH_TOKEN_TTL_S: env.int(86_400, 'Lifetime of login tokens (s)', 60),
   LOGIN_MAX_FAILURES: env.int(5, 'Failed logins of one user from one address before that pair is locked out', 1, 1000),
   LOGIN_LOCKOUT_MS: env.int(300_000, 'Lockout after LOGIN_MAX_FAILURES; failures older than this are forgotten (ms)', 1000),
@@ -50,7 +94,7 @@ export const CtiGatewayConfig = z.object({
     .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
   GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),
   GATEWAY_HEARTBEAT_INTERVAL_MS: env.int(1000, 'Interval of the gateway heartbeat on the bus (ms); the pbx-adapter ends the calls of a gateway silent for 3 intervals', 100, 60_000),
-});
+}).superRefine(busCredentialRules);
 export type CtiGatewayConfig = z.infer<typeof CtiGatewayConfig>;
 
 export const MediaConfig = z.object({
@@ -69,7 +113,7 @@ export const MediaConfig = z.object({
   MEDIA_SSRC_WATCHDOG_MS: env.int(200, 'How often a PBX leg with a learnt SSRC checks that its packets still reach the call (ms; 0 = off)', 0, 10_000),
   MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM, how long running calls may continue before they are closed (ms)', 0),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
-});
+}).superRefine(busCredentialRules);
 export type MediaConfig = z.infer<typeof MediaConfig>;
 
 export const PbxAdapterConfig = z.object({
@@ -85,6 +129,7 @@ export const PbxAdapterConfig = z.object({
   SIP_TLS_KEY_FILE: env.optionalString('PEM key for SIP over TLS'),
   SIP_TLS_CA_FILE: env.optionalString("PEM CA certificates trusted for the PBX's TLS certificate, instead of the system's (a PBX with a private CA)"),
   SIP_USER_AGENT: env.string('ucserver-pbx-adapter', 'User-Agent header'),
+  LINE_CREDENTIALS_KEY: lineCredentialsKey(),
   SIP_REGISTER_EXPIRES_S: env.int(600, 'Requested registration lifetime (s); refreshed before expiry', 30, 86_400),
   SIP_REGISTER_RETRY_MIN_MS: env.int(1000, 'First retry delay after a failed registration (ms), doubles with jitter', 100),
   SIP_REGISTER_RETRY_MAX_MS: env.int(60_000, 'Largest retry delay after failed registrations (ms)', 1000),
@@ -94,7 +139,7 @@ export const PbxAdapterConfig = z.object({
   SIP_INVITE_TIMEOUT_S: env.int(120, 'Give up an unanswered outgoing call after this long (s)', 5),
   GATEWAY_LOSS_GRACE_MS: env.int(5000, 'After the gateway owning a call is lost (heartbeat silent for 3 intervals, or restarted), hang the call up after this long (ms)', 0, 600_000),
   PBX_CALL_SNAPSHOT_TTL_S: env.int(86_400, 'Lifetime of a call snapshot kept for crash recovery since its last write (s): the longest call the adapter can still end after a crash', 60, 31 * 86_400),
-});
+}).superRefine(busCredentialRules);
 export type PbxAdapterConfig = z.infer<typeof PbxAdapterConfig>;
 
 /** Every service's schema, by compose service name. */

@@ -2,9 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, CtiGatewayConfig, loadConfig, MediaConfig, PbxAdapterConfig, describeConfig, variablesOf } from '@ucserver/shared';
 
+/** The one variable without a default (cti-gateway, pbx-adapter); media does not read it. */
+const key = Buffer.alloc(32, 7).toString('base64');
+
 describe('config - loadConfig', () => {
-  it('loadConfig() with an empty environment applies every default', () => {
-    const c = loadConfig('cti-gateway', CtiGatewayConfig, {});
+  it('loadConfig() with only the required variable applies every default', () => {
+    const c = loadConfig('cti-gateway', CtiGatewayConfig, { LINE_CREDENTIALS_KEY: key });
     assert.equal(c.CTI_TCP_PORT, 7222);
     assert.equal(c.HTTP_PORT, 7224);
     assert.equal(c.NATS_URL, 'nats://127.0.0.1:4222');
@@ -19,7 +22,7 @@ describe('config - loadConfig', () => {
   });
 
   it('loadConfig() ignores variables the schema does not name', () => {
-    const c = loadConfig('pbx-adapter', PbxAdapterConfig, { SOMETHING_ELSE: 'x', SIP_PORT: '5070' });
+    const c = loadConfig('pbx-adapter', PbxAdapterConfig, { SOMETHING_ELSE: 'x', SIP_PORT: '5070', LINE_CREDENTIALS_KEY: key });
     assert.equal(c.SIP_PORT, 5070);
   });
 
@@ -38,7 +41,7 @@ describe('config - loadConfig', () => {
   ];
   for (const row of bad) {
     it(`loadConfig() with ${row.name} throws ConfigError naming ${row.variable}`, () => {
-      assert.throws(() => loadConfig('svc', row.schema as typeof CtiGatewayConfig, row.env), (err: unknown) => {
+      assert.throws(() => loadConfig('svc', row.schema as typeof CtiGatewayConfig, { LINE_CREDENTIALS_KEY: key, ...row.env }), (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.code, 'UCS_ERR_CONFIG_INVALID');
         assert.deepEqual(err.issues.map((i) => i.variable), [row.variable]);
@@ -57,7 +60,7 @@ describe('config - loadConfig', () => {
   });
 
   it('loadConfig() parses ICE_SERVERS into RTCIceServer objects', () => {
-    const c = loadConfig('cti-gateway', CtiGatewayConfig, { ICE_SERVERS: '[{"urls":["stun:127.0.0.1:3478"]}]' });
+    const c = loadConfig('cti-gateway', CtiGatewayConfig, { LINE_CREDENTIALS_KEY: key, ICE_SERVERS: '[{"urls":["stun:127.0.0.1:3478"]}]' });
     assert.deepEqual(c.ICE_SERVERS, [{ urls: ['stun:127.0.0.1:3478'] }]);
   });
 

@@ -1,19 +1,21 @@
-import { LineCommands, LineTopics, type BusClient, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
+import { LineCommands, LineTopics, sealLineConfig, type BusClient, type LineConfig, type Logger, type SealingKey, type Unsubscribe } from '@ucserver/shared';
 import type { LineStore } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 
 /**
  * The lines side of the bus: the pbx-adapter asks for every line (`lines.list`) and hears of changes
- * (`lines.changed`); registration states flow back and are kept for CTI and the admin API.
+ * (`lines.changed`); registration states flow back and are kept for CTI and the admin API. Each line's
+ * SIP password leaves sealed with `credentialsKey` (LINE_CREDENTIALS_KEY), which only the pbx-adapter
+ * also holds.
  */
-export async function startLineService(bus: BusClient, store: LineStore, states: RegistrationStates, logger: Logger): Promise<() => void> {
+export async function startLineService(bus: BusClient, store: LineStore, states: RegistrationStates, logger: Logger, credentialsKey: SealingKey): Promise<() => void> {
   const subs: Unsubscribe[] = [];
   subs.push(bus.lines.serve(LineCommands.list, async ({ offset, limit }) => {
     const { lines, total } = await store.configPage(offset, limit);
-    return { lines, total, nextOffset: offset + lines.length < total ? offset + lines.length : null };
+    return { lines: lines.map((l) => sealLineConfig(credentialsKey, l)), total, nextOffset: offset + lines.length < total ? offset + lines.length : null };
   }, { queue: 'cti-gateway' }));
   const onUpsert = (line: LineConfig): void => {
-    bus.publish(LineTopics.changed, { kind: 'upsert', line });
+    bus.publish(LineTopics.changed, { kind: 'upsert', line: sealLineConfig(credentialsKey, line) });
   };
   const onRemove = (lineId: string): void => {
     states.forget(lineId);

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetricsRegistry, CtiGatewayConfig, loadConfig } from '@ucserver/shared';
-import { testLogger } from '@ucserver/testkit';
+import { testLineCredentialsKey, testLogger } from '@ucserver/testkit';
 import { build, type GatewayApp } from '../../src/app.ts';
 
 const ADMIN = { authorization: 'Bearer admin-secret-token' };
@@ -10,7 +10,7 @@ const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.
 describe('admin API', () => {
   let app: GatewayApp;
   before(async () => {
-    const config = loadConfig('cti-gateway', CtiGatewayConfig, { PGLITE_DIR: 'memory://', ADMIN_TOKEN: 'admin-secret-token', LOGIN_BASE_DELAY_MS: '0', LOGIN_MAX_FAILURES: '3' });
+    const config = loadConfig('cti-gateway', CtiGatewayConfig, { PGLITE_DIR: 'memory://', LINE_CREDENTIALS_KEY: testLineCredentialsKey, ADMIN_TOKEN: 'admin-secret-token', LOGIN_BASE_DELAY_MS: '0', LOGIN_MAX_FAILURES: '3' });
     app = await build({ config, logger: testLogger(), registry: createMetricsRegistry('cti-gateway') });
     await app.http.ready();
   });

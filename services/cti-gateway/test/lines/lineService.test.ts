@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineCommands, LineTopics, type LineChanged } from '@ucserver/shared';
-import { check, Latch } from '@ucserver/testkit';
+import { LineCommands, LineTopics, openLineConfig, parseSealingKey, type LineChanged } from '@ucserver/shared';
+import { check, Latch, testLineCredentialsKey } from '@ucserver/testkit';
 import { withGateway } from '../support.ts';
 
 describe('lines over the bus', () => {
-  it('lines.list returns every line with credentials; CRUD is announced on lines.changed', async () => {
+  it('lines.list returns every line with its password sealed for the adapter; CRUD is announced on lines.changed', async () => {
     await withGateway(async (app, adapter) => {
       await app.context.users.create({ login: 'alice', password: 'pw' });
       const created = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', authUser: 'u100', authPassword: 'p100', ownerLogin: 'alice' });
@@ -13,7 +13,9 @@ describe('lines over the bus', () => {
       assert.equal(lines.length, 1);
       assert.equal(total, 1);
       assert.equal(nextOffset, null);
-      assert.equal(lines[0]?.authPassword, 'p100');
+      // sealed: only LINE_CREDENTIALS_KEY opens it, and the clear password is nowhere in the reply
+      assert.equal(openLineConfig(parseSealingKey(testLineCredentialsKey), lines[0]!).authPassword, 'p100');
+      assert.doesNotMatch(JSON.stringify(lines), /p100/);
       assert.equal(lines[0]?.ownerUserId, created.ownerUserId);
 
       const changes: LineChanged[] = [];

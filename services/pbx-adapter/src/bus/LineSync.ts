@@ -1,8 +1,23 @@
 // Keeps Registrations in line with the gateway's lines: LineCommands.list at start (retried with
 // backoff until the gateway answers), again periodically and after every NATS reconnect (changes may
 // have been missed meanwhile), and every LineChanged event as it comes. Changes that arrive while a
-// list request is in flight are applied again after the list, so the snapshot cannot undo them.
-import { LineCommands, LineTopics, type BusClient, type LineChanged, type BusConnectionState, type LineConfig, type Logger, type Unsubscribe } from '@ucserver/shared';
+// list request is in flight are applied again after the list, so the snapshot cannot undo them. Each
+// line's SIP password arrives sealed; it is opened here with LINE_CREDENTIALS_KEY, and a line whose
+// password does not open (another key, altered) is refused: `failed` with the reason, never registered.
+import {
+  LineCommands,
+  LineTopics,
+  openLineConfig,
+  SealedSecretError,
+  type BusClient,
+  type BusConnectionState,
+  type LineChanged,
+  type LineConfig,
+  type Logger,
+  type SealedLineConfig,
+  type SealingKey,
+  type Unsubscribe,
+} from '@ucserver/shared';
 import { backoffDelay } from '../registration/backoff.ts';
 import type { LineSyncOptions } from './LineSyncTypes.ts';
 
@@ -10,6 +25,7 @@ import type { LineSyncOptions } from './LineSyncTypes.ts';
 export class LineSync {
   readonly #bus: BusClient;
   readonly #registrations: LineSyncOptions['registrations'];
+  readonly #credentialsKey: SealingKey;
   readonly #logger: Logger;
   readonly #resyncIntervalMs: number;
   readonly #retry: { minMs: number; maxMs: number };
@@ -33,6 +49,7 @@ export class LineSync {
   constructor(options: LineSyncOptions) {
     this.#bus = options.bus;
     this.#registrations = options.registrations;
+    this.#credentialsKey = options.credentialsKey;
     this.#logger = options.logger.child({ component: 'line-sync' });
     this.#resyncIntervalMs = options.resyncIntervalMs ?? 300_000;
     this.#retry = { minMs: options.retryMinMs ?? 500, maxMs: options.retryMaxMs ?? 10_000 };
@@ -69,12 +86,12 @@ export class LineSync {
   }
 
   async #list(attempt: number): Promise<void> {
-    const lines: LineConfig[] = [];
+    const lines: SealedLineConfig[] = [];
     try {
       // All pages first: Registrations.apply() treats the list as complete (unlisted lines are removed).
       let offset: number | null = 0;
       while (offset !== null) {
-        const page: { lines: LineConfig[]; nextOffset: number | null } = await this.#bus.lines.request(LineCommands.list, { offset, limit: 1000 });
+        const page: { lines: SealedLineConfig[]; nextOffset: number | null } = await this.#bus.lines.request(LineCommands.list, { offset, limit: 1000 });
         lines.push(...page.lines);
         offset = page.nextOffset;
       }
@@ -87,7 +104,14 @@ export class LineSync {
       return;
     }
     if (this.#stopped) return;
-    this.#registrations.apply(lines);
+    const usable: LineConfig[] = [];
+    const refused: Array<{ line: LineConfig; reason: string }> = [];
+    for (const sealed of lines) {
+      const opened = this.#open(sealed);
+      if ('reason' in opened) refused.push(opened);
+      else usable.push(opened.line);
+    }
+    this.#registrations.apply(usable, refused);
     for (const change of this.#changesDuringList.splice(0)) this.#applyNow(change);
     this.#listing = false;
     this.#logger.info({ lines: lines.length }, 'lines synchronised');
@@ -104,7 +128,28 @@ export class LineSync {
   }
 
   #applyNow(change: LineChanged): void {
-    if (change.kind === 'upsert') this.#registrations.upsert(change.line);
-    else this.#registrations.remove(change.lineId);
+    if (change.kind === 'remove') {
+      this.#registrations.remove(change.lineId);
+      return;
+    }
+    const opened = this.#open(change.line);
+    if ('reason' in opened) this.#registrations.refuse(opened.line, opened.reason);
+    else this.#registrations.upsert(opened.line);
+  }
+
+  /**
+   * The line with its password in clear, or the line (password empty) and why it is refused. A disabled
+   * line needs no password: it is kept as disabled, and its next change (enabling it) is opened again.
+   */
+  #open(sealed: SealedLineConfig): { line: LineConfig } | { line: LineConfig; reason: string } {
+    try {
+      return { line: openLineConfig(this.#credentialsKey, sealed) };
+    } catch (err) {
+      if (!(err instanceof SealedSecretError)) throw err;
+      const line: LineConfig = { ...sealed, authPassword: '' };
+      if (!sealed.enabled) return { line };
+      this.#logger.error({ lineId: sealed.lineId, err: err.message }, 'line refused: its SIP password does not open');
+      return { line, reason: `SIP password does not open: ${err.message}` };
+    }
   }
 }

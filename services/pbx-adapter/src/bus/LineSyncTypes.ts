@@ -1,10 +1,12 @@
 // Contract of LineSync.
-import type { BusClient, Logger } from '@ucserver/shared';
+import type { BusClient, Logger, SealingKey } from '@ucserver/shared';
 import type { Registrations } from '../registration/Registrations.ts';
 
 export interface LineSyncOptions {
   bus: BusClient;
-  registrations: Pick<Registrations, 'apply' | 'upsert' | 'remove'>;
+  registrations: Pick<Registrations, 'apply' | 'upsert' | 'remove' | 'refuse'>;
+  /** LINE_CREDENTIALS_KEY: opens each line's sealed SIP password. */
+  credentialsKey: SealingKey;
   logger: Logger;
   /** Full resync interval; default 5 min. */
   resyncIntervalMs?: number | undefined;

@@ -17,6 +17,8 @@ interface Entry {
   registration: LineRegistration | undefined;
   /** State of a line without registration (disabled, or its config is unusable). */
   state: LineRegistrationState;
+  /** Why the line was refused (see Registrations.refuse); its `line` then holds no password. */
+  refused?: string;
 }
 
 /** The fields whose change needs a new binding. */
@@ -50,17 +52,39 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
     return this.#entries.size;
   }
 
-  /** The full list from the gateway: lines missing from it are removed, the others upserted. */
-  apply(lines: LineConfig[]): void {
-    const ids = new Set(lines.map((l) => l.lineId));
+  /**
+   * The full list from the gateway: lines missing from it are removed, the others upserted; `refused`
+   * lines are listed but unusable as sent (see {@link refuse}).
+   */
+  apply(lines: LineConfig[], refused: ReadonlyArray<{ line: LineConfig; reason: string }> = []): void {
+    const ids = new Set([...lines, ...refused.map((r) => r.line)].map((l) => l.lineId));
     for (const id of [...this.#entries.keys()]) if (!ids.has(id)) this.remove(id);
     for (const line of lines) this.upsert(line);
+    for (const r of refused) this.refuse(r.line, r.reason);
+  }
+
+  /**
+   * A line that cannot be used as sent (its SIP password does not open with our LINE_CREDENTIALS_KEY):
+   * any binding it had is removed, and it stays `failed` with the reason until a usable version comes.
+   */
+  refuse(line: LineConfig, reason: string): void {
+    if (this.#closed) return;
+    const existing = this.#entries.get(line.lineId);
+    if (existing?.refused === reason) return;
+    // The old binding's final state is not reported: `failed` below is the line's state.
+    existing?.registration?.removeAllListeners('state');
+    if (existing) void this.#retire(existing, 'unregistered', false);
+    // Not indexed by number: no SIP traffic is matched to a line without credentials.
+    const entry: Entry = { line, registration: undefined, state: { lineId: line.lineId, status: 'failed', reason: reason.slice(0, 256), at: this.#clock.now() }, refused: reason };
+    this.#entries.set(line.lineId, entry);
+    this.#metrics.registerFailures.inc({ reason: 'config' });
+    this.emit('state', { ...entry.state });
   }
 
   upsert(line: LineConfig): void {
     if (this.#closed) return;
     const existing = this.#entries.get(line.lineId);
-    if (existing && bindingKey(existing.line) === bindingKey(line)) {
+    if (existing && existing.refused === undefined && bindingKey(existing.line) === bindingKey(line)) {
       existing.line = line;
       return;
     }

@@ -10,17 +10,21 @@ import {
   MediaCallEvent,
   MediaCommands,
   PbxCommands,
+  parseSealingKey,
+  sealLineConfig,
   type Command,
   type GatewayInstance,
+  type SealingKey,
   type LineConfig,
   type Unsubscribe,
   CallTopics,
   LineTopics,
 } from '@ucserver/shared';
-import { check, testLogger } from '@ucserver/testkit';
+import { check, testLineCredentialsKey, testLogger } from '@ucserver/testkit';
 import type { z } from 'zod';
 
 type IncomingRequest = z.output<typeof CtiCommands.incomingCall.request>;
+
 type IncomingReply = z.input<typeof CtiCommands.incomingCall.reply>;
 
 export class Gateway {
@@ -76,6 +80,11 @@ export class Gateway {
   }
   /** When false, lines.list is not answered (a gateway that is not up yet). */
   answerList = true;
+  /**
+   * Seals the passwords as the gateway does; by default with the key the adapter under test gets
+   * (testLineCredentialsKey), a test may set another.
+   */
+  credentialsKey: SealingKey = parseSealingKey(testLineCredentialsKey);
   readonly #subs: Unsubscribe[] = [];
 
   private constructor(bus: BusClient, lines: LineConfig[]) {
@@ -91,7 +100,7 @@ export class Gateway {
         gw.listRequests += 1;
         if (!gw.answerList) throw new Error('gateway not ready');
         const page = gw.lines.slice(offset, offset + limit);
-        return { lines: page, total: gw.lines.length, nextOffset: offset + page.length < gw.lines.length ? offset + page.length : null };
+        return { lines: page.map((l) => sealLineConfig(gw.credentialsKey, l)), total: gw.lines.length, nextOffset: offset + page.length < gw.lines.length ? offset + page.length : null };
       }),
       bus.cti.serve(CtiCommands.incomingCall, async (request) => {
         gw.incoming.push(request);
@@ -108,7 +117,7 @@ export class Gateway {
   /** Adds or changes a line and tells the adapter (LineChanged upsert). */
   upsert(line: LineConfig): void {
     this.lines = [...this.lines.filter((l) => l.lineId !== line.lineId), line];
-    this.bus.publish(LineTopics.changed, { kind: 'upsert', line });
+    this.bus.publish(LineTopics.changed, { kind: 'upsert', line: sealLineConfig(this.credentialsKey, line) });
   }
 
   remove(lineId: string): void {

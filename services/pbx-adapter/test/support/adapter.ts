@@ -1,7 +1,7 @@
 // The pbx-adapter under test, in-process: build() with a config from env-style values (SIP and HTTP
 // on ephemeral loopback ports), started, stopped by the caller.
 import { createMetricsRegistry, loadConfig, PbxAdapterConfig } from '@ucserver/shared';
-import { check, testLogger } from '@ucserver/testkit';
+import { check, testLineCredentialsKey, testLogger } from '@ucserver/testkit';
 import { build, type PbxAdapterApp, type PbxAdapterDeps } from '../../src/app.ts';
 
 /** Starts the adapter; with `mediaNodeId`, resolves once its placement has heard that node's heartbeat. */
@@ -17,6 +17,7 @@ export async function startAdapter(options: { natsUrl: string; prefix: string; e
     SIP_REGISTER_RETRY_MAX_MS: '2000',
     SIP_OPTIONS_INTERVAL_S: '0',
     SHUTDOWN_TIMEOUT_MS: '4000',
+    LINE_CREDENTIALS_KEY: testLineCredentialsKey,
     ...options.env,
   });
   const app = build({ config, logger: testLogger('pbx-adapter'), registry: createMetricsRegistry('pbx-adapter'), unregisterTimeoutMs: 1000, ...options.deps });
