@@ -64,6 +64,7 @@ export class GatewayUnderTest {
         CTI_TCP_PORT: String(await freePort({ tcp: true })),
         PGLITE_DIR: 'memory://',
         ADMIN_TOKEN: adminToken,
+        LINE_CREDENTIALS_KEY: randomBytes(32).toString('base64'),
         ...env,
       }, artifacts);
       await gateway.waitReady(60_000);
