@@ -19,6 +19,7 @@ import {
   type Unsubscribe,
   CallTopics,
   LineTopics,
+  GatewayTopics,
 } from '@ucserver/shared';
 import { check, testLineCredentialsKey, testLogger } from '@ucserver/testkit';
 import type { z } from 'zod';
@@ -86,6 +87,7 @@ export class Gateway {
    */
   credentialsKey: SealingKey = parseSealingKey(testLineCredentialsKey);
   readonly #subs: Unsubscribe[] = [];
+  #heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(bus: BusClient, lines: LineConfig[]) {
     this.bus = bus;
@@ -110,6 +112,11 @@ export class Gateway {
       bus.subscribe(LineTopics.registration, (r) => void gw.registrations.push(r)),
       bus.subscribe(CallTopics.media, (e) => void gw.mediaEvents.push(e)),
     );
+    // Heartbeats as the real gateway sends them: without them the adapter's GatewayLiveness would judge
+    // this run lost after 3 default intervals and end its calls with 'gateway-lost' mid-test.
+    const beat = (): void => bus.publish(GatewayTopics.heartbeat, { ...gw.instance, at: Date.now(), intervalMs: 1000 });
+    beat();
+    gw.#heartbeat = setInterval(beat, 1000);
     await bus.flush();
     return gw;
   }
@@ -186,6 +193,7 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
     for (const s of this.#subs) s.unsubscribe();
     await this.bus.close();
   }
