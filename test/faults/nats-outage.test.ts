@@ -7,6 +7,7 @@
 // both dialogs (SIP does not need the bus), and once the bus is back the journal closes both rows with it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DEFAULT_SETTLE_MS } from '@ucserver/shared';
 import { cleanup, establish, hangUp, tonesBothWays, waitIdle } from '../e2e/support/callFlow.ts';
 import { enterNetworkNamespace } from '../e2e/support/netns.ts';
 import { stackWithUsers } from '../e2e/support/stackWithUsers.ts';
@@ -16,14 +17,16 @@ import { currentCall, natsOutage, stillConnected } from './support/outage.ts';
 await enterNetworkNamespace();
 
 // One grace for the file: the short outage (9 s, as measured in the issue) stays inside it, the long one
-// (16 s) outlasts it. The default grace is 30 s.
-const GRACE_MS = 12_000;
+// outlasts it. A service's outage lasts from its disconnect to its own reconnect, which comes up to 5 s
+// (its reconnect backoff) after the server is back: 9 s of server downtime are up to ~15 s for a service.
+// The default grace is 30 s.
+const GRACE_MS = 20_000;
 const SHORT_OUTAGE_MS = 9_000;
-const LONG_OUTAGE_MS = 16_000;
-// After the bus is back every party gets fresh heartbeat intervals before it is judged: the media nodes
-// beat every 500 ms here (expiry after 3), the gateway every 1000 ms (the adapter judges after 3 + its
-// loss grace of 3000 ms). Watching this long after every service is ready covers all of them.
-const WATCH_AFTER_MS = 3 * 1000 + 3000 + 1000;
+const LONG_OUTAGE_MS = 24_000;
+// After our reconnect the others get DEFAULT_SETTLE_MS to reconnect, then their heartbeat intervals (media
+// 500 ms × 3; the gateway 1000 ms × 3 + the adapter's loss grace of 3000 ms). Watching that long after
+// every service is ready covers every judgement a wrongly kept timer would make.
+const WATCH_AFTER_MS = DEFAULT_SETTLE_MS + 3 * 1000 + 3000;
 
 const e2e = stackWithUsers({
   scenario: 'faults-nats-outage',
