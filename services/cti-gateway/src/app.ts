@@ -206,7 +206,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
       const pbx = new PbxClient({ bus, gateway: instance });
-      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger });
+      const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
+      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
       const dnd = new Set<string>();
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, dnd, logger });
@@ -237,7 +238,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await tcp.listen();
       started = true;
       // In the background: the pbx-adapter may start after us (it is retried until it answers).
-      new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal).then(reconcileDone, (err: unknown) => {
+      reconcile().then(reconcileDone, (err: unknown) => {
         if (!abort.signal.aborted) logger.error({ err }, 'journal reconciliation failed');
         reconcileFailed(err);
       });

@@ -4,8 +4,9 @@
 // seq): its softphone gets asnAVDropCall, its monitors the CTI disconnected, with that cause, while the
 // bus is still down. The pbx-adapter, down too, ends its side (BYE) and stores its own 'disconnected' for
 // the journal; once the bus is back, the calls ended here are also dropped there, for the case that only
-// the gateway's connection was down (an adapter that no longer has them answers "not found").
-import type { CallEvent, Logger } from '@ucserver/shared';
+// the gateway's connection was down (an adapter that no longer has them answers "not found"), and a little
+// later the journal is reconciled with the adapter's live calls as at a start (rows nobody carries: 'lost').
+import { DEFAULT_SETTLE_MS, type CallEvent, type Logger } from '@ucserver/shared';
 import type { BusOutageCallsOptions } from './BusOutageCallsTypes.ts';
 
 /** Calls remembered for the drop after the outage, at most (a bound, not an expected size). */
@@ -16,11 +17,20 @@ export class BusOutageCalls {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #ended = new Set<string>();
+  #reconcileTimer: NodeJS.Timeout | undefined;
   readonly #onExceeded = (): void => {
     this.endAll();
   };
   readonly #onRestored = (_downMs: number, exceeded: boolean): void => {
-    if (exceeded) void this.dropEnded();
+    if (!exceeded) return;
+    void this.dropEnded();
+    const reconcile = this.#options.reconcile;
+    if (!reconcile || this.#reconcileTimer) return;
+    this.#reconcileTimer = setTimeout(() => {
+      this.#reconcileTimer = undefined;
+      reconcile().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message }, 'journal not reconciled after the bus outage'));
+    }, this.#options.reconcileAfterMs ?? DEFAULT_SETTLE_MS);
+    this.#reconcileTimer.unref();
   };
 
   constructor(options: BusOutageCallsOptions) {
@@ -72,6 +82,8 @@ export class BusOutageCalls {
   close(): void {
     this.#options.outage.off('graceexceeded', this.#onExceeded);
     this.#options.outage.off('restored', this.#onRestored);
+    clearTimeout(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
     this.#ended.clear();
   }
 }

@@ -13,6 +13,14 @@ export interface BusOutageCallsOptions {
   calls: Pick<CallRegistry, 'list' | 'applyCallEvent'>;
   /** Once the bus is back, the calls ended meanwhile are dropped at the pbx-adapter too (if it still has them). */
   pbx: { drop(callId: string, reason: PbxDropReason): Promise<void> };
+  /**
+   * Reconciles the journal with the pbx-adapter (JournalReconciler.run), `reconcileAfterMs` after the bus
+   * came back from an outage past the grace: rows of calls nobody carries any more, whose 'disconnected'
+   * never arrived (an outage so long that the adapter gave up storing it), are closed with cause 'lost'.
+   */
+  reconcile?: (() => Promise<unknown>) | undefined;
+  /** Default DEFAULT_SETTLE_MS: the others reconnect and store their events first. */
+  reconcileAfterMs?: number | undefined;
   logger: Logger;
   /** Clock (ms since epoch). Default `Date.now`. */
   now?: (() => number) | undefined;

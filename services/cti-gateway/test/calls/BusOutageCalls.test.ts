@@ -78,6 +78,23 @@ describe('calls - BusOutageCalls', () => {
     calls.close();
   });
 
+  it('bus back after an exceeded grace: the journal is reconciled once, after the settle time; not after a short outage', async () => {
+    const outage = new EventEmitter<BusOutageGuardEvents>();
+    const calls = new CallRegistry();
+    let reconciled = 0;
+    const handler = new BusOutageCalls({ outage, calls, pbx: { drop: async () => undefined }, logger: testLogger('bus-outage-calls'), reconcile: async () => void (reconciled += 1), reconcileAfterMs: 20 });
+    outage.emit('restored', 9_000, false);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(reconciled, 0);
+    outage.emit('restored', 25_000, true);
+    outage.emit('restored', 1_000, true);
+    assert.equal(reconciled, 0, 'not at once: the others reconnect and store their events first');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(reconciled, 1);
+    handler.close();
+    calls.close();
+  });
+
   it('close() stops listening', () => {
     const { outage, calls, changes, handler } = setup();
     calls.applyCallEvent(event('a', 1, 'connected'));
