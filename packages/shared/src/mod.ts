@@ -63,5 +63,7 @@ export type { HttpServerOptions, ReadinessCheck } from './http/httpServer.ts';
 export { createMetricsRegistry, instrumentBus, metricPrefix } from './http/metrics.ts';
 export { handleSignals, exitOnStartupError } from './http/lifecycle.ts';
 export type { ServiceHandle } from './http/lifecycle.ts';
+export { BusOutageGuard, DEFAULT_SETTLE_MS, heartbeatSilent } from './bus/BusOutageGuard.ts';
+export type { BusOutageGuardEvents, BusOutageGuardOptions, BusStateSource, SilenceQuestion } from './bus/BusOutageGuardTypes.ts';
 export { MediaPlacement, NoMediaNodeError } from './bus/MediaPlacement.ts';
 export type { MediaPlacementOptions, MediaPlacementEvents, MediaNodeInfo, MediaPickOptions } from './bus/MediaPlacement.ts';

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import {
   BusClient,
   busConnection,
+  BusOutageGuard,
   createHttpServer,
   instrumentBus,
   MediaPlacement,
@@ -28,6 +29,7 @@ import { serveCtiCommands } from './bus/ctiCommands.ts';
 import { startLineService } from './bus/lineService.ts';
 import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
+import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
@@ -196,11 +198,17 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await writer.start();
       stops.push(() => writer.stop());
 
-      placement = new MediaPlacement({ bus, logger });
+      // Our own bus' view: no media node is judged by heartbeats while it is down; past the grace our calls end.
+      const outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger });
+      stops.push(() => outage.close());
+      placement = new MediaPlacement({ bus, logger, outage });
       placement.start();
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
       const pbx = new PbxClient({ bus, gateway: instance });
+      const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
+      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
+      stops.push(() => outageCalls.close());
       const dnd = new Set<string>();
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, dnd, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, dnd, logger });
@@ -230,7 +238,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await tcp.listen();
       started = true;
       // In the background: the pbx-adapter may start after us (it is retried until it answers).
-      new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal).then(reconcileDone, (err: unknown) => {
+      reconcile().then(reconcileDone, (err: unknown) => {
         if (!abort.signal.aborted) logger.error({ err }, 'journal reconciliation failed');
         reconcileFailed(err);
       });

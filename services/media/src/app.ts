@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
   BusClient,
+  BusOutageGuard,
   busConnection,
   createHttpServer,
   instrumentBus,
@@ -73,6 +74,7 @@ export function build(deps: MediaAppDeps): MediaApp {
   let bus: BusClient | undefined;
   let heartbeat: HeartbeatPublisher | undefined;
   let events: MediaEventPublisher | undefined;
+  let outage: BusOutageGuard | undefined;
   let subscriptions: Unsubscribe[] = [];
   let sampler: NodeJS.Timeout | undefined;
   let started = false;
@@ -131,6 +133,10 @@ export function build(deps: MediaAppDeps): MediaApp {
       instrumentBus(bus, registry, 'media');
       await bus.ensureCallStream();
       events = new MediaEventPublisher({ bus, nodeId, logger: log, onFailure: () => metrics.eventPublishFailures.inc() });
+      // The node judges nobody by heartbeats; but past BUS_OUTAGE_GRACE_MS without the bus nobody can close
+      // its calls any more (the gateway and the pbx-adapter end theirs with cause 'bus-outage'): it closes them.
+      outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger: log });
+      outage.on('graceexceeded', () => void node.closeAll('bus-outage').catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the calls after the bus outage failed')));
       subscriptions = serveMediaCommands(bus, node, metrics, log);
       // The server must know our command subscriptions before the first heartbeat tells the pbx-adapter
       // to send them here, or its first offer can meet "no responders".
@@ -148,6 +154,7 @@ export function build(deps: MediaAppDeps): MediaApp {
     stop() {
       stopping ??= (async () => {
         abort.abort();
+        outage?.close();
         await node.drain(started ? config.MEDIA_DRAIN_TIMEOUT_MS : 0);
         await events?.flush();
         clearInterval(sampler);

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import {
   BusClient,
   busConnection,
+  BusOutageGuard,
   CallTopics,
   createHttpServer,
   instrumentBus,
@@ -96,6 +97,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   let lineSync: LineSync | undefined;
   let snapshots: CallSnapshots | undefined;
   let liveness: GatewayLiveness | undefined;
+  let outage: BusOutageGuard | undefined;
   let subscriptions: Unsubscribe[] = [];
   let recoveryDone!: (report: CallRecoveryReport) => void;
   let recoveryFailed!: (err: unknown) => void;
@@ -187,8 +189,12 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       const regs = registrations;
       metrics.registrationSource = () => regs.statuses();
       snapshots = new CallSnapshots({ store: kv, logger: log, metrics });
-      publisher = new CallEventPublisher({ bus, logger: log, metrics, hooks: snapshots });
-      placement = new MediaPlacement({ bus, logger: log });
+      // An event keeps being retried through a bus outage: the 'disconnected' of a call ended by a long
+      // one (created at BUS_OUTAGE_GRACE_MS) is stored if the bus returns within twice the grace after that.
+      publisher = new CallEventPublisher({ bus, logger: log, metrics, hooks: snapshots, deadlineMs: Math.max(30_000, 3 * config.BUS_OUTAGE_GRACE_MS) });
+      // Our own bus' view: nobody is judged by heartbeats while it is down; past the grace our calls end.
+      outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger: log });
+      placement = new MediaPlacement({ bus, logger: log, outage });
       placement.start();
       const media = new MediaClient({ bus, logger: log, metrics });
       const place = placement;
@@ -213,6 +219,9 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       const carried = calls;
       liveness = new GatewayLiveness({ graceMs: config.GATEWAY_LOSS_GRACE_MS, owners: () => carried.owners(), bus, logger: log, defaultIntervalMs: deps.gatewayIntervalMs });
       liveness.on('lost', (run) => carried.abandonOwnedBy(run, 'gateway-lost'));
+      // SIP needs no bus: the PBX gets its BYEs at once, the events are stored once the bus is back.
+      outage.on('graceexceeded', () => carried.abandonAll('bus-outage'));
+      placement.on('nodedown', (nodeId, reason) => carried.mediaNodeDown(nodeId, reason));
       subscriptions = [
         ...wireRegistrations(bus, registrations, log),
         ...servePbxCommands(bus, calls, log),
@@ -256,6 +265,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         abort.abort();
         lineSync?.stop();
         liveness?.close();
+        outage?.close();
         await http.close();
         await calls?.close(Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
         await registrations?.stop(deps.unregisterTimeoutMs ?? Math.min(3000, config.SHUTDOWN_TIMEOUT_MS / 2));

@@ -33,6 +33,8 @@ export interface E2eStackOptions {
   gatewayEnv?: Record<string, string>;
   /** Extra environment of the pbx-adapter. */
   pbxAdapterEnv?: Record<string, string>;
+  /** Extra environment of every service (gateway, media nodes, pbx-adapter), before their own. */
+  serviceEnv?: Record<string, string>;
   /**
    * NATS as deployed: a NATS (nkey) user per service with the permissions of the bus access table, no
    * anonymous access, and with `tls` TLS from a CA made for the run (secureNats.ts). Default: an
@@ -83,6 +85,10 @@ export class E2eStack {
   readonly #options: E2eStackOptions;
   nats: ManagedProcess | undefined;
   natsUrl = '';
+  /** How nats-server was started (port, store directory, auth), to start it again alike. */
+  #natsArgs: string[] = [];
+  #natsPort = 0;
+  #natsStarts = 0;
   kamailio: Kamailio | undefined;
   gateway: NodeService | undefined;
   media: NodeService[] = [];
@@ -130,18 +136,13 @@ export class E2eStack {
     mkdirSync(natsDir);
     const security = this.#options.natsSecurity;
     this.natsSecurity = security ? await prepareSecureNats({ dir: natsDir, prefix: this.busPrefix, port: natsPort, tls: security.tls ?? false }) : undefined;
-    const natsArgs = this.natsSecurity?.args ?? ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir];
-    this.nats = ManagedProcess.spawn('nats-server', 'nats-server', [...natsArgs, '-l', join(this.artifacts, 'nats-server.log')], {
-      logFile: join(this.artifacts, 'nats-server.stdout.log'),
-    });
+    this.#natsArgs = [...(this.natsSecurity?.args ?? ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir]), '-l', join(this.artifacts, 'nats-server.log')];
+    this.#natsPort = natsPort;
     this.#stoppers.push(async () => {
       await this.nats?.stop();
     });
     this.natsUrl = this.natsSecurity?.url ?? `nats://127.0.0.1:${natsPort}`;
-    await check(async () => {
-      this.nats!.assertRunning();
-      return tcpOpen(natsPort);
-    }, 10_000, { name: `nats-server on ${this.natsUrl}`, intervalMs: 50 });
+    await this.startNats();
 
     // The PBX: Kamailio (+ its own rtpengine in media-via-pbx mode)
     this.kamailio = await Kamailio.start({ mode: this.#options.pbxMode ?? 'media-via-pbx' });
@@ -154,7 +155,7 @@ export class E2eStack {
       await k.dispose();
     });
 
-    const common = { NATS_URL: this.natsUrl, BUS_PREFIX: this.busPrefix, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'debug', HTTP_HOST: '127.0.0.1' };
+    const common = { ...this.#options.serviceEnv, NATS_URL: this.natsUrl, BUS_PREFIX: this.busPrefix, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'debug', HTTP_HOST: '127.0.0.1' };
 
     // cti-gateway
     const gwEnv = {
@@ -205,6 +206,27 @@ export class E2eStack {
     this.log(`stack up in ${Date.now() - t0} ms (pbx ${this.kamailio.mode} at ${this.kamailio.address}, gateway ${this.gatewayUrl}, media ${this.media.length})`);
   }
 
+  /**
+   * Starts nats-server (again, after `stopNats`) on the same port with the same JetStream store and
+   * authorization, and waits until it accepts connections. The services reconnect by themselves.
+   */
+  async startNats(): Promise<void> {
+    if (this.nats?.running) throw new Error('nats-server is running');
+    this.#natsStarts += 1;
+    this.nats = ManagedProcess.spawn('nats-server', 'nats-server', this.#natsArgs, {
+      logFile: join(this.artifacts, `nats-server${this.#natsStarts > 1 ? `.${this.#natsStarts}` : ''}.stdout.log`),
+    });
+    await check(async () => {
+      this.nats!.assertRunning();
+      return tcpOpen(this.#natsPort);
+    }, 10_000, { name: `nats-server on ${this.natsUrl}`, intervalMs: 50 });
+  }
+
+  /** Stops nats-server (SIGKILL: an outage, not a shutdown); its store stays for `startNats`. */
+  async stopNats(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.nats?.stop({ signal });
+  }
+
   /** Starts one more media node (ids media-1, media-2 …) and waits for /readyz. */
   async addMediaNode(options: { waitReady?: boolean } = {}): Promise<NodeService> {
     const index = this.media.length + 1;
@@ -226,6 +248,7 @@ export class E2eStack {
       MEDIA_STATS_INTERVAL_MS: '1000',
       MEDIA_DRAIN_TIMEOUT_MS: '0',
       MEDIA_WORKER_LOG_LEVEL: 'warn',
+      ...this.#options.serviceEnv,
       ...this.natsSecurity?.env('media'),
     }, this.artifacts);
     this.media.push(node);

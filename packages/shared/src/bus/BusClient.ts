@@ -24,15 +24,16 @@ import type { KvOptions } from './KvStoreTypes.ts';
 import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
 import { natsSecurityOptions } from './busConnection.ts';
-import type {
-  BusClientEvents,
-  BusClientOptions,
-  BusConnectionState,
-  ConsumeOptions,
-  DurableConsumer,
-  StreamOptions,
-  SubscribeOptions,
-  Unsubscribe,
+import {
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  type BusClientEvents,
+  type BusClientOptions,
+  type BusConnectionState,
+  type ConsumeOptions,
+  type DurableConsumer,
+  type StreamOptions,
+  type SubscribeOptions,
+  type Unsubscribe,
 } from './BusClientTypes.ts';
 
 const encoder = new TextEncoder();
@@ -86,7 +87,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
    */
   static async connect(options: BusClientOptions, signal?: AbortSignal): Promise<BusClient> {
     const base = options.reconnectBaseDelayMs ?? 250;
-    const max = options.reconnectMaxDelayMs ?? 5000;
+    const max = options.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS;
     let attempt = 0;
     const backoff = (): number => {
       const delay = Math.min(max, base * 2 ** Math.min(attempt, 16));

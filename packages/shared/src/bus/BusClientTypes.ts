@@ -22,11 +22,14 @@ export interface BusClientOptions {
   requestTimeoutMs?: number;
   /** First reconnect delay; doubles per failed attempt up to `reconnectMaxDelayMs`. Default 250 ms. */
   reconnectBaseDelayMs?: number;
-  /** Default 5000 ms. */
+  /** Default {@link DEFAULT_RECONNECT_MAX_DELAY_MS}. */
   reconnectMaxDelayMs?: number;
   /** Upper bound of messages a serial subscription may queue before it drops. Default 10 000. */
   maxQueuedPerSubscription?: number;
 }
+
+/** Longest wait between two reconnect attempts of a service's bus (its peers may come back this much later than we do). */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5000;
 
 export type BusCredentials = { user: string; password: string } | { nkeySeed: string };
 

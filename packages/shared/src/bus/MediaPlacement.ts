@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { InvalidStateError, UcsError } from '../errors.ts';
 import type { BusClient } from './BusClient.ts';
+import { BusOutageGuard } from './BusOutageGuard.ts';
 import type { Unsubscribe } from './BusClientTypes.ts';
 import { MediaErrorCodes, MediaTopics, type MediaNodeHeartbeat } from './media.ts';
 
@@ -15,6 +16,12 @@ export interface MediaPlacementOptions {
   sweepIntervalMs?: number;
   /** Clock (ms since epoch), injectable for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * The service's view of its own bus (BUS_OUTAGE_GRACE_MS): no node expires while the bus is down, and
+   * after a reconnect silence counts from the reconnect. Default: a guard of its own on `bus`, made by
+   * start(); a placement never started (fed through observe()) judges by the clock alone.
+   */
+  outage?: Pick<BusOutageGuard, 'silent'>;
 }
 
 /** What placement knows about one node: its latest heartbeat and when that arrived (ms since epoch). */
@@ -49,7 +56,8 @@ export class NoMediaNodeError extends UcsError {
 /**
  * Chooses the media node for a new call from the nodes' heartbeats (used by the cti-gateway and the
  * pbx-adapter). Keeps the latest heartbeat per node, drops nodes silent for three of their intervals,
- * and prefers the node that owns an address the PBX already uses.
+ * and prefers the node that owns an address the PBX already uses. Silence while the service's own bus
+ * is down is no evidence (BusOutageGuard): a NATS outage expires no node.
  */
 export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   readonly #bus: BusClient;
@@ -61,6 +69,8 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   #subscription: Unsubscribe | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #outage: Pick<BusOutageGuard, 'silent'> | undefined;
+  #ownGuard: BusOutageGuard | undefined;
 
   constructor(options: MediaPlacementOptions) {
     super();
@@ -69,12 +79,14 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
     this.#expiryIntervals = options.expiryIntervals ?? 3;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 500;
     this.#now = options.now ?? Date.now;
+    this.#outage = options.outage;
   }
 
   /** Subscribes to heartbeats and starts expiring silent nodes. Idempotent. */
   start(): void {
     if (this.#closed) throw new InvalidStateError('media placement closed');
     if (this.#subscription) return;
+    if (!this.#outage) this.#outage = this.#ownGuard = new BusOutageGuard({ bus: this.#bus, graceMs: Number.POSITIVE_INFINITY, now: this.#now });
     this.#subscription = this.#bus.subscribe(MediaTopics.heartbeat, (hb) => this.observe(hb));
     this.#timer = setInterval(() => this.sweep(), this.#sweepIntervalMs);
     this.#timer.unref();
@@ -144,10 +156,13 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#subscription?.unsubscribe();
+    this.#ownGuard?.close();
     this.#nodes.clear();
   }
 
+  /** Silent for `expiryIntervals` of its own interval, as far as our bus could have heard it. */
   #expired(node: MediaNodeInfo, now: number): boolean {
+    if (this.#outage) return this.#outage.silent(node.lastSeen, node.intervalMs, this.#expiryIntervals, now);
     return now - node.lastSeen > this.#expiryIntervals * node.intervalMs;
   }
 }

@@ -21,6 +21,7 @@ export const CallCause = z.enum([
   // Crash recovery (docs/architecture.md, "Failures and recovery"):
   'service-restart', // the pbx-adapter died during the call; after its restart it hung the call up (BYE/CANCEL)
   'gateway-lost', // the cti-gateway owning the call died (heartbeat expired or restarted); the adapter hung up after GATEWAY_LOSS_GRACE_MS
+  'bus-outage', // the NATS connection was down longer than BUS_OUTAGE_GRACE_MS: the call could no longer be controlled, so it was ended
   'lost', // the journal held the call open but no live service carries it any more (closed by the gateway's reconciliation)
 ]);
 export type CallCause = z.infer<typeof CallCause>;

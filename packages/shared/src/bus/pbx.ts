@@ -22,7 +22,8 @@ export const PbxCommands = {
   /** Hang up, cancel or reject, depending on the call's state. */
   drop: command('pbx', 'call.drop', z.object({
     callId: Id,
-    reason: z.enum(['normal', 'busy', 'decline', 'unavailable']).default('normal'),
+    /** 'media-failure': the call's media node is gone; 'bus-outage': the caller lost the bus past its grace. */
+    reason: z.enum(['normal', 'busy', 'decline', 'unavailable', 'media-failure', 'bus-outage']).default('normal'),
   }), Empty),
   hold: command('pbx', 'call.hold', z.object({ callId: Id, hold: z.boolean() }), Empty),
   /** DTMF: SIP INFO application/dtmf-relay, one request per digit. */

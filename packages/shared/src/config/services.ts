@@ -50,6 +50,7 @@ const common = {
   BUS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lower-case token').default('ucs')
     .describe('Prefix of every NATS subject and JetStream stream (lets several systems share one NATS)'),
   BUS_REQUEST_TIMEOUT_MS: env.int(5000, 'Timeout of bus requests between services (ms)', 100, 60_000),
+  BUS_OUTAGE_GRACE_MS: env.int(30_000, "A NATS outage (this service's own connection down) shorter than this ends no call; a longer one ends this service's calls with cause bus-outage (ms). Meanwhile nobody is judged gone by missing heartbeats, and after the reconnect every party gets 7 s to reconnect plus its heartbeat intervals", 1000, 3_600_000),
   LOG_LEVEL: env.logLevel(),
   HTTP_HOST: env.host('127.0.0.1', 'Address the HTTP server (health, metrics, admin) binds to'),
   SHUTDOWN_TIMEOUT_MS: env.int(8000, 'Upper bound for graceful shutdown before the process exits (ms)', 100, 60_000),

@@ -53,7 +53,7 @@ export class AvCallEvents {
       } catch (err) {
         this.#deps.logger.error({ err, callId: call.callId }, 'no SDP answer for the softphone; dropping the call');
         call.sendDrop('media failure', AsnAVDropReason.NORMAL_CALL_CLEARING);
-        await this.#drop(call.callId, 'normal', 'drop after a missing answer failed');
+        await this.#drop(call.callId, 'media-failure', 'drop after a missing answer failed');
       }
     } else if (event.state === 'disconnected') {
       if (!call.droppedByClient) {
@@ -69,12 +69,14 @@ export class AvCallEvents {
     this.#deps.logger.warn({ callId: active.callId, cause }, 'media failed, dropping the call');
     if (call && !call.ended) call.sendDrop(`media failure: ${cause}`, AsnAVDropReason.NORMAL_CALL_CLEARING);
     if (call) call.droppedByClient = true;
-    await this.#drop(active.callId, 'normal', 'drop after media failure failed');
+    await this.#drop(active.callId, 'media-failure', 'drop after media failure failed');
   }
 
   /**
    * A media node stopped heartbeating (crashed, or restarted and lost its calls): every call it carried is
-   * dead, whatever the SIP side thinks. Hang them up with a cause instead of leaving both ends connected.
+   * dead, whatever the SIP side thinks. Hang them up with cause 'media-failure' instead of leaving both
+   * ends connected (the pbx-adapter, which hears the same heartbeats, does the same on its side). A NATS
+   * outage of our own expires no node (BusOutageGuard), so this is never a bus outage in disguise.
    */
   #nodeDown(nodeId: string, reason: string): void {
     const cause = `media node ${nodeId} ${reason}`;
@@ -91,7 +93,7 @@ export class AvCallEvents {
       const call: SoftphoneCall = this.#deps.softphoneCalls.get(callId)!;
       call.sendDrop(cause, AsnAVDropReason.NORMAL_CALL_CLEARING);
       call.droppedByClient = true;
-      void this.#drop(callId, 'normal', 'drop after the media node went down failed');
+      void this.#drop(callId, 'media-failure', 'drop after the media node went down failed');
     }
   }
 
@@ -104,7 +106,7 @@ export class AvCallEvents {
   }
 
   /** Hangs up on the PBX side where the softphone can no longer carry the call; a failure is logged. */
-  async #drop(callId: string, reason: 'normal' | 'unavailable', failure: string): Promise<void> {
+  async #drop(callId: string, reason: 'normal' | 'unavailable' | 'media-failure', failure: string): Promise<void> {
     await this.#deps.pbx.drop(callId, reason).catch((err: unknown) => this.#deps.logger.warn({ err, callId }, failure));
   }
 }

@@ -36,7 +36,7 @@ describe('softphone and CTI flows when a peer refuses', { timeout: 60_000 }, () 
     await flows.peers.event({ ...base, state: 'connected' });
     const drop = await flows.alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
     assert.equal(drop.u8sCause, 'media failure');
-    assert.deepEqual(await flows.peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'normal' });
+    assert.deepEqual(await flows.peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'media-failure' });
     assert.equal(flows.alice.received.some((e) => e.name === 'asnAVConnectV2' && (e.argument as { u8sCallID: string }).u8sCallID === `av-${callId}`), false);
   });
 

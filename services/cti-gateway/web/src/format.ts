@@ -34,6 +34,10 @@ const CAUSE_TEXT: Record<string, string> = {
   redirected: 'Redirected',
   timeout: 'No response',
   'media-failure': 'Media failure',
+  'bus-outage': 'Server bus outage',
+  'service-restart': 'Server restarted',
+  'gateway-lost': 'Server lost',
+  lost: 'Lost',
   error: 'Error',
 };
 

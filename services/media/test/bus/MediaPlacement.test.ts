@@ -1,9 +1,9 @@
 // MediaPlacement lives in @ucserver/shared (the gateway and the pbx-adapter use it); it is tested here,
 // next to the node that produces the heartbeats, with real NATS and fake heartbeating nodes.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
-import { BusClient, MediaNodeHeartbeat, MediaPlacement, NoMediaNodeError, MediaTopics } from '@ucserver/shared';
+import { BusClient, BusOutageGuard, DEFAULT_SETTLE_MS, MediaNodeHeartbeat, MediaPlacement, NoMediaNodeError, MediaTopics, type BusConnectionState } from '@ucserver/shared';
 import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 
 /** Connected test buses; closed after the test, once the fake nodes stopped publishing. */
@@ -101,4 +101,39 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
     placement.observe(heartbeat('node-a', { startedAt: 2 }));
     assert.deepEqual(events, ['up:node-a', 'down:node-a:restarted', 'up:node-a']);
   });
+
+  test('a NATS outage of our own expires no node; after the reconnect silence counts from it plus the settle time', (t) => {
+    let now = 1000;
+    const bus = new (class extends EventEmitter<{ state: [BusConnectionState] }> {
+      connected = true;
+      set(state: BusConnectionState): void {
+        this.connected = state === 'connected';
+        this.emit('state', state);
+      }
+    })();
+    const outage = new BusOutageGuard({ bus, graceMs: 30_000, now: () => now });
+    t.after(() => outage.close());
+    const placement = new MediaPlacement({ bus: bus as unknown as BusClient, now: () => now, outage });
+    t.after(() => placement.close());
+    const down: string[] = [];
+    placement.on('nodedown', (id, reason) => down.push(`${id}:${reason}`));
+    placement.observe(heartbeat('node-a', { intervalMs: 500 }));
+    bus.set('reconnecting');
+    now += 9_000;
+    placement.sweep();
+    assert.deepEqual(down, [], 'silent 9 s, but we could not have heard it');
+    assert.equal(placement.pick(), 'node-a', 'still placed on (requests tell whether it works)');
+    bus.set('connected');
+    now += DEFAULT_SETTLE_MS;
+    placement.sweep();
+    assert.deepEqual(down, [], 'the node may still be reconnecting');
+    placement.observe(heartbeat('node-a', { intervalMs: 500 }));
+    now += 1_400;
+    placement.sweep();
+    assert.deepEqual(down, [], 'heard after the reconnect');
+    now += 200;
+    placement.sweep();
+    assert.deepEqual(down, ['node-a:expired'], 'silent for 3 intervals with our bus up: gone');
+  });
 });
+

@@ -103,6 +103,34 @@ export class CallRegistry {
     return n;
   }
 
+  /** Ends every call with `cause` (our bus was down past BUS_OUTAGE_GRACE_MS: 'bus-outage'); returns how many. */
+  abandonAll(cause: CallCause): number {
+    let n = 0;
+    for (const c of [...this.#calls.values()]) {
+      if (c.ended) continue;
+      n += 1;
+      this.#metrics.callsAbandoned.inc({ cause });
+      c.abandon(cause);
+    }
+    if (n > 0) this.#logger.warn({ calls: n, cause }, 'calls ended');
+    return n;
+  }
+
+  /**
+   * A media node is gone (its heartbeats stopped, or it restarted and lost its calls): every call it
+   * carried is hung up with cause 'media-failure' (BYE, CANCEL or 503); returns how many.
+   */
+  mediaNodeDown(nodeId: string, reason: string): number {
+    let n = 0;
+    for (const c of [...this.#calls.values()]) {
+      if (c.ended || c.dump().mediaNodeId !== nodeId) continue;
+      n += 1;
+      c.mediaFailed(`media node ${nodeId} ${reason}`);
+    }
+    if (n > 0) this.#logger.warn({ nodeId, reason, calls: n }, 'media node down: its calls ended');
+    return n;
+  }
+
   /** The call with this bus id; throws CallNotFoundError. */
   call(callId: string): SipCall {
     const call = this.#calls.get(callId);

@@ -4,10 +4,11 @@
 // heard of counts from when a call first named it, with `defaultIntervalMs`). A lost run's calls get
 // GATEWAY_LOSS_GRACE_MS before 'lost' is emitted; a heartbeat of the run within the grace revives it.
 // Silence is not evidence while our own bus is down: expiry is only judged while the bus is connected and
-// has been for at least one interval, and silence is counted from the reconnect at the earliest (a NATS
-// outage is handled elsewhere, with its own grace).
+// has been for at least one interval, and silence is counted from the reconnect at the earliest (the rule
+// every heartbeat judge shares: heartbeatSilent; an outage past BUS_OUTAGE_GRACE_MS ends the calls
+// elsewhere, with cause 'bus-outage').
 import { EventEmitter } from 'node:events';
-import type { BusConnectionState, GatewayHeartbeat, GatewayInstance, Logger } from '@ucserver/shared';
+import { DEFAULT_SETTLE_MS, heartbeatSilent, type BusConnectionState, type GatewayHeartbeat, type GatewayInstance, type Logger } from '@ucserver/shared';
 import { systemClock, type Clock, type TimerHandle } from '../sip/mod.ts';
 import type { GatewayLivenessEvents, GatewayLivenessOptions, GatewayLossReason } from './GatewayLivenessTypes.ts';
 
@@ -39,11 +40,15 @@ export class GatewayLiveness extends EventEmitter<GatewayLivenessEvents> {
   readonly #instances = new Map<string, Instance>();
   readonly #watched = new Map<string, Watched>();
   #connectedSince: number | undefined;
+  /** Our bus came back after an outage: the gateways may still be reconnecting (DEFAULT_SETTLE_MS). */
+  #reconnected = false;
   #timer: TimerHandle | undefined;
   #closed = false;
   readonly #onState = (state: BusConnectionState): void => {
-    if (state === 'connected') this.#connectedSince ??= this.#clock.now();
-    else this.#connectedSince = undefined;
+    if (state === 'connected') {
+      if (this.#connectedSince === undefined) this.#reconnected = true;
+      this.#connectedSince ??= this.#clock.now();
+    } else this.#connectedSince = undefined;
   };
 
   constructor(options: GatewayLivenessOptions) {
@@ -128,9 +133,7 @@ export class GatewayLiveness extends EventEmitter<GatewayLivenessEvents> {
     if (instance && instance.startedAt > run.startedAt) return 'restarted';
     const heard = instance && instance.startedAt === run.startedAt ? instance : undefined;
     const intervalMs = heard?.intervalMs ?? this.#defaultIntervalMs;
-    const since = this.#connectedSince;
-    if (since === undefined || now - since < intervalMs) return undefined;
-    const lastSign = Math.max(heard?.lastSeen ?? watched.firstSeen, since);
-    return now - lastSign > MISSED_INTERVALS * intervalMs ? 'expired' : undefined;
+    const silent = heartbeatSilent({ now, lastSeen: heard?.lastSeen ?? watched.firstSeen, intervalMs, missed: MISSED_INTERVALS, connectedSince: this.#connectedSince, settleMs: this.#reconnected ? DEFAULT_SETTLE_MS : 0 });
+    return silent ? 'expired' : undefined;
   }
 }

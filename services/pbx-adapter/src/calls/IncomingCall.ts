@@ -21,7 +21,7 @@ import {
   type SipResponse,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { DROP_RESPONSE, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
+import { DROP_RESPONSE, hangupCause, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
 import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
 import { rejectTeardown } from './teardown.ts';
@@ -189,10 +189,10 @@ export class IncomingCall extends SipCall {
         return;
       }
       case CallPhase.Answering:
-        this.#byeAfterAck = 'normal';
+        this.#byeAfterAck = hangupCause(reason);
         return;
       case CallPhase.Confirmed:
-        this.hangup('normal');
+        this.hangup(hangupCause(reason));
         return;
       default:
         return;

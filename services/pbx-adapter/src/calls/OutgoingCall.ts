@@ -24,7 +24,7 @@ import type { CallCause, PbxCallTeardown } from '@ucserver/shared';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
-import { causeOfStatus } from './causes.ts';
+import { causeOfStatus, hangupCause, type CallDropReason } from './causes.ts';
 import { requestSessionHeaders, uacSessionTimer } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
 import { cancelTeardown } from './teardown.ts';
@@ -99,7 +99,12 @@ export class OutgoingCall extends SipCall {
     return Promise.reject(new CallStateError(`answer is for incoming calls [callId:${this.id}]`));
   }
 
-  async drop(): Promise<void> {
+  async drop(reason: CallDropReason = 'normal'): Promise<void> {
+    const cause = hangupCause(reason);
+    if (cause !== 'normal') {
+      this.abandon(cause);
+      return;
+    }
     switch (this.phase) {
       case CallPhase.Calling:
         // No provisional yet: a CANCEL now could overtake the INVITE; send it with the first 1xx.

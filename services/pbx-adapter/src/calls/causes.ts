@@ -36,7 +36,15 @@ export const DROP_RESPONSE: Readonly<Record<CallDropReason, { status: number; ca
   decline: { status: 603, cause: 'rejected' },
   unavailable: { status: 480, cause: 'unavailable' },
   normal: { status: 603, cause: 'rejected' },
+  'media-failure': { status: 503, cause: 'media-failure' },
+  'bus-outage': { status: 503, cause: 'bus-outage' },
 };
+
+/**
+ * The cause of a drop that ends an answered call: 'normal' (a hang-up), unless the gateway drops it
+ * because the call cannot work any more (its media node is gone, the gateway lost the bus).
+ */
+export const hangupCause = (reason: CallDropReason): CallCause => (reason === 'media-failure' || reason === 'bus-outage' ? reason : 'normal');
 
 /** `CtiCommands.incomingCall` refusal reasons. */
 export type RefusalReason = Extract<ReplyOf<typeof CtiCommands.incomingCall>, { accept: false }>['reason'];

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import type { BusConnectionState, GatewayInstance } from '@ucserver/shared';
+import { DEFAULT_SETTLE_MS, type BusConnectionState, type GatewayInstance } from '@ucserver/shared';
 import { testLogger } from '@ucserver/testkit';
 import { GatewayLiveness } from '../../src/calls/GatewayLiveness.ts';
 import type { GatewayLossReason } from '../../src/calls/GatewayLivenessTypes.ts';
@@ -115,13 +115,13 @@ describe('calls - GatewayLiveness', () => {
     liveness.close();
   });
 
-  it('check() after our reconnect counts the silence from the reconnect', () => {
+  it('check() after our reconnect counts the silence from the reconnect plus the time the others need to reconnect', () => {
     const { clock, bus, lost, beat, liveness } = setup([gw]);
     beat(gw, 2000);
     bus.set('reconnecting');
     clock.advance(30_000);
     bus.set('connected');
-    clock.advance(3 * INTERVAL + GRACE - 300);
+    clock.advance(DEFAULT_SETTLE_MS + 3 * INTERVAL + GRACE - 300);
     assert.deepEqual(lost, []);
     clock.advance(600);
     assert.equal(lost.length, 1);

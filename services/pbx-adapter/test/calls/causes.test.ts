@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaErrorCodes } from '@ucserver/shared';
-import { causeOfStatus, DROP_RESPONSE, refusalResponse, statusOfMediaError } from '../../src/calls/causes.ts';
+import { causeOfStatus, DROP_RESPONSE, hangupCause, refusalResponse, statusOfMediaError } from '../../src/calls/causes.ts';
 
 describe('causeOfStatus()', () => {
   const rows: Array<[number, string]> = [
@@ -22,7 +22,23 @@ describe('DROP_RESPONSE', () => {
       decline: { status: 603, cause: 'rejected' },
       unavailable: { status: 480, cause: 'unavailable' },
       normal: { status: 603, cause: 'rejected' },
+      'media-failure': { status: 503, cause: 'media-failure' },
+      'bus-outage': { status: 503, cause: 'bus-outage' },
     });
+  });
+});
+
+describe('hangupCause()', () => {
+  it('ends an answered call with normal, unless the drop says why the call cannot work any more', () => {
+    const rows = [
+      ['normal', 'normal'],
+      ['busy', 'normal'],
+      ['decline', 'normal'],
+      ['unavailable', 'normal'],
+      ['media-failure', 'media-failure'],
+      ['bus-outage', 'bus-outage'],
+    ] as const;
+    for (const [reason, cause] of rows) assert.equal(hangupCause(reason), cause, reason);
   });
 });
 
