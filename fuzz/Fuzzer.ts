@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALICE, BOB, E2eStack } from '../test/e2e/support/E2eStack.ts';
 import { repoRoot } from '../test/e2e/support/paths.ts';
-import { Monitor, type MonitoredService } from './Monitor.ts';
+import { errorRecords, Monitor, readFrom, type MonitoredService } from './Monitor.ts';
 import { findingText, serviceTable, summarize, targetTable, type Summary } from './report.ts';
 import { CtiTarget } from './targets/CtiTarget.ts';
 import { SdpTarget } from './targets/SdpTarget.ts';
@@ -29,7 +29,7 @@ export interface FuzzOptions {
 }
 
 export interface FuzzResult {
-  summary: Summary;
+  summary: Summary & { errorRecords: Record<string, number> };
   records: OutcomeRecord[];
   report: string;
   artifacts: string;
@@ -137,8 +137,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   }
   for (const c of monitor.crashes) writeFileSync(join(findingsDir, `crash-${c.service}.txt`), `${c.service}: ${c.reason} after ${c.afterInputs} inputs (seed ${options.seed}); the inputs just before it are the last ones of the run in test-artifacts/fuzz/inputs.jsonl\n`);
   writeFileSync(join(artifacts, 'inputs.jsonl'), records.slice(-2000).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  // Error-level records the run caused in our services' JSON logs (not a verdict: a lead to read).
+  const errors = monitor.stats().filter((s) => ['cti-gateway', 'pbx-adapter'].includes(s.name) || s.name.startsWith('media-')).map((s) => {
+    const logFile = services.find((m) => m.name === s.name)!.logFile;
+    return { service: s.name, ...errorRecords(readFrom(logFile, s.logStartBytes)) };
+  });
   const seconds = (Date.now() - started) / 1000;
-  const summary = summarize({ seed: options.seed, seconds, records, targets, stats: monitor.stats(), crashes: monitor.crashes });
+  const summary = { ...summarize({ seed: options.seed, seconds, records, targets, stats: monitor.stats(), crashes: monitor.crashes }), errorRecords: Object.fromEntries(errors.map((e) => [e.service, e.count])) };
   const findingLines = records.filter((r) => r.outcome === 'unanswered').slice(0, 30).map((r) => `- ${r.target} #${r.index} ${r.mutation}: ${r.detail ?? ''}`);
   const report = [
     `fuzz run: seed ${options.seed}, ${Math.round(seconds)} s, ${records.length} inputs`,
@@ -146,6 +151,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     targetTable(summary.targets, crashesByTarget),
     '',
     serviceTable(monitor.stats(), records.length),
+    '',
+    `error-level log records: ${errors.map((e) => `${e.service} ${e.count}`).join(', ')}${errors.some((e) => e.count > 0) ? `\n${errors.flatMap((e) => e.top.map(([m, n]) => `- ${e.service} ×${n}: ${m}`)).join('\n')}` : ''}`,
     '',
     summary.findings === 0 ? 'findings: none' : `findings (${summary.findings}, files in ${findingsDir}):\n${[...monitor.crashes.map((c) => `- CRASH ${c.service}: ${c.reason} after ${c.afterInputs} inputs`), ...findingLines].join('\n')}`,
   ].join('\n');

@@ -1,6 +1,6 @@
 // Between batches: is every service process alive and /healthz answering, its RSS (VmRSS of
 // /proc/<pid>/status) and the size of its log file. A crash is an exit or a failing /healthz.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { ServiceSample, ServiceStats } from './types.ts';
 
 export interface MonitoredService {
@@ -78,5 +78,42 @@ export class Monitor {
 
   stats(): ServiceStats[] {
     return [...this.#stats.values()];
+  }
+}
+
+/** Error-level records (pino level ≥ 50) in JSON log text, by message (with the error's first words). */
+export function errorRecords(text: string): { count: number; top: Array<[message: string, count: number]> } {
+  const byMessage = new Map<string, number>();
+  let count = 0;
+  for (const line of text.split('\n')) {
+    if (!/^\{"level":(5|6)0,/.test(line)) continue;
+    count += 1;
+    let key = line.slice(0, 120);
+    try {
+      const j = JSON.parse(line) as { msg?: string; err?: { message?: string } | string };
+      const err = typeof j.err === 'string' ? j.err : j.err?.message;
+      key = `${j.msg ?? ''}${err ? `: ${err.slice(0, 80)}` : ''}`;
+    } catch {
+      // a truncated last line: counted under its first characters
+    }
+    byMessage.set(key, (byMessage.get(key) ?? 0) + 1);
+  }
+  return { count, top: [...byMessage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5) };
+}
+
+/** The text of `file` from byte `from` on (at most `max` bytes). */
+export function readFrom(file: string, from: number, max = 256 * 1024 * 1024): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = Math.min(statSync(file).size - from, max);
+    if (size <= 0) return '';
+    const buf = Buffer.alloc(size);
+    readSync(fd, buf, 0, size, from);
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

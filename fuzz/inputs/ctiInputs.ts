@@ -217,8 +217,17 @@ export function tcpInput(rng: Rng, id: number): TcpInput {
   };
   const broken = (chunks: Buffer[], framing: string): TcpInput => ({ chunks, mutation: `${framing}: ${payload.mutation}`, replyIds: [], breaksStream: true });
   const framed = (): Buffer => Buffer.concat([Buffer.from(`J${String(body.length).padStart(7, '0')}`, 'latin1'), body]);
-  const kind = rng.int(0, 19);
+  const kind = rng.int(0, 20);
   if (kind < 10 && body.length <= 9_999_999) return ok([framed()], 'J-frame');
+  if (kind === 20) {
+    // a burst in one write: invokes (each owed a result or a busy reject) or events (never answered;
+    // a flood may close the connection: event backlog)
+    const n = rng.pick([20, 200, 2000]);
+    const events = rng.chance(0.5);
+    const sub = findOperation(events ? 'asnKeepAlive' : 'asnSubscribeServices')!;
+    const frames = Array.from({ length: n }, (_, i) => encodeFrame(JSON.stringify(invokeEnvelope(events ? 99_999 : 50_000 + i, sub, events ? { dummy: null } : {})), 'json-framed'));
+    return { chunks: [Buffer.concat(frames)], mutation: `burst of ${n} ${events ? 'events' : 'invokes'} in one write`, replyIds: events ? [] : frames.map((_, i) => 50_000 + i), breaksStream: false };
+  }
   switch (kind) {
     case 10: {
       // Bare JSON ends where its brackets balance: only well-formed JSON objects/arrays are sent bare (an

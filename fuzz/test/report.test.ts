@@ -1,7 +1,7 @@
 // The report's arithmetic and the monitor's /proc parsing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseVmRss } from '../Monitor.ts';
+import { errorRecords, parseVmRss } from '../Monitor.ts';
 import { countOutcomes, findingText, logGrowthPer1000, summarize } from '../report.ts';
 import type { OutcomeRecord, ServiceStats } from '../types.ts';
 
@@ -46,5 +46,22 @@ describe('report', () => {
   it('parses VmRSS from /proc/<pid>/status', () => {
     assert.equal(parseVmRss('Name:\tnode\nVmRSS:\t  123456 kB\nThreads: 7\n'), 123456);
     assert.equal(parseVmRss('Name:\tzombie\n'), undefined);
+  });
+});
+
+describe('errorRecords', () => {
+  it('counts pino records at level 50 and 60, by message and error', () => {
+    const text = [
+      '{"level":30,"msg":"ok"}',
+      '{"level":50,"msg":"durable handler failed","err":{"message":"no journal row yet for call 1"}}',
+      '{"level":50,"msg":"durable handler failed","err":{"message":"no journal row yet for call 1"}}',
+      '{"level":60,"msg":"fatal","err":"boom"}',
+      '{"level":40,"msg":"warn"}',
+      '{"level":50,"msg":"trunc',
+    ].join('\n');
+    const r = errorRecords(text);
+    assert.equal(r.count, 4);
+    assert.deepEqual(r.top[0], ['durable handler failed: no journal row yet for call 1', 2]);
+    assert.ok(r.top.some(([m]) => m === 'fatal: boom'));
   });
 });
