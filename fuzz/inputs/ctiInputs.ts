@@ -30,6 +30,12 @@ export const BASE_INVOKES: readonly BaseInvoke[] = [
       iClientCapabilities: 4,
     },
   },
+  // logins of a user that does not exist (a throttle on them never touches the fuzzer's own user)
+  { name: 'asnLoginV2', argument: { auth: { authBasic: { credential: Buffer.from('fuzz-nobody:wrong').toString('base64') } } } },
+  { name: 'asnLoginV2', argument: { auth: { authBasic: { credential: 'not base64 at all!' } } } },
+  { name: 'asnLoginV2', argument: { auth: { authBearer: { u8sJWT: 'a.b.c' } } } },
+  { name: 'asnStartTLS', argument: {} },
+  { name: 'asnLogoff', argument: {} },
   { name: 'asnCtiEnumPhoneLines', argument: {} },
   { name: 'asnCtiSnapshotPhoneLine', argument: { u8sLinePhoneNumber: '100' } },
   { name: 'asnCtiLineMonitorStart', argument: { u8sLinePhoneNumber: '100' } },
