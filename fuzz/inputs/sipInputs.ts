@@ -90,6 +90,16 @@ export function answerDue(original: string, mutated: Buffer, transport: 'UDP' | 
   return true;
 }
 
+/** One header section end, one numeric Content-Length (long or compact form) and a body of that length. */
+export function framingIntact(bytes: Buffer): boolean {
+  const text = bytes.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const lengths = [...text.slice(0, end).matchAll(/^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)$/gim)].map((m) => m[1]!.trim());
+  if (lengths.length !== 1 || !/^\d{1,6}$/.test(lengths[0]!)) return false;
+  return bytes.length - (end + 4) === Number(lengths[0]);
+}
+
 export interface SipInput {
   bytes: Buffer;
   mutation: string;
@@ -207,7 +217,8 @@ export function mutatedRequest(rng: Rng, ctx: SipContext, tag: string): SipInput
       const body = rng.pick([() => rng.ascii(rng.int(1, 2000)), () => 'v=0\r\nm=audio 99999 RTP/AVP 0\r\n', () => `v=0\r\n${'m=audio 1 RTP/AVP 0\r\n'.repeat(500)}`, () => 'c=IN IP4 999.1.1.1\r\n']);
       const b = body();
       mutation = 'garbage body';
-      bytes = Buffer.from(valid.replace(/Content-Length: \d+\r\n\r\n[\s\S]*$/, `Content-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(b, 'latin1')}\r\n\r\n${b}`), 'latin1');
+      // a replacer function: `$` in the random body must not act as a replacement pattern
+      bytes = Buffer.from(valid.replace(/Content-Length: \d+\r\n\r\n[\s\S]*$/, () => `Content-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(b, 'latin1')}\r\n\r\n${b}`), 'latin1');
       break;
     }
     case 12: {
@@ -239,6 +250,9 @@ export function mutatedRequest(rng: Rng, ctx: SipContext, tag: string): SipInput
   }
   if (bytes.length > 60_000) bytes = bytes.subarray(0, 60_000);
   const due = answerDue(valid, bytes, ctx.transport) && !hidesRouting;
+  // On a stream, a message whose length is not what its one Content-Length says leaves the rest to be
+  // read as the next message (or waits for it): sent on its own connection with our FIN.
+  if (ctx.transport === 'TCP' && !due && !framingIntact(bytes)) breaksStream = true;
   return { bytes, mutation: `${method} ${mutation}`, answerDue: due, callId: due ? `${tag}@${ctx.localHost}` : callIdOf(bytes.toString('latin1')), breaksStream: breaksStream && !due, method };
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectationOf, rosePayload, tcpInput, wsInput } from '../inputs/ctiInputs.ts';
 import { browserOffers, mutatedSdp } from '../inputs/sdpInputs.ts';
-import { answerDue, callIdOf, mutatedRequest, rfc4475Names, RFC4475_RESPONSES, tortureInput, validRequest, type SipContext } from '../inputs/sipInputs.ts';
+import { answerDue, callIdOf, framingIntact, mutatedRequest, rfc4475Names, RFC4475_RESPONSES, tortureInput, validRequest, type SipContext } from '../inputs/sipInputs.ts';
 import { Rng } from '../rng.ts';
 import { excerptBytes } from '../types.ts';
 
@@ -124,6 +124,26 @@ describe('SIP inputs', () => {
       assert.ok(a.bytes.length <= 60_000);
       if (a.answerDue) assert.equal(a.callId, `t${i}@127.0.0.1`, a.mutation);
       if (a.answerDue) assert.equal(a.breaksStream, false);
+    }
+  });
+
+  const framing: Array<[string, string, boolean]> = [
+    ['a valid request', valid, true],
+    ['a body longer than its Content-Length', valid.replace('Content-Length: 0', 'Content-Length: 0').concat('xyz'), false],
+    ['a Content-Length past the body', valid.replace('Content-Length: 0', 'Content-Length: 5'), false],
+    ['two Content-Lengths', valid.replace('Content-Length: 0', 'Content-Length: 0\r\nl: 0'), false],
+    ['a compact Content-Length', valid.replace('Content-Length: 0', 'l: 0'), true],
+    ['no end of the header section', valid.replace('\r\n\r\n', '\r\n'), false],
+  ];
+  for (const [name, text, intact] of framing) {
+    it(`framingIntact: ${name} → ${intact}`, () => assert.equal(framingIntact(Buffer.from(text, 'latin1')), intact));
+  }
+
+  it('over TCP every mutated request whose framing is broken goes on its own connection', () => {
+    const tcp: SipContext = { ...ctx, transport: 'TCP' };
+    for (let i = 0; i < 600; i++) {
+      const input = mutatedRequest(Rng.forInput(2026, 'sip-tcp', i), tcp, `t${i}`);
+      if (!framingIntact(input.bytes)) assert.ok(input.breaksStream && !input.answerDue, `#${i} ${input.mutation}`);
     }
   });
 
