@@ -1,9 +1,9 @@
-import { BusClient, createMetricsRegistry, CtiGatewayConfig, loadConfig } from '@ucserver/shared';
+import { BusClient, createMetricsRegistry, CtiGatewayConfig, loadConfig, type Logger } from '@ucserver/shared';
 import { deleteTestStream, natsUrl, testLineCredentialsKey, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { build, type GatewayApp } from '../src/app.ts';
 
 /** A gateway on ephemeral ports with its own bus prefix (or a given one) and PGlite unless a DB URL is given. */
-export async function startGateway(env: Record<string, string> = {}): Promise<GatewayApp> {
+export async function startGateway(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<GatewayApp> {
   const config = loadConfig('cti-gateway', CtiGatewayConfig, {
     NATS_URL: natsUrl,
     BUS_PREFIX: uniquePrefix(),
@@ -15,7 +15,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     LINE_CREDENTIALS_KEY: testLineCredentialsKey,
     ...env,
   });
-  const app = await build({ config, logger: testLogger('cti-gateway'), registry: createMetricsRegistry('cti-gateway') });
+  const app = await build({ config, logger: options.logger ?? testLogger('cti-gateway'), registry: createMetricsRegistry('cti-gateway') });
   await app.start();
   const stop = app.stop.bind(app);
   // Tests leave no JetStream stream behind on the shared NATS (a restart test reuses the prefix on purpose).

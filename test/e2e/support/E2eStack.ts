@@ -23,8 +23,10 @@ export const ALICE: E2eUser = { login: 'alice', password: 'alice-secret', displa
 export const BOB: E2eUser = { login: 'bob', password: 'bob-secret', displayName: 'Bob', line: '101' };
 
 export interface E2eStackOptions {
-  /** Artifacts go to test-artifacts/e2e/<scenario>/. */
+  /** Artifacts go to test-artifacts/e2e/<scenario>/ (or `artifactsDir`). */
   scenario: string;
+  /** Where the logs go instead of test-artifacts/e2e/<scenario>/ (e.g. the fuzz suite's test-artifacts/fuzz/). */
+  artifactsDir?: string;
   /** Kamailio with rtpengine (media via the PBX) or without (Direct Media). Default media-via-pbx. */
   pbxMode?: KamailioMode;
   /** Users to create with their lines. Default A and B. */
@@ -101,7 +103,7 @@ export class E2eStack {
     this.#options = options;
     this.scenario = options.scenario;
     this.users = options.users ?? [ALICE, BOB];
-    this.artifacts = join(artifactsRoot, options.scenario);
+    this.artifacts = options.artifactsDir ?? join(artifactsRoot, options.scenario);
     rmSync(this.artifacts, { recursive: true, force: true });
     mkdirSync(this.artifacts, { recursive: true });
     this.#tmp = mkdtempSync(join(tmpdir(), 'ucs-e2e-'));

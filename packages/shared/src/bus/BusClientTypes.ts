@@ -71,6 +71,12 @@ export interface ConsumeOptions {
   retryDelayMs?: number;
   /** Deliveries before a message is given up (logged, acknowledged). Default 10. */
   maxDeliver?: number;
+  /**
+   * Handler errors that are an expected wait, not a failure (e.g. the journal row a media event updates
+   * is not written yet): logged at debug while the message is delivered again, at warn when given up.
+   * Other handler errors are logged at error level on every delivery.
+   */
+  expected?: (err: unknown) => boolean;
 }
 
 /** A running durable consumer (BusClient.consume). */

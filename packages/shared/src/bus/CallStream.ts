@@ -101,9 +101,12 @@ export class CallStream {
               await handler(decoded.value as PayloadOf<T>);
               m.ack();
             } catch (err) {
-              logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
+              const last = m.info.deliveryCount >= maxDeliver;
+              if (!options.expected?.(err)) logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
+              else if (last) logger.warn({ subject: m.subject, err: (err as Error).message, deliveries: m.info.deliveryCount }, 'durable handler still waiting; message given up');
+              else logger.debug({ subject: m.subject, err: (err as Error).message, redelivery: m.info.deliveryCount }, 'durable handler waiting; delivered again later');
               this.#host.handlerError(m.subject, err instanceof Error ? err : new Error(String(err)));
-              if (m.info.deliveryCount >= maxDeliver) m.term();
+              if (last) m.term();
               else m.nak(options.retryDelayMs ?? 1000);
             }
           }

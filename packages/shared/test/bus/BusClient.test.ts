@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
 import { z } from 'zod';
 import {
   BusClient,
@@ -10,6 +11,7 @@ import {
   BusTimeoutError,
   CallTopics,
   command,
+  createLogger,
   type CallEvent,
   InvalidStateError,
   UcsError,
@@ -184,6 +186,36 @@ describe('bus - BusClient against the shared NATS server', () => {
     await done.done;
     consumer.stop();
     assert.equal(attempts, 2);
+  });
+
+  // Found by the fuzz suite: a media event of a call that never got a journal row was retried 20 times
+  // per event, each one an error record with a stack (40 for one cancelled INVITE).
+  it('consume() logs an expected wait at debug while retrying and once at warn when it gives up, never at error', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string });
+      done();
+    } });
+    const prefix = uniquePrefix();
+    const logged = await BusClient.connect({ servers: natsUrl, prefix, name: 'test', logger: createLogger({ service: 'test', level: 'debug', destination: sink }) });
+    class Wait extends Error {}
+    try {
+      await logged.ensureCallStream({ maxAgeMs: 60_000 });
+      let attempts = 0;
+      const consumer = await logged.consume({ durable: 'expected-test', key: 'l8', retryDelayMs: 20, maxDeliver: 3, expected: (e) => e instanceof Wait }, [CallTopics.event], () => {
+        attempts += 1;
+        throw new Wait('not yet');
+      });
+      await logged.publishDurable(CallTopics.event, { ...callEvent(1, 'w1'), lineId: 'l8' });
+      await check(() => attempts === 3 && lines.some((l) => l.level === 40), 5000, { name: 'three deliveries and the give-up', intervalMs: 20 });
+      consumer.stop();
+      assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), []);
+      assert.equal(lines.filter((l) => l.msg === 'durable handler waiting; delivered again later').length, 2);
+      assert.equal(lines.filter((l) => l.level === 40 && l.msg === 'durable handler still waiting; message given up').length, 1);
+    } finally {
+      await logged.close();
+      await deleteTestStream(prefix);
+    }
   });
 
   it('media(nodeId) addresses one node: another node does not answer', async () => {

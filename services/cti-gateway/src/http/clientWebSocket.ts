@@ -39,13 +39,28 @@ const CREDENTIALS_IN_URL = 'credentials in the URL are not accepted (user=, pass
 const FAILED_USER_EXCERPT = 64;
 
 /**
+ * An error on a client's WebSocket. The ws library reports what the client did wrong (a frame over
+ * maxPayload, invalid UTF-8 in a text frame, a bad opcode or mask: codes `WS_ERR_*`) after it has sent
+ * the close frame (1009, 1007, 1002): a warning without a stack, not an error a client could raise at
+ * will in the operator's alerts. Anything else is ours and stays an error. The socket is terminated.
+ */
+export function clientSocketError(this: unknown, error: Error & { code?: unknown }, socket: import('ws').WebSocket, request: FastifyRequest): void {
+  if (typeof error.code === 'string' && error.code.startsWith('WS_ERR_')) {
+    request.log.warn({ code: error.code, err: error.message, remoteAddress: request.ip }, 'client WebSocket protocol error, closed');
+  } else {
+    request.log.error({ err: error }, 'client WebSocket failed');
+  }
+  socket.terminate();
+}
+
+/**
  * The UCServer web-service entry for clients: `/ws/client/createsession` (credentials in the
  * Authorization header, Basic or Bearer, or a login token in `X-UCToken`; never in the URL) returns a
  * session id; `/ws/client/websocket?x-ucsessionid=…` attaches a WebSocket to it. The same operation
  * table serves TCP and WebSocket clients.
  */
 export async function clientWebSocket(app: FastifyInstance, options: ClientWebSocketOptions): Promise<void> {
-  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes } });
+  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes }, errorHandler: clientSocketError });
 
   const createSession = async (req: FastifyRequest<{ Querystring: CreateSessionQuery }>, reply: FastifyReply): Promise<unknown> => {
     const q: CreateSessionQuery = req.query ?? {};

@@ -38,7 +38,9 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   async start(durable = 'journal-writer'): Promise<void> {
     await this.#bus.ensureCallStream();
     this.#consumer = await this.#bus.consume(
-      { durable, retryDelayMs: 500, maxDeliver: 20 },
+      // A media event may come before the call's first event wrote the row (or for a call that never
+      // gets one: an INVITE cancelled before it was offered): an expected wait, not an error record.
+      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError },
       [CallTopics.event, CallTopics.media],
       (input) => this.apply(input),
     );

@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import WebSocket from 'ws';
+import { createLogger } from '@ucserver/shared';
 import type { GatewayApp } from '../../src/app.ts';
 import { EnetucClient, EnetucRequestError } from '../../src/client/EnetucClient.ts';
 import { startGateway } from '../support.ts';
@@ -152,6 +154,39 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
       await small.stop();
     }
   });
+
+  // Found by the fuzz suite (npm run fuzz): each oversize or invalid-UTF-8 frame logged an error-level
+  // record with a stack, so any logged-in client could fill the operator's error alerts.
+  const protocolErrors: Array<{ name: string; send: (ws: WebSocket) => void; code: number; wsCode: string }> = [
+    { name: 'a frame over the limit', send: (ws) => ws.send('x'.repeat(4000)), code: 1009, wsCode: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' },
+    { name: 'a text frame with invalid UTF-8', send: (ws) => ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0xff, 0x7d]), { binary: false }), code: 1007, wsCode: 'WS_ERR_INVALID_UTF8' },
+  ];
+  for (const p of protocolErrors) {
+    it(`${p.name} closes with ${p.code} and logs a warning, not an error`, async () => {
+      const lines: Array<{ level: number; msg: string; code?: string }> = [];
+      const sink = new Writable({ write(chunk: Buffer, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string });
+        done();
+      } });
+      const gw = await startGateway({ CTI_MAX_FRAME_BYTES: '2048' }, { logger: createLogger({ service: 'cti-gateway', level: 'info', destination: sink }) });
+      try {
+        await gw.context.users.create({ login: 'alice', password: 'alice-pw' });
+        const b = `http://127.0.0.1:${(gw.http.server.address() as AddressInfo).port}`;
+        const res = await fetch(`${b}/ws/client/createsession`, { method: 'POST', headers: { authorization: basic('alice', 'alice-pw') } });
+        const { sessionid } = (await res.json()) as { sessionid: string };
+        const ws = new WebSocket(`${b.replace('http', 'ws')}/ws/client/websocket?x-ucsessionid=${sessionid}`);
+        await once(ws, 'open');
+        p.send(ws);
+        const [code] = (await once(ws, 'close')) as [number];
+        assert.equal(code, p.code);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'no error-level record');
+        assert.ok(lines.some((l) => l.level === 40 && l.code === p.wsCode), `a warning with ${p.wsCode}: ${JSON.stringify(lines.filter((l) => l.level >= 40))}`);
+      } finally {
+        await gw.stop();
+      }
+    });
+  }
 });
 
 describe('TLS: asnStartTLS on 7222 and WSS on the HTTPS port', () => {
