@@ -33,7 +33,8 @@ async function rowsSince(line: string, since: string, count: number, from = ALIC
   }, 15_000, { name: `${count} closed journal row(s) on line ${line} since ${since}`, intervalMs: 200 });
 }
 
-const now = (): string => new Date(Date.now() - 1000).toISOString();
+/** Now, as the journal's timestamps are written (the services run on this host: one clock). */
+const now = (): string => new Date().toISOString();
 
 test('DND: B on do-not-disturb, A\'s call to 101 ends busy (486); B\'s browser never rings; the journal says busy', async () => {
   const { stack, alice, bob } = e2e;
@@ -146,6 +147,48 @@ test('forward on no answer after 3 s: B rings, then the call moves to C', async 
       assert.ok(c!.answeredAt);
     });
   } finally {
+    await bobCti.invoke('asnCtiRemoveForward', { u8sPhoneNumberFrom: 'tel:101' }).catch(() => undefined);
+    bobCti.close();
+    await cleanup(stack, alice, bob, carol);
+  }
+});
+
+test('forward on busy: B rejects the ringing call and it moves to C; with DND too it goes to C at once', async () => {
+  const { stack, alice, bob } = e2e;
+  const carol = e2e.user(CAROL);
+  const bobCti = await ctiOf(BOB);
+  try {
+    const since = now();
+    await bobCti.invoke('asnCtiSetForward', { u8sPhoneNumberFrom: 'tel:101', u8sPhoneNumberTo: '102', optionalParams: { ForwardMode: 2 } });
+    await stack.step('A dials 101, B rejects: C rings', async () => {
+      await alice.dial('101');
+      await bob.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'B rings', 15_000);
+      await bob.click('call-reject');
+      await bob.waitCall((x) => x.state === 'destroyed', 'B\'s call ends', 10_000);
+      await carol.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'C is offered the call', 10_000);
+      await alice.waitCall((x) => x.direction === 'outbound' && x.state === 'ringback', 'A still hears ringback', 10_000);
+    });
+    await stack.step('C rejects too (no forward there): A gets rejected', async () => {
+      await carol.click('call-reject');
+      const a = await alice.waitCall((x) => x.state === 'destroyed', 'A\'s call ends', 10_000);
+      assert.equal(a.cause, 'rejected');
+    });
+    await stack.step('B sets DND: A\'s call goes to C without B ringing', async () => {
+      await bobCti.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: true });
+      await alice.dial('101');
+      await carol.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'C is offered the call', 15_000);
+      assert.equal((await bob.state()).ringing, 'off');
+      await alice.click('call-hangup');
+      await alice.waitCall((x) => x.state === 'destroyed', 'A\'s call ends', 10_000);
+    });
+    await stack.step('journal: 101 redirected twice (302), 102 rejected then cancelled', async () => {
+      const onB = await rowsSince('101', since, 2);
+      assert.deepEqual(onB.map((r) => [r.disconnectCause, r.sipStatus]), [['redirected', 302], ['redirected', 302]]);
+      const onC = await rowsSince('102', since, 2);
+      assert.deepEqual(onC.map((r) => r.disconnectCause), ['rejected', 'cancelled']);
+    });
+  } finally {
+    await bobCti.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: false }).catch(() => undefined);
     await bobCti.invoke('asnCtiRemoveForward', { u8sPhoneNumberFrom: 'tel:101' }).catch(() => undefined);
     bobCti.close();
     await cleanup(stack, alice, bob, carol);
