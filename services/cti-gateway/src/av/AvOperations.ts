@@ -42,6 +42,8 @@ export class AvOperations {
           const call = calls.find(session, arg.u8sCallID);
           if (!call || call.direction !== 'inbound' || call.answered) return;
           call.answered = true;
+          // Answered: a no-answer forward must not redirect it now (the 200 may already be on its way).
+          this.#deps.forwarding.forget(call.callId);
           try {
             await media.softphoneApplyAnswer(call.mediaNodeId, call.callId, arg.u8sBody);
             await pbx.answer(call.callId);

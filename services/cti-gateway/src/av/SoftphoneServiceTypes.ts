@@ -52,8 +52,8 @@ export interface AvOperationsDeps extends SoftphonePartDeps {
   config: Pick<SoftphoneServiceDeps['config'], 'ICE_SERVERS'>;
   /** CTI make-call requests a remote-controlled asnAVMakeCallV2 answers. */
   remote: RemoteCallRequests;
-  /** A rejected ringing call goes to the line's busy forward. */
-  forwarding: Pick<CallForwarding, 'takeBusyTarget'>;
+  /** A rejected ringing call goes to the line's busy forward; an answered one forgets its forwards. */
+  forwarding: Pick<CallForwarding, 'takeBusyTarget' | 'forget'>;
 }
 
 export interface AvCallEventsDeps extends SoftphonePartDeps {
