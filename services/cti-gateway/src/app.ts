@@ -41,6 +41,7 @@ import type { JournalReconcileReport } from './journal/JournalReconcilerTypes.ts
 import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
+import { LineRouting } from './lines/LineRouting.ts';
 import { LineStore } from './lines/LineStore.ts';
 import { RegistrationStates } from './lines/RegistrationStates.ts';
 import type { OperationTable } from './session/ClientSessionTypes.ts';
@@ -65,6 +66,8 @@ export interface GatewayContext {
   database: Database;
   users: UserStore;
   lines: LineStore;
+  /** DND and forwards per line (asnCtiLineSetDoNotDisturb, asnCtiSetForward), persisted. */
+  routing: LineRouting;
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
@@ -100,6 +103,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const database = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR, logger });
   const users = new UserStore(database.db);
   const lines = new LineStore(database.db);
+  const routing = new LineRouting(database.db);
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
   const calls = new CallRegistry();
@@ -123,7 +127,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   });
   // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
   const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
-  const context: GatewayContext = { config, logger, database, users, lines, registrations, journal, calls, auth, sessions, wsSessions };
+  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
   const table: OperationTable = { invokes: {}, events: {}, public: publicOperations };
@@ -209,9 +213,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
-      const dnd = new Set<string>();
-      const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, dnd, logger });
-      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, dnd, logger });
+      const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
+      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, logger });
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       stops.push(() => softphones.close());
       const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });

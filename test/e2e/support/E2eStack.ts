@@ -21,6 +21,8 @@ export interface E2eUser {
 /** A (line 100) and B (line 101) of the scenario. */
 export const ALICE: E2eUser = { login: 'alice', password: 'alice-secret', displayName: 'Alice', line: '100' };
 export const BOB: E2eUser = { login: 'bob', password: 'bob-secret', displayName: 'Bob', line: '101' };
+/** C (line 102): a third party, e.g. the target of B's forwards. */
+export const CAROL: E2eUser = { login: 'carol', password: 'carol-secret', displayName: 'Carol', line: '102' };
 
 export interface E2eStackOptions {
   /** Artifacts go to test-artifacts/e2e/<scenario>/ (or `artifactsDir`). */

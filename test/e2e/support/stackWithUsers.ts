@@ -2,10 +2,10 @@
 // (A's microphone plays 440 Hz, B's 1000 Hz, so a test can tell who is heard), each user signed in.
 import { after, before } from 'node:test';
 import type { BrowserUser } from './BrowserUser.ts';
-import { ALICE, BOB, E2eStack, type E2eStackOptions, type E2eUser } from './E2eStack.ts';
+import { ALICE, BOB, CAROL, E2eStack, type E2eStackOptions, type E2eUser } from './E2eStack.ts';
 
 /** The tone of each user's fake microphone. */
-const TONE_HZ: ReadonlyMap<string, number> = new Map([[ALICE.login, 440], [BOB.login, 1000]]);
+const TONE_HZ: ReadonlyMap<string, number> = new Map([[ALICE.login, 440], [BOB.login, 1000], [CAROL.login, 700]]);
 
 export interface StackWithUsersOptions extends E2eStackOptions {
   /** Sign every user in before the first test. Default true. */
@@ -25,6 +25,8 @@ export interface StackWithUsers {
   readonly alice: BrowserUser;
   /** B's softphone (line 101). */
   readonly bob: BrowserUser;
+  /** The softphone of any user of `options.users`. */
+  user(user: E2eUser): BrowserUser;
 }
 
 /**
@@ -70,5 +72,6 @@ export function stackWithUsers(options: StackWithUsersOptions): StackWithUsers {
     get bob(): BrowserUser {
       return browser(BOB);
     },
+    user: browser,
   };
 }

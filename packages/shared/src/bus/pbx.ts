@@ -45,6 +45,27 @@ export const PbxCommands = {
   })),
 } as const;
 
+/**
+ * The gateway's answer to an incoming call: accepted (it rings the owner's softphone), refused (the
+ * adapter answers the INVITE with the status of the reason: busy/dnd 486, no-client NO_CLIENT_STATUS,
+ * unknown-line 404), or redirected: the line forwards the call (asnCtiSetForward) and the adapter answers
+ * 302 Moved Temporarily with `target` in the Contact.
+ */
+export const IncomingCallReply = z.union([
+  /** Accepted by this gateway run, which owns the call from now on. */
+  z.object({ accept: z.literal(true), gateway: GatewayInstance }),
+  z.object({ accept: z.literal(false), reason: z.enum(['no-client', 'busy', 'dnd', 'unknown-line']) }),
+  z.object({
+    accept: z.literal(false),
+    reason: z.literal('redirect'),
+    /** The forward's destination (a number or a SIP URI). */
+    target: z.string().min(1).max(256),
+    /** Which forward applied: unconditional, or on busy (busy / DND). */
+    mode: z.enum(['immediate', 'busy']),
+  }),
+]);
+export type IncomingCallReply = z.infer<typeof IncomingCallReply>;
+
 /** What the pbx-adapter asks the cti-gateway when an INVITE arrives for a line. */
 export const CtiCommands = {
   incomingCall: command('cti', 'call.incoming', z.object({
@@ -54,11 +75,9 @@ export const CtiCommands = {
     fromName: z.string().max(256).optional(),
     to: z.string().max(256),
     mediaNodeId: Id,
-  }), z.discriminatedUnion('accept', [
-    /** Accepted by this gateway run, which owns the call from now on. */
-    z.object({ accept: z.literal(true), gateway: GatewayInstance }),
-    z.object({ accept: z.literal(false), reason: z.enum(['no-client', 'busy', 'dnd', 'unknown-line']) }),
-  ])),
+    /** How often the call was forwarded before it reached us (the INVITE's Diversion entries). */
+    forwardHops: z.number().int().min(0).max(1000).default(0),
+  }), IncomingCallReply),
 } as const;
 
 /** A SIP dialog as far as a BYE within it needs it (RFC 3261 §12.2.1.1), from our side. */

@@ -93,6 +93,8 @@ export const CtiGatewayConfig = z.object({
   PRESENCE_DOMAIN: env.string('ucserver.local', 'Domain reported in asnNegotiateServerConnectionV2 and used in SIP URIs'),
   NO_CLIENT_POLICY: z.enum(['reject', 'ring']).default('reject')
     .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
+  FORWARD_MAX_HOPS: env.int(3, 'A call already forwarded this many times (Diversion entries of the INVITE) is not forwarded again: it is offered on the line as if no forward were set', 0, 20),
+  FORWARD_NO_ANSWER_DEFAULT_S: env.int(20, 'Seconds a line rings before a no-answer forward without its own time (asnCtiSetForward NoAnswerTime 0) redirects the call', 1, 300),
   GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),
   GATEWAY_HEARTBEAT_INTERVAL_MS: env.int(1000, 'Interval of the gateway heartbeat on the bus (ms); the pbx-adapter ends the calls of a gateway silent for 3 intervals', 100, 60_000),
 }).superRefine(busCredentialRules);

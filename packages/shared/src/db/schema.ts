@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createSelectSchema } from 'drizzle-zod';
-import { bigint, boolean, check, index, integer, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** People who log in (softphone users and admins). Passwords are stored as scrypt hashes only. */
 export const users = pgTable('users', {
@@ -38,6 +38,25 @@ export const lines = pgTable('lines', {
   check('lines_transport_check', sql`${t.transport} in ('udp', 'tcp', 'tls')`),
   index('lines_owner_idx').on(t.ownerUserId),
 ]);
+
+/** One forwarding entry of a line (asnCtiSetForward): mode, destination, no-answer seconds. */
+export interface LineForwardEntry {
+  mode: 'immediate' | 'busy' | 'no-answer';
+  destination: string;
+  /** Seconds of ringing before a no-answer forward; 0 = FORWARD_NO_ANSWER_DEFAULT_S. */
+  noAnswerS: number;
+}
+
+/**
+ * Call routing a user set on a line, honoured by the server (cti-gateway): do-not-disturb and the
+ * forwards. One row per line that has any; survives restarts.
+ */
+export const lineRouting = pgTable('line_routing', {
+  lineId: uuid('line_id').primaryKey().references(() => lines.id, { onDelete: 'cascade' }),
+  dnd: boolean('dnd').notNull().default(false),
+  forwards: jsonb('forwards').$type<LineForwardEntry[]>().notNull().default([]),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Global journal transaction counter (ENetUC iTransactionID): grows on every journal change. */
 export const journalTransactionSeq = pgSequence('journal_transaction_seq');

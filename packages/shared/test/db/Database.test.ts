@@ -8,7 +8,7 @@ import { MigrationError } from '@ucserver/shared';
 import { dbSchema, hashPassword, openDatabase, verifyPassword, type Database } from '@ucserver/shared/db';
 import { createTestDatabase, testLogger } from '@ucserver/testkit';
 
-const { users, lines, calls } = dbSchema;
+const { users, lines, calls, lineRouting } = dbSchema;
 
 /** drizzle wraps driver errors ("Failed query: …"); the constraint's name is in the cause. */
 function dbError(pattern: RegExp): (err: unknown) => boolean {
@@ -36,7 +36,7 @@ function suite(name: string, open: () => Promise<{ database: Database; dispose()
       assert.equal(await database.ping(), true);
       const rows = await database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
       const names = (rows as unknown as { rows: Array<{ table_name: string }> }).rows.map((r) => r.table_name);
-      assert.deepEqual(names, ['calls', 'lines', 'users']);
+      assert.deepEqual(names, ['calls', 'line_routing', 'lines', 'users']);
     });
 
     it('users, lines and calls round-trip through drizzle', async () => {
@@ -74,6 +74,19 @@ function suite(name: string, open: () => Promise<{ database: Database; dispose()
       const [row] = await database.db.select().from(calls).where(eq(calls.callId, 'c900'));
       assert.equal(row?.lineId, null);
       assert.equal(row?.lineNumber, '900');
+    });
+
+    it('line_routing (migration 0004): DND off and no forwards by default, forwards as jsonb, deleted with its line', async () => {
+      const [line] = await database.db.insert(lines).values({ number: '901', sipUri: 'sip:901@pbx', registrar: 'pbx:5060' }).returning();
+      const [fresh] = await database.db.insert(lineRouting).values({ lineId: line!.id }).returning();
+      assert.equal(fresh?.dnd, false);
+      assert.deepEqual(fresh?.forwards, []);
+      const forwards = [{ mode: 'no-answer' as const, destination: '102', noAnswerS: 5 }];
+      await database.db.update(lineRouting).set({ dnd: true, forwards }).where(eq(lineRouting.lineId, line!.id));
+      const [set] = await database.db.select().from(lineRouting).where(eq(lineRouting.lineId, line!.id));
+      assert.deepEqual([set?.dnd, set?.forwards], [true, forwards]);
+      await database.db.delete(lines).where(eq(lines.id, line!.id));
+      assert.equal((await database.db.select().from(lineRouting).where(eq(lineRouting.lineId, line!.id))).length, 0);
     });
   });
 }

@@ -42,6 +42,8 @@ export class AvOperations {
           const call = calls.find(session, arg.u8sCallID);
           if (!call || call.direction !== 'inbound' || call.answered) return;
           call.answered = true;
+          // Answered: a no-answer forward must not redirect it now (the 200 may already be on its way).
+          this.#deps.forwarding.forget(call.callId);
           try {
             await media.softphoneApplyAnswer(call.mediaNodeId, call.callId, arg.u8sBody);
             await pbx.answer(call.callId);
@@ -75,6 +77,16 @@ export class AvOperations {
           if (!call) return;
           call.droppedByClient = true;
           const reason = arg.iAvDropReason === AsnAVDropReason.BUSY ? 'busy' : arg.iAvDropReason === AsnAVDropReason.REJECT ? 'decline' : 'normal';
+          // Rejecting a ringing call on a line with a busy forward forwards it instead.
+          const busyTarget = call.direction === 'inbound' && !call.answered ? this.#deps.forwarding.takeBusyTarget(call.callId) : undefined;
+          if (busyTarget !== undefined && reason !== 'normal') {
+            logger.info({ callId: call.callId, target: busyTarget }, 'rejected by the user: forwarding on busy');
+            const redirected = await pbx.redirect(call.callId, busyTarget).then(() => true, (err: unknown) => {
+              logger.warn({ err, callId: call.callId }, 'busy forward failed; rejecting');
+              return false;
+            });
+            if (redirected) return;
+          }
           await pbx.drop(call.callId, reason).catch((err: unknown) => {
             logger.warn({ err, callId: call.callId }, 'drop failed; closing media');
             void media.close(call.mediaNodeId, call.callId, 'drop failed');

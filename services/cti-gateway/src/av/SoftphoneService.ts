@@ -2,6 +2,7 @@ import type { ClientSession } from '../session/ClientSession.ts';
 import type { EventHandlers, InvokeHandlers } from '../protocol/mod.ts';
 import { AvCallEvents } from './AvCallEvents.ts';
 import { AvOperations } from './AvOperations.ts';
+import { CallForwarding } from './CallForwarding.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
@@ -19,14 +20,16 @@ export class SoftphoneService {
   readonly #operations: AvOperations;
   readonly #events: AvCallEvents;
   readonly #verdict: IncomingCallVerdict;
+  readonly #forwarding: CallForwarding;
 
   constructor(deps: SoftphoneServiceDeps) {
     const part = { softphoneCalls: new SoftphoneCalls(), logger: deps.logger.child({ component: 'softphone' }) };
     const { media, pbx, lines, sessions } = deps;
     this.devices = new SoftphoneDeviceControl(sessions, part);
-    this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices });
+    const forwarding = (this.#forwarding = new CallForwarding({ pbx, calls: deps.calls, logger: part.logger }));
+    this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices, forwarding });
     this.#events = new AvCallEvents({ ...part, media, pbx, calls: deps.calls, sessions, placement: deps.placement });
-    this.#verdict = new IncomingCallVerdict({ ...part, media, lines, sessions, config: deps.config, dnd: deps.dnd });
+    this.#verdict = new IncomingCallVerdict({ ...part, media, lines, sessions, config: deps.config, routing: deps.routing, forwarding });
   }
 
   /** The asnAV* operations a client may send. */
@@ -41,5 +44,6 @@ export class SoftphoneService {
 
   close(): void {
     this.#events.close();
+    this.#forwarding.close();
   }
 }

@@ -1,11 +1,13 @@
-// Contract of the SoftphoneService and its parts (AvOperations, AvCallEvents, IncomingCallVerdict,
+// Contract of the SoftphoneService and its parts (AvOperations, AvCallEvents, IncomingCallVerdict, CallForwarding,
 // SoftphoneDeviceControl): what they need from the rest of the gateway.
 import type { CtiCommands, CtiGatewayConfig, Logger } from '@ucserver/shared';
 import type { z } from 'zod';
 import type { MediaClient } from '../bus/MediaClient.ts';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
+import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineStore } from '../lines/LineStore.ts';
+import type { CallForwarding } from './CallForwarding.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { SoftphoneCalls } from './SoftphoneCalls.ts';
 
@@ -24,9 +26,9 @@ export interface SoftphoneServiceDeps {
   calls: CallRegistry;
   sessions: SessionRegistry;
   placement: MediaNodePicker;
-  config: Pick<CtiGatewayConfig, 'ICE_SERVERS' | 'NO_CLIENT_POLICY'>;
-  /** Lines on do-not-disturb (owned by CTI). */
-  dnd: ReadonlySet<string>;
+  config: Pick<CtiGatewayConfig, 'ICE_SERVERS' | 'NO_CLIENT_POLICY' | 'FORWARD_MAX_HOPS' | 'FORWARD_NO_ANSWER_DEFAULT_S'>;
+  /** DND and forwards of the lines (set through CTI). */
+  routing: Pick<LineRouting, 'get'>;
   logger: Logger;
 }
 
@@ -50,6 +52,8 @@ export interface AvOperationsDeps extends SoftphonePartDeps {
   config: Pick<SoftphoneServiceDeps['config'], 'ICE_SERVERS'>;
   /** CTI make-call requests a remote-controlled asnAVMakeCallV2 answers. */
   remote: RemoteCallRequests;
+  /** A rejected ringing call goes to the line's busy forward; an answered one forgets its forwards. */
+  forwarding: Pick<CallForwarding, 'takeBusyTarget' | 'forget'>;
 }
 
 export interface AvCallEventsDeps extends SoftphonePartDeps {
@@ -70,6 +74,7 @@ export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
   media: MediaClient;
   lines: LineStore;
   sessions: SessionRegistry;
-  config: Pick<SoftphoneServiceDeps['config'], 'NO_CLIENT_POLICY'>;
-  dnd: ReadonlySet<string>;
+  config: Pick<SoftphoneServiceDeps['config'], 'NO_CLIENT_POLICY' | 'FORWARD_MAX_HOPS' | 'FORWARD_NO_ANSWER_DEFAULT_S'>;
+  routing: Pick<LineRouting, 'get'>;
+  forwarding: Pick<CallForwarding, 'track'>;
 }

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { excerpt, type CallEvent, type LineConfig, type LineRegistrationState } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
-import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
+import { AsnCtiCallInfoChangedReason, AsnCtiLineAddRemove, type AsnLineForward, type EventHandlers, type InvokeHandlers } from '../protocol/mod.ts';
 import type { ActiveCall } from '../calls/CallRegistry.ts';
+import type { LineForward } from '../lines/LineRoutingTypes.ts';
 import type { LineView } from '../lines/LineStore.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
 import type { CtiServiceDeps } from './CtiServiceTypes.ts';
+import { forwardModeFrom, lineForwards } from './forwardMapping.ts';
 
 interface Monitor {
   crossRefId: string;
@@ -35,12 +37,9 @@ export class CtiService {
   readonly #byLine = new Map<string, Set<Monitor>>();
   /** CTI make-call requests waiting for their first call event: callId → requesting session. */
   readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
-  /** Do-not-disturb per line id (in memory: a preference of the running system, shared with incoming-call handling). */
-  readonly #dnd: Set<string>;
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
-    this.#dnd = deps.dnd;
     deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
     deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
@@ -116,9 +115,7 @@ export class CtiService {
             u8sMonitorCrossRefID: monitor.crossRefId,
             lineInfo: this.#lineFacts(line),
             seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
-            iDoNotDisturb: this.#dnd.has(line.id) ? 1 : 0,
-            seqLineForwards: [],
-            remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' },
+            ...(await this.#routingFacts(line.id)),
           };
         },
 
@@ -134,20 +131,45 @@ export class CtiService {
           return {
             lineInfo: this.#lineFacts(line),
             seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
-            iDoNotDisturb: this.#dnd.has(line.id) ? 1 : 0,
-            seqLineForwards: [],
-            remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' },
+            ...(await this.#routingFacts(line.id)),
           };
         },
 
         asnCtiLineSetDoNotDisturb: async (arg, session) => {
           const line = await this.#resolveLine(session, arg.u8sLinePhoneNumber);
-          if (arg.bDoNotDisturb) this.#dnd.add(line.id);
-          else this.#dnd.delete(line.id);
+          await this.#deps.routing.setDnd(line.id, arg.bDoNotDisturb);
           for (const m of this.#byLine.get(line.id) ?? []) {
             m.session.sendEvent('asnCtiNotifyLineDoNotDisturbChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), iDoNotDisturb: arg.bDoNotDisturb ? 1 : 0 });
           }
           return {};
+        },
+
+        asnCtiSetForward: async (arg, session) => {
+          const line = await this.#resolveLine(session, arg.u8sPhoneNumberFrom);
+          const modeParam = arg.optionalParams?.['ForwardMode'];
+          const mode = forwardModeFrom(typeof modeParam === 'number' ? modeParam : undefined);
+          if (!mode || (modeParam !== undefined && typeof modeParam !== 'number')) throw new CtiRequestError(CtiError.generalerror, `unsupported ForwardMode '${excerpt(String(modeParam))}' (1 immediate, 2 busy, 3 no answer)`);
+          const destination = dialTarget(arg.u8sPhoneNumberTo);
+          if (!destination) throw new CtiRequestError(CtiError.generalerror, `cannot forward to '${excerpt(arg.u8sPhoneNumberTo)}'`);
+          if (destination === line.number) throw new CtiRequestError(CtiError.generalerror, `line ${line.number} cannot forward to itself`);
+          const time = arg.optionalParams?.['NoAnswerTime'];
+          const noAnswerS = mode === 'no-answer' && typeof time === 'number' ? Math.min(300, Math.max(0, Math.trunc(time))) : 0;
+          const { replaced, state } = await this.#deps.routing.setForward(line.id, { mode, destination, noAnswerS });
+          this.#notifyForwards(line.id, line.number, state.forwards);
+          // bExistingForwardingChanged: true when this is the first forward or replaced one (ASN.1 comment).
+          return { bSuccess: true, bExistingForwardingChanged: replaced || state.forwards.length === 1 };
+        },
+
+        asnCtiRemoveForward: async (arg, session) => {
+          const line = await this.#resolveLine(session, arg.u8sPhoneNumberFrom);
+          const modeParam = arg.optionalParams?.['ForwardMode'];
+          const destParam = arg.optionalParams?.['ForwardDestination'];
+          const mode = modeParam === undefined ? undefined : forwardModeFrom(typeof modeParam === 'number' ? modeParam : -1);
+          if (modeParam !== undefined && !mode) throw new CtiRequestError(CtiError.generalerror, `unsupported ForwardMode '${excerpt(String(modeParam))}'`);
+          const destination = typeof destParam === 'string' ? (dialTarget(destParam) ?? destParam) : undefined;
+          const removed = await this.#deps.routing.removeForward(line.id, { mode, destination });
+          if (removed) this.#notifyForwards(line.id, line.number, (await this.#deps.routing.get(line.id)).forwards);
+          return { bSuccess: removed };
         },
 
         asnCtiMakeCall: async (arg, session) => {
@@ -215,6 +237,18 @@ export class CtiService {
       },
       events: {},
     };
+  }
+
+  async #routingFacts(lineId: string): Promise<{ iDoNotDisturb: number; seqLineForwards: AsnLineForward[]; remoteOfficeState: { u8sController: string; iEnabled: number; u8sDestination: string } }> {
+    const routing = await this.#deps.routing.get(lineId);
+    return { iDoNotDisturb: routing.dnd ? 1 : 0, seqLineForwards: lineForwards(routing.forwards), remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' } };
+  }
+
+  #notifyForwards(lineId: string, number: string, forwards: LineForward[]): void {
+    const seqLineForwards = lineForwards(forwards);
+    for (const m of this.#byLine.get(lineId) ?? []) {
+      m.session.sendEvent('asnCtiNotifyLineForwardingChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(number), seqLineForwards });
+    }
   }
 
   #pruneMakeCallRequests(): void {

@@ -2,6 +2,7 @@
 import type { Logger } from '@ucserver/shared';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
+import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
@@ -21,7 +22,7 @@ export interface CtiServiceDeps {
   calls: CallRegistry;
   sessions: SessionRegistry;
   devices: DeviceControl;
-  /** Lines on do-not-disturb, shared with the incoming-call verdict. */
-  dnd: Set<string>;
+  /** DND and forwards of the lines (persisted; the incoming-call verdict honours them). */
+  routing: Pick<LineRouting, 'get' | 'setDnd' | 'setForward' | 'removeForward'>;
   logger: Logger;
 }

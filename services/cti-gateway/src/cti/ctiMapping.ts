@@ -15,6 +15,7 @@ import {
 } from '../protocol/mod.ts';
 import { asnTimeFromDate } from '../codec/mod.ts';
 import type { ActiveCall } from '../calls/CallRegistry.ts';
+import { SERVER_FORWARD_FEATURES } from './forwardMapping.ts';
 
 const F = EnumCallFeatures;
 
@@ -185,8 +186,8 @@ export function lineInfo(line: LineFacts, registration: LineRegistrationState | 
     u8sLineLocationID: '',
     iLineFeatures: EnumLineFeatures.eCTILINEFEATUREMAKECALL,
     iForwardFeaturesPBX: 0,
-    iForwardFeaturesSERVER: 0,
-    iForwardFeaturesUSER: 0,
+    iForwardFeaturesSERVER: SERVER_FORWARD_FEATURES,
+    iForwardFeaturesUSER: SERVER_FORWARD_FEATURES,
     optionalParams: {
       RegistrationState: registration?.status ?? 'unregistered',
       ...(registration?.sipStatus ? { RegistrationSipStatus: registration.sipStatus } : {}),

@@ -11,6 +11,7 @@ import { IncomingCallVerdict } from '../../src/av/IncomingCallVerdict.ts';
 import { SoftphoneCalls } from '../../src/av/SoftphoneCalls.ts';
 import { MediaClient } from '../../src/bus/MediaClient.ts';
 import { MediaCommandError } from '../../src/errors.ts';
+import type { PendingForward } from '../../src/av/CallForwardingTypes.ts';
 import type { LineView } from '../../src/lines/LineStore.ts';
 import { SessionRegistry } from '../../src/session/SessionRegistry.ts';
 import { peerBus, startGateway } from '../support.ts';
@@ -26,17 +27,19 @@ describe('IncomingCallVerdict', { timeout: 60_000 }, () => {
   let disabled: LineView;
   let unowned: LineView;
 
-  const verdict = (options: { policy?: 'ring' | 'reject'; dnd?: string[]; sessions?: SessionRegistry; calls?: SoftphoneCalls } = {}) =>
+  const tracked: Array<[string, PendingForward]> = [];
+  const verdict = (options: { policy?: 'ring' | 'reject'; sessions?: SessionRegistry; calls?: SoftphoneCalls; maxHops?: number } = {}) =>
     new IncomingCallVerdict({
       media: new MediaClient({ bus: app.bus!, logger: testLogger('media-client') }),
       lines: app.context.lines,
       sessions: options.sessions ?? new SessionRegistry(),
-      config: { NO_CLIENT_POLICY: options.policy ?? 'reject' },
-      dnd: new Set(options.dnd ?? []),
+      config: { NO_CLIENT_POLICY: options.policy ?? 'reject', FORWARD_MAX_HOPS: options.maxHops ?? 2, FORWARD_NO_ANSWER_DEFAULT_S: 20 },
+      routing: app.context.routing,
+      forwarding: { track: (callId, pending) => void tracked.push([callId, pending]) },
       softphoneCalls: options.calls ?? new SoftphoneCalls(),
       logger: testLogger('verdict'),
     });
-  const request = (lineId: string, callId = `in-${Date.now()}`) => ({ callId, lineId, from: '555', to: '100', mediaNodeId: NODE });
+  const request = (lineId: string, callId = `in-${Date.now()}`, forwardHops = 0) => ({ callId, lineId, from: '555', to: '100', mediaNodeId: NODE, forwardHops });
 
   before(async () => {
     app = await startGateway();
@@ -61,8 +64,49 @@ describe('IncomingCallVerdict', { timeout: 60_000 }, () => {
     assert.deepEqual(await verdict().decide(request(disabled.id)), { accept: false, reason: 'unknown-line' });
   });
 
-  it('decide() for a line on do-not-disturb refuses with dnd', async () => {
-    assert.deepEqual(await verdict({ dnd: [line.id] }).decide(request(line.id)), { accept: false, reason: 'dnd' });
+  it('decide() for a line on do-not-disturb (stored) refuses with dnd; with a busy forward it redirects, past the hop limit it refuses', async () => {
+    await app.context.routing.setDnd(line.id, true);
+    try {
+      assert.deepEqual(await verdict().decide(request(line.id)), { accept: false, reason: 'dnd' });
+      await app.context.routing.setForward(line.id, { mode: 'busy', destination: '103', noAnswerS: 0 });
+      assert.deepEqual(await verdict().decide(request(line.id)), { accept: false, reason: 'redirect', target: '103', mode: 'busy' });
+      assert.deepEqual(await verdict({ maxHops: 2 }).decide(request(line.id, 'x', 2)), { accept: false, reason: 'dnd' });
+    } finally {
+      await app.context.routing.setDnd(line.id, false);
+      await app.context.routing.removeForward(line.id);
+    }
+  });
+
+  it('decide() for a line forwarded unconditionally redirects (without offering), up to FORWARD_MAX_HOPS', async () => {
+    const sessions = new SessionRegistry();
+    const phone = recordedSession(sessions, alice);
+    await app.context.routing.setForward(line.id, { mode: 'immediate', destination: '104', noAnswerS: 0 });
+    try {
+      assert.deepEqual(await verdict({ sessions }).decide(request(line.id, 'fw', 1)), { accept: false, reason: 'redirect', target: '104', mode: 'immediate' });
+      assert.equal(phone.transport.events('asnAVNewCallV2').length, 0);
+      // The hop limit reached: offered on the line as if no forward were set.
+      assert.deepEqual(await verdict({ sessions, maxHops: 1 }).decide(request(line.id, 'fw-limit', 1)), { accept: true });
+      assert.equal(phone.transport.events('asnAVNewCallV2').length, 1);
+    } finally {
+      await app.context.routing.removeForward(line.id);
+    }
+  });
+
+  it('decide() offering a call tracks its busy and no-answer forwards (own time, or the default)', async () => {
+    const sessions = new SessionRegistry();
+    recordedSession(sessions, alice);
+    await app.context.routing.setForward(line.id, { mode: 'no-answer', destination: '105', noAnswerS: 3 });
+    await app.context.routing.setForward(line.id, { mode: 'busy', destination: '106', noAnswerS: 0 });
+    tracked.length = 0;
+    try {
+      assert.deepEqual(await verdict({ sessions }).decide(request(line.id, 'na')), { accept: true });
+      assert.deepEqual(tracked, [['na', { busyTarget: '106', noAnswer: { target: '105', afterS: 3 } }]]);
+      await app.context.routing.setForward(line.id, { mode: 'no-answer', destination: '105', noAnswerS: 0 });
+      await verdict({ sessions }).decide(request(line.id, 'na-default'));
+      assert.deepEqual(tracked[1], ['na-default', { busyTarget: '106', noAnswer: { target: '105', afterS: 20 } }]);
+    } finally {
+      await app.context.routing.removeForward(line.id);
+    }
   });
 
   it('decide() without a softphone follows NO_CLIENT_POLICY: no-client, or ring on', async () => {

@@ -21,7 +21,7 @@ import {
   type SipResponse,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { DROP_RESPONSE, hangupCause, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
+import { DROP_RESPONSE, forwardHops, hangupCause, refusalResponse, statusOfMediaError, type CallDropReason } from './causes.ts';
 import { uasSessionTimer, type UasSessionDecision } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
 import { rejectTeardown } from './teardown.ts';
@@ -122,6 +122,7 @@ export class IncomingCall extends SipCall {
         ...(from.displayName ? { fromName: from.displayName.slice(0, 256) } : {}),
         to: this.line.number,
         mediaNodeId: nodeId,
+        forwardHops: forwardHops(this.invite.headers),
       });
     } catch (err) {
       // The gateway is not there (or failed): nobody can take the call.
@@ -133,6 +134,12 @@ export class IncomingCall extends SipCall {
       if (this.phase === CallPhase.Answering) {
         // The gateway answered before it refused (two clients?): its answer stands.
         this.logger.warn({ reason: verdict.reason }, 'refusal after the answer ignored');
+        return;
+      }
+      if (verdict.reason === 'redirect') {
+        // The line is forwarded (unconditionally, or on busy/DND): 302 with the target in the Contact.
+        this.logger.info({ target: verdict.target, mode: verdict.mode }, 'forwarded by the line');
+        await this.redirect(verdict.target);
         return;
       }
       const { status, cause } = refusalResponse(verdict.reason, this.deps.settings.noClientStatus);

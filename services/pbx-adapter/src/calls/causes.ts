@@ -2,6 +2,7 @@
 // unit-tested row by row.
 import { MediaErrorCodes, type CallCause, type CtiCommands, type PbxCommands, type ReplyOf } from '@ucserver/shared';
 import type { z } from 'zod';
+import { splitHeaderList } from '../sip/headers/params.ts';
 
 /** The cause of a call whose INVITE failed with `status` (3xx-6xx). */
 export const causeOfStatus = (status: number): CallCause => {
@@ -46,8 +47,8 @@ export const DROP_RESPONSE: Readonly<Record<CallDropReason, { status: number; ca
  */
 export const hangupCause = (reason: CallDropReason): CallCause => (reason === 'media-failure' || reason === 'bus-outage' ? reason : 'normal');
 
-/** `CtiCommands.incomingCall` refusal reasons. */
-export type RefusalReason = Extract<ReplyOf<typeof CtiCommands.incomingCall>, { accept: false }>['reason'];
+/** `CtiCommands.incomingCall` refusal reasons (a redirect is not a refusal: it answers 302). */
+export type RefusalReason = Exclude<Extract<ReplyOf<typeof CtiCommands.incomingCall>, { accept: false }>['reason'], 'redirect'>;
 
 /** How we answer the PBX when the gateway refuses an incoming call, and the cause we report. */
 export const refusalResponse = (reason: RefusalReason, noClientStatus: number): { status: number; cause: CallCause } => {
@@ -79,4 +80,16 @@ export const statusOfMediaError = (remoteCode: string | undefined): number => {
     default:
       return 500;
   }
+};
+
+/**
+ * How often an INVITE was forwarded before it reached us: its Diversion entries (RFC 5806; the test PBX
+ * adds one per 3xx it follows) or, without any, its History-Info entries after the first (RFC 7044).
+ * The gateway forwards no further once this reaches FORWARD_MAX_HOPS.
+ */
+export const forwardHops = (headers: { getAll(name: string): string[] }): number => {
+  const entries = (name: string): number => headers.getAll(name).flatMap(splitHeaderList).filter((v) => v.trim() !== '').length;
+  const diversions = entries('Diversion');
+  if (diversions > 0) return Math.min(1000, diversions);
+  return Math.min(1000, Math.max(0, entries('History-Info') - 1));
 };

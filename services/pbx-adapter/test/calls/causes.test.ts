@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaErrorCodes } from '@ucserver/shared';
-import { causeOfStatus, DROP_RESPONSE, hangupCause, refusalResponse, statusOfMediaError } from '../../src/calls/causes.ts';
+import { causeOfStatus, DROP_RESPONSE, forwardHops, hangupCause, refusalResponse, statusOfMediaError } from '../../src/calls/causes.ts';
+import { SipHeaders } from '../../src/sip/SipHeaders.ts';
 
 describe('causeOfStatus()', () => {
   const rows: Array<[number, string]> = [
@@ -71,4 +72,22 @@ describe('statusOfMediaError()', () => {
     [MediaErrorCodes.UCS_ERR_MEDIA_CALL_STATE, 500],
   ];
   for (const [code, status] of rows) it(`statusOfMediaError(${String(code)}) is ${status}`, () => assert.equal(statusOfMediaError(code), status));
+});
+
+describe('forwardHops()', () => {
+  const rows: Array<[string, Array<[string, string]>, number]> = [
+    ['no forward', [], 0],
+    ['one Diversion', [['Diversion', '<sip:101@pbx>;reason=unconditional']], 1],
+    ['two Diversion lines', [['Diversion', '<sip:101@pbx>'], ['Diversion', '<sip:102@pbx>']], 2],
+    ['a Diversion list in one line', [['Diversion', '<sip:101@pbx>;reason=user-busy, <sip:102@pbx>;reason=no-answer']], 2],
+    ['History-Info: the entries after the first', [['History-Info', '<sip:101@pbx>;index=1, <sip:102@pbx>;index=1.1']], 1],
+    ['Diversion wins over History-Info', [['Diversion', '<sip:101@pbx>'], ['History-Info', '<a>;index=1, <b>;index=1.1, <c>;index=1.1.1']], 1],
+  ];
+  for (const [name, headers, hops] of rows) {
+    it(`${name}: ${hops}`, () => {
+      const h = new SipHeaders();
+      for (const [k, v] of headers) h.append(k, v);
+      assert.equal(forwardHops(h), hops);
+    });
+  }
 });

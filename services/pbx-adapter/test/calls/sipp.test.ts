@@ -344,6 +344,13 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
       { name: 'dnd', setup: () => (gateway.onIncoming = () => ({ accept: false, reason: 'dnd' })), status: 486, cause: 'busy', timeline: ['offering', 'disconnected:busy'] },
       { name: 'unknown line', setup: () => (gateway.onIncoming = () => ({ accept: false, reason: 'unknown-line' })), status: 404, cause: 'not-found', timeline: ['offering', 'disconnected:not-found'] },
       {
+        name: 'redirect verdict (the line is forwarded)',
+        setup: () => (gateway.onIncoming = () => ({ accept: false, reason: 'redirect', target: '777', mode: 'immediate' })),
+        status: 302,
+        cause: 'redirected',
+        timeline: ['offering', 'disconnected:redirected'],
+      },
+      {
         name: 'drop busy while ringing',
         setup: () => gateway.acceptThen((callId) => gateway.pbx('alert', { callId }).then(() => gateway.pbx('drop', { callId, reason: 'busy' }))),
         status: 486,
