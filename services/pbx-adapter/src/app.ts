@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import {
   BusClient,
   busConnection,
+  parsePeerList,
   CallTopics,
   createHttpServer,
   instrumentBus,
@@ -35,6 +36,9 @@ import { PbxAdapterMetrics } from './http/metrics.ts';
 import { MediaClient } from './media/MediaClient.ts';
 import { Registrations } from './registration/Registrations.ts';
 import { timerValues, type TimerConfig } from './sip/mod.ts';
+import { screenRates } from './trust/screen.ts';
+import { SourceScreen } from './trust/SourceScreen.ts';
+import { resolveHosts } from './trust/resolveHosts.ts';
 
 export interface PbxAdapterDeps {
   config: PbxAdapterConfig;
@@ -160,7 +164,15 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       await bus.ensureCallStream();
       // One entry per call carried (a snapshot is 1-2 KiB; 16 KiB each leaves room for long route sets).
       const kv = await bus.kv(PbxBuckets.calls, { ttlMs: config.PBX_CALL_SNAPSHOT_TTL_S * 1000, maxBytes: (deps.maxCalls ?? 5000) * 16 * 1024, maxValueBytes: 32 * 1024 });
+      // The trust screen: the lines' registrars (below, once known) and SIP_TRUSTED_PEERS, with per-source rates.
+      const screen = new SourceScreen({
+        peers: parsePeerList(config.SIP_TRUSTED_PEERS),
+        rates: screenRates(config.SIP_RATE_TRUSTED_PER_S, config.SIP_RATE_UNTRUSTED_PER_S),
+        maxSources: config.SIP_RATE_TABLE_SIZE,
+      });
+      screen.on('screened', (reason) => metrics.sipScreened.inc({ reason }));
       endpoint = await SipEndpoint.create({
+        screen,
         host: config.SIP_HOST,
         port: config.SIP_PORT,
         publicHost: config.SIP_PUBLIC_HOST,
@@ -186,6 +198,14 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       });
       const regs = registrations;
       metrics.registrationSource = () => regs.statuses();
+      // Registrar names resolve to the addresses their requests come from; the latest lookup wins.
+      let lookups = 0;
+      regs.on('registrars', (hosts) => {
+        const n = ++lookups;
+        void resolveHosts(hosts, log).then((addresses) => {
+          if (n === lookups) screen.setPbxHosts(addresses);
+        });
+      });
       snapshots = new CallSnapshots({ store: kv, logger: log, metrics });
       publisher = new CallEventPublisher({ bus, logger: log, metrics, hooks: snapshots });
       placement = new MediaPlacement({ bus, logger: log });

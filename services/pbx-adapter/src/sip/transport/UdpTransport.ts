@@ -101,6 +101,7 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
   #onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
     const source: MessageSource = { protocol: 'UDP', address: rinfo.address, port: rinfo.port };
     try {
+      if (this.#options.admit && !this.#options.admit(rinfo.address)) return;
       if (isOnlyCrlf(buf)) {
         // CRLF keep-alives over UDP carry no message; ignore them (RFC 5626 uses STUN on UDP).
         this.stats.keepalives++;
