@@ -103,7 +103,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         try {
           let port = options.port;
           if (wanted.has('udp')) {
-            udp = await UdpTransport.create({ host: options.host, port, advertisedHost, admit });
+            udp = await UdpTransport.create({ host: options.host, port, advertisedHost, admit, receiveBufferBytes: 4 * 1024 * 1024 });
             port = udp.local.port;
           }
           if (wanted.has('tcp')) transports.push(await TcpTransport.create({ host: options.host, port, advertisedHost, idleTimeoutMs: options.tcpIdleTimeoutMs, admit }));

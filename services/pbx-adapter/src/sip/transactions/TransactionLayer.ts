@@ -37,6 +37,9 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   readonly #maxTransactions: number;
   readonly #maxServers: number;
   readonly #maxClients: number;
+  readonly #maxPerSource: number;
+  /** Live server transactions by source address. */
+  readonly #perSource = new Map<string, number>();
   #isClosed = false;
 
   constructor(options: TransactionLayerOptions) {
@@ -46,6 +49,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     this.#maxTransactions = options.maxTransactions ?? 4096;
     this.#maxServers = Math.min(this.#maxTransactions, options.maxServerTransactions ?? Math.ceil(this.#maxTransactions / 2));
     this.#maxClients = this.#maxTransactions - this.#maxServers;
+    this.#maxPerSource = options.maxServerTransactionsPerSource ?? Math.max(1, Math.floor(this.#maxServers / 4));
     for (const t of options.transports) {
       if (this.#transports.has(t.protocol)) throw new TypeError(`two ${t.protocol} transports given`);
       this.#transports.set(t.protocol, t);
@@ -146,6 +150,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     for (const tx of [...this.#clients.values(), ...this.#servers.values()]) tx.terminate();
     this.#clients.clear();
     this.#servers.clear();
+    this.#perSource.clear();
     this.#accepted.clear();
   }
 
@@ -210,7 +215,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       return;
     }
     const destination = responseDestination(request.headers.topVia(), source);
-    if (this.#servers.size >= this.#maxServers) {
+    const fromSource = this.#perSource.get(source.address) ?? 0;
+    if (this.#servers.size >= this.#maxServers || fromSource >= this.#maxPerSource) {
       // Overload: answer statelessly (RFC 3261 §21.5.4) and count it.
       const busy = createResponse(request, 503, { headers: [['Retry-After', '5']], toTag: generateBranch().slice(7) });
       transport.send(busy, destination).catch(() => {
@@ -234,8 +240,12 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       tx = new NonInviteServerTransaction(common);
     }
     this.#servers.set(key, tx);
+    this.#perSource.set(source.address, fromSource + 1);
     tx.once('terminated', () => {
       if (this.#servers.get(key) === tx) this.#servers.delete(key);
+      const n = (this.#perSource.get(source.address) ?? 1) - 1;
+      if (n > 0) this.#perSource.set(source.address, n);
+      else this.#perSource.delete(source.address);
     });
     tx.start();
     if (request.method === 'CANCEL') {

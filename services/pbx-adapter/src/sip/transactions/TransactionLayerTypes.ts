@@ -28,6 +28,12 @@ export interface TransactionLayerOptions {
    */
   maxServerTransactions?: number | undefined;
   /**
+   * Server transactions one source address may hold at once; beyond it its new requests get 503, so a
+   * flood from one (even trusted) peer cannot take the PBX's share. Default a quarter of
+   * maxServerTransactions (at least 1).
+   */
+  maxServerTransactionsPerSource?: number | undefined;
+  /**
    * Screens every message before any matching or transaction (the trust screen): `reject` answers a
    * request statelessly with `status` to the packet's source (never to a Via-named third party),
    * `drop` discards it; both are reported as dropped with reason 'screened'.

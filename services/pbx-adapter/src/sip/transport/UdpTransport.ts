@@ -21,7 +21,10 @@ import type {
 } from './TransportTypes.ts';
 import { stampReceived, unbracket } from './viaProcessing.ts';
 
-export type UdpTransportOptions = TransportOptions;
+export interface UdpTransportOptions extends TransportOptions {
+  /** SO_RCVBUF of the socket (bytes); default the system's. */
+  receiveBufferBytes?: number | undefined;
+}
 
 const isOnlyCrlf = (buf: Buffer): boolean => buf.length > 0 && buf.every((b) => b === 0x0d || b === 0x0a);
 
@@ -58,6 +61,15 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
         resolve();
       });
     });
+    if (options.receiveBufferBytes) {
+      try {
+        // A burst (or a flood being dropped by the rate limit) must not push the PBX's answers out of the
+        // kernel's queue; the system caps it at net.core.rmem_max.
+        socket.setRecvBufferSize(options.receiveBufferBytes);
+      } catch {
+        // Not permitted here: the system default stays.
+      }
+    }
     return new UdpTransport(socket, options);
   }
 
