@@ -24,7 +24,7 @@ const e2e = stackWithUsers({ scenario: 'security-sip-trust', pbxAdapterEnv: { SI
 const target = (stack: E2eStack): SipTarget => ({ host: '127.0.0.1', port: Number(stack.pbxAdapter!.env.SIP_PORT) });
 /** Journal rows in total (polled: the gateway may be slow right after an attack). */
 const journalTotal = (stack: E2eStack): Promise<number> =>
-  check(async () => (await stack.admin<{ total: number }>('GET', '/api/v1/journal?limit=1').catch(() => undefined))?.total, 60_000, { name: 'GET /api/v1/journal', intervalMs: 500 });
+  check(async () => await stack.admin<{ total: number }>('GET', '/api/v1/journal?limit=1').catch(() => undefined), 60_000, { name: 'GET /api/v1/journal', intervalMs: 500 }).then((page) => page.total);
 const screened = async (stack: E2eStack, reason: string): Promise<number> => metricSum(await stack.pbxAdapter!.metrics(), 'ucserver_pbx_adapter_sip_screened_total', { reason });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
