@@ -101,6 +101,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   let snapshots: CallSnapshots | undefined;
   let liveness: GatewayLiveness | undefined;
   let subscriptions: Unsubscribe[] = [];
+  let reresolve: NodeJS.Timeout | undefined;
   let recoveryDone!: (report: CallRecoveryReport) => void;
   let recoveryFailed!: (err: unknown) => void;
   const recovered = new Promise<CallRecoveryReport>((resolve, reject) => {
@@ -198,14 +199,19 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       });
       const regs = registrations;
       metrics.registrationSource = () => regs.statuses();
-      // Registrar names resolve to the addresses their requests come from; the latest lookup wins.
+      // Registrar names resolve to the addresses their requests come from; the latest lookup wins. The
+      // names are looked up again every minute (a PBX that moved), IP literals cost nothing.
       let lookups = 0;
-      regs.on('registrars', (hosts) => {
+      const knownAddresses = new Map<string, string[]>();
+      const trustRegistrars = (hosts: string[]): void => {
         const n = ++lookups;
-        void resolveHosts(hosts, log).then((addresses) => {
+        void resolveHosts(hosts, log, knownAddresses).then((addresses) => {
           if (n === lookups) screen.setPbxHosts(addresses);
         });
-      });
+      };
+      regs.on('registrars', trustRegistrars);
+      reresolve = setInterval(() => trustRegistrars(regs.registrarHosts()), 60_000);
+      reresolve.unref();
       snapshots = new CallSnapshots({ store: kv, logger: log, metrics });
       publisher = new CallEventPublisher({ bus, logger: log, metrics, hooks: snapshots });
       placement = new MediaPlacement({ bus, logger: log });
@@ -274,6 +280,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
     stop() {
       stopping ??= (async () => {
         abort.abort();
+        clearInterval(reresolve);
         lineSync?.stop();
         liveness?.close();
         await http.close();
