@@ -43,6 +43,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     // SIP_INVITE_TIMEOUT_S guard that cancels the call that only rings.
     bench = await CallBench.start({ natsUrl: nats.url, lines: [testLine({ number: '101', registrar: registrar.address })], env: { SIP_INVITE_TIMEOUT_S: '8' }, deps: { sipTimers: { T1: 100, T2: 800 } } });
     ({ gateway, media, adapter } = bench);
+    gateway.startHeartbeat();
     await adapter.linesSynced;
     await gateway.waitRegistration('line-101', 'registered', 10_000);
     mediaPort = await freePort({ count: 2, even: true });

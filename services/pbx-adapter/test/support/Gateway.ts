@@ -18,6 +18,7 @@ import {
   type LineConfig,
   type Unsubscribe,
   CallTopics,
+  GatewayTopics,
   LineTopics,
 } from '@ucserver/shared';
 import { check, testLineCredentialsKey, testLogger } from '@ucserver/testkit';
@@ -86,6 +87,7 @@ export class Gateway {
    */
   credentialsKey: SealingKey = parseSealingKey(testLineCredentialsKey);
   readonly #subs: Unsubscribe[] = [];
+  #heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(bus: BusClient, lines: LineConfig[]) {
     this.bus = bus;
@@ -185,7 +187,21 @@ export class Gateway {
     }
   }
 
+  /**
+   * Publishes this run's heartbeat every second, as the real gateway does (GatewayHeartbeat): without it
+   * the adapter's GatewayLiveness counts the run as silent from its first call on and ends its later calls
+   * with cause gateway-lost, racing whatever the test waits for (e.g. Timer B's timeout).
+   */
+  startHeartbeat(intervalMs = 1000): void {
+    if (this.#heartbeat) return;
+    const beat = (): void => this.bus.publish(GatewayTopics.heartbeat, { ...this.instance, at: Date.now(), intervalMs });
+    beat();
+    this.#heartbeat = setInterval(beat, intervalMs);
+    this.#heartbeat.unref();
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
     for (const s of this.#subs) s.unsubscribe();
     await this.bus.close();
   }
