@@ -21,6 +21,7 @@ export { sharedErrorCatalogue, mediaWireCodes } from './errorCatalogue.ts';
 export { loadConfig, variablesOf, secretVariablesOf, describeConfig } from './config/env.ts';
 export type { EnvSchema, ConfigDoc } from './config/env.ts';
 export { CtiGatewayConfig, MediaConfig, PbxAdapterConfig, serviceConfigs, exampleSecrets, isExampleSecret } from './config/services.ts';
+export { parsePeer, parsePeerList, isPeerList, peerBlockList, type PeerRange } from './config/peers.ts';
 
 export { createLogger } from './logging/logger.ts';
 export { boundFields, excerpt, EXCERPT_CHARS, LOG_FIELD_BOUNDS, type FieldBounds } from './logging/excerpt.ts';

@@ -10,6 +10,7 @@ import {
   BusClient,
   busConnection,
   BusOutageGuard,
+  parsePeerList,
   CallTopics,
   createHttpServer,
   instrumentBus,
@@ -36,6 +37,9 @@ import { PbxAdapterMetrics } from './http/metrics.ts';
 import { MediaClient } from './media/MediaClient.ts';
 import { Registrations } from './registration/Registrations.ts';
 import { timerValues, type TimerConfig } from './sip/mod.ts';
+import { screenRates } from './trust/screen.ts';
+import { SourceScreen } from './trust/SourceScreen.ts';
+import { resolveHosts } from './trust/resolveHosts.ts';
 
 export interface PbxAdapterDeps {
   config: PbxAdapterConfig;
@@ -99,6 +103,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   let liveness: GatewayLiveness | undefined;
   let outage: BusOutageGuard | undefined;
   let subscriptions: Unsubscribe[] = [];
+  let reresolve: NodeJS.Timeout | undefined;
   let recoveryDone!: (report: CallRecoveryReport) => void;
   let recoveryFailed!: (err: unknown) => void;
   const recovered = new Promise<CallRecoveryReport>((resolve, reject) => {
@@ -162,7 +167,15 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       await bus.ensureCallStream();
       // One entry per call carried (a snapshot is 1-2 KiB; 16 KiB each leaves room for long route sets).
       const kv = await bus.kv(PbxBuckets.calls, { ttlMs: config.PBX_CALL_SNAPSHOT_TTL_S * 1000, maxBytes: (deps.maxCalls ?? 5000) * 16 * 1024, maxValueBytes: 32 * 1024 });
+      // The trust screen: the lines' registrars (below, once known) and SIP_TRUSTED_PEERS, with per-source rates.
+      const screen = new SourceScreen({
+        peers: parsePeerList(config.SIP_TRUSTED_PEERS),
+        rates: screenRates(config.SIP_RATE_TRUSTED_PER_S, config.SIP_RATE_UNTRUSTED_PER_S),
+        maxSources: config.SIP_RATE_TABLE_SIZE,
+      });
+      screen.on('screened', (reason) => metrics.sipScreened.inc({ reason }));
       endpoint = await SipEndpoint.create({
+        screen,
         host: config.SIP_HOST,
         port: config.SIP_PORT,
         publicHost: config.SIP_PUBLIC_HOST,
@@ -188,6 +201,19 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       });
       const regs = registrations;
       metrics.registrationSource = () => regs.statuses();
+      // Registrar names resolve to the addresses their requests come from; the latest lookup wins. The
+      // names are looked up again every minute (a PBX that moved), IP literals cost nothing.
+      let lookups = 0;
+      const knownAddresses = new Map<string, string[]>();
+      const trustRegistrars = (hosts: string[]): void => {
+        const n = ++lookups;
+        void resolveHosts(hosts, log, knownAddresses).then((addresses) => {
+          if (n === lookups) screen.setPbxHosts(addresses);
+        });
+      };
+      regs.on('registrars', trustRegistrars);
+      reresolve = setInterval(() => trustRegistrars(regs.registrarHosts()), 60_000);
+      reresolve.unref();
       snapshots = new CallSnapshots({ store: kv, logger: log, metrics });
       // An event keeps being retried through a bus outage: the 'disconnected' of a call ended by a long
       // one (created at BUS_OUTAGE_GRACE_MS) is stored if the bus returns within twice the grace after that.
@@ -263,6 +289,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
     stop() {
       stopping ??= (async () => {
         abort.abort();
+        clearInterval(reresolve);
         lineSync?.stop();
         liveness?.close();
         outage?.close();

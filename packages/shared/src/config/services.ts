@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSealingKeyText } from '../bus/sealedSecret.ts';
 import { env } from './env.ts';
+import { isPeerList } from './peers.ts';
 
 /**
  * The example values the docs and the old compose file showed for secrets: a service refuses them, as
@@ -140,6 +141,11 @@ export const PbxAdapterConfig = z.object({
   SIP_OPTIONS_INTERVAL_S: env.int(30, 'OPTIONS keepalive to each registrar (s; 0 disables)', 0),
   SIP_NO_CLIENT_STATUS: env.int(480, 'SIP status for an incoming call when no client can take it', 400, 699),
   SIP_INVITE_TIMEOUT_S: env.int(120, 'Give up an unanswered outgoing call after this long (s)', 5),
+  SIP_TRUSTED_PEERS: z.string().default('').refine(isPeerList, 'expected comma-separated IP addresses or CIDR ranges (10.0.0.5, 192.0.2.0/24, 2001:db8::/32)')
+    .describe('SIP peers served besides the PBXs the lines register at (comma-separated IPs or CIDRs, e.g. a second PBX node or a test tool); requests from any other address get 403 and never reach a call'),
+  SIP_RATE_TRUSTED_PER_S: env.int(2000, 'SIP messages per second accepted from one trusted source address (a line registrar or SIP_TRUSTED_PEERS; bursts of twice this); beyond it they are dropped unparsed', 1, 1_000_000),
+  SIP_RATE_UNTRUSTED_PER_S: env.int(5, 'SIP messages per second answered (403) for one untrusted source address (bursts of twice this; all untrusted sources together at most 20 times this); beyond it they are dropped unparsed', 1, 100_000),
+  SIP_RATE_TABLE_SIZE: env.int(4096, 'Source addresses whose SIP rate is tracked; the least recently seen is evicted beyond it', 16, 1_000_000),
   GATEWAY_LOSS_GRACE_MS: env.int(5000, 'After the gateway owning a call is lost (heartbeat silent for 3 intervals, or restarted), hang the call up after this long (ms)', 0, 600_000),
   PBX_CALL_SNAPSHOT_TTL_S: env.int(86_400, 'Lifetime of a call snapshot kept for crash recovery since its last write (s): the longest call the adapter can still end after a crash', 60, 31 * 86_400),
 }).superRefine(busCredentialRules);

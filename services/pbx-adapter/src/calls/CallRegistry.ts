@@ -202,8 +202,11 @@ export class CallRegistry {
       return;
     }
     const line = this.#lineFor(request, source);
-    if (!line) {
+    // Only for a line we hold a live binding of (RFC 3261 §10: the PBX reaches us at the Contact it
+    // registered): anything else never reaches the bus, the clients or the journal.
+    if (!line || this.#options.registrations.state(line.lineId)?.status !== 'registered') {
       this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'not-found' });
+      if (line) this.#metrics.sipScreened.inc({ reason: 'not-registered-line' });
       endpoint.reply(tx, 404);
       return;
     }
@@ -252,7 +255,9 @@ export class CallRegistry {
   /** The line an INVITE is for: its Request-URI user (our Contact), else its To user. */
   #lineFor(request: SipRequest, source: MessageSource): LineConfig | undefined {
     const registrations = this.#options.registrations;
-    const users = [numberOf(request.uri), numberOf(request.headers.to().uri)].filter((u): u is string => u !== undefined);
+    // The Request-URI is our Contact (sip:<number>@us); the To user only when it names no user.
+    const target = numberOf(request.uri);
+    const users = (target !== undefined ? [target] : [numberOf(request.headers.to().uri)]).filter((u): u is string => u !== undefined);
     for (const user of users) {
       const lines = registrations.linesForNumber(user);
       if (lines.length === 0) continue;

@@ -23,6 +23,7 @@ export class PbxAdapterMetrics {
   readonly sipRequests: Counter<'direction' | 'method'>;
   readonly sipResponses: Counter<'direction' | 'method' | 'class'>;
   readonly sipDropped: Counter<'reason'>;
+  readonly sipScreened: Counter<'reason'>;
   readonly transactionTimeouts: Counter<'method' | 'timer'>;
   readonly keepaliveFailures: Counter;
   readonly callEventPublishFailures: Counter;
@@ -72,6 +73,12 @@ export class PbxAdapterMetrics {
     this.sipRequests = new Counter({ name: `${p}sip_requests_total`, help: 'SIP requests received (in) and sent (out, retransmissions included)', labelNames: ['direction', 'method'], registers });
     this.sipResponses = new Counter({ name: `${p}sip_responses_total`, help: 'SIP responses received and sent by method and status class', labelNames: ['direction', 'method', 'class'], registers });
     this.sipDropped = new Counter({ name: `${p}sip_dropped_total`, help: 'SIP messages dropped (malformed, stray responses, limits)', labelNames: ['reason'], registers });
+    this.sipScreened = new Counter({
+      name: `${p}sip_screened_total`,
+      help: 'SIP messages the trust screen refused (403) or dropped, by reason: rate-limited, untrusted-source, untrusted-ack, untrusted-response, not-registered-line',
+      labelNames: ['reason'],
+      registers,
+    });
     this.transactionTimeouts = new Counter({ name: `${p}sip_transaction_timeouts_total`, help: 'SIP transactions that timed out (Timer B, F, H, L)', labelNames: ['method', 'timer'], registers });
     this.keepaliveFailures = new Counter({ name: `${p}keepalive_failures_total`, help: 'OPTIONS keepalives to a registrar that got no answer', registers });
     this.callEventPublishFailures = new Counter({ name: `${p}call_event_publish_failures_total`, help: 'Call events that could not be stored in the CALLS stream', registers });

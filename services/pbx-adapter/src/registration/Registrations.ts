@@ -36,6 +36,8 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
   readonly #byNumber = new Map<string, Set<string>>();
   readonly #keepalives = new Map<string, { keepalive: RegistrarKeepalive; lines: Set<string> }>();
   readonly #stopping = new Set<Promise<void>>();
+  /** Registrar host → registrations using it (live ones and those still un-registering). */
+  readonly #registrarHosts = new Map<string, number>();
   #closed = false;
 
   constructor(options: RegistrationsOptions) {
@@ -45,7 +47,7 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
     this.#logger = options.logger.child({ component: 'registrations' });
     this.#metrics = options.metrics;
     this.#clock = options.clock ?? systemClock;
-    this.#queue = new RegisterQueue(options.concurrency ?? 64, { admit: () => this.#endpoint.layer.load < 0.5 });
+    this.#queue = new RegisterQueue(options.concurrency ?? 64, { admit: () => this.#endpoint.layer.clientLoad < 0.5 });
   }
 
   get size(): number {
@@ -119,6 +121,7 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
       return;
     }
     entry.registration = registration;
+    this.#holdRegistrar(registration.address.destination.host);
     registration.on('state', (state) => this.emit('state', state));
     this.#watchRegistrar(registration);
     if (previous) void previous.then(() => registration.start());
@@ -195,8 +198,33 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
     if (forget || finalStatus === 'disabled') registration.on('state', (state) => this.emit('state', state));
     const stopping = registration.stop({ unregister: true, timeoutMs: this.#options.unregisterTimeoutMs ?? 2000, finalStatus });
     this.#stopping.add(stopping);
-    void stopping.finally(() => this.#stopping.delete(stopping));
+    // The registrar stays trusted until its answer to the un-REGISTER is in (or timed out).
+    void stopping.finally(() => {
+      this.#stopping.delete(stopping);
+      this.#releaseRegistrar(registration.address.destination.host);
+    });
     return stopping;
+  }
+
+  /** Registrar hosts of the lines with a registration (the PBXs whose SIP requests we serve). */
+  registrarHosts(): string[] {
+    return [...this.#registrarHosts.keys()];
+  }
+
+  #holdRegistrar(host: string): void {
+    const n = this.#registrarHosts.get(host) ?? 0;
+    this.#registrarHosts.set(host, n + 1);
+    if (n === 0) this.emit('registrars', this.registrarHosts());
+  }
+
+  #releaseRegistrar(host: string): void {
+    const n = this.#registrarHosts.get(host) ?? 0;
+    if (n > 1) {
+      this.#registrarHosts.set(host, n - 1);
+      return;
+    }
+    if (!this.#registrarHosts.delete(host)) return;
+    this.emit('registrars', this.registrarHosts());
   }
 
   #watchRegistrar(registration: LineRegistration): void {

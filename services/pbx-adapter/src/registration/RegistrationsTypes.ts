@@ -26,4 +26,6 @@ export interface RegistrationsOptions {
 export type RegistrationsEvents = {
   /** A line's registration state changed (publish it). */
   state: [state: LineRegistrationState];
+  /** The set of registrar hosts (names or IPs, as configured) of the lines with a registration changed. */
+  registrars: [hosts: string[]];
 };

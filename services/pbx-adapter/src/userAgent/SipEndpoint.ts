@@ -33,6 +33,7 @@ import {
 import {
   ALLOWED_METHODS,
   SUPPORTED_EXTENSIONS,
+  SUPPORTED_URI_SCHEMES,
   type DialogHandler,
   type LineTransport,
   type SipEndpointEvents,
@@ -71,13 +72,16 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       transports,
       timers: options.timers,
       maxTransactions: options.maxTransactions ?? 16_384,
+      maxServerTransactions: options.maxServerTransactions,
+      screen: options.screen ? (m, source) => options.screen!.verdict(m.type === 'request' ? { type: 'request', method: m.method } : { type: 'response' }, source.address) : undefined,
     });
     this.layer.on('request', (request, tx, source) => this.#onRequest(request, tx, source));
     this.layer.on('cancel', (cancel, tx, invite) => this.#onCancel(cancel, tx, invite));
     this.layer.on('ack', (ack) => this.#onAck(ack));
     this.layer.on('strayresponse', (response) => this.#onStrayResponse(response));
     this.layer.on('dropped', (reason) => {
-      if (reason !== 'malformed') this.#metrics.sipDropped.inc({ reason });
+      // Malformed messages are counted by the transport's event, screened ones by the screen's.
+      if (reason !== 'malformed' && reason !== 'screened') this.#metrics.sipDropped.inc({ reason });
     });
     this.layer.on('listenererror', (err, event) => this.#logger.error({ err, event }, 'SIP handler failed'));
   }
@@ -91,6 +95,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (wanted.size === 0) throw new TypeError('SipEndpoint needs at least one transport');
     if (wanted.has('tls') && !options.tls) throw new TypeError('SIP transport tls needs a certificate and key (SIP_TLS_CERT_FILE, SIP_TLS_KEY_FILE)');
     const advertisedHost = options.publicHost ?? options.host;
+    const admit = options.screen ? (address: string): boolean => options.screen!.admit(address) : undefined;
     const transports: SipTransport[] = [];
     try {
       for (let attempt = 0; ; attempt++) {
@@ -98,10 +103,10 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         try {
           let port = options.port;
           if (wanted.has('udp')) {
-            udp = await UdpTransport.create({ host: options.host, port, advertisedHost });
+            udp = await UdpTransport.create({ host: options.host, port, advertisedHost, admit, receiveBufferBytes: 4 * 1024 * 1024 });
             port = udp.local.port;
           }
-          if (wanted.has('tcp')) transports.push(await TcpTransport.create({ host: options.host, port, advertisedHost, idleTimeoutMs: options.tcpIdleTimeoutMs }));
+          if (wanted.has('tcp')) transports.push(await TcpTransport.create({ host: options.host, port, advertisedHost, idleTimeoutMs: options.tcpIdleTimeoutMs, admit }));
           if (udp) transports.unshift(udp);
           break;
         } catch (err) {
@@ -110,7 +115,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         }
       }
       if (wanted.has('tls')) {
-        transports.push(await TcpTransport.create({ host: options.host, port: options.tlsPort ?? 0, advertisedHost, tls: options.tls, idleTimeoutMs: options.tcpIdleTimeoutMs }));
+        transports.push(await TcpTransport.create({ host: options.host, port: options.tlsPort ?? 0, advertisedHost, tls: options.tls, idleTimeoutMs: options.tcpIdleTimeoutMs, admit }));
       }
     } catch (err) {
       await Promise.all(transports.map((t) => t.close()));
@@ -258,6 +263,10 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
           return;
         }
         this.reply(tx, 481);
+        return;
+      }
+      if (request.method !== 'CANCEL' && !(SUPPORTED_URI_SCHEMES as readonly string[]).includes(request.uri.scheme.toLowerCase())) {
+        this.reply(tx, 416);
         return;
       }
       const unsupported = request.headers.require().filter((tag) => !(SUPPORTED_EXTENSIONS as readonly string[]).includes(tag));

@@ -2,6 +2,7 @@
 // routing of requests to dialogs).
 import type { Logger, SipTransport as LineTransport } from '@ucserver/shared';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
+import type { SourceScreen } from '../trust/SourceScreen.ts';
 import type {
   InviteServerTransaction,
   MessageSource,
@@ -33,8 +34,12 @@ export interface SipEndpointOptions {
   timers?: Partial<TimerConfig> | undefined;
   /** Close TCP/TLS connections idle for this long (ms); keep it above the REGISTER refresh interval. */
   tcpIdleTimeoutMs?: number | undefined;
-  /** Live transactions before new requests get 503; default 16384. */
+  /** Live transactions (client + server); default 16384. */
   maxTransactions?: number | undefined;
+  /** Of those, incoming (server) transactions before new requests get 503; default half. The rest is our own REGISTER/OPTIONS/INVITE's. */
+  maxServerTransactions?: number | undefined;
+  /** The trust screen (who may talk SIP to us, how fast); without it every source is served. */
+  screen?: SourceScreen | undefined;
   logger: Logger;
   metrics: PbxAdapterMetrics;
 }
@@ -58,5 +63,7 @@ export type SipEndpointEvents = {
 
 /** Extensions we support (Supported) and therefore accept in Require. */
 export const SUPPORTED_EXTENSIONS = ['timer'] as const;
+/** Request-URI schemes we serve; any other gets 416 (RFC 3261 §8.2.2.1). */
+export const SUPPORTED_URI_SCHEMES = ['sip', 'sips', 'tel'] as const;
 /** Methods we answer (Allow). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'REFER', 'NOTIFY'] as const;

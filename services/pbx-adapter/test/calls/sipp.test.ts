@@ -15,6 +15,7 @@ import { testLine, type Gateway } from '../support/Gateway.ts';
 import type { MediaService } from '../support/MediaService.ts';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 import { pbxSoftphone } from '../support/softphone.ts';
+import { StubRegistrar } from '../support/StubRegistrar.ts';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`../fixtures/sipp/${name}.xml`, import.meta.url));
 
@@ -32,20 +33,25 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   let adapter: PbxAdapterApp;
   const phones: WeriftPhone[] = [];
   let mediaPort: number;
+  let registrar: StubRegistrar;
 
   before(async () => {
     nats = await NatsServer.start();
+    // Line 101 takes the calls of the SIPp UACs below: it needs a live binding (a registrar accepting it).
+    registrar = await StubRegistrar.start();
     // T1 = 100 ms: Timer B (64·T1) fires after 6.4 s for the PBX that never answers, before the 8 s
     // SIP_INVITE_TIMEOUT_S guard that cancels the call that only rings.
-    bench = await CallBench.start({ natsUrl: nats.url, lines: [testLine({ number: '101', registrar: '127.0.0.1:9' })], env: { SIP_INVITE_TIMEOUT_S: '8' }, deps: { sipTimers: { T1: 100, T2: 800 } } });
+    bench = await CallBench.start({ natsUrl: nats.url, lines: [testLine({ number: '101', registrar: registrar.address })], env: { SIP_INVITE_TIMEOUT_S: '8' }, deps: { sipTimers: { T1: 100, T2: 800 } } });
     ({ gateway, media, adapter } = bench);
     await adapter.linesSynced;
+    await gateway.waitRegistration('line-101', 'registered', 10_000);
     mediaPort = await freePort({ count: 2, even: true });
   });
   after(async () => {
     for (const p of phones) await p.close();
     await bench?.dispose();
     await nats?.dispose();
+    await registrar?.close();
   });
 
   /** A PBX (SIPp UAS) at which a new line registers; resolves once it is registered there, and stops with the test `t`. */
@@ -386,7 +392,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
       assert.deepEqual(gateway.timeline(callId), c.timeline, c.name);
       if (c.status === 302) {
         const redirect = result.messages.find((m) => m.status === 302)!;
-        assert.equal(header(redirect, 'Contact'), '<sip:777@127.0.0.1:9>');
+        assert.equal(header(redirect, 'Contact'), `<sip:777@${registrar.address}>`);
       }
     }
   });

@@ -51,6 +51,8 @@ describe('registration at Kamailio', { timeout: 60_000 }, () => {
     assert.deepEqual((await pbx.waitRegistered('101')).map((c) => c.address), [`sip:101@127.0.0.1:${port};transport=udp`]);
     const seen = gateway.registrations.filter((r) => r.lineId === 'line-100').map((r) => r.status);
     assert.deepEqual(seen, ['registering', 'registered']);
+    // The registrar is the PBX whose SIP requests the trust screen serves.
+    assert.deepEqual(adapter.registrations!.registrarHosts(), ['127.0.0.1']);
   });
 
   it('LineCommands.registrations returns the state of every line', async () => {

@@ -18,8 +18,8 @@ import {
   type LineConfig,
   type Unsubscribe,
   CallTopics,
-  LineTopics,
   GatewayTopics,
+  LineTopics,
 } from '@ucserver/shared';
 import { check, testLineCredentialsKey, testLogger } from '@ucserver/testkit';
 import type { z } from 'zod';
@@ -112,11 +112,7 @@ export class Gateway {
       bus.subscribe(LineTopics.registration, (r) => void gw.registrations.push(r)),
       bus.subscribe(CallTopics.media, (e) => void gw.mediaEvents.push(e)),
     );
-    // Heartbeats as the real gateway sends them: without them the adapter's GatewayLiveness would judge
-    // this run lost after 3 default intervals and end its calls with 'gateway-lost' mid-test.
-    const beat = (): void => bus.publish(GatewayTopics.heartbeat, { ...gw.instance, at: Date.now(), intervalMs: 1000 });
-    beat();
-    gw.#heartbeat = setInterval(beat, 1000);
+    gw.startHeartbeat();
     await bus.flush();
     return gw;
   }
@@ -190,6 +186,19 @@ export class Gateway {
       const seen = this.registrations.filter((r) => r.lineId === lineId).map((r) => `${r.status}${r.reason ? `(${r.reason})` : ''}`).join(', ') || 'none';
       throw new Error(`${(err as Error).message} (seen: ${seen})`, { cause: err });
     }
+  }
+
+  /**
+   * Publishes this run's heartbeat every second, as the real gateway does (GatewayHeartbeat): without it
+   * the adapter's GatewayLiveness counts the run as silent from its first call on and ends its later calls
+   * with cause gateway-lost, racing whatever the test waits for (e.g. Timer B's timeout).
+   */
+  startHeartbeat(intervalMs = 1000): void {
+    if (this.#heartbeat) return;
+    const beat = (): void => this.bus.publish(GatewayTopics.heartbeat, { ...this.instance, at: Date.now(), intervalMs });
+    beat();
+    this.#heartbeat = setInterval(beat, intervalMs);
+    this.#heartbeat.unref();
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,11 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   readonly #detach: Detach[] = [];
   readonly #options: TransactionLayerOptions;
   readonly #maxTransactions: number;
+  readonly #maxServers: number;
+  readonly #maxClients: number;
+  readonly #maxPerSource: number;
+  /** Live server transactions by source address. */
+  readonly #perSource = new Map<string, number>();
   #isClosed = false;
 
   constructor(options: TransactionLayerOptions) {
@@ -42,6 +47,9 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     if (options.transports.length === 0) throw new TypeError('TransactionLayer needs at least one transport');
     this.#options = options;
     this.#maxTransactions = options.maxTransactions ?? 4096;
+    this.#maxServers = Math.min(this.#maxTransactions, options.maxServerTransactions ?? Math.ceil(this.#maxTransactions / 2));
+    this.#maxClients = this.#maxTransactions - this.#maxServers;
+    this.#maxPerSource = options.maxServerTransactionsPerSource ?? Math.max(1, Math.floor(this.#maxServers / 4));
     for (const t of options.transports) {
       if (this.#transports.has(t.protocol)) throw new TypeError(`two ${t.protocol} transports given`);
       this.#transports.set(t.protocol, t);
@@ -63,9 +71,19 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     return this.#clients.size + this.#servers.size;
   }
 
-  /** Share of maxTransactions in use (0–1); at 1 new transactions fail with TransactionLimitError. */
+  /** Share of maxTransactions in use (0–1). */
   get load(): number {
     return this.size / this.#maxTransactions;
+  }
+
+  /** Share of the client budget in use (0–1); at 1 sendRequest() throws TransactionLimitError. */
+  get clientLoad(): number {
+    return this.#maxClients === 0 ? 1 : this.#clients.size / this.#maxClients;
+  }
+
+  /** Share of the server budget in use (0–1); at 1 new requests get 503. */
+  get serverLoad(): number {
+    return this.#maxServers === 0 ? 1 : this.#servers.size / this.#maxServers;
   }
 
   get closed(): boolean {
@@ -88,8 +106,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     this.#assertOpen();
     if (request.method === 'ACK') throw new TypeError('ACK is not sent in a transaction; use sendAck()');
     const transport = this.transportFor(destination.protocol);
-    if (this.size >= this.#maxTransactions) {
-      throw new TransactionLimitError(`${this.size} transactions, limit ${this.#maxTransactions} [method:${request.method}]`);
+    if (this.#clients.size >= this.#maxClients) {
+      throw new TransactionLimitError(`${this.#clients.size} client transactions, limit ${this.#maxClients} [method:${request.method}]`);
     }
     this.#ensureVia(request, transport);
     const branch = viaBranch(request.headers.topVia()) as string;
@@ -132,6 +150,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     for (const tx of [...this.#clients.values(), ...this.#servers.values()]) tx.terminate();
     this.#clients.clear();
     this.#servers.clear();
+    this.#perSource.clear();
     this.#accepted.clear();
   }
 
@@ -156,6 +175,18 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
 
   #receive(message: SipMessage, source: MessageSource, transport: SipTransport): void {
     if (this.#isClosed) return;
+    const verdict = this.#options.screen?.(message, source);
+    if (verdict !== undefined && verdict.action !== 'pass') {
+      if (verdict.action === 'reject' && message.type === 'request' && message.method !== 'ACK') {
+        // To the packet's source (on its connection for TCP/TLS): a forged Via must not make us a reflector.
+        const refusal = createResponse(message, verdict.status, { toTag: message.headers.toTag() === undefined ? generateBranch().slice(7) : undefined });
+        transport.send(refusal, { protocol: source.protocol, host: source.address, port: source.port, connectionId: source.connectionId }).catch(() => {
+          // Best effort: nobody waits for this answer.
+        });
+      }
+      safeEmit(this, 'dropped', MessageDropReason.Screened, message, source);
+      return;
+    }
     if (message.type === 'response') this.#receiveResponse(message, source);
     else this.#receiveRequest(message, source, transport);
   }
@@ -184,7 +215,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       return;
     }
     const destination = responseDestination(request.headers.topVia(), source);
-    if (this.size >= this.#maxTransactions) {
+    const fromSource = this.#perSource.get(source.address) ?? 0;
+    if (this.#servers.size >= this.#maxServers || fromSource >= this.#maxPerSource) {
       // Overload: answer statelessly (RFC 3261 §21.5.4) and count it.
       const busy = createResponse(request, 503, { headers: [['Retry-After', '5']], toTag: generateBranch().slice(7) });
       transport.send(busy, destination).catch(() => {
@@ -208,8 +240,12 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       tx = new NonInviteServerTransaction(common);
     }
     this.#servers.set(key, tx);
+    this.#perSource.set(source.address, fromSource + 1);
     tx.once('terminated', () => {
       if (this.#servers.get(key) === tx) this.#servers.delete(key);
+      const n = (this.#perSource.get(source.address) ?? 1) - 1;
+      if (n > 0) this.#perSource.set(source.address, n);
+      else this.#perSource.delete(source.address);
     });
     tx.start();
     if (request.method === 'CANCEL') {

@@ -7,6 +7,9 @@ import type { InviteServerTransaction } from './InviteServerTransaction.ts';
 import type { NonInviteClientTransaction } from './NonInviteClientTransaction.ts';
 import type { NonInviteServerTransaction } from './NonInviteServerTransaction.ts';
 
+/** What the screen decides for a message. */
+export type ScreenResult = { action: 'pass' } | { action: 'drop'; reason: string } | { action: 'reject'; status: number; reason: string };
+
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
@@ -15,8 +18,27 @@ export interface TransactionLayerOptions {
   transports: SipTransport[];
   timers?: Partial<TimerConfig> | undefined;
   clock?: Clock | undefined;
-  /** Maximum live transactions (client + server); default 4096. Beyond it requests get 503. */
+  /** Maximum live transactions (client + server); default 4096. */
   maxTransactions?: number | undefined;
+  /**
+   * Of maxTransactions, how many server transactions (incoming requests) may live at once; beyond it new
+   * requests get a stateless 503. The rest is reserved for our own client transactions (REGISTER,
+   * OPTIONS, INVITE), so no flood of incoming requests can stop us from refreshing a registration.
+   * Default half of maxTransactions (rounded up).
+   */
+  maxServerTransactions?: number | undefined;
+  /**
+   * Server transactions one source address may hold at once; beyond it its new requests get 503, so a
+   * flood from one (even trusted) peer cannot take the PBX's share. Default a quarter of
+   * maxServerTransactions (at least 1).
+   */
+  maxServerTransactionsPerSource?: number | undefined;
+  /**
+   * Screens every message before any matching or transaction (the trust screen): `reject` answers a
+   * request statelessly with `status` to the packet's source (never to a Via-named third party),
+   * `drop` discards it; both are reported as dropped with reason 'screened'.
+   */
+  screen?: ((message: SipMessage, source: MessageSource) => ScreenResult) | undefined;
   /** INVITE server transactions send 100 Trying at once; default true. */
   sendTrying?: boolean | undefined;
   /** INVITE server transactions retransmit 2xx over UDP until ACK; default true. */
@@ -29,8 +51,10 @@ export const MessageDropReason = {
   Malformed: 'malformed',
   /** A response with more than one Via (RFC 3261 §8.1.3.3). */
   MultipleVias: 'multiple-vias',
-  /** The layer holds maxTransactions; requests got 503. */
+  /** The server transaction budget is full; requests got 503. */
   TransactionLimit: 'transaction-limit',
+  /** The screen refused (403) or dropped it; the screen counts it with its own reason. */
+  Screened: 'screened',
 } as const;
 export type MessageDropReason = (typeof MessageDropReason)[keyof typeof MessageDropReason];
 

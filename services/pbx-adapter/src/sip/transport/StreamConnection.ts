@@ -21,6 +21,8 @@ export interface StreamConnectionOptions {
   /** Reject writes while this many bytes are already queued on the socket. */
   maxWriteBuffer: number;
   parse: Omit<ParseOptions, 'requireContentLength'>;
+  /** Asked before each framed message is parsed; false drops it (the per-source rate limit). */
+  admit?: (() => boolean) | undefined;
 }
 
 export type StreamConnectionEvents = {
@@ -123,6 +125,7 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
       } else if (item.type === 'pong') {
         safeEmit(this, 'pong');
       } else {
+        if (this.#options.admit && !this.#options.admit()) continue;
         const result = safeParseMessage(item.data, { ...this.#options.parse, requireContentLength: true });
         if (result.ok) safeEmit(this, 'message', result.message);
         else void this.#answer(result.error);

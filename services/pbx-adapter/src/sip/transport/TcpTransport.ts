@@ -197,7 +197,8 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
   }
 
   #accept(socket: Socket): void {
-    if (this.#closed || this.#connections.size >= (this.#options.maxConnections ?? 1024)) {
+    const admit = this.#options.admit;
+    if (this.#closed || this.#connections.size >= (this.#options.maxConnections ?? 1024) || (admit && !admit(socket.remoteAddress ?? ''))) {
       socket.destroy();
       return;
     }
@@ -216,6 +217,7 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
       idleTimeoutMs: this.#options.idleTimeoutMs ?? 180_000,
       maxWriteBuffer: this.#options.maxWriteBuffer ?? 1024 * 1024,
       parse: { ...this.#options.parse },
+      admit: this.#options.admit ? () => this.#options.admit!(socket.remoteAddress ?? '') : undefined,
     });
     this.#connections.set(id, conn);
     const key = remoteKey(conn.remote.host, conn.remote.port);

@@ -85,4 +85,9 @@ export interface TransportOptions {
   advertisedPort?: number | undefined;
   /** Parser limits (maxMessageSize, maxHeaders). */
   parse?: Omit<ParseOptions, 'requireContentLength'> | undefined;
+  /**
+   * Asked with the source address before a datagram (or a framed stream message) is parsed, and before
+   * an inbound connection is kept: false drops it unparsed (the per-source rate limit).
+   */
+  admit?: ((address: string) => boolean) | undefined;
 }

@@ -21,7 +21,10 @@ import type {
 } from './TransportTypes.ts';
 import { stampReceived, unbracket } from './viaProcessing.ts';
 
-export type UdpTransportOptions = TransportOptions;
+export interface UdpTransportOptions extends TransportOptions {
+  /** SO_RCVBUF of the socket (bytes); default the system's. */
+  receiveBufferBytes?: number | undefined;
+}
 
 const isOnlyCrlf = (buf: Buffer): boolean => buf.length > 0 && buf.every((b) => b === 0x0d || b === 0x0a);
 
@@ -58,6 +61,15 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
         resolve();
       });
     });
+    if (options.receiveBufferBytes) {
+      try {
+        // A burst (or a flood being dropped by the rate limit) must not push the PBX's answers out of the
+        // kernel's queue; the system caps it at net.core.rmem_max.
+        socket.setRecvBufferSize(options.receiveBufferBytes);
+      } catch {
+        // Not permitted here: the system default stays.
+      }
+    }
     return new UdpTransport(socket, options);
   }
 
@@ -101,6 +113,7 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
   #onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
     const source: MessageSource = { protocol: 'UDP', address: rinfo.address, port: rinfo.port };
     try {
+      if (this.#options.admit && !this.#options.admit(rinfo.address)) return;
       if (isOnlyCrlf(buf)) {
         // CRLF keep-alives over UDP carry no message; ignore them (RFC 5626 uses STUN on UDP).
         this.stats.keepalives++;

@@ -23,6 +23,7 @@ import {
   type ServerTransaction,
   type SipRequest,
   type SipResponse,
+  type TransactionLayerOptions,
 } from '../../../src/sip/mod.ts';
 import { FakeClock } from '../FakeClock.ts';
 import { LoopbackNetwork, LoopbackTransport, settle } from '../LoopbackTransport.ts';
@@ -31,13 +32,13 @@ import { sampleRequest } from '../sampleMessages.ts';
 const UAC = { host: '192.0.2.1', port: 5060 };
 const UAS = { host: '192.0.2.2', port: 5070 };
 
-const setup = (opts: { maxTransactions?: number; sendTrying?: boolean } = {}) => {
+const setup = (opts: { maxTransactions?: number; maxServerTransactions?: number; maxServerTransactionsPerSource?: number; sendTrying?: boolean; screen?: TransactionLayerOptions['screen'] } = {}) => {
   const network = new LoopbackNetwork();
   const clock = new FakeClock();
   const uacTransport = new LoopbackTransport(network, UAC.host, UAC.port);
   const uasTransport = new LoopbackTransport(network, UAS.host, UAS.port);
   const uac = new TransactionLayer({ transports: [uacTransport], clock });
-  const uas = new TransactionLayer({ transports: [uasTransport], clock, maxTransactions: opts.maxTransactions, sendTrying: opts.sendTrying });
+  const uas = new TransactionLayer({ transports: [uasTransport], clock, maxTransactions: opts.maxTransactions, maxServerTransactions: opts.maxServerTransactions, maxServerTransactionsPerSource: opts.maxServerTransactionsPerSource, sendTrying: opts.sendTrying, screen: opts.screen });
   const requests: Array<{ request: SipRequest; tx: ServerTransaction }> = [];
   uas.on('request', (request, tx) => requests.push({ request, tx }));
   return { network, clock, uacTransport, uasTransport, uac, uas, requests };
@@ -239,6 +240,53 @@ describe('TransactionLayer', () => {
     await settle();
     assert.ok(network.log.some((l) => l.line === 'SIP/2.0 503 Service Unavailable'));
     assert.throws(() => uas.sendRequest(outgoing('OPTIONS'), { ...UAC }), TransactionLimitError);
+  });
+
+  it('a full server budget answers 503 while our own client transactions still have their reserved slots', async () => {
+    const { uas, uasTransport, network } = setup({ maxTransactions: 4, maxServerTransactions: 2 });
+    const dropped: string[] = [];
+    uas.on('dropped', (reason) => dropped.push(reason));
+    for (const b of ['a', 'b', 'c']) uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: `z9hG4bK${b}` })), { host: `192.0.2.${b.charCodeAt(0)}`, port: 5060 });
+    await settle();
+    assert.deepEqual(dropped, [MessageDropReason.TransactionLimit]);
+    assert.equal(uas.serverLoad, 1);
+    assert.ok(network.log.some((l) => l.line === 'SIP/2.0 503 Service Unavailable'));
+    uas.sendRequest(outgoing('REGISTER'), { ...UAC });
+    uas.sendRequest(outgoing('OPTIONS'), { ...UAC });
+    assert.equal(uas.clientLoad, 1);
+    assert.throws(() => uas.sendRequest(outgoing('OPTIONS'), { ...UAC }), TransactionLimitError);
+  });
+
+  it('one source holds at most maxServerTransactionsPerSource server transactions; others still get theirs', async () => {
+    const { uas, uasTransport, requests } = setup({ maxTransactions: 100, maxServerTransactionsPerSource: 2 });
+    const dropped: string[] = [];
+    uas.on('dropped', (reason) => dropped.push(reason));
+    for (const b of ['a', 'b', 'c']) uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: `z9hG4bKflood${b}` })), UAC);
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKpbx' })), { host: '192.0.2.99', port: 5060 });
+    await settle();
+    assert.deepEqual(dropped, [MessageDropReason.TransactionLimit]);
+    assert.equal(requests.length, 3, 'two from the flooding source, one from the other');
+  });
+
+  it('the screen: reject answers statelessly to the packet source (not the Via), drop answers nothing; neither makes a transaction', async () => {
+    const verdicts = new Map<string, { action: 'reject'; status: number; reason: string } | { action: 'drop'; reason: string }>([
+      ['INVITE', { action: 'reject', status: 403, reason: 'untrusted-source' }],
+      ['OPTIONS', { action: 'drop', reason: 'rate-limited' }],
+    ]);
+    const { uas, uasTransport, requests, network } = setup({ screen: (m) => (m.type === 'request' ? verdicts.get(m.method) : undefined) ?? { action: 'pass' } });
+    const dropped: string[] = [];
+    uas.on('dropped', (reason) => dropped.push(reason));
+    const stranger = { host: '198.51.100.7', port: 40000 };
+    // The Via names a third party: the 403 must still go to the packet's source.
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'INVITE', branch: 'z9hG4bKforged' })).toString().replace(/Via: [^\r]*/, 'Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKforged'), stranger);
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKo' })), stranger);
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'BYE', branch: 'z9hG4bKbye' })), stranger);
+    await settle();
+    assert.deepEqual(dropped, [MessageDropReason.Screened, MessageDropReason.Screened]);
+    assert.deepEqual(requests.map((r) => r.request.method), ['BYE'], 'only the passed request reaches the TU');
+    const answers = network.log.filter((l) => l.line.startsWith('SIP/2.0 4'));
+    assert.deepEqual(answers.map((l) => [l.to, l.line]), [['198.51.100.7:40000', 'SIP/2.0 403 Forbidden']]);
+    assert.equal(uas.size, 1, 'the BYE only');
   });
 
   it('transactions leave the layer once terminated', async () => {
