@@ -81,6 +81,8 @@ export interface GatewayApp {
   readonly ctiPort: number;
   /** This run of the gateway (its heartbeat, the owner of its calls); `startedAt` is set by start(). */
   readonly instance: GatewayInstance;
+  /** The operation handlers sessions dispatch to (complete once start() resolved). */
+  readonly operations: OperationTable;
   /** Resolves once the journal was reconciled with the pbx-adapter's live calls (after start). */
   readonly reconciled: Promise<JournalReconcileReport>;
   /** Listens on HTTP(S), connects the bus (retrying; /readyz says so), starts CTI on TCP. */
@@ -175,6 +177,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     },
     instance,
     reconciled,
+    operations: table,
     async start() {
       instance.startedAt = Date.now();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { excerpt, UcsError, type Logger } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
-import { buildReject, InvokeProblem, type RoseWireMessage } from '../codec/mod.ts';
+import { buildReject, InvokeProblem, RejectReasons, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildError,
   buildEvent,
@@ -81,7 +81,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /** One inbound ROSE message (a J-frame payload, bare JSON, or WebSocket text). */
   receive(text: string): void {
     if (this.#state === 'closed') return;
-    const action = interpretInbound(text);
+    const action = interpretInbound(text, { isImplemented: this.#isImplemented });
     switch (action.type) {
       case 'reject':
         this.logger.warn({ err: excerpt(action.error.message, ERROR_TEXT_CHARS) }, 'rejected client message');
@@ -138,7 +138,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     let reply: RoseWireMessage;
     try {
       if (!handler) {
-        reply = buildReject(target, { problem: { invokeProblem: InvokeProblem.resourceLimitation }, details: 'functionMissing' });
+        // known to the registry, not implemented here: unrecognisedOperation, never resourceLimitation
+        reply = buildReject(target, RejectReasons.functionMissing);
       } else {
         const result = await handler(action.argument, this);
         // The table types each handler by its operation, so its result is that operation's.
@@ -174,6 +175,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.logger.error({ op, err }, 'operation crashed');
     return { iErrorDetail: 100, u8sErrorString: 'internal error' };
   }
+
+  readonly #isImplemented = (name: string): boolean => Object.hasOwn(this.#table.invokes, name);
 
   /** Sends a server event (invokeID 99999), after the reply of a running invoke. */
   sendEvent<N extends OutboundEventName>(name: N, argument: ArgumentOf<N>): void {
