@@ -31,6 +31,7 @@ import { PbxClient } from './bus/PbxClient.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
+import { clientRest } from './http/clientRest.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
 import { webPages } from './http/webPages.ts';
@@ -44,6 +45,7 @@ import { RegistrationStates } from './lines/RegistrationStates.ts';
 import type { OperationTable } from './session/ClientSessionTypes.ts';
 import { CtiTcpServer } from './session/CtiTcpServer.ts';
 import { SessionRegistry } from './session/SessionRegistry.ts';
+import { RestSessionStore } from './session/RestSessionStore.ts';
 import { publicOperations, sessionOperations } from './session/sessionOperations.ts';
 import { WsSessionStore } from './session/WsSessionStore.ts';
 import { UserStore } from './users/UserStore.ts';
@@ -159,9 +161,11 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     cti: () => started,
   };
   const mediaNodes = () => placement?.nodes() ?? [];
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes });
+  // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
+  const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -244,6 +248,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       started = false;
       // server.close() resolves only once every connection is gone, so close the sessions while it waits
       const tcpClosed = tcp?.close();
+      rest.closeAll('server shutdown');
       sessions.closeAll('server shutdown');
       await tcpClosed;
       await http.close();
@@ -264,7 +269,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -308,5 +313,6 @@ function buildHttp(
     maxQueuedBytes: config.CTI_MAX_QUEUED_BYTES,
     maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES,
   });
+  http.register(clientRest, { store: ctx.wsSessions, rest: options.rest, secure: options.secure });
   return http;
 }

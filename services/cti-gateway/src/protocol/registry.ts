@@ -15,6 +15,7 @@ import * as av from './av.ts';
 import * as cti from './cti.ts';
 import * as journal from './journal.ts';
 import * as main from './main.ts';
+import * as presence from './presence.ts';
 import * as transport from './transport.ts';
 
 /** All operations of the subset, keyed by operation name. */
@@ -76,6 +77,15 @@ export const operations = Object.freeze({
   asnJournalSubscribeEvents: journal.asnJournalSubscribeEvents,
   asnGetJournalEntriesV2: journal.asnGetJournalEntriesV2,
   asnGetJournalEntriesCountV2: journal.asnGetJournalEntriesCountV2,
+  asnGetAndSubscribePresenceV2: presence.asnGetAndSubscribePresenceV2,
+  asnUnsubscribePresence: presence.asnUnsubscribePresence,
+  asnUpdatePresenceV2: presence.asnUpdatePresenceV2,
+  asnSetUserAbsentState: presence.asnSetUserAbsentState,
+  asnGetUserAbsentState: presence.asnGetUserAbsentState,
+  asnResetUserAbsentState: presence.asnResetUserAbsentState,
+  asnUpdateMyAbsentStateV2: presence.asnUpdateMyAbsentStateV2,
+  asnCustomNoteSet: presence.asnCustomNoteSet,
+  asnUpdateMyCustomNote: presence.asnUpdateMyCustomNote,
 });
 
 export type Operations = typeof operations;
@@ -161,7 +171,6 @@ export const ReservedOperationIds = Object.freeze({
   asnCtiNotifyLineProjectSettingsChanged: 1291,
   asnCtiNotifyLineRemoteOfficeChanged: 1292,
   asnCtiNotifyLineSortOrderChanged: 1295,
-  asnCustomNoteSet: 1510,
   asnRequestSTUNandTURN: 1555,
   asnSTUNandTURNConfigChanged: 1556,
   asnGetSTUNandTURN: 1557,

@@ -13,6 +13,7 @@ import {
   type OutboundEventName,
   type ResultOf,
 } from '../protocol/mod.ts';
+import { adaptLegacyInvoke, legacyResult } from '../protocol/legacy.ts';
 import { CtiRequestError } from './CtiRequestError.ts';
 import type { ClientTransport } from './ClientTransport.ts';
 import type { ClientSessionEvents, ClientSessionOptions, OperationTable, SessionState } from './ClientSessionTypes.ts';
@@ -81,7 +82,9 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /** One inbound ROSE message (a J-frame payload, bare JSON, or WebSocket text). */
   receive(text: string): void {
     if (this.#state === 'closed') return;
-    const action = interpretInbound(text, { isImplemented: this.#isImplemented });
+    // estos's V1 names (samples) run as their V2 operation and answer with the V1 result type
+    const { input, legacy } = adaptLegacyInvoke(text);
+    const action = interpretInbound(input, { isImplemented: this.#isImplemented });
     switch (action.type) {
       case 'reject':
         this.logger.warn({ err: excerpt(action.error.message, ERROR_TEXT_CHARS) }, 'rejected client message');
@@ -103,12 +106,12 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       return;
     }
     this.#pending += 1;
-    this.#queue = this.#queue.then(() => this.#run(action)).finally(() => {
+    this.#queue = this.#queue.then(() => this.#run(action, legacy)).finally(() => {
       this.#pending -= 1;
     });
   }
 
-  async #run(action: Extract<InboundAction, { type: 'invoke' | 'event' }>): Promise<void> {
+  async #run(action: Extract<InboundAction, { type: 'invoke' | 'event' }>, legacy: string | undefined): Promise<void> {
     if (this.#state === 'closed') return;
     const publicOp = this.#table.public.has(action.name);
     if (action.type === 'event') {
@@ -144,6 +147,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
         const result = await handler(action.argument, this);
         // The table types each handler by its operation, so its result is that operation's.
         reply = buildResult(target, action.name, result as ResultOf<typeof action.name>);
+        if (legacy) reply = legacyResult(legacy, reply);
       }
     } catch (err) {
       reply = buildError(target, this.#asRequestError(action.name, err));

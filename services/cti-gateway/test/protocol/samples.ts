@@ -173,6 +173,17 @@ export const contactV2 = {
   asnUserPropertyBag: { asnProperties: [] },
 };
 
+const presenceSample = {
+  u8sContactId: 'bob@example.com',
+  iPresenceState: 0x0400_0002,
+  asnRemoteContact: { u8sDisplayName: 'Bob', u8sPhoneBusiness: '101' },
+  asnAbsentState: { u8sContactId: 'bob@example.com', eAbsentState: 4 },
+  asnCustomNote: { u8sContactID: 'bob@example.com', u8sUsername: 'Bob', u8sNote: 'lunch' },
+  seqPhoneLines: [{ u8sLinePhoneNumber: 'tel:101', u8sLineNumber: '101', iState: 1, iDoNotDisturb: 0, iForwardFeaturesPBX: 0 }],
+  seqCalls: [{ iAction: 1, u8sConnectionID: 'C1', u8sLinePhoneNumber: 'tel:101', u8sLineNumber: '101', u8sCurrentNumberSC: '100', u8sTrackerID: '', eCallState: 32, iFeatures: 0, bOutbound: false, bInternal: true, eCallType: 0, eJournalCallType: 0 }],
+  seqLineForwards: [],
+};
+
 type ArgumentSamples = { [N in OperationName]: WireArgumentOf<N> };
 
 export const argumentSamples: ArgumentSamples = {
@@ -310,6 +321,15 @@ export const argumentSamples: ArgumentSamples = {
   asnJournalSubscribeEvents: { bReceiveJournalEvents: true, iLastKnownGlobTransactionID: 40, iFlags: 0 },
   asnGetJournalEntriesV2: { findOptions },
   asnGetJournalEntriesCountV2: { findOptions },
+  asnGetAndSubscribePresenceV2: { seqContactIDs: ['bob@example.com'], iEventFlagsToSubscribe: 0xffff },
+  asnUnsubscribePresence: { seqContactIDs: ['bob@example.com'] },
+  asnUpdatePresenceV2: { presence: presenceSample, iChangedFlags: 256 },
+  asnSetUserAbsentState: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 1, stTimeTo: '2024-10-01T17:00:00Z' } },
+  asnGetUserAbsentState: { contactId: 'alice@example.com' },
+  asnResetUserAbsentState: { u8sContactId: 'alice@example.com' },
+  asnUpdateMyAbsentStateV2: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 4 } },
+  asnCustomNoteSet: { customnote: { u8sContactID: 'alice@example.com', u8sUsername: 'Alice', u8sNote: 'back at 2' } },
+  asnUpdateMyCustomNote: { customnote: { u8sContactID: 'alice@example.com', u8sUsername: 'Alice', u8sNote: 'back at 2' } },
 };
 
 type ResultSamples = { [N in InvokeOperationName]: z.input<Operations[N]['result']> };
@@ -379,4 +399,10 @@ export const resultSamples: ResultSamples = {
   asnJournalSubscribeEvents: { iResult: 0 },
   asnGetJournalEntriesV2: { journalList: [journalEntry, { ...journalEntry, u8sConnectionID: 'C2', optionalParams: undefined }] },
   asnGetJournalEntriesCountV2: { iCount: 2 },
+  asnGetAndSubscribePresenceV2: { seqSubscribedPresence: [presenceSample] },
+  asnUnsubscribePresence: { iResult: 0 },
+  asnSetUserAbsentState: { bSuccess: true },
+  asnGetUserAbsentState: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 0 } },
+  asnResetUserAbsentState: {},
+  asnCustomNoteSet: {},
 };
