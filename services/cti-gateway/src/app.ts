@@ -40,7 +40,11 @@ import type { JournalReconcileReport } from './journal/JournalReconcilerTypes.ts
 import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
+import { DndLines } from './lines/DndLines.ts';
 import { LineStore } from './lines/LineStore.ts';
+import { absentOperations } from './presence/absentOperations.ts';
+import { ManualPresenceStore } from './presence/ManualPresenceStore.ts';
+import { PresenceService } from './presence/PresenceService.ts';
 import { RegistrationStates } from './lines/RegistrationStates.ts';
 import type { OperationTable } from './session/ClientSessionTypes.ts';
 import { CtiTcpServer } from './session/CtiTcpServer.ts';
@@ -83,6 +87,8 @@ export interface GatewayApp {
   readonly ctiPort: number;
   /** This run of the gateway (its heartbeat, the owner of its calls); `startedAt` is set by start(). */
   readonly instance: GatewayInstance;
+  /** Server-computed presence, once started. */
+  readonly presence: PresenceService | undefined;
   /** The operation handlers sessions dispatch to (complete once start() resolved). */
   readonly operations: OperationTable;
   /** Resolves once the journal was reconciled with the pbx-adapter's live calls (after start). */
@@ -104,6 +110,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const lines = new LineStore(database.db);
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
+  const manualPresence = new ManualPresenceStore(database.db);
   const calls = new CallRegistry();
   const sessions = new SessionRegistry();
   const wsSessions = new WsSessionStore();
@@ -136,6 +143,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   let bus: BusClient | undefined;
   let placement: MediaPlacement | undefined;
   let tcp: CtiTcpServer | undefined;
+  let presence: PresenceService | undefined;
   let started = false;
   const stops: Array<() => void | Promise<void>> = [];
   const abort = new AbortController();
@@ -182,6 +190,9 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     instance,
     reconciled,
     operations: table,
+    get presence() {
+      return presence;
+    },
     async start() {
       instance.startedAt = Date.now();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -208,14 +219,21 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
       const pbx = new PbxClient({ bus, gateway: instance });
-      const dnd = new Set<string>();
+      const dnd = new DndLines();
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, dnd, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, dnd, logger });
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
+      presence = new PresenceService({
+        users, lines, calls, sessions, dnd, manual: manualPresence, logger,
+        maxSubscriptionsPerSession: config.PRESENCE_MAX_SUBSCRIPTIONS,
+        coalesceMs: config.PRESENCE_COALESCE_MS,
+      });
+      stops.push(() => presence?.close());
       stops.push(() => softphones.close());
       const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });
       stops.push(() => served.forEach((s) => s.unsubscribe()));
-      for (const part of [cti.operations(), softphones.operations(), journalOps.operations()]) {
+      const absent = absentOperations({ presence, manual: manualPresence, sessions });
+      for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent]) {
         Object.assign(table.invokes, part.invokes);
         Object.assign(table.events, part.events);
       }

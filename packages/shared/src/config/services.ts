@@ -90,6 +90,8 @@ export const CtiGatewayConfig = z.object({
     }
   }).describe('ICE servers handed to softphones by asnAVGetIceServers (JSON array of RTCIceServer)'),
   PRESENCE_DOMAIN: env.string('ucserver.local', 'Domain reported in asnNegotiateServerConnectionV2 and used in SIP URIs'),
+  PRESENCE_MAX_SUBSCRIPTIONS: env.int(1000, 'Contacts one client session may watch with asnGetAndSubscribePresenceV2', 1, 100_000),
+  PRESENCE_COALESCE_MS: env.int(100, 'Presence changes of a user within this window reach subscribers as one asnUpdatePresenceV2 (ms)', 0, 10_000),
   NO_CLIENT_POLICY: z.enum(['reject', 'ring']).default('reject')
     .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
   GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),

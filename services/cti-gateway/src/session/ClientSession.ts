@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { excerpt, UcsError, type Logger } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
-import { buildReject, InvokeProblem, RejectReasons, type RoseWireMessage } from '../codec/mod.ts';
+import { buildReject, InvokeProblem, RejectReasons, type RoseInvokeWire, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildError,
   buildEvent,
@@ -42,6 +42,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   #pending = 0;
   #running = false;
   #held: RoseWireMessage[] = [];
+  #legacy: string | undefined;
   /** Opaque per-feature state (monitors, journal subscription …), keyed by feature. */
   readonly features = new Map<string, unknown>();
 
@@ -66,6 +67,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /** True while received invokes are still being answered (transports do not count that as idleness). */
   get busy(): boolean {
     return this.#pending > 0;
+  }
+
+  /** The V1 name the running invoke was called by (protocol/legacy.ts), undefined for V2 names. */
+  get legacyInvoke(): string | undefined {
+    return this.#legacy;
   }
 
   get state(): SessionState {
@@ -138,6 +144,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     }
     const handler = this.#table.invokes[action.name] as ((a: unknown, s: ClientSession) => unknown) | undefined;
     this.#running = true;
+    this.#legacy = legacy;
     let reply: RoseWireMessage;
     try {
       if (!handler) {
@@ -156,6 +163,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       if (action.replyExpected) this.#write(reply);
     } finally {
       this.#running = false;
+      this.#legacy = undefined;
       this.#flushHeld();
     }
   }
@@ -183,11 +191,13 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   readonly #isImplemented = (name: string): boolean => Object.hasOwn(this.#table.invokes, name);
 
   /** Sends a server event (invokeID 99999), after the reply of a running invoke. */
-  sendEvent<N extends OutboundEventName>(name: N, argument: ArgumentOf<N>): void {
+  sendEvent<N extends OutboundEventName>(name: N, argument: ArgumentOf<N>, options: { as?: (wire: RoseInvokeWire) => RoseInvokeWire } = {}): void {
     if (this.#state === 'closed') return;
     let message: RoseWireMessage;
     try {
       message = buildEvent(name, argument);
+      // a V1 subscriber gets the V1 event (checked V2 first, then renamed)
+      if (options.as) message = options.as(message);
     } catch (err) {
       // an event that does not match its schema is our bug: log it, never send garbage
       this.logger.error({ op: name, err }, 'event failed its schema');
