@@ -29,6 +29,7 @@ import { startLineService } from './bus/lineService.ts';
 import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { clientRest } from './http/clientRest.ts';
@@ -233,7 +234,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
-      for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent]) {
+      const capabilities = capabilityOperations({ sessions, presence });
+      for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent, capabilities]) {
         Object.assign(table.invokes, part.invokes);
         Object.assign(table.events, part.events);
       }

@@ -107,6 +107,11 @@ export class PresenceService {
     return fullPresence(await this.facts(user));
   }
 
+  /** The sessions that watch a user. */
+  subscribersOf(userId: string): ClientSession[] {
+    return [...(this.#watchers.get(userId)?.keys() ?? [])];
+  }
+
   /** Subscriptions a session holds. */
   subscriptionsOf(session: ClientSession): number {
     return this.#bySession.get(session)?.size ?? 0;

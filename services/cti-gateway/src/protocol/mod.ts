@@ -30,6 +30,7 @@ export * from './cti.ts';
 export * from './av.ts';
 export * from './journal.ts';
 export * from './presence.ts';
+export * from './capabilities.ts';
 
 // operation model and registry
 export { defineEvent, defineInvoke } from './operation.ts';

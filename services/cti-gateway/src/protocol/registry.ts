@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import * as auth from './auth.ts';
 import * as av from './av.ts';
+import * as capabilities from './capabilities.ts';
 import * as cti from './cti.ts';
 import * as journal from './journal.ts';
 import * as main from './main.ts';
@@ -86,6 +87,9 @@ export const operations = Object.freeze({
   asnUpdateMyAbsentStateV2: presence.asnUpdateMyAbsentStateV2,
   asnCustomNoteSet: presence.asnCustomNoteSet,
   asnUpdateMyCustomNote: presence.asnUpdateMyCustomNote,
+  asnSetClientCapabilitiesV2: capabilities.asnSetClientCapabilitiesV2,
+  asnGetClientCapabilitiesV2: capabilities.asnGetClientCapabilitiesV2,
+  asnClientCapabilitiesV2Changed: capabilities.asnClientCapabilitiesV2Changed,
 });
 
 export type Operations = typeof operations;

@@ -9,6 +9,7 @@ import {
   buildResult,
   interpretInbound,
   type ArgumentOf,
+  type AsnClientCapabilitiesV2,
   type InboundAction,
   type OutboundEventName,
   type ResultOf,
@@ -32,8 +33,13 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   readonly id = randomUUID().replace(/-/g, '').toUpperCase();
   readonly transport: ClientTransport;
   readonly logger: Logger;
-  /** Set by asnNegotiateServerConnectionV2 (iClientCapabilities bit 1) or true for the web softphone. */
+  /**
+   * Takes AV calls: set by asnNegotiateServerConnectionV2 (iClientCapabilities eSOFTPHONE), true for web
+   * sessions, and decided by asnSetClientCapabilitiesV2 (bAudio) once the client declares capabilities.
+   */
   softphone = false;
+  /** What the client declared with asnSetClientCapabilitiesV2 (undefined: only the negotiate step spoke). */
+  capabilities: AsnClientCapabilitiesV2 | undefined;
   #user: UserRow | undefined;
   #state: SessionState = 'connected';
   readonly #table: OperationTable;

@@ -86,6 +86,9 @@ const summary: [name: string, id: number, module: string, kind: 'invoke' | 'even
   ['asnUpdateMyAbsentStateV2', 1313, 'Main', 'event', S2C],
   ['asnCustomNoteSet', 1510, 'Main', 'invoke', C2S],
   ['asnUpdateMyCustomNote', 1511, 'Main', 'event', S2C],
+  ['asnSetClientCapabilitiesV2', 3300, 'ClientCapabilities', 'invoke', C2S],
+  ['asnGetClientCapabilitiesV2', 3301, 'ClientCapabilities', 'invoke', C2S],
+  ['asnClientCapabilitiesV2Changed', 3302, 'ClientCapabilities', 'event', S2C],
 ];
 
 const all = Object.values(operations) as AnyOperation[];

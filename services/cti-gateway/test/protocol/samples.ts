@@ -330,6 +330,9 @@ export const argumentSamples: ArgumentSamples = {
   asnUpdateMyAbsentStateV2: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 4 } },
   asnCustomNoteSet: { customnote: { u8sContactID: 'alice@example.com', u8sUsername: 'Alice', u8sNote: 'back at 2' } },
   asnUpdateMyCustomNote: { customnote: { u8sContactID: 'alice@example.com', u8sUsername: 'Alice', u8sNote: 'back at 2' } },
+  asnSetClientCapabilitiesV2: { capabilities: { eClientCapabilities: [1, 2], customCapabilities: [{ key: 'x-app', value: 'web' }] } },
+  asnGetClientCapabilitiesV2: { u8slistContactIDs: ['alice@example.com'] },
+  asnClientCapabilitiesV2Changed: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
 };
 
 type ResultSamples = { [N in InvokeOperationName]: z.input<Operations[N]['result']> };
@@ -405,4 +408,6 @@ export const resultSamples: ResultSamples = {
   asnGetUserAbsentState: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 0 } },
   asnResetUserAbsentState: {},
   asnCustomNoteSet: {},
+  asnSetClientCapabilitiesV2: {},
+  asnGetClientCapabilitiesV2: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
 };
