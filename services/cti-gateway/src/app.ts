@@ -30,6 +30,7 @@ import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
 import { capabilityOperations } from './capabilities/capabilityOperations.ts';
+import { ClientContentService } from './content/ClientContentService.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { clientRest } from './http/clientRest.ts';
@@ -235,7 +236,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
       const capabilities = capabilityOperations({ sessions, presence });
-      for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent, capabilities]) {
+      const content = new ClientContentService({ db: database.db, users, lines, sessions, logger });
+      for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent, capabilities, content.operations()]) {
         Object.assign(table.invokes, part.invokes);
         Object.assign(table.events, part.events);
       }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createSelectSchema } from 'drizzle-zod';
-import { bigint, boolean, check, index, integer, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** People who log in (softphone users and admins). Passwords are stored as scrypt hashes only. */
 export const users = pgTable('users', {
@@ -96,7 +96,23 @@ export const userPresence = pgTable('user_presence', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check('user_presence_absent_check', sql`${t.absentState} is null or ${t.absentState} between 0 and 4`)]);
 
+/**
+ * A user's own buddy list (ENetUC client content): the group clusters they arranged and the contacts
+ * they added, as the client sent them (validated, bounded), with a revision raised on every change. The
+ * default group of all users is computed, never stored.
+ */
+export const clientContent = pgTable('client_content', {
+  userId: uuid('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  revision: integer('revision').notNull().default(0),
+  /** AsnClientContentGroupCluster[] (wire form). */
+  clusters: jsonb('clusters').notNull().default([]),
+  /** AsnNetDatabaseContact[] added by the client (wire form). */
+  contacts: jsonb('contacts').notNull().default([]),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type UserRow = typeof users.$inferSelect;
+export type ClientContentRow = typeof clientContent.$inferSelect;
 export type UserPresenceRow = typeof userPresence.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type LineRow = typeof lines.$inferSelect;

@@ -31,6 +31,7 @@ export * from './av.ts';
 export * from './journal.ts';
 export * from './presence.ts';
 export * from './capabilities.ts';
+export * from './clientContent.ts';
 
 // operation model and registry
 export { defineEvent, defineInvoke } from './operation.ts';

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import * as auth from './auth.ts';
 import * as av from './av.ts';
 import * as capabilities from './capabilities.ts';
+import * as content from './clientContent.ts';
 import * as cti from './cti.ts';
 import * as journal from './journal.ts';
 import * as main from './main.ts';
@@ -90,6 +91,11 @@ export const operations = Object.freeze({
   asnSetClientCapabilitiesV2: capabilities.asnSetClientCapabilitiesV2,
   asnGetClientCapabilitiesV2: capabilities.asnGetClientCapabilitiesV2,
   asnClientCapabilitiesV2Changed: capabilities.asnClientCapabilitiesV2Changed,
+  asnGetClientContent: content.asnGetClientContent,
+  asnSubscribeClientContent: content.asnSubscribeClientContent,
+  asnUnsubscribeClientContent: content.asnUnsubscribeClientContent,
+  asnChangeClientContent: content.asnChangeClientContent,
+  asnClientContentChanged: content.asnClientContentChanged,
 });
 
 export type Operations = typeof operations;

@@ -89,6 +89,11 @@ const summary: [name: string, id: number, module: string, kind: 'invoke' | 'even
   ['asnSetClientCapabilitiesV2', 3300, 'ClientCapabilities', 'invoke', C2S],
   ['asnGetClientCapabilitiesV2', 3301, 'ClientCapabilities', 'invoke', C2S],
   ['asnClientCapabilitiesV2Changed', 3302, 'ClientCapabilities', 'event', S2C],
+  ['asnGetClientContent', 1126, 'ClientContent', 'invoke', C2S],
+  ['asnSubscribeClientContent', 4600, 'ClientContent', 'invoke', C2S],
+  ['asnUnsubscribeClientContent', 4601, 'ClientContent', 'invoke', C2S],
+  ['asnChangeClientContent', 4606, 'ClientContent', 'invoke', C2S],
+  ['asnClientContentChanged', 4607, 'ClientContent', 'event', S2C],
 ];
 
 const all = Object.values(operations) as AnyOperation[];

@@ -173,6 +173,9 @@ export const contactV2 = {
   asnUserPropertyBag: { asnProperties: [] },
 };
 
+const contentItem = { u8sID: 'i1', u8sPresenceID: 'bob', iIsEditable: 1, listNetDatabaseContactIDs: [{ u8sEntryID: 'bob', u8sEntryIDDB: 'ucserver', u8sEntryIDStore: '' }], selectedNetDatabaseContactID: { u8sEntryID: 'bob', u8sEntryIDDB: 'ucserver', u8sEntryIDStore: '' } };
+const contentCluster = { u8sID: 'c1', u8sName: 'Team', iIsEditable: 1, iIsPersistent: 1, iIsTabbed: 0, u8sNeighbourClusterID: '', listGroups: [{ u8sID: 'g1', u8sName: 'Team', u8sOrderBy: '', iAutorefresh: 0, iExpanded: 1, iIsEditable: 1, iIsPersistent: 1, listItems: [contentItem] }] };
+
 const presenceSample = {
   u8sContactId: 'bob@example.com',
   iPresenceState: 0x0400_0002,
@@ -333,6 +336,11 @@ export const argumentSamples: ArgumentSamples = {
   asnSetClientCapabilitiesV2: { capabilities: { eClientCapabilities: [1, 2], customCapabilities: [{ key: 'x-app', value: 'web' }] } },
   asnGetClientCapabilitiesV2: { u8slistContactIDs: ['alice@example.com'] },
   asnClientCapabilitiesV2Changed: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
+  asnGetClientContent: { iContactFilter: 0 },
+  asnSubscribeClientContent: { iRevision: 0, iEventFlagsToSubscribe: 0 },
+  asnUnsubscribeClientContent: {},
+  asnChangeClientContent: { iRevision: 3, u8sVersion: '2', iIsEditable: 1, listContentstructure: [contentCluster], iFlags: 1 },
+  asnClientContentChanged: { iRevision: 4, listContentstructure: [contentCluster], iFlags: 0 },
 };
 
 type ResultSamples = { [N in InvokeOperationName]: z.input<Operations[N]['result']> };
@@ -409,5 +417,9 @@ export const resultSamples: ResultSamples = {
   asnResetUserAbsentState: {},
   asnCustomNoteSet: {},
   asnSetClientCapabilitiesV2: {},
+  asnGetClientContent: { u8sContentRevision: '4', contactList: [{ u8sDisplayName: 'Bob', u8sEntryID: 'bob', u8sEntryIDDB: 'ucserver' }], contentstructure: { iIsEditable: 1, u8sVersion: '2', u8sRevision: '4', u8sLastWriter: '', listGroupClusters: [contentCluster] } },
+  asnSubscribeClientContent: { iRevision: 4 },
+  asnUnsubscribeClientContent: {},
+  asnChangeClientContent: { iRevision: 4 },
   asnGetClientCapabilitiesV2: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
 };
