@@ -417,7 +417,7 @@ export const resultSamples: ResultSamples = {
   asnResetUserAbsentState: {},
   asnCustomNoteSet: {},
   asnSetClientCapabilitiesV2: {},
-  asnGetClientContent: { u8sContentRevision: '4', contactList: [{ u8sDisplayName: 'Bob', u8sEntryID: 'bob', u8sEntryIDDB: 'ucserver' }], contentstructure: { iIsEditable: 1, u8sVersion: '2', u8sRevision: '4', u8sLastWriter: '', listGroupClusters: [contentCluster] } },
+  asnGetClientContent: { u8sContentRevision: '4', contactList: [{ u8sEntryIDDB: 'ucserver', u8sEntryID: 'bob', u8sDisplayName: 'Bob' }], contentstructure: { iIsEditable: 1, u8sVersion: '2', u8sRevision: '4', u8sLastWriter: '', listGroupClusters: [contentCluster] } },
   asnSubscribeClientContent: { iRevision: 4 },
   asnUnsubscribeClientContent: {},
   asnChangeClientContent: { iRevision: 4 },
