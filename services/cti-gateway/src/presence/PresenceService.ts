@@ -112,6 +112,13 @@ export class PresenceService {
     return [...(this.#watchers.get(userId)?.keys() ?? [])];
   }
 
+  /** Subscriptions held over all sessions. */
+  get size(): number {
+    let n = 0;
+    for (const held of this.#bySession.values()) n += held.size;
+    return n;
+  }
+
   /** Subscriptions a session holds. */
   subscriptionsOf(session: ClientSession): number {
     return this.#bySession.get(session)?.size ?? 0;
@@ -136,7 +143,8 @@ export class PresenceService {
           const result: AsnPresenceV2[] = [];
           for (const user of users.values()) {
             const presence = await this.presenceOf(user);
-            this.#subscribe(session, user.id, { legacy, last: presence });
+            // a session that closed meanwhile has had its 'sessionclose': subscribing it now would leak
+            if (session.state !== 'closed') this.#subscribe(session, user.id, { legacy, last: presence });
             result.push(presence);
           }
           return { seqSubscribedPresence: result };

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallTopics, type BusClient, type CallEvent } from '@ucserver/shared';
+import { check } from '@ucserver/testkit';
 import type { GatewayApp } from '../../src/app.ts';
 import { EnetucRequestError, type EnetucClient } from '../../src/client/EnetucClient.ts';
 import type { LineView } from '../../src/lines/LineStore.ts';
@@ -131,5 +132,8 @@ describe('presence V2 over TCP with a real bus', () => {
     await app.presence?.settled();
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(updates(alice, 'bob').length, 0, 'no updates about bob after unsubscribe');
+    assert.equal(app.presence?.size, 3);
+    alice.close();
+    await check(() => app.presence?.size === 0, 5000, { name: 'subscriptions end with the session' });
   });
 });
