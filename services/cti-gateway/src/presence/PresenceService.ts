@@ -4,7 +4,7 @@ import { legacyPresenceEvent } from '../protocol/legacy.ts';
 import type { AsnPresenceV2, InvokeHandlers } from '../protocol/mod.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiRequestError } from '../session/CtiRequestError.ts';
-import { fullPresence, presenceDelta, type PresenceFacts } from './presenceModel.ts';
+import { contactV2, fullPresence, presenceDelta, type PresenceFacts } from './presenceModel.ts';
 import type { PresenceServiceOptions, PresenceSubscription } from './PresenceServiceTypes.ts';
 
 /** AsnRequestError numbers of the presence operations. */
@@ -124,9 +124,14 @@ export class PresenceService {
     return this.#bySession.get(session)?.size ?? 0;
   }
 
-  operations(): { invokes: Pick<InvokeHandlers<ClientSession>, 'asnGetAndSubscribePresenceV2' | 'asnUnsubscribePresence'>; events: Record<string, never> } {
+  operations(): { invokes: Pick<InvokeHandlers<ClientSession>, 'asnGetAndSubscribePresenceV2' | 'asnUnsubscribePresence' | 'asnGetLoggedInContactV2'>; events: Record<string, never> } {
     return {
       invokes: {
+        // "who am I", with the user's presence, absent state and note (replaces the minimal contact of the session operations)
+        asnGetLoggedInContactV2: async (_arg, session) => {
+          const user = session.requireUser;
+          return { u8sLoggedInUser: user.login, ownContact: contactV2(await this.facts(user)) };
+        },
         asnGetAndSubscribePresenceV2: async (arg, session) => {
           session.requireUser;
           const max = this.#o.maxSubscriptionsPerSession;

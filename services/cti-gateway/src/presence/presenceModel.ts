@@ -12,7 +12,9 @@ import {
   AsnPresenceSubscriptionFlags,
   EAsnCallState,
   EAsnJournalCallType,
+  minimalContactV2,
   type AsnAbsentStateV2,
+  type AsnContactV2,
   type AsnCustomNote,
   type AsnPresenceCallV2,
   type AsnPresenceLine,
@@ -146,6 +148,18 @@ export function fullPresence(facts: PresenceFacts): AsnPresenceV2 {
     seqPhoneLines: presenceLines(facts),
     seqCalls: presenceCalls(facts),
     seqLineForwards: [],
+  };
+}
+
+/** The "who am I" contact (asnGetLoggedInContactV2) with the same presence, absent state and note. */
+export function contactV2(facts: PresenceFacts): AsnContactV2 {
+  const p = fullPresence(facts);
+  return {
+    ...minimalContactV2(facts.contactId, facts.displayName || facts.login),
+    iPresenceState: p.iPresenceState ?? 0,
+    asnRemoteContact: p.asnRemoteContact ?? {},
+    asnAbsentState: absentStateOf(facts),
+    asnCustomNote: customNoteOf(facts),
   };
 }
 

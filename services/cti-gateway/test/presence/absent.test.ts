@@ -45,6 +45,8 @@ describe('absent state and custom note', () => {
     assert.equal(seen.presence.iPresenceState, 0x3, 'absent');
     assert.equal(seen.iChangedFlags & 16, 16);
     assert.deepEqual((await bob.invoke('asnGetUserAbsentState', { contactId: 'alice' })).absentstate.eAbsentState, 1);
+    const me = (await alice.invoke('asnGetLoggedInContactV2', {})).ownContact;
+    assert.deepEqual([me.u8sContactId, me.iPresenceState, me.asnAbsentState.eAbsentState, me.asnRemoteContact.u8sDisplayName], ['alice', 0x3, 1, 'Alice A'], 'who am I shows the same');
 
     await alice.invoke('asnCustomNoteSet', { customnote: { u8sContactID: 'alice', u8sUsername: 'Alice A', u8sNote: 'back at 2' } });
     assert.equal((await alice2.waitForEvent('asnUpdateMyCustomNote')).customnote.u8sNote, 'back at 2');
