@@ -4,7 +4,7 @@ import { legacyPresenceEvent } from '../protocol/legacy.ts';
 import type { AsnPresenceV2, InvokeHandlers } from '../protocol/mod.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiRequestError } from '../session/CtiRequestError.ts';
-import { contactV2, fullPresence, presenceDelta, type PresenceFacts } from './presenceModel.ts';
+import { ALL_PRESENCE_SECTIONS, contactV2, filterPresence, fullPresence, presenceDelta, type PresenceFacts } from './presenceModel.ts';
 import type { PresenceServiceOptions, PresenceSubscription } from './PresenceServiceTypes.ts';
 
 /** AsnRequestError numbers of the presence operations. */
@@ -145,12 +145,14 @@ export class PresenceService {
           const adding = [...users.keys()].filter((id) => !held.has(id)).length;
           if (held.size + adding > max) throw new CtiRequestError(PresenceError.toomany, `at most ${max} presence subscriptions per session (${held.size} held, ${adding} more asked)`);
           const legacy = session.legacyInvoke !== undefined;
+          const events = arg.iEventFlagsToSubscribe ?? ALL_PRESENCE_SECTIONS;
+          const details = arg.iContactDetailsReturnFilter ?? ALL_PRESENCE_SECTIONS;
           const result: AsnPresenceV2[] = [];
           for (const user of users.values()) {
             const presence = await this.presenceOf(user);
             // a session that closed meanwhile has had its 'sessionclose': subscribing it now would leak
-            if (session.state !== 'closed') this.#subscribe(session, user.id, { legacy, last: presence });
-            result.push(presence);
+            if (session.state !== 'closed') this.#subscribe(session, user.id, { legacy, flags: events, last: presence });
+            result.push(filterPresence(presence, details));
           }
           return { seqSubscribedPresence: result };
         },
@@ -225,8 +227,10 @@ export class PresenceService {
       for (const [session, sub] of this.#watchers.get(userId) ?? []) {
         const delta = presenceDelta(sub.last, now);
         sub.last = now;
-        if (!delta) continue;
-        session.sendEvent('asnUpdatePresenceV2', delta, sub.legacy ? { as: legacyPresenceEvent } : {});
+        // only the sections this subscriber asked events for (iEventFlagsToSubscribe)
+        const flags = delta ? delta.iChangedFlags & sub.flags : 0;
+        if (!delta || flags === 0) continue;
+        session.sendEvent('asnUpdatePresenceV2', { presence: filterPresence(delta.presence, flags), iChangedFlags: flags }, sub.legacy ? { as: legacyPresenceEvent } : {});
       }
     }
   }

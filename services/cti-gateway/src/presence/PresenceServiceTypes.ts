@@ -25,6 +25,8 @@ export interface PresenceServiceOptions {
 export interface PresenceSubscription {
   /** Subscribed by the V1 name: updates go out as `asnUpdatePresence`. */
   legacy: boolean;
+  /** `AsnPresenceSubscriptionFlags` of the sections it wants updates of (iEventFlagsToSubscribe, default all). */
+  flags: number;
   /** What this subscriber saw last (the result, then each update applied). */
   last: AsnPresenceV2;
 }

@@ -211,3 +211,23 @@ export function presenceDelta(before: AsnPresenceV2, after: AsnPresenceV2): { pr
   }
   return flags === 0 ? undefined : { presence, iChangedFlags: flags };
 }
+
+/** Every section a subscriber can ask for (the default when it names none). */
+export const ALL_PRESENCE_SECTIONS = F.ePresenceSubscriptionPresence | F.ePresenceSubscriptionData | F.ePresenceSubscriptionAbsentstate
+  | F.ePresenceSubscriptionNote | F.ePresenceSubscriptionPhoneLines | F.ePresenceSubscriptionPhoneCalls | F.ePresenceSubscriptionPhoneForwards;
+
+/**
+ * Only the sections `flags` (`AsnPresenceSubscriptionFlags`: iEventFlagsToSubscribe for updates,
+ * iContactDetailsReturnFilter for the result) asks for; the contact id always.
+ */
+export function filterPresence(p: AsnPresenceV2, flags: number): AsnPresenceV2 {
+  const out: AsnPresenceV2 = { u8sContactId: p.u8sContactId };
+  if (flags & F.ePresenceSubscriptionPresence && p.iPresenceState !== undefined) out.iPresenceState = p.iPresenceState;
+  if (flags & F.ePresenceSubscriptionData && p.asnRemoteContact) out.asnRemoteContact = p.asnRemoteContact;
+  if (flags & F.ePresenceSubscriptionAbsentstate && p.asnAbsentState) out.asnAbsentState = p.asnAbsentState;
+  if (flags & F.ePresenceSubscriptionNote && p.asnCustomNote) out.asnCustomNote = p.asnCustomNote;
+  if (flags & F.ePresenceSubscriptionPhoneLines && p.seqPhoneLines) out.seqPhoneLines = p.seqPhoneLines;
+  if (flags & F.ePresenceSubscriptionPhoneCalls && p.seqCalls) out.seqCalls = p.seqCalls;
+  if (flags & F.ePresenceSubscriptionPhoneForwards && p.seqLineForwards) out.seqLineForwards = p.seqLineForwards;
+  return out;
+}

@@ -33,8 +33,15 @@ describe('presence V2 over TCP with a real bus', () => {
     await peer.publishDurable(CallTopics.event, { callId, lineId: bobLine.id, lineNumber: '101', seq, at: Date.now(), state, direction: 'inbound', remoteNumber: '100', ...(state === 'disconnected' ? { cause: 'normal' as const } : {}) });
   };
 
+  /** The previous test's sessions are gone and their changes sent, so they cannot show up in this one. */
+  const quiet = async (): Promise<void> => {
+    await check(() => app.context.sessions.size === 0, 5000, { name: 'no sessions left' });
+    await app.presence?.settled();
+  };
+
   before(async () => {
-    app = await startGateway({ PRESENCE_MAX_SUBSCRIPTIONS: '3', PRESENCE_COALESCE_MS: '100' });
+    // a window wide enough that a burst published back to back falls into one, even on a loaded machine
+    app = await startGateway({ PRESENCE_MAX_SUBSCRIPTIONS: '3', PRESENCE_COALESCE_MS: '400' });
     peer = await peerBus(app);
     await app.context.users.create({ login: 'alice', password: 'alice-pw', displayName: 'Alice A' });
     await app.context.users.create({ login: 'bob', password: 'bob-pw', displayName: 'Bob B' });
@@ -86,6 +93,7 @@ describe('presence V2 over TCP with a real bus', () => {
   });
 
   it('a burst of call changes reaches a subscriber as one coalesced update with the final state', async (t) => {
+    await quiet();
     const bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
     t.after(() => bob.close());
     const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
@@ -102,12 +110,13 @@ describe('presence V2 over TCP with a real bus', () => {
   });
 
   it('five changes a second: one update per change, never more', async (t) => {
+    await quiet();
     const bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
     t.after(() => bob.close());
     const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
     t.after(() => alice.close());
     await alice.invoke('asnGetAndSubscribePresenceV2', { seqContactIDs: ['bob'] });
-    const states = ['offering', 'connected', 'held', 'connected', 'held', 'connected', 'held', 'connected', 'held', 'disconnected'] as const;
+    const states = ['offering', 'connected', 'held', 'connected', 'held', 'connected', 'held', 'connected', 'held', 'disconnected'] as const; // 200 ms apart: some share a 400 ms window
     for (const s of states) {
       await publish('call-5hz', s);
       await new Promise((r) => setTimeout(r, 200));
@@ -119,7 +128,27 @@ describe('presence V2 over TCP with a real bus', () => {
     console.log(`presence: ${states.length} call changes at 5/s → ${got.length} asnUpdatePresenceV2`);
   });
 
+  it('iContactDetailsReturnFilter trims the result, iEventFlagsToSubscribe the updates (here: absent state only)', async (t) => {
+    await quiet();
+    const bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
+    t.after(() => bob.close());
+    const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
+    t.after(() => alice.close());
+    const r = await alice.invoke('asnGetAndSubscribePresenceV2', { seqContactIDs: ['bob'], iEventFlagsToSubscribe: 16, iContactDetailsReturnFilter: 1 });
+    assert.deepEqual(r.seqSubscribedPresence, [{ u8sContactId: 'bob', iPresenceState: AVAILABLE }]);
+    await publish('call-flags', 'offering');
+    await publish('call-flags', 'connected');
+    await bob.invoke('asnSetUserAbsentState', { absentstate: { u8sContactId: '', eAbsentState: 2 } });
+    const got = await alice.waitForEvent('asnUpdatePresenceV2', (a) => a.presence.u8sContactId === 'bob');
+    await app.presence?.settled();
+    assert.deepEqual(got, { presence: { u8sContactId: 'bob', asnAbsentState: { u8sContactId: 'bob', eAbsentState: 2 } }, iChangedFlags: 16 });
+    assert.equal(updates(alice, 'bob').length, 1, 'no call or presence-state updates');
+    await bob.invoke('asnResetUserAbsentState', { u8sContactId: '' });
+    await publish('call-flags', 'disconnected');
+  });
+
   it('unsubscribe stops updates; subscriptions per session are bounded', async (t) => {
+    await quiet();
     const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
     t.after(() => alice.close());
     await alice.invoke('asnGetAndSubscribePresenceV2', { seqContactIDs: ['bob', 'carol', 'dave'] });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fullPresence, presenceDelta, presenceState, type PresenceCallFacts, type PresenceFacts } from '../../src/presence/presenceModel.ts';
+import { filterPresence, fullPresence, presenceDelta, presenceState, type PresenceCallFacts, type PresenceFacts } from '../../src/presence/presenceModel.ts';
 
 const base: PresenceFacts = Object.freeze({
   contactId: 'bob',
@@ -77,4 +77,18 @@ describe('presence model: deltas', () => {
     assert.equal(presenceDelta(p0, fullPresence({ ...base, manual: { absent: undefined, note: 'x' } }))!.iChangedFlags, 1 | 32);
     assert.equal(presenceDelta(p0, fullPresence({ ...base, lines: [{ number: '101', dnd: true }] }))!.iChangedFlags, 1 | 128);
   });
+});
+
+describe('presence model: section filter', () => {
+  const p = fullPresence({ ...base, calls: [call('connected')], manual: { absent: undefined, note: 'n' } });
+  const table: Array<[number, string[]]> = [
+    [0, ['u8sContactId']],
+    [1, ['iPresenceState', 'u8sContactId']],
+    [2, ['asnRemoteContact', 'u8sContactId']],
+    [16 | 32, ['asnAbsentState', 'asnCustomNote', 'u8sContactId']],
+    [128 | 256 | 512, ['seqCalls', 'seqLineForwards', 'seqPhoneLines', 'u8sContactId']],
+  ];
+  for (const [flags, keys] of table) {
+    it(`flags ${flags} keep ${keys.join(', ')}`, () => assert.deepEqual(Object.keys(filterPresence(p, flags)).sort(), keys));
+  }
 });
