@@ -41,6 +41,22 @@ export class ClientContentService {
   constructor(options: ClientContentServiceOptions) {
     this.#o = options;
     options.sessions.on('sessionclose', (s) => this.#subscribers.delete(s));
+    // the group of all users changed: every subscriber gets its whole content again
+    options.users.on('userchanged', () => void this.#pushAll().catch((err: unknown) => options.logger.warn({ err }, 'client content push failed')));
+  }
+
+  async #pushAll(): Promise<void> {
+    const byUser = new Map<string, ClientSession[]>();
+    for (const s of this.#subscribers) {
+      if (!s.user) continue;
+      const list = byUser.get(s.user.id) ?? [];
+      list.push(s);
+      byUser.set(s.user.id, list);
+    }
+    for (const sessions of byUser.values()) {
+      const changed = await this.#changed(sessions[0]!.requireUser);
+      for (const s of sessions) s.sendEvent('asnClientContentChanged', changed);
+    }
   }
 
   async #row(userId: string): Promise<ClientContentRow | undefined> {

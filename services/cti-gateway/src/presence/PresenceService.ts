@@ -36,7 +36,7 @@ export class PresenceService {
 
   constructor(options: PresenceServiceOptions) {
     this.#o = { maxSubscriptionsPerSession: 1000, coalesceMs: 100, ...options };
-    const { calls, sessions, lines, dnd, manual } = this.#o;
+    const { calls, sessions, lines, dnd, manual, users } = this.#o;
     const onCall = (call: ActiveCall): void => void this.#lineChanged(call.lineId);
     const onLogin = (session: ClientSession): void => {
       if (session.user) this.#markDirty(session.user.id);
@@ -44,6 +44,13 @@ export class PresenceService {
     const onClose = (session: ClientSession): void => this.#sessionClosed(session);
     const onDnd = (lineId: string): void => void this.#lineChanged(lineId);
     const onManual = (userId: string): void => this.#markDirty(userId);
+    const onUser = (user: UserRow, kind: 'created' | 'updated' | 'removed'): void => {
+      if (kind === 'updated') this.#markDirty(user.id);
+      if (kind !== 'removed') return;
+      // a removed user is watched no more; whoever watched them hears nothing further
+      for (const session of this.subscribersOf(user.id)) this.#unsubscribe(session, user.id);
+      manual.forget(user.id);
+    };
     const onLines = (): void => {
       this.#lineOwners.clear();
       for (const userId of this.#watchers.keys()) this.#markDirty(userId);
@@ -53,6 +60,7 @@ export class PresenceService {
     sessions.on('sessionclose', onClose);
     dnd.events.on('changed', onDnd);
     manual.on('changed', onManual);
+    users.on('userchanged', onUser);
     lines.on('upsert', onLines);
     lines.on('remove', onLines);
     this.#listeners.push(
@@ -61,6 +69,7 @@ export class PresenceService {
       () => sessions.off('sessionclose', onClose),
       () => dnd.events.off('changed', onDnd),
       () => manual.off('changed', onManual),
+      () => users.off('userchanged', onUser),
       () => lines.off('upsert', onLines),
       () => lines.off('remove', onLines),
     );

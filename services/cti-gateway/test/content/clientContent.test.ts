@@ -67,6 +67,11 @@ describe('client content (buddy list)', () => {
     const bobs = await bob.invoke('asnGetClientContent', { iContactFilter: 0 });
     assert.deepEqual(bobs.contentstructure.listGroupClusters.map((c) => c.u8sID), [DEFAULT_CLUSTER_ID]);
     assert.equal(bob.received.filter((e) => e.name === 'asnClientContentChanged').length, 1, 'bob got only his initial content');
+    // an admin adds a user: the group of all users changes for every subscriber
+    await app.context.users.create({ login: 'dave', password: 'dave-pw', displayName: 'Dave D' });
+    const withDave = await bob.waitForEvent('asnClientContentChanged', (e) => e.addedOrChangedContacts?.some((c) => c.u8sEntryID === 'dave') === true);
+    assert.ok(withDave.listContentstructure?.[0]?.listGroups[0]?.listItems.some((i) => i.u8sPresenceID === 'dave'));
+    await a2.waitForEvent('asnClientContentChanged', (e) => e.iRevision === 1 && e.addedOrChangedContacts?.some((c) => c.u8sEntryID === 'dave') === true);
 
     [a1, a2, bob].forEach((c) => c.close());
     await app.stop();

@@ -147,6 +147,22 @@ describe('presence V2 over TCP with a real bus', () => {
     await publish('call-flags', 'disconnected');
   });
 
+  it('an admin renaming a user reaches subscribers (data and note sections); removing one ends its subscriptions', async (t) => {
+    await quiet();
+    const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
+    t.after(() => alice.close());
+    await alice.invoke('asnGetAndSubscribePresenceV2', { seqContactIDs: ['erin'] });
+    await app.context.users.update('erin', { displayName: 'Erin E' });
+    const renamed = await alice.waitForEvent('asnUpdatePresenceV2', (a) => a.presence.u8sContactId === 'erin');
+    assert.equal(renamed.iChangedFlags, 2 | 32, 'contact data, and the note (it carries the user name)');
+    assert.equal(renamed.presence.asnRemoteContact?.u8sDisplayName, 'Erin E');
+    assert.equal(renamed.presence.asnCustomNote?.u8sUsername, 'Erin E');
+    assert.equal(app.presence?.size, 1);
+    await app.context.users.remove('erin');
+    assert.equal(app.presence?.size, 0);
+    await app.context.users.create({ login: 'erin', password: 'pw' });
+  });
+
   it('unsubscribe stops updates; subscriptions per session are bounded', async (t) => {
     await quiet();
     const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
