@@ -31,8 +31,11 @@ import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { capabilityOperations } from './capabilities/capabilityOperations.ts';
+import { ClientContentService } from './content/ClientContentService.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
+import { clientRest } from './http/clientRest.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
 import { webPages } from './http/webPages.ts';
@@ -43,10 +46,14 @@ import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
 import { LineRouting } from './lines/LineRouting.ts';
 import { LineStore } from './lines/LineStore.ts';
+import { absentOperations } from './presence/absentOperations.ts';
+import { ManualPresenceStore } from './presence/ManualPresenceStore.ts';
+import { PresenceService } from './presence/PresenceService.ts';
 import { RegistrationStates } from './lines/RegistrationStates.ts';
 import type { OperationTable } from './session/ClientSessionTypes.ts';
 import { CtiTcpServer } from './session/CtiTcpServer.ts';
 import { SessionRegistry } from './session/SessionRegistry.ts';
+import { RestSessionStore } from './session/RestSessionStore.ts';
 import { publicOperations, sessionOperations } from './session/sessionOperations.ts';
 import { WsSessionStore } from './session/WsSessionStore.ts';
 import { UserStore } from './users/UserStore.ts';
@@ -86,6 +93,10 @@ export interface GatewayApp {
   readonly ctiPort: number;
   /** This run of the gateway (its heartbeat, the owner of its calls); `startedAt` is set by start(). */
   readonly instance: GatewayInstance;
+  /** Server-computed presence, once started. */
+  readonly presence: PresenceService | undefined;
+  /** The operation handlers sessions dispatch to (complete once start() resolved). */
+  readonly operations: OperationTable;
   /** Resolves once the journal was reconciled with the pbx-adapter's live calls (after start). */
   readonly reconciled: Promise<JournalReconcileReport>;
   /** Listens on HTTP(S), connects the bus (retrying; /readyz says so), starts CTI on TCP. */
@@ -106,6 +117,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const routing = new LineRouting(database.db);
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
+  const manualPresence = new ManualPresenceStore(database.db);
   const calls = new CallRegistry();
   const sessions = new SessionRegistry();
   const wsSessions = new WsSessionStore();
@@ -138,6 +150,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   let bus: BusClient | undefined;
   let placement: MediaPlacement | undefined;
   let tcp: CtiTcpServer | undefined;
+  let presence: PresenceService | undefined;
   let started = false;
   const stops: Array<() => void | Promise<void>> = [];
   const abort = new AbortController();
@@ -163,9 +176,11 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     cti: () => started,
   };
   const mediaNodes = () => placement?.nodes() ?? [];
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes });
+  // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
+  const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -181,6 +196,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     },
     instance,
     reconciled,
+    operations: table,
+    get presence() {
+      return presence;
+    },
     async start() {
       instance.startedAt = Date.now();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -216,10 +235,19 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, logger });
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
+      presence = new PresenceService({
+        users, lines, calls, sessions, routing, manual: manualPresence, logger,
+        maxSubscriptionsPerSession: config.PRESENCE_MAX_SUBSCRIPTIONS,
+        coalesceMs: config.PRESENCE_COALESCE_MS,
+      });
+      stops.push(() => presence?.close());
       stops.push(() => softphones.close());
       const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });
       stops.push(() => served.forEach((s) => s.unsubscribe()));
-      for (const part of [cti.operations(), softphones.operations(), journalOps.operations()]) {
+      const absent = absentOperations({ presence, manual: manualPresence, sessions });
+      const capabilities = capabilityOperations({ sessions, presence });
+      const content = new ClientContentService({ db: database.db, users, lines, sessions, logger });
+      for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent, capabilities, content.operations()]) {
         Object.assign(table.invokes, part.invokes);
         Object.assign(table.events, part.events);
       }
@@ -252,6 +280,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       started = false;
       // server.close() resolves only once every connection is gone, so close the sessions while it waits
       const tcpClosed = tcp?.close();
+      rest.closeAll('server shutdown');
       sessions.closeAll('server shutdown');
       await tcpClosed;
       await http.close();
@@ -272,7 +301,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -316,5 +345,6 @@ function buildHttp(
     maxQueuedBytes: config.CTI_MAX_QUEUED_BYTES,
     maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES,
   });
+  http.register(clientRest, { store: ctx.wsSessions, rest: options.rest, secure: options.secure });
   return http;
 }

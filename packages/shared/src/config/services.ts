@@ -92,6 +92,8 @@ export const CtiGatewayConfig = z.object({
     }
   }).describe('ICE servers handed to softphones by asnAVGetIceServers (JSON array of RTCIceServer)'),
   PRESENCE_DOMAIN: env.string('ucserver.local', 'Domain reported in asnNegotiateServerConnectionV2 and used in SIP URIs'),
+  PRESENCE_MAX_SUBSCRIPTIONS: env.int(1000, 'Contacts one client session may watch with asnGetAndSubscribePresenceV2', 1, 100_000),
+  PRESENCE_COALESCE_MS: env.int(100, 'Presence changes of a user within this window reach subscribers as one asnUpdatePresenceV2 (ms)', 0, 10_000),
   NO_CLIENT_POLICY: z.enum(['reject', 'ring']).default('reject')
     .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
   FORWARD_MAX_HOPS: env.int(3, 'A call already forwarded this many times (Diversion entries of the INVITE) is not forwarded again: it is offered on the line as if no forward were set', 0, 20),

@@ -99,7 +99,40 @@ export const calls = pgTable('calls', {
   index('calls_transaction_idx').on(t.transactionId),
 ]);
 
+/**
+ * A user's manual presence (ENetUC absent state and custom note), kept across gateway restarts. No row:
+ * absent state "not set", empty note. `absentState` null means "not set" too (asnResetUserAbsentState).
+ */
+export const userPresence = pgTable('user_presence', {
+  userId: uuid('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  /** AsnAbsentStateEnum (0 not absent, 1 out of office, 2 busy, 3 do not disturb), null = not set. */
+  absentState: integer('absent_state'),
+  absentFrom: timestamp('absent_from', { withTimezone: true }),
+  absentTo: timestamp('absent_to', { withTimezone: true }),
+  /** AsnReachabilityEnum, null = not given. */
+  reachability: integer('reachability'),
+  note: text('note').notNull().default(''),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [check('user_presence_absent_check', sql`${t.absentState} is null or ${t.absentState} between 0 and 4`)]);
+
+/**
+ * A user's own buddy list (ENetUC client content): the group clusters they arranged and the contacts
+ * they added, as the client sent them (validated, bounded), with a revision raised on every change. The
+ * default group of all users is computed, never stored.
+ */
+export const clientContent = pgTable('client_content', {
+  userId: uuid('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  revision: integer('revision').notNull().default(0),
+  /** AsnClientContentGroupCluster[] (wire form). */
+  clusters: jsonb('clusters').notNull().default([]),
+  /** AsnNetDatabaseContact[] added by the client (wire form). */
+  contacts: jsonb('contacts').notNull().default([]),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type UserRow = typeof users.$inferSelect;
+export type ClientContentRow = typeof clientContent.$inferSelect;
+export type UserPresenceRow = typeof userPresence.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type LineRow = typeof lines.$inferSelect;
 export type NewLineRow = typeof lines.$inferInsert;

@@ -29,7 +29,12 @@ export class SoftphoneDeviceControl implements DeviceControl, RemoteCallRequests
 
   async remoteMakeCall(line: LineView, target: string): Promise<string> {
     const session = this.#sessions.softphoneOf(line.ownerUserId);
-    if (!session) throw new CtiRequestError(CtiError.generalerror, `no softphone is connected for line ${line.number}`);
+    if (!session) {
+      throw new CtiRequestError(
+        CtiError.generalerror,
+        `no softphone is connected for line ${line.number}: the line's user has no session that handles audio (asnNegotiateServerConnectionV2 eSOFTPHONE, or asnSetClientCapabilitiesV2 with bAudio); a CTI-only session cannot place the call itself`,
+      );
+    }
     const callId = randomUUID();
     const now = Date.now();
     for (const [id, r] of this.#requests) if (r.expires < now) this.#requests.delete(id);

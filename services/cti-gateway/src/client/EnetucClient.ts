@@ -144,6 +144,24 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
     });
   }
 
+  /**
+   * Sends raw text as one invoke whose invokeID is `invokeID` and waits for its answer: the raw result
+   * object, or the error/reject as for {@link invoke} (tests of operations outside the typed registry).
+   */
+  invokeRaw(text: string, invokeID: number, options: { timeoutMs?: number; op?: string } = {}): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new InvalidStateError('client closed'));
+    const op = options.op ?? `raw#${invokeID}`;
+    return new Promise<unknown>((resolve, reject) => {
+      const timeout = options.timeoutMs ?? this.#timeoutMs;
+      const timer = setTimeout(() => {
+        this.#pending.delete(invokeID);
+        reject(new EnetucTimeoutError(`${op}: no answer within ${timeout} ms`));
+      }, timeout);
+      this.#pending.set(invokeID, { op, resolve, reject, timer });
+      this.#wire.send(text);
+    });
+  }
+
   /** Sends an event (invokeID 99999), never answered. */
   sendEvent<N extends OperationName>(name: N, argument: ArgumentOf<N>): void {
     this.#send(buildInvoke(99_999, name, argument));

@@ -90,6 +90,8 @@ export function decodeOperationArgument(operation: OperationDescriptor, raw: unk
 export function decideInbound<D extends OperationDescriptor>(
   input: unknown,
   resolve: (idOrName: number | string) => D | undefined,
+  /** When given: an invoke it says no to is rejected `functionMissing` before its argument is decoded. */
+  isImplemented?: (name: string) => boolean,
 ): InboundDecision<D> {
   let message: RoseMessage;
   try {
@@ -131,6 +133,12 @@ export function decideInbound<D extends OperationDescriptor>(
     const error = new UnknownOperationError(invoke.operationID, invoke.operationName, invoke.invokeID);
     if (isEventId) return { type: 'drop', reason: 'unexpected-direction', error, invoke };
     return { type: 'reject', reply: buildReject(target, RejectReasons.unrecognisedOperation), error, invoke };
+  }
+  if (isImplemented && !isImplemented(operation.name)) {
+    // known but without a handler here: the argument does not matter, the answer is "not here"
+    const error = new UnknownOperationError(invoke.operationID, invoke.operationName ?? operation.name, invoke.invokeID);
+    if (isEventId) return { type: 'drop', reason: 'event-undecodable', error, invoke };
+    return { type: 'reject', reply: buildReject(target, RejectReasons.functionMissing), error, invoke };
   }
   const argument = decodeOperationArgument(operation, invoke.argument);
   if (!argument.ok) {

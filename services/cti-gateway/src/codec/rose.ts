@@ -76,8 +76,12 @@ export const RejectReasons = {
   mistypedArgument: { problem: { invokeProblem: InvokeProblem.mistypedArgument }, details: 'mistypedArgument' },
   /** No argument at all where the operation needs members. */
   argumentMissing: { problem: { invokeProblem: InvokeProblem.mistypedArgument }, details: 'argumentMissing' },
-  /** Operation known, but no handler for it. */
-  functionMissing: { problem: { invokeProblem: InvokeProblem.resourceLimitation }, details: 'functionMissing' },
+  /**
+   * Operation known (in the registry), but this server has no handler for it. The C++ server answers
+   * `resourceLimitation` here, which clients read as "server overloaded" and retry; we answer
+   * `unrecognisedOperation`, the same as for an unknown id, so a client falls back at once (issue 12).
+   */
+  functionMissing: { problem: { invokeProblem: InvokeProblem.unrecognisedOperation }, details: 'unrecognisedOperation: functionMissing' },
   /** Bad `sessionID`. */
   invalidSessionID: { problem: { invokeProblem: InvokeProblem.invalidSessionID }, details: 'invalidSessionID' },
   authenticationFailed: { problem: { invokeProblem: InvokeProblem.authenticationFailed }, details: 'authenticationFailed' },

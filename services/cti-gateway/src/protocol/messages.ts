@@ -77,8 +77,8 @@ export type InboundAction =
  * - `response` → a result/error/reject from the client: match a pending invoke of ours or log it.
  * - `drop` → send nothing; log `reason`.
  */
-export function interpretInbound(input: unknown): InboundAction {
-  const decision = decideInbound<AnyOperation>(input, (idOrName) => findOperation(idOrName));
+export function interpretInbound(input: unknown, options: { isImplemented?: (name: string) => boolean } = {}): InboundAction {
+  const decision = decideInbound<AnyOperation>(input, (idOrName) => findOperation(idOrName), options.isImplemented);
   if (decision.type === 'invoke' || decision.type === 'event') {
     return { ...decision, name: decision.operation.name } as InboundAction;
   }

@@ -29,6 +29,9 @@ export * from './transport.ts';
 export * from './cti.ts';
 export * from './av.ts';
 export * from './journal.ts';
+export * from './presence.ts';
+export * from './capabilities.ts';
+export * from './clientContent.ts';
 
 // operation model and registry
 export { defineEvent, defineInvoke } from './operation.ts';

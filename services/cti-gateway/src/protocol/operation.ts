@@ -10,7 +10,7 @@ import type { OperationDirection } from '../codec/inbound.ts';
 export type { OperationDirection } from '../codec/inbound.ts';
 
 /** ASN.1 module an operation is declared in (`ENetROSEInterface.asn1` is "Main"). */
-export type AsnModule = 'Main' | 'Auth' | 'Transport' | 'CTI' | 'AV' | 'Journal';
+export type AsnModule = 'Main' | 'Auth' | 'Transport' | 'CTI' | 'AV' | 'Journal' | 'PresenceV2' | 'ClientCapabilities' | 'ClientContent';
 
 /** An operation with RESULT: answered with result, error (AsnRequestError) or reject. */
 export interface InvokeOperation<

@@ -12,9 +12,12 @@
 import type { z } from 'zod';
 import * as auth from './auth.ts';
 import * as av from './av.ts';
+import * as capabilities from './capabilities.ts';
+import * as content from './clientContent.ts';
 import * as cti from './cti.ts';
 import * as journal from './journal.ts';
 import * as main from './main.ts';
+import * as presence from './presence.ts';
 import * as transport from './transport.ts';
 
 /** All operations of the subset, keyed by operation name. */
@@ -76,6 +79,23 @@ export const operations = Object.freeze({
   asnJournalSubscribeEvents: journal.asnJournalSubscribeEvents,
   asnGetJournalEntriesV2: journal.asnGetJournalEntriesV2,
   asnGetJournalEntriesCountV2: journal.asnGetJournalEntriesCountV2,
+  asnGetAndSubscribePresenceV2: presence.asnGetAndSubscribePresenceV2,
+  asnUnsubscribePresence: presence.asnUnsubscribePresence,
+  asnUpdatePresenceV2: presence.asnUpdatePresenceV2,
+  asnSetUserAbsentState: presence.asnSetUserAbsentState,
+  asnGetUserAbsentState: presence.asnGetUserAbsentState,
+  asnResetUserAbsentState: presence.asnResetUserAbsentState,
+  asnUpdateMyAbsentStateV2: presence.asnUpdateMyAbsentStateV2,
+  asnCustomNoteSet: presence.asnCustomNoteSet,
+  asnUpdateMyCustomNote: presence.asnUpdateMyCustomNote,
+  asnSetClientCapabilitiesV2: capabilities.asnSetClientCapabilitiesV2,
+  asnGetClientCapabilitiesV2: capabilities.asnGetClientCapabilitiesV2,
+  asnClientCapabilitiesV2Changed: capabilities.asnClientCapabilitiesV2Changed,
+  asnGetClientContent: content.asnGetClientContent,
+  asnSubscribeClientContent: content.asnSubscribeClientContent,
+  asnUnsubscribeClientContent: content.asnUnsubscribeClientContent,
+  asnChangeClientContent: content.asnChangeClientContent,
+  asnClientContentChanged: content.asnClientContentChanged,
 });
 
 export type Operations = typeof operations;
@@ -161,7 +181,6 @@ export const ReservedOperationIds = Object.freeze({
   asnCtiNotifyLineProjectSettingsChanged: 1291,
   asnCtiNotifyLineRemoteOfficeChanged: 1292,
   asnCtiNotifyLineSortOrderChanged: 1295,
-  asnCustomNoteSet: 1510,
   asnRequestSTUNandTURN: 1555,
   asnSTUNandTURNConfigChanged: 1556,
   asnGetSTUNandTURN: 1557,

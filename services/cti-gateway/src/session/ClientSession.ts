@@ -2,17 +2,19 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { excerpt, UcsError, type Logger } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
-import { buildReject, InvokeProblem, type RoseWireMessage } from '../codec/mod.ts';
+import { buildReject, InvokeProblem, RejectReasons, type RoseInvokeWire, type RoseWireMessage } from '../codec/mod.ts';
 import {
   buildError,
   buildEvent,
   buildResult,
   interpretInbound,
   type ArgumentOf,
+  type AsnClientCapabilitiesV2,
   type InboundAction,
   type OutboundEventName,
   type ResultOf,
 } from '../protocol/mod.ts';
+import { adaptLegacyInvoke, legacyResult } from '../protocol/legacy.ts';
 import { CtiRequestError } from './CtiRequestError.ts';
 import type { ClientTransport } from './ClientTransport.ts';
 import type { ClientSessionEvents, ClientSessionOptions, OperationTable, SessionState } from './ClientSessionTypes.ts';
@@ -31,8 +33,13 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   readonly id = randomUUID().replace(/-/g, '').toUpperCase();
   readonly transport: ClientTransport;
   readonly logger: Logger;
-  /** Set by asnNegotiateServerConnectionV2 (iClientCapabilities bit 1) or true for the web softphone. */
+  /**
+   * Takes AV calls: set by asnNegotiateServerConnectionV2 (iClientCapabilities eSOFTPHONE), true for web
+   * sessions, and decided by asnSetClientCapabilitiesV2 (bAudio) once the client declares capabilities.
+   */
   softphone = false;
+  /** What the client declared with asnSetClientCapabilitiesV2 (undefined: only the negotiate step spoke). */
+  capabilities: AsnClientCapabilitiesV2 | undefined;
   #user: UserRow | undefined;
   #state: SessionState = 'connected';
   readonly #table: OperationTable;
@@ -41,6 +48,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   #pending = 0;
   #running = false;
   #held: RoseWireMessage[] = [];
+  #legacy: string | undefined;
   /** Opaque per-feature state (monitors, journal subscription …), keyed by feature. */
   readonly features = new Map<string, unknown>();
 
@@ -67,6 +75,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     return this.#pending > 0;
   }
 
+  /** The V1 name the running invoke was called by (protocol/legacy.ts), undefined for V2 names. */
+  get legacyInvoke(): string | undefined {
+    return this.#legacy;
+  }
+
   get state(): SessionState {
     return this.#state;
   }
@@ -81,7 +94,9 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /** One inbound ROSE message (a J-frame payload, bare JSON, or WebSocket text). */
   receive(text: string): void {
     if (this.#state === 'closed') return;
-    const action = interpretInbound(text);
+    // estos's V1 names (samples) run as their V2 operation and answer with the V1 result type
+    const { input, legacy } = adaptLegacyInvoke(text);
+    const action = interpretInbound(input, { isImplemented: this.#isImplemented });
     switch (action.type) {
       case 'reject':
         this.logger.warn({ err: excerpt(action.error.message, ERROR_TEXT_CHARS) }, 'rejected client message');
@@ -103,12 +118,12 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       return;
     }
     this.#pending += 1;
-    this.#queue = this.#queue.then(() => this.#run(action)).finally(() => {
+    this.#queue = this.#queue.then(() => this.#run(action, legacy)).finally(() => {
       this.#pending -= 1;
     });
   }
 
-  async #run(action: Extract<InboundAction, { type: 'invoke' | 'event' }>): Promise<void> {
+  async #run(action: Extract<InboundAction, { type: 'invoke' | 'event' }>, legacy: string | undefined): Promise<void> {
     if (this.#state === 'closed') return;
     const publicOp = this.#table.public.has(action.name);
     if (action.type === 'event') {
@@ -135,14 +150,17 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     }
     const handler = this.#table.invokes[action.name] as ((a: unknown, s: ClientSession) => unknown) | undefined;
     this.#running = true;
+    this.#legacy = legacy;
     let reply: RoseWireMessage;
     try {
       if (!handler) {
-        reply = buildReject(target, { problem: { invokeProblem: InvokeProblem.resourceLimitation }, details: 'functionMissing' });
+        // known to the registry, not implemented here: unrecognisedOperation, never resourceLimitation
+        reply = buildReject(target, RejectReasons.functionMissing);
       } else {
         const result = await handler(action.argument, this);
         // The table types each handler by its operation, so its result is that operation's.
         reply = buildResult(target, action.name, result as ResultOf<typeof action.name>);
+        if (legacy) reply = legacyResult(legacy, reply);
       }
     } catch (err) {
       reply = buildError(target, this.#asRequestError(action.name, err));
@@ -151,6 +169,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       if (action.replyExpected) this.#write(reply);
     } finally {
       this.#running = false;
+      this.#legacy = undefined;
       this.#flushHeld();
     }
   }
@@ -175,12 +194,16 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     return { iErrorDetail: 100, u8sErrorString: 'internal error' };
   }
 
+  readonly #isImplemented = (name: string): boolean => Object.hasOwn(this.#table.invokes, name);
+
   /** Sends a server event (invokeID 99999), after the reply of a running invoke. */
-  sendEvent<N extends OutboundEventName>(name: N, argument: ArgumentOf<N>): void {
+  sendEvent<N extends OutboundEventName>(name: N, argument: ArgumentOf<N>, options: { as?: (wire: RoseInvokeWire) => RoseInvokeWire } = {}): void {
     if (this.#state === 'closed') return;
     let message: RoseWireMessage;
     try {
       message = buildEvent(name, argument);
+      // a V1 subscriber gets the V1 event (checked V2 first, then renamed)
+      if (options.as) message = options.as(message);
     } catch (err) {
       // an event that does not match its schema is our bug: log it, never send garbage
       this.logger.error({ op: name, err }, 'event failed its schema');

@@ -6,7 +6,7 @@ import type { RoseWireMessage } from '../codec/mod.ts';
  * idle timeout, frame size, unsent-bytes limit.
  */
 export interface ClientTransport {
-  readonly kind: 'tcp' | 'websocket';
+  readonly kind: 'tcp' | 'websocket' | 'rest';
   readonly remoteAddress: string;
   /** True when the bytes travel inside TLS (7225, or TCP after asnStartTLS). */
   readonly secure: boolean;

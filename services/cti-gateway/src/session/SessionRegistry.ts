@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { ClientSession } from './ClientSession.ts';
 
 export interface SessionRegistryEvents {
+  /** A session logged in (its user now has a connected client). */
+  sessionauthenticated: [session: ClientSession];
   sessionclose: [session: ClientSession];
 }
 
@@ -16,6 +18,7 @@ export class SessionRegistry extends EventEmitter<SessionRegistryEvents> {
       let set = this.#byUser.get(user.id);
       if (!set) this.#byUser.set(user.id, (set = new Set()));
       set.add(session);
+      this.emit('sessionauthenticated', session);
     });
     session.once('close', () => {
       this.#all.delete(session);

@@ -32,6 +32,18 @@ export class WsSessionStore {
     return id;
   }
 
+  /** The user of a valid id, leaving it for the WebSocket (REST calls on the same session id). */
+  peek(id: string): UserRow | undefined {
+    const entry = this.#pending.get(id);
+    if (!entry || entry.expires < Date.now()) return undefined;
+    return entry.user;
+  }
+
+  /** Forgets an id (destroysession). */
+  forget(id: string): boolean {
+    return this.#pending.delete(id);
+  }
+
   /** The user of a valid id, consuming it. */
   take(id: string): UserRow | undefined {
     const entry = this.#pending.get(id);

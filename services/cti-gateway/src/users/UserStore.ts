@@ -52,6 +52,7 @@ export class UserStore extends EventEmitter<UserStoreEvents> {
     }).onConflictDoNothing().returning();
     // a concurrent create of the same login lost the race
     if (!row) throw new ConflictError(`user '${user.login}' already exists`);
+    this.emit('userchanged', row, 'created');
     return row;
   }
 
@@ -66,12 +67,14 @@ export class UserStore extends EventEmitter<UserStoreEvents> {
     const [row] = await this.#db.update(users).set(values).where(eq(users.login, login)).returning();
     if (!row) throw new NotFoundError('user', login);
     if (revoked) this.emit('credentialsrevoked', row, row.disabled ? 'account disabled' : revoked);
+    this.emit('userchanged', row, 'updated');
     return row;
   }
 
   async remove(login: string): Promise<UserRow> {
     const [row] = await this.#db.delete(users).where(eq(users.login, login)).returning();
     if (!row) throw new NotFoundError('user', login);
+    this.emit('userchanged', row, 'removed');
     return row;
   }
 

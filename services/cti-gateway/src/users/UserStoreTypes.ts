@@ -24,4 +24,6 @@ export interface UserStoreEvents {
    * dead already (credential version); live sessions and pending web sessions are to be closed.
    */
   credentialsrevoked: [user: UserRow, reason: 'password changed' | 'account disabled'];
+  /** A user was created, changed (name, role, enabled …) or removed: presence and buddy lists follow. */
+  userchanged: [user: UserRow, kind: 'created' | 'updated' | 'removed'];
 }

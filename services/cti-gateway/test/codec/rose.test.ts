@@ -305,7 +305,7 @@ describe('ROSE encoders', () => {
     assert.deepEqual(Object.values(ReturnResultProblem), [0, 1, 2]);
     assert.deepEqual(Object.values(ReturnErrorProblem), [0, 1, 2, 3, 4]);
     assert.equal(InvokeProblem.invalidSessionID, 8);
-    assert.deepEqual(RejectReasons.functionMissing, { problem: { invokeProblem: 3 }, details: 'functionMissing' });
+    assert.deepEqual(RejectReasons.functionMissing, { problem: { invokeProblem: 1 }, details: 'unrecognisedOperation: functionMissing' });
     assert.deepEqual(RejectReasons.argumentMissing, { problem: { invokeProblem: 2 }, details: 'argumentMissing' });
   });
 });

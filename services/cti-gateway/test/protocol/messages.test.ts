@@ -307,7 +307,7 @@ describe('outbound builders', () => {
     );
   });
 
-  test('the functionMissing reject is available for known operations without a handler', () => {
-    assert.deepEqual(RejectReasons.functionMissing.problem, { invokeProblem: 3 });
+  test('the functionMissing reject (known operation, no handler) is unrecognisedOperation, never resourceLimitation', () => {
+    assert.deepEqual(RejectReasons.functionMissing.problem, { invokeProblem: 1 });
   });
 });

@@ -77,6 +77,23 @@ const summary: [name: string, id: number, module: string, kind: 'invoke' | 'even
   ['asnJournalSubscribeEvents', 2171, 'Journal', 'invoke', C2S],
   ['asnGetJournalEntriesV2', 2172, 'Journal', 'invoke', C2S],
   ['asnGetJournalEntriesCountV2', 2173, 'Journal', 'invoke', C2S],
+  ['asnGetAndSubscribePresenceV2', 4505, 'PresenceV2', 'invoke', C2S],
+  ['asnUnsubscribePresence', 4503, 'PresenceV2', 'invoke', C2S],
+  ['asnUpdatePresenceV2', 4504, 'PresenceV2', 'event', S2C],
+  ['asnSetUserAbsentState', 1128, 'Main', 'invoke', C2S],
+  ['asnGetUserAbsentState', 1129, 'Main', 'invoke', C2S],
+  ['asnResetUserAbsentState', 1130, 'Main', 'invoke', C2S],
+  ['asnUpdateMyAbsentStateV2', 1313, 'Main', 'event', S2C],
+  ['asnCustomNoteSet', 1510, 'Main', 'invoke', C2S],
+  ['asnUpdateMyCustomNote', 1511, 'Main', 'event', S2C],
+  ['asnSetClientCapabilitiesV2', 3300, 'ClientCapabilities', 'invoke', C2S],
+  ['asnGetClientCapabilitiesV2', 3301, 'ClientCapabilities', 'invoke', C2S],
+  ['asnClientCapabilitiesV2Changed', 3302, 'ClientCapabilities', 'event', S2C],
+  ['asnGetClientContent', 1126, 'ClientContent', 'invoke', C2S],
+  ['asnSubscribeClientContent', 4600, 'ClientContent', 'invoke', C2S],
+  ['asnUnsubscribeClientContent', 4601, 'ClientContent', 'invoke', C2S],
+  ['asnChangeClientContent', 4606, 'ClientContent', 'invoke', C2S],
+  ['asnClientContentChanged', 4607, 'ClientContent', 'event', S2C],
 ];
 
 const all = Object.values(operations) as AnyOperation[];

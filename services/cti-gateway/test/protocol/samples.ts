@@ -173,6 +173,20 @@ export const contactV2 = {
   asnUserPropertyBag: { asnProperties: [] },
 };
 
+const contentItem = { u8sID: 'i1', u8sPresenceID: 'bob', iIsEditable: 1, listNetDatabaseContactIDs: [{ u8sEntryID: 'bob', u8sEntryIDDB: 'ucserver', u8sEntryIDStore: '' }], selectedNetDatabaseContactID: { u8sEntryID: 'bob', u8sEntryIDDB: 'ucserver', u8sEntryIDStore: '' } };
+const contentCluster = { u8sID: 'c1', u8sName: 'Team', iIsEditable: 1, iIsPersistent: 1, iIsTabbed: 0, u8sNeighbourClusterID: '', listGroups: [{ u8sID: 'g1', u8sName: 'Team', u8sOrderBy: '', iAutorefresh: 0, iExpanded: 1, iIsEditable: 1, iIsPersistent: 1, listItems: [contentItem] }] };
+
+const presenceSample = {
+  u8sContactId: 'bob@example.com',
+  iPresenceState: 0x0400_0002,
+  asnRemoteContact: { u8sDisplayName: 'Bob', u8sPhoneBusiness: '101' },
+  asnAbsentState: { u8sContactId: 'bob@example.com', eAbsentState: 4 },
+  asnCustomNote: { u8sContactID: 'bob@example.com', u8sUsername: 'Bob', u8sNote: 'lunch' },
+  seqPhoneLines: [{ u8sLinePhoneNumber: 'tel:101', u8sLineNumber: '101', iState: 1, iDoNotDisturb: 0, iForwardFeaturesPBX: 0 }],
+  seqCalls: [{ iAction: 1, u8sConnectionID: 'C1', u8sLinePhoneNumber: 'tel:101', u8sLineNumber: '101', u8sCurrentNumberSC: '100', u8sTrackerID: '', eCallState: 32, iFeatures: 0, bOutbound: false, bInternal: true, eCallType: 0, eJournalCallType: 0 }],
+  seqLineForwards: [],
+};
+
 type ArgumentSamples = { [N in OperationName]: WireArgumentOf<N> };
 
 export const argumentSamples: ArgumentSamples = {
@@ -310,6 +324,23 @@ export const argumentSamples: ArgumentSamples = {
   asnJournalSubscribeEvents: { bReceiveJournalEvents: true, iLastKnownGlobTransactionID: 40, iFlags: 0 },
   asnGetJournalEntriesV2: { findOptions },
   asnGetJournalEntriesCountV2: { findOptions },
+  asnGetAndSubscribePresenceV2: { seqContactIDs: ['bob@example.com'], iEventFlagsToSubscribe: 0xffff },
+  asnUnsubscribePresence: { seqContactIDs: ['bob@example.com'] },
+  asnUpdatePresenceV2: { presence: presenceSample, iChangedFlags: 256 },
+  asnSetUserAbsentState: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 1, stTimeTo: '2024-10-01T17:00:00Z' } },
+  asnGetUserAbsentState: { contactId: 'alice@example.com' },
+  asnResetUserAbsentState: { u8sContactId: 'alice@example.com' },
+  asnUpdateMyAbsentStateV2: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 4 } },
+  asnCustomNoteSet: { customnote: { u8sContactID: 'alice@example.com', u8sUsername: 'Alice', u8sNote: 'back at 2' } },
+  asnUpdateMyCustomNote: { customnote: { u8sContactID: 'alice@example.com', u8sUsername: 'Alice', u8sNote: 'back at 2' } },
+  asnSetClientCapabilitiesV2: { capabilities: { eClientCapabilities: [1, 2], customCapabilities: [{ key: 'x-app', value: 'web' }] } },
+  asnGetClientCapabilitiesV2: { u8slistContactIDs: ['alice@example.com'] },
+  asnClientCapabilitiesV2Changed: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
+  asnGetClientContent: { iContactFilter: 0 },
+  asnSubscribeClientContent: { iRevision: 0, iEventFlagsToSubscribe: 0 },
+  asnUnsubscribeClientContent: {},
+  asnChangeClientContent: { iRevision: 3, u8sVersion: '2', iIsEditable: 1, listContentstructure: [contentCluster], iFlags: 1 },
+  asnClientContentChanged: { iRevision: 4, listContentstructure: [contentCluster], iFlags: 0 },
 };
 
 type ResultSamples = { [N in InvokeOperationName]: z.input<Operations[N]['result']> };
@@ -379,4 +410,16 @@ export const resultSamples: ResultSamples = {
   asnJournalSubscribeEvents: { iResult: 0 },
   asnGetJournalEntriesV2: { journalList: [journalEntry, { ...journalEntry, u8sConnectionID: 'C2', optionalParams: undefined }] },
   asnGetJournalEntriesCountV2: { iCount: 2 },
+  asnGetAndSubscribePresenceV2: { seqSubscribedPresence: [presenceSample] },
+  asnUnsubscribePresence: { iResult: 0 },
+  asnSetUserAbsentState: { bSuccess: true },
+  asnGetUserAbsentState: { absentstate: { u8sContactId: 'alice@example.com', eAbsentState: 0 } },
+  asnResetUserAbsentState: {},
+  asnCustomNoteSet: {},
+  asnSetClientCapabilitiesV2: {},
+  asnGetClientContent: { u8sContentRevision: '4', contactList: [{ u8sEntryIDDB: 'ucserver', u8sEntryID: 'bob', u8sDisplayName: 'Bob' }], contentstructure: { iIsEditable: 1, u8sVersion: '2', u8sRevision: '4', u8sLastWriter: '', listGroupClusters: [contentCluster] } },
+  asnSubscribeClientContent: { iRevision: 4 },
+  asnUnsubscribeClientContent: {},
+  asnChangeClientContent: { iRevision: 4 },
+  asnGetClientCapabilitiesV2: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
 };

@@ -1,0 +1,4 @@
+export interface ManualPresenceStoreEvents {
+  /** The absent state or note of a user changed (already persisted). */
+  changed: [userId: string];
+}
