@@ -230,7 +230,9 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     // The gateway offers the call to a softphone before the PBX has answered our offer.
     gateway.answerWith(phone);
     const tone = encodeWav(sine({ frequency: 1000, seconds: 2 }), { sampleRate: 8000, format: 'pcmu' });
-    const running = callFromPbx('uac-late-offer', { vars: { holdms: 3000 }, files: { 'uac.wav': tone } });
+    // SIPp streams the (looped) tone from its ACK for holdms, then hangs up; the softphone hears it only once
+    // its ICE and DTLS are up, which on a loaded machine took most of a 3 s call: 8 s leaves room for 50 packets.
+    const running = callFromPbx('uac-late-offer', { vars: { holdms: 8000 }, files: { 'uac.wav': tone } });
     const offering = await gateway.waitEvent((e) => e.state === 'offering' && !gateway.events.some((x) => x.callId === e.callId && x.state === 'disconnected'), 'the late-offer call offered');
     assert.equal(offering.mediaPath, undefined, 'no media path before the answer');
     const connected = await gateway.waitCallState(offering.callId, 'connected');
