@@ -155,9 +155,10 @@ export class AvOperations {
     let reason: string;
     if (sdp) {
       try {
-        // A sendonly re-offer holds a call not held yet; sendrecv retrieves only what the SDP held.
+        // A sendonly re-offer holds a call not held on our side yet (by this softphone, or by CTI as the
+        // pbx-adapter reports it); sendrecv retrieves only what the SDP held.
         const hold = isHoldDirection(offeredDirection(sdp));
-        if (hold ? !call.held : call.heldBySdp) await this.#holdAtPbx(call, hold, true);
+        if (hold ? !this.#heldHere(call) : call.heldBySdp) await this.#holdAtPbx(call, hold, true);
         const answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, sdp);
         const answerType = messageType === AsnAVMessageType.REINVITE_OFFER ? AsnAVMessageType.REINVITE_ANSWER : AsnAVMessageType.RENEGOTIATE_ANSWER;
         call.sendMessage(answerType, { u8sContentType: SDP, u8sBody: answer });
@@ -203,6 +204,12 @@ export class AvOperations {
       return;
     }
     call.sendHoldAck(hold, answer);
+  }
+
+  /** The call is held on our side: by this softphone, or (as the pbx-adapter reports) by a CTI client. */
+  #heldHere(call: SoftphoneCall): boolean {
+    const side = this.#deps.calls.get(call.callId)?.hold;
+    return call.held || side === 'local' || side === 'both';
   }
 
   /** Holds or retrieves the call at the PBX; remembers the softphone's hold, and whether its SDP said so. */

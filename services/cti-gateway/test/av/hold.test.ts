@@ -2,10 +2,13 @@
 // and the pbx-adapter played by bus responders): asnAVCallHoldV2 / asnAVCallRetrieveV2 with an SDP
 // re-offer hold at the PBX and carry the media node's answer in the Ack; a REINVITE_OFFER with
 // a=sendonly holds at the PBX and is answered with REINVITE_ANSWER, a=sendrecv after it retrieves, and
-// a sendrecv re-offer of a call the SDP did not hold (an ICE restart) leaves the PBX alone.
+// a sendrecv re-offer of a call the SDP did not hold (an ICE restart) leaves the PBX alone, and a call
+// already held on our side (by CTI) is not held twice.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CtiCommands, UcsError } from '@ucserver/shared';
+import { check } from '@ucserver/testkit';
+import type { GatewayApp } from '../../src/app.ts';
 import type { EnetucClient } from '../../src/client/EnetucClient.ts';
 import { ANSWER, NODE, OFFER, type Peers } from './Peers.ts';
 import { startCallFlows, type CallFlows } from './support.ts';
@@ -16,13 +19,14 @@ const SENDRECV = `${OFFER}a=sendrecv\r\n`;
 
 describe('softphone hold by SDP re-offer (NATS contract)', () => {
   let flows: CallFlows;
+  let app: GatewayApp;
   let peers: Peers;
   let lineB: string;
   let bob: EnetucClient;
 
   before(async () => {
     flows = await startCallFlows();
-    ({ peers, lineB, bob } = flows);
+    ({ app, peers, lineB, bob } = flows);
   });
   after(() => flows.close());
 
@@ -83,6 +87,22 @@ describe('softphone hold by SDP re-offer (NATS contract)', () => {
     bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: SENDRECV });
     await answer(4);
     assert.deepEqual(log(), ['hold:true', 'reoffer:sendonly', 'reoffer:sendonly', 'hold:false', 'reoffer:sendrecv', 'reoffer:sendrecv']);
+  });
+
+  it('REINVITE_OFFER a=sendonly on a call already held on our side (by CTI, as the pbx-adapter reports) is answered without a second hold', async () => {
+    const { callId, ids, log } = await connectedCall('cti-held');
+    const base = { callId, lineId: lineB, lineNumber: '101', direction: 'inbound' as const, remoteNumber: '100' };
+    for (const state of ['offering', 'connected'] as const) await peers.event({ ...base, state });
+    await peers.event({ ...base, state: 'held', hold: 'local' });
+    await check(() => app.context.calls.get(callId)?.hold === 'local', 5000, { name: 'held here (CTI)' });
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: SENDONLY });
+    const answer = await bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === 10);
+    assert.match(answer.u8sBody ?? '', /^a=recvonly\r$/m);
+    assert.deepEqual(log(), ['reoffer:sendonly'], 'no second hold at the PBX');
+    // Not held by the SDP: a sendrecv re-offer is only a restart; retrieving stays CTI's.
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: SENDRECV });
+    await check(() => log().length === 2 ? log() : undefined, 5000, { name: 'the sendrecv re-offer reached the media node' });
+    assert.deepEqual(log(), ['reoffer:sendonly', 'reoffer:sendrecv']);
   });
 
   it('a hold the PBX refuses: REINVITE_OFFER gets RENEGOTIATE_DECLINE with the reason and the media node is not asked', async () => {
