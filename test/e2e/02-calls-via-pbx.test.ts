@@ -1,5 +1,6 @@
 // Softphone calls through the PBX (Kamailio + rtpengine anchoring all RTP): scenario 1 (A calls B,
-// tones both ways, RTP through rtpengine and our media node, hang-up, journal), 3 (hold/retrieve),
+// tones both ways, RTP through rtpengine and our media node, hang-up, journal), 3 (hold/retrieve; 3b by
+// SDP re-offer, the WebRTC way),
 // 4 (cancel, reject, no client) and 6 (third-party call control from a CTI client).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -163,6 +164,52 @@ test('scenario 3: hold and retrieve mid-call stop and resume the audio both ways
     await silenceBothWays(stack, alice, bob);
     await stack.step('A retrieves', async () => {
       await alice.click('call-retrieve');
+      await alice.waitCall((c) => c.state === 'connected', 'connected again', 10_000);
+      await bob.waitCall((c) => c.state === 'connected', 'connected again', 10_000);
+    });
+    await tonesBothWays(stack, alice, bob, 'audio resumes both ways');
+    const a = await alice.lastCall();
+    assert.deepEqual(a?.history.filter((s) => s !== 'calling'), ['dialing', 'ringback', 'connected', 'held', 'connected']);
+    await hangUp(stack, bob, alice, 'normal');
+  } finally {
+    await cleanup(stack, alice, bob);
+  }
+});
+
+test('scenario 3b: A holds the WebRTC way (re-offer with a=sendonly): the negotiation completes, the PBX holds, audio stops, a=sendrecv resumes it', async () => {
+  const { stack, alice, bob } = e2e;
+  try {
+    await establish(stack, alice, bob);
+    await stack.step('A re-offers a=sendonly (REINVITE_OFFER): answered recvonly, signalling stable, held at the PBX', async () => {
+      assert.deepEqual(await alice.holdBySdp(true), { signalingState: 'stable', currentDirection: 'sendonly' });
+      const a = await alice.waitCall((c) => c.state === 'held', 'held', 10_000);
+      assert.equal(a.holdSide, 'local');
+      const b = await bob.waitCall((c) => c.state === 'held', 'held by the other party', 10_000);
+      assert.equal(b.holdSide, 'remote');
+    });
+    await silenceBothWays(stack, alice, bob);
+    await stack.step('the media node sends no RTP to the softphones or the PBX while held (metrics)', async () => {
+      // Chromium drops its inbound-rtp stats while the transceiver is sendonly, so count at the node: the
+      // softphones still send (A is sendonly, B is held by the far end), nothing goes out on either leg.
+      const name = 'ucserver_media_rtp_packets_total';
+      const sum = async (labels: Record<string, string>): Promise<number> => {
+        let total = 0;
+        for (const node of stack.media) total += metricSum(await node.metrics(), name, labels);
+        return total;
+      };
+      const legs = [{ leg: 'softphone', direction: 'out' }, { leg: 'pbx', direction: 'out' }, { leg: 'softphone', direction: 'in' }];
+      await new Promise((r) => setTimeout(r, 1500)); // a stats sample (1 s in this stack) after the hold
+      const first = await Promise.all(legs.map(sum));
+      await new Promise((r) => setTimeout(r, 2500));
+      const second = await Promise.all(legs.map(sum));
+      const [spOut, pbxOut, spIn] = second.map((n, i) => n - first[i]!);
+      stack.log(`on hold over 2.5 s: softphone out ${spOut}, pbx out ${pbxOut}, softphone in ${spIn} RTP packets at the node`);
+      assert.ok(spIn! > 0, 'the softphones still send (the counters move)');
+      assert.deepEqual([spOut, pbxOut], [0, 0], 'nothing sent on hold');
+    });
+    await alice.screenshot('s3b-held-by-sdp');
+    await stack.step('A re-offers a=sendrecv: answered sendrecv, retrieved at the PBX', async () => {
+      assert.deepEqual(await alice.holdBySdp(false), { signalingState: 'stable', currentDirection: 'sendrecv' });
       await alice.waitCall((c) => c.state === 'connected', 'connected again', 10_000);
       await bob.waitCall((c) => c.state === 'connected', 'connected again', 10_000);
     });

@@ -158,6 +158,11 @@ export class BrowserUser {
     return this.page.evaluate(() => (window as unknown as { ucsTest: { restartIce(): Promise<{ before: string | undefined; after: string | undefined }> } }).ucsTest.restartIce());
   }
 
+  /** Holds (retrieves) the current call by SDP re-offer (a=sendonly / a=sendrecv); the negotiation's outcome once answered. */
+  holdBySdp(hold: boolean): Promise<{ signalingState: string | undefined; currentDirection: string | null | undefined }> {
+    return this.page.evaluate((h) => (window as unknown as { ucsTest: { holdBySdp(h: boolean): Promise<{ signalingState: string | undefined; currentDirection: string | null | undefined }> } }).ucsTest.holdBySdp(h), hold);
+  }
+
   /** The best state of the current ICE generation's candidate pairs (see the page's ucsTest.currentGenerationPair). */
   currentGenerationPair(): Promise<string | undefined> {
     return this.page.evaluate(() => (window as unknown as { ucsTest: { currentGenerationPair(): Promise<string | undefined> } }).ucsTest.currentGenerationPair());

@@ -6,6 +6,7 @@ import type { LineView } from '../lines/LineStore.ts';
 import { AsnAVDropReason, AsnAVMakeCallErrorEnum, AsnAVMessageType, type ArgumentOf, type EventHandlers, type InvokeHandlers, type ResultOf } from '../protocol/mod.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiRequestError } from '../session/CtiRequestError.ts';
+import { isHoldDirection, offeredDirection } from './sdpDirection.ts';
 import { SDP, SoftphoneCall } from './SoftphoneCall.ts';
 import type { AvOperationsDeps } from './SoftphoneServiceTypes.ts';
 
@@ -94,8 +95,8 @@ export class AvOperations {
           });
         },
 
-        asnAVCallHoldV2: async (arg, session) => this.#holdFromClient(arg.u8sCallID, session, true),
-        asnAVCallRetrieveV2: async (arg, session) => this.#holdFromClient(arg.u8sCallID, session, false),
+        asnAVCallHoldV2: async (arg, session) => this.#holdFromClient(arg, session, true),
+        asnAVCallRetrieveV2: async (arg, session) => this.#holdFromClient(arg, session, false),
         asnAVCallStateChanged: () => {},
       },
     };
@@ -145,19 +146,25 @@ export class AvOperations {
   }
 
   /**
-   * The softphone re-offers (an ICE restart after a network change): the media node answers, or the
+   * The softphone re-offers: an ICE restart after a network change, or hold and retrieve the WebRTC way
+   * (a=sendonly or inactive holds, a=sendrecv after such a hold retrieves). A hold or retrieve goes to the
+   * PBX first, as asnAVCallHoldV2 does; then the media node answers (recvonly / sendrecv), or the
    * softphone gets RENEGOTIATE_DECLINE with the reason, so it never waits for an answer that cannot come.
    */
   async #reoffer(call: SoftphoneCall, messageType: number, sdp: string | undefined): Promise<void> {
     let reason: string;
     if (sdp) {
       try {
+        // A sendonly re-offer holds a call not held on our side yet (by this softphone, or by CTI as the
+        // pbx-adapter reports it); sendrecv retrieves only what the SDP held.
+        const hold = isHoldDirection(offeredDirection(sdp));
+        if (hold ? !this.#heldHere(call) : call.heldBySdp) await this.#holdAtPbx(call, hold, true);
         const answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, sdp);
         const answerType = messageType === AsnAVMessageType.REINVITE_OFFER ? AsnAVMessageType.REINVITE_ANSWER : AsnAVMessageType.RENEGOTIATE_ANSWER;
         call.sendMessage(answerType, { u8sContentType: SDP, u8sBody: answer });
         return;
       } catch (err) {
-        // The client gets the media node's code and words, not our bus subjects.
+        // The client gets the media node's (or pbx-adapter's) code and words, not our bus subjects.
         reason = clientReasonOf(err);
       }
     } else {
@@ -167,14 +174,48 @@ export class AvOperations {
     call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: reason.slice(0, 512) });
   }
 
-  async #holdFromClient(avCallId: string, session: ClientSession, hold: boolean): Promise<void> {
-    const call = this.#deps.softphoneCalls.find(session, avCallId);
+  /**
+   * asnAVCallHoldV2 / asnAVCallRetrieveV2: hold or retrieve at the PBX, then the Ack. An SDP re-offer
+   * with it (a=sendonly to hold, a=sendrecv to retrieve) is answered by the media node in the Ack; a
+   * refused one gets RENEGOTIATE_DECLINE with the reason after the Ack (the PBX hold stands).
+   */
+  async #holdFromClient(arg: { u8sCallID: string; u8sContentType?: string; u8sBody?: string }, session: ClientSession, hold: boolean): Promise<void> {
+    const call = this.#deps.softphoneCalls.find(session, arg.u8sCallID);
     if (!call) return;
     try {
-      await this.#deps.pbx.hold(call.callId, hold);
-      call.sendHoldAck(hold);
+      await this.#holdAtPbx(call, hold, Boolean(arg.u8sBody));
     } catch (err) {
       this.#deps.logger.warn({ err, callId: call.callId, hold }, 'hold from client failed');
+      if (arg.u8sBody) call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: clientReasonOf(err).slice(0, 512) });
+      return;
     }
+    if (!arg.u8sBody || (arg.u8sContentType && arg.u8sContentType !== SDP)) {
+      call.sendHoldAck(hold);
+      return;
+    }
+    let answer: string;
+    try {
+      answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, arg.u8sBody);
+    } catch (err) {
+      const reason = clientReasonOf(err);
+      this.#deps.logger.info({ err: reason, callId: call.callId, hold }, 'hold re-offer declined');
+      call.sendHoldAck(hold);
+      call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: reason.slice(0, 512) });
+      return;
+    }
+    call.sendHoldAck(hold, answer);
+  }
+
+  /** The call is held on our side: by this softphone, or (as the pbx-adapter reports) by a CTI client. */
+  #heldHere(call: SoftphoneCall): boolean {
+    const side = this.#deps.calls.get(call.callId)?.hold;
+    return call.held || side === 'local' || side === 'both';
+  }
+
+  /** Holds or retrieves the call at the PBX; remembers the softphone's hold, and whether its SDP said so. */
+  async #holdAtPbx(call: SoftphoneCall, hold: boolean, bySdp: boolean): Promise<void> {
+    await this.#deps.pbx.hold(call.callId, hold);
+    call.held = hold;
+    call.heldBySdp = hold && bySdp;
   }
 }

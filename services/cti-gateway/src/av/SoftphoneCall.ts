@@ -36,6 +36,10 @@ export class SoftphoneCall {
   answered = false;
   /** The client itself hung up (or can no longer hear of the call): it needs no asnAVDropCall back. */
   droppedByClient = false;
+  /** The softphone held the call (asnAVCallHoldV2, or its SDP) and has not retrieved it. */
+  held = false;
+  /** …and did so with its SDP (a=sendonly/inactive): its next sendrecv re-offer retrieves the call. */
+  heldBySdp = false;
   ended = false;
 
   constructor(init: SoftphoneCallInit) {
@@ -92,10 +96,11 @@ export class SoftphoneCall {
     this.session.sendEvent('asnAVCallMessageV2', { ...this.#ids(), messageType, ...body });
   }
 
-  /** Confirms the client's hold or retrieve. */
-  sendHoldAck(hold: boolean): void {
+  /** Confirms the client's hold or retrieve; `answerSdp` answers the SDP re-offer it came with. */
+  sendHoldAck(hold: boolean, answerSdp?: string): void {
     const messageType = hold ? AsnAVMessageType.REMOTE_HOLD_ACK : AsnAVMessageType.REMOTE_RETRIEVE;
-    this.session.sendEvent(hold ? 'asnAVCallHoldAckV2' : 'asnAVCallRetrieveAckV2', { ...this.#ids(), messageType });
+    const body = answerSdp === undefined ? {} : { u8sContentType: SDP, u8sBody: answerSdp };
+    this.session.sendEvent(hold ? 'asnAVCallHoldAckV2' : 'asnAVCallRetrieveAckV2', { ...this.#ids(), messageType, ...body });
   }
 
   /** Tells the client the call is gone (`reason`: AsnAVDropReason). */

@@ -54,6 +54,8 @@ export interface AvOperationsDeps extends SoftphonePartDeps {
   remote: RemoteCallRequests;
   /** A rejected ringing call goes to the line's busy forward; an answered one forgets its forwards. */
   forwarding: Pick<CallForwarding, 'takeBusyTarget' | 'forget'>;
+  /** The calls as the pbx-adapter reports them: a call already held on our side needs no second hold. */
+  calls: Pick<CallRegistry, 'get'>;
 }
 
 export interface AvCallEventsDeps extends SoftphonePartDeps {

@@ -37,8 +37,10 @@ export class Peers {
     media.serve(MediaCommands.softphoneApplyAnswer, this.#answer('softphone.apply-answer', () => ({})));
     media.serve(MediaCommands.softphoneCandidate, this.#answer('softphone.candidate', () => ({})));
     media.serve(MediaCommands.softphoneReoffer, this.#answer('softphone.reoffer', (r) => {
-      if (r.sdp.includes('a=sendonly')) throw new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'softphone re-offer is sendonly');
-      return { sdp: `${ANSWER}a=x-restarted\r\n` };
+      if (r.sdp.includes('a=x-new-session')) throw new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'softphone re-offer has a new DTLS fingerprint');
+      // As the media node answers: a hold re-offer with the mirrored direction, anything else as a restart.
+      const held = /^a=(sendonly|inactive)\r?$/m.exec(r.sdp)?.[1];
+      return { sdp: held ? `${ANSWER}a=${held === 'sendonly' ? 'recvonly' : 'inactive'}\r\n` : `${ANSWER}a=x-restarted\r\n` };
     }));
     media.serve(MediaCommands.close, this.#answer('media.close', () => ({ quality: null })));
     for (const [name, cmd] of Object.entries(PbxCommands)) {

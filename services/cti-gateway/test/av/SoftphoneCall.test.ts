@@ -23,7 +23,7 @@ describe('SoftphoneCall', () => {
     assert.equal(call.remoteEndpoint, ids.endpointIDFrom);
     assert.equal(call.clientUri, 'tel:100');
     assert.equal(call.remoteUri, 'tel:555');
-    assert.deepEqual([call.alerted, call.answered, call.droppedByClient, call.ended], [false, false, false, false]);
+    assert.deepEqual([call.alerted, call.answered, call.droppedByClient, call.ended, call.held, call.heldBySdp], [false, false, false, false, false, false]);
     assert.deepEqual(call.madeCall, { callAndConnectionID: { u8sCallID: ids.u8sCallID, u8sEndpointID: ids.endpointIDTo }, u8sCTIConnectionID: call.callId });
   });
 
@@ -34,6 +34,7 @@ describe('SoftphoneCall', () => {
     call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: 'no' });
     call.sendHoldAck(true);
     call.sendHoldAck(false);
+    call.sendHoldAck(true, 'answer-recvonly');
     call.sendDrop('busy', AsnAVDropReason.BUSY);
     const offer = transport.events('asnAVNewCallV2')[0]!;
     assert.deepEqual([offer.u8sUriFrom, offer.endpointIDFrom, offer.u8sUriTo, offer.u8sBody, offer.u8sContentType, offer.u8sCTIConnectionID], ['tel:555', ids.endpointIDFrom, 'tel:100', 'offer-sdp', 'application/sdp', call.callId]);
@@ -41,7 +42,8 @@ describe('SoftphoneCall', () => {
     const connect = transport.events('asnAVConnectV2')[0]!;
     assert.deepEqual([connect.u8sCallID, connect.connectedEndPointID, connect.u8sBody], [ids.u8sCallID, ids.endpointIDFrom, 'answer-sdp']);
     assert.deepEqual(transport.events('asnAVCallMessageV2')[0], { ...ids, messageType: AsnAVMessageType.RENEGOTIATE_DECLINE, u8sBody: 'no' });
-    assert.equal(transport.events('asnAVCallHoldAckV2')[0]!.messageType, AsnAVMessageType.REMOTE_HOLD_ACK);
+    assert.deepEqual(transport.events('asnAVCallHoldAckV2')[0], { ...ids, messageType: AsnAVMessageType.REMOTE_HOLD_ACK }, 'no body without an SDP answer');
+    assert.deepEqual(transport.events('asnAVCallHoldAckV2')[1], { ...ids, messageType: AsnAVMessageType.REMOTE_HOLD_ACK, u8sContentType: 'application/sdp', u8sBody: 'answer-recvonly' });
     assert.equal(transport.events('asnAVCallRetrieveAckV2')[0]!.messageType, AsnAVMessageType.REMOTE_RETRIEVE);
     assert.deepEqual(transport.events('asnAVDropCall')[0], { dropTarget: { u8sCallID: ids.u8sCallID }, u8sCause: 'busy', iAvDropReason: AsnAVDropReason.BUSY });
   });

@@ -110,10 +110,10 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     assert.match(answer.u8sBody ?? '', /a=x-restarted/);
     assert.equal((await peers.waitFor('softphone.reoffer', (p) => p.callId === callId)).sdp, OFFER);
 
-    const declined = reply(8, /sendonly/);
-    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: 'application/sdp', u8sBody: `${OFFER}a=sendonly\r\n` });
+    const declined = reply(8, /fingerprint/);
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: 'application/sdp', u8sBody: `${OFFER}a=x-new-session\r\n` });
     const reason = (await declined).u8sBody ?? '';
-    assert.match(reason, /^UCS_ERR_MEDIA_SDP_INVALID: softphone re-offer is sendonly/);
+    assert.match(reason, /^UCS_ERR_MEDIA_SDP_INVALID: softphone re-offer has a new DTLS fingerprint/);
     assert.doesNotMatch(reason, /subject/, 'no bus internals toward the client');
     const noSdp = reply(8, /no SDP/);
     bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sUriTo: ids.u8sUriTo });

@@ -181,11 +181,24 @@ export class AvCalls {
    * RENEGOTIATE_DECLINE rolls it back. Resolves once the answer is applied.
    */
   async restartIce(key?: string): Promise<void> {
+    return this.#reoffer(key, (peer, send) => peer.restartIce(send));
+  }
+
+  /**
+   * Holds (retrieves) a call the way a WebRTC client does: a re-offer with a=sendonly (a=sendrecv) as
+   * REINVITE_OFFER; the server holds at the PBX and its REINVITE_ANSWER (recvonly / sendrecv) completes
+   * the negotiation. Resolves once the answer is applied.
+   */
+  async holdBySdp(hold: boolean, key?: string): Promise<void> {
+    return this.#reoffer(key, (peer, send) => peer.holdBySdp(send, hold));
+  }
+
+  async #reoffer(key: string | undefined, run: (peer: CallPeer, send: (sdp: string) => void) => Promise<void>): Promise<void> {
     const call = key ? this.#calls.get(key) : this.#calls.current;
     const av = call?.av;
     const conn = this.#deps.connected();
-    if (!av?.peer || !conn || av.ended || !av.callId) throw new Error('no call with media to restart');
-    return av.peer.restartIce((sdp) => conn.sendEvent('asnAVCallMessageV2', {
+    if (!av?.peer || !conn || av.ended || !av.callId) throw new Error('no call with media to re-offer on');
+    return run(av.peer, (sdp) => conn.sendEvent('asnAVCallMessageV2', {
       u8sCallID: av.callId, endpointIDTo: av.remoteEndpoint, endpointIDFrom: av.ownEndpoint, u8sUriTo: av.remoteUri,
       messageType: AvMessageType.reinviteOffer, u8sContentType: 'application/sdp', u8sBody: sdp,
     }));

@@ -21,7 +21,7 @@ export class CallPeer {
   /** Our SDP went out: later local candidates are trickled. */
   #sdpSent = false;
   readonly #trickle: Array<RTCIceCandidateInit | null> = [];
-  /** Our re-offer (ICE restart) waits for the node's answer or decline. */
+  /** Our re-offer (ICE restart, hold) waits for the node's answer or decline. */
   #reoffer: { resolve: () => void; reject: (err: Error) => void; timer: number } | undefined;
   #iceRestarts = 0;
   #closed = false;
@@ -117,18 +117,51 @@ export class CallPeer {
    * answer is applied, rejects when it declines or does not answer in time (the offer is rolled back).
    */
   async restartIce(send: (sdp: string) => void): Promise<void> {
-    if (this.#reoffer) throw new Error('a restart is already running');
+    return this.#renegotiate(send, { iceRestart: true });
+  }
+
+  /**
+   * Holds (or retrieves) the way WebRTC does it: our audio transceiver goes sendonly (sendrecv) and the
+   * re-offer says so; the node answers recvonly (sendrecv) and stops (resumes) sending us audio. Settles
+   * as restartIce(); a declined or unanswered re-offer is rolled back with the direction restored.
+   */
+  async holdBySdp(send: (sdp: string) => void, hold: boolean): Promise<void> {
+    return this.#renegotiate(send, { direction: hold ? 'sendonly' : 'sendrecv' });
+  }
+
+  /** The signalling state of the connection ('stable' once a re-offer is answered). */
+  get signalingState(): RTCSignalingState {
+    return this.#pc.signalingState;
+  }
+
+  /** The audio transceiver's negotiated direction (null before the first answer). */
+  get currentDirection(): RTCRtpTransceiverDirection | null {
+    return this.#audioTransceiver()?.currentDirection ?? null;
+  }
+
+  async #renegotiate(send: (sdp: string) => void, change: { iceRestart?: boolean; direction?: RTCRtpTransceiverDirection }): Promise<void> {
+    if (this.#reoffer) throw new Error('a re-offer is already running');
     if (this.#pc.signalingState !== 'stable') throw new Error(`cannot re-offer in signaling state ${this.#pc.signalingState}`);
-    this.#iceRestarts += 1;
-    await this.#pc.setLocalDescription(await this.#pc.createOffer({ iceRestart: true }));
+    const transceiver = this.#audioTransceiver();
+    const before = transceiver?.direction;
+    if (change.iceRestart) this.#iceRestarts += 1;
+    if (change.direction && transceiver) transceiver.direction = change.direction;
+    await this.#pc.setLocalDescription(await this.#pc.createOffer(change.iceRestart ? { iceRestart: true } : undefined));
     await this.#gathered();
     const done = new Promise<void>((resolve, reject) => {
       // A node that never answers must not leave the call half-renegotiated.
       const timer = window.setTimeout(() => void this.settleReoffer(undefined), this.#options.reofferTimeoutMs ?? REOFFER_TIMEOUT_MS);
-      this.#reoffer = { resolve, reject, timer };
+      const restore = (): void => {
+        if (before && transceiver && transceiver.direction !== before && transceiver.currentDirection !== 'stopped') transceiver.direction = before;
+      };
+      this.#reoffer = { resolve, reject: (err) => { restore(); reject(err); }, timer };
     });
     send(this.#pc.localDescription!.sdp);
     return done;
+  }
+
+  #audioTransceiver(): RTCRtpTransceiver | undefined {
+    return this.#pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio');
   }
 
   /** The node's reply to our re-offer, or (undefined) none in time. No re-offer waiting: nothing happens. */

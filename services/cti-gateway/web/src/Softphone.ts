@@ -192,6 +192,11 @@ export class Softphone extends EventTarget {
     return this.#av.restartIce(key);
   }
 
+  /** Holds (retrieves) a call by SDP re-offer, as a WebRTC client does; see AvCalls.holdBySdp. */
+  holdBySdp(hold: boolean, key?: string): Promise<void> {
+    return this.#av.holdBySdp(hold, key);
+  }
+
   /** The call whose audio is measured and whose keys the keypad sends: connected first, else the newest running one. */
   get currentCall(): PhoneCall | undefined {
     return this.#calls.current;

@@ -28,6 +28,11 @@ export interface UcsTestHook {
   /** Restarts ICE on the current call (or `key`), as after a network change; resolves with the node's ICE ufrag before and after. */
   restartIce(key?: string): Promise<{ before: string | undefined; after: string | undefined }>;
   /**
+   * Holds (retrieves) the current call (or `key`) by SDP re-offer (a=sendonly / a=sendrecv, as a WebRTC
+   * client does); resolves once the node's answer is applied, with the negotiation's outcome.
+   */
+  holdBySdp(hold: boolean, key?: string): Promise<{ signalingState: string | undefined; currentDirection: string | null | undefined }>;
+  /**
    * The best state among the candidate pairs of the current ICE generation (our local ufrag now): 'succeeded'
    * means checks with the credentials of the last offer/answer got answers. Which succeeded pair Chromium
    * then selects is its own choice (after a restart it may stay on the old one while that still works).
@@ -77,6 +82,11 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
       const before = peer()?.remoteIceUfrag;
       await phone.restartIce(key);
       return { before, after: peer()?.remoteIceUfrag };
+    },
+    holdBySdp: async (hold, key) => {
+      await phone.holdBySdp(hold, key);
+      const peer = callOf(key)?.av?.peer;
+      return { signalingState: peer?.signalingState, currentDirection: peer?.currentDirection };
     },
     currentGenerationPair: async (key) => callOf(key)?.av?.peer?.currentGenerationPair(),
     icePairs: async (key) => (await callOf(key)?.av?.peer?.icePairs()) ?? [],

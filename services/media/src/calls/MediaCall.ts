@@ -57,7 +57,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#ssrcWatchdog = options.ssrcWatchdog;
     this.#softphoneSide = new SoftphoneNegotiation({ callId: this.id, logger: this.#logger });
     this.#pbxSide = new PbxNegotiation({ callId: this.id, logger: this.#logger });
-    this.#wiring = new MediaWiring({ party: this, directMedia: options.directMedia, pbxDirection: this.#pbxSide, logger: this.#logger });
+    this.#wiring = new MediaWiring({ party: this, directMedia: options.directMedia, pbxDirection: this.#pbxSide, softphoneDirection: this.#softphoneSide, logger: this.#logger });
     this.#wiring.on('path', (path) => this.emit('path', path));
   }
 
@@ -220,9 +220,16 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     });
   }
 
-  /** A new offer from a connected softphone: an ICE restart (see SoftphoneNegotiation.reoffer). */
+  /**
+   * A new offer from a connected softphone: an ICE restart, or hold/retrieve by direction (see
+   * SoftphoneNegotiation.reoffer); the wiring follows the new direction before the answer goes back.
+   */
   softphoneReoffer(sdp: string): Promise<{ sdp: string }> {
-    return this.#run('softphoneReoffer', async () => ({ sdp: await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec) }));
+    return this.#run('softphoneReoffer', async () => {
+      const answer = await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec);
+      await this.#reconcileNow();
+      return { sdp: answer };
+    });
   }
 
   /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */

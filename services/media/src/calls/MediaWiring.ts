@@ -9,13 +9,14 @@ import type { PbxLeg } from './PbxLeg.ts';
 import type { PbxRemote } from './PbxLegTypes.ts';
 import type { PbxDirection } from './PbxNegotiationTypes.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
+import type { SoftphoneDirection } from './SoftphoneNegotiationTypes.ts';
 import type { MediaWiringEvents, MediaWiringOptions } from './MediaWiringTypes.ts';
 
 /**
  * The media wiring of one call: brings its legs in line with what the call wants. A pass turns the PBX
  * leg on or off (off while it points at one of our own tuples or the call is on Direct Media), sets what
  * the softphone hears (the PBX leg's Producer, or the Direct Media partner's microphone) and what the PBX
- * gets (the softphone's microphone), paused as the PBX direction says, and derives the media path.
+ * gets (the softphone's microphone), paused as the PBX and softphone directions say, and derives the media path.
  * Requests coalesce: one loop runs passes until none is pending. Changes come from the call's commands
  * (retargetPbx, reconcile) and from events of the legs and of Direct Media partners.
  */
@@ -23,6 +24,7 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
   readonly #party: DirectMediaParty;
   readonly #directMedia: DirectMedia;
   readonly #pbxDirection: PbxDirection;
+  readonly #softphoneDirection: SoftphoneDirection;
   readonly #logger: Logger;
   #softphone: SoftphoneLeg | undefined;
   #pbx: PbxLeg | undefined;
@@ -43,6 +45,7 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     this.#party = options.party;
     this.#directMedia = options.directMedia;
     this.#pbxDirection = options.pbxDirection;
+    this.#softphoneDirection = options.softphoneDirection;
     this.#logger = options.logger;
   }
 
@@ -180,7 +183,9 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     const remoteIsOwnTuple = remote !== undefined && this.#directMedia.isLocal(remote.address, remote.port);
     const partnerGone = this.#partnerGoneFrom !== undefined && !link;
     const active = pbx !== undefined && pbx.connected && !remoteIsOwnTuple && !link && !partnerGone;
-    const recvAllowed = this.#pbxDirection.recvAllowed;
+    // What the softphone hears pauses when the PBX does not send or the softphone does not receive (its
+    // own SDP hold, a=sendonly); what the PBX gets pauses when we may not send or the softphone does not.
+    const recvAllowed = this.#pbxDirection.recvAllowed && this.#softphoneDirection.softphoneReceives;
     await pbx?.setActive(active);
     if (sp) {
       if (link) {
@@ -190,7 +195,7 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
         await sp.setDownlink(active ? pbx?.producer : undefined, !recvAllowed);
       }
     }
-    await pbx?.setUplink(active ? sp?.producer : undefined, !this.#pbxDirection.sendAllowed);
+    await pbx?.setUplink(active ? sp?.producer : undefined, !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends);
     if (link) this.#partnerGoneFrom = undefined;
     // A partner that closed does not change the path: it changes when an SDP re-targets the call.
     const path: MediaPath | null = partnerGone ? this.#path : link ? 'direct' : remote ? 'pbx' : null;

@@ -2,6 +2,7 @@ import type { Logger, MediaPath } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
 import type { PbxDirection } from './PbxNegotiationTypes.ts';
+import type { SoftphoneDirection } from './SoftphoneNegotiationTypes.ts';
 
 export interface MediaWiringOptions {
   /** The call wired, as Direct Media knows it (its router, microphone, PBX remote and codec). */
@@ -9,6 +10,8 @@ export interface MediaWiringOptions {
   directMedia: DirectMedia;
   /** What the PBX side's agreed direction allows (the call's PbxNegotiation). */
   pbxDirection: PbxDirection;
+  /** What the softphone's SDP direction allows (the call's SoftphoneNegotiation): hold by re-offer. */
+  softphoneDirection: SoftphoneDirection;
   logger: Logger;
 }
 

@@ -12,19 +12,19 @@ import {
   type LocalBrowserDescription,
   type MlineCodec,
 } from '../sdp/browserSdp.ts';
-import { answerDirection } from '../sdp/direction.ts';
+import { answerDirection, canRecv, canSend, type Direction } from '../sdp/direction.ts';
 import { requireSupportedCodecs } from '../sdp/negotiation.ts';
 import { sdpSessionId } from '../sdp/session.ts';
 import type { CallCodec } from './MediaCallTypes.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
-import type { SoftphoneNegotiationOptions, SoftphoneOffer } from './SoftphoneNegotiationTypes.ts';
+import type { SoftphoneDirection, SoftphoneNegotiationOptions, SoftphoneOffer } from './SoftphoneNegotiationTypes.ts';
 
 /**
  * The softphone side's offer/answer state of one call (JSEP over the CTI link): the softphone's offer and
  * our answer (outgoing calls), our offer and its answer (incoming calls), and its re-offers. It reads and
  * writes the softphone's SDP and checks it against the call's codec; the call connects the leg.
  */
-export class SoftphoneNegotiation {
+export class SoftphoneNegotiation implements SoftphoneDirection {
   readonly #callId: string;
   readonly #logger: Logger;
   readonly #sessionId = sdpSessionId();
@@ -33,6 +33,8 @@ export class SoftphoneNegotiation {
   #remote: BrowserDescription | undefined;
   /** The softphone's ICE credentials after its last re-offer (undefined: those of #remote). */
   #ice: { ufrag: string; pwd: string } | undefined;
+  /** The softphone's direction after its last re-offer (undefined: that of #remote). */
+  #direction: Direction | undefined;
   /** Our answer to the softphone's offer, written once. */
   #answer: string | undefined;
   /** Our offer to the softphone, written once. */
@@ -48,6 +50,19 @@ export class SoftphoneNegotiation {
   /** The softphone's SDP the leg is connected with; undefined before. */
   get remote(): BrowserDescription | undefined {
     return this.#remote;
+  }
+
+  /** The softphone's direction as last negotiated (its own point of view); sendrecv before. */
+  get direction(): Direction {
+    return this.#direction ?? this.#remote?.direction ?? 'sendrecv';
+  }
+
+  get softphoneSends(): boolean {
+    return canSend(this.direction);
+  }
+
+  get softphoneReceives(): boolean {
+    return canRecv(this.direction);
   }
 
   /** The node made the offer (an incoming call), rather than the softphone. */
@@ -133,11 +148,13 @@ export class SoftphoneNegotiation {
   }
 
   /**
-   * A new offer from a connected softphone. What a softphone re-offers for is an ICE restart (its network
+   * A new offer from a connected softphone. A softphone re-offers for an ICE restart (its network
    * changed): new ICE credentials in the offer restart ICE on our transport too, and the answer carries
-   * ours. Everything else must stay as negotiated: same m-line, codec and payload type, DTLS fingerprint
-   * (no new DTLS association; we keep our role), and sendrecv, since hold goes through the PBX
-   * (asnAVCallHoldV2 / asnCtiHold), not through the softphone's SDP.
+   * ours; or to hold and retrieve the way WebRTC does it, by direction: a=sendonly (or inactive) is
+   * answered recvonly (inactive), a=sendrecv again sendrecv, and `direction` follows (the call's wiring
+   * then stops or resumes what we send it). Hold at the PBX is the gateway's part. Everything else must
+   * stay as negotiated: same m-line, codec and payload type, DTLS fingerprint (no new DTLS association;
+   * we keep our role).
    * @throws CallStateError without a connected leg; SdpInvalidError, NoCommonCodecError for a re-offer that changes the session
    */
   async reoffer(leg: SoftphoneLeg | undefined, sdp: string, call: CallCodec | undefined): Promise<string> {
@@ -147,9 +164,6 @@ export class SoftphoneNegotiation {
     const offer = parseBrowserSdp(sdp, 'offer', `softphone re-offer [callId:${this.#callId}]`);
     const what = `[callId:${this.#callId}]`;
     if (offer.mid !== current.mid) throw new SdpInvalidError(`softphone re-offer has mid '${offer.mid}', the session has '${current.mid}' ${what}`);
-    if (offer.direction !== 'sendrecv') {
-      throw new SdpInvalidError(`softphone re-offer is ${offer.direction}: hold and retrieve go through asnAVCallHoldV2/asnCtiHold, not SDP ${what}`);
-    }
     const again = browserMlineCodec(offer, codec.spec.name, codec.telephoneEvent !== undefined);
     if (!again || again.payloadType !== codec.payloadType) {
       throw new NoCommonCodecError(`softphone re-offer lacks ${codec.spec.name} with payload type ${codec.payloadType} ${what}`, offer.codecs.map((c) => c.name));
@@ -164,6 +178,8 @@ export class SoftphoneNegotiation {
       this.#logger.info({ callId: this.#callId }, 'softphone restarted ICE');
     }
     this.#ice = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
+    if (offer.direction !== this.direction) this.#logger.info({ callId: this.#callId, direction: offer.direction }, 'softphone re-offer changes direction');
+    this.#direction = offer.direction;
     return writeBrowserSdp(this.#local(leg, call, 'answer', {
       mid: offer.mid,
       bundle: offer.bundle,
@@ -171,7 +187,7 @@ export class SoftphoneNegotiation {
       setup: answerSetup(current),
       codec: again,
       headerExtensions: negotiatedHeaderExtensions(offer),
-      direction: 'sendrecv',
+      direction: answerDirection(offer.direction),
       rtcpRsize: offer.rtcpRsize,
     }));
   }

@@ -13,3 +13,11 @@ export interface SoftphoneOffer {
   /** The offered codecs the node supports, in the softphone's order. */
   codecs: CodecName[];
 }
+
+/** What the softphone's last SDP (offer or answer) says about its media: a=sendonly (hold) stops what we send it. */
+export interface SoftphoneDirection {
+  /** The softphone sends (its direction is sendrecv or sendonly): its microphone may reach the far end. */
+  readonly softphoneSends: boolean;
+  /** The softphone receives (sendrecv or recvonly): we may send it the far end's audio. */
+  readonly softphoneReceives: boolean;
+}

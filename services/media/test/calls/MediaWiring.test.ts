@@ -31,7 +31,7 @@ class Call implements DirectMediaParty {
     this.id = id;
     this.router = router;
     this.leg = leg;
-    this.wiring = new MediaWiring({ party: this, directMedia, pbxDirection: this.direction, logger });
+    this.wiring = new MediaWiring({ party: this, directMedia, pbxDirection: this.direction, softphoneDirection: { softphoneSends: true, softphoneReceives: true }, logger });
     this.wiring.on('path', (path) => this.paths.push(path));
   }
 
@@ -161,7 +161,7 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
 
   test('retargetPbx() without a PBX leg rejects with InvalidStateError', async () => {
     const lonely = { id: 'w-none', router: undefined, softphoneProducer: undefined, pbxRemote: undefined, codecName: undefined, sendAllowed: true, requestReconcile: async () => {}, partnerClosed: async () => {} };
-    const wiring = new MediaWiring({ party: lonely, directMedia: new DirectMedia({ logger }), pbxDirection: { sendAllowed: true, recvAllowed: true }, logger });
+    const wiring = new MediaWiring({ party: lonely, directMedia: new DirectMedia({ logger }), pbxDirection: { sendAllowed: true, recvAllowed: true }, softphoneDirection: { softphoneSends: true, softphoneReceives: true }, logger });
     await assert.rejects(wiring.retargetPbx(pointedAt({ address: '127.0.0.1', port: 9 }), undefined, undefined), InvalidStateError);
   });
 });
