@@ -134,8 +134,17 @@ export class Presence extends EventTarget {
   }
 
   #handle(event: ServerEvent): void {
-    if (event.name !== 'asnUpdatePresenceV2') return;
-    const { presence } = event.argument as UpdatePresenceV2;
+    switch (event.name) {
+      case 'asnUpdatePresenceV2':
+        this.#merge((event.argument as UpdatePresenceV2).presence);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** An update carries only the sections that changed: they replace ours. */
+  #merge(presence: PresenceV2): void {
     const before = this.#raw.get(presence.u8sContactId);
     if (!before) return;
     const merged: PresenceV2 = { ...before };
