@@ -8,6 +8,12 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EVENT_INVOKE_ID } from '../../src/codec/mod.ts';
 import {
+  AsnAbsentStateEnum,
+  AsnForwardMode,
+  AsnPresenceStateEnum,
+  AsnPresenceStateFlags,
+  AsnPresenceSubscriptionFlags,
+  EnumForwardModes,
   AsnAVDropReason,
   AsnAVMediaType,
   AsnAVMessageType,
@@ -17,6 +23,8 @@ import {
   isOperationName,
   type AnyOperation,
 } from '../../src/protocol/mod.ts';
+import { presenceBadge } from '../../web/src/Presence.ts';
+import * as presence from '../../web/src/presenceProtocol.ts';
 import * as web from '../../web/src/protocol.ts';
 
 const webSrc = fileURLToPath(new URL('../../web/src/', import.meta.url));
@@ -101,5 +109,39 @@ describe('web softphone protocol table', () => {
       reinviteAnswer: AsnAVMessageType.REINVITE_ANSWER,
       remoteAccept: AsnAVMessageType.REMOTE_ACCEPT,
     });
+  });
+
+  test('the presence values the page uses equal the server\'s enumerations', () => {
+    const S = AsnPresenceStateEnum;
+    const F = AsnPresenceStateFlags;
+    assert.deepEqual(presence.PresenceState, { uncontrolled: S.eUNCONTROLLED, available: S.eAVAILABLE, busy: S.eBUSY, absent: S.eABSENT, doNotDisturb: S.eDONOTDISTURB });
+    assert.deepEqual(presence.PresenceFlag, { ringing: F.eRINGING, call: F.eCALL, offline: F.eOFFLINE, noteSet: F.eNOTESET });
+    const A = AsnAbsentStateEnum;
+    assert.deepEqual(presence.AbsentState, { notAbsent: A.eABSENTSTATENOTABSENT, outOfOffice: A.eABSENTSTATEOUTOFOFFICE, busy: A.eABSENTSTATEBUSY, doNotDisturb: A.eABSENTSTATEDONOTDISTURB, notSet: A.eABSENTSTATENOTSET });
+    assert.deepEqual(presence.ForwardModeParam, { immediate: AsnForwardMode.iCTIFORWARDIMMEDIATE, busy: AsnForwardMode.iCTIFORWARDBUSY, noAnswer: AsnForwardMode.iCTIFORWARDNOANSW });
+    assert.deepEqual(presence.ForwardModeBit, { immediate: EnumForwardModes.eFORWARDMODEIMMEDIATE, busy: EnumForwardModes.eFORWARDMODEBUSY, noAnswer: EnumForwardModes.eFORWARDMODENOANSW });
+    const P = AsnPresenceSubscriptionFlags;
+    assert.equal(presence.PRESENCE_SECTIONS, P.ePresenceSubscriptionPresence | P.ePresenceSubscriptionData | P.ePresenceSubscriptionAbsentstate | P.ePresenceSubscriptionNote | P.ePresenceSubscriptionPhoneLines | P.ePresenceSubscriptionPhoneCalls | P.ePresenceSubscriptionPhoneForwards);
+  });
+
+  test('the badge of each presence state the server computes', () => {
+    const S = AsnPresenceStateEnum;
+    const F = AsnPresenceStateFlags;
+    const rows: Array<[number, string]> = [
+      [S.eAVAILABLE, 'free'],
+      [S.eAVAILABLE | F.eNOTESET, 'free'],
+      [S.eAVAILABLE | F.eRINGING, 'ringing'],
+      [S.eBUSY | F.eCALL, 'busy'],
+      [S.eBUSY | F.eCALL | F.eRINGING, 'busy'],
+      [S.eBUSY, 'busy'],
+      [S.eABSENT, 'away'],
+      [S.eABSENT | F.eCALL, 'busy'],
+      [S.eDONOTDISTURB, 'dnd'],
+      [S.eDONOTDISTURB | F.eCALL, 'dnd'],
+      [S.eDONOTDISTURB | F.eOFFLINE, 'dnd'],
+      [S.eUNCONTROLLED | F.eOFFLINE, 'offline'],
+      [(S.eUNCONTROLLED | F.eOFFLINE | F.eNOTESET) >>> 0, 'offline'],
+    ];
+    for (const [state, badge] of rows) assert.equal(presenceBadge(state), badge, `0x${state.toString(16)}`);
   });
 });

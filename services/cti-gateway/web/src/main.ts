@@ -1,6 +1,8 @@
 // Composition root of the web softphone: wires the connection, the model, the audio parts and the view.
 import { AudioDevices } from './AudioDevices.ts';
 import { EnetucConnection } from './EnetucConnection.ts';
+import { Presence } from './Presence.ts';
+import { PresenceView } from './PresenceView.ts';
 import { RingTone } from './RingTone.ts';
 import { Softphone } from './Softphone.ts';
 import type { ConnectionState } from './SoftphoneTypes.ts';
@@ -21,22 +23,32 @@ let state: ConnectionState = 'logged-out';
 let reconnectTimer: number | undefined;
 let reconnectAttempt = 0;
 
+function run(label: string, action: () => Promise<unknown>): void {
+  action().then(() => {
+    if (state === 'connected') view.banner(undefined);
+  }, (err: unknown) => {
+    console.warn(`ucserver: ${label} failed`, err);
+    view.banner(`${label} failed: ${(err as Error).message ?? String(err)}`);
+  });
+}
+
 const view = new SoftphoneView(phone, devices, {
   login: (user, password) => login(user, password),
   logout,
-  run(label, action) {
-    action().then(() => {
-      if (state === 'connected') view.banner(undefined);
-    }, (err: unknown) => {
-      console.warn(`ucserver: ${label} failed`, err);
-      view.banner(`${label} failed: ${(err as Error).message ?? String(err)}`);
-    });
-  },
+  run,
   testRing: (on) => {
     audioContext();
     ring.play(on ? 'ring' : 'off');
   },
 });
+
+const presence = new Presence();
+const presenceView = new PresenceView(presence, {
+  run,
+  call: (number) => phone.dial(number),
+  lines: () => phone.lines,
+});
+phone.addEventListener('change', () => presenceView.render());
 
 installTestHook(phone, () => ({ connection: state, user: credentials?.user, ringing: ring.pattern }));
 
@@ -84,9 +96,11 @@ async function attach(conn: EnetucConnection): Promise<void> {
     connection = undefined;
     const reason = (e as CustomEvent<string>).detail;
     phone.detach(`connection lost: ${reason}`);
+    presence.detach();
     if (credentials) scheduleReconnect(reason);
   });
   await phone.start(conn);
+  if (credentials) await presence.start(conn, credentials.user);
   reconnectAttempt = 0;
   setState('connected');
 }
@@ -115,6 +129,7 @@ function logout(): void {
   connection = undefined;
   conn?.close();
   phone.reset();
+  presence.detach();
   ring.stop();
   setState('logged-out');
   view.showLogin();

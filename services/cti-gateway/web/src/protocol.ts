@@ -28,6 +28,14 @@ export const Op = {
   asnJournalEntryChanged: 2109,
   asnJournalSubscribeEvents: 2171,
   asnGetJournalEntriesV2: 2172,
+  asnSetUserAbsentState: 1128,
+  asnCustomNoteSet: 1510,
+  asnGetClientContent: 1126,
+  asnGetAndSubscribePresenceV2: 4505,
+  asnUpdatePresenceV2: 4504,
+  asnCtiLineSetDoNotDisturb: 1264,
+  asnCtiSetForward: 1218,
+  asnCtiRemoveForward: 1219,
 } as const;
 export type OpName = keyof typeof Op;
 
