@@ -4,10 +4,8 @@
 // collect what comes back. Only ever sends to the loopback address it is given.
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
-import { repoRoot } from '../../e2e/support/paths.ts';
+import { torture } from '../../../services/pbx-adapter/test/sip/rfc4475.ts';
 
 export interface SipTarget {
   host: string;
@@ -63,29 +61,13 @@ export function options(target: SipTarget, sentBy: SipTarget, n: number): Buffer
   ].join('\r\n'));
 }
 
-/** RFC 4475 §2 notation (LF → CRLF, <allOneLine>, <hex>, <repeat>) to bytes. */
-export function decodeTortureNotation(text: string): Buffer {
-  let t = text.replace(/\r\n/g, '\n');
-  t = t.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>/g, (_m, inner: string) => inner.replace(/\n/g, ''));
-  t = t.replace(/<repeat count=(\d+)>([\s\S]*?)<\/repeat>/g, (_m, n: string, inner: string) => inner.repeat(Number(n)));
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const m of t.matchAll(/<hex>([0-9A-Fa-f\s]*?)<\/hex>/g)) {
-    parts.push(Buffer.from(t.slice(last, m.index).replace(/\n/g, '\r\n'), 'utf8'));
-    parts.push(Buffer.from((m[1] as string).replace(/\s+/g, ''), 'hex'));
-    last = (m.index as number) + m[0].length;
-  }
-  parts.push(Buffer.from(t.slice(last).replace(/\n/g, '\r\n'), 'utf8'));
-  return Buffer.concat(parts);
-}
-
 /**
  * An RFC 4475 message (the texts in services/pbx-adapter/test/fixtures/sip/rfc4475) whose top Via is
  * replaced by one naming `viaProto` at the probe's address with rport, so the answer comes back to us
  * instead of the RFC's example.com hosts.
  */
 export function rfc4475(name: string, viaProto: Proto, sentBy: SipTarget): Buffer {
-  const raw = decodeTortureNotation(readFileSync(join(repoRoot, 'services/pbx-adapter/test/fixtures/sip/rfc4475', `${name}.txt`), 'utf8'));
+  const raw = torture(name);
   const text = raw.toString('latin1');
   const via = `Via: SIP/2.0/${viaProto} ${sentBy.host}:${sentBy.port};branch=${branch()};rport`;
   return Buffer.from(text.replace(/^(Via|v)[ \t]*:[^\r\n]*(\r\n[ \t][^\r\n]*)*/im, via), 'latin1');
