@@ -181,7 +181,12 @@ for (const { mode, tls } of CASES) {
         scenario: LATE_OFFER_SCENARIO, target: pbx, service: '101', auth: { user: '100', password: 'pw100' },
         vars: { from: '100', holdms: 3000 }, files: { 'uac.wav': tone }, args: ['-mp', String(await freePort({ count: 2, even: true }))], timeoutMs: 30_000,
       });
-      await check(() => callB, 10_000, { name: 'the late-offer call at the gateway' });
+      // SIPp ending first (its port taken, the PBX refusing the INVITE) fails at once with its log, not after 10 s.
+      const sippEnded = running.then((r) => {
+        if (callB === undefined) throw new Error(`SIPp ended (exit ${r.exitCode}) before the call reached the gateway: ${r.log}`);
+      });
+      sippEnded.catch(() => undefined); // observed by the race below; later it can only repeat that failure
+      await Promise.race([check(() => callB, 10_000, { name: 'the late-offer call at the gateway' }), sippEnded]);
       // The event travels through JetStream, the question as a request: either may come first.
       await gateway.waitCallState(callB!, 'offering');
       const offering = gateway.callEvents(callB!)[0]!;
