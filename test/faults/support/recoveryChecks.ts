@@ -12,6 +12,8 @@ export interface ByeCounters {
   byes: number;
   /** 2xx answers to BYEs Kamailio received. */
   byeOk: number;
+  /** 4xx answers to BYEs Kamailio received (481: that end of the dialog was already gone). */
+  byeGone: number;
 }
 
 /** Kamailio's BYE counters (`stats.get_statistics core:`). */
@@ -22,7 +24,7 @@ export async function byeCounters(stack: E2eStack): Promise<ByeCounters> {
     if (line === undefined) throw new Error(`kamailio has no statistic core:${name}`);
     return Number(line.split('=')[1]);
   };
-  return { byes: value('rcv_requests_bye'), byeOk: value('rcv_replies_2xx_bye') };
+  return { byes: value('rcv_requests_bye'), byeOk: value('rcv_replies_2xx_bye'), byeGone: value('rcv_replies_4xx_bye') };
 }
 
 export interface LiveCall {
