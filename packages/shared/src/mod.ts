@@ -66,5 +66,6 @@ export { handleSignals, exitOnStartupError } from './http/lifecycle.ts';
 export type { ServiceHandle } from './http/lifecycle.ts';
 export { BusOutageGuard, DEFAULT_SETTLE_MS, heartbeatSilent } from './bus/BusOutageGuard.ts';
 export type { BusOutageGuardEvents, BusOutageGuardOptions, BusStateSource, SilenceQuestion } from './bus/BusOutageGuardTypes.ts';
+export { HeartbeatPublisher, type HeartbeatPublisherOptions } from './bus/HeartbeatPublisher.ts';
 export { MediaPlacement, NoMediaNodeError } from './bus/MediaPlacement.ts';
 export type { MediaPlacementOptions, MediaPlacementEvents, MediaNodeInfo, MediaPickOptions } from './bus/MediaPlacement.ts';

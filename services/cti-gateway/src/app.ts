@@ -11,6 +11,8 @@ import {
   busConnection,
   BusOutageGuard,
   createHttpServer,
+  GatewayTopics,
+  HeartbeatPublisher,
   instrumentBus,
   MediaPlacement,
   parseSealingKey,
@@ -24,7 +26,6 @@ import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { SoftphoneService } from './av/SoftphoneService.ts';
 import { startCallFeed } from './bus/callFeed.ts';
-import { GatewayHeartbeat } from './bus/GatewayHeartbeat.ts';
 import { serveCtiCommands } from './bus/ctiCommands.ts';
 import { startLineService } from './bus/lineService.ts';
 import { MediaClient } from './bus/MediaClient.ts';
@@ -212,7 +213,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       }, abort.signal);
       instrumentBus(bus, registry, 'cti-gateway');
       // First, so the pbx-adapter knows this run before it owns any call.
-      const heartbeat = new GatewayHeartbeat({ bus, instance, intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
+      const heartbeat = new HeartbeatPublisher({ bus, topic: GatewayTopics.heartbeat, payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS }), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
       heartbeat.start();
       stops.push(() => heartbeat.stop());
       stops.push(await startLineService(bus, lines, registrations, logger, lineCredentialsKey));

@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import {
   BusClient,
   BusOutageGuard,
+  HeartbeatPublisher,
+  MediaTopics,
   busConnection,
   createHttpServer,
   instrumentBus,
@@ -11,7 +13,6 @@ import {
   type MediaConfig,
   type Unsubscribe,
 } from '@ucserver/shared';
-import { HeartbeatPublisher } from './bus/HeartbeatPublisher.ts';
 import { MediaEventPublisher } from './bus/MediaEventPublisher.ts';
 import { serveMediaCommands } from './bus/mediaCommands.ts';
 import type { SsrcWatchdogOptions } from './calls/SsrcWatchdogTypes.ts';
@@ -72,7 +73,7 @@ export function build(deps: MediaAppDeps): MediaApp {
   const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_STATS_INTERVAL_MS;
 
   let bus: BusClient | undefined;
-  let heartbeat: HeartbeatPublisher | undefined;
+  let heartbeat: HeartbeatPublisher<typeof MediaTopics.heartbeat> | undefined;
   let events: MediaEventPublisher | undefined;
   let outage: BusOutageGuard | undefined;
   let subscriptions: Unsubscribe[] = [];
@@ -141,7 +142,7 @@ export function build(deps: MediaAppDeps): MediaApp {
       // The server must know our command subscriptions before the first heartbeat tells the pbx-adapter
       // to send them here, or its first offer can meet "no responders".
       await bus.flush();
-      heartbeat = new HeartbeatPublisher({ bus, node, intervalMs: config.MEDIA_HEARTBEAT_MS, logger: log });
+      heartbeat = new HeartbeatPublisher({ bus, topic: MediaTopics.heartbeat, payload: () => node.heartbeat(config.MEDIA_HEARTBEAT_MS), intervalMs: config.MEDIA_HEARTBEAT_MS, logger: log });
       heartbeat.start();
       sampler = setInterval(() => {
         sample().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'stats sampling failed'));

@@ -62,6 +62,11 @@ function scan(service: BusService): Use {
     }
     // MediaPlacement (shared) subscribes to the heartbeats for the service that builds one.
     if (/new MediaPlacement\(/.test(text)) use.subscribes.add(label(MediaTopics.heartbeat));
+    // HeartbeatPublisher (shared) publishes the topic it is built with.
+    for (const m of text.matchAll(/new HeartbeatPublisher\(/g)) {
+      const ref = /\btopic:\s*(MediaTopics|GatewayTopics)\.(\w+)/.exec(argumentsAt(text, m.index + m[0].length - 1)) ?? assert.fail(`${file}: a HeartbeatPublisher without a topic: X.y`);
+      use.publishes.add(label((tables[ref[1] as keyof typeof tables] as Record<string, unknown>)[ref[2] as string] ?? assert.fail(`${file}: ${ref[1]}.${ref[2]} is no entry`)));
+    }
     if (/\.ensureCallStream\(/.test(text)) use.callStream = true;
   }
   return use;
