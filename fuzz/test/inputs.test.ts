@@ -112,7 +112,9 @@ describe('SIP inputs', () => {
       assert.equal(input.answerDue, !RFC4475_RESPONSES.has(n), n);
       assert.equal(input.bytes.toString('latin1').startsWith('SIP/2.0'), RFC4475_RESPONSES.has(n), n);
     }
-    assert.equal(tortureInput('clerr', 'TCP').breaksStream, true);
+    // On a stream a body shorter than its Content-Length is waited for: clerr (9999) and multi01 (154 for 152).
+    assert.deepEqual(names.filter((n) => tortureInput(n, 'TCP').breaksStream), ['clerr', 'multi01']);
+    assert.equal(tortureInput('multi01', 'UDP').breaksStream, false);
     assert.match(tortureInput('cparam02', 'TCP').mutation, /top Via says UDP/);
   });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runFuzz } from '../../fuzz/Fuzzer.ts';
-import { TARGETS, type OutcomeRecord } from '../../fuzz/types.ts';
+import { TARGETS } from '../../fuzz/types.ts';
 import { enterNetworkNamespace } from '../e2e/support/netns.ts';
 import { artifactsRoot } from '../e2e/support/paths.ts';
 
@@ -15,20 +15,6 @@ await enterNetworkNamespace();
 
 const SEED = Number(process.env.FUZZ_SEED ?? 11);
 const MINUTES = Number(process.env.FUZZ_MINUTES ?? 0.75);
-
-/**
- * Open SIP conformance items of issue 11, owned by the pbx-adapter's SIP work (branch i11-sip), not by
- * the fuzz suite: over TCP an RFC 4475 request whose top Via names a host other than the peer (all of
- * them: 192.0.2.x, example.com) gets no response on the connection; over UDP the valid REGISTERs
- * `cparam02` and `regescrt` get none, nor does `unkscm` (RFC 4475 §3.3.4: 416 owed). The fuzz run
- * reports them as unanswered (exit 1); this test lets exactly these through, listed in its output, until
- * that work lands. Anything else unanswered fails.
- */
-function knownOpenSipItem(r: OutcomeRecord): boolean {
-  if (r.target === 'sip-tcp') return /^RFC 4475 \w+/.test(r.mutation);
-  if (r.target === 'sip-udp') return /^RFC 4475 (cparam02|regescrt|unkscm)$/.test(r.mutation);
-  return false;
-}
 
 test(`fuzz ${MINUTES} min, seed ${SEED}: no crash, every input answered or closed, RSS and logs bounded`, async (t) => {
   const result = await runFuzz({ minutes: MINUTES, seed: SEED, targets: [...TARGETS], artifacts: join(artifactsRoot, 'security-fuzz'), log: (l) => t.diagnostic(l) });
@@ -43,11 +29,8 @@ test(`fuzz ${MINUTES} min, seed ${SEED}: no crash, every input answered or close
     assert.ok(c.answered > 0, `${target}: nothing answered`);
   }
   const unanswered = records.filter((r) => r.outcome === 'unanswered');
-  const known = unanswered.filter(knownOpenSipItem);
-  if (known.length > 0) t.diagnostic(`open SIP items (issue 11, pbx-adapter): ${[...new Set(known.map((r) => `${r.target} ${r.mutation}`))].join('; ')}`);
-  const unexpected = unanswered.filter((r) => !knownOpenSipItem(r));
   assert.deepEqual(
-    unexpected.map((r) => `${r.target}:${r.index} ${r.mutation} — ${r.detail ?? ''}`),
+    unanswered.map((r) => `${r.target}:${r.index} ${r.mutation} — ${r.detail ?? ''}`),
     [],
     `unanswered inputs (replay: npm run fuzz -- --seed ${SEED} --replay <target>:<index>); artifacts ${result.artifacts}`,
   );

@@ -204,7 +204,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   }
 
   #receiveRequest(request: SipRequest, source: MessageSource, transport: SipTransport): void {
-    const key = serverTransactionKey(request);
+    const key = serverTransactionKey(request, undefined, source.protocol);
     const existing = this.#servers.get(key);
     if (request.method === 'ACK') {
       this.#receiveAck(request, existing, source);
@@ -249,7 +249,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     });
     tx.start();
     if (request.method === 'CANCEL') {
-      const invite = this.#servers.get(serverTransactionKey(request, 'INVITE'));
+      const invite = this.#servers.get(serverTransactionKey(request, 'INVITE', source.protocol));
       safeEmit(this, 'cancel', request, tx, invite instanceof InviteServerTransaction ? invite : undefined, source);
     } else {
       safeEmit(this, 'request', request, tx, source);
