@@ -184,8 +184,12 @@ export class SipTarget implements FuzzTarget {
     }
   }
 
-  /** Over TCP: the input on its own connection, then our FIN; the server must close within the bound. */
-  async #sendAlone(bytes: Buffer): Promise<boolean> {
+  /**
+   * Over TCP: the input on its own connection, then our FIN; the server must close within the bound and,
+   * when `callId` is given, answer it on that connection first. Final responses to INVITEs are not ACKed
+   * here: the connection is gone, and the server's transaction ends by Timer H.
+   */
+  async #sendAlone(bytes: Buffer, callId?: string): Promise<{ closed: boolean; answered: boolean }> {
     await this.#pace();
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: this.#o.host, port: this.#o.port }, () => resolve(s));
@@ -193,7 +197,11 @@ export class SipTarget implements FuzzTarget {
     });
     this.#extra.add(socket);
     socket.on('error', () => undefined);
-    socket.on('data', () => undefined);
+    let answered = false;
+    const splitter = new StreamSplitter();
+    socket.on('data', (chunk: Buffer) => {
+      for (const m of splitter.push(chunk)) if (callId !== undefined && parseResponse(m)?.callId === callId) answered = true;
+    });
     const closed = new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), this.#o.answerTimeoutMs);
       socket.once('close', () => {
@@ -205,7 +213,7 @@ export class SipTarget implements FuzzTarget {
     const ok = await closed;
     socket.destroy();
     this.#extra.delete(socket);
-    return ok;
+    return { closed: ok, answered };
   }
 
   async run(index: number): Promise<OutcomeRecord> {
@@ -221,8 +229,10 @@ export class SipTarget implements FuzzTarget {
     this.#responses = [];
 
     if (this.#o.transport === 'TCP' && input.breaksStream) {
-      const closed = await this.#sendAlone(input.bytes);
-      return closed ? { ...base, outcome: 'closed' } : { ...base, outcome: 'unanswered', detail: `the server did not close the connection within ${timeout} ms after our FIN` };
+      const { closed, answered } = await this.#sendAlone(input.bytes, input.answerDue ? input.callId : undefined);
+      if (!closed) return { ...base, outcome: 'unanswered', detail: `the server did not close the connection within ${timeout} ms after our FIN` };
+      if (input.answerDue && !answered) return { ...base, outcome: 'unanswered', detail: 'no response on its own connection before the close' };
+      return { ...base, outcome: input.answerDue ? 'answered' : 'closed' };
     }
     await this.#send(input.bytes);
     const ofInput = (r: SipResponse): boolean => (input.callId === undefined ? true : r.callId === input.callId);
