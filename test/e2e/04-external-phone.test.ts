@@ -1,12 +1,14 @@
 // Scenario 5: an external SIP phone (baresip, line 200, registered at the PBX itself) calls A, A answers
 // in the browser; then A calls the desk phone, sends DTMF and hangs up. Tones are checked both ways:
-// in A's page, and in baresip's recording of what it received.
+// in A's page, and in baresip's recording of what it received. 5c: B forwards his line to the desk
+// phone (a SIP URI that is none of our users): A's call to 101 gets 302 to it and the desk phone answers.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Baresip, check, dominantFrequency, linePassword, readWav, trimSilence, writeToneWav } from '@ucserver/testkit';
+import { EnetucClient } from '../../services/cti-gateway/src/client/EnetucClient.ts';
 import { cleanup } from './support/callFlow.ts';
-import { ALICE } from './support/E2eStack.ts';
+import { ALICE, BOB } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
 
@@ -17,7 +19,7 @@ let phone: Baresip | undefined;
 const e2e = stackWithUsers({
   scenario: '04-external-phone',
   pbxMode: 'media-via-pbx',
-  users: [ALICE],
+  users: [ALICE, BOB],
   setUp: async (stack) => {
     const wav = writeToneWav(join(stack.artifacts, 'desk-phone-tone.wav'), { frequency: PHONE_HZ, seconds: 2 });
     const started = await Baresip.start({ user: '200', password: linePassword('200'), registrar: stack.kamailio!, playWav: wav, recordWav: true, answerMode: 'auto', audioSeconds: 90 });
@@ -113,5 +115,54 @@ test('scenario 5b: A calls the desk phone, tones both ways, DTMF reaches the pho
   } finally {
     await phone?.hangup().catch(() => undefined);
     await cleanup(stack, alice);
+  }
+});
+
+test('scenario 5c: B forwards 101 to the desk phone (sip:200@pbx, not one of our users): A\'s call to 101 is answered there, tones both ways, journal 302', async () => {
+  const { stack, alice, bob } = e2e;
+  const bobCti = await EnetucClient.connectTcp({ host: '127.0.0.1', port: stack.ctiPort });
+  const since = new Date().toISOString();
+  try {
+    await bobCti.login(BOB.login, BOB.password, { softphone: false });
+    await stack.step('B forwards 101 unconditionally to the desk phone\'s SIP URI', async () => {
+      const r = await bobCti.invoke('asnCtiSetForward', { u8sPhoneNumberFrom: 'tel:101', u8sPhoneNumberTo: `sip:200@${stack.kamailio!.address}` });
+      assert.equal(r.bSuccess, true);
+      const snap = await bobCti.invoke('asnCtiSnapshotPhoneLine', { u8sLinePhoneNumber: 'tel:101' });
+      assert.deepEqual(snap.seqLineForwards.map((f) => [f.iForwardMode, f.u8sDestination]), [[1, '200']], 'stored as the PBX number of the URI');
+    });
+    await stack.step('A dials 101: 302 to 200, the desk phone answers (B\'s browser never rings)', async () => {
+      await alice.dial('101');
+      await phone!.waitFor('CALL_ESTABLISHED', { timeoutMs: 15_000, filter: (e) => e.direction === 'incoming' });
+      await alice.waitCall((c) => c.state === 'connected' && c.hasRemoteAudio, 'connected to the desk phone', 15_000);
+      assert.equal((await bob.state()).ringing, 'off', 'B does not ring');
+      // B's page sees the call on his line come and go (CTI), but his softphone was never offered it
+      const bobCalls = (await bob.state()).calls;
+      assert.ok(bobCalls.every((c) => c.avCallId === undefined), `B's softphone was never offered the call (${JSON.stringify(bobCalls.map((c) => [c.state, c.cause, c.avCallId]))})`);
+    });
+    await stack.step('A hears the desk phone; the desk phone hears A', async () => {
+      await alice.waitHears(PHONE_HZ, 440, 15_000);
+      await alice.screenshot('s5c-forwarded-to-desk-phone');
+      await new Promise((r) => setTimeout(r, 2500)); // recording window
+      await alice.click('call-hangup');
+      await phone!.waitFor('CALL_CLOSED', { timeoutMs: 10_000 });
+      const c = await alice.waitCall((x) => x.state === 'destroyed', 'ended', 10_000);
+      assert.equal(c.cause, 'normal');
+      const heard = await phoneHeard();
+      assert.equal(heard.frequency, 440, `the desk phone heard A's 440 Hz (share ${heard.power.toFixed(2)})`);
+    });
+    await stack.step('journal: 101 redirected (302), A\'s call answered', async () => {
+      const b = await check(async () => (await stack.journal('101')).find((r) => r.startedAt >= since && r.remoteNumber === '100' && r.endedAt), 10_000, { name: 'journal row on 101' });
+      assert.equal(b.disconnectCause, 'redirected');
+      assert.equal(b.sipStatus, 302);
+      assert.equal(b.answeredAt, null);
+      const a = await check(async () => (await stack.journal('100')).find((r) => r.startedAt >= since && r.direction === 'outbound' && r.endedAt), 10_000, { name: 'journal row on 100' });
+      assert.ok(a.answeredAt, 'A\'s call was answered (by the desk phone)');
+      assert.equal(a.disconnectCause, 'normal');
+    });
+  } finally {
+    await bobCti.invoke('asnCtiRemoveForward', { u8sPhoneNumberFrom: 'tel:101' }).catch(() => undefined);
+    bobCti.close();
+    await phone?.hangup().catch(() => undefined);
+    await cleanup(stack, alice, bob);
   }
 });

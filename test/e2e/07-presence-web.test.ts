@@ -2,10 +2,11 @@
 // through Kamailio + rtpengine: alice's People panel shows bob free → busy while they talk (alice calls
 // him with the panel's Call button) → free; bob's note and absent state reach alice's page; bob's DND
 // switch on his page shows "Do not disturb" on alice's and her call to 101 ends busy; bob's forwarding
-// form is stored (the page reads it back from presence) and cleared.
+// form is stored (the page reads it back from presence) and cleared. A user the admin creates while the
+// pages are open appears on alice's panel at once (the page follows the buddy list), and leaves it when removed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { check } from '@ucserver/testkit';
+import { check, linePassword } from '@ucserver/testkit';
 import type { BrowserUser } from './support/BrowserUser.ts';
 import { answer, cleanup, hangUp, tonesBothWays } from './support/callFlow.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
@@ -59,6 +60,34 @@ test('alice sees bob free, busy on a call placed from the People panel, free aga
     });
   } finally {
     await cleanup(stack, alice, bob);
+  }
+});
+
+test('a user the admin creates while alice\'s page is open appears on her People panel live, with the line given to them; removed, they leave it', async () => {
+  const { stack, alice } = e2e;
+  const row = alice.testid('presence-dave');
+  try {
+    await stack.step('admin creates dave: alice\'s panel lists dave (offline: no client) without a reconnect', async () => {
+      assert.equal(await row.count(), 0);
+      const t0 = Date.now();
+      await stack.admin('POST', '/api/v1/users', { login: 'dave', password: 'dave-pw-1234', displayName: 'Dave D' });
+      await waitBadge(alice, 'dave', 'offline');
+      stack.log(`dave listed on alice's page ${Date.now() - t0} ms after the admin created him`);
+      assert.match(await row.innerText(), /Dave D/);
+    });
+    await stack.step('admin gives dave line 109: alice sees the line under dave', async () => {
+      await stack.admin('POST', '/api/v1/lines', { number: '109', registrar: stack.kamailio!.address, transport: 'udp', authUser: '109', authPassword: linePassword('109'), owner: 'dave', displayName: 'Dave\'s line' });
+      await check(async () => /109/.test(await row.innerText().catch(() => '')), 10_000, { name: 'line 109 under dave', intervalMs: 100 });
+      await alice.screenshot('people-new-user');
+    });
+    await stack.step('admin removes dave: he leaves alice\'s panel', async () => {
+      await stack.admin('DELETE', '/api/v1/users/dave');
+      await check(async () => (await row.count()) === 0, 10_000, { name: 'dave gone from alice\'s panel', intervalMs: 100 });
+      await waitBadge(alice, 'bob', 'free');
+    });
+  } finally {
+    await stack.admin('DELETE', '/api/v1/lines/109').catch(() => undefined);
+    await stack.admin('DELETE', '/api/v1/users/dave').catch(() => undefined);
   }
 });
 

@@ -150,38 +150,73 @@ export class AvOperations {
    * (a=sendonly or inactive holds, a=sendrecv after such a hold retrieves). A hold or retrieve goes to the
    * PBX first, as asnAVCallHoldV2 does; then the media node answers (recvonly / sendrecv), or the
    * softphone gets RENEGOTIATE_DECLINE with the reason, so it never waits for an answer that cannot come.
+   * Atomic: when the media node refuses the re-offer, the PBX hold (retrieve) is undone first.
    */
   async #reoffer(call: SoftphoneCall, messageType: number, sdp: string | undefined): Promise<void> {
     let reason: string;
     if (sdp) {
+      // A sendonly re-offer holds a call not held on our side yet (by this softphone, or by CTI as the
+      // pbx-adapter reports it); sendrecv retrieves only what the SDP held.
+      const hold = isHoldDirection(offeredDirection(sdp));
+      const toggles = hold ? !this.#heldHere(call) : call.heldBySdp;
+      const before = { held: call.held, heldBySdp: call.heldBySdp };
       try {
-        // A sendonly re-offer holds a call not held on our side yet (by this softphone, or by CTI as the
-        // pbx-adapter reports it); sendrecv retrieves only what the SDP held.
-        const hold = isHoldDirection(offeredDirection(sdp));
-        if (hold ? !this.#heldHere(call) : call.heldBySdp) await this.#holdAtPbx(call, hold, true);
+        if (toggles) await this.#holdAtPbx(call, hold, true);
+      } catch (err) {
+        // The client gets the pbx-adapter's code and words, not our bus subjects.
+        reason = clientReasonOf(err);
+        this.#decline(call, reason);
+        return;
+      }
+      try {
         const answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, sdp);
         const answerType = messageType === AsnAVMessageType.REINVITE_OFFER ? AsnAVMessageType.REINVITE_ANSWER : AsnAVMessageType.RENEGOTIATE_ANSWER;
         call.sendMessage(answerType, { u8sContentType: SDP, u8sBody: answer });
         return;
       } catch (err) {
-        // The client gets the media node's (or pbx-adapter's) code and words, not our bus subjects.
         reason = clientReasonOf(err);
+        if (toggles) reason = await this.#undoHold(call, hold, before, reason);
       }
     } else {
       reason = 'the re-offer has no SDP';
     }
+    this.#decline(call, reason);
+  }
+
+  #decline(call: SoftphoneCall, reason: string): void {
     this.#deps.logger.info({ err: reason, callId: call.callId }, 'softphone re-offer declined');
     call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: reason.slice(0, 512) });
   }
 
   /**
+   * The media node refused the SDP of a hold (retrieve) that the PBX already did: the PBX retrieves
+   * (holds) again and the softphone's state is what it was, so PBX and media agree. Resolves to the
+   * reason for the client, which says what happened at the PBX.
+   */
+  async #undoHold(call: SoftphoneCall, hold: boolean, before: { held: boolean; heldBySdp: boolean }, mediaReason: string): Promise<string> {
+    const what = hold ? 'hold' : 'retrieve';
+    try {
+      await this.#deps.pbx.hold(call.callId, !hold);
+      call.held = before.held;
+      call.heldBySdp = before.heldBySdp;
+      this.#deps.logger.info({ callId: call.callId, hold }, `media refused the ${what} re-offer: undone at the PBX`);
+      return `${what} not done: the media node refused the re-offer (${mediaReason}); the PBX ${what} was undone`;
+    } catch (err) {
+      this.#deps.logger.warn({ err, callId: call.callId, hold }, `media refused the ${what} re-offer and undoing the ${what} at the PBX failed`);
+      return `the media node refused the ${what} re-offer (${mediaReason}); undoing the ${what} at the PBX failed too (${clientReasonOf(err)}): the call stays ${hold ? 'held' : 'retrieved'} at the PBX`;
+    }
+  }
+
+  /**
    * asnAVCallHoldV2 / asnAVCallRetrieveV2: hold or retrieve at the PBX, then the Ack. An SDP re-offer
-   * with it (a=sendonly to hold, a=sendrecv to retrieve) is answered by the media node in the Ack; a
-   * refused one gets RENEGOTIATE_DECLINE with the reason after the Ack (the PBX hold stands).
+   * with it (a=sendonly to hold, a=sendrecv to retrieve) is answered by the media node in the Ack. Atomic:
+   * when the media node refuses that re-offer, the PBX hold (retrieve) is undone and the client gets no
+   * Ack but RENEGOTIATE_DECLINE with the reason (as when the PBX refuses).
    */
   async #holdFromClient(arg: { u8sCallID: string; u8sContentType?: string; u8sBody?: string }, session: ClientSession, hold: boolean): Promise<void> {
     const call = this.#deps.softphoneCalls.find(session, arg.u8sCallID);
     if (!call) return;
+    const before = { held: call.held, heldBySdp: call.heldBySdp };
     try {
       await this.#holdAtPbx(call, hold, Boolean(arg.u8sBody));
     } catch (err) {
@@ -197,10 +232,7 @@ export class AvOperations {
     try {
       answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, arg.u8sBody);
     } catch (err) {
-      const reason = clientReasonOf(err);
-      this.#deps.logger.info({ err: reason, callId: call.callId, hold }, 'hold re-offer declined');
-      call.sendHoldAck(hold);
-      call.sendMessage(AsnAVMessageType.RENEGOTIATE_DECLINE, { u8sBody: reason.slice(0, 512) });
+      this.#decline(call, await this.#undoHold(call, hold, before, clientReasonOf(err)));
       return;
     }
     call.sendHoldAck(hold, answer);

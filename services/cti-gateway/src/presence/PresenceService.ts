@@ -101,7 +101,7 @@ export class PresenceService {
       online: sessions.ofUser(user.id).some((s) => s.state === 'authenticated'),
       lines: await Promise.all(owned.map(async (l) => {
         const state = await routing.get(l.id);
-        return { number: l.number, dnd: state.dnd, forwards: lineForwards(state.forwards).map((f) => ({ mode: f.iForwardMode, destination: f.u8sDestination, noAnswerS: f.iNoAnswerTime })) };
+        return { number: l.number, descriptor: l.displayName, dnd: state.dnd, forwards: lineForwards(state.forwards).map((f) => ({ mode: f.iForwardMode, destination: f.u8sDestination, noAnswerS: f.iNoAnswerTime })) };
       })),
       calls: owned.flatMap((l) => calls.onLine(l.id)).map((c) => ({
         callId: c.callId,

@@ -6,14 +6,22 @@
 import type { CallState } from '@ucserver/shared';
 import {
   AsnAbsentStateEnum,
+  AsnContactFeatureSetEnum,
+  AsnContactPhoneLineState,
+  AsnContactPhoneLineType,
   AsnPresenceCallAction,
   AsnPresenceStateEnum,
   AsnPresenceStateFlags,
   AsnPresenceSubscriptionFlags,
+  AsnUserStaticRights,
   EAsnCallState,
   EAsnJournalCallType,
+  EnumCallDisconnectedReason,
+  EnumCallRecordingState,
+  EnumForwardController,
   minimalContactV2,
   type AsnAbsentStateV2,
+  type AsnContactPhoneLineV2,
   type AsnContactV2,
   type AsnCustomNote,
   type AsnPresenceCallV2,
@@ -25,6 +33,8 @@ import {
 /** One line of a user as presence shows it. */
 export interface PresenceLineFacts {
   number: string;
+  /** The line's display name (its descriptor); default the number. */
+  descriptor?: string;
   dnd: boolean;
   /** The forwards the line's user set (asnCtiSetForward), in their order. Default none. */
   forwards?: ReadonlyArray<{ mode: number; destination: string; noAnswerS?: number | undefined }>;
@@ -166,13 +176,75 @@ export function presenceForwards(facts: PresenceFacts): AsnPresenceForward[] {
   })));
 }
 
-/** The "who am I" contact (asnGetLoggedInContactV2) with the same presence, absent state and note. */
+/** What the server lets a user do on their own contact: dial, set forwards and their absent state. */
+const OWN_CONTACT_FEATURES = AsnContactFeatureSetEnum.eCONTACTFEATUREDIAL | AsnContactFeatureSetEnum.eCONTACTFEATURESETFORWARDL1
+  | AsnContactFeatureSetEnum.eCONTACTFEATURESETABSENT;
+/** The services every user of this server has: the client, CTI lines, presence, audio calls (softphone). */
+const USER_RIGHTS = AsnUserStaticRights.eUSERRIGHTSUSEPROCALL | AsnUserStaticRights.eUSERRIGHTSUSERCTI
+  | AsnUserStaticRights.eUSERRIGHTSUSERPRESENCE | AsnUserStaticRights.eUSERRIGHTSAVAUDIO;
+
+/**
+ * The user's lines as the contact carries them (AsnContactPhoneLineV2): the same lines, DND, forwards and
+ * calls as the presence sections (seqPhoneLines, seqLineForwards, seqCalls), each call under its line.
+ */
+export function contactPhoneLines(facts: PresenceFacts, iPresenceState: number): AsnContactPhoneLineV2[] {
+  const calls = presenceCalls(facts);
+  return facts.lines.map((l) => ({
+    iType: AsnContactPhoneLineType.iPHONENUMBERTYPEPRIMARY,
+    u8sLinePhoneNumber: `tel:${l.number}`,
+    u8sDescriptor: l.descriptor || l.number,
+    u8sNumber: l.number,
+    seqCalls: calls.filter((c) => c.u8sLineNumber === l.number).map((c) => ({
+      u8sContactChangedId: facts.contactId,
+      iPresenceState,
+      u8sConnectionID: c.u8sConnectionID,
+      u8sLinePhoneNumber: c.u8sLinePhoneNumber,
+      iCallState: c.eCallState,
+      iDisconnectedReason: EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN,
+      iFeatures: c.iFeatures,
+      bOutbound: c.bOutbound,
+      bInternal: c.bInternal,
+      bPrivate: false,
+      iCallRecordingState: EnumCallRecordingState.eNOCALLRECODRING,
+      bConferenceCtlr: false,
+      u8sCurrentNumberSC: c.u8sCurrentNumberSC,
+      u8sTrackerID: c.u8sTrackerID,
+      u8sLocalCurrentNumberSC: l.number,
+      ...(c.remoteContact ? { remoteContact: c.remoteContact } : {}),
+    })),
+    seqLineForwards: (l.forwards ?? []).map((f, i) => ({
+      iInternalID: i + 1,
+      iForwardController: EnumForwardController.eFORWARDCONTROLLERTAPISERVERUSER,
+      iForwardMode: f.mode,
+      iBackEndSpecific: 0,
+      iNoAnswerTime: f.noAnswerS ?? 0,
+      u8sDestination: f.destination,
+      u8sCallerIDList: [],
+    })),
+    iState: AsnContactPhoneLineState.eLINEONLINE,
+    bDoNotDisturb: l.dnd,
+    iForwardFeaturesPBX: 0,
+    u8sAddressNames: [],
+    u8sAddressCaps: '',
+    u8sCTIFeatureCodes: '',
+  }));
+}
+
+/**
+ * The "who am I" contact (asnGetLoggedInContactV2, V1 asnGetLoggedInContact): the same presence,
+ * names and numbers, absent state and note as the user's presence, with their lines (DND, forwards,
+ * calls), what they may do on it and the rights every user of this server has.
+ */
 export function contactV2(facts: PresenceFacts): AsnContactV2 {
   const p = fullPresence(facts);
+  const iPresenceState = p.iPresenceState ?? 0;
   return {
     ...minimalContactV2(facts.contactId, facts.displayName || facts.login),
-    iPresenceState: p.iPresenceState ?? 0,
+    iContactFeatureSet: OWN_CONTACT_FEATURES,
+    iPresenceState,
+    iStaticRights: USER_RIGHTS,
     asnRemoteContact: p.asnRemoteContact ?? {},
+    seqPhoneLines: contactPhoneLines(facts, iPresenceState),
     asnAbsentState: absentStateOf(facts),
     asnCustomNote: customNoteOf(facts),
   };

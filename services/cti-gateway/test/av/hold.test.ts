@@ -113,4 +113,47 @@ describe('softphone hold by SDP re-offer (NATS contract)', () => {
     assert.match(declined.u8sBody ?? '', /cannot be held/);
     assert.deepEqual(log(), ['hold:true']);
   });
+
+  /** A hold re-offer the media node refuses (the test peer refuses a new DTLS session). */
+  const REFUSED_SENDONLY = `${OFFER}a=x-new-session\r\na=sendonly\r\n`;
+  const declines = (ids: { u8sCallID: string }) => bob.received.filter((e) => e.name === 'asnAVCallMessageV2'
+    && (e.argument as { u8sCallID: string; messageType: number }).u8sCallID === ids.u8sCallID && (e.argument as { messageType: number }).messageType === 8);
+
+  it('atomic: REINVITE_OFFER a=sendonly the media node refuses undoes the PBX hold; the decline says so; the next hold holds again', async () => {
+    const { ids, log } = await connectedCall('hold-media-refused');
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: REFUSED_SENDONLY });
+    const declined = await bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === 8);
+    assert.match(declined.u8sBody ?? '', /^hold not done: the media node refused the re-offer \(.*new DTLS fingerprint.*\); the PBX hold was undone$/);
+    assert.deepEqual(log(), ['hold:true', 'reoffer:sendonly', 'hold:false'], 'held, refused by media, retrieved again');
+    // Nothing is left held: a good hold re-offer holds at the PBX again and is answered.
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: SENDONLY });
+    const answer = await bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === 10);
+    assert.match(answer.u8sBody ?? '', /^a=recvonly\r$/m);
+    assert.deepEqual(log(), ['hold:true', 'reoffer:sendonly', 'hold:false', 'hold:true', 'reoffer:sendonly']);
+  });
+
+  it('atomic: a retrieve re-offer (a=sendrecv) the media node refuses holds at the PBX again, and the call stays held by the SDP', async () => {
+    const { callId, ids, log } = await connectedCall('retrieve-media-refused');
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: SENDONLY });
+    await bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === 10);
+    peers.refuse('softphone.reoffer', (p) => p.callId === callId && /a=sendrecv/.test(String(p.sdp)), new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'the media node cannot resume now'));
+    bob.sendEvent('asnAVCallMessageV2', { ...ids, messageType: 9, u8sContentType: SDP, u8sBody: SENDRECV });
+    const declined = await bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === 8);
+    assert.match(declined.u8sBody ?? '', /^retrieve not done: .*cannot resume now.*; the PBX retrieve was undone$/);
+    assert.deepEqual(log(), ['hold:true', 'reoffer:sendonly', 'hold:false', 'reoffer:sendrecv', 'hold:true']);
+  });
+
+  it('atomic: asnAVCallHoldV2 whose SDP the media node refuses: PBX hold undone, no Ack, RENEGOTIATE_DECLINE with the reason', async () => {
+    const { ids, log } = await connectedCall('holdv2-media-refused');
+    bob.sendEvent('asnAVCallHoldV2', { ...ids, messageType: 14, u8sContentType: SDP, u8sBody: REFUSED_SENDONLY });
+    const declined = await bob.waitForEvent('asnAVCallMessageV2', (m) => m.u8sCallID === ids.u8sCallID && m.messageType === 8);
+    assert.match(declined.u8sBody ?? '', /^hold not done: .*; the PBX hold was undone$/);
+    assert.deepEqual(log(), ['hold:true', 'reoffer:sendonly', 'hold:false']);
+    assert.equal(bob.received.filter((e) => e.name === 'asnAVCallHoldAckV2' && (e.argument as { u8sCallID: string }).u8sCallID === ids.u8sCallID).length, 0, 'no hold Ack for a hold that did not happen');
+    assert.equal(declines(ids).length, 1);
+    // The hold without SDP still works (the call is not held anywhere).
+    bob.sendEvent('asnAVCallHoldV2', { ...ids, messageType: 14 });
+    await bob.waitForEvent('asnAVCallHoldAckV2', (a) => a.u8sCallID === ids.u8sCallID);
+    assert.deepEqual(log(), ['hold:true', 'reoffer:sendonly', 'hold:false', 'hold:true']);
+  });
 });

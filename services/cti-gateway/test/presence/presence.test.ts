@@ -163,6 +163,44 @@ describe('presence V2 over TCP with a real bus', () => {
     await app.context.users.create({ login: 'erin', password: 'pw' });
   });
 
+  it('asnGetLoggedInContactV2 carries what presence shows of the user: names, numbers, lines with DND, forwards and calls', async (t) => {
+    await quiet();
+    const bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
+    t.after(async () => {
+      await bob.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: false });
+      await bob.invoke('asnCtiRemoveForward', { u8sPhoneNumberFrom: 'tel:101' });
+      bob.close();
+    });
+    await bob.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: true });
+    await bob.invoke('asnCtiSetForward', { u8sPhoneNumberFrom: 'tel:101', u8sPhoneNumberTo: '102', optionalParams: { ForwardMode: 3, NoAnswerTime: 5 } });
+    await publish('call-me', 'offering');
+    await publish('call-me', 'connected');
+    await check(() => app.context.calls.get('call-me')?.state === 'connected', 5000, { name: 'call connected' });
+
+    const { u8sLoggedInUser, ownContact: me } = await bob.invoke('asnGetLoggedInContactV2', {});
+    const presence = (await bob.invoke('asnGetAndSubscribePresenceV2', { seqContactIDs: ['bob'] })).seqSubscribedPresence[0]!;
+    assert.equal(u8sLoggedInUser, 'bob');
+    assert.equal(me.u8sContactId, presence.u8sContactId);
+    assert.equal(me.iPresenceState, presence.iPresenceState);
+    assert.equal(me.iPresenceState, 0x0400_0004, 'DND while on the phone');
+    assert.deepEqual(me.asnRemoteContact, presence.asnRemoteContact);
+    assert.deepEqual(me.asnRemoteContact, { u8sDisplayName: 'Bob B', u8sCtiServerUserName: 'bob', u8sPhoneBusiness: '101' });
+    assert.deepEqual(me.asnAbsentState, presence.asnAbsentState);
+    assert.deepEqual(me.asnCustomNote, presence.asnCustomNote);
+    assert.equal(me.seqPhoneLines.length, presence.seqPhoneLines?.length, 'the same lines as presence');
+    const [line] = me.seqPhoneLines;
+    assert.deepEqual(
+      [line?.iType, line?.u8sLinePhoneNumber, line?.u8sNumber, line?.u8sDescriptor, line?.iState, line?.bDoNotDisturb],
+      [1, 'tel:101', '101', '101', 1, true],
+    );
+    assert.deepEqual(line?.seqLineForwards.map((f) => [f.iForwardMode, f.u8sDestination, f.iNoAnswerTime]), [[4, '102', 5]], 'no-answer forward after 5 s');
+    assert.deepEqual(presence.seqLineForwards?.map((f) => [f.iForwardMode, f.u8sDestination, f.iNoAnswerTime]), [[4, '102', 5]]);
+    assert.deepEqual(line?.seqCalls.map((c) => [c.u8sConnectionID, c.iCallState, c.bOutbound, c.u8sCurrentNumberSC, c.u8sContactChangedId]), [['call-me', 32, false, '100', 'bob']]);
+    assert.deepEqual(presence.seqCalls?.map((c) => [c.u8sConnectionID, c.eCallState]), [['call-me', 32]]);
+    assert.ok(me.iStaticRights & 0x0200_0000, 'audio calls (the softphone)');
+    await publish('call-me', 'disconnected');
+  });
+
   it('unsubscribe stops updates; subscriptions per session are bounded', async (t) => {
     await quiet();
     const alice = await tcpClient(app, { user: 'alice', password: 'alice-pw' });

@@ -6,7 +6,9 @@ import {
   PRESENCE_SECTIONS,
   PresenceFlag,
   PresenceState,
+  type ClientContentChanged,
   type ClientContentResult,
+  type ContentContact,
   type GetAndSubscribePresenceResult,
   type PresenceV2,
   type UpdatePresenceV2,
@@ -45,10 +47,18 @@ function entryOf(p: PresenceV2, fallbackName: string): PresenceEntry {
   };
 }
 
+/** The users of this server in a buddy list, by login (entry id) → display name. */
+function serverUsers(contacts: readonly ContentContact[]): Map<string, string> {
+  const users = new Map<string, string>();
+  for (const c of contacts) if (c.u8sEntryIDDB === 'ucserver' && c.u8sEntryID) users.set(c.u8sEntryID, c.u8sDisplayName ?? '');
+  return users;
+}
+
 /**
  * Presence of every user of the server (the buddy list's server users) including the logged-in one,
  * live by asnUpdatePresenceV2; and the own settings: absent state, note, DND and forwards per line.
- * Emits `change` after every update.
+ * The buddy list itself is subscribed (asnSubscribeClientContent): a user the admin adds while the page
+ * is open is subscribed to and listed, a removed one leaves the list. Emits `change` after every update.
  */
 export class Presence extends EventTarget {
   #conn: EnetucConnection | undefined;
@@ -56,6 +66,8 @@ export class Presence extends EventTarget {
   readonly #raw = new Map<string, PresenceV2>();
   readonly #names = new Map<string, string>();
   readonly #onEvent = (e: Event): void => this.#handle((e as CustomEvent<ServerEvent>).detail);
+  /** Buddy-list changes, applied one after another (each may subscribe to new users). */
+  #contentQueue: Promise<void> = Promise.resolve();
 
   /** The other users, by name. */
   get others(): PresenceEntry[] {
@@ -71,26 +83,47 @@ export class Presence extends EventTarget {
     return p ? entryOf(p, '') : undefined;
   }
 
-  /** Lists the server's users and subscribes to their presence (and the own). */
+  /** Lists the server's users and subscribes to their presence (and the own), then to the list itself. */
   async start(conn: EnetucConnection, login: string): Promise<void> {
     this.detach();
     this.#conn = conn;
     this.#self = login;
     conn.addEventListener('event', this.#onEvent);
     const { contactList } = await conn.invoke<ClientContentResult>('asnGetClientContent', { iContactFilter: 0 });
-    const ids = new Set([login]);
-    for (const c of contactList) {
-      if (c.u8sEntryIDDB !== 'ucserver' || !c.u8sEntryID) continue;
-      ids.add(c.u8sEntryID);
-      this.#names.set(c.u8sEntryID, c.u8sDisplayName ?? '');
-    }
+    const users = serverUsers(contactList);
+    users.set(login, users.get(login) ?? '');
+    await this.#subscribe(conn, users);
+    // From now on the list comes as asnClientContentChanged (first the whole of it, then every change).
+    await conn.invoke('asnSubscribeClientContent', {});
+  }
+
+  /** Subscribes to the presence of `users` (login → name) and lists them. */
+  async #subscribe(conn: EnetucConnection, users: Map<string, string>): Promise<void> {
+    if (users.size === 0) return;
+    for (const [id, name] of users) this.#names.set(id, name);
     const { seqSubscribedPresence } = await conn.invoke<GetAndSubscribePresenceResult>('asnGetAndSubscribePresenceV2', {
-      seqContactIDs: [...ids],
+      seqContactIDs: [...users.keys()],
       iEventFlagsToSubscribe: PRESENCE_SECTIONS,
       iContactDetailsReturnFilter: PRESENCE_SECTIONS,
     });
+    if (this.#conn !== conn) return; // detached meanwhile
     for (const p of seqSubscribedPresence) this.#raw.set(p.u8sContactId, p);
     this.#changed();
+  }
+
+  /** The buddy list changed: subscribe to users new to it, drop those no longer in it. */
+  async #contentChanged(conn: EnetucConnection, changed: ClientContentChanged): Promise<void> {
+    if (this.#conn !== conn) return;
+    const users = serverUsers(changed.addedOrChangedContacts ?? []);
+    const added = new Map([...users].filter(([id]) => !this.#raw.has(id)));
+    let removed = false;
+    for (const id of [...this.#raw.keys()]) {
+      if (id === this.#self || users.has(id)) continue;
+      this.#raw.delete(id);
+      removed = true;
+    }
+    if (removed) this.#changed();
+    await this.#subscribe(conn, added);
   }
 
   detach(): void {
@@ -138,6 +171,14 @@ export class Presence extends EventTarget {
       case 'asnUpdatePresenceV2':
         this.#merge((event.argument as UpdatePresenceV2).presence);
         break;
+      case 'asnClientContentChanged': {
+        const conn = this.#conn;
+        if (!conn) break;
+        const changed = event.argument as ClientContentChanged;
+        this.#contentQueue = this.#contentQueue.then(() => this.#contentChanged(conn, changed))
+          .catch((err: unknown) => console.warn('ucserver: buddy list update failed', err));
+        break;
+      }
       default:
         break;
     }

@@ -54,6 +54,18 @@ export interface UpdatePresenceV2 {
   iChangedFlags: number;
 }
 
+export interface ContentContact {
+  u8sEntryIDDB?: string;
+  u8sEntryID?: string;
+  u8sDisplayName?: string;
+}
+
 export interface ClientContentResult {
-  contactList: Array<{ u8sEntryIDDB?: string; u8sEntryID?: string; u8sDisplayName?: string }>;
+  contactList: ContentContact[];
+}
+
+/** asnClientContentChanged: the whole buddy list again (the server sends it as a whole). */
+export interface ClientContentChanged {
+  iRevision: number;
+  addedOrChangedContacts?: ContentContact[];
 }

@@ -31,6 +31,8 @@ export const Op = {
   asnSetUserAbsentState: 1128,
   asnCustomNoteSet: 1510,
   asnGetClientContent: 1126,
+  asnSubscribeClientContent: 4600,
+  asnClientContentChanged: 4607,
   asnGetAndSubscribePresenceV2: 4505,
   asnUpdatePresenceV2: 4504,
   asnCtiLineSetDoNotDisturb: 1264,
