@@ -2,12 +2,12 @@
 # A private CA and a NATS server certificate for TLS between the services and NATS (and a client
 # certificate, for servers that also verify clients). Usage: infra/nats/make-tls.sh [dir] [host...]
 #   dir   default infra/nats/tls (what infra/nats/compose.tls.yml mounts)
-#   host  names and addresses the server certificate is valid for; default: nats localhost 127.0.0.1
+#   host  names and addresses the server certificate is valid for; default: nats-1 nats-2 nats-3 localhost 127.0.0.1
 # Needs openssl. Keys are written 0600; an existing CA is reused, so certificates can be renewed.
 set -eu
 dir=${1:-infra/nats/tls}
 [ $# -gt 0 ] && shift
-[ $# -gt 0 ] || set -- nats localhost 127.0.0.1
+[ $# -gt 0 ] || set -- nats-1 nats-2 nats-3 localhost 127.0.0.1
 umask 077
 mkdir -p "$dir"
 san=""

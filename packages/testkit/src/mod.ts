@@ -43,3 +43,5 @@ export { header, parseSipMessage, parseSippMessageLog, parseSdp, sipPing, type S
 export * from './tones.ts';
 export { deleteTestStream } from './streams.ts';
 export { chromiumArgs, chromiumPath } from './chromium.ts';
+export { NatsCluster } from './NatsCluster.ts';
+export type { NatsClusterOptions } from './NatsClusterTypes.ts';

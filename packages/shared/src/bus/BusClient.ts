@@ -54,6 +54,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   #state: BusConnectionState = 'connected';
   #closed = false;
   readonly #callStream: CallStream;
+  readonly #replicas: number;
   readonly #transport: BusPeerTransport = {
     request: (subject, cmd, payload, options) => this.#request(subject, cmd, payload, options),
     serve: (subject, cmd, handler, options) => this.#serve(subject, cmd, handler, options),
@@ -68,11 +69,13 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.#maxQueued = options.maxQueuedPerSubscription ?? 10_000;
     this.subjects = new Subjects(options.prefix);
+    this.#replicas = options.streamReplicas ?? 1;
     this.#callStream = new CallStream({
       nc,
       js: this.#js,
       subjects: this.subjects,
       logger: this.#logger,
+      replicas: this.#replicas,
       decode: (subject, schema, data) => this.#decode(subject, schema, data),
       invalid: (subject, message) => this.#invalid(subject, message),
       handlerError: (subject, error) => this.emit('handlererror', subject, error),
@@ -395,6 +398,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       js: this.#js,
       subjects: this.subjects,
       logger: this.#logger,
+      replicas: this.#replicas,
       decode: (subject, schema, data) => this.#decode(subject, schema, data),
       closed: () => this.#closed,
     }, bucket, options);

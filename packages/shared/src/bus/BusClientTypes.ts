@@ -26,6 +26,11 @@ export interface BusClientOptions {
   reconnectMaxDelayMs?: number;
   /** Upper bound of messages a serial subscription may queue before it drops. Default 10 000. */
   maxQueuedPerSubscription?: number;
+  /**
+   * Replicas of the JetStream streams this client creates or updates (the CALLS stream, the KV buckets):
+   * 3 on a 3-server cluster, so the loss of any one server loses no event and no value. Default 1.
+   */
+  streamReplicas?: number;
 }
 
 /** Longest wait between two reconnect attempts of a service's bus (its peers may come back this much later than we do). */

@@ -28,6 +28,7 @@ export class CallStream {
       max_age: (options.maxAgeMs ?? 7 * 24 * 3600_000) * 1_000_000,
       // No byte limit by default: a limit is reserved against the server's store up front.
       max_bytes: options.maxBytes ?? -1,
+      num_replicas: this.#host.replicas,
     };
     try {
       await jsm.streams.info(name);

@@ -10,6 +10,8 @@ export interface CallStreamHost {
   js: JetStreamClient;
   subjects: Subjects;
   logger: Logger;
+  /** Replicas of the streams it creates (BusClientOptions.streamReplicas). */
+  replicas: number;
   /** Validates a received message; undefined (logged and counted) when it is invalid. */
   decode<S extends z.ZodType>(subject: string, schema: S, data: Uint8Array): { value: z.output<S> } | undefined;
   invalid(subject: string, message: string): void;

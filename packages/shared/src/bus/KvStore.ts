@@ -51,7 +51,7 @@ export class KvStore<S extends z.ZodType> {
       deny_delete: true,
       deny_purge: false,
       allow_direct: true,
-      num_replicas: 1,
+      num_replicas: host.replicas,
     };
     try {
       await jsm.streams.info(store.#stream);

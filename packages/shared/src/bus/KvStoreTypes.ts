@@ -24,6 +24,8 @@ export interface KvStoreHost {
   js: JetStreamClient;
   subjects: Subjects;
   logger: Logger;
+  /** Replicas of the streams it creates (BusClientOptions.streamReplicas). */
+  replicas: number;
   /** Validates a stored value; undefined (logged and counted) when it is invalid. */
   decode<S extends z.ZodType>(subject: string, schema: S, data: Uint8Array): { value: z.output<S> } | undefined;
   closed(): boolean;

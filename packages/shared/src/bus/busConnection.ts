@@ -19,9 +19,10 @@ export interface BusConnectionConfig {
   NATS_TLS_CA_FILE?: string | undefined;
   NATS_TLS_CERT_FILE?: string | undefined;
   NATS_TLS_KEY_FILE?: string | undefined;
+  BUS_STREAM_REPLICAS?: number | undefined;
 }
 
-export type BusConnection = Pick<BusClientOptions, 'servers' | 'prefix' | 'service' | 'credentials' | 'tls'>;
+export type BusConnection = Pick<BusClientOptions, 'servers' | 'prefix' | 'service' | 'credentials' | 'tls' | 'streamReplicas'>;
 
 /**
  * BusClient options from a service's configuration. TLS files are read now, so a missing one fails the
@@ -43,7 +44,7 @@ export function busConnection(config: BusConnectionConfig, service: BusService):
         ...(config.NATS_TLS_KEY_FILE !== undefined ? { key: readPem('NATS_TLS_KEY_FILE', config.NATS_TLS_KEY_FILE, service) } : {}),
       }
     : undefined;
-  return { servers: config.NATS_URL, prefix: config.BUS_PREFIX, service, credentials, tls };
+  return { servers: config.NATS_URL, prefix: config.BUS_PREFIX, service, credentials, tls, streamReplicas: config.BUS_STREAM_REPLICAS };
 }
 
 function readPem(variable: string, file: string, service: string): string {

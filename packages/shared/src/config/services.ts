@@ -50,6 +50,7 @@ const common = {
   NATS_TLS_KEY_FILE: env.optionalString('PEM private key of NATS_TLS_CERT_FILE'),
   BUS_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lower-case token').default('ucs')
     .describe('Prefix of every NATS subject and JetStream stream (lets several systems share one NATS)'),
+  BUS_STREAM_REPLICAS: env.int(1, 'Replicas of the JetStream streams (call events, KV buckets): 3 on a 3-server NATS cluster, so losing one server loses nothing; at most the cluster size', 1, 5),
   BUS_REQUEST_TIMEOUT_MS: env.int(5000, 'Timeout of bus requests between services (ms)', 100, 60_000),
   BUS_OUTAGE_GRACE_MS: env.int(30_000, "A NATS outage (this service's own connection down) shorter than this ends no call; a longer one ends this service's calls with cause bus-outage (ms). Meanwhile nobody is judged gone by missing heartbeats, and after the reconnect every party gets 7 s to reconnect plus its heartbeat intervals", 1000, 3_600_000),
   LOG_LEVEL: env.logLevel(),

@@ -75,14 +75,14 @@ describe('docker-compose.yml', () => {
   }
 
   it('every ucserver service has a healthcheck and waits for healthy dependencies and for secrets-init to finish', () => {
-    for (const name of [...Object.keys(serviceConfigs), 'nats', 'postgres', 'prometheus', 'grafana']) {
+    for (const name of [...Object.keys(serviceConfigs), 'nats-1', 'nats-2', 'nats-3', 'postgres', 'prometheus', 'grafana']) {
       const service = compose.services[name];
       assert.ok(service?.healthcheck, `${name} has a healthcheck`);
       for (const [dep, cond] of Object.entries(service.depends_on ?? {})) {
         assert.equal(cond.condition, dep === 'secrets-init' ? 'service_completed_successfully' : 'service_healthy', `${name} waits for ${dep}`);
       }
     }
-    for (const name of [...Object.keys(serviceConfigs), 'nats']) {
+    for (const name of [...Object.keys(serviceConfigs), 'nats-1', 'nats-2', 'nats-3']) {
       assert.equal(compose.services[name]?.depends_on?.['secrets-init']?.condition, 'service_completed_successfully', `${name} starts after secrets-init succeeded`);
     }
   });

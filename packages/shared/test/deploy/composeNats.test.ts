@@ -10,11 +10,12 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { errors, nkeyAuthenticator } from '@nats-io/nats-core';
 import { BusClient, busConnection, loadConfig, MediaConfig, PbxAdapterConfig } from '@ucserver/shared';
 import { Subjects } from '@ucserver/shared/internal';
-import { NatsServer, testLogger } from '@ucserver/testkit';
+import { check, freePort, NatsServer, testLogger } from '@ucserver/testkit';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const cli = join(root, 'packages/shared/src/deploy/initSecrets.ts');
@@ -94,15 +95,29 @@ describe('compose - infra/nats/nats.conf on a real nats-server', { timeout: 60_0
   let dir: string;
   let secrets: string;
   let server: NatsServer;
+  let servers: NatsServer[];
 
-  /** infra/nats/<name> beside the init's auth/, with the JetStream store moved off /data. */
-  function natsDir(sub: string): string {
+  /**
+   * infra/nats/<name> beside the init's auth/, with the JetStream store moved off /data and the cluster's
+   * routes moved from the compose names (nats-1..3:6222) to `routes` on loopback; without `routes` the
+   * cluster block is left out (one server alone).
+   */
+  function natsDir(sub: string, routes?: { own: number; all: number[] }): string {
     const d = join(dir, sub);
     mkdirSync(join(d, 'auth'), { recursive: true });
     copyFileSync(join(secrets, 'nats/auth.conf'), join(d, 'auth/auth.conf'));
-    const conf = readFileSync(join(root, 'infra/nats/nats.conf'), 'utf8');
+    let conf = readFileSync(join(root, 'infra/nats/nats.conf'), 'utf8');
     assert.equal(conf.match(/store_dir: \/data\/jetstream/g)?.length, 1);
-    writeFileSync(join(d, 'nats.conf'), conf.replace('store_dir: /data/jetstream', `store_dir: "${join(d, 'js')}"`));
+    conf = conf.replace('store_dir: /data/jetstream', `store_dir: "${join(d, 'js')}"`);
+    assert.match(conf, /^cluster \{[\s\S]*?^\}$/m, 'nats.conf has a cluster block');
+    if (routes) {
+      assert.equal(conf.match(/nats-route:\/\/nats-\d:6222/g)?.length, routes.all.length, 'a route per server');
+      conf = conf.replace('listen: 0.0.0.0:6222', `listen: 127.0.0.1:${routes.own}`)
+        .replace(/nats-route:\/\/nats-(\d):6222/g, (_m, n: string) => `nats-route://127.0.0.1:${routes.all[Number(n) - 1]}`);
+    } else {
+      conf = conf.replace(/^cluster \{[\s\S]*?^\}$/m, '');
+    }
+    writeFileSync(join(d, 'nats.conf'), conf);
     copyFileSync(join(root, 'infra/nats/nats-tls.conf'), join(d, 'nats-tls.conf'));
     return d;
   }
@@ -111,11 +126,22 @@ describe('compose - infra/nats/nats.conf on a real nats-server', { timeout: 60_0
     dir = mkdtempSync(join(tmpdir(), 'ucs-compose-nats-'));
     secrets = join(dir, 'secrets');
     assert.equal((await initSecrets(secrets)).code, 0);
-    // -a/-p/-m move the listeners to ephemeral loopback ports; the rest is the file as compose runs it.
-    server = await NatsServer.start({ config: join(natsDir('plain'), 'nats.conf'), args: ['-m', '-1'] });
+    // The cluster of three as compose runs it: -a/-p/-m move the client and monitoring listeners to
+    // ephemeral loopback ports, the routes go to loopback (natsDir); the rest is the file as it is.
+    const routePorts: number[] = [];
+    while (routePorts.length < 3) {
+      const p = await freePort({ tcp: true, udp: false });
+      if (!routePorts.includes(p)) routePorts.push(p);
+    }
+    servers = await Promise.all(routePorts.map((own, i) => NatsServer.start({
+      config: join(natsDir(`plain-${i + 1}`, { own, all: routePorts }), 'nats.conf'),
+      args: ['-m', '-1'],
+      env: { UCS_NATS_SERVER_NAME: `nats-${i + 1}` },
+    })));
+    server = servers[0]!;
   });
   after(async () => {
-    await server?.dispose();
+    for (const s of servers ?? []) await s.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,16 +149,21 @@ describe('compose - infra/nats/nats.conf on a real nats-server', { timeout: 60_0
     await assert.rejects(connect({ servers: server.url, reconnect: false }), errors.AuthorizationError);
   });
 
-  it("the pbx-adapter connects with the files compose gives it (NATS_NKEY_SEED_FILE) and is ready", async () => {
+  it("the pbx-adapter connects with the files compose gives it (NATS_NKEY_SEED_FILE) to the cluster and its stream has a replica on each server", async () => {
     const config = loadConfig('pbx-adapter', PbxAdapterConfig, {
-      NATS_URL: server.url,
       NATS_NKEY_SEED_FILE: join(secrets, 'pbx-adapter/nats.nk'),
       LINE_CREDENTIALS_KEY_FILE: join(secrets, 'pbx-adapter/line-credentials-key'),
+      NATS_URL: servers.map((s) => s.url).join(','),
+      BUS_STREAM_REPLICAS: '3',
     });
     const bus = await BusClient.connect({ ...busConnection(config, 'pbx-adapter'), name: 'test', logger: testLogger() }, AbortSignal.timeout(10_000));
     try {
-      await bus.ensureCallStream();
+      // JetStream needs the cluster's meta leader: the three servers found each other by their routes.
+      await check(() => bus.ensureCallStream().then(() => true, () => undefined), 20_000, { name: 'CALLS stream created on the cluster' });
       assert.equal(bus.connected, true);
+      const info = await (await jetstreamManager(bus.connection)).streams.info(bus.subjects.callStream);
+      assert.equal(info.config.num_replicas, 3);
+      assert.deepEqual([info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)].sort(), ['nats-1', 'nats-2', 'nats-3']);
     } finally {
       await bus.close();
     }
@@ -157,7 +188,7 @@ describe('compose - infra/nats/nats.conf on a real nats-server', { timeout: 60_0
     const tls = join(d, 'certs');
     const made = await run('sh', [join(root, 'infra/nats/make-tls.sh'), tls, 'localhost', '127.0.0.1']);
     assert.equal(made.code, 0, made.stderr);
-    const tlsServer = await NatsServer.start({ config: join(d, 'nats-tls.conf'), args: ['-m', '-1'], env: { UCS_NATS_TLS_CERT: join(tls, 'server.pem'), UCS_NATS_TLS_KEY: join(tls, 'server-key.pem') } });
+    const tlsServer = await NatsServer.start({ config: join(d, 'nats-tls.conf'), args: ['-m', '-1'], env: { UCS_NATS_SERVER_NAME: 'nats-tls', UCS_NATS_TLS_CERT: join(tls, 'server.pem'), UCS_NATS_TLS_KEY: join(tls, 'server-key.pem') } });
     try {
       const info = await firstLine(tlsServer.port);
       assert.match(info, /"tls_required":true/, 'the server demands TLS before anything else');

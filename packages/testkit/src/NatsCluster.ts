@@ -1,0 +1,59 @@
+import { check } from './check.ts';
+import { freePort } from './freePorts.ts';
+import type { NatsClusterOptions } from './NatsClusterTypes.ts';
+import { NatsServer } from './NatsServer.ts';
+
+/**
+ * A NATS cluster of private nats-servers on loopback, each with JetStream and its own store, joined by
+ * routes on fixed ports (so a killed server comes back into the same cluster). For tests of what the
+ * services do when one server of the cluster dies.
+ */
+export class NatsCluster {
+  readonly servers: readonly NatsServer[];
+
+  private constructor(servers: NatsServer[]) {
+    this.servers = servers;
+  }
+
+  static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
+    const size = options.size ?? 3;
+    const routePorts: number[] = [];
+    while (routePorts.length < size) {
+      const p = await freePort({ tcp: true, udp: false });
+      if (!routePorts.includes(p)) routePorts.push(p);
+    }
+    const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+    const servers = await Promise.all(routePorts.map((port, i) => NatsServer.start({
+      args: ['--server_name', `n${i + 1}`, '--cluster_name', options.name ?? 'ucs', '--cluster', `nats://127.0.0.1:${port}`, '--routes', routes, ...(options.args ?? [])],
+    })));
+    const cluster = new NatsCluster(servers);
+    try {
+      await cluster.#waitForMeta();
+    } catch (err) {
+      await cluster.dispose();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** All client URLs, comma-separated (what NATS_URL takes). */
+  get urls(): string {
+    return this.servers.map((s) => s.url).join(',');
+  }
+
+  /** The server with this name (`n1` …). */
+  server(name: string): NatsServer {
+    const s = this.servers[Number(name.slice(1)) - 1];
+    if (!s) throw new RangeError(`no server '${name}' in a cluster of ${this.servers.length}`);
+    return s;
+  }
+
+  /** Waits until JetStream's meta group has a leader (streams can be created only then). */
+  async #waitForMeta(): Promise<void> {
+    await check(() => this.servers.some((s) => /metadata leader/i.test(s.log)) || undefined, 20_000, { name: 'JetStream meta leader elected' });
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.dispose()));
+  }
+}

@@ -1,0 +1,9 @@
+// Contract of NatsCluster.
+export interface NatsClusterOptions {
+  /** Number of servers. Default 3 (JetStream replicas 3 survive the loss of any one). */
+  size?: number;
+  /** Cluster name (all servers). Default 'ucs'. */
+  name?: string;
+  /** Extra command-line arguments for every server. */
+  args?: string[];
+}
