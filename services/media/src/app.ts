@@ -112,6 +112,9 @@ export function build(deps: MediaAppDeps): MediaApp {
   const sample = async (): Promise<void> => {
     await pool.sampleCpu();
     recordSamples(metrics, await node.sample());
+    // The live quality for the admin console; nothing while the node carries no call.
+    const calls = node.liveQuality();
+    if (bus && calls.length > 0) bus.publish(MediaTopics.quality, { nodeId, at: Date.now(), calls });
   };
 
   return {
@@ -138,7 +141,7 @@ export function build(deps: MediaAppDeps): MediaApp {
       // its calls any more (the gateway and the pbx-adapter end theirs with cause 'bus-outage'): it closes them.
       outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger: log });
       outage.on('graceexceeded', () => void node.closeAll('bus-outage').catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the calls after the bus outage failed')));
-      subscriptions = serveMediaCommands(bus, node, metrics, log);
+      subscriptions = serveMediaCommands(bus, node, metrics, log, config.MEDIA_DRAIN_TIMEOUT_MS);
       // The server must know our command subscriptions before the first heartbeat tells the pbx-adapter
       // to send them here, or its first offer can meet "no responders".
       await bus.flush();

@@ -99,6 +99,8 @@ export const CtiGatewayConfig = z.object({
   FORWARD_MAX_HOPS: env.int(3, 'A call already forwarded this many times (Diversion entries of the INVITE) is not forwarded again: it is offered on the line as if no forward were set', 0, 20),
   FORWARD_NO_ANSWER_DEFAULT_S: env.int(20, 'Seconds a line rings before a no-answer forward without its own time (asnCtiSetForward NoAnswerTime 0) redirects the call', 1, 300),
   GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),
+  ADMIN_PROMETHEUS_URL: env.optionalString('Prometheus URL the admin console links to on its System page (none when unset)'),
+  ADMIN_GRAFANA_URL: env.optionalString('Grafana dashboard URL the admin console links to on its System page (none when unset)'),
   GATEWAY_HEARTBEAT_INTERVAL_MS: env.int(1000, 'Interval of the gateway heartbeat on the bus (ms); the pbx-adapter ends the calls of a gateway silent for 3 intervals', 100, 60_000),
 }).superRefine(busCredentialRules);
 export type CtiGatewayConfig = z.infer<typeof CtiGatewayConfig>;
