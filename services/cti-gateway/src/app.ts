@@ -81,6 +81,8 @@ export interface GatewayContext {
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
+  /** The running calls' media quality, from the media nodes' reports (admin console). */
+  quality: LiveQuality;
   auth: Authenticator;
   sessions: SessionRegistry;
   wsSessions: WsSessionStore;
@@ -142,7 +144,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   });
   // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
   const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
-  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, auth, sessions, wsSessions };
+  const quality = new LiveQuality();
+  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, quality, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
   const table: OperationTable = { invokes: {}, events: {}, public: publicOperations };
@@ -179,7 +182,6 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     cti: () => started,
   };
   const mediaNodes = () => placement?.nodes() ?? [];
-  const quality = new LiveQuality();
   const adminConsole = new AdminConsole({ config, logger, database, calls, registrations, quality, instance, version: gatewayVersion });
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
@@ -342,6 +344,7 @@ function buildHttp(
     mediaNodes: options.mediaNodes,
     quality: options.quality,
     console: options.adminConsole,
+    sessions: ctx.sessions,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

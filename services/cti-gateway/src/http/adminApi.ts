@@ -13,6 +13,7 @@ import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenErro
 import type { JournalStore } from '../journal/JournalStore.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { UserStore } from '../users/UserStore.ts';
 import {
   ApiError,
@@ -23,6 +24,7 @@ import {
   Login,
   LoginIn,
   LoginOut,
+  UserClientOut,
   UserCreate,
   UserOut,
   UserPatch,
@@ -40,6 +42,7 @@ export interface AdminApiOptions {
   mediaNodes: () => MediaNodeInfo[];
   quality: LiveQuality;
   console: AdminConsole;
+  sessions: SessionRegistry;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -104,6 +107,17 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     reply.code(201).send(userOut(await options.users.create(req.body))));
   api.get('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), response: { 200: UserOut, ...errors } } }, async (req) =>
     userOut(await options.users.require(req.params.login)));
+  api.get('/users/:login/clients', { schema: { tags: ['users'], summary: "The user's connected clients (ENetUC TCP, WebSocket, REST)", params: z.object({ login: Login }), response: { 200: z.array(UserClientOut), ...errors } } }, async (req) => {
+    const user = await options.users.require(req.params.login);
+    return options.sessions.ofUser(user.id).map((s) => ({
+      sessionId: s.id,
+      transport: s.transport.kind,
+      address: s.transport.remoteAddress,
+      secure: s.transport.secure,
+      since: new Date(s.openedAt).toISOString(),
+      softphone: s.softphone,
+    }));
+  });
   api.patch('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), body: UserPatch, response: { 200: UserOut, ...errors } } }, async (req) =>
     userOut(await options.users.update(req.params.login, req.body)));
   api.delete('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {

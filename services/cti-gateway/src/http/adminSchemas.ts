@@ -65,6 +65,15 @@ export const ActiveCallOut = z.object({
   }).optional(),
 });
 
+export const UserClientOut = z.object({
+  sessionId: z.string(),
+  transport: z.enum(['tcp', 'websocket', 'rest']),
+  address: z.string(),
+  secure: z.boolean(),
+  since: isoDate,
+  softphone: z.boolean().describe('true: a softphone that takes calls; false: CTI only'),
+});
+
 export const LoginIn = z.object({ login: Login, password: z.string().min(1).max(256) });
 export const LoginOut = z.object({
   token: z.string().describe('Bearer token for this API, for AUTH_TOKEN_TTL_S'),
