@@ -21,7 +21,7 @@ export function callsPage(): Page {
       return [
         h('span', {}, h('strong', {}, c.line), ` ${c.direction === 'inbound' ? '←' : '→'} ${c.remoteNumber}`, c.remoteName ? h('small', {}, ` ${c.remoteName}`) : null),
         badge(c.hold ? `held (${c.hold})` : c.state, c.state === 'connected' ? 'ok' : c.state === 'held' ? 'warn' : 'off', 'call-state', c.state),
-        h('span', { class: 'num', 'data-testid': 'call-duration' }, duration(c.durationS + (c.state === 'connected' ? since : 0))),
+        h('span', { class: 'num', 'data-testid': 'call-duration', 'data-base': String(c.durationS), 'data-counting': String(c.state === 'connected') }, duration(c.durationS + (c.state === 'connected' ? since : 0))),
         c.mediaNode ? h('span', { 'data-testid': 'call-node' }, `${c.mediaNode}${c.worker === undefined ? '' : ` / w${c.worker}`}`) : null,
         c.mediaPath ? badge(c.mediaPath === 'direct' ? 'Direct Media' : 'via PBX', c.mediaPath === 'direct' ? 'ok' : 'off', 'call-path', c.mediaPath) : null,
         c.codec ? h('span', { 'data-testid': 'call-codec' }, c.codec) : null,
@@ -32,7 +32,7 @@ export function callsPage(): Page {
         button('Hang up', () => hangUp(c), { 'data-testid': 'call-hangup', 'aria-label': `Hang up the call of line ${c.line} with ${c.remoteNumber}` }, 'btn btn-danger'),
       ];
     });
-    list.replaceChildren(table('Running calls', ['Call', 'State', 'Duration', 'Node / worker', 'Path', 'Codec', 'Loss', 'Jitter', 'RTT', 'MOS', ''], rows, 'calls', (i) => ({ 'data-call-id': calls[i]!.callId, 'data-line': calls[i]!.line })));
+    list.replaceChildren(table('Running calls', ['Call', 'State', 'Duration', 'Node / worker', 'Path', 'Codec', 'Loss', 'Jitter', 'RTT', 'MOS', ''], rows, 'calls', (i) => ({ 'data-call-id': calls[i]!.callId, 'data-line': calls[i]!.line, 'data-quality-at': calls[i]!.quality?.at ?? '' })));
   };
 
   const hangUp = async (c: LiveCall): Promise<void> => {
@@ -53,8 +53,11 @@ export function callsPage(): Page {
       stop = c.live.listen((kind) => {
         if (kind === 'calls') draw();
       });
-      // only the displayed durations count on between events; nothing is fetched
-      ticker = setInterval(draw, 1000);
+      // only the displayed durations count on between events; nothing is fetched or rebuilt
+      ticker = setInterval(() => {
+        const since = (Date.now() - ctx.live.callsAt) / 1000;
+        for (const el of list.querySelectorAll<HTMLElement>('[data-testid="call-duration"][data-counting="true"]')) el.textContent = duration(Number(el.dataset.base) + since);
+      }, 1000);
     },
     leave() {
       stop?.();

@@ -75,6 +75,7 @@ async function show(): Promise<void> {
   current?.leave?.();
   const main = byId('main');
   main.replaceChildren();
+  delete main.dataset.ready;
   byId('banner').hidden = true;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.nav a')) {
     if (a.dataset.page === name) a.setAttribute('aria-current', 'page');

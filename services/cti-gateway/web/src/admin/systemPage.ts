@@ -5,7 +5,7 @@ import type { SystemHealth } from './types.js';
 
 export function systemPage(): Page {
   let ctx: PageContext;
-  const body = h('div', { 'data-testid': 'system' });
+  const body = h('div', { class: 'stack', 'data-testid': 'system' });
 
   const load = async (): Promise<void> => {
     try {

@@ -8,7 +8,7 @@ export function usersPage(): Page {
   let query = '';
   let ctx: PageContext;
   const list = h('div', { 'data-testid': 'users-list' });
-  const detail = h('div', { 'data-testid': 'user-detail' });
+  const detail = h('div', { class: 'stack', 'data-testid': 'user-detail' });
 
   const load = async (): Promise<void> => {
     users = await ctx.api.request<User[]>('GET', '/users');
