@@ -119,7 +119,7 @@ export const MediaConfig = z.object({
   MEDIA_HEARTBEAT_MS: env.int(2000, 'Interval of the node heartbeat on the bus (ms)', 100, 60_000),
   MEDIA_STATS_INTERVAL_MS: env.int(5000, 'Interval of the call stats sampling behind the metrics and quality summaries (ms)', 1000, 300_000),
   MEDIA_SSRC_WATCHDOG_MS: env.int(200, 'How often a PBX leg with a learnt SSRC checks that its packets still reach the call (ms; 0 = off)', 0, 10_000),
-  MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM, how long running calls may continue before they are closed (ms)', 0),
+  MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM or an operator\'s drain (admin console), how long running calls may continue before they are closed (ms)', 0),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
 }).superRefine(busCredentialRules);
 export type MediaConfig = z.infer<typeof MediaConfig>;
