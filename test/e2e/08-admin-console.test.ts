@@ -108,7 +108,14 @@ test('the admin creates a user and a line; the line registers at Kamailio', asyn
     assert.equal(line.owner, DAVE.login);
     assert.ok(!('authPassword' in line), 'the API never returns the SIP password');
     assert.equal(await admin.page.getByText(linePassword(DAVE.line)).count(), 0, 'the page never shows it');
+  });
+  await step('Lines: bob ticks DND on his softphone; the console shows it on line 101 (pushed), and clears it', async () => {
+    const row = admin.page.locator('[data-testid="lines-row"][data-number="101"]');
+    await e2e.bob.testid('line-settings-101').getByTestId('line-dnd').check();
+    await check(async () => (await row.getByTestId('line-dnd').count()) === 1, 10_000, { name: 'DND badge on line 101' });
     await admin.screenshot('lines');
+    await e2e.bob.testid('line-settings-101').getByTestId('line-dnd').uncheck();
+    await check(async () => (await row.getByTestId('line-dnd').count()) === 0, 10_000, { name: 'DND badge gone' });
   });
 });
 

@@ -182,7 +182,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     cti: () => started,
   };
   const mediaNodes = () => placement?.nodes() ?? [];
-  const adminConsole = new AdminConsole({ config, logger, database, calls, registrations, quality, instance, version: gatewayVersion });
+  const adminConsole = new AdminConsole({ config, logger, database, calls, registrations, routing, quality, instance, version: gatewayVersion });
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
   const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest, quality, adminConsole });
@@ -345,6 +345,7 @@ function buildHttp(
     quality: options.quality,
     console: options.adminConsole,
     sessions: ctx.sessions,
+    routing: ctx.routing,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

@@ -21,7 +21,7 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
     super();
     this.setMaxListeners(0);
     this.#options = options;
-    const { calls, registrations, quality } = options;
+    const { calls, registrations, routing, quality } = options;
     const onCall = (): void => void this.emit('changed', 'calls');
     calls.on('callchanged', (call) => {
       if (call.state === 'disconnected') quality.forget(call.callId);
@@ -30,6 +30,7 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
     calls.on('mediapath', onCall);
     quality.on('report', onCall);
     registrations.on('changed', () => void this.emit('changed', 'lines'));
+    routing.on('changed', () => void this.emit('changed', 'lines'));
   }
 
   /** Binds the bus parts (in start()): node heartbeats and quality reports start to flow. */

@@ -3,6 +3,7 @@ import type { Database } from '@ucserver/shared/db';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import type { LiveQuality } from '../calls/LiveQuality.ts';
+import type { LineRouting } from '../lines/LineRouting.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 
 export interface AdminConsoleOptions {
@@ -11,6 +12,8 @@ export interface AdminConsoleOptions {
   database: Database;
   calls: CallRegistry;
   registrations: RegistrationStates;
+  /** DND and forwards: a change updates the Lines page. */
+  routing: LineRouting;
   quality: LiveQuality;
   instance: GatewayInstance;
   /** The gateway's version (its package.json). */

@@ -5,13 +5,15 @@ import { excerpt, InternalError, UcsError, type MediaNodeInfo } from '@ucserver/
 import type { CallRow, UserRow } from '@ucserver/shared/db';
 import type { Authenticator } from '../auth/Authenticator.ts';
 import { credentialsFromHeader } from '../auth/credentials.ts';
-import { adminConsoleRoutes } from './adminConsoleRoutes.ts';
+import { adminConsoleRoutes, adminUsers } from './adminConsoleRoutes.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import type { AdminConsole } from '../admin/AdminConsole.ts';
 import type { LiveQuality } from '../calls/LiveQuality.ts';
 import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, MediaCommandError, NotFoundError, PbxCommandError, UnavailableError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
+import type { LineRouting } from '../lines/LineRouting.ts';
+import type { LineRoutingState } from '../lines/LineRoutingTypes.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { UserStore } from '../users/UserStore.ts';
@@ -43,6 +45,8 @@ export interface AdminApiOptions {
   quality: LiveQuality;
   console: AdminConsole;
   sessions: SessionRegistry;
+  /** DND and forwards per line (shown with the lines). */
+  routing: LineRouting;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -126,7 +130,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   // Lines
-  const lineOut = (l: LineView): z.input<typeof LineOut> => {
+  const lineOut = (l: LineView, routing: LineRoutingState | undefined): z.input<typeof LineOut> => {
     const { authPassword: _secret, ownerUserId: _owner, ownerLogin, ...rest } = l;
     const reg = options.registrations.get(l.id);
     return {
@@ -135,19 +139,24 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       createdAt: l.createdAt.toISOString(),
       updatedAt: l.updatedAt.toISOString(),
       registration: reg ? { status: reg.status, at: reg.at, ...(reg.expiresAt ? { expiresAt: reg.expiresAt } : {}), ...(reg.sipStatus ? { sipStatus: reg.sipStatus } : {}), ...(reg.reason ? { reason: reg.reason } : {}) } : null,
+      routing: routing ?? { dnd: false, forwards: [] },
     };
   };
-  api.get('/lines', { schema: { tags: ['lines'], summary: 'List lines with their registration state', response: { 200: z.array(LineOut), ...errors } } }, async () =>
-    (await options.lines.list()).map(lineOut));
+  const linesOut = async (): Promise<Array<z.input<typeof LineOut>>> => {
+    const [lines, routing] = await Promise.all([options.lines.list(), options.routing.all()]);
+    return lines.map((l) => lineOut(l, routing.get(l.id)));
+  };
+  const oneLineOut = async (l: LineView): Promise<z.input<typeof LineOut>> => lineOut(l, await options.routing.get(l.id));
+  api.get('/lines', { schema: { tags: ['lines'], summary: 'List lines with their registration state and routing', response: { 200: z.array(LineOut), ...errors } } }, linesOut);
   api.post('/lines', { schema: { tags: ['lines'], summary: 'Create a line (the pbx-adapter registers it at once)', body: LineCreate, response: { 201: LineOut, ...errors } } }, async (req, reply) => {
     const { owner, ...rest } = req.body;
-    return reply.code(201).send(lineOut(await options.lines.create({ ...rest, ownerLogin: owner })));
+    return reply.code(201).send(await oneLineOut(await options.lines.create({ ...rest, ownerLogin: owner })));
   });
   api.get('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 200: LineOut, ...errors } } }, async (req) =>
-    lineOut(await options.lines.require(req.params.number)));
+    oneLineOut(await options.lines.require(req.params.number)));
   api.patch('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), body: LinePatch, response: { 200: LineOut, ...errors } } }, async (req) => {
     const { owner, ...rest } = req.body;
-    return lineOut(await options.lines.update(req.params.number, { ...rest, ...(owner !== undefined ? { ownerLogin: owner } : {}) }));
+    return oneLineOut(await options.lines.update(req.params.number, { ...rest, ...(owner !== undefined ? { ownerLogin: owner } : {}) }));
   });
   api.delete('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     await options.lines.remove(req.params.number);
@@ -155,7 +164,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   // Calls, media nodes, journal, system, live events
-  adminConsoleRoutes(api, { ...options, lines: async () => (await options.lines.list()).map(lineOut) });
+  adminConsoleRoutes(api, { ...options, lines: linesOut });
 }
 
 async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<void> {
@@ -165,6 +174,7 @@ async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise
   if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return;
   const { user } = await options.auth.authenticate(creds, req.ip);
   if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
+  adminUsers.set(req, user.id);
 }
 
 function userOut(u: UserRow): z.input<typeof UserOut> {

@@ -26,6 +26,12 @@ export interface AdminConsoleRoutesOptions {
   lines: () => Promise<unknown[]>;
 }
 
+/**
+ * The admin user behind a request (absent for the static ADMIN_TOKEN), set by the API's auth hook: an
+ * event stream ends when that user's credentials are revoked (password changed, account disabled).
+ */
+export const adminUsers = new WeakMap<FastifyRequest, string>();
+
 /** Changes of one kind within this window go out as one event. */
 const COALESCE_MS = 250;
 /** A comment line this often keeps proxies from closing an idle stream. */
@@ -47,6 +53,17 @@ export function adminConsoleRoutes(app: FastifyInstance, options: AdminConsoleRo
     nodes: () => options.mediaNodes().map((n) => mediaNodeOut(n)),
   };
   let streams = 0;
+  // One listener for all streams: a revoked admin's streams end (the console's reconnect then gets 401).
+  const byUser = new Map<string, Set<() => void>>();
+  const streamsOf = (userId: string): Set<() => void> => {
+    let set = byUser.get(userId);
+    if (!set) byUser.set(userId, (set = new Set()));
+    return set;
+  };
+  options.users.on('credentialsrevoked', (user) => {
+    for (const end of byUser.get(user.id) ?? []) end();
+    byUser.delete(user.id);
+  });
 
   api.get('/calls', { schema: { tags: ['calls'], summary: 'Running calls with media node, worker, path, codec and live quality', response: { 200: z.array(ActiveCallOut), ...errors } } }, async () =>
     activeCallsOut(options.calls.list(), options.quality));
@@ -101,8 +118,12 @@ export function adminConsoleRoutes(app: FastifyInstance, options: AdminConsoleRo
   }, async (req, reply) => {
     if (streams >= MAX_STREAMS) throw new UnavailableError(`too many event streams open (${MAX_STREAMS}); close another console`);
     streams += 1;
+    const userId = adminUsers.get(req);
+    const end = (): void => void reply.raw.end();
+    if (userId) streamsOf(userId).add(end);
     openStream(req, reply, views, options.console, () => {
       streams -= 1;
+      if (userId) streamsOf(userId).delete(end);
     });
     return reply;
   });

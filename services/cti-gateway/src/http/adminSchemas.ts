@@ -29,6 +29,10 @@ export const LineOut = dbSchema.LineSelect.omit({ authPassword: true, ownerUserI
   createdAt: isoDate,
   updatedAt: isoDate,
   registration: LineRegistrationState.omit({ lineId: true }).nullable(),
+  routing: z.object({
+    dnd: z.boolean(),
+    forwards: z.array(z.object({ mode: z.enum(['immediate', 'busy', 'no-answer']), destination: z.string(), noAnswerS: z.number().int() })),
+  }).describe("Do-not-disturb and forwards the line's user set (CTI or the softphone); read-only here"),
 });
 export type LineOut = z.infer<typeof LineOut>;
 export const LineCreate = z.object({

@@ -138,6 +138,18 @@ describe('admin console API', () => {
     abort.abort();
   });
 
+  it('an admin\'s event stream ends when the admin\'s password changes', async () => {
+    await app.http.inject({ method: 'POST', url: '/api/v1/users', headers: ADMIN, payload: { login: 'ops', password: 'ops-pw', role: 'admin' } });
+    const { token } = (await app.http.inject({ method: 'POST', url: '/api/v1/login', payload: { login: 'ops', password: 'ops-pw' } })).json();
+    const { port } = app.http.server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    const body = res.text();
+    assert.equal((await app.http.inject({ method: 'PATCH', url: '/api/v1/users/ops', headers: ADMIN, payload: { password: 'ops-pw-2' } })).statusCode, 200);
+    assert.match(await body, /event: calls/, 'the stream ended (text() resolved)');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } })).status, 401, 'its reconnect is refused');
+  });
+
   it('an event stream without credentials is refused', async () => {
     assert.equal((await app.http.inject({ method: 'GET', url: '/api/v1/events' })).statusCode, 401);
   });

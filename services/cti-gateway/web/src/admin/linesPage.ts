@@ -12,6 +12,17 @@ export function registrationBadge(l: Line): HTMLElement {
   return h('span', {}, badge(r.status, tone, 'line-registration', r.status), reason ? h('small', { class: 'reason', 'data-testid': 'line-reason' }, ` ${reason}`) : null);
 }
 
+/** DND and forwards as the line's user set them (CTI or the softphone). */
+function routingOf(l: Line): HTMLElement | null {
+  const parts: Array<HTMLElement | string> = [];
+  if (l.routing.dnd) parts.push(badge('DND', 'warn', 'line-dnd'));
+  for (const f of l.routing.forwards) {
+    const when = f.mode === 'immediate' ? 'always' : f.mode === 'busy' ? 'busy' : `no answer${f.noAnswerS ? ` ${f.noAnswerS} s` : ''}`;
+    parts.push(h('span', { class: 'forward', 'data-testid': 'line-forward' }, `${when} → ${f.destination}`));
+  }
+  return parts.length ? h('span', { class: 'routing' }, ...parts) : null;
+}
+
 export function linesPage(): Page {
   let ctx: PageContext;
   let users: User[] = [];
@@ -21,8 +32,8 @@ export function linesPage(): Page {
 
   const draw = (): void => {
     const lines = ctx.live.lines;
-    list.replaceChildren(table('Lines', ['Number', 'Name', 'Owner', 'Registrar', 'Transport', 'Auth user', 'Registration', 'Actions'], lines.map((l) => [
-      h('strong', {}, l.number), l.displayName || null, l.owner, l.registrar, l.transport.toUpperCase(), l.authUser, registrationBadge(l),
+    list.replaceChildren(table('Lines', ['Number', 'Name', 'Owner', 'Registrar', 'Transport', 'Auth user', 'Registration', 'DND / forwards', 'Actions'], lines.map((l) => [
+      h('strong', {}, l.number), l.displayName || null, l.owner, l.registrar, l.transport.toUpperCase(), l.authUser, registrationBadge(l), routingOf(l),
       h('span', { class: 'actions' },
         button('Edit', () => showForm(l), { 'data-testid': 'line-edit', 'aria-label': `Edit line ${l.number}` }, 'btn btn-quiet'),
         button(l.enabled ? 'Disable' : 'Enable', async () => void (await save(l, { enabled: !l.enabled })), { 'data-testid': 'line-toggle', 'aria-label': `${l.enabled ? 'Disable' : 'Enable'} line ${l.number}` }, 'btn btn-quiet'),

@@ -27,6 +27,7 @@ export interface Line {
   displayName: string;
   enabled: boolean;
   registration: { status: string; at: number; sipStatus?: number; reason?: string; expiresAt?: number } | null;
+  routing: { dnd: boolean; forwards: Array<{ mode: 'immediate' | 'busy' | 'no-answer'; destination: string; noAnswerS: number }> };
 }
 
 export interface Quality {
