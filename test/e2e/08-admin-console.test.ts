@@ -61,8 +61,14 @@ test('a non-admin login is refused', async () => {
 
 test('the admin creates a user and a line; the line registers at Kamailio', async () => {
   const { stack } = e2e;
-  await step('root signs in: the live calls page, the event stream live', async () => {
-    await admin.login(ROOT.login, ROOT.password);
+  await step('root signs in with the keyboard only: the live calls page, the event stream live', async () => {
+    await admin.testid('login-user').fill('');
+    await admin.testid('login-password').fill('');
+    await admin.testid('login-user').focus();
+    await admin.page.keyboard.type(ROOT.login);
+    await admin.page.keyboard.press('Tab');
+    await admin.page.keyboard.type(ROOT.password);
+    await admin.page.keyboard.press('Enter');
     await admin.page.locator('main[data-page="calls"][data-ready="true"]').waitFor({ timeout: 10_000 });
     await check(async () => (await admin.testid('live-status').getAttribute('data-state')) === 'live', 10_000, { name: 'event stream up' });
     assert.equal(await admin.testid('admin-user').textContent(), 'root');
@@ -80,6 +86,25 @@ test('the admin creates a user and a line; the line registers at Kamailio', asyn
     await admin.testid('users-search').fill('da');
     assert.equal(await admin.testid('users-row').count(), 1, 'the search keeps dave only');
     await admin.testid('users-search').fill('');
+  });
+  await step('Users: root edits dave (name, password reset, admin flag), disables and enables him', async () => {
+    const row = (): ReturnType<AdminBrowser['testid']> => admin.page.locator('[data-testid="users-row"][data-login="dave"]');
+    await row().getByTestId('user-edit').click();
+    await admin.testid('edit-user-name').fill('Dave D.');
+    await admin.testid('edit-user-password').fill('dave-new-secret');
+    await admin.testid('edit-user-role').selectOption('admin');
+    await admin.testid('edit-user-save').click();
+    await check(async () => /Dave D\.[\s\S]*admin/.test(await row().innerText()), 10_000, { name: 'dave shown as admin "Dave D."' });
+    const login = await fetch(`${e2e.stack.gatewayUrl}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: DAVE.login, password: 'dave-new-secret' }) });
+    assert.equal(login.status, 200, 'the reset password works (and dave is an admin now)');
+    await row().getByTestId('user-edit').click();
+    await admin.testid('edit-user-role').selectOption('user');
+    await admin.testid('edit-user-save').click();
+    await check(async () => !/admin/.test(await row().innerText()), 10_000, { name: 'dave a user again' });
+    await row().getByTestId('user-toggle').click();
+    await check(async () => (await row().getByTestId('user-state').getAttribute('data-state')) === 'disabled', 10_000, { name: 'dave disabled' });
+    await row().getByTestId('user-toggle').click();
+    await check(async () => (await row().getByTestId('user-state').getAttribute('data-state')) === 'active', 10_000, { name: 'dave enabled' });
   });
   await step('Users: alice\'s details show her line and her softphone (WebSocket) connected', async () => {
     await admin.page.locator('[data-testid="users-row"][data-login="alice"]').getByTestId('user-details').click();
