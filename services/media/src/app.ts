@@ -5,6 +5,7 @@ import {
   BusClient,
   BusOutageGuard,
   HeartbeatPublisher,
+  MEDIA_QUALITY_REPORT_CALLS,
   MediaTopics,
   busConnection,
   createHttpServer,
@@ -114,7 +115,11 @@ export function build(deps: MediaAppDeps): MediaApp {
     recordSamples(metrics, await node.sample());
     // The live quality for the admin console; nothing while the node carries no call.
     const calls = node.liveQuality();
-    if (bus && calls.length > 0) bus.publish(MediaTopics.quality, { nodeId, at: Date.now(), calls });
+    const at = Date.now();
+    for (let i = 0; bus && i < calls.length; i += MEDIA_QUALITY_REPORT_CALLS) {
+      const more = i + MEDIA_QUALITY_REPORT_CALLS < calls.length;
+      bus.publish(MediaTopics.quality, { nodeId, at, calls: calls.slice(i, i + MEDIA_QUALITY_REPORT_CALLS), ...(more ? { more } : {}) });
+    }
   };
 
   return {

@@ -42,11 +42,19 @@ export const MediaCallLiveQuality = z.object({
 });
 export type MediaCallLiveQuality = z.infer<typeof MediaCallLiveQuality>;
 
-/** One node's calls and their quality so far, after each stats sampling round (MEDIA_STATS_INTERVAL_MS). */
+/** Calls per `media.quality` message (about 250 bytes each). */
+export const MEDIA_QUALITY_REPORT_CALLS = 500;
+
+/**
+ * One node's calls and their quality so far, after each stats sampling round (MEDIA_STATS_INTERVAL_MS).
+ * A round with many calls goes out in parts of at most MEDIA_QUALITY_REPORT_CALLS (a NATS message stays
+ * far below the server's max_payload); every part has the round's `at`, all but the last `more: true`.
+ */
 export const MediaQualityReport = z.object({
   nodeId: Id,
   at: z.number().int(),
-  calls: z.array(MediaCallLiveQuality).max(10_000),
+  calls: z.array(MediaCallLiveQuality).max(MEDIA_QUALITY_REPORT_CALLS),
+  more: z.boolean().optional(),
 });
 export type MediaQualityReport = z.infer<typeof MediaQualityReport>;
 

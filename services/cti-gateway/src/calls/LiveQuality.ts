@@ -14,8 +14,8 @@ export interface LiveQualityEvents {
 
 /**
  * The live quality of running calls, fed by the media nodes' `media.quality` reports (one per node per
- * sampling round). A call missing from its node's next report has ended there and is dropped; so are
- * the calls of a node gone down (forgetNode).
+ * sampling round, in parts when large). A call missing from its node's next round has ended there and
+ * is dropped; so are the calls of a node gone down (forgetNode).
  */
 export class LiveQuality extends EventEmitter<LiveQualityEvents> {
   readonly #calls = new Map<string, LiveCallQuality>();
@@ -24,13 +24,12 @@ export class LiveQuality extends EventEmitter<LiveQualityEvents> {
     return this.#calls.get(callId);
   }
 
+  /** Records one report (or part of one); the round's last part drops the node's calls it did not list. */
   apply(report: MediaQualityReport): void {
-    const seen = new Set<string>();
-    for (const c of report.calls) {
-      seen.add(c.callId);
-      this.#calls.set(c.callId, { ...c, nodeId: report.nodeId, at: report.at });
+    for (const c of report.calls) this.#calls.set(c.callId, { ...c, nodeId: report.nodeId, at: report.at });
+    if (!report.more) {
+      for (const [callId, c] of this.#calls) if (c.nodeId === report.nodeId && c.at < report.at) this.#calls.delete(callId);
     }
-    for (const [callId, c] of this.#calls) if (c.nodeId === report.nodeId && !seen.has(callId)) this.#calls.delete(callId);
     this.emit('report', report.nodeId);
   }
 

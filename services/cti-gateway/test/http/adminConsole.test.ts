@@ -163,12 +163,14 @@ describe('admin console - quality', () => {
     assert.equal(mosEstimate({ lossPercent: 100, jitterMs: 500, rttMs: 2000 }), 1);
   });
 
-  it('LiveQuality keeps the latest report per call and drops a call missing from its node\'s next report', () => {
+  it('LiveQuality keeps the latest report per call and drops a call missing from its node\'s next round (after its last part)', () => {
     const q = new LiveQuality();
     const figures = { packetsIn: 100, packetsOut: 100, bytesIn: 1, bytesOut: 1, lossPercent: 0, jitterMs: 1 };
     q.apply({ nodeId: 'n1', at: 1, calls: [{ callId: 'a', worker: 0, codec: 'opus', path: 'pbx', quality: figures }, { callId: 'b', worker: 1, codec: 'PCMU', path: 'direct', quality: figures }] });
     q.apply({ nodeId: 'n2', at: 1, calls: [{ callId: 'c', worker: 0, codec: 'opus', path: 'pbx', quality: figures }] });
-    q.apply({ nodeId: 'n1', at: 2, calls: [{ callId: 'b', worker: 1, codec: 'PCMU', path: 'direct', quality: { ...figures, lossPercent: 3 } }] });
+    q.apply({ nodeId: 'n1', at: 2, calls: [{ callId: 'b', worker: 1, codec: 'PCMU', path: 'direct', quality: { ...figures, lossPercent: 3 } }], more: true });
+    assert.equal(q.get('a')?.at, 1, 'a round in parts prunes only after its last part');
+    q.apply({ nodeId: 'n1', at: 2, calls: [] });
     assert.equal(q.get('a'), undefined);
     assert.equal(q.get('b')?.quality.lossPercent, 3);
     assert.equal(q.get('c')?.nodeId, 'n2');
