@@ -1,4 +1,5 @@
-// Issue 11 (trust), the web pages: every HTML page of the gateway (the softphone, the /docs OpenAPI UI)
+// Issue 11 (trust), the web pages: every HTML page of the gateway (the softphone, the /docs OpenAPI UI,
+// the /admin console)
 // sends a Content-Security-Policy with frame-ancestors 'none' and the usual hardening headers; both
 // pages still work in Chromium under that policy without a single CSP violation; a page of another
 // origin cannot frame them (clickjacking).
@@ -13,7 +14,7 @@ import { GatewayUnderTest } from './support/GatewayUnderTest.ts';
 
 await enterNetworkNamespace();
 
-const PAGES = ['/', '/index.html', '/docs', '/docs/'];
+const PAGES = ['/', '/index.html', '/docs', '/docs/', '/admin/'];
 
 let gw: GatewayUnderTest;
 let browser: Browser;
@@ -21,6 +22,7 @@ before(async () => {
   gw = await GatewayUnderTest.start('web');
   await gw.admin('POST', '/users', { login: 'alice', password: 'alice-Secret-9f3' });
   await gw.admin('POST', '/lines', { number: '100', registrar: '127.0.0.1:5060', owner: 'alice' });
+  await gw.admin('POST', '/users', { login: 'root', password: 'root-Secret-9f3', role: 'admin' });
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: [...chromiumArgs] });
 });
 after(async () => {
@@ -71,6 +73,24 @@ test('the softphone page loads and signs in under its CSP without a violation', 
     await page.getByTestId('line-100').waitFor({ state: 'visible', timeout: 15_000 });
     // The lines come with the createsession answer; the event WebSocket opens just after it.
     await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+    assert.deepEqual(violations, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the admin console signs in and renders every page under its CSP without a violation', async () => {
+  const { page, violations } = await openRecording(`${gw.url}/admin`);
+  try {
+    await page.getByTestId('login-user').fill('root');
+    await page.getByTestId('login-password').fill('root-Secret-9f3');
+    await page.getByTestId('login-submit').click();
+    for (const name of ['users', 'lines', 'calls', 'nodes', 'journal', 'system']) {
+      await page.getByTestId(`nav-${name}`).click();
+      await page.locator(`main[data-page="${name}"][data-ready="true"]`).waitFor({ timeout: 10_000 });
+    }
+    await page.getByTestId('nav-lines').click();
+    await page.locator('[data-testid="lines-row"][data-number="100"]').waitFor({ timeout: 10_000 });
     assert.deepEqual(violations, []);
   } finally {
     await page.close();

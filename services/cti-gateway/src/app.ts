@@ -21,6 +21,7 @@ import {
   type Logger,
 } from '@ucserver/shared';
 import { openDatabase, type Database } from '@ucserver/shared/db';
+import { AdminConsole } from './admin/AdminConsole.ts';
 import { Authenticator } from './auth/Authenticator.ts';
 import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';
@@ -32,6 +33,7 @@ import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { LiveQuality } from './calls/LiveQuality.ts';
 import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { ClientContentService } from './content/ClientContentService.ts';
 import { CtiService } from './cti/CtiService.ts';
@@ -79,6 +81,8 @@ export interface GatewayContext {
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
+  /** The running calls' media quality, from the media nodes' reports (admin console). */
+  quality: LiveQuality;
   auth: Authenticator;
   sessions: SessionRegistry;
   wsSessions: WsSessionStore;
@@ -140,7 +144,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   });
   // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
   const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
-  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, auth, sessions, wsSessions };
+  const quality = new LiveQuality();
+  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, quality, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
   const table: OperationTable = { invokes: {}, events: {}, public: publicOperations };
@@ -177,11 +182,12 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     cti: () => started,
   };
   const mediaNodes = () => placement?.nodes() ?? [];
+  const adminConsole = new AdminConsole({ config, logger, database, calls, registrations, routing, quality, instance, version: gatewayVersion });
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest, quality, adminConsole });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, rest, quality, adminConsole, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -230,6 +236,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
       const pbx = new PbxClient({ bus, gateway: instance });
+      adminConsole.attach({ bus, pbx, placement });
+      stops.push(() => adminConsole.detach());
       const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
@@ -294,6 +302,9 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   };
 }
 
+/** The gateway's version, as the admin console's System page shows it. */
+const gatewayVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** Same directory from src/ (development) and dist/ (build): services/cti-gateway/web/public. */
 const webRoot = fileURLToPath(new URL('../web/public', import.meta.url));
 
@@ -302,7 +313,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; rest: RestSessionStore; quality: LiveQuality; adminConsole: AdminConsole; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -331,6 +342,10 @@ function buildHttp(
     journal: ctx.journal,
     calls: ctx.calls,
     mediaNodes: options.mediaNodes,
+    quality: options.quality,
+    console: options.adminConsole,
+    sessions: ctx.sessions,
+    routing: ctx.routing,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

@@ -16,6 +16,7 @@ import {
   MediaCommandError,
   NotFoundError,
   PbxCommandError,
+  UnavailableError,
   ValidationError,
 } from './errors.ts';
 import { CtiRequestError } from './session/CtiRequestError.ts';
@@ -31,6 +32,7 @@ export const gatewayErrorCatalogue: ErrorCatalogue = {
     AccountDisabledError,
     ForbiddenError,
     HttpError,
+    UnavailableError,
     CtiRequestError,
     MediaCommandError,
     PbxCommandError,

@@ -28,6 +28,8 @@ export const GatewayErrorCodes = {
   UCS_ERR_GW_PBX_FAILED: 'UCS_ERR_GW_PBX_FAILED',
   /** A call-stream event cannot be written to the journal yet (its row is missing or being created); redelivered. */
   UCS_ERR_GW_JOURNAL_RETRY: 'UCS_ERR_GW_JOURNAL_RETRY',
+  /** The gateway cannot do it now: it is not connected to the bus (HTTP 503). */
+  UCS_ERR_GW_UNAVAILABLE: 'UCS_ERR_GW_UNAVAILABLE',
   /** Admin CLI: wrong command line (exit code 2). */
   UCS_ERR_CLI_USAGE: 'UCS_ERR_CLI_USAGE',
   /** Admin CLI: the admin API cannot be reached. */
@@ -101,6 +103,11 @@ export class ForbiddenError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_FORBIDDEN;
 }
 
+/** The gateway cannot serve the request now (it has no bus); retry later. */
+export class UnavailableError extends GatewayError {
+  static readonly code = C.UCS_ERR_GW_UNAVAILABLE;
+}
+
 /** fastify refused a request before its route ran; `statusCode` is fastify's (4xx). */
 export class HttpError extends GatewayError {
   static readonly code = C.UCS_ERR_GW_HTTP;
@@ -136,8 +143,8 @@ export abstract class BusCommandError extends GatewayError {
 /** A media node command failed (e.g. remote code UCS_ERR_MEDIA_SDP_INVALID). */
 export class MediaCommandError extends BusCommandError {
   static readonly code = C.UCS_ERR_GW_MEDIA_FAILED;
-  constructor(verb: string, context: { callId: string; nodeId: string }, cause: unknown) {
-    super('media node', verb, `callId:${context.callId}, nodeId:${context.nodeId}`, cause);
+  constructor(verb: string, context: { callId?: string; nodeId: string }, cause: unknown) {
+    super('media node', verb, context.callId === undefined ? `nodeId:${context.nodeId}` : `callId:${context.callId}, nodeId:${context.nodeId}`, cause);
   }
 }
 

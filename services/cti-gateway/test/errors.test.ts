@@ -25,6 +25,7 @@ const instances: UcsError[] = [
   new gw.AccountDisabledError('alice'),
   new gw.ForbiddenError('no'),
   new gw.HttpError(415, 'unsupported media type'),
+  new gw.UnavailableError('no bus'),
   new CtiRequestError(3, 'unknown line'),
   new gw.MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote),
   new gw.PbxCommandError('drop', { callId: 'c1' }, new BusTimeoutError('ucs.t.pbx.drop', 3000)),
@@ -78,6 +79,7 @@ describe('error catalogue', () => {
 
   test('bus command errors keep the remote code and give a client reason without our subjects', () => {
     const media = new gw.MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote);
+    assert.match(new gw.MediaCommandError('node.drain', { nodeId: 'n1' }, remote).message, /\[nodeId:n1\]$/, 'a node-wide command names the node only');
     assert.equal(media.remoteCode, 'UCS_ERR_MEDIA_SDP_INVALID');
     assert.equal(media.reason, 'UCS_ERR_MEDIA_SDP_INVALID: no audio m-line');
     assert.match(media.message, /^media node softphone\.offer failed: .*\[callId:c1, nodeId:n1\]$/);

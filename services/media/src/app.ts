@@ -5,6 +5,7 @@ import {
   BusClient,
   BusOutageGuard,
   HeartbeatPublisher,
+  MEDIA_QUALITY_REPORT_CALLS,
   MediaTopics,
   busConnection,
   createHttpServer,
@@ -112,6 +113,13 @@ export function build(deps: MediaAppDeps): MediaApp {
   const sample = async (): Promise<void> => {
     await pool.sampleCpu();
     recordSamples(metrics, await node.sample());
+    // The live quality for the admin console; nothing while the node carries no call.
+    const calls = node.liveQuality();
+    const at = Date.now();
+    for (let i = 0; bus && i < calls.length; i += MEDIA_QUALITY_REPORT_CALLS) {
+      const more = i + MEDIA_QUALITY_REPORT_CALLS < calls.length;
+      bus.publish(MediaTopics.quality, { nodeId, at, calls: calls.slice(i, i + MEDIA_QUALITY_REPORT_CALLS), ...(more ? { more } : {}) });
+    }
   };
 
   return {
@@ -138,7 +146,7 @@ export function build(deps: MediaAppDeps): MediaApp {
       // its calls any more (the gateway and the pbx-adapter end theirs with cause 'bus-outage'): it closes them.
       outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger: log });
       outage.on('graceexceeded', () => void node.closeAll('bus-outage').catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the calls after the bus outage failed')));
-      subscriptions = serveMediaCommands(bus, node, metrics, log);
+      subscriptions = serveMediaCommands(bus, node, metrics, log, config.MEDIA_DRAIN_TIMEOUT_MS);
       // The server must know our command subscriptions before the first heartbeat tells the pbx-adapter
       // to send them here, or its first offer can meet "no responders".
       await bus.flush();

@@ -14,15 +14,58 @@ export const MediaNodeHeartbeat = z.object({
   /** 0..1: the busiest worker's share of its capacity, the figure placement compares. */
   load: z.number().min(0),
   draining: z.boolean(),
+  /** Each live mediasoup worker: its index, pid, routers (one per call) and CPU share (0..1) of the last sampling round. */
+  workerStats: z.array(z.object({
+    index: z.number().int().min(0),
+    pid: z.number().int().min(0),
+    routers: z.number().int().min(0),
+    cpu: z.number().min(0).max(1),
+  })).max(1024).optional(),
   startedAt: z.number().int(),
   at: z.number().int(),
   intervalMs: z.number().int().min(1),
 });
 export type MediaNodeHeartbeat = z.infer<typeof MediaNodeHeartbeat>;
 
+/** The codec both legs of a call use (mediasoup does not transcode). */
+export const CodecName = z.enum(['opus', 'PCMU', 'PCMA', 'G722']);
+export type CodecName = z.infer<typeof CodecName>;
+
+/** The live figures of one call on a node, from one stats sampling round. */
+export const MediaCallLiveQuality = z.object({
+  callId: Id,
+  /** The worker (index on its node) whose router carries the call. */
+  worker: z.number().int().min(0),
+  codec: CodecName.nullable(),
+  path: MediaPath.nullable(),
+  quality: MediaQuality,
+});
+export type MediaCallLiveQuality = z.infer<typeof MediaCallLiveQuality>;
+
+/** Calls per `media.quality` message (about 250 bytes each). */
+export const MEDIA_QUALITY_REPORT_CALLS = 500;
+
+/**
+ * One node's calls and their quality so far, after each stats sampling round (MEDIA_STATS_INTERVAL_MS).
+ * A round with many calls goes out in parts of at most MEDIA_QUALITY_REPORT_CALLS (a NATS message stays
+ * far below the server's max_payload); every part has the round's `at`, all but the last `more: true`.
+ */
+export const MediaQualityReport = z.object({
+  nodeId: Id,
+  at: z.number().int(),
+  calls: z.array(MediaCallLiveQuality).max(MEDIA_QUALITY_REPORT_CALLS),
+  more: z.boolean().optional(),
+});
+export type MediaQualityReport = z.infer<typeof MediaQualityReport>;
+
 export const MediaTopics = {
   /** Every node, every `MEDIA_HEARTBEAT_INTERVAL_MS`: placement's view of the nodes. */
   heartbeat: topic('media.heartbeat', MediaNodeHeartbeat),
+  /**
+   * Every node with calls, after each stats sampling round: live quality for the admin console (core
+   * NATS, not the CALLS stream: a lost report is replaced by the next one, the summary at the end is durable).
+   */
+  quality: topic('media.quality', MediaQualityReport),
 } as const;
 
 export const Sdp = z.string().min(1).max(65_536);
@@ -36,10 +79,6 @@ export type IceCandidate = z.infer<typeof IceCandidate>;
 
 export const CallRef = z.object({ callId: Id });
 export type CallRef = z.infer<typeof CallRef>;
-
-/** The codec both legs of a call use (mediasoup does not transcode). */
-export const CodecName = z.enum(['opus', 'PCMU', 'PCMA', 'G722']);
-export type CodecName = z.infer<typeof CodecName>;
 
 export const SrtpPolicy = z.enum(['off', 'sdes', 'optional']);
 export type SrtpPolicy = z.infer<typeof SrtpPolicy>;
@@ -122,4 +161,9 @@ export const MediaCommands = {
   close: command('media', 'call.close', CallRef.extend({ cause: z.string().max(128).optional() }), z.object({ quality: MediaQuality.nullable() })),
   /** The node's view of one call, for the admin API. */
   dump: command('media', 'call.dump', CallRef, MediaCallDump),
+  /**
+   * Drain the node (`draining: true`): it takes no new calls, its running calls end by themselves (or are
+   * closed after MEDIA_DRAIN_TIMEOUT_MS, as at shutdown); `false` makes it take calls again. Replies at once.
+   */
+  drain: command('media', 'node.drain', z.object({ draining: z.boolean() }), z.object({ draining: z.boolean(), calls: z.number().int().min(0) })),
 } as const;

@@ -100,6 +100,8 @@ export const CtiGatewayConfig = z.object({
   FORWARD_MAX_HOPS: env.int(3, 'A call already forwarded this many times (Diversion entries of the INVITE) is not forwarded again: it is offered on the line as if no forward were set', 0, 20),
   FORWARD_NO_ANSWER_DEFAULT_S: env.int(20, 'Seconds a line rings before a no-answer forward without its own time (asnCtiSetForward NoAnswerTime 0) redirects the call', 1, 300),
   GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),
+  ADMIN_PROMETHEUS_URL: env.optionalString('Prometheus URL the admin console links to on its System page (none when unset)'),
+  ADMIN_GRAFANA_URL: env.optionalString('Grafana dashboard URL the admin console links to on its System page (none when unset)'),
   GATEWAY_HEARTBEAT_INTERVAL_MS: env.int(1000, 'Interval of the gateway heartbeat on the bus (ms); the pbx-adapter ends the calls of a gateway silent for 3 intervals', 100, 60_000),
 }).superRefine(busCredentialRules);
 export type CtiGatewayConfig = z.infer<typeof CtiGatewayConfig>;
@@ -118,7 +120,7 @@ export const MediaConfig = z.object({
   MEDIA_HEARTBEAT_MS: env.int(2000, 'Interval of the node heartbeat on the bus (ms)', 100, 60_000),
   MEDIA_STATS_INTERVAL_MS: env.int(5000, 'Interval of the call stats sampling behind the metrics and quality summaries (ms)', 1000, 300_000),
   MEDIA_SSRC_WATCHDOG_MS: env.int(200, 'How often a PBX leg with a learnt SSRC checks that its packets still reach the call (ms; 0 = off)', 0, 10_000),
-  MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM, how long running calls may continue before they are closed (ms)', 0),
+  MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM or an operator\'s drain (admin console), how long running calls may continue before they are closed (ms)', 0),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
 }).superRefine(busCredentialRules);
 export type MediaConfig = z.infer<typeof MediaConfig>;

@@ -24,6 +24,11 @@ export class TokenService {
     this.#ttlS = ttlS;
   }
 
+  /** How long a token lives (s). */
+  get ttlS(): number {
+    return this.#ttlS;
+  }
+
   issue(subject: TokenSubject, nowMs = Date.now()): string {
     const claims: TokenClaims = { sub: subject.id, login: subject.login, ver: subject.tokenVersion, exp: Math.floor(nowMs / 1000) + this.#ttlS };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');

@@ -5,24 +5,28 @@ import { excerpt, InternalError, UcsError, type MediaNodeInfo } from '@ucserver/
 import type { CallRow, UserRow } from '@ucserver/shared/db';
 import type { Authenticator } from '../auth/Authenticator.ts';
 import { credentialsFromHeader } from '../auth/credentials.ts';
+import { adminConsoleRoutes, adminUsers } from './adminConsoleRoutes.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
-import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, NotFoundError, ValidationError } from '../errors.ts';
+import type { AdminConsole } from '../admin/AdminConsole.ts';
+import type { LiveQuality } from '../calls/LiveQuality.ts';
+import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, MediaCommandError, NotFoundError, PbxCommandError, UnavailableError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
+import type { LineRouting } from '../lines/LineRouting.ts';
+import type { LineRoutingState } from '../lines/LineRoutingTypes.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { UserStore } from '../users/UserStore.ts';
 import {
-  ActiveCallOut,
   ApiError,
-  JournalEntryOut,
-  JournalPage,
-  JournalQuery,
   LineCreate,
   LineNumber,
   LineOut,
   LinePatch,
   Login,
-  MediaNodeOut,
+  LoginIn,
+  LoginOut,
+  UserClientOut,
   UserCreate,
   UserOut,
   UserPatch,
@@ -38,6 +42,11 @@ export interface AdminApiOptions {
   calls: CallRegistry;
   /** The live media nodes (MediaPlacement's view of their heartbeats). */
   mediaNodes: () => MediaNodeInfo[];
+  quality: LiveQuality;
+  console: AdminConsole;
+  sessions: SessionRegistry;
+  /** DND and forwards per line (shown with the lines). */
+  routing: LineRouting;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -49,13 +58,16 @@ const STATUS_BY_CLASS: ReadonlyArray<[new (...args: never[]) => UcsError, number
   [ForbiddenError, 403],
   [AccountDisabledError, 403],
   [LockedOutError, 429],
+  [MediaCommandError, 502],
+  [PbxCommandError, 502],
+  [UnavailableError, 503],
 ];
 
 function statusOf(err: UcsError): number {
   return STATUS_BY_CLASS.find(([Class]) => err instanceof Class)?.[1] ?? 500;
 }
 
-const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 429: ApiError };
+const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 429: ApiError, 503: ApiError };
 
 /**
  * The admin REST API (/api/v1): users, lines, active calls, journal. An encapsulated plugin: its auth
@@ -78,7 +90,18 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   api.addHook('onRequest', async (req: FastifyRequest) => {
+    if ((req.routeOptions.config as { public?: boolean }).public) return;
     await authorize(req, options);
+  });
+
+  // The admin console's login: an admin user's password for a bearer token (a user's is refused).
+  api.post('/login', {
+    config: { public: true },
+    schema: { tags: ['session'], summary: 'Log an administrator in: a bearer token for this API', body: LoginIn, response: { 200: LoginOut, ...errors } },
+  }, async (req) => {
+    const { user, token } = await options.auth.authenticate({ kind: 'basic', login: req.body.login, password: req.body.password }, req.ip);
+    if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
+    return { token, login: user.login, displayName: user.displayName, expiresInS: options.auth.tokens.ttlS };
   });
 
   // Users
@@ -88,6 +111,17 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     reply.code(201).send(userOut(await options.users.create(req.body))));
   api.get('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), response: { 200: UserOut, ...errors } } }, async (req) =>
     userOut(await options.users.require(req.params.login)));
+  api.get('/users/:login/clients', { schema: { tags: ['users'], summary: "The user's connected clients (ENetUC TCP, WebSocket, REST)", params: z.object({ login: Login }), response: { 200: z.array(UserClientOut), ...errors } } }, async (req) => {
+    const user = await options.users.require(req.params.login);
+    return options.sessions.ofUser(user.id).map((s) => ({
+      sessionId: s.id,
+      transport: s.transport.kind,
+      address: s.transport.remoteAddress,
+      secure: s.transport.secure,
+      since: new Date(s.openedAt).toISOString(),
+      softphone: s.softphone,
+    }));
+  });
   api.patch('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), body: UserPatch, response: { 200: UserOut, ...errors } } }, async (req) =>
     userOut(await options.users.update(req.params.login, req.body)));
   api.delete('/users/:login', { schema: { tags: ['users'], params: z.object({ login: Login }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {
@@ -96,7 +130,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   });
 
   // Lines
-  const lineOut = (l: LineView): z.input<typeof LineOut> => {
+  const lineOut = (l: LineView, routing: LineRoutingState | undefined): z.input<typeof LineOut> => {
     const { authPassword: _secret, ownerUserId: _owner, ownerLogin, ...rest } = l;
     const reg = options.registrations.get(l.id);
     return {
@@ -105,56 +139,32 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       createdAt: l.createdAt.toISOString(),
       updatedAt: l.updatedAt.toISOString(),
       registration: reg ? { status: reg.status, at: reg.at, ...(reg.expiresAt ? { expiresAt: reg.expiresAt } : {}), ...(reg.sipStatus ? { sipStatus: reg.sipStatus } : {}), ...(reg.reason ? { reason: reg.reason } : {}) } : null,
+      routing: routing ?? { dnd: false, forwards: [] },
     };
   };
-  api.get('/lines', { schema: { tags: ['lines'], summary: 'List lines with their registration state', response: { 200: z.array(LineOut), ...errors } } }, async () =>
-    (await options.lines.list()).map(lineOut));
+  const linesOut = async (): Promise<Array<z.input<typeof LineOut>>> => {
+    const [lines, routing] = await Promise.all([options.lines.list(), options.routing.all()]);
+    return lines.map((l) => lineOut(l, routing.get(l.id)));
+  };
+  const oneLineOut = async (l: LineView): Promise<z.input<typeof LineOut>> => lineOut(l, await options.routing.get(l.id));
+  api.get('/lines', { schema: { tags: ['lines'], summary: 'List lines with their registration state and routing', response: { 200: z.array(LineOut), ...errors } } }, linesOut);
   api.post('/lines', { schema: { tags: ['lines'], summary: 'Create a line (the pbx-adapter registers it at once)', body: LineCreate, response: { 201: LineOut, ...errors } } }, async (req, reply) => {
     const { owner, ...rest } = req.body;
-    return reply.code(201).send(lineOut(await options.lines.create({ ...rest, ownerLogin: owner })));
+    return reply.code(201).send(await oneLineOut(await options.lines.create({ ...rest, ownerLogin: owner })));
   });
   api.get('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 200: LineOut, ...errors } } }, async (req) =>
-    lineOut(await options.lines.require(req.params.number)));
+    oneLineOut(await options.lines.require(req.params.number)));
   api.patch('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), body: LinePatch, response: { 200: LineOut, ...errors } } }, async (req) => {
     const { owner, ...rest } = req.body;
-    return lineOut(await options.lines.update(req.params.number, { ...rest, ...(owner !== undefined ? { ownerLogin: owner } : {}) }));
+    return oneLineOut(await options.lines.update(req.params.number, { ...rest, ...(owner !== undefined ? { ownerLogin: owner } : {}) }));
   });
   api.delete('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     await options.lines.remove(req.params.number);
     return reply.code(204).send(null);
   });
 
-  // Calls and journal
-  api.get('/calls', { schema: { tags: ['calls'], summary: 'Active calls with media node and path', response: { 200: z.array(ActiveCallOut), ...errors } } }, async () =>
-    options.calls.list().map((c) => ({
-      callId: c.callId,
-      line: c.lineNumber,
-      direction: c.direction,
-      state: c.state,
-      remoteNumber: c.remoteNumber,
-      ...(c.remoteName ? { remoteName: c.remoteName } : {}),
-      createdAt: new Date(c.createdAt).toISOString(),
-      ...(c.connectedAt ? { connectedAt: new Date(c.connectedAt).toISOString() } : {}),
-      ...(c.hold ? { hold: c.hold } : {}),
-      ...(c.mediaNodeId ? { mediaNode: c.mediaNodeId } : {}),
-      ...(c.mediaPath ? { mediaPath: c.mediaPath } : {}),
-    })));
-  api.get('/journal', { schema: { tags: ['journal'], summary: 'Call journal, newest first', querystring: JournalQuery, response: { 200: JournalPage, ...errors } } }, async (req) => {
-    const q = req.query;
-    let ownerUserId: string | undefined;
-    if (q.user) ownerUserId = (await options.users.require(q.user)).id;
-    const { entries, total } = await options.journal.list({
-      lineNumber: q.line,
-      ownerUserId,
-      direction: q.direction,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      limit: q.limit,
-      offset: q.offset,
-    });
-    return { entries: entries.map(journalOut), total, limit: q.limit, offset: q.offset };
-  });
-  api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes().map(mediaNodeOut));
+  // Calls, media nodes, journal, system, live events
+  adminConsoleRoutes(api, { ...options, lines: linesOut });
 }
 
 async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<void> {
@@ -164,24 +174,10 @@ async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise
   if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return;
   const { user } = await options.auth.authenticate(creds, req.ip);
   if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
+  adminUsers.set(req, user.id);
 }
 
 function userOut(u: UserRow): z.input<typeof UserOut> {
   const { passwordHash: _hash, tokenVersion: _version, ...rest } = u;
   return { ...rest, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() };
-}
-
-function mediaNodeOut(n: MediaNodeInfo): z.input<typeof MediaNodeOut> {
-  const { nodeId, addresses, workers, workersAlive, calls, legs, load, draining } = n;
-  return { nodeId, addresses, workers, workersAlive, calls, legs, load, draining, lastSeen: new Date(n.lastSeen).toISOString() };
-}
-
-function journalOut(c: CallRow): z.input<typeof JournalEntryOut> {
-  const { lastSeq: _s, ownerUserId: _o, lineId: _l, ...rest } = c;
-  return {
-    ...rest,
-    startedAt: c.startedAt.toISOString(),
-    answeredAt: c.answeredAt?.toISOString() ?? null,
-    endedAt: c.endedAt?.toISOString() ?? null,
-  };
 }

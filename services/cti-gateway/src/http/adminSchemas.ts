@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LineRegistrationState } from '@ucserver/shared';
+import { CallCause, CodecName, LineRegistrationState, MediaQuality } from '@ucserver/shared';
 import { dbSchema } from '@ucserver/shared/db';
 
 /** Dates cross the API as ISO 8601 strings. */
@@ -29,6 +29,10 @@ export const LineOut = dbSchema.LineSelect.omit({ authPassword: true, ownerUserI
   createdAt: isoDate,
   updatedAt: isoDate,
   registration: LineRegistrationState.omit({ lineId: true }).nullable(),
+  routing: z.object({
+    dnd: z.boolean(),
+    forwards: z.array(z.object({ mode: z.enum(['immediate', 'busy', 'no-answer']), destination: z.string(), noAnswerS: z.number().int() })),
+  }).describe("Do-not-disturb and forwards the line's user set (CTI or the softphone); read-only here"),
 });
 export type LineOut = z.infer<typeof LineOut>;
 export const LineCreate = z.object({
@@ -56,6 +60,30 @@ export const ActiveCallOut = z.object({
   hold: z.string().optional(),
   mediaNode: z.string().optional(),
   mediaPath: z.enum(['pbx', 'direct']).optional(),
+  durationS: z.number().int().describe('Seconds since the call started'),
+  worker: z.number().int().optional().describe('The mediasoup worker (index on the media node) carrying the call'),
+  codec: CodecName.optional(),
+  quality: MediaQuality.extend({
+    mos: z.number().describe('MOS estimate 1–4.5 (E-model from loss, jitter, RTT)'),
+    at: isoDate.describe('When the media node measured it (it reports every MEDIA_STATS_INTERVAL_MS)'),
+  }).optional(),
+});
+
+export const UserClientOut = z.object({
+  sessionId: z.string(),
+  transport: z.enum(['tcp', 'websocket', 'rest']),
+  address: z.string(),
+  secure: z.boolean(),
+  since: isoDate,
+  softphone: z.boolean().describe('true: a softphone that takes calls; false: CTI only'),
+});
+
+export const LoginIn = z.object({ login: Login, password: z.string().min(1).max(256) });
+export const LoginOut = z.object({
+  token: z.string().describe('Bearer token for this API, for AUTH_TOKEN_TTL_S'),
+  login: Login,
+  displayName: z.string().nullable(),
+  expiresInS: z.number().int(),
 });
 
 export const JournalQuery = z.object({
@@ -64,6 +92,8 @@ export const JournalQuery = z.object({
   direction: z.enum(['inbound', 'outbound']).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
+  result: z.enum(['answered', 'unanswered', ...CallCause.options]).optional().describe('answered / unanswered, or how the call ended (its disconnect cause)'),
+  path: z.enum(['pbx', 'direct']).optional().describe('The media path the call took'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
@@ -85,4 +115,24 @@ export const MediaNodeOut = z.object({
   load: z.number(),
   draining: z.boolean(),
   lastSeen: isoDate,
+  heartbeatAgeMs: z.number().int(),
+  startedAt: isoDate,
+  workerStats: z.array(z.object({ index: z.number().int(), pid: z.number().int(), routers: z.number().int(), cpu: z.number() })),
+});
+
+export const NodeDrainIn = z.object({ draining: z.boolean().default(true).describe('false: take calls again') });
+export const NodeDrainOut = z.object({ draining: z.boolean(), calls: z.number().int().describe('Calls the node still carries') });
+
+export const SystemOut = z.object({
+  at: isoDate,
+  components: z.array(z.object({
+    name: z.string(),
+    ok: z.boolean(),
+    detail: z.string(),
+    version: z.string().optional(),
+    startedAt: isoDate.optional(),
+    uptimeS: z.number().int().optional(),
+    latencyMs: z.number().optional(),
+  })),
+  links: z.array(z.object({ name: z.string(), url: z.string() })),
 });

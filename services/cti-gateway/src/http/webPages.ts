@@ -60,7 +60,8 @@ function hardenPages(scope: FastifyInstance, policy: string): void {
 
 /**
  * The gateway's web pages, each in its own encapsulated context with its policy: the admin API's
- * OpenAPI UI (`/docs`) and the web softphone (`/`, static files). The hooks cover exactly these routes
+ * OpenAPI UI (`/docs`), the web softphone (`/`, static files) and the admin console (`/admin/`, static
+ * files under the softphone's policy: no inline script or style either). The hooks cover exactly these routes
  * (the JSON API, the WebSocket and /metrics are unaffected). The OpenAPI document itself is collected
  * by @fastify/swagger at the root, which Swagger UI reads.
  */
@@ -71,6 +72,8 @@ export async function webPages(app: FastifyInstance, options: WebPagesOptions): 
   });
   await app.register(async (softphone) => {
     hardenPages(softphone, SOFTPHONE_CSP);
+    // The admin console lives in web/public/admin (its scripts in js/admin); /admin is its address.
+    softphone.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.redirect('/admin/'));
     // static files: the TypeScript in web/src compiles into web/public/js
     await softphone.register(fastifyStatic, { root: options.root, prefix: '/', index: ['index.html'], cacheControl: false });
   });

@@ -21,6 +21,9 @@ export interface JournalQuery {
   /** true: answered calls only; false: never answered only. */
   connected?: boolean | undefined;
   unreadOnly?: boolean | undefined;
+  /** How the call ended (its disconnect cause). */
+  cause?: string | undefined;
+  mediaPath?: 'pbx' | 'direct' | undefined;
   limit: number;
   offset?: number | undefined;
 }
@@ -78,6 +81,8 @@ export class JournalStore {
     if (q.connected === true) conds.push(sql`${calls.answeredAt} is not null`);
     if (q.connected === false) conds.push(sql`${calls.answeredAt} is null`);
     if (q.unreadOnly) conds.push(eq(calls.readFlag, false));
+    if (q.cause !== undefined) conds.push(eq(calls.disconnectCause, q.cause));
+    if (q.mediaPath !== undefined) conds.push(eq(calls.mediaPath, q.mediaPath));
     return conds.length ? and(...conds) : undefined;
   }
 }

@@ -25,6 +25,12 @@ export class LineRouting extends EventEmitter<LineRoutingEvents> {
     return row ? { dnd: row.dnd, forwards: row.forwards } : { ...EMPTY, forwards: [] };
   }
 
+  /** Every line's routing that has a row (a line without one has neither DND nor forwards). */
+  async all(): Promise<Map<string, LineRoutingState>> {
+    const rows = await this.#db.select().from(lineRouting);
+    return new Map(rows.map((r) => [r.lineId, { dnd: r.dnd, forwards: r.forwards }]));
+  }
+
   async setDnd(lineId: string, dnd: boolean): Promise<LineRoutingState> {
     const [row] = await this.#db.insert(lineRouting).values({ lineId, dnd })
       .onConflictDoUpdate({ target: lineRouting.lineId, set: { dnd, updatedAt: sql`now()` } })

@@ -31,6 +31,8 @@ const BUSY = { problem: { invokeProblem: InvokeProblem.resourceLimitation }, det
  */
 export class ClientSession extends EventEmitter<ClientSessionEvents> {
   readonly id = randomUUID().replace(/-/g, '').toUpperCase();
+  /** When the client connected (ms since epoch); the admin console shows it. */
+  readonly openedAt = Date.now();
   readonly transport: ClientTransport;
   readonly logger: Logger;
   /**

@@ -8,7 +8,7 @@ import type { MediaNode } from '../node/MediaNode.ts';
 const allocating = new Set<keyof typeof MediaCommands>(['softphoneOffer', 'pbxCreateOffer', 'pbxLateOffer', 'pbxOffer', 'softphoneCreateOffer']);
 
 /** Serves every media command on `<prefix>.media.node.<nodeId>.<verb>`; returns the subscriptions. */
-export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: MediaMetrics, logger: Logger): Unsubscribe[] {
+export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: MediaMetrics, logger: Logger, drainTimeoutMs = 0): Unsubscribe[] {
   const handlers: CommandHandlers<typeof MediaCommands> = {
     softphoneOffer: (r) => node.softphoneOffer(r.callId, r.sdp),
     softphoneAnswer: (r) => node.softphoneAnswer(r.callId),
@@ -29,13 +29,23 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
     pbxHoldOffer: (r) => node.pbxHoldOffer(r.callId, r.hold),
     close: async (r) => ({ quality: await node.close(r.callId, r.cause ?? 'normal') }),
     dump: async (r) => node.dump(r.callId),
+    // An operator's drain (admin console): the reply says how many calls are still running; the node's
+    // heartbeats show them going to zero. It ends like the drain at shutdown, but the node stays up.
+    drain: (r) => {
+      if (r.draining) {
+        node.drain(drainTimeoutMs).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'drain failed'));
+      } else {
+        node.resume();
+      }
+      return { draining: node.draining, calls: node.callCount };
+    },
   };
   const log = logger.child({ component: 'media-commands' });
   return bus.media(node.nodeId).serveTable(MediaCommands, handlers, {
     onError: (name, request, err) => {
       const code = err instanceof UcsError ? err.code : InternalError.code;
       if (allocating.has(name)) metrics.allocationFailures.inc({ reason: reasonOf(code) });
-      const fields = { command: name, callId: request.callId, code, err: err.message };
+      const fields = { command: name, callId: 'callId' in request ? request.callId : undefined, code, err: err.message };
       if (err instanceof UcsError) log.info(fields, 'media command rejected');
       else log.error({ ...fields, stack: err.stack }, 'media command failed');
     },

@@ -103,6 +103,11 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#wiring.path;
   }
 
+  /** The call's quality from every sample so far (the live figure; close() reports the final one). */
+  get quality(): MediaQuality {
+    return this.#ledger.quality();
+  }
+
   get legCount(): number {
     return (this.#softphone ? 1 : 0) + (this.#pbx ? 1 : 0);
   }

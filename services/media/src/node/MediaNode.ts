@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
+import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaCallLiveQuality, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { MediaCall } from '../calls/MediaCall.ts';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import { DirectMedia } from '../directMedia/DirectMedia.ts';
@@ -127,6 +127,23 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return samples;
   }
 
+  /** Each call's worker, codec, path and quality so far (after a sampling round: the live report). */
+  liveQuality(): MediaCallLiveQuality[] {
+    return [...this.#calls.values()].map((c) => ({ callId: c.id, worker: c.worker.index, codec: c.codecName ?? null, path: c.path, quality: c.quality }));
+  }
+
+  get callCount(): number {
+    return this.#calls.size;
+  }
+
+  /** Takes new calls again after a drain (an operator's undo; a node shutting down stays drained). */
+  resume(): void {
+    if (!this.#draining) return;
+    this.#draining = false;
+    this.#logger.info('draining stopped: taking calls again');
+    this.emit('draining');
+  }
+
   /** Calls and legs by media path (null: no PBX remote yet). */
   pathCounts(): { calls: Record<MediaPath | 'none', number>; legs: Record<MediaPath | 'none', number> } {
     const calls = { pbx: 0, direct: 0, none: 0 };
@@ -151,6 +168,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
       legs,
       load: Math.round(this.pool.load * 1000) / 1000,
       draining: this.#draining,
+      workerStats: this.pool.workers.map((w) => ({ index: w.index, pid: w.pid, routers: w.routerCount, cpu: Math.round(w.cpu * 1000) / 1000 })),
       startedAt: this.#startedAt,
       at: Date.now(),
       intervalMs,
