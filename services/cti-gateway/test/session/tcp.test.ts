@@ -20,7 +20,9 @@ async function rawSocket(app: GatewayApp): Promise<{ socket: Socket; received: (
 describe('ENetUC over TCP 7222', () => {
   let app: GatewayApp;
   before(async () => {
-    app = await startGateway({ LOGIN_MAX_FAILURES: '3', CTI_IDLE_TIMEOUT_MS: '1500', CTI_MAX_FRAME_BYTES: '4096' });
+    // The idle timeout applies to every connection of this file: 1.5 s closed connections that merely waited
+    // for another test's login on a loaded machine (1.76 s seen), so it is long enough for that.
+    app = await startGateway({ LOGIN_MAX_FAILURES: '3', CTI_IDLE_TIMEOUT_MS: '5000', CTI_MAX_FRAME_BYTES: '4096' });
     await app.context.users.create({ login: 'alice', password: 'alice-pw' });
     await app.context.users.create({ login: 'bob', password: 'bob-pw' });
     await app.context.users.create({ login: 'root', password: 'root-pw', role: 'admin' });
@@ -135,9 +137,9 @@ describe('ENetUC over TCP 7222', () => {
     it('a silent connection is closed after the idle timeout; keep-alives hold it open', async () => {
       const c = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
       const kept = await tcpClient(app, { user: 'alice', password: 'alice-pw' });
-      const keepalive = setInterval(() => kept.sendEvent('asnTransportKeepAlive', { dummy: null }), 300);
+      const keepalive = setInterval(() => kept.sendEvent('asnTransportKeepAlive', { dummy: null }), 1000);
       try {
-        await c.waitForClose(4000);
+        await c.waitForClose(12_000);
         assert.equal(kept.closed, false);
       } finally {
         clearInterval(keepalive);
