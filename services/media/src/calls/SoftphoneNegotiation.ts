@@ -112,6 +112,7 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       headerExtensions: negotiatedHeaderExtensions(offer),
       direction: answerDirection(offer.direction),
       rtcpRsize: offer.rtcpRsize,
+      layout: { mlines: offer.mlines, index: offer.audioIndex },
     }));
     return this.#answer;
   }
@@ -189,6 +190,7 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       headerExtensions: negotiatedHeaderExtensions(offer),
       direction: answerDirection(offer.direction),
       rtcpRsize: offer.rtcpRsize,
+      layout: { mlines: offer.mlines, index: offer.audioIndex },
     }));
   }
 
@@ -196,7 +198,7 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
     leg: SoftphoneLeg,
     call: CallCodec,
     type: 'offer' | 'answer',
-    parts: Pick<LocalBrowserDescription, 'mid' | 'bundle' | 'setup' | 'codec' | 'headerExtensions' | 'direction' | 'rtcpRsize'>,
+    parts: Pick<LocalBrowserDescription, 'mid' | 'bundle' | 'setup' | 'codec' | 'headerExtensions' | 'direction' | 'rtcpRsize' | 'layout'>,
   ): LocalBrowserDescription {
     const { transport } = leg;
     const fingerprint = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ?? transport.dtlsParameters.fingerprints[0]!;

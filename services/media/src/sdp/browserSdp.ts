@@ -16,7 +16,7 @@ import { codecByName, telephoneEventAt } from './negotiation.ts';
 import { readDirection, type Direction } from './direction.ts';
 import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
 import { readCodecs, type SdpCodec } from './rtpmap.ts';
-import { attributeValues, parseAudioSection, truncate } from './session.ts';
+import { attributeValues, mirroredMlines, parseAudioSection, truncate, type MlineSlot } from './session.ts';
 
 export type DtlsSetup = 'actpass' | 'active' | 'passive';
 
@@ -38,6 +38,9 @@ export interface BrowserDescription {
   direction: Direction;
   rtcpRsize: boolean;
   ptime: number | undefined;
+  /** Every m-line of the SDP, in order; the audio one is at `audioIndex` (the others are declined). */
+  mlines: MlineSlot[];
+  audioIndex: number;
 }
 
 /** A codec fixed for one m-line: the entry as this SDP numbers it, plus telephone-event if agreed. */
@@ -60,7 +63,7 @@ const iceChars = /^[A-Za-z0-9+/]+$/;
  * @throws SdpInvalidError, NoAudioError, IceInvalidError, DtlsInvalidError
  */
 export function parseBrowserSdp(text: string, type: 'offer' | 'answer', what = `softphone ${type}`): BrowserDescription {
-  const { session, media, sessionAttributes, mediaAttributes } = parseAudioSection(text, what);
+  const { session, media, sessionAttributes, mediaAttributes, mlines, index } = parseAudioSection(text, what);
   if (!/^(UDP|TCP)\/TLS\/RTP\/SAVPF?$/i.test(media.protocol)) {
     throw new SdpInvalidError(`${what} uses transport '${truncate(media.protocol, 40)}' (expected UDP/TLS/RTP/SAVPF)`);
   }
@@ -107,6 +110,8 @@ export function parseBrowserSdp(text: string, type: 'offer' | 'answer', what = `
     direction: readDirection(media, session),
     rtcpRsize: Boolean(media.rtcpRsize),
     ptime: media.ptime,
+    mlines,
+    audioIndex: index,
   };
 }
 
@@ -237,10 +242,17 @@ export interface LocalBrowserDescription {
   msid: { streamId: string; trackId: string };
   rtcpRsize: boolean;
   ptime: number | undefined;
+  /**
+   * The m-lines of the softphone's offer, which an answer repeats in order: the audio one at `index`,
+   * every other (video the call cannot carry, a data channel) declined with port 0 and out of the BUNDLE
+   * group. Undefined: the audio m-line alone.
+   */
+  layout?: { mlines: readonly MlineSlot[]; index: number } | undefined;
 }
 
 /**
- * Writes the node's SDP for a softphone (ICE-lite, DTLS-SRTP, one audio m-line, rtcp-mux). No a=ssrc:
+ * Writes the node's SDP for a softphone (ICE-lite, DTLS-SRTP, one audio m-line, rtcp-mux; the other
+ * m-lines of `layout` declined). No a=ssrc:
  * what the softphone hears may switch source (PBX ↔ Direct Media), which changes the SSRC; browsers
  * follow it through the MID header extension (RFC 8843 §9.2) when none is signalled.
  */
@@ -250,7 +262,7 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
   const ipVersion = address.includes(':') ? 'IP6' : 'IP4';
   const { codec } = local;
   const pts = [codec.payloadType, ...(codec.telephoneEvent ? [codec.telephoneEvent.payloadType] : [])];
-  const lines = [
+  const session = [
     'v=0',
     `o=- ${local.sessionId} ${local.sessionVersion} IN ${ipVersion} ${address}`,
     's=-',
@@ -258,6 +270,8 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
     'a=ice-lite',
     ...(local.bundle ? [`a=group:BUNDLE ${local.mid}`] : []),
     `a=msid-semantic: WMS ${local.msid.streamId}`,
+  ];
+  const audio = [
     `m=audio ${udp?.port ?? 9} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`,
     `c=IN ${ipVersion} ${address}`,
     `a=mid:${local.mid}`,
@@ -280,7 +294,7 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
     ...local.candidates.map((c) => `a=${formatCandidate(c)}`),
     'a=end-of-candidates',
   ];
-  return lines.join('\r\n') + '\r\n';
+  return [...session, ...mirroredMlines(audio, local.layout)].join('\r\n') + '\r\n';
 }
 
 function formatCandidate(c: IceCandidate): string {

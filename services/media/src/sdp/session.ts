@@ -16,6 +16,23 @@ export interface AudioSection {
   sessionAttributes: string[];
   /** `a=` lines of this m-section, without the `a=` prefix. */
   mediaAttributes: string[];
+  /** Every m-line of the session in order (the audio one at `index`), for answers that must mirror them. */
+  mlines: MlineSlot[];
+}
+
+/**
+ * One m-line of a remote SDP as an answer or a later offer must repeat it: an answer has the offer's
+ * m-lines in the same order (RFC 3264 §6), and a later offer keeps them (§8); those the node does not
+ * take are written with port 0.
+ */
+export interface MlineSlot {
+  /** audio, video, application, … as written. */
+  type: string;
+  protocol: string;
+  /** The format list as written (payload types, or e.g. `webrtc-datachannel`). */
+  formats: string;
+  /** a=mid, when written (JSEP keeps it on a rejected m-line). */
+  mid: string | undefined;
 }
 
 const linePattern = /^[a-z]=.*$/;
@@ -60,7 +77,30 @@ export function parseAudioSection(text: string, what: string): AudioSection {
       else if (level === index) mediaAttributes.push(line.slice(2));
     }
   }
-  return { session, media: section, index, sessionAttributes, mediaAttributes };
+  const mlines = media.map((m) => ({
+    type: String(m.type),
+    protocol: String(m.protocol),
+    formats: String(m.payloads ?? '').trim() || '0',
+    mid: m.mid === undefined ? undefined : String(m.mid),
+  }));
+  return { session, media: section, index, sessionAttributes, mediaAttributes, mlines };
+}
+
+/**
+ * The lines of an m-line the node does not take (RFC 3264 §6: port 0, the offer's formats; RFC 8829
+ * §5.3.1: its a=mid kept).
+ */
+export function rejectedMline(slot: MlineSlot): string[] {
+  return [`m=${slot.type} 0 ${slot.protocol} ${slot.formats}`, ...(slot.mid !== undefined ? [`a=mid:${slot.mid}`] : [])];
+}
+
+/**
+ * `audio` (the node's own m-line, a list of SDP lines starting with its m=) placed at `index` among
+ * `mlines`, every other one written as rejected; just `audio` without a layout.
+ */
+export function mirroredMlines(audio: string[], layout: { mlines: readonly MlineSlot[]; index: number } | undefined): string[] {
+  if (!layout || layout.mlines.length <= 1) return audio;
+  return layout.mlines.flatMap((slot, i) => (i === layout.index ? audio : rejectedMline(slot)));
 }
 
 /** Values of one attribute (`name:value` lines) at a level. */

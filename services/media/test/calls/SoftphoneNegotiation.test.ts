@@ -99,4 +99,25 @@ describe('SoftphoneNegotiation', { timeout: 20_000 }, () => {
     const fingerprint = `a=fingerprint:sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}\r`;
     await assert.rejects(b.negotiation.reoffer(b.leg, chromiumOffer.replace(/^a=fingerprint:sha-256 \S+\r$/m, fingerprint), pcmu), SdpInvalidError);
   });
+  test('an offer with video and a data channel: answer() and reoffer() repeat its m-lines, video and data at port 0 with their mids', async (t) => {
+    const b = await bed(t);
+    const avData = fixture('chromium-av-data-offer.sdp');
+    const { description } = b.negotiation.readOffer(avData, undefined);
+    b.negotiation.connected(description);
+    const mlines = (sdp: string): string[] => sdp.split('\r\n').filter((l) => l.startsWith('m=')).map((l) => l.split(' ').slice(0, 3).join(' '));
+    const mids = (sdp: string): string[] => sdp.split('\r\n').filter((l) => l.startsWith('a=mid:'));
+    const answer = b.negotiation.answer(b.leg, pcmu);
+    const port = /^m=audio (\d+)/m.exec(answer)![1];
+    assert.deepEqual(mlines(answer), [`m=audio ${port} UDP/TLS/RTP/SAVPF`, 'm=video 0 UDP/TLS/RTP/SAVPF', 'm=application 0 UDP/DTLS/SCTP']);
+    assert.deepEqual(mids(answer), ['a=mid:0', 'a=mid:1', 'a=mid:2']);
+    assert.equal(line(answer, 'group'), 'BUNDLE 0');
+    const codec = b.negotiation.codec(pcmu)!;
+    b.leg.mid = description.mid;
+    await b.leg.produce(producerRtpParameters(description, codec), consumerRtpCapabilities(description, codec));
+    // Chromium's re-offer keeps the declined m-lines at port 0.
+    const reoffer = replaced(replaced(avData, /^m=video 9 /m, 'm=video 0 '), /^m=application 9 /m, 'm=application 0 ');
+    const again = await b.negotiation.reoffer(b.leg, reoffer.replace(/^a=sendrecv\r$/m, 'a=sendonly\r'), pcmu);
+    assert.deepEqual(mlines(again), [`m=audio ${port} UDP/TLS/RTP/SAVPF`, 'm=video 0 UDP/TLS/RTP/SAVPF', 'm=application 0 UDP/DTLS/SCTP']);
+    assert.match(again, /^a=recvonly\r$/m, 'the hold re-offer is answered recvonly');
+  });
 });
