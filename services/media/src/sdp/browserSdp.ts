@@ -17,6 +17,7 @@ import { readDirection, type Direction } from './direction.ts';
 import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
 import { readCodecs, type SdpCodec } from './rtpmap.ts';
 import { attributeValues, mirroredMlines, parseAudioSection, truncate, type MlineSlot } from './session.ts';
+import { readBrowserVideo, videoSectionLines, type BrowserVideo, type LocalVideoSection } from './videoSdp.ts';
 
 export type DtlsSetup = 'actpass' | 'active' | 'passive';
 
@@ -41,6 +42,8 @@ export interface BrowserDescription {
   /** Every m-line of the SDP, in order; the audio one is at `audioIndex` (the others are declined). */
   mlines: MlineSlot[];
   audioIndex: number;
+  /** The video m-line the node may take (bundled with the audio one); undefined without one. */
+  video: BrowserVideo | undefined;
 }
 
 /** A codec fixed for one m-line: the entry as this SDP numbers it, plus telephone-event if agreed. */
@@ -112,6 +115,7 @@ export function parseBrowserSdp(text: string, type: 'offer' | 'answer', what = `
     ptime: media.ptime,
     mlines,
     audioIndex: index,
+    video: readBrowserVideo(session, mid, what),
   };
 }
 
@@ -248,6 +252,8 @@ export interface LocalBrowserDescription {
    * group. Undefined: the audio m-line alone.
    */
   layout?: { mlines: readonly MlineSlot[]; index: number } | undefined;
+  /** The video m-line taken, at `index` of the layout (without one: after the audio m-line). */
+  video?: (LocalVideoSection & { index: number }) | undefined;
 }
 
 /**
@@ -268,20 +274,25 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
     's=-',
     't=0 0',
     'a=ice-lite',
-    ...(local.bundle ? [`a=group:BUNDLE ${local.mid}`] : []),
+    ...(local.bundle ? [`a=group:BUNDLE ${[local.mid, ...(local.video ? [local.video.mid] : [])].join(' ')}`] : []),
     `a=msid-semantic: WMS ${local.msid.streamId}`,
   ];
-  const audio = [
-    `m=audio ${udp?.port ?? 9} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`,
-    `c=IN ${ipVersion} ${address}`,
-    `a=mid:${local.mid}`,
-    `a=${local.direction}`,
+  const connection = `c=IN ${ipVersion} ${address}`;
+  const transport = [
     `a=ice-ufrag:${local.iceUfrag}`,
     `a=ice-pwd:${local.icePwd}`,
     `a=fingerprint:${local.fingerprint.algorithm} ${local.fingerprint.value}`,
     `a=setup:${local.setup}`,
     'a=rtcp-mux',
     ...(local.rtcpRsize ? ['a=rtcp-rsize'] : []),
+  ];
+  const candidates = [...local.candidates.map((c) => `a=${formatCandidate(c)}`), 'a=end-of-candidates'];
+  const audio = [
+    `m=audio ${udp?.port ?? 9} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`,
+    connection,
+    `a=mid:${local.mid}`,
+    `a=${local.direction}`,
+    ...transport,
     ...local.headerExtensions.map((e) => `a=extmap:${e.id} ${e.uri}`),
     `a=rtpmap:${codec.payloadType} ${codec.spec.name}/${codec.spec.clockRate}${codec.spec.channels > 1 ? `/${codec.spec.channels}` : ''}`,
     ...codec.rtcpFeedback.map((fb) => `a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ''}`),
@@ -291,10 +302,11 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
       : []),
     ...(local.ptime ? [`a=ptime:${local.ptime}`] : []),
     `a=msid:${local.msid.streamId} ${local.msid.trackId}`,
-    ...local.candidates.map((c) => `a=${formatCandidate(c)}`),
-    'a=end-of-candidates',
+    ...candidates,
   ];
-  return [...session, ...mirroredMlines(audio, local.layout)].join('\r\n') + '\r\n';
+  const ours = [{ index: local.layout?.index ?? 0, lines: audio }];
+  if (local.video) ours.push({ index: local.layout ? local.video.index : 1, lines: videoSectionLines(local.video, udp?.port ?? 9, connection, transport, local.msid.streamId, candidates) });
+  return [...session, ...mirroredMlines(ours, local.layout)].join('\r\n') + '\r\n';
 }
 
 function formatCandidate(c: IceCandidate): string {

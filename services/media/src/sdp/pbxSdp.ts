@@ -219,5 +219,5 @@ export function writePbxSdp(local: LocalPbxDescription): string {
     ...(local.crypto ? [`a=crypto:${formatCrypto(local.crypto.tag, local.crypto.parameters)}`] : []),
     `a=${local.direction}`,
   ];
-  return [...lines, ...mirroredMlines(audio, local.layout)].join('\r\n') + '\r\n';
+  return [...lines, ...mirroredMlines([{ index: local.layout?.index ?? 0, lines: audio }], local.layout)].join('\r\n') + '\r\n';
 }

@@ -86,23 +86,6 @@ export function parseAudioSection(text: string, what: string): AudioSection {
   return { session, media: section, index, sessionAttributes, mediaAttributes, mlines };
 }
 
-/**
- * The lines of an m-line the node does not take (RFC 3264 §6: port 0, the offer's formats; RFC 8829
- * §5.3.1: its a=mid kept).
- */
-export function rejectedMline(slot: MlineSlot): string[] {
-  return [`m=${slot.type} 0 ${slot.protocol} ${slot.formats}`, ...(slot.mid !== undefined ? [`a=mid:${slot.mid}`] : [])];
-}
-
-/**
- * `audio` (the node's own m-line, a list of SDP lines starting with its m=) placed at `index` among
- * `mlines`, every other one written as rejected; just `audio` without a layout.
- */
-export function mirroredMlines(audio: string[], layout: { mlines: readonly MlineSlot[]; index: number } | undefined): string[] {
-  if (!layout || layout.mlines.length <= 1) return audio;
-  return layout.mlines.flatMap((slot, i) => (i === layout.index ? audio : rejectedMline(slot)));
-}
-
 /** Values of one attribute (`name:value` lines) at a level. */
 export function attributeValues(attributes: string[], name: string): string[] {
   const prefix = `${name}:`;
@@ -116,4 +99,21 @@ export function truncate(text: string, max = 80): string {
 /** A fresh o= session id: a random decimal below 2^62 (RFC 4566 §5.2 suggests an NTP-like number). */
 export function sdpSessionId(): string {
   return (BigInt(`0x${randomBytes(8).toString('hex')}`) >> 2n).toString();
+}
+
+/**
+ * The lines of an m-line the node does not take (RFC 3264 §6: port 0, the offer's formats; RFC 8829
+ * §5.3.1: its a=mid kept).
+ */
+export function rejectedMline(slot: MlineSlot): string[] {
+  return [`m=${slot.type} 0 ${slot.protocol} ${slot.formats}`, ...(slot.mid !== undefined ? [`a=mid:${slot.mid}`] : [])];
+}
+
+/**
+ * The node's own m-sections (each a list of SDP lines starting with its m=) placed at their `index`
+ * among `layout.mlines`, every other m-line written as declined; without a layout, `ours` in order.
+ */
+export function mirroredMlines(ours: ReadonlyArray<{ index: number; lines: string[] }>, layout: { mlines: readonly MlineSlot[] } | undefined): string[] {
+  if (!layout) return ours.flatMap((o) => o.lines);
+  return layout.mlines.flatMap((slot, i) => ours.find((o) => o.index === i)?.lines ?? rejectedMline(slot));
 }
