@@ -13,6 +13,7 @@ export interface DeviceLists {
 const STORE_MIC = 'ucs.microphone';
 const STORE_SPEAKER = 'ucs.speaker';
 const STORE_PROCESSING = 'ucs.audioProcessing';
+const STORE_CAMERA = 'ucs.cameraOnStart';
 
 /**
  * Microphone and speaker choice: device lists from enumerateDevices (labels appear once the microphone
@@ -25,12 +26,15 @@ export class AudioDevices extends EventTarget {
   /** Echo cancellation, noise suppression and gain control on the microphone. */
   #processing: boolean;
   readonly #sinks = new Set<HTMLMediaElement>();
+  /** The camera sends from the start of a call (it can be switched on and off during the call). */
+  #cameraOnStart: boolean;
 
   constructor(options: { processing?: boolean } = {}) {
     super();
     this.#microphoneId = localStorage.getItem(STORE_MIC) ?? '';
     this.#speakerId = localStorage.getItem(STORE_SPEAKER) ?? '';
     this.#processing = options.processing ?? localStorage.getItem(STORE_PROCESSING) !== '0';
+    this.#cameraOnStart = localStorage.getItem(STORE_CAMERA) === '1';
     navigator.mediaDevices?.addEventListener('devicechange', () => this.dispatchEvent(new Event('change')));
   }
 
@@ -49,6 +53,20 @@ export class AudioDevices extends EventTarget {
   set processing(on: boolean) {
     this.#processing = on;
     localStorage.setItem(STORE_PROCESSING, on ? '1' : '0');
+  }
+
+  get cameraOnStart(): boolean {
+    return this.#cameraOnStart;
+  }
+
+  set cameraOnStart(on: boolean) {
+    this.#cameraOnStart = on;
+    localStorage.setItem(STORE_CAMERA, on ? '1' : '0');
+  }
+
+  /** A fresh camera stream (640×360). Throws when access is denied or there is no camera. */
+  camera(): Promise<MediaStream> {
+    return navigator.mediaDevices.getUserMedia({ audio: false, video: { width: { ideal: 640 }, height: { ideal: 360 } } });
   }
 
   async list(): Promise<DeviceLists> {

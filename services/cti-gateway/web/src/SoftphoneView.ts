@@ -156,6 +156,11 @@ export class SoftphoneView {
     const speaker = byId<HTMLSelectElement>('device-speaker');
     const processing = byId<HTMLInputElement>('audio-processing');
     processing.checked = this.#devices.processing;
+    const camera = byId<HTMLInputElement>('camera-on-start');
+    camera.checked = this.#devices.cameraOnStart;
+    camera.addEventListener('change', () => {
+      this.#devices.cameraOnStart = camera.checked;
+    });
     mic.addEventListener('change', () => {
       this.#devices.setMicrophone(mic.value);
       this.#actions.run('Switching the microphone', () => this.#phone.switchMicrophone());
