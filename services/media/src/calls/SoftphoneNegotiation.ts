@@ -157,6 +157,8 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       throw new NoCommonCodecError(`softphone answer rejects ${call.name} [callId:${this.#callId}]`, answer.codecs.map((c) => c.name));
     }
     if (answer.video && (!this.#video || answer.video.mid !== this.#videoMid)) throw new SdpInvalidError(`softphone answer has a video m-line '${answer.video.mid}' that was not offered [callId:${this.#callId}]`);
+    // A softphone that declines our video m-line (port 0), or answers it without our codec, has no video.
+    if (this.#video && (!answer.video || !browserVideoCodec(answer.video, this.#video.spec.name))) this.#video = undefined;
     return answer;
   }
 

@@ -31,6 +31,15 @@ async function bed(t: TestContext): Promise<Bed> {
   return { router, leg, negotiation: new SoftphoneNegotiation({ callId, logger }) };
 }
 
+/** A minimal answer to our offer as a browser writes it: our m-lines, passive DTLS, our payload types. */
+function chromiumAnswerOf(offer: string): string {
+  return offer
+    .replace('a=ice-lite\r\n', '')
+    .replace(/a=setup:actpass/g, 'a=setup:active')
+    .replace(/a=ice-ufrag:\S+/g, 'a=ice-ufrag:Zz9x')
+    .replace(/a=ice-pwd:\S+/g, 'a=ice-pwd:abcdefghijklmnopqrstuvwx');
+}
+
 const line = (sdp: string, name: string): string | undefined => new RegExp(`^a=${name}:(.*)\\r$`, 'm').exec(sdp)?.[1];
 const mline = (sdp: string): string => /^m=audio \d+ (.*)\r$/m.exec(sdp)![1]!;
 
@@ -119,5 +128,17 @@ describe('SoftphoneNegotiation', { timeout: 20_000 }, () => {
     const again = await b.negotiation.reoffer(b.leg, reoffer.replace(/^a=sendrecv\r$/m, 'a=sendonly\r'), pcmu);
     assert.deepEqual(mlines(again), [`m=audio ${port} UDP/TLS/RTP/SAVPF`, 'm=video 0 UDP/TLS/RTP/SAVPF', 'm=application 0 UDP/DTLS/SCTP']);
     assert.match(again, /^a=recvonly\r$/m, 'the hold re-offer is answered recvonly');
+  });
+  test('offer() with video adds a bundled VP8 m-line (mid 1); an answer declining it leaves the call without video', async (t) => {
+    const b = await bed(t);
+    const payloadTypes = routerPayloadTypes(b.router);
+    const offer = b.negotiation.offer(b.leg, pcma, payloadTypes, 'VP8');
+    assert.match(offer, new RegExp(`^m=video \\d+ UDP/TLS/RTP/SAVPF ${payloadTypes.get('video/vp8/90000')}\r$`, 'm'));
+    assert.equal(line(offer, 'group'), 'BUNDLE 0 1');
+    assert.equal(b.negotiation.video?.spec.name, 'VP8');
+    // An answer with the video m-line at port 0 (a softphone without video).
+    const answer = replaced(chromiumAnswerOf(offer), /^m=video \d+ /m, 'm=video 0 ');
+    b.negotiation.readAnswer(answer, pcma);
+    assert.equal(b.negotiation.video, undefined, 'no video after a declined video m-line');
   });
 });
