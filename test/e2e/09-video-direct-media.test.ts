@@ -9,6 +9,7 @@ import { check } from '@ucserver/testkit';
 import type { BrowserUser } from './support/BrowserUser.ts';
 import { cleanup, establish, hangUp, tonesBothWays } from './support/callFlow.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
+import { metricSum } from './support/prometheus.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
 import type { VideoStats } from '../../services/cti-gateway/web/src/CallPeerTypes.ts';
 
@@ -61,6 +62,23 @@ test('video in Direct Media: both decode frames at the size sent, tones both way
     await stack.step('video keeps flowing (frames decoded grow over 2 s on both sides)', async () => {
       await Promise.all([framesGrow(alice, 20, 5_000), framesGrow(bob, 20, 5_000)]);
     });
+    let keyFrameRequests = 0;
+    await stack.step('media metrics: two camera streams in, two video streams out, packets and bitrate', async () => {
+      const media = stack.media[0]!;
+      const m = await check(async () => {
+        const x = await media.metrics();
+        return metricSum(x, 'ucserver_media_video_streams', { direction: 'in' }) === 2 && metricSum(x, 'ucserver_media_video_streams', { direction: 'out' }) === 2 ? x : undefined;
+      }, 5000, { name: 'two video streams each way in the media metrics', intervalMs: 250 });
+      const figures = ['in', 'out'].map((direction) => ({
+        direction,
+        packets: metricSum(m, 'ucserver_media_video_packets_total', { direction }),
+        bitrate: metricSum(m, 'ucserver_media_video_bitrate_bps', { direction }),
+        keyFrameRequests: metricSum(m, 'ucserver_media_video_keyframe_requests_total', { direction }),
+      }));
+      stack.log(`video metrics: ${JSON.stringify(figures)}`);
+      for (const f of figures) assert.ok(f.packets > 100 && f.bitrate > 50_000, `video ${f.direction}: packets and bitrate move (${JSON.stringify(f)})`);
+      keyFrameRequests = figures[0]!.keyFrameRequests;
+    });
     await alice.page.waitForTimeout(300); // the <video> paints the next frame before the screenshot
     await alice.screenshot('video-direct-connected');
     await bob.screenshot('video-direct-connected');
@@ -93,6 +111,11 @@ test('video in Direct Media: both decode frames at the size sent, tones both way
       stack.log(`B decodes again ${resumed.ms} ms after the retrieve was signalled; key frames ${keyFramesBefore} → ${resumed.stats.keyFramesDecoded}`);
       assert.ok(resumed.stats.keyFramesDecoded > keyFramesBefore, 'a key frame restarted the picture');
       assert.ok(resumed.ms < 1000, `the picture is back within 1 s (${resumed.ms} ms)`);
+      const requested = await check(async () => {
+        const n = metricSum(await stack.media[0]!.metrics(), 'ucserver_media_video_keyframe_requests_total', { direction: 'in' });
+        return n > keyFrameRequests ? n : undefined;
+      }, 5000, { name: 'the node asked a camera for a key frame (metrics)', intervalMs: 250 });
+      stack.log(`key frame requests to the cameras: ${keyFrameRequests} → ${requested}`);
     });
     await hangUp(stack, alice, bob, 'normal');
   } finally {

@@ -19,6 +19,7 @@ import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import { StatsLedger, type LegKind, type StreamDirection } from './StatsLedger.ts';
 import { streamFigures, withTimeout } from './streamStats.ts';
+import { VideoLedger } from './videoSample.ts';
 import type { CallCodec, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
 
 const statsTimeoutMs = 1000;
@@ -49,6 +50,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   #pending = 0;
   #closing = false;
   #closeCause = 'normal';
+  readonly #videoLedger = new VideoLedger();
 
   constructor(options: MediaCallOptions) {
     super();
@@ -79,9 +81,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   get softphoneVideoCodecs(): readonly VideoCodecName[] {
     const agreed = this.#softphoneSide.video;
-    if (agreed) return [agreed.spec.name];
     const video = this.#softphoneSide.offered ? undefined : this.#softphoneSide.remote?.video;
-    return video ? videoCodecNames(video) : [];
+    return agreed ? [agreed.spec.name] : video ? videoCodecNames(video) : [];
   }
 
   get pbxRemote(): { address: string; port: number } | undefined {
@@ -307,7 +308,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   /** Samples every stream and transport of the call into its ledger; returns the increments. */
   async sample(): Promise<MediaCallSample> {
-    const result: MediaCallSample = { streams: [], transports: [] };
+    const result: MediaCallSample = { streams: [], transports: [], video: [] };
     const tasks: Array<Promise<void>> = [];
     const stream = (leg: LegKind, direction: StreamDirection, item: Producer | Consumer | undefined): void => {
       if (!item || item.closed) return;
@@ -331,6 +332,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
         result.transports.push({ leg, ...delta });
       }));
     }
+    tasks.push(this.#videoLedger.sample([['in', sp?.videoProducer], ['out', sp?.videoDownlink]]).then((v) => void result.video.push(...v)));
     await Promise.all(tasks);
     return result;
   }
@@ -424,10 +426,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     const codec = video && this.#softphoneSide.video && browserVideoCodec(video, this.#softphoneSide.video.spec.name);
     if (!leg || !video || !codec || leg.hasVideo) return;
     const parameters = canSend(video.direction) ? videoProducerRtpParameters(video, codec, this.#softphoneSide.remote?.rtcpRsize ?? true) : undefined;
-    await leg.produceVideo(video.mid, parameters, videoConsumerRtpCapabilities(video, codec));
-    this.#logger.info({ codec: codec.spec.name, mid: video.mid }, 'softphone video taken');
-    await this.#wiring.reconcile();
-    this.#wiring.reconcilePartner();
+    await leg.produceVideo(video.mid, parameters, videoConsumerRtpCapabilities(video, codec)).then(() => this.#logger.info({ codec: codec.spec.name, mid: video.mid }, 'softphone video taken'));
+    await this.#wiring.reconcile().then(() => this.#wiring.reconcilePartner());
   }
 
   /** Once the codec is fixed: a softphone that offered before it (outgoing call) produces now. */
