@@ -415,8 +415,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   /** The video codec the call can carry: the first of `ours` its Direct Media partner (to be) has (video is linked inside the node). */
   #videoWith(ours: readonly VideoCodecName[]): VideoCodecName | undefined {
-    const theirs = this.#wiring.videoPartner()?.softphoneVideoCodecs ?? [];
-    return ours.find((name) => theirs.includes(name));
+    return ours.find((name) => this.#wiring.videoPartner()?.softphoneVideoCodecs.includes(name));
   }
 
   /** Once the softphone's video m-line is agreed: its camera Producer (when it sends) and what it receives. */
