@@ -96,6 +96,17 @@ test('video in Direct Media: both decode frames at the size sent, tones both way
       stack.log(`B sees A again after ${again.ms} ms`);
     });
 
+    await stack.step('A restarts ICE (network change): A keeps decoding, restarted by a key frame', async () => {
+      const before = (await videoStats(alice))?.keyFramesDecoded ?? 0;
+      const { before: ufrag, after } = await alice.restartIce();
+      assert.notEqual(after, ufrag, 'new ICE credentials from the node');
+      const again = await check(async () => {
+        const v = await videoStats(alice);
+        return v && v.keyFramesDecoded > before ? v : undefined;
+      }, 3000, { name: 'A decodes a key frame after the ICE restart', intervalMs: 100 });
+      await framesGrow(alice, 10, 3000);
+      stack.log(`after the ICE restart A decoded key frames ${before} → ${again.keyFramesDecoded}`);
+    });
     await stack.step('hold stops the picture; retrieve brings it back with a key frame within 1 s', async () => {
       await alice.click('call-hold');
       await bob.waitCall((c) => c.state === 'held', 'held by the other party', 10_000);

@@ -191,6 +191,8 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
     if (offer.iceUfrag !== ice.ufrag || offer.icePwd !== ice.pwd) {
       await leg.transport.restartIce();
       this.#logger.info({ callId: this.#callId }, 'softphone restarted ICE');
+      // Video lost on the old path must not leave a frozen picture: a key frame from the source at once.
+      await leg.videoDownlink?.requestKeyFrame().catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'key frame request after the ICE restart failed'));
     }
     this.#ice = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
     if (offer.direction !== this.direction) this.#logger.info({ callId: this.#callId, direction: offer.direction }, 'softphone re-offer changes direction');
