@@ -200,6 +200,19 @@ export class CallPeer {
     return this.#renegotiate(send, { direction: hold ? 'sendonly' : 'sendrecv' });
   }
 
+  /**
+   * Downgrades the call to audio: the video transceiver stops (camera off) and the re-offer carries its
+   * m-line with port 0; settles as restartIce().
+   */
+  async dropVideo(send: (sdp: string) => void): Promise<void> {
+    const video = this.#video;
+    if (!video || video.currentDirection === 'stopped') return;
+    await this.setCamera(false);
+    video.stop();
+    this.#remoteVideo = undefined;
+    return this.#renegotiate(send, {});
+  }
+
   /** The signalling state of the connection ('stable' once a re-offer is answered). */
   get signalingState(): RTCSignalingState {
     return this.#pc.signalingState;

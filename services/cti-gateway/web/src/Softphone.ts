@@ -220,6 +220,11 @@ export class Softphone extends EventTarget {
     return call?.av?.peer?.videoStats();
   }
 
+  /** Downgrades a call (the current call without `key`) to audio by re-offer. */
+  dropVideo(key?: string): Promise<void> {
+    return this.#av.dropVideo(key);
+  }
+
   /** Switches the camera of a call (the current call without `key`) on or off. */
   async setCamera(on: boolean, key?: string): Promise<void> {
     const call = key ? this.#calls.get(key) : this.currentCall;

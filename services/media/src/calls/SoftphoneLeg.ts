@@ -134,6 +134,18 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     return this.#video.producer;
   }
 
+  /**
+   * The softphone no longer takes video (its re-offer set the video m-line to port 0): closes its camera
+   * Producer (a partner's Consumer of it closes with it) and its video downlink.
+   */
+  dropVideo(): void {
+    const video = this.#video;
+    if (!video) return;
+    this.#video = undefined;
+    this.#videoDownlink.clear();
+    video.producer?.close();
+  }
+
   /** Makes the softphone see `source` (paused or not); `undefined` stops its video downlink. */
   async setVideoDownlink(source: Producer | undefined, paused: boolean): Promise<void> {
     if (this.#closed || !this.#video) return;

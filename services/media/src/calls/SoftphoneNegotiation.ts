@@ -195,6 +195,12 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       await leg.videoDownlink?.requestKeyFrame().catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'key frame request after the ICE restart failed'));
     }
     this.#ice = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
+    if (this.#video && !this.#videoSection(offer.video, leg)) {
+      // Downgrade: the re-offer disables video (port 0) or changes its codec; the call goes on with audio.
+      this.#logger.info({ callId: this.#callId }, 'softphone re-offer drops video');
+      this.#video = undefined;
+      leg.dropVideo();
+    }
     if (offer.direction !== this.direction) this.#logger.info({ callId: this.#callId, direction: offer.direction }, 'softphone re-offer changes direction');
     this.#direction = offer.direction;
     return writeBrowserSdp(this.#local(leg, call, 'answer', {

@@ -9,6 +9,7 @@ import { SoftphoneLeg } from '../../src/calls/SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from '../../src/calls/SoftphoneNegotiation.ts';
 import { consumerRtpCapabilities, producerRtpParameters } from '../../src/sdp/browserSdp.ts';
 import { routerPayloadTypes } from '../../src/sdp/codecs.ts';
+import { browserVideoCodec, videoConsumerRtpCapabilities, videoProducerRtpParameters } from '../../src/sdp/videoSdp.ts';
 import { fixture, replaced } from '../sdp/fixtures.ts';
 import { createRouter, logger, startWorker } from '../support/worker.ts';
 
@@ -140,5 +141,27 @@ describe('SoftphoneNegotiation', { timeout: 20_000 }, () => {
     const answer = replaced(chromiumAnswerOf(offer), /^m=video \d+ /m, 'm=video 0 ');
     b.negotiation.readAnswer(answer, pcma);
     assert.equal(b.negotiation.video, undefined, 'no video after a declined video m-line');
+  });
+  test('a video call: answer() takes the video m-line; a re-offer with video at port 0 drops the camera Producer and declines video (downgrade)', async (t) => {
+    const b = await bed(t);
+    const avData = fixture('chromium-av-data-offer.sdp');
+    const { description } = b.negotiation.readOffer(avData, undefined);
+    b.negotiation.connected(description);
+    const answer = b.negotiation.answer(b.leg, pcmu, 'VP8');
+    assert.match(answer, /^m=video [1-9]\d* UDP\/TLS\/RTP\/SAVPF 96\r$/m);
+    assert.equal(line(answer, 'group'), 'BUNDLE 0 1');
+    const codec = b.negotiation.codec(pcmu)!;
+    b.leg.mid = description.mid;
+    await b.leg.produce(producerRtpParameters(description, codec), consumerRtpCapabilities(description, codec));
+    const video = description.video!;
+    const vcodec = browserVideoCodec(video, 'VP8')!;
+    const camera = await b.leg.produceVideo(video.mid, videoProducerRtpParameters(video, vcodec, true), videoConsumerRtpCapabilities(video, vcodec));
+    assert.equal(camera?.kind, 'video');
+    const kept = await b.negotiation.reoffer(b.leg, avData, pcmu);
+    assert.match(kept, /^m=video [1-9]\d* UDP\/TLS\/RTP\/SAVPF 96\r$/m, 'the same re-offer keeps video');
+    const dropped = await b.negotiation.reoffer(b.leg, replaced(avData, /^m=video 9 /m, 'm=video 0 '), pcmu);
+    assert.match(dropped, /^m=video 0 /m);
+    assert.equal(line(dropped, 'group'), 'BUNDLE 0');
+    assert.deepEqual([b.leg.hasVideo, camera?.closed, b.negotiation.video], [false, true, undefined]);
   });
 });
