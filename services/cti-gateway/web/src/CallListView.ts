@@ -116,7 +116,7 @@ export class CallListView {
           'aria-pressed': String(on),
           'aria-label': on ? 'Switch the camera off' : 'Switch the camera on',
           onclick: run(on ? 'Switching the camera off' : 'Switching the camera on', () => this.#phone.setCamera(!on, call.key)),
-        }, on ? 'Camera off' : 'Camera on'));
+        }, 'Camera'));
       }
       if (call.state === 'held' && call.holdSide === 'remote') {
         actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
