@@ -47,6 +47,17 @@ test('video in Direct Media: both decode frames at the size sent, tones both way
   try {
     await cameraAtStart(alice, true);
     await cameraAtStart(bob, true);
+    await stack.step('A picks its camera in the device list (Chromium\'s fake camera)', async () => {
+      await alice.page.evaluate(async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getTracks().forEach((t) => t.stop()));
+      const select = alice.testid('device-camera');
+      await alice.page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+      const values = await check(async () => {
+        const v = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+        return v.length > 0 ? v : undefined;
+      }, 10_000, { name: 'cameras listed', intervalMs: 200 });
+      await select.selectOption(values[0]!);
+      assert.equal(await alice.page.evaluate(() => localStorage.getItem('ucs.camera')), values[0], 'the choice is kept');
+    });
     await establish(stack, alice, bob);
     await stack.step('both see each other: frames decoded grow, frame size as sent', async () => {
       const [a, b] = await Promise.all([framesGrow(alice, 30, 15_000), framesGrow(bob, 30, 15_000)]);
