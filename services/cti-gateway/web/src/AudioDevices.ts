@@ -6,6 +6,7 @@ export interface DeviceChoice {
 export interface DeviceLists {
   microphones: DeviceChoice[];
   speakers: DeviceChoice[];
+  cameras: DeviceChoice[];
   /** False when the browser cannot route audio to a chosen output (no HTMLMediaElement.setSinkId). */
   canChooseSpeaker: boolean;
 }
@@ -13,6 +14,8 @@ export interface DeviceLists {
 const STORE_MIC = 'ucs.microphone';
 const STORE_SPEAKER = 'ucs.speaker';
 const STORE_PROCESSING = 'ucs.audioProcessing';
+const STORE_CAMERA = 'ucs.cameraOnStart';
+const STORE_CAMERA_ID = 'ucs.camera';
 
 /**
  * Microphone and speaker choice: device lists from enumerateDevices (labels appear once the microphone
@@ -25,12 +28,17 @@ export class AudioDevices extends EventTarget {
   /** Echo cancellation, noise suppression and gain control on the microphone. */
   #processing: boolean;
   readonly #sinks = new Set<HTMLMediaElement>();
+  /** The camera sends from the start of a call (it can be switched on and off during the call). */
+  #cameraOnStart: boolean;
+  #cameraId: string;
 
   constructor(options: { processing?: boolean } = {}) {
     super();
     this.#microphoneId = localStorage.getItem(STORE_MIC) ?? '';
     this.#speakerId = localStorage.getItem(STORE_SPEAKER) ?? '';
     this.#processing = options.processing ?? localStorage.getItem(STORE_PROCESSING) !== '0';
+    this.#cameraOnStart = localStorage.getItem(STORE_CAMERA) === '1';
+    this.#cameraId = localStorage.getItem(STORE_CAMERA_ID) ?? '';
     navigator.mediaDevices?.addEventListener('devicechange', () => this.dispatchEvent(new Event('change')));
   }
 
@@ -51,13 +59,45 @@ export class AudioDevices extends EventTarget {
     localStorage.setItem(STORE_PROCESSING, on ? '1' : '0');
   }
 
+  get cameraOnStart(): boolean {
+    return this.#cameraOnStart;
+  }
+
+  set cameraOnStart(on: boolean) {
+    this.#cameraOnStart = on;
+    localStorage.setItem(STORE_CAMERA, on ? '1' : '0');
+  }
+
+  get cameraId(): string {
+    return this.#cameraId;
+  }
+
+  /** The camera for the next call (or the next time the camera is switched on); '' is the default. */
+  setCamera(id: string): void {
+    this.#cameraId = id;
+    localStorage.setItem(STORE_CAMERA_ID, id);
+  }
+
+  /** A fresh camera stream (640×360) from the chosen camera, else the default. Throws when there is none or access is denied. */
+  async camera(): Promise<MediaStream> {
+    const video = (id: string): MediaTrackConstraints => ({ width: { ideal: 640 }, height: { ideal: 360 }, ...(id ? { deviceId: { exact: id } } : {}) });
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: false, video: video(this.#cameraId) });
+    } catch (err) {
+      // the remembered camera is gone: fall back to the default one
+      if (!this.#cameraId || (err as DOMException).name !== 'OverconstrainedError') throw err;
+      this.#cameraId = '';
+      return navigator.mediaDevices.getUserMedia({ audio: false, video: video('') });
+    }
+  }
+
   async list(): Promise<DeviceLists> {
     const canChooseSpeaker = 'setSinkId' in HTMLMediaElement.prototype;
-    if (!navigator.mediaDevices?.enumerateDevices) return { microphones: [], speakers: [], canChooseSpeaker: false };
+    if (!navigator.mediaDevices?.enumerateDevices) return { microphones: [], speakers: [], cameras: [], canChooseSpeaker: false };
     const devices = await navigator.mediaDevices.enumerateDevices();
     const pick = (kind: MediaDeviceKind, fallback: string): DeviceChoice[] =>
       devices.filter((d) => d.kind === kind && d.deviceId).map((d, i) => ({ id: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
-    return { microphones: pick('audioinput', 'Microphone'), speakers: pick('audiooutput', 'Speaker'), canChooseSpeaker };
+    return { microphones: pick('audioinput', 'Microphone'), speakers: pick('audiooutput', 'Speaker'), cameras: pick('videoinput', 'Camera'), canChooseSpeaker };
   }
 
   /** A fresh microphone stream with the chosen device (or the default). Throws when access is denied. */

@@ -193,6 +193,11 @@ export class AvCalls {
     return this.#reoffer(key, (peer, send) => peer.holdBySdp(send, hold));
   }
 
+  /** Downgrades a call to audio by re-offer (its video m-line at port 0); see CallPeer.dropVideo. */
+  async dropVideo(key?: string): Promise<void> {
+    return this.#reoffer(key, (peer, send) => peer.dropVideo(send));
+  }
+
   async #reoffer(key: string | undefined, run: (peer: CallPeer, send: (sdp: string) => void) => Promise<void>): Promise<void> {
     const call = key ? this.#calls.get(key) : this.#calls.current;
     const av = call?.av;

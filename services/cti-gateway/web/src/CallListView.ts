@@ -65,7 +65,8 @@ export class CallListView {
   }
 
   #callSignature(c: PhoneCall): string {
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), c.av?.peer?.iceState]);
+    const peer = c.av?.peer;
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -106,6 +107,17 @@ export class CallListView {
           },
         }, 'Keypad'));
       }
+      if (call.av?.peer?.hasVideo && (call.state === 'connected' || call.state === 'held')) {
+        const on = call.av.peer.cameraOn;
+        actions.push(h('button', {
+          type: 'button',
+          class: 'btn btn-quiet',
+          'data-testid': 'call-camera',
+          'aria-pressed': String(on),
+          'aria-label': on ? 'Switch the camera off' : 'Switch the camera on',
+          onclick: run(on ? 'Switching the camera off' : 'Switching the camera on', () => this.#phone.setCamera(!on, call.key)),
+        }, 'Camera'));
+      }
       if (call.state === 'held' && call.holdSide === 'remote') {
         actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
       }
@@ -136,7 +148,22 @@ export class CallListView {
       meta.length ? h('div', { class: 'call-meta' }, ...meta) : '',
       actions.length ? h('div', { class: 'call-actions' }, ...actions) : '',
       this.#keypadOpen.has(call.key) && call.state === 'connected' ? this.#dtmfPad(call) : '',
+      !ended && call.av?.peer?.hasVideo ? this.#videoArea(call) : '',
     );
+  }
+
+  /** The remote picture, with the local preview in its corner while the camera is on. */
+  #videoArea(call: PhoneCall): HTMLElement {
+    const peer = call.av!.peer!;
+    const video = (testid: string, label: string, stream: MediaStream | undefined, cls: string): HTMLVideoElement => {
+      const el = h('video', { class: cls, 'data-testid': testid, 'aria-label': label, autoplay: true, playsinline: true });
+      el.muted = true; // the audio plays through the call's audio element
+      el.srcObject = stream ?? null;
+      return el;
+    };
+    return h('div', { class: 'call-video' },
+      video('call-remote-video', `Video from ${call.remote}`, peer.remoteVideo, 'video-remote'),
+      peer.localVideo ? video('call-local-video', 'Your camera', peer.localVideo, 'video-local') : '');
   }
 
   #dtmfPad(call: PhoneCall): HTMLElement {

@@ -1,4 +1,4 @@
-import type { CallPeerHandlers, CallPeerOptions, ReofferReply, RtpStats } from './CallPeerTypes.ts';
+import type { CallPeerHandlers, CallPeerOptions, ReofferReply, RtpStats, VideoStats } from './CallPeerTypes.ts';
 import { ToneMeter } from './ToneMeter.ts';
 
 const GATHER_MS = 2500;
@@ -16,6 +16,10 @@ export class CallPeer {
   readonly #handlers: CallPeerHandlers;
   #mic: MediaStream | undefined;
   #remoteStream: MediaStream | undefined;
+  /** The video transceiver (offered on every call; the node takes it when the call can carry video). */
+  #video: RTCRtpTransceiver | undefined;
+  #camera: MediaStream | undefined;
+  #remoteVideo: MediaStream | undefined;
   #audio: HTMLAudioElement | undefined;
   #meter: ToneMeter | undefined;
   /** Our SDP went out: later local candidates are trickled. */
@@ -32,7 +36,8 @@ export class CallPeer {
     const pc = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.#pc = pc;
     pc.addEventListener('track', (e) => {
-      this.#playRemote(e.streams[0] ?? new MediaStream([e.track]));
+      if (e.track.kind === 'video') this.#remoteVideo = new MediaStream([e.track]);
+      else this.#playRemote(e.streams[0] ?? new MediaStream([e.track]));
       handlers.change();
     });
     pc.addEventListener('icecandidate', (e) => {
@@ -74,7 +79,11 @@ export class CallPeer {
     return this.#reoffer !== undefined;
   }
 
-  /** Applies the server's offer (incoming call) and adds the microphone; rejects when the call ended meanwhile. */
+  /**
+   * Applies the server's offer (incoming call) and adds the microphone, and a video transceiver (ours
+   * on an outgoing call, the offered one on an incoming call) with the camera when it is on at call
+   * start; rejects when the call ended meanwhile.
+   */
   async open(remoteOffer?: string): Promise<void> {
     if (remoteOffer) await this.#pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
     const mic = await this.#options.devices.microphone();
@@ -84,6 +93,68 @@ export class CallPeer {
     }
     this.#mic = mic;
     for (const track of mic.getAudioTracks()) this.#pc.addTrack(track, mic);
+    this.#video = remoteOffer
+      ? this.#pc.getTransceivers().find((t) => t.receiver.track.kind === 'video' && t.mid !== null)
+      : this.#pc.addTransceiver('video', { direction: 'sendrecv', streams: [mic] });
+    if (this.#video) {
+      this.#video.direction = 'sendrecv';
+      if (this.#options.devices.cameraOnStart) await this.setCamera(true).catch((err: unknown) => console.warn('ucserver: no camera', err));
+    }
+  }
+
+  /** The call carries video (the node took our video m-line). */
+  get hasVideo(): boolean {
+    const d = this.#video?.currentDirection;
+    return !!d && d !== 'stopped' && d !== 'inactive';
+  }
+
+  get cameraOn(): boolean {
+    return !!this.#camera;
+  }
+
+  /** What we send (local preview) and what we see, while there is one. */
+  get localVideo(): MediaStream | undefined {
+    return this.#camera;
+  }
+
+  get remoteVideo(): MediaStream | undefined {
+    return this.#remoteVideo;
+  }
+
+  /** Switches the camera on or off during the call (replaces the sent track; no renegotiation). */
+  async setCamera(on: boolean): Promise<void> {
+    const sender = this.#video?.sender;
+    if (!sender || this.#closed) return;
+    if (on && !this.#camera) {
+      const camera = await this.#options.devices.camera();
+      if (this.#closed) {
+        camera.getTracks().forEach((t) => t.stop());
+        return;
+      }
+      await sender.replaceTrack(camera.getVideoTracks()[0] ?? null);
+      this.#camera = camera;
+    } else if (!on && this.#camera) {
+      await sender.replaceTrack(null);
+      this.#camera.getTracks().forEach((t) => t.stop());
+      this.#camera = undefined;
+    }
+    this.#handlers.change();
+  }
+
+  /** Video counters: frames decoded and their size (what we see), frames encoded (what we send). */
+  async videoStats(): Promise<VideoStats> {
+    const out: VideoStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, keyFramesDecoded: 0, pliSent: 0, framesEncoded: 0, sentWidth: 0, codec: undefined };
+    const report = await this.#pc.getStats();
+    type S = { type: string; kind?: string; framesDecoded?: number; frameWidth?: number; frameHeight?: number; keyFramesDecoded?: number; pliCount?: number; framesEncoded?: number; codecId?: string };
+    report.forEach((s: S) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        Object.assign(out, { framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0, keyFramesDecoded: s.keyFramesDecoded ?? 0, pliSent: s.pliCount ?? 0 });
+        out.codec = (report.get(s.codecId ?? '') as { mimeType?: string } | undefined)?.mimeType;
+      } else if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        Object.assign(out, { framesEncoded: s.framesEncoded ?? 0, sentWidth: s.frameWidth ?? 0 });
+      }
+    });
+    return out;
   }
 
   /** Our offer, once gathered (or after the gathering time); from then on candidates are trickled. */
@@ -127,6 +198,19 @@ export class CallPeer {
    */
   async holdBySdp(send: (sdp: string) => void, hold: boolean): Promise<void> {
     return this.#renegotiate(send, { direction: hold ? 'sendonly' : 'sendrecv' });
+  }
+
+  /**
+   * Downgrades the call to audio: the video transceiver stops (camera off) and the re-offer carries its
+   * m-line with port 0; settles as restartIce().
+   */
+  async dropVideo(send: (sdp: string) => void): Promise<void> {
+    const video = this.#video;
+    if (!video || video.currentDirection === 'stopped') return;
+    await this.setCamera(false);
+    video.stop();
+    this.#remoteVideo = undefined;
+    return this.#renegotiate(send, {});
   }
 
   /** The signalling state of the connection ('stable' once a re-offer is answered). */
@@ -261,6 +345,8 @@ export class CallPeer {
     this.#closed = true;
     this.#mic?.getTracks().forEach((t) => t.stop());
     this.#mic = undefined;
+    this.#camera?.getTracks().forEach((t) => t.stop());
+    this.#camera = undefined;
     this.#meter?.close();
     this.#meter = undefined;
     if (this.#audio) {

@@ -34,3 +34,16 @@ export interface RtpStats {
   transportBytesSent: number;
   codec: string | undefined;
 }
+
+/** Video counters of a call's peer connection (what we see, and what we send). */
+export interface VideoStats {
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  keyFramesDecoded: number;
+  /** PLIs we sent (key frame requests). */
+  pliSent: number;
+  framesEncoded: number;
+  sentWidth: number;
+  codec: string | undefined;
+}

@@ -1,7 +1,7 @@
 import type { AudioDevices } from './AudioDevices.ts';
 import { AvCalls } from './AvCalls.ts';
 import { CallList } from './CallList.ts';
-import type { RtpStats } from './CallPeerTypes.ts';
+import type { RtpStats, VideoStats } from './CallPeerTypes.ts';
 import type { EnetucConnection, ServerEvent } from './EnetucConnection.ts';
 import {
   LineOpenStatus,
@@ -212,6 +212,23 @@ export class Softphone extends EventTarget {
   async rtpStats(key?: string): Promise<RtpStats | undefined> {
     const call = key ? this.#calls.get(key) : this.currentCall;
     return call?.av?.peer?.rtpStats();
+  }
+
+  /** Video counters of a call's peer connection (the current call without `key`). */
+  async videoStats(key?: string): Promise<VideoStats | undefined> {
+    const call = key ? this.#calls.get(key) : this.currentCall;
+    return call?.av?.peer?.videoStats();
+  }
+
+  /** Downgrades a call (the current call without `key`) to audio by re-offer. */
+  dropVideo(key?: string): Promise<void> {
+    return this.#av.dropVideo(key);
+  }
+
+  /** Switches the camera of a call (the current call without `key`) on or off. */
+  async setCamera(on: boolean, key?: string): Promise<void> {
+    const call = key ? this.#calls.get(key) : this.currentCall;
+    await call?.av?.peer?.setCamera(on);
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -156,6 +156,13 @@ export class SoftphoneView {
     const speaker = byId<HTMLSelectElement>('device-speaker');
     const processing = byId<HTMLInputElement>('audio-processing');
     processing.checked = this.#devices.processing;
+    const cameraChoice = byId<HTMLSelectElement>('device-camera');
+    cameraChoice.addEventListener('change', () => this.#devices.setCamera(cameraChoice.value));
+    const camera = byId<HTMLInputElement>('camera-on-start');
+    camera.checked = this.#devices.cameraOnStart;
+    camera.addEventListener('change', () => {
+      this.#devices.cameraOnStart = camera.checked;
+    });
     mic.addEventListener('change', () => {
       this.#devices.setMicrophone(mic.value);
       this.#actions.run('Switching the microphone', () => this.#phone.switchMicrophone());
@@ -187,6 +194,7 @@ export class SoftphoneView {
       };
       fill(byId('device-mic'), lists.microphones, this.#devices.microphoneId, 'System default');
       fill(byId('device-speaker'), lists.speakers, this.#devices.speakerId, 'System default');
+      fill(byId('device-camera'), lists.cameras, this.#devices.cameraId, 'System default');
       byId<HTMLSelectElement>('device-speaker').disabled = !lists.canChooseSpeaker;
       err.hidden = true;
     } catch (e) {

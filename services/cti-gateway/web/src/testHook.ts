@@ -3,7 +3,7 @@ import type { CallPeer } from './CallPeer.ts';
 import { snapshotOf } from './phoneCalls.ts';
 import { optionalParam } from './protocol.ts';
 import type { Softphone } from './Softphone.ts';
-import type { RtpStats } from './CallPeerTypes.ts';
+import type { RtpStats, VideoStats } from './CallPeerTypes.ts';
 import type { CallSnapshot, ConnectionState } from './SoftphoneTypes.ts';
 import type { ToneLevel } from './ToneMeter.ts';
 
@@ -25,6 +25,10 @@ export interface UcsTestHook {
   remoteAudioLevel(frequency: number, key?: string): Promise<ToneLevel | undefined>;
   /** RTP counters of the current call's peer connection. */
   rtpStats(key?: string): Promise<RtpStats | undefined>;
+  /** Video counters (frames decoded and their size, frames sent) of the current call's peer connection. */
+  videoStats(key?: string): Promise<VideoStats | undefined>;
+  /** Downgrades the current call (or `key`) to audio: video transceiver stopped, re-offer with the video m-line at port 0. */
+  dropVideo(key?: string): Promise<void>;
   /** Restarts ICE on the current call (or `key`), as after a network change; resolves with the node's ICE ufrag before and after. */
   restartIce(key?: string): Promise<{ before: string | undefined; after: string | undefined }>;
   /**
@@ -77,6 +81,8 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
     },
     remoteAudioLevel: (frequency, key) => phone.remoteAudioLevel(frequency, key),
     rtpStats: (key) => phone.rtpStats(key),
+    videoStats: (key) => phone.videoStats(key),
+    dropVideo: (key) => phone.dropVideo(key),
     restartIce: async (key) => {
       const peer = (): CallPeer | undefined => callOf(key)?.av?.peer;
       const before = peer()?.remoteIceUfrag;

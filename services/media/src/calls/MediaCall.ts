@@ -5,9 +5,11 @@ import { CallFailedError, CallStateError, NoCommonCodecError } from '../errors.t
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
 import { consumerRtpCapabilities, producerRtpParameters, remoteDtlsParameters, type BrowserDescription } from '../sdp/browserSdp.ts';
 import { parseTrickleCandidate } from '../sdp/candidates.ts';
-import { routerPayloadTypes } from '../sdp/codecs.ts';
+import { routerPayloadTypes, type VideoCodecName } from '../sdp/codecs.ts';
 import { offeredSrtpSuite, srtpParameters } from '../sdp/crypto.ts';
 import { payloadTypesOf } from '../sdp/negotiation.ts';
+import { canSend } from '../sdp/direction.ts';
+import { browserVideoCodec, videoCodecNames, videoConsumerRtpCapabilities, videoPayloadTypes, videoProducerRtpParameters } from '../sdp/videoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { MediaWiring } from './MediaWiring.ts';
 import { PbxLeg } from './PbxLeg.ts';
@@ -17,6 +19,7 @@ import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import { StatsLedger, type LegKind, type StreamDirection } from './StatsLedger.ts';
 import { streamFigures, withTimeout } from './streamStats.ts';
+import { VideoLedger } from './videoSample.ts';
 import type { CallCodec, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
 
 const statsTimeoutMs = 1000;
@@ -47,6 +50,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   #pending = 0;
   #closing = false;
   #closeCause = 'normal';
+  readonly #videoLedger = new VideoLedger();
 
   constructor(options: MediaCallOptions) {
     super();
@@ -69,6 +73,16 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   get softphoneProducer(): Producer | undefined {
     return this.#softphone?.producer;
+  }
+
+  get softphoneVideoProducer(): Producer | undefined {
+    return this.#softphone?.videoProducer;
+  }
+
+  get softphoneVideoCodecs(): readonly VideoCodecName[] {
+    const agreed = this.#softphoneSide.video;
+    const video = this.#softphoneSide.offered ? undefined : this.#softphoneSide.remote?.video;
+    return agreed ? [agreed.spec.name] : video ? videoCodecNames(video) : [];
   }
 
   get pbxRemote(): { address: string; port: number } | undefined {
@@ -134,7 +148,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#run('softphoneOffer', async () => {
       if (this.#softphone) throw new CallStateError(`call already has a softphone leg [callId:${this.id}]`);
       const { description, codecs } = this.#softphoneSide.readOffer(sdp, this.#codec);
-      const leg = await this.#createSoftphoneLeg(payloadTypesOf(description.codecs));
+      const leg = await this.#createSoftphoneLeg(new Map([...payloadTypesOf(description.codecs), ...videoPayloadTypes(description.video)]));
       leg.mid = description.mid;
       await leg.connect(remoteDtlsParameters(description));
       this.#softphoneSide.connected(description);
@@ -187,7 +201,12 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   /** The softphone's SDP answer (outgoing call), in the codec the PBX leg fixed. */
   softphoneAnswer(): Promise<{ sdp: string }> {
-    return this.#run('softphoneAnswer', async () => ({ sdp: this.#softphoneSide.answer(this.#softphone, this.#codec) }));
+    return this.#run('softphoneAnswer', async () => {
+      const offered = this.#softphoneSide.remote?.video;
+      const sdp = this.#softphoneSide.answer(this.#softphone, this.#codec, offered && this.#videoWith(videoCodecNames(offered)));
+      await this.#takeVideo();
+      return { sdp };
+    });
   }
 
   /** The node's SDP offer to a called softphone (incoming call), in the codec the PBX leg fixed. */
@@ -198,7 +217,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#softphone && !this.#softphoneSide.offered) throw new CallStateError(`call already has a softphone leg from the softphone's offer [callId:${this.id}]`);
       if (this.#softphone?.producer) throw new CallStateError(`the softphone already answered [callId:${this.id}]`);
       const leg = this.#softphone ?? (await this.#createSoftphoneLeg(new Map()));
-      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#router)) };
+      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#router), this.#videoWith(['VP8', 'H264'])) };
     });
   }
 
@@ -212,6 +231,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       await leg.connect(remoteDtlsParameters(answer));
       this.#softphoneSide.connected(answer);
       await this.#produceSoftphone(answer);
+      await this.#takeVideo();
       await this.#reconcileNow();
     });
   }
@@ -293,7 +313,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   /** Samples every stream and transport of the call into its ledger; returns the increments. */
   async sample(): Promise<MediaCallSample> {
-    const result: MediaCallSample = { streams: [], transports: [] };
+    const result: MediaCallSample = { streams: [], transports: [], video: [] };
     const tasks: Array<Promise<void>> = [];
     const stream = (leg: LegKind, direction: StreamDirection, item: Producer | Consumer | undefined): void => {
       if (!item || item.closed) return;
@@ -317,6 +337,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
         result.transports.push({ leg, ...delta });
       }));
     }
+    tasks.push(this.#videoLedger.sample([['in', sp?.videoProducer], ['out', sp?.videoDownlink]]).then((v) => void result.video.push(...v)));
     await Promise.all(tasks);
     return result;
   }
@@ -395,6 +416,22 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     if (!leg || !codec) throw new NoCommonCodecError(`softphone SDP lacks the call's codec ${this.#codec?.name} [callId:${this.id}]`, description.codecs.map((c) => c.name));
     await leg.produce(producerRtpParameters(description, codec), consumerRtpCapabilities(description, codec));
     this.#wiring.reconcilePartner();
+  }
+
+  /** The video codec the call can carry: the first of `ours` its Direct Media partner (to be) has (video is linked inside the node). */
+  #videoWith(ours: readonly VideoCodecName[]): VideoCodecName | undefined {
+    return ours.find((name) => this.#wiring.videoPartner()?.softphoneVideoCodecs.includes(name));
+  }
+
+  /** Once the softphone's video m-line is agreed: its camera Producer (when it sends) and what it receives. */
+  async #takeVideo(): Promise<void> {
+    const leg = this.#softphone;
+    const video = this.#softphoneSide.remote?.video;
+    const codec = video && this.#softphoneSide.video && browserVideoCodec(video, this.#softphoneSide.video.spec.name);
+    if (!leg || !video || !codec || leg.hasVideo) return;
+    const parameters = canSend(video.direction) ? videoProducerRtpParameters(video, codec, this.#softphoneSide.remote?.rtcpRsize ?? true) : undefined;
+    await leg.produceVideo(video.mid, parameters, videoConsumerRtpCapabilities(video, codec)).then(() => this.#logger.info({ codec: codec.spec.name, mid: video.mid }, 'softphone video taken'));
+    await this.#wiring.reconcile().then(() => this.#wiring.reconcilePartner());
   }
 
   /** Once the codec is fixed: a softphone that offered before it (outgoing call) produces now. */

@@ -1,3 +1,4 @@
+import type { VideoStreamSample } from './videoSample.ts';
 import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
@@ -29,6 +30,8 @@ export interface MediaCallEvents {
 export interface MediaCallSample {
   streams: Array<{ leg: LegKind; direction: StreamDirection; packets: number; bytes: number; lossRatio: number | undefined; jitterSeconds: number | undefined; rttSeconds: number | undefined }>;
   transports: Array<{ leg: LegKind; bytesIn: number; bytesOut: number }>;
+  /** The softphone video streams (cameras in, video out), when the call carries video. */
+  video: VideoStreamSample[];
 }
 
 /** The codec fixed for the call (both legs; mediasoup does not transcode). */

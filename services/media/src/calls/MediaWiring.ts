@@ -116,6 +116,11 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     return this.reconcile();
   }
 
+  /** The Direct Media partner, else the call whose PBX tuple our PBX leg points at (the partner to be). */
+  videoPartner(): DirectMediaParty | undefined {
+    return this.#directMedia.linkOf(this.#party)?.peerOf(this.#party) ?? this.#directMedia.tupleOwnerOf(this.#party);
+  }
+
   /** The call's microphone appeared: a Direct Media partner may be waiting for it, and gets a pass. */
   reconcilePartner(): void {
     const partner = this.#directMedia.linkOf(this.#party)?.peerOf(this.#party);
@@ -191,8 +196,11 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
       if (link) {
         const peer = link.peerOf(this.#party);
         await sp.setDownlink(await link.sourceFor(this.#party), !recvAllowed || !peer.sendAllowed);
+        // Video is linked like audio and pauses with it (hold); a new Consumer asks for a key frame.
+        if (sp.hasVideo) await sp.setVideoDownlink(await link.sourceFor(this.#party, 'video'), !recvAllowed || !peer.sendAllowed);
       } else {
         await sp.setDownlink(active ? pbx?.producer : undefined, !recvAllowed);
+        await sp.setVideoDownlink(undefined, true);
       }
     }
     await pbx?.setUplink(active ? sp?.producer : undefined, !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends);

@@ -16,7 +16,7 @@ import {
   type PbxSdpCodec,
 } from '../sdp/pbxSdp.ts';
 import type { SdpCodec } from '../sdp/rtpmap.ts';
-import { sdpSessionId } from '../sdp/session.ts';
+import { sdpSessionId, type MlineSlot } from '../sdp/session.ts';
 import type { CallCodec } from './MediaCallTypes.ts';
 import type { PbxLeg } from './PbxLeg.ts';
 import type { PbxAnswer, PbxDirection, PbxNegotiationOptions, PbxOffer } from './PbxNegotiationTypes.ts';
@@ -53,6 +53,11 @@ export class PbxNegotiation implements PbxDirection {
   /** Our direction toward the PBX as last agreed; `#localHold` additionally mutes what we send. */
   #direction: Direction = 'sendrecv';
   #localHold = false;
+  /**
+   * The session's m-lines as the PBX's last offer had them (audio at `index`, the rest declined): every
+   * later SDP of ours repeats them (RFC 3264 §8). Undefined while the session is ours (audio alone).
+   */
+  #layout: { mlines: readonly MlineSlot[]; index: number } | undefined;
 
   constructor(options: PbxNegotiationOptions) {
     this.#callId = options.callId;
@@ -98,7 +103,7 @@ export class PbxNegotiation implements PbxDirection {
     this.#pending = { kind: 'reoffer', leg, codecs: new Map([[codec.spec.name, codec.recvPayloadType]]), telephoneEvents, direction, cryptoTag: this.#cryptoTag };
     // Holding mutes what we send at once; retrieving waits for the answer.
     this.#localHold = hold;
-    return this.#write(leg, lines, direction, leg.rtcpMux || (leg.remote?.rtcpMux ?? false), this.#cryptoTag, ptime);
+    return this.#write(leg, lines, direction, leg.rtcpMux || (leg.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout);
   }
 
   /**
@@ -174,7 +179,8 @@ export class PbxNegotiation implements PbxDirection {
     this.#cryptoTag = offer.crypto?.tag;
     const lines = [pbxSdpCodec(offer.chosen.spec, codec.recvPayloadType, offer.chosen.sdp.fmtp)];
     if (codec.telephoneEvent) lines.push(telephoneEventSdpCodec(codec.telephoneEvent.recvPayloadType, codec.telephoneEvent.clockRate));
-    return this.#write(leg, lines, this.#direction, offer.description.rtcpMux, offer.crypto?.tag, offer.description.ptime);
+    this.#layout = { mlines: offer.description.mlines, index: offer.description.audioIndex };
+    return this.#write(leg, lines, this.#direction, offer.description.rtcpMux, offer.crypto?.tag, offer.description.ptime, this.#layout);
   }
 
   /**
@@ -199,7 +205,8 @@ export class PbxNegotiation implements PbxDirection {
     }
     const cryptoTag = leg.srtpSuite ? 1 : undefined;
     this.#pending = { kind: 'initial', leg, codecs, telephoneEvents, direction: 'sendrecv', cryptoTag };
-    return this.#write(leg, lines, 'sendrecv', true, cryptoTag, 20);
+    this.#layout = undefined;
+    return this.#write(leg, lines, 'sendrecv', true, cryptoTag, 20, undefined);
   }
 
   /** The PBX's SDES key from its answer, which must be in kind what we offered (RTP/AVP or the a=crypto tag). */
@@ -216,7 +223,15 @@ export class PbxNegotiation implements PbxDirection {
     return srtpParameters(line);
   }
 
-  #write(leg: PbxLeg, codecs: PbxSdpCodec[], direction: Direction, rtcpMux: boolean, cryptoTag: number | undefined, ptime: number | undefined): string {
+  #write(
+    leg: PbxLeg,
+    codecs: PbxSdpCodec[],
+    direction: Direction,
+    rtcpMux: boolean,
+    cryptoTag: number | undefined,
+    ptime: number | undefined,
+    layout: { mlines: readonly MlineSlot[]; index: number } | undefined,
+  ): string {
     const srtp = leg.srtpParameters;
     this.#version += 1;
     return writePbxSdp({
@@ -230,6 +245,7 @@ export class PbxNegotiation implements PbxDirection {
       codecs,
       direction,
       ptime,
+      layout,
     });
   }
 }

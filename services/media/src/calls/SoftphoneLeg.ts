@@ -19,6 +19,9 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
   /** Set once the softphone's codec and receive parameters are known (the downlink can then exist). */
   #receiveCapabilities: RtpCapabilities | undefined;
   readonly #downlink: ConsumerFeed;
+  /** The softphone's video m-line, once the call carries video: its mid, camera Producer and what it receives. */
+  #video: { mid: string; producer: Producer | undefined; receiveCapabilities: RtpCapabilities } | undefined;
+  readonly #videoDownlink: ConsumerFeed;
   #dtlsConnected = false;
   #answered = false;
   #closed = false;
@@ -39,6 +42,19 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
       wanted: () => !this.#closed,
     });
     this.#downlink.on('@close', () => this.emit('@downlinkclose'));
+    // A new video Consumer starts with a key frame request to its source (mediasoup sends PLI/FIR on
+    // creation and on resume), so a new receiver or a retrieve from hold gets a picture at once.
+    this.#videoDownlink = new ConsumerFeed({
+      consume: async (source, paused) => {
+        try {
+          return await transport.consume({ producerId: source.id, rtpCapabilities: this.#video!.receiveCapabilities, paused, mid: this.#video!.mid, appData: { leg: 'softphone', kind: 'video' } });
+        } catch (err) {
+          throw new AllocationError(`cannot create the softphone video consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      wanted: () => !this.#closed && this.#video !== undefined,
+    });
+    this.#videoDownlink.on('@close', () => this.emit('@downlinkclose'));
     transport.on('dtlsstatechange', (state) => {
       this.#logger.debug({ dtlsState: state }, 'softphone DTLS state');
       if (state === 'failed') this.emit('dtlsfailed');
@@ -85,6 +101,55 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
 
   get downlink(): Consumer | undefined {
     return this.#downlink.consumer;
+  }
+
+  /** The softphone's camera Producer, when the call carries video and it sends. */
+  get videoProducer(): Producer | undefined {
+    return this.#video?.producer;
+  }
+
+  get videoDownlink(): Consumer | undefined {
+    return this.#videoDownlink.consumer;
+  }
+
+  /** The call carries video on this leg (its video m-line was taken). */
+  get hasVideo(): boolean {
+    return this.#video !== undefined;
+  }
+
+  /**
+   * Takes the softphone's video m-line `mid`: what it can receive there and, when it sends
+   * (`rtpParameters`), the Producer of its camera. Once per leg.
+   */
+  async produceVideo(mid: string, rtpParameters: RtpParameters | undefined, receiveCapabilities: RtpCapabilities): Promise<Producer | undefined> {
+    this.#assertOpen();
+    if (this.#video) throw new CallStateError(`softphone leg already has video [legId:${this.id}]`);
+    this.#video = { mid, producer: undefined, receiveCapabilities };
+    if (!rtpParameters) return undefined;
+    try {
+      this.#video.producer = await this.transport.produce({ kind: 'video', rtpParameters, appData: { leg: 'softphone', kind: 'video' } });
+    } catch (err) {
+      throw new AllocationError(`cannot create the softphone video producer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
+    }
+    return this.#video.producer;
+  }
+
+  /**
+   * The softphone no longer takes video (its re-offer set the video m-line to port 0): closes its camera
+   * Producer (a partner's Consumer of it closes with it) and its video downlink.
+   */
+  dropVideo(): void {
+    const video = this.#video;
+    if (!video) return;
+    this.#video = undefined;
+    this.#videoDownlink.clear();
+    video.producer?.close();
+  }
+
+  /** Makes the softphone see `source` (paused or not); `undefined` stops its video downlink. */
+  async setVideoDownlink(source: Producer | undefined, paused: boolean): Promise<void> {
+    if (this.#closed || !this.#video) return;
+    await this.#videoDownlink.set(source, paused);
   }
 
   get state(): SoftphoneLegState {
@@ -135,6 +200,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#downlink.forget();
+    this.#videoDownlink.forget();
     this.transport.close();
     this.emit('@close');
   }
@@ -143,6 +209,7 @@ export class SoftphoneLeg extends EventEmitter<SoftphoneLegEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#downlink.forget();
+    this.#videoDownlink.forget();
     this.emit('@close');
   }
 

@@ -14,6 +14,8 @@ import {
 } from '../sdp/browserSdp.ts';
 import { answerDirection, canRecv, canSend, type Direction } from '../sdp/direction.ts';
 import { requireSupportedCodecs } from '../sdp/negotiation.ts';
+import type { VideoCodecName } from '../sdp/codecs.ts';
+import { browserVideoCodec, negotiatedVideoExtensions, offeredVideoCodec, offeredVideoExtensions, type BrowserVideo, type VideoMlineCodec } from '../sdp/videoSdp.ts';
 import { sdpSessionId } from '../sdp/session.ts';
 import type { CallCodec } from './MediaCallTypes.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
@@ -41,6 +43,10 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
   #offer: string | undefined;
   /** The m-line id of our offers. */
   readonly #mid = '0';
+  /** The video m-line id of our offers. */
+  readonly #videoMid = '1';
+  /** The video codec agreed with the softphone (its numbering); undefined while the call has no video. */
+  #video: VideoMlineCodec | undefined;
 
   constructor(options: SoftphoneNegotiationOptions) {
     this.#callId = options.callId;
@@ -99,12 +105,14 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
    * Our answer to the softphone's offer (outgoing call), in the call's codec; the same SDP every time.
    * @throws CallStateError before the softphone's offer, or before the PBX leg fixed the codec
    */
-  answer(leg: SoftphoneLeg | undefined, call: CallCodec | undefined): string {
+  answer(leg: SoftphoneLeg | undefined, call: CallCodec | undefined, video?: VideoCodecName): string {
     const offer = this.#remote;
     const codec = this.codec(call);
     if (!offer || !leg || this.#offer) throw new CallStateError(`softphoneAnswer needs the softphone's offer [callId:${this.#callId}]`);
     if (!codec || !call) throw new CallStateError(`softphoneAnswer needs the PBX leg to fix the codec first [callId:${this.#callId}]`);
+    if (this.#answer === undefined && video && offer.video) this.#video = browserVideoCodec(offer.video, video);
     this.#answer ??= writeBrowserSdp(this.#local(leg, call, 'answer', {
+      video: this.#videoSection(offer.video, leg),
       mid: offer.mid,
       bundle: offer.bundle,
       setup: answerSetup(offer),
@@ -112,6 +120,7 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       headerExtensions: negotiatedHeaderExtensions(offer),
       direction: answerDirection(offer.direction),
       rtcpRsize: offer.rtcpRsize,
+      layout: { mlines: offer.mlines, index: offer.audioIndex },
     }));
     return this.#answer;
   }
@@ -120,9 +129,12 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
    * Our offer to a called softphone (incoming call) on `leg`, in the call's codec numbered as the call's
    * router numbers it (`payloadTypes`); the same SDP every time.
    */
-  offer(leg: SoftphoneLeg, call: CallCodec, payloadTypes: ReadonlyMap<string, number>): string {
+  offer(leg: SoftphoneLeg, call: CallCodec, payloadTypes: ReadonlyMap<string, number>, video?: VideoCodecName): string {
     leg.mid = this.#mid;
+    if (this.#offer === undefined && video) this.#video = offeredVideoCodec(video, payloadTypes);
+    const videoSection = this.#video && { index: 1, mid: this.#videoMid, codec: this.#video, headerExtensions: offeredVideoExtensions(), direction: 'sendrecv' as const, trackId: `ucs-video-${leg.id}` };
     this.#offer ??= writeBrowserSdp(this.#local(leg, call, 'offer', {
+      video: videoSection,
       mid: this.#mid,
       bundle: true,
       setup: 'actpass',
@@ -144,6 +156,9 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
     if (!browserMlineCodec(answer, call.name, false)) {
       throw new NoCommonCodecError(`softphone answer rejects ${call.name} [callId:${this.#callId}]`, answer.codecs.map((c) => c.name));
     }
+    if (answer.video && (!this.#video || answer.video.mid !== this.#videoMid)) throw new SdpInvalidError(`softphone answer has a video m-line '${answer.video.mid}' that was not offered [callId:${this.#callId}]`);
+    // A softphone that declines our video m-line (port 0), or answers it without our codec, has no video.
+    if (this.#video && (!answer.video || !browserVideoCodec(answer.video, this.#video.spec.name))) this.#video = undefined;
     return answer;
   }
 
@@ -176,11 +191,20 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
     if (offer.iceUfrag !== ice.ufrag || offer.icePwd !== ice.pwd) {
       await leg.transport.restartIce();
       this.#logger.info({ callId: this.#callId }, 'softphone restarted ICE');
+      // Video lost on the old path must not leave a frozen picture: a key frame from the source at once.
+      await leg.videoDownlink?.requestKeyFrame().catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'key frame request after the ICE restart failed'));
     }
     this.#ice = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
+    if (this.#video && !this.#videoSection(offer.video, leg)) {
+      // Downgrade: the re-offer disables video (port 0) or changes its codec; the call goes on with audio.
+      this.#logger.info({ callId: this.#callId }, 'softphone re-offer drops video');
+      this.#video = undefined;
+      leg.dropVideo();
+    }
     if (offer.direction !== this.direction) this.#logger.info({ callId: this.#callId, direction: offer.direction }, 'softphone re-offer changes direction');
     this.#direction = offer.direction;
     return writeBrowserSdp(this.#local(leg, call, 'answer', {
+      video: this.#videoSection(offer.video, leg),
       mid: offer.mid,
       bundle: offer.bundle,
       // The DTLS association stands: we keep the role we have (answerSetup of what set it up).
@@ -189,14 +213,32 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       headerExtensions: negotiatedHeaderExtensions(offer),
       direction: answerDirection(offer.direction),
       rtcpRsize: offer.rtcpRsize,
+      layout: { mlines: offer.mlines, index: offer.audioIndex },
     }));
+  }
+
+  /** The video codec agreed with the softphone, in its numbering; undefined while the call has no video. */
+  get video(): VideoMlineCodec | undefined {
+    return this.#video;
+  }
+
+  /**
+   * Our answer's video m-line for the softphone's `video` m-line: taken (in the agreed codec, which it
+   * must still offer with the same payload type) when the call carries video, else undefined (declined).
+   */
+  #videoSection(video: BrowserVideo | undefined, leg: SoftphoneLeg): LocalBrowserDescription['video'] {
+    const agreed = this.#video;
+    if (!video || !agreed) return undefined;
+    const again = browserVideoCodec(video, agreed.spec.name);
+    if (!again || again.payloadType !== agreed.payloadType) return undefined;
+    return { index: video.index, mid: video.mid, codec: again, headerExtensions: negotiatedVideoExtensions(video), direction: answerDirection(video.direction), trackId: `ucs-video-${leg.id}` };
   }
 
   #local(
     leg: SoftphoneLeg,
     call: CallCodec,
     type: 'offer' | 'answer',
-    parts: Pick<LocalBrowserDescription, 'mid' | 'bundle' | 'setup' | 'codec' | 'headerExtensions' | 'direction' | 'rtcpRsize'>,
+    parts: Pick<LocalBrowserDescription, 'mid' | 'bundle' | 'setup' | 'codec' | 'headerExtensions' | 'direction' | 'rtcpRsize' | 'layout' | 'video'>,
   ): LocalBrowserDescription {
     const { transport } = leg;
     const fingerprint = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ?? transport.dtlsParameters.fingerprints[0]!;

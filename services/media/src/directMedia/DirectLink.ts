@@ -20,8 +20,8 @@ export class DirectLink extends EventEmitter<DirectLinkEvents> {
   readonly b: DirectMediaParty;
   readonly #logger: Logger;
   readonly #pipeIp: string;
-  /** By listening call: the pipe that brings the other call's microphone into its router. */
-  readonly #pipes = new Map<DirectMediaParty, Promise<Pipe | undefined>>();
+  /** By listening call and kind: the pipe that brings the other call's microphone (camera) into its router. */
+  readonly #pipes = new Map<string, Promise<Pipe | undefined>>();
   #closed = false;
 
   constructor(a: DirectMediaParty, b: DirectMediaParty, logger: Logger, pipeIp: string) {
@@ -41,24 +41,25 @@ export class DirectLink extends EventEmitter<DirectLinkEvents> {
   }
 
   /**
-   * The Producer `listener`'s softphone should hear: the peer's microphone, in `listener`'s router.
-   * Undefined while the peer has no microphone Producer yet.
+   * The Producer `listener`'s softphone should hear (`kind` audio) or see (video): the peer's microphone
+   * or camera, in `listener`'s router. Undefined while the peer has no such Producer.
    */
-  async sourceFor(listener: DirectMediaParty): Promise<Producer | undefined> {
+  async sourceFor(listener: DirectMediaParty, kind: 'audio' | 'video' = 'audio'): Promise<Producer | undefined> {
     if (this.#closed) return undefined;
     const speaker = this.peerOf(listener);
-    const wanted = speaker.softphoneProducer;
+    const wanted = kind === 'audio' ? speaker.softphoneProducer : speaker.softphoneVideoProducer;
     if (!wanted || wanted.closed || !listener.router || !speaker.router) return undefined;
     if (speaker.router === listener.router) return wanted;
-    const existing = await this.#pipes.get(listener);
+    const key = `${listener.id}/${kind}`;
+    const existing = await this.#pipes.get(key);
     if (existing && existing.source === wanted && !existing.pipeProducer.closed) return existing.pipeProducer;
     if (existing) closePipe(existing);
-    const promise = this.#pipe(speaker, listener, wanted);
-    this.#pipes.set(listener, promise);
+    const promise = this.#pipe(speaker, listener, wanted, key);
+    this.#pipes.set(key, promise);
     return (await promise)?.pipeProducer;
   }
 
-  async #pipe(speaker: DirectMediaParty, listener: DirectMediaParty, source: Producer): Promise<Pipe | undefined> {
+  async #pipe(speaker: DirectMediaParty, listener: DirectMediaParty, source: Producer, key: string): Promise<Pipe | undefined> {
     try {
       const result = await speaker.router!.pipeToRouter({
         producerId: source.id,
@@ -74,11 +75,11 @@ export class DirectLink extends EventEmitter<DirectLinkEvents> {
         closePipe(pipe);
         return undefined;
       }
-      this.#logger.debug({ from: speaker.id, to: listener.id }, 'microphone piped for Direct Media');
+      this.#logger.debug({ from: speaker.id, to: listener.id, kind: source.kind }, 'softphone stream piped for Direct Media');
       return pipe;
     } catch (err) {
-      this.#pipes.delete(listener);
-      throw new AllocationError(`cannot pipe call ${speaker.id}'s microphone to call ${listener.id}: ${(err as Error).message}`, { cause: err });
+      this.#pipes.delete(key);
+      throw new AllocationError(`cannot pipe call ${speaker.id}'s ${source.kind === 'video' ? 'camera' : 'microphone'} to call ${listener.id}: ${(err as Error).message}`, { cause: err });
     }
   }
 

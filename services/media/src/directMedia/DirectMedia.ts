@@ -29,6 +29,16 @@ export class DirectMedia {
     return this.#tuples.lookup(address, port) !== undefined;
   }
 
+  /**
+   * The call whose PBX tuple `call`'s PBX leg points at (a Direct Media partner to be, before the link
+   * exists: the other side has not pointed back yet); undefined otherwise.
+   */
+  tupleOwnerOf(call: DirectMediaParty): DirectMediaParty | undefined {
+    const remote = call.pbxRemote;
+    const owner = remote && this.#tuples.lookup(remote.address, remote.port);
+    return owner === call ? undefined : owner;
+  }
+
   linkOf(call: DirectMediaParty): DirectLink | undefined {
     return this.#links.get(call);
   }

@@ -1,5 +1,6 @@
 import type { CodecName, Logger } from '@ucserver/shared';
 import type { Producer, Router } from 'mediasoup/types';
+import type { VideoCodecName } from '../sdp/codecs.ts';
 
 /** What Direct Media needs from a call (implemented by MediaCall). */
 export interface DirectMediaParty {
@@ -8,6 +9,13 @@ export interface DirectMediaParty {
   readonly router: Router | undefined;
   /** The call's softphone microphone Producer, once it exists. */
   readonly softphoneProducer: Producer | undefined;
+  /** The call's softphone camera Producer, when the call carries video and the softphone sends it. */
+  readonly softphoneVideoProducer: Producer | undefined;
+  /**
+   * The video codecs the call's softphone can use, in its order (what it offered, or the one it took);
+   * empty when it has no video.
+   */
+  readonly softphoneVideoCodecs: readonly VideoCodecName[];
   /** The PBX leg's remote RTP address as signalled by the PBX. */
   readonly pbxRemote: { address: string; port: number } | undefined;
   readonly codecName: CodecName | undefined;

@@ -12,6 +12,12 @@ export interface MediaMetrics {
   lossRatio: Histogram<'leg' | 'direction'>;
   jitter: Histogram<'leg'>;
   rtt: Histogram<'leg'>;
+  videoStreams: Gauge<'direction'>;
+  videoPackets: Counter<'direction'>;
+  videoBytes: Counter<'direction'>;
+  videoKeyFrameRequests: Counter<'direction'>;
+  videoNacks: Counter<'direction'>;
+  videoBitrate: Gauge<'direction'>;
   allocationFailures: Counter<'reason'>;
   pathChanges: Counter<'path'>;
   callsFailed: Counter;
@@ -80,6 +86,12 @@ export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMe
     }),
     jitter: new Histogram({ name: `${p}jitter_seconds`, help: 'Interarrival jitter of received streams per sample', labelNames: ['leg'], buckets: [0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2], registers }),
     rtt: new Histogram({ name: `${p}rtt_seconds`, help: 'Round-trip time reported by RTCP receivers per sample', labelNames: ['leg'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6], registers }),
+    videoStreams: new Gauge({ name: `${p}video_streams`, help: 'Softphone video streams in the last sampling round: cameras received (in), video sent to softphones (out)', labelNames: ['direction'], registers }),
+    videoPackets: new Counter({ name: `${p}video_packets_total`, help: 'Video RTP packets received from cameras (in) and sent to softphones (out)', labelNames: ['direction'], registers }),
+    videoBytes: new Counter({ name: `${p}video_bytes_total`, help: 'Video RTP bytes received from cameras (in) and sent to softphones (out)', labelNames: ['direction'], registers }),
+    videoKeyFrameRequests: new Counter({ name: `${p}video_keyframe_requests_total`, help: 'Key frame requests (PLI + FIR) sent to cameras (in) and received from viewers (out)', labelNames: ['direction'], registers }),
+    videoNacks: new Counter({ name: `${p}video_nacks_total`, help: 'NACKs sent to cameras (in) and received from viewers (out)', labelNames: ['direction'], registers }),
+    videoBitrate: new Gauge({ name: `${p}video_bitrate_bps`, help: 'Sum of the video bitrates in the last sampling round, by direction', labelNames: ['direction'], registers }),
     allocationFailures: new Counter({ name: `${p}allocation_failures_total`, help: 'Call or leg allocations refused, by reason (error code)', labelNames: ['reason'], registers }),
     pathChanges: new Counter({ name: `${p}path_changes_total`, help: 'Media path changes of calls, by new path', labelNames: ['path'], registers }),
     callsFailed: new Counter({ name: `${p}calls_failed_total`, help: 'Calls that failed (worker died, DTLS failed)', registers }),
@@ -90,6 +102,19 @@ export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMe
 
 /** Adds one sampling round of every call to the counters and histograms. */
 export function recordSamples(metrics: MediaMetrics, samples: MediaCallSample[]): void {
+  const video = { in: { streams: 0, bitrate: 0 }, out: { streams: 0, bitrate: 0 } };
+  for (const v of samples.flatMap((s) => s.video)) {
+    video[v.direction].streams += 1;
+    video[v.direction].bitrate += v.bitrateBps;
+    if (v.packets > 0) metrics.videoPackets.inc({ direction: v.direction }, v.packets);
+    if (v.bytes > 0) metrics.videoBytes.inc({ direction: v.direction }, v.bytes);
+    if (v.keyFrameRequests > 0) metrics.videoKeyFrameRequests.inc({ direction: v.direction }, v.keyFrameRequests);
+    if (v.nacks > 0) metrics.videoNacks.inc({ direction: v.direction }, v.nacks);
+  }
+  for (const direction of ['in', 'out'] as const) {
+    metrics.videoStreams.set({ direction }, video[direction].streams);
+    metrics.videoBitrate.set({ direction }, video[direction].bitrate);
+  }
   for (const sample of samples) {
     for (const s of sample.streams) {
       if (s.packets > 0) metrics.packets.inc({ leg: s.leg, direction: s.direction }, s.packets);

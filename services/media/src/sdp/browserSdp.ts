@@ -16,7 +16,8 @@ import { codecByName, telephoneEventAt } from './negotiation.ts';
 import { readDirection, type Direction } from './direction.ts';
 import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
 import { readCodecs, type SdpCodec } from './rtpmap.ts';
-import { attributeValues, parseAudioSection, truncate } from './session.ts';
+import { attributeValues, mirroredMlines, parseAudioSection, truncate, type MlineSlot } from './session.ts';
+import { readBrowserVideo, videoSectionLines, type BrowserVideo, type LocalVideoSection } from './videoSdp.ts';
 
 export type DtlsSetup = 'actpass' | 'active' | 'passive';
 
@@ -38,6 +39,11 @@ export interface BrowserDescription {
   direction: Direction;
   rtcpRsize: boolean;
   ptime: number | undefined;
+  /** Every m-line of the SDP, in order; the audio one is at `audioIndex` (the others are declined). */
+  mlines: MlineSlot[];
+  audioIndex: number;
+  /** The video m-line the node may take (bundled with the audio one); undefined without one. */
+  video: BrowserVideo | undefined;
 }
 
 /** A codec fixed for one m-line: the entry as this SDP numbers it, plus telephone-event if agreed. */
@@ -60,7 +66,7 @@ const iceChars = /^[A-Za-z0-9+/]+$/;
  * @throws SdpInvalidError, NoAudioError, IceInvalidError, DtlsInvalidError
  */
 export function parseBrowserSdp(text: string, type: 'offer' | 'answer', what = `softphone ${type}`): BrowserDescription {
-  const { session, media, sessionAttributes, mediaAttributes } = parseAudioSection(text, what);
+  const { session, media, sessionAttributes, mediaAttributes, mlines, index } = parseAudioSection(text, what);
   if (!/^(UDP|TCP)\/TLS\/RTP\/SAVPF?$/i.test(media.protocol)) {
     throw new SdpInvalidError(`${what} uses transport '${truncate(media.protocol, 40)}' (expected UDP/TLS/RTP/SAVPF)`);
   }
@@ -107,6 +113,9 @@ export function parseBrowserSdp(text: string, type: 'offer' | 'answer', what = `
     direction: readDirection(media, session),
     rtcpRsize: Boolean(media.rtcpRsize),
     ptime: media.ptime,
+    mlines,
+    audioIndex: index,
+    video: readBrowserVideo(session, mid, what),
   };
 }
 
@@ -237,10 +246,19 @@ export interface LocalBrowserDescription {
   msid: { streamId: string; trackId: string };
   rtcpRsize: boolean;
   ptime: number | undefined;
+  /**
+   * The m-lines of the softphone's offer, which an answer repeats in order: the audio one at `index`,
+   * every other (video the call cannot carry, a data channel) declined with port 0 and out of the BUNDLE
+   * group. Undefined: the audio m-line alone.
+   */
+  layout?: { mlines: readonly MlineSlot[]; index: number } | undefined;
+  /** The video m-line taken, at `index` of the layout (without one: after the audio m-line). */
+  video?: (LocalVideoSection & { index: number }) | undefined;
 }
 
 /**
- * Writes the node's SDP for a softphone (ICE-lite, DTLS-SRTP, one audio m-line, rtcp-mux). No a=ssrc:
+ * Writes the node's SDP for a softphone (ICE-lite, DTLS-SRTP, one audio m-line, rtcp-mux; the other
+ * m-lines of `layout` declined). No a=ssrc:
  * what the softphone hears may switch source (PBX ↔ Direct Media), which changes the SSRC; browsers
  * follow it through the MID header extension (RFC 8843 §9.2) when none is signalled.
  */
@@ -250,24 +268,31 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
   const ipVersion = address.includes(':') ? 'IP6' : 'IP4';
   const { codec } = local;
   const pts = [codec.payloadType, ...(codec.telephoneEvent ? [codec.telephoneEvent.payloadType] : [])];
-  const lines = [
+  const session = [
     'v=0',
     `o=- ${local.sessionId} ${local.sessionVersion} IN ${ipVersion} ${address}`,
     's=-',
     't=0 0',
     'a=ice-lite',
-    ...(local.bundle ? [`a=group:BUNDLE ${local.mid}`] : []),
+    ...(local.bundle ? [`a=group:BUNDLE ${[local.mid, ...(local.video ? [local.video.mid] : [])].join(' ')}`] : []),
     `a=msid-semantic: WMS ${local.msid.streamId}`,
-    `m=audio ${udp?.port ?? 9} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`,
-    `c=IN ${ipVersion} ${address}`,
-    `a=mid:${local.mid}`,
-    `a=${local.direction}`,
+  ];
+  const connection = `c=IN ${ipVersion} ${address}`;
+  const transport = [
     `a=ice-ufrag:${local.iceUfrag}`,
     `a=ice-pwd:${local.icePwd}`,
     `a=fingerprint:${local.fingerprint.algorithm} ${local.fingerprint.value}`,
     `a=setup:${local.setup}`,
     'a=rtcp-mux',
     ...(local.rtcpRsize ? ['a=rtcp-rsize'] : []),
+  ];
+  const candidates = [...local.candidates.map((c) => `a=${formatCandidate(c)}`), 'a=end-of-candidates'];
+  const audio = [
+    `m=audio ${udp?.port ?? 9} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`,
+    connection,
+    `a=mid:${local.mid}`,
+    `a=${local.direction}`,
+    ...transport,
     ...local.headerExtensions.map((e) => `a=extmap:${e.id} ${e.uri}`),
     `a=rtpmap:${codec.payloadType} ${codec.spec.name}/${codec.spec.clockRate}${codec.spec.channels > 1 ? `/${codec.spec.channels}` : ''}`,
     ...codec.rtcpFeedback.map((fb) => `a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ''}`),
@@ -277,10 +302,11 @@ export function writeBrowserSdp(local: LocalBrowserDescription): string {
       : []),
     ...(local.ptime ? [`a=ptime:${local.ptime}`] : []),
     `a=msid:${local.msid.streamId} ${local.msid.trackId}`,
-    ...local.candidates.map((c) => `a=${formatCandidate(c)}`),
-    'a=end-of-candidates',
+    ...candidates,
   ];
-  return lines.join('\r\n') + '\r\n';
+  const ours = [{ index: local.layout?.index ?? 0, lines: audio }];
+  if (local.video) ours.push({ index: local.layout ? local.video.index : 1, lines: videoSectionLines(local.video, udp?.port ?? 9, connection, transport, local.msid.streamId, candidates) });
+  return [...session, ...mirroredMlines(ours, local.layout)].join('\r\n') + '\r\n';
 }
 
 function formatCandidate(c: IceCandidate): string {

@@ -25,6 +25,62 @@ const codecTable: readonly CodecSpec[] = Object.freeze([
   { name: 'PCMA', mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, staticPayloadType: 8, payloadType: 8 },
 ]);
 
+/** A video codec the node relays between softphones (mediasoup forwards it; both ends must have it). */
+export interface VideoCodecSpec {
+  readonly name: VideoCodecName;
+  readonly mimeType: string;
+  readonly clockRate: 90000;
+  /** The payload type this node writes when it makes the offer. */
+  readonly payloadType: number;
+  /** The fmtp this node offers (and, for H.264, the parameters its router has). */
+  readonly fmtp?: string;
+  /** `fmtp` as router codec parameters. */
+  readonly parameters: Readonly<Record<string, string | number>>;
+}
+
+export type VideoCodecName = 'VP8' | 'H264';
+
+/** Video codecs in the node's preference order. H.264: packetization mode 1, constrained baseline. */
+export const videoCodecTable: readonly VideoCodecSpec[] = Object.freeze<VideoCodecSpec[]>([
+  { name: 'VP8', mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, parameters: {} },
+  {
+    name: 'H264',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    payloadType: 102,
+    fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+    parameters: { 'level-asymmetry-allowed': 1, 'packetization-mode': 1, 'profile-level-id': '42e01f' },
+  },
+]);
+
+/** RTCP feedback relayed for video (mediasoup terminates and regenerates each per leg). */
+export const videoRtcpFeedback: readonly { type: string; parameter: string }[] = Object.freeze([
+  { type: 'nack', parameter: '' },
+  { type: 'nack', parameter: 'pli' },
+  { type: 'ccm', parameter: 'fir' },
+  { type: 'goog-remb', parameter: '' },
+]);
+
+/** RTP header extensions negotiated on a softphone's video m-line. */
+export const softphoneVideoHeaderExtensions: readonly RtpHeaderExtensionUri[] = Object.freeze([
+  'urn:ietf:params:rtp-hdrext:sdes:mid',
+  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+  'urn:ietf:params:rtp-hdrext:toffset',
+  'urn:3gpp:video-orientation',
+] as RtpHeaderExtensionUri[]);
+
+/** The video codec of an rtpmap entry (H.264 only in packetization mode 1), if the node relays it. */
+export function findVideoCodec(name: string, clockRate: number, fmtp: string | undefined): VideoCodecSpec | undefined {
+  const lower = name.toLowerCase();
+  const spec = videoCodecTable.find((c) => c.name.toLowerCase() === lower && c.clockRate === clockRate);
+  if (spec?.name === 'H264' && !/(^|;)\s*packetization-mode=1\b/.test(fmtp ?? '')) return undefined;
+  return spec;
+}
+
+export function videoCodecSpec(name: VideoCodecName): VideoCodecSpec {
+  return videoCodecTable.find((c) => c.name === name)!;
+}
+
 /** RFC 4733 telephone-event: relayed when both sides have it at the chosen codec's clock rate. */
 export const telephoneEvent = Object.freeze({
   name: 'telephone-event',
@@ -128,11 +184,18 @@ export function routerMediaCodecs(payloadTypes: ReadonlyMap<string, number> = ne
     taken.add(pt);
     return pt;
   };
-  return chosen.map((c, i) => ({
+  const audio: RouterRtpCodecCapability[] = chosen.map((c, i) => ({
     kind: 'audio',
     mimeType: c.mimeType,
     clockRate: c.clockRate,
     ...(c.channels > 1 ? { channels: c.channels } : {}),
     preferredPayloadType: c.pt ?? free(all[i]!.pt),
   }));
+  // Video after audio, numbered the same way (mediasoup adds an RTX codec per video codec itself).
+  const video: RouterRtpCodecCapability[] = videoCodecTable.map((c) => {
+    const wanted = payloadTypes.get(payloadTypeKey(c.mimeType, c.clockRate));
+    const pt = wanted !== undefined && !taken.has(wanted) ? (taken.add(wanted), wanted) : free(c.payloadType);
+    return { kind: 'video', mimeType: c.mimeType, clockRate: c.clockRate, preferredPayloadType: pt, parameters: { ...c.parameters } };
+  });
+  return [...audio, ...video];
 }

@@ -10,7 +10,7 @@ import { readDirection, type Direction } from './direction.ts';
 import { codecByName, telephoneEventAt } from './negotiation.ts';
 import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
 import { readCodecs, type SdpCodec } from './rtpmap.ts';
-import { parseAudioSection, truncate } from './session.ts';
+import { mirroredMlines, parseAudioSection, truncate, type MlineSlot } from './session.ts';
 
 /** What the node needs from a PBX's offer or answer. */
 export interface PbxDescription {
@@ -35,6 +35,9 @@ export interface PbxDescription {
   ssrc: number | undefined;
   /** c= was 0.0.0.0 / :: (old-style hold): the address must not be used. */
   nullAddress: boolean;
+  /** Every m-line of the SDP, in order; the audio one is at `audioIndex` (the others are declined). */
+  mlines: MlineSlot[];
+  audioIndex: number;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface PbxDescription {
  * @throws SdpInvalidError, NoAudioError, CryptoInvalidError
  */
 export function parsePbxSdp(text: string, what: string): PbxDescription {
-  const { session, media } = parseAudioSection(text, what);
+  const { session, media, mlines, index } = parseAudioSection(text, what);
   const protocol = media.protocol.toUpperCase();
   let secure: boolean;
   if (protocol === 'RTP/AVP' || protocol === 'RTP/AVPF') secure = false;
@@ -91,6 +94,8 @@ export function parsePbxSdp(text: string, what: string): PbxDescription {
     crypto,
     ssrc,
     nullAddress,
+    mlines,
+    audioIndex: index,
   };
 }
 
@@ -170,6 +175,12 @@ export interface LocalPbxDescription {
   codecs: PbxSdpCodec[];
   direction: Direction;
   ptime: number | undefined;
+  /**
+   * The session's m-lines as the PBX last offered them: the audio one at `index`, every other (video,
+   * a second audio, T.38) declined with port 0, in answers and in our later offers alike. Undefined: the
+   * audio m-line alone.
+   */
+  layout?: { mlines: readonly MlineSlot[]; index: number } | undefined;
 }
 
 export function pbxSdpCodec(spec: CodecSpec, payloadType: number, fmtp: string | undefined): PbxSdpCodec {
@@ -186,7 +197,7 @@ export function offeredPbxCodec(name: CodecName, payloadTypes: ReadonlyMap<strin
   return pbxSdpCodec(spec, payloadTypes.get(payloadTypeKey(spec.mimeType, spec.clockRate)) ?? spec.payloadType, spec.fmtp);
 }
 
-/** Writes the node's SDP toward the PBX (plain RFC 3264/4566, one audio m-line). */
+/** Writes the node's SDP toward the PBX (plain RFC 3264/4566, one audio m-line; others in `layout` declined). */
 export function writePbxSdp(local: LocalPbxDescription): string {
   const ipVersion = local.address.includes(':') ? 'IP6' : 'IP4';
   const lines = [
@@ -195,6 +206,8 @@ export function writePbxSdp(local: LocalPbxDescription): string {
     's=ucserver',
     `c=IN ${ipVersion} ${local.address}`,
     't=0 0',
+  ];
+  const audio = [
     `m=audio ${local.port} ${local.crypto ? 'RTP/SAVP' : 'RTP/AVP'} ${local.codecs.map((c) => c.payloadType).join(' ')}`,
     ...local.codecs.flatMap((c) => [
       `a=rtpmap:${c.payloadType} ${c.name}/${c.clockRate}${c.channels > 1 ? `/${c.channels}` : ''}`,
@@ -206,5 +219,5 @@ export function writePbxSdp(local: LocalPbxDescription): string {
     ...(local.crypto ? [`a=crypto:${formatCrypto(local.crypto.tag, local.crypto.parameters)}`] : []),
     `a=${local.direction}`,
   ];
-  return lines.join('\r\n') + '\r\n';
+  return [...lines, ...mirroredMlines([{ index: local.layout?.index ?? 0, lines: audio }], local.layout)].join('\r\n') + '\r\n';
 }

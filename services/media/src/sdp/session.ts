@@ -16,6 +16,23 @@ export interface AudioSection {
   sessionAttributes: string[];
   /** `a=` lines of this m-section, without the `a=` prefix. */
   mediaAttributes: string[];
+  /** Every m-line of the session in order (the audio one at `index`), for answers that must mirror them. */
+  mlines: MlineSlot[];
+}
+
+/**
+ * One m-line of a remote SDP as an answer or a later offer must repeat it: an answer has the offer's
+ * m-lines in the same order (RFC 3264 §6), and a later offer keeps them (§8); those the node does not
+ * take are written with port 0.
+ */
+export interface MlineSlot {
+  /** audio, video, application, … as written. */
+  type: string;
+  protocol: string;
+  /** The format list as written (payload types, or e.g. `webrtc-datachannel`). */
+  formats: string;
+  /** a=mid, when written (JSEP keeps it on a rejected m-line). */
+  mid: string | undefined;
 }
 
 const linePattern = /^[a-z]=.*$/;
@@ -60,7 +77,13 @@ export function parseAudioSection(text: string, what: string): AudioSection {
       else if (level === index) mediaAttributes.push(line.slice(2));
     }
   }
-  return { session, media: section, index, sessionAttributes, mediaAttributes };
+  const mlines = media.map((m) => ({
+    type: String(m.type),
+    protocol: String(m.protocol),
+    formats: String(m.payloads ?? '').trim() || '0',
+    mid: m.mid === undefined ? undefined : String(m.mid),
+  }));
+  return { session, media: section, index, sessionAttributes, mediaAttributes, mlines };
 }
 
 /** Values of one attribute (`name:value` lines) at a level. */
@@ -76,4 +99,21 @@ export function truncate(text: string, max = 80): string {
 /** A fresh o= session id: a random decimal below 2^62 (RFC 4566 §5.2 suggests an NTP-like number). */
 export function sdpSessionId(): string {
   return (BigInt(`0x${randomBytes(8).toString('hex')}`) >> 2n).toString();
+}
+
+/**
+ * The lines of an m-line the node does not take (RFC 3264 §6: port 0, the offer's formats; RFC 8829
+ * §5.3.1: its a=mid kept).
+ */
+export function rejectedMline(slot: MlineSlot): string[] {
+  return [`m=${slot.type} 0 ${slot.protocol} ${slot.formats}`, ...(slot.mid !== undefined ? [`a=mid:${slot.mid}`] : [])];
+}
+
+/**
+ * The node's own m-sections (each a list of SDP lines starting with its m=) placed at their `index`
+ * among `layout.mlines`, every other m-line written as declined; without a layout, `ours` in order.
+ */
+export function mirroredMlines(ours: ReadonlyArray<{ index: number; lines: string[] }>, layout: { mlines: readonly MlineSlot[] } | undefined): string[] {
+  if (!layout) return ours.flatMap((o) => o.lines);
+  return layout.mlines.flatMap((slot, i) => ours.find((o) => o.index === i)?.lines ?? rejectedMline(slot));
 }

@@ -25,6 +25,8 @@ class Call implements DirectMediaParty {
   readonly paths: MediaPath[] = [];
   readonly codecName: CodecName = 'PCMU';
   readonly softphoneProducer = undefined;
+  readonly softphoneVideoProducer = undefined;
+  readonly softphoneVideoCodecs = [];
   readonly direction = { sendAllowed: true, recvAllowed: true };
 
   constructor(id: string, router: Router, leg: PbxLeg, directMedia: DirectMedia) {
@@ -160,7 +162,7 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
   });
 
   test('retargetPbx() without a PBX leg rejects with InvalidStateError', async () => {
-    const lonely = { id: 'w-none', router: undefined, softphoneProducer: undefined, pbxRemote: undefined, codecName: undefined, sendAllowed: true, requestReconcile: async () => {}, partnerClosed: async () => {} };
+    const lonely = { id: 'w-none', router: undefined, softphoneProducer: undefined, softphoneVideoProducer: undefined, softphoneVideoCodecs: [], pbxRemote: undefined, codecName: undefined, sendAllowed: true, requestReconcile: async () => {}, partnerClosed: async () => {} };
     const wiring = new MediaWiring({ party: lonely, directMedia: new DirectMedia({ logger }), pbxDirection: { sendAllowed: true, recvAllowed: true }, softphoneDirection: { softphoneSends: true, softphoneReceives: true }, logger });
     await assert.rejects(wiring.retargetPbx(pointedAt({ address: '127.0.0.1', port: 9 }), undefined, undefined), InvalidStateError);
   });

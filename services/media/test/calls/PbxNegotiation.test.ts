@@ -176,4 +176,19 @@ describe('PbxNegotiation', { timeout: 20_000 }, () => {
     assert.deepEqual([first, hold, retrieve].map(origin).map((o) => o.id), Array(3).fill(origin(first).id), 'one SDP session toward the PBX');
     assert.deepEqual([first, hold, retrieve].map(origin).map((o) => o.version), [1, 2, 3], 'each SDP raises the version');
   });
+  test('a PBX offer with video: answerOffer() repeats its m-lines with video at port 0, and so does every later offer of ours (hold)', async (t) => {
+    const b = await bed(t);
+    const withVideo = `${fixture('asterisk-offer.sdp')}m=video 10600 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n`;
+    const offer = b.negotiation.readOffer(withVideo, undefined, undefined);
+    const codec = b.negotiation.offerCodec(offer, b.payloadTypes);
+    b.negotiation.acceptOffer(offer);
+    const answer = b.negotiation.answerOffer(b.leg, offer, codec);
+    const mlines = (sdp: string): string[] => sdp.split('\r\n').filter((l) => l.startsWith('m=')).map((l) => l.split(' ').slice(0, 2).join(' '));
+    assert.deepEqual(mlines(answer), [`m=audio ${b.leg.local.port}`, 'm=video 0']);
+    b.leg.setCodec(codec);
+    await b.leg.configure({ remote: { address: '192.0.2.10', port: 10_562, rtcpAddress: '192.0.2.10', rtcpPort: 10_563, rtcpMux: false, srtp: undefined, ssrc: undefined }, srtpSuite: undefined, connect: false });
+    const hold = b.negotiation.holdOffer(b.leg, true, 20);
+    assert.deepEqual(mlines(hold), [`m=audio ${b.leg.local.port}`, 'm=video 0'], 'a later offer keeps the declined m-line (RFC 3264 §8)');
+    assert.match(hold, /^m=video 0 RTP\/AVP 96\r$/m);
+  });
 });

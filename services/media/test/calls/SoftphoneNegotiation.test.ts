@@ -9,6 +9,7 @@ import { SoftphoneLeg } from '../../src/calls/SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from '../../src/calls/SoftphoneNegotiation.ts';
 import { consumerRtpCapabilities, producerRtpParameters } from '../../src/sdp/browserSdp.ts';
 import { routerPayloadTypes } from '../../src/sdp/codecs.ts';
+import { browserVideoCodec, videoConsumerRtpCapabilities, videoProducerRtpParameters } from '../../src/sdp/videoSdp.ts';
 import { fixture, replaced } from '../sdp/fixtures.ts';
 import { createRouter, logger, startWorker } from '../support/worker.ts';
 
@@ -29,6 +30,15 @@ async function bed(t: TestContext): Promise<Bed> {
   const leg = await SoftphoneLeg.create({ router, webRtcServer: worker.webRtcServer, callId, logger });
   t.after(() => leg.close());
   return { router, leg, negotiation: new SoftphoneNegotiation({ callId, logger }) };
+}
+
+/** A minimal answer to our offer as a browser writes it: our m-lines, passive DTLS, our payload types. */
+function chromiumAnswerOf(offer: string): string {
+  return offer
+    .replace('a=ice-lite\r\n', '')
+    .replace(/a=setup:actpass/g, 'a=setup:active')
+    .replace(/a=ice-ufrag:\S+/g, 'a=ice-ufrag:Zz9x')
+    .replace(/a=ice-pwd:\S+/g, 'a=ice-pwd:abcdefghijklmnopqrstuvwx');
 }
 
 const line = (sdp: string, name: string): string | undefined => new RegExp(`^a=${name}:(.*)\\r$`, 'm').exec(sdp)?.[1];
@@ -98,5 +108,60 @@ describe('SoftphoneNegotiation', { timeout: 20_000 }, () => {
     assert.equal(line(restarted, 'ice-ufrag'), b.leg.transport.iceParameters.usernameFragment, 'the transport restarted ICE');
     const fingerprint = `a=fingerprint:sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}\r`;
     await assert.rejects(b.negotiation.reoffer(b.leg, chromiumOffer.replace(/^a=fingerprint:sha-256 \S+\r$/m, fingerprint), pcmu), SdpInvalidError);
+  });
+  test('an offer with video and a data channel: answer() and reoffer() repeat its m-lines, video and data at port 0 with their mids', async (t) => {
+    const b = await bed(t);
+    const avData = fixture('chromium-av-data-offer.sdp');
+    const { description } = b.negotiation.readOffer(avData, undefined);
+    b.negotiation.connected(description);
+    const mlines = (sdp: string): string[] => sdp.split('\r\n').filter((l) => l.startsWith('m=')).map((l) => l.split(' ').slice(0, 3).join(' '));
+    const mids = (sdp: string): string[] => sdp.split('\r\n').filter((l) => l.startsWith('a=mid:'));
+    const answer = b.negotiation.answer(b.leg, pcmu);
+    const port = /^m=audio (\d+)/m.exec(answer)![1];
+    assert.deepEqual(mlines(answer), [`m=audio ${port} UDP/TLS/RTP/SAVPF`, 'm=video 0 UDP/TLS/RTP/SAVPF', 'm=application 0 UDP/DTLS/SCTP']);
+    assert.deepEqual(mids(answer), ['a=mid:0', 'a=mid:1', 'a=mid:2']);
+    assert.equal(line(answer, 'group'), 'BUNDLE 0');
+    const codec = b.negotiation.codec(pcmu)!;
+    b.leg.mid = description.mid;
+    await b.leg.produce(producerRtpParameters(description, codec), consumerRtpCapabilities(description, codec));
+    // Chromium's re-offer keeps the declined m-lines at port 0.
+    const reoffer = replaced(replaced(avData, /^m=video 9 /m, 'm=video 0 '), /^m=application 9 /m, 'm=application 0 ');
+    const again = await b.negotiation.reoffer(b.leg, reoffer.replace(/^a=sendrecv\r$/m, 'a=sendonly\r'), pcmu);
+    assert.deepEqual(mlines(again), [`m=audio ${port} UDP/TLS/RTP/SAVPF`, 'm=video 0 UDP/TLS/RTP/SAVPF', 'm=application 0 UDP/DTLS/SCTP']);
+    assert.match(again, /^a=recvonly\r$/m, 'the hold re-offer is answered recvonly');
+  });
+  test('offer() with video adds a bundled VP8 m-line (mid 1); an answer declining it leaves the call without video', async (t) => {
+    const b = await bed(t);
+    const payloadTypes = routerPayloadTypes(b.router);
+    const offer = b.negotiation.offer(b.leg, pcma, payloadTypes, 'VP8');
+    assert.match(offer, new RegExp(`^m=video \\d+ UDP/TLS/RTP/SAVPF ${payloadTypes.get('video/vp8/90000')}\r$`, 'm'));
+    assert.equal(line(offer, 'group'), 'BUNDLE 0 1');
+    assert.equal(b.negotiation.video?.spec.name, 'VP8');
+    // An answer with the video m-line at port 0 (a softphone without video).
+    const answer = replaced(chromiumAnswerOf(offer), /^m=video \d+ /m, 'm=video 0 ');
+    b.negotiation.readAnswer(answer, pcma);
+    assert.equal(b.negotiation.video, undefined, 'no video after a declined video m-line');
+  });
+  test('a video call: answer() takes the video m-line; a re-offer with video at port 0 drops the camera Producer and declines video (downgrade)', async (t) => {
+    const b = await bed(t);
+    const avData = fixture('chromium-av-data-offer.sdp');
+    const { description } = b.negotiation.readOffer(avData, undefined);
+    b.negotiation.connected(description);
+    const answer = b.negotiation.answer(b.leg, pcmu, 'VP8');
+    assert.match(answer, /^m=video [1-9]\d* UDP\/TLS\/RTP\/SAVPF 96\r$/m);
+    assert.equal(line(answer, 'group'), 'BUNDLE 0 1');
+    const codec = b.negotiation.codec(pcmu)!;
+    b.leg.mid = description.mid;
+    await b.leg.produce(producerRtpParameters(description, codec), consumerRtpCapabilities(description, codec));
+    const video = description.video!;
+    const vcodec = browserVideoCodec(video, 'VP8')!;
+    const camera = await b.leg.produceVideo(video.mid, videoProducerRtpParameters(video, vcodec, true), videoConsumerRtpCapabilities(video, vcodec));
+    assert.equal(camera?.kind, 'video');
+    const kept = await b.negotiation.reoffer(b.leg, avData, pcmu);
+    assert.match(kept, /^m=video [1-9]\d* UDP\/TLS\/RTP\/SAVPF 96\r$/m, 'the same re-offer keeps video');
+    const dropped = await b.negotiation.reoffer(b.leg, replaced(avData, /^m=video 9 /m, 'm=video 0 '), pcmu);
+    assert.match(dropped, /^m=video 0 /m);
+    assert.equal(line(dropped, 'group'), 'BUNDLE 0');
+    assert.deepEqual([b.leg.hasVideo, camera?.closed, b.negotiation.video], [false, true, undefined]);
   });
 });

@@ -21,6 +21,8 @@ export interface FakePbxSdpOptions {
   port?: number;
   version?: number;
   ssrc?: number;
+  /** Further m-sections (each its lines) after the audio one, e.g. a video the node must decline. */
+  moreMedia?: string[][];
 }
 
 export class FakePbx {
@@ -89,6 +91,7 @@ export class FakePbx {
       ...(o.crypto ? [`a=crypto:${o.crypto.tag} ${o.crypto.suite} inline:${o.crypto.keyBase64}`] : []),
       ...(o.ssrc !== undefined ? [`a=ssrc:${o.ssrc} cname:fakepbx`] : []),
       `a=${o.direction ?? 'sendrecv'}`,
+      ...(o.moreMedia ?? []).flat(),
       '',
     ].join('\r\n');
   }

@@ -1,0 +1,161 @@
+// Video calls in Direct Media: both web softphones offer audio + video with the camera on (Chromium's
+// fake camera draws a moving pattern); the media node takes the video m-lines and links the cameras
+// inside the node like the microphones. Both sides decode frames continuously at the size sent, tones
+// both ways at the same time; the camera toggles mid-call; hold stops the picture and retrieve brings it
+// back with a key frame within a second.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { check } from '@ucserver/testkit';
+import type { BrowserUser } from './support/BrowserUser.ts';
+import { cleanup, establish, hangUp, tonesBothWays } from './support/callFlow.ts';
+import { enterNetworkNamespace } from './support/netns.ts';
+import { metricSum } from './support/prometheus.ts';
+import { stackWithUsers } from './support/stackWithUsers.ts';
+import type { VideoStats } from '../../services/cti-gateway/web/src/CallPeerTypes.ts';
+
+await enterNetworkNamespace();
+
+const e2e = stackWithUsers({ scenario: '10-video-direct-media', pbxMode: 'direct-media' });
+
+function videoStats(user: BrowserUser): Promise<VideoStats | undefined> {
+  return user.page.evaluate(() => (window as unknown as { ucsTest: { videoStats(): Promise<unknown> } }).ucsTest.videoStats()) as Promise<VideoStats | undefined>;
+}
+
+/** Waits until `user` decodes at least `frames` more frames than now; returns the stats then and the time taken. */
+async function framesGrow(user: BrowserUser, frames: number, timeoutMs: number): Promise<{ stats: VideoStats; ms: number }> {
+  const start = Date.now();
+  const first = (await videoStats(user))?.framesDecoded ?? 0;
+  let last: VideoStats | undefined;
+  try {
+    const stats = await check(async () => {
+      last = await videoStats(user);
+      return last && last.framesDecoded >= first + frames ? last : undefined;
+    }, timeoutMs, { name: `${user.name} decodes ${frames} more video frames`, intervalMs: 50 });
+    return { stats, ms: Date.now() - start };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last video stats: ${JSON.stringify(last)}`, { cause: err });
+  }
+}
+
+async function cameraAtStart(user: BrowserUser, on: boolean): Promise<void> {
+  const box = user.testid('camera-on-start');
+  if ((await box.isChecked()) !== on) await box.click();
+}
+
+test('video in Direct Media: both decode frames at the size sent, tones both ways, camera toggle, hold/retrieve with a key frame', async () => {
+  const { stack, alice, bob } = e2e;
+  try {
+    await cameraAtStart(alice, true);
+    await cameraAtStart(bob, true);
+    await stack.step('A picks its camera in the device list (Chromium\'s fake camera)', async () => {
+      await alice.page.evaluate(async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getTracks().forEach((t) => t.stop()));
+      const select = alice.testid('device-camera');
+      await alice.page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+      const values = await check(async () => {
+        const v = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+        return v.length > 0 ? v : undefined;
+      }, 10_000, { name: 'cameras listed', intervalMs: 200 });
+      await select.selectOption(values[0]!);
+      assert.equal(await alice.page.evaluate(() => localStorage.getItem('ucs.camera')), values[0], 'the choice is kept');
+    });
+    await establish(stack, alice, bob);
+    await stack.step('both see each other: frames decoded grow, frame size as sent', async () => {
+      const [a, b] = await Promise.all([framesGrow(alice, 30, 15_000), framesGrow(bob, 30, 15_000)]);
+      const [sa, sb] = [await videoStats(alice), await videoStats(bob)];
+      stack.log(`A sees ${a.stats.frameWidth}x${a.stats.frameHeight} ${a.stats.codec} (${a.stats.framesDecoded} frames), sends ${sa?.sentWidth}; B sees ${b.stats.frameWidth}x${b.stats.frameHeight} (${b.stats.framesDecoded} frames), sends ${sb?.sentWidth}`);
+      assert.equal(a.stats.frameWidth, sb?.sentWidth, 'A decodes the width B sends');
+      assert.equal(b.stats.frameWidth, sa?.sentWidth, 'B decodes the width A sends');
+      assert.ok(a.stats.frameWidth >= 320 && b.stats.frameWidth >= 320, 'a real picture');
+      const calls = await Promise.all([alice, bob].map((u) => u.waitCall((c) => c.mediaPath === 'direct', 'media path direct', 10_000)));
+      assert.equal(calls.length, 2);
+    });
+    await tonesBothWays(stack, alice, bob, 'tones both ways while video flows');
+    await stack.step('video keeps flowing (frames decoded grow over 2 s on both sides)', async () => {
+      await Promise.all([framesGrow(alice, 20, 5_000), framesGrow(bob, 20, 5_000)]);
+    });
+    let keyFrameRequests = 0;
+    await stack.step('media metrics: two camera streams in, two video streams out, packets and bitrate', async () => {
+      const media = stack.media[0]!;
+      const m = await check(async () => {
+        const x = await media.metrics();
+        return metricSum(x, 'ucserver_media_video_streams', { direction: 'in' }) === 2 && metricSum(x, 'ucserver_media_video_streams', { direction: 'out' }) === 2 ? x : undefined;
+      }, 5000, { name: 'two video streams each way in the media metrics', intervalMs: 250 });
+      const figures = ['in', 'out'].map((direction) => ({
+        direction,
+        packets: metricSum(m, 'ucserver_media_video_packets_total', { direction }),
+        bitrate: metricSum(m, 'ucserver_media_video_bitrate_bps', { direction }),
+        keyFrameRequests: metricSum(m, 'ucserver_media_video_keyframe_requests_total', { direction }),
+      }));
+      stack.log(`video metrics: ${JSON.stringify(figures)}`);
+      for (const f of figures) assert.ok(f.packets > 100 && f.bitrate > 50_000, `video ${f.direction}: packets and bitrate move (${JSON.stringify(f)})`);
+      keyFrameRequests = figures[0]!.keyFrameRequests;
+    });
+    await alice.page.waitForTimeout(300); // the <video> paints the next frame before the screenshot
+    await alice.screenshot('video-direct-connected');
+    await bob.screenshot('video-direct-connected');
+
+    await stack.step('A switches the camera off: B stops decoding; on again: B sees A again', async () => {
+      await alice.callRow().getByTestId('call-camera').click();
+      await alice.waitState(() => true, 'camera off', 1000);
+      await bob.page.waitForTimeout(1000); // frames in flight drain
+      const before = (await videoStats(bob))?.framesDecoded ?? 0;
+      await bob.page.waitForTimeout(1500); // a window in which no frame may arrive
+      const after = (await videoStats(bob))?.framesDecoded ?? 0;
+      assert.ok(after - before <= 2, `B decodes (almost) nothing while A's camera is off (${after - before} frames in 1.5 s)`);
+      await alice.callRow().getByTestId('call-camera').click();
+      const again = await framesGrow(bob, 10, 5_000);
+      stack.log(`B sees A again after ${again.ms} ms`);
+    });
+
+    await stack.step('A restarts ICE (network change): A keeps decoding, restarted by a key frame', async () => {
+      const before = (await videoStats(alice))?.keyFramesDecoded ?? 0;
+      const { before: ufrag, after } = await alice.restartIce();
+      assert.notEqual(after, ufrag, 'new ICE credentials from the node');
+      const again = await check(async () => {
+        const v = await videoStats(alice);
+        return v && v.keyFramesDecoded > before ? v : undefined;
+      }, 3000, { name: 'A decodes a key frame after the ICE restart', intervalMs: 100 });
+      await framesGrow(alice, 10, 3000);
+      stack.log(`after the ICE restart A decoded key frames ${before} → ${again.keyFramesDecoded}`);
+    });
+    await stack.step('hold stops the picture; retrieve brings it back with a key frame within 1 s', async () => {
+      await alice.click('call-hold');
+      await bob.waitCall((c) => c.state === 'held', 'held by the other party', 10_000);
+      await bob.page.waitForTimeout(1000);
+      const held = (await videoStats(bob))?.framesDecoded ?? 0;
+      await bob.page.waitForTimeout(1500);
+      const stillHeld = (await videoStats(bob))?.framesDecoded ?? 0;
+      assert.ok(stillHeld - held <= 2, `B decodes nothing on hold (${stillHeld - held} frames in 1.5 s)`);
+      const keyFramesBefore = (await videoStats(bob))?.keyFramesDecoded ?? 0;
+      await alice.click('call-retrieve');
+      await bob.waitCall((c) => c.state === 'connected', 'connected again', 10_000);
+      const resumed = await framesGrow(bob, 5, 5_000);
+      stack.log(`B decodes again ${resumed.ms} ms after the retrieve was signalled; key frames ${keyFramesBefore} → ${resumed.stats.keyFramesDecoded}`);
+      assert.ok(resumed.stats.keyFramesDecoded > keyFramesBefore, 'a key frame restarted the picture');
+      assert.ok(resumed.ms < 1000, `the picture is back within 1 s (${resumed.ms} ms)`);
+      const requested = await check(async () => {
+        const n = metricSum(await stack.media[0]!.metrics(), 'ucserver_media_video_keyframe_requests_total', { direction: 'in' });
+        return n > keyFrameRequests ? n : undefined;
+      }, 5000, { name: 'the node asked a camera for a key frame (metrics)', intervalMs: 250 });
+      stack.log(`key frame requests to the cameras: ${keyFrameRequests} → ${requested}`);
+    });
+    await stack.step('A downgrades to audio by re-offer (video m-line at port 0): B stops seeing A, the node drops the cameras, audio goes on', async () => {
+      await alice.page.evaluate(() => (window as unknown as { ucsTest: { dropVideo(): Promise<void> } }).ucsTest.dropVideo());
+      await bob.page.waitForTimeout(1000); // frames in flight drain
+      const before = (await videoStats(bob))?.framesDecoded ?? 0;
+      await bob.page.waitForTimeout(1500); // a window in which no frame may arrive
+      const after = (await videoStats(bob))?.framesDecoded ?? 0;
+      assert.ok(after - before <= 2, `B decodes nothing after the downgrade (${after - before} frames in 1.5 s)`);
+      const streams = await check(async () => {
+        const n = metricSum(await stack.media[0]!.metrics(), 'ucserver_media_video_streams', { direction: 'in' });
+        return n <= 1 ? n : undefined;
+      }, 5000, { name: 'A\'s camera stream gone at the node (metrics)', intervalMs: 250 });
+      stack.log(`camera streams at the node after A's downgrade: ${streams}`);
+      assert.equal((await alice.lastCall())?.state, 'connected');
+    });
+    await tonesBothWays(stack, alice, bob, 'audio goes on after the downgrade');
+    await hangUp(stack, alice, bob, 'normal');
+  } finally {
+    await cleanup(stack, alice, bob);
+  }
+});
