@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Consumer, Producer, Router, SrtpCryptoSuite } from 'mediasoup/types';
+import type { Producer, Router, SrtpCryptoSuite } from 'mediasoup/types';
 import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { CallFailedError, CallStateError, NoCommonCodecError } from '../errors.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
@@ -17,8 +17,9 @@ import { PbxNegotiation } from './PbxNegotiation.ts';
 import { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
-import { StatsLedger, type LegKind, type StreamDirection } from './StatsLedger.ts';
-import { streamFigures, withTimeout } from './streamStats.ts';
+import { sampleCall } from './callSample.ts';
+import { StatsLedger } from './StatsLedger.ts';
+import { withTimeout } from './streamStats.ts';
 import { VideoLedger } from './videoSample.ts';
 import type { CallCodec, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
 
@@ -311,35 +312,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return quality;
   }
 
-  /** Samples every stream and transport of the call into its ledger; returns the increments. */
-  async sample(): Promise<MediaCallSample> {
-    const result: MediaCallSample = { streams: [], transports: [], video: [] };
-    const tasks: Array<Promise<void>> = [];
-    const stream = (leg: LegKind, direction: StreamDirection, item: Producer | Consumer | undefined): void => {
-      if (!item || item.closed) return;
-      tasks.push(streamFigures(item).then((s) => {
-        if (!s) return;
-        const delta = this.#ledger.recordStream({ key: item.id, leg, direction, packets: s.packets, bytes: s.bytes, lost: s.lost, jitterMs: s.jitterMs, rttMs: s.rttMs });
-        result.streams.push({ leg, direction, packets: delta.packets, bytes: delta.bytes, lossRatio: s.lossRatio, jitterSeconds: s.jitterMs / 1000, rttSeconds: s.rttMs === undefined ? undefined : s.rttMs / 1000 });
-      }));
-    };
-    const sp = this.#softphone;
-    const pbx = this.#pbx;
-    stream('softphone', 'in', sp?.producer);
-    stream('softphone', 'out', sp?.downlink);
-    stream('pbx', 'in', pbx?.producer);
-    stream('pbx', 'out', pbx?.uplink);
-    for (const [leg, transport] of [['softphone', sp?.transport], ['pbx', pbx?.transport]] as const) {
-      if (!transport || transport.closed) continue;
-      tasks.push(transport.getStats().then(([s]) => {
-        if (!s) return;
-        const delta = this.#ledger.recordTransport({ key: transport.id, leg, bytesIn: s.bytesReceived, bytesOut: s.bytesSent });
-        result.transports.push({ leg, ...delta });
-      }));
-    }
-    tasks.push(this.#videoLedger.sample([['in', sp?.videoProducer], ['out', sp?.videoDownlink]]).then((v) => void result.video.push(...v)));
-    await Promise.all(tasks);
-    return result;
+  /** Samples every stream and transport of the call into its ledgers; returns the increments. */
+  sample(): Promise<MediaCallSample> {
+    return sampleCall(this.#ledger, this.#videoLedger, this.#softphone, this.#pbx);
   }
 
   // --- internals ----------------------------------------------------------------------------------
