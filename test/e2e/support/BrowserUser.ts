@@ -134,8 +134,16 @@ export class BrowserUser {
     return id ? this.page.locator(`[data-testid="call-item"][data-call-id="${id}"]`) : this.page.getByTestId('call-item').first();
   }
 
-  async click(action: 'call-answer' | 'call-reject' | 'call-hangup' | 'call-hold' | 'call-retrieve' | 'call-keypad', id?: string): Promise<void> {
+  async click(action: 'call-answer' | 'call-reject' | 'call-hangup' | 'call-hold' | 'call-retrieve' | 'call-keypad' | 'call-transfer', id?: string): Promise<void> {
     await this.callRow(id).getByTestId(action).click();
+  }
+
+  /** Opens the call's transfer form, types `number` and presses Transfer now (blind transfer). */
+  async transfer(number: string, id?: string): Promise<void> {
+    const row = this.callRow(id);
+    await row.getByTestId('call-transfer').click();
+    await row.getByTestId('call-transfer-number').fill(number);
+    await row.getByTestId('call-transfer-go').click();
   }
 
   async sendDtmf(digits: string, id?: string): Promise<void> {

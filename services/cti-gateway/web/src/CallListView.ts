@@ -7,7 +7,7 @@ import type { PhoneCall } from './SoftphoneTypes.ts';
 
 /**
  * The call list of the page: one row per call with its state, timer and actions (answer, reject, hold,
- * resume, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
+ * resume, transfer, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
  * keypad survive updates; the timers tick once a second while a call is connected or held.
  */
 export class CallListView {
@@ -16,6 +16,8 @@ export class CallListView {
   readonly #run: (label: string, action: () => Promise<unknown>) => void;
   readonly #callRows = new Map<string, { el: HTMLLIElement; signature: string }>();
   readonly #keypadOpen = new Set<string>();
+  /** Calls whose transfer form (target number) is open. */
+  readonly #transferOpen = new Set<string>();
   #ticker: number | undefined;
 
   constructor(phone: Softphone, run: (label: string, action: () => Promise<unknown>) => void) {
@@ -43,6 +45,7 @@ export class CallListView {
         row.el.remove();
         this.#callRows.delete(key);
         this.#keypadOpen.delete(key);
+        this.#transferOpen.delete(key);
       }
     }
     calls.forEach((call, index) => {
@@ -65,7 +68,7 @@ export class CallListView {
   }
 
   #callSignature(c: PhoneCall): string {
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), c.av?.peer?.iceState]);
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), c.av?.peer?.iceState]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -105,6 +108,19 @@ export class CallListView {
             this.render();
           },
         }, 'Keypad'));
+        actions.push(h('button', {
+          type: 'button',
+          class: 'btn btn-quiet',
+          'data-testid': 'call-transfer',
+          'aria-label': 'Transfer the call to another number',
+          'aria-expanded': String(this.#transferOpen.has(call.key)),
+          onclick: () => {
+            if (this.#transferOpen.has(call.key)) this.#transferOpen.delete(call.key);
+            else this.#transferOpen.add(call.key);
+            this.render();
+            byId<HTMLElement>('calls').querySelector<HTMLInputElement>(`[data-testid="call-transfer-number"]`)?.focus();
+          },
+        }, 'Transfer'));
       }
       if (call.state === 'held' && call.holdSide === 'remote') {
         actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
@@ -136,7 +152,26 @@ export class CallListView {
       meta.length ? h('div', { class: 'call-meta' }, ...meta) : '',
       actions.length ? h('div', { class: 'call-actions' }, ...actions) : '',
       this.#keypadOpen.has(call.key) && call.state === 'connected' ? this.#dtmfPad(call) : '',
+      this.#transferOpen.has(call.key) && call.state === 'connected' ? this.#transferForm(call) : '',
     );
+  }
+
+  /** Target number and the button that transfers (blind: the call leaves this phone once the target answers). */
+  #transferForm(call: PhoneCall): HTMLElement {
+    const input = h('input', { type: 'tel', class: 'transfer-number', 'data-testid': 'call-transfer-number', 'aria-label': 'Transfer to number', placeholder: 'Transfer to…', autocomplete: 'off' }) as HTMLInputElement;
+    const form = h('form', { class: 'call-transfer', 'data-testid': 'call-transfer-form' },
+      input,
+      h('button', { type: 'submit', class: 'btn btn-call', 'data-testid': 'call-transfer-go', 'aria-label': 'Transfer now' }, 'Transfer now')) as HTMLFormElement;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const number = input.value;
+      this.#run(`Transferring to ${number.trim()}`, async () => {
+        await this.#phone.transfer(call.key, number);
+        this.#transferOpen.delete(call.key);
+        this.render();
+      });
+    });
+    return form;
   }
 
   #dtmfPad(call: PhoneCall): HTMLElement {

@@ -169,6 +169,15 @@ export class Softphone extends EventTarget {
     await this.#require().invoke('asnCtiHold', { bHold: hold, u8sConnectionID: call.id });
   }
 
+  /** Blind transfer of a connected call to `number` (the server sends REFER; our call ends once the target answers). */
+  async transfer(key: string, number: string): Promise<void> {
+    const call = this.#calls.require(key);
+    if (!call.id) throw new Error('the call has no id yet');
+    const target = number.trim();
+    if (!target) throw new Error('enter the number to transfer to');
+    await this.#require().invoke('asnCtiRedirectCall', { u8sContactID: '', u8sConnectionID: call.id, u8sPhoneNumber: target, iNumberFormat: 0 });
+  }
+
   /** DTMF digits on a connected call (sent by the server as SIP INFO / RFC 4733). */
   async sendDigits(key: string, digits: string): Promise<void> {
     const call = this.#calls.require(key);

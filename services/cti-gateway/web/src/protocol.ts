@@ -10,6 +10,7 @@ export const Op = {
   asnCtiMakeCall: 1202,
   asnCtiDropCall: 1203,
   asnCtiAnswerCall: 1207,
+  asnCtiRedirectCall: 1208,
   asnCtiHold: 1211,
   asnCtiDialDigits: 1221,
   asnCtiEnumPhoneLines: 1260,
