@@ -3,7 +3,8 @@
 // (also ours) accepts it (202), NOTIFYs 100 Trying, sends a new INVITE to 102 with Referred-By carrying a
 // new offer of B's own PBX leg, so B's softphone keeps its WebRTC session. C answers: B NOTIFYs 200 OK,
 // A's call ends (cause redirected), B's call continues with C as its far end. B and C hear each other's
-// tones; journal rows on all three lines.
+// tones; journal rows on all three lines. Before that, a transfer to a number that is no line fails
+// (NOTIFY 404): A's Transfer shows the error and A and B go on talking.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
@@ -26,9 +27,20 @@ test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s 
   const carol = e2e.user(CAROL);
   try {
     const ids = await establish(stack, alice, bob);
+    await stack.step('A transfers to 109 (no such line): the target answers 404, A sees the error, the call goes on', async () => {
+      await alice.transfer('109');
+      await alice.page.getByText(/Transferring to 109 failed/).waitFor({ timeout: 10_000 });
+      await alice.screenshot('transfer-failed');
+      const a = await alice.waitCall((x) => x.state === 'connected', 'A still connected', 5_000);
+      assert.equal(a.id, ids.callerId);
+    });
+    await tonesBothWays(stack, alice, bob, 'after the failed transfer A and B still hear each other');
     await stack.step('A presses Transfer, enters 102: C\'s softphone rings with a call from 101', async () => {
-      await alice.transfer('102');
+      const row = alice.callRow(ids.callerId);
+      if ((await row.getByTestId('call-transfer-number').count()) === 0) await row.getByTestId('call-transfer').click();
+      await row.getByTestId('call-transfer-number').fill('102');
       await alice.screenshot('transfer-form');
+      await row.getByTestId('call-transfer-go').click();
       const c = await carol.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'C is offered the transferred call', 15_000);
       assert.equal(c.remote, '101', 'the transferred call comes from B\'s line');
       await carol.screenshot('transfer-ringing');

@@ -175,7 +175,14 @@ export class Softphone extends EventTarget {
     if (!call.id) throw new Error('the call has no id yet');
     const target = number.trim();
     if (!target) throw new Error('enter the number to transfer to');
-    await this.#require().invoke('asnCtiRedirectCall', { u8sContactID: '', u8sConnectionID: call.id, u8sPhoneNumber: target, iNumberFormat: 0 });
+    try {
+      await this.#require().invoke('asnCtiRedirectCall', { u8sContactID: '', u8sConnectionID: call.id, u8sPhoneNumber: target, iNumberFormat: 0 });
+    } catch (err) {
+      // The target's answer as the server reports it ("REFER failed: 404 (transfer target) Not Found [...]").
+      const refused = /REFER failed: (\d{3}) (?:\(transfer target\) )?([^[]*)/.exec((err as Error).message ?? '');
+      if (refused) throw new Error(`${target} answered ${refused[1]} ${refused[2]!.trim()}`.trim());
+      throw err;
+    }
   }
 
   /** DTMF digits on a connected call (sent by the server as SIP INFO / RFC 4733). */

@@ -36,14 +36,19 @@ import type { TransferExtras } from './CallTransferTypes.ts';
 import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
 
 const SIPFRAG = 'message/sipfrag;version=2.0';
+/**
+ * How long our REFER's command waits for a final NOTIFY: an early failure (unknown number, busy) is the
+ * command's error; a target still ringing then is left to finish (success ends our call).
+ */
+const EARLY_OUTCOME_MS = 3000;
 /** How long the old dialog waits for the transferor's BYE after NOTIFY 200 before it sends its own. */
 const TRANSFEROR_BYE_WAIT_MS = 4000;
 
 export class CallTransfer {
   readonly #call: NegotiatingCall;
   readonly #x: TransferExtras;
-  /** Our REFER is waiting for its final NOTIFY. */
-  #referPending = false;
+  /** Our REFER is waiting for its final NOTIFY; called with its outcome. */
+  #referPending: ((outcome: { succeeded: boolean; status: string; reason: string }) => void) | undefined;
   /** The INVITE to the Refer-To target of a REFER we accepted, until it settles. */
   #outgoing: { invite: SipRequest; tx: ClientTransaction; provisional: boolean } | undefined;
 
@@ -64,14 +69,23 @@ export class CallTransfer {
     });
     const response = await call.request(refer);
     if (response.status >= 300) throw new SipRequestFailedError('REFER', response.status, response.reason, `callId:${call.id}`);
-    this.#referPending = true;
+    const outcome = await new Promise<{ succeeded: boolean; status: string; reason: string } | undefined>((resolve) => {
+      const early = setTimeout(() => resolve(undefined), EARLY_OUTCOME_MS);
+      this.#referPending = (o) => {
+        clearTimeout(early);
+        resolve(o);
+      };
+    });
+    if (outcome && !outcome.succeeded) throw new SipRequestFailedError('REFER', Number(outcome.status), `(transfer target) ${outcome.reason}`.trim(), `callId:${call.id}`);
   }
 
   /** Transferor: a NOTIFY in the call's dialog; a final sipfrag settles our REFER. */
   onNotify(request: SipRequest): void {
-    const outcome = this.#referPending ? transferOutcome(request.body.toString('utf8')) : undefined;
-    if (outcome === undefined) return;
-    this.#referPending = false;
+    const settle = this.#referPending;
+    const outcome = settle ? transferOutcome(request.body.toString('utf8')) : undefined;
+    if (!settle || outcome === undefined) return;
+    this.#referPending = undefined;
+    settle(outcome);
     if (outcome.succeeded) this.#call.hangup('redirected');
     else this.#x.logger.info({ status: outcome.status }, 'transfer failed; the call continues');
   }
