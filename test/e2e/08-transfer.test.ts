@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
-import { cleanup, establish, hangUp, tonesBothWays } from './support/callFlow.ts';
+import { cleanup, establish, hangUp, silenceBothWays, tonesBothWays } from './support/callFlow.ts';
+import type { BrowserUser, CallSnapshot } from './support/BrowserUser.ts';
 import { ALICE, BOB, CAROL, type JournalRow } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
@@ -73,6 +74,69 @@ test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s 
       assert.equal(c.disconnectCause, 'normal');
       assert.equal(c.mediaPath, 'pbx');
       stack.log(`journal: 100 ${a.disconnectCause} ${a.durationS}s; 101 ${b.disconnectCause} ${b.durationS}s; 102 ${c.disconnectCause} ${c.durationS}s`);
+    });
+  } finally {
+    await cleanup(stack, alice, bob, carol);
+  }
+});
+
+/** `who`'s call with CTI id `id`, once it satisfies `predicate`. */
+async function callOf(who: BrowserUser, id: string, predicate: (c: CallSnapshot) => boolean, what: string): Promise<CallSnapshot> {
+  const s = await who.waitState((st) => st.calls.some((c) => c.id === id && predicate(c)), `${who.name}: ${what}`, 15_000);
+  return s.calls.find((c) => c.id === id)!;
+}
+
+test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', async () => {
+  const { stack, alice, bob } = e2e;
+  const carol = e2e.user(CAROL);
+  try {
+    const first = await establish(stack, alice, bob);
+    await stack.step('A presses Consult: B is held', async () => {
+      await alice.click('call-consult', first.callerId);
+      await callOf(alice, first.callerId, (c) => c.state === 'held', 'B held');
+    });
+    const second = await establish(stack, alice, carol);
+    const keyB = (await callOf(alice, first.callerId, () => true, 'call B')).key;
+    const keyC = (await callOf(alice, second.callerId, () => true, 'call C')).key;
+    await alice.screenshot('consultation');
+    await stack.step('Swap: A talks to B again, C is held', async () => {
+      await alice.click('call-swap', first.callerId);
+      await callOf(alice, second.callerId, (c) => c.state === 'held', 'C held');
+      await callOf(alice, first.callerId, (c) => c.state === 'connected', 'B connected');
+      const [ab, ba] = await Promise.all([alice.waitHears(bob.toneHz, alice.toneHz, 15_000, 0.6, keyB), bob.waitHears(alice.toneHz, bob.toneHz, 15_000)]);
+      stack.log(`after swap: A hears B ${ab.heard.share.toFixed(2)}, B hears A ${ba.heard.share.toFixed(2)}`);
+    });
+    await alice.screenshot('swapped');
+    await stack.step('Swap back: A talks to C, B is held', async () => {
+      await alice.click('call-swap', second.callerId);
+      await callOf(alice, first.callerId, (c) => c.state === 'held', 'B held');
+      await callOf(alice, second.callerId, (c) => c.state === 'connected', 'C connected');
+      const [ac, ca] = await Promise.all([alice.waitHears(carol.toneHz, alice.toneHz, 15_000, 0.6, keyC), carol.waitHears(alice.toneHz, carol.toneHz, 15_000)]);
+      stack.log(`after swap back: A hears C ${ac.heard.share.toFixed(2)}, C hears A ${ca.heard.share.toFixed(2)}`);
+    });
+    await stack.step('Complete transfer: A\'s two calls end, B and C stay connected', async () => {
+      await alice.click('call-complete', first.callerId);
+      const a1 = await callOf(alice, first.callerId, (c) => c.state === 'destroyed', 'call B ends');
+      const a2 = await callOf(alice, second.callerId, (c) => c.state === 'destroyed', 'call C ends');
+      stack.log(`A's calls ended: B ${a1.cause}, C ${a2.cause}`);
+      assert.equal(a1.cause, 'redirected');
+      await callOf(bob, first.calleeId, (c) => c.state === 'connected', 'B still connected');
+      await callOf(carol, second.calleeId, (c) => c.state === 'connected', 'C still connected');
+    });
+    await tonesBothWays(stack, bob, carol, 'B and C hear each other (B retrieved from hold by the new dialog)');
+    await bob.screenshot('attended-done');
+    await carol.screenshot('attended-done');
+    await alice.screenshot('attended-done');
+    await hangUp(stack, bob, carol, 'normal');
+    await stack.step('journal: A\'s calls closed, B\'s and C\'s calls answered and normal', async () => {
+      const a1 = await closedRow('100', (r) => r.callId === first.callerId, 'A\'s call to B');
+      assert.equal(a1.disconnectCause, 'redirected');
+      const a2 = await closedRow('100', (r) => r.callId === second.callerId, 'A\'s call to C');
+      const b = await closedRow('101', (r) => r.callId === first.calleeId, 'B\'s call');
+      const c = await closedRow('102', (r) => r.callId === second.calleeId, 'C\'s call');
+      assert.equal(b.disconnectCause, 'normal');
+      assert.equal(c.disconnectCause, 'normal');
+      stack.log(`journal: 100 ${a1.disconnectCause}/${a2.disconnectCause}; 101 ${b.disconnectCause} ${b.durationS}s; 102 ${c.disconnectCause} ${c.durationS}s`);
     });
   } finally {
     await cleanup(stack, alice, bob, carol);

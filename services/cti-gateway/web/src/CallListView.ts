@@ -7,7 +7,7 @@ import type { PhoneCall } from './SoftphoneTypes.ts';
 
 /**
  * The call list of the page: one row per call with its state, timer and actions (answer, reject, hold,
- * resume, transfer, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
+ * resume, transfer, consult / swap / complete transfer, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
  * keypad survive updates; the timers tick once a second while a call is connected or held.
  */
 export class CallListView {
@@ -68,7 +68,7 @@ export class CallListView {
   }
 
   #callSignature(c: PhoneCall): string {
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), c.av?.peer?.iceState]);
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, c.av?.peer?.iceState]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -121,11 +121,20 @@ export class CallListView {
             byId<HTMLElement>('calls').querySelector<HTMLInputElement>(`[data-testid="call-transfer-number"]`)?.focus();
           },
         }, 'Transfer'));
+        actions.push(button('call-consult', 'Consult', 'Hold this call and dial another number (then Swap or Complete transfer)', 'btn-quiet', async () => {
+          await this.#phone.hold(call.key, true);
+          byId<HTMLInputElement>('dial-number').focus();
+        }));
       }
       if (call.state === 'held' && call.holdSide === 'remote') {
         actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
       }
-      if (call.state === 'held' && call.holdSide !== 'remote') {
+      const other = this.#phone.otherCallOnLine(call.key);
+      if (call.state === 'held' && call.holdSide !== 'remote' && other?.state === 'connected') {
+        // Consultation: this call waits while the line talks to `other`.
+        actions.push(button('call-swap', 'Swap', `Swap to this call (put ${other.remote} on hold)`, 'btn-call', () => this.#phone.swap(call.key)));
+        actions.push(button('call-complete', 'Complete transfer', `Connect ${call.remote} with ${other.remote} and leave`, 'btn-quiet', () => this.#phone.completeTransfer(call.key)));
+      } else if (call.state === 'held' && call.holdSide !== 'remote') {
         actions.push(button('call-retrieve', 'Resume', 'Resume the held call', 'btn-call', () => this.#phone.hold(call.key, false)));
       }
       const unanswered = out && call.state !== 'connected' && call.state !== 'held';

@@ -185,6 +185,27 @@ export class Softphone extends EventTarget {
     }
   }
 
+  /** The other running (connected or held) call on the line of `call`, if any. */
+  otherCallOnLine(key: string): PhoneCall | undefined {
+    const call = this.#calls.require(key);
+    return this.calls.find((c) => c.key !== key && c.line === call.line && c.id && (c.state === 'connected' || c.state === 'held'));
+  }
+
+  /** Swap: the held call `key` comes back, the line's other call goes on hold (asnCtiSwapHold). */
+  async swap(key: string): Promise<void> {
+    const call = this.#calls.require(key);
+    if (!call.id) throw new Error('the call has no id yet');
+    await this.#require().invoke('asnCtiSwapHold', { u8sConnectionID: call.id });
+  }
+
+  /** Attended transfer: the held call `key` is connected to the far end of the line's other call (asnCtiMergeCalls). */
+  async completeTransfer(key: string): Promise<void> {
+    const call = this.#calls.require(key);
+    const other = this.otherCallOnLine(key);
+    if (!call.id || !other?.id) throw new Error('a second call on the line is needed');
+    await this.#require().invoke('asnCtiMergeCalls', { u8sConnectionID1: call.id, u8sConnectionID2: other.id });
+  }
+
   /** DTMF digits on a connected call (sent by the server as SIP INFO / RFC 4733). */
   async sendDigits(key: string, digits: string): Promise<void> {
     const call = this.#calls.require(key);

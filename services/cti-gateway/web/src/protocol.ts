@@ -11,6 +11,8 @@ export const Op = {
   asnCtiDropCall: 1203,
   asnCtiAnswerCall: 1207,
   asnCtiRedirectCall: 1208,
+  asnCtiMergeCalls: 1209,
+  asnCtiSwapHold: 1210,
   asnCtiHold: 1211,
   asnCtiDialDigits: 1221,
   asnCtiEnumPhoneLines: 1260,

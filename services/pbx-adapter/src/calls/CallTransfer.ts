@@ -10,6 +10,7 @@
 import {
   createCancel,
   createRequest,
+  createResponse,
   Dialog,
   DigestClient,
   DigestError,
@@ -20,7 +21,9 @@ import {
   isSipUri,
   nextHop,
   parseNameAddr,
+  unescapeUriComponent,
   type ClientTransaction,
+  type InviteServerTransaction,
   type ServerTransaction,
   type SipRequest,
   type SipResponse,
@@ -58,12 +61,13 @@ export class CallTransfer {
   }
 
   /** Transferor: REFER to `target` in the call's dialog; resolves when the peer accepted it (2xx). */
-  async refer(target: string): Promise<void> {
+  async refer(target: string, replaces?: string): Promise<void> {
     const call = this.#call;
     const dialog = call.dialog as Dialog;
+    const referTo: SipUri = { ...targetUri(target, this.#x.address), headers: replaces ? [['Replaces', encodeURIComponent(replaces)]] : [] };
     const refer = dialog.createRequest('REFER', {
       headers: [
-        ['Refer-To', `<${formatUri(targetUri(target, this.#x.address))}>`],
+        ['Refer-To', `<${formatUri(referTo)}>`],
         ['Referred-By', `<${formatUri(this.#x.address.aor)}>`],
       ],
     });
@@ -116,6 +120,43 @@ export class CallTransfer {
     });
   }
 
+  /**
+   * Attended transfer, the replaced side (RFC 3891 §3): an INVITE with Replaces naming our confirmed
+   * dialog. Its offer is answered by the call's own PBX leg (the softphone keeps its session), the call
+   * moves to the new dialog, and the replaced dialog is ended with BYE.
+   */
+  receiveReplacing(request: SipRequest, tx: InviteServerTransaction): void {
+    const call = this.#call;
+    const { endpoint, media } = this.#x.deps;
+    const old = call.dialog;
+    if (!old || !call.confirmed || !isSdpBody(request.headers.contentType(), request.body)) {
+      endpoint.reply(tx, old ? 488 : 481);
+      return;
+    }
+    const offer = request.body.toString('utf8');
+    void this.#x.negotiation.serial(() => media.pbxOffer(call.mediaNode(), call.id, offer)).then((answer) => {
+      if (call.ended) {
+        endpoint.reply(tx, 481);
+        return;
+      }
+      const ok = createResponse(request, 200, {
+        toTag: generateTag(),
+        headers: [['Contact', `<${formatUri(call.contact)}>`], ...endpoint.capabilityHeaders()],
+        body: answer.sdp,
+        contentType: 'application/sdp',
+      });
+      endpoint.respond(tx, ok);
+      const from = request.headers.from().uri;
+      const number = isSipUri(from) && from.user ? unescapeUriComponent(from.user) : formatUri(from);
+      this.#x.moveToDialog(Dialog.createUas(request, ok), number, answer.mediaPath, undefined);
+      this.#x.logger.info({ replacedBy: number }, 'dialog replaced (attended transfer): the call continues with the transferee');
+      new RetiredDialog(old, endpoint, this.#x.logger).retire(0);
+    }, (err: unknown) => {
+      this.#x.logger.warn({ err: (err as Error).message }, 'replacing INVITE refused by the media node');
+      endpoint.reply(tx, 488);
+    });
+  }
+
   /** The call ended: an INVITE to a transfer target still ringing is cancelled. */
   close(): void {
     const pending = this.#outgoing;
@@ -128,7 +169,8 @@ export class CallTransfer {
     const { media } = this.#x.deps;
     const { sdp } = await this.#x.negotiation.serial(() => media.pbxHoldOffer(call.mediaNode(), call.id, false));
     const uri: SipUri = { ...target, headers: [] };
-    const { invite, response } = await this.#invite(uri, sdp, referredBy);
+    const replaces = target.headers.find(([n]) => n.toLowerCase() === 'replaces')?.[1];
+    const { invite, response } = await this.#invite(uri, sdp, referredBy, replaces ? unescapeUriComponent(replaces) : undefined);
     this.#outgoing = undefined;
     if (response.status >= 300 || call.ended) {
       this.#notify(old, `${response.status} ${response.reason}`, true);
@@ -152,7 +194,7 @@ export class CallTransfer {
   }
 
   /** The INVITE to the transfer target, with our digest answers; resolves with its final response. */
-  #invite(uri: SipUri, sdp: string, referredBy: string | undefined): Promise<{ invite: SipRequest; response: SipResponse }> {
+  #invite(uri: SipUri, sdp: string, referredBy: string | undefined, replaces: string | undefined): Promise<{ invite: SipRequest; response: SipResponse }> {
     const call = this.#call;
     const endpoint = this.#x.deps.endpoint;
     const sentBy = endpoint.sentBy(this.#x.address.transport);
@@ -169,6 +211,7 @@ export class CallTransfer {
         ['CSeq', '1 INVITE'],
         ['Contact', `<${formatUri(call.contact)}>`],
         ...(referredBy ? [['Referred-By', referredBy] as [string, string]] : []),
+        ...(replaces ? [['Replaces', replaces] as [string, string]] : []),
         ...endpoint.capabilityHeaders().filter(([n]) => n !== 'Accept'),
         ...requestSessionHeaders(this.#x.deps.settings.sessionExpiresS, false),
       ],

@@ -105,13 +105,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     return this.#phase;
   }
 
-  get ended(): boolean {
-    return this.#phase === CallPhase.Ended;
-  }
-
-  get confirmed(): boolean {
-    return this.#phase === CallPhase.Confirmed;
-  }
+  get ended(): boolean { return this.#phase === CallPhase.Ended; } // prettier-ignore
+  get confirmed(): boolean { return this.#phase === CallPhase.Confirmed; } // prettier-ignore
 
   dump(): SipCallDump {
     return {
@@ -189,10 +184,15 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.publishCurrent();
   }
 
-  /** Transfer of a connected call (REFER); a ringing incoming call is deflected by IncomingCall (302). */
-  async redirect(target: string): Promise<void> {
+  /** Transfer (REFER; attended with `replaces`, RFC 3891); a ringing incoming call is deflected by IncomingCall (302). */
+  async redirect(target: string, replaces?: string): Promise<void> {
     this.#assertConfirmed('transfer');
-    await this.#transfer.refer(target);
+    await this.#transfer.refer(target, replaces);
+  }
+
+  /** An INVITE with Replaces naming this call's dialog (attended transfer): the call continues in its dialog. */
+  acceptReplacing(request: SipRequest, tx: InviteServerTransaction): void {
+    this.#transfer.receiveReplacing(request, tx);
   }
 
   /** Ends the call from our side in whatever phase it is (shutdown: a ringing call gets 480). */
