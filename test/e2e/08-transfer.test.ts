@@ -4,141 +4,21 @@
 // new offer of B's own PBX leg, so B's softphone keeps its WebRTC session. C answers: B NOTIFYs 200 OK,
 // A's call ends (cause redirected), B's call continues with C as its far end. B and C hear each other's
 // tones; journal rows on all three lines. Before that, a transfer to a number that is no line fails
-// (NOTIFY 404): A's Transfer shows the error and A and B go on talking.
-import assert from 'node:assert/strict';
+// (NOTIFY 404): A's Transfer shows the error and A and B go on talking. Then attended transfer: A presses
+// Consult (B held), calls C, swaps to B and back (asnCtiSwapHold), completes (asnCtiMergeCalls: REFER in
+// A's dialog with B, Refer-To 102?Replaces=<A's dialog with C>; B's INVITE with Replaces is taken by C's
+// call, which BYEs A's consultation dialog). The scenarios live in support/transferFlows.ts (09 runs them
+// with Direct Media).
 import { test } from 'node:test';
-import { check } from '@ucserver/testkit';
-import { cleanup, establish, hangUp, silenceBothWays, tonesBothWays } from './support/callFlow.ts';
-import type { BrowserUser, CallSnapshot } from './support/BrowserUser.ts';
-import { ALICE, BOB, CAROL, type JournalRow } from './support/E2eStack.ts';
+import { ALICE, BOB, CAROL } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
+import { attendedTransfer, blindTransfer } from './support/transferFlows.ts';
 
 await enterNetworkNamespace();
 
 const e2e = stackWithUsers({ scenario: '08-transfer', pbxMode: 'media-via-pbx', users: [ALICE, BOB, CAROL] });
 
-/** The closed journal row of `callId` on `line`. */
-async function closedRow(line: string, predicate: (r: JournalRow) => boolean, what: string): Promise<JournalRow> {
-  return check(async () => (await e2e.stack.journal(line)).find((r) => predicate(r) && r.endedAt !== null), 15_000, { name: `${what} (journal of ${line})`, intervalMs: 200 });
-}
+test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s call ends redirected, journal rows on 100, 101, 102', () => blindTransfer(e2e, 'pbx'));
 
-test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s call ends redirected, journal rows on 100, 101, 102', async () => {
-  const { stack, alice, bob } = e2e;
-  const carol = e2e.user(CAROL);
-  try {
-    const ids = await establish(stack, alice, bob);
-    await stack.step('A transfers to 109 (no such line): the target answers 404, A sees the error, the call goes on', async () => {
-      await alice.transfer('109');
-      await alice.page.getByText(/Transferring to 109 failed/).waitFor({ timeout: 10_000 });
-      await alice.screenshot('transfer-failed');
-      const a = await alice.waitCall((x) => x.state === 'connected', 'A still connected', 5_000);
-      assert.equal(a.id, ids.callerId);
-    });
-    await tonesBothWays(stack, alice, bob, 'after the failed transfer A and B still hear each other');
-    await stack.step('A presses Transfer, enters 102: C\'s softphone rings with a call from 101', async () => {
-      const row = alice.callRow(ids.callerId);
-      if ((await row.getByTestId('call-transfer-number').count()) === 0) await row.getByTestId('call-transfer').click();
-      await row.getByTestId('call-transfer-number').fill('102');
-      await alice.screenshot('transfer-form');
-      await row.getByTestId('call-transfer-go').click();
-      const c = await carol.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'C is offered the transferred call', 15_000);
-      assert.equal(c.remote, '101', 'the transferred call comes from B\'s line');
-      await carol.screenshot('transfer-ringing');
-    });
-    await stack.step('C answers: A\'s call ends (redirected); B stays connected', async () => {
-      await carol.click('call-answer');
-      await carol.waitCall((x) => x.state === 'connected' && x.hasRemoteAudio, 'C connected with remote audio', 15_000);
-      const a = await alice.waitCall((x) => x.state === 'destroyed', 'A\'s call ends', 15_000);
-      assert.equal(a.cause, 'redirected');
-      const b = await bob.waitCall((x) => x.state === 'connected', 'B still connected', 5_000);
-      assert.equal(b.id, ids.calleeId, 'B keeps its call (same connection id)');
-    });
-    await tonesBothWays(stack, bob, carol, 'B and C hear each other');
-    await stack.step('B\'s call shows C\'s number', async () => {
-      await bob.waitCall((x) => x.state === 'connected' && x.remote === '102', 'B\'s remote is 102', 10_000);
-    });
-    await alice.screenshot('transfer-done');
-    await bob.screenshot('transfer-done');
-    await carol.screenshot('transfer-done');
-    await hangUp(stack, carol, bob, 'normal');
-    await stack.step('journal: 100 redirected, 101 one answered call, 102 answered from 101', async () => {
-      const a = await closedRow('100', (r) => r.callId === ids.callerId, 'A\'s call');
-      assert.equal(a.disconnectCause, 'redirected');
-      assert.ok(a.answeredAt);
-      const b = await closedRow('101', (r) => r.callId === ids.calleeId, 'B\'s call');
-      assert.ok(b.answeredAt);
-      assert.equal(b.disconnectCause, 'normal');
-      const c = await closedRow('102', (r) => r.remoteNumber === '101' && r.startedAt >= a.startedAt, 'C\'s call from 101');
-      assert.ok(c.answeredAt);
-      assert.equal(c.disconnectCause, 'normal');
-      assert.equal(c.mediaPath, 'pbx');
-      stack.log(`journal: 100 ${a.disconnectCause} ${a.durationS}s; 101 ${b.disconnectCause} ${b.durationS}s; 102 ${c.disconnectCause} ${c.durationS}s`);
-    });
-  } finally {
-    await cleanup(stack, alice, bob, carol);
-  }
-});
-
-/** `who`'s call with CTI id `id`, once it satisfies `predicate`. */
-async function callOf(who: BrowserUser, id: string, predicate: (c: CallSnapshot) => boolean, what: string): Promise<CallSnapshot> {
-  const s = await who.waitState((st) => st.calls.some((c) => c.id === id && predicate(c)), `${who.name}: ${what}`, 15_000);
-  return s.calls.find((c) => c.id === id)!;
-}
-
-test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', async () => {
-  const { stack, alice, bob } = e2e;
-  const carol = e2e.user(CAROL);
-  try {
-    const first = await establish(stack, alice, bob);
-    await stack.step('A presses Consult: B is held', async () => {
-      await alice.click('call-consult', first.callerId);
-      await callOf(alice, first.callerId, (c) => c.state === 'held', 'B held');
-    });
-    const second = await establish(stack, alice, carol);
-    const keyB = (await callOf(alice, first.callerId, () => true, 'call B')).key;
-    const keyC = (await callOf(alice, second.callerId, () => true, 'call C')).key;
-    await alice.screenshot('consultation');
-    await stack.step('Swap: A talks to B again, C is held', async () => {
-      await alice.click('call-swap', first.callerId);
-      await callOf(alice, second.callerId, (c) => c.state === 'held', 'C held');
-      await callOf(alice, first.callerId, (c) => c.state === 'connected', 'B connected');
-      const [ab, ba] = await Promise.all([alice.waitHears(bob.toneHz, alice.toneHz, 15_000, 0.6, keyB), bob.waitHears(alice.toneHz, bob.toneHz, 15_000)]);
-      stack.log(`after swap: A hears B ${ab.heard.share.toFixed(2)}, B hears A ${ba.heard.share.toFixed(2)}`);
-    });
-    await alice.screenshot('swapped');
-    await stack.step('Swap back: A talks to C, B is held', async () => {
-      await alice.click('call-swap', second.callerId);
-      await callOf(alice, first.callerId, (c) => c.state === 'held', 'B held');
-      await callOf(alice, second.callerId, (c) => c.state === 'connected', 'C connected');
-      const [ac, ca] = await Promise.all([alice.waitHears(carol.toneHz, alice.toneHz, 15_000, 0.6, keyC), carol.waitHears(alice.toneHz, carol.toneHz, 15_000)]);
-      stack.log(`after swap back: A hears C ${ac.heard.share.toFixed(2)}, C hears A ${ca.heard.share.toFixed(2)}`);
-    });
-    await stack.step('Complete transfer: A\'s two calls end, B and C stay connected', async () => {
-      await alice.click('call-complete', first.callerId);
-      const a1 = await callOf(alice, first.callerId, (c) => c.state === 'destroyed', 'call B ends');
-      const a2 = await callOf(alice, second.callerId, (c) => c.state === 'destroyed', 'call C ends');
-      stack.log(`A's calls ended: B ${a1.cause}, C ${a2.cause}`);
-      assert.equal(a1.cause, 'redirected');
-      await callOf(bob, first.calleeId, (c) => c.state === 'connected', 'B still connected');
-      await callOf(carol, second.calleeId, (c) => c.state === 'connected', 'C still connected');
-    });
-    await tonesBothWays(stack, bob, carol, 'B and C hear each other (B retrieved from hold by the new dialog)');
-    await bob.screenshot('attended-done');
-    await carol.screenshot('attended-done');
-    await alice.screenshot('attended-done');
-    await hangUp(stack, bob, carol, 'normal');
-    await stack.step('journal: A\'s calls closed, B\'s and C\'s calls answered and normal', async () => {
-      const a1 = await closedRow('100', (r) => r.callId === first.callerId, 'A\'s call to B');
-      assert.equal(a1.disconnectCause, 'redirected');
-      const a2 = await closedRow('100', (r) => r.callId === second.callerId, 'A\'s call to C');
-      const b = await closedRow('101', (r) => r.callId === first.calleeId, 'B\'s call');
-      const c = await closedRow('102', (r) => r.callId === second.calleeId, 'C\'s call');
-      assert.equal(b.disconnectCause, 'normal');
-      assert.equal(c.disconnectCause, 'normal');
-      stack.log(`journal: 100 ${a1.disconnectCause}/${a2.disconnectCause}; 101 ${b.disconnectCause} ${b.durationS}s; 102 ${c.disconnectCause} ${c.durationS}s`);
-    });
-  } finally {
-    await cleanup(stack, alice, bob, carol);
-  }
-});
+test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', () => attendedTransfer(e2e));
