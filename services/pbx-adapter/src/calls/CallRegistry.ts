@@ -206,14 +206,17 @@ export class CallRegistry {
     });
   }
 
-  /** An INVITE with Replaces (RFC 3891 §3): the confirmed call whose dialog it names takes it, else 481. */
-  #onReplacingInvite(request: SipRequest, tx: InviteServerTransaction): void {
+  /**
+   * An INVITE with Replaces (RFC 3891 §3) for line `lineId` (screened like any INVITE): the confirmed
+   * call of that line whose dialog it names takes it, else 481.
+   */
+  #onReplacingInvite(request: SipRequest, tx: InviteServerTransaction, lineId: string): void {
     const m = /^\s*([^;\s]+)\s*;(.*)$/.exec(request.headers.get('Replaces') ?? '');
     const params = new Map((m?.[2] ?? '').split(';').map((p) => p.trim().split('=') as [string, string]));
     const wanted = m ? { callId: m[1], localTag: params.get('to-tag'), remoteTag: params.get('from-tag') } : undefined;
     const call = wanted && [...this.#calls.values()].find((c) => {
       const id = c.dump().dialog?.id;
-      return c.confirmed && id !== undefined && id.callId === wanted.callId && id.localTag === wanted.localTag && id.remoteTag === wanted.remoteTag;
+      return c.confirmed && c.line.lineId === lineId && id !== undefined && id.callId === wanted.callId && id.localTag === wanted.localTag && id.remoteTag === wanted.remoteTag;
     });
     if (!call) {
       this.#endpoint.reply(tx, 481);
@@ -228,10 +231,6 @@ export class CallRegistry {
       endpoint.reply(tx, 503, [['Retry-After', '5']]);
       return;
     }
-    if (request.headers.has('Replaces')) {
-      this.#onReplacingInvite(request, tx);
-      return;
-    }
     const line = this.#lineFor(request, source);
     // Only for a line we hold a live binding of (RFC 3261 §10: the PBX reaches us at the Contact it
     // registered): anything else never reaches the bus, the clients or the journal.
@@ -244,6 +243,10 @@ export class CallRegistry {
     if (!line.enabled) {
       this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'unavailable' });
       endpoint.reply(tx, 480);
+      return;
+    }
+    if (request.headers.has('Replaces')) {
+      this.#onReplacingInvite(request, tx, line.lineId);
       return;
     }
     if (this.#calls.size >= this.#maxCalls) {
