@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { ALICE, BOB, CAROL } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
-import { attendedTransfer, blindTransfer } from './support/transferFlows.ts';
+import { attendedTransfer, blindTransfer, blindTransferThenHangUp } from './support/transferFlows.ts';
 
 await enterNetworkNamespace();
 
@@ -22,3 +22,5 @@ const e2e = stackWithUsers({ scenario: '08-transfer', pbxMode: 'media-via-pbx', 
 test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s call ends redirected, journal rows on 100, 101, 102', () => blindTransfer(e2e, 'pbx'));
 
 test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', () => attendedTransfer(e2e));
+
+test('blind transfer and the transferor hangs up at once: B\'s call waits for C, then B and C talk', () => blindTransferThenHangUp(e2e));

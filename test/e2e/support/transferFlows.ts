@@ -135,3 +135,39 @@ export async function attendedTransfer(e2e: StackWithUsers): Promise<void> {
     await cleanup(stack, alice, bob, carol);
   }
 }
+
+/**
+ * A transfers B to C and hangs up at once (before C answers), as many transferors do: B's line takes the
+ * BYE while it follows the REFER, its call waits for C, and B and C talk.
+ */
+export async function blindTransferThenHangUp(e2e: StackWithUsers): Promise<void> {
+  const { stack, alice, bob } = e2e;
+  const carol = e2e.user(CAROL);
+  try {
+    const ids = await establish(stack, alice, bob);
+    await stack.step('A transfers to 102 and hangs up while C rings', async () => {
+      await alice.transfer('102');
+      await carol.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'C is offered the transferred call', 15_000);
+      await alice.click('call-hangup', ids.callerId);
+      const a = await callOf(alice, ids.callerId, (c) => c.state === 'destroyed', 'A\'s call ends');
+      assert.equal(a.cause, 'normal');
+      const b = await callOf(bob, ids.calleeId, () => true, 'B\'s call');
+      assert.notEqual(b.state, 'destroyed', 'B\'s call waits for the transfer target');
+    });
+    await stack.step('C answers: B and C connected', async () => {
+      await carol.click('call-answer');
+      await carol.waitCall((x) => x.state === 'connected' && x.hasRemoteAudio, 'C connected with remote audio', 15_000);
+      await callOf(bob, ids.calleeId, (c) => c.state === 'connected' && c.remote === '102', 'B connected to 102');
+    });
+    await tonesBothWays(stack, bob, carol, 'B and C hear each other');
+    await hangUp(stack, bob, carol, 'normal');
+    await stack.step('journal: 100 normal, 101 normal', async () => {
+      const a = await closedRow(e2e, '100', (r) => r.callId === ids.callerId, 'A\'s call');
+      assert.equal(a.disconnectCause, 'normal');
+      const b = await closedRow(e2e, '101', (r) => r.callId === ids.calleeId, 'B\'s call');
+      assert.equal(b.disconnectCause, 'normal');
+    });
+  } finally {
+    await cleanup(stack, alice, bob, carol);
+  }
+}

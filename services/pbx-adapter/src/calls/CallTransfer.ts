@@ -52,6 +52,10 @@ export class CallTransfer {
   readonly #x: TransferExtras;
   /** Our REFER is waiting for its final NOTIFY; called with its outcome. */
   #referPending: ((outcome: { succeeded: boolean; status: string; reason: string }) => void) | undefined;
+  /** The transferor hung up (BYE) while we were following its REFER: the call waits for the target. */
+  #transferorLeft = false;
+  /** A REFER we accepted is being followed (from 202 until the call moved or the target failed). */
+  #following = false;
   /** The INVITE to the Refer-To target of a REFER we accepted, until it settles. */
   #outgoing: { invite: SipRequest; tx: ClientTransaction; provisional: boolean } | undefined;
 
@@ -98,7 +102,7 @@ export class CallTransfer {
   receiveRefer(request: SipRequest, tx: ServerTransaction): void {
     const call = this.#call;
     const endpoint = this.#x.deps.endpoint;
-    if (this.#outgoing || !call.confirmed || !call.dialog) {
+    if (this.#following || !call.confirmed || !call.dialog) {
       endpoint.reply(tx, 491);
       return;
     }
@@ -115,7 +119,12 @@ export class CallTransfer {
     endpoint.reply(tx, 202);
     const old = call.dialog;
     this.#notify(old, '100 Trying', false);
-    void this.#follow(old, target, request.headers.get('Referred-By')).catch((err: unknown) => {
+    this.#following = true;
+    this.#transferorLeft = false;
+    void this.#follow(old, target, request.headers.get('Referred-By')).finally(() => {
+      this.#following = false;
+    }).catch((err: unknown) => {
+      if (this.#transferorLeft) call.hangup('error');
       this.#x.logger.warn({ err: (err as Error).message }, 'transfer as transferee failed');
     });
   }
@@ -157,6 +166,18 @@ export class CallTransfer {
     });
   }
 
+  /**
+   * The peer's BYE in the call's dialog `dialog`: while we follow its REFER (a transferor that hangs up
+   * right after 202, as many do) the call stays up for the target, so true; else false (the call ends).
+   */
+  absorbBye(dialog: Dialog): boolean {
+    if (!this.#following) return false;
+    this.#transferorLeft = true;
+    dialog.terminate();
+    this.#x.logger.info('the transferor hung up; the call waits for the transfer target');
+    return true;
+  }
+
   /** The call ended: an INVITE to a transfer target still ringing is cancelled. */
   close(): void {
     const pending = this.#outgoing;
@@ -173,7 +194,9 @@ export class CallTransfer {
     const { invite, response } = await this.#invite(uri, sdp, referredBy, replaces ? unescapeUriComponent(replaces) : undefined);
     this.#outgoing = undefined;
     if (response.status >= 300 || call.ended) {
-      this.#notify(old, `${response.status} ${response.reason}`, true);
+      // Nobody left to talk to when the transferor hung up: the call ends with the target's answer.
+      if (this.#transferorLeft) call.hangup('normal', { status: response.status, reason: response.reason });
+      else this.#notify(old, `${response.status} ${response.reason}`, true);
       if (!call.ended) await this.#x.negotiation.resendOffer(sdp);
       return;
     }
@@ -182,15 +205,20 @@ export class CallTransfer {
     const answer = isSdpBody(response.headers.contentType(), response.body) ? response.body.toString('utf8') : undefined;
     if (call.ended || answer === undefined) {
       this.#byeRetired(dialog);
+      if (this.#transferorLeft) call.hangup('error', { status: response.status, reason: 'no SDP answer' });
       if (!call.ended) await this.#x.negotiation.resendOffer(sdp);
       return;
     }
     const applied = await this.#x.negotiation.serial(() => media.pbxApplyAnswer(call.mediaNode(), call.id, answer));
-    this.#notify(old, '200 OK', true);
+    if (call.ended) {
+      this.#byeRetired(dialog);
+      return;
+    }
+    if (!this.#transferorLeft) this.#notify(old, '200 OK', true);
     const number = typeof uri.user === 'string' && uri.user !== '' ? uri.user : formatUri(uri);
     this.#x.moveToDialog(dialog, number, applied.mediaPath, uacSessionTimer(response.headers));
     this.#x.logger.info({ target: formatUri(uri) }, 'transferred (as transferee): the call continues with the target');
-    new RetiredDialog(old, this.#x.deps.endpoint, this.#x.logger).retire(TRANSFEROR_BYE_WAIT_MS);
+    if (!this.#transferorLeft) new RetiredDialog(old, this.#x.deps.endpoint, this.#x.logger).retire(TRANSFEROR_BYE_WAIT_MS);
   }
 
   /** The INVITE to the transfer target, with our digest answers; resolves with its final response. */

@@ -224,7 +224,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     switch (request.method) {
       case 'BYE':
         this.deps.endpoint.reply(tx, 200);
-        this.onRemoteBye();
+        if (!this.#transfer.absorbBye(dialog)) this.onRemoteBye();
         return;
       case 'INVITE':
         this.negotiation.receiveReInvite(request, tx as InviteServerTransaction);
