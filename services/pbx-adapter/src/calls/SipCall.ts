@@ -105,8 +105,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     return this.#phase;
   }
 
-  get ended(): boolean { return this.#phase === CallPhase.Ended; } // prettier-ignore
-  get confirmed(): boolean { return this.#phase === CallPhase.Confirmed; } // prettier-ignore
+  get ended(): boolean { return this.#phase === CallPhase.Ended; }
+  get confirmed(): boolean { return this.#phase === CallPhase.Confirmed; }
 
   dump(): SipCallDump {
     return {
