@@ -134,8 +134,16 @@ export class BrowserUser {
     return id ? this.page.locator(`[data-testid="call-item"][data-call-id="${id}"]`) : this.page.getByTestId('call-item').first();
   }
 
-  async click(action: 'call-answer' | 'call-reject' | 'call-hangup' | 'call-hold' | 'call-retrieve' | 'call-keypad', id?: string): Promise<void> {
+  async click(action: 'call-answer' | 'call-reject' | 'call-hangup' | 'call-hold' | 'call-retrieve' | 'call-keypad' | 'call-transfer' | 'call-swap' | 'call-complete' | 'call-consult', id?: string): Promise<void> {
     await this.callRow(id).getByTestId(action).click();
+  }
+
+  /** Opens the call's transfer form, types `number` and presses Transfer now (blind transfer). */
+  async transfer(number: string, id?: string): Promise<void> {
+    const row = this.callRow(id);
+    await row.getByTestId('call-transfer').click();
+    await row.getByTestId('call-transfer-number').fill(number);
+    await row.getByTestId('call-transfer-go').click();
   }
 
   async sendDtmf(digits: string, id?: string): Promise<void> {
@@ -182,14 +190,14 @@ export class BrowserUser {
 
   /**
    * Waits until the user hears `frequency` as the dominant tone (share ≥ minShare) and `not` (the own
-   * tone) is absent; returns the levels measured.
+   * tone) is absent, in the newest call (or the call `key`); returns the levels measured.
    */
-  async waitHears(frequency: number, not: number, timeoutMs = 10_000, minShare = 0.6): Promise<{ heard: ToneLevel; other: ToneLevel }> {
+  async waitHears(frequency: number, not: number, timeoutMs = 10_000, minShare = 0.6, key?: string): Promise<{ heard: ToneLevel; other: ToneLevel }> {
     let last: { heard: ToneLevel | undefined; other: ToneLevel | undefined } = { heard: undefined, other: undefined };
     try {
       return await check(async () => {
-        const heard = await this.remoteAudioLevel(frequency);
-        const other = await this.remoteAudioLevel(not);
+        const heard = await this.remoteAudioLevel(frequency, key);
+        const other = await this.remoteAudioLevel(not, key);
         last = { heard, other };
         return heard && other && heard.share >= minShare && other.share < 0.1 && heard.totalDb > -60 ? { heard, other } : undefined;
       }, timeoutMs, { name: `${this.name} hears ${frequency} Hz (share ≥ ${minShare}) and not ${not} Hz`, intervalMs: 200 });

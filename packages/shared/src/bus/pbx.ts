@@ -28,8 +28,12 @@ export const PbxCommands = {
   hold: command('pbx', 'call.hold', z.object({ callId: Id, hold: z.boolean() }), Empty),
   /** DTMF: SIP INFO application/dtmf-relay, one request per digit. */
   digits: command('pbx', 'call.digits', z.object({ callId: Id, digits: z.string().regex(/^[0-9*#A-Da-d]{1,64}$/), durationMs: z.number().int().min(40).max(2000).default(160) }), Empty),
-  /** Deflect a ringing incoming call (302) or transfer a connected one (REFER). */
-  redirect: command('pbx', 'call.redirect', z.object({ callId: Id, target: z.string().min(1).max(256) }), Empty),
+  /**
+   * Deflect a ringing incoming call (302) or transfer a connected one (REFER). With `replacesCallId`
+   * (a connected call of the same adapter to `target`) an attended transfer: the Refer-To carries that
+   * call's dialog as Replaces (RFC 3891), so the target's call is taken over by the transferee.
+   */
+  redirect: command('pbx', 'call.redirect', z.object({ callId: Id, target: z.string().min(1).max(256), replacesCallId: Id.optional() }), Empty),
   /**
    * The calls the adapter carries now, each as its last call event (a restarted gateway reconciles its
    * journal and rebuilds its call table from them). Paged; `at` is the adapter's clock when the page was

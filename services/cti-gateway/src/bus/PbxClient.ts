@@ -52,8 +52,8 @@ export class PbxClient {
   }
 
   /** Deflects a ringing call or transfers a connected one. */
-  redirect(callId: string, target: string): Promise<void> {
-    return this.#request(PbxCommands.redirect, { callId, target });
+  redirect(callId: string, target: string, replacesCallId?: string): Promise<void> {
+    return this.#request(PbxCommands.redirect, { callId, target, ...(replacesCallId ? { replacesCallId } : {}) });
   }
 
   async #request<C extends Command<'pbx'>>(cmd: C, payload: RequestOf<C> & { callId: string }): Promise<void> {

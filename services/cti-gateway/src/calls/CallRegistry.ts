@@ -86,6 +86,8 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
     }
     call.lastSeq = event.seq;
     call.state = event.state;
+    // A new far end (a transfer the line followed) brings its own name, or none.
+    if (event.remoteNumber && event.remoteNumber !== call.remoteNumber) call.remoteName = undefined;
     if (event.remoteNumber) call.remoteNumber = event.remoteNumber;
     if (event.remoteName) call.remoteName = event.remoteName;
     if (event.mediaNodeId) call.mediaNodeId = event.mediaNodeId;

@@ -219,6 +219,29 @@ export class CtiService {
           return { bSuccess: true };
         },
 
+        asnCtiSwapHold: async (arg, session) => {
+          const held = await this.#resolveCall(session, arg.u8sConnectionID);
+          if (held.state !== 'held' || held.hold === 'remote') throw new CtiRequestError(CtiError.generalerror, `call '${held.callId}' is not held here, nothing to swap to`);
+          // The other call of the line that is talking now goes on hold first, then the held one comes back.
+          const active = this.#callsOn(held.lineId).find((c) => c.callId !== held.callId && c.state === 'connected');
+          if (active) await this.#deps.pbx.hold(active.callId, true);
+          await this.#deps.pbx.hold(held.callId, false);
+          return { bSuccess: true };
+        },
+
+        // Attended transfer: the held call is transferred to the far end of the other (REFER with Replaces).
+        asnCtiMergeCalls: async (arg, session) => {
+          const one = await this.#resolveCall(session, arg.u8sConnectionID1);
+          const two = await this.#resolveCall(session, arg.u8sConnectionID2);
+          const talking = (c: typeof one): boolean => c.state === 'connected' || c.state === 'held';
+          if (one.callId === two.callId || one.lineId !== two.lineId || !talking(one) || !talking(two)) {
+            throw new CtiRequestError(CtiError.generalerror, 'merging needs two connected or held calls of the same line');
+          }
+          const [transferred, consulted] = one.state === 'held' || two.state !== 'held' ? [one, two] : [two, one];
+          await this.#deps.pbx.redirect(transferred.callId, consulted.remoteNumber, consulted.callId);
+          return { bSuccess: true };
+        },
+
         asnCtiRedirectCall: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           const target = dialTarget(arg.u8sPhoneNumber);

@@ -105,6 +105,8 @@ export class CallList {
       call.id = ci.u8sConnectionID;
       if (ci.utcCallCreated) call.createdAt = Date.parse(ci.utcCallCreated) || call.createdAt;
     }
+    // Another far end (the call was transferred): its name, or none, replaces the old one.
+    if (ci.u8sRemoteNumberSC && ci.u8sRemoteNumberSC !== call.remote) delete call.remoteName;
     if (ci.u8sRemoteNumberSC) call.remote = ci.u8sRemoteNumberSC;
     if (ci.pRemoteContact?.u8sDisplayName) call.remoteName = ci.pRemoteContact.u8sDisplayName;
     call.features = ci.iFeatures;

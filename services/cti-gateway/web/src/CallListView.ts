@@ -7,7 +7,7 @@ import type { PhoneCall } from './SoftphoneTypes.ts';
 
 /**
  * The call list of the page: one row per call with its state, timer and actions (answer, reject, hold,
- * resume, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
+ * resume, transfer, consult / swap / complete transfer, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
  * keypad survive updates; the timers tick once a second while a call is connected or held.
  */
 export class CallListView {
@@ -16,6 +16,8 @@ export class CallListView {
   readonly #run: (label: string, action: () => Promise<unknown>) => void;
   readonly #callRows = new Map<string, { el: HTMLLIElement; signature: string }>();
   readonly #keypadOpen = new Set<string>();
+  /** Calls whose transfer form (target number) is open. */
+  readonly #transferOpen = new Set<string>();
   #ticker: number | undefined;
 
   constructor(phone: Softphone, run: (label: string, action: () => Promise<unknown>) => void) {
@@ -43,6 +45,7 @@ export class CallListView {
         row.el.remove();
         this.#callRows.delete(key);
         this.#keypadOpen.delete(key);
+        this.#transferOpen.delete(key);
       }
     }
     calls.forEach((call, index) => {
@@ -66,7 +69,7 @@ export class CallListView {
 
   #callSignature(c: PhoneCall): string {
     const peer = c.av?.peer;
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -106,6 +109,23 @@ export class CallListView {
             this.render();
           },
         }, 'Keypad'));
+        actions.push(h('button', {
+          type: 'button',
+          class: 'btn btn-quiet',
+          'data-testid': 'call-transfer',
+          'aria-label': 'Transfer the call to another number',
+          'aria-expanded': String(this.#transferOpen.has(call.key)),
+          onclick: () => {
+            if (this.#transferOpen.has(call.key)) this.#transferOpen.delete(call.key);
+            else this.#transferOpen.add(call.key);
+            this.render();
+            byId<HTMLElement>('calls').querySelector<HTMLInputElement>(`[data-testid="call-transfer-number"]`)?.focus();
+          },
+        }, 'Transfer'));
+        actions.push(button('call-consult', 'Consult', 'Hold this call and dial another number (then Swap or Complete transfer)', 'btn-quiet', async () => {
+          await this.#phone.hold(call.key, true);
+          byId<HTMLInputElement>('dial-number').focus();
+        }));
       }
       if (call.av?.peer?.hasVideo && (call.state === 'connected' || call.state === 'held')) {
         const on = call.av.peer.cameraOn;
@@ -121,7 +141,12 @@ export class CallListView {
       if (call.state === 'held' && call.holdSide === 'remote') {
         actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
       }
-      if (call.state === 'held' && call.holdSide !== 'remote') {
+      const other = this.#phone.otherCallOnLine(call.key);
+      if (call.state === 'held' && call.holdSide !== 'remote' && other?.state === 'connected') {
+        // Consultation: this call waits while the line talks to `other`.
+        actions.push(button('call-swap', 'Swap', `Swap to this call (put ${other.remote} on hold)`, 'btn-call', () => this.#phone.swap(call.key)));
+        actions.push(button('call-complete', 'Complete transfer', `Connect ${call.remote} with ${other.remote} and leave`, 'btn-quiet', () => this.#phone.completeTransfer(call.key)));
+      } else if (call.state === 'held' && call.holdSide !== 'remote') {
         actions.push(button('call-retrieve', 'Resume', 'Resume the held call', 'btn-call', () => this.#phone.hold(call.key, false)));
       }
       const unanswered = out && call.state !== 'connected' && call.state !== 'held';
@@ -149,6 +174,7 @@ export class CallListView {
       actions.length ? h('div', { class: 'call-actions' }, ...actions) : '',
       this.#keypadOpen.has(call.key) && call.state === 'connected' ? this.#dtmfPad(call) : '',
       !ended && call.av?.peer?.hasVideo ? this.#videoArea(call) : '',
+      this.#transferOpen.has(call.key) && call.state === 'connected' ? this.#transferForm(call) : '',
     );
   }
 
@@ -164,6 +190,24 @@ export class CallListView {
     return h('div', { class: 'call-video' },
       video('call-remote-video', `Video from ${call.remote}`, peer.remoteVideo, 'video-remote'),
       peer.localVideo ? video('call-local-video', 'Your camera', peer.localVideo, 'video-local') : '');
+  }
+
+  /** Target number and the button that transfers (blind: the call leaves this phone once the target answers). */
+  #transferForm(call: PhoneCall): HTMLElement {
+    const input = h('input', { type: 'tel', class: 'transfer-number', 'data-testid': 'call-transfer-number', 'aria-label': 'Transfer to number', placeholder: 'Transfer to…', autocomplete: 'off' }) as HTMLInputElement;
+    const form = h('form', { class: 'call-transfer', 'data-testid': 'call-transfer-form' },
+      input,
+      h('button', { type: 'submit', class: 'btn btn-call', 'data-testid': 'call-transfer-go', 'aria-label': 'Transfer now' }, 'Transfer now')) as HTMLFormElement;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const number = input.value;
+      this.#run(`Transferring to ${number.trim()}`, async () => {
+        await this.#phone.transfer(call.key, number);
+        this.#transferOpen.delete(call.key);
+        this.render();
+      });
+    });
+    return form;
   }
 
   #dtmfPad(call: PhoneCall): HTMLElement {

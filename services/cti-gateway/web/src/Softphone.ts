@@ -169,6 +169,43 @@ export class Softphone extends EventTarget {
     await this.#require().invoke('asnCtiHold', { bHold: hold, u8sConnectionID: call.id });
   }
 
+  /** Blind transfer of a connected call to `number` (the server sends REFER; our call ends once the target answers). */
+  async transfer(key: string, number: string): Promise<void> {
+    const call = this.#calls.require(key);
+    if (!call.id) throw new Error('the call has no id yet');
+    const target = number.trim();
+    if (!target) throw new Error('enter the number to transfer to');
+    try {
+      await this.#require().invoke('asnCtiRedirectCall', { u8sContactID: '', u8sConnectionID: call.id, u8sPhoneNumber: target, iNumberFormat: 0 });
+    } catch (err) {
+      // The target's answer as the server reports it ("REFER failed: 404 (transfer target) Not Found [...]").
+      const refused = /REFER failed: (\d{3}) (?:\(transfer target\) )?([^[]*)/.exec((err as Error).message ?? '');
+      if (refused) throw new Error(`${target} answered ${refused[1]} ${refused[2]!.trim()}`.trim());
+      throw err;
+    }
+  }
+
+  /** The other running (connected or held) call on the line of `call`, if any. */
+  otherCallOnLine(key: string): PhoneCall | undefined {
+    const call = this.#calls.require(key);
+    return this.calls.find((c) => c.key !== key && c.line === call.line && c.id && (c.state === 'connected' || c.state === 'held'));
+  }
+
+  /** Swap: the held call `key` comes back, the line's other call goes on hold (asnCtiSwapHold). */
+  async swap(key: string): Promise<void> {
+    const call = this.#calls.require(key);
+    if (!call.id) throw new Error('the call has no id yet');
+    await this.#require().invoke('asnCtiSwapHold', { u8sConnectionID: call.id });
+  }
+
+  /** Attended transfer: the held call `key` is connected to the far end of the line's other call (asnCtiMergeCalls). */
+  async completeTransfer(key: string): Promise<void> {
+    const call = this.#calls.require(key);
+    const other = this.otherCallOnLine(key);
+    if (!call.id || !other?.id) throw new Error('a second call on the line is needed');
+    await this.#require().invoke('asnCtiMergeCalls', { u8sConnectionID1: call.id, u8sConnectionID2: other.id });
+  }
+
   /** DTMF digits on a connected call (sent by the server as SIP INFO / RFC 4733). */
   async sendDigits(key: string, digits: string): Promise<void> {
     const call = this.#calls.require(key);

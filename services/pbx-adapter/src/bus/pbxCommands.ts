@@ -33,7 +33,7 @@ export function servePbxCommands(bus: BusClient, calls: CallRegistry, logger: Lo
       return done;
     },
     redirect: async (r) => {
-      await calls.call(r.callId).redirect(r.target);
+      await calls.call(r.callId).redirect(r.target, r.replacesCallId ? calls.replacesOf(r.replacesCallId) : undefined);
       return done;
     },
     // The clock is taken before the page: a call that started before `at` and is not listed had ended.

@@ -10,6 +10,7 @@ import {
   AdapterClosedError,
   CallExistsError,
   CallNotFoundError,
+  CallStateError,
   CapacityError,
   LineDisabledError,
   LineNotFoundError,
@@ -138,6 +139,16 @@ export class CallRegistry {
     return call;
   }
 
+  /**
+   * The Replaces value (RFC 3891 §6.1) naming the confirmed dialog of `callId` as its far end sees it:
+   * to-tag is the far end's tag (our remote tag), from-tag ours.
+   */
+  replacesOf(callId: string): string {
+    const dialog = this.call(callId).dump().dialog;
+    if (!dialog || dialog.state !== 'confirmed') throw new CallStateError(`call has no confirmed dialog to replace [callId:${callId}]`);
+    return `${dialog.id.callId};to-tag=${dialog.id.remoteTag};from-tag=${dialog.id.localTag}`;
+  }
+
   dump(): SipCallDump[] {
     return [...this.#calls.values()].map((c) => c.dump());
   }
@@ -195,6 +206,25 @@ export class CallRegistry {
     });
   }
 
+  /**
+   * An INVITE with Replaces (RFC 3891 §3) for line `lineId` (screened like any INVITE): the confirmed
+   * call of that line whose dialog it names takes it, else 481.
+   */
+  #onReplacingInvite(request: SipRequest, tx: InviteServerTransaction, lineId: string): void {
+    const m = /^\s*([^;\s]+)\s*;(.*)$/.exec(request.headers.get('Replaces') ?? '');
+    const params = new Map((m?.[2] ?? '').split(';').map((p) => p.trim().split('=') as [string, string]));
+    const wanted = m ? { callId: m[1], localTag: params.get('to-tag'), remoteTag: params.get('from-tag') } : undefined;
+    const call = wanted && [...this.#calls.values()].find((c) => {
+      const id = c.dump().dialog?.id;
+      return c.confirmed && c.line.lineId === lineId && id !== undefined && id.callId === wanted.callId && id.localTag === wanted.localTag && id.remoteTag === wanted.remoteTag;
+    });
+    if (!call) {
+      this.#endpoint.reply(tx, 481);
+      return;
+    }
+    call.acceptReplacing(request, tx);
+  }
+
   #onInvite(request: SipRequest, tx: InviteServerTransaction, source: MessageSource): void {
     const endpoint = this.#endpoint;
     if (this.#closed) {
@@ -213,6 +243,10 @@ export class CallRegistry {
     if (!line.enabled) {
       this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'unavailable' });
       endpoint.reply(tx, 480);
+      return;
+    }
+    if (request.headers.has('Replaces')) {
+      this.#onReplacingInvite(request, tx, line.lineId);
       return;
     }
     if (this.#calls.size >= this.#maxCalls) {

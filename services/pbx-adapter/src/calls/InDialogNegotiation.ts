@@ -67,6 +67,11 @@ export class InDialogNegotiation {
     });
   }
 
+  /** The call as this negotiation sees it (its transfers work through the same view). */
+  get call(): NegotiatingCall {
+    return this.#call;
+  }
+
   /** Who holds the call, as the last offer/answer of each side left it. */
   get holdSide(): HoldSide | undefined {
     if (this.#localHold && this.#remoteHold) return 'both';
@@ -104,6 +109,29 @@ export class InDialogNegotiation {
       this.#localHold = on;
       call.publishCurrent();
     });
+  }
+
+  /**
+   * Our offer `sdp` (the media node's pending one, made for a transfer whose target failed) sent again
+   * in the current dialog and its answer applied, so the node's offer is settled and the call goes on.
+   */
+  resendOffer(sdp: string): Promise<void> {
+    const call = this.#call;
+    return this.serial(async () => {
+      const response = await this.#reInvite(sdp);
+      if (call.ended || !isSdpBody(response.headers.contentType(), response.body)) return;
+      const applied = await this.#media.pbxApplyAnswer(call.mediaNode(), call.id, response.body.toString('utf8'));
+      call.setMediaPath(applied.mediaPath);
+      this.#localHold = false;
+      call.publishCurrent();
+    });
+  }
+
+  /** The call moved to a new dialog (a transfer we followed): nobody holds it, the new session timer runs. */
+  movedToNewDialog(spec: SessionTimerSpec | undefined): void {
+    this.#localHold = false;
+    this.#remoteHold = false;
+    this.#sessionTimer.arm(spec);
   }
 
   /** Session timer of the initial INVITE: from our 2xx (UAS) or the peer's (UAC); undefined for none. */

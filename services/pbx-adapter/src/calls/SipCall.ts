@@ -9,7 +9,6 @@ import type { CallCause, CallDirection, CallState, GatewayInstance, HoldSide, Li
 import { CallStateError, SipRequestFailedError } from '../errors.ts';
 import {
   DialogError,
-  formatUri,
   nextHop,
   SipTimeoutError,
   systemClock,
@@ -22,15 +21,16 @@ import {
   type SipUri,
   type TimerHandle,
 } from '../sip/mod.ts';
-import { targetUri, type LineAddress } from '../userAgent/lineAddress.ts';
+import type { LineAddress } from '../userAgent/lineAddress.ts';
 import type { DialogHandler } from '../userAgent/SipEndpointTypes.ts';
 import type { CallDropReason } from './causes.ts';
 import type { CallEventBase, CallEventChange } from './CallEventPublisherTypes.ts';
 import { DTMF_RELAY_TYPE, dtmfRelayBody, parseDtmfRelay, splitDigits } from './dtmf.ts';
-import { transferOutcome } from './transfer.ts';
+import { CallTransfer } from './CallTransfer.ts';
 import { InDialogNegotiation } from './InDialogNegotiation.ts';
 import { dialogTeardown } from './teardown.ts';
 import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
+import type { SessionTimerSpec } from './sessionTimers.ts';
 import { CALL_TRANSITIONS, CallPhase, type SipCallDeps, type SipCallDump, type SipCallEvents, type SipCallOptions } from './SipCallTypes.ts';
 
 /** ACKs of our INVITEs' 2xx kept for retransmitted 2xx (the newest ones). */
@@ -53,8 +53,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   protected mediaPath: MediaPath | undefined;
   /** The media node holds state for this call (close it at the end). */
   protected mediaTouched = false;
-  readonly #remoteNumber: string;
-  readonly #remoteName: string | undefined;
+  #remoteNumber: string;
+  #remoteName: string | undefined;
   #phase: CallPhase;
   readonly #dialogKeys = new Set<string>();
   #published: { state: CallState; hold: HoldSide | undefined; mediaPath: MediaPath | undefined } | undefined;
@@ -63,7 +63,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   #dtmf: Promise<unknown> = Promise.resolve();
   /** 2xx ACKs of our INVITEs by CSeq, re-sent when the 2xx is retransmitted (our ACK was lost). */
   readonly #acks = new Map<number, SipRequest>();
-  #referPending = false;
+  /** REFER both ways: ours (transferor) and the peer's (transferee). */
+  readonly #transfer: CallTransfer;
   readonly #timers = new Set<TimerHandle>();
   #owner: GatewayInstance | undefined;
 
@@ -91,6 +92,10 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       sessionExpiresS: deps.settings.sessionExpiresS,
       clock: deps.clock,
     });
+    this.#transfer = new CallTransfer(this.negotiation.call, {
+      line: this.line, address: this.address, logger: this.logger, deps, negotiation: this.negotiation,
+      moveToDialog: (dialog, remoteNumber, mediaPath, timer) => this.#moveToDialog(dialog, remoteNumber, mediaPath, timer),
+    });
     deps.snapshots?.attach(this.id, { owner: () => this.#owner, teardown: () => this.teardown() });
   }
 
@@ -100,13 +105,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     return this.#phase;
   }
 
-  get ended(): boolean {
-    return this.#phase === CallPhase.Ended;
-  }
-
-  get confirmed(): boolean {
-    return this.#phase === CallPhase.Confirmed;
-  }
+  get ended(): boolean { return this.#phase === CallPhase.Ended; }
+  get confirmed(): boolean { return this.#phase === CallPhase.Confirmed; }
 
   dump(): SipCallDump {
     return {
@@ -184,19 +184,15 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.publishCurrent();
   }
 
-  /** Transfer of a connected call (REFER); a ringing incoming call is deflected by IncomingCall (302). */
-  async redirect(target: string): Promise<void> {
+  /** Transfer (REFER; attended with `replaces`, RFC 3891); a ringing incoming call is deflected by IncomingCall (302). */
+  async redirect(target: string, replaces?: string): Promise<void> {
     this.#assertConfirmed('transfer');
-    const dialog = this.dialog as Dialog;
-    const refer = dialog.createRequest('REFER', {
-      headers: [
-        ['Refer-To', `<${formatUri(targetUri(target, this.address))}>`],
-        ['Referred-By', `<${formatUri(this.address.aor)}>`],
-      ],
-    });
-    const response = await this.#nonInvite(refer);
-    if (response.status >= 300) throw new SipRequestFailedError('REFER', response.status, response.reason, `callId:${this.id}`);
-    this.#referPending = true;
+    await this.#transfer.refer(target, replaces);
+  }
+
+  /** An INVITE with Replaces naming this call's dialog (attended transfer): the call continues in its dialog. */
+  acceptReplacing(request: SipRequest, tx: InviteServerTransaction): void {
+    this.#transfer.receiveReplacing(request, tx);
   }
 
   /** Ends the call from our side in whatever phase it is (shutdown: a ringing call gets 480). */
@@ -228,7 +224,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     switch (request.method) {
       case 'BYE':
         this.deps.endpoint.reply(tx, 200);
-        this.onRemoteBye();
+        if (!this.#transfer.absorbBye(dialog)) this.onRemoteBye();
         return;
       case 'INVITE':
         this.negotiation.receiveReInvite(request, tx as InviteServerTransaction);
@@ -247,7 +243,10 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
         return;
       case 'NOTIFY':
         this.deps.endpoint.reply(tx, 200);
-        this.#onNotify(request);
+        this.#transfer.onNotify(request);
+        return;
+      case 'REFER':
+        this.#transfer.receiveRefer(request, tx);
         return;
       default:
         this.deps.endpoint.reply(tx, 501);
@@ -367,6 +366,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     if (this.ended) return;
     this.#phase = CallPhase.Ended;
     this.negotiation.close();
+    this.#transfer.close();
     for (const handle of this.#timers) this.clock.clearTimeout(handle);
     this.#timers.clear();
     for (const key of this.#dialogKeys) this.deps.endpoint.removeDialog(key, this);
@@ -454,12 +454,15 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     }
   }
 
-  /** NOTIFY of our REFER (message/sipfrag): a 2xx means the transfer succeeded, so we leave the call. */
-  #onNotify(request: SipRequest): void {
-    const outcome = this.#referPending ? transferOutcome(request.body.toString('utf8')) : undefined;
-    if (outcome === undefined) return;
-    this.#referPending = false;
-    if (outcome.succeeded) this.hangup('redirected');
-    else this.logger.info({ status: outcome.status }, 'transfer failed; the call continues');
+  /** A transfer we followed completed: the old dialog is left (CallTransfer retires it), the call goes on in `dialog`. */
+  #moveToDialog(dialog: Dialog, remoteNumber: string, mediaPath: MediaPath, timer: SessionTimerSpec | undefined): void {
+    const old = this.dialog;
+    if (old && this.#dialogKeys.delete(old.key)) this.deps.endpoint.removeDialog(old.key, this);
+    this.useDialog(dialog);
+    this.#remoteNumber = remoteNumber;
+    this.#remoteName = undefined;
+    this.mediaPath = mediaPath;
+    this.negotiation.movedToNewDialog(timer);
+    this.publish({ state: 'connected', mediaPath });
   }
 }

@@ -2,8 +2,9 @@
 // line is the transfer target's answer). Pure.
 
 /** undefined while the transfer is still pending (1xx, or no status line); else whether it succeeded. */
-export const transferOutcome = (sipfrag: string): { succeeded: boolean; status: string } | undefined => {
-  const status = /^SIP\/2\.0 (\d{3})/.exec(sipfrag)?.[1];
+export const transferOutcome = (sipfrag: string): { succeeded: boolean; status: string; reason: string } | undefined => {
+  const line = /^SIP\/2\.0 (\d{3})(?: ([^\r\n]*))?/.exec(sipfrag);
+  const status = line?.[1];
   if (status === undefined || status.startsWith('1')) return undefined;
-  return { succeeded: status.startsWith('2'), status };
+  return { succeeded: status.startsWith('2'), status, reason: (line?.[2] ?? '').trim().slice(0, 128) };
 };

@@ -408,6 +408,15 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     assert.equal(gateway.incoming.length, before);
   });
 
+  it('an INVITE with Replaces naming no dialog of ours is answered 481 without asking the gateway', async () => {
+    const before = gateway.incoming.length;
+    const target = adapter.sipAddress('udp');
+    const result = await Sipp.run({ scenario: scenario('uac-replaces-unknown'), target: `${target.host}:${target.port}`, service: '101', vars: { from: '200' }, args: ['-mp', String(mediaPort)] });
+    assert.equal(result.exitCode, 0, describeRun(result));
+    assert.deepEqual(statusesReceived(result).filter((s) => s >= 200), [481]);
+    assert.equal(gateway.incoming.length, before);
+  });
+
   it('commands on unknown lines or calls, or in the wrong state, fail with their error codes', async () => {
     const code = async (p: Promise<unknown>): Promise<string> => {
       try {
