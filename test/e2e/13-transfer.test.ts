@@ -7,7 +7,7 @@
 // (NOTIFY 404): A's Transfer shows the error and A and B go on talking. Then attended transfer: A presses
 // Consult (B held), calls C, swaps to B and back (asnCtiSwapHold), completes (asnCtiMergeCalls: REFER in
 // A's dialog with B, Refer-To 102?Replaces=<A's dialog with C>; B's INVITE with Replaces is taken by C's
-// call, which BYEs A's consultation dialog). The scenarios live in support/transferFlows.ts (09 runs them
+// call, which BYEs A's consultation dialog). The scenarios live in support/transferFlows.ts (14 runs them
 // with Direct Media).
 import { test } from 'node:test';
 import { ALICE, BOB, CAROL } from './support/E2eStack.ts';
