@@ -29,13 +29,24 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
     pbxHoldOffer: (r) => node.pbxHoldOffer(r.callId, r.hold),
     close: async (r) => ({ quality: await node.close(r.callId, r.cause ?? 'normal') }),
     dump: async (r) => node.dump(r.callId),
+    captureStart: (r) => node.captureStart(r.callId, { startedBy: r.startedBy, maxSeconds: r.maxSeconds, maxBytes: r.maxBytes }),
+    captureStop: (r) => node.captureStop(r.callId),
+    captureList: async (r) => ({ captures: await node.captures.list(r.callId) }),
+    captureRead: async (r) => {
+      const { data, total } = await node.captures.read(r.captureId, r.offset, r.length);
+      return { data: data.toString('base64'), total };
+    },
+    captureDelete: async (r) => {
+      await node.captures.delete(r.captureId);
+      return {};
+    },
   };
   const log = logger.child({ component: 'media-commands' });
   return bus.media(node.nodeId).serveTable(MediaCommands, handlers, {
     onError: (name, request, err) => {
       const code = err instanceof UcsError ? err.code : InternalError.code;
       if (allocating.has(name)) metrics.allocationFailures.inc({ reason: reasonOf(code) });
-      const fields = { command: name, callId: request.callId, code, err: err.message };
+      const fields = { command: name, callId: 'callId' in request ? request.callId : undefined, code, err: err.message };
       if (err instanceof UcsError) log.info(fields, 'media command rejected');
       else log.error({ ...fields, stack: err.stack }, 'media command failed');
     },
