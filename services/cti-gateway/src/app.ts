@@ -36,6 +36,7 @@ import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { ClientContentService } from './content/ClientContentService.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
+import { CaptureClient } from './bus/CaptureClient.ts';
 import { clientRest } from './http/clientRest.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
@@ -177,11 +178,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     cti: () => started,
   };
   const mediaNodes = () => placement?.nodes() ?? [];
+  let captureClient: CaptureClient | undefined;
+  const captures = () => captureClient;
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, captures, rest });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -229,6 +232,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       placement.start();
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
+      captureClient = new CaptureClient({ bus, nodes: mediaNodes });
+      stops.push(() => {
+        captureClient = undefined;
+      });
       const pbx = new PbxClient({ bus, gateway: instance });
       const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
@@ -302,7 +309,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; captures: AdminApiOptions['captures']; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -331,6 +338,7 @@ function buildHttp(
     journal: ctx.journal,
     calls: ctx.calls,
     mediaNodes: options.mediaNodes,
+    captures: options.captures,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

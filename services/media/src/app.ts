@@ -6,6 +6,7 @@ import {
   BusOutageGuard,
   HeartbeatPublisher,
   MediaTopics,
+  PbxCommands,
   busConnection,
   createHttpServer,
   instrumentBus,
@@ -75,6 +76,11 @@ export function build(deps: MediaAppDeps): MediaApp {
     maxBytes: config.CAPTURE_MAX_BYTES,
     maxConcurrent: config.CAPTURE_MAX_CONCURRENT,
     retentionMs: config.CAPTURE_RETENTION_HOURS * 3_600_000,
+    sipMessages: async (callId) => {
+      if (!bus) return [];
+      const { messages } = await bus.pbx.request(PbxCommands.callSip, { callId });
+      return messages.map((m) => ({ timestampUs: BigInt(m.atUs), src: m.src, dst: m.dst, message: Buffer.from(m.data, 'base64') }));
+    },
     ...deps.capture,
   });
   const node = new MediaNode({

@@ -40,7 +40,8 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
     serves: [LineCommands.list, ...all(CtiCommands)],
     requests: [
       LineCommands.registrations,
-      ...all(PbxCommands),
+      // call.sip is the media node's (capture files), not the gateway's.
+      ...all(PbxCommands).filter((c) => c !== PbxCommands.callSip),
       MediaCommands.softphoneOffer,
       MediaCommands.softphoneAnswer,
       MediaCommands.softphoneCreateOffer,
@@ -48,6 +49,11 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
       MediaCommands.softphoneCandidate,
       MediaCommands.softphoneReoffer,
       MediaCommands.close,
+      MediaCommands.captureStart,
+      MediaCommands.captureStop,
+      MediaCommands.captureList,
+      MediaCommands.captureRead,
+      MediaCommands.captureDelete,
     ],
     publishes: [LineTopics.changed, GatewayTopics.heartbeat],
     subscribes: [LineTopics.registration, CallTopics.event, CallTopics.media, MediaTopics.heartbeat],
@@ -57,7 +63,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
   },
   media: {
     serves: all(MediaCommands),
-    requests: [],
+    requests: [PbxCommands.callSip],
     publishes: [MediaTopics.heartbeat, CallTopics.media],
     subscribes: [],
     callStream: true,

@@ -191,3 +191,11 @@ function ipv6Bytes(address: string): Buffer {
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
   return out;
 }
+
+/**
+ * The capture clock: microseconds since the Unix epoch from the monotonic clock anchored at process
+ * start, so packets of one process never go back in time; processes on one host agree to about a ms.
+ */
+export function captureClockUs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+}

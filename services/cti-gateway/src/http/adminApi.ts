@@ -6,11 +6,13 @@ import type { CallRow, UserRow } from '@ucserver/shared/db';
 import type { Authenticator } from '../auth/Authenticator.ts';
 import { credentialsFromHeader } from '../auth/credentials.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
-import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, NotFoundError, ValidationError } from '../errors.ts';
+import type { CaptureClient } from '../bus/CaptureClient.ts';
+import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, MediaCommandError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { UserStore } from '../users/UserStore.ts';
+import { CAPTURE_STATUS, captureRoutes } from './captureApi.ts';
 import {
   ActiveCallOut,
   ApiError,
@@ -38,6 +40,8 @@ export interface AdminApiOptions {
   calls: CallRegistry;
   /** The live media nodes (MediaPlacement's view of their heartbeats). */
   mediaNodes: () => MediaNodeInfo[];
+  /** Call capture on the media nodes; undefined until the bus is up. */
+  captures: () => CaptureClient | undefined;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -52,6 +56,8 @@ const STATUS_BY_CLASS: ReadonlyArray<[new (...args: never[]) => UcsError, number
 ];
 
 function statusOf(err: UcsError): number {
+  if (err instanceof MediaCommandError && err.remoteCode && CAPTURE_STATUS[err.remoteCode]) return CAPTURE_STATUS[err.remoteCode]!;
+  if (err instanceof HttpError) return err.statusCode;
   return STATUS_BY_CLASS.find(([Class]) => err instanceof Class)?.[1] ?? 500;
 }
 
@@ -77,8 +83,10 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     return send(500, new InternalError('internal error', { cause: err }));
   });
 
+  // Who each request is from, for the log of capture starts, stops and downloads.
+  const admins = new WeakMap<FastifyRequest, string>();
   api.addHook('onRequest', async (req: FastifyRequest) => {
-    await authorize(req, options);
+    admins.set(req, await authorize(req, options));
   });
 
   // Users
@@ -154,16 +162,19 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     });
     return { entries: entries.map(journalOut), total, limit: q.limit, offset: q.offset };
   });
+  captureRoutes(app, { calls: options.calls, captures: options.captures, adminOf: (req) => admins.get(req) ?? 'unknown' });
   api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes().map(mediaNodeOut));
 }
 
-async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<void> {
+/** The admin's name: `admin-token` for the static token, else the admin user's login. */
+async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<string> {
   const header = req.headers.authorization;
   const creds = credentialsFromHeader(header);
   if (!creds) throw new AuthenticationError('authentication required');
-  if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return;
+  if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return 'admin-token';
   const { user } = await options.auth.authenticate(creds, req.ip);
   if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
+  return user.login;
 }
 
 function userOut(u: UserRow): z.input<typeof UserOut> {

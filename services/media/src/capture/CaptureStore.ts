@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CaptureInfo, type CaptureStopReason, type Logger } from '@ucserver/shared';
+import { CaptureInfo, captureClockUs, type CaptureStopReason, type Logger } from '@ucserver/shared';
 import { CaptureNotFoundError, CaptureRunningError, CaptureTooLargeError, CaptureTooManyError } from '../errors.ts';
 import { CallCapture } from './CallCapture.ts';
 import { CAPTURE_INTERFACES, type CaptureSubject } from './CallCaptureTypes.ts';
@@ -16,11 +16,6 @@ interface Running {
   capture: CallCapture;
   timer: NodeJS.Timeout;
   stopping?: Promise<CaptureInfo>;
-}
-
-/** Microseconds since the epoch from the monotonic clock, anchored once. */
-export function captureClock(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 }
 
 /**
@@ -40,7 +35,7 @@ export class CaptureStore {
   constructor(options: CaptureStoreOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'capture' });
-    this.#clock = options.clock ?? captureClock;
+    this.#clock = options.clock ?? captureClockUs;
     mkdirSync(options.dir, { recursive: true });
   }
 
