@@ -125,6 +125,12 @@ export const CaptureInfo = z.object({
   packets: z.number().int().min(0),
   /** Packets per interface (`softphone-leg`, `pbx-leg`, `direct-link`, `sip`). */
   interfaces: z.record(z.string(), z.number().int().min(0)),
+  /**
+   * The media node's own RTP packet counters (mediasoup stream stats) over the capture, per
+   * `<interface>/<in|out>`, for a capture stopped while its call ran; a stream whose Producer or
+   * Consumer changed meanwhile is left out. Null until stopped, or when the call had ended.
+   */
+  nodePackets: z.record(z.string(), z.number().int()).nullable(),
 });
 export type CaptureInfo = z.infer<typeof CaptureInfo>;
 

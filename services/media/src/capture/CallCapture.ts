@@ -1,5 +1,6 @@
 import type { Consumer, DirectTransport, Producer } from 'mediasoup/types';
 import type { Logger, UdpEndpoint } from '@ucserver/shared';
+import { streamFigures } from '../calls/streamStats.ts';
 import type { CaptureFile } from './CaptureFile.ts';
 import { IFACE, type CallCaptureOptions, type CaptureSubject } from './CallCaptureTypes.ts';
 
@@ -42,6 +43,25 @@ export class CallCapture {
     this.#dirty = true;
     this.#syncing ??= this.#loop();
     return this.#syncing;
+  }
+
+  /**
+   * The node's packet counters of the call's streams now, per `<interface>/<in|out>`, with the id of
+   * the Producer or Consumer counted (a replaced one restarts at 0).
+   */
+  async nodeCounts(): Promise<Map<string, { id: string; packets: number }>> {
+    const sp = this.#subject.softphoneCapture;
+    const pbx = this.#subject.pbxCapture;
+    const items: Array<[string, Producer | Consumer | undefined]> = [['softphone-leg/in', sp?.producer], ['softphone-leg/out', sp?.downlink]];
+    if (this.#subject.onDirectMedia) items.push(['direct-link/out', sp?.producer], ['direct-link/in', sp?.downlink]);
+    else items.push(['pbx-leg/in', pbx?.producer], ['pbx-leg/out', pbx?.uplink]);
+    const out = new Map<string, { id: string; packets: number }>();
+    await Promise.all(items.map(async ([key, item]) => {
+      if (!item || item.closed) return;
+      const figures = await streamFigures(item).catch(() => undefined);
+      if (figures) out.set(key, { id: item.id, packets: figures.packets });
+    }));
+    return out;
   }
 
   /** Closes the consumers; the file is the caller's. Idempotent. */

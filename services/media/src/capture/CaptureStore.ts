@@ -16,6 +16,8 @@ interface Running {
   capture: CallCapture;
   timer: NodeJS.Timeout;
   stopping?: Promise<CaptureInfo>;
+  /** The node's counters when the capture began following the call. */
+  baseline?: Map<string, { id: string; packets: number }>;
 }
 
 /**
@@ -65,7 +67,7 @@ export class CaptureStore {
     });
     const info: CaptureInfo = {
       captureId, callId, nodeId: this.#options.nodeId, state: 'running', stopReason: null, error: null, startedBy: options.startedBy,
-      startedAt: Date.now(), stoppedAt: null, maxSeconds, maxBytes, bytes: 0, packets: 0, interfaces: {},
+      startedAt: Date.now(), stoppedAt: null, maxSeconds, maxBytes, bytes: 0, packets: 0, interfaces: {}, nodePackets: null,
     };
     const capture = new CallCapture(file, { subject, logger: this.#logger.child({ callId, captureId }), clock: this.#clock });
     const timer = setTimeout(() => this.#stopInBackground(callId, 'duration-limit'), maxSeconds * 1000);
@@ -80,6 +82,7 @@ export class CaptureStore {
     await this.#saveInfo(info).catch((err: unknown) => this.#logger.warn({ captureId, err: (err as Error).message }, 'capture info not written'));
     this.#logger.info({ callId, captureId, startedBy: options.startedBy, maxSeconds, maxBytes }, 'capture started');
     await capture.sync();
+    running.baseline = await capture.nodeCounts().catch(() => undefined);
     return this.#snapshot(running);
   }
 
@@ -179,7 +182,17 @@ export class CaptureStore {
     const { info, file, capture } = running;
     clearTimeout(running.timer);
     if (reason === 'call-ended') await new Promise((r) => setTimeout(r, this.#options.sipSettleMs ?? 500));
+    // The counters first, then the consumers close: a packet in flight meanwhile is in the file only.
+    const end = reason === 'call-ended' ? undefined : await capture.nodeCounts().catch(() => undefined);
     capture.close();
+    let nodePackets: Record<string, number> | null = null;
+    if (end && running.baseline) {
+      nodePackets = {};
+      for (const [key, now] of end) {
+        const then = running.baseline.get(key);
+        if (then?.id === now.id) nodePackets[key] = now.packets - then.packets;
+      }
+    }
     let error: Error | undefined;
     try {
       await file.end();
@@ -205,6 +218,7 @@ export class CaptureStore {
       bytes: size,
       packets: file.packets + sipCount,
       interfaces: { ...file.counts(), sip: sipCount },
+      nodePackets,
     };
     this.#running.delete(info.callId);
     this.#finished.set(final.captureId, final);

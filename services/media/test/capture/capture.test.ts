@@ -83,6 +83,7 @@ describe('call capture on the media node', { timeout: 90_000 }, () => {
     assert.equal(frames['softphone-leg'], 200);
     assert.equal(frames['pbx-leg'], 200);
     assert.deepEqual(stopped.interfaces, { sip: 0, 'softphone-leg': 200, 'pbx-leg': 200, 'direct-link': 0 });
+    assert.deepEqual(stopped.nodePackets, { 'softphone-leg/in': 100, 'softphone-leg/out': 100, 'pbx-leg/in': 100, 'pbx-leg/out': 100 }, 'the node\'s own counters agree');
     const listed = await h.request('captureList', { callId: 'cap-1' });
     assert.equal(listed.captures.length, 1);
     assert.equal(listed.captures[0]!.captureId, stopped.captureId);
