@@ -43,3 +43,4 @@ export { header, parseSipMessage, parseSippMessageLog, parseSdp, sipPing, type S
 export * from './tones.ts';
 export { deleteTestStream } from './streams.ts';
 export { chromiumArgs, chromiumPath } from './chromium.ts';
+export { rtpStreams, rtpPayloads, framesPerInterface, sipStat, decodeOpus, type RtpStreamRow } from './tshark.ts';

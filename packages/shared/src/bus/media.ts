@@ -127,8 +127,9 @@ export const CaptureInfo = z.object({
   interfaces: z.record(z.string(), z.number().int().min(0)),
   /**
    * The media node's own RTP packet counters (mediasoup stream stats) over the capture, per
-   * `<interface>/<in|out>`, for a capture stopped while its call ran; a stream whose Producer or
-   * Consumer changed meanwhile is left out. Null until stopped, or when the call had ended.
+   * `<interface>/<in|out>`, read when the capture stops (or just before its call is closed by the
+   * `call.close` command); a stream whose Producer or Consumer changed meanwhile is left out. Null while
+   * running, or when the call ended otherwise (failure, drain).
    */
   nodePackets: z.record(z.string(), z.number().int()).nullable(),
 });

@@ -18,6 +18,8 @@ interface Running {
   stopping?: Promise<CaptureInfo>;
   /** The node's counters when the capture began following the call. */
   baseline?: Map<string, { id: string; packets: number }>;
+  /** The node's counters just before the call was closed (see callClosing). */
+  final?: Map<string, { id: string; packets: number }>;
 }
 
 /**
@@ -97,6 +99,12 @@ export class CaptureStore {
     if (!running) return Promise.reject(new CaptureNotFoundError(`no capture of this call is running [callId:${callId}]`));
     running.stopping ??= this.#finish(running, reason);
     return running.stopping;
+  }
+
+  /** The call is about to be closed by command: its capture reads the node's counters while they exist. */
+  async callClosing(callId: string): Promise<void> {
+    const running = this.#running.get(callId);
+    if (running && !running.stopping) running.final = await running.capture.nodeCounts().catch(() => undefined);
   }
 
   /** The call ended: its running capture stops (after the last SIP messages had time to arrive). */
@@ -183,7 +191,7 @@ export class CaptureStore {
     clearTimeout(running.timer);
     if (reason === 'call-ended') await new Promise((r) => setTimeout(r, this.#options.sipSettleMs ?? 500));
     // The counters first, then the consumers close: a packet in flight meanwhile is in the file only.
-    const end = reason === 'call-ended' ? undefined : await capture.nodeCounts().catch(() => undefined);
+    const end = reason === 'call-ended' ? running.final : await capture.nodeCounts().catch(() => undefined);
     capture.close();
     let nodePackets: Record<string, number> | null = null;
     if (end && running.baseline) {

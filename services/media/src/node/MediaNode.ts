@@ -109,6 +109,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   async close(callId: string, cause = 'normal'): Promise<MediaQuality | null> {
     const call = this.#calls.get(callId);
     if (!call) return null;
+    await this.#captures?.callClosing(callId);
     return call.close(cause);
   }
 

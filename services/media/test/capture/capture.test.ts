@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { check, decodePcmu, dominantFrequency, encodePcmu, sine } from '@ucserver/testkit';
+import { check, decodePcmu, dominantFrequency, encodePcmu, framesPerInterface, rtpPayloads, rtpStreams, sine } from '@ucserver/testkit';
 import { incomingCall, type CallSetup } from '../support/calls.ts';
 import { remoteCode, startHarness, type Harness } from '../support/harness.ts';
-import { download, framesPerInterface, rtpStreams, streamPayloads } from './support.ts';
+import { download } from './support.ts';
 
 const PBX_SSRC = 0x5eed0001;
 
@@ -75,7 +75,7 @@ describe('call capture on the media node', { timeout: 90_000 }, () => {
     const toPhone = streams.find((s) => s.ssrc === call.phone.received.at(-1)!.ssrc);
     assert.ok(toPhone, 'as sent to the softphone: the SSRC it received');
     for (const s of streams) {
-      const samples = decodePcmu(Buffer.concat(streamPayloads(file, s)));
+      const samples = decodePcmu(Buffer.concat(rtpPayloads(file, s)));
       const expected: number = s === pbxIn || s === toPhone ? 1000 : 600;
       assert.equal(dominantFrequency(samples, [600, 1000], 8000).frequency, expected, `tone of ${JSON.stringify(s)}`);
     }
@@ -102,6 +102,7 @@ describe('call capture on the media node', { timeout: 90_000 }, () => {
     const info = await check(async () => (await h.request('captureList', { callId: 'cap-end' })).captures.find((c) => c.state !== 'running'), 5000, { name: 'capture stopped' });
     assert.equal(info.stopReason, 'call-ended');
     assert.equal(info.interfaces['pbx-leg'], 40);
+    assert.deepEqual(info.nodePackets, { 'softphone-leg/in': 20, 'softphone-leg/out': 20, 'pbx-leg/in': 20, 'pbx-leg/out': 20 }, 'read before the call closed');
   });
 
   test('refusals: unknown call, running twice, stop without capture, too many, too large', async (t) => {
