@@ -48,7 +48,7 @@ export function sipStat(path: string): { text: string; requests: Record<string, 
   const requests: Record<string, number> = {};
   const responses: Record<string, number> = {};
   for (const m of text.matchAll(/^\s*([A-Z]+)\s*:\s*(\d+)/gm)) requests[m[1]!] = Number(m[2]);
-  for (const m of text.matchAll(/^\s*SIP\/2\.0 (\d{3})[^:]*:\s*(\d+)/gm)) responses[m[1]!] = Number(m[2]);
+  for (const m of text.matchAll(/^\s*SIP (\d{3})[^:]*:\s*(\d+)/gm)) responses[m[1]!] = Number(m[2]);
   return { text, requests, responses };
 }
 

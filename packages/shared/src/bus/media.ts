@@ -132,6 +132,11 @@ export const CaptureInfo = z.object({
    * running, or when the call ended otherwise (failure, drain).
    */
   nodePackets: z.record(z.string(), z.number().int()).nullable(),
+  /** Per `<interface>/<in|out>`, the addresses its packets were written with (the last ones, if they changed). */
+  endpoints: z.record(z.string(), z.object({
+    src: z.object({ address: z.string(), port: z.number().int() }),
+    dst: z.object({ address: z.string(), port: z.number().int() }),
+  })),
 });
 export type CaptureInfo = z.infer<typeof CaptureInfo>;
 

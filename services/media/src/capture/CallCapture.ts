@@ -2,7 +2,7 @@ import type { Consumer, DirectTransport, Producer } from 'mediasoup/types';
 import type { Logger, UdpEndpoint } from '@ucserver/shared';
 import { streamFigures } from '../calls/streamStats.ts';
 import type { CaptureFile } from './CaptureFile.ts';
-import { IFACE, type CallCaptureOptions, type CaptureSubject } from './CallCaptureTypes.ts';
+import { CAPTURE_INTERFACES, IFACE, type CallCaptureOptions, type CaptureSubject } from './CallCaptureTypes.ts';
 
 const anyEndpoint: UdpEndpoint = { address: '0.0.0.0', port: 0 };
 
@@ -27,6 +27,7 @@ export class CallCapture {
   readonly #clock: () => bigint;
   #transport: DirectTransport | undefined;
   readonly #consumers = new Map<string, Consumer>();
+  readonly #endpoints = new Map<string, { src: UdpEndpoint; dst: UdpEndpoint }>();
   #syncing: Promise<void> | undefined;
   #dirty = false;
   #closed = false;
@@ -62,6 +63,11 @@ export class CallCapture {
       if (figures) out.set(key, { id: item.id, packets: figures.packets });
     }));
     return out;
+  }
+
+  /** Per `<interface>/<in|out>`, the addresses written last. */
+  endpoints(): Record<string, { src: UdpEndpoint; dst: UdpEndpoint }> {
+    return Object.fromEntries(this.#endpoints);
   }
 
   /** Closes the consumers; the file is the caller's. Idempotent. */
@@ -126,25 +132,32 @@ export class CallCapture {
     const node = sp?.node ?? anyEndpoint;
     const browser = sp?.browser ?? anyEndpoint;
     if (sp?.producer?.id === producerId) {
-      this.#put(IFACE.softphone, timestampUs, browser, node, rewrite(packet, via, sp.producer));
+      if (sp.browser) this.#put(IFACE.softphone, 'in', timestampUs, browser, node, rewrite(packet, via, sp.producer));
       if (pbx?.uplink && !pbx.uplink.paused && pbx.uplink.producerId === producerId && pbx.remote) {
-        this.#put(IFACE.pbx, timestampUs, pbx.local, pbx.remote, rewrite(packet, via, pbx.uplink));
+        this.#put(IFACE.pbx, 'out', timestampUs, pbx.local, pbx.remote, rewrite(packet, via, pbx.uplink));
       } else if (direct && pbx?.remote) {
-        this.#put(IFACE.link, timestampUs, pbx.local, pbx.remote, rewrite(packet, via, sp.producer));
+        this.#put(IFACE.link, 'out', timestampUs, pbx.local, pbx.remote, rewrite(packet, via, sp.producer));
       }
       return;
     }
-    const toSoftphone = sp?.downlink && !sp.downlink.paused && sp.downlink.producerId === producerId ? sp.downlink : undefined;
+    // Before ICE selected a tuple nothing reaches the softphone: mediasoup drops what it would send.
+    const toSoftphone = sp?.browser && sp.downlink && !sp.downlink.paused && sp.downlink.producerId === producerId ? sp.downlink : undefined;
     if (pbx?.producer?.id === producerId) {
-      this.#put(IFACE.pbx, timestampUs, pbx.remote ?? anyEndpoint, pbx.local, rewrite(packet, via, pbx.producer));
+      this.#put(IFACE.pbx, 'in', timestampUs, pbx.remote ?? anyEndpoint, pbx.local, rewrite(packet, via, pbx.producer));
     } else if (pbx?.remote) {
-      this.#put(IFACE.link, timestampUs, pbx.remote, pbx.local, packet);
+      this.#put(IFACE.link, 'in', timestampUs, pbx.remote, pbx.local, packet);
     }
-    if (toSoftphone) this.#put(IFACE.softphone, timestampUs, node, browser, rewrite(packet, via, toSoftphone));
+    if (toSoftphone) this.#put(IFACE.softphone, 'out', timestampUs, node, browser, rewrite(packet, via, toSoftphone));
   }
 
-  #put(interfaceId: number, timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer): void {
-    if (!this.#file.write({ interfaceId, timestampUs, src, dst, payload })) this.close();
+  #put(interfaceId: number, direction: 'in' | 'out', timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer): void {
+    if (!this.#file.write({ interfaceId, timestampUs, src, dst, payload })) {
+      this.close();
+      return;
+    }
+    const key = `${CAPTURE_INTERFACES[interfaceId]!.name}/${direction}`;
+    const last = this.#endpoints.get(key);
+    if (last?.src !== src || last.dst !== dst) this.#endpoints.set(key, { src, dst });
   }
 }
 

@@ -69,7 +69,7 @@ export class CaptureStore {
     });
     const info: CaptureInfo = {
       captureId, callId, nodeId: this.#options.nodeId, state: 'running', stopReason: null, error: null, startedBy: options.startedBy,
-      startedAt: Date.now(), stoppedAt: null, maxSeconds, maxBytes, bytes: 0, packets: 0, interfaces: {}, nodePackets: null,
+      startedAt: Date.now(), stoppedAt: null, maxSeconds, maxBytes, bytes: 0, packets: 0, interfaces: {}, nodePackets: null, endpoints: {},
     };
     const capture = new CallCapture(file, { subject, logger: this.#logger.child({ callId, captureId }), clock: this.#clock });
     const timer = setTimeout(() => this.#stopInBackground(callId, 'duration-limit'), maxSeconds * 1000);
@@ -195,10 +195,14 @@ export class CaptureStore {
     capture.close();
     let nodePackets: Record<string, number> | null = null;
     if (end && running.baseline) {
+      // A stream that existed when the capture started counts from there; one created later (the call
+      // was ringing, or a re-INVITE replaced it) from 0; one replaced under another key is left out.
+      const startIds = new Set([...running.baseline.values()].map((b) => b.id));
       nodePackets = {};
       for (const [key, now] of end) {
         const then = running.baseline.get(key);
         if (then?.id === now.id) nodePackets[key] = now.packets - then.packets;
+        else if (!startIds.has(now.id) && then === undefined) nodePackets[key] = now.packets;
       }
     }
     let error: Error | undefined;
@@ -227,6 +231,7 @@ export class CaptureStore {
       packets: file.packets + sipCount,
       interfaces: { ...file.counts(), sip: sipCount },
       nodePackets,
+      endpoints: capture.endpoints(),
     };
     this.#running.delete(info.callId);
     this.#finished.set(final.captureId, final);
@@ -236,7 +241,7 @@ export class CaptureStore {
   }
 
   #snapshot(r: Running): CaptureInfo {
-    return { ...r.info, bytes: r.file.bytes, packets: r.file.packets, interfaces: r.file.counts() };
+    return { ...r.info, bytes: r.file.bytes, packets: r.file.packets, interfaces: r.file.counts(), endpoints: r.capture.endpoints() };
   }
 
   async #saveInfo(info: CaptureInfo): Promise<void> {
