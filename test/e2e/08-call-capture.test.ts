@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { CaptureInfo } from '@ucserver/shared';
 import { framesPerInterface, sipStat } from '@ucserver/testkit';
 import { answer, cleanup, dialAndRing, hangUp, tonesBothWays } from './support/callFlow.ts';
-import { adminRequest, assertStreamsMatch, downloadCapture, rtpStreams, stoppedCapture, toneOf } from './support/capture.ts';
+import { adminCli, adminRequest, assertStreamsMatch, downloadCapture, rtpStreams, stoppedCapture, toneOf } from './support/capture.ts';
 import { ALICE } from './support/E2eStack.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
@@ -33,14 +33,16 @@ test('capture via the PBX: both calls from ringing to hang-up, 4 streams each wi
       const tooLarge = await adminRequest(stack, 'POST', `/api/v1/calls/${ids.callerId}/capture`, { body: { maxBytes: 100 << 20 } });
       assert.equal(tooLarge.status, 413, tooLarge.body.toString());
       assert.match(tooLarge.json<{ error: { message: string } }>().error.message, /UCS_ERR_MEDIA_CAPTURE_TOO_LARGE/);
-      for (const callId of [ids.callerId, ids.calleeId]) {
-        const started = await adminRequest(stack, 'POST', `/api/v1/calls/${callId}/capture`, { body: {} });
-        assert.equal(started.status, 201, started.body.toString());
-        const info = started.json<CaptureInfo>();
-        assert.equal(info.state, 'running');
-        assert.equal(info.startedBy, 'admin-token');
-        assert.equal(info.nodeId, 'media-1');
-      }
+      const started = await adminRequest(stack, 'POST', `/api/v1/calls/${ids.callerId}/capture`, { body: {} });
+      assert.equal(started.status, 201, started.body.toString());
+      const info = started.json<CaptureInfo>();
+      assert.equal(info.state, 'running');
+      assert.equal(info.startedBy, 'admin-token');
+      assert.equal(info.nodeId, 'media-1');
+      // The callee's call by its line, with the admin CLI (npm run admin -- capture start 101).
+      const cli = await adminCli(stack, ['capture', 'start', bob.user.line]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, new RegExp(`^capture \\S+ of call ${ids.calleeId} started on media-1`));
       const twice = await adminRequest(stack, 'POST', `/api/v1/calls/${ids.callerId}/capture`, { body: {} });
       assert.equal(twice.status, 409, twice.body.toString());
       const running = await adminRequest(stack, 'GET', `/api/v1/calls/${ids.callerId}/capture.pcapng`);
@@ -62,7 +64,13 @@ test('capture via the PBX: both calls from ringing to hang-up, 4 streams each wi
         const info = await stoppedCapture(stack, f.callId);
         assert.equal(info.state, 'stopped', JSON.stringify(info));
         assert.equal(info.stopReason, 'call-ended');
-        await downloadCapture(stack, f.callId, f.path);
+        if (f.callId === ids.callerId) await downloadCapture(stack, f.callId, f.path);
+        else {
+          // npm run admin -- capture get <callId> -o call.pcapng
+          const cli = await adminCli(stack, ['capture', 'get', f.callId, '-o', f.path]);
+          assert.equal(cli.code, 0, cli.stderr);
+          assert.match(cli.stdout, /: \d+ bytes$/m);
+        }
         const streams = rtpStreams(f.path);
         stack.log(`${f.who}: rtp,streams ${JSON.stringify(streams)}; node ${JSON.stringify(info.nodePackets)}; interfaces ${JSON.stringify(framesPerInterface(f.path))}`);
         assert.equal(streams.length, 4, `4 RTP streams: ${JSON.stringify(streams)}`);

@@ -2,7 +2,9 @@
 // its RTP streams (tshark rtp,streams) against the media node's own counters, the signalling (sip,stat),
 // and the tone each direction carries, decoded from the file.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CaptureInfo } from '@ucserver/shared';
 import { check, decodeOpus, decodePcma, decodePcmu, dominantFrequency, rtpPayloads, rtpStreams, type RtpStreamRow } from '@ucserver/testkit';
 import type { E2eStack, E2eUser } from './E2eStack.ts';
@@ -85,6 +87,18 @@ export function toneOf(path: string, row: RtpStreamRow, candidates: number[]): {
   const settled = pcm.samples.subarray(Math.min(pcm.samples.length >> 1, pcm.rate / 2));
   const { frequency, power } = dominantFrequency(settled, candidates, pcm.rate);
   return { frequency, power };
+}
+
+const ADMIN_CLI = fileURLToPath(new URL('../../../services/cti-gateway/src/cli/admin.ts', import.meta.url));
+
+/** `npm run admin -- <args>` against the stack's gateway with its admin token. */
+export function adminCli(stack: E2eStack, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--conditions=ucs-source', ADMIN_CLI, ...args], {
+      env: { PATH: process.env.PATH, UCS_ADMIN_URL: stack.gatewayUrl, UCS_ADMIN_TOKEN: stack.adminToken },
+      timeout: 60_000,
+    }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
 }
 
 export { rtpStreams };
