@@ -71,17 +71,17 @@ test('capture via the PBX: both calls from ringing to hang-up, 4 streams each wi
           assert.equal(cli.code, 0, cli.stderr);
           assert.match(cli.stdout, /: \d+ bytes$/m);
         }
-        const streams = rtpStreams(f.path);
-        stack.log(`${f.who}: rtp,streams ${JSON.stringify(streams)}; node ${JSON.stringify(info.nodePackets)}; interfaces ${JSON.stringify(framesPerInterface(f.path))}`);
+        const streams = await rtpStreams(f.path);
+        stack.log(`${f.who}: rtp,streams ${JSON.stringify(streams)}; node ${JSON.stringify(info.nodePackets)}; interfaces ${JSON.stringify(await framesPerInterface(f.path))}`);
         assert.equal(streams.length, 4, `4 RTP streams: ${JSON.stringify(streams)}`);
         const rows = assertStreamsMatch(streams, info, ['softphone-leg/in', 'softphone-leg/out', 'pbx-leg/in', 'pbx-leg/out']);
         const candidates = [alice.toneHz, bob.toneHz];
         for (const [key, expected] of [['softphone-leg/in', f.own], ['pbx-leg/out', f.own], ['pbx-leg/in', f.other], ['softphone-leg/out', f.other]] as const) {
-          const tone = toneOf(f.path, rows.get(key)!, candidates);
+          const tone = await toneOf(f.path, rows.get(key)!, candidates);
           assert.equal(tone.frequency, expected, `${key} carries ${expected} Hz (power ${tone.power.toFixed(2)})`);
           assert.ok(tone.power > 0.5, `${key}: the tone dominates (share ${tone.power.toFixed(2)})`);
         }
-        const sip = sipStat(f.path);
+        const sip = await sipStat(f.path);
         for (const method of ['INVITE', 'ACK', 'BYE']) assert.ok((sip.requests[method] ?? 0) >= 1, `${method} in sip,stat:\n${sip.text}`);
         for (const status of ['180', '200']) assert.ok((sip.responses[status] ?? 0) >= 1, `${status} in sip,stat:\n${sip.text}`);
       });
@@ -96,6 +96,39 @@ test('capture via the PBX: both calls from ringing to hang-up, 4 streams each wi
       assert.equal((await adminRequest(stack, 'GET', `/api/v1/calls/${ids.callerId}/capture.pcapng`)).status, 404);
       assert.equal((await adminRequest(stack, 'DELETE', `/api/v1/calls/${ids.callerId}/capture`)).status, 404, 'nothing runs for an ended call');
     });
+  } finally {
+    await cleanup(stack, alice, bob);
+  }
+});
+
+test('line policy: `line capture 100 on` captures the next call of line 100 from its first packet', async () => {
+  const { stack, alice, bob } = e2e;
+  try {
+    await stack.step('policy on with the admin CLI; a non-admin cannot read it', async () => {
+      const on = await adminCli(stack, ['line', 'capture', alice.user.line, 'on']);
+      assert.equal(on.code, 0, on.stderr);
+      assert.equal(on.stdout, `capture of every call of line ${alice.user.line}: on\n`);
+      const policy = await stack.admin<{ enabled: boolean; updatedBy: string }>('GET', `/api/v1/lines/${alice.user.line}/capture`);
+      assert.deepEqual([policy.enabled, policy.updatedBy], [true, 'admin-token']);
+      assert.equal((await adminRequest(stack, 'GET', `/api/v1/lines/${alice.user.line}/capture`, { user: ALICE })).status, 403);
+    });
+    const ids = await dialAndRing(stack, alice, bob);
+    await answer(stack, alice, bob);
+    await tonesBothWays(stack, alice, bob);
+    await new Promise((r) => setTimeout(r, 2000));
+    await hangUp(stack, alice, bob, 'normal');
+    await stack.step('the call of line 100 was captured by the policy, the other line\'s not', async () => {
+      const info = await stoppedCapture(stack, ids.callerId);
+      assert.equal(info.startedBy, `policy:line ${alice.user.line}`);
+      const path = join(stack.artifacts, 'capture-policy.pcapng');
+      await downloadCapture(stack, ids.callerId, path);
+      const streams = await rtpStreams(path);
+      assert.equal(streams.length, 4, JSON.stringify(streams));
+      assertStreamsMatch(streams, info, ['softphone-leg/in', 'softphone-leg/out', 'pbx-leg/in', 'pbx-leg/out']);
+      assert.ok(((await sipStat(path)).requests.INVITE ?? 0) >= 1, 'from the INVITE on');
+      assert.deepEqual(await stack.admin<CaptureInfo[]>('GET', `/api/v1/captures?callId=${ids.calleeId}`), [], 'line 101 has no policy');
+    });
+    assert.equal((await adminCli(stack, ['line', 'capture', alice.user.line, 'off'])).code, 0);
   } finally {
     await cleanup(stack, alice, bob);
   }

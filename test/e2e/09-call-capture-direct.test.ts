@@ -38,8 +38,8 @@ test('capture in Direct Media: softphone leg and the internal link, with the nod
       assert.equal(info.stopReason, 'call-ended');
       const path = join(stack.artifacts, 'capture-direct-caller.pcapng');
       await downloadCapture(stack, ids.callerId, path);
-      const streams = rtpStreams(path);
-      const frames = framesPerInterface(path);
+      const streams = await rtpStreams(path);
+      const frames = await framesPerInterface(path);
       stack.log(`rtp,streams ${JSON.stringify(streams)}; node ${JSON.stringify(info.nodePackets)}; endpoints ${JSON.stringify(info.endpoints)}; interfaces ${JSON.stringify(frames)}`);
       assert.equal(streams.length, 4, `softphone leg and direct link, both ways: ${JSON.stringify(streams)}`);
       assert.ok((frames['direct-link'] ?? 0) > 100, 'the internal link has its own interface');
@@ -51,10 +51,10 @@ test('capture in Direct Media: softphone leg and the internal link, with the nod
       assert.notEqual(link.src.port, link.dst.port);
       const candidates = [alice.toneHz, bob.toneHz];
       for (const [key, expected] of [['softphone-leg/in', alice.toneHz], ['direct-link/out', alice.toneHz], ['direct-link/in', bob.toneHz], ['softphone-leg/out', bob.toneHz]] as const) {
-        const tone = toneOf(path, rows.get(key)!, candidates);
+        const tone = await toneOf(path, rows.get(key)!, candidates);
         assert.equal(tone.frequency, expected, `${key} carries ${expected} Hz (power ${tone.power.toFixed(2)})`);
       }
-      const sip = sipStat(path);
+      const sip = await sipStat(path);
       for (const method of ['INVITE', 'ACK', 'BYE']) assert.ok((sip.requests[method] ?? 0) >= 1, `${method} in sip,stat:\n${sip.text}`);
       for (const status of ['180', '200']) assert.ok((sip.responses[status] ?? 0) >= 1, `${status} in sip,stat:\n${sip.text}`);
       const list = await stack.admin<CaptureInfo[]>('GET', `/api/v1/captures?callId=${ids.callerId}`);

@@ -1,6 +1,22 @@
 // Reading capture files back the way an analyst would: tshark for the RTP streams, the payloads of one
 // stream and the SIP statistics, and the system's libopus (through python3 ctypes) to decode opus.
-import { execFileSync } from 'node:child_process';
+// Asynchronous: a test's event loop keeps running meanwhile (its idle HTTP connections see the server
+// close them instead of being reused dead afterwards).
+import { execFile } from 'node:child_process';
+
+function run(file: string, args: string[], options: { input?: string; maxBuffer?: number } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { encoding: 'buffer', maxBuffer: options.maxBuffer ?? 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${file} ${args.join(' ')}: ${err.message} ${stderr.toString('utf8').slice(0, 500)}`, { cause: err }));
+      else resolve(stdout);
+    });
+    if (options.input !== undefined) child.stdin!.end(options.input);
+  });
+}
+
+async function text(file: string, args: string[]): Promise<string> {
+  return (await run(file, args)).toString('utf8');
+}
 
 export interface RtpStreamRow {
   src: string;
@@ -17,8 +33,8 @@ export interface RtpStreamRow {
 const RTP_HEURISTIC = ['-o', 'rtp.heuristic_rtp:TRUE'];
 
 /** `tshark -q -z rtp,streams`, with RTP found by heuristics on any UDP port. */
-export function rtpStreams(path: string): RtpStreamRow[] {
-  const out = execFileSync('tshark', ['-r', path, ...RTP_HEURISTIC, '-q', '-z', 'rtp,streams'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+export async function rtpStreams(path: string): Promise<RtpStreamRow[]> {
+  const out = await text('tshark', ['-r', path, ...RTP_HEURISTIC, '-q', '-z', 'rtp,streams']);
   const rows: RtpStreamRow[] = [];
   for (const line of out.split('\n')) {
     const m = /^\s*(?:[\d.]+\s+[\d.]+\s+)?(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9A-Fa-f]+)\s+(\S+)\s+(\d+)\s+(-?\d+)\s/.exec(line);
@@ -28,28 +44,28 @@ export function rtpStreams(path: string): RtpStreamRow[] {
 }
 
 /** The RTP payloads of one stream (by SSRC and destination port), in file order. */
-export function rtpPayloads(path: string, stream: Pick<RtpStreamRow, 'ssrc' | 'dstPort'>): Buffer[] {
+export async function rtpPayloads(path: string, stream: Pick<RtpStreamRow, 'ssrc' | 'dstPort'>): Promise<Buffer[]> {
   const filter = `rtp.ssrc == ${stream.ssrc} && udp.dstport == ${stream.dstPort}`;
-  const out = execFileSync('tshark', ['-r', path, ...RTP_HEURISTIC, '-Y', filter, '-T', 'fields', '-e', 'rtp.payload'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = await text('tshark', ['-r', path, ...RTP_HEURISTIC, '-Y', filter, '-T', 'fields', '-e', 'rtp.payload']);
   return out.split('\n').filter((l) => l.length > 0).map((l) => Buffer.from(l.replace(/:/g, ''), 'hex'));
 }
 
 /** Frame counts per pcapng interface name. */
-export function framesPerInterface(path: string): Record<string, number> {
-  const out = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.interface_name'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+export async function framesPerInterface(path: string): Promise<Record<string, number>> {
+  const out = await text('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.interface_name']);
   const counts: Record<string, number> = {};
   for (const name of out.split('\n').filter((l) => l.length > 0)) counts[name] = (counts[name] ?? 0) + 1;
   return counts;
 }
 
 /** `tshark -q -z sip,stat`: requests by method and responses by status code. */
-export function sipStat(path: string): { text: string; requests: Record<string, number>; responses: Record<string, number> } {
-  const text = execFileSync('tshark', ['-r', path, '-q', '-z', 'sip,stat'], { encoding: 'utf8' });
+export async function sipStat(path: string): Promise<{ text: string; requests: Record<string, number>; responses: Record<string, number> }> {
+  const out = await text('tshark', ['-r', path, '-q', '-z', 'sip,stat']);
   const requests: Record<string, number> = {};
   const responses: Record<string, number> = {};
-  for (const m of text.matchAll(/^\s*([A-Z]+)\s*:\s*(\d+)/gm)) requests[m[1]!] = Number(m[2]);
-  for (const m of text.matchAll(/^\s*SIP (\d{3})[^:]*:\s*(\d+)/gm)) responses[m[1]!] = Number(m[2]);
-  return { text, requests, responses };
+  for (const m of out.matchAll(/^\s*([A-Z]+)\s*:\s*(\d+)/gm)) requests[m[1]!] = Number(m[2]);
+  for (const m of out.matchAll(/^\s*SIP (\d{3})[^:]*:\s*(\d+)/gm)) responses[m[1]!] = Number(m[2]);
+  return { text: out, requests, responses };
 }
 
 const OPUS_DECODER = `
@@ -70,8 +86,8 @@ for line in sys.stdin:
 `;
 
 /** Decodes opus packets (one per RTP payload) to 48 kHz mono 16-bit samples with the system's libopus. */
-export function decodeOpus(packets: readonly Buffer[]): Int16Array {
+export async function decodeOpus(packets: readonly Buffer[]): Promise<Int16Array> {
   const input = packets.map((p) => p.toString('hex')).join('\n') + '\n';
-  const out = execFileSync('python3', ['-c', OPUS_DECODER], { input, maxBuffer: 256 << 20 });
+  const out = await run('python3', ['-c', OPUS_DECODER], { input, maxBuffer: 256 << 20 });
   return new Int16Array(out.buffer, out.byteOffset, out.length >> 1);
 }

@@ -37,6 +37,7 @@ import { ClientContentService } from './content/ClientContentService.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
 import { CaptureClient } from './bus/CaptureClient.ts';
+import { LineCapturePolicy } from './lines/LineCapturePolicy.ts';
 import { clientRest } from './http/clientRest.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
@@ -180,11 +181,12 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const mediaNodes = () => placement?.nodes() ?? [];
   let captureClient: CaptureClient | undefined;
   const captures = () => captureClient;
+  const capturePolicy = new LineCapturePolicy({ db: database.db, calls, captures, logger });
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, captures, rest });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, captures, capturePolicy, rest });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, capturePolicy, rest, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -309,7 +311,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; captures: AdminApiOptions['captures']; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; captures: AdminApiOptions['captures']; capturePolicy: LineCapturePolicy; rest: RestSessionStore; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -339,6 +341,7 @@ function buildHttp(
     calls: ctx.calls,
     mediaNodes: options.mediaNodes,
     captures: options.captures,
+    capturePolicy: options.capturePolicy,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

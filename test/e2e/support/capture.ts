@@ -77,12 +77,12 @@ export function assertStreamsMatch(streams: RtpStreamRow[], info: CaptureInfo, k
 }
 
 /** The dominant one of `candidates` in a stream's decoded audio (PCMU, PCMA or opus from the file). */
-export function toneOf(path: string, row: RtpStreamRow, candidates: number[]): { frequency: number; power: number } {
-  const payloads = rtpPayloads(path, row);
+export async function toneOf(path: string, row: RtpStreamRow, candidates: number[]): Promise<{ frequency: number; power: number }> {
+  const payloads = await rtpPayloads(path, row);
   assert.ok(payloads.length > 50, `payloads of ${JSON.stringify(row)}`);
   const pcm = row.payload === 'g711U' ? { samples: decodePcmu(Buffer.concat(payloads)), rate: 8000 }
     : row.payload === 'g711A' ? { samples: decodePcma(Buffer.concat(payloads)), rate: 8000 }
-      : { samples: decodeOpus(payloads), rate: 48_000 };
+      : { samples: await decodeOpus(payloads), rate: 48_000 };
   // The first half second may hold the start of the microphone and the decoder: the rest carries the tone.
   const settled = pcm.samples.subarray(Math.min(pcm.samples.length >> 1, pcm.rate / 2));
   const { frequency, power } = dominantFrequency(settled, candidates, pcm.rate);

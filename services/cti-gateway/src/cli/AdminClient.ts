@@ -30,7 +30,7 @@ export class AdminClient {
     return this.#parse(res);
   }
 
-  async request<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return this.#parse<T>(await this.#fetch(method, path, body, this.#timeoutMs));
   }
 

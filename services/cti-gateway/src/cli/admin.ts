@@ -17,6 +17,7 @@ const USAGE = `usage: npm run admin -- <command> [options]
   line list
   line remove <number>
   line enable|disable <number>
+  line capture <number> on|off   capture every call of the line from its first packet
   calls                      active calls
   journal [--line N] [--user LOGIN] [--limit N]
   nodes                      live media nodes
@@ -161,6 +162,13 @@ async function main(): Promise<void> {
       await client.request('PATCH', `/lines/${encodeURIComponent(need(arg, 'number'))}`, { enabled: verb === 'enable' });
       console.log(`line ${arg} ${verb}d`);
       return;
+    case 'line capture': {
+      const state = positionals[3];
+      if (state !== 'on' && state !== 'off') throw new UsageError(`line capture <number> on|off (got '${state ?? ''}')`);
+      const p = await client.request<Record<string, unknown>>('PUT', `/lines/${encodeURIComponent(need(arg, 'number'))}/capture`, { enabled: state === 'on' });
+      console.log(values.json ? JSON.stringify(p) : `capture of every call of line ${arg}: ${p.enabled ? 'on' : 'off'}`);
+      return;
+    }
     case 'calls':
       table(await client.request('GET', '/calls'), ['callId', 'line', 'direction', 'state', 'remoteNumber', 'createdAt', 'mediaNode', 'mediaPath']);
       return;

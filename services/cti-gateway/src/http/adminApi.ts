@@ -9,6 +9,7 @@ import type { CallRegistry } from '../calls/CallRegistry.ts';
 import type { CaptureClient } from '../bus/CaptureClient.ts';
 import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, MediaCommandError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
+import type { LineCapturePolicy } from '../lines/LineCapturePolicy.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { UserStore } from '../users/UserStore.ts';
@@ -42,6 +43,7 @@ export interface AdminApiOptions {
   mediaNodes: () => MediaNodeInfo[];
   /** Call capture on the media nodes; undefined until the bus is up. */
   captures: () => CaptureClient | undefined;
+  capturePolicy: LineCapturePolicy;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -162,7 +164,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     });
     return { entries: entries.map(journalOut), total, limit: q.limit, offset: q.offset };
   });
-  captureRoutes(app, { calls: options.calls, captures: options.captures, adminOf: (req) => admins.get(req) ?? 'unknown' });
+  captureRoutes(app, { calls: options.calls, captures: options.captures, adminOf: (req) => admins.get(req) ?? 'unknown', lines: options.lines, policy: options.capturePolicy });
   api.get('/media/nodes', { schema: { tags: ['media'], summary: 'Live media nodes', response: { 200: z.array(MediaNodeOut), ...errors } } }, async () => options.mediaNodes().map(mediaNodeOut));
 }
 

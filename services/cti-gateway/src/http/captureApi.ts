@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { CaptureInfo, Id, MediaErrorCodes } from '@ucserver/shared';
 import type { CaptureClient } from '../bus/CaptureClient.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
+import type { LineCapturePolicy } from '../lines/LineCapturePolicy.ts';
+import type { LineStore } from '../lines/LineStore.ts';
 import { ConflictError, HttpError, NotFoundError } from '../errors.ts';
-import { ApiError } from './adminSchemas.ts';
+import { ApiError, LineNumber } from './adminSchemas.ts';
 
 export interface CaptureApiOptions {
   calls: CallRegistry;
@@ -13,6 +15,8 @@ export interface CaptureApiOptions {
   captures: () => CaptureClient | undefined;
   /** Who the admin request is from (for the log). */
   adminOf: (req: FastifyRequest) => string;
+  lines: LineStore;
+  policy: LineCapturePolicy;
 }
 
 /** The HTTP status of a media node's capture refusal (MediaCommandError.remoteCode). */
@@ -27,6 +31,7 @@ export const CAPTURE_STATUS: Readonly<Record<string, number>> = {
 
 const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 413: ApiError, 429: ApiError, 503: ApiError, 507: ApiError };
 const CallParams = z.object({ callId: Id });
+const LineCaptureOut = z.object({ line: z.string(), enabled: z.boolean(), updatedBy: z.string().nullable(), updatedAt: z.string().nullable() });
 const CaptureStartBody = z.object({
   maxSeconds: z.number().int().min(1).optional(),
   maxBytes: z.number().int().min(1).optional(),
@@ -87,6 +92,21 @@ export function captureRoutes(app: FastifyInstance, options: CaptureApiOptions):
       .header('content-type', 'application/vnd.tcpdump.pcap')
       .header('content-disposition', `attachment; filename="call-${info.callId}-${info.captureId}.pcapng"`)
       .send(file);
+  });
+
+  // The per-line policy: every call of the line captured from its first packet.
+  const policyOut = (line: string, p: { enabled: boolean; updatedBy: string | null; updatedAt: Date | null }): z.input<typeof LineCaptureOut> =>
+    ({ line, enabled: p.enabled, updatedBy: p.updatedBy, updatedAt: p.updatedAt?.toISOString() ?? null });
+  api.get('/lines/:number/capture', { schema: { tags: ['captures'], summary: 'The line\'s capture policy', params: z.object({ number: LineNumber }), response: { 200: LineCaptureOut, ...errors } } }, async (req) => {
+    const line = await options.lines.require(req.params.number);
+    return policyOut(line.number, await options.policy.get(line.id));
+  });
+  api.put('/lines/:number/capture', { schema: { tags: ['captures'], summary: 'Capture every call of the line (from its first packet), or stop doing so', params: z.object({ number: LineNumber }), body: z.object({ enabled: z.boolean() }).strict(), response: { 200: LineCaptureOut, ...errors } } }, async (req) => {
+    const admin = options.adminOf(req);
+    const line = await options.lines.require(req.params.number);
+    const policy = await options.policy.set(line.id, req.body.enabled, admin);
+    req.log.info({ admin, line: line.number, enabled: policy.enabled }, 'line capture policy set');
+    return policyOut(line.number, policy);
   });
 
   api.get('/captures', { schema: { tags: ['captures'], summary: 'Captures on the live media nodes, newest first', querystring: z.object({ callId: Id.optional() }), response: { 200: z.array(CaptureInfo), ...errors } } }, async (req) =>

@@ -59,7 +59,7 @@ describe('call capture on the media node', { timeout: 90_000 }, () => {
     assert.equal(stopped.stopReason, 'requested');
     const file = join(dir, 'dl.pcapng');
     await download(h, stopped.captureId, file);
-    const streams = rtpStreams(file);
+    const streams = await rtpStreams(file);
     assert.equal(streams.length, 4, JSON.stringify(streams));
     for (const s of streams) {
       assert.equal(s.lost, 0, `no loss in ${JSON.stringify(s)}`);
@@ -75,11 +75,11 @@ describe('call capture on the media node', { timeout: 90_000 }, () => {
     const toPhone = streams.find((s) => s.ssrc === call.phone.received.at(-1)!.ssrc);
     assert.ok(toPhone, 'as sent to the softphone: the SSRC it received');
     for (const s of streams) {
-      const samples = decodePcmu(Buffer.concat(rtpPayloads(file, s)));
+      const samples = decodePcmu(Buffer.concat(await rtpPayloads(file, s)));
       const expected: number = s === pbxIn || s === toPhone ? 1000 : 600;
       assert.equal(dominantFrequency(samples, [600, 1000], 8000).frequency, expected, `tone of ${JSON.stringify(s)}`);
     }
-    const frames = framesPerInterface(file);
+    const frames = await framesPerInterface(file);
     assert.equal(frames['softphone-leg'], 200);
     assert.equal(frames['pbx-leg'], 200);
     assert.deepEqual(stopped.interfaces, { sip: 0, 'softphone-leg': 200, 'pbx-leg': 200, 'direct-link': 0 });
