@@ -96,12 +96,12 @@ export class SipTrace {
   #expire(): void {
     const before = Date.now() - this.#idleMs;
     for (const [key, trace] of this.#traces) {
-      if (trace.lastAt >= before) break;
+      if (trace.lastAt > before) break;
       this.#traces.delete(key);
     }
     // A link lives as long as one of its Call-IDs has messages (or it is new).
     for (const [callId, link] of this.#links) {
-      if (link.lastAt < before && ![...link.sipCallIds].some((id) => this.#traces.has(id))) this.#links.delete(callId);
+      if (link.lastAt <= before && ![...link.sipCallIds].some((id) => this.#traces.has(id))) this.#links.delete(callId);
     }
   }
 }
