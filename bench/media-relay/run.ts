@@ -21,7 +21,7 @@ import type { RelaySystem } from './RelaySystem.ts';
 import { startRtpengine } from './rtpengine.ts';
 import { startUcserver } from './ucserver.ts';
 
-const allSystems = ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc', 'ucserver-pbx', 'ucserver-direct'] as const;
+const allSystems = ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc', 'ucserver-pbx', 'ucserver-direct', 'ucserver-pbx-capture'] as const;
 type SystemName = (typeof allSystems)[number];
 
 const { values } = parseArgs({
@@ -154,6 +154,9 @@ async function startSystem(name: SystemName, gen: Generator, maxCalls: number): 
       return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
     case 'ucserver-direct':
       return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
+    case 'ucserver-pbx-capture':
+      // Capture on for 10 % of the calls (issue 13): compared with ucserver-pbx below.
+      return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv, captureEvery: 10 });
   }
 }
 
@@ -283,6 +286,11 @@ for (const path of ['ucserver-pbx', 'ucserver-direct'] as const) {
 log('\nsummary (N = relayed calls: 2 streams × 50 packets/s in and out of the relay; ucserver-direct: 1 N = 2 ucserver calls):');
 log(`  ${'system'.padEnd(18)} ${'max N'.padStart(6)} ${'calls/core'.padStart(11)} ${'µs/packet'.padStart(10)}`);
 for (const r of results) log(`  ${r.system.padEnd(18)} ${String(r.maxN).padStart(6)} ${String(r.callsPerCore).padStart(11)} ${r.relayUsPerPacket.toFixed(2).padStart(10)}${r.error ? `  (failed: ${r.error})` : ''}`);
+const withCapture = byName.get('ucserver-pbx-capture');
+const withoutCapture = byName.get('ucserver-pbx');
+if (withCapture && withoutCapture) {
+  ratios['ucserver-pbx-capture/ucserver-pbx'] = { maxN: ratio(withCapture.maxN, withoutCapture.maxN), callsPerCore: ratio(withCapture.callsPerCore, withoutCapture.callsPerCore) };
+}
 for (const [k, v] of Object.entries(ratios)) log(`  ${k.padEnd(34)} max N ×${v.maxN ?? '-'}  calls/core ×${v.callsPerCore ?? '-'}`);
 const loadAtEnd = load1();
 log(`load average at end: ${loadAtEnd}; ${Math.round((Date.now() - started) / 1000)} s`);

@@ -76,6 +76,8 @@ export interface UcserverOptions {
   helperCore: number;
   /** Extra environment for the media node (e.g. MEDIA_* tuning knobs). */
   env?: Record<string, string>;
+  /** Capture every n-th call (capture.start once its streams run; files in a temporary CAPTURE_DIR). Default none. */
+  captureEvery?: number;
 }
 
 export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: UcserverOptions): Promise<RelaySystem> {
@@ -90,6 +92,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     env: {
       ...process.env, NATS_URL: o.natsUrl, BUS_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn', MEDIA_NODE_ID: nodeId, MEDIA_WORKERS: '1',
       MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_WEBRTC_PORT: '0', MEDIA_RTC_MIN_PORT: String(ports.min), MEDIA_RTC_MAX_PORT: String(ports.max), MEDIA_DRAIN_TIMEOUT_MS: '0',
+      CAPTURE_DIR: join(dir, 'captures'), CAPTURE_MAX_CONCURRENT: '1000', CAPTURE_MAX_BYTES: String(1 << 30),
       ...o.env,
     },
   });
@@ -131,6 +134,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     await gen.stream(2 * i, a, server, ssrcA, 0, b);
     // The PBX's SSRC is not in its SDP: the node learns it from the first packet.
     await gen.stream(2 * i + 1, b, toPbxLeg, randomSsrc(), 0, a);
+    if (o.captureEvery && i % o.captureEvery === 0) await node.request(MediaCommands.captureStart, { callId, startedBy: 'bench' });
   };
 
   const direct = async (j: number): Promise<void> => {
@@ -164,9 +168,9 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
   };
 
   return {
-    name: `ucserver-${path}`,
+    name: `ucserver-${path}${o.captureEvery ? '-capture' : ''}`,
     unit: path === 'pbx'
-      ? 'one ucserver call via the PBX: WebRTC softphone leg (DTLS-SRTP) + PBX leg (RTP/AVP), set up with the bus commands'
+      ? `one ucserver call via the PBX: WebRTC softphone leg (DTLS-SRTP) + PBX leg (RTP/AVP), set up with the bus commands${o.captureEvery ? `; every ${o.captureEvery}th call captured to pcapng` : ''}`
       : 'two ucserver calls linked by Direct Media: softphone leg ⇄ pipeToRouter ⇄ softphone leg, PBX legs idle',
     relayPid: workerPid,
     helperPids: [{ name: 'media node (Node.js)', pid: nodePid }],

@@ -69,3 +69,6 @@ export type { BusOutageGuardEvents, BusOutageGuardOptions, BusStateSource, Silen
 export { HeartbeatPublisher, type HeartbeatPublisherOptions } from './bus/HeartbeatPublisher.ts';
 export { MediaPlacement, NoMediaNodeError } from './bus/MediaPlacement.ts';
 export type { MediaPlacementOptions, MediaPlacementEvents, MediaNodeInfo, MediaPickOptions } from './bus/MediaPlacement.ts';
+
+export { sectionHeaderBlock, interfaceDescriptionBlock, udpPacketBlock, ipUdpPacket, internetChecksum, captureClockUs, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_PAYLOAD } from './capture/pcapng.ts';
+export type { PcapngInterface, UdpDatagram, UdpEndpoint } from './capture/pcapng.ts';

@@ -38,6 +38,8 @@ import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { ClientContentService } from './content/ClientContentService.ts';
 import { CtiService } from './cti/CtiService.ts';
 import { adminApi, type AdminApiOptions } from './http/adminApi.ts';
+import { CaptureClient } from './bus/CaptureClient.ts';
+import { LineCapturePolicy } from './lines/LineCapturePolicy.ts';
 import { clientRest } from './http/clientRest.ts';
 import { clientWebSocket } from './http/clientWebSocket.ts';
 import { instrumentGateway } from './http/metrics.ts';
@@ -183,11 +185,14 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   };
   const mediaNodes = () => placement?.nodes() ?? [];
   const adminConsole = new AdminConsole({ config, logger, database, calls, registrations, routing, quality, instance, version: gatewayVersion });
+  let captureClient: CaptureClient | undefined;
+  const captures = () => captureClient;
+  const capturePolicy = new LineCapturePolicy({ db: database.db, calls, captures, logger });
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, rest, quality, adminConsole });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, captures, capturePolicy, rest, quality, adminConsole });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, rest, quality, adminConsole, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, capturePolicy, rest, quality, adminConsole, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -235,6 +240,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       placement.start();
       stops.push(() => placement?.close());
       const media = new MediaClient({ bus, logger });
+      captureClient = new CaptureClient({ bus, nodes: mediaNodes });
+      stops.push(() => {
+        captureClient = undefined;
+      });
       const pbx = new PbxClient({ bus, gateway: instance });
       adminConsole.attach({ bus, pbx, placement });
       stops.push(() => adminConsole.detach());
@@ -313,7 +322,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; rest: RestSessionStore; quality: LiveQuality; adminConsole: AdminConsole; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; captures: AdminApiOptions['captures']; capturePolicy: LineCapturePolicy; rest: RestSessionStore; quality: LiveQuality; adminConsole: AdminConsole; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -346,6 +355,8 @@ function buildHttp(
     console: options.adminConsole,
     sessions: ctx.sessions,
     routing: ctx.routing,
+    captures: options.captures,
+    capturePolicy: options.capturePolicy,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

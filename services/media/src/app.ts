@@ -7,6 +7,7 @@ import {
   HeartbeatPublisher,
   MEDIA_QUALITY_REPORT_CALLS,
   MediaTopics,
+  PbxCommands,
   busConnection,
   createHttpServer,
   instrumentBus,
@@ -16,6 +17,8 @@ import {
 } from '@ucserver/shared';
 import { MediaEventPublisher } from './bus/MediaEventPublisher.ts';
 import { serveMediaCommands } from './bus/mediaCommands.ts';
+import { CaptureStore } from './capture/CaptureStore.ts';
+import type { CaptureStoreOptions } from './capture/CaptureStoreTypes.ts';
 import type { SsrcWatchdogOptions } from './calls/SsrcWatchdogTypes.ts';
 import { createMediaMetrics, recordSamples, type MediaMetrics } from './http/metrics.ts';
 import { MediaNode } from './node/MediaNode.ts';
@@ -29,6 +32,8 @@ export interface MediaAppDeps {
   statsIntervalMs?: number;
   /** The PBX legs' SSRC watchdog (tests tune or disable it); false turns it off. Default: from MEDIA_SSRC_WATCHDOG_MS. */
   ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
+  /** Overrides of the capture store's options (tests: a short SIP settle time). */
+  capture?: Partial<CaptureStoreOptions>;
 }
 
 export interface MediaApp {
@@ -63,7 +68,24 @@ export function build(deps: MediaAppDeps): MediaApp {
     logger,
   });
   const log = logger.child({ nodeId });
+  let bus: BusClient | undefined;
+  const captures = new CaptureStore({
+    dir: config.CAPTURE_DIR,
+    nodeId,
+    logger: log,
+    maxSeconds: config.CAPTURE_MAX_SECONDS,
+    maxBytes: config.CAPTURE_MAX_BYTES,
+    maxConcurrent: config.CAPTURE_MAX_CONCURRENT,
+    retentionMs: config.CAPTURE_RETENTION_HOURS * 3_600_000,
+    sipMessages: async (callId) => {
+      if (!bus) return [];
+      const { messages } = await bus.pbx.request(PbxCommands.callSip, { callId });
+      return messages.map((m) => ({ timestampUs: BigInt(m.atUs), src: m.src, dst: m.dst, message: Buffer.from(m.data, 'base64') }));
+    },
+    ...deps.capture,
+  });
   const node = new MediaNode({
+    captures,
     nodeId,
     pool,
     logger: log,
@@ -73,12 +95,12 @@ export function build(deps: MediaAppDeps): MediaApp {
   const metrics = createMediaMetrics(registry, node);
   const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_STATS_INTERVAL_MS;
 
-  let bus: BusClient | undefined;
   let heartbeat: HeartbeatPublisher<typeof MediaTopics.heartbeat> | undefined;
   let events: MediaEventPublisher | undefined;
   let outage: BusOutageGuard | undefined;
   let subscriptions: Unsubscribe[] = [];
   let sampler: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   let started = false;
   let stopping: Promise<void> | undefined;
   const abort = new AbortController();
@@ -156,6 +178,10 @@ export function build(deps: MediaAppDeps): MediaApp {
         sample().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'stats sampling failed'));
       }, statsIntervalMs);
       sampler.unref();
+      const sweep = (): void => void captures.sweep().then((n) => n > 0 && log.info({ removed: n }, 'expired captures deleted'), (err: unknown) => log.warn({ err: (err as Error).message }, 'capture sweep failed'));
+      sweep();
+      sweeper = setInterval(sweep, 3_600_000);
+      sweeper.unref();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
       started = true;
       log.info({ http: config.HTTP_PORT, workers: pool.size, addresses: node.addresses }, 'media node started');
@@ -165,6 +191,8 @@ export function build(deps: MediaAppDeps): MediaApp {
         abort.abort();
         outage?.close();
         await node.drain(started ? config.MEDIA_DRAIN_TIMEOUT_MS : 0);
+        await captures.stopAll();
+        clearInterval(sweeper);
         await events?.flush();
         clearInterval(sampler);
         heartbeat?.publish();

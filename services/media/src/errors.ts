@@ -93,6 +93,31 @@ export class CallFailedError extends MediaError {
   static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CALL_FAILED;
 }
 
+/** A capture of the call is running already. */
+export class CaptureRunningError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CAPTURE_RUNNING;
+}
+
+/** No running capture for the call, or no stored capture with the id. */
+export class CaptureNotFoundError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CAPTURE_NOT_FOUND;
+}
+
+/** CAPTURE_MAX_CONCURRENT captures run already. */
+export class CaptureTooManyError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CAPTURE_TOO_MANY;
+}
+
+/** The requested duration or size exceeds the node's limits. */
+export class CaptureTooLargeError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CAPTURE_TOO_LARGE;
+}
+
+/** The capture file could not be created or written; only the capture stops. */
+export class CaptureWriteError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CAPTURE_WRITE_FAILED;
+}
+
 /** The catalogue: every code the media node raises and its class (UCS_ERR_MEDIA_NO_NODE is shared's). */
 export const mediaErrorCatalogue: ErrorCatalogue = {
   codes: MediaErrorCodes,
@@ -110,5 +135,10 @@ export const mediaErrorCatalogue: ErrorCatalogue = {
     NoWorkerError,
     AllocationError,
     CallFailedError,
+    CaptureRunningError,
+    CaptureNotFoundError,
+    CaptureTooManyError,
+    CaptureTooLargeError,
+    CaptureWriteError,
   ],
 };

@@ -250,7 +250,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       placement.on('nodedown', (nodeId, reason) => carried.mediaNodeDown(nodeId, reason));
       subscriptions = [
         ...wireRegistrations(bus, registrations, log),
-        ...servePbxCommands(bus, calls, log),
+        ...servePbxCommands(bus, calls, endpoint.trace, log),
         subscribeMediaEvents(bus, calls),
         subscribeGatewayHeartbeats(bus, liveness),
       ];

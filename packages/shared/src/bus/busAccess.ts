@@ -40,7 +40,8 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
     serves: [LineCommands.list, ...all(CtiCommands)],
     requests: [
       LineCommands.registrations,
-      ...all(PbxCommands),
+      // call.sip is the media node's (capture files), not the gateway's.
+      ...all(PbxCommands).filter((c) => c !== PbxCommands.callSip),
       MediaCommands.softphoneOffer,
       MediaCommands.softphoneAnswer,
       MediaCommands.softphoneCreateOffer,
@@ -49,6 +50,11 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
       MediaCommands.softphoneReoffer,
       MediaCommands.close,
       MediaCommands.drain,
+      MediaCommands.captureStart,
+      MediaCommands.captureStop,
+      MediaCommands.captureList,
+      MediaCommands.captureRead,
+      MediaCommands.captureDelete,
     ],
     publishes: [LineTopics.changed, GatewayTopics.heartbeat],
     subscribes: [LineTopics.registration, CallTopics.event, CallTopics.media, MediaTopics.heartbeat, MediaTopics.quality],
@@ -58,7 +64,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
   },
   media: {
     serves: all(MediaCommands),
-    requests: [],
+    requests: [PbxCommands.callSip],
     publishes: [MediaTopics.heartbeat, MediaTopics.quality, CallTopics.media],
     subscribes: [],
     callStream: true,

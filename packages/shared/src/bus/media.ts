@@ -116,6 +116,16 @@ export const MediaErrorCodes = {
   UCS_ERR_MEDIA_CALL_FAILED: 'UCS_ERR_MEDIA_CALL_FAILED',
   /** Placement found no live, non-draining media node. */
   UCS_ERR_MEDIA_NO_NODE: 'UCS_ERR_MEDIA_NO_NODE',
+  /** A capture of this call is already running (HTTP 409). */
+  UCS_ERR_MEDIA_CAPTURE_RUNNING: 'UCS_ERR_MEDIA_CAPTURE_RUNNING',
+  /** No capture of this call is running, or no capture with this id is stored (HTTP 404). */
+  UCS_ERR_MEDIA_CAPTURE_NOT_FOUND: 'UCS_ERR_MEDIA_CAPTURE_NOT_FOUND',
+  /** CAPTURE_MAX_CONCURRENT captures run on this node already (HTTP 429). */
+  UCS_ERR_MEDIA_CAPTURE_TOO_MANY: 'UCS_ERR_MEDIA_CAPTURE_TOO_MANY',
+  /** The requested duration or size exceeds CAPTURE_MAX_SECONDS / CAPTURE_MAX_BYTES (HTTP 413). */
+  UCS_ERR_MEDIA_CAPTURE_TOO_LARGE: 'UCS_ERR_MEDIA_CAPTURE_TOO_LARGE',
+  /** The capture file could not be created or written (disk full, read-only); the call goes on. */
+  UCS_ERR_MEDIA_CAPTURE_WRITE_FAILED: 'UCS_ERR_MEDIA_CAPTURE_WRITE_FAILED',
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCodes)[keyof typeof MediaErrorCodes];
 
@@ -127,6 +137,52 @@ export const MediaCallDump = z.object({
   legs: z.array(z.object({ legId: Id, kind: z.enum(['softphone', 'pbx']), state: z.string() })),
 });
 export type MediaCallDump = z.infer<typeof MediaCallDump>;
+
+export const CaptureState = z.enum(['running', 'stopped', 'failed']);
+export type CaptureState = z.infer<typeof CaptureState>;
+
+/** Why a capture stopped: on request, its call ended, a limit was reached, or its file failed. */
+export const CaptureStopReason = z.enum(['requested', 'call-ended', 'duration-limit', 'size-limit', 'write-failed', 'node-stopping']);
+export type CaptureStopReason = z.infer<typeof CaptureStopReason>;
+
+/** One capture (running or stored) on a media node. */
+export const CaptureInfo = z.object({
+  captureId: Id,
+  callId: Id,
+  nodeId: Id,
+  state: CaptureState,
+  stopReason: CaptureStopReason.nullable(),
+  /** The write error of a failed capture. */
+  error: z.string().max(1024).nullable(),
+  /** Who started it (admin user name, or `policy:<line>`). */
+  startedBy: z.string().max(128),
+  startedAt: z.number().int(),
+  stoppedAt: z.number().int().nullable(),
+  maxSeconds: z.number().int().min(1),
+  maxBytes: z.number().int().min(1),
+  bytes: z.number().int().min(0),
+  packets: z.number().int().min(0),
+  /** Packets per interface (`softphone-leg`, `pbx-leg`, `direct-link`, `sip`). */
+  interfaces: z.record(z.string(), z.number().int().min(0)),
+  /**
+   * The media node's own RTP packet counters (mediasoup stream stats) over the capture, per
+   * `<interface>/<in|out>`, read when the capture stops (or just before its call is closed by the
+   * `call.close` command); a stream whose Producer or Consumer changed meanwhile is left out. Null while
+   * running, or when the call ended otherwise (failure, drain).
+   */
+  nodePackets: z.record(z.string(), z.number().int()).nullable(),
+  /** Per `<interface>/<in|out>`, the addresses its packets were written with (the last ones, if they changed). */
+  endpoints: z.record(z.string(), z.object({
+    src: z.object({ address: z.string(), port: z.number().int() }),
+    dst: z.object({ address: z.string(), port: z.number().int() }),
+  })),
+});
+export type CaptureInfo = z.infer<typeof CaptureInfo>;
+
+export const CaptureRef = z.object({ captureId: Id });
+
+/** Largest chunk `capture.read` returns (bytes before base64), below NATS's 1 MB message limit. */
+export const CAPTURE_READ_MAX_BYTES = 512 * 1024;
 
 export const MediaCommands = {
   /** A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec. */
@@ -166,4 +222,21 @@ export const MediaCommands = {
    * closed after MEDIA_DRAIN_TIMEOUT_MS, as at shutdown); `false` makes it take calls again. Replies at once.
    */
   drain: command('media', 'node.drain', z.object({ draining: z.boolean() }), z.object({ draining: z.boolean(), calls: z.number().int().min(0) })),
+  /** Starts capturing a call (any state, ringing too) into a pcapng file on the node. */
+  captureStart: command('media', 'capture.start', CallRef.extend({
+    startedBy: z.string().min(1).max(128),
+    maxSeconds: z.number().int().min(1).optional(),
+    maxBytes: z.number().int().min(1).optional(),
+  }), CaptureInfo),
+  /** Stops the call's running capture and completes its file (SIP messages merged in). */
+  captureStop: command('media', 'capture.stop', CallRef, CaptureInfo),
+  /** The captures stored or running on the node, newest first; `callId` filters. */
+  captureList: command('media', 'capture.list', z.object({ callId: Id.optional() }), z.object({ captures: z.array(CaptureInfo) })),
+  /** A chunk of a stopped capture's file (base64). */
+  captureRead: command('media', 'capture.read', CaptureRef.extend({
+    offset: z.number().int().min(0),
+    length: z.number().int().min(1).max(CAPTURE_READ_MAX_BYTES),
+  }), z.object({ data: z.string(), total: z.number().int().min(0) })),
+  /** Deletes a stopped capture's file. */
+  captureDelete: command('media', 'capture.delete', CaptureRef, Empty),
 } as const;

@@ -4,6 +4,19 @@ import { CallEvent } from './calls.ts';
 import { GatewayInstance } from './gateway.ts';
 
 /** Commands the cti-gateway sends to the pbx-adapter for one call. */
+const Endpoint = z.object({ address: z.string().min(1).max(64), port: z.number().int().min(0).max(65_535) });
+
+/** One SIP message as seen on the adapter's socket. */
+export const SipTraceRecord = z.object({
+  /** Microseconds since the epoch (decimal string: beyond 2^53). */
+  atUs: z.string().regex(/^\d{1,20}$/),
+  src: Endpoint,
+  dst: Endpoint,
+  /** The message, base64. */
+  data: z.string().max(90_000),
+});
+export type SipTraceRecord = z.infer<typeof SipTraceRecord>;
+
 export const PbxCommands = {
   /** Place a call on a line. The SIP outcome arrives as call events. */
   makeCall: command('pbx', 'call.make', z.object({
@@ -47,6 +60,11 @@ export const PbxCommands = {
     calls: z.array(CallEvent),
     nextOffset: z.number().int().min(0).nullable(),
   })),
+  /**
+   * The SIP messages of a call (CTI call id) as the adapter sent and received them, oldest first, for a
+   * capture file; bounded per call, kept a while after the call ended.
+   */
+  callSip: command('pbx', 'call.sip', z.object({ callId: Id }), z.object({ messages: z.array(SipTraceRecord) })),
 } as const;
 
 /**

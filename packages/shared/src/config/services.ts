@@ -122,6 +122,11 @@ export const MediaConfig = z.object({
   MEDIA_SSRC_WATCHDOG_MS: env.int(200, 'How often a PBX leg with a learnt SSRC checks that its packets still reach the call (ms; 0 = off)', 0, 10_000),
   MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM or an operator\'s drain (admin console), how long running calls may continue before they are closed (ms)', 0),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
+  CAPTURE_DIR: z.string().min(1).default('./captures').describe('Directory of call captures (pcapng files and their .json info)'),
+  CAPTURE_MAX_SECONDS: env.int(3600, 'Longest call capture, and the default duration (s)', 1, 86_400),
+  CAPTURE_MAX_BYTES: env.int(100 << 20, 'Largest call capture file, and the default limit (bytes)', 4096, 1 << 30),
+  CAPTURE_MAX_CONCURRENT: env.int(10, 'Call captures running at once on a media node', 1, 1000),
+  CAPTURE_RETENTION_HOURS: env.int(72, 'Stopped captures older than this are deleted (hours)', 1, 24 * 365),
 }).superRefine(busCredentialRules);
 export type MediaConfig = z.infer<typeof MediaConfig>;
 

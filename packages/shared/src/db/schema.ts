@@ -58,6 +58,18 @@ export const lineRouting = pgTable('line_routing', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * The capture policy of a line: while `enabled`, the gateway captures every call of the line from its
+ * first event with a media node (see the admin API's PUT /lines/{number}/capture).
+ */
+export const lineCapture = pgTable('line_capture', {
+  lineId: uuid('line_id').primaryKey().references(() => lines.id, { onDelete: 'cascade' }),
+  enabled: boolean('enabled').notNull().default(false),
+  /** The admin who set it last. */
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Global journal transaction counter (ENetUC iTransactionID): grows on every journal change. */
 export const journalTransactionSeq = pgSequence('journal_transaction_seq');
 

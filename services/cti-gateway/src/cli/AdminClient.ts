@@ -23,21 +23,34 @@ export class AdminClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  async request<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  /** A binary download (a capture file); an error answer is thrown as for request(). */
+  async download(path: string): Promise<Buffer> {
+    const res = await this.#fetch('GET', path, undefined, 120_000);
+    if (res.ok) return Buffer.from(await res.arrayBuffer());
+    return this.#parse(res);
+  }
+
+  async request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.#parse<T>(await this.#fetch(method, path, body, this.#timeoutMs));
+  }
+
+  async #fetch(method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
     try {
-      res = await fetch(`${this.#base}/api/v1${path}`, {
+      return await fetch(`${this.#base}/api/v1${path}`, {
         method,
         headers: {
           ...(this.#auth ? { authorization: this.#auth } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new AdminUnreachableError(`cannot reach ${this.#base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
     }
+  }
+
+  async #parse<T>(res: Response): Promise<T> {
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     let json: unknown;

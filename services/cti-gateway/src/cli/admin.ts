@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { AdminClient } from './AdminClient.ts';
 import { AdminApiError, AdminResponseError, UsageError } from './errors.ts';
+import { writeFileSync } from 'node:fs';
 import { seed } from './seed.ts';
 
 const USAGE = `usage: npm run admin -- <command> [options]
@@ -16,9 +17,15 @@ const USAGE = `usage: npm run admin -- <command> [options]
   line list
   line remove <number>
   line enable|disable <number>
+  line capture <number> on|off   capture every call of the line from its first packet
   calls                      active calls
   journal [--line N] [--user LOGIN] [--limit N]
   nodes                      live media nodes
+  capture start <callId|line> [--max-seconds N] [--max-bytes N]   (a line: its newest active call)
+  capture stop <callId|line>
+  capture get <callId> [-o file.pcapng]   the call's newest stopped capture (default call-<callId>.pcapng)
+  capture list [--call <callId>]
+  capture delete <captureId>
   seed [--registrar host:port]   demo users and lines for the test PBX (infra/pbx)
 
 connection: --url (UCS_ADMIN_URL, default http://127.0.0.1:7224)
@@ -44,6 +51,10 @@ function parse() {
     disabled: { type: 'boolean' },
     line: { type: 'string' },
     limit: { type: 'string' },
+    call: { type: 'string' },
+    'max-seconds': { type: 'string' },
+    'max-bytes': { type: 'string' },
+    output: { type: 'string', short: 'o' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -151,6 +162,13 @@ async function main(): Promise<void> {
       await client.request('PATCH', `/lines/${encodeURIComponent(need(arg, 'number'))}`, { enabled: verb === 'enable' });
       console.log(`line ${arg} ${verb}d`);
       return;
+    case 'line capture': {
+      const state = positionals[3];
+      if (state !== 'on' && state !== 'off') throw new UsageError(`line capture <number> on|off (got '${state ?? ''}')`);
+      const p = await client.request<Record<string, unknown>>('PUT', `/lines/${encodeURIComponent(need(arg, 'number'))}/capture`, { enabled: state === 'on' });
+      console.log(values.json ? JSON.stringify(p) : `capture of every call of line ${arg}: ${p.enabled ? 'on' : 'off'}`);
+      return;
+    }
     case 'calls':
       table(await client.request('GET', '/calls'), ['callId', 'line', 'direction', 'state', 'remoteNumber', 'createdAt', 'mediaNode', 'mediaPath']);
       return;
@@ -167,12 +185,57 @@ async function main(): Promise<void> {
     case 'nodes':
       table(await client.request('GET', '/media/nodes'), ['nodeId', 'addresses', 'workersAlive', 'calls', 'load', 'draining', 'lastSeen']);
       return;
+    case 'capture start': {
+      const callId = await callOf(client, need(arg, 'call id or line'));
+      const body = { ...(values['max-seconds'] ? { maxSeconds: int(values['max-seconds'], '--max-seconds') } : {}), ...(values['max-bytes'] ? { maxBytes: int(values['max-bytes'], '--max-bytes') } : {}) };
+      const c = await client.request<Record<string, unknown>>('POST', `/calls/${encodeURIComponent(callId)}/capture`, body);
+      console.log(values.json ? JSON.stringify(c) : `capture ${String(c.captureId)} of call ${callId} started on ${String(c.nodeId)} (max ${String(c.maxSeconds)} s, ${String(c.maxBytes)} bytes)`);
+      return;
+    }
+    case 'capture stop': {
+      const callId = await callOf(client, need(arg, 'call id or line'));
+      const c = await client.request<Record<string, unknown>>('DELETE', `/calls/${encodeURIComponent(callId)}/capture`);
+      console.log(values.json ? JSON.stringify(c) : `capture ${String(c.captureId)} of call ${callId} stopped: ${String(c.packets)} packets, ${String(c.bytes)} bytes`);
+      return;
+    }
+    case 'capture get': {
+      const callId = need(arg, 'call id');
+      const file = await client.download(`/calls/${encodeURIComponent(callId)}/capture.pcapng`);
+      const out = values.output ?? `call-${callId}.pcapng`;
+      writeFileSync(out, file);
+      console.log(`${out}: ${file.length} bytes`);
+      return;
+    }
+    case 'capture list': {
+      const q = values.call ? `?callId=${encodeURIComponent(values.call)}` : '';
+      const list = await client.request<Array<Record<string, unknown>>>('GET', `/captures${q}`);
+      table(list.map((c) => ({ ...c, startedAt: new Date(Number(c.startedAt)).toISOString() })), ['captureId', 'callId', 'nodeId', 'state', 'stopReason', 'startedBy', 'startedAt', 'packets', 'bytes']);
+      return;
+    }
+    case 'capture delete':
+      await client.request('DELETE', `/captures/${encodeURIComponent(need(arg, 'capture id'))}`);
+      console.log(`capture ${arg} deleted`);
+      return;
     case 'seed':
       await seed(client, { registrar: values.registrar ?? process.env.PBX_REGISTRAR ?? '127.0.0.1:5060' }, (line) => console.log(line));
       return;
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }
+}
+
+function int(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a whole number (got '${text}')`);
+  return Number(text);
+}
+
+/** An active call's id, or the newest active call of a line. */
+async function callOf(client: AdminClient, callOrLine: string): Promise<string> {
+  const calls = await client.request<Array<{ callId: string; line: string; state: string; createdAt: string }>>('GET', '/calls');
+  if (calls.some((c) => c.callId === callOrLine)) return callOrLine;
+  const ofLine = calls.filter((c) => c.line === callOrLine && c.state !== 'disconnected').sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  if (ofLine.length === 0) return callOrLine; // unknown: the API answers 404 for it
+  return ofLine[0]!.callId;
 }
 
 main().catch((err: unknown) => {

@@ -8,15 +8,18 @@ import { credentialsFromHeader } from '../auth/credentials.ts';
 import { adminConsoleRoutes, adminUsers } from './adminConsoleRoutes.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import type { AdminConsole } from '../admin/AdminConsole.ts';
+import type { CaptureClient } from '../bus/CaptureClient.ts';
 import type { LiveQuality } from '../calls/LiveQuality.ts';
 import { AccountDisabledError, AuthenticationError, ConflictError, ForbiddenError, HttpError, LockedOutError, MediaCommandError, NotFoundError, PbxCommandError, UnavailableError, ValidationError } from '../errors.ts';
 import type { JournalStore } from '../journal/JournalStore.ts';
+import type { LineCapturePolicy } from '../lines/LineCapturePolicy.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineRoutingState } from '../lines/LineRoutingTypes.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { UserStore } from '../users/UserStore.ts';
+import { CAPTURE_STATUS, captureRoutes } from './captureApi.ts';
 import {
   ApiError,
   LineCreate,
@@ -47,6 +50,9 @@ export interface AdminApiOptions {
   sessions: SessionRegistry;
   /** DND and forwards per line (shown with the lines). */
   routing: LineRouting;
+  /** Call capture on the media nodes; undefined until the bus is up. */
+  captures: () => CaptureClient | undefined;
+  capturePolicy: LineCapturePolicy;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -64,6 +70,8 @@ const STATUS_BY_CLASS: ReadonlyArray<[new (...args: never[]) => UcsError, number
 ];
 
 function statusOf(err: UcsError): number {
+  if (err instanceof MediaCommandError && err.remoteCode && CAPTURE_STATUS[err.remoteCode]) return CAPTURE_STATUS[err.remoteCode]!;
+  if (err instanceof HttpError) return err.statusCode;
   return STATUS_BY_CLASS.find(([Class]) => err instanceof Class)?.[1] ?? 500;
 }
 
@@ -89,9 +97,11 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     return send(500, new InternalError('internal error', { cause: err }));
   });
 
+  // Who each request is from, for the log of capture starts, stops and downloads.
+  const admins = new WeakMap<FastifyRequest, string>();
   api.addHook('onRequest', async (req: FastifyRequest) => {
     if ((req.routeOptions.config as { public?: boolean }).public) return;
-    await authorize(req, options);
+    admins.set(req, await authorize(req, options));
   });
 
   // The admin console's login: an admin user's password for a bearer token (a user's is refused).
@@ -165,16 +175,19 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   // Calls, media nodes, journal, system, live events
   adminConsoleRoutes(api, { ...options, lines: linesOut });
+  captureRoutes(app, { calls: options.calls, captures: options.captures, adminOf: (req) => admins.get(req) ?? 'unknown', lines: options.lines, policy: options.capturePolicy });
 }
 
-async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<void> {
+/** The admin's name: `admin-token` for the static token, else the admin user's login. */
+async function authorize(req: FastifyRequest, options: AdminApiOptions): Promise<string> {
   const header = req.headers.authorization;
   const creds = credentialsFromHeader(header);
   if (!creds) throw new AuthenticationError('authentication required');
-  if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return;
+  if (creds.kind === 'bearer' && options.auth.isAdminToken(creds.token, req.ip)) return 'admin-token';
   const { user } = await options.auth.authenticate(creds, req.ip);
   if (user.role !== 'admin') throw new ForbiddenError(`user '${user.login}' is not an administrator`);
   adminUsers.set(req, user.id);
+  return user.login;
 }
 
 function userOut(u: UserRow): z.input<typeof UserOut> {

@@ -67,6 +67,20 @@ describe('admin CLI against a running gateway', () => {
     assert.match(j.stdout, /0 of 0/);
   });
 
+  it('capture commands: an unknown call is 404, a bad number a usage error, the list prints a table', async () => {
+    const start = await run(['capture', 'start', 'no-such-call'], env);
+    assert.equal(start.code, 1);
+    assert.match(start.stderr, /active call 'no-such-call' not found \(HTTP 404, UCS_ERR_GW_NOT_FOUND\)/);
+    const get = await run(['capture', 'get', 'no-such-call', '-o', '/dev/null'], env);
+    assert.equal(get.code, 1);
+    assert.match(get.stderr, /HTTP 404/);
+    const bad = await run(['capture', 'start', '100', '--max-seconds', 'ten'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-seconds must be a whole number/);
+    const list = await run(['capture', 'list'], env);
+    assert.deepEqual(list, { code: 0, stdout: '(none)\n', stderr: '' });
+  });
+
   it('seed creates demo users and lines, and seeding twice keeps them', async () => {
     const first = await run(['seed', '--registrar', '127.0.0.1:5060'], env);
     assert.equal(first.code, 0, first.stderr);

@@ -39,6 +39,17 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
       }
       return { draining: node.draining, calls: node.callCount };
     },
+    captureStart: (r) => node.captureStart(r.callId, { startedBy: r.startedBy, maxSeconds: r.maxSeconds, maxBytes: r.maxBytes }),
+    captureStop: (r) => node.captureStop(r.callId),
+    captureList: async (r) => ({ captures: await node.captures.list(r.callId) }),
+    captureRead: async (r) => {
+      const { data, total } = await node.captures.read(r.captureId, r.offset, r.length);
+      return { data: data.toString('base64'), total };
+    },
+    captureDelete: async (r) => {
+      await node.captures.delete(r.captureId);
+      return {};
+    },
   };
   const log = logger.child({ component: 'media-commands' });
   return bus.media(node.nodeId).serveTable(MediaCommands, handlers, {

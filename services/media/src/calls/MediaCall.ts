@@ -64,6 +64,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#pbxSide = new PbxNegotiation({ callId: this.id, logger: this.#logger });
     this.#wiring = new MediaWiring({ party: this, directMedia: options.directMedia, pbxDirection: this.#pbxSide, softphoneDirection: this.#softphoneSide, logger: this.#logger });
     this.#wiring.on('path', (path) => this.emit('path', path));
+    this.#wiring.on('wired', () => this.emit('wired'));
   }
 
   // --- DirectMediaParty ---------------------------------------------------------------------------

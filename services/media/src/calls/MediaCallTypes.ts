@@ -20,6 +20,8 @@ export interface MediaCallOptions {
 export interface MediaCallEvents {
   /** The media path changed (first set when the PBX leg gets its remote). */
   path: [path: MediaPath];
+  /** The call's media wiring ran (Producers and Consumers may have changed). */
+  wired: [];
   /** The call failed (worker died, DTLS failed); `close` follows at once. */
   failed: [cause: string];
   /** The call closed, with its quality summary; emitted once. */

@@ -212,5 +212,6 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
       this.#logger.info({ path }, 'media path');
       this.emit('path', path);
     }
+    this.emit('wired');
   }
 }

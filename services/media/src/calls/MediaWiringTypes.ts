@@ -18,4 +18,6 @@ export interface MediaWiringOptions {
 export interface MediaWiringEvents {
   /** The media path changed (first set when the PBX leg gets its remote). */
   path: [path: MediaPath];
+  /** A pass ran: Producers and Consumers may have changed (a capture follows them). */
+  wired: [];
 }

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaCallLiveQuality, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
+import type { CaptureInfo, CodecName, IceCandidate, Logger, MediaCallDump, MediaCallLiveQuality, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { MediaCall } from '../calls/MediaCall.ts';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import { DirectMedia } from '../directMedia/DirectMedia.ts';
-import { CallNotFoundError, DrainingError } from '../errors.ts';
+import { captureSubject } from '../capture/captureSubject.ts';
+import type { CaptureStore } from '../capture/CaptureStore.ts';
+import type { CaptureStartOptions } from '../capture/CaptureStoreTypes.ts';
+import { CallNotFoundError, CaptureWriteError, DrainingError } from '../errors.ts';
 import type { WorkerPool } from '../workers/WorkerPool.ts';
 import type { MediaNodeEvents, MediaNodeOptions } from './MediaNodeTypes.ts';
 
@@ -28,6 +31,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   readonly #startedAt = Date.now();
   readonly #calls = new Map<string, MediaCall>();
   readonly #ssrcWatchdog: MediaNodeOptions['ssrcWatchdog'];
+  readonly #captures: CaptureStore | undefined;
   #draining = false;
 
   constructor(options: MediaNodeOptions) {
@@ -38,6 +42,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     this.#logger = options.logger;
     this.#directMedia = new DirectMedia({ logger: options.logger });
     this.#ssrcWatchdog = options.ssrcWatchdog;
+    this.#captures = options.captures;
   }
 
   get draining(): boolean {
@@ -104,11 +109,27 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   async close(callId: string, cause = 'normal'): Promise<MediaQuality | null> {
     const call = this.#calls.get(callId);
     if (!call) return null;
+    await this.#captures?.callClosing(callId);
     return call.close(cause);
   }
 
   dump(callId: string): MediaCallDump {
     return this.#existing(callId, 'dump').dump();
+  }
+
+  /** Starts capturing a call (see CaptureStore); the call may be ringing. */
+  captureStart(callId: string, options: CaptureStartOptions): Promise<CaptureInfo> {
+    const call = this.#existing(callId, 'captureStart');
+    return this.captures.start(captureSubject(call), options);
+  }
+
+  captureStop(callId: string): Promise<CaptureInfo> {
+    return this.captures.stop(callId, 'requested');
+  }
+
+  get captures(): CaptureStore {
+    if (!this.#captures) throw new CaptureWriteError('capture is not configured on this media node');
+    return this.#captures;
   }
 
   /** Samples every call's stats (for metrics); failures of single calls are logged and skipped. */
@@ -226,9 +247,11 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     this.#calls.set(callId, call);
     let announced = false;
     call.on('path', (path) => this.emit('callpath', callId, path));
+    call.on('wired', () => this.#captures?.sync(callId));
     call.on('failed', (cause) => this.emit('callfailed', callId, cause));
     call.on('close', (quality, cause) => {
       if (this.#calls.get(callId) === call) this.#calls.delete(callId);
+      this.#captures?.callEnded(callId);
       if (announced) this.emit('callclose', callId, quality, cause);
       if (this.#calls.size === 0) this.emit('@empty');
     });

@@ -1,5 +1,6 @@
 import type { Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { SsrcWatchdogOptions } from '../calls/SsrcWatchdogTypes.ts';
+import type { CaptureStore } from '../capture/CaptureStore.ts';
 import type { WorkerPool } from '../workers/WorkerPool.ts';
 
 export interface MediaNodeOptions {
@@ -10,6 +11,8 @@ export interface MediaNodeOptions {
   addresses: string[];
   /** The PBX legs' SSRC watchdog; false turns it off. Default: on. */
   ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
+  /** The node's captures; without one, capture commands fail with CaptureWriteError. */
+  captures?: CaptureStore;
 }
 
 export interface MediaNodeEvents {

@@ -2,8 +2,9 @@
 // BusClient against the contract; domain errors travel back with their codes (errors.ts).
 import { PbxCommands, type BusClient, type CommandHandlers, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
+import type { SipTrace } from '../capture/SipTrace.ts';
 
-export function servePbxCommands(bus: BusClient, calls: CallRegistry, logger: Logger): Unsubscribe[] {
+export function servePbxCommands(bus: BusClient, calls: CallRegistry, trace: SipTrace, logger: Logger): Unsubscribe[] {
   const log = logger.child({ component: 'pbx-commands' });
   const done = {};
   const handlers: CommandHandlers<typeof PbxCommands> = {
@@ -41,6 +42,8 @@ export function servePbxCommands(bus: BusClient, calls: CallRegistry, logger: Lo
       const at = Date.now();
       return { at, ...calls.events(r.offset, r.limit) };
     },
+    // Also for an ended call: its messages stay in the trace a while.
+    callSip: (r) => ({ messages: trace.messages(r.callId) }),
   };
   return bus.pbx.serveTable(PbxCommands, handlers, { queue: 'pbx-adapter' });
 }

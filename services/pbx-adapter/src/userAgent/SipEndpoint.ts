@@ -5,6 +5,7 @@
 // so no exception reaches the event loop.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@ucserver/shared';
+import { SipTrace } from '../capture/SipTrace.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
 import {
   createResponse,
@@ -45,6 +46,8 @@ const PROTOCOL: Record<LineTransport, TransportProtocol> = { udp: 'UDP', tcp: 'T
 export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   readonly layer: TransactionLayer;
   readonly userAgent: string;
+  /** The recent SIP messages per Call-ID, for call captures. */
+  readonly trace = new SipTrace();
   readonly #transports: Map<TransportProtocol, SipTransport>;
   readonly #dialogs = new Map<string, DialogHandler>();
   readonly #cancels = new Map<InviteServerTransaction, (cancel: SipRequest) => void>();
@@ -60,6 +63,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     this.#metrics = options.metrics;
     this.#transports = new Map(transports.map((t) => [t.protocol, t]));
     for (const t of transports) {
+      this.trace.attach(t);
       t.on('message', (m) => this.#metrics.sipMessage('in', view(m)));
       t.on('sent', (m) => this.#metrics.sipMessage('out', view(m)));
       t.on('malformed', (err, source, answered) => {

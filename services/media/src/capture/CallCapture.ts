@@ -1,0 +1,176 @@
+import type { Consumer, DirectTransport, Producer } from 'mediasoup/types';
+import type { Logger, UdpEndpoint } from '@ucserver/shared';
+import { streamFigures } from '../calls/streamStats.ts';
+import type { CaptureFile } from './CaptureFile.ts';
+import { CAPTURE_INTERFACES, IFACE, type CallCaptureOptions, type CaptureSubject } from './CallCaptureTypes.ts';
+
+const anyEndpoint: UdpEndpoint = { address: '0.0.0.0', port: 0 };
+
+/**
+ * Records one call's RTP into a CaptureFile. A DirectTransport on the call's router consumes every
+ * Producer the call's audio passes through (the softphone's microphone, the PBX leg's Producer, on
+ * Direct Media the partner's microphone as piped in), so each packet is seen in clear, after SRTP
+ * decryption, at the moment the node forwards it. Each packet is written where it was received and,
+ * reconstructed, where the call forwards it:
+ * - softphone microphone: `softphone-leg` browser→node (original SSRC and PT), then `pbx-leg` node→PBX
+ *   (SSRC and PT of the PBX leg's uplink Consumer) or, on Direct Media, `direct-link` own tuple→partner;
+ * - PBX Producer: `pbx-leg` PBX→node (original SSRC and PT), then `softphone-leg` node→browser (SSRC and PT
+ *   of the softphone's downlink Consumer);
+ * - Direct Media source: `direct-link` partner→own tuple, then `softphone-leg` node→browser.
+ * Sequence numbers and RTP timestamps are those of the capture's own Consumer (mediasoup rewrites them
+ * per Consumer: continuous, but offset from the wire's). The payload is the original.
+ */
+export class CallCapture {
+  readonly #subject: CaptureSubject;
+  readonly #file: CaptureFile;
+  readonly #logger: Logger;
+  readonly #clock: () => bigint;
+  #transport: DirectTransport | undefined;
+  readonly #consumers = new Map<string, Consumer>();
+  readonly #endpoints = new Map<string, { src: UdpEndpoint; dst: UdpEndpoint }>();
+  #syncing: Promise<void> | undefined;
+  #dirty = false;
+  #closed = false;
+
+  constructor(file: CaptureFile, options: CallCaptureOptions) {
+    this.#file = file;
+    this.#subject = options.subject;
+    this.#logger = options.logger;
+    this.#clock = options.clock;
+  }
+
+  /** Consumes every Producer of the call not consumed yet; concurrent requests coalesce. */
+  sync(): Promise<void> {
+    this.#dirty = true;
+    this.#syncing ??= this.#loop();
+    return this.#syncing;
+  }
+
+  /**
+   * The node's packet counters of the call's streams now, per `<interface>/<in|out>`, with the id of
+   * the Producer or Consumer counted (a replaced one restarts at 0).
+   */
+  async nodeCounts(): Promise<Map<string, { id: string; packets: number }>> {
+    const sp = this.#subject.softphoneCapture;
+    const pbx = this.#subject.pbxCapture;
+    const items: Array<[string, Producer | Consumer | undefined]> = [['softphone-leg/in', sp?.producer], ['softphone-leg/out', sp?.downlink]];
+    if (this.#subject.onDirectMedia) items.push(['direct-link/out', sp?.producer], ['direct-link/in', sp?.downlink]);
+    else items.push(['pbx-leg/in', pbx?.producer], ['pbx-leg/out', pbx?.uplink]);
+    const out = new Map<string, { id: string; packets: number }>();
+    await Promise.all(items.map(async ([key, item]) => {
+      if (!item || item.closed) return;
+      const figures = await streamFigures(item).catch(() => undefined);
+      if (figures) out.set(key, { id: item.id, packets: figures.packets });
+    }));
+    return out;
+  }
+
+  /** Per `<interface>/<in|out>`, the addresses written last. */
+  endpoints(): Record<string, { src: UdpEndpoint; dst: UdpEndpoint }> {
+    return Object.fromEntries(this.#endpoints);
+  }
+
+  /** Closes the consumers; the file is the caller's. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transport?.close();
+    this.#consumers.clear();
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#dirty && !this.#closed) {
+        this.#dirty = false;
+        await this.#pass();
+      }
+    } catch (err) {
+      if (!this.#closed) this.#logger.warn({ err: (err as Error).message }, 'capture could not follow the call\'s producers');
+    } finally {
+      this.#syncing = undefined;
+    }
+  }
+
+  async #pass(): Promise<void> {
+    const router = this.#subject.router;
+    if (!router || router.closed) return;
+    const sp = this.#subject.softphoneCapture;
+    const pbx = this.#subject.pbxCapture;
+    const wanted = new Set<string>();
+    for (const p of [sp?.producer, pbx?.producer]) if (p && !p.closed) wanted.add(p.id);
+    if (sp?.downlink && !sp.downlink.closed) wanted.add(sp.downlink.producerId);
+    for (const [id, consumer] of this.#consumers) {
+      if (!wanted.has(id) || consumer.closed) {
+        consumer.close();
+        this.#consumers.delete(id);
+      }
+    }
+    for (const producerId of wanted) {
+      if (this.#consumers.has(producerId)) continue;
+      this.#transport ??= await router.createDirectTransport();
+      if (this.#closed) return;
+      let consumer: Consumer;
+      try {
+        consumer = await this.#transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities });
+      } catch (err) {
+        // The producer closed meanwhile: the next sync drops it.
+        this.#logger.debug({ producerId, err: (err as Error).message }, 'capture consumer not created');
+        continue;
+      }
+      if (this.#closed) return;
+      this.#consumers.set(producerId, consumer);
+      consumer.on('rtp', (packet) => this.#onRtp(producerId, consumer, packet));
+    }
+  }
+
+  #onRtp(producerId: string, via: Consumer, packet: Buffer): void {
+    if (this.#closed || packet.length < 12) return;
+    const timestampUs = this.#clock();
+    const sp = this.#subject.softphoneCapture;
+    const pbx = this.#subject.pbxCapture;
+    const direct = this.#subject.onDirectMedia;
+    const node = sp?.node ?? anyEndpoint;
+    const browser = sp?.browser ?? anyEndpoint;
+    if (sp?.producer?.id === producerId) {
+      if (sp.browser) this.#put(IFACE.softphone, 'in', timestampUs, browser, node, rewrite(packet, via, sp.producer));
+      if (pbx?.uplink && !pbx.uplink.paused && pbx.uplink.producerId === producerId && pbx.remote) {
+        this.#put(IFACE.pbx, 'out', timestampUs, pbx.local, pbx.remote, rewrite(packet, via, pbx.uplink));
+      } else if (direct && pbx?.remote) {
+        this.#put(IFACE.link, 'out', timestampUs, pbx.local, pbx.remote, rewrite(packet, via, sp.producer));
+      }
+      return;
+    }
+    // Before ICE selected a tuple nothing reaches the softphone: mediasoup drops what it would send.
+    const toSoftphone = sp?.browser && sp.downlink && !sp.downlink.paused && sp.downlink.producerId === producerId ? sp.downlink : undefined;
+    if (pbx?.producer?.id === producerId) {
+      this.#put(IFACE.pbx, 'in', timestampUs, pbx.remote ?? anyEndpoint, pbx.local, rewrite(packet, via, pbx.producer));
+    } else if (pbx?.remote) {
+      this.#put(IFACE.link, 'in', timestampUs, pbx.remote, pbx.local, packet);
+    }
+    if (toSoftphone) this.#put(IFACE.softphone, 'out', timestampUs, node, browser, rewrite(packet, via, toSoftphone));
+  }
+
+  #put(interfaceId: number, direction: 'in' | 'out', timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer): void {
+    if (!this.#file.write({ interfaceId, timestampUs, src, dst, payload })) {
+      this.close();
+      return;
+    }
+    const key = `${CAPTURE_INTERFACES[interfaceId]!.name}/${direction}`;
+    const last = this.#endpoints.get(key);
+    if (last?.src !== src || last.dst !== dst) this.#endpoints.set(key, { src, dst });
+  }
+}
+
+/**
+ * A copy of a packet the capture Consumer `via` delivered, with the SSRC of `stream` (a Producer's or a
+ * Consumer's) and its payload type for the same codec (audio or telephone-event).
+ */
+function rewrite(packet: Buffer, via: Consumer, stream: Producer | Consumer): Buffer {
+  const ssrc = stream.rtpParameters.encodings?.[0]?.ssrc;
+  const codec = via.rtpParameters.codecs.find((c) => c.payloadType === (packet[1]! & 0x7f));
+  const pt = codec && stream.rtpParameters.codecs.find((c) => c.mimeType.toLowerCase() === codec.mimeType.toLowerCase() && c.clockRate === codec.clockRate)?.payloadType;
+  const out = Buffer.from(packet);
+  if (pt !== undefined) out[1] = (out[1]! & 0x80) | (pt & 0x7f);
+  if (ssrc !== undefined) out.writeUInt32BE(ssrc >>> 0, 8);
+  return out;
+}
