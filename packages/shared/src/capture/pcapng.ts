@@ -69,69 +69,113 @@ export function interfaceDescriptionBlock(iface: PcapngInterface): Buffer {
   return block(BT_IDB, Buffer.concat([body, options(opts)]));
 }
 
-/** An Enhanced Packet Block holding one UDP datagram with synthetic IP and UDP headers. */
+/**
+ * An Enhanced Packet Block holding one UDP datagram with synthetic IP and UDP headers, built in one
+ * buffer (the capture writes one per RTP packet).
+ */
 export function udpPacketBlock(d: UdpDatagram): Buffer {
   if (!Number.isInteger(d.interfaceId) || d.interfaceId < 0) throw new TypeError(`invalid pcapng interface id ${d.interfaceId}`);
   if (d.timestampUs < 0n) throw new TypeError(`invalid pcapng timestamp ${d.timestampUs}`);
-  const packet = ipUdpPacket(d.src, d.dst, d.payload);
-  const head = Buffer.alloc(20);
-  head.writeUInt32LE(d.interfaceId, 0);
-  head.writeUInt32LE(Number(d.timestampUs >> 32n), 4);
-  head.writeUInt32LE(Number(d.timestampUs & 0xffffffffn), 8);
-  head.writeUInt32LE(packet.length, 12);
-  head.writeUInt32LE(packet.length, 16);
-  const opts = d.comment ? options([[OPT_COMMENT, d.comment]]) : Buffer.alloc(0);
-  return block(BT_EPB, Buffer.concat([head, pad4(packet), opts]));
+  const packetLength = ipUdpLength(d.src, d.dst, d.payload);
+  const comment = d.comment ? Buffer.from(d.comment, 'utf8') : undefined;
+  if (comment && comment.length > 0xffff) throw new RangeError(`pcapng option ${OPT_COMMENT} too long (${comment.length} bytes)`);
+  const optionsLength = comment ? 4 + padded(comment.length) + 4 : 0;
+  const total = 8 + 20 + padded(packetLength) + optionsLength + 4;
+  const out = Buffer.alloc(total);
+  out.writeUInt32LE(BT_EPB, 0);
+  out.writeUInt32LE(total, 4);
+  out.writeUInt32LE(d.interfaceId, 8);
+  out.writeUInt32LE(Number(d.timestampUs >> 32n), 12);
+  out.writeUInt32LE(Number(d.timestampUs & 0xffffffffn), 16);
+  out.writeUInt32LE(packetLength, 20);
+  out.writeUInt32LE(packetLength, 24);
+  writeIpUdp(out, 28, d.src, d.dst, d.payload);
+  if (comment) {
+    const at = 28 + padded(packetLength);
+    out.writeUInt16LE(OPT_COMMENT, at);
+    out.writeUInt16LE(comment.length, at + 2);
+    comment.copy(out, at + 4);
+    // opt_endofopt: the zeros that follow
+  }
+  out.writeUInt32LE(total, total - 4);
+  return out;
 }
 
 /** An IPv4 (or IPv6) packet with a UDP header; both addresses must be of the same family. */
 export function ipUdpPacket(src: UdpEndpoint, dst: UdpEndpoint, payload: Uint8Array): Buffer {
+  const out = Buffer.alloc(ipUdpLength(src, dst, payload));
+  writeIpUdp(out, 0, src, dst, payload);
+  return out;
+}
+
+function ipUdpLength(src: UdpEndpoint, dst: UdpEndpoint, payload: Uint8Array): number {
   checkPort(src.port);
   checkPort(dst.port);
   if (payload.length > PCAPNG_MAX_PAYLOAD) throw new RangeError(`UDP payload of ${payload.length} bytes exceeds ${PCAPNG_MAX_PAYLOAD}`);
-  const udp = Buffer.alloc(8 + payload.length);
-  udp.writeUInt16BE(src.port, 0);
-  udp.writeUInt16BE(dst.port, 2);
-  udp.writeUInt16BE(udp.length, 4);
-  udp.set(payload, 8);
-  if (isIPv4(src.address) && isIPv4(dst.address)) {
-    const ip = Buffer.alloc(20);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(20 + udp.length, 2);
-    ip.writeUInt16BE(0x4000, 6); // DF
-    ip[8] = 64;
-    ip[9] = 17;
-    ipv4Bytes(src.address).copy(ip, 12);
-    ipv4Bytes(dst.address).copy(ip, 16);
-    ip.writeUInt16BE(internetChecksum(ip), 10);
-    // UDP checksum 0: "not computed", valid for IPv4.
-    return Buffer.concat([ip, udp]);
-  }
-  if (isIPv6(src.address) && isIPv6(dst.address)) {
-    const ip = Buffer.alloc(40);
-    ip[0] = 0x60;
-    ip.writeUInt16BE(udp.length, 4);
-    ip[6] = 17;
-    ip[7] = 64;
-    ipv6Bytes(src.address).copy(ip, 8);
-    ipv6Bytes(dst.address).copy(ip, 24);
-    // IPv6 requires the UDP checksum (RFC 8200 §8.1).
-    const pseudo = Buffer.alloc(40);
-    ip.copy(pseudo, 0, 8, 40);
-    pseudo.writeUInt32BE(udp.length, 32);
-    pseudo[39] = 17;
-    const sum = internetChecksum(Buffer.concat([pseudo, udp]));
-    udp.writeUInt16BE(sum === 0 ? 0xffff : sum, 6);
-    return Buffer.concat([ip, udp]);
-  }
+  if (isIPv4(src.address) && isIPv4(dst.address)) return 20 + 8 + payload.length;
+  if (isIPv6(src.address) && isIPv6(dst.address)) return 40 + 8 + payload.length;
   throw new TypeError(`pcapng packet needs two IPv4 or two IPv6 addresses, got '${src.address}' and '${dst.address}'`);
+}
+
+/** Writes the IP header, UDP header and payload at `at` (the buffer is zeroed there; see ipUdpLength). */
+function writeIpUdp(out: Buffer, at: number, src: UdpEndpoint, dst: UdpEndpoint, payload: Uint8Array): void {
+  const udpLength = 8 + payload.length;
+  if (isIPv4(src.address)) {
+    out[at] = 0x45;
+    out.writeUInt16BE(20 + udpLength, at + 2);
+    out.writeUInt16BE(0x4000, at + 6); // DF
+    out[at + 8] = 64;
+    out[at + 9] = 17;
+    writeIpv4(out, at + 12, src.address);
+    writeIpv4(out, at + 16, dst.address);
+    out.writeUInt16BE(internetChecksum(out.subarray(at, at + 20)), at + 10);
+    // UDP checksum 0: "not computed", valid for IPv4.
+    writeUdp(out, at + 20, src.port, dst.port, payload);
+    return;
+  }
+  out[at] = 0x60;
+  out.writeUInt16BE(udpLength, at + 4);
+  out[at + 6] = 17;
+  out[at + 7] = 64;
+  ipv6Bytes(src.address).copy(out, at + 8);
+  ipv6Bytes(dst.address).copy(out, at + 24);
+  const udpAt = at + 40;
+  writeUdp(out, udpAt, src.port, dst.port, payload);
+  // IPv6 requires the UDP checksum (RFC 8200 §8.1): pseudo header (addresses, length, next header) + UDP.
+  let sum = onesSum(out, at + 8, at + 40) + (udpLength >>> 16) + (udpLength & 0xffff) + 17 + onesSum(out, udpAt, udpAt + udpLength);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const checksum = ~sum & 0xffff;
+  out.writeUInt16BE(checksum === 0 ? 0xffff : checksum, udpAt + 6);
+}
+
+function writeUdp(out: Buffer, at: number, srcPort: number, dstPort: number, payload: Uint8Array): void {
+  out.writeUInt16BE(srcPort, at);
+  out.writeUInt16BE(dstPort, at + 2);
+  out.writeUInt16BE(8 + payload.length, at + 4);
+  out.set(payload, at + 8);
+}
+
+function writeIpv4(out: Buffer, at: number, address: string): void {
+  const parts = address.split('.');
+  for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
+}
+
+/** The 16-bit one's complement sum (not folded, not inverted) of bytes [start, end). */
+function onesSum(bytes: Uint8Array, start: number, end: number): number {
+  let sum = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (i < end) sum += bytes[i]! << 8;
+  return sum;
+}
+
+function padded(length: number): number {
+  return length + ((4 - (length % 4)) % 4);
 }
 
 /** RFC 1071 one's complement sum. */
 export function internetChecksum(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i + 1 < bytes.length; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
-  if (bytes.length % 2 === 1) sum += bytes[bytes.length - 1]! << 8;
+  let sum = onesSum(bytes, 0, bytes.length);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }

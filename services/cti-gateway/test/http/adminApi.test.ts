@@ -18,7 +18,7 @@ describe('admin API', () => {
     await app.stop();
   });
 
-  const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, opts: { headers?: Record<string, string>; payload?: unknown } = {}) =>
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, opts: { headers?: Record<string, string>; payload?: unknown } = {}) =>
     app.http.inject({ method, url, headers: opts.headers ?? ADMIN, ...(opts.payload !== undefined ? { payload: opts.payload as object } : {}) });
 
   describe('authentication', () => {
@@ -185,6 +185,21 @@ describe('admin API', () => {
       const doc = res.json();
       assert.equal(doc.openapi.startsWith('3.'), true);
       for (const path of ['/api/v1/users', '/api/v1/lines/{number}', '/api/v1/journal', '/api/v1/calls']) assert.ok(doc.paths[path], `${path} documented`);
+    });
+  });
+  describe('captures', () => {
+    it('capture routes are admin-only: a non-admin user gets 403', async () => {
+      for (const [method, url] of [['POST', '/api/v1/calls/c1/capture'], ['DELETE', '/api/v1/calls/c1/capture'], ['GET', '/api/v1/calls/c1/capture.pcapng'], ['GET', '/api/v1/captures'], ['PUT', '/api/v1/lines/100/capture']] as const) {
+        const res = await app.http.inject({ method, url, headers: basic('carol', 'carol-pw'), ...(method === 'POST' || method === 'PUT' ? { payload: { enabled: true } } : {}) });
+        assert.equal(res.statusCode, 403, `${method} ${url}`);
+      }
+    });
+    it('without the bus (not started) a capture request is 503, a bad body 400, an unknown line 404', async () => {
+      const res = await inject('POST', '/api/v1/calls/c1/capture', { payload: {} });
+      assert.equal(res.statusCode, 503);
+      assert.match(res.json().error.message, /bus is not connected/);
+      assert.equal((await inject('POST', '/api/v1/calls/c1/capture', { payload: { maxSeconds: 0 } })).statusCode, 400);
+      assert.equal((await inject('PUT', '/api/v1/lines/999/capture', { payload: { enabled: true } })).statusCode, 404);
     });
   });
 });

@@ -136,6 +136,11 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#pbx;
   }
 
+  /** On Direct Media: the partner's softphone Producer, whose audio arrives over the link. */
+  get directPartnerProducer(): Producer | undefined {
+    return this.#wiring.partnerProducer;
+  }
+
   dump(): MediaCallDump {
     const legs: MediaCallDump['legs'] = [];
     if (this.#softphone) legs.push({ legId: this.#softphone.id, kind: 'softphone', state: this.#softphone.state });

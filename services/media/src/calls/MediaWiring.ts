@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
+import type { Producer, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
 import { InvalidStateError, type Logger, type MediaPath } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
@@ -52,6 +52,11 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
   /** The media path as last derived; null until the PBX leg has a remote. */
   get path(): MediaPath | null {
     return this.#path;
+  }
+
+  /** On Direct Media: the partner call's softphone Producer (what arrives over the link). */
+  get partnerProducer(): Producer | undefined {
+    return this.#directMedia.linkOf(this.#party)?.peerOf(this.#party).softphoneProducer;
   }
 
   /** No more passes run (the call is closing). */

@@ -54,7 +54,7 @@ export class CallCapture {
     const sp = this.#subject.softphoneCapture;
     const pbx = this.#subject.pbxCapture;
     const items: Array<[string, Producer | Consumer | undefined]> = [['softphone-leg/in', sp?.producer], ['softphone-leg/out', sp?.downlink]];
-    if (this.#subject.onDirectMedia) items.push(['direct-link/out', sp?.producer], ['direct-link/in', sp?.downlink]);
+    if (this.#subject.onDirectMedia) items.push(['direct-link/out', sp?.producer], ['direct-link/in', this.#subject.directPartnerProducer]);
     else items.push(['pbx-leg/in', pbx?.producer], ['pbx-leg/out', pbx?.uplink]);
     const out = new Map<string, { id: string; packets: number }>();
     await Promise.all(items.map(async ([key, item]) => {
@@ -63,6 +63,11 @@ export class CallCapture {
       if (figures) out.set(key, { id: item.id, packets: figures.packets });
     }));
     return out;
+  }
+
+  /** The call is on Direct Media now. */
+  get onDirectMedia(): boolean {
+    return this.#subject.onDirectMedia;
   }
 
   /** Per `<interface>/<in|out>`, the addresses written last. */

@@ -11,6 +11,8 @@ export interface CaptureSubject {
   readonly pbxCapture: { producer: Producer | undefined; uplink: Consumer | undefined; local: UdpEndpoint; remote: UdpEndpoint | undefined } | undefined;
   /** The call is on Direct Media: its PBX remote is the partner's tuple, inside this node. */
   readonly onDirectMedia: boolean;
+  /** On Direct Media: the partner's softphone Producer (what crosses the link toward this call). */
+  readonly directPartnerProducer: Producer | undefined;
 }
 
 export interface CallCaptureOptions {

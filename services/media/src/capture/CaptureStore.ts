@@ -103,8 +103,14 @@ export class CaptureStore {
 
   /** The call is about to be closed by command: its capture reads the node's counters while they exist. */
   async callClosing(callId: string): Promise<void> {
-    const running = this.#running.get(callId);
-    if (running && !running.stopping) running.final = await running.capture.nodeCounts().catch(() => undefined);
+    // A Direct Media partner's capture counts what crosses the link with this call's Producer: it reads
+    // its counters now too, while that Producer exists.
+    const readers = [...this.#running.values()].filter((r) => !r.stopping && (r.info.callId === callId || r.capture.onDirectMedia));
+    await Promise.all(readers.map(async (r) => {
+      const now = await r.capture.nodeCounts().catch(() => undefined);
+      // Later readings win; a stream gone meanwhile keeps its last one.
+      if (now) r.final = new Map([...(r.final ?? []), ...now]);
+    }));
   }
 
   /** The call ended: its running capture stops (after the last SIP messages had time to arrive). */

@@ -26,5 +26,8 @@ export function captureSubject(call: MediaCall): CaptureSubject {
     get onDirectMedia() {
       return call.path === 'direct';
     },
+    get directPartnerProducer() {
+      return call.directPartnerProducer;
+    },
   };
 }
