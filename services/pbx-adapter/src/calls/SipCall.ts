@@ -296,8 +296,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     if (this.#dialogKeys.has(key) || this.ended) return;
     this.#dialogKeys.add(key);
     this.deps.endpoint.addDialog(key, this);
-    // The key starts with the SIP Call-ID (dialogKey()): the call's messages belong to its captures.
-    this.deps.endpoint.trace.link(this.id, key.slice(0, key.indexOf('|')));
+    this.deps.endpoint.trace.link(this.id, key.slice(0, key.indexOf('|'))); // key = Call-ID|…: its SIP for captures
   }
 
   protected eventBase(): CallEventBase {

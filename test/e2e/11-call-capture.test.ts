@@ -18,7 +18,7 @@ import { stackWithUsers } from './support/stackWithUsers.ts';
 await enterNetworkNamespace();
 
 const captureDir = mkdtempSync(join(tmpdir(), 'ucs-e2e-capture-'));
-const e2e = stackWithUsers({ scenario: '08-call-capture', pbxMode: 'media-via-pbx', serviceEnv: { CAPTURE_DIR: captureDir, CAPTURE_MAX_BYTES: String(50 << 20) } });
+const e2e = stackWithUsers({ scenario: '11-call-capture', pbxMode: 'media-via-pbx', serviceEnv: { CAPTURE_DIR: captureDir, CAPTURE_MAX_BYTES: String(50 << 20) } });
 
 test('capture via the PBX: both calls from ringing to hang-up, 4 streams each with the node\'s counts, SIP, tones', async () => {
   const { stack, alice, bob } = e2e;

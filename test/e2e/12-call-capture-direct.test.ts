@@ -17,7 +17,7 @@ import { stackWithUsers } from './support/stackWithUsers.ts';
 await enterNetworkNamespace();
 
 const captureDir = mkdtempSync(join(tmpdir(), 'ucs-e2e-capture-'));
-const e2e = stackWithUsers({ scenario: '09-call-capture-direct', pbxMode: 'direct-media', serviceEnv: { CAPTURE_DIR: captureDir } });
+const e2e = stackWithUsers({ scenario: '12-call-capture-direct', pbxMode: 'direct-media', serviceEnv: { CAPTURE_DIR: captureDir } });
 
 test('capture in Direct Media: softphone leg and the internal link, with the node\'s counts, SIP and tones', async () => {
   const { stack, alice, bob } = e2e;
