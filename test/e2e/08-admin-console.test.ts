@@ -197,6 +197,24 @@ test('a live call appears with path and quality, and the admin hangs it up; the 
       await check(async () => /running · [\d.]+ kB/.test((await row.getByTestId('capture-state').textContent()) ?? ''), 10_000, { name: 'the row shows the running size' });
       await admin.screenshot('calls-capture-running');
     });
+    await step('Live calls: a second start on bob\'s end, already captured meanwhile, is refused with a clear 409 message', async () => {
+      const row = admin.page.locator('[data-testid="calls-row"][data-line="101"]');
+      const bobCall = (await row.getAttribute('data-call-id'))!;
+      // another admin starts it (the console's token, its own fetch), then root clicks Start on the row
+      // the console drew before: no refresh can come between the two
+      const status = await admin.page.evaluate(async (id) => {
+        const res = await fetch(`/api/v1/calls/${id}/capture`, { method: 'POST', headers: { authorization: `Bearer ${sessionStorage.getItem('ucs-admin-token')}`, 'content-type': 'application/json' }, body: '{}' });
+        document.querySelector<HTMLButtonElement>(`[data-testid="calls-row"][data-call-id="${id}"] [data-testid="capture-start"]`)!.click();
+        return res.status;
+      }, bobCall);
+      assert.equal(status, 201);
+      await check(async () => /^A capture of this call is already running/.test((await admin.testid('banner').textContent()) ?? ''), 10_000, { name: '409 shown' });
+      assert.equal(await admin.testid('banner').getAttribute('role'), 'alert');
+      await check(async () => (await row.getByTestId('capture-state').getAttribute('data-state').catch(() => null)) === 'running', 10_000, { name: 'the row shows the running capture after the refusal' });
+      await admin.screenshot('calls-capture-409');
+      await row.getByTestId('capture-stop').click();
+      await check(async () => (await row.getByTestId('capture-state').getAttribute('data-state').catch(() => null)) === 'stopped', 10_000, { name: 'bob\'s capture stopped' });
+    });
     await step('Live calls: root stops the capture and downloads it: a pcapng file tshark reads', async () => {
       const row = admin.page.locator(`[data-testid="calls-row"][data-call-id="${callId}"]`);
       await row.getByTestId('capture-stop').click();

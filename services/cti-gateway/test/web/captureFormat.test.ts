@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAPTURE_STATUS } from '../../src/http/captureApi.ts';
-import { bytesText, captureErrorText, captureStateText, downloadable, newestByCall, type Capture } from '../../web/src/admin/captureFormat.ts';
+import { bytesText, captureErrorText, captureStateText, downloadable, newestByCall, nodeWords, type Capture } from '../../web/src/admin/captureFormat.ts';
 
 const cap = (captureId: string, callId: string, state: Capture['state'], extra: Partial<Capture> = {}): Capture => ({
   captureId, callId, nodeId: 'media-1', state, stopReason: state === 'running' ? null : 'requested', error: null, startedBy: 'root',
@@ -35,8 +35,13 @@ describe('console capture glue', () => {
     assert.deepEqual([...downloadable(list)].sort(), ['f3', 's2', 's4']);
   });
 
+  it('the media node\'s words without the relay prefix and the bracketed context', () => {
+    assert.equal(nodeWords('media node capture.start failed: UCS_ERR_MEDIA_CAPTURE_TOO_MANY: 4 captures run on media-1 (CAPTURE_MAX_CONCURRENT 4) [callId:c1] [callId:c1, nodeId:media-1]'), '4 captures run on media-1 (CAPTURE_MAX_CONCURRENT 4)');
+    assert.equal(nodeWords('the capture of call c1 is still running; stop it first'), 'the capture of call c1 is still running; stop it first');
+  });
+
   it('each refusal status of the capture API has a clear sentence', () => {
-    assert.match(captureErrorText('start', 409, 'capture running'), /^A capture of this call is already running/);
+    assert.match(captureErrorText('start', 409, 'media node capture.start failed: UCS_ERR_MEDIA_CAPTURE_RUNNING: a capture of this call is running already [callId:c1]'), /^A capture of this call is already running: stop it first/);
     assert.match(captureErrorText('download', 409, 'still running; stop it first'), /^Not possible now: still running/);
     assert.match(captureErrorText('start', 413, 'too large'), /too large for the media node's limit/);
     assert.match(captureErrorText('start', 429, 'too many'), /^Too many captures are running on the media node; stop one first/);

@@ -59,10 +59,19 @@ export function downloadable(list: readonly Capture[]): Set<string> {
   return out;
 }
 
+/**
+ * The media node's own words in an API message: without the relay's "media node capture.start failed:
+ * <CODE>: " prefix and the trailing "[key:value]" context (the banner names the call already).
+ */
+export function nodeWords(message: string): string {
+  return message.replace(/^.*?failed: [A-Z][A-Z0-9_]{5,}: /, '').replace(/(\s*\[[^\]]*\])+\s*$/, '').trim();
+}
+
 /** A clear sentence for a refused capture action (status and message of the admin API's answer). */
-export function captureErrorText(action: 'start' | 'stop' | 'download' | 'delete', status: number, message: string): string {
+export function captureErrorText(action: 'start' | 'stop' | 'download' | 'delete', status: number, apiMessage: string): string {
+  const message = nodeWords(apiMessage);
   switch (status) {
-    case 409: return action === 'start' ? `A capture of this call is already running (${message}).` : `Not possible now: ${message}`;
+    case 409: return action === 'start' ? 'A capture of this call is already running: stop it first, or download it once stopped.' : `Not possible now: ${message}`;
     case 413: return `The capture is too large for the media node's limit (${message}).`;
     case 429: return `Too many captures are running on the media node; stop one first (${message}).`;
     case 404: return `Not found: ${message}`;
