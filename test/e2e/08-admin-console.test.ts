@@ -309,7 +309,7 @@ test('the admin drains the media node with a call on it: its calls go to 0', asy
       await check(async () => (await node.getByTestId('node-calls').textContent()) === '0', 10_000, { name: 'media-1 calls 0' });
       await admin.screenshot('nodes-drained');
     });
-    await step('phone width: the nodes and lines pages fit 390 px without horizontal scrolling', async () => {
+    await step('phone width: the nodes, lines and captures pages fit 390 px without horizontal scrolling', async () => {
       await admin.page.setViewportSize({ width: 390, height: 844 });
       try {
         await noHorizontalScroll();
@@ -317,6 +317,10 @@ test('the admin drains the media node with a call on it: its calls go to 0', asy
         await admin.open('lines');
         await noHorizontalScroll();
         await admin.screenshot('phone-lines');
+        await admin.open('captures');
+        await admin.testid('captures-row').first().waitFor({ timeout: 10_000 });
+        await noHorizontalScroll();
+        await admin.screenshot('phone-captures');
       } finally {
         await admin.page.setViewportSize({ width: 1280, height: 800 });
       }
