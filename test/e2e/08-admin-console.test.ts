@@ -3,13 +3,15 @@
 // and a line (Kamailio shows its contact, the console its "registered"), watches a call between two
 // softphones appear with its path and quality (updating without a reload), hangs it up from the
 // console, finds the journal row (and its CSV), checks the System page, and drains the media node
-// with a call on it (its calls go to 0). A screenshot per page, at 1280×800 and at phone width.
+// with a call on it (its calls go to 0). Capture: root starts, stops and downloads (.pcapng, read by
+// tshark) a capture of the live call, finds it on the Captures page and deletes it, and switches a
+// line's capture policy on and off. A screenshot per page, at 1280×800 and at phone width.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { check, linePassword } from '@ucserver/testkit';
+import { check, framesPerInterface, linePassword, rtpStreams } from '@ucserver/testkit';
 import { AdminBrowser } from './support/AdminBrowser.ts';
 import { answer, cleanup, dialAndRing, tonesBothWays } from './support/callFlow.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
@@ -142,6 +144,19 @@ test('the admin creates a user and a line; the line registers at Kamailio', asyn
     await e2e.bob.testid('line-settings-101').getByTestId('line-dnd').uncheck();
     await check(async () => (await row.getByTestId('line-dnd').count()) === 0, 10_000, { name: 'DND badge gone' });
   });
+  await step('Lines: root switches the capture policy of line 102 on, then off (the policy API follows)', async () => {
+    const box = admin.page.locator('[data-testid="lines-row"][data-number="102"]').getByTestId('line-capture');
+    await check(async () => (await box.isEnabled()) && !(await box.isChecked()), 10_000, { name: 'line 102 capture policy read: off' });
+    await box.check();
+    await check(async () => (await stack.admin<{ enabled: boolean; updatedBy: string | null }>('GET', '/api/v1/lines/102/capture')).enabled, 10_000, { name: 'policy of 102 on' });
+    const on = await stack.admin<{ enabled: boolean; updatedBy: string | null }>('GET', '/api/v1/lines/102/capture');
+    assert.equal(on.updatedBy, ROOT.login, 'the policy names who set it');
+    await check(async () => (await box.isEnabled()) && (await box.isChecked()), 10_000, { name: 'the box shows on' });
+    await admin.screenshot('lines-capture-policy');
+    await box.uncheck();
+    await check(async () => !(await stack.admin<{ enabled: boolean }>('GET', '/api/v1/lines/102/capture')).enabled, 10_000, { name: 'policy of 102 off' });
+    await check(async () => (await box.isEnabled()) && !(await box.isChecked()), 10_000, { name: 'the box shows off' });
+  });
 });
 
 test('a live call appears with path and quality, and the admin hangs it up; the journal has its row', async () => {
@@ -172,6 +187,54 @@ test('a live call appears with path and quality, and the admin hangs it up; the 
       stack.log(`quality of ${callId} at ${second}: ${JSON.stringify(api.quality)}; console: loss ${await row.getByTestId('call-loss').textContent()}, jitter ${await row.getByTestId('call-jitter').textContent()}, MOS ${await row.getByTestId('call-mos').textContent()}`);
       await admin.screenshot('calls-live');
     });
+    await step('Live calls: root starts a capture of the call; it runs and grows', async () => {
+      const row = admin.page.locator(`[data-testid="calls-row"][data-call-id="${callId}"]`);
+      await row.getByTestId('capture-start').click();
+      await check(async () => (await row.getByTestId('capture-state').getAttribute('data-state').catch(() => null)) === 'running', 10_000, { name: 'capture running' });
+      const running = await check(async () => (await stack.admin<Array<{ callId: string; state: string; bytes: number; packets: number; startedBy: string }>>('GET', `/api/v1/captures?callId=${callId}`))
+        .find((c) => c.state === 'running' && c.packets >= 300), 10_000, { name: 'capture of 300 packets' });
+      assert.equal(running.startedBy, ROOT.login);
+      await check(async () => /running · [\d.]+ kB/.test((await row.getByTestId('capture-state').textContent()) ?? ''), 10_000, { name: 'the row shows the running size' });
+      await admin.screenshot('calls-capture-running');
+    });
+    await step('Live calls: a second start on bob\'s end, already captured meanwhile, is refused with a clear 409 message', async () => {
+      const row = admin.page.locator('[data-testid="calls-row"][data-line="101"]');
+      const bobCall = (await row.getAttribute('data-call-id'))!;
+      // another admin starts it (the console's token, its own fetch), then root clicks Start on the row
+      // the console drew before: no refresh can come between the two
+      const status = await admin.page.evaluate(async (id) => {
+        const res = await fetch(`/api/v1/calls/${id}/capture`, { method: 'POST', headers: { authorization: `Bearer ${sessionStorage.getItem('ucs-admin-token')}`, 'content-type': 'application/json' }, body: '{}' });
+        document.querySelector<HTMLButtonElement>(`[data-testid="calls-row"][data-call-id="${id}"] [data-testid="capture-start"]`)!.click();
+        return res.status;
+      }, bobCall);
+      assert.equal(status, 201);
+      await check(async () => /^A capture of this call is already running/.test((await admin.testid('banner').textContent()) ?? ''), 10_000, { name: '409 shown' });
+      assert.equal(await admin.testid('banner').getAttribute('role'), 'alert');
+      await check(async () => (await row.getByTestId('capture-state').getAttribute('data-state').catch(() => null)) === 'running', 10_000, { name: 'the row shows the running capture after the refusal' });
+      await admin.screenshot('calls-capture-409');
+      await row.getByTestId('capture-stop').click();
+      await check(async () => (await row.getByTestId('capture-state').getAttribute('data-state').catch(() => null)) === 'stopped', 10_000, { name: 'bob\'s capture stopped' });
+    });
+    await step('Live calls: root stops the capture and downloads it: a pcapng file tshark reads', async () => {
+      const row = admin.page.locator(`[data-testid="calls-row"][data-call-id="${callId}"]`);
+      await row.getByTestId('capture-stop').click();
+      await check(async () => (await row.getByTestId('capture-state').getAttribute('data-state').catch(() => null)) === 'stopped', 10_000, { name: 'capture stopped' });
+      const download = admin.page.waitForEvent('download');
+      await row.getByTestId('capture-download').click();
+      const d = await download;
+      assert.match(d.suggestedFilename(), new RegExp(`^call-${callId}-.+\\.pcapng$`));
+      const path = (await d.path())!;
+      const file = readFileSync(path);
+      assert.equal(file.readUInt32BE(0), 0x0a0d0d0a, 'pcapng section header block');
+      const frames = await framesPerInterface(path);
+      const streams = await rtpStreams(path);
+      const total = Object.values(frames).reduce((a, b) => a + b, 0);
+      assert.ok(total >= 300, `tshark reads ${total} frames (${JSON.stringify(frames)})`);
+      assert.ok(streams.length >= 2, `RTP streams both ways (${streams.length})`);
+      stack.log(`console capture of ${callId}: ${file.length} bytes, frames ${JSON.stringify(frames)}, RTP ${streams.map((r) => `${r.payload}:${r.packets}`).join(' ')}`);
+      await check(async () => /Downloaded the capture/.test((await admin.testid('banner').textContent()) ?? ''), 5000, { name: 'download confirmed' });
+      await admin.screenshot('calls-capture-stopped');
+    });
     await step('root hangs the call up from the console: both softphones end, the list empties', async () => {
       const row = admin.page.locator(`[data-testid="calls-row"][data-call-id="${callId}"]`);
       await row.getByTestId('call-hangup').click();
@@ -194,6 +257,19 @@ test('a live call appears with path and quality, and the admin hangs it up; the 
       assert.match(csv, /^callId,lineNumber,direction,/);
       assert.ok(csv.includes(callId), 'the CSV holds the call');
       await admin.screenshot('journal');
+    });
+    await step('Captures: the stored capture with its call, line, size and who started it; root deletes it', async () => {
+      await admin.open('captures');
+      const row = admin.page.locator(`[data-testid="captures-row"][data-call-id="${callId}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      assert.match(await row.innerText(), /\b100\b[\s\S]*stopped[\s\S]*media-1[\s\S]*root/);
+      assert.ok(Number(await row.getByTestId('capture-size').getAttribute('data-bytes')) > 10_000, 'its size');
+      await admin.screenshot('captures');
+      admin.page.once('dialog', (dialog) => void dialog.accept());
+      await row.getByTestId('capture-delete').click();
+      await check(async () => (await row.count()) === 0, 10_000, { name: 'the row is gone' });
+      const left = await stack.admin<Array<{ callId: string }>>('GET', `/api/v1/captures?callId=${callId}`);
+      assert.equal(left.length, 0, 'the media node has no capture of the call any more');
     });
   } finally {
     await cleanup(stack, alice, bob);
@@ -233,7 +309,7 @@ test('the admin drains the media node with a call on it: its calls go to 0', asy
       await check(async () => (await node.getByTestId('node-calls').textContent()) === '0', 10_000, { name: 'media-1 calls 0' });
       await admin.screenshot('nodes-drained');
     });
-    await step('phone width: the nodes and lines pages fit 390 px without horizontal scrolling', async () => {
+    await step('phone width: the nodes, lines and captures pages fit 390 px without horizontal scrolling', async () => {
       await admin.page.setViewportSize({ width: 390, height: 844 });
       try {
         await noHorizontalScroll();
@@ -241,6 +317,10 @@ test('the admin drains the media node with a call on it: its calls go to 0', asy
         await admin.open('lines');
         await noHorizontalScroll();
         await admin.screenshot('phone-lines');
+        await admin.open('captures');
+        await admin.testid('captures-row').first().waitFor({ timeout: 10_000 });
+        await noHorizontalScroll();
+        await admin.screenshot('phone-captures');
       } finally {
         await admin.page.setViewportSize({ width: 1280, height: 800 });
       }

@@ -252,6 +252,8 @@ export class E2eStack {
       MEDIA_STATS_INTERVAL_MS: '1000',
       MEDIA_DRAIN_TIMEOUT_MS: '0',
       MEDIA_WORKER_LOG_LEVEL: 'warn',
+      // the node's captures beside its logs (emptied with them at the next run), not in ./captures
+      CAPTURE_DIR: join(this.artifacts, `captures-media-${index}`),
       ...this.#options.serviceEnv,
       ...this.natsSecurity?.env('media'),
     }, this.artifacts);

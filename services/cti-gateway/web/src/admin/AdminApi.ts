@@ -40,12 +40,17 @@ export class AdminApi {
     return parse(res) as Promise<T>;
   }
 
-  /** Downloads a CSV of the API (GET path) as a file named by the server. */
-  async download(path: string): Promise<void> {
+  /**
+   * Downloads a file of the API (GET path: a CSV, a capture) as a file named by the server. A plain link
+   * cannot send the bearer token, so: fetch with it, then a Blob behind an object URL. Returns its size.
+   */
+  async download(path: string, fallbackName = 'export.csv'): Promise<number> {
     const res = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${this.#token}` } });
+    if (res.status === 401) this.#onUnauthorized();
     if (!res.ok) await parse(res);
-    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
-    const url = URL.createObjectURL(await res.blob());
+    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+    const blob = await res.blob();
+    const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
@@ -53,6 +58,7 @@ export class AdminApi {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return blob.size;
   }
 
   /**

@@ -1,5 +1,8 @@
 // Live calls: every running call with its lines, state, duration, media node and worker, path, codec
-// and quality (loss, jitter, RTT, MOS) as the media nodes measure it, pushed by the event stream; hang up.
+// and quality (loss, jitter, RTT, MOS) as the media nodes measure it, pushed by the event stream; hang up;
+// capture (start, stop, download .pcapng).
+import { captureCell, fetchCaptures } from './captures.js';
+import { newestByCall, type Capture } from './captureFormat.js';
 import { badge, button, duration, h, messageOf, section, table, type Page, type PageContext } from './ui.js';
 import type { LiveCall } from './types.js';
 
@@ -12,6 +15,18 @@ export function callsPage(): Page {
   let stop: (() => void) | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   const list = h('div', { 'data-testid': 'calls-list' });
+  /** The newest capture of each call, read again after each action and with the calls events (at most every 2 s). */
+  let captures = new Map<string, Capture>();
+  let capturesAt = 0;
+  const refreshCaptures = async (): Promise<void> => {
+    capturesAt = Date.now();
+    try {
+      captures = newestByCall(await fetchCaptures(ctx));
+    } catch {
+      captures = new Map();
+    }
+    draw();
+  };
 
   const draw = (): void => {
     const calls = ctx.live.calls;
@@ -29,10 +44,11 @@ export function callsPage(): Page {
         q ? h('span', { class: 'num', 'data-testid': 'call-jitter' }, `${q.jitterMs.toFixed(1)} ms`) : null,
         q?.rttMs === undefined ? null : h('span', { class: 'num', 'data-testid': 'call-rtt' }, `${q.rttMs.toFixed(0)} ms`),
         q ? mosBadge(q.mos) : null,
+        captureCell(ctx, c, captures.get(c.callId), refreshCaptures),
         button('Hang up', () => hangUp(c), { 'data-testid': 'call-hangup', 'aria-label': `Hang up the call of line ${c.line} with ${c.remoteNumber}` }, 'btn btn-danger'),
       ];
     });
-    list.replaceChildren(table('Running calls', ['Call', 'State', 'Duration', 'Node / worker', 'Path', 'Codec', 'Loss', 'Jitter', 'RTT', 'MOS', ''], rows, 'calls', (i) => ({ 'data-call-id': calls[i]!.callId, 'data-line': calls[i]!.line, 'data-quality-at': calls[i]!.quality?.at ?? '' })));
+    list.replaceChildren(table('Running calls', ['Call', 'State', 'Duration', 'Node / worker', 'Path', 'Codec', 'Loss', 'Jitter', 'RTT', 'MOS', 'Capture', ''], rows, 'calls', (i) => ({ 'data-call-id': calls[i]!.callId, 'data-line': calls[i]!.line, 'data-quality-at': calls[i]!.quality?.at ?? '' })));
   };
 
   const hangUp = async (c: LiveCall): Promise<void> => {
@@ -50,8 +66,11 @@ export function callsPage(): Page {
       ctx = c;
       c.main.append(section('Running calls', h('p', { class: 'hint' }, 'Quality as the media node measures it (loss and jitter of what it receives, RTT from RTCP, MOS estimated by the E-model); it updates by itself.'), list));
       draw();
+      void refreshCaptures();
       stop = c.live.listen((kind) => {
-        if (kind === 'calls') draw();
+        if (kind !== 'calls') return;
+        draw();
+        if (ctx.live.calls.length > 0 && Date.now() - capturesAt > 2000) void refreshCaptures();
       });
       // only the displayed durations count on between events; nothing is fetched or rebuilt
       ticker = setInterval(() => {

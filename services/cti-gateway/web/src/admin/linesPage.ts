@@ -1,5 +1,6 @@
 // Lines: live registration state and reason (from the event stream), create, edit, enable/disable,
-// delete. The SIP password is write-only: the API never returns it and the form never shows it.
+// delete; the capture policy (every call of the line captured from its first packet). The SIP password
+// is write-only: the API never returns it and the form never shows it.
 import { badge, button, field, h, messageOf, section, select, table, type Page, type PageContext } from './ui.js';
 import type { Line, User } from './types.js';
 
@@ -29,11 +30,39 @@ export function linesPage(): Page {
   let stop: (() => void) | undefined;
   const list = h('div', { 'data-testid': 'lines-list' });
   const editor = h('div');
+  /** Each line's capture policy (GET /lines/{n}/capture), read once per line shown. */
+  const policy = new Map<string, boolean>();
+  const asked = new Set<string>();
+
+  const readPolicies = (lines: Line[]): void => {
+    const missing = lines.filter((l) => !asked.has(l.number));
+    for (const l of missing) asked.add(l.number);
+    if (missing.length === 0) return;
+    void Promise.all(missing.map(async (l) => {
+      const p = await ctx.api.request<{ enabled: boolean }>('GET', `/lines/${encodeURIComponent(l.number)}/capture`).catch(() => undefined);
+      if (p) policy.set(l.number, p.enabled);
+    })).then(draw);
+  };
+
+  const captureToggle = (l: Line): HTMLElement => {
+    const known = policy.get(l.number);
+    const box = h('input', { type: 'checkbox', checked: known === true, disabled: known === undefined, 'data-testid': 'line-capture', 'aria-label': `Capture every call of line ${l.number}` });
+    box.addEventListener('change', () => {
+      const enabled = box.checked;
+      box.disabled = true;
+      ctx.api.request<{ enabled: boolean }>('PUT', `/lines/${encodeURIComponent(l.number)}/capture`, { enabled }).then((p) => {
+        policy.set(l.number, p.enabled);
+        ctx.notify(p.enabled ? `Every new call of line ${l.number} is captured from its first packet.` : `Calls of line ${l.number} are no longer captured.`, 'ok');
+      }, (err: unknown) => ctx.notify(`Capture policy of line ${l.number} not changed: ${messageOf(err)}`)).finally(draw);
+    });
+    return h('label', { class: 'switch', 'data-state': known === undefined ? 'unknown' : known ? 'on' : 'off' }, box, h('span', {}, known ? 'on' : 'off'));
+  };
 
   const draw = (): void => {
     const lines = ctx.live.lines;
-    list.replaceChildren(table('Lines', ['Number', 'Name', 'Owner', 'Registrar', 'Transport', 'Auth user', 'Registration', 'DND / forwards', 'Actions'], lines.map((l) => [
-      h('strong', {}, l.number), l.displayName || null, l.owner, l.registrar, l.transport.toUpperCase(), l.authUser, registrationBadge(l), routingOf(l),
+    readPolicies(lines);
+    list.replaceChildren(table('Lines', ['Number', 'Name', 'Owner', 'Registrar', 'Transport', 'Auth user', 'Registration', 'DND / forwards', 'Capture', 'Actions'], lines.map((l) => [
+      h('strong', {}, l.number), l.displayName || null, l.owner, l.registrar, l.transport.toUpperCase(), l.authUser, registrationBadge(l), routingOf(l), captureToggle(l),
       h('span', { class: 'actions' },
         button('Edit', () => showForm(l), { 'data-testid': 'line-edit', 'aria-label': `Edit line ${l.number}` }, 'btn btn-quiet'),
         button(l.enabled ? 'Disable' : 'Enable', async () => void (await save(l, { enabled: !l.enabled })), { 'data-testid': 'line-toggle', 'aria-label': `${l.enabled ? 'Disable' : 'Enable'} line ${l.number}` }, 'btn btn-quiet'),

@@ -1,8 +1,9 @@
-// The admin console (/admin): sign-in with an admin user's password, then six pages over the admin API,
+// The admin console (/admin): sign-in with an admin user's password, then seven pages over the admin API,
 // kept current by its event stream. The token lives in sessionStorage (this tab only).
 import { byId } from '../elements.js';
 import { AdminApi, AdminApiError } from './AdminApi.js';
 import { callsPage } from './callsPage.js';
+import { capturesPage } from './captures.js';
 import { journalPage } from './journalPage.js';
 import { linesPage } from './linesPage.js';
 import { LiveStore } from './LiveStore.js';
@@ -11,7 +12,7 @@ import { systemPage } from './systemPage.js';
 import type { Page, PageContext } from './ui.js';
 import { usersPage } from './usersPage.js';
 
-const PAGES: Record<string, () => Page> = { users: usersPage, lines: linesPage, calls: callsPage, nodes: nodesPage, journal: journalPage, system: systemPage };
+const PAGES: Record<string, () => Page> = { users: usersPage, lines: linesPage, calls: callsPage, captures: capturesPage, nodes: nodesPage, journal: journalPage, system: systemPage };
 const TOKEN_KEY = 'ucs-admin-token';
 const NAME_KEY = 'ucs-admin-login';
 
