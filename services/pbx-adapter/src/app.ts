@@ -229,7 +229,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         registrations,
         media,
         publisher,
-        placement: { pick: (o) => place.pick(o) },
+        placement: { pick: (o) => place.pickSoon(o) },
         askGateway: gatewayAsker(bus),
         settings: {
           sessionExpiresS: config.SIP_SESSION_EXPIRES_S,

@@ -71,6 +71,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   #closed = false;
   #outage: Pick<BusOutageGuard, 'silent'> | undefined;
   #ownGuard: BusOutageGuard | undefined;
+  #startedAt: number | undefined;
 
   constructor(options: MediaPlacementOptions) {
     super();
@@ -87,6 +88,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
     if (this.#closed) throw new InvalidStateError('media placement closed');
     if (this.#subscription) return;
     if (!this.#outage) this.#outage = this.#ownGuard = new BusOutageGuard({ bus: this.#bus, graceMs: Number.POSITIVE_INFINITY, now: this.#now });
+    this.#startedAt = this.#now();
     this.#subscription = this.#bus.subscribe(MediaTopics.heartbeat, (hb) => this.observe(hb));
     this.#timer = setInterval(() => this.sweep(), this.#sweepIntervalMs);
     this.#timer.unref();
@@ -137,6 +139,31 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
       throw new NoMediaNodeError(`no live media node can take a call [known:${this.#nodes.size}${options.preferAddress ? `, preferAddress:${options.preferAddress}` : ''}]`);
     }
     return best.nodeId;
+  }
+
+  /**
+   * pick(), except that a placement which has heard no node at all since its start waits up to
+   * `firstNodeWaitMs` after that start for the first heartbeat: a service that just (re)started must not
+   * refuse the calls of its first heartbeat interval (a restarted pbx-adapter answered an INVITE 503
+   * 0.5 s after its start, 4 ms before the media node's heartbeat arrived). Any other case fails at once.
+   */
+  async pickSoon(options: MediaPickOptions = {}, firstNodeWaitMs = 5000): Promise<string> {
+    try {
+      return this.pick(options);
+    } catch (err) {
+      const left = this.#startedAt === undefined ? 0 : this.#startedAt + firstNodeWaitMs - this.#now();
+      if (!(err instanceof NoMediaNodeError) || this.#nodes.size > 0 || left <= 0 || this.#closed) throw err;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.off('nodeup', done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.on('nodeup', done);
+      });
+      return this.pick(options);
+    }
   }
 
   /** Every node not yet expired, draining ones included (for the admin API), ordered by node id. */

@@ -48,6 +48,36 @@ function unstartedPlacement(t: TestContext, now?: () => number): MediaPlacement 
 }
 
 describe('MediaPlacement', { timeout: 20_000 }, () => {
+  test('pickSoon() right after start() waits for the first heartbeat; later, or with a node known, it fails at once', async (t) => {
+    const { nodes, placement, cleanup } = await startPlacement(t, 50);
+    assert.throws(() => placement.pick(), NoMediaNodeError, 'nobody heard yet');
+    const t0 = Date.now();
+    const picked = placement.pickSoon({}, 5000);
+    await new Promise((r) => setTimeout(r, 150));
+    const a = fakeNode(nodes, () => heartbeat('node-a'));
+    cleanup.unshift(() => a.stop());
+    assert.equal(await picked, 'node-a');
+    assert.ok(Date.now() - t0 >= 150, 'it waited for the heartbeat');
+    // A node is known but cannot take calls: no waiting.
+    a.stop();
+    nodes.publish(MediaTopics.heartbeat, { ...heartbeat('node-a'), draining: true, at: Date.now() });
+    await check(() => placement.nodes()[0]?.draining === true, 3000, { name: 'node-a draining' });
+    const t1 = Date.now();
+    await assert.rejects(placement.pickSoon({}, 5000), NoMediaNodeError);
+    assert.ok(Date.now() - t1 < 100, 'failed at once');
+  });
+
+  test('pickSoon() past the wait after start() fails at once, and the wait is bounded', async (t) => {
+    const { placement } = await startPlacement(t, 50);
+    const t0 = Date.now();
+    await assert.rejects(placement.pickSoon({}, 200), NoMediaNodeError);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 150 && waited < 1000, `waited ${waited} ms for a node that never came`);
+    const t1 = Date.now();
+    await assert.rejects(placement.pickSoon({}, 200), NoMediaNodeError);
+    assert.ok(Date.now() - t1 < 50, 'past the start window: at once');
+  });
+
   test('pick() with two live nodes chooses the least loaded, or the one owning preferAddress', async (t) => {
     const { nodes, placement, cleanup } = await startPlacement(t, 50);
     const up = new Set<string>();

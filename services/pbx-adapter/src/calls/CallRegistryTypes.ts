@@ -16,8 +16,8 @@ export interface CallRegistryOptions {
   registrations: Registrations;
   media: MediaClient;
   publisher: CallEventPublisher;
-  /** Media placement (MediaPlacement.pick). */
-  placement: { pick(options?: { preferAddress?: string }): string };
+  /** Media placement (MediaPlacement.pickSoon: right after a start it waits for the first node). */
+  placement: { pick(options?: { preferAddress?: string }): Promise<string> };
   /** CtiCommands.incomingCall on the bus. */
   askGateway: IncomingCallContext['askGateway'];
   settings: CallSettings;

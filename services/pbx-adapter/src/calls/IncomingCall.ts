@@ -86,7 +86,7 @@ export class IncomingCall extends SipCall {
     });
     let nodeId: string;
     try {
-      nodeId = context.pickNode(offer === undefined ? undefined : connectionAddress(offer));
+      nodeId = await context.pickNode(offer === undefined ? undefined : connectionAddress(offer));
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'no media node for the incoming call');
       this.#reject(503, 'media-failure');

@@ -12,8 +12,8 @@ export interface IncomingCallOptions extends SipCallOptions {
 
 /** What the call needs from outside to get going: a media node for the offer, and the gateway's verdict. */
 export interface IncomingCallContext {
-  /** Media placement: the node for a call whose PBX side uses `preferAddress`. Throws when none is up. */
-  pickNode(preferAddress: string | undefined): string;
+  /** Media placement: the node for a call whose PBX side uses `preferAddress`. Rejects when none is up. */
+  pickNode(preferAddress: string | undefined): Promise<string>;
   /** CtiCommands.incomingCall: the gateway accepts or refuses (rejects on bus failure). */
   askGateway(request: RequestOf<typeof CtiCommands.incomingCall>): Promise<ReplyOf<typeof CtiCommands.incomingCall>>;
 }
