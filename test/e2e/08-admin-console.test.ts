@@ -301,6 +301,13 @@ test('System shows NATS, the database and every service healthy', async () => {
       const state = await admin.page.locator(`[data-testid="components-row"][data-component="${name}"]`).getByTestId('component-state').getAttribute('data-state');
       assert.equal(state, 'ok', `${name} ok`);
     }
+    // Each service's version and uptime: the gateway's own, the pbx-adapter's reply, the media node's heartbeat.
+    const system = await e2e.stack.admin<{ components: Array<{ name: string; version?: string; uptimeS?: number }> }>('GET', '/api/v1/system');
+    for (const name of ['cti-gateway', 'pbx-adapter', 'media media-1']) {
+      const c = system.components.find((x) => x.name === name);
+      assert.match(c?.version ?? '', /^\d+\.\d+\.\d+/, `${name} version`);
+      assert.ok(typeof c?.uptimeS === 'number' && c.uptimeS >= 0, `${name} uptime`);
+    }
     await admin.screenshot('system');
   });
 });
