@@ -5,7 +5,7 @@
 // console, finds the journal row (and its CSV), checks the System page, and drains the media node
 // with a call on it (its calls go to 0). Capture: root starts, stops and downloads (.pcapng, read by
 // tshark) a capture of the live call, finds it on the Captures page and deletes it, and switches a
-// line's capture policy on and off. A screenshot per page, at 1280×800 and at phone width.
+// line's capture policy on and off; sets DND and a forward of bob's line that bob's page then shows. A screenshot per page, at 1280×800 and at phone width.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,6 +143,24 @@ test('the admin creates a user and a line; the line registers at Kamailio', asyn
     await admin.screenshot('lines');
     await e2e.bob.testid('line-settings-101').getByTestId('line-dnd').uncheck();
     await check(async () => (await row.getByTestId('line-dnd').count()) === 0, 10_000, { name: 'DND badge gone' });
+  });
+  await step("Lines: root sets DND and a busy forward on bob's line 101 in the console; bob's softphone shows both (CTI events), then root clears them", async () => {
+    const row = admin.page.locator('[data-testid="lines-row"][data-number="101"]');
+    await row.getByTestId('line-routing-edit').click();
+    await admin.testid('line-routing-dnd').check();
+    await admin.testid('line-routing-busy').fill('102');
+    await admin.screenshot('line-routing-form');
+    await admin.testid('line-routing-save').click();
+    await check(async () => (await row.getByTestId('line-dnd').count()) === 1 && (await row.getByTestId('line-forward').count()) === 1, 10_000, { name: 'DND and the forward on line 101 in the console' });
+    const bobLine = e2e.bob.testid('line-settings-101');
+    await check(async () => (await bobLine.getByTestId('line-dnd').isChecked()) && (await bobLine.getByTestId('forward-busy').inputValue()) === '102', 10_000, { name: "bob's page shows the admin's DND and busy forward" });
+    const routing = ((await stack.lines()).find((l) => l.number === '101') as unknown as { routing: { dnd: boolean; forwards: Array<{ mode: string; destination: string }> } }).routing;
+    assert.deepEqual([routing.dnd, routing.forwards.map((f) => `${f.mode}:${f.destination}`)], [true, ['busy:102']]);
+    await row.getByTestId('line-routing-edit').click();
+    await admin.testid('line-routing-dnd').uncheck();
+    await admin.testid('line-routing-busy').fill('');
+    await admin.testid('line-routing-save').click();
+    await check(async () => !(await bobLine.getByTestId('line-dnd').isChecked()) && (await bobLine.getByTestId('forward-busy').inputValue()) === '', 10_000, { name: "bob's page clear again" });
   });
   await step('Lines: root switches the capture policy of line 102 on, then off (the policy API follows)', async () => {
     const box = admin.page.locator('[data-testid="lines-row"][data-number="102"]').getByTestId('line-capture');
@@ -282,6 +300,13 @@ test('System shows NATS, the database and every service healthy', async () => {
     for (const name of ['cti-gateway', 'NATS', 'Database', 'pbx-adapter', 'media media-1']) {
       const state = await admin.page.locator(`[data-testid="components-row"][data-component="${name}"]`).getByTestId('component-state').getAttribute('data-state');
       assert.equal(state, 'ok', `${name} ok`);
+    }
+    // Each service's version and uptime: the gateway's own, the pbx-adapter's reply, the media node's heartbeat.
+    const system = await e2e.stack.admin<{ components: Array<{ name: string; version?: string; uptimeS?: number }> }>('GET', '/api/v1/system');
+    for (const name of ['cti-gateway', 'pbx-adapter', 'media media-1']) {
+      const c = system.components.find((x) => x.name === name);
+      assert.match(c?.version ?? '', /^\d+\.\d+\.\d+/, `${name} version`);
+      assert.ok(typeof c?.uptimeS === 'number' && c.uptimeS >= 0, `${name} uptime`);
     }
     await admin.screenshot('system');
   });

@@ -187,12 +187,17 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const adminConsole = new AdminConsole({ config, logger, database, calls, registrations, routing, quality, instance, version: gatewayVersion });
   let captureClient: CaptureClient | undefined;
   const captures = () => captureClient;
+  // An admin's DND/forward change reaches the line's CTI monitors once the CTI service runs (bus up).
+  let ctiService: CtiService | undefined;
+  const routingChanged = (lineId: string, what: { dnd: boolean; forwards: boolean }): void => {
+    ctiService?.routingChanged(lineId, what).catch((err: unknown) => logger.warn({ err }, 'routing notification failed'));
+  };
   const capturePolicy = new LineCapturePolicy({ db: database.db, calls, captures, logger });
   // REST calls of single operations (POST /ws/client/<operationName>) on web-service session ids
   const rest = new RestSessionStore({ table, sessions, logger, idleTimeoutMs: config.CTI_IDLE_TIMEOUT_MS, maxPendingInvokes: config.CTI_MAX_PENDING_INVOKES });
-  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, captures, capturePolicy, rest, quality, adminConsole });
+  const http = buildHttp(context, table, registry, readiness, { secure: false, mediaNodes, captures, capturePolicy, rest, quality, adminConsole, routingChanged });
   const https = tls
-    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, capturePolicy, rest, quality, adminConsole, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
+    ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, capturePolicy, rest, quality, adminConsole, routingChanged, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
   instrumentGateway(registry, { sessions, calls, auth });
 
@@ -252,6 +257,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, logger });
+      ctiService = cti;
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({
         users, lines, calls, sessions, routing, manual: manualPresence, logger,
@@ -322,7 +328,7 @@ function buildHttp(
   table: OperationTable,
   registry: Registry,
   readiness: Record<string, () => boolean | Promise<boolean>>,
-  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; captures: AdminApiOptions['captures']; capturePolicy: LineCapturePolicy; rest: RestSessionStore; quality: LiveQuality; adminConsole: AdminConsole; cert?: Buffer; key?: Buffer },
+  options: { secure: boolean; mediaNodes: AdminApiOptions['mediaNodes']; captures: AdminApiOptions['captures']; capturePolicy: LineCapturePolicy; rest: RestSessionStore; quality: LiveQuality; adminConsole: AdminConsole; routingChanged: AdminApiOptions['routingChanged']; cert?: Buffer; key?: Buffer },
 ): FastifyInstance {
   const { config } = ctx;
   const http = createHttpServer({
@@ -355,6 +361,7 @@ function buildHttp(
     console: options.adminConsole,
     sessions: ctx.sessions,
     routing: ctx.routing,
+    routingChanged: options.routingChanged,
     captures: options.captures,
     capturePolicy: options.capturePolicy,
   });

@@ -82,7 +82,11 @@ export interface PbxAdapterApp {
 }
 
 /** Builds the adapter without starting anything. */
+/** This service's version (its package.json), which the gateway's System page shows. */
+const adapterVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export function build(deps: PbxAdapterDeps): PbxAdapterApp {
+  const startedAt = Date.now();
   const { config, logger, registry } = deps;
   const log = logger.child({ service: 'pbx-adapter' });
   const metrics = new PbxAdapterMetrics(registry);
@@ -249,7 +253,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       outage.on('graceexceeded', () => carried.abandonAll('bus-outage'));
       placement.on('nodedown', (nodeId, reason) => carried.mediaNodeDown(nodeId, reason));
       subscriptions = [
-        ...wireRegistrations(bus, registrations, log),
+        ...wireRegistrations(bus, registrations, log, { version: adapterVersion, startedAt }),
         ...servePbxCommands(bus, calls, endpoint.trace, log),
         subscribeMediaEvents(bus, calls),
         subscribeGatewayHeartbeats(bus, liveness),

@@ -75,7 +75,11 @@ export const LineTopics = {
   registration: topic('lines.registration', LineRegistrationState, (s) => s.lineId),
 } as const;
 
-export const RegistrationQueryReply = z.object({ states: z.array(LineRegistrationState) });
+export const RegistrationQueryReply = z.object({
+  states: z.array(LineRegistrationState),
+  /** The answering pbx-adapter: its version and start (ms since the epoch), for the admin console's System page. */
+  service: z.object({ version: z.string().max(64), startedAt: z.number().int() }).optional(),
+});
 
 export const LineCommands = {
   /** pbx-adapter → cti-gateway: every configured line (enabled or not), one page per request. */

@@ -22,6 +22,8 @@ export const MediaNodeHeartbeat = z.object({
     cpu: z.number().min(0).max(1),
   })).max(1024).optional(),
   startedAt: z.number().int(),
+  /** The media service's version (its package.json), for the admin console's System page. */
+  version: z.string().max(64).optional(),
   at: z.number().int(),
   intervalMs: z.number().int().min(1),
 });

@@ -101,12 +101,20 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
     components.push({ name: 'Database', ok: db.value === true, detail: database.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL', latencyMs: db.ms });
     if (live) {
       const pbx = await timed(() => live.bus.lines.request(LineCommands.registrations, {}, { timeoutMs: PROBE_TIMEOUT_MS }));
-      components.push({ name: 'pbx-adapter', ok: !pbx.error, detail: pbx.error ? `no answer: ${pbx.error}` : `answers, ${pbx.value!.states.length} line registrations`, latencyMs: pbx.ms });
+      const adapter = pbx.value?.service;
+      components.push({
+        name: 'pbx-adapter',
+        ok: !pbx.error,
+        detail: pbx.error ? `no answer: ${pbx.error}` : `answers, ${pbx.value!.states.length} line registrations`,
+        latencyMs: pbx.ms,
+        ...(adapter ? { version: adapter.version, ...since(adapter.startedAt) } : {}),
+      });
       for (const n of live.placement.nodes()) {
         components.push({
           name: `media ${n.nodeId}`,
           ok: n.workersAlive > 0,
           detail: `${n.workersAlive}/${n.workers} workers, ${n.calls} calls${n.draining ? ', draining' : ''}, heartbeat ${Math.max(0, now - n.lastSeen)} ms ago`,
+          ...(n.version ? { version: n.version } : {}),
           ...since(n.startedAt),
         });
       }

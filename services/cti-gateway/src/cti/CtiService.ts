@@ -138,9 +138,7 @@ export class CtiService {
         asnCtiLineSetDoNotDisturb: async (arg, session) => {
           const line = await this.#resolveLine(session, arg.u8sLinePhoneNumber);
           await this.#deps.routing.setDnd(line.id, arg.bDoNotDisturb);
-          for (const m of this.#byLine.get(line.id) ?? []) {
-            m.session.sendEvent('asnCtiNotifyLineDoNotDisturbChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(line.number), iDoNotDisturb: arg.bDoNotDisturb ? 1 : 0 });
-          }
+          this.#notifyDnd(line.id, line.number, arg.bDoNotDisturb);
           return {};
         },
 
@@ -265,6 +263,21 @@ export class CtiService {
   async #routingFacts(lineId: string): Promise<{ iDoNotDisturb: number; seqLineForwards: AsnLineForward[]; remoteOfficeState: { u8sController: string; iEnabled: number; u8sDestination: string } }> {
     const routing = await this.#deps.routing.get(lineId);
     return { iDoNotDisturb: routing.dnd ? 1 : 0, seqLineForwards: lineForwards(routing.forwards), remoteOfficeState: { u8sController: '', iEnabled: 0, u8sDestination: '' } };
+  }
+
+  /** An admin changed the line's DND or forwards (admin API): its monitors are told as when its user does. */
+  async routingChanged(lineId: string, what: { dnd: boolean; forwards: boolean }): Promise<void> {
+    const line = await this.#deps.lines.getById(lineId);
+    if (!line) return;
+    const state = await this.#deps.routing.get(lineId);
+    if (what.dnd) this.#notifyDnd(lineId, line.number, state.dnd);
+    if (what.forwards) this.#notifyForwards(lineId, line.number, state.forwards);
+  }
+
+  #notifyDnd(lineId: string, number: string, dnd: boolean): void {
+    for (const m of this.#byLine.get(lineId) ?? []) {
+      m.session.sendEvent('asnCtiNotifyLineDoNotDisturbChanged', { u8sMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(number), iDoNotDisturb: dnd ? 1 : 0 });
+    }
   }
 
   #notifyForwards(lineId: string, number: string, forwards: LineForward[]): void {

@@ -17,6 +17,7 @@ import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineRoutingState } from '../lines/LineRoutingTypes.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import { applyRouting } from './lineRouting.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { UserStore } from '../users/UserStore.ts';
 import { CAPTURE_STATUS, captureRoutes } from './captureApi.ts';
@@ -26,6 +27,7 @@ import {
   LineNumber,
   LineOut,
   LinePatch,
+  LineRoutingPut,
   Login,
   LoginIn,
   LoginOut,
@@ -48,8 +50,10 @@ export interface AdminApiOptions {
   quality: LiveQuality;
   console: AdminConsole;
   sessions: SessionRegistry;
-  /** DND and forwards per line (shown with the lines). */
+  /** DND and forwards per line (shown with the lines, set by PUT /lines/{n}/routing). */
   routing: LineRouting;
+  /** After an admin changed a line's DND or forwards: tell its CTI monitors (unset until the bus is up). */
+  routingChanged?: (lineId: string, what: { dnd: boolean; forwards: boolean }) => void;
   /** Call capture on the media nodes; undefined until the bus is up. */
   captures: () => CaptureClient | undefined;
   capturePolicy: LineCapturePolicy;
@@ -167,6 +171,13 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   api.patch('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), body: LinePatch, response: { 200: LineOut, ...errors } } }, async (req) => {
     const { owner, ...rest } = req.body;
     return oneLineOut(await options.lines.update(req.params.number, { ...rest, ...(owner !== undefined ? { ownerLogin: owner } : {}) }));
+  });
+  api.put('/lines/:number/routing', { schema: { tags: ['lines'], summary: "Set a line's DND and forwards (as its user would; its CTI monitors are told)", params: z.object({ number: LineNumber }), body: LineRoutingPut, response: { 200: LineOut, ...errors } } }, async (req) => {
+    const line = await options.lines.require(req.params.number);
+    await applyRouting(options.routing, line, req.body);
+    options.routingChanged?.(line.id, { dnd: req.body.dnd !== undefined, forwards: req.body.forwards !== undefined });
+    req.log.info({ line: line.number, by: admins.get(req), dnd: req.body.dnd, forwards: req.body.forwards?.length }, 'line routing set by an admin');
+    return oneLineOut(line);
   });
   api.delete('/lines/:number', { schema: { tags: ['lines'], params: z.object({ number: LineNumber }), response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     await options.lines.remove(req.params.number);

@@ -32,7 +32,7 @@ export const LineOut = dbSchema.LineSelect.omit({ authPassword: true, ownerUserI
   routing: z.object({
     dnd: z.boolean(),
     forwards: z.array(z.object({ mode: z.enum(['immediate', 'busy', 'no-answer']), destination: z.string(), noAnswerS: z.number().int() })),
-  }).describe("Do-not-disturb and forwards the line's user set (CTI or the softphone); read-only here"),
+  }).describe("Do-not-disturb and forwards of the line, as its user (CTI, the softphone) or an admin (PUT /lines/{n}/routing) set them"),
 });
 export type LineOut = z.infer<typeof LineOut>;
 export const LineCreate = z.object({
@@ -47,6 +47,15 @@ export const LineCreate = z.object({
   enabled: z.boolean().optional(),
 });
 export const LinePatch = LineCreate.omit({ number: true }).partial();
+/** An admin's change of a line's DND and forwards: a field left out stays; `forwards` replaces them all. */
+export const LineRoutingPut = z.object({
+  dnd: z.boolean().optional(),
+  forwards: z.array(z.object({
+    mode: z.enum(['immediate', 'busy', 'no-answer']),
+    destination: z.string().min(1).max(256).describe('A number, or a tel:/sip: URI whose user part is dialled'),
+    noAnswerS: z.number().int().min(0).max(300).optional().describe('no-answer only: seconds of ringing first (default 20)'),
+  })).max(3).optional().describe('At most one per mode'),
+});
 
 export const ActiveCallOut = z.object({
   callId: z.string(),

@@ -46,6 +46,11 @@ export class LineRouting extends EventEmitter<LineRoutingEvents> {
     return { replaced, state: await this.#writeForwards(lineId, forwards) };
   }
 
+  /** Replaces all forwards of the line (an admin's edit); at most one per mode, kept in mode order. */
+  async replaceForwards(lineId: string, forwards: LineForward[]): Promise<LineRoutingState> {
+    return this.#writeForwards(lineId, [...forwards].sort((a, b) => order(a.mode) - order(b.mode)));
+  }
+
   /** Removes every forward, or those matching the mode (and destination) given; resolves to whether any was removed. */
   async removeForward(lineId: string, match: { mode?: ForwardMode | undefined; destination?: string | undefined } = {}): Promise<boolean> {
     const current = await this.get(lineId);

@@ -27,7 +27,7 @@ const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
 
 describe('CTI line routing (DND, forwards)', { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ucs-routing-'));
-  const env = { PGLITE_DIR: dir };
+  const env = { PGLITE_DIR: dir, ADMIN_TOKEN: 'routing-admin-token' };
   let app: GatewayApp;
   before(async () => {
     app = await startGateway(env);
@@ -79,6 +79,48 @@ describe('CTI line routing (DND, forwards)', { timeout: 90_000 }, () => {
     await assert.rejects(carol.invoke('asnCtiSetForward', { u8sPhoneNumberFrom: 'tel:102', u8sPhoneNumberTo: '101', optionalParams: { ForwardMode: 10 } }), general);
     await assert.rejects(carol.invoke('asnCtiSetForward', { u8sPhoneNumberFrom: 'tel:102', u8sPhoneNumberTo: 'tel:102' }), general);
     assert.deepEqual(await app.context.routing.get((await app.context.lines.get('101'))!.id), { dnd: false, forwards: [] });
+  });
+
+  it("an admin's PUT /api/v1/lines/{n}/routing sets DND and replaces the forwards; the line's monitors are told; bad input changes nothing", async (t) => {
+    const bob = await tcpClient(app, { user: 'bob', password: 'bob-pw' });
+    t.after(() => bob.close());
+    const dnd = events(bob, 'asnCtiNotifyLineDoNotDisturbChanged');
+    const fwd = events(bob, 'asnCtiNotifyLineForwardingChanged');
+    await bob.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:101' });
+    const put = (payload: unknown, authorization = 'Bearer routing-admin-token') =>
+      app.http.inject({ method: 'PUT', url: '/api/v1/lines/101/routing', headers: { authorization }, payload: payload as object });
+
+    const res = await put({ dnd: true, forwards: [{ mode: 'busy', destination: 'tel:102' }, { mode: 'no-answer', destination: 'sip:103@pbx', noAnswerS: 7 }] });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().routing, { dnd: true, forwards: [{ mode: 'busy', destination: '102', noAnswerS: 0 }, { mode: 'no-answer', destination: '103', noAnswerS: 7 }] });
+    await until(() => dnd.length === 1 && fwd.length === 1);
+    assert.equal(dnd[0]!.iDoNotDisturb, 1);
+    assert.deepEqual((fwd[0]!.seqLineForwards as Array<{ iForwardMode: number; u8sDestination: string }>).map((f) => [f.iForwardMode, f.u8sDestination]), [[2, '102'], [4, '103']]);
+
+    // Only the DND: the forwards stay, no forwarding event.
+    assert.equal((await put({ dnd: false })).json().routing.forwards.length, 2);
+    await until(() => dnd.length === 2);
+    assert.equal(dnd[1]!.iDoNotDisturb, 0);
+
+    for (const [payload, message] of [
+      [{ forwards: [{ mode: 'immediate', destination: '101' }] }, /cannot forward to itself/],
+      [{ forwards: [{ mode: 'busy', destination: '102' }, { mode: 'busy', destination: '103' }] }, /at most one 'busy'/],
+      [{ forwards: [{ mode: 'immediate', destination: 'sip:@x' }] }, /cannot forward to/],
+      [{ dnd: 'yes' }, /dnd/],
+    ] as const) {
+      const bad = await put(payload);
+      assert.equal(bad.statusCode, 400, JSON.stringify(payload));
+      assert.match(bad.json().error.message, message);
+    }
+    const basic = `Basic ${Buffer.from('bob:bob-pw').toString('base64')}`;
+    assert.equal((await put({ dnd: true }, basic)).statusCode, 403, 'a user is no admin');
+    assert.equal((await app.http.inject({ method: 'PUT', url: '/api/v1/lines/199/routing', headers: { authorization: 'Bearer routing-admin-token' }, payload: { dnd: true } })).statusCode, 404);
+    const state = await app.context.routing.get((await app.context.lines.require('101')).id);
+    assert.deepEqual([state.dnd, state.forwards.map((f) => f.destination)], [false, ['102', '103']], 'the refused requests changed nothing');
+    assert.equal(fwd.length, 1);
+    await put({ forwards: [] });
+    await until(() => fwd.length === 2);
+    assert.deepEqual(fwd[1]!.seqLineForwards, []);
   });
 
   it('DND and forwards survive a gateway restart (same database)', async () => {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { CaptureInfo, CodecName, IceCandidate, Logger, MediaCallDump, MediaCallLiveQuality, MediaNodeHeartbeat, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
 import { MediaCall } from '../calls/MediaCall.ts';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
@@ -12,6 +13,8 @@ import type { MediaNodeEvents, MediaNodeOptions } from './MediaNodeTypes.ts';
 
 /** Calls sampled concurrently in one stats round. */
 const sampleBatch = 8;
+/** The media service's version (its package.json), announced in the heartbeat. */
+const mediaVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * The media node's domain root: its calls (each on a router of the least-loaded worker), Direct Media
@@ -191,6 +194,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
       draining: this.#draining,
       workerStats: this.pool.workers.map((w) => ({ index: w.index, pid: w.pid, routers: w.routerCount, cpu: Math.round(w.cpu * 1000) / 1000 })),
       startedAt: this.#startedAt,
+      version: mediaVersion,
       at: Date.now(),
       intervalMs,
     };

@@ -3,7 +3,7 @@
 import { LineCommands, LineTopics, type BusClient, type LineRegistrationState, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { Registrations } from '../registration/Registrations.ts';
 
-export function wireRegistrations(bus: BusClient, registrations: Registrations, logger: Logger): Unsubscribe[] {
+export function wireRegistrations(bus: BusClient, registrations: Registrations, logger: Logger, service?: { version: string; startedAt: number }): Unsubscribe[] {
   const log = logger.child({ component: 'registration-bus' });
   const onState = (state: LineRegistrationState): void => {
     try {
@@ -14,6 +14,6 @@ export function wireRegistrations(bus: BusClient, registrations: Registrations, 
     }
   };
   registrations.on('state', onState);
-  const served = bus.lines.serve(LineCommands.registrations, () => ({ states: registrations.snapshot() }), { queue: 'pbx-adapter' });
+  const served = bus.lines.serve(LineCommands.registrations, () => ({ states: registrations.snapshot(), ...(service ? { service } : {}) }), { queue: 'pbx-adapter' });
   return [served, { unsubscribe: () => registrations.off('state', onState) }];
 }

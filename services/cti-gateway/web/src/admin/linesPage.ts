@@ -1,5 +1,6 @@
 // Lines: live registration state and reason (from the event stream), create, edit, enable/disable,
-// delete; the capture policy (every call of the line captured from its first packet). The SIP password
+// delete; DND and forwards (as the line's user sets them: PUT /lines/{n}/routing tells the user's CTI
+// monitors); the capture policy (every call of the line captured from its first packet). The SIP password
 // is write-only: the API never returns it and the form never shows it.
 import { badge, button, field, h, messageOf, section, select, table, type Page, type PageContext } from './ui.js';
 import type { Line, User } from './types.js';
@@ -13,7 +14,7 @@ export function registrationBadge(l: Line): HTMLElement {
   return h('span', {}, badge(r.status, tone, 'line-registration', r.status), reason ? h('small', { class: 'reason', 'data-testid': 'line-reason' }, ` ${reason}`) : null);
 }
 
-/** DND and forwards as the line's user set them (CTI or the softphone). */
+/** DND and forwards as the line's user (CTI, the softphone) or an admin set them. */
 function routingOf(l: Line): HTMLElement | null {
   const parts: Array<HTMLElement | string> = [];
   if (l.routing.dnd) parts.push(badge('DND', 'warn', 'line-dnd'));
@@ -65,6 +66,7 @@ export function linesPage(): Page {
       h('strong', {}, l.number), l.displayName || null, l.owner, l.registrar, l.transport.toUpperCase(), l.authUser, registrationBadge(l), routingOf(l), captureToggle(l),
       h('span', { class: 'actions' },
         button('Edit', () => showForm(l), { 'data-testid': 'line-edit', 'aria-label': `Edit line ${l.number}` }, 'btn btn-quiet'),
+        button('DND / forwards', () => showRouting(l), { 'data-testid': 'line-routing-edit', 'aria-label': `Do not disturb and forwards of line ${l.number}` }, 'btn btn-quiet'),
         button(l.enabled ? 'Disable' : 'Enable', async () => void (await save(l, { enabled: !l.enabled })), { 'data-testid': 'line-toggle', 'aria-label': `${l.enabled ? 'Disable' : 'Enable'} line ${l.number}` }, 'btn btn-quiet'),
         button('Delete', () => remove(l), { 'data-testid': 'line-delete', 'aria-label': `Delete line ${l.number}` }, 'btn btn-danger')),
     ]), 'lines', (i) => ({ 'data-number': lines[i]!.number })));
@@ -90,6 +92,34 @@ export function linesPage(): Page {
     } catch (err) {
       ctx.notify(messageOf(err));
     }
+  };
+
+  /** DND and the three forwards of a line; an empty number removes that forward. */
+  const showRouting = (l: Line): void => {
+    const of = (mode: string) => l.routing.forwards.find((f) => f.mode === mode);
+    const dnd = h('input', { type: 'checkbox', name: 'dnd', checked: l.routing.dnd, 'data-testid': 'line-routing-dnd' });
+    const target = (mode: string, label: string): HTMLInputElement => h('input', { name: mode, value: of(mode)?.destination ?? '', type: 'tel', autocomplete: 'off', placeholder: 'number', 'data-testid': `line-routing-${mode}`, 'aria-label': label });
+    const always = target('immediate', 'Always forward to');
+    const busy = target('busy', 'When busy, forward to');
+    const noAnswer = target('no-answer', 'When not answered, forward to');
+    const seconds = h('input', { name: 'noAnswerS', type: 'number', min: '0', max: '300', value: String(of('no-answer')?.noAnswerS || 20), 'data-testid': 'line-routing-seconds' });
+    const form = h('form', { class: 'form-grid', 'data-testid': 'line-routing-form' },
+      h('div', { class: 'field field-check' }, h('label', {}, dnd, ' Do not disturb (incoming calls get busy)')),
+      field('Always forward to', always), field('When busy, forward to', busy), field('When not answered, forward to', noAnswer), field('after (seconds)', seconds),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'line-routing-save' }, 'Save'),
+        button('Cancel', () => void editor.replaceChildren(), {}, 'btn btn-quiet')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const forwards = ([['immediate', always], ['busy', busy], ['no-answer', noAnswer]] as const)
+        .filter(([, input]) => input.value.trim() !== '')
+        .map(([mode, input]) => ({ mode, destination: input.value.trim(), ...(mode === 'no-answer' ? { noAnswerS: Number(seconds.value) || 0 } : {}) }));
+      ctx.api.request('PUT', `/lines/${encodeURIComponent(l.number)}/routing`, { dnd: dnd.checked, forwards }).then(() => {
+        ctx.notify(`Line ${l.number}: do not disturb ${dnd.checked ? 'on' : 'off'}, ${forwards.length} forward${forwards.length === 1 ? '' : 's'}; its user's clients are told.`, 'ok');
+        editor.replaceChildren();
+      }, (err: unknown) => ctx.notify(`Line ${l.number} not changed: ${messageOf(err)}`));
+    });
+    editor.replaceChildren(section(`Do not disturb and forwards of line ${l.number}`, form));
+    always.focus();
   };
 
   const showForm = (l?: Line): void => {
