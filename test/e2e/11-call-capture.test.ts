@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CaptureInfo } from '@ucserver/shared';
-import { framesPerInterface, sipStat } from '@ucserver/testkit';
+import { framesPerInterface, rtcpSenderReports, sipStat } from '@ucserver/testkit';
 import { answer, cleanup, dialAndRing, hangUp, tonesBothWays } from './support/callFlow.ts';
 import { adminCli, adminRequest, assertStreamsMatch, downloadCapture, rtpStreams, stoppedCapture, toneOf } from './support/capture.ts';
 import { ALICE } from './support/E2eStack.ts';
@@ -81,6 +81,12 @@ test('capture via the PBX: both calls from ringing to hang-up, 4 streams each wi
           assert.equal(tone.frequency, expected, `${key} carries ${expected} Hz (power ${tone.power.toFixed(2)})`);
           assert.ok(tone.power > 0.5, `${key}: the tone dominates (share ${tone.power.toFixed(2)})`);
         }
+        // RTCP: the Sender Reports the browser sent (mediasoup reports each one received), with the
+        // microphone's SSRC and a packet count the file's own stream reaches.
+        const srs = (await rtcpSenderReports(f.path)).filter((r) => r.iface === 'softphone-leg');
+        const mic = rows.get('softphone-leg/in')!;
+        assert.ok(srs.length >= 1, `an RTCP SR from the browser on softphone-leg: ${JSON.stringify(await rtcpSenderReports(f.path))}`);
+        assert.ok(srs.every((r) => r.ssrc === mic.ssrc && r.packets <= mic.packets + 5), `SRs of the microphone's SSRC ${mic.ssrc}: ${JSON.stringify(srs)}`);
         const sip = await sipStat(f.path);
         for (const method of ['INVITE', 'ACK', 'BYE']) assert.ok((sip.requests[method] ?? 0) >= 1, `${method} in sip,stat:\n${sip.text}`);
         for (const status of ['180', '200']) assert.ok((sip.responses[status] ?? 0) >= 1, `${status} in sip,stat:\n${sip.text}`);

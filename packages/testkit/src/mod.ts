@@ -45,4 +45,4 @@ export { deleteTestStream } from './streams.ts';
 export { chromiumArgs, chromiumPath } from './chromium.ts';
 export { NatsCluster } from './NatsCluster.ts';
 export type { NatsClusterOptions } from './NatsClusterTypes.ts';
-export { rtpStreams, rtpPayloads, framesPerInterface, sipStat, decodeOpus, type RtpStreamRow } from './tshark.ts';
+export { rtpStreams, rtpPayloads, rtcpSenderReports, framesPerInterface, sipStat, decodeOpus, type RtpStreamRow } from './tshark.ts';

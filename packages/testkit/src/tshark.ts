@@ -50,6 +50,15 @@ export async function rtpPayloads(path: string, stream: Pick<RtpStreamRow, 'ssrc
   return out.split('\n').filter((l) => l.length > 0).map((l) => Buffer.from(l.replace(/:/g, ''), 'hex'));
 }
 
+/** The RTCP Sender Reports in a file (RTCP found by heuristics): interface, sender SSRC, packet count. */
+export async function rtcpSenderReports(path: string): Promise<Array<{ iface: string; ssrc: number; packets: number }>> {
+  const out = await text('tshark', ['-r', path, ...RTP_HEURISTIC, '-o', 'rtcp.heuristic_rtcp:TRUE', '-Y', 'rtcp.pt == 200', '-T', 'fields', '-e', 'frame.interface_name', '-e', 'rtcp.senderssrc', '-e', 'rtcp.sender.packetcount']);
+  return out.split('\n').filter((l) => l.length > 0).map((l) => {
+    const [iface, ssrc, packets] = l.split('\t');
+    return { iface: iface!, ssrc: Number(ssrc), packets: Number(packets) };
+  });
+}
+
 /** Frame counts per pcapng interface name. */
 export async function framesPerInterface(path: string): Promise<Record<string, number>> {
   const out = await text('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.interface_name']);

@@ -1,4 +1,4 @@
-import type { Consumer, DirectTransport, Producer } from 'mediasoup/types';
+import type { Consumer, DirectTransport, Producer, ProducerTraceEventData } from 'mediasoup/types';
 import type { Logger, UdpEndpoint } from '@ucserver/shared';
 import { streamFigures } from '../calls/streamStats.ts';
 import type { CaptureFile } from './CaptureFile.ts';
@@ -19,6 +19,11 @@ const anyEndpoint: UdpEndpoint = { address: '0.0.0.0', port: 0 };
  * - Direct Media source: `direct-link` partner→own tuple, then `softphone-leg` node→browser.
  * Sequence numbers and RTP timestamps are those of the capture's own Consumer (mediasoup rewrites them
  * per Consumer: continuous, but offset from the wire's). The payload is the original.
+ *
+ * RTCP: mediasoup terminates RTCP in the worker and hands none of the wire's packets out, but it reports
+ * each Sender Report a Producer receives (trace event 'sr'): those SRs are written, rebuilt from all their
+ * fields (no report blocks), where they were received: on the RTP ports where the leg muxes RTCP (the
+ * softphone leg, a PBX leg with rtcp-mux), else on the RTP ports + 1 (RFC 3550's default pairing).
  */
 export class CallCapture {
   readonly #subject: CaptureSubject;
@@ -27,6 +32,8 @@ export class CallCapture {
   readonly #clock: () => bigint;
   #transport: DirectTransport | undefined;
   readonly #consumers = new Map<string, Consumer>();
+  /** Producers whose Sender Reports we trace, with the listener to remove on close. */
+  readonly #traced = new Map<Producer, (trace: ProducerTraceEventData) => void>();
   readonly #endpoints = new Map<string, { src: UdpEndpoint; dst: UdpEndpoint }>();
   #syncing: Promise<void> | undefined;
   #dirty = false;
@@ -81,6 +88,12 @@ export class CallCapture {
     this.#closed = true;
     this.#transport?.close();
     this.#consumers.clear();
+    for (const [producer, listener] of this.#traced) {
+      producer.off('trace', listener);
+      // Best effort: a closed producer traces nothing anyway.
+      if (!producer.closed) producer.enableTraceEvent([]).catch(() => undefined);
+    }
+    this.#traced.clear();
   }
 
   async #loop(): Promise<void> {
@@ -110,6 +123,7 @@ export class CallCapture {
         this.#consumers.delete(id);
       }
     }
+    for (const p of [sp?.producer, pbx?.producer]) if (p && !p.closed && !this.#traced.has(p)) await this.#traceSenderReports(p);
     for (const producerId of wanted) {
       if (this.#consumers.has(producerId)) continue;
       this.#transport ??= await router.createDirectTransport();
@@ -155,11 +169,31 @@ export class CallCapture {
     if (toSoftphone) this.#put(IFACE.softphone, 'out', timestampUs, node, browser, rewrite(packet, via, toSoftphone));
   }
 
-  #put(interfaceId: number, direction: 'in' | 'out', timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer): void {
+  async #traceSenderReports(producer: Producer): Promise<void> {
+    const listener = (trace: ProducerTraceEventData): void => {
+      if (trace.type !== 'sr' || trace.direction !== 'in' || this.#closed) return;
+      const sr = senderReport(trace.info as Partial<SenderReportInfo>);
+      if (!sr) return;
+      const timestampUs = this.#clock();
+      const sp = this.#subject.softphoneCapture;
+      const pbx = this.#subject.pbxCapture;
+      if (sp?.producer === producer && sp.browser) this.#put(IFACE.softphone, 'in', timestampUs, sp.browser, sp.node, sr, false);
+      else if (pbx?.producer === producer && pbx.remote) {
+        const [from, to] = pbx.rtcpMux ? [pbx.remote, pbx.local] : [rtcpPort(pbx.remote), rtcpPort(pbx.local)];
+        this.#put(IFACE.pbx, 'in', timestampUs, from, to, sr, false);
+      }
+    };
+    this.#traced.set(producer, listener);
+    producer.on('trace', listener);
+    await producer.enableTraceEvent(['sr']).catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'sender reports not traced'));
+  }
+
+  #put(interfaceId: number, direction: 'in' | 'out', timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer, rtp = true): void {
     if (!this.#file.write({ interfaceId, timestampUs, src, dst, payload })) {
       this.close();
       return;
     }
+    if (!rtp) return;
     const key = `${CAPTURE_INTERFACES[interfaceId]!.name}/${direction}`;
     const last = this.#endpoints.get(key);
     if (last?.src !== src || last.dst !== dst) this.#endpoints.set(key, { src, dst });
@@ -179,3 +213,27 @@ function rewrite(packet: Buffer, via: Consumer, stream: Producer | Consumer): Bu
   if (ssrc !== undefined) out.writeUInt32BE(ssrc >>> 0, 8);
   return out;
 }
+
+/** The fields of a Sender Report as mediasoup's 'sr' trace reports them. */
+interface SenderReportInfo {
+  ssrc: number;
+  ntpSec: number;
+  ntpFrac: number;
+  rtpTs: number;
+  packetCount: number;
+  octetCount: number;
+}
+
+/** An RTCP Sender Report (RFC 3550 §6.4.1) without report blocks, from the traced fields. */
+export function senderReport(info: Partial<SenderReportInfo> | undefined): Buffer | undefined {
+  if (!info || typeof info.ssrc !== 'number') return undefined;
+  const sr = Buffer.alloc(28);
+  sr[0] = 0x80; // V=2, P=0, RC=0
+  sr[1] = 200; // SR
+  sr.writeUInt16BE(6, 2); // length in 32-bit words minus one
+  const fields = [info.ssrc, info.ntpSec, info.ntpFrac, info.rtpTs, info.packetCount, info.octetCount];
+  fields.forEach((v, i) => sr.writeUInt32BE((Number(v ?? 0) >>> 0), 4 + i * 4));
+  return sr;
+}
+
+const rtcpPort = (e: UdpEndpoint): UdpEndpoint => ({ address: e.address, port: e.port === 0 ? 0 : e.port + 1 });

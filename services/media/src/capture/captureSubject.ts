@@ -21,7 +21,7 @@ export function captureSubject(call: MediaCall): CaptureSubject {
       const leg = call.pbxLeg;
       if (!leg || leg.closed) return undefined;
       const remote = leg.remote;
-      return { producer: leg.producer, uplink: leg.uplink, local: leg.local, remote: remote ? { address: remote.address, port: remote.port } : undefined };
+      return { producer: leg.producer, uplink: leg.uplink, local: leg.local, remote: remote ? { address: remote.address, port: remote.port } : undefined, rtcpMux: leg.rtcpMux };
     },
     get onDirectMedia() {
       return call.path === 'direct';
