@@ -72,6 +72,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   #outage: Pick<BusOutageGuard, 'silent'> | undefined;
   #ownGuard: BusOutageGuard | undefined;
   #startedAt: number | undefined;
+  #nextNode: Promise<void> | undefined;
 
   constructor(options: MediaPlacementOptions) {
     super();
@@ -153,15 +154,14 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
     } catch (err) {
       const left = this.#startedAt === undefined ? 0 : this.#startedAt + firstNodeWaitMs - this.#now();
       if (!(err instanceof NoMediaNodeError) || this.#nodes.size > 0 || left <= 0 || this.#closed) throw err;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.off('nodeup', done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.on('nodeup', done);
-      });
+      // One listener for all waiting calls (a burst of INVITEs right after a start), renewed per node up.
+      this.#nextNode ??= new Promise<void>((resolve) => this.once('nodeup', () => {
+        this.#nextNode = undefined;
+        resolve();
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#nextNode, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
       return this.pick(options);
     }
   }
