@@ -3,10 +3,14 @@
 // send timestamps and sequence numbers in the payload) pinned to the other core. For rising N: the relay's
 // CPU (/proc/<pid>/stat), packets/s, loss, one-way latency p50/p99, and the highest N with the relay below
 // a full core and p99 ≤ 20 ms. Systems, in the same run:
-//   rtpengine         userspace, --num-threads=1 (baseline)
+//   rtpengine         userspace, --num-threads=1, plain RTP on both sides (baseline: the floor)
+//   rtpengine-webrtc  the same, side B WebRTC (ICE-lite, DTLS-SRTP): the topology of a call via the PBX (baseline)
+//   rtpengine-webrtc2 both sides WebRTC: the topology of a Direct Media conversation (baseline)
 //   mediasoup-plain   raw mediasoup: router + 2 PlainTransports per call (baseline)
 //   mediasoup-webrtc  raw mediasoup: router + WebRtcTransport (DTLS-SRTP) + PlainTransport per call (baseline
 //                     with the topology of a ucserver call)
+//   mediasoup-webrtc2 raw mediasoup: router + 2 WebRtcTransports per conversation (a Direct Media conversation's
+//                     topology in one router, no pipe)
 //   ucserver-pbx      ucserver's media node, calls via the PBX (softphone WebRTC leg + PBX RTP leg)
 //   ucserver-direct   ucserver's media node, pairs of calls linked by Direct Media
 // See README.md for the method.
@@ -21,7 +25,7 @@ import type { RelaySystem } from './RelaySystem.ts';
 import { startRtpengine } from './rtpengine.ts';
 import { startUcserver } from './ucserver.ts';
 
-const allSystems = ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc', 'ucserver-pbx', 'ucserver-direct', 'ucserver-pbx-capture'] as const;
+const allSystems = ['rtpengine', 'rtpengine-webrtc', 'rtpengine-webrtc2', 'mediasoup-plain', 'mediasoup-webrtc', 'mediasoup-webrtc2', 'ucserver-pbx', 'ucserver-direct', 'ucserver-pbx-capture'] as const;
 type SystemName = (typeof allSystems)[number];
 
 const { values } = parseArgs({
@@ -145,11 +149,17 @@ function describe(s: Step): string {
 async function startSystem(name: SystemName, gen: Generator, maxCalls: number): Promise<RelaySystem> {
   switch (name) {
     case 'rtpengine':
-      return startRtpengine(gen, maxCalls, RELAY_CORE);
+      return startRtpengine(gen, maxCalls, RELAY_CORE, 'plain');
+    case 'rtpengine-webrtc':
+      return startRtpengine(gen, maxCalls, RELAY_CORE, 'webrtc');
+    case 'rtpengine-webrtc2':
+      return startRtpengine(gen, maxCalls, RELAY_CORE, 'webrtc2');
     case 'mediasoup-plain':
       return startRawMediasoup(gen, 'plain', RELAY_CORE);
     case 'mediasoup-webrtc':
       return startRawMediasoup(gen, 'webrtc', RELAY_CORE);
+    case 'mediasoup-webrtc2':
+      return startRawMediasoup(gen, 'webrtc2', RELAY_CORE);
     case 'ucserver-pbx':
       return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
     case 'ucserver-direct':
@@ -273,10 +283,15 @@ for (const name of systems) {
 const byName = new Map(results.map((r) => [r.system, r]));
 const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? round(a / b, 2) : null);
 const ratios: Record<string, { maxN: number | null; callsPerCore: number | null }> = {};
+// Each path against the baselines of its own topology first (the issue's goals), then against the others.
+const baselinesOf = {
+  'ucserver-pbx': ['rtpengine-webrtc', 'mediasoup-webrtc', 'rtpengine', 'mediasoup-plain'],
+  'ucserver-direct': ['rtpengine-webrtc2', 'mediasoup-webrtc2', 'rtpengine', 'mediasoup-plain'],
+} as const;
 for (const path of ['ucserver-pbx', 'ucserver-direct'] as const) {
   const u = byName.get(path);
   if (!u) continue;
-  for (const base of ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc'] as const) {
+  for (const base of baselinesOf[path]) {
     const b = byName.get(base);
     if (!b) continue;
     ratios[`${path}/${base}`] = { maxN: ratio(u.maxN, b.maxN), callsPerCore: ratio(u.callsPerCore, b.callsPerCore) };
