@@ -6,6 +6,7 @@
 // the same Kamailio → SIPp UAS at the same rates (first INVITE → 200 OK), the floor the PBX itself sets.
 // Runs inside its own network namespace (only lo), like the e2e suite. See README.md.
 //   npm run bench:call-setup [-- --quick] [-- --rates 10,25,50,100] [-- --seconds 10] [-- --hold 5] [-- --mode direct-media]
+//                            [-- --cpu-prof <dir>]   (every service writes a V8 CPU profile into <dir> when it stops)
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { enterNetworkNamespace } from '../../test/e2e/support/netns.ts';
@@ -13,7 +14,7 @@ import { runSippBaseline } from './sippBaseline.ts';
 import { runUcserver } from './ucserverRun.ts';
 import { summarize, type RateRow } from './stats.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, hold: { type: 'string' }, mode: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, hold: { type: 'string' }, mode: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 const quick = values.quick ?? false;
 // --quick: two low rates, short calls, so that seeding the users (a password hash each) and the run stay under a minute.
 const rates = (values.rates ?? (quick ? '5,10' : '10,25,50,100')).split(',').map(Number);
@@ -28,7 +29,7 @@ const started = Date.now();
 const log = (msg: string): void => console.log(msg);
 log(`bench/call-setup (${quick ? 'quick' : 'full'}): ${cpus().length} cores; rates ${rates.join(', ')} calls/s for ${seconds} s each, calls held ${holdMs / 1000} s; Kamailio ${mode}`);
 
-const { rows: ours, kamailioRuns } = await runUcserver({ rates, seconds, holdMs, mode, log, baseline: (kamailio) => runSippBaseline(kamailio, rates, seconds, holdMs) });
+const { rows: ours, kamailioRuns } = await runUcserver({ rates, seconds, holdMs, mode, log, cpuProfileDir: values['cpu-prof'], baseline: (kamailio) => runSippBaseline(kamailio, rates, seconds, holdMs) });
 const floor = kamailioRuns;
 
 log('\nsummary (ms; setup = asnAVMakeCallV2 → caller connected, without the callee\'s answer time; SIPp: INVITE → 200):');
