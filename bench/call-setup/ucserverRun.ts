@@ -2,7 +2,7 @@
 // rtpengine), cti-gateway, one media node, pbx-adapter; E2eStack), pairs of users with their own lines
 // (caller 1000+2k, callee 1001+2k, Kamailio's rule lines), every user logged in as an auto-answering
 // softphone, then calls at each rate. A pair carries one call at a time, so the two lines are never busy.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePortRange, Rtpengine, type Kamailio } from '@ucserver/testkit';
 import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
@@ -47,6 +47,8 @@ export interface UcserverRunOptions {
   seconds: number;
   holdMs: number;
   mode: 'media-via-pbx' | 'direct-media';
+  /** Each service writes a V8 CPU profile (.cpuprofile) here when it stops. */
+  cpuProfileDir?: string;
   log: (msg: string) => void;
   /** Run against the same Kamailio once ucserver's rates are done (its lines unregistered first). */
   baseline: (kamailio: Kamailio) => Promise<Array<{ rate: number; calls: number; failed: number; setupMs: number[] }>>;
@@ -54,8 +56,8 @@ export interface UcserverRunOptions {
 
 export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRow[]; kamailioRuns: Array<{ rate: number; calls: number; failed: number; setupMs: number[] }> }> {
   const maxRate = Math.max(...o.rates);
-  // Calls in flight at once: rate × (hold + setup and hang-up slack).
-  const pairCount = Math.ceil(maxRate * (o.holdMs / 1000 + 1.5));
+  // Calls in flight at once: rate × (hold + setup and hang-up slack; a loaded machine's setup takes seconds).
+  const pairCount = Math.ceil(maxRate * (o.holdMs / 1000 + 3));
   const t0 = Date.now();
   // The test PBX's own rtpengine is sized for tests (200 ports, ended calls keep theirs 30 s): this one holds
   // every call of the run, ucserver's two legs and the SIPp baseline's, and frees ports at once.
@@ -68,7 +70,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
     artifactsDir: join(root, 'bench/.build/call-setup-logs'),
     pbxMode: o.mode,
     users: [],
-    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' },
+    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', ...(o.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(o.cpuProfileDir)}` } : {}) },
   });
   const phones: AutoAnswerPhone[] = [];
   try {
