@@ -18,6 +18,8 @@ export interface RateRow {
   answer: Summary;
   /** CPU of each process over the rate's window, percent of one core. */
   cpu: Record<string, number>;
+  /** SQL statements the gateway sent per connected call (caller's and callee's leg together). */
+  gatewayDbQueriesPerCall: number;
 }
 
 /** The value below which `p` percent of the sorted samples lie (nearest rank). */

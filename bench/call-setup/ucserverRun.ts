@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePortRange, Rtpengine, type Kamailio } from '@ucserver/testkit';
 import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
+import { metricSum } from '../../test/e2e/support/prometheus.ts';
 import { childrenOf, cpuSeconds } from '../media-relay/proc.ts';
 import { AutoAnswerPhone } from './AutoAnswerPhone.ts';
 import { summarize, type RateRow } from './stats.ts';
@@ -111,6 +112,8 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
         failed += 1;
         errors.set(why, (errors.get(why) ?? 0) + 1);
       };
+      const dbQueries = async (): Promise<number> => metricSum(await (await fetch(`${stack.gatewayUrl}/metrics`)).text(), 'ucserver_cti_gateway_db_queries_total');
+      const queries0 = await dbQueries();
       const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid) : 0]));
       const self0 = process.cpuUsage();
       const w0 = performance.now();
@@ -154,11 +157,12 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       for (const [k, pid] of Object.entries(pids)) if (pid) cpu[k] = Math.round(((treeCpu(pid) - cpu0[k]!) / elapsed) * 1000) / 10;
       const self = process.cpuUsage(self0);
       cpu['bench (clients)'] = Math.round(((self.user + self.system) / 1e6 / elapsed) * 1000) / 10;
-      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu };
+      const queriesPerCall = Math.round(((await dbQueries()) - queries0) / Math.max(1, total - failed) * 10) / 10;
+      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, gatewayDbQueriesPerCall: queriesPerCall };
       rows.push(row);
       o.log(`  ${String(rate).padStart(4)} calls/s: ${total} calls, setup p50 ${row.setup.p50} ms, p99 ${row.setup.p99} ms, max ${row.setup.max} ms; to callee p50 ${row.toCallee.p50} ms; callee's own answer p50 ${row.answer.p50} ms; failed ${failed}`
         + `${errors.size ? ` (${[...errors].map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}`);
-      o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}`);
     }
     for (const p of phones) p.close();
     phones.length = 0;

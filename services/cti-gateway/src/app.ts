@@ -199,7 +199,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const https = tls
     ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, capturePolicy, rest, quality, adminConsole, routingChanged, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
-  instrumentGateway(registry, { sessions, calls, auth });
+  instrumentGateway(registry, { sessions, calls, auth, database });
 
   return {
     http,
