@@ -121,6 +121,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const database = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR, logger });
   const users = new UserStore(database.db);
   const lines = new LineStore(database.db);
+  // A renamed or removed owner changes the lines' views (owner login, owner id).
+  users.on('userchanged', () => lines.forget());
   const routing = new LineRouting(database.db);
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
