@@ -32,15 +32,15 @@ export interface LineStoreEvents {
 }
 
 /** How long a line read by id is served from memory: every call event of a line looks it up (CTI, presence). */
-const BY_ID_TTL_MS = 1000;
+const BY_ID_TTL_MS = 5000;
 const BY_ID_MAX = 10_000;
 
 /**
  * The lines table. Every change is announced as an event, which the bus adapter turns into
  * `lines.changed` so the pbx-adapter applies it without restart.
- * {@link getById} — the lookup of every call event — is served from a small cache for up to a second: this
+ * {@link getById} — the lookup of every call event — is served from a small cache for up to 5 s (a call's events span seconds): this
  * store's own writes (and {@link forget}, which the gateway calls on user changes) clear it at once, so only a
- * change made through another gateway's store can be seen up to a second late.
+ * change made through another gateway's store can be seen up to 5 s late.
  */
 export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #db: Db;
