@@ -44,7 +44,7 @@ const BY_ID_MAX = 10_000;
  */
 export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #db: Db;
-  readonly #byId = new Map<string, { view: LineView | undefined; until: number }>();
+  readonly #byId = new Map<string, { view: Promise<LineView | undefined>; until: number }>();
   /** Counts writes, so a read that overlapped one is not cached. */
   #generation = 0;
 
@@ -73,13 +73,18 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     const now = Date.now();
     const hit = this.#byId.get(id);
     if (hit && hit.until > now) return hit.view;
+    // Lookups of one call event arrive together (CTI, presence): they share one statement.
     const generation = this.#generation;
-    const [r] = await this.#selectViews().where(eq(lines.id, id));
-    const view = r && toView(r);
-    if (generation === this.#generation) {
-      if (this.#byId.size >= BY_ID_MAX) this.#byId.clear();
-      this.#byId.set(id, { view, until: now + BY_ID_TTL_MS });
-    }
+    const view = this.#selectViews().where(eq(lines.id, id)).then(([r]) => r && toView(r));
+    if (this.#byId.size >= BY_ID_MAX) this.#byId.clear();
+    this.#byId.set(id, { view, until: now + BY_ID_TTL_MS });
+    // A failed read, or one that overlapped a write, is not kept.
+    const drop = (): void => {
+      if (this.#byId.get(id)?.view === view) this.#byId.delete(id);
+    };
+    view.then(() => {
+      if (generation !== this.#generation) drop();
+    }, drop);
     return view;
   }
 

@@ -41,6 +41,15 @@ describe('LineStore.getById cache', () => {
     assert.equal(await lines.getById('00000000-0000-0000-0000-000000000000'), undefined);
   });
 
+  it('reads of one line at the same moment share one statement', async () => {
+    const line = await lines.create({ number: '102', registrar: 'pbx' });
+    lines.forget();
+    const q = database.queries;
+    const views = await Promise.all([lines.getById(line.id), lines.getById(line.id), lines.getById(line.id)]);
+    assert.equal(database.queries, q + 1);
+    assert.deepEqual(views.map((v) => v?.number), ['102', '102', '102']);
+  });
+
   it('a read older than 5 s goes to the database again', async (t) => {
     t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const line = await lines.create({ number: '101', registrar: 'pbx' });
