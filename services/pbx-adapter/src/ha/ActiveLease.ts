@@ -8,8 +8,9 @@
 // acknowledged write, on its own monotonic clock, and fences itself `marginMs` before `leaseMs` ran out
 // of that: by the time a standby can create the entry, the old holder has stopped. A renewal the server
 // refuses (the lease is gone or someone else's) fences at once; one that gets no answer (a NATS election,
-// a reconnect) is retried until that deadline. Fenced is final for the process: it stays passive and is
-// restarted as a standby by its supervisor (compose `restart`), which keeps the state machine small.
+// a reconnect) is retried until that deadline. A fenced instance keeps reading the lease like a standby:
+// free (expired, released) or still its own, it takes it again (a single instance rides through a NATS
+// outage this way); held by another, it becomes a standby.
 import { EventEmitter } from 'node:events';
 import { PBX_LEASE_KEY, type Logger, type PbxLease } from '@ucserver/shared';
 import type { Clock, TimerHandle } from '../sip/mod.ts';
@@ -112,7 +113,7 @@ export class ActiveLease extends EventEmitter<ActiveLeaseEvents> {
       this.#pollFailed(err);
       return;
     }
-    if (this.#role !== 'standby') return;
+    if (!this.#passive) return;
     if (revision !== undefined) {
       this.#activate(revision, sentAt, value, known ? 'took the lease of an earlier run' : 'took the free lease');
       return;
@@ -129,7 +130,7 @@ export class ActiveLease extends EventEmitter<ActiveLeaseEvents> {
       this.#pollFailed(err);
       return;
     }
-    if (this.#role !== 'standby') return;
+    if (!this.#passive) return;
     this.#lastPollError = undefined;
     if (!entry || entry.value.released || entry.value.holder === this.#identity.holder) {
       // Free, released, or ours: our own earlier run (a restart: the port is ours now, so that run is
@@ -139,12 +140,13 @@ export class ActiveLease extends EventEmitter<ActiveLeaseEvents> {
     }
     const lease = entry.value;
     this.#observe(lease);
+    if (this.#role === 'fenced') this.#setRole('standby', `the lease is held by ${lease.holder}`);
     if (lease.leaseMs !== this.#leaseMs) this.#logger.error({ theirs: lease.leaseMs, ours: this.#leaseMs }, 'the active instance uses another PBX_LEASE_MS; set the same on every instance');
     this.#schedule(this.#pollMs, () => void this.#poll());
   }
 
   #pollFailed(err: unknown): void {
-    if (this.#role !== 'standby') return;
+    if (!this.#passive) return;
     const message = (err as Error).message;
     if (message !== this.#lastPollError) this.#logger.warn({ err: message }, 'lease not readable; retrying');
     this.#lastPollError = message;
@@ -193,7 +195,7 @@ export class ActiveLease extends EventEmitter<ActiveLeaseEvents> {
       entry = undefined;
     }
     if (this.#role !== 'active') return;
-    if (entry && entry.value.holder === this.#identity.holder && entry.value.run === this.#identity.run && !entry.value.released) {
+    if (entry?.value.holder === this.#identity.holder && entry.value.run === this.#identity.run && !entry.value.released) {
       // Our earlier attempt did land. The deadline stays that of our last acknowledged write.
       this.#revision = entry.revision;
       this.#schedule(0, () => void this.#renew());
@@ -214,6 +216,12 @@ export class ActiveLease extends EventEmitter<ActiveLeaseEvents> {
     this.#clear();
     this.#logger.error({ reason }, 'lease lost: this instance stops acting as the active pbx-adapter');
     this.#setRole('fenced', reason);
+    this.#schedule(this.#pollMs, () => void this.#poll());
+  }
+
+  /** Standby or fenced: reading the lease, taking it when free. */
+  get #passive(): boolean {
+    return this.#role === 'standby' || this.#role === 'fenced';
   }
 
   #observe(lease: PbxLease | undefined): void {

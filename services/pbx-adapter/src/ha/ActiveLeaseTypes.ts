@@ -12,8 +12,8 @@ export interface LeaseStore {
 
 /**
  * standby: another instance holds the lease (or none could be read yet); active: we hold it; fenced: we
- * held it and lost it (a renewal failed or came too late): terminal, the process stays passive until it
- * is restarted; stopped: stop() was called.
+ * held it and could not renew it in time (or it was refused), and nobody else was seen holding it yet:
+ * passive like a standby, taking it again when it is free or still ours; stopped: stop() was called.
  */
 export type LeaseRole = 'standby' | 'active' | 'fenced' | 'stopped';
 

@@ -171,8 +171,36 @@ describe('pbx-adapter - ActiveLease (fake clock)', () => {
     // Another writer (an operator's `nats kv put`, a misconfigured twin) replaced the entry.
     const current = t.bucket.live()!;
     t.bucket.write({ ...current.value, holder: 'intruder', run: 'x' }, current.revision);
-    await t.run(LEASE_MS / 3 + 100);
-    assert.deepEqual(roles, ['fenced: the lease is held by intruder']);
+    await t.run(LEASE_MS / 3 + 400);
+    assert.deepEqual(roles, ['fenced: the lease is held by intruder', 'standby: the lease is held by intruder']);
+  });
+
+  it('a lone instance fenced by a NATS outage longer than the lease takes the lease again once NATS is back', async () => {
+    const t = setup();
+    const a = await t.start('a');
+    const roles: string[] = [];
+    a.lease.on('role', (r) => roles.push(r));
+    a.link.fault = 'reject';
+    await t.run(2 * LEASE_MS);
+    assert.equal(a.lease.role, 'fenced');
+    a.link.fault = 'none';
+    await t.run(500);
+    assert.deepEqual(roles, ['fenced', 'active']);
+  });
+
+  it('a fenced instance that finds another holder after its outage becomes a standby', async () => {
+    const t = setup();
+    const a = await t.start('a');
+    const b = await t.start('b');
+    a.link.fault = 'reject';
+    await t.run(2 * LEASE_MS);
+    assert.equal(a.lease.role, 'fenced');
+    assert.equal(b.lease.role, 'active');
+    a.link.fault = 'none';
+    await t.run(500);
+    assert.equal(a.lease.role, 'standby');
+    assert.equal(a.lease.holder?.holder, 'b/udp:127.0.0.1:5062');
+    assert.equal(b.lease.role, 'active');
   });
 
   it('stop() of the active releases the lease: the standby takes over at its next read, long before the TTL', async () => {
