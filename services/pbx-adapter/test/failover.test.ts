@@ -211,3 +211,41 @@ describe('pbx-adapter active/standby: the active cut off from NATS (no split bra
     assert.equal(await registerAttempts(first), atFence, 'still no REGISTER from it');
   });
 });
+
+describe('pbx-adapter lease: a lone active cut off from NATS longer than the lease', { timeout: 120_000 }, () => {
+  const prefix = uniquePrefix();
+  let gateway: Gateway;
+  let proxy: TcpProxy;
+  let adapter: PbxAdapterApp;
+
+  before(async () => {
+    gateway = await Gateway.start({ natsUrl: nats.url, prefix, lines: NUMBERS.map((number) => testLine({ number, registrar: pbx.address })) });
+    proxy = await TcpProxy.start({ host: '127.0.0.1', port: nats.port });
+    adapter = await inProcess(proxy.natsUrl, prefix);
+    await check(allBoundTo(pbx, adapter.sipAddress('udp').port), 15_000, { name: 'every line bound to the adapter' });
+  });
+  after(async () => {
+    await adapter?.stop();
+    await proxy?.close();
+    await gateway?.close();
+  });
+
+  it('fences (no REGISTER while cut off), then takes its lease back and registers every line again once NATS is back', async (t) => {
+    const seen = roles(adapter);
+    const cutAt = Date.now();
+    proxy.cut();
+    await check(() => adapter.lease?.role === 'fenced', LEASE_MS + 5000, { name: 'fenced' });
+    const atFence = await registerAttempts(adapter);
+    assert.equal(adapter.registrations?.halted, true);
+    // Past the lease (the entry has expired at the server), still cut off: nothing is sent.
+    await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+    assert.equal(await registerAttempts(adapter), atFence, 'no REGISTER while fenced');
+    const restoredAt = Date.now();
+    proxy.restore();
+    await check(() => adapter.lease?.role === 'active', 20_000, { name: 'active again' });
+    await check(async () => ((await registerAttempts(adapter)) >= atFence + NUMBERS.length ? true : undefined), 10_000, { name: 'every line registered again' });
+    assert.deepEqual(await boundTo(pbx, adapter.sipAddress('udp').port), NUMBERS);
+    t.diagnostic(`cut at 0 ms: fenced at ${seen[0]!.at - cutAt} ms; NATS back at ${restoredAt - cutAt} ms, active again at ${seen.at(-1)!.at - cutAt} ms`);
+    assert.deepEqual(seen.map((r) => r.role), ['fenced', 'active']);
+  });
+});
