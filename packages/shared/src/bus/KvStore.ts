@@ -66,31 +66,13 @@ export class KvStore<S extends z.ZodType> {
   /** Stores `value` under `key` (replacing the previous one); rejects when the server does not take it. */
   async put(key: string, value: z.input<S>): Promise<void> {
     const subject = this.#host.subjects.kvSubject(this.bucket, key);
-    const data = this.#encode(subject, value);
-    try {
-      await this.#host.js.publish(subject, data, { timeout: this.#timeoutMs });
-    } catch (err) {
-      throw new BusTimeoutError(subject, this.#timeoutMs, { cause: err });
-    }
-  }
-
-  #encode(subject: string, value: z.input<S>): Uint8Array {
     const parsed = this.bucket.schema.safeParse(value);
     if (!parsed.success) throw new BusPayloadError(subject, `kv value: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     const data = encoder.encode(JSON.stringify(parsed.data));
     if (data.byteLength > this.#maxValueBytes) throw new BusPayloadError(subject, `kv value of ${data.byteLength} bytes exceeds ${this.#maxValueBytes}`);
-    return data;
-  }
-
-  /** A write the server takes only if the key's last sequence is `expected` (0: no message): its sequence, or undefined. */
-  async #write(key: string, value: z.input<S>, expected: number): Promise<number | undefined> {
-    const subject = this.#host.subjects.kvSubject(this.bucket, key);
-    const data = this.#encode(subject, value);
     try {
-      const ack = await this.#host.js.publish(subject, data, { timeout: this.#timeoutMs, expect: { lastSubjectSequence: expected } });
-      return ack.seq;
+      await this.#host.js.publish(subject, data, { timeout: this.#timeoutMs });
     } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return undefined;
       throw new BusTimeoutError(subject, this.#timeoutMs, { cause: err });
     }
   }
@@ -106,6 +88,20 @@ export class KvStore<S extends z.ZodType> {
     return this.#host.decode(subject, this.bucket.schema, msg.data)?.value;
   }
 
+  /** Removes `key` (no-op when it is absent). */
+  async delete(key: string): Promise<void> {
+    await this.#jsm.streams.purge(this.#stream, { filter: this.#host.subjects.kvSubject(this.bucket, key) });
+  }
+
+  /** Every key with a value, at most `limit` (default 100 000) of them. */
+  async keys(limit = 100_000): Promise<string[]> {
+    const info = await this.#jsm.streams.info(this.#stream, { subjects_filter: this.#host.subjects.kvSubject(this.bucket) });
+    const prefix = `$KV.${this.name}.`;
+    return Object.keys(info.state.subjects ?? {}).filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)).slice(0, limit);
+  }
+
+  // Compare-and-set (the active pbx-adapter's lease): reads with the revision, writes that the server
+  // takes only if the key's last write is the one expected.
   /**
    * The value under `key` with its revision (the stream sequence of its last write, for {@link update})
    * and the server's time of that write; undefined when there is none or it does not match the schema.
@@ -149,15 +145,24 @@ export class KvStore<S extends z.ZodType> {
     return this.#write(key, value, revision);
   }
 
-  /** Removes `key` (no-op when it is absent). */
-  async delete(key: string): Promise<void> {
-    await this.#jsm.streams.purge(this.#stream, { filter: this.#host.subjects.kvSubject(this.bucket, key) });
+  #encode(subject: string, value: z.input<S>): Uint8Array {
+    const parsed = this.bucket.schema.safeParse(value);
+    if (!parsed.success) throw new BusPayloadError(subject, `kv value: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const data = encoder.encode(JSON.stringify(parsed.data));
+    if (data.byteLength > this.#maxValueBytes) throw new BusPayloadError(subject, `kv value of ${data.byteLength} bytes exceeds ${this.#maxValueBytes}`);
+    return data;
   }
 
-  /** Every key with a value, at most `limit` (default 100 000) of them. */
-  async keys(limit = 100_000): Promise<string[]> {
-    const info = await this.#jsm.streams.info(this.#stream, { subjects_filter: this.#host.subjects.kvSubject(this.bucket) });
-    const prefix = `$KV.${this.name}.`;
-    return Object.keys(info.state.subjects ?? {}).filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)).slice(0, limit);
+  /** A write the server takes only if the key's last sequence is `expected` (0: no message): its sequence, or undefined. */
+  async #write(key: string, value: z.input<S>, expected: number): Promise<number | undefined> {
+    const subject = this.#host.subjects.kvSubject(this.bucket, key);
+    const data = this.#encode(subject, value);
+    try {
+      const ack = await this.#host.js.publish(subject, data, { timeout: this.#timeoutMs, expect: { lastSubjectSequence: expected } });
+      return ack.seq;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return undefined;
+      throw new BusTimeoutError(subject, this.#timeoutMs, { cause: err });
+    }
   }
 }
