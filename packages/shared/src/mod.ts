@@ -50,7 +50,7 @@ export { sealLineConfig, openLineConfig } from './bus/lineCredentials.ts';
 export { command, topic, kvBucket, Empty, Id, ReplyEnvelope, BusErrorBody } from './bus/contract.ts';
 export type { Command, CommandNamespace, CommandHandler, CommandHandlers, RequestOf, ReplyOf, Topic, PayloadOf, KvBucket } from './bus/contract.ts';
 export { KvStore } from './bus/KvStore.ts';
-export type { KvOptions } from './bus/KvStoreTypes.ts';
+export type { KvEntry, KvOptions } from './bus/KvStoreTypes.ts';
 export { BusPeer } from './bus/BusPeer.ts';
 export type { RequestOptions, ServeTableOptions } from './bus/BusPeerTypes.ts';
 export * from './bus/lines.ts';

@@ -44,5 +44,6 @@ export * from './tones.ts';
 export { deleteTestStream } from './streams.ts';
 export { chromiumArgs, chromiumPath } from './chromium.ts';
 export { NatsCluster } from './NatsCluster.ts';
+export { TcpProxy } from './TcpProxy.ts';
 export type { NatsClusterOptions } from './NatsClusterTypes.ts';
 export { rtpStreams, rtpPayloads, rtcpSenderReports, framesPerInterface, sipStat, decodeOpus, type RtpStreamRow } from './tshark.ts';

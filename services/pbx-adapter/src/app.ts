@@ -1,8 +1,11 @@
 // The pbx-adapter, built but not started: tests `inject()` into `http` at once and start() only what
 // they need. start(): NATS (retrying; /readyz says so), the CALLS stream and the call snapshots' bucket,
-// the SIP listeners, media placement, the lines from the gateway (registering each enabled line), the call
-// commands, the gateways' liveness, then (in the background) the recovery of the calls an earlier run left.
-// stop(): calls ended, lines un-registered (Expires 0), events and snapshots flushed, listeners closed.
+// the SIP listeners, media placement, the gateways' liveness, then the active lease (ha/ActiveLease.ts).
+// Only while it holds the lease is the instance active: the lines from the gateway (registering each
+// enabled line), the call and registration commands, and (in the background) the recovery of the calls an
+// earlier holder left. A standby does none of it until it takes the lease; an active that loses it is
+// fenced: registrations halted (no more REGISTER), commands unsubscribed (ha/ActiveDuties.ts).
+// stop(): calls ended, lines un-registered (Expires 0), lease released, events and snapshots flushed.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -21,10 +24,12 @@ import {
   type PbxAdapterConfig,
   type Unsubscribe,
 } from '@ucserver/shared';
+import { ActiveDuties } from './ha/ActiveDuties.ts';
+import { ActiveLease } from './ha/ActiveLease.ts';
+import type { LeaseRole } from './ha/ActiveLeaseTypes.ts';
+import { leaseIdentity } from './ha/leaseIdentity.ts';
 import { gatewayAsker, subscribeGatewayHeartbeats, subscribeMediaEvents } from './bus/gatewayBus.ts';
 import { LineSync } from './bus/LineSync.ts';
-import { servePbxCommands } from './bus/pbxCommands.ts';
-import { wireRegistrations } from './bus/registrationBus.ts';
 import { CallEventPublisher } from './calls/CallEventPublisher.ts';
 import { CallRecovery } from './calls/CallRecovery.ts';
 import type { CallRecoveryReport } from './calls/CallRecoveryTypes.ts';
@@ -75,6 +80,8 @@ export interface PbxAdapterApp {
   readonly recovered: Promise<CallRecoveryReport>;
   /** The gateways' liveness, once started. */
   readonly liveness: GatewayLiveness | undefined;
+  /** The active lease, once started: role (active, standby, fenced) and holder. */
+  readonly lease: ActiveLease | undefined;
   /** The bound SIP address of a transport (after start). */
   sipAddress(transport?: LineTransport): { host: string; port: number };
   start(): Promise<void>;
@@ -107,6 +114,9 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   let liveness: GatewayLiveness | undefined;
   let outage: BusOutageGuard | undefined;
   let subscriptions: Unsubscribe[] = [];
+  /** What only the lease holder does (commands answered once, lines registered). */
+  let duties: ActiveDuties | undefined;
+  let lease: ActiveLease | undefined;
   let reresolve: NodeJS.Timeout | undefined;
   let recoveryDone!: (report: CallRecoveryReport) => void;
   let recoveryFailed!: (err: unknown) => void;
@@ -127,8 +137,17 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
     readiness: {
       nats: () => bus?.connected ?? false,
       sip: () => endpoint?.listening ?? false,
+      // A standby is ready (to take over); a fenced instance is not (it waits for its restart).
+      lease: () => lease !== undefined && lease.role !== 'fenced',
     },
   });
+  // Which instance is active, for operators and load balancers (the standby answers too).
+  http.get('/lease', async () => ({
+    role: lease?.role ?? 'starting',
+    holder: lease?.holder ? { holder: lease.holder.holder, host: lease.holder.host, sip: lease.holder.sip, renewedAt: lease.holder.renewedAt } : null,
+    remainingMs: Math.round(lease?.remainingMs ?? 0),
+  }));
+  metrics.leaseRoleSource = () => lease?.role;
 
   return {
     http,
@@ -153,6 +172,9 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
     get liveness() {
       return liveness;
     },
+    get lease() {
+      return lease;
+    },
     sipAddress(transport = transports[0] ?? 'udp') {
       if (!endpoint) throw new TypeError('the adapter is not started');
       return endpoint.local(transport);
@@ -171,6 +193,8 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       await bus.ensureCallStream();
       // One entry per call carried (a snapshot is 1-2 KiB; 16 KiB each leaves room for long route sets).
       const kv = await bus.kv(PbxBuckets.calls, { ttlMs: config.PBX_CALL_SNAPSHOT_TTL_S * 1000, maxBytes: (deps.maxCalls ?? 5000) * 16 * 1024, maxValueBytes: 32 * 1024 });
+      // One small entry; a write must fail well within a renewal interval (a third of the lease).
+      const leaseKv = await bus.kv(PbxBuckets.lease, { ttlMs: config.PBX_LEASE_MS, maxBytes: 1 << 20, maxValueBytes: 4096, timeoutMs: Math.max(300, Math.min(2000, Math.floor(config.PBX_LEASE_MS / 5))) });
       // The trust screen: the lines' registrars (below, once known) and SIP_TRUSTED_PEERS, with per-source rates.
       const screen = new SourceScreen({
         peers: parsePeerList(config.SIP_TRUSTED_PEERS),
@@ -252,21 +276,14 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       // SIP needs no bus: the PBX gets its BYEs at once, the events are stored once the bus is back.
       outage.on('graceexceeded', () => carried.abandonAll('bus-outage'));
       placement.on('nodedown', (nodeId, reason) => carried.mediaNodeDown(nodeId, reason));
-      subscriptions = [
-        ...wireRegistrations(bus, registrations, log, { version: adapterVersion, startedAt }),
-        ...servePbxCommands(bus, calls, endpoint.trace, log),
-        subscribeMediaEvents(bus, calls),
-        subscribeGatewayHeartbeats(bus, liveness),
-      ];
+      subscriptions = [subscribeMediaEvents(bus, calls), subscribeGatewayHeartbeats(bus, liveness)];
       liveness.start();
-      lineSync = new LineSync({ bus, registrations, credentialsKey, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
-      lineSync.start();
-      void lineSync.synced.then(() => linesSynced());
       const lines = regs;
       const connectedBus = bus;
-      const recovery = new CallRecovery({
+      const sip = endpoint;
+      const recoveryRun = (): CallRecovery => new CallRecovery({
         store: kv,
-        endpoint,
+        endpoint: sip,
         carried: (callId) => carried.has(callId),
         // A challenged BYE needs the line's credentials: the line list arrives from the gateway soon after start.
         line: async (lineId) => {
@@ -281,27 +298,68 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         metrics,
         t1Ms: timers.T1,
       });
+      let recoveries = 0;
+      duties = new ActiveDuties({
+        bus,
+        registrations,
+        calls,
+        trace: endpoint.trace,
+        logger: log,
+        service: { version: adapterVersion, startedAt },
+        lineSync: () => {
+          lineSync = new LineSync({ bus: connectedBus, registrations: lines, credentialsKey, logger: log, resyncIntervalMs: deps.lineResyncIntervalMs });
+          void lineSync.synced.then(() => linesSynced());
+          return lineSync;
+        },
+        // In the background: readiness does not wait for it, new calls go on meanwhile (their snapshots
+        // are skipped). It ends the calls an earlier holder left (crashed, or fenced and since yielded).
+        recovery: () => {
+          const first = recoveries++ === 0;
+          recoveryRun().run().then((report) => first && recoveryDone(report), (err: unknown) => {
+            log.error({ err }, 'recovery of the earlier run\'s calls failed');
+            if (first) recoveryFailed(err);
+          });
+        },
+      });
+      const active = duties;
+      const firstTransport = transports[0] ?? 'udp';
+      lease = new ActiveLease({
+        store: leaseKv,
+        identity: leaseIdentity(firstTransport, sip.local(firstTransport), sip.sentBy(firstTransport)),
+        leaseMs: config.PBX_LEASE_MS,
+        logger: log,
+      });
+      lease.on('role', (role: LeaseRole) => {
+        metrics.leaseTransitions.inc({ role });
+        active.role(role);
+      });
       await bus.flush();
       await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-      // In the background: readiness does not wait for it, new calls go on meanwhile (their snapshots are skipped).
-      recovery.run().then(recoveryDone, (err: unknown) => {
-        log.error({ err }, 'recovery of the earlier run\'s calls failed');
-        recoveryFailed(err);
-      });
-      log.info({ sip: transports.map((t) => `${t}:${endpoint!.local(t).host}:${endpoint!.local(t).port}`), http: config.HTTP_PORT }, 'pbx-adapter started');
+      // The first attempt: a lone instance is active when start() resolves.
+      const role = await lease.start();
+      log.info({ role, holder: lease.holder?.holder, sip: transports.map((t) => `${t}:${sip.local(t).host}:${sip.local(t).port}`), http: config.HTTP_PORT }, 'pbx-adapter started');
     },
     stop() {
       stopping ??= (async () => {
         abort.abort();
+        duties?.freeze();
         clearInterval(reresolve);
         lineSync?.stop();
         liveness?.close();
         outage?.close();
         await http.close();
         await calls?.close(Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
-        await registrations?.stop(deps.unregisterTimeoutMs ?? Math.min(3000, config.SHUTDOWN_TIMEOUT_MS / 2));
+        // A standby holds no binding, a fenced one must not send any: both skip the un-registration.
+        if (lease?.role === 'active') await registrations?.stop(deps.unregisterTimeoutMs ?? Math.min(3000, config.SHUTDOWN_TIMEOUT_MS / 2));
+        else {
+          registrations?.halt();
+          await registrations?.stop(0);
+        }
+        // Released once our bindings are gone: the standby registers at its next read of the lease.
+        await lease?.stop();
         await publisher?.flush();
         await snapshots?.flush();
+        duties?.stop();
         for (const s of subscriptions) s.unsubscribe();
         placement?.close();
         await endpoint?.close();

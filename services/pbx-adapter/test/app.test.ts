@@ -1,4 +1,4 @@
-// The app shell: health, readiness (NATS connected, SIP listening), metrics, idempotent stop, and a
+// The app shell: health, readiness (NATS connected, SIP listening, lease usable), the lease role, metrics, idempotent stop, and a
 // line resync after NATS reconnects.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ describe('pbx-adapter app', { timeout: 60_000 }, () => {
     assert.deepEqual(health.json(), { status: 'ok', service: 'pbx-adapter' });
     const ready = await app.http.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 503);
-    assert.deepEqual(ready.json().checks, { nats: false, sip: false });
+    assert.deepEqual(ready.json().checks, { nats: false, sip: false, lease: false });
   });
 
   it('start() makes /readyz ready and /metrics lists the adapter metrics; stop() twice is harmless', async () => {
@@ -38,7 +38,12 @@ describe('pbx-adapter app', { timeout: 60_000 }, () => {
       await app.start();
       const ready = await app.http.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200, ready.body);
-      assert.deepEqual(ready.json().checks, { nats: true, sip: true });
+      assert.deepEqual(ready.json().checks, { nats: true, sip: true, lease: true });
+      // Alone on its bus prefix, it took the lease at start.
+      const lease = (await app.http.inject({ method: 'GET', url: '/lease' })).json();
+      assert.equal(lease.role, 'active');
+      assert.equal(lease.holder.sip, `udp:127.0.0.1:${app.sipAddress('udp').port}`);
+      assert.ok(lease.remainingMs > 0 && lease.remainingMs <= 10_000, `remainingMs ${lease.remainingMs}`);
       await app.linesSynced;
       const metrics = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
       for (const name of [
@@ -49,6 +54,8 @@ describe('pbx-adapter app', { timeout: 60_000 }, () => {
       }
       assert.match(metrics, /ucserver_pbx_adapter_registrations\{status="disabled",service="pbx-adapter"\} 1/);
       assert.match(metrics, /ucserver_pbx_adapter_calls_active\{direction="inbound",service="pbx-adapter"\} 0/);
+      assert.match(metrics, /ucserver_pbx_adapter_lease_role\{role="active",service="pbx-adapter"\} 1/);
+      assert.match(metrics, /ucserver_pbx_adapter_lease_role\{role="standby",service="pbx-adapter"\} 0/);
       assert.equal(app.sipAddress('udp').port, app.sipAddress('tcp').port, 'UDP and TCP share the SIP port');
     } finally {
       await app.stop();

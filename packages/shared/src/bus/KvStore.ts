@@ -3,11 +3,11 @@
 // is `ttlMs` old (since its last write), the bucket bounded in bytes and value size. The layout is the NATS
 // KV one (stream `KV_<bucket>`, subjects `$KV.<bucket>.<key>`, one message per subject), so operators can
 // read it with `nats kv`; a delete purges the key's subject, so listing the keys needs no tombstones.
-import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import type { z } from 'zod';
 import { BusPayloadError, BusTimeoutError } from '../errors.ts';
 import type { KvBucket } from './contract.ts';
-import type { KvOptions, KvStoreHost } from './KvStoreTypes.ts';
+import type { KvEntry, KvOptions, KvStoreHost } from './KvStoreTypes.ts';
 
 const encoder = new TextEncoder();
 
@@ -102,5 +102,71 @@ export class KvStore<S extends z.ZodType> {
     const info = await this.#jsm.streams.info(this.#stream, { subjects_filter: this.#host.subjects.kvSubject(this.bucket) });
     const prefix = `$KV.${this.name}.`;
     return Object.keys(info.state.subjects ?? {}).filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)).slice(0, limit);
+  }
+
+  // Compare-and-set (the active pbx-adapter's lease): reads with the revision, writes that the server
+  // takes only if the key's last write is the one expected.
+  /**
+   * The value under `key` with its revision (the stream sequence of its last write, for {@link update})
+   * and the server's time of that write; undefined when there is none or it does not match the schema.
+   * Read from the stream's leader (not a direct get a replica may answer late): a lease holder and its
+   * challengers must see the same last write.
+   */
+  async entry(key: string): Promise<KvEntry<z.output<S>> | undefined> {
+    const subject = this.#host.subjects.kvSubject(this.bucket, key);
+    const msg = await this.#jsm.streams.getMessage(this.#stream, { last_by_subj: subject });
+    if (!msg) return undefined;
+    const op = msg.header?.get('KV-Operation');
+    if (op === 'DEL' || op === 'PURGE') return undefined;
+    const decoded = this.#host.decode(subject, this.bucket.schema, msg.data);
+    return decoded && { value: decoded.value, revision: msg.seq, writtenAt: msg.timestamp ? Date.parse(msg.timestamp) : Date.now() };
+  }
+
+  /**
+   * Stores `value` under `key` only if the key has no value (never written, expired by the bucket's TTL,
+   * or deleted): the new revision, or undefined when another writer holds the key. The server decides
+   * (JetStream's expected-last-subject-sequence 0), so of two concurrent creates exactly one wins.
+   */
+  async create(key: string, value: z.input<S>): Promise<number | undefined> {
+    const revision = await this.#write(key, value, 0);
+    if (revision !== undefined) return revision;
+    // A delete marker another KV tool wrote counts as no value: replace it, still compare-and-set.
+    const subject = this.#host.subjects.kvSubject(this.bucket, key);
+    const last = await this.#jsm.streams.getMessage(this.#stream, { last_by_subj: subject });
+    const op = last?.header?.get('KV-Operation');
+    if (last && (op === 'DEL' || op === 'PURGE')) return this.#write(key, value, last.seq);
+    return undefined;
+  }
+
+  /**
+   * Stores `value` under `key` only if the key's last write is still `revision` (from {@link entry},
+   * {@link create} or an earlier update): the new revision, or undefined when the key was written by
+   * someone else since, or has expired or been deleted. Rejects (BusTimeoutError) when the server does
+   * not answer: the write may or may not have happened.
+   */
+  async update(key: string, value: z.input<S>, revision: number): Promise<number | undefined> {
+    if (!Number.isSafeInteger(revision) || revision < 1) throw new TypeError(`kv update of '${key}': revision must be a positive integer, got ${revision}`);
+    return this.#write(key, value, revision);
+  }
+
+  #encode(subject: string, value: z.input<S>): Uint8Array {
+    const parsed = this.bucket.schema.safeParse(value);
+    if (!parsed.success) throw new BusPayloadError(subject, `kv value: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const data = encoder.encode(JSON.stringify(parsed.data));
+    if (data.byteLength > this.#maxValueBytes) throw new BusPayloadError(subject, `kv value of ${data.byteLength} bytes exceeds ${this.#maxValueBytes}`);
+    return data;
+  }
+
+  /** A write the server takes only if the key's last sequence is `expected` (0: no message): its sequence, or undefined. */
+  async #write(key: string, value: z.input<S>, expected: number): Promise<number | undefined> {
+    const subject = this.#host.subjects.kvSubject(this.bucket, key);
+    const data = this.#encode(subject, value);
+    try {
+      const ack = await this.#host.js.publish(subject, data, { timeout: this.#timeoutMs, expect: { lastSubjectSequence: expected } });
+      return ack.seq;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return undefined;
+      throw new BusTimeoutError(subject, this.#timeoutMs, { cause: err });
+    }
   }
 }

@@ -30,3 +30,12 @@ export interface KvStoreHost {
   decode<S extends z.ZodType>(subject: string, schema: S, data: Uint8Array): { value: z.output<S> } | undefined;
   closed(): boolean;
 }
+
+/** One key's value as KvStore.entry() reads it. */
+export interface KvEntry<T> {
+  value: T;
+  /** The stream sequence of the key's last write: what KvStore.update() compares. */
+  revision: number;
+  /** The server's time of that write (epoch ms): the entry expires `ttlMs` after it. */
+  writtenAt: number;
+}

@@ -87,7 +87,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
     subscribes: [LineTopics.changed, CallTopics.media, MediaTopics.heartbeat, GatewayTopics.heartbeat],
     callStream: true,
     callConsumers: [],
-    kvBuckets: [PbxBuckets.calls],
+    kvBuckets: [PbxBuckets.calls, PbxBuckets.lease],
   },
 };
 

@@ -155,7 +155,34 @@ export const PbxCallSnapshot = z.object({
 });
 export type PbxCallSnapshot = z.infer<typeof PbxCallSnapshot>;
 
+/**
+ * Who is the active pbx-adapter (bucket `PbxBuckets.lease`, key {@link PBX_LEASE_KEY}): the instance that
+ * created the entry and renews it by compare-and-set; the bucket's TTL (PBX_LEASE_MS) drops it when the
+ * holder stops renewing, and a standby then creates it. Only the holder registers lines and takes calls.
+ */
+export const PbxLease = z.object({
+  /** The instance: its host and SIP address (a restart of the same instance may take its own lease back). */
+  holder: z.string().min(1).max(256),
+  /** This process run of it (random per start). */
+  run: z.string().min(1).max(64),
+  host: z.string().min(1).max(255),
+  /** Its SIP listener as the PBX reaches it, e.g. `udp:10.0.0.5:5062`. */
+  sip: z.string().min(1).max(300),
+  /** The PBX_LEASE_MS it assumes (every instance must use the same). */
+  leaseMs: z.number().int().positive(),
+  /** Wall-clock time of this renewal (epoch ms), for operators; the lease itself runs on the server's TTL. */
+  renewedAt: z.number().int(),
+  /** Given up by a holder that stopped cleanly: free to take at once (by compare-and-set on its revision). */
+  released: z.literal(true).optional(),
+});
+export type PbxLease = z.infer<typeof PbxLease>;
+
+/** The one key of the lease bucket. */
+export const PBX_LEASE_KEY = 'active';
+
 export const PbxBuckets = {
   /** `<PREFIX>_PBX_CALLS`: the adapter's running calls (PBX_CALL_SNAPSHOT_TTL_S bounds an entry's life). */
   calls: kvBucket('pbx-calls', PbxCallSnapshot),
+  /** `<PREFIX>_PBX_LEASE`: the active adapter's lease (TTL = PBX_LEASE_MS). */
+  lease: kvBucket('pbx-lease', PbxLease),
 } as const;

@@ -157,6 +157,7 @@ export const PbxAdapterConfig = z.object({
   SIP_RATE_UNTRUSTED_PER_S: env.int(5, 'SIP messages per second answered (403) for one untrusted source address (bursts of twice this; all untrusted sources together at most 20 times this); beyond it they are dropped unparsed', 1, 100_000),
   SIP_RATE_TABLE_SIZE: env.int(4096, 'Source addresses whose SIP rate is tracked; the least recently seen is evicted beyond it', 16, 1_000_000),
   GATEWAY_LOSS_GRACE_MS: env.int(5000, 'After the gateway owning a call is lost (heartbeat silent for 3 intervals, or restarted), hang the call up after this long (ms)', 0, 600_000),
+  PBX_LEASE_MS: env.int(10_000, 'Lease of the active pbx-adapter in NATS KV (ms): renewed every third of it; a standby takes over within about this long after the active dies, and an active that cannot renew stops before it runs out. The same on every instance', 1500, 600_000),
   PBX_CALL_SNAPSHOT_TTL_S: env.int(86_400, 'Lifetime of a call snapshot kept for crash recovery since its last write (s): the longest call the adapter can still end after a crash', 60, 31 * 86_400),
 }).superRefine(busCredentialRules);
 export type PbxAdapterConfig = z.infer<typeof PbxAdapterConfig>;

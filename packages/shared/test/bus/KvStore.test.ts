@@ -1,9 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import { z } from 'zod';
 import { BusClient, BusPayloadError, kvBucket, PbxBuckets, PbxCallSnapshot, type KvStore } from '@ucserver/shared';
-import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 
 const Value = z.object({ name: z.string().max(16), n: z.number().int() });
 const bucket = kvBucket('kv-test', Value);
@@ -94,6 +95,68 @@ describe('bus - KvStore (bus.kv) against the shared NATS server', () => {
 
   it('kv() with a TTL below one second throws TypeError', async () => {
     await assert.rejects(bus.kv(bucket, { ttlMs: 10 }), TypeError);
+  });
+
+  it('create() stores only when the key is absent: the first wins, the second gets undefined; entry() reads value and revision', async () => {
+    const first = await kv.create('cas-1', { name: 'a', n: 1 });
+    assert.ok(typeof first === 'number' && first > 0, `a revision (${first})`);
+    assert.equal(await kv.create('cas-1', { name: 'b', n: 2 }), undefined, 'the key exists');
+    const entry = await kv.entry('cas-1');
+    assert.deepEqual(entry?.value, { name: 'a', n: 1 });
+    assert.equal(entry?.revision, first);
+    assert.ok(Math.abs((entry?.writtenAt ?? 0) - Date.now()) < 10_000, 'the server time of the write');
+    assert.equal(await kv.entry('cas-none'), undefined);
+  });
+
+  it('update() stores only while the revision is unchanged; a stale revision or an absent key gets undefined', async () => {
+    const r1 = (await kv.create('cas-2', { name: 'a', n: 1 }))!;
+    const r2 = await kv.update('cas-2', { name: 'a', n: 2 }, r1);
+    assert.ok(r2 !== undefined && r2 > r1, 'the new revision');
+    assert.equal(await kv.update('cas-2', { name: 'x', n: 9 }, r1), undefined, 'written since r1');
+    assert.deepEqual((await kv.entry('cas-2'))?.value, { name: 'a', n: 2 }, 'the stale update changed nothing');
+    await kv.put('cas-2', { name: 'p', n: 3 });
+    assert.equal(await kv.update('cas-2', { name: 'x', n: 9 }, r2!), undefined, 'a put moved the revision');
+    await kv.delete('cas-2');
+    assert.equal(await kv.update('cas-2', { name: 'x', n: 9 }, r2!), undefined, 'deleted');
+    assert.ok((await kv.create('cas-2', { name: 'again', n: 4 })) !== undefined, 'create after delete');
+    await assert.rejects(kv.update('cas-2', { name: 'x', n: 1 }, 0), TypeError);
+    await assert.rejects(kv.create('cas-3', { name: 'x'.repeat(17), n: 1 }), BusPayloadError);
+  });
+
+  it('of concurrent create() calls exactly one wins; of concurrent update() calls with one revision exactly one wins', async () => {
+    const creates = await Promise.all(Array.from({ length: 8 }, (_, i) => kv.create('cas-race', { name: `w${i}`, n: i })));
+    assert.equal(creates.filter((r) => r !== undefined).length, 1, JSON.stringify(creates));
+    const base = (await kv.entry('cas-race'))!;
+    const updates = await Promise.all(Array.from({ length: 8 }, (_, i) => kv.update('cas-race', { name: `u${i}`, n: i }, base.revision)));
+    assert.equal(updates.filter((r) => r !== undefined).length, 1, JSON.stringify(updates));
+    const winner = updates.findIndex((r) => r !== undefined);
+    assert.deepEqual((await kv.entry('cas-race'))?.value, { name: `u${winner}`, n: winner });
+  });
+
+  it('create() succeeds once the value expired by the bucket TTL; update() of the expired revision fails', async () => {
+    const ttlBucket = kvBucket('kv-test-ttl', Value);
+    const short = await bus.kv(ttlBucket, { ttlMs: 1000 });
+    try {
+      const r1 = (await short.create('lease', { name: 'a', n: 1 }))!;
+      assert.equal(await short.create('lease', { name: 'b', n: 2 }), undefined);
+      await check(async () => (await short.entry('lease')) === undefined, 5000, { name: 'the entry expired', intervalMs: 100 });
+      assert.equal(await short.update('lease', { name: 'a', n: 3 }, r1), undefined, 'expired: the holder cannot renew');
+      assert.ok((await short.create('lease', { name: 'b', n: 2 })) !== undefined, 'another takes it');
+    } finally {
+      const jsm = await jetstreamManager(bus.connection);
+      await jsm.streams.delete(bus.subjects.kvStream(ttlBucket)).catch(() => false);
+    }
+  });
+
+  it('create() replaces a delete marker written by other KV tools', async () => {
+    const subject = bus.subjects.kvSubject(bucket, 'cas-tomb');
+    await kv.put('cas-tomb', { name: 'a', n: 1 });
+    const h = headers();
+    h.set('KV-Operation', 'DEL');
+    await jetstream(bus.connection).publish(subject, new Uint8Array(), { headers: h });
+    assert.equal(await kv.entry('cas-tomb'), undefined);
+    assert.ok((await kv.create('cas-tomb', { name: 'b', n: 2 })) !== undefined);
+    assert.deepEqual((await kv.entry('cas-tomb'))?.value, { name: 'b', n: 2 });
   });
 
   it('PbxBuckets.calls round-trips a call snapshot, and refuses one without its event', async () => {

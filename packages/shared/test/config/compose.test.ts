@@ -101,7 +101,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('each service mounts only its own secrets volume, read-only; media gets no line credentials key', () => {
-    const own: Record<string, string> = { 'cti-gateway': 'cti-gateway-secrets', media: 'media-secrets', 'pbx-adapter': 'pbx-adapter-secrets' };
+    // The standby pbx-adapter is the same service (same NATS user, same line key): the same volume.
+    const own: Record<string, string> = { 'cti-gateway': 'cti-gateway-secrets', media: 'media-secrets', 'pbx-adapter': 'pbx-adapter-secrets', 'pbx-adapter-standby': 'pbx-adapter-secrets' };
     for (const [name, volume] of Object.entries(own)) {
       const secrets = (compose.services[name]?.volumes ?? []).filter((v) => v.includes('secrets'));
       assert.deepEqual(secrets, [`${volume}:/run/ucs-secrets:ro`], `${name}'s secrets`);
@@ -119,6 +120,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(published, {
       'cti-gateway': ['7222:7222', '7224:7224', '7225:7225'],
       'pbx-adapter': ['5062:5062/udp', '5062:5062/tcp'],
+      'pbx-adapter-standby': ['5064:5062/udp', '5064:5062/tcp'],
       prometheus: ['127.0.0.1:9090:9090'],
       grafana: ['127.0.0.1:3000:3000'],
     });

@@ -6,6 +6,7 @@ import { metricPrefix, type RegistrationStatus } from '@ucserver/shared';
 
 /** Methods counted by name; anything else is counted as 'other' (labels stay bounded). */
 const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'REFER', 'NOTIFY', 'PRACK', 'SUBSCRIBE', 'MESSAGE']);
+const LEASE_ROLES = ['active', 'standby', 'fenced'] as const;
 const STATUSES: RegistrationStatus[] = ['unregistered', 'registering', 'registered', 'failed', 'disabled'];
 
 const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
@@ -31,6 +32,9 @@ export class PbxAdapterMetrics {
   readonly snapshotWriteFailures: Counter;
   readonly callsRecovered: Counter<'teardown' | 'outcome'>;
   readonly callsAbandoned: Counter<'cause'>;
+  readonly leaseRole: Gauge<'role'>;
+  readonly leaseTransitions: Counter<'role'>;
+  #leaseRoleSource: () => string | undefined = () => undefined;
   #registrationSource: () => Iterable<RegistrationStatus> = () => [];
 
   constructor(registry: Registry) {
@@ -90,7 +94,24 @@ export class PbxAdapterMetrics {
       labelNames: ['teardown', 'outcome'],
       registers,
     });
+    const role = (): string | undefined => this.#leaseRoleSource();
+    this.leaseRole = new Gauge({
+      name: `${p}lease_role`,
+      help: 'The active lease (issue 18): 1 for the role this instance has now (active, standby, fenced), 0 for the others',
+      labelNames: ['role'],
+      registers,
+      collect() {
+        const now = role();
+        for (const r of LEASE_ROLES) this.set({ role: r }, r === now ? 1 : 0);
+      },
+    });
+    this.leaseTransitions = new Counter({ name: `${p}lease_transitions_total`, help: 'Changes of this instance\'s lease role, by the role it entered', labelNames: ['role'], registers });
     this.callsAbandoned = new Counter({ name: `${p}calls_abandoned_total`, help: 'Calls ended because their owner was lost (cause gateway-lost)', labelNames: ['cause'], registers });
+  }
+
+  /** Where the lease role gauge reads this instance's role from (called on every scrape). */
+  set leaseRoleSource(source: () => string | undefined) {
+    this.#leaseRoleSource = source;
   }
 
   /** Where the registrations gauge reads the current statuses from (called on every scrape). */

@@ -50,6 +50,8 @@ export class LineRegistration extends EventEmitter<LineRegistrationEvents> {
   readonly address: LineAddress;
   readonly #endpoint: SipEndpoint;
   readonly #expiresS: number;
+  /** Stopped without un-registering: not one more REGISTER, not even a challenge's answer. */
+  #halted = false;
   readonly #retry: BackoffOptions;
   readonly #queue: RegisterQueue;
   readonly #logger: Logger;
@@ -128,6 +130,7 @@ export class LineRegistration extends EventEmitter<LineRegistrationEvents> {
   async stop(options: { unregister: boolean; timeoutMs: number; finalStatus?: RegistrationStatus }): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#halted = !options.unregister;
     this.#clearTimer();
     const held = this.#state.status === 'registered' || this.#state.status === 'registering' || this.#inflight !== undefined;
     if (options.unregister && held && this.#contact !== undefined) {
@@ -222,6 +225,8 @@ export class LineRegistration extends EventEmitter<LineRegistrationEvents> {
           throw err;
         }
         this.#cseq = request.headers.cseq().seq;
+        // Halted (the active lease was lost) mid-exchange: the answer to the challenge is not sent.
+        if (this.#halted) throw new AdapterClosedError('registration halted');
         continue;
       }
       if (response.status === 423 && expires > 0) {

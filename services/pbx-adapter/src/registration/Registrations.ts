@@ -39,6 +39,10 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
   /** Registrar host → registrations using it (live ones and those still un-registering). */
   readonly #registrarHosts = new Map<string, number>();
   #closed = false;
+  /** Not the active instance (see halt()): lines are kept, none registers. */
+  #halted = false;
+  /** Registrar hosts of the registrations halt() stopped: still trusted, released by resume(). */
+  readonly #haltedHosts: string[] = [];
 
   constructor(options: RegistrationsOptions) {
     super();
@@ -97,7 +101,7 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
     this.#index(line);
     const entry: Entry = { line, registration: undefined, state: { lineId: line.lineId, status: line.enabled ? 'unregistered' : 'disabled', at: this.#clock.now() } };
     this.#entries.set(line.lineId, entry);
-    if (!line.enabled) {
+    if (!line.enabled || this.#halted) {
       if (!hadRegistration) this.emit('state', { ...entry.state });
       return;
     }
@@ -168,6 +172,47 @@ export class Registrations extends EventEmitter<RegistrationsEvents> {
     const stops = [...this.#entries.values()].map((e) => e.registration?.stop({ unregister: true, timeoutMs }));
     await Promise.all([...stops, ...this.#stopping]);
     this.#queue.close();
+  }
+
+  /**
+   * Stops every registration and keepalive at once without un-registering: this instance lost the active
+   * lease, and another one may register the lines now with its own Contact (our bindings stay at the
+   * registrar until they expire). The lines are kept; resume() registers them again. The registrars stay
+   * trusted meanwhile: the calls we still carry talk to them.
+   */
+  halt(): void {
+    if (this.#closed || this.#halted) return;
+    this.#halted = true;
+    for (const k of this.#keepalives.values()) k.keepalive.close();
+    this.#keepalives.clear();
+    for (const e of this.#entries.values()) {
+      const registration = e.registration;
+      if (!registration) continue;
+      e.registration = undefined;
+      e.state = { lineId: e.line.lineId, status: 'unregistered', reason: 'not the active instance', at: this.#clock.now() };
+      this.#haltedHosts.push(registration.address.destination.host);
+      registration.removeAllListeners('state');
+      void registration.stop({ unregister: false, timeoutMs: 0 });
+      this.emit('state', { ...e.state });
+    }
+  }
+
+  /** After halt(): every kept line registers again (fresh bindings with our Contact). */
+  resume(): void {
+    if (this.#closed || !this.#halted) return;
+    this.#halted = false;
+    const held = this.#haltedHosts.splice(0);
+    for (const e of [...this.#entries.values()]) {
+      if (e.refused !== undefined) continue;
+      this.#entries.delete(e.line.lineId);
+      this.#unindex(e.line);
+      this.upsert(e.line);
+    }
+    for (const host of held) this.#releaseRegistrar(host);
+  }
+
+  get halted(): boolean {
+    return this.#halted;
   }
 
   #index(line: LineConfig): void {
