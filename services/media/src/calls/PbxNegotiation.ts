@@ -302,6 +302,9 @@ export class PbxNegotiation implements PbxDirection {
       return undefined;
     }
     if (!codec) return undefined;
+    if (codec.sendPayloadType !== codec.recvPayloadType) {
+      this.#logger.warn({ offered: codec.recvPayloadType, answered: codec.sendPayloadType, codec: codec.spec.name }, 'PBX renumbered the video codec in its answer; we keep sending with the offered payload type');
+    }
     this.#videoCryptoTag = offered.cryptoTag;
     return { section, codec, srtp, leg: offered.leg };
   }
