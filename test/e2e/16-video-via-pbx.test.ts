@@ -83,6 +83,11 @@ test('video through the PBX: both decode frames at the size sent, tones both way
         assert.equal(row.mediaPath, 'pbx');
         assert.equal(row.video, true, `the row on ${line} notes video`);
       }
+      // The ENetUC journal entry says so (optional key Video), and the page shows it.
+      await alice.waitState((st) => st.journal.some((j) => j.number === '101' && j.ended && j.video), 'A\'s journal shows the video call', 10_000);
+      const media = await alice.page.locator('[data-testid="journal-row"][data-video="true"] [data-testid="journal-media"]').first().textContent();
+      assert.equal(media, 'Via PBX · video');
+      await alice.screenshot('video-pbx-journal');
     });
   } finally {
     await cleanup(stack, alice, bob);
@@ -123,6 +128,8 @@ test('a desk phone without video (baresip, audio only): A calls with the camera 
       const row = await check(async () => (await stack.journal('100')).find((r) => r.startedAt >= since && r.remoteNumber === '200' && r.endedAt), 10_000, { name: 'journal row of the call to 200' });
       assert.equal(row.mediaPath, 'pbx');
       assert.equal(row.video, false);
+      const s = await alice.waitState((st) => st.journal.some((j) => j.number === '200' && j.ended), 'A\'s journal shows the call to 200', 10_000);
+      assert.equal(s.journal.find((j) => j.number === '200' && j.ended)?.video, false, 'no video in the ENetUC entry');
     });
   } finally {
     await phone?.hangup().catch(() => undefined);
