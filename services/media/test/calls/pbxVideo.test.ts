@@ -100,6 +100,19 @@ describe('video through the PBX', { timeout: 60_000 }, () => {
       return sock.rtcp.flatMap(feedback).some(([fmt, ssrc]) => (fmt === 1 || fmt === 4) && ssrc === 0xbeef) || undefined;
     }, 5000, { name: 'PLI/FIR for the PBX\'s SSRC at the PBX video socket', intervalMs: 100 });
     direct.close();
+    // The PBX's PLI for the camera arrives at our (now muxed) RTP port and reaches the camera's Consumer:
+    // a non-muxed transport would drop it there.
+    const pli = Buffer.alloc(12);
+    pli.writeUInt8(0x81, 0);
+    pli.writeUInt8(206, 1);
+    pli.writeUInt16BE(2, 2);
+    pli.writeUInt32BE(0xbeef, 4);
+    pli.writeUInt32BE(uplink.rtpParameters.encodings![0]!.ssrc!, 8);
+    await check(async () => {
+      sock.socket.send(pli, port, '127.0.0.1');
+      const stats = (await uplink.getStats()) as Array<{ type: string; pliCount: number }>;
+      return (stats.find((x) => x.type === 'outbound-rtp')?.pliCount ?? 0) > 0 || undefined;
+    }, 5000, { name: 'the PBX\'s PLI counted at the camera\'s Consumer', intervalMs: 100 });
     // Hold: the video m-line is in our re-offer, sendonly like the audio.
     const hold = await h.request('pbxHoldOffer', { callId: 'v-out', hold: true });
     assert.deepEqual(section(hold.sdp, 'video').filter((l) => /^m=|^a=(sendonly|sendrecv)$/.test(l)), [`m=video ${port} RTP/AVP 96`, 'a=sendonly']);
