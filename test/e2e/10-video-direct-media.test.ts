@@ -6,44 +6,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
-import type { BrowserUser } from './support/BrowserUser.ts';
 import { cleanup, establish, hangUp, tonesBothWays } from './support/callFlow.ts';
 import { enterNetworkNamespace } from './support/netns.ts';
 import { metricSum } from './support/prometheus.ts';
 import { stackWithUsers } from './support/stackWithUsers.ts';
-import type { VideoStats } from '../../services/cti-gateway/web/src/CallPeerTypes.ts';
+import { cameraAtStart, framesGrow, videoStats } from './support/video.ts';
 
 await enterNetworkNamespace();
 
 const e2e = stackWithUsers({ scenario: '10-video-direct-media', pbxMode: 'direct-media' });
 
-function videoStats(user: BrowserUser): Promise<VideoStats | undefined> {
-  return user.page.evaluate(() => (window as unknown as { ucsTest: { videoStats(): Promise<unknown> } }).ucsTest.videoStats()) as Promise<VideoStats | undefined>;
-}
-
-/** Waits until `user` decodes at least `frames` more frames than now; returns the stats then and the time taken. */
-async function framesGrow(user: BrowserUser, frames: number, timeoutMs: number): Promise<{ stats: VideoStats; ms: number }> {
-  const start = Date.now();
-  const first = (await videoStats(user))?.framesDecoded ?? 0;
-  let last: VideoStats | undefined;
-  try {
-    const stats = await check(async () => {
-      last = await videoStats(user);
-      return last && last.framesDecoded >= first + frames ? last : undefined;
-    }, timeoutMs, { name: `${user.name} decodes ${frames} more video frames`, intervalMs: 50 });
-    return { stats, ms: Date.now() - start };
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last video stats: ${JSON.stringify(last)}`, { cause: err });
-  }
-}
-
-async function cameraAtStart(user: BrowserUser, on: boolean): Promise<void> {
-  const box = user.testid('camera-on-start');
-  if ((await box.isChecked()) !== on) await box.click();
-}
-
 test('video in Direct Media: both decode frames at the size sent, tones both ways, camera toggle, hold/retrieve with a key frame', async () => {
   const { stack, alice, bob } = e2e;
+  const since = new Date().toISOString();
   try {
     await cameraAtStart(alice, true);
     await cameraAtStart(bob, true);
@@ -155,6 +130,12 @@ test('video in Direct Media: both decode frames at the size sent, tones both way
     });
     await tonesBothWays(stack, alice, bob, 'audio goes on after the downgrade');
     await hangUp(stack, alice, bob, 'normal');
+    await stack.step('journal: both rows in Direct Media, with video (it carried video before the downgrade)', async () => {
+      for (const line of ['100', '101']) {
+        const row = await check(async () => (await stack.journal(line)).find((r) => r.startedAt >= since && r.endedAt && r.video), 10_000, { name: `journal row on ${line} with video` });
+        assert.equal(row.mediaPath, 'direct');
+      }
+    });
   } finally {
     await cleanup(stack, alice, bob);
   }

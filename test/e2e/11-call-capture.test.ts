@@ -51,8 +51,10 @@ test('capture via the PBX: both calls from ringing to hang-up, 4 streams each wi
 
     await answer(stack, alice, bob);
     await tonesBothWays(stack, alice, bob);
-    // Tones for a few seconds more: several hundred packets per stream.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Tones for a few seconds more: several hundred packets per stream, and at least one RTCP SR from
+    // each browser: Chromium reports audio every 5 s on average, randomized to 2.5–7.5 s (RFC 3550
+    // §6.3.1), so a shorter call may end before its first SR (a flake seen with 3 s).
+    await new Promise((r) => setTimeout(r, 8000));
     await hangUp(stack, alice, bob, 'normal');
 
     const files: Array<{ who: string; callId: string; path: string; own: number; other: number }> = [

@@ -129,7 +129,7 @@ export function build(deps: MediaAppDeps): MediaApp {
     metrics.callsFailed.inc();
     void events?.failed(callId, cause);
   });
-  node.on('callclose', (callId, quality) => void events?.closed(callId, quality));
+  node.on('callclose', (callId, quality, _cause, video) => void events?.closed(callId, quality, video));
   node.on('draining', () => heartbeat?.publish());
 
   const sample = async (): Promise<void> => {

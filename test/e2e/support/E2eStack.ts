@@ -68,6 +68,8 @@ export interface JournalRow {
   sipStatus: number | null;
   mediaPath: 'pbx' | 'direct' | null;
   mediaNode: string | null;
+  /** The call carried video (a camera's stream reached the media node). */
+  video: boolean;
 }
 
 /**

@@ -76,7 +76,8 @@ export type MediaQuality = z.infer<typeof MediaQuality>;
 export const MediaCallEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('path'), callId: Id, nodeId: Id, path: MediaPath, at: z.number().int() }),
   z.object({ type: z.literal('failed'), callId: Id, nodeId: Id, cause: z.string().max(256), at: z.number().int() }),
-  z.object({ type: z.literal('closed'), callId: Id, nodeId: Id, quality: MediaQuality, at: z.number().int() }),
+  /** `video`: video reached the node on the call (a camera's or the PBX's stream); absent from older nodes. */
+  z.object({ type: z.literal('closed'), callId: Id, nodeId: Id, quality: MediaQuality, video: z.boolean().optional(), at: z.number().int() }),
 ]);
 export type MediaCallEvent = z.infer<typeof MediaCallEvent>;
 

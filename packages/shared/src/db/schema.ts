@@ -97,6 +97,8 @@ export const calls = pgTable('calls', {
   lossPercent: real('loss_percent'),
   jitterMs: real('jitter_ms'),
   rttMs: real('rtt_ms'),
+  /** The call carried video (the media node saw a camera's or the PBX's video stream). */
+  video: boolean('video').notNull().default(false),
   /** Last call-event sequence number applied, so redelivered events are ignored. */
   lastSeq: integer('last_seq').notNull().default(0),
   readFlag: boolean('read_flag').notNull().default(false),

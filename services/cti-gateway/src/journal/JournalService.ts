@@ -62,6 +62,9 @@ export function journalEntry(row: CallRow, ownerLogin: string): AsnNetDatabaseJo
       CallType: AsnNetDatabaseJournalCallType.eJOURNALCALLTYPESIPAVCALL,
       iTransactionID: row.transactionId,
       ...(row.mediaPath ? { MediaPath: row.mediaPath } : {}),
+      // ENetUC_Journal has no video field for PBX calls (its VIDEOCHAT call types are ProCall's own
+      // chats): a SIP AV call that carried video says so in a key of ours, like MediaPath.
+      ...(row.video ? { Video: 1 } : {}),
       ...(row.disconnectCause ? { DisconnectCause: row.disconnectCause } : {}),
     },
   };

@@ -157,6 +157,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       update.lossPercent = event.quality.lossPercent;
       update.jitterMs = event.quality.jitterMs;
       if (event.quality.rttMs !== undefined) update.rttMs = event.quality.rttMs;
+      // Only ever set: a call that carried video stays a video call, whatever a later report says.
+      if (event.video) update.video = true;
     }
     update.mediaNode = event.nodeId;
     const [row] = await this.#db.update(calls)

@@ -5,6 +5,8 @@ import { check, createTestDatabase, testLogger } from '@ucserver/testkit';
 import { dbSchema, openDatabase } from '@ucserver/shared/db';
 import { JournalWriter } from '../../src/journal/JournalWriter.ts';
 import { LineStore } from '../../src/lines/LineStore.ts';
+import { journalEntry } from '../../src/journal/JournalService.ts';
+import { AsnNetDatabaseJournalCallType } from '../../src/protocol/mod.ts';
 import { peerBus, startGateway, withGateway } from '../support.ts';
 
 function events(callId: string, lineId: string, t0: number): CallEvent[] {
@@ -51,6 +53,34 @@ describe('journal - JournalWriter from the CALLS stream', () => {
       assert.equal(row.lossPercent, 0.5);
       assert.equal(row.rttMs, 12);
       assert.equal(row.lastSeq, 4);
+    });
+  });
+
+  it('a media report with video marks the row as a video call (kept by a later report without it); the ENetUC entry says Video', async () => {
+    await withGateway(async (app, peer) => {
+      await app.context.users.create({ login: 'alice', password: 'pw' });
+      const line = await app.context.lines.create({ number: '100', registrar: '127.0.0.1:5060', ownerLogin: 'alice' });
+      const t0 = Date.parse('2026-11-26T11:00:00.000Z');
+      const quality = { packetsIn: 10, packetsOut: 10, bytesIn: 1, bytesOut: 1, lossPercent: 0, jitterMs: 1 };
+      await publish(peer, events('call-av', line.id, t0));
+      await publish(peer, events('call-audio', line.id, t0));
+      await peer.publishDurable(CallTopics.media, { type: 'closed', callId: 'call-audio', nodeId: 'node-a', at: t0 + 65_100, quality, video: false });
+      await peer.publishDurable(CallTopics.media, { type: 'closed', callId: 'call-av', nodeId: 'node-a', at: t0 + 65_100, quality, video: true });
+      // A node that knew nothing of video (an older one, or a retried report) must not clear the flag.
+      await peer.publishDurable(CallTopics.media, { type: 'closed', callId: 'call-av', nodeId: 'node-a', at: t0 + 65_200, quality: { ...quality, jitterMs: 2 } });
+      const av = await check(async () => {
+        const r = await app.context.journal.get('call-av');
+        return r?.jitterMs === 2 ? r : undefined;
+      }, 5000, { name: 'video row after both reports' });
+      const audio = await check(async () => {
+        const r = await app.context.journal.get('call-audio');
+        return r?.jitterMs === 1 ? r : undefined;
+      }, 5000, { name: 'audio row' });
+      assert.equal(av.video, true);
+      assert.equal(audio.video, false);
+      assert.equal(journalEntry(av, 'alice').optionalParams?.Video, 1);
+      assert.equal(journalEntry(audio, 'alice').optionalParams?.Video, undefined);
+      assert.equal(journalEntry(av, 'alice').optionalParams?.CallType, AsnNetDatabaseJournalCallType.eJOURNALCALLTYPESIPAVCALL);
     });
   });
 

@@ -267,6 +267,7 @@ export class SoftphoneView {
     const out = e.iOrigin === 1;
     const cause = optionalParam(e.optionalParams, 'DisconnectCause');
     const path = optionalParam(e.optionalParams, 'MediaPath');
+    const video = optionalParam(e.optionalParams, 'Video') === 1;
     const answered = !!e.stConnectTime;
     const running = !e.stStopTime;
     const result = running ? 'In progress' : answered ? causeText(cause === undefined ? 'normal' : String(cause)) : cause !== undefined ? causeText(String(cause)) : out ? 'Not answered' : 'Missed';
@@ -278,6 +279,7 @@ export class SoftphoneView {
       'data-duration': e.iDurationConnected,
       'data-cause': cause === undefined ? '' : String(cause),
       'data-media-path': path === undefined ? '' : String(path),
+      'data-video': video ? 'true' : 'false',
     },
     h('td', {}, dateTime(e.stStartTime)),
     h('td', {}, h('span', { class: `call-dir ${out ? 'dir-out' : 'dir-in'}`, 'aria-hidden': 'true' }, out ? '↗ ' : '↙ '), out ? 'Outgoing' : 'Incoming'),
@@ -285,6 +287,6 @@ export class SoftphoneView {
     h('td', {}, numberOf(e.u8sLineNumber)),
     h('td', { 'data-testid': 'journal-duration' }, answered && !running ? duration(e.iDurationConnected) : '–'),
     h('td', { 'data-testid': 'journal-cause' }, result),
-    h('td', { 'data-testid': 'journal-media' }, path === undefined ? '' : path === 'direct' ? 'Direct' : 'Via PBX'));
+    h('td', { 'data-testid': 'journal-media' }, `${path === undefined ? '' : path === 'direct' ? 'Direct' : 'Via PBX'}${video ? ' · video' : ''}`));
   }
 }

@@ -13,7 +13,7 @@ export interface UcsTestHook {
     user: string | undefined;
     lines: Array<{ uri: string; number: string; registration: string; openStatus: number }>;
     calls: CallSnapshot[];
-    journal: Array<{ id: string; direction: 'inbound' | 'outbound'; number: string; line: string; durationConnected: number; answered: boolean; ended: boolean; cause: string | undefined; mediaPath: string | undefined }>;
+    journal: Array<{ id: string; direction: 'inbound' | 'outbound'; number: string; line: string; durationConnected: number; answered: boolean; ended: boolean; cause: string | undefined; mediaPath: string | undefined; video: boolean }>;
     ringing: string;
   };
   /** The newest call (running or ended). */
@@ -72,6 +72,7 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
           ended: !!e.stStopTime,
           cause: cause === undefined ? undefined : String(cause),
           mediaPath: path === undefined ? undefined : String(path),
+          video: optionalParam(e.optionalParams, 'Video') === 1,
         };
       }),
     }),

@@ -27,8 +27,8 @@ export class MediaEventPublisher {
     return this.#publish({ type: 'failed', callId, nodeId: this.#nodeId, cause: cause.slice(0, 256), at: Date.now() });
   }
 
-  closed(callId: string, quality: MediaQuality): Promise<void> {
-    return this.#publish({ type: 'closed', callId, nodeId: this.#nodeId, quality, at: Date.now() });
+  closed(callId: string, quality: MediaQuality, video = false): Promise<void> {
+    return this.#publish({ type: 'closed', callId, nodeId: this.#nodeId, quality, video, at: Date.now() });
   }
 
   /** Resolves when every event queued so far was published (or given up). */

@@ -8,14 +8,16 @@ import { parseTrickleCandidate } from '../sdp/candidates.ts';
 import { routerPayloadTypes, type VideoCodecName } from '../sdp/codecs.ts';
 import { offeredSrtpSuite, srtpParameters } from '../sdp/crypto.ts';
 import { payloadTypesOf } from '../sdp/negotiation.ts';
-import { canSend } from '../sdp/direction.ts';
-import { browserVideoCodec, videoCodecNames, videoConsumerRtpCapabilities, videoPayloadTypes, videoProducerRtpParameters } from '../sdp/videoSdp.ts';
+import { pbxVideoPayloadTypes, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
+import { videoCodecNames, videoPayloadTypes } from '../sdp/videoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { MediaWiring } from './MediaWiring.ts';
 import { PbxLeg } from './PbxLeg.ts';
 import { PbxNegotiation } from './PbxNegotiation.ts';
+import { PbxVideo } from './PbxVideo.ts';
 import { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
+import { takeSoftphoneVideo } from './softphoneVideo.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import { sampleCall } from './callSample.ts';
 import { StatsLedger } from './StatsLedger.ts';
@@ -42,6 +44,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly #softphoneSide: SoftphoneNegotiation;
   readonly #pbxSide: PbxNegotiation;
   readonly #wiring: MediaWiring;
+  readonly #pbxVideo: PbxVideo;
   #router: Router | undefined;
   #routerPromise: Promise<Router> | undefined;
   #softphone: SoftphoneLeg | undefined;
@@ -65,6 +68,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#wiring = new MediaWiring({ party: this, directMedia: options.directMedia, pbxDirection: this.#pbxSide, softphoneDirection: this.#softphoneSide, logger: this.#logger });
     this.#wiring.on('path', (path) => this.emit('path', path));
     this.#wiring.on('wired', () => this.emit('wired'));
+    this.#pbxVideo = new PbxVideo({ worker: this.worker, wiring: this.#wiring, logger: this.#logger, ssrcWatchdog: this.#ssrcWatchdog });
   }
 
   // --- DirectMediaParty ---------------------------------------------------------------------------
@@ -136,6 +140,11 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#pbx;
   }
 
+  /** The PBX video leg, while the PBX side carries video. */
+  get pbxVideoLeg(): PbxLeg<PbxVideoCodec> | undefined {
+    return this.#pbxVideo.leg;
+  }
+
   /** On Direct Media: the partner's softphone Producer, whose audio arrives over the link. */
   get directPartnerProducer(): Producer | undefined {
     return this.#wiring.partnerProducer;
@@ -174,7 +183,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
       const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
-      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#router)) };
+      const video = offer.video ? videoCodecNames(offer.video) : []; // offered to the PBX on a video leg of their own
+      const videoLeg = video.length > 0 ? await this.#pbxVideo.ensure(this.#router!, false, leg.srtpSuite) : undefined;
+      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#router), videoLeg && { leg: videoLeg, names: video }) };
     });
   }
 
@@ -201,6 +212,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       }
       leg.setCodec(codec);
       await this.#wiring.retargetPbx(answer.description, answer.srtp, leg.srtpSuite);
+      await this.#pbxVideo.applyAnswer(answer.video);
       await this.#reconcileNow();
       return { codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
     });
@@ -267,19 +279,22 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */
   pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath }> {
     return this.#run('pbxOffer', async () => {
-      const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs);
+      const softphoneVideo = this.#softphoneSide.remote?.video;
+      const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
       if (this.#pbx) await this.#sampleBeforeChange();
       const { description, crypto } = offer;
-      const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, payloadTypesOf(description.codecs)));
+      const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
       const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#router));
       if (!this.#codec) {
         this.#codec = { name: codec.spec.name, telephoneEvent: offer.telephoneEvent !== undefined, ptime: description.ptime };
         await this.#produceWaitingSoftphone();
       }
-      this.#pbxSide.acceptOffer(offer);
+      const videoCodec = this.#pbxSide.offerVideoCodec(offer, routerPayloadTypes(this.#router));
+      this.#pbxSide.acceptOffer(offer, videoCodec);
       leg.setCodec(codec);
       await this.#wiring.retargetPbx(description, crypto ? srtpParameters(crypto) : undefined, crypto?.usable);
-      const answer = this.#pbxSide.answerOffer(leg, offer, codec);
+      const videoLeg = await this.#pbxVideo.applyOffer(this.#router!, offer, videoCodec);
+      const answer = this.#pbxSide.answerOffer(leg, offer, codec, videoLeg);
       await this.#reconcileNow();
       return { legId: leg.id, sdp: answer, codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
     });
@@ -288,7 +303,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** Our re-offer toward the PBX: hold (sendonly, and nothing sent) or retrieve (sendrecv). */
   pbxHoldOffer(hold: boolean): Promise<{ sdp: string }> {
     return this.#run('pbxHoldOffer', async () => {
-      const sdp = this.#pbxSide.holdOffer(this.#pbx, hold, this.#codec?.ptime);
+      const sdp = this.#pbxSide.holdOffer(this.#pbx, hold, this.#codec?.ptime, this.#pbxVideo.leg);
       // Holding mutes what we send at once; retrieving waits for the answer.
       if (hold) await this.#reconcileNow();
       return { sdp };
@@ -314,13 +329,13 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     const quality = this.#ledger.quality();
     this.#teardown();
     this.#logger.info({ cause, ...quality }, 'call closed');
-    this.emit('close', quality, cause);
+    this.emit('close', quality, cause, this.#videoLedger.carried);
     return quality;
   }
 
   /** Samples every stream and transport of the call into its ledgers; returns the increments. */
   sample(): Promise<MediaCallSample> {
-    return sampleCall(this.#ledger, this.#videoLedger, this.#softphone, this.#pbx);
+    return sampleCall(this.#ledger, this.#videoLedger, this.#softphone, this.#pbx, this.#pbxVideo.leg);
   }
 
   // --- internals ----------------------------------------------------------------------------------
@@ -399,20 +414,15 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#wiring.reconcilePartner();
   }
 
-  /** The video codec the call can carry: the first of `ours` its Direct Media partner (to be) has (video is linked inside the node). */
+  /** The video codec the call can carry: the PBX side's, else the first of `ours` its Direct Media partner (to be) has. */
   #videoWith(ours: readonly VideoCodecName[]): VideoCodecName | undefined {
-    return ours.find((name) => this.#wiring.videoPartner()?.softphoneVideoCodecs.includes(name));
+    const pbx = this.#pbxSide.video?.spec.name;
+    return pbx ? ours.find((name) => name === pbx) : ours.find((name) => this.#wiring.videoPartner()?.softphoneVideoCodecs.includes(name));
   }
 
-  /** Once the softphone's video m-line is agreed: its camera Producer (when it sends) and what it receives. */
+  /** Once the softphone's video m-line is agreed: its camera Producer and video downlink (see takeSoftphoneVideo). */
   async #takeVideo(): Promise<void> {
-    const leg = this.#softphone;
-    const video = this.#softphoneSide.remote?.video;
-    const codec = video && this.#softphoneSide.video && browserVideoCodec(video, this.#softphoneSide.video.spec.name);
-    if (!leg || !video || !codec || leg.hasVideo) return;
-    const parameters = canSend(video.direction) ? videoProducerRtpParameters(video, codec, this.#softphoneSide.remote?.rtcpRsize ?? true) : undefined;
-    await leg.produceVideo(video.mid, parameters, videoConsumerRtpCapabilities(video, codec)).then(() => this.#logger.info({ codec: codec.spec.name, mid: video.mid }, 'softphone video taken'));
-    await this.#wiring.reconcile().then(() => this.#wiring.reconcilePartner());
+    if (await takeSoftphoneVideo(this.#softphone, this.#softphoneSide, this.#logger)) await this.#wiring.reconcile().then(() => this.#wiring.reconcilePartner());
   }
 
   /** Once the codec is fixed: a softphone that offered before it (outgoing call) produces now. */
@@ -449,6 +459,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#wiring.close();
     this.#softphone?.close();
     this.#pbx?.close();
+    this.#pbxVideo.close();
     this.#router?.close();
     this.#routerPromise?.then((r) => r.close(), () => undefined);
   }

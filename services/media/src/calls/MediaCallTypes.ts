@@ -24,8 +24,8 @@ export interface MediaCallEvents {
   wired: [];
   /** The call failed (worker died, DTLS failed); `close` follows at once. */
   failed: [cause: string];
-  /** The call closed, with its quality summary; emitted once. */
-  close: [quality: MediaQuality, cause: string];
+  /** The call closed, with its quality summary and whether video reached the node; emitted once. */
+  close: [quality: MediaQuality, cause: string, video: boolean];
 }
 
 /** Increments and latest figures of one sample, for the node's metrics. */

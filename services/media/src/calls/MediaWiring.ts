@@ -4,7 +4,8 @@ import { InvalidStateError, type Logger, type MediaPath } from '@ucserver/shared
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
 import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
-import type { PbxDescription } from '../sdp/pbxSdp.ts';
+import type { PbxDescription, PbxVideoSection } from '../sdp/pbxSdp.ts';
+import type { PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import type { PbxLeg } from './PbxLeg.ts';
 import type { PbxRemote } from './PbxLegTypes.ts';
 import type { PbxDirection } from './PbxNegotiationTypes.ts';
@@ -28,6 +29,8 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
   readonly #logger: Logger;
   #softphone: SoftphoneLeg | undefined;
   #pbx: PbxLeg | undefined;
+  /** The PBX video leg, while the PBX side carries video (it follows the audio leg on or off). */
+  #pbxVideo: PbxLeg<PbxVideoCodec> | undefined;
   #path: MediaPath | null = null;
   /**
    * Set when the Direct Media partner closed (its call ended, our PBX dialog did not change): the PBX
@@ -78,6 +81,29 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     this.#pbx = leg;
     leg.on('producer', () => this.#reconcileInBackground('PBX producer ready'));
     this.#directMedia.register(this.#party, addresses, leg.local.port);
+  }
+
+  /** Wires the PBX video leg (undefined: none any more); a new Producer of the PBX's video asks for a pass. */
+  attachPbxVideo(leg: PbxLeg<PbxVideoCodec> | undefined): void {
+    this.#pbxVideo = leg;
+    leg?.on('producer', () => this.#reconcileInBackground('PBX video producer ready'));
+  }
+
+  /**
+   * Points the PBX video leg at the PBX's video m-line; after retargetPbx() for the same SDP, whose audio
+   * decides: while the audio points at one of our own tuples (Direct Media) video is linked inside the
+   * node and the video leg stays unconnected, like the audio one.
+   * @throws InvalidStateError without an attached PBX video leg; AllocationError from the leg
+   */
+  async retargetPbxVideo(section: PbxVideoSection, srtp: SrtpParameters | undefined, srtpSuite: SrtpCryptoSuite | undefined): Promise<void> {
+    const leg = this.#pbxVideo;
+    if (!leg) throw new InvalidStateError(`retargetPbxVideo() without a PBX video leg [callId:${this.#party.id}]`);
+    const audio = this.#pbx?.remote;
+    const direct = audio !== undefined && this.#directMedia.isLocal(audio.address, audio.port);
+    const connect = !direct && !section.nullAddress && !this.#directMedia.isLocal(section.address, section.port);
+    const { address, port, rtcpAddress, rtcpPort, rtcpMux, ssrc } = section;
+    await leg.configure({ remote: { address, port, rtcpAddress, rtcpPort, rtcpMux, srtp, ssrc }, srtpSuite, connect });
+    if (connect) await leg.relearn();
   }
 
   /**
@@ -196,7 +222,9 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     // What the softphone hears pauses when the PBX does not send or the softphone does not receive (its
     // own SDP hold, a=sendonly); what the PBX gets pauses when we may not send or the softphone does not.
     const recvAllowed = this.#pbxDirection.recvAllowed && this.#softphoneDirection.softphoneReceives;
+    const pbxVideo = this.#pbxVideo;
     await pbx?.setActive(active);
+    await pbxVideo?.setActive(active);
     if (sp) {
       if (link) {
         const peer = link.peerOf(this.#party);
@@ -205,10 +233,14 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
         if (sp.hasVideo) await sp.setVideoDownlink(await link.sourceFor(this.#party, 'video'), !recvAllowed || !peer.sendAllowed);
       } else {
         await sp.setDownlink(active ? pbx?.producer : undefined, !recvAllowed);
-        await sp.setVideoDownlink(undefined, true);
+        // The PBX's video, paused with the audio; a new or resumed Consumer asks the PBX for a key frame
+        // (PLI/FIR through the PBX video Producer's RTCP feedback).
+        await sp.setVideoDownlink(active ? pbxVideo?.producer : undefined, !recvAllowed);
       }
     }
-    await pbx?.setUplink(active ? sp?.producer : undefined, !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends);
+    const uplinkPaused = !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends;
+    await pbx?.setUplink(active ? sp?.producer : undefined, uplinkPaused);
+    await pbxVideo?.setUplink(active ? sp?.videoProducer : undefined, uplinkPaused);
     if (link) this.#partnerGoneFrom = undefined;
     // A partner that closed does not change the path: it changes when an SDP re-targets the call.
     const path: MediaPath | null = partnerGone ? this.#path : link ? 'direct' : remote ? 'pbx' : null;

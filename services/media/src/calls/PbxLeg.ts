@@ -5,6 +5,7 @@ import type { Logger } from '@ucserver/shared';
 import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import { AllocationError, CallStateError } from '../errors.ts';
 import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
+import { pbxVideoConsumerRtpCapabilities, pbxVideoProducerRtpParameters, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { ConsumerFeed } from './ConsumerFeed.ts';
 import { SsrcLearner } from './SsrcLearner.ts';
@@ -21,16 +22,18 @@ interface ConnectParameters {
   srtpParameters?: SrtpParameters;
 }
 
+/** What a PBX leg carries: the call's audio (PbxCodec) or its video (PbxVideoCodec), each on its own m-line and port. */
+export type PbxLegCodec = PbxCodec | PbxVideoCodec;
+
 /**
- * The RTP (or SDES-SRTP) leg to the PBX: a PlainTransport, the Producer of what the PBX sends and the
- * Consumer of what it receives. mediasoup connects a PlainTransport once, so re-targeting to another
- * address (re-INVITE) re-creates the transport on the same local port(s).
+ * The RTP (or SDES-SRTP) leg to the PBX for one m-line: a PlainTransport, the Producer of what the PBX
+ * sends and the Consumer of what it receives. mediasoup connects a PlainTransport once, so re-targeting
+ * to another address (re-INVITE) re-creates the transport on the same local port(s).
  */
-export class PbxLeg extends EventEmitter<PbxLegEvents> {
+export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLegEvents> {
   /** Stable across transport re-creation. */
   readonly id = randomUUID();
-  /** RTP and RTCP on one port: fixed for the leg (its transport is re-created with the same ports). */
-  readonly rtcpMux: boolean;
+  #rtcpMux: boolean;
   readonly #router: Router;
   readonly #worker: MediaWorker;
   readonly #logger: Logger;
@@ -38,7 +41,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   #srtpSuite: SrtpCryptoSuite | undefined;
   #remote: PbxRemote | undefined;
   #connectedTo: PbxRemote | undefined;
-  #codec: PbxCodec | undefined;
+  #codec: C | undefined;
   #active = false;
   #producer: Producer | undefined;
   #producerSsrc: number | undefined;
@@ -56,14 +59,14 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.#transport = transport;
     this.#router = options.router;
     this.#worker = options.worker;
-    this.rtcpMux = options.rtcpMux;
+    this.#rtcpMux = options.rtcpMux;
     this.#srtpSuite = options.srtpSuite;
     this.#logger = options.logger.child({ legId: this.id });
     this.#uplink = new ConsumerFeed({
       // setUplink() feeds only once the codec is fixed.
       consume: async (source, paused) => {
         try {
-          return await this.#transport.consume({ producerId: source.id, rtpCapabilities: pbxConsumerRtpCapabilities(this.#codec!), paused, appData: { leg: 'pbx' } });
+          return await this.#transport.consume({ producerId: source.id, rtpCapabilities: consumerCapabilities(this.#codec!), paused, appData: { leg: 'pbx' } });
         } catch (err) {
           throw new AllocationError(`cannot create the PBX consumer [legId:${this.id}]: ${(err as Error).message}`, { cause: err });
         }
@@ -76,9 +79,14 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
       : new SsrcWatchdog({ target: () => this.#watchdogTarget(), relearn: () => this.relearn() }, options.ssrcWatchdog ?? {}, this.#logger);
   }
 
-  static async create(options: PbxLegOptions): Promise<PbxLeg> {
+  static async create<C extends PbxLegCodec = PbxCodec>(options: PbxLegOptions): Promise<PbxLeg<C>> {
     const transport = await createTransport(options.router, options.worker, options.rtcpMux, options.srtpSuite, undefined);
-    return new PbxLeg(transport, options);
+    return new PbxLeg<C>(transport, options);
+  }
+
+  /** RTP and RTCP on one port; once muxed, for good (its transport is re-created with the same ports). */
+  get rtcpMux(): boolean {
+    return this.#rtcpMux;
   }
 
   get transport(): PlainTransport {
@@ -112,7 +120,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     return this.#remote;
   }
 
-  get codec(): PbxCodec | undefined {
+  get codec(): C | undefined {
     return this.#codec;
   }
 
@@ -144,16 +152,12 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
    * Fixes or changes the codec. A different payload type or codec invalidates the Producer and the
    * uplink Consumer, which are re-created.
    */
-  setCodec(codec: PbxCodec): void {
+  setCodec(codec: C): void {
     const old = this.#codec;
     this.#codec = codec;
     if (!old) return;
-    if (old.spec.name !== codec.spec.name || old.recvPayloadType !== codec.recvPayloadType || old.telephoneEvent?.recvPayloadType !== codec.telephoneEvent?.recvPayloadType) {
-      this.#closeProducer();
-    }
-    if (old.spec.name !== codec.spec.name || old.sendPayloadType !== codec.sendPayloadType || old.telephoneEvent?.sendPayloadType !== codec.telephoneEvent?.sendPayloadType) {
-      this.#uplink.clear();
-    }
+    if (numbering(old, 'recv') !== numbering(codec, 'recv')) this.#closeProducer();
+    if (numbering(old, 'send') !== numbering(codec, 'send')) this.#uplink.clear();
   }
 
   /**
@@ -170,6 +174,13 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     if (srtpSuite !== this.#srtpSuite) {
       this.#srtpSuite = srtpSuite;
       await this.#recreate('srtp suite changed');
+    }
+    if (remote.rtcpMux && !this.#rtcpMux) {
+      // RFC 5761: we offered a=rtcp-mux (or answer it now), so RTCP comes to our RTP port. mediasoup's
+      // non-muxed transport drops RTCP there (it takes RTCP only from the RTCP tuple): the transport
+      // becomes muxed on the same RTP port, or PLI/FIR from the PBX would never reach a camera.
+      this.#rtcpMux = true;
+      await this.#recreate('the PBX multiplexes RTCP');
     }
     this.#remote = remote;
     if (!connect) return;
@@ -265,7 +276,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     this.#closeProducer();
     let producer: Producer;
     try {
-      producer = await this.#transport.produce({ kind: 'audio', rtpParameters: pbxProducerRtpParameters(this.#codec, ssrc), appData: { leg: 'pbx' } });
+      producer = await this.#transport.produce({ kind: isVideo(this.#codec) ? 'video' : 'audio', rtpParameters: producerParameters(this.#codec, ssrc), appData: { leg: 'pbx' } });
     } catch (err) {
       throw new AllocationError(`cannot create the PBX producer [legId:${this.id}, ssrc:${ssrc}]: ${(err as Error).message}`, { cause: err });
     }
@@ -331,7 +342,7 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
   async #recreate(reason: string): Promise<void> {
     const old = this.#transport;
     const port = old.tuple.localPort;
-    const rtcpPort = old.rtcpTuple?.localPort;
+    const rtcpPort = this.#rtcpMux ? undefined : old.rtcpTuple?.localPort;
     this.#stopLearning();
     this.#uplink.clear();
     this.#closeProducer();
@@ -377,6 +388,26 @@ export class PbxLeg extends EventEmitter<PbxLegEvents> {
     if (this.#closed || !this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) return undefined;
     return { transport: this.#transport, producer, ssrc: this.#producerSsrc };
   }
+}
+
+function isVideo(codec: PbxLegCodec): codec is PbxVideoCodec {
+  return 'kind' in codec && codec.kind === 'video';
+}
+
+/** The codec and payload types of one direction: what the PBX sends (`recv`) or receives (`send`); a change re-creates that side. */
+function numbering(codec: PbxLegCodec, direction: 'send' | 'recv'): string {
+  const pt = direction === 'send' ? codec.sendPayloadType : codec.recvPayloadType;
+  const te = isVideo(codec) ? undefined : codec.telephoneEvent;
+  const tePt = direction === 'send' ? te?.sendPayloadType : te?.recvPayloadType;
+  return `${codec.spec.name}/${pt}/${tePt ?? ''}${isVideo(codec) ? `/${codec.rtcpFeedback.map((f) => `${f.type}:${f.parameter ?? ''}`).join(',')}` : ''}`;
+}
+
+function producerParameters(codec: PbxLegCodec, ssrc: number) {
+  return isVideo(codec) ? pbxVideoProducerRtpParameters(codec, ssrc) : pbxProducerRtpParameters(codec, ssrc);
+}
+
+function consumerCapabilities(codec: PbxLegCodec) {
+  return isVideo(codec) ? pbxVideoConsumerRtpCapabilities(codec) : pbxConsumerRtpCapabilities(codec);
 }
 
 function sameConnectParameters(a: ConnectParameters, b: ConnectParameters): boolean {

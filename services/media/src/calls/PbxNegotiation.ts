@@ -1,6 +1,7 @@
+import type { SrtpParameters } from 'mediasoup/types';
 import { InvalidStateError, type CodecName, type Logger } from '@ucserver/shared';
 import { CallStateError, CryptoInvalidError, NoCommonCodecError } from '../errors.ts';
-import { payloadTypeKey, telephoneEvent } from '../sdp/codecs.ts';
+import { payloadTypeKey, telephoneEvent, videoCodecSpec, type VideoCodecName } from '../sdp/codecs.ts';
 import { chooseCrypto, srtpParameters } from '../sdp/crypto.ts';
 import { canRecv, canSend, intersectDirection, type Direction } from '../sdp/direction.ts';
 import { requireSupportedCodecs, supportedCodecs, telephoneEventAt } from '../sdp/negotiation.ts';
@@ -14,7 +15,9 @@ import {
   type PbxCodec,
   type PbxDescription,
   type PbxSdpCodec,
+  type PbxVideoSection,
 } from '../sdp/pbxSdp.ts';
+import { offeredPbxVideoCodecs, pbxVideoCodec, supportedPbxVideoCodecs, type LocalPbxVideo, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import type { SdpCodec } from '../sdp/rtpmap.ts';
 import { sdpSessionId, type MlineSlot } from '../sdp/session.ts';
 import type { CallCodec } from './MediaCallTypes.ts';
@@ -32,6 +35,17 @@ interface PendingPbxOffer {
   direction: Direction;
   /** The crypto tag we offered (SDES), if any. */
   cryptoTag: number | undefined;
+  /** Our video m-line: the codecs offered with our payload type for each, and its crypto tag. */
+  video: { leg: PbxLeg<PbxVideoCodec>; codecs: Map<VideoCodecName, number>; cryptoTag: number | undefined } | undefined;
+}
+
+/** The session's m-lines as the PBX's last offer (or our own first offer) had them. */
+interface Layout {
+  mlines: readonly MlineSlot[];
+  /** Where the audio m-line is. */
+  index: number;
+  /** Where the video m-line is, when the session has one. */
+  videoIndex: number | undefined;
 }
 
 /** The one codec of a late offer (see createLateOffer): G.711 µ-law, which every PBX and browser speaks. */
@@ -57,7 +71,10 @@ export class PbxNegotiation implements PbxDirection {
    * The session's m-lines as the PBX's last offer had them (audio at `index`, the rest declined): every
    * later SDP of ours repeats them (RFC 3264 §8). Undefined while the session is ours (audio alone).
    */
-  #layout: { mlines: readonly MlineSlot[]; index: number } | undefined;
+  #layout: Layout | undefined;
+  /** The video codec agreed with the PBX; undefined while the PBX side carries no video. */
+  #video: PbxVideoCodec | undefined;
+  #videoCryptoTag: number | undefined;
 
   constructor(options: PbxNegotiationOptions) {
     this.#callId = options.callId;
@@ -72,10 +89,20 @@ export class PbxNegotiation implements PbxDirection {
     return canRecv(this.#direction);
   }
 
-  /** Our offer (for an outgoing INVITE) on a new PBX leg: the softphone's codecs, in its order. */
-  createOffer(leg: PbxLeg, softphoneCodecs: SdpCodec[], payloadTypes: ReadonlyMap<string, number>): string {
+  /** The video codec agreed with the PBX; undefined while the PBX side carries no video. */
+  get video(): PbxVideoCodec | undefined {
+    return this.#video;
+  }
+
+  /**
+   * Our offer (for an outgoing INVITE) on a new PBX leg: the softphone's codecs, in its order, and with
+   * `video` a video m-line on its own leg with the softphone's video codecs.
+   */
+  createOffer(leg: PbxLeg, softphoneCodecs: SdpCodec[], payloadTypes: ReadonlyMap<string, number>, video?: { leg: PbxLeg<PbxVideoCodec>; names: readonly VideoCodecName[] }): string {
     const names = supportedCodecs(softphoneCodecs).map((c) => c.spec.name);
-    return this.#initialOffer(leg, names, payloadTypes, (clockRate) => telephoneEventAt(softphoneCodecs, clockRate) !== undefined);
+    const codecs = video && offeredPbxVideoCodecs(video.names, payloadTypes);
+    const offered = video && codecs && { leg: video.leg, codecs: new Map(codecs.map((c) => [c.spec.name, c.payloadType])), cryptoTag: video.leg.srtpSuite ? 1 : undefined };
+    return this.#initialOffer(leg, names, payloadTypes, (clockRate) => telephoneEventAt(softphoneCodecs, clockRate) !== undefined, offered);
   }
 
   /**
@@ -89,7 +116,7 @@ export class PbxNegotiation implements PbxDirection {
   }
 
   /** Our re-offer toward the PBX: hold (sendonly, and nothing sent at once) or retrieve (sendrecv). */
-  holdOffer(leg: PbxLeg | undefined, hold: boolean, ptime: number | undefined): string {
+  holdOffer(leg: PbxLeg | undefined, hold: boolean, ptime: number | undefined, videoLeg?: PbxLeg<PbxVideoCodec>): string {
     const codec = leg?.codec;
     if (!leg || !codec || !leg.remote) throw new CallStateError(`pbxHoldOffer needs a connected PBX leg [callId:${this.#callId}]`);
     if (this.#pending) throw new CallStateError(`an offer to the PBX is already pending [callId:${this.#callId}]`);
@@ -100,10 +127,12 @@ export class PbxNegotiation implements PbxDirection {
       telephoneEvents.set(codec.telephoneEvent.clockRate, codec.telephoneEvent.recvPayloadType);
       lines.push(telephoneEventSdpCodec(codec.telephoneEvent.recvPayloadType, codec.telephoneEvent.clockRate));
     }
-    this.#pending = { kind: 'reoffer', leg, codecs: new Map([[codec.spec.name, codec.recvPayloadType]]), telephoneEvents, direction, cryptoTag: this.#cryptoTag };
+    const video = this.#video && videoLeg?.remote ? { leg: videoLeg, codecs: new Map([[this.#video.spec.name, this.#video.recvPayloadType]]), cryptoTag: this.#videoCryptoTag } : undefined;
+    const videoMux = videoLeg !== undefined && (videoLeg.rtcpMux || (videoLeg.remote?.rtcpMux ?? false));
+    this.#pending = { kind: 'reoffer', leg, codecs: new Map([[codec.spec.name, codec.recvPayloadType]]), telephoneEvents, direction, cryptoTag: this.#cryptoTag, video };
     // Holding mutes what we send at once; retrieving waits for the answer.
     this.#localHold = hold;
-    return this.#write(leg, lines, direction, leg.rtcpMux || (leg.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout);
+    return this.#write(leg, lines, direction, leg.rtcpMux || (leg.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout, video && this.#localVideo(video.leg, video.codecs, direction, videoMux, video.cryptoTag));
   }
 
   /**
@@ -134,7 +163,9 @@ export class PbxNegotiation implements PbxDirection {
     }
     this.#pending = undefined;
     this.#direction = intersectDirection(answer.direction, pending.direction);
-    return { description: answer, leg, initial: pending.kind === 'initial', codec, srtp };
+    const video = this.#answerVideo(answer, pending);
+    this.#video = video?.codec;
+    return { description: answer, leg, initial: pending.kind === 'initial', codec, srtp, video };
   }
 
   /**
@@ -143,7 +174,7 @@ export class PbxNegotiation implements PbxDirection {
    * a=crypto line mediasoup can use. Nothing changes until acceptOffer().
    * @throws CallStateError while our own offer is unanswered (glare); NoCommonCodecError, CryptoInvalidError, SdpInvalidError
    */
-  readOffer(sdp: string, callCodec: CodecName | undefined, softphoneCodecs: SdpCodec[] | undefined): PbxOffer {
+  readOffer(sdp: string, callCodec: CodecName | undefined, softphoneCodecs: SdpCodec[] | undefined, softphoneVideo?: readonly VideoCodecName[]): PbxOffer {
     if (this.#pending) throw new CallStateError(`our own offer to the PBX is still unanswered (glare) [callId:${this.#callId}]`);
     const offer = parsePbxSdp(sdp, `PBX offer [callId:${this.#callId}]`);
     const supported = requireSupportedCodecs(offer.codecs, `PBX offer [callId:${this.#callId}]`);
@@ -154,7 +185,16 @@ export class PbxNegotiation implements PbxDirection {
     }
     const crypto = offer.secure ? chooseCrypto(offer.crypto) : undefined;
     if (offer.secure && !crypto) throw new CryptoInvalidError(`PBX offer has no a=crypto line with a supported suite and no MKI [callId:${this.#callId}]`);
-    return { description: offer, chosen, crypto, telephoneEvent: telephoneEventAt(offer.codecs, chosen.spec.clockRate) };
+    return { description: offer, chosen, crypto, telephoneEvent: telephoneEventAt(offer.codecs, chosen.spec.clockRate), video: this.#offeredVideo(offer.video, softphoneVideo) };
+  }
+
+  /** The PBX video leg's codec for `offer`: we answer with the router's number for it, the PBX's own for a call it started. */
+  offerVideoCodec(offer: PbxOffer, payloadTypes: ReadonlyMap<string, number>): PbxVideoCodec | undefined {
+    const video = offer.video;
+    if (!video) return undefined;
+    const spec = videoCodecSpec(video.chosen);
+    const ours = payloadTypes.get(payloadTypeKey(spec.mimeType, spec.clockRate)) ?? supportedPbxVideoCodecs(video.section.codecs).find((c) => c.spec.name === video.chosen)!.sdp.payloadType;
+    return pbxVideoCodec(video.section.codecs, video.chosen, ours);
   }
 
   /** The PBX leg's codec for `offer`: we answer with the router's numbers, which for a call the PBX started are the PBX's own. */
@@ -169,25 +209,31 @@ export class PbxNegotiation implements PbxDirection {
     return codec;
   }
 
-  /** Agrees the direction of `offer` (what we send also depends on our own hold). */
-  acceptOffer(offer: PbxOffer): void {
+  /** Agrees the direction of `offer` (what we send also depends on our own hold) and the video codec taken (undefined: video declined). */
+  acceptOffer(offer: PbxOffer, video?: PbxVideoCodec): void {
     this.#direction = intersectDirection(offer.description.direction, this.#localHold ? 'sendonly' : 'sendrecv');
+    this.#video = video;
+    this.#videoCryptoTag = video ? offer.video?.crypto?.tag : undefined;
   }
 
   /** Our answer to an accepted offer, on the leg re-pointed at the PBX; its crypto tag is ours from now on. */
-  answerOffer(leg: PbxLeg, offer: PbxOffer, codec: PbxCodec): string {
+  answerOffer(leg: PbxLeg, offer: PbxOffer, codec: PbxCodec, videoLeg?: PbxLeg<PbxVideoCodec>): string {
     this.#cryptoTag = offer.crypto?.tag;
     const lines = [pbxSdpCodec(offer.chosen.spec, codec.recvPayloadType, offer.chosen.sdp.fmtp)];
     if (codec.telephoneEvent) lines.push(telephoneEventSdpCodec(codec.telephoneEvent.recvPayloadType, codec.telephoneEvent.clockRate));
-    this.#layout = { mlines: offer.description.mlines, index: offer.description.audioIndex };
-    return this.#write(leg, lines, this.#direction, offer.description.rtcpMux, offer.crypto?.tag, offer.description.ptime, this.#layout);
+    this.#layout = { mlines: offer.description.mlines, index: offer.description.audioIndex, videoIndex: offer.description.video?.index };
+    const section = offer.video?.section;
+    const video = this.#video && videoLeg && section
+      ? this.#localVideo(videoLeg, new Map([[this.#video.spec.name, this.#video.recvPayloadType]]), this.#direction, section.rtcpMux, this.#videoCryptoTag)
+      : undefined;
+    return this.#write(leg, lines, this.#direction, offer.description.rtcpMux, offer.crypto?.tag, offer.description.ptime, this.#layout, video);
   }
 
   /**
    * The first offer on a new PBX leg, left pending for acceptAnswer(): `names` in their order, plus
    * telephone-event at each of their clock rates where `withTelephoneEvent` says so.
    */
-  #initialOffer(leg: PbxLeg, names: CodecName[], payloadTypes: ReadonlyMap<string, number>, withTelephoneEvent: (clockRate: number) => boolean): string {
+  #initialOffer(leg: PbxLeg, names: CodecName[], payloadTypes: ReadonlyMap<string, number>, withTelephoneEvent: (clockRate: number) => boolean, video?: PendingPbxOffer['video']): string {
     const codecs = new Map<CodecName, number>();
     const telephoneEvents = new Map<number, number>();
     const lines: PbxSdpCodec[] = [];
@@ -204,9 +250,76 @@ export class PbxNegotiation implements PbxDirection {
       }
     }
     const cryptoTag = leg.srtpSuite ? 1 : undefined;
-    this.#pending = { kind: 'initial', leg, codecs, telephoneEvents, direction: 'sendrecv', cryptoTag };
-    this.#layout = undefined;
-    return this.#write(leg, lines, 'sendrecv', true, cryptoTag, 20, undefined);
+    this.#pending = { kind: 'initial', leg, codecs, telephoneEvents, direction: 'sendrecv', cryptoTag, video };
+    const local = video && this.#localVideo(video.leg, video.codecs, 'sendrecv', true, video.cryptoTag);
+    // Our later offers keep the session's m-lines (RFC 3264 §8): a video m-line the PBX declines stays, at port 0.
+    this.#layout = local && {
+      mlines: [
+        { type: 'audio', protocol: cryptoTag ? 'RTP/SAVP' : 'RTP/AVP', formats: lines.map((l) => l.payloadType).join(' '), mid: undefined },
+        { type: 'video', protocol: video.cryptoTag ? 'RTP/SAVP' : 'RTP/AVP', formats: [...video.codecs.values()].join(' '), mid: undefined },
+      ],
+      index: 0,
+      videoIndex: 1,
+    };
+    return this.#write(leg, lines, 'sendrecv', true, cryptoTag, 20, undefined, local);
+  }
+
+  /** The video m-line the PBX offers, and the codec we would take from it (see readOffer). */
+  #offeredVideo(section: PbxVideoSection | undefined, softphoneVideo: readonly VideoCodecName[] | undefined): PbxOffer['video'] {
+    if (!section) return undefined;
+    const agreed = this.#video?.spec.name;
+    const chosen = supportedPbxVideoCodecs(section.codecs).find((c) => (agreed ? c.spec.name === agreed : !softphoneVideo || softphoneVideo.includes(c.spec.name)));
+    const crypto = section.secure ? chooseCrypto(section.crypto) : undefined;
+    if (!chosen || (section.secure && !crypto)) {
+      this.#logger.info({ codecs: section.codecs.map((c) => c.name).join(' '), secure: section.secure }, 'PBX video m-line declined: no video codec or SRTP suite we can take');
+      return undefined;
+    }
+    return { section, chosen: chosen.spec.name, crypto };
+  }
+
+  /**
+   * The video part of the PBX's answer to our offer: the first codec it answers that we offered (the
+   * agreed one on a re-offer), with SRTP as offered. A PBX that declines video (port 0, no m-line, no
+   * codec of ours, a broken key) leaves the call audio only.
+   */
+  #answerVideo(answer: PbxDescription, pending: PendingPbxOffer): PbxAnswer['video'] {
+    const offered = pending.video;
+    const section = answer.video;
+    if (!offered || !section || section.index !== (this.#layout?.videoIndex ?? 1)) return undefined;
+    const agreed = pending.kind === 'reoffer' ? this.#video?.spec.name : undefined;
+    const chosen = supportedPbxVideoCodecs(section.codecs).find((c) => offered.codecs.has(c.spec.name) && (!agreed || c.spec.name === agreed));
+    const codec = chosen && pbxVideoCodec(section.codecs, chosen.spec.name, offered.codecs.get(chosen.spec.name)!);
+    let srtp: SrtpParameters | undefined;
+    if (offered.cryptoTag !== undefined) {
+      const line = section.secure ? section.crypto.find((c) => c.tag === offered.cryptoTag && c.usable === offered.leg.srtpSuite) : undefined;
+      if (!line) {
+        this.#logger.warn({ tag: offered.cryptoTag }, 'PBX answered our SRTP video m-line without a usable a=crypto line; video declined');
+        return undefined;
+      }
+      srtp = srtpParameters(line);
+    } else if (section.secure) {
+      this.#logger.warn('PBX answered RTP/SAVP to our RTP/AVP video m-line; video declined');
+      return undefined;
+    }
+    if (!codec) return undefined;
+    if (codec.sendPayloadType !== codec.recvPayloadType) {
+      this.#logger.warn({ offered: codec.recvPayloadType, answered: codec.sendPayloadType, codec: codec.spec.name }, 'PBX renumbered the video codec in its answer; we keep sending with the offered payload type');
+    }
+    this.#videoCryptoTag = offered.cryptoTag;
+    return { section, codec, srtp, leg: offered.leg };
+  }
+
+  #localVideo(leg: PbxLeg<PbxVideoCodec>, codecs: ReadonlyMap<VideoCodecName, number>, direction: Direction, rtcpMux: boolean, cryptoTag: number | undefined): LocalPbxVideo {
+    const srtp = leg.srtpParameters;
+    return {
+      index: this.#layout?.videoIndex ?? 1,
+      port: leg.local.port,
+      rtcpPort: leg.localRtcpPort,
+      rtcpMux,
+      crypto: srtp ? { tag: cryptoTag ?? 1, parameters: srtp } : undefined,
+      codecs: [...codecs].map(([name, payloadType]) => ({ spec: videoCodecSpec(name), payloadType })),
+      direction,
+    };
   }
 
   /** The PBX's SDES key from its answer, which must be in kind what we offered (RTP/AVP or the a=crypto tag). */
@@ -230,7 +343,8 @@ export class PbxNegotiation implements PbxDirection {
     rtcpMux: boolean,
     cryptoTag: number | undefined,
     ptime: number | undefined,
-    layout: { mlines: readonly MlineSlot[]; index: number } | undefined,
+    layout: Layout | undefined,
+    video?: LocalPbxVideo,
   ): string {
     const srtp = leg.srtpParameters;
     this.#version += 1;
@@ -246,6 +360,7 @@ export class PbxNegotiation implements PbxDirection {
       direction,
       ptime,
       layout,
+      video,
     });
   }
 }

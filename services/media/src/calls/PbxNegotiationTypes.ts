@@ -2,7 +2,9 @@ import type { Logger } from '@ucserver/shared';
 import type { SrtpParameters } from 'mediasoup/types';
 import type { SdesCrypto } from '../sdp/crypto.ts';
 import type { OfferedCodec } from '../sdp/negotiation.ts';
-import type { PbxCodec, PbxDescription } from '../sdp/pbxSdp.ts';
+import type { VideoCodecName } from '../sdp/codecs.ts';
+import type { PbxCodec, PbxDescription, PbxVideoSection } from '../sdp/pbxSdp.ts';
+import type { PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import type { SdpCodec } from '../sdp/rtpmap.ts';
 import type { PbxLeg } from './PbxLeg.ts';
 
@@ -29,6 +31,8 @@ export interface PbxOffer {
   crypto: SdesCrypto | undefined;
   /** The PBX's telephone-event at the chosen codec's clock rate. */
   telephoneEvent: SdpCodec | undefined;
+  /** The PBX's video m-line when we can take it: the codec chosen, and the a=crypto line we answer. */
+  video: { section: PbxVideoSection; chosen: VideoCodecName; crypto: SdesCrypto | undefined } | undefined;
 }
 
 /** The PBX's answer to our offer, accepted. */
@@ -41,4 +45,6 @@ export interface PbxAnswer {
   codec: PbxCodec;
   /** The PBX's SDES key (what it encrypts with); undefined for plain RTP. */
   srtp: SrtpParameters | undefined;
+  /** The video the PBX answered on the leg our offer made for it; undefined: the PBX declined video. */
+  video: { section: PbxVideoSection; codec: PbxVideoCodec; srtp: SrtpParameters | undefined; leg: PbxLeg<PbxVideoCodec> } | undefined;
 }

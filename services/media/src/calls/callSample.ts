@@ -3,13 +3,14 @@
 // MediaCall so the call object stays about its lifecycle.
 import type { Consumer, Producer } from 'mediasoup/types';
 import type { MediaCallSample } from './MediaCallTypes.ts';
+import type { PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import type { PbxLeg } from './PbxLeg.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
 import type { LegKind, StatsLedger, StreamDirection } from './StatsLedger.ts';
 import { streamFigures } from './streamStats.ts';
 import type { VideoLedger } from './videoSample.ts';
 
-export async function sampleCall(ledger: StatsLedger, videoLedger: VideoLedger, sp: SoftphoneLeg | undefined, pbx: PbxLeg | undefined): Promise<MediaCallSample> {
+export async function sampleCall(ledger: StatsLedger, videoLedger: VideoLedger, sp: SoftphoneLeg | undefined, pbx: PbxLeg | undefined, pbxVideo?: PbxLeg<PbxVideoCodec>): Promise<MediaCallSample> {
   const result: MediaCallSample = { streams: [], transports: [], video: [] };
   const tasks: Array<Promise<void>> = [];
   const stream = (leg: LegKind, direction: StreamDirection, item: Producer | Consumer | undefined): void => {
@@ -32,7 +33,8 @@ export async function sampleCall(ledger: StatsLedger, videoLedger: VideoLedger, 
       result.transports.push({ leg, ...delta });
     }));
   }
-  tasks.push(videoLedger.sample([['in', sp?.videoProducer], ['out', sp?.videoDownlink]]).then((v) => void result.video.push(...v)));
+  const video = [['in', sp?.videoProducer], ['out', sp?.videoDownlink], ['in', pbxVideo?.producer], ['out', pbxVideo?.uplink]] as const;
+  tasks.push(videoLedger.sample(video).then((v) => void result.video.push(...v)));
   await Promise.all(tasks);
   return result;
 }

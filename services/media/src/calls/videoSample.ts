@@ -26,6 +26,12 @@ type RtpStreamStats = { type: string; packetCount: number; byteCount: number; pl
 /** Keeps the last counters per stream, so each round reports increments (a replaced stream starts at 0). */
 export class VideoLedger {
   readonly #last = new Map<string, Counters>();
+  #carried = false;
+
+  /** Some video reached the node (a camera's or the PBX's stream had packets) in a round so far: the journal notes a video call. */
+  get carried(): boolean {
+    return this.#carried;
+  }
 
   async sample(streams: ReadonlyArray<readonly ['in' | 'out', Producer | Consumer | undefined]>): Promise<VideoStreamSample[]> {
     const live = streams.filter((s): s is readonly ['in' | 'out', Producer | Consumer] => s[1] !== undefined && !s[1].closed);
@@ -36,6 +42,7 @@ export class VideoLedger {
       const now: Counters = { packets: s.packetCount, bytes: s.byteCount, keyFrameRequests: s.pliCount + s.firCount, nacks: s.nackCount };
       const before = this.#last.get(item.id) ?? { packets: 0, bytes: 0, keyFrameRequests: 0, nacks: 0 };
       this.#last.set(item.id, now);
+      if (direction === 'in' && now.packets > 0) this.#carried = true;
       const delta = (k: keyof Counters): number => Math.max(0, now[k] - before[k]);
       return { direction, packets: delta('packets'), bytes: delta('bytes'), keyFrameRequests: delta('keyFrameRequests'), nacks: delta('nacks'), bitrateBps: s.bitrate };
     }));

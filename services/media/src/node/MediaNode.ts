@@ -253,10 +253,10 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     call.on('path', (path) => this.emit('callpath', callId, path));
     call.on('wired', () => this.#captures?.sync(callId));
     call.on('failed', (cause) => this.emit('callfailed', callId, cause));
-    call.on('close', (quality, cause) => {
+    call.on('close', (quality, cause, video) => {
       if (this.#calls.get(callId) === call) this.#calls.delete(callId);
       this.#captures?.callEnded(callId);
-      if (announced) this.emit('callclose', callId, quality, cause);
+      if (announced) this.emit('callclose', callId, quality, cause, video);
       if (this.#calls.size === 0) this.emit('@empty');
     });
     try {

@@ -20,8 +20,8 @@ export interface MediaNodeEvents {
   callpath: [callId: string, path: MediaPath];
   /** A call failed (worker died, DTLS failed); `callclose` follows. */
   callfailed: [callId: string, cause: string];
-  /** A call closed with its quality summary. */
-  callclose: [callId: string, quality: MediaQuality, cause: string];
+  /** A call closed with its quality summary (and whether it carried video). */
+  callclose: [callId: string, quality: MediaQuality, cause: string, video: boolean];
   /** The node stopped taking new calls. */
   draining: [];
   '@empty': [];

@@ -10,10 +10,11 @@ import { readDirection, type Direction } from './direction.ts';
 import { codecByName, telephoneEventAt } from './negotiation.ts';
 import { consumerCodecs, producerCodecs, type NumberedCodec } from './mediasoupCodecs.ts';
 import { readCodecs, type SdpCodec } from './rtpmap.ts';
-import { mirroredMlines, parseAudioSection, truncate, type MlineSlot } from './session.ts';
+import { pbxVideoLines, type LocalPbxVideo } from './pbxVideoSdp.ts';
+import { mirroredMlines, parseAudioSection, truncate, type MediaSection, type MlineSlot, type SessionDescription } from './session.ts';
 
-/** What the node needs from a PBX's offer or answer. */
-export interface PbxDescription {
+/** What the node needs from one RTP m-line of a PBX's offer or answer (its audio, or its video). */
+export interface PbxSection {
   /** Where the PBX wants RTP (c= of the m-line, else of the session). */
   address: string;
   port: number;
@@ -29,23 +30,55 @@ export interface PbxDescription {
    * to me", so sendrecv becomes sendonly and recvonly becomes inactive.
    */
   direction: Direction;
-  ptime: number | undefined;
   crypto: SdesCrypto[];
   /** The SSRC the PBX sends with, when it signals one (RFC 5576). */
   ssrc: number | undefined;
   /** c= was 0.0.0.0 / :: (old-style hold): the address must not be used. */
   nullAddress: boolean;
+}
+
+/** The PBX's video m-line (see readPbxVideo), with its position among the m-lines. */
+export interface PbxVideoSection extends PbxSection {
+  index: number;
+}
+
+/** What the node needs from a PBX's offer or answer. */
+export interface PbxDescription extends PbxSection {
+  ptime: number | undefined;
   /** Every m-line of the SDP, in order; the audio one is at `audioIndex` (the others are declined). */
   mlines: MlineSlot[];
   audioIndex: number;
+  /** The first video m-line with a port, when it is RTP (see readPbxVideo); undefined otherwise. */
+  video?: PbxVideoSection | undefined;
 }
 
 /**
- * Parses a PBX's SDP offer or answer (the first usable audio m-line).
+ * Parses a PBX's SDP offer or answer (the first usable audio m-line, and the first video m-line).
  * @throws SdpInvalidError, NoAudioError, CryptoInvalidError
  */
 export function parsePbxSdp(text: string, what: string): PbxDescription {
   const { session, media, mlines, index } = parseAudioSection(text, what);
+  const audio = readPbxSection(session, media, what, 'audio');
+  return { ...audio, ptime: media.ptime, mlines, audioIndex: index, video: readPbxVideo(session, what) };
+}
+
+/**
+ * The PBX's first video m-line whose port is not 0, when its transport is RTP/AVP(F) or RTP/SAVP(F);
+ * anything else (none, port 0, another transport) is undefined and is declined like any m-line we do
+ * not take.
+ * @throws SdpInvalidError, CryptoInvalidError for a video m-line that is RTP but malformed
+ */
+export function readPbxVideo(session: SessionDescription, what: string): PbxVideoSection | undefined {
+  const media = session.media ?? [];
+  const index = media.findIndex((m) => m.type === 'video' && m.port !== 0);
+  const section = media[index];
+  if (!section || !/^RTP\/S?AVPF?$/i.test(section.protocol)) return undefined;
+  if (!Number.isInteger(section.port) || section.port < 1 || section.port > 65535) throw new SdpInvalidError(`${what} has an invalid video port '${String(section.port)}'`);
+  return { ...readPbxSection(session, section, `${what} (video)`, 'video'), index };
+}
+
+/** One RTP m-line of a PBX's SDP. */
+function readPbxSection(session: SessionDescription, media: MediaSection, what: string, kind: string): PbxSection {
   const protocol = media.protocol.toUpperCase();
   let secure: boolean;
   if (protocol === 'RTP/AVP' || protocol === 'RTP/AVPF') secure = false;
@@ -53,7 +86,7 @@ export function parsePbxSdp(text: string, what: string): PbxDescription {
   else throw new SdpInvalidError(`${what} uses transport '${truncate(media.protocol, 40)}' (expected RTP/AVP or RTP/SAVP)`);
 
   const connection = media.connection ?? session.connection;
-  if (!connection?.ip) throw new SdpInvalidError(`${what} has no c= line for its audio m-line`);
+  if (!connection?.ip) throw new SdpInvalidError(`${what} has no c= line for its ${kind} m-line`);
   const address = connection.ip.split('/')[0]!;
   if (isIP(address) === 0) throw new SdpInvalidError(`${what} has c= '${truncate(connection.ip, 64)}', which is not an IP address`);
   const nullAddress = address === '0.0.0.0' || address === '::';
@@ -81,22 +114,7 @@ export function parsePbxSdp(text: string, what: string): PbxDescription {
   let direction = readDirection(media, session);
   if (nullAddress) direction = direction === 'sendrecv' ? 'sendonly' : direction === 'recvonly' ? 'inactive' : direction;
 
-  return {
-    address,
-    port: media.port,
-    rtcpAddress,
-    rtcpPort,
-    rtcpMux,
-    secure,
-    codecs: readCodecs(media, what),
-    direction,
-    ptime: media.ptime,
-    crypto,
-    ssrc,
-    nullAddress,
-    mlines,
-    audioIndex: index,
-  };
+  return { address, port: media.port, rtcpAddress, rtcpPort, rtcpMux, secure, codecs: readCodecs(media, what), direction, crypto, ssrc, nullAddress };
 }
 
 /**
@@ -181,6 +199,8 @@ export interface LocalPbxDescription {
    * audio m-line alone.
    */
   layout?: { mlines: readonly MlineSlot[]; index: number } | undefined;
+  /** Our video m-line, at its index (in the layout, or after the audio one); undefined: none, or declined. */
+  video?: LocalPbxVideo | undefined;
 }
 
 export function pbxSdpCodec(spec: CodecSpec, payloadType: number, fmtp: string | undefined): PbxSdpCodec {
@@ -197,7 +217,7 @@ export function offeredPbxCodec(name: CodecName, payloadTypes: ReadonlyMap<strin
   return pbxSdpCodec(spec, payloadTypes.get(payloadTypeKey(spec.mimeType, spec.clockRate)) ?? spec.payloadType, spec.fmtp);
 }
 
-/** Writes the node's SDP toward the PBX (plain RFC 3264/4566, one audio m-line; others in `layout` declined). */
+/** Writes the node's SDP toward the PBX (plain RFC 3264/4566: the audio m-line, the video one if taken; others in `layout` declined). */
 export function writePbxSdp(local: LocalPbxDescription): string {
   const ipVersion = local.address.includes(':') ? 'IP6' : 'IP4';
   const lines = [
@@ -219,5 +239,6 @@ export function writePbxSdp(local: LocalPbxDescription): string {
     ...(local.crypto ? [`a=crypto:${formatCrypto(local.crypto.tag, local.crypto.parameters)}`] : []),
     `a=${local.direction}`,
   ];
-  return [...lines, ...mirroredMlines([{ index: local.layout?.index ?? 0, lines: audio }], local.layout)].join('\r\n') + '\r\n';
+  const ours = [{ index: local.layout?.index ?? 0, lines: audio }, ...(local.video ? [{ index: local.video.index, lines: pbxVideoLines(local.video) }] : [])];
+  return [...lines, ...mirroredMlines(ours, local.layout)].join('\r\n') + '\r\n';
 }

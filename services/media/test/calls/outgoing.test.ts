@@ -53,6 +53,11 @@ describe('outgoing softphone call (softphoneOffer → pbxCreateOffer → pbxAppl
     assert.ok(call.pbx.received.filter((p) => p.payload[0] === 0xc3).every((p) => p.payloadType === 111));
     await flowToPhone(call, 0xd4, 0x77, 111, 10);
     assert.ok(call.phone.received.filter((p) => p.payload[0] === 0xd4).every((p) => p.payloadType === 111), 'the softphone gets its own payload type');
+    // We offered a=rtcp-mux with an RTCP port; the PBX answered a=rtcp-mux: the leg multiplexes on its RTP port.
+    const leg = h.app.node.call('out-opus')!.pbxLeg!;
+    assert.equal(leg.rtcpMux, true);
+    assert.equal(leg.localRtcpPort, undefined);
+    assert.equal(leg.local.port, call.pbx.target?.port, 'the RTP port of our offer');
     await h.request('close', { callId: 'out-opus' });
     await h.assertNoTransports();
   });

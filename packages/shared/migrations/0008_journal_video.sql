@@ -1,0 +1,1 @@
+ALTER TABLE "calls" ADD COLUMN "video" boolean DEFAULT false NOT NULL;
