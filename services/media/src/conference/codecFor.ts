@@ -17,3 +17,11 @@ export function codecFor(name: string): ConferenceCodec {
   if (!isMixable(name)) throw new NoCommonCodecError(`the conference mixer cannot mix ${name} (it mixes ${mixable.join(', ')})`, [name]);
   return name === 'opus' ? new OpusCodec() : new G711Codec(name);
 }
+
+/**
+ * Compiles libopus's WebAssembly now (opusscript does it on first use, synchronously, for ~100 ms): the
+ * node calls this at start, so the first conference does not stall every running mix and call.
+ */
+export function preloadOpus(): void {
+  new OpusCodec().close();
+}
