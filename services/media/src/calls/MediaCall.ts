@@ -12,6 +12,7 @@ import { canSend } from '../sdp/direction.ts';
 import { browserVideoCodec, videoCodecNames, videoConsumerRtpCapabilities, videoPayloadTypes, videoProducerRtpParameters } from '../sdp/videoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { MediaWiring } from './MediaWiring.ts';
+import type { ConferenceFeeds } from './MediaWiringTypes.ts';
 import { PbxLeg } from './PbxLeg.ts';
 import { PbxNegotiation } from './PbxNegotiation.ts';
 import { SoftphoneLeg } from './SoftphoneLeg.ts';
@@ -97,6 +98,15 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   get sendAllowed(): boolean {
     return this.#pbxSide.sendAllowed;
+  }
+
+  get pbxProducer(): Producer | undefined {
+    return this.#pbx?.producer;
+  }
+
+  /** In a conference (ConferenceRooms): the legs consume these mix feeds; undefined restores the bridge. */
+  setConferenceFeeds(feeds: ConferenceFeeds | undefined): Promise<void> {
+    return this.#wiring.setConference(feeds);
   }
 
   /** The Direct Media partner closed (see MediaWiring.partnerClosed). */

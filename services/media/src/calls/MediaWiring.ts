@@ -10,7 +10,7 @@ import type { PbxRemote } from './PbxLegTypes.ts';
 import type { PbxDirection } from './PbxNegotiationTypes.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
 import type { SoftphoneDirection } from './SoftphoneNegotiationTypes.ts';
-import type { MediaWiringEvents, MediaWiringOptions } from './MediaWiringTypes.ts';
+import type { ConferenceFeeds, MediaWiringEvents, MediaWiringOptions } from './MediaWiringTypes.ts';
 
 /**
  * The media wiring of one call: brings its legs in line with what the call wants. A pass turns the PBX
@@ -35,6 +35,8 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
    * an SDP re-targets it elsewhere. Holds the TupleRegistry key of that remote.
    */
   #partnerGoneFrom: string | undefined;
+  /** In a conference: what the legs send instead of each other (see ConferenceRooms). */
+  #conference: ConferenceFeeds | undefined;
   #dirty = false;
   #reconciling: Promise<void> | undefined;
   #stopped = false;
@@ -132,6 +134,12 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     partner?.requestReconcile().catch((err: unknown) => this.#logger.warn({ peerCallId: partner.id, err: (err as Error).message }, 'Direct Media partner wiring failed'));
   }
 
+  /** Conference feeds for the legs (undefined: the two-party bridge again); applied by the next pass. */
+  setConference(feeds: ConferenceFeeds | undefined): Promise<void> {
+    this.#conference = feeds;
+    return this.reconcile();
+  }
+
   /** Asks for a pass; concurrent requests coalesce into one more pass. Resolves when the loop ends. */
   reconcile(): Promise<void> {
     this.#dirty = true;
@@ -197,7 +205,13 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     // own SDP hold, a=sendonly); what the PBX gets pauses when we may not send or the softphone does not.
     const recvAllowed = this.#pbxDirection.recvAllowed && this.#softphoneDirection.softphoneReceives;
     await pbx?.setActive(active);
-    if (sp) {
+    const conference = this.#conference;
+    if (conference) {
+      // In a conference each leg hears its mix feed (or nothing, when it is not a participant).
+      await sp?.setDownlink(conference.softphone, !this.#softphoneDirection.softphoneReceives);
+      await sp?.setVideoDownlink(undefined, true);
+      await pbx?.setUplink(active ? conference.pbx : undefined, !this.#pbxDirection.sendAllowed);
+    } else if (sp) {
       if (link) {
         const peer = link.peerOf(this.#party);
         await sp.setDownlink(await link.sourceFor(this.#party), !recvAllowed || !peer.sendAllowed);
@@ -208,7 +222,7 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
         await sp.setVideoDownlink(undefined, true);
       }
     }
-    await pbx?.setUplink(active ? sp?.producer : undefined, !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends);
+    if (!conference) await pbx?.setUplink(active ? sp?.producer : undefined, !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends);
     if (link) this.#partnerGoneFrom = undefined;
     // A partner that closed does not change the path: it changes when an SDP re-targets the call.
     const path: MediaPath | null = partnerGone ? this.#path : link ? 'direct' : remote ? 'pbx' : null;

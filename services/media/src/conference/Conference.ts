@@ -9,6 +9,7 @@ import type { ConferenceEvents, ConferenceOptions, ConferenceParticipantDump, Co
 
 interface Seat {
   participant: MixParticipant;
+  source: Producer;
   transport: DirectTransport;
   consumer: Consumer;
   feed: Producer;
@@ -51,6 +52,11 @@ export class Conference extends EventEmitter<ConferenceEvents> {
   /** The participant's feed (the mix without its own voice), for its leg to consume. */
   feedOf(participantId: string): Producer | undefined {
     return this.#seats.get(participantId)?.feed;
+  }
+
+  /** The Producer a participant is mixed from. */
+  sourceOf(participantId: string): Producer | undefined {
+    return this.#seats.get(participantId)?.source;
   }
 
   /** Mixer timing, for the bench and the node's metrics. */
@@ -104,7 +110,7 @@ export class Conference extends EventEmitter<ConferenceEvents> {
       });
       consumer.on('rtp', (packet) => participant.receive(packet));
       consumer.on('producerclose', () => this.emit('sourceclose', spec.id));
-      this.#seats.set(spec.id, { participant, transport, consumer, feed });
+      this.#seats.set(spec.id, { participant, source: spec.source, transport, consumer, feed });
       this.#logger.info({ participant: spec.id, codec: name }, 'conference participant joined');
       return feed;
     } catch (err) {
