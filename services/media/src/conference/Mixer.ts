@@ -5,8 +5,11 @@ import type { MixParticipant } from './MixParticipant.ts';
 import { frameMs, frameSamples } from './ConferenceCodecTypes.ts';
 import type { MixSink, MixerEvents, MixerOptions, MixerStats } from './MixerTypes.ts';
 
-/** Ticks made up at once after the event loop was late; beyond that the clock jumps (bounded burst). */
-const maxCatchUp = 5;
+/**
+ * Ticks made up at once after the event loop was late (200 ms: within the jitter buffers' 16 packets);
+ * beyond that the clock jumps and those frames are not sent (a bounded burst).
+ */
+const maxCatchUp = 10;
 
 /**
  * The mix of one conference: every 20 ms each participant's next frame is taken, each gets the sum of

@@ -1,5 +1,6 @@
 import OpusScript from 'opusscript';
-import { frameSamples, maxConcealedFrames, mixRate, type ConferenceCodec } from './ConferenceCodecTypes.ts';
+import { FadeConcealer } from './FadeConcealer.ts';
+import { frameSamples, mixRate, type ConferenceCodec } from './ConferenceCodecTypes.ts';
 
 /** OPUS_SET_COMPLEXITY: 5 costs about a quarter of the default 9's CPU at 16 kHz voice, with little audible loss. */
 const setComplexity = 4010;
@@ -12,16 +13,18 @@ const setPacketLossPerc = 4014;
 /**
  * opus for the mix (opusscript: libopus compiled to WebAssembly, so nothing is built at install time).
  * Decodes and encodes mono at 16 kHz (libopus resamples any stream to it); the RTP clock stays 48 kHz
- * (RFC 7587). A lost packet is concealed by libopus's own PLC (an empty packet); opusscript does not
- * expose decoding the next packet's in-band FEC, so FEC helps only the browsers that receive our feed.
+ * (RFC 7587). A lost packet is concealed by fading repetition (FadeConcealer), not libopus's PLC:
+ * opusscript decodes a PLC request (an empty packet) into a 60 ms output buffer and overruns it into
+ * the next allocations of the shared WebAssembly heap — another conference's encoder then fails with
+ * "Bad argument" (reproduced with two decoder/encoder pairs; see codecs.test.ts). opusscript does not
+ * expose decoding the next packet's in-band FEC either, so FEC helps only the browsers receiving our feed.
  */
 export class OpusCodec implements ConferenceCodec {
   readonly name = 'opus';
   readonly frameTicks = 960;
   readonly #decoder: OpusScript;
   readonly #encoder: OpusScript;
-  readonly #empty = Buffer.alloc(0);
-  #concealed = 0;
+  readonly #concealer = new FadeConcealer();
   #closed = false;
 
   constructor() {
@@ -40,16 +43,12 @@ export class OpusCodec implements ConferenceCodec {
 
   decode(payload: Buffer): Int16Array {
     const pcm = samplesOf(this.#decoder.decode(payload));
-    this.#concealed = 0;
+    this.#concealer.heard(pcm);
     return pcm;
   }
 
   conceal(): Int16Array | null {
-    if (this.#concealed >= maxConcealedFrames) return null;
-    this.#concealed += 1;
-    // libopus conceals as much as the output buffer holds (opusscript's is 60 ms); the first 20 ms is the frame.
-    const pcm = samplesOf(this.#decoder.decode(this.#empty));
-    return pcm.length >= frameSamples ? pcm.subarray(0, frameSamples) : null;
+    return this.#concealer.conceal();
   }
 
   encode(frame: Int16Array): Buffer {

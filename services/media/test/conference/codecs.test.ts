@@ -59,3 +59,17 @@ for (const name of ['PCMU', 'PCMA', 'opus'] as const) {
 test('G.722 is refused with a clear error, not mixed', () => {
   assert.throws(() => codecFor('G722'), (err: unknown) => err instanceof NoCommonCodecError && /cannot mix G722/.test(err.message));
 });
+
+test('opus: concealment in one conference leaves the other codecs of the shared WebAssembly heap working', (t) => {
+  // opusscript's own PLC (decoding an empty packet) overran its output buffer into the next codec's
+  // state ("Encode error: Bad argument"); concealment must not touch libopus.
+  const codecs = Array.from({ length: 3 }, () => codecFor('opus'));
+  t.after(() => codecs.forEach((c) => c.close()));
+  for (let k = 0; k < 200; k++) {
+    for (const [i, c] of codecs.entries()) {
+      const payload = c.encode(toneFrame(500 + 100 * i, k));
+      if ((k + i) % 7 === 0) c.conceal();
+      else c.decode(payload);
+    }
+  }
+});
