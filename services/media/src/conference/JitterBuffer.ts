@@ -4,18 +4,20 @@ import type { JitterBufferOptions, JitterBufferStats, JitterPop, JitterPushResul
 /**
  * One participant's packets in RTP sequence order. Playout starts once `targetDepth` packets are held
  * (again after an underrun), then pops in order: a missing sequence number is reported lost (the
- * caller conceals it), a packet arriving after its turn is dropped as late. Bounded: at `capacity` the
+ * caller conceals it), a packet arriving after its turn is dropped as late. More than `maxDepth` held at a
+ * pop skips the oldest (a fast sender clock does not grow the delay). Bounded: at `capacity` the
  * oldest packet goes; a jump of more than `capacity` sequence numbers (the sender restarted its stream)
  * starts over from the new packet.
  */
 export class JitterBuffer<T> {
   readonly #capacity: number;
   readonly #targetDepth: number;
+  readonly #maxDepth: number;
   readonly #slots = new Map<number, T>();
   /** The sequence number played next; undefined before the first packet. */
   #next: number | undefined;
   #playing = false;
-  readonly #stats: JitterBufferStats = { queued: 0, late: 0, duplicates: 0, overflows: 0, lost: 0, underruns: 0, resyncs: 0 };
+  readonly #stats: JitterBufferStats = { queued: 0, late: 0, duplicates: 0, overflows: 0, trimmed: 0, lost: 0, underruns: 0, resyncs: 0 };
 
   constructor(options: JitterBufferOptions) {
     if (!(options.capacity >= 1) || !(options.targetDepth >= 1) || options.targetDepth > options.capacity) {
@@ -23,6 +25,7 @@ export class JitterBuffer<T> {
     }
     this.#capacity = options.capacity;
     this.#targetDepth = options.targetDepth;
+    this.#maxDepth = Math.min(options.capacity, Math.max(options.targetDepth, options.maxDepth ?? 2 * options.targetDepth + 2));
   }
 
   get size(): number {
@@ -74,6 +77,11 @@ export class JitterBuffer<T> {
       this.#playing = false;
       this.#stats.underruns += 1;
       return { kind: 'empty' };
+    }
+    if (this.#slots.size > this.#maxDepth) {
+      this.#dropOldest();
+      this.#stats.overflows -= 1;
+      this.#stats.trimmed += 1;
     }
     const seq = this.#next;
     this.#next = (seq + 1) & 0xffff;

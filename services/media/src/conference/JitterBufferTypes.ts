@@ -3,6 +3,11 @@ export interface JitterBufferOptions {
   capacity: number;
   /** Packets buffered before playout starts (and after an underrun): the delay that absorbs jitter. */
   targetDepth: number;
+  /**
+   * Above this many held packets at a pop, the oldest is skipped: a sender whose clock runs faster than
+   * the mixer's would otherwise grow the delay up to `capacity`. Default 2 × targetDepth + 2.
+   */
+  maxDepth?: number;
 }
 
 /** What push() did with a packet. */
@@ -17,6 +22,8 @@ export interface JitterBufferStats {
   duplicates: number;
   /** Packets dropped for the capacity (the oldest ones). */
   overflows: number;
+  /** Packets skipped at playout to bring the delay back under maxDepth. */
+  trimmed: number;
   lost: number;
   underruns: number;
   resyncs: number;

@@ -62,6 +62,27 @@ describe('JitterBuffer', () => {
     assert.deepEqual(drain(jb, 4), ['p3', 'p4', 'p5', 'p6']);
   });
 
+  test('a sender running ahead (fast clock) is trimmed back to maxDepth instead of growing the delay', () => {
+    const jb = new JitterBuffer<string>({ capacity: 16, targetDepth: 2, maxDepth: 4 });
+    let next = 0;
+    const played: string[] = [];
+    // Two packets arrive per pop for a while.
+    for (let tick = 0; tick < 10; tick++) {
+      jb.push(next, `p${next}`);
+      next += 1;
+      jb.push(next, `p${next}`);
+      next += 1;
+      const p = jb.pop();
+      if (p.kind === 'packet') played.push(p.item);
+      assert.ok(jb.size <= 5, `held ${jb.size} after tick ${tick}`);
+    }
+    assert.ok(jb.stats.trimmed >= 5, `trimmed ${jb.stats.trimmed}`);
+    assert.equal(jb.stats.overflows, 0);
+    // What plays stays in order.
+    const seqs = played.map((p) => Number(p.slice(1)));
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  });
+
   test('plays across the 16-bit sequence wrap', () => {
     const jb = new JitterBuffer<string>({ capacity: 8, targetDepth: 3 });
     jb.push(65534, 'a');
