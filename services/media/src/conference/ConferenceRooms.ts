@@ -26,6 +26,7 @@ export class ConferenceRooms {
   readonly #options: ConferenceRoomsOptions;
   readonly #logger: Logger;
   readonly #rooms = new Map<string, Room>();
+  #endedBusyMs = 0;
 
   constructor(options: ConferenceRoomsOptions) {
     this.#options = options;
@@ -35,6 +36,20 @@ export class ConferenceRooms {
 
   get size(): number {
     return this.#rooms.size;
+  }
+
+  /** Participants mixed across every room. */
+  get participantCount(): number {
+    let n = 0;
+    for (const room of this.#rooms.values()) n += room.conference.size;
+    return n;
+  }
+
+  /** Seconds the node's Node.js thread spent mixing (decode, mix, encode, send), ended rooms included. */
+  get mixSeconds(): number {
+    let ms = this.#endedBusyMs;
+    for (const room of this.#rooms.values()) ms += room.conference.mixerStats.busyMs;
+    return ms / 1000;
   }
 
   /** The room's Conference (its mixer), for metrics and tests. */
@@ -164,6 +179,7 @@ export class ConferenceRooms {
   #dissolve(conferenceId: string, room: Room, why: string): void {
     if (this.#rooms.get(conferenceId) !== room) return;
     this.#rooms.delete(conferenceId);
+    this.#endedBusyMs += room.conference.mixerStats.busyMs;
     for (const callId of [...room.calls.keys()]) this.#forget(room, callId);
     room.conference.close();
     this.#logger.info({ conferenceId, why }, 'conference dissolved');
