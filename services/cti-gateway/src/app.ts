@@ -258,7 +258,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
-      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, logger });
+      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, logger });
       ctiService = cti;
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({

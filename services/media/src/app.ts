@@ -91,6 +91,7 @@ export function build(deps: MediaAppDeps): MediaApp {
     logger: log,
     addresses: [...new Set([announcedAddress, config.MEDIA_LISTEN_IP].filter((a) => a !== '0.0.0.0' && a !== '::'))],
     ssrcWatchdog: deps.ssrcWatchdog ?? watchdogOf(config),
+    conference: { maxParticipants: config.CONFERENCE_MAX_PARTICIPANTS, maxRooms: config.CONFERENCE_MAX_ROOMS },
   });
   const metrics = createMediaMetrics(registry, node);
   const statsIntervalMs = deps.statsIntervalMs ?? config.MEDIA_STATS_INTERVAL_MS;

@@ -27,11 +27,14 @@ describe('media app', { timeout: 30_000 }, () => {
       'ucserver_media_path_changes_total',
       'ucserver_media_bus_connected',
       'ucserver_media_process_cpu_seconds_total',
+      'ucserver_media_conferences',
+      'ucserver_media_conference_mix_seconds_total',
     ]) {
       assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.match(metrics, /^ucserver_media_workers\{state="alive",service="media"\} 1$/m);
     assert.match(metrics, /^ucserver_media_worker_cpu_ratio\{worker="0",service="media"\} [\d.e-]+$/m);
+    assert.match(metrics, /^ucserver_media_conferences\{what="rooms",service="media"\} 0$/m);
     assert.doesNotMatch(metrics, /callId/, 'no per-call labels');
   });
 });

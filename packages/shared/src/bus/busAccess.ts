@@ -49,6 +49,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
       MediaCommands.softphoneCandidate,
       MediaCommands.softphoneReoffer,
       MediaCommands.close,
+      MediaCommands.conferenceJoin,
       MediaCommands.drain,
       MediaCommands.captureStart,
       MediaCommands.captureStop,

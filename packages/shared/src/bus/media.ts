@@ -82,6 +82,25 @@ export type IceCandidate = z.infer<typeof IceCandidate>;
 export const CallRef = z.object({ callId: Id });
 export type CallRef = z.infer<typeof CallRef>;
 
+export const ConferenceLeg = z.enum(['softphone', 'pbx']);
+export type ConferenceLeg = z.infer<typeof ConferenceLeg>;
+
+/** Calls whose legs join a conference; CONFERENCE_MAX_PARTICIPANTS bounds the legs. */
+export const ConferenceJoin = z.object({
+  conferenceId: Id,
+  members: z.array(z.object({ callId: Id, legs: z.array(ConferenceLeg).min(1).max(2) })).min(1).max(32),
+});
+export type ConferenceJoin = z.infer<typeof ConferenceJoin>;
+
+export const ConferenceState = z.object({
+  conferenceId: Id,
+  /** `<callId>/<leg>` of each leg mixed. */
+  participants: z.array(z.string().max(200)).max(64),
+  /** The conference ended (the calls are bridged two-party again, or closed). */
+  dissolved: z.boolean(),
+});
+export type ConferenceState = z.infer<typeof ConferenceState>;
+
 export const SrtpPolicy = z.enum(['off', 'sdes', 'optional']);
 export type SrtpPolicy = z.infer<typeof SrtpPolicy>;
 
@@ -215,6 +234,13 @@ export const MediaCommands = {
   pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, sdp: Sdp, codec: CodecName, mediaPath: MediaPath })),
   /** Our own re-INVITE offer for hold (sendonly) or retrieve (sendrecv). */
   pbxHoldOffer: command('media', 'pbx.hold-offer', CallRef.extend({ hold: z.boolean() }), z.object({ sdp: Sdp })),
+  /**
+   * Joins calls' legs into a conference on this node (created on first use): their audio is mixed, each
+   * leg hears everyone but itself. All the calls must be on this node, with audio, not on Direct Media.
+   */
+  conferenceJoin: command('media', 'conference.join', ConferenceJoin, ConferenceState),
+  /** Takes a call out of a conference; with fewer than two left (or one call's own two legs) it dissolves. */
+  conferenceLeave: command('media', 'conference.leave', z.object({ conferenceId: Id, callId: Id }), ConferenceState),
   /** Closes both legs of a call; idempotent. */
   close: command('media', 'call.close', CallRef.extend({ cause: z.string().max(128).optional() }), z.object({ quality: MediaQuality.nullable() })),
   /** The node's view of one call, for the admin API. */

@@ -122,6 +122,8 @@ export const MediaConfig = z.object({
   MEDIA_SSRC_WATCHDOG_MS: env.int(200, 'How often a PBX leg with a learnt SSRC checks that its packets still reach the call (ms; 0 = off)', 0, 10_000),
   MEDIA_DRAIN_TIMEOUT_MS: env.int(30_000, 'On SIGTERM or an operator\'s drain (admin console), how long running calls may continue before they are closed (ms)', 0),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn').describe('mediasoup worker log level'),
+  CONFERENCE_MAX_PARTICIPANTS: env.int(6, 'Legs mixed in one conference at most (the mixer decodes and encodes each, every 20 ms)', 2, 32),
+  CONFERENCE_MAX_ROOMS: env.int(50, 'Conferences mixed at once on a media node (bench/conference: the cost per conference)', 1, 10_000),
   CAPTURE_DIR: z.string().min(1).default('./captures').describe('Directory of call captures (pcapng files and their .json info)'),
   CAPTURE_MAX_SECONDS: env.int(3600, 'Longest call capture, and the default duration (s)', 1, 86_400),
   CAPTURE_MAX_BYTES: env.int(100 << 20, 'Largest call capture file, and the default limit (bytes)', 4096, 1 << 30),

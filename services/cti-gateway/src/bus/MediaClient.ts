@@ -48,6 +48,11 @@ export class MediaClient {
     return (await this.#request(nodeId, MediaCommands.softphoneReoffer, { callId, sdp })).sdp;
   }
 
+  /** Mixes the members' legs in a conference on the node that carries all of them. */
+  conferenceJoin(nodeId: string, conferenceId: string, members: { callId: string; legs: ('softphone' | 'pbx')[] }[]): Promise<ReplyOf<Media['conferenceJoin']>> {
+    return this.#request(nodeId, MediaCommands.conferenceJoin, { conferenceId, members }, members[0]?.callId ?? conferenceId);
+  }
+
   /** Closes the call's media; idempotent on the node. Failures are logged, never thrown. */
   async close(nodeId: string, callId: string, cause: string): Promise<void> {
     try {
@@ -57,11 +62,12 @@ export class MediaClient {
     }
   }
 
-  async #request<C extends Command<'media'>>(nodeId: string, cmd: C, payload: RequestOf<C> & { callId: string }): Promise<ReplyOf<C>> {
+  /** `callId` names the call in the error's context (a conference request has its first member's). */
+  async #request<C extends Command<'media'>>(nodeId: string, cmd: C, payload: RequestOf<C>, callId = (payload as { callId?: string }).callId ?? ''): Promise<ReplyOf<C>> {
     try {
       return await this.#bus.media(nodeId).request(cmd, payload, { timeoutMs: this.#timeoutMs });
     } catch (err) {
-      throw new MediaCommandError(cmd.verb, { callId: payload.callId, nodeId }, err);
+      throw new MediaCommandError(cmd.verb, { callId, nodeId }, err);
     }
   }
 }

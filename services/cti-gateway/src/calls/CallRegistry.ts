@@ -18,6 +18,8 @@ export interface ActiveCall {
   mediaNodeId: string | undefined;
   mediaPath: MediaPath | undefined;
   lastSeq: number;
+  /** Set by CTI while the call is mixed in its user's conference (CtiConference). */
+  conferenceId?: string | undefined;
 }
 
 export interface CallRegistryEvents {

@@ -8,6 +8,7 @@ import type { LineView } from '../lines/LineStore.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
+import { CtiConference } from './CtiConference.ts';
 import type { CtiServiceDeps } from './CtiServiceTypes.ts';
 import { forwardModeFrom, lineForwards } from './forwardMapping.ts';
 
@@ -37,9 +38,11 @@ export class CtiService {
   readonly #byLine = new Map<string, Set<Monitor>>();
   /** CTI make-call requests waiting for their first call event: callId → requesting session. */
   readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
+  readonly #conference: CtiConference;
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
+    this.#conference = new CtiConference({ pbx: deps.pbx, media: deps.media, calls: deps.calls, logger: deps.logger, notify: (call, conferenced) => this.#onCallData(call, conferenced) });
     deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
     deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
@@ -240,6 +243,15 @@ export class CtiService {
           return { bSuccess: true };
         },
 
+        // Three-party conference of the line's active call (1) and its held call (2), mixed on the media node.
+        asnCtiConference: async (arg, session) => {
+          const one = await this.#resolveCall(session, arg.u8sConnectionID1);
+          const two = await this.#resolveCall(session, arg.u8sConnectionID2);
+          if (one.callId === two.callId) throw new CtiRequestError(CtiError.generalerror, 'a conference needs two different calls');
+          await this.#conference.start(one, two);
+          return { bSuccess: true };
+        },
+
         asnCtiRedirectCall: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           const target = dialTarget(arg.u8sPhoneNumber);
@@ -322,14 +334,14 @@ export class CtiService {
     }
   }
 
-  /** Something other than the state changed (e.g. the media path): the whole record, reason 15. */
-  #onCallData(call: ActiveCall): void {
+  /** Something other than the state changed (media path; a conference ended): the whole record, reason 15; joined a conference: reason 4. */
+  #onCallData(call: ActiveCall, conferenced = false): void {
     if (call.state === 'disconnected') return;
     for (const m of this.#byLine.get(call.lineId) ?? []) {
       m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
         u8sMonitorCrossRefID: m.crossRefId,
         u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
-        reason: AsnCtiCallInfoChangedReason.reasonCallDataChanged,
+        reason: conferenced ? AsnCtiCallInfoChangedReason.reasonCallConferenced : AsnCtiCallInfoChangedReason.reasonCallDataChanged,
         callinformation: callInformation(call),
       });
     }

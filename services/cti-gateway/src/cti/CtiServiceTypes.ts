@@ -6,6 +6,7 @@ import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
+import type { ConferenceMedia } from './CtiConference.ts';
 
 /** What CTI needs from the softphone side to control a user's device (third-party call control). */
 export interface DeviceControl {
@@ -24,5 +25,7 @@ export interface CtiServiceDeps {
   devices: DeviceControl;
   /** DND and forwards of the lines (persisted; the incoming-call verdict honours them). */
   routing: Pick<LineRouting, 'get' | 'setDnd' | 'setForward' | 'removeForward'>;
+  /** The media node's conference command (absent: asnCtiConference is refused). */
+  media?: ConferenceMedia;
   logger: Logger;
 }

@@ -114,6 +114,9 @@ export class CallList {
     if (path !== undefined) call.mediaPath = String(path);
     const hold = optionalParam(ci.optionalParams, 'HoldSide');
     call.holdSide = state === 'held' && hold !== undefined ? String(hold) : undefined;
+    // Absent once the conference ended (a member hung up): the call is two-party again.
+    const conference = optionalParam(ci.optionalParams, 'Conference');
+    call.conference = conference !== undefined && state !== 'disconnected' && state !== 'destroyed' ? String(conference) : undefined;
     const cause = optionalParam(ci.optionalParams, 'DisconnectCause');
     if (cause !== undefined) call.cause = String(cause);
     if (state === 'disconnected' || state === 'destroyed') call.disconnectedReason = ci.iDisconnectedReason;

@@ -69,7 +69,7 @@ export class CallListView {
 
   #callSignature(c: PhoneCall): string {
     const peer = c.av?.peer;
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.conference, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -145,6 +145,7 @@ export class CallListView {
       if (call.state === 'held' && call.holdSide !== 'remote' && other?.state === 'connected') {
         // Consultation: this call waits while the line talks to `other`.
         actions.push(button('call-swap', 'Swap', `Swap to this call (put ${other.remote} on hold)`, 'btn-call', () => this.#phone.swap(call.key)));
+        actions.push(button('call-conference', 'Conference', `Talk with ${call.remote} and ${other.remote} together`, 'btn-quiet', () => this.#phone.conference(call.key)));
         actions.push(button('call-complete', 'Complete transfer', `Connect ${call.remote} with ${other.remote} and leave`, 'btn-quiet', () => this.#phone.completeTransfer(call.key)));
       } else if (call.state === 'held' && call.holdSide !== 'remote') {
         actions.push(button('call-retrieve', 'Resume', 'Resume the held call', 'btn-call', () => this.#phone.hold(call.key, false)));
@@ -155,6 +156,7 @@ export class CallListView {
 
     const meta: (HTMLElement | null)[] = [];
     if (call.cause && (ended || call.state === 'disconnected')) meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, causeText(call.cause)));
+    if (call.conference && !ended) meta.push(h('span', { class: 'meta meta-conference', 'data-testid': 'call-conference-mark', title: 'Mixed with the line\'s other call' }, 'Conference'));
     if (call.mediaPath) meta.push(h('span', { class: 'meta', 'data-testid': 'call-media-path', title: 'Media path' }, call.mediaPath === 'direct' ? 'Direct media' : 'Media via PBX'));
     if (call.error && !ended) meta.push(h('span', { class: 'meta meta-error' }, call.error));
     if (call.av?.peer && !ended && (call.state === 'connected' || call.state === 'held')) {

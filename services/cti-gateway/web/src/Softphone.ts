@@ -206,6 +206,14 @@ export class Softphone extends EventTarget {
     await this.#require().invoke('asnCtiMergeCalls', { u8sConnectionID1: call.id, u8sConnectionID2: other.id });
   }
 
+  /** Three-party conference: the held call `key` joins the line's connected call, mixed on the server (asnCtiConference). */
+  async conference(key: string): Promise<void> {
+    const held = this.#calls.require(key);
+    const active = this.otherCallOnLine(key);
+    if (!held.id || !active?.id) throw new Error('a second call on the line is needed');
+    await this.#require().invoke('asnCtiConference', { u8sConnectionID1: active.id, u8sConnectionID2: held.id });
+  }
+
   /** DTMF digits on a connected call (sent by the server as SIP INFO / RFC 4733). */
   async sendDigits(key: string, digits: string): Promise<void> {
     const call = this.#calls.require(key);

@@ -44,6 +44,8 @@ export interface PhoneCall {
   mediaPath?: string;
   /** local | remote | both, while held. */
   holdSide?: string;
+  /** The conference id while the call is mixed in its user's three-party conference. */
+  conference?: string | undefined;
   /** EnumCallFeatures bits the server allows now. */
   features: number;
   createdAt: number;

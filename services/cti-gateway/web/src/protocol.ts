@@ -15,6 +15,7 @@ export const Op = {
   asnCtiSwapHold: 1210,
   asnCtiHold: 1211,
   asnCtiDialDigits: 1221,
+  asnCtiConference: 1250,
   asnCtiEnumPhoneLines: 1260,
   asnCtiLineMonitorStart: 1262,
   asnCtiNotifyLineInfoChanged: 1280,

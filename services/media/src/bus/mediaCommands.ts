@@ -27,6 +27,8 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
     pbxApplyAnswer: (r) => node.pbxApplyAnswer(r.callId, r.sdp),
     pbxOffer: (r) => node.pbxOffer(r.callId, r.sdp),
     pbxHoldOffer: (r) => node.pbxHoldOffer(r.callId, r.hold),
+    conferenceJoin: (r) => node.conferenceJoin(r.conferenceId, r.members),
+    conferenceLeave: (r) => node.conferenceLeave(r.conferenceId, r.callId),
     close: async (r) => ({ quality: await node.close(r.callId, r.cause ?? 'normal') }),
     dump: async (r) => node.dump(r.callId),
     // An operator's drain (admin console): the reply says how many calls are still running; the node's

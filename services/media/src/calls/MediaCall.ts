@@ -11,7 +11,9 @@ import { payloadTypesOf } from '../sdp/negotiation.ts';
 import { pbxVideoPayloadTypes, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import { videoCodecNames, videoPayloadTypes } from '../sdp/videoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
+import { CommandQueue } from './CommandQueue.ts';
 import { MediaWiring } from './MediaWiring.ts';
+import type { ConferenceFeeds } from './MediaWiringTypes.ts';
 import { PbxLeg } from './PbxLeg.ts';
 import { PbxNegotiation } from './PbxNegotiation.ts';
 import { PbxVideo } from './PbxVideo.ts';
@@ -38,7 +40,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly id: string;
   readonly worker: MediaWorker;
   readonly #logger: Logger;
-  readonly #maxPending: number;
+  readonly #commands: CommandQueue;
   readonly #ssrcWatchdog: Partial<SsrcWatchdogOptions> | false | undefined;
   readonly #ledger = new StatsLedger();
   readonly #softphoneSide: SoftphoneNegotiation;
@@ -50,8 +52,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   #softphone: SoftphoneLeg | undefined;
   #pbx: PbxLeg | undefined;
   #codec: CallCodec | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  #pending = 0;
   #closing = false;
   #closeCause = 'normal';
   readonly #videoLedger = new VideoLedger();
@@ -61,7 +61,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.id = options.id;
     this.worker = options.worker;
     this.#logger = options.logger.child({ callId: options.id });
-    this.#maxPending = options.maxPendingCommands ?? 16;
+    this.#commands = new CommandQueue(this.id, options.maxPendingCommands ?? 16, () => (this.#closing ? this.#closeCause : undefined));
     this.#ssrcWatchdog = options.ssrcWatchdog;
     this.#softphoneSide = new SoftphoneNegotiation({ callId: this.id, logger: this.#logger });
     this.#pbxSide = new PbxNegotiation({ callId: this.id, logger: this.#logger });
@@ -101,6 +101,15 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   get sendAllowed(): boolean {
     return this.#pbxSide.sendAllowed;
+  }
+
+  get pbxProducer(): Producer | undefined {
+    return this.#pbx?.producer;
+  }
+
+  /** In a conference (ConferenceRooms): the legs consume these mix feeds; undefined restores the bridge. */
+  setConferenceFeeds(feeds: ConferenceFeeds | undefined): Promise<void> {
+    return this.#wiring.setConference(feeds);
   }
 
   /** The Direct Media partner closed (see MediaWiring.partnerClosed). */
@@ -341,24 +350,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   // --- internals ----------------------------------------------------------------------------------
 
   #run<T>(command: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#closing) return Promise.reject(new CallFailedError(`call is closed [callId:${this.id}, command:${command}]`));
-    if (this.#pending >= this.#maxPending) return Promise.reject(new CallStateError(`too many commands pending on the call [callId:${this.id}, command:${command}]`));
-    this.#pending += 1;
-    const task = this.#queue.then(async () => {
-      if (this.#closing) throw new CallFailedError(`call closed (${this.#closeCause}) before ${command} ran [callId:${this.id}]`);
-      try {
-        return await fn();
-      } catch (err) {
-        if (this.#closing && !(err instanceof CallFailedError)) {
-          throw new CallFailedError(`call closed (${this.#closeCause}) while ${command} ran [callId:${this.id}]`, { cause: err });
-        }
-        throw err;
-      }
-    });
-    this.#queue = task.then(() => undefined, () => undefined).finally(() => {
-      this.#pending -= 1;
-    });
-    return task;
+    return this.#commands.run(command, fn);
   }
 
   /** The call's router, created on first use with the payload types of the call's first SDP. */

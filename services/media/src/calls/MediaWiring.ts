@@ -11,7 +11,7 @@ import type { PbxRemote } from './PbxLegTypes.ts';
 import type { PbxDirection } from './PbxNegotiationTypes.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
 import type { SoftphoneDirection } from './SoftphoneNegotiationTypes.ts';
-import type { MediaWiringEvents, MediaWiringOptions } from './MediaWiringTypes.ts';
+import type { ConferenceFeeds, MediaWiringEvents, MediaWiringOptions } from './MediaWiringTypes.ts';
 
 /**
  * The media wiring of one call: brings its legs in line with what the call wants. A pass turns the PBX
@@ -38,6 +38,8 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
    * an SDP re-targets it elsewhere. Holds the TupleRegistry key of that remote.
    */
   #partnerGoneFrom: string | undefined;
+  /** In a conference: what the legs send instead of each other (see ConferenceRooms). */
+  #conference: ConferenceFeeds | undefined;
   #dirty = false;
   #reconciling: Promise<void> | undefined;
   #stopped = false;
@@ -158,6 +160,12 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     partner?.requestReconcile().catch((err: unknown) => this.#logger.warn({ peerCallId: partner.id, err: (err as Error).message }, 'Direct Media partner wiring failed'));
   }
 
+  /** Conference feeds for the legs (undefined: the two-party bridge again); applied by the next pass. */
+  setConference(feeds: ConferenceFeeds | undefined): Promise<void> {
+    this.#conference = feeds;
+    return this.reconcile();
+  }
+
   /** Asks for a pass; concurrent requests coalesce into one more pass. Resolves when the loop ends. */
   reconcile(): Promise<void> {
     this.#dirty = true;
@@ -225,7 +233,15 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
     const pbxVideo = this.#pbxVideo;
     await pbx?.setActive(active);
     await pbxVideo?.setActive(active);
-    if (sp) {
+    const conference = this.#conference;
+    if (conference) {
+      // In a conference each leg hears its mix feed (or nothing, when it is not a participant); the mixer
+      // carries no video.
+      await sp?.setDownlink(conference.softphone, !this.#softphoneDirection.softphoneReceives);
+      await sp?.setVideoDownlink(undefined, true);
+      await pbx?.setUplink(active ? conference.pbx : undefined, !this.#pbxDirection.sendAllowed);
+      await pbxVideo?.setUplink(undefined, true);
+    } else if (sp) {
       if (link) {
         const peer = link.peerOf(this.#party);
         await sp.setDownlink(await link.sourceFor(this.#party), !recvAllowed || !peer.sendAllowed);
@@ -238,9 +254,11 @@ export class MediaWiring extends EventEmitter<MediaWiringEvents> {
         await sp.setVideoDownlink(active ? pbxVideo?.producer : undefined, !recvAllowed);
       }
     }
-    const uplinkPaused = !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends;
-    await pbx?.setUplink(active ? sp?.producer : undefined, uplinkPaused);
-    await pbxVideo?.setUplink(active ? sp?.videoProducer : undefined, uplinkPaused);
+    if (!conference) {
+      const uplinkPaused = !this.#pbxDirection.sendAllowed || !this.#softphoneDirection.softphoneSends;
+      await pbx?.setUplink(active ? sp?.producer : undefined, uplinkPaused);
+      await pbxVideo?.setUplink(active ? sp?.videoProducer : undefined, uplinkPaused);
+    }
     if (link) this.#partnerGoneFrom = undefined;
     // A partner that closed does not change the path: it changes when an SDP re-targets the call.
     const path: MediaPath | null = partnerGone ? this.#path : link ? 'direct' : remote ? 'pbx' : null;

@@ -1,3 +1,4 @@
+import type { Producer } from 'mediasoup/types';
 import type { Logger, MediaPath } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
@@ -20,4 +21,10 @@ export interface MediaWiringEvents {
   path: [path: MediaPath];
   /** A pass ran: Producers and Consumers may have changed (a capture follows them). */
   wired: [];
+}
+
+/** A call's legs in a conference: the mix feed each consumes instead of the other leg (absent: silence). */
+export interface ConferenceFeeds {
+  softphone?: Producer;
+  pbx?: Producer;
 }

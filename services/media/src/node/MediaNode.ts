@@ -5,6 +5,8 @@ import { MediaCall } from '../calls/MediaCall.ts';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import { DirectMedia } from '../directMedia/DirectMedia.ts';
 import { captureSubject } from '../capture/captureSubject.ts';
+import { ConferenceRooms } from '../conference/ConferenceRooms.ts';
+import type { ConferenceLeg, ConferenceState } from '../conference/ConferenceRoomsTypes.ts';
 import type { CaptureStore } from '../capture/CaptureStore.ts';
 import type { CaptureStartOptions } from '../capture/CaptureStoreTypes.ts';
 import { CallNotFoundError, CaptureWriteError, DrainingError } from '../errors.ts';
@@ -35,6 +37,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   readonly #calls = new Map<string, MediaCall>();
   readonly #ssrcWatchdog: MediaNodeOptions['ssrcWatchdog'];
   readonly #captures: CaptureStore | undefined;
+  readonly conferences: ConferenceRooms;
   #draining = false;
 
   constructor(options: MediaNodeOptions) {
@@ -46,6 +49,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     this.#directMedia = new DirectMedia({ logger: options.logger });
     this.#ssrcWatchdog = options.ssrcWatchdog;
     this.#captures = options.captures;
+    this.conferences = new ConferenceRooms({ maxParticipants: options.conference?.maxParticipants ?? 6, maxConferences: options.conference?.maxRooms ?? 50, logger: options.logger });
   }
 
   get draining(): boolean {
@@ -106,6 +110,15 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
 
   pbxHoldOffer(callId: string, hold: boolean): Promise<{ sdp: string }> {
     return this.#existing(callId, 'pbxHoldOffer').pbxHoldOffer(hold);
+  }
+
+  /** Mixes the legs of calls on this node (see ConferenceRooms). */
+  conferenceJoin(conferenceId: string, members: { callId: string; legs: ConferenceLeg[] }[]): Promise<ConferenceState> {
+    return this.conferences.join(conferenceId, members.map((m) => ({ call: this.#existing(m.callId, 'conferenceJoin'), legs: m.legs })));
+  }
+
+  conferenceLeave(conferenceId: string, callId: string): Promise<ConferenceState> {
+    return this.conferences.leave(conferenceId, callId);
   }
 
   /** Closes a call; null when it is unknown or already closed (closing twice is fine). */
@@ -226,6 +239,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   }
 
   async closeAll(cause: string, options: { failed?: boolean } = {}): Promise<void> {
+    this.conferences.closeAll();
     if (options.failed) for (const id of this.#calls.keys()) this.emit('callfailed', id, cause);
     await Promise.all([...this.#calls.values()].map((c) => c.close(cause)));
   }

@@ -13,6 +13,8 @@ export interface MediaNodeOptions {
   ssrcWatchdog?: Partial<SsrcWatchdogOptions> | false;
   /** The node's captures; without one, capture commands fail with CaptureWriteError. */
   captures?: CaptureStore;
+  /** CONFERENCE_MAX_PARTICIPANTS, CONFERENCE_MAX_ROOMS (defaults 6, 50). */
+  conference?: { maxParticipants: number; maxRooms: number };
 }
 
 export interface MediaNodeEvents {

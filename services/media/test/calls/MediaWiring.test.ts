@@ -110,6 +110,25 @@ describe('MediaWiring', { timeout: 20_000 }, () => {
     assert.deepEqual(a.paths, ['pbx'], 'no second announcement');
   });
 
+  test('conference feeds: the PBX leg sends the mix feed instead of the softphone, paused on hold; undefined restores the bridge', async (t) => {
+    const { calls: [a] } = await calls(t, 'w-a');
+    const pbx = await fakePbx(t);
+    await a.wiring.retargetPbx(pointedAt({ address: '127.0.0.1', port: pbx.port }), undefined, undefined);
+    const direct = await a.router.createDirectTransport();
+    t.after(() => direct.close());
+    const rc = a.router.rtpCapabilities.codecs!.find((c) => c.mimeType === 'audio/PCMU')!;
+    const feed = await direct.produce({ kind: 'audio', rtpParameters: { codecs: [{ mimeType: rc.mimeType, payloadType: rc.preferredPayloadType!, clockRate: 8000, parameters: {}, rtcpFeedback: [] }], encodings: [{ ssrc: 0x7777 }] } });
+    await a.wiring.setConference({ pbx: feed });
+    assert.equal(a.leg.uplink?.producerId, feed.id);
+    assert.equal(a.leg.uplink?.paused, false);
+    a.direction.sendAllowed = false;
+    await a.wiring.reconcile();
+    assert.equal(a.leg.uplink?.paused, true, 'on hold the PBX gets nothing, in a conference too');
+    a.direction.sendAllowed = true;
+    await a.wiring.setConference(undefined);
+    assert.equal(a.leg.uplink, undefined, 'the bridge again: no softphone, nothing to send');
+  });
+
   test('reconcile() requests made while the loop runs join it', async (t) => {
     const { calls: [a] } = await calls(t, 'w-a');
     const first = a.wiring.reconcile();

@@ -1,0 +1,113 @@
+// asnCtiConference's control flow: which call is active and which held, the checks (same line, one
+// media node, not Direct Media), retrieve then mix, the conference marks and events, the undo when the
+// media node refuses, and the end of the conference when a member hangs up.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, test } from 'node:test';
+import type { CallEvent } from '@ucserver/shared';
+import { testLogger } from '@ucserver/testkit';
+import type { ActiveCall } from '../../src/calls/CallRegistry.ts';
+import { CtiConference, type ConferenceMedia } from '../../src/cti/CtiConference.ts';
+import { callInformation } from '../../src/cti/ctiMapping.ts';
+import { EAsnCallType } from '../../src/protocol/mod.ts';
+import { CtiRequestError } from '../../src/session/CtiRequestError.ts';
+
+function call(id: string, state: ActiveCall['state'], extra: Partial<ActiveCall> = {}): ActiveCall {
+  return {
+    callId: id, lineId: 'line-1', lineNumber: '100', direction: 'outbound', state, remoteNumber: id === 'c1' ? '200' : '300', remoteName: undefined,
+    createdAt: Date.now(), connectedAt: Date.now(), disconnectedAt: undefined, cause: undefined, hold: state === 'held' ? 'local' : undefined,
+    mediaNodeId: 'node-1', mediaPath: 'pbx', lastSeq: 1, ...extra,
+  };
+}
+
+class Calls extends EventEmitter<{ callchanged: [ActiveCall, CallEvent, CallEvent['state'] | undefined] }> {
+  list: ActiveCall[] = [];
+  onLine(lineId: string): ActiveCall[] {
+    return this.list.filter((c) => c.lineId === lineId);
+  }
+}
+
+function bed(mediaFails = false) {
+  const log: string[] = [];
+  const calls = new Calls();
+  const media: ConferenceMedia = {
+    conferenceJoin: async (nodeId, conferenceId, members) => {
+      log.push(`join ${nodeId} ${members.map((m) => `${m.callId}:${m.legs.join('+')}`).join(' ')}`);
+      if (mediaFails) throw new Error('UCS_ERR_MEDIA_NO_COMMON_CODEC: cannot mix G722');
+      return { participants: [], dissolved: false };
+    },
+  };
+  const notified: string[] = [];
+  const conference = new CtiConference({
+    pbx: { hold: async (callId, hold) => void log.push(`${hold ? 'hold' : 'retrieve'} ${callId}`) },
+    media,
+    calls: calls as never,
+    notify: (c, conferenced) => notified.push(`${c.callId}:${conferenced ? 'conferenced' : 'ended'}`),
+    logger: testLogger('cti-conference'),
+  });
+  return { calls, conference, log, notified };
+}
+
+describe('CtiConference', () => {
+  test('retrieves the held call, then mixes the active call\'s softphone and both far ends', async () => {
+    const { calls, conference, log, notified } = bed();
+    const active = call('c2', 'connected');
+    const held = call('c1', 'held');
+    calls.list = [held, active];
+    const id = await conference.start(active, held);
+    assert.deepEqual(log, ['retrieve c1', 'join node-1 c2:softphone+pbx c1:pbx']);
+    assert.deepEqual(notified, ['c2:conferenced', 'c1:conferenced']);
+    assert.equal(active.conferenceId, id);
+    assert.equal(held.conferenceId, id);
+    const info = callInformation(active);
+    assert.equal(info.iCallType, EAsnCallType.eCALLTYPECONFERENCECONTROLER);
+    assert.equal(info.bConferenceCtlr, true);
+    assert.equal(info.u8sConferenceCtlrID, id);
+  });
+
+  test('takes the two calls in either order', async () => {
+    const { calls, conference, log } = bed();
+    const active = call('c2', 'connected');
+    const held = call('c1', 'held');
+    calls.list = [held, active];
+    await conference.start(held, active);
+    assert.equal(log[1], 'join node-1 c2:softphone+pbx c1:pbx');
+  });
+
+  test('refuses two connected calls, a call held by the far end, other lines, other nodes, Direct Media, no media', async () => {
+    const { conference, log } = bed();
+    const refused = (a: ActiveCall, b: ActiveCall, pattern: RegExp) => assert.rejects(conference.start(a, b), (err: unknown) => err instanceof CtiRequestError && pattern.test(err.message));
+    await refused(call('c2', 'connected'), call('c1', 'connected'), /held here/);
+    await refused(call('c2', 'connected'), call('c1', 'held', { hold: 'remote' }), /held here/);
+    await refused(call('c2', 'connected'), call('c1', 'held', { lineId: 'line-2' }), /same line/);
+    await refused(call('c2', 'connected'), call('c1', 'held', { mediaNodeId: 'node-2' }), /one media node/);
+    await refused(call('c2', 'connected', { mediaPath: 'direct' }), call('c1', 'held'), /Direct Media/);
+    assert.deepEqual(log, [], 'nothing was retrieved or mixed');
+    const noMedia = new CtiConference({ pbx: { hold: async () => undefined }, media: undefined, calls: new Calls() as never, notify: () => undefined, logger: testLogger('x') });
+    await assert.rejects(noMedia.start(call('c2', 'connected'), call('c1', 'held')), /not available/);
+  });
+
+  test('a refusal of the media node puts the retrieved call on hold again', async () => {
+    const { conference, log, notified } = bed(true);
+    const active = call('c2', 'connected');
+    const held = call('c1', 'held');
+    await assert.rejects(conference.start(active, held), /could not mix the calls: .*G722/);
+    assert.deepEqual(log, ['retrieve c1', 'join node-1 c2:softphone+pbx c1:pbx', 'hold c1']);
+    assert.deepEqual(notified, []);
+    assert.equal(active.conferenceId, undefined);
+  });
+
+  test('a member hanging up ends the conference for the other call', async () => {
+    const { calls, conference, notified } = bed();
+    const active = call('c2', 'connected');
+    const held = call('c1', 'held');
+    calls.list = [held, active];
+    await conference.start(active, held);
+    active.state = 'disconnected';
+    calls.emit('callchanged', active, { state: 'disconnected' } as CallEvent, 'connected');
+    assert.equal(held.conferenceId, undefined);
+    assert.equal(active.conferenceId, undefined);
+    assert.deepEqual(notified.slice(2), ['c1:ended']);
+    assert.equal(callInformation(held).iCallType, EAsnCallType.eCALLTYPENORMAL);
+  });
+});
