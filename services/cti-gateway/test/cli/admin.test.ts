@@ -91,22 +91,26 @@ describe('admin CLI against a running gateway', () => {
     assert.deepEqual(lines.map((l) => `${l.number}:${l.ownerLogin}`).sort(), ['100:alice', '101:bob', '102:carol']);
   });
 
-  const failures: Array<{ name: string; args: string[]; code: number; stderr: RegExp; env?: Record<string, string> }> = [
-    { name: 'an unknown command', args: ['frobnicate'], code: 2, stderr: /unknown command 'frobnicate'/ },
-    { name: 'an unknown option', args: ['user', 'list', '--nope'], code: 2, stderr: /Unknown option '--nope'/ },
-    { name: 'user add without --password', args: ['user', 'add', 'x'], code: 2, stderr: /missing --password/ },
-    { name: 'a bad transport', args: ['line', 'add', '7', '--registrar', 'pbx', '--transport', 'sctp'], code: 2, stderr: /--transport must be/ },
-    { name: 'removing an unknown user', args: ['user', 'remove', 'ghost'], code: 1, stderr: /user 'ghost' not found \(HTTP 404, UCS_ERR_GW_NOT_FOUND\)/ },
-    { name: 'a wrong token', args: ['user', 'list'], code: 1, stderr: /HTTP 401/, env: { UCS_ADMIN_TOKEN: 'wrong' } },
-    { name: 'an unreachable server', args: ['user', 'list'], code: 1, stderr: /cannot reach http:\/\/127\.0\.0\.1:1/, env: { UCS_ADMIN_URL: 'http://127.0.0.1:1' } },
-  ];
-  for (const f of failures) {
-    it(`${f.name} exits ${f.code} with a clear error`, async () => {
-      const r = await run(f.args, { ...env, ...f.env });
-      assert.equal(r.code, f.code);
-      assert.match(r.stderr, f.stderr);
-    });
-  }
+  // Seven independent CLI processes: run side by side, so the file stays within the runner's per-file
+  // budget on a loaded machine (sequential Node start-ups took most of the 120 s under load 17).
+  describe('bad input', { concurrency: true }, () => {
+    const failures: Array<{ name: string; args: string[]; code: number; stderr: RegExp; env?: Record<string, string> }> = [
+      { name: 'an unknown command', args: ['frobnicate'], code: 2, stderr: /unknown command 'frobnicate'/ },
+      { name: 'an unknown option', args: ['user', 'list', '--nope'], code: 2, stderr: /Unknown option '--nope'/ },
+      { name: 'user add without --password', args: ['user', 'add', 'x'], code: 2, stderr: /missing --password/ },
+      { name: 'a bad transport', args: ['line', 'add', '7', '--registrar', 'pbx', '--transport', 'sctp'], code: 2, stderr: /--transport must be/ },
+      { name: 'removing an unknown user', args: ['user', 'remove', 'ghost'], code: 1, stderr: /user 'ghost' not found \(HTTP 404, UCS_ERR_GW_NOT_FOUND\)/ },
+      { name: 'a wrong token', args: ['user', 'list'], code: 1, stderr: /HTTP 401/, env: { UCS_ADMIN_TOKEN: 'wrong' } },
+      { name: 'an unreachable server', args: ['user', 'list'], code: 1, stderr: /cannot reach http:\/\/127\.0\.0\.1:1/, env: { UCS_ADMIN_URL: 'http://127.0.0.1:1' } },
+    ];
+    for (const f of failures) {
+      it(`${f.name} exits ${f.code} with a clear error`, async () => {
+        const r = await run(f.args, { ...env, ...f.env });
+        assert.equal(r.code, f.code);
+        assert.match(r.stderr, f.stderr);
+      });
+    }
+  });
 });
 
 describe('cti CLI client', () => {
