@@ -38,6 +38,13 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   readonly #worker: MediaWorker;
   readonly #logger: Logger;
   #transport: PlainTransport;
+  /**
+   * The transport the leg was created with, whose ports mediasoup took from the worker's range: kept open
+   * (idle) until the leg closes, so the range stays marked used. A transport re-created on the same port is
+   * bound outside the range's bookkeeping; were the first one closed, mediasoup would hand that port to
+   * another call, whose socket (bound last, SO_REUSEADDR) would then receive all of this leg's packets.
+   */
+  readonly #portHolder: PlainTransport;
   #srtpSuite: SrtpCryptoSuite | undefined;
   #remote: PbxRemote | undefined;
   #connectedTo: PbxRemote | undefined;
@@ -57,6 +64,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   private constructor(transport: PlainTransport, options: PbxLegOptions) {
     super();
     this.#transport = transport;
+    this.#portHolder = transport;
     this.#router = options.router;
     this.#worker = options.worker;
     this.#rtcpMux = options.rtcpMux;
@@ -254,6 +262,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     this.#uplink.forget();
     this.#producer = undefined;
     this.#transport.close();
+    this.#portHolder.close();
     this.emit('@close');
   }
 
@@ -347,7 +356,9 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     this.#uplink.clear();
     this.#closeProducer();
     this.#connectedTo = undefined;
-    old.close();
+    // Its Producer and Consumer are closed: the port holder stays, idle (its socket was bound before the
+    // new one, which therefore receives every packet).
+    if (old !== this.#portHolder) old.close();
     this.#transport = await createTransport(this.#router, this.#worker, this.rtcpMux, this.#srtpSuite, { port, rtcpPort });
     this.#generation += 1;
     this.#watch(this.#transport);
