@@ -50,6 +50,7 @@ import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
 import { LineRouting } from './lines/LineRouting.ts';
+import { PickupGroupStore } from './pickup/PickupGroupStore.ts';
 import { LineStore } from './lines/LineStore.ts';
 import { absentOperations } from './presence/absentOperations.ts';
 import { ManualPresenceStore } from './presence/ManualPresenceStore.ts';
@@ -80,6 +81,8 @@ export interface GatewayContext {
   lines: LineStore;
   /** DND and forwards per line (asnCtiLineSetDoNotDisturb, asnCtiSetForward), persisted. */
   routing: LineRouting;
+  /** Pickup groups (asnCtiPickupCall's authorisation), set by the admin. */
+  pickupGroups: PickupGroupStore;
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
@@ -122,6 +125,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const users = new UserStore(database.db);
   const lines = new LineStore(database.db);
   const routing = new LineRouting(database.db);
+  const pickupGroups = new PickupGroupStore(database.db);
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
   const manualPresence = new ManualPresenceStore(database.db);
@@ -147,7 +151,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
   const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
   const quality = new LiveQuality();
-  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, quality, auth, sessions, wsSessions };
+  const context: GatewayContext = { config, logger, database, users, lines, routing, pickupGroups, registrations, journal, calls, quality, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
   const table: OperationTable = { invokes: {}, events: {}, public: publicOperations };
@@ -256,7 +260,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
-      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, logger });
+      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, pickupGroups, pickup: softphones.pickup, logger });
       ctiService = cti;
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({

@@ -3,6 +3,7 @@ import type { EventHandlers, InvokeHandlers } from '../protocol/mod.ts';
 import { AvCallEvents } from './AvCallEvents.ts';
 import { AvOperations } from './AvOperations.ts';
 import { CallForwarding } from './CallForwarding.ts';
+import { CallPickup } from './CallPickup.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
@@ -17,6 +18,8 @@ import type { IncomingCallDecision, IncomingCallRequest, SoftphoneServiceDeps } 
 export class SoftphoneService {
   /** Third-party call control of softphones, for the CtiService. */
   readonly devices: SoftphoneDeviceControl;
+  /** The softphone side of a pickup, for the CtiService. */
+  readonly pickup: CallPickup;
   readonly #operations: AvOperations;
   readonly #events: AvCallEvents;
   readonly #verdict: IncomingCallVerdict;
@@ -29,6 +32,7 @@ export class SoftphoneService {
     const forwarding = (this.#forwarding = new CallForwarding({ pbx, calls: deps.calls, logger: part.logger }));
     this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices, forwarding, calls: deps.calls });
     this.#events = new AvCallEvents({ ...part, media, pbx, calls: deps.calls, sessions, placement: deps.placement });
+    this.pickup = new CallPickup({ ...part, media, pbx, sessions, forwarding });
     this.#verdict = new IncomingCallVerdict({ ...part, media, lines, sessions, config: deps.config, routing: deps.routing, forwarding });
   }
 

@@ -80,3 +80,11 @@ export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
   routing: Pick<LineRouting, 'get'>;
   forwarding: Pick<CallForwarding, 'track'>;
 }
+
+export interface CallPickupDeps extends SoftphonePartDeps {
+  media: Pick<MediaClient, 'softphoneCreateOffer'>;
+  pbx: Pick<PbxClient, 'pickup' | 'drop'>;
+  sessions: Pick<SessionRegistry, 'softphoneOf'>;
+  /** The ringing line's no-answer and busy forwards no longer apply. */
+  forwarding: Pick<CallForwarding, 'forget'>;
+}

@@ -18,11 +18,20 @@ export interface ActiveCall {
   mediaNodeId: string | undefined;
   mediaPath: MediaPath | undefined;
   lastSeq: number;
+  /** Picked up from this line (number) to `lineNumber` (asnCtiPickupCall). */
+  pickedUpFrom: string | undefined;
+  /** The ringing line's view of a picked-up call: who took it (line number). */
+  pickedUpBy?: string | undefined;
 }
 
 export interface CallRegistryEvents {
   /** A call changed state; `previous` is undefined for a new call. */
   callchanged: [call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined];
+  /**
+   * The call moved to another line (a pickup): emitted before the 'callchanged' of the event that moved
+   * it, so the old line's clients learn the call left them before the new line's hear of it.
+   */
+  callmoved: [call: ActiveCall, from: { lineId: string; lineNumber: string }];
   mediapath: [call: ActiveCall, path: MediaPath];
   mediafailed: [call: ActiveCall, cause: string];
 }
@@ -81,8 +90,15 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
         mediaNodeId: event.mediaNodeId,
         mediaPath: event.mediaPath,
         lastSeq: event.seq,
+        pickedUpFrom: event.pickup?.fromLineNumber,
       };
       this.#calls.set(call.callId, call);
+    } else if (event.lineId !== call.lineId) {
+      const from = { lineId: call.lineId, lineNumber: call.lineNumber };
+      call.lineId = event.lineId;
+      call.lineNumber = event.lineNumber;
+      call.pickedUpFrom = event.pickup?.fromLineNumber ?? from.lineNumber;
+      this.emit('callmoved', call, from);
     }
     call.lastSeq = event.seq;
     call.state = event.state;

@@ -7,6 +7,7 @@ import type { LineForward } from '../lines/LineRoutingTypes.ts';
 import type { LineView } from '../lines/LineStore.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import { CtiPickup } from './CtiPickup.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
 import type { CtiServiceDeps } from './CtiServiceTypes.ts';
 import { forwardModeFrom, lineForwards } from './forwardMapping.ts';
@@ -37,10 +38,13 @@ export class CtiService {
   readonly #byLine = new Map<string, Set<Monitor>>();
   /** CTI make-call requests waiting for their first call event: callId → requesting session. */
   readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
+  readonly #pickup: CtiPickup;
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
+    this.#pickup = new CtiPickup({ calls: deps.calls, lines: deps.lines, groups: deps.pickupGroups, softphones: deps.pickup, logger: deps.logger });
     deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
+    deps.calls.on('callmoved', (call, from) => this.#onCallMoved(call, from));
     deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
     deps.lines.on('upsert', (line) => void this.#onLineChanged(line.lineId, 'upsert').catch((err: unknown) => deps.logger.warn({ err }, 'line change event failed')));
@@ -248,6 +252,11 @@ export class CtiService {
           return { bSuccess: true };
         },
 
+        asnCtiPickupCall: async (arg, session) => {
+          await this.#pickup.pickup(arg, session.requireUser, (descriptor) => this.#resolveLine(session, descriptor));
+          return { bSuccess: true };
+        },
+
         asnCtiDialDigits: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           if (call.state !== 'connected') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not connected`);
@@ -302,9 +311,12 @@ export class CtiService {
         success: event.state === 'dialing' ? 1 : 0,
       });
     }
-    const monitors = this.#byLine.get(call.lineId);
-    if (!monitors) return;
-    for (const m of monitors) {
+    this.#notifyCall(call, previous);
+  }
+
+  /** The call's new state to its line's monitors; a disconnected call is destroyed right after. */
+  #notifyCall(call: ActiveCall, previous: CallEvent['state'] | undefined): void {
+    for (const m of this.#byLine.get(call.lineId) ?? []) {
       m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
         u8sMonitorCrossRefID: m.crossRefId,
         u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
@@ -320,6 +332,19 @@ export class CtiService {
         });
       }
     }
+  }
+
+  /**
+   * A pickup moved the call away from line `from`: for that line's monitors it ends there (disconnected,
+   * cause 'picked-up', PickedUpBy the picker's line; then destroyed). The new line's monitors hear of it
+   * through the event that moved it.
+   */
+  #onCallMoved(call: ActiveCall, from: { lineId: string; lineNumber: string }): void {
+    const gone: ActiveCall = {
+      ...call, lineId: from.lineId, lineNumber: from.lineNumber, state: 'disconnected', cause: 'picked-up',
+      disconnectedAt: Date.now(), pickedUpFrom: undefined, pickedUpBy: call.lineNumber,
+    };
+    this.#notifyCall(gone, call.state);
   }
 
   /** Something other than the state changed (e.g. the media path): the whole record, reason 15. */

@@ -88,6 +88,7 @@ export function disconnectedReason(cause: CallCause | undefined): number {
     case 'rejected':
       return EnumCallDisconnectedReason.eDISCONNECTEDREASONUNCONNECTED;
     case 'redirected':
+    case 'picked-up': // taken on another line: ENetUC has no reason of its own for it
       return EnumCallDisconnectedReason.eDISCONNECTEDREASONREDIRECTEDUNKNOWN;
     default:
       return EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN;
@@ -144,6 +145,8 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
       ...(call.mediaNodeId ? { MediaNode: call.mediaNodeId } : {}),
       ...(call.hold ? { HoldSide: call.hold } : {}),
       ...(call.cause ? { DisconnectCause: call.cause } : {}),
+      ...(call.pickedUpFrom ? { PickedUpFrom: call.pickedUpFrom } : {}),
+      ...(call.pickedUpBy ? { PickedUpBy: call.pickedUpBy } : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { and, eq, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, like, lte, notInArray, or, sql } from 'drizzle-orm';
 import { CallTopics, type BusClient, type CallEvent, type DurableConsumer, type MediaCallEvent, type Logger } from '@ucserver/shared';
 import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -13,6 +13,14 @@ export interface JournalWriterEvents {
 }
 
 type JournalInput = CallEvent | MediaCallEvent;
+
+/**
+ * The journal row of a call on the line it was picked up to: the bus call id stays the call's, the row
+ * the ringing line had keeps it (closed, 'picked-up'), so the picker's row is `<callId>~<line number>`.
+ */
+export function pickupRowId(callId: string, lineNumber: string): string {
+  return `${callId}~${lineNumber}`;
+}
 
 /**
  * Writes the call journal from the CALLS stream through a durable consumer, so a restarted gateway
@@ -69,7 +77,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
         disconnectCause: 'lost',
         transactionId: sql`nextval('journal_transaction_seq')`,
       })
-      .where(and(isNull(calls.endedAt), lte(calls.startedAt, cutoff), live.size > 0 ? notInArray(calls.callId, [...live]) : undefined))
+      .where(and(isNull(calls.endedAt), lte(calls.startedAt, cutoff), live.size > 0 ? notInArray(sql`split_part(${calls.callId}, '~', 1)`, [...live]) : undefined))
       .returning();
     for (const row of rows) this.emit('entrychanged', row, 'modified');
     if (rows.length > 0) this.#logger.warn({ calls: rows.map((r) => r.callId) }, 'journal rows of calls nobody carries closed as lost');
@@ -83,7 +91,9 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
 
   async #applyCall(event: CallEvent): Promise<void> {
     const log = this.#logger.child({ callId: event.callId, lineId: event.lineId });
-    const [existing] = await this.#db.select().from(calls).where(eq(calls.callId, event.callId));
+    const rowId = event.pickup ? pickupRowId(event.callId, event.lineNumber) : event.callId;
+    const [existing] = await this.#db.select().from(calls).where(eq(calls.callId, rowId));
+    if (!existing && event.pickup) await this.#closePickedUp(event);
     if (existing && event.seq <= existing.lastSeq) {
       log.debug({ seq: event.seq, lastSeq: existing.lastSeq }, 'journal: duplicate event ignored');
       return;
@@ -108,7 +118,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     if (!existing) {
       const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, event.lineId));
       [row] = await this.#db.insert(calls).values({
-        callId: event.callId,
+        callId: rowId,
         lineId: line ? event.lineId : null,
         lineNumber: event.lineNumber,
         ownerUserId: line?.owner ?? null,
@@ -123,11 +133,21 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     } else {
       [row] = await this.#db.update(calls)
         .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
-        .where(eq(calls.callId, event.callId))
+        .where(eq(calls.callId, rowId))
         .returning();
       if (row) this.emit('entrychanged', row, 'modified');
     }
     log.debug({ state: event.state, seq: event.seq }, 'journal updated');
+  }
+
+  /** The first event of a picked-up call on the picker's line: the ringing line's row ends, saying who took it. */
+  async #closePickedUp(event: CallEvent): Promise<void> {
+    const at = new Date(event.at);
+    const [row] = await this.#db.update(calls)
+      .set({ endedAt: at, durationS: 0, disconnectCause: 'picked-up', pickedUpBy: event.lineNumber, transactionId: sql`nextval('journal_transaction_seq')` })
+      .where(and(eq(calls.callId, event.callId), eq(calls.lineNumber, event.pickup!.fromLineNumber), isNull(calls.endedAt)))
+      .returning();
+    if (row) this.emit('entrychanged', row, 'modified');
   }
 
   async #applyMedia(event: MediaCallEvent): Promise<void> {
@@ -146,9 +166,10 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       if (event.quality.rttMs !== undefined) update.rttMs = event.quality.rttMs;
     }
     update.mediaNode = event.nodeId;
+    // A picked-up call's media is the picker's row's (`<callId>~<number>`); the ringing line's row ended.
     const [row] = await this.#db.update(calls)
       .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
-      .where(eq(calls.callId, event.callId))
+      .where(and(or(eq(calls.callId, event.callId), like(calls.callId, `${event.callId.replaceAll('_', '\\_')}~%`)), isNull(calls.pickedUpBy)))
       .returning();
     // The media node may report before the pbx-adapter's first call event is written: retry later.
     if (!row) throw new JournalRetryError(`no journal row yet for call ${event.callId}`);
