@@ -368,6 +368,7 @@ function buildHttp(
     routingChanged: options.routingChanged,
     captures: options.captures,
     capturePolicy: options.capturePolicy,
+    pickupGroups: ctx.pickupGroups,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

@@ -66,6 +66,8 @@ export interface JournalRow {
   sipStatus: number | null;
   mediaPath: 'pbx' | 'direct' | null;
   mediaNode: string | null;
+  /** A ringing call a colleague picked up: their line (this row ended 'picked-up'). */
+  pickedUpBy: string | null;
 }
 
 /**
