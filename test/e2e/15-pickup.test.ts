@@ -5,9 +5,14 @@
 // bob's softphone stops ringing (asnAVDropCall 'picked-up', CTI disconnected/destroyed), carol's softphone
 // gets the media node's offer with REMOTE_ACCEPT and answers, the pbx-adapter answers the INVITE (200 OK).
 // alice and carol hear each other's tones; the journal: bob's row 'picked-up' by 102, carol's row answered.
+// The operator sets the group on the admin console's Pickup groups page.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
+import { AdminBrowser } from './support/AdminBrowser.ts';
 import type { BrowserUser } from './support/BrowserUser.ts';
 import { cleanup, dialAndRing, hangUp, tonesBothWays } from './support/callFlow.ts';
 import { ALICE, BOB, CAROL, type JournalRow } from './support/E2eStack.ts';
@@ -16,7 +21,29 @@ import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
-const e2e = stackWithUsers({ scenario: '15-pickup', pbxMode: 'media-via-pbx', users: [ALICE, BOB, CAROL] });
+const ROOT = { login: 'root', password: 'root-secret' };
+let admin: AdminBrowser;
+
+const e2e = stackWithUsers({
+  scenario: '15-pickup',
+  pbxMode: 'media-via-pbx',
+  users: [ALICE, BOB, CAROL],
+  setUp: async (stack) => {
+    await stack.admin('POST', '/api/v1/users', { login: ROOT.login, password: ROOT.password, displayName: 'Operator', role: 'admin' });
+    const tmp = mkdtempSync(join(tmpdir(), 'ucs-admin-'));
+    admin = await AdminBrowser.launch({ name: 'admin', baseUrl: stack.gatewayUrl, artifacts: stack.artifacts, tmp });
+    stack.onStop(async () => {
+      await admin.close();
+      rmSync(tmp, { recursive: true, force: true });
+    });
+  },
+});
+
+/** The console's row of pickup group `name`, once its users cell reads `users`. */
+async function groupRow(name: string, users: string): Promise<void> {
+  const row = admin.page.locator(`[data-testid="pickup-groups-row"][data-name="${name}"]`);
+  await check(async () => (await row.innerText().catch(() => '')).includes(users), 10_000, { name: `console row of ${name} lists ${users}`, intervalMs: 100 });
+}
 
 /** `viewer` sees `login` with `badge` on the People panel. */
 async function waitBadge(viewer: BrowserUser, login: string, badge: string, timeoutMs = 10_000): Promise<void> {
@@ -33,9 +60,17 @@ test('pickup: carol outside the group is refused and bob keeps ringing; in the g
   const { stack, alice, bob } = e2e;
   const carol = e2e.user(CAROL);
   try {
-    await stack.step('admin: pickup group "sales" with bob only', async () => {
-      const group = await stack.admin<{ name: string; users: string[]; lines: string[] }>('POST', '/api/v1/pickup-groups', { name: 'sales', users: ['bob'] });
-      assert.deepEqual(group.users, ['bob']);
+    await stack.step('the operator creates pickup group "sales" with bob only on the console', async () => {
+      await admin.login(ROOT.login, ROOT.password);
+      await admin.open('pickup');
+      await admin.testid('new-pickup-group-open').click();
+      await admin.testid('new-pickup-group-name').fill('sales');
+      await admin.testid('new-pickup-group-users').fill('bob');
+      await admin.testid('new-pickup-group-save').click();
+      await groupRow('sales', 'bob');
+      const groups = await stack.admin<Array<{ name: string; users: string[] }>>('GET', '/api/v1/pickup-groups');
+      assert.deepEqual(groups.map((g) => [g.name, g.users]), [['sales', ['bob']]]);
+      await admin.screenshot('pickup-group-created');
     });
     const ids = await dialAndRing(stack, alice, bob);
     await stack.step('carol sees bob ringing on her People panel, with a Pick up button', async () => {
@@ -56,9 +91,14 @@ test('pickup: carol outside the group is refused and bob keeps ringing; in the g
       assert.equal(a.state, 'ringback', 'alice still hears ringback');
       assert.equal((await carol.state()).calls.length, 0, 'carol got no call');
     });
-    await stack.step('admin adds carol to "sales"', async () => {
-      const group = await stack.admin<{ users: string[] }>('PUT', '/api/v1/pickup-groups/sales', { name: 'sales', users: ['bob', 'carol'] });
-      assert.deepEqual(group.users, ['bob', 'carol']);
+    await stack.step('the operator adds carol to "sales" on the console', async () => {
+      await admin.page.locator('[data-testid="pickup-groups-row"][data-name="sales"]').getByTestId('pickup-group-edit').click();
+      await admin.testid('edit-pickup-group-users').fill('bob, carol');
+      await admin.testid('edit-pickup-group-save').click();
+      await groupRow('sales', 'bob, carol');
+      const [group] = await stack.admin<Array<{ users: string[] }>>('GET', '/api/v1/pickup-groups');
+      assert.deepEqual(group?.users, ['bob', 'carol']);
+      await admin.screenshot('pickup-group-edited');
     });
     await stack.step('carol presses Pick up: her softphone takes the call (connected, remote audio), bob\'s stops ringing', async () => {
       await carol.testid('presence-bob').getByTestId('presence-pickup').click();
