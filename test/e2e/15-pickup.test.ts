@@ -111,6 +111,8 @@ test('pickup: carol outside the group is refused and bob keeps ringing; in the g
       assert.equal((await bob.state()).ringing, 'off', 'bob\'s ring tone stopped');
       await alice.waitCall((x) => x.id === ids.callerId && x.state === 'connected' && x.hasRemoteAudio, 'alice connected', 10_000);
       await waitBadge(carol, 'bob', 'free');
+      assert.equal(await carol.callRow(ids.calleeId).getByTestId('call-picked-up-from').innerText(), 'Picked up from 101');
+      assert.equal(await bob.callRow(ids.calleeId).getByTestId('call-cause').innerText(), 'Picked up by 102');
     });
     await tonesBothWays(stack, alice, carol, 'alice and carol hear each other');
     await carol.screenshot('picked-up');

@@ -2,6 +2,7 @@ import type { ClientSession } from '../session/ClientSession.ts';
 import type { EventHandlers, InvokeHandlers } from '../protocol/mod.ts';
 import { AvCallEvents } from './AvCallEvents.ts';
 import { AvOperations } from './AvOperations.ts';
+import { AvTransfer } from './AvTransfer.ts';
 import { CallForwarding } from './CallForwarding.ts';
 import { CallPickup } from './CallPickup.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
@@ -21,6 +22,7 @@ export class SoftphoneService {
   /** The softphone side of a pickup, for the CtiService. */
   readonly pickup: CallPickup;
   readonly #operations: AvOperations;
+  readonly #transfer: AvTransfer;
   readonly #events: AvCallEvents;
   readonly #verdict: IncomingCallVerdict;
   readonly #forwarding: CallForwarding;
@@ -32,13 +34,15 @@ export class SoftphoneService {
     const forwarding = (this.#forwarding = new CallForwarding({ pbx, calls: deps.calls, logger: part.logger }));
     this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices, forwarding, calls: deps.calls });
     this.#events = new AvCallEvents({ ...part, media, pbx, calls: deps.calls, sessions, placement: deps.placement });
+    this.#transfer = new AvTransfer({ ...part, pbx, calls: deps.calls });
     this.pickup = new CallPickup({ ...part, media, pbx, sessions, forwarding });
     this.#verdict = new IncomingCallVerdict({ ...part, media, lines, sessions, config: deps.config, routing: deps.routing, forwarding });
   }
 
   /** The asnAV* operations a client may send. */
   operations(): { invokes: Partial<InvokeHandlers<ClientSession>>; events: Partial<EventHandlers<ClientSession>> } {
-    return this.#operations.operations();
+    const { invokes, events } = this.#operations.operations();
+    return { invokes, events: { ...events, ...this.#transfer.events() } };
   }
 
   /** The pbx-adapter's CtiCommands.incomingCall: accept (offering the call to the softphone) or refuse. */

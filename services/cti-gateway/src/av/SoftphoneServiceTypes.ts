@@ -88,3 +88,9 @@ export interface CallPickupDeps extends SoftphonePartDeps {
   /** The ringing line's no-answer and busy forwards no longer apply. */
   forwarding: Pick<CallForwarding, 'forget'>;
 }
+
+export interface AvTransferDeps extends SoftphonePartDeps {
+  pbx: Pick<PbxClient, 'redirect'>;
+  /** The calls as the pbx-adapter reports them: state, line and far end. */
+  calls: Pick<CallRegistry, 'get'>;
+}

@@ -114,6 +114,10 @@ export class CallList {
     if (path !== undefined) call.mediaPath = String(path);
     const hold = optionalParam(ci.optionalParams, 'HoldSide');
     call.holdSide = state === 'held' && hold !== undefined ? String(hold) : undefined;
+    const by = optionalParam(ci.optionalParams, 'PickedUpBy');
+    if (by !== undefined) call.pickedUpBy = String(by);
+    const from = optionalParam(ci.optionalParams, 'PickedUpFrom');
+    if (from !== undefined) call.pickedUpFrom = String(from);
     const cause = optionalParam(ci.optionalParams, 'DisconnectCause');
     if (cause !== undefined) call.cause = String(cause);
     if (state === 'disconnected' || state === 'destroyed') call.disconnectedReason = ci.iDisconnectedReason;
