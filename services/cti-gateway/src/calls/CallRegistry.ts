@@ -25,8 +25,11 @@ export interface ActiveCall {
 }
 
 export interface CallRegistryEvents {
-  /** A call changed state; `previous` is undefined for a new call. */
-  callchanged: [call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined];
+  /**
+   * A call changed state; `previous` is undefined for a new call. `remoteChanged`: the far end is another
+   * party now (a transfer the line followed, or one that replaced it).
+   */
+  callchanged: [call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined, remoteChanged: boolean];
   /**
    * The call moved to another line (a pickup): emitted before the 'callchanged' of the event that moved
    * it, so the old line's clients learn the call left them before the new line's hear of it.
@@ -103,7 +106,8 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
     call.lastSeq = event.seq;
     call.state = event.state;
     // A new far end (a transfer the line followed) brings its own name, or none.
-    if (event.remoteNumber && event.remoteNumber !== call.remoteNumber) call.remoteName = undefined;
+    const remoteChanged = previous !== undefined && !!event.remoteNumber && event.remoteNumber !== call.remoteNumber;
+    if (remoteChanged) call.remoteName = undefined;
     if (event.remoteNumber) call.remoteNumber = event.remoteNumber;
     if (event.remoteName) call.remoteName = event.remoteName;
     if (event.mediaNodeId) call.mediaNodeId = event.mediaNodeId;
@@ -115,7 +119,7 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
       call.cause = event.cause;
       this.#scheduleRemoval(call);
     }
-    this.emit('callchanged', call, event, previous);
+    this.emit('callchanged', call, event, previous, remoteChanged);
     return call;
   }
 

@@ -43,7 +43,7 @@ export class CtiService {
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
     this.#pickup = new CtiPickup({ calls: deps.calls, lines: deps.lines, groups: deps.pickupGroups, softphones: deps.pickup, logger: deps.logger });
-    deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
+    deps.calls.on('callchanged', (call, event, previous, remoteChanged) => this.#onCall(call, event, previous, remoteChanged));
     deps.calls.on('callmoved', (call, from) => this.#onCallMoved(call, from));
     deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
@@ -301,7 +301,7 @@ export class CtiService {
     for (const [id, r] of this.#makeCallRequests) if (r.expires < now) this.#makeCallRequests.delete(id);
   }
 
-  #onCall(call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined): void {
+  #onCall(call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined, remoteChanged: boolean): void {
     const request = this.#makeCallRequests.get(call.callId);
     if (request && (event.state === 'dialing' || event.state === 'disconnected')) {
       this.#makeCallRequests.delete(call.callId);
@@ -311,16 +311,16 @@ export class CtiService {
         success: event.state === 'dialing' ? 1 : 0,
       });
     }
-    this.#notifyCall(call, previous);
+    this.#notifyCall(call, previous, remoteChanged);
   }
 
   /** The call's new state to its line's monitors; a disconnected call is destroyed right after. */
-  #notifyCall(call: ActiveCall, previous: CallEvent['state'] | undefined): void {
+  #notifyCall(call: ActiveCall, previous: CallEvent['state'] | undefined, remoteChanged = false): void {
     for (const m of this.#byLine.get(call.lineId) ?? []) {
       m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
         u8sMonitorCrossRefID: m.crossRefId,
         u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
-        reason: changeReason(call, previous),
+        reason: changeReason(call, previous, 'current', remoteChanged),
         callinformation: callInformation(call),
       });
       if (call.state === 'disconnected') {

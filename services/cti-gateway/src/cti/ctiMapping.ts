@@ -122,7 +122,8 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
     iCallState: destroyed ? EnumCallState.eCALLSTATEDESTROYED : stateMap[call.state],
     iCallType: EAsnCallType.eCALLTYPENORMAL,
     iDisconnectedReason: call.state === 'disconnected' ? disconnectedReason(call.cause) : EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN,
-    iFeatures: featuresFor(state),
+    // A ringing incoming call may be picked up to another of our lines (asnCtiPickupCall, pickup groups).
+    iFeatures: featuresFor(state) | (state === 'offering' && call.direction === 'inbound' ? F.eCFEATUREMAYBEPICKUPED : 0),
     bOutbound: call.direction === 'outbound',
     bInternal: true,
     bCallerIDBlocked: false,
@@ -151,9 +152,16 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
   };
 }
 
-/** The change reason of an event that moved a call into its current state. */
-export function changeReason(call: ActiveCall, previous: CallState | undefined, phase: 'current' | 'destroyed' = 'current'): number {
+/**
+ * The change reason of an event that moved a call into its current state. A talking call whose far end is
+ * another party now (the line followed a transfer, or an attended transfer replaced its dialog) reports
+ * reasonRemotePartyChanged, as ENetUC_CTI names it, whatever its state (the state is in the call
+ * information); a call that ends is disconnected (11), then destroyed (12), also when a colleague picked it
+ * up (the cause says so).
+ */
+export function changeReason(call: ActiveCall, previous: CallState | undefined, phase: 'current' | 'destroyed' = 'current', remoteChanged = false): number {
   if (phase === 'destroyed') return AsnCtiCallInfoChangedReason.reasonCallDestroyed;
+  if (remoteChanged && (call.state === 'connected' || call.state === 'held')) return AsnCtiCallInfoChangedReason.reasonRemotePartyChanged;
   // A retrieve has no reason of its own: it is reported as "connected" again.
   if (call.state === 'connected' && previous === 'held') return AsnCtiCallInfoChangedReason.reasonCallConnected;
   return reasonMap[call.state];

@@ -87,6 +87,8 @@ describe('pickup (asnCtiPickupCall) through the gateway', () => {
     const ofBob = (): CallInfoEvent[] => bob.received.filter((e) => e.name === 'asnCtiNotifyLineCallInformationChanged').map((e) => e.argument as CallInfoEvent).filter((e) => e.callinformation.u8sConnectionID === callId);
     await bob.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.u8sConnectionID === callId && e.callinformation.iCallState === 1);
     assert.deepEqual(ofBob().map((e) => [e.reason, e.callinformation.iCallState]), [[0, 2], [11, 256], [12, 1]], 'bob: offering, disconnected, destroyed');
+    const features = (ofBob()[0]!.callinformation as unknown as { iFeatures: number }).iFeatures;
+    assert.equal(features & 1024, 1024, 'the ringing call may be picked up (eCFEATUREMAYBEPICKUPED)');
     const gone = ofBob()[1]!;
     assert.equal(gone.u8sMonitorCrossRefID, bobMonitor.u8sMonitorCrossRefID);
     assert.equal(gone.callinformation.iDisconnectedReason, 3, 'eDISCONNECTEDREASONREDIRECTEDUNKNOWN');
@@ -105,7 +107,13 @@ describe('pickup (asnCtiPickupCall) through the gateway', () => {
     // Bob's late answer finds no call of his any more.
     assert.equal(peers.requests.filter((r) => r.verb === 'pbx.answer' && r.payload.callId === callId).length, 1);
     await peers.event({ ...base, lineId: lineC, lineNumber: '102', pickup: { fromLineId: lineB, fromLineNumber: '101' }, state: 'connected' });
-    await carol.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.u8sConnectionID === callId && e.callinformation.iCallState === 32);
+    const connected = await carol.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.u8sConnectionID === callId && e.callinformation.iCallState === 32);
+    assert.equal(connected.reason, 3, 'reasonCallConnected');
+    assert.equal(connected.callinformation.iFeatures & 1024, 0, 'a connected call is picked up no more');
+    // The far end changes (the caller's side transferred the call): reasonRemotePartyChanged.
+    await peers.event({ ...base, lineId: lineC, lineNumber: '102', remoteNumber: '103', pickup: { fromLineId: lineB, fromLineNumber: '101' }, state: 'connected' });
+    const changed = await carol.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.u8sConnectionID === callId && e.callinformation.u8sRemoteNumberSC === '103');
+    assert.equal(changed.reason, 6, 'reasonRemotePartyChanged');
     await peers.event({ ...base, lineId: lineC, lineNumber: '102', pickup: { fromLineId: lineB, fromLineNumber: '101' }, state: 'disconnected', cause: 'normal' });
     await carol.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
     await app.context.pickupGroups.delete('sales');
