@@ -29,13 +29,24 @@ export class CallPickup implements PickupControl {
     }
     const nodeId = call.mediaNodeId;
     if (!nodeId) throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' has no media yet; try again`);
-    await this.#deps.pbx.pickup(call.callId, line.id, line.number);
-    this.#deps.forwarding.forget(call.callId);
     const ringing = this.#deps.softphoneCalls.get(call.callId);
-    if (ringing && !ringing.ended) {
+    if (ringing?.answered) throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' was answered at line ${call.lineNumber} already`);
+    // Out of the table while the adapter moves the call, so an answer of the ringing softphone in that
+    // moment finds nothing to answer; back in when the move fails and the call rings on there.
+    if (ringing) this.#deps.softphoneCalls.forget(ringing);
+    try {
+      await this.#deps.pbx.pickup(call.callId, line.id, line.number);
+    } catch (err) {
+      if (ringing) {
+        ringing.ended = false;
+        this.#deps.softphoneCalls.add(ringing);
+      }
+      throw err;
+    }
+    this.#deps.forwarding.forget(call.callId);
+    if (ringing) {
       ringing.droppedByClient = true;
       ringing.sendDrop('picked-up', AsnAVDropReason.NORMAL_CALL_CLEARING);
-      this.#deps.softphoneCalls.forget(ringing);
     }
     let sdp: string;
     try {

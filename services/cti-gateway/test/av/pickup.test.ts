@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { CtiCommands } from '@ucserver/shared';
+import { CtiCommands, UcsError } from '@ucserver/shared';
 import type { GatewayApp } from '../../src/app.ts';
 import type { EnetucClient } from '../../src/client/EnetucClient.ts';
 import { EnetucRequestError } from '../../src/client/EnetucClient.ts';
@@ -117,6 +117,22 @@ describe('pickup (asnCtiPickupCall) through the gateway', () => {
     await peers.event({ ...base, lineId: lineC, lineNumber: '102', pickup: { fromLineId: lineB, fromLineNumber: '101' }, state: 'disconnected', cause: 'normal' });
     await carol.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
     await app.context.pickupGroups.delete('sales');
+  });
+
+  it('the adapter refuses the move: the error reaches the picker and bob can still answer; a call bob answered is not picked up', async () => {
+    await app.context.pickupGroups.create({ name: 'pair', lines: ['101', '102'], users: [] });
+    const { callId } = await ringAtBob();
+    peers.refuse('pbx.pickup', (p) => p.callId === callId, new UcsError('UCS_ERR_PBX_CALL_STATE', `only a ringing call can be picked up [callId:${callId}]`));
+    await assert.rejects(pickup(carol, { connection: callId }), (e: unknown) => e instanceof EnetucRequestError && /only a ringing call can be picked up/.test(e.message));
+    assert.equal(bob.received.some((e) => e.name === 'asnAVDropCall' && JSON.stringify(e.argument).includes(callId)), false, 'bob\'s softphone rings on');
+    const offer = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    bob.sendEvent('asnAVConnectV2', { u8sCallID: `av-${callId}`, endpointIDTo: offer.endpointIDFrom, connectedEndPointID: offer.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: 'tel:100', u8sContentType: 'application/sdp', u8sBody: ANSWER });
+    await peers.waitFor('pbx.answer', (p) => p.callId === callId);
+    // Answered by bob (the adapter has not reported it connected yet): carol is told, nothing moves.
+    await assert.rejects(pickup(carol, { connection: callId }), (e: unknown) => e instanceof EnetucRequestError && /answered at line 101 already/.test(e.message));
+    assert.equal(peers.requests.filter((r) => r.verb === 'pbx.pickup' && r.payload.callId === callId).length, 1, 'only the refused attempt reached the adapter');
+    await peers.event({ callId, lineId: lineB, lineNumber: '101', direction: 'inbound', remoteNumber: '100', state: 'disconnected', cause: 'normal' });
+    await app.context.pickupGroups.delete('pair');
   });
 
   it('refused clearly: a call that does not ring, nothing ringing for the contact, the own line, no softphone', async () => {
