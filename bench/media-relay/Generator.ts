@@ -36,6 +36,18 @@ export interface WindowReport {
   sendLateMaxUs: number;
 }
 
+/** A video stream's shape: `burst` packets of `size` payload bytes every 20 ms. */
+export interface VideoStream {
+  size: number;
+  burst: number;
+}
+
+/** About 1 Mbit/s: 2 packets of 1,200 bytes every 20 ms (100 packets/s). */
+export const VIDEO_1MBIT: VideoStream = { size: 1200, burst: 2 };
+
+/** The generator stream id of a call unit's video stream (audio uses 2i and 2i + 1, below 16,384). */
+export const videoSid = (sid: number): number => 16_384 + sid;
+
 export type SrtpProfile = 'SRTP_AEAD_AES_256_GCM' | 'SRTP_AES128_CM_SHA1_80';
 
 /** Compiles gen.c with the system compiler when the binary is missing or older than the source. */
@@ -133,9 +145,12 @@ export class Generator {
     });
   }
 
-  /** Stream `sid`: from endpoint `src` to `dst`, expected to arrive at endpoint `expect`; starts at once. */
-  async stream(sid: number, src: number, dst: { ip: string; port: number }, ssrc: number, payloadType: number, expect: number): Promise<void> {
-    const r = await this.#command(`stream ${sid} ${src} ${dst.ip} ${dst.port} ${ssrc >>> 0} ${payloadType} ${expect}`);
+  /**
+   * Stream `sid`: from endpoint `src` to `dst`, expected to arrive at endpoint `expect`; starts at once. With
+   * `video`, `burst` packets of `size` payload bytes per 20 ms, VP8-marked as key frames (see gen.c).
+   */
+  async stream(sid: number, src: number, dst: { ip: string; port: number }, ssrc: number, payloadType: number, expect: number, video?: VideoStream): Promise<void> {
+    const r = await this.#command(`stream ${sid} ${src} ${dst.ip} ${dst.port} ${ssrc >>> 0} ${payloadType} ${expect}${video ? ` ${video.size} ${video.burst}` : ''}`);
     if (r !== 'ok') throw new Error(`generator refused stream ${sid}: ${r}`);
   }
 

@@ -8,10 +8,15 @@
 //
 // Payload (first 16 bytes, then 0xFF = PCMU silence): stream id u32, packet number u32, send time u64
 // (CLOCK_MONOTONIC ns), all big endian. The receiver decrypts (SRTP) just these 16 bytes.
+// A video stream sends `burst` packets of `size` payload bytes per 20 ms (e.g. 2 × 1200 B ≈ 1 Mbit/s), RTP
+// clock 90 kHz, marker on the last packet of each burst; its stream id word carries 0x10 in its top byte, so
+// the payload starts as a VP8 payload descriptor with S=1, PID 0, followed by a byte whose bit 0 (the inverse
+// key-frame bit) is 0: an SFU that waits for a key frame before forwarding (mediasoup) takes every packet as one.
 //
 // Control: one command per line on stdin, replies on stdout (see run.ts):
 //   ice <ep> <server ip> <server port> <server ufrag> <server pwd> <local ufrag>   → "ready <ep> <suite>" | "failed <ep> <why>"
-//   stream <sid> <src ep> <dst ip> <dst port> <ssrc> <pt> <expected receiving ep> → "ok"
+//   stream <sid> <src ep> <dst ip> <dst port> <ssrc> <pt> <expected receiving ep> [<size> <burst>]   → "ok"
+//                         (with size and burst: a VP8-marked video stream, see above)
 //   stop <sid>            → "ok"
 //   measure               → "ok" (opens a window)
 //   report                → (after a 500 ms grace for packets in flight) "report {json}"
@@ -47,6 +52,8 @@
 #define SLOTS 40                 /* 20 ms in 500 µs slots; every stream sends in one slot per period */
 #define SLOT_NS 500000ULL
 #define PAYLOAD 160
+#define VIDEO_MAX 1200           /* largest video payload */
+#define VP8_KEY_MARK 0x10000000u /* top byte of a video stream's id word: VP8 descriptor S=1, PID 0 */
 #define BATCH 256
 #define HIST_US 200000           /* latency histogram: 1 µs buckets up to 200 ms */
 #define LATE_US 100000
@@ -83,6 +90,8 @@ typedef struct {
   uint32_t ssrc, roc, count, ts;
   uint16_t seq;
   uint8_t pt;
+  uint8_t burst;   /* video: packets per 20 ms (0: one G.711 packet) */
+  uint16_t size;   /* video: payload bytes per packet */
   int next; /* next stream in the same slot */
   uint32_t win_start, win_end, win_rx;
 } Stream;
@@ -410,7 +419,7 @@ static void maintain(uint64_t now, int max_ep) {
 
 static struct mmsghdr smsgs[BATCH];
 static struct iovec siov[BATCH];
-static uint8_t sbuf[BATCH][256];
+static uint8_t sbuf[BATCH][VIDEO_MAX + 64];
 static char sctl[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
 static int sn;
 
@@ -435,14 +444,18 @@ static void send_slot(int slot) {
     if (!s->active) continue;
     Endpoint *e = &eps[s->src];
     if (e->kind == EP_WEBRTC && e->wstate != W_READY) continue;
+    int packets = s->burst ? s->burst : 1;
+    for (int k = 0; k < packets; k++) {
     uint8_t *p = sbuf[sn];
-    p[0] = 0x80; p[1] = s->pt; p[2] = (uint8_t)(s->seq >> 8); p[3] = (uint8_t)s->seq;
+    int last = k == packets - 1;
+    p[0] = 0x80; p[1] = (uint8_t)(s->pt | (s->burst && last ? 0x80 : 0)); p[2] = (uint8_t)(s->seq >> 8); p[3] = (uint8_t)s->seq;
     put32(p + 4, s->ts); put32(p + 8, s->ssrc);
-    put32(p + 12, (uint32_t)sid); put32(p + 16, s->count);
+    put32(p + 12, (uint32_t)sid | (s->burst ? VP8_KEY_MARK : 0)); put32(p + 16, s->count);
     uint64_t t = now_ns();
     put32(p + 20, (uint32_t)(t >> 32)); put32(p + 24, (uint32_t)t);
-    memset(p + 28, 0xFF, PAYLOAD - 16);
-    int len = 12 + PAYLOAD;
+    int payload = s->burst ? s->size : PAYLOAD;
+    memset(p + 28, 0xFF, (size_t)payload - 16);
+    int len = 12 + payload;
     if (e->kind == EP_WEBRTC) len = srtp_protect(e, p, len, s->ssrc, s->roc, s->seq);
     siov[sn].iov_base = p; siov[sn].iov_len = (size_t)len;
     struct msghdr *m = &smsgs[sn].msg_hdr;
@@ -454,9 +467,11 @@ static void send_slot(int slot) {
     struct in_pktinfo *pi = (struct in_pktinfo *)CMSG_DATA(c);
     memset(pi, 0, sizeof *pi);
     pi->ipi_spec_dst.s_addr = htonl(ep_ip(s->src));
-    s->count++; s->ts += 160; s->seq++;
+    s->count++; s->seq++;
+    if (last) s->ts += s->burst ? 1800 : 160; /* 20 ms at 90 kHz (video) or 8 kHz (G.711) */
     if (s->seq == 0) s->roc++;
     if (++sn == BATCH) flush_send();
+    }
   }
   flush_send();
 }
@@ -501,7 +516,7 @@ static void on_packet(uint8_t *p, int len, int ep, uint64_t now) {
   } else {
     memcpy(head, p + off, 16);
   }
-  uint32_t sid = get32(head), count = get32(head + 4);
+  uint32_t sid = get32(head) & ~VP8_KEY_MARK, count = get32(head + 4);
   uint64_t sent = ((uint64_t)get32(head + 8) << 32) | get32(head + 12);
   if (sid >= MAX_STREAMS || !streams[sid].used) { rx_unknown++; return; }
   Stream *s = &streams[sid];
@@ -610,13 +625,14 @@ static void report_window(void) {
 
 /* ---- control ----------------------------------------------------------------------------------------- */
 
-static void add_stream(int sid, int src, const char *ip, int port, uint32_t ssrc, int pt, int dst_ep) {
+static void add_stream(int sid, int src, const char *ip, int port, uint32_t ssrc, int pt, int dst_ep, int size, int burst) {
   Stream *s = &streams[sid];
   int fresh = !s->used, next = s->next;
   memset(s, 0, sizeof *s);
   s->used = 1; s->active = 1; s->src = (uint16_t)src; s->dst_ep = (uint16_t)dst_ep;
   s->dst.sin_family = AF_INET; s->dst.sin_port = htons((uint16_t)port); inet_pton(AF_INET, ip, &s->dst.sin_addr);
   s->ssrc = ssrc; s->pt = (uint8_t)pt;
+  s->burst = (uint8_t)burst; s->size = (uint16_t)size;
   uint8_t r[6];
   RAND_bytes(r, sizeof r);
   s->seq = (uint16_t)(r[0] << 8 | r[1]);
@@ -638,7 +654,7 @@ static void add_stream(int sid, int src, const char *ip, int port, uint32_t ssrc
 
 static void command(char *line) {
   char ip[64], a[300], b[300], c[300];
-  int ep, port, sid, src, pt, dst;
+  int ep, port, sid, src, pt, dst, size, burst, n;
   unsigned int ssrc;
   if (sscanf(line, "ice %d %63s %d %299s %299s %299s", &ep, ip, &port, a, b, c) == 6) {
     if (ep < 0 || ep >= MAX_EP) { printf("failed %d bad-endpoint\n", ep); fflush(stdout); return; }
@@ -654,9 +670,11 @@ static void command(char *line) {
     if (ep + 1 > max_ep_used) max_ep_used = ep + 1;
     send_from(ep, &e->server, e->stun, (size_t)e->stun_len);
     e->next_retx_ns = now_ns() + 250000000ULL;
-  } else if (sscanf(line, "stream %d %d %63s %d %u %d %d", &sid, &src, ip, &port, &ssrc, &pt, &dst) == 7) {
+  } else if ((n = sscanf(line, "stream %d %d %63s %d %u %d %d %d %d", &sid, &src, ip, &port, &ssrc, &pt, &dst, &size, &burst)) == 7 || n == 9) {
+    if (n == 7) size = burst = 0;
     if (sid < 0 || sid >= MAX_STREAMS || src < 0 || src >= MAX_EP || dst < 0 || dst >= MAX_EP) { printf("error bad-stream\n"); fflush(stdout); return; }
-    add_stream(sid, src, ip, port, ssrc, pt, dst);
+    if (n == 9 && (size < 32 || size > VIDEO_MAX || burst < 1 || burst > 8)) { printf("error bad-video-stream\n"); fflush(stdout); return; }
+    add_stream(sid, src, ip, port, ssrc, pt, dst, size, burst);
     printf("ok\n"); fflush(stdout);
   } else if (sscanf(line, "stop %d", &sid) == 1) {
     if (sid >= 0 && sid < MAX_STREAMS) streams[sid].active = 0;

@@ -3,12 +3,17 @@
 // send timestamps and sequence numbers in the payload) pinned to the other core. For rising N: the relay's
 // CPU (/proc/<pid>/stat), packets/s, loss, one-way latency p50/p99, and the highest N with the relay below
 // a full core and p99 ≤ 20 ms. Systems, in the same run:
-//   rtpengine         userspace, --num-threads=1 (baseline)
+//   rtpengine         userspace, --num-threads=1, plain RTP on both sides (baseline: the floor)
+//   rtpengine-webrtc  the same, side B WebRTC (ICE-lite, DTLS-SRTP): the topology of a call via the PBX (baseline)
+//   rtpengine-webrtc2 both sides WebRTC: the topology of a Direct Media conversation (baseline)
 //   mediasoup-plain   raw mediasoup: router + 2 PlainTransports per call (baseline)
 //   mediasoup-webrtc  raw mediasoup: router + WebRtcTransport (DTLS-SRTP) + PlainTransport per call (baseline
 //                     with the topology of a ucserver call)
+//   mediasoup-webrtc2 raw mediasoup: router + 2 WebRtcTransports per conversation (a Direct Media conversation's
+//                     topology in one router, no pipe)
 //   ucserver-pbx      ucserver's media node, calls via the PBX (softphone WebRTC leg + PBX RTP leg)
 //   ucserver-direct   ucserver's media node, pairs of calls linked by Direct Media
+//   mediasoup-webrtc2-video, ucserver-direct-video   the same two with a ~1 Mbit/s VP8 camera each way (video sizes)
 // See README.md for the method.
 //   npm run bench:media-relay [-- --quick] [-- --systems rtpengine,ucserver-pbx] [-- --sizes 200,400] [-- --seconds 10]
 import { cpus } from 'node:os';
@@ -21,7 +26,7 @@ import type { RelaySystem } from './RelaySystem.ts';
 import { startRtpengine } from './rtpengine.ts';
 import { startUcserver } from './ucserver.ts';
 
-const allSystems = ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc', 'ucserver-pbx', 'ucserver-direct', 'ucserver-pbx-capture'] as const;
+const allSystems = ['rtpengine', 'rtpengine-webrtc', 'rtpengine-webrtc2', 'mediasoup-plain', 'mediasoup-webrtc', 'mediasoup-webrtc2', 'ucserver-pbx', 'ucserver-direct', 'ucserver-pbx-capture', 'mediasoup-webrtc2-video', 'ucserver-direct-video'] as const;
 type SystemName = (typeof allSystems)[number];
 
 const { values } = parseArgs({
@@ -29,6 +34,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     systems: { type: 'string' },
     sizes: { type: 'string' },
+    'video-sizes': { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     srtp: { type: 'string' },
@@ -43,6 +49,9 @@ const quick = values.quick ?? false;
 const systems = (values.systems ?? allSystems.join(',')).split(',').map((s) => s.trim()) as SystemName[];
 for (const s of systems) if (!allSystems.includes(s)) throw new Error(`unknown system '${s}' (known: ${allSystems.join(', ')})`);
 const sizes = (values.sizes ?? (quick ? '100,300' : '200,400,600,800,1000,1200,1400,1600,1800,2000,2400,2800,3200')).split(',').map(Number);
+// A video call relays 300 packets/s (2 × 50 audio + 2 × 100 video) and 2 Mbit/s: its own, smaller sizes.
+const videoSizes = (values['video-sizes'] ?? (quick ? '25,75' : '50,100,150,200,250,300,400,500,600,800')).split(',').map(Number);
+const isVideo = (name: string): boolean => name.endsWith('-video');
 const windowSeconds = Number(values.seconds ?? (quick ? 2 : 10));
 const warmupSeconds = Number(values.warmup ?? (quick ? 1 : 3));
 const srtp: SrtpProfile = values.srtp === 'cm80' ? 'SRTP_AES128_CM_SHA1_80' : 'SRTP_AEAD_AES_256_GCM';
@@ -145,11 +154,21 @@ function describe(s: Step): string {
 async function startSystem(name: SystemName, gen: Generator, maxCalls: number): Promise<RelaySystem> {
   switch (name) {
     case 'rtpengine':
-      return startRtpengine(gen, maxCalls, RELAY_CORE);
+      return startRtpengine(gen, maxCalls, RELAY_CORE, 'plain');
+    case 'rtpengine-webrtc':
+      return startRtpengine(gen, maxCalls, RELAY_CORE, 'webrtc');
+    case 'rtpengine-webrtc2':
+      return startRtpengine(gen, maxCalls, RELAY_CORE, 'webrtc2');
     case 'mediasoup-plain':
       return startRawMediasoup(gen, 'plain', RELAY_CORE);
     case 'mediasoup-webrtc':
       return startRawMediasoup(gen, 'webrtc', RELAY_CORE);
+    case 'mediasoup-webrtc2':
+      return startRawMediasoup(gen, 'webrtc2', RELAY_CORE);
+    case 'mediasoup-webrtc2-video':
+      return startRawMediasoup(gen, 'webrtc2-video', RELAY_CORE);
+    case 'ucserver-direct-video':
+      return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv, video: true });
     case 'ucserver-pbx':
       return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
     case 'ucserver-direct':
@@ -175,7 +194,8 @@ async function measureStep(gen: Generator, sys: RelaySystem, n: number): Promise
 }
 
 async function sweep(name: SystemName): Promise<SystemResult> {
-  const maxCalls = sizes.at(-1)!;
+  const systemSizes = isVideo(name) ? videoSizes : sizes;
+  const maxCalls = systemSizes.at(-1)!;
   const gen = await Generator.start({ core: GEN_CORE, srtp });
   let sys: RelaySystem | undefined;
   const steps: Step[] = [];
@@ -193,7 +213,7 @@ async function sweep(name: SystemName): Promise<SystemResult> {
     };
     let lastGood = 0;
     let firstBad: number | undefined;
-    for (const n of sizes) {
+    for (const n of systemSizes) {
       await setTo(n);
       const step = await measureStep(gen, sys, n);
       steps.push(step);
@@ -273,25 +293,33 @@ for (const name of systems) {
 const byName = new Map(results.map((r) => [r.system, r]));
 const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? round(a / b, 2) : null);
 const ratios: Record<string, { maxN: number | null; callsPerCore: number | null }> = {};
+// Each path against the baselines of its own topology first (the issue's goals), then against the others.
+const baselinesOf = {
+  'ucserver-pbx': ['rtpengine-webrtc', 'mediasoup-webrtc', 'rtpengine', 'mediasoup-plain'],
+  'ucserver-direct': ['rtpengine-webrtc2', 'mediasoup-webrtc2', 'rtpengine', 'mediasoup-plain'],
+} as const;
 for (const path of ['ucserver-pbx', 'ucserver-direct'] as const) {
   const u = byName.get(path);
   if (!u) continue;
-  for (const base of ['rtpengine', 'mediasoup-plain', 'mediasoup-webrtc'] as const) {
+  for (const base of baselinesOf[path]) {
     const b = byName.get(base);
     if (!b) continue;
     ratios[`${path}/${base}`] = { maxN: ratio(u.maxN, b.maxN), callsPerCore: ratio(u.callsPerCore, b.callsPerCore) };
   }
 }
 
-log('\nsummary (N = relayed calls: 2 streams × 50 packets/s in and out of the relay; ucserver-direct: 1 N = 2 ucserver calls):');
-log(`  ${'system'.padEnd(18)} ${'max N'.padStart(6)} ${'calls/core'.padStart(11)} ${'µs/packet'.padStart(10)}`);
-for (const r of results) log(`  ${r.system.padEnd(18)} ${String(r.maxN).padStart(6)} ${String(r.callsPerCore).padStart(11)} ${r.relayUsPerPacket.toFixed(2).padStart(10)}${r.error ? `  (failed: ${r.error})` : ''}`);
+log('\nsummary (N = relayed calls: 2 streams × 50 packets/s in and out of the relay; ucserver-direct: 1 N = 2 ucserver calls; *-video: + 2 × 100 video packets/s of 1,200 bytes):');
+log(`  ${'system'.padEnd(24)} ${'max N'.padStart(6)} ${'calls/core'.padStart(11)} ${'µs/packet'.padStart(10)}`);
+for (const r of results) log(`  ${r.system.padEnd(24)} ${String(r.maxN).padStart(6)} ${String(r.callsPerCore).padStart(11)} ${r.relayUsPerPacket.toFixed(2).padStart(10)}${r.error ? `  (failed: ${r.error})` : ''}`);
+const videoU = byName.get('ucserver-direct-video');
+const videoM = byName.get('mediasoup-webrtc2-video');
+if (videoU && videoM) ratios['ucserver-direct-video/mediasoup-webrtc2-video'] = { maxN: ratio(videoU.maxN, videoM.maxN), callsPerCore: ratio(videoU.callsPerCore, videoM.callsPerCore) };
 const withCapture = byName.get('ucserver-pbx-capture');
 const withoutCapture = byName.get('ucserver-pbx');
 if (withCapture && withoutCapture) {
   ratios['ucserver-pbx-capture/ucserver-pbx'] = { maxN: ratio(withCapture.maxN, withoutCapture.maxN), callsPerCore: ratio(withCapture.callsPerCore, withoutCapture.callsPerCore) };
 }
-for (const [k, v] of Object.entries(ratios)) log(`  ${k.padEnd(34)} max N ×${v.maxN ?? '-'}  calls/core ×${v.callsPerCore ?? '-'}`);
+for (const [k, v] of Object.entries(ratios)) log(`  ${k.padEnd(46)} max N ×${v.maxN ?? '-'}  calls/core ×${v.callsPerCore ?? '-'}`);
 const loadAtEnd = load1();
 log(`load average at end: ${loadAtEnd}; ${Math.round((Date.now() - started) / 1000)} s`);
 console.log(JSON.stringify({

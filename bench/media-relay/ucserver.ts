@@ -11,6 +11,8 @@
 //          Direct Media as Kamailio without rtpengine makes them: X's PBX offer goes into pbx.offer of Y, Y's
 //          answer into pbx.apply-answer of X; both PBX legs point at each other's tuple. Streams
 //          A → X's softphone leg → (pipeToRouter) → Y's softphone leg → B and back.
+//          With `video`: both softphones also offer/answer a VP8 camera (bundled), and each side sends a ~1 Mbit/s
+//          video stream besides its audio: a Direct Media video call.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,37 +21,16 @@ import { fileURLToPath } from 'node:url';
 import { BusClient, MediaCommands, MediaTopics } from '@ucserver/shared';
 import { check, freePortRange, ManagedProcess, testLogger } from '@ucserver/testkit';
 import type { z } from 'zod';
-import { endpointIp, type Generator } from './Generator.ts';
+import { endpointIp, VIDEO_1MBIT, videoSid, type Generator } from './Generator.ts';
 import { childrenOf, commandOf, pin } from './proc.ts';
 import { forEachLimited, iceCredentials, randomSsrc, sideA, sideB, type RelaySystem } from './RelaySystem.ts';
 import { sdpTarget } from './rtpengine.ts';
+import { softphoneSdp as softphoneSdpAt } from './softphoneSdp.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A Chromium-like softphone SDP (offer, or answer with `answer`) for generator endpoint `ep`. */
-function softphoneSdp(o: { ep: number; port: number; ice: { ufrag: string; pwd: string }; fingerprint: string; ssrc: number; g711First?: boolean; answer?: { mid: string; pt: number; te: number | undefined } }): string {
-  const address = endpointIp(o.ep);
-  const cname = randomBytes(8).toString('hex');
-  const stream = randomBytes(8).toString('hex');
-  const codecs = o.answer
-    ? [`a=rtpmap:${o.answer.pt} PCMU/8000`, ...(o.answer.te !== undefined ? [`a=rtpmap:${o.answer.te} telephone-event/8000`] : [])]
-    : ['a=rtpmap:111 opus/48000/2', 'a=rtcp-fb:111 transport-cc', 'a=fmtp:111 minptime=10;useinbandfec=1', 'a=rtpmap:9 G722/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:126 telephone-event/8000'];
-  // Chromium's order is opus first; a softphone set to prefer G.711 puts PCMU first (Direct Media relays
-  // the first codec of the offer end to end).
-  const pts = o.answer ? [o.answer.pt, ...(o.answer.te !== undefined ? [o.answer.te] : [])] : o.g711First ? [0, 8, 111, 9, 126] : [111, 9, 0, 8, 126];
-  const mid = o.answer?.mid ?? '0';
-  return [
-    'v=0', `o=- ${BigInt.asUintN(63, randomBytes(8).readBigUInt64BE())} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=group:BUNDLE ${mid}`, 'a=extmap-allow-mixed', `a=msid-semantic: WMS ${stream}`,
-    `m=audio ${o.port} UDP/TLS/RTP/SAVPF ${pts.join(' ')}`, `c=IN IP4 ${address}`, 'a=rtcp:9 IN IP4 0.0.0.0',
-    `a=candidate:1 1 udp 2122260223 ${address} ${o.port} typ host generation 0`,
-    `a=ice-ufrag:${o.ice.ufrag}`, `a=ice-pwd:${o.ice.pwd}`, 'a=ice-options:trickle', `a=fingerprint:sha-256 ${o.fingerprint}`,
-    `a=setup:${o.answer ? 'active' : 'actpass'}`, `a=mid:${mid}`,
-    'a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level', 'a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-    'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', 'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid',
-    'a=sendrecv', `a=msid:${stream} ${stream}-audio`, 'a=rtcp-mux', 'a=rtcp-rsize', ...codecs,
-    `a=ssrc:${o.ssrc} cname:${cname}`, `a=ssrc:${o.ssrc} msid:${stream} ${stream}-audio`, '',
-  ].join('\r\n');
-}
+/** A Chromium-like softphone SDP of generator endpoint `ep`. */
+const softphoneSdp = ({ ep, ...o }: { ep: number } & Omit<Parameters<typeof softphoneSdpAt>[0], 'address'>): string => softphoneSdpAt({ address: endpointIp(ep), ...o });
 
 /** The PBX's answer to the node's offer: PCMU (and telephone-event when offered), rtcp-mux. */
 function pbxAnswerSdp(ep: number, port: number, offer: string, id: number): string {
@@ -78,6 +59,8 @@ export interface UcserverOptions {
   env?: Record<string, string>;
   /** Capture every n-th call (capture.start once its streams run; files in a temporary CAPTURE_DIR). Default none. */
   captureEvery?: number;
+  /** Direct Media video calls: a camera on both softphones, ~1 Mbit/s of VP8 each way besides the audio. */
+  video?: boolean;
 }
 
 export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: UcserverOptions): Promise<RelaySystem> {
@@ -147,7 +130,9 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     const ssrcA = randomSsrc();
     const ssrcB = randomSsrc();
     callIds.set(j, [x, y]);
-    await node.request(MediaCommands.softphoneOffer, { callId: x, sdp: softphoneSdp({ ep: a, port: gen.port, ice: iceA, fingerprint: gen.fingerprint, ssrc: ssrcA, g711First: true }) });
+    const camA = o.video ? { ssrc: randomSsrc() } : undefined;
+    const camB = o.video ? { ssrc: randomSsrc() } : undefined;
+    await node.request(MediaCommands.softphoneOffer, { callId: x, sdp: softphoneSdp({ ep: a, port: gen.port, ice: iceA, fingerprint: gen.fingerprint, ssrc: ssrcA, g711First: true, video: camA }) });
     const xPbx = await node.request(MediaCommands.pbxCreateOffer, { callId: x, srtp: 'optional' });
     // The PBX passes X's SDP to Y untouched (Kamailio without rtpengine).
     const yPbx = await node.request(MediaCommands.pbxOffer, { callId: y, sdp: xPbx.sdp });
@@ -156,7 +141,11 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     const pt = Number(/^a=rtpmap:(\d+) PCMU\/8000/m.exec(toB.sdp)?.[1] ?? 0);
     const teText = /^a=rtpmap:(\d+) telephone-event\/8000/m.exec(toB.sdp)?.[1];
     const te = teText === undefined ? undefined : Number(teText);
-    await node.request(MediaCommands.softphoneApplyAnswer, { callId: y, sdp: softphoneSdp({ ep: b, port: gen.port, ice: iceB, fingerprint: gen.fingerprint, ssrc: ssrcB, answer: { mid, pt, te } }) });
+    // The node offers B a camera only when A has one (the call can carry video).
+    const videoSection = toB.sdp.split(/^(?=m=)/m).find((m) => m.startsWith('m=video') && !m.startsWith('m=video 0 '));
+    const videoAnswer = videoSection && camB ? { mid: /^a=mid:(\S+)/m.exec(videoSection)?.[1] ?? '1', pt: Number(/^a=rtpmap:(\d+) VP8\/90000/m.exec(videoSection)?.[1]) } : undefined;
+    if (o.video && !videoAnswer?.pt) throw new Error(`the node offered softphone B no VP8 camera:\n${toB.sdp}`);
+    await node.request(MediaCommands.softphoneApplyAnswer, { callId: y, sdp: softphoneSdp({ ep: b, port: gen.port, ice: iceB, fingerprint: gen.fingerprint, ssrc: ssrcB, video: camB, answer: { mid, pt, te, video: videoAnswer } }) });
     const linked = await node.request(MediaCommands.pbxApplyAnswer, { callId: x, sdp: yPbx.sdp });
     if (linked.mediaPath !== 'direct') throw new Error(`calls ${x} and ${y} are not on Direct Media (path ${linked.mediaPath})`);
     const answer = await node.request(MediaCommands.softphoneAnswer, { callId: x });
@@ -165,13 +154,18 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     await Promise.all([gen.connectWebRtc(a, serverA, iceA.ufrag), gen.connectWebRtc(b, serverB, iceB.ufrag)]);
     await gen.stream(2 * j, a, serverA, ssrcA, 0, b);
     await gen.stream(2 * j + 1, b, serverB, ssrcB, pt, a);
+    if (camA && camB && videoAnswer) {
+      if (!/^m=video [1-9]/m.test(answer.sdp)) throw new Error(`the node declined softphone A's camera:\n${answer.sdp}`);
+      await gen.stream(videoSid(2 * j), a, serverA, camA.ssrc, 96, b, VIDEO_1MBIT);
+      await gen.stream(videoSid(2 * j + 1), b, serverB, camB.ssrc, videoAnswer.pt, a, VIDEO_1MBIT);
+    }
   };
 
   return {
-    name: `ucserver-${path}${o.captureEvery ? '-capture' : ''}`,
+    name: `ucserver-${path}${o.captureEvery ? '-capture' : ''}${o.video ? '-video' : ''}`,
     unit: path === 'pbx'
       ? `one ucserver call via the PBX: WebRTC softphone leg (DTLS-SRTP) + PBX leg (RTP/AVP), set up with the bus commands${o.captureEvery ? `; every ${o.captureEvery}th call captured to pcapng` : ''}`
-      : 'two ucserver calls linked by Direct Media: softphone leg ⇄ pipeToRouter ⇄ softphone leg, PBX legs idle',
+      : `two ucserver calls linked by Direct Media: softphone leg ⇄ pipeToRouter ⇄ softphone leg, PBX legs idle${o.video ? '; audio + ~1 Mbit/s VP8 each way' : ''}`,
     relayPid: workerPid,
     helperPids: [{ name: 'media node (Node.js)', pid: nodePid }],
     addCalls: (from, to) => forEachLimited(from, to, 16, path === 'pbx' ? viaPbx : direct),
@@ -179,6 +173,10 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
       for (let i = from; i < to; i++) {
         await gen.stop(2 * i);
         await gen.stop(2 * i + 1);
+        if (o.video) {
+          await gen.stop(videoSid(2 * i));
+          await gen.stop(videoSid(2 * i + 1));
+        }
         for (const callId of callIds.get(i) ?? []) await node.request(MediaCommands.close, { callId }).catch(() => undefined);
         callIds.delete(i);
       }

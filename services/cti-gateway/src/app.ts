@@ -124,6 +124,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const database = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR, logger });
   const users = new UserStore(database.db);
   const lines = new LineStore(database.db);
+  // A renamed or removed owner changes the lines' views (owner login, owner id).
+  users.on('userchanged', () => lines.forget());
   const routing = new LineRouting(database.db);
   const pickupGroups = new PickupGroupStore(database.db);
   const registrations = new RegistrationStates();
@@ -203,7 +205,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   const https = tls
     ? buildHttp(context, table, registry, readiness, { secure: true, mediaNodes, captures, capturePolicy, rest, quality, adminConsole, routingChanged, cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) })
     : undefined;
-  instrumentGateway(registry, { sessions, calls, auth });
+  instrumentGateway(registry, { sessions, calls, auth, database });
 
   return {
     http,

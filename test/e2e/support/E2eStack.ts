@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, freePort, freePortRange, Kamailio, linePassword, ManagedProcess, type KamailioMode } from '@ucserver/testkit';
+import { check, freePort, freePortRange, Kamailio, linePassword, ManagedProcess, type KamailioMode, type KamailioOptions } from '@ucserver/testkit';
 import { BrowserUser } from './BrowserUser.ts';
 import { assertIsolated } from './netns.ts';
 import { prepareSecureNats, type SecureNats } from './secureNats.ts';
@@ -31,6 +31,8 @@ export interface E2eStackOptions {
   artifactsDir?: string;
   /** Kamailio with rtpengine (media via the PBX) or without (Direct Media). Default media-via-pbx. */
   pbxMode?: KamailioMode;
+  /** Further Kamailio options, e.g. a larger rtpengine for a load run (bench/call-setup). */
+  pbx?: Omit<KamailioOptions, 'mode'>;
   /** Users to create with their lines. Default A and B. */
   users?: E2eUser[];
   /** Extra environment of the gateway. */
@@ -151,7 +153,7 @@ export class E2eStack {
     await this.startNats();
 
     // The PBX: Kamailio (+ its own rtpengine in media-via-pbx mode)
-    this.kamailio = await Kamailio.start({ mode: this.#options.pbxMode ?? 'media-via-pbx' });
+    this.kamailio = await Kamailio.start({ ...this.#options.pbx, mode: this.#options.pbxMode ?? 'media-via-pbx' });
     this.log(`nats + kamailio up after ${Date.now() - t0} ms`);
     this.#stoppers.push(async () => {
       const k = this.kamailio;

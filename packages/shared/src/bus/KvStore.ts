@@ -77,10 +77,14 @@ export class KvStore<S extends z.ZodType> {
     }
   }
 
-  /** The value under `key`; undefined when there is none, or it does not match the schema (logged). */
+  /**
+   * The value under `key`; undefined when there is none, or it does not match the schema (logged). A direct get
+   * (the bucket allows it): any current replica answers, so a read does not wait for a new stream leader after
+   * the leader's server died (a leader-only read timed out for the seconds of the election).
+   */
   async get(key: string): Promise<z.output<S> | undefined> {
     const subject = this.#host.subjects.kvSubject(this.bucket, key);
-    const msg = await this.#jsm.streams.getMessage(this.#stream, { last_by_subj: subject });
+    const msg = await this.#jsm.direct.getMessage(this.#stream, { last_by_subj: subject });
     if (!msg) return undefined;
     // A delete written by other KV tools (a tombstone) reads as no value.
     const op = msg.header?.get('KV-Operation');

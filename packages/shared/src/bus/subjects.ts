@@ -90,10 +90,13 @@ export class Subjects {
   kvSubject(bucket: KvBucket, key?: string): string {
     return `$KV.${this.kvBucket(bucket)}.${key === undefined ? '>' : token(key)}`;
   }
-  /** JetStream API subjects KvStore uses on its bucket: find/create/update, read one key, purge one key. */
+  /**
+   * JetStream API subjects KvStore uses on its bucket: find/create/update, read one key (direct get, answered by any
+   * replica: `…DIRECT.GET.<stream>.$KV.<bucket>.<key>`), purge one key.
+   */
   kvApi(bucket: KvBucket): string[] {
     const s = this.kvStream(bucket);
-    return [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.MSG.GET.${s}`, `$JS.API.STREAM.PURGE.${s}`];
+    return [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.DIRECT.GET.${s}.${this.kvSubject(bucket)}`, `$JS.API.STREAM.PURGE.${s}`];
   }
 }
 

@@ -25,6 +25,8 @@ export interface DatabaseOptions {
 export interface Database {
   readonly db: Db;
   readonly kind: 'postgres' | 'pglite';
+  /** Statements sent since the start (migrations excluded): the per-call cost behind `db_queries_total`. */
+  readonly queries: number;
   /** Cheap round trip for readiness. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -40,6 +42,11 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations', import
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const log = options.logger?.child({ component: 'db' });
   let database: Database;
+  // drizzle tells every statement to its logger: counting them costs an increment.
+  const counter = { queries: 0 };
+  const logger = { logQuery: (): void => {
+    counter.queries += 1;
+  } };
   if (options.url) {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
@@ -59,10 +66,13 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         await new Promise((r) => setTimeout(r, 250));
       }
     }
-    const db = drizzle({ client: pool, schema }) as unknown as Db;
+    const db = drizzle({ client: pool, schema, logger }) as unknown as Db;
     database = {
       db,
       kind: 'postgres',
+      get queries() {
+        return counter.queries;
+      },
       ping: () => ping(db),
       close: async () => {
         await pool.end();
@@ -79,10 +89,13 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
     const client = new PGlite(dir);
     await client.waitReady;
-    const db = drizzle({ client, schema }) as unknown as Db;
+    const db = drizzle({ client, schema, logger }) as unknown as Db;
     database = {
       db,
       kind: 'pglite',
+      get queries() {
+        return counter.queries;
+      },
       ping: () => ping(db),
       close: async () => {
         if (!client.closed) await client.close();

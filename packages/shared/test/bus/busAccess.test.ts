@@ -119,7 +119,7 @@ describe('bus permissions', () => {
   });
 
   it('busPermissions() has no catch-all: every wildcard is one the table implies', () => {
-    const allowedFullWildcards = /^(_INBOX\.ucs\.[a-z-]+\.>|\$JS\.API\.CONSUMER\.CREATE\.UCS_CALLS\.[a-z-]+\.>|\$JS\.ACK\.UCS_CALLS\.[a-z-]+\.>|\$KV\.UCS_[A-Z_]+\.>)$/;
+    const allowedFullWildcards = /^(_INBOX\.ucs\.[a-z-]+\.>|\$JS\.API\.CONSUMER\.CREATE\.UCS_CALLS\.[a-z-]+\.>|\$JS\.ACK\.UCS_CALLS\.[a-z-]+\.>|\$KV\.UCS_[A-Z_]+\.>|\$JS\.API\.DIRECT\.GET\.KV_UCS_([A-Z_]+)\.\$KV\.UCS_\2\.>)$/;
     for (const service of busServices) {
       for (const s of [...perms[service].publish, ...perms[service].subscribe]) {
         if (s.endsWith('>')) assert.match(s, allowedFullWildcards, `${service}: ${s}`);
@@ -131,7 +131,7 @@ describe('bus permissions', () => {
 
   it('busPermissions() for another prefix names only that prefix and its stream', () => {
     const other = busPermissions(new Subjects('e2e1'), 'pbx-adapter');
-    for (const s of [...other.publish, ...other.subscribe]) assert.match(s, /^(e2e1\.|_INBOX\.e2e1\.|\$JS\.API\.INFO$|\$JS\.API\.STREAM\.[A-Z]+\.E2E1_CALLS$|\$JS\.API\.STREAM\.[A-Z.]+\.KV_E2E1_[A-Z_]+$|\$KV\.E2E1_[A-Z_]+\.>$)/);
+    for (const s of [...other.publish, ...other.subscribe]) assert.match(s, /^(e2e1\.|_INBOX\.e2e1\.|\$JS\.API\.INFO$|\$JS\.API\.STREAM\.[A-Z]+\.E2E1_CALLS$|\$JS\.API\.STREAM\.[A-Z.]+\.KV_E2E1_[A-Z_]+$|\$KV\.E2E1_[A-Z_]+\.>$|\$JS\.API\.DIRECT\.GET\.KV_E2E1_([A-Z_]+)\.\$KV\.E2E1_\2\.>$)/);
   });
 
   it('busPermissions() answers requests (allow_responses) only for services that serve commands', () => {

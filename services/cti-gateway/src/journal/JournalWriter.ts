@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { and, eq, isNull, like, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, like, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { CallTopics, type BusClient, type CallEvent, type DurableConsumer, type MediaCallEvent, type Logger } from '@ucserver/shared';
 import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -89,55 +89,70 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     else await this.#applyCall(input);
   }
 
+  /**
+   * One statement for an event of a call that has its row (the common case): an update guarded by the
+   * per-call `seq`, whose values depend on the row only through SQL (an answer time is kept once set,
+   * the duration runs from the stored answer). No row changed: the call's first event (insert it) or a
+   * duplicate (the insert conflicts and the stored `seq` is not older: ignore it).
+   */
   async #applyCall(event: CallEvent): Promise<void> {
     const log = this.#logger.child({ callId: event.callId, lineId: event.lineId });
+    // A picked-up call's events on the picker's line go to its own row (pickupRowId).
     const rowId = event.pickup ? pickupRowId(event.callId, event.lineNumber) : event.callId;
-    const [existing] = await this.#db.select().from(calls).where(eq(calls.callId, rowId));
-    if (!existing && event.pickup) await this.#closePickedUp(event);
-    if (existing && event.seq <= existing.lastSeq) {
-      log.debug({ seq: event.seq, lastSeq: existing.lastSeq }, 'journal: duplicate event ignored');
-      return;
-    }
     const at = new Date(event.at);
-    const update: Partial<typeof calls.$inferInsert> = { lastSeq: event.seq };
-    if (event.remoteName) update.remoteName = event.remoteName;
-    if (event.mediaNodeId) update.mediaNode = event.mediaNodeId;
+    const atIso = at.toISOString();
+    const guarded: PgUpdateSetSource<typeof calls> = { lastSeq: event.seq };
+    if (event.remoteName) guarded.remoteName = event.remoteName;
+    if (event.mediaNodeId) guarded.mediaNode = event.mediaNodeId;
     // The media node's own path events (#applyMedia) are the authority; the pbx-adapter's copy in a call
     // event can be older than one already applied (the two streams are consumed independently), so it
     // only fills a row that has no path yet.
-    if (event.mediaPath && !existing?.mediaPath) update.mediaPath = event.mediaPath;
-    if (event.state === 'connected' && !existing?.answeredAt) update.answeredAt = at;
+    if (event.mediaPath) guarded.mediaPath = sql`coalesce(${calls.mediaPath}, ${event.mediaPath})`;
+    if (event.state === 'connected') guarded.answeredAt = sql`coalesce(${calls.answeredAt}, ${atIso}::timestamptz)`;
     if (event.state === 'disconnected') {
-      const answeredAt = existing?.answeredAt ?? null;
-      update.endedAt = at;
-      update.durationS = answeredAt ? Math.max(0, Math.round((at.getTime() - answeredAt.getTime()) / 1000)) : 0;
-      update.disconnectCause = event.cause ?? 'normal';
-      if (event.sipStatus !== undefined) update.sipStatus = event.sipStatus;
+      guarded.endedAt = at;
+      guarded.durationS = sql`case when ${calls.answeredAt} is null then 0 else greatest(0, round(extract(epoch from (${atIso}::timestamptz - ${calls.answeredAt}))))::int end`;
+      guarded.disconnectCause = event.cause ?? 'normal';
+      if (event.sipStatus !== undefined) guarded.sipStatus = event.sipStatus;
     }
-    let row: CallRow | undefined;
-    if (!existing) {
-      const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, event.lineId));
-      [row] = await this.#db.insert(calls).values({
-        callId: rowId,
-        lineId: line ? event.lineId : null,
-        lineNumber: event.lineNumber,
-        ownerUserId: line?.owner ?? null,
-        direction: event.direction,
-        remoteNumber: event.remoteNumber,
-        remoteName: event.remoteName ?? '',
-        startedAt: at,
-        ...update,
-      }).onConflictDoNothing().returning();
-      if (!row) throw new JournalRetryError(`journal row for ${event.callId} appeared concurrently; retrying`);
+    const [updated] = await this.#db.update(calls)
+      .set({ ...guarded, transactionId: sql`nextval('journal_transaction_seq')` })
+      .where(and(eq(calls.callId, rowId), lt(calls.lastSeq, event.seq)))
+      .returning();
+    if (updated) {
+      this.emit('entrychanged', updated, 'modified');
+      log.debug({ state: event.state, seq: event.seq }, 'journal updated');
+      return;
+    }
+    // The picked-up call's first event on the picker's line: the ringing line's row ends first.
+    if (event.pickup) await this.#closePickedUp(event);
+    const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, event.lineId));
+    const [row] = await this.#db.insert(calls).values({
+      callId: rowId,
+      lineId: line ? event.lineId : null,
+      lineNumber: event.lineNumber,
+      ownerUserId: line?.owner ?? null,
+      direction: event.direction,
+      remoteNumber: event.remoteNumber,
+      remoteName: event.remoteName ?? '',
+      startedAt: at,
+      lastSeq: event.seq,
+      ...(event.mediaNodeId ? { mediaNode: event.mediaNodeId } : {}),
+      ...(event.mediaPath ? { mediaPath: event.mediaPath } : {}),
+      ...(event.state === 'connected' ? { answeredAt: at } : {}),
+      ...(event.state === 'disconnected' ? { endedAt: at, durationS: 0, disconnectCause: event.cause ?? 'normal', ...(event.sipStatus !== undefined ? { sipStatus: event.sipStatus } : {}) } : {}),
+    }).onConflictDoNothing().returning();
+    if (row) {
       this.emit('entrychanged', row, 'added');
-    } else {
-      [row] = await this.#db.update(calls)
-        .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
-        .where(eq(calls.callId, rowId))
-        .returning();
-      if (row) this.emit('entrychanged', row, 'modified');
+      log.debug({ state: event.state, seq: event.seq }, 'journal updated');
+      return;
     }
-    log.debug({ state: event.state, seq: event.seq }, 'journal updated');
+    const [stored] = await this.#db.select({ lastSeq: calls.lastSeq }).from(calls).where(eq(calls.callId, rowId));
+    if (stored && event.seq <= stored.lastSeq) {
+      log.debug({ seq: event.seq, lastSeq: stored.lastSeq }, 'journal: duplicate event ignored');
+      return;
+    }
+    throw new JournalRetryError(`journal row for ${event.callId} appeared concurrently; retrying`);
   }
 
   /** The first event of a picked-up call on the picker's line: the ringing line's row ends, saying who took it. */

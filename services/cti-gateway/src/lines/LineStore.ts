@@ -31,16 +31,32 @@ export interface LineStoreEvents {
   remove: [lineId: string, line: LineConfig];
 }
 
+/** How long a line read by id is served from memory: every call event of a line looks it up (CTI, presence). */
+const BY_ID_TTL_MS = 5000;
+const BY_ID_MAX = 10_000;
+
 /**
  * The lines table. Every change is announced as an event, which the bus adapter turns into
  * `lines.changed` so the pbx-adapter applies it without restart.
+ * {@link getById} — the lookup of every call event — is served from a small cache for up to 5 s (a call's events span seconds): this
+ * store's own writes (and {@link forget}, which the gateway calls on user changes) clear it at once, so only a
+ * change made through another gateway's store can be seen up to 5 s late.
  */
 export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #db: Db;
+  readonly #byId = new Map<string, { view: LineView | undefined; until: number }>();
+  /** Counts writes, so a read that overlapped one is not cached. */
+  #generation = 0;
 
   constructor(db: Db) {
     super();
     this.#db = db;
+  }
+
+  /** Drops every cached line (a user was changed: an owner's login may be stale). */
+  forget(): void {
+    this.#generation += 1;
+    this.#byId.clear();
   }
 
   async list(): Promise<LineView[]> {
@@ -54,8 +70,17 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   }
 
   async getById(id: string): Promise<LineView | undefined> {
+    const now = Date.now();
+    const hit = this.#byId.get(id);
+    if (hit && hit.until > now) return hit.view;
+    const generation = this.#generation;
     const [r] = await this.#selectViews().where(eq(lines.id, id));
-    return r && toView(r);
+    const view = r && toView(r);
+    if (generation === this.#generation) {
+      if (this.#byId.size >= BY_ID_MAX) this.#byId.clear();
+      this.#byId.set(id, { view, until: now + BY_ID_TTL_MS });
+    }
+    return view;
   }
 
   /** Lines with their owner's login (rows of `{ line, ownerLogin }`, see toView). */
@@ -88,6 +113,7 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
       enabled: input.enabled ?? true,
     }).onConflictDoNothing().returning();
     if (!row) throw new ConflictError(`line '${input.number}' already exists`);
+    this.forget();
     const view = (await this.getById(row.id))!;
     this.emit('upsert', toLineConfig(view));
     return view;
@@ -105,6 +131,7 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     if (changes.ownerLogin !== undefined) values.ownerUserId = await this.#ownerId(changes.ownerLogin);
     const [row] = await this.#db.update(lines).set(values).where(eq(lines.number, number)).returning();
     if (!row) throw new NotFoundError('line', number);
+    this.forget();
     const view = (await this.getById(row.id))!;
     this.emit('upsert', toLineConfig(view));
     return view;
@@ -113,6 +140,7 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   async remove(number: string): Promise<LineView> {
     const line = await this.require(number);
     await this.#db.delete(lines).where(eq(lines.id, line.id));
+    this.forget();
     this.emit('remove', line.id, toLineConfig(line));
     return line;
   }

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallTopics, type BusClient, type CallEvent } from '@ucserver/shared';
-import { check, createTestDatabase } from '@ucserver/testkit';
+import { check, createTestDatabase, testLogger } from '@ucserver/testkit';
+import { dbSchema, openDatabase } from '@ucserver/shared/db';
+import { JournalWriter } from '../../src/journal/JournalWriter.ts';
+import { LineStore } from '../../src/lines/LineStore.ts';
 import { peerBus, startGateway, withGateway } from '../support.ts';
 
 function events(callId: string, lineId: string, t0: number): CallEvent[] {
@@ -115,6 +118,35 @@ describe('journal - JournalWriter from the CALLS stream', () => {
     } finally {
       await peer.close();
       await db.drop();
+    }
+  });
+});
+
+describe('journal - JournalWriter statements per event', () => {
+  it('an event of a call that has its row is one statement; the first event inserts it; a duplicate changes nothing', async () => {
+    const database = await openDatabase({ url: undefined, pgliteDir: 'memory://', logger: testLogger() });
+    try {
+      const line = await new LineStore(database.db).create({ number: '100', registrar: 'pbx' });
+      // apply() is the consumer's handler: the bus is only used by start().
+      const writer = new JournalWriter(database.db, undefined as unknown as BusClient, testLogger());
+      const changes: string[] = [];
+      writer.on('entrychanged', (row, kind) => changes.push(`${kind} ${row.lastSeq}`));
+      const [dialing, ringback, connected, disconnected] = events('call-count', line.id, Date.parse('2026-11-26T11:00:00.000Z'));
+      let q = database.queries;
+      await writer.apply(dialing!);
+      assert.equal(database.queries - q, 3, 'first event: the guarded update finds no row, the line owner, the insert');
+      for (const e of [ringback!, connected!, disconnected!]) {
+        q = database.queries;
+        await writer.apply(e);
+        assert.equal(database.queries - q, 1, `${e.state}: one guarded update`);
+      }
+      await writer.apply(connected!);
+      assert.deepEqual(changes, ['added 1', 'modified 2', 'modified 3', 'modified 4'], 'the duplicate changed nothing');
+      const [row] = await database.db.select().from(dbSchema.calls);
+      assert.equal(row?.durationS, 62);
+      assert.equal(row?.answeredAt?.toISOString(), '2026-11-26T11:00:03.000Z');
+    } finally {
+      await database.close();
     }
   });
 });

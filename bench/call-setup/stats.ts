@@ -1,0 +1,35 @@
+// Percentiles of bench/call-setup's samples (pure).
+
+export interface Summary {
+  calls: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface RateRow {
+  rate: number;
+  /** asnAVMakeCallV2 → caller's connect, without the callee's answer time. */
+  setup: Summary;
+  /** asnAVMakeCallV2 → the callee's asnAVNewCallV2 (the offer reached the callee). */
+  toCallee: Summary;
+  /** The callee's own answer time (asnAVNewCallV2 → its asnAVConnectV2). */
+  answer: Summary;
+  /** CPU of each process over the rate's window, percent of one core. */
+  cpu: Record<string, number>;
+  /** SQL statements the gateway sent per connected call (caller's and callee's leg together). */
+  gatewayDbQueriesPerCall: number;
+}
+
+/** The value below which `p` percent of the sorted samples lie (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function summarize(samples: number[], calls: number, failed: number): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const r = (v: number): number => Math.round(v * 100) / 100;
+  return { calls, failed, p50: r(percentile(sorted, 50)), p99: r(percentile(sorted, 99)), max: r(sorted.at(-1) ?? NaN) };
+}

@@ -1,0 +1,181 @@
+// The ucserver side of bench/call-setup: the whole stack as the e2e suite runs it (nats-server, Kamailio (+
+// rtpengine), cti-gateway, one media node, pbx-adapter; E2eStack), pairs of users with their own lines
+// (caller 1000+2k, callee 1001+2k, Kamailio's rule lines), every user logged in as an auto-answering
+// softphone, then calls at each rate. A pair carries one call at a time, so the two lines are never busy.
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePortRange, Rtpengine, type Kamailio } from '@ucserver/testkit';
+import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
+import { metricSum } from '../../test/e2e/support/prometheus.ts';
+import { childrenOf, cpuSeconds } from '../media-relay/proc.ts';
+import { AutoAnswerPhone } from './AutoAnswerPhone.ts';
+import { summarize, type RateRow } from './stats.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SETUP_TIMEOUT_MS = 10_000;
+
+interface Pair {
+  caller: AutoAnswerPhone;
+  callee: AutoAnswerPhone;
+  busy: boolean;
+}
+
+/** CPU seconds of a process and everything under it (Kamailio's and the media node's children). */
+function treeCpu(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop()!;
+    try {
+      total += cpuSeconds(p);
+      stack.push(...childrenOf(p));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+async function forEachLimited<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+export interface UcserverRunOptions {
+  rates: number[];
+  seconds: number;
+  holdMs: number;
+  mode: 'media-via-pbx' | 'direct-media';
+  /** Each service writes a V8 CPU profile (.cpuprofile) here when it stops. */
+  cpuProfileDir?: string;
+  log: (msg: string) => void;
+  /** Run against the same Kamailio once ucserver's rates are done (its lines unregistered first). */
+  baseline: (kamailio: Kamailio) => Promise<Array<{ rate: number; calls: number; failed: number; setupMs: number[] }>>;
+}
+
+export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRow[]; kamailioRuns: Array<{ rate: number; calls: number; failed: number; setupMs: number[] }> }> {
+  const maxRate = Math.max(...o.rates);
+  // Calls in flight at once: rate × (hold + setup and hang-up slack; a loaded machine's setup takes seconds).
+  const pairCount = Math.ceil(maxRate * (o.holdMs / 1000 + 3));
+  const t0 = Date.now();
+  // The test PBX's own rtpengine is sized for tests (200 ports, ended calls keep theirs 30 s): this one holds
+  // every call of the run, ucserver's two legs and the SIPp baseline's, and frees ports at once.
+  const totalCalls = o.rates.reduce((a, r) => a + Math.round(r * o.seconds), 0);
+  const range = await freePortRange(Math.min(40_000, 8 * totalCalls + 400), 20_000, 60_000);
+  const rtpengine = o.mode === 'media-via-pbx' ? await Rtpengine.start({ portMin: range.min, portMax: range.max, deleteDelay: 0, logLevel: 4 }) : undefined;
+  const stack = await E2eStack.start({
+    pbx: rtpengine ? { rtpengine } : {},
+    scenario: 'call-setup',
+    artifactsDir: join(root, 'bench/.build/call-setup-logs'),
+    pbxMode: o.mode,
+    users: [],
+    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', ...(o.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(o.cpuProfileDir)}` } : {}) },
+  });
+  const phones: AutoAnswerPhone[] = [];
+  try {
+    const lines = Array.from({ length: 2 * pairCount }, (_, i) => String(1000 + i));
+    await forEachLimited(lines, 8, async (line) => {
+      await stack.admin('POST', '/api/v1/users', { login: `u${line}`, password: `bench-secret-${line}`, displayName: `User ${line}` });
+      await stack.admin('POST', '/api/v1/lines', { number: line, registrar: stack.kamailio!.address, transport: 'udp', authUser: line, authPassword: `pw${line}`, owner: `u${line}`, displayName: `Line ${line}` });
+    });
+    await stack.waitRegistered(lines, 120_000);
+    o.log(`stack up, ${lines.length} users with registered lines in ${Math.round((Date.now() - t0) / 1000)} s`);
+    const byLine = new Map<string, AutoAnswerPhone>();
+    await forEachLimited(lines, 16, async (line) => {
+      const phone = await AutoAnswerPhone.connect({ host: '127.0.0.1', port: stack.ctiPort, login: `u${line}`, password: `bench-secret-${line}`, line });
+      phones.push(phone);
+      byLine.set(line, phone);
+    });
+    const pairs: Pair[] = Array.from({ length: pairCount }, (_, k) => ({ caller: byLine.get(String(1000 + 2 * k))!, callee: byLine.get(String(1001 + 2 * k))!, busy: false }));
+    o.log(`${phones.length} softphones logged in (${pairCount} caller/callee pairs)`);
+
+    const pids: Record<string, number | undefined> = {
+      'cti-gateway': stack.gateway?.process.pid,
+      'media (node + worker)': stack.media[0]?.process.pid,
+      'pbx-adapter': stack.pbxAdapter?.process.pid,
+      kamailio: stack.kamailio?.process?.pid,
+      rtpengine: stack.kamailio?.rtpengine?.process?.pid,
+      'nats-server': stack.nats?.pid,
+    };
+
+    const rows: RateRow[] = [];
+    for (const rate of o.rates) {
+      const setup: number[] = [];
+      const toCallee: number[] = [];
+      const answer: number[] = [];
+      let failed = 0;
+      let launched = 0;
+      const errors = new Map<string, number>();
+      const fail = (why: string): void => {
+        failed += 1;
+        errors.set(why, (errors.get(why) ?? 0) + 1);
+      };
+      const dbQueries = async (): Promise<number> => metricSum(await (await fetch(`${stack.gatewayUrl}/metrics`)).text(), 'ucserver_cti_gateway_db_queries_total');
+      const queries0 = await dbQueries();
+      const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid) : 0]));
+      const self0 = process.cpuUsage();
+      const w0 = performance.now();
+      const inFlight: Promise<void>[] = [];
+      const placeOne = async (): Promise<void> => {
+        const pair = pairs.find((p) => !p.busy);
+        if (!pair) return fail('no free caller/callee pair (bench sizing)');
+        pair.busy = true;
+        try {
+          const incoming = pair.callee.nextAnswered(SETUP_TIMEOUT_MS);
+          incoming.catch(() => undefined);
+          const c = await pair.caller.call(pair.callee.line, SETUP_TIMEOUT_MS);
+          const inc = await incoming;
+          const answerMs = inc.answeredAt - inc.offeredAt;
+          setup.push(c.connectedAt - c.sentAt - answerMs);
+          toCallee.push(inc.offeredAt - c.sentAt);
+          answer.push(answerMs);
+          await new Promise((r) => setTimeout(r, o.holdMs));
+          pair.caller.hangUp(c.avCallId);
+          // Let the hang-up reach both phones before the pair is used again.
+          await new Promise((r) => setTimeout(r, 500));
+        } catch (err) {
+          fail((err as Error).message.replace(/\d+/g, 'N').slice(0, 120));
+          await new Promise((r) => setTimeout(r, 2000));
+        } finally {
+          pair.busy = false;
+        }
+      };
+      // Launch on an absolute schedule (no drift), every 1000/rate ms for `seconds`.
+      const total = Math.round(rate * o.seconds);
+      while (launched < total) {
+        const due = w0 + (launched * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        inFlight.push(placeOne());
+        launched += 1;
+      }
+      await Promise.all(inFlight);
+      const elapsed = (performance.now() - w0) / 1000;
+      const cpu: Record<string, number> = {};
+      for (const [k, pid] of Object.entries(pids)) if (pid) cpu[k] = Math.round(((treeCpu(pid) - cpu0[k]!) / elapsed) * 1000) / 10;
+      const self = process.cpuUsage(self0);
+      cpu['bench (clients)'] = Math.round(((self.user + self.system) / 1e6 / elapsed) * 1000) / 10;
+      const queriesPerCall = Math.round(((await dbQueries()) - queries0) / Math.max(1, total - failed) * 10) / 10;
+      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, gatewayDbQueriesPerCall: queriesPerCall };
+      rows.push(row);
+      o.log(`  ${String(rate).padStart(4)} calls/s: ${total} calls, setup p50 ${row.setup.p50} ms, p99 ${row.setup.p99} ms, max ${row.setup.max} ms; to callee p50 ${row.toCallee.p50} ms; callee's own answer p50 ${row.answer.p50} ms; failed ${failed}`
+        + `${errors.size ? ` (${[...errors].map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}`);
+      o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}`);
+    }
+    for (const p of phones) p.close();
+    phones.length = 0;
+    o.log('\nbaseline: SIPp UAC → Kamailio → SIPp UAS');
+    const kamailioRuns = await o.baseline(stack.kamailio!);
+    for (const r of kamailioRuns) {
+      const s = summarize(r.setupMs, r.calls, r.failed);
+      o.log(`  ${String(r.rate).padStart(4)} calls/s: ${r.calls} calls, INVITE → 200 p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms; failed ${r.failed}`);
+    }
+    return { rows, kamailioRuns };
+  } finally {
+    for (const p of phones) p.close();
+    await stack.stop();
+    await rtpengine?.dispose();
+  }
+}
