@@ -50,6 +50,7 @@ import { JournalService } from './journal/JournalService.ts';
 import { JournalStore } from './journal/JournalStore.ts';
 import { JournalWriter } from './journal/JournalWriter.ts';
 import { LineRouting } from './lines/LineRouting.ts';
+import { PickupGroupStore } from './pickup/PickupGroupStore.ts';
 import { LineStore } from './lines/LineStore.ts';
 import { absentOperations } from './presence/absentOperations.ts';
 import { ManualPresenceStore } from './presence/ManualPresenceStore.ts';
@@ -80,6 +81,8 @@ export interface GatewayContext {
   lines: LineStore;
   /** DND and forwards per line (asnCtiLineSetDoNotDisturb, asnCtiSetForward), persisted. */
   routing: LineRouting;
+  /** Pickup groups (asnCtiPickupCall's authorisation), set by the admin. */
+  pickupGroups: PickupGroupStore;
   registrations: RegistrationStates;
   journal: JournalStore;
   calls: CallRegistry;
@@ -124,6 +127,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   // A renamed or removed owner changes the lines' views (owner login, owner id).
   users.on('userchanged', () => lines.forget());
   const routing = new LineRouting(database.db);
+  const pickupGroups = new PickupGroupStore(database.db);
   const registrations = new RegistrationStates();
   const journal = new JournalStore(database.db);
   const manualPresence = new ManualPresenceStore(database.db);
@@ -149,7 +153,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
   // Seals the SIP passwords the pbx-adapter gets over the bus (bus/lineService.ts).
   const lineCredentialsKey = parseSealingKey(config.LINE_CREDENTIALS_KEY);
   const quality = new LiveQuality();
-  const context: GatewayContext = { config, logger, database, users, lines, routing, registrations, journal, calls, quality, auth, sessions, wsSessions };
+  const context: GatewayContext = { config, logger, database, users, lines, routing, pickupGroups, registrations, journal, calls, quality, auth, sessions, wsSessions };
 
   // Filled in start(); sessions read it per message, so it can be bound late.
   const table: OperationTable = { invokes: {}, events: {}, public: publicOperations };
@@ -258,7 +262,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
-      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, logger });
+      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, pickupGroups, pickup: softphones.pickup, logger });
       ctiService = cti;
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({
@@ -366,6 +370,7 @@ function buildHttp(
     routingChanged: options.routingChanged,
     captures: options.captures,
     capturePolicy: options.capturePolicy,
+    pickupGroups: ctx.pickupGroups,
   });
   // The web softphone and /docs, with their CSP and hardening headers.
   http.register(webPages, { root: webRoot });

@@ -19,7 +19,7 @@ import {
   UnavailableError,
   ValidationError,
 } from './errors.ts';
-import { CtiRequestError } from './session/CtiRequestError.ts';
+import { CtiRequestError, PickupDeniedError } from './session/CtiRequestError.ts';
 
 export const gatewayErrorCatalogue: ErrorCatalogue = {
   codes: GatewayErrorCodes,
@@ -34,6 +34,7 @@ export const gatewayErrorCatalogue: ErrorCatalogue = {
     HttpError,
     UnavailableError,
     CtiRequestError,
+    PickupDeniedError,
     MediaCommandError,
     PbxCommandError,
     JournalRetryError,

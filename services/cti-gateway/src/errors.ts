@@ -22,6 +22,8 @@ export const GatewayErrorCodes = {
   UCS_ERR_GW_HTTP: 'UCS_ERR_GW_HTTP',
   /** An ENetUC operation ran and failed: answered as a ROSE error with its iErrorDetail. */
   UCS_ERR_GW_REQUEST: 'UCS_ERR_GW_REQUEST',
+  /** asnCtiPickupCall: the picker shares no pickup group with the ringing line (AsnCtiErrorEnum accessdenied). */
+  UCS_ERR_GW_PICKUP_DENIED: 'UCS_ERR_GW_PICKUP_DENIED',
   /** A media node refused a command, or none answered. */
   UCS_ERR_GW_MEDIA_FAILED: 'UCS_ERR_GW_MEDIA_FAILED',
   /** The pbx-adapter refused a command, or none answered. */

@@ -55,7 +55,7 @@ export class AdminBrowser {
   }
 
   /** Opens a page of the console by its navigation link and waits until it rendered. */
-  async open(page: 'users' | 'lines' | 'calls' | 'captures' | 'nodes' | 'journal' | 'system'): Promise<void> {
+  async open(page: 'users' | 'lines' | 'pickup' | 'calls' | 'captures' | 'nodes' | 'journal' | 'system'): Promise<void> {
     await this.testid(`nav-${page}`).click();
     await this.page.locator(`main[data-page="${page}"][data-ready="true"]`).waitFor({ timeout: 10_000 });
   }

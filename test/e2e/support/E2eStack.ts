@@ -70,6 +70,8 @@ export interface JournalRow {
   mediaNode: string | null;
   /** The call carried video (a camera's stream reached the media node). */
   video: boolean;
+  /** A ringing call a colleague picked up: their line (this row ended 'picked-up'). */
+  pickedUpBy: string | null;
 }
 
 /**

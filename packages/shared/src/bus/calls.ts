@@ -15,6 +15,7 @@ export const CallCause = z.enum([
   'no-answer',
   'unavailable', // 480: nobody can take it (e.g. no softphone connected)
   'redirected',
+  'picked-up', // a ringing call a colleague took (asnCtiPickupCall): the end of it for the line it rang on (gateway, journal)
   'timeout', // no response at all (SIP timer B/F)
   'media-failure', // the media node or its worker died
   'error',
@@ -57,6 +58,12 @@ export const CallEvent = z.object({
   hold: HoldSide.optional(),
   mediaNodeId: Id.optional(),
   mediaPath: MediaPath.optional(),
+  /**
+   * The call was picked up from another of our lines (asnCtiPickupCall): from this event on it belongs to
+   * `lineId` (the picker's), and every later event says so. The journal closes the ringing line's row
+   * ('picked-up'); the gateway ends the call for that line's clients.
+   */
+  pickup: z.object({ fromLineId: Id, fromLineNumber: z.string().max(64) }).optional(),
 });
 export type CallEvent = z.infer<typeof CallEvent>;
 

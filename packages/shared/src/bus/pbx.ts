@@ -48,6 +48,12 @@ export const PbxCommands = {
    */
   redirect: command('pbx', 'call.redirect', z.object({ callId: Id, target: z.string().min(1).max(256), replacesCallId: Id.optional() }), Empty),
   /**
+   * Pickup: a call ringing on one of our lines moves to another of our lines (`lineId`, the picker's;
+   * the gateway authorised it). Its later events are that line's; the INVITE is answered when the
+   * picker's softphone answers (call.answer). Refused unless the call is an incoming one still ringing.
+   */
+  pickup: command('pbx', 'call.pickup', z.object({ callId: Id, lineId: Id, lineNumber: z.string().min(1).max(64) }), Empty),
+  /**
    * The calls the adapter carries now, each as its last call event (a restarted gateway reconciles its
    * journal and rebuilds its call table from them). Paged; `at` is the adapter's clock when the page was
    * taken: a call started before it and not listed had ended by then.

@@ -4,5 +4,5 @@
 export { openDatabase, migrationsFolder } from './Database.ts';
 export type { Database, DatabaseOptions, Db, DbSchema } from './Database.ts';
 export * as dbSchema from './schema.ts';
-export type { UserRow, UserPresenceRow, ClientContentRow, NewUserRow, LineRow, NewLineRow, CallRow, NewCallRow } from './schema.ts';
+export type { UserRow, UserPresenceRow, ClientContentRow, NewUserRow, LineRow, NewLineRow, CallRow, NewCallRow, PickupGroupRow } from './schema.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createSelectSchema } from 'drizzle-zod';
-import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** People who log in (softphone users and admins). Passwords are stored as scrypt hashes only. */
 export const users = pgTable('users', {
@@ -99,6 +99,11 @@ export const calls = pgTable('calls', {
   rttMs: real('rtt_ms'),
   /** The call carried video (the media node saw a camera's or the PBX's video stream). */
   video: boolean('video').notNull().default(false),
+  /**
+   * A ringing call a colleague picked up (asnCtiPickupCall): the picker's line number. This row (the
+   * line it rang on) ends there with cause 'picked-up'; the call goes on in the picker's row.
+   */
+  pickedUpBy: text('picked_up_by'),
   /** Last call-event sequence number applied, so redelivered events are ignored. */
   lastSeq: integer('last_seq').notNull().default(0),
   readFlag: boolean('read_flag').notNull().default(false),
@@ -111,6 +116,28 @@ export const calls = pgTable('calls', {
   index('calls_line_started_idx').on(t.lineId, t.startedAt),
   index('calls_owner_started_idx').on(t.ownerUserId, t.startedAt),
   index('calls_transaction_idx').on(t.transactionId),
+]);
+
+/**
+ * A pickup group (asnCtiPickupCall): a user may take a call ringing on a line of a group they share,
+ * as a member user (all their lines) or through one of their lines. Set by the admin.
+ */
+export const pickupGroups = pgTable('pickup_groups', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A member of a pickup group: a line or a user (exactly one of the two). */
+export const pickupGroupMembers = pgTable('pickup_group_members', {
+  groupId: uuid('group_id').notNull().references(() => pickupGroups.id, { onDelete: 'cascade' }),
+  lineId: uuid('line_id').references(() => lines.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+}, (t) => [
+  check('pickup_group_members_one_check', sql`(${t.lineId} is null) <> (${t.userId} is null)`),
+  uniqueIndex('pickup_group_members_line_idx').on(t.groupId, t.lineId),
+  uniqueIndex('pickup_group_members_user_idx').on(t.groupId, t.userId),
 ]);
 
 /**
@@ -151,6 +178,7 @@ export type NewUserRow = typeof users.$inferInsert;
 export type LineRow = typeof lines.$inferSelect;
 export type NewLineRow = typeof lines.$inferInsert;
 export type CallRow = typeof calls.$inferSelect;
+export type PickupGroupRow = typeof pickupGroups.$inferSelect;
 export type NewCallRow = typeof calls.$inferInsert;
 
 // Row schemas derived from the tables (the single source of truth); APIs narrow them with pick/omit/extend.

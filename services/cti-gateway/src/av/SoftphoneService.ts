@@ -2,7 +2,9 @@ import type { ClientSession } from '../session/ClientSession.ts';
 import type { EventHandlers, InvokeHandlers } from '../protocol/mod.ts';
 import { AvCallEvents } from './AvCallEvents.ts';
 import { AvOperations } from './AvOperations.ts';
+import { AvTransfer } from './AvTransfer.ts';
 import { CallForwarding } from './CallForwarding.ts';
+import { CallPickup } from './CallPickup.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
@@ -17,7 +19,10 @@ import type { IncomingCallDecision, IncomingCallRequest, SoftphoneServiceDeps } 
 export class SoftphoneService {
   /** Third-party call control of softphones, for the CtiService. */
   readonly devices: SoftphoneDeviceControl;
+  /** The softphone side of a pickup, for the CtiService. */
+  readonly pickup: CallPickup;
   readonly #operations: AvOperations;
+  readonly #transfer: AvTransfer;
   readonly #events: AvCallEvents;
   readonly #verdict: IncomingCallVerdict;
   readonly #forwarding: CallForwarding;
@@ -29,12 +34,15 @@ export class SoftphoneService {
     const forwarding = (this.#forwarding = new CallForwarding({ pbx, calls: deps.calls, logger: part.logger }));
     this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices, forwarding, calls: deps.calls });
     this.#events = new AvCallEvents({ ...part, media, pbx, calls: deps.calls, sessions, placement: deps.placement });
+    this.#transfer = new AvTransfer({ ...part, pbx, calls: deps.calls });
+    this.pickup = new CallPickup({ ...part, media, pbx, sessions, forwarding });
     this.#verdict = new IncomingCallVerdict({ ...part, media, lines, sessions, config: deps.config, routing: deps.routing, forwarding });
   }
 
   /** The asnAV* operations a client may send. */
   operations(): { invokes: Partial<InvokeHandlers<ClientSession>>; events: Partial<EventHandlers<ClientSession>> } {
-    return this.#operations.operations();
+    const { invokes, events } = this.#operations.operations();
+    return { invokes, events: { ...events, ...this.#transfer.events() } };
   }
 
   /** The pbx-adapter's CtiCommands.incomingCall: accept (offering the call to the softphone) or refuse. */

@@ -80,3 +80,17 @@ export interface IncomingCallVerdictDeps extends SoftphonePartDeps {
   routing: Pick<LineRouting, 'get'>;
   forwarding: Pick<CallForwarding, 'track'>;
 }
+
+export interface CallPickupDeps extends SoftphonePartDeps {
+  media: Pick<MediaClient, 'softphoneCreateOffer'>;
+  pbx: Pick<PbxClient, 'pickup' | 'drop'>;
+  sessions: Pick<SessionRegistry, 'softphoneOf'>;
+  /** The ringing line's no-answer and busy forwards no longer apply. */
+  forwarding: Pick<CallForwarding, 'forget'>;
+}
+
+export interface AvTransferDeps extends SoftphonePartDeps {
+  pbx: Pick<PbxClient, 'redirect'>;
+  /** The calls as the pbx-adapter reports them: state, line and far end. */
+  calls: Pick<CallRegistry, 'get'>;
+}

@@ -56,6 +56,11 @@ export class PbxClient {
     return this.#request(PbxCommands.redirect, { callId, target, ...(replacesCallId ? { replacesCallId } : {}) });
   }
 
+  /** Moves the ringing incoming call to our line `lineId` (pickup); the picker's softphone answers it. */
+  pickup(callId: string, lineId: string, lineNumber: string): Promise<void> {
+    return this.#request(PbxCommands.pickup, { callId, lineId, lineNumber });
+  }
+
   async #request<C extends Command<'pbx'>>(cmd: C, payload: RequestOf<C> & { callId: string }): Promise<void> {
     try {
       await this.#bus.pbx.request(cmd, payload, { timeoutMs: this.#timeoutMs });

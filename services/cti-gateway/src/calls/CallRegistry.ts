@@ -20,11 +20,23 @@ export interface ActiveCall {
   lastSeq: number;
   /** Set by CTI while the call is mixed in its user's conference (CtiConference). */
   conferenceId?: string | undefined;
+  /** Picked up from this line (number) to `lineNumber` (asnCtiPickupCall). */
+  pickedUpFrom: string | undefined;
+  /** The ringing line's view of a picked-up call: who took it (line number). */
+  pickedUpBy?: string | undefined;
 }
 
 export interface CallRegistryEvents {
-  /** A call changed state; `previous` is undefined for a new call. */
-  callchanged: [call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined];
+  /**
+   * A call changed state; `previous` is undefined for a new call. `remoteChanged`: the far end is another
+   * party now (a transfer the line followed, or one that replaced it).
+   */
+  callchanged: [call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined, remoteChanged: boolean];
+  /**
+   * The call moved to another line (a pickup): emitted before the 'callchanged' of the event that moved
+   * it, so the old line's clients learn the call left them before the new line's hear of it.
+   */
+  callmoved: [call: ActiveCall, from: { lineId: string; lineNumber: string }];
   mediapath: [call: ActiveCall, path: MediaPath];
   mediafailed: [call: ActiveCall, cause: string];
 }
@@ -83,13 +95,21 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
         mediaNodeId: event.mediaNodeId,
         mediaPath: event.mediaPath,
         lastSeq: event.seq,
+        pickedUpFrom: event.pickup?.fromLineNumber,
       };
       this.#calls.set(call.callId, call);
+    } else if (event.lineId !== call.lineId) {
+      const from = { lineId: call.lineId, lineNumber: call.lineNumber };
+      call.lineId = event.lineId;
+      call.lineNumber = event.lineNumber;
+      call.pickedUpFrom = event.pickup?.fromLineNumber ?? from.lineNumber;
+      this.emit('callmoved', call, from);
     }
     call.lastSeq = event.seq;
     call.state = event.state;
     // A new far end (a transfer the line followed) brings its own name, or none.
-    if (event.remoteNumber && event.remoteNumber !== call.remoteNumber) call.remoteName = undefined;
+    const remoteChanged = previous !== undefined && !!event.remoteNumber && event.remoteNumber !== call.remoteNumber;
+    if (remoteChanged) call.remoteName = undefined;
     if (event.remoteNumber) call.remoteNumber = event.remoteNumber;
     if (event.remoteName) call.remoteName = event.remoteName;
     if (event.mediaNodeId) call.mediaNodeId = event.mediaNodeId;
@@ -101,7 +121,7 @@ export class CallRegistry extends EventEmitter<CallRegistryEvents> {
       call.cause = event.cause;
       this.#scheduleRemoval(call);
     }
-    this.emit('callchanged', call, event, previous);
+    this.emit('callchanged', call, event, previous, remoteChanged);
     return call;
   }
 

@@ -18,6 +18,10 @@ const USAGE = `usage: npm run admin -- <command> [options]
   line remove <number>
   line enable|disable <number>
   line capture <number> on|off   capture every call of the line from its first packet
+  pickup-group add <name> [--lines 101,102] [--users bob,carol]   who may pick up each other's calls
+  pickup-group set <name> [--lines …] [--users …] [--rename NEW]   replace the members (and name)
+  pickup-group list
+  pickup-group remove <name>
   calls                      active calls
   journal [--line N] [--user LOGIN] [--limit N]
   nodes                      live media nodes
@@ -55,6 +59,9 @@ function parse() {
     'max-seconds': { type: 'string' },
     'max-bytes': { type: 'string' },
     output: { type: 'string', short: 'o' },
+    lines: { type: 'string' },
+    users: { type: 'string' },
+    rename: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -169,6 +176,25 @@ async function main(): Promise<void> {
       console.log(values.json ? JSON.stringify(p) : `capture of every call of line ${arg}: ${p.enabled ? 'on' : 'off'}`);
       return;
     }
+    case 'pickup-group add':
+    case 'pickup-group set': {
+      const name = need(arg, 'group name');
+      const body = { name: verb === 'set' ? (values.rename ?? name) : name, lines: list(values.lines), users: list(values.users) };
+      const g = verb === 'add'
+        ? await client.request<Record<string, unknown>>('POST', '/pickup-groups', body)
+        : await client.request<Record<string, unknown>>('PUT', `/pickup-groups/${encodeURIComponent(name)}`, body);
+      console.log(values.json ? JSON.stringify(g) : `pickup group ${String(g.name)}: lines ${String(g.lines) || '-'}, users ${String(g.users) || '-'}`);
+      return;
+    }
+    case 'pickup-group list': {
+      const groups = await client.request<Array<Record<string, unknown> & { lines: string[]; users: string[] }>>('GET', '/pickup-groups');
+      table(groups.map((g) => ({ ...g, lines: g.lines.join(','), users: g.users.join(',') })), ['name', 'lines', 'users', 'updatedAt']);
+      return;
+    }
+    case 'pickup-group remove':
+      await client.request('DELETE', `/pickup-groups/${encodeURIComponent(need(arg, 'group name'))}`);
+      console.log(`pickup group ${arg} removed`);
+      return;
     case 'calls':
       table(await client.request('GET', '/calls'), ['callId', 'line', 'direction', 'state', 'remoteNumber', 'createdAt', 'mediaNode', 'mediaPath']);
       return;
@@ -222,6 +248,11 @@ async function main(): Promise<void> {
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }
+}
+
+/** `a,b, c` → ['a', 'b', 'c']; nothing → []. */
+function list(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
 }
 
 function int(text: string, what: string): number {

@@ -7,6 +7,7 @@ import type { LineForward } from '../lines/LineRoutingTypes.ts';
 import type { LineView } from '../lines/LineStore.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import { CtiPickup } from './CtiPickup.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
 import { CtiConference } from './CtiConference.ts';
 import type { CtiServiceDeps } from './CtiServiceTypes.ts';
@@ -39,11 +40,14 @@ export class CtiService {
   /** CTI make-call requests waiting for their first call event: callId → requesting session. */
   readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
   readonly #conference: CtiConference;
+  readonly #pickup: CtiPickup;
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
     this.#conference = new CtiConference({ pbx: deps.pbx, media: deps.media, calls: deps.calls, logger: deps.logger, notify: (call, conferenced) => this.#onCallData(call, conferenced) });
-    deps.calls.on('callchanged', (call, event, previous) => this.#onCall(call, event, previous));
+    this.#pickup = new CtiPickup({ calls: deps.calls, lines: deps.lines, groups: deps.pickupGroups, softphones: deps.pickup, logger: deps.logger });
+    deps.calls.on('callchanged', (call, event, previous, remoteChanged) => this.#onCall(call, event, previous, remoteChanged));
+    deps.calls.on('callmoved', (call, from) => this.#onCallMoved(call, from));
     deps.calls.on('mediapath', (call) => this.#onCallData(call));
     deps.registrations.on('changed', (state) => void this.#onRegistration(state).catch((err: unknown) => deps.logger.warn({ err }, 'line info event failed')));
     deps.lines.on('upsert', (line) => void this.#onLineChanged(line.lineId, 'upsert').catch((err: unknown) => deps.logger.warn({ err }, 'line change event failed')));
@@ -260,6 +264,11 @@ export class CtiService {
           return { bSuccess: true };
         },
 
+        asnCtiPickupCall: async (arg, session) => {
+          await this.#pickup.pickup(arg, session.requireUser, (descriptor) => this.#resolveLine(session, descriptor));
+          return { bSuccess: true };
+        },
+
         asnCtiDialDigits: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           if (call.state !== 'connected') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not connected`);
@@ -304,7 +313,7 @@ export class CtiService {
     for (const [id, r] of this.#makeCallRequests) if (r.expires < now) this.#makeCallRequests.delete(id);
   }
 
-  #onCall(call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined): void {
+  #onCall(call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined, remoteChanged: boolean): void {
     const request = this.#makeCallRequests.get(call.callId);
     if (request && (event.state === 'dialing' || event.state === 'disconnected')) {
       this.#makeCallRequests.delete(call.callId);
@@ -314,13 +323,16 @@ export class CtiService {
         success: event.state === 'dialing' ? 1 : 0,
       });
     }
-    const monitors = this.#byLine.get(call.lineId);
-    if (!monitors) return;
-    for (const m of monitors) {
+    this.#notifyCall(call, previous, remoteChanged);
+  }
+
+  /** The call's new state to its line's monitors; a disconnected call is destroyed right after. */
+  #notifyCall(call: ActiveCall, previous: CallEvent['state'] | undefined, remoteChanged = false): void {
+    for (const m of this.#byLine.get(call.lineId) ?? []) {
       m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
         u8sMonitorCrossRefID: m.crossRefId,
         u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
-        reason: changeReason(call, previous),
+        reason: changeReason(call, previous, 'current', remoteChanged),
         callinformation: callInformation(call),
       });
       if (call.state === 'disconnected') {
@@ -332,6 +344,19 @@ export class CtiService {
         });
       }
     }
+  }
+
+  /**
+   * A pickup moved the call away from line `from`: for that line's monitors it ends there (disconnected,
+   * cause 'picked-up', PickedUpBy the picker's line; then destroyed). The new line's monitors hear of it
+   * through the event that moved it.
+   */
+  #onCallMoved(call: ActiveCall, from: { lineId: string; lineNumber: string }): void {
+    const gone: ActiveCall = {
+      ...call, lineId: from.lineId, lineNumber: from.lineNumber, state: 'disconnected', cause: 'picked-up',
+      disconnectedAt: Date.now(), pickedUpFrom: undefined, pickedUpBy: call.lineNumber,
+    };
+    this.#notifyCall(gone, call.state);
   }
 
   /** Something other than the state changed (media path; a conference ended): the whole record, reason 15; joined a conference: reason 4. */

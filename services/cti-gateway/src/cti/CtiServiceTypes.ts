@@ -1,10 +1,12 @@
 // Contract of the CtiService: what it needs, and what it asks of the softphone side.
 import type { Logger } from '@ucserver/shared';
+import type { UserRow } from '@ucserver/shared/db';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
 import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { PickupGroupStore } from '../pickup/PickupGroupStore.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { ConferenceMedia } from './CtiConference.ts';
 
@@ -14,6 +16,20 @@ export interface DeviceControl {
   remoteMakeCall(line: LineView, target: string): Promise<string>;
   /** Asks the softphone that rings with this call to answer it. */
   remoteAnswer(call: ActiveCall): void;
+}
+
+/** What CTI needs from the softphone side to hand a picked-up call to the picker's softphone. */
+export interface PickupControl {
+  /** Moves the ringing `call` to `line` (the picker's) and rings `picker`'s softphone, which answers it. */
+  pickup(call: ActiveCall, line: LineView, picker: UserRow): Promise<void>;
+}
+
+export interface CtiPickupDeps {
+  calls: Pick<CallRegistry, 'get' | 'onLine'>;
+  lines: Pick<LineStore, 'list' | 'getById'>;
+  groups: Pick<PickupGroupStore, 'members'>;
+  softphones: PickupControl;
+  logger: Logger;
 }
 
 export interface CtiServiceDeps {
@@ -27,5 +43,9 @@ export interface CtiServiceDeps {
   routing: Pick<LineRouting, 'get' | 'setDnd' | 'setForward' | 'removeForward'>;
   /** The media node's conference command (absent: asnCtiConference is refused). */
   media?: ConferenceMedia;
+  /** The pickup groups (asnCtiPickupCall's authorisation). */
+  pickupGroups: Pick<PickupGroupStore, 'members'>;
+  /** The softphone side of a pickup. */
+  pickup: PickupControl;
   logger: Logger;
 }

@@ -88,6 +88,7 @@ export function disconnectedReason(cause: CallCause | undefined): number {
     case 'rejected':
       return EnumCallDisconnectedReason.eDISCONNECTEDREASONUNCONNECTED;
     case 'redirected':
+    case 'picked-up': // taken on another line: ENetUC has no reason of its own for it
       return EnumCallDisconnectedReason.eDISCONNECTEDREASONREDIRECTEDUNKNOWN;
     default:
       return EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN;
@@ -122,7 +123,8 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
     // The line's user controls the conference both of its calls are mixed in.
     iCallType: call.conferenceId ? EAsnCallType.eCALLTYPECONFERENCECONTROLER : EAsnCallType.eCALLTYPENORMAL,
     iDisconnectedReason: call.state === 'disconnected' ? disconnectedReason(call.cause) : EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN,
-    iFeatures: featuresFor(state),
+    // A ringing incoming call may be picked up to another of our lines (asnCtiPickupCall, pickup groups).
+    iFeatures: featuresFor(state) | (state === 'offering' && call.direction === 'inbound' ? F.eCFEATUREMAYBEPICKUPED : 0),
     bOutbound: call.direction === 'outbound',
     bInternal: true,
     bCallerIDBlocked: false,
@@ -146,13 +148,22 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
       ...(call.hold ? { HoldSide: call.hold } : {}),
       ...(call.conferenceId ? { Conference: call.conferenceId } : {}),
       ...(call.cause ? { DisconnectCause: call.cause } : {}),
+      ...(call.pickedUpFrom ? { PickedUpFrom: call.pickedUpFrom } : {}),
+      ...(call.pickedUpBy ? { PickedUpBy: call.pickedUpBy } : {}),
     },
   };
 }
 
-/** The change reason of an event that moved a call into its current state. */
-export function changeReason(call: ActiveCall, previous: CallState | undefined, phase: 'current' | 'destroyed' = 'current'): number {
+/**
+ * The change reason of an event that moved a call into its current state. A talking call whose far end is
+ * another party now (the line followed a transfer, or an attended transfer replaced its dialog) reports
+ * reasonRemotePartyChanged, as ENetUC_CTI names it, whatever its state (the state is in the call
+ * information); a call that ends is disconnected (11), then destroyed (12), also when a colleague picked it
+ * up (the cause says so).
+ */
+export function changeReason(call: ActiveCall, previous: CallState | undefined, phase: 'current' | 'destroyed' = 'current', remoteChanged = false): number {
   if (phase === 'destroyed') return AsnCtiCallInfoChangedReason.reasonCallDestroyed;
+  if (remoteChanged && (call.state === 'connected' || call.state === 'held')) return AsnCtiCallInfoChangedReason.reasonRemotePartyChanged;
   // A retrieve has no reason of its own: it is reported as "connected" again.
   if (call.state === 'connected' && previous === 'held') return AsnCtiCallInfoChangedReason.reasonCallConnected;
   return reasonMap[call.state];

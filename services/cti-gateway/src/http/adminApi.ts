@@ -21,6 +21,8 @@ import { applyRouting } from './lineRouting.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 import type { UserStore } from '../users/UserStore.ts';
 import { CAPTURE_STATUS, captureRoutes } from './captureApi.ts';
+import { pickupGroupRoutes } from './pickupGroupApi.ts';
+import type { PickupGroupStore } from '../pickup/PickupGroupStore.ts';
 import {
   ApiError,
   LineCreate,
@@ -57,6 +59,8 @@ export interface AdminApiOptions {
   /** Call capture on the media nodes; undefined until the bus is up. */
   captures: () => CaptureClient | undefined;
   capturePolicy: LineCapturePolicy;
+  /** Pickup groups (/pickup-groups). */
+  pickupGroups: PickupGroupStore;
 }
 
 /** The HTTP status of each domain error; any other UcsError is a 500. */
@@ -186,6 +190,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   // Calls, media nodes, journal, system, live events
   adminConsoleRoutes(api, { ...options, lines: linesOut });
+  pickupGroupRoutes(app, { groups: options.pickupGroups, adminOf: (req) => admins.get(req) ?? 'unknown' });
   captureRoutes(app, { calls: options.calls, captures: options.captures, adminOf: (req) => admins.get(req) ?? 'unknown', lines: options.lines, policy: options.capturePolicy });
 }
 

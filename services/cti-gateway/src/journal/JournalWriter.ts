@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { and, eq, isNull, lt, lte, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, like, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { CallTopics, type BusClient, type CallEvent, type DurableConsumer, type MediaCallEvent, type Logger } from '@ucserver/shared';
 import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -13,6 +13,14 @@ export interface JournalWriterEvents {
 }
 
 type JournalInput = CallEvent | MediaCallEvent;
+
+/**
+ * The journal row of a call on the line it was picked up to: the bus call id stays the call's, the row
+ * the ringing line had keeps it (closed, 'picked-up'), so the picker's row is `<callId>~<line number>`.
+ */
+export function pickupRowId(callId: string, lineNumber: string): string {
+  return `${callId}~${lineNumber}`;
+}
 
 /**
  * Writes the call journal from the CALLS stream through a durable consumer, so a restarted gateway
@@ -69,7 +77,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
         disconnectCause: 'lost',
         transactionId: sql`nextval('journal_transaction_seq')`,
       })
-      .where(and(isNull(calls.endedAt), lte(calls.startedAt, cutoff), live.size > 0 ? notInArray(calls.callId, [...live]) : undefined))
+      .where(and(isNull(calls.endedAt), lte(calls.startedAt, cutoff), live.size > 0 ? notInArray(sql`split_part(${calls.callId}, '~', 1)`, [...live]) : undefined))
       .returning();
     for (const row of rows) this.emit('entrychanged', row, 'modified');
     if (rows.length > 0) this.#logger.warn({ calls: rows.map((r) => r.callId) }, 'journal rows of calls nobody carries closed as lost');
@@ -89,6 +97,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
    */
   async #applyCall(event: CallEvent): Promise<void> {
     const log = this.#logger.child({ callId: event.callId, lineId: event.lineId });
+    // A picked-up call's events on the picker's line go to its own row (pickupRowId).
+    const rowId = event.pickup ? pickupRowId(event.callId, event.lineNumber) : event.callId;
     const at = new Date(event.at);
     const atIso = at.toISOString();
     const guarded: PgUpdateSetSource<typeof calls> = { lastSeq: event.seq };
@@ -107,16 +117,18 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     }
     const [updated] = await this.#db.update(calls)
       .set({ ...guarded, transactionId: sql`nextval('journal_transaction_seq')` })
-      .where(and(eq(calls.callId, event.callId), lt(calls.lastSeq, event.seq)))
+      .where(and(eq(calls.callId, rowId), lt(calls.lastSeq, event.seq)))
       .returning();
     if (updated) {
       this.emit('entrychanged', updated, 'modified');
       log.debug({ state: event.state, seq: event.seq }, 'journal updated');
       return;
     }
+    // The picked-up call's first event on the picker's line: the ringing line's row ends first.
+    if (event.pickup) await this.#closePickedUp(event);
     const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, event.lineId));
     const [row] = await this.#db.insert(calls).values({
-      callId: event.callId,
+      callId: rowId,
       lineId: line ? event.lineId : null,
       lineNumber: event.lineNumber,
       ownerUserId: line?.owner ?? null,
@@ -135,12 +147,22 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       log.debug({ state: event.state, seq: event.seq }, 'journal updated');
       return;
     }
-    const [stored] = await this.#db.select({ lastSeq: calls.lastSeq }).from(calls).where(eq(calls.callId, event.callId));
+    const [stored] = await this.#db.select({ lastSeq: calls.lastSeq }).from(calls).where(eq(calls.callId, rowId));
     if (stored && event.seq <= stored.lastSeq) {
       log.debug({ seq: event.seq, lastSeq: stored.lastSeq }, 'journal: duplicate event ignored');
       return;
     }
     throw new JournalRetryError(`journal row for ${event.callId} appeared concurrently; retrying`);
+  }
+
+  /** The first event of a picked-up call on the picker's line: the ringing line's row ends, saying who took it. */
+  async #closePickedUp(event: CallEvent): Promise<void> {
+    const at = new Date(event.at);
+    const [row] = await this.#db.update(calls)
+      .set({ endedAt: at, durationS: 0, disconnectCause: 'picked-up', pickedUpBy: event.lineNumber, transactionId: sql`nextval('journal_transaction_seq')` })
+      .where(and(eq(calls.callId, event.callId), eq(calls.lineNumber, event.pickup!.fromLineNumber), isNull(calls.endedAt)))
+      .returning();
+    if (row) this.emit('entrychanged', row, 'modified');
   }
 
   async #applyMedia(event: MediaCallEvent): Promise<void> {
@@ -161,9 +183,10 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       if (event.video) update.video = true;
     }
     update.mediaNode = event.nodeId;
+    // A picked-up call's media is the picker's row's (`<callId>~<number>`); the ringing line's row ended.
     const [row] = await this.#db.update(calls)
       .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
-      .where(eq(calls.callId, event.callId))
+      .where(and(or(eq(calls.callId, event.callId), like(calls.callId, `${event.callId.replaceAll('_', '\\_')}~%`)), isNull(calls.pickedUpBy)))
       .returning();
     // The media node may report before the pbx-adapter's first call event is written: retry later.
     if (!row) throw new JournalRetryError(`no journal row yet for call ${event.callId}`);

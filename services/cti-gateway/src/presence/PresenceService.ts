@@ -56,7 +56,10 @@ export class PresenceService {
       this.#lineOwners.clear();
       for (const userId of this.#watchers.keys()) this.#markDirty(userId);
     };
+    // A picked-up call leaves its ringing line: that line's owner is no longer rung.
+    const onMoved = (_call: ActiveCall, from: { lineId: string }): void => void this.#lineChanged(from.lineId);
     calls.on('callchanged', onCall);
+    calls.on('callmoved', onMoved);
     sessions.on('sessionauthenticated', onLogin);
     sessions.on('sessionclose', onClose);
     routing.on('changed', onDnd);
@@ -66,6 +69,7 @@ export class PresenceService {
     lines.on('remove', onLines);
     this.#listeners.push(
       () => calls.off('callchanged', onCall),
+      () => calls.off('callmoved', onMoved),
       () => sessions.off('sessionauthenticated', onLogin),
       () => sessions.off('sessionclose', onClose),
       () => routing.off('changed', onDnd),

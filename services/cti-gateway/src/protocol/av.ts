@@ -388,3 +388,30 @@ export const asnAVCallRetrieveAckV2 = defineEvent({
   direction: 'both',
   argument: AsnAVCallMessageV2Argument,
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Transfer (asnAVTransferGetID / asnAVTransferStart and their results; all events)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * One argument for the four transfer messages. `iTransferResult` is a SIP status in the results ('202'
+ * accepted, '200' OK, or the failure's status); `u8sTransferTargetID` names the consultation call (the
+ * GetID result gives it, a Start with it is an attended transfer).
+ */
+export const AsnAVTransferArgument = asnSequence('AsnAVTransferArgument', {
+  u8sCallID: asnString,
+  endpointIDTo: asnString,
+  endpointIDFrom: asnString,
+  iTransferResult: asnInt,
+  u8sUriTransferTo: asnString,
+  u8sUriTransferFrom: asnString,
+  u8sTransferTargetID: asnOptional(asnString),
+});
+export type AsnAVTransferArgument = z.infer<typeof AsnAVTransferArgument>;
+
+/** Asks for the id of a (consultation) call, to name it in a transfer of another call. */
+export const asnAVTransferGetID = defineEvent({ id: 1568, name: 'asnAVTransferGetID', module: 'AV', direction: 'client-to-server', argument: AsnAVTransferArgument });
+export const asnAVTransferGetIDResult = defineEvent({ id: 1569, name: 'asnAVTransferGetIDResult', module: 'AV', direction: 'server-to-client', argument: AsnAVTransferArgument });
+/** Transfers the call: blind to `u8sUriTransferTo`, or attended to the call `u8sTransferTargetID` names. */
+export const asnAVTransferStart = defineEvent({ id: 1570, name: 'asnAVTransferStart', module: 'AV', direction: 'client-to-server', argument: AsnAVTransferArgument });
+export const asnAVTransferStartResult = defineEvent({ id: 1571, name: 'asnAVTransferStartResult', module: 'AV', direction: 'server-to-client', argument: AsnAVTransferArgument });

@@ -1,4 +1,4 @@
-import { GatewayError, GatewayErrorCodes } from '../errors.ts';
+import { GatewayError, GatewayErrorCodes, type GatewayErrorCode } from '../errors.ts';
 
 /**
  * An operation ran and failed: answered as a ROSE `error` with AsnRequestError
@@ -6,11 +6,22 @@ import { GatewayError, GatewayErrorCodes } from '../errors.ts';
  * (e.g. AsnCtiErrorEnum 2 accessdenied, 3 invalidline; AsnLogonErrorEnum 101 for a bad password).
  */
 export class CtiRequestError extends GatewayError {
-  static readonly code = GatewayErrorCodes.UCS_ERR_GW_REQUEST;
+  static readonly code: GatewayErrorCode = GatewayErrorCodes.UCS_ERR_GW_REQUEST;
   readonly iErrorDetail: number;
   constructor(iErrorDetail: number, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.iErrorDetail = iErrorDetail;
+  }
+}
+
+/**
+ * asnCtiPickupCall refused: the picker shares no pickup group with the line the call rings on
+ * (AsnCtiErrorEnum accessdenied on the wire, its own code in the catalogue and the logs).
+ */
+export class PickupDeniedError extends CtiRequestError {
+  static override readonly code: GatewayErrorCode = GatewayErrorCodes.UCS_ERR_GW_PICKUP_DENIED;
+  constructor(message: string) {
+    super(CtiError.accessdenied, message);
   }
 }
 

@@ -16,7 +16,7 @@ function call(id: string, state: ActiveCall['state'], extra: Partial<ActiveCall>
   return {
     callId: id, lineId: 'line-1', lineNumber: '100', direction: 'outbound', state, remoteNumber: id === 'c1' ? '200' : '300', remoteName: undefined,
     createdAt: Date.now(), connectedAt: Date.now(), disconnectedAt: undefined, cause: undefined, hold: state === 'held' ? 'local' : undefined,
-    mediaNodeId: 'node-1', mediaPath: 'pbx', lastSeq: 1, ...extra,
+    mediaNodeId: 'node-1', mediaPath: 'pbx', lastSeq: 1, pickedUpFrom: undefined, ...extra,
   };
 }
 

@@ -314,6 +314,11 @@ export const argumentSamples: ArgumentSamples = {
   asnAVCallHoldAckV2: { ...avMessage, messageType: 10, iceCandidate: undefined },
   asnAVCallRetrieveV2: { ...avMessage, messageType: 9, iceCandidate: undefined },
   asnAVCallRetrieveAckV2: { ...avMessage, messageType: 10, iceCandidate: undefined },
+  // estos-shaped transfer messages: the GetID result names the consultation call, Start with it is attended.
+  asnAVTransferGetID: { u8sCallID: 'av-call-2', endpointIDTo: 'ep-pbx-2', endpointIDFrom: 'ep-client', iTransferResult: 0, u8sUriTransferTo: 'tel:102', u8sUriTransferFrom: 'tel:100' },
+  asnAVTransferGetIDResult: { u8sCallID: 'av-call-2', endpointIDTo: 'ep-client', endpointIDFrom: 'ep-pbx-2', iTransferResult: 200, u8sUriTransferTo: 'tel:102', u8sUriTransferFrom: 'tel:100', u8sTransferTargetID: 'call-2' },
+  asnAVTransferStart: { u8sCallID: 'av-call-1', endpointIDTo: 'ep-pbx-1', endpointIDFrom: 'ep-client', iTransferResult: 0, u8sUriTransferTo: 'tel:102', u8sUriTransferFrom: 'tel:100', u8sTransferTargetID: 'call-2' },
+  asnAVTransferStartResult: { u8sCallID: 'av-call-1', endpointIDTo: 'ep-client', endpointIDFrom: 'ep-pbx-1', iTransferResult: 202, u8sUriTransferTo: 'tel:102', u8sUriTransferFrom: 'tel:100' },
   asnGetOfflineJournal: { iMaxDays: 0, iMarkRead: 1 },
   asnJournalEntryChanged: { iFlags: 2, journalEntry, optionalParams: { iTransactionID: 42 } },
   asnUpdateJournalReadFlag: { u8sConnectionIDList: ['C1', 'C2'], bReadFlag: true },

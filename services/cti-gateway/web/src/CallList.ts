@@ -117,6 +117,10 @@ export class CallList {
     // Absent once the conference ended (a member hung up): the call is two-party again.
     const conference = optionalParam(ci.optionalParams, 'Conference');
     call.conference = conference !== undefined && state !== 'disconnected' && state !== 'destroyed' ? String(conference) : undefined;
+    const by = optionalParam(ci.optionalParams, 'PickedUpBy');
+    if (by !== undefined) call.pickedUpBy = String(by);
+    const from = optionalParam(ci.optionalParams, 'PickedUpFrom');
+    if (from !== undefined) call.pickedUpFrom = String(from);
     const cause = optionalParam(ci.optionalParams, 'DisconnectCause');
     if (cause !== undefined) call.cause = String(cause);
     if (state === 'disconnected' || state === 'destroyed') call.disconnectedReason = ci.iDisconnectedReason;

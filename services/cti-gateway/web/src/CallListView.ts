@@ -69,7 +69,7 @@ export class CallListView {
 
   #callSignature(c: PhoneCall): string {
     const peer = c.av?.peer;
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.mediaPath, c.holdSide, c.conference, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.pickedUpBy, c.pickedUpFrom, c.mediaPath, c.holdSide, c.conference, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -155,7 +155,11 @@ export class CallListView {
     }
 
     const meta: (HTMLElement | null)[] = [];
-    if (call.cause && (ended || call.state === 'disconnected')) meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, causeText(call.cause)));
+    if (call.cause && (ended || call.state === 'disconnected')) {
+      const text = call.cause === 'picked-up' && call.pickedUpBy ? `Picked up by ${call.pickedUpBy}` : causeText(call.cause);
+      meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, text));
+    }
+    if (call.pickedUpFrom && !ended) meta.push(h('span', { class: 'meta', 'data-testid': 'call-picked-up-from' }, `Picked up from ${call.pickedUpFrom}`));
     if (call.conference && !ended) meta.push(h('span', { class: 'meta meta-conference', 'data-testid': 'call-conference-mark', title: 'Mixed with the line\'s other call' }, 'Conference'));
     if (call.mediaPath) meta.push(h('span', { class: 'meta', 'data-testid': 'call-media-path', title: 'Media path' }, call.mediaPath === 'direct' ? 'Direct media' : 'Media via PBX'));
     if (call.error && !ended) meta.push(h('span', { class: 'meta meta-error' }, call.error));

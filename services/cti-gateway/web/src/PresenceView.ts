@@ -9,6 +9,8 @@ export interface PresenceViewActions {
   run(label: string, action: () => Promise<unknown>): void;
   /** Calls a number from the softphone. */
   call(number: string): Promise<unknown>;
+  /** Takes the call ringing on a colleague's line (pickup). */
+  pickup(number: string): Promise<unknown>;
   /** The own lines (for DND and forwards). */
   lines(): PhoneLine[];
 }
@@ -99,6 +101,14 @@ export class PresenceView {
         h('span', { class: 'person-lines' }, p.lines.join(', ') || 'no line'),
         p.note ? h('span', { class: 'person-note', 'data-testid': 'presence-note' }, p.note) : null),
       h('span', { class: `presence-badge presence-${p.badge}`, 'data-testid': 'presence-state' }, BADGE_TEXT[p.badge]),
+      // A colleague's line rings: take the call here (the server allows it within a pickup group).
+      p.badge === 'ringing' && line ? h('button', {
+        type: 'button',
+        class: 'btn btn-call btn-small',
+        'data-testid': 'presence-pickup',
+        'aria-label': `Pick up the call ringing at ${p.name}`,
+        onclick: () => this.#actions.run(`Picking up ${p.name}'s call`, () => this.#actions.pickup(line)),
+      }, 'Pick up') : null,
       h('button', {
         type: 'button',
         class: 'btn btn-call btn-small',

@@ -185,6 +185,17 @@ export class Softphone extends EventTarget {
     }
   }
 
+  /**
+   * Pickup: takes the call ringing on a colleague's line `number` to our first line (asnCtiPickupCall;
+   * the server checks the pickup group). The call then arrives here as an AV offer the server asks us to
+   * accept (REMOTE_ACCEPT), so it is answered at once.
+   */
+  async pickup(number: string): Promise<void> {
+    const own = this.lines[0];
+    if (!own) throw new Error('no line of yours to take the call to');
+    await this.#require().invoke('asnCtiPickupCall', { u8sContactID: number, u8sConnectionID: '', u8sPhoneNumber: own.uri, iNumberFormat: 0 });
+  }
+
   /** The other running (connected or held) call on the line of `call`, if any. */
   otherCallOnLine(key: string): PhoneCall | undefined {
     const call = this.#calls.require(key);

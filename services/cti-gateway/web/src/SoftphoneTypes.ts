@@ -41,6 +41,9 @@ export interface PhoneCall {
   /** DisconnectCause from the server (busy, rejected, cancelled, unavailable, normal …) or the AV drop cause. */
   cause?: string;
   disconnectedReason?: number;
+  /** Pickup: the line that took this call from us (PickedUpBy), or the line we took it from (PickedUpFrom). */
+  pickedUpBy?: string;
+  pickedUpFrom?: string;
   mediaPath?: string;
   /** local | remote | both, while held. */
   holdSide?: string;

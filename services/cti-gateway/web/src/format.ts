@@ -32,6 +32,7 @@ const CAUSE_TEXT: Record<string, string> = {
   'no-answer': 'No answer',
   unavailable: 'Unavailable',
   redirected: 'Redirected',
+  'picked-up': 'Picked up elsewhere',
   timeout: 'No response',
   'media-failure': 'Media failure',
   'bus-outage': 'Server bus outage',

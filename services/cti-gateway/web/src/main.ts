@@ -46,6 +46,7 @@ const presence = new Presence();
 const presenceView = new PresenceView(presence, {
   run,
   call: (number) => phone.dial(number),
+  pickup: (number) => phone.pickup(number),
   lines: () => phone.lines,
 });
 phone.addEventListener('change', () => presenceView.render());

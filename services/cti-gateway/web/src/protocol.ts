@@ -12,6 +12,7 @@ export const Op = {
   asnCtiAnswerCall: 1207,
   asnCtiRedirectCall: 1208,
   asnCtiMergeCalls: 1209,
+  asnCtiPickupCall: 1222,
   asnCtiSwapHold: 1210,
   asnCtiHold: 1211,
   asnCtiDialDigits: 1221,

@@ -37,6 +37,11 @@ export function servePbxCommands(bus: BusClient, calls: CallRegistry, trace: Sip
       await calls.call(r.callId).redirect(r.target, r.replacesCallId ? calls.replacesOf(r.replacesCallId) : undefined);
       return done;
     },
+    pickup: (r) => {
+      log.info({ callId: r.callId, lineId: r.lineId, lineNumber: r.lineNumber }, 'pickup');
+      calls.pickup(r.callId, r.lineId, r.lineNumber);
+      return done;
+    },
     // The clock is taken before the page: a call that started before `at` and is not listed had ended.
     listCalls: (r) => {
       const at = Date.now();

@@ -139,6 +139,14 @@ export class CallRegistry {
     return call;
   }
 
+  /** PbxCommands.pickup: the ringing incoming call `callId` moves to our line `lineId` (the picker's). */
+  pickup(callId: string, lineId: string, lineNumber: string): void {
+    const call = this.call(callId);
+    if (!(call instanceof IncomingCall)) throw new CallStateError(`only an incoming call can be picked up [callId:${callId}]`);
+    if (!this.#options.registrations.line(lineId)) throw new LineNotFoundError(lineId);
+    call.pickup(lineId, lineNumber);
+  }
+
   /**
    * The Replaces value (RFC 3891 §6.1) naming the confirmed dialog of `callId` as its far end sees it:
    * to-tag is the far end's tag (our remote tag), from-tag ours.

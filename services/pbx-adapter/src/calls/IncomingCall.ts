@@ -216,6 +216,24 @@ export class IncomingCall extends SipCall {
     return super.redirect(target);
   }
 
+  /**
+   * Pickup (asnCtiPickupCall, authorised by the gateway): the ringing call moves to the picker's line
+   * `lineId`; 'offering' is published on that line (the gateway ends it for the ringing line's clients
+   * and offers it to the picker's softphone, whose answer is call.answer as usual). Only while it rings,
+   * and once.
+   */
+  pickup(lineId: string, lineNumber: string): void {
+    const ringing = this.phase === CallPhase.Accepted || this.phase === CallPhase.Ringing;
+    if (!ringing || this.pickedUpTo) {
+      const what = this.pickedUpTo ? `picked up by ${this.pickedUpTo.lineNumber} already` : `in phase ${this.phase}`;
+      throw new CallStateError(`only a ringing call can be picked up; this one is ${what} [callId:${this.id}]`);
+    }
+    if (lineId === this.line.lineId) throw new CallStateError(`the call rings on line ${this.line.number} already [callId:${this.id}]`);
+    this.logger.info({ to: lineNumber }, 'picked up');
+    this.pickedUpTo = { lineId, lineNumber };
+    this.publish({ state: 'offering', ...(this.mediaPath ? { mediaPath: this.mediaPath } : {}) });
+  }
+
   mediaFailed(cause: string): void {
     this.logger.warn({ cause }, 'media failed');
     if (this.confirmed) this.hangup('media-failure');

@@ -67,6 +67,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   readonly #transfer: CallTransfer;
   readonly #timers = new Set<TimerHandle>();
   #owner: GatewayInstance | undefined;
+  /** Picked up to another of our lines (IncomingCall.pickup): its events are that line's from then on. */
+  protected pickedUpTo: { lineId: string; lineNumber: string } | undefined;
 
   protected constructor(options: SipCallOptions, deps: SipCallDeps, direction: CallDirection, initial: CallPhase) {
     super();
@@ -101,17 +103,14 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
 
   // --- state -----------------------------------------------------------------------------------
 
-  get phase(): CallPhase {
-    return this.#phase;
-  }
-
+  get phase(): CallPhase { return this.#phase; }
   get ended(): boolean { return this.#phase === CallPhase.Ended; }
   get confirmed(): boolean { return this.#phase === CallPhase.Confirmed; }
 
   dump(): SipCallDump {
     return {
       callId: this.id,
-      lineId: this.line.lineId,
+      lineId: this.pickedUpTo?.lineId ?? this.line.lineId,
       direction: this.direction,
       phase: this.#phase,
       state: this.#published?.state,
@@ -144,7 +143,6 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   }
 
   // --- commands (the gateway) ------------------------------------------------------------------
-
   abstract alert(): Promise<void>;
   abstract answer(): Promise<void>;
   abstract drop(reason: CallDropReason): Promise<void>;
@@ -300,14 +298,16 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   }
 
   protected eventBase(): CallEventBase {
+    const to = this.pickedUpTo;
     return {
       callId: this.id,
-      lineId: this.line.lineId,
-      lineNumber: this.line.number,
+      lineId: to?.lineId ?? this.line.lineId,
+      lineNumber: to?.lineNumber ?? this.line.number,
       direction: this.direction,
       remoteNumber: this.#remoteNumber,
       ...(this.#remoteName ? { remoteName: this.#remoteName } : {}),
       ...(this.mediaNodeId ? { mediaNodeId: this.mediaNodeId } : {}),
+      ...(to ? { pickup: { fromLineId: this.line.lineId, fromLineNumber: this.line.number } } : {}),
     };
   }
 
@@ -400,7 +400,6 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   }
 
   // --- internals -------------------------------------------------------------------------------
-
   /**
    * This call as its negotiation sees it: the state it reads and the few things it may change or
    * trigger (media path, publishing, hanging up, in-dialog requests, ACKs, timers).

@@ -1,4 +1,4 @@
-// The admin console (/admin): sign-in with an admin user's password, then seven pages over the admin API,
+// The admin console (/admin): sign-in with an admin user's password, then eight pages over the admin API,
 // kept current by its event stream. The token lives in sessionStorage (this tab only).
 import { byId } from '../elements.js';
 import { AdminApi, AdminApiError } from './AdminApi.js';
@@ -8,11 +8,12 @@ import { journalPage } from './journalPage.js';
 import { linesPage } from './linesPage.js';
 import { LiveStore } from './LiveStore.js';
 import { nodesPage } from './nodesPage.js';
+import { pickupGroupsPage } from './pickupGroupsPage.js';
 import { systemPage } from './systemPage.js';
 import type { Page, PageContext } from './ui.js';
 import { usersPage } from './usersPage.js';
 
-const PAGES: Record<string, () => Page> = { users: usersPage, lines: linesPage, calls: callsPage, captures: capturesPage, nodes: nodesPage, journal: journalPage, system: systemPage };
+const PAGES: Record<string, () => Page> = { users: usersPage, lines: linesPage, pickup: pickupGroupsPage, calls: callsPage, captures: capturesPage, nodes: nodesPage, journal: journalPage, system: systemPage };
 const TOKEN_KEY = 'ucs-admin-token';
 const NAME_KEY = 'ucs-admin-login';
 

@@ -94,3 +94,13 @@ export interface SystemHealth {
   components: Array<{ name: string; ok: boolean; detail: string; version?: string; startedAt?: string; uptimeS?: number; latencyMs?: number }>;
   links: Array<{ name: string; url: string }>;
 }
+
+/** A pickup group (GET /pickup-groups): members by line number and login. */
+export interface PickupGroup {
+  id: string;
+  name: string;
+  lines: string[];
+  users: string[];
+  createdAt: string;
+  updatedAt: string;
+}
