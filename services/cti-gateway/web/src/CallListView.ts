@@ -193,9 +193,22 @@ export class CallListView {
       el.srcObject = stream ?? null;
       return el;
     };
-    return h('div', { class: 'call-video' },
+    const area = h('div', { class: 'call-video' },
       video('call-remote-video', `Video from ${call.remote}`, peer.remoteVideo, 'video-remote'),
       peer.localVideo ? video('call-local-video', 'Your camera', peer.localVideo, 'video-local') : '');
+    // A negotiated video m-line gives a remote track even when the other side sends no picture (camera off, a
+    // conference, a desk phone): the browser keeps it muted until frames arrive. No black box meanwhile,
+    // unless our own preview is on. (Handlers as properties: a re-render replaces them, never piles them up.)
+    const track = peer.remoteVideo?.getVideoTracks()[0];
+    const sync = (): void => {
+      area.classList.toggle('call-video-idle', !peer.localVideo && (!track || track.muted));
+    };
+    if (track) {
+      track.onmute = sync;
+      track.onunmute = sync;
+    }
+    sync();
+    return area;
   }
 
   /** Target number and the button that transfers (blind: the call leaves this phone once the target answers). */
