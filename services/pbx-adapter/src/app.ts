@@ -284,7 +284,9 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       const recoveryRun = (): CallRecovery => new CallRecovery({
         store: kv,
         endpoint: sip,
-        carried: (callId) => carried.has(callId),
+        // A call this run carried (or ended itself: after a NATS outage its end is still on its way) is not an
+        // earlier holder's: a recovery after a re-taken lease must not end it a second time.
+        carried: (callId) => carried.carriedHere(callId),
         // A challenged BYE needs the line's credentials: the line list arrives from the gateway soon after start.
         line: async (lineId) => {
           let timer: NodeJS.Timeout | undefined;

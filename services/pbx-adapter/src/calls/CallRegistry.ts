@@ -47,6 +47,11 @@ export class CallRegistry {
   readonly #deps: SipCallDeps;
   readonly #maxCalls: number;
   readonly #calls = new Map<string, SipCall>();
+  /**
+   * Ids of calls this run carried and has ended, newest last (bounded): their end is this run's to publish
+   * (the event publisher delivers it once the bus is back), so a recovery after a re-taken lease leaves them.
+   */
+  readonly #ended = new Set<string>();
   #closed = false;
 
   constructor(options: CallRegistryOptions) {
@@ -74,6 +79,11 @@ export class CallRegistry {
 
   has(callId: string): boolean {
     return this.#calls.has(callId);
+  }
+
+  /** The call is carried here, or was and ended here (one of the last `maxCalls` × 4 ended). */
+  carriedHere(callId: string): boolean {
+    return this.#calls.has(callId) || this.#ended.has(callId);
   }
 
   /** The calls' last events (those that published one), paged in the registry's order. */
@@ -211,6 +221,8 @@ export class CallRegistry {
     this.#calls.set(call.id, call);
     call.once('@close', () => {
       if (this.#calls.get(call.id) === call) this.#calls.delete(call.id);
+      this.#ended.add(call.id);
+      if (this.#ended.size > this.#maxCalls * 4) this.#ended.delete(this.#ended.values().next().value!);
     });
   }
 
