@@ -304,6 +304,9 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     assert.equal(calls.length >= 6, true, `${calls.length} incoming calls`);
     for (const id of calls) await gateway.waitCallState(id, 'disconnected', 15_000);
     assert.equal(adapter.calls?.size, 0);
+    // Ended here: a recovery after a re-taken lease (NATS outage) must leave them to this run's publisher.
+    for (const id of calls) assert.equal(adapter.calls?.carriedHere(id), true, id);
+    assert.equal(adapter.calls?.carriedHere('not-a-call-of-this-run'), false);
   });
 
   it('a CANCEL from the PBX while it rings is answered 200 and 487; the call ends as cancelled', async () => {
