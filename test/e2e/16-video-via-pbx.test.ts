@@ -79,7 +79,9 @@ test('video through the PBX: both decode frames at the size sent, tones both way
     await hangUp(stack, alice, bob, 'normal');
     await stack.step('journal: both rows via the PBX, with video', async () => {
       for (const line of ['100', '101']) {
-        const row = await check(async () => (await stack.journal(line)).find((r) => r.startedAt >= since && r.endedAt && r.video !== undefined), 10_000, { name: `journal row on ${line}` });
+        // The call's end (pbx-adapter) and the media node's close (which carries the video flag) reach the journal
+        // on two streams, in either order: wait for the row to note video, not only for its end.
+        const row = await check(async () => (await stack.journal(line)).find((r) => r.startedAt >= since && r.endedAt && r.video), 10_000, { name: `journal row on ${line} noting video` });
         assert.equal(row.mediaPath, 'pbx');
         assert.equal(row.video, true, `the row on ${line} notes video`);
       }
