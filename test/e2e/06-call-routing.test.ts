@@ -2,7 +2,8 @@
 // softphones: B's DND refuses A's call busy (486); B's unconditional forward to C (302, Kamailio follows
 // it with uac_redirect) rings C's browser and carries the tones; B's forward on no answer moves the
 // ringing call to C after 5 s; forwards in a loop (B → C → B) end at FORWARD_MAX_HOPS. The journal
-// rows of all of it. DND and forwards are set by CTI clients of B and C (TCP 7222).
+// rows of all of it; a callback on busy (asnCtiCompleteCall) that B's DND-off releases. DND and forwards are
+// set by CTI clients of B and C (TCP 7222).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { check } from '@ucserver/testkit';
@@ -65,6 +66,51 @@ test('DND: B on do-not-disturb, A\'s call to 101 ends busy (486); B\'s browser n
       assert.equal(b!.disconnectCause, 'busy');
       assert.equal(b!.sipStatus, 486);
       assert.equal(b!.answeredAt, null);
+    });
+  } finally {
+    await bobCti.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: false }).catch(() => undefined);
+    bobCti.close();
+    await cleanup(stack, alice, bob, e2e.user(CAROL));
+  }
+});
+
+test('callback on busy (asnCtiCompleteCall): A finds B busy (DND), asks for a callback; B turns DND off → A\'s softphone dials 101, B answers, tones both ways', async () => {
+  const { stack, alice, bob } = e2e;
+  const bobCti = await ctiOf(BOB);
+  try {
+    await bobCti.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: true });
+    await bobCti.waitForEvent('asnCtiNotifyLineDoNotDisturbChanged', (x) => x.iDoNotDisturb === 1);
+    let busyId = '';
+    await stack.step('A calls 101: busy, the ended call offers "Call back when free"', async () => {
+      await alice.dial('101');
+      const a = await alice.waitCall((c) => c.state === 'destroyed', 'call ended', 15_000);
+      assert.equal(a.cause, 'busy');
+      assert.equal(a.completable, true, 'eCFEATURECOMPLETECALL on the busy call');
+      busyId = a.id!;
+    });
+    await stack.step('A presses Call back when free: requested, nothing dials while B is on DND', async () => {
+      await alice.click('call-callback', busyId);
+      await alice.waitState((s) => s.calls.find((c) => c.id === busyId)?.callback === 'requested', 'callback requested');
+      await alice.screenshot('callback-requested');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await alice.state()).calls.filter((c) => c.direction === 'outbound' && c.state !== 'destroyed').length, 0, 'no call while B is on DND');
+    });
+    let callbackId = '';
+    await stack.step('B turns DND off: A\'s softphone dials 101 by itself, B rings', async () => {
+      await bobCti.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: false });
+      const c = await bob.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'B rings with the callback', 15_000);
+      assert.equal(c.remote, '100');
+      const a = await alice.waitCall((x) => x.direction === 'outbound' && x.state === 'ringback' && x.isCallback, 'A\'s callback rings back', 10_000);
+      callbackId = a.id!;
+      await alice.screenshot('callback-ringing');
+    });
+    await answer(stack, alice, bob);
+    await tonesBothWays(stack, alice, bob);
+    await hangUp(stack, alice, bob, 'normal');
+    await stack.step('journal: the callback is an answered call 100 → 101', async () => {
+      const row = await check(async () => (await e2e.stack.journal('100')).find((r) => r.callId === callbackId && r.endedAt !== null), 15_000, { name: 'callback journal row', intervalMs: 200 });
+      assert.ok(row.answeredAt);
+      assert.equal(row.remoteNumber, '101');
     });
   } finally {
     await bobCti.invoke('asnCtiLineSetDoNotDisturb', { u8sLinePhoneNumber: 'tel:101', bDoNotDisturb: false }).catch(() => undefined);

@@ -262,8 +262,9 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
-      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, pickupGroups, pickup: softphones.pickup, logger });
+      const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, pickupGroups, pickup: softphones.pickup, logger, completion: { waitMs: config.CALL_COMPLETION_WAIT_S * 1000 } });
       ctiService = cti;
+      stops.push(() => cti.close());
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({
         users, lines, calls, sessions, routing, manual: manualPresence, logger,

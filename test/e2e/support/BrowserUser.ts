@@ -134,7 +134,7 @@ export class BrowserUser {
     return id ? this.page.locator(`[data-testid="call-item"][data-call-id="${id}"]`) : this.page.getByTestId('call-item').first();
   }
 
-  async click(action: 'call-answer' | 'call-reject' | 'call-hangup' | 'call-hold' | 'call-retrieve' | 'call-keypad' | 'call-transfer' | 'call-swap' | 'call-complete' | 'call-consult' | 'call-conference', id?: string): Promise<void> {
+  async click(action: 'call-answer' | 'call-reject' | 'call-hangup' | 'call-hold' | 'call-retrieve' | 'call-keypad' | 'call-transfer' | 'call-swap' | 'call-complete' | 'call-consult' | 'call-conference' | 'call-callback' | 'call-callback-cancel', id?: string): Promise<void> {
     await this.callRow(id).getByTestId(action).click();
   }
 

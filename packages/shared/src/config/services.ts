@@ -98,6 +98,7 @@ export const CtiGatewayConfig = z.object({
   NO_CLIENT_POLICY: z.enum(['reject', 'ring']).default('reject')
     .describe("Incoming call for a line whose user has no softphone connected: 'reject' (PBX gets 480) or 'ring' (CTI monitors only)"),
   FORWARD_MAX_HOPS: env.int(3, 'A call already forwarded this many times (Diversion entries of the INVITE) is not forwarded again: it is offered on the line as if no forward were set', 0, 20),
+  CALL_COMPLETION_WAIT_S: env.int(1800, 'How long a callback requested with asnCtiCompleteCall (busy or unanswered line) waits for that line to be free (s)', 10, 86_400),
   FORWARD_NO_ANSWER_DEFAULT_S: env.int(20, 'Seconds a line rings before a no-answer forward without its own time (asnCtiSetForward NoAnswerTime 0) redirects the call', 1, 300),
   GATEWAY_INSTANCE_ID: env.optionalString('Id of this gateway in its heartbeat and on the calls it owns; keep it stable across restarts (default: the host name)'),
   ADMIN_PROMETHEUS_URL: env.optionalString('Prometheus URL the admin console links to on its System page (none when unset)'),

@@ -24,6 +24,10 @@ export interface ActiveCall {
   pickedUpFrom: string | undefined;
   /** The ringing line's view of a picked-up call: who took it (line number). */
   pickedUpBy?: string | undefined;
+  /** An outbound call that ended busy or unanswered and may be completed (asnCtiCompleteCall). */
+  completion?: 'busy' | 'no-answer' | undefined;
+  /** A callback placed for asnCtiCompleteCall: the connection id of the call it completes. */
+  callbackFor?: string | undefined;
 }
 
 export interface CallRegistryEvents {

@@ -7,6 +7,7 @@ import type { LineForward } from '../lines/LineRoutingTypes.ts';
 import type { LineView } from '../lines/LineStore.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import { CallCompletion } from './CallCompletion.ts';
 import { CtiPickup } from './CtiPickup.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
 import { CtiConference } from './CtiConference.ts';
@@ -41,9 +42,11 @@ export class CtiService {
   readonly #makeCallRequests = new Map<string, { session: ClientSession; line: string; expires: number }>();
   readonly #conference: CtiConference;
   readonly #pickup: CtiPickup;
+  readonly #completion: CallCompletion;
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
+    this.#completion = new CallCompletion({ calls: deps.calls, lines: deps.lines, routing: deps.routing, devices: deps.devices, logger: deps.logger }, deps.completion);
     this.#conference = new CtiConference({ pbx: deps.pbx, media: deps.media, calls: deps.calls, logger: deps.logger, notify: (call, conferenced) => this.#onCallData(call, conferenced) });
     this.#pickup = new CtiPickup({ calls: deps.calls, lines: deps.lines, groups: deps.pickupGroups, softphones: deps.pickup, logger: deps.logger });
     deps.calls.on('callchanged', (call, event, previous, remoteChanged) => this.#onCall(call, event, previous, remoteChanged));
@@ -84,6 +87,15 @@ export class CtiService {
     if (!line) throw new CtiRequestError(CtiError.invalidline, `the line of call '${excerpt(connectionId)}' no longer exists`);
     this.#assertMayUse(session.requireUser, line);
     return call;
+  }
+
+  /** Callbacks requested with asnCtiCompleteCall and not yet placed (admin view, tests). */
+  get completion(): CallCompletion {
+    return this.#completion;
+  }
+
+  close(): void {
+    this.#completion.close();
   }
 
   #lineFacts(line: LineView): ReturnType<typeof lineInfo> {
@@ -196,6 +208,8 @@ export class CtiService {
         },
 
         asnCtiDropCall: async (arg, session) => {
+          // The id of a call whose callback is pending (asnCtiCompleteCall): dropping it cancels the callback.
+          if (await this.#completion.cancel(arg.u8sConnectionID, session.requireUser, (u, l) => this.#assertMayUse(u, l))) return { bSuccess: true };
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           await this.#deps.pbx.drop(call.callId, call.state === 'offering' ? 'decline' : 'normal');
           return { bSuccess: true };
@@ -269,6 +283,12 @@ export class CtiService {
           return { bSuccess: true };
         },
 
+        // Callback when the line a call found busy (or unanswered) is free again: CallCompletion.
+        asnCtiCompleteCall: async (arg, session) => {
+          await this.#completion.request(arg.u8sConnectionID, session.requireUser, (u, l) => this.#assertMayUse(u, l));
+          return { bSuccess: true };
+        },
+
         asnCtiDialDigits: async (arg, session) => {
           const call = await this.#resolveCall(session, arg.u8sConnectionID);
           if (call.state !== 'connected') throw new CtiRequestError(CtiError.generalerror, `call '${call.callId}' is not connected`);
@@ -314,6 +334,7 @@ export class CtiService {
   }
 
   #onCall(call: ActiveCall, event: CallEvent, previous: CallEvent['state'] | undefined, remoteChanged: boolean): void {
+    this.#completion.observe(call, event, previous);
     const request = this.#makeCallRequests.get(call.callId);
     if (request && (event.state === 'dialing' || event.state === 'disconnected')) {
       this.#makeCallRequests.delete(call.callId);

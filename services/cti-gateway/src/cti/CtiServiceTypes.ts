@@ -8,6 +8,7 @@ import type { LineStore, LineView } from '../lines/LineStore.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
 import type { PickupGroupStore } from '../pickup/PickupGroupStore.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
+import type { CallCompletionOptions } from './CallCompletionTypes.ts';
 import type { ConferenceMedia } from './CtiConference.ts';
 
 /** What CTI needs from the softphone side to control a user's device (third-party call control). */
@@ -40,12 +41,14 @@ export interface CtiServiceDeps {
   sessions: SessionRegistry;
   devices: DeviceControl;
   /** DND and forwards of the lines (persisted; the incoming-call verdict honours them). */
-  routing: Pick<LineRouting, 'get' | 'setDnd' | 'setForward' | 'removeForward'>;
+  routing: Pick<LineRouting, 'get' | 'on' | 'off' | 'setDnd' | 'setForward' | 'removeForward'>;
   /** The media node's conference command (absent: asnCtiConference is refused). */
   media?: ConferenceMedia;
   /** The pickup groups (asnCtiPickupCall's authorisation). */
   pickupGroups: Pick<PickupGroupStore, 'members'>;
   /** The softphone side of a pickup. */
   pickup: PickupControl;
+  /** Limits of asnCtiCompleteCall's callbacks (defaults in CallCompletionOptions). */
+  completion?: CallCompletionOptions;
   logger: Logger;
 }

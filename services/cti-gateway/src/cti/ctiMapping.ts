@@ -120,11 +120,13 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
     u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
     u8sConnectionID: call.callId,
     iCallState: destroyed ? EnumCallState.eCALLSTATEDESTROYED : stateMap[call.state],
-    // The line's user controls the conference both of its calls are mixed in.
-    iCallType: call.conferenceId ? EAsnCallType.eCALLTYPECONFERENCECONTROLER : EAsnCallType.eCALLTYPENORMAL,
+    // The line's user controls the conference both of its calls are mixed in; a callback completes a call.
+    iCallType: call.conferenceId ? EAsnCallType.eCALLTYPECONFERENCECONTROLER : call.callbackFor ? EAsnCallType.eCALLTYPECALLBACK : EAsnCallType.eCALLTYPENORMAL,
     iDisconnectedReason: call.state === 'disconnected' ? disconnectedReason(call.cause) : EnumCallDisconnectedReason.eDISCONNECTEDREASONUNKNOWN,
     // A ringing incoming call may be picked up to another of our lines (asnCtiPickupCall, pickup groups).
-    iFeatures: featuresFor(state) | (state === 'offering' && call.direction === 'inbound' ? F.eCFEATUREMAYBEPICKUPED : 0),
+    // An outbound call that ended busy or unanswered may be completed (callback, asnCtiCompleteCall).
+    iFeatures: featuresFor(state) | (state === 'offering' && call.direction === 'inbound' ? F.eCFEATUREMAYBEPICKUPED : 0)
+      | (state === 'disconnected' && call.completion ? F.eCFEATURECOMPLETECALL : 0),
     bOutbound: call.direction === 'outbound',
     bInternal: true,
     bCallerIDBlocked: false,
@@ -150,6 +152,7 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
       ...(call.cause ? { DisconnectCause: call.cause } : {}),
       ...(call.pickedUpFrom ? { PickedUpFrom: call.pickedUpFrom } : {}),
       ...(call.pickedUpBy ? { PickedUpBy: call.pickedUpBy } : {}),
+      ...(call.callbackFor ? { CallbackFor: call.callbackFor } : {}),
     },
   };
 }

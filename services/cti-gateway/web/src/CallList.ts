@@ -1,5 +1,5 @@
 import { isEnded, moveTo } from './phoneCalls.ts';
-import { CallStateCode, optionalParam, type CallInformation } from './protocol.ts';
+import { CallFeature, CallStateCode, CallType, optionalParam, type CallInformation } from './protocol.ts';
 import type { CallState, PhoneCall } from './SoftphoneTypes.ts';
 
 const STATE_BY_CODE: Record<number, CallState> = {
@@ -110,6 +110,9 @@ export class CallList {
     if (ci.u8sRemoteNumberSC) call.remote = ci.u8sRemoteNumberSC;
     if (ci.pRemoteContact?.u8sDisplayName) call.remoteName = ci.pRemoteContact.u8sDisplayName;
     call.features = ci.iFeatures;
+    // The end's features say whether a callback may be asked; the destroyed event that follows has none.
+    if (state === 'disconnected' && ci.iFeatures & CallFeature.completeCall) call.completable = true;
+    if (ci.iCallType === CallType.callback) call.isCallback = true;
     const path = optionalParam(ci.optionalParams, 'MediaPath');
     if (path !== undefined) call.mediaPath = String(path);
     const hold = optionalParam(ci.optionalParams, 'HoldSide');

@@ -69,7 +69,7 @@ export class CallListView {
 
   #callSignature(c: PhoneCall): string {
     const peer = c.av?.peer;
-    return JSON.stringify([c.key, c.id, c.state, c.cause, c.pickedUpBy, c.pickedUpFrom, c.mediaPath, c.holdSide, c.conference, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
+    return JSON.stringify([c.key, c.id, c.state, c.cause, c.pickedUpBy, c.pickedUpFrom, c.mediaPath, c.holdSide, c.conference, c.error, c.remote, c.remoteName, c.av?.answered, c.av?.ended, !!c.av?.offer, c.completable, c.callback, c.isCallback, this.#keypadOpen.has(c.key), this.#transferOpen.has(c.key), this.#phone.otherCallOnLine(c.key)?.state, peer?.iceState, peer?.hasVideo, peer?.cameraOn, peer?.remoteVideo?.id]);
   }
 
   #fillCall(el: HTMLLIElement, call: PhoneCall): void {
@@ -152,6 +152,11 @@ export class CallListView {
       }
       const unanswered = out && call.state !== 'connected' && call.state !== 'held';
       actions.push(button('call-hangup', unanswered ? 'Cancel' : 'Hang up', unanswered ? 'Cancel the call' : 'Hang up', 'btn-hangup', () => this.#phone.hangup(call.key)));
+    } else if (out && call.completable && call.callback !== 'cancelled') {
+      // Busy or not answered: the server may call back when the line is free (asnCtiCompleteCall).
+      actions.push(call.callback === 'requested'
+        ? button('call-callback-cancel', 'Cancel callback', `Do not call ${call.remote} back`, 'btn-quiet', () => this.#phone.callback(call.key, true))
+        : button('call-callback', 'Call back when free', `Call ${call.remote} automatically when the line is free`, 'btn-call', () => this.#phone.callback(call.key)));
     }
 
     const meta: (HTMLElement | null)[] = [];
@@ -159,6 +164,8 @@ export class CallListView {
       const text = call.cause === 'picked-up' && call.pickedUpBy ? `Picked up by ${call.pickedUpBy}` : causeText(call.cause);
       meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, text));
     }
+    if (call.callback === 'requested') meta.push(h('span', { class: 'meta meta-callback', 'data-testid': 'call-callback-requested' }, `Callback when ${call.remote} is free`));
+    if (call.isCallback) meta.push(h('span', { class: 'meta meta-callback', 'data-testid': 'call-callback-mark', title: 'Placed by the server: the line you found busy is free' }, 'Callback'));
     if (call.pickedUpFrom && !ended) meta.push(h('span', { class: 'meta', 'data-testid': 'call-picked-up-from' }, `Picked up from ${call.pickedUpFrom}`));
     if (call.conference && !ended) meta.push(h('span', { class: 'meta meta-conference', 'data-testid': 'call-conference-mark', title: 'Mixed with the line\'s other call' }, 'Conference'));
     if (call.mediaPath) meta.push(h('span', { class: 'meta', 'data-testid': 'call-media-path', title: 'Media path' }, call.mediaPath === 'direct' ? 'Direct media' : 'Media via PBX'));

@@ -225,6 +225,19 @@ export class Softphone extends EventTarget {
     await this.#require().invoke('asnCtiConference', { u8sConnectionID1: active.id, u8sConnectionID2: held.id });
   }
 
+  /**
+   * Callback when the busy (or unanswered) line of the ended call `key` is free again (asnCtiCompleteCall); the
+   * server then has this softphone dial it. `cancel`: withdraw the request (asnCtiDropCall on the same id).
+   */
+  async callback(key: string, cancel = false): Promise<void> {
+    const call = this.#calls.require(key);
+    if (!call.id) throw new Error('the call has no id');
+    if (cancel) await this.#require().invoke('asnCtiDropCall', { u8sConnectionID: call.id });
+    else await this.#require().invoke('asnCtiCompleteCall', { u8sConnectionID: call.id });
+    call.callback = cancel ? 'cancelled' : 'requested';
+    this.#changed();
+  }
+
   /** DTMF digits on a connected call (sent by the server as SIP INFO / RFC 4733). */
   async sendDigits(key: string, digits: string): Promise<void> {
     const call = this.#calls.require(key);

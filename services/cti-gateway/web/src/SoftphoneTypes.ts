@@ -51,6 +51,12 @@ export interface PhoneCall {
   conference?: string | undefined;
   /** EnumCallFeatures bits the server allows now. */
   features: number;
+  /** The call ended busy or unanswered and may be completed (eCFEATURECOMPLETECALL on its end). */
+  completable?: boolean;
+  /** asnCtiCompleteCall: 'requested' while the server waits for the line to be free; 'cancelled' after asnCtiDropCall. */
+  callback?: 'requested' | 'cancelled';
+  /** This call is the server's callback of an earlier busy or unanswered call (iCallType CALLBACK). */
+  isCallback?: boolean;
   createdAt: number;
   connectedAt?: number;
   endedAt?: number;
@@ -83,6 +89,9 @@ export interface CallSnapshot {
   disconnectedReason: number | undefined;
   mediaPath: string | undefined;
   holdSide: string | undefined;
+  completable: boolean;
+  callback: 'requested' | 'cancelled' | undefined;
+  isCallback: boolean;
   error: string | undefined;
   avCallId: string | undefined;
   avDropCause: string | undefined;

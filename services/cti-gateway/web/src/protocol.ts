@@ -16,6 +16,7 @@ export const Op = {
   asnCtiSwapHold: 1210,
   asnCtiHold: 1211,
   asnCtiDialDigits: 1221,
+  asnCtiCompleteCall: 1223,
   asnCtiConference: 1250,
   asnCtiEnumPhoneLines: 1260,
   asnCtiLineMonitorStart: 1262,
@@ -61,6 +62,12 @@ export const CallStateCode = {
   held: 128,
   disconnected: 256,
 } as const;
+
+/** `EnumCallFeatures` bits (iFeatures) the web softphone acts on. */
+export const CallFeature = { completeCall: 4 } as const;
+
+/** `EAsnCallType` (iCallType) values the web softphone shows. */
+export const CallType = { normal: 0, callback: 3 } as const;
 
 /** `AsnCtiLineOpenStatus` (iLineOpenStatus). */
 export const LineOpenStatus = {
@@ -111,6 +118,8 @@ export interface CallInformation {
   iCallState: number;
   iDisconnectedReason: number;
   iFeatures: number;
+  /** EAsnCallType: 0 normal, 2 conference controller, 3 callback (asnCtiCompleteCall) … */
+  iCallType?: number;
   bOutbound: boolean;
   u8sLocalNumberSC: string;
   u8sRemoteNumberSC: string;
