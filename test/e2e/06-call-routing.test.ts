@@ -102,6 +102,7 @@ test('callback on busy (asnCtiCompleteCall): A finds B busy (DND), asks for a ca
       assert.equal(c.remote, '100');
       const a = await alice.waitCall((x) => x.direction === 'outbound' && x.state === 'ringback' && x.isCallback, 'A\'s callback rings back', 10_000);
       callbackId = a.id!;
+      await alice.waitState((s) => s.calls.find((c) => c.id === busyId)?.callback === 'placed', 'the busy call shows it was called back');
       await alice.screenshot('callback-ringing');
     });
     await answer(stack, alice, bob);

@@ -112,7 +112,11 @@ export class CallList {
     call.features = ci.iFeatures;
     // The end's features say whether a callback may be asked; the destroyed event that follows has none.
     if (state === 'disconnected' && ci.iFeatures & CallFeature.completeCall) call.completable = true;
-    if (ci.iCallType === CallType.callback) call.isCallback = true;
+    if (ci.iCallType === CallType.callback) {
+      call.isCallback = true;
+      const completed = this.byId(String(optionalParam(ci.optionalParams, 'CallbackFor') ?? ''));
+      if (completed) completed.callback = 'placed';
+    }
     const path = optionalParam(ci.optionalParams, 'MediaPath');
     if (path !== undefined) call.mediaPath = String(path);
     const hold = optionalParam(ci.optionalParams, 'HoldSide');

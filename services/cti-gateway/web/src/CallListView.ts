@@ -5,10 +5,14 @@ import { isEnded, numberOf } from './phoneCalls.ts';
 import type { Softphone } from './Softphone.ts';
 import type { PhoneCall } from './SoftphoneTypes.ts';
 
+/** How long after its end the server lets a busy or unanswered call be completed (CallCompletion's offer window). */
+const CALLBACK_OFFER_MS = 120_000;
+
 /**
  * The call list of the page: one row per call with its state, timer and actions (answer, reject, hold,
- * resume, transfer, consult / swap / complete transfer, hang up, the tone keypad). Rows are updated in place (keyed by call) so focus and an open
- * keypad survive updates; the timers tick once a second while a call is connected or held.
+ * resume, transfer, consult / swap / complete transfer, call back when free, hang up, the tone keypad). Rows
+ * are updated in place (keyed by call) so focus and an open keypad survive updates; the timers tick once a
+ * second while a call is connected or held.
  */
 export class CallListView {
   readonly #phone: Softphone;
@@ -152,7 +156,7 @@ export class CallListView {
       }
       const unanswered = out && call.state !== 'connected' && call.state !== 'held';
       actions.push(button('call-hangup', unanswered ? 'Cancel' : 'Hang up', unanswered ? 'Cancel the call' : 'Hang up', 'btn-hangup', () => this.#phone.hangup(call.key)));
-    } else if (out && call.completable && call.callback !== 'cancelled') {
+    } else if (out && call.completable && (call.callback === 'requested' || (!call.callback && Date.now() - (call.endedAt ?? 0) < CALLBACK_OFFER_MS))) {
       // Busy or not answered: the server may call back when the line is free (asnCtiCompleteCall).
       actions.push(call.callback === 'requested'
         ? button('call-callback-cancel', 'Cancel callback', `Do not call ${call.remote} back`, 'btn-quiet', () => this.#phone.callback(call.key, true))
@@ -164,6 +168,7 @@ export class CallListView {
       const text = call.cause === 'picked-up' && call.pickedUpBy ? `Picked up by ${call.pickedUpBy}` : causeText(call.cause);
       meta.push(h('span', { class: 'meta', 'data-testid': 'call-cause', 'data-cause': call.cause }, text));
     }
+    if (call.callback === 'placed') meta.push(h('span', { class: 'meta', 'data-testid': 'call-callback-placed' }, 'Called back'));
     if (call.callback === 'requested') meta.push(h('span', { class: 'meta meta-callback', 'data-testid': 'call-callback-requested' }, `Callback when ${call.remote} is free`));
     if (call.isCallback) meta.push(h('span', { class: 'meta meta-callback', 'data-testid': 'call-callback-mark', title: 'Placed by the server: the line you found busy is free' }, 'Callback'));
     if (call.pickedUpFrom && !ended) meta.push(h('span', { class: 'meta', 'data-testid': 'call-picked-up-from' }, `Picked up from ${call.pickedUpFrom}`));

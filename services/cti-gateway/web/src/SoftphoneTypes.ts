@@ -53,8 +53,11 @@ export interface PhoneCall {
   features: number;
   /** The call ended busy or unanswered and may be completed (eCFEATURECOMPLETECALL on its end). */
   completable?: boolean;
-  /** asnCtiCompleteCall: 'requested' while the server waits for the line to be free; 'cancelled' after asnCtiDropCall. */
-  callback?: 'requested' | 'cancelled';
+  /**
+   * asnCtiCompleteCall: 'requested' while the server waits for the line to be free; 'placed' once the callback
+   * call exists (its CallbackFor names this call); 'cancelled' after asnCtiDropCall.
+   */
+  callback?: 'requested' | 'placed' | 'cancelled';
   /** This call is the server's callback of an earlier busy or unanswered call (iCallType CALLBACK). */
   isCallback?: boolean;
   createdAt: number;
@@ -90,7 +93,7 @@ export interface CallSnapshot {
   mediaPath: string | undefined;
   holdSide: string | undefined;
   completable: boolean;
-  callback: 'requested' | 'cancelled' | undefined;
+  callback: 'requested' | 'placed' | 'cancelled' | undefined;
   isCallback: boolean;
   error: string | undefined;
   avCallId: string | undefined;
