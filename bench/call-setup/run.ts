@@ -7,6 +7,7 @@
 // Runs inside its own network namespace (only lo), like the e2e suite. See README.md.
 //   npm run bench:call-setup [-- --quick] [-- --rates 10,25,50,100] [-- --seconds 10] [-- --hold 5] [-- --mode direct-media]
 //                            [-- --cpu-prof <dir>]   (every service writes a V8 CPU profile into <dir> when it stops)
+//                            [-- --db pglite|postgres]  (the gateway's database: embedded PGlite, the default, or a private PostgreSQL)
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { enterNetworkNamespace } from '../../test/e2e/support/netns.ts';
@@ -14,22 +15,24 @@ import { runSippBaseline } from './sippBaseline.ts';
 import { runUcserver } from './ucserverRun.ts';
 import { summarize, type RateRow } from './stats.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, hold: { type: 'string' }, mode: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, hold: { type: 'string' }, mode: { type: 'string' }, 'cpu-prof': { type: 'string' }, db: { type: 'string' } } });
 const quick = values.quick ?? false;
 // --quick: two low rates, short calls, so that seeding the users (a password hash each) and the run stay under a minute.
 const rates = (values.rates ?? (quick ? '5,10' : '10,25,50,100')).split(',').map(Number);
 const seconds = Number(values.seconds ?? (quick ? 3 : 10));
 const holdMs = Number(values.hold ?? (quick ? 1 : 5)) * 1000;
 const mode = values.mode === 'direct-media' ? 'direct-media' : 'media-via-pbx';
+const db = values.db === 'postgres' ? 'postgres' : 'pglite';
+if (values.db !== undefined && values.db !== db) throw new Error(`--db wants pglite or postgres, got '${values.db}'`);
 if (rates.some((r) => !(r > 0))) throw new Error(`--rates wants positive numbers, got '${values.rates}'`);
 
 await enterNetworkNamespace();
 process.env.E2E_LOG_LEVEL ??= 'warn';
 const started = Date.now();
 const log = (msg: string): void => console.log(msg);
-log(`bench/call-setup (${quick ? 'quick' : 'full'}): ${cpus().length} cores; rates ${rates.join(', ')} calls/s for ${seconds} s each, calls held ${holdMs / 1000} s; Kamailio ${mode}`);
+log(`bench/call-setup (${quick ? 'quick' : 'full'}): ${cpus().length} cores; rates ${rates.join(', ')} calls/s for ${seconds} s each, calls held ${holdMs / 1000} s; Kamailio ${mode}; gateway database ${db}`);
 
-const { rows: ours, kamailioRuns } = await runUcserver({ rates, seconds, holdMs, mode, log, cpuProfileDir: values['cpu-prof'], baseline: (kamailio) => runSippBaseline(kamailio, rates, seconds, holdMs) });
+const { rows: ours, kamailioRuns } = await runUcserver({ rates, seconds, holdMs, mode, db, log, cpuProfileDir: values['cpu-prof'], baseline: (kamailio) => runSippBaseline(kamailio, rates, seconds, holdMs) });
 const floor = kamailioRuns;
 
 log('\nsummary (ms; setup = asnAVMakeCallV2 → caller connected, without the callee\'s answer time; SIPp: INVITE → 200):');
@@ -51,5 +54,5 @@ const goals = {
 };
 log(`goals: p50 < 15 ms at 50/s ${goals.p50Below15msAt50 ?? 'not measured'}, p99 < 50 ms at 50/s ${goals.p99Below50msAt50 ?? 'not measured'}, no failed call up to 100/s ${goals.noFailedUpTo100}`);
 log(`${Math.round((Date.now() - started) / 1000)} s`);
-console.log(JSON.stringify({ bench: 'call-setup', mode: quick ? 'quick' : 'full', pbx: mode, date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), holdMs, windowSeconds: seconds, rates: table, goals }));
+console.log(JSON.stringify({ bench: 'call-setup', mode: quick ? 'quick' : 'full', pbx: mode, db, date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), holdMs, windowSeconds: seconds, rates: table, goals }));
 process.exit(0);

@@ -4,7 +4,7 @@
 // softphone, then calls at each rate. A pair carries one call at a time, so the two lines are never busy.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePortRange, Rtpengine, type Kamailio } from '@ucserver/testkit';
+import { freePortRange, PostgresServer, Rtpengine, type Kamailio } from '@ucserver/testkit';
 import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
 import { metricSum } from '../../test/e2e/support/prometheus.ts';
 import { childrenOf, cpuSeconds } from '../media-relay/proc.ts';
@@ -48,6 +48,8 @@ export interface UcserverRunOptions {
   seconds: number;
   holdMs: number;
   mode: 'media-via-pbx' | 'direct-media';
+  /** The gateway's database: PGlite in its process (the embedded default) or a PostgreSQL server (compose's). */
+  db: 'pglite' | 'postgres';
   /** Each service writes a V8 CPU profile (.cpuprofile) here when it stops. */
   cpuProfileDir?: string;
   log: (msg: string) => void;
@@ -65,7 +67,11 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
   const totalCalls = o.rates.reduce((a, r) => a + Math.round(r * o.seconds), 0);
   const range = await freePortRange(Math.min(40_000, 8 * totalCalls + 400), 20_000, 60_000);
   const rtpengine = o.mode === 'media-via-pbx' ? await Rtpengine.start({ portMin: range.min, portMax: range.max, deleteDelay: 0, logLevel: 4 }) : undefined;
+  // PostgreSQL of our own: the bench runs in a network namespace, out of reach of the machine's server.
+  const postgres = o.db === 'postgres' ? await PostgresServer.start() : undefined;
+  const databaseUrl = await postgres?.createDatabase('ucserver');
   const stack = await E2eStack.start({
+    ...(databaseUrl ? { gatewayEnv: { DATABASE_URL: databaseUrl } } : {}),
     pbx: rtpengine ? { rtpengine } : {},
     scenario: 'call-setup',
     artifactsDir: join(root, 'bench/.build/call-setup-logs'),
@@ -98,6 +104,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       kamailio: stack.kamailio?.process?.pid,
       rtpengine: stack.kamailio?.rtpengine?.process?.pid,
       'nats-server': stack.nats?.pid,
+      ...(postgres ? { 'postgres (server + backends)': postgres.pid } : {}),
     };
 
     const rows: RateRow[] = [];
@@ -177,5 +184,6 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
     for (const p of phones) p.close();
     await stack.stop();
     await rtpengine?.dispose();
+    await postgres?.stop();
   }
 }

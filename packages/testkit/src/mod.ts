@@ -5,6 +5,7 @@ export { check, Latch } from './check.ts';
 export { NatsServer } from './NatsServer.ts';
 export type { NatsServerOptions } from './NatsServerTypes.ts';
 export { createTestDatabase, adminUrl } from './postgres.ts';
+export { PostgresServer } from './PostgresServer.ts';
 
 /** The shared NATS server of the machine (or TEST_NATS_URL). Tests isolate themselves with {@link uniquePrefix}. */
 export const natsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
