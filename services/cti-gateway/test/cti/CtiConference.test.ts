@@ -10,7 +10,7 @@ import type { ActiveCall } from '../../src/calls/CallRegistry.ts';
 import { CtiConference, type ConferenceMedia } from '../../src/cti/CtiConference.ts';
 import { callInformation } from '../../src/cti/ctiMapping.ts';
 import { EAsnCallType } from '../../src/protocol/mod.ts';
-import { CtiRequestError } from '../../src/session/CtiRequestError.ts';
+import { ConferenceSplitError, CtiRequestError } from '../../src/session/CtiRequestError.ts';
 
 function call(id: string, state: ActiveCall['state'], extra: Partial<ActiveCall> = {}): ActiveCall {
   return {
@@ -65,6 +65,16 @@ describe('CtiConference', () => {
     assert.equal(info.u8sConferenceCtlrID, id);
   });
 
+  test('Direct Media calls join with the same legs: the node mixes their partners\' softphone legs', async () => {
+    const { calls, conference, log, notified } = bed();
+    const active = call('c2', 'connected', { mediaPath: 'direct' });
+    const held = call('c1', 'held', { mediaPath: 'direct' });
+    calls.list = [held, active];
+    await conference.start(active, held);
+    assert.deepEqual(log, ['retrieve c1', 'join node-1 c2:softphone+pbx c1:pbx']);
+    assert.deepEqual(notified, ['c2:conferenced', 'c1:conferenced']);
+  });
+
   test('takes the two calls in either order', async () => {
     const { calls, conference, log } = bed();
     const active = call('c2', 'connected');
@@ -74,14 +84,14 @@ describe('CtiConference', () => {
     assert.equal(log[1], 'join node-1 c2:softphone+pbx c1:pbx');
   });
 
-  test('refuses two connected calls, a call held by the far end, other lines, other nodes, Direct Media, no media', async () => {
+  test('refuses two connected calls, a call held by the far end, other lines, two media nodes (catalogued), no media', async () => {
     const { conference, log } = bed();
     const refused = (a: ActiveCall, b: ActiveCall, pattern: RegExp) => assert.rejects(conference.start(a, b), (err: unknown) => err instanceof CtiRequestError && pattern.test(err.message));
     await refused(call('c2', 'connected'), call('c1', 'connected'), /held here/);
     await refused(call('c2', 'connected'), call('c1', 'held', { hold: 'remote' }), /held here/);
     await refused(call('c2', 'connected'), call('c1', 'held', { lineId: 'line-2' }), /same line/);
-    await refused(call('c2', 'connected'), call('c1', 'held', { mediaNodeId: 'node-2' }), /one media node/);
-    await refused(call('c2', 'connected', { mediaPath: 'direct' }), call('c1', 'held'), /Direct Media/);
+    await assert.rejects(conference.start(call('c2', 'connected'), call('c1', 'held', { mediaNodeId: 'node-2' })), (err: unknown) => err instanceof ConferenceSplitError && err.code === 'UCS_ERR_GW_CONFERENCE_SPLIT' && /media nodes node-1 and node-2/.test(err.message));
+    await refused(call('c2', 'connected'), call('c1', 'held', { mediaNodeId: undefined }), /no media yet/);
     assert.deepEqual(log, [], 'nothing was retrieved or mixed');
     const noMedia = new CtiConference({ pbx: { hold: async () => undefined }, media: undefined, calls: new Calls() as never, notify: () => undefined, logger: testLogger('x') });
     await assert.rejects(noMedia.start(call('c2', 'connected'), call('c1', 'held')), /not available/);
