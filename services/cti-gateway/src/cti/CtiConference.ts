@@ -3,6 +3,7 @@ import type { Logger } from '@ucserver/shared';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
 import { ConferenceSplitError, CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import type { ConferenceNotice } from './conferenceEvents.ts';
 
 /** The media node command a conference needs (MediaClient.conferenceJoin). */
 export interface ConferenceMedia {
@@ -15,6 +16,8 @@ export interface CtiConferenceDeps {
   calls: Pick<CallRegistry, 'on' | 'onLine'>;
   /** Tells the line's monitors that the call changed for a conference (reason 4, or 15 when it ends). */
   notify(call: ActiveCall, conferenced: boolean): void;
+  /** Tells the line's monitors of the conference itself (asnCtiNotifyConferenceCreated, …PartyRemoved, …Destroyed). */
+  announce(notice: ConferenceNotice): void;
   logger: Logger;
 }
 
@@ -31,6 +34,8 @@ export interface CtiConferenceDeps {
 export class CtiConference {
   readonly #deps: CtiConferenceDeps;
   readonly #logger: Logger;
+  /** Running conferences: their controller (active) call and member calls; removed when one ends. */
+  readonly #running = new Map<string, { controller: ActiveCall; members: ActiveCall[] }>();
 
   constructor(deps: CtiConferenceDeps) {
     this.#deps = deps;
@@ -68,19 +73,28 @@ export class CtiConference {
       call.conferenceId = conferenceId;
       this.#deps.notify(call, true);
     }
+    this.#running.set(conferenceId, { controller: active, members: [held, active] });
+    this.#deps.announce({ kind: 'created', controller: active, members: [held, active] });
     this.#logger.info({ conferenceId, active: active.callId, held: held.callId, nodeId }, 'conference started');
     return conferenceId;
   }
 
-  /** A member hung up: the media node dissolved the mix; the calls left are two-party again. */
+  /**
+   * A member hung up: the media node dissolved the mix; the calls left are two-party again. The monitors
+   * hear that the party left, then that the conference ended (a three-party conference ends with it).
+   */
   #ended(call: ActiveCall): void {
-    const conferenceId = call.conferenceId;
+    const conferenceId = call.conferenceId!;
+    const running = this.#running.get(conferenceId);
+    this.#running.delete(conferenceId);
+    if (running) this.#deps.announce({ kind: 'partyRemoved', controller: running.controller, member: call });
     call.conferenceId = undefined;
     for (const other of this.#deps.calls.onLine(call.lineId)) {
       if (other.conferenceId !== conferenceId || other.state === 'disconnected') continue;
       other.conferenceId = undefined;
       this.#deps.notify(other, false);
     }
+    if (running) this.#deps.announce({ kind: 'destroyed', controller: running.controller, members: running.members.filter((m) => m !== call) });
     this.#logger.info({ conferenceId, callId: call.callId }, 'conference member left');
   }
 }
