@@ -21,6 +21,6 @@ const e2e = stackWithUsers({ scenario: '13-transfer', pbxMode: 'media-via-pbx', 
 
 test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s call ends redirected, journal rows on 100, 101, 102', () => blindTransfer(e2e, 'pbx'));
 
-test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', () => attendedTransfer(e2e));
+test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', () => attendedTransfer(e2e, 'pbx'));
 
 test('blind transfer and the transferor hangs up at once: B\'s call waits for C, then B and C talk', () => blindTransferThenHangUp(e2e));

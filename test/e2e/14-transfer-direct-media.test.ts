@@ -13,4 +13,4 @@ const e2e = stackWithUsers({ scenario: '14-transfer-direct-media', pbxMode: 'dir
 
 test('blind transfer: A transfers B to C (REFER); B and C hear each other, A\'s call ends redirected, journal rows on 100, 101, 102', () => blindTransfer(e2e, 'direct'));
 
-test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', () => attendedTransfer(e2e));
+test('attended transfer: A holds B, consults C, swaps twice, completes (REFER with Replaces); B and C hear each other, A\'s calls end', () => attendedTransfer(e2e, 'direct'));

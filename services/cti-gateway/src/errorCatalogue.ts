@@ -19,7 +19,7 @@ import {
   UnavailableError,
   ValidationError,
 } from './errors.ts';
-import { CtiRequestError, PickupDeniedError } from './session/CtiRequestError.ts';
+import { ConferenceSplitError, CtiRequestError, PickupDeniedError } from './session/CtiRequestError.ts';
 
 export const gatewayErrorCatalogue: ErrorCatalogue = {
   codes: GatewayErrorCodes,
@@ -35,6 +35,7 @@ export const gatewayErrorCatalogue: ErrorCatalogue = {
     UnavailableError,
     CtiRequestError,
     PickupDeniedError,
+    ConferenceSplitError,
     MediaCommandError,
     PbxCommandError,
     JournalRetryError,

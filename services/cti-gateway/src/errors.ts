@@ -24,6 +24,11 @@ export const GatewayErrorCodes = {
   UCS_ERR_GW_REQUEST: 'UCS_ERR_GW_REQUEST',
   /** asnCtiPickupCall: the picker shares no pickup group with the ringing line (AsnCtiErrorEnum accessdenied). */
   UCS_ERR_GW_PICKUP_DENIED: 'UCS_ERR_GW_PICKUP_DENIED',
+  /**
+   * asnCtiConference: the two calls' media are on different media nodes; a conference mixes on one node
+   * (AsnCtiErrorEnum generalerror on the wire).
+   */
+  UCS_ERR_GW_CONFERENCE_SPLIT: 'UCS_ERR_GW_CONFERENCE_SPLIT',
   /** A media node refused a command, or none answered. */
   UCS_ERR_GW_MEDIA_FAILED: 'UCS_ERR_GW_MEDIA_FAILED',
   /** The pbx-adapter refused a command, or none answered. */

@@ -11,7 +11,7 @@ import { EnetucRejectError, EnetucRequestError, EnetucTimeoutError } from '../sr
 import { AdminApiError, AdminResponseError, AdminUnreachableError, UsageError } from '../src/cli/errors.ts';
 import { ctiCodecErrorCatalogue, gatewayErrorCatalogue } from '../src/errorCatalogue.ts';
 import * as gw from '../src/errors.ts';
-import { CtiRequestError, PickupDeniedError } from '../src/session/CtiRequestError.ts';
+import { ConferenceSplitError, CtiRequestError, PickupDeniedError } from '../src/session/CtiRequestError.ts';
 
 const remote = new BusRemoteError('ucs.t.media.node.n1.softphone.offer', 'UCS_ERR_MEDIA_SDP_INVALID', 'no audio m-line');
 
@@ -28,6 +28,7 @@ const instances: UcsError[] = [
   new gw.UnavailableError('no bus'),
   new CtiRequestError(3, 'unknown line'),
   new PickupDeniedError('carol may not pick up calls of line 101: they share no pickup group'),
+  new ConferenceSplitError('the two calls\' media are on media nodes n1 and n2; a conference mixes on one node'),
   new gw.MediaCommandError('softphone.offer', { callId: 'c1', nodeId: 'n1' }, remote),
   new gw.PbxCommandError('drop', { callId: 'c1' }, new BusTimeoutError('ucs.t.pbx.drop', 3000)),
   new gw.JournalRetryError('no row yet'),

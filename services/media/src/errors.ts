@@ -118,6 +118,11 @@ export class CaptureWriteError extends MediaError {
   static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CAPTURE_WRITE_FAILED;
 }
 
+/** conference.join: a call on Direct Media whose partner call is not on this node (nothing to mix it from here). */
+export class ConferencePartnerError extends MediaError {
+  static override readonly code = MediaErrorCodes.UCS_ERR_MEDIA_CONFERENCE_PARTNER;
+}
+
 /** The catalogue: every code the media node raises and its class (UCS_ERR_MEDIA_NO_NODE is shared's). */
 export const mediaErrorCatalogue: ErrorCatalogue = {
   codes: MediaErrorCodes,
@@ -140,5 +145,6 @@ export const mediaErrorCatalogue: ErrorCatalogue = {
     CaptureTooManyError,
     CaptureTooLargeError,
     CaptureWriteError,
+    ConferencePartnerError,
   ],
 };

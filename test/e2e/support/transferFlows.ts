@@ -1,10 +1,11 @@
 // The transfer scenarios (issue 15) every media path runs: blind transfer (REFER) with a failed attempt
-// first, and attended transfer (consult, swap twice, complete with REFER + Replaces). 08 runs them via the
-// PBX (rtpengine anchors RTP), 09 with Direct Media (Kamailio passes SDP through; the media node links
+// first, and attended transfer (consult, swap twice, complete with REFER + Replaces). The consultation
+// itself (consult) is also where the conference (conferenceFlows.ts) starts. 13 runs them via the
+// PBX (rtpengine anchors RTP), 14 with Direct Media (Kamailio passes SDP through; the media node links
 // the softphone legs inside mediasoup).
 import assert from 'node:assert/strict';
 import { check } from '@ucserver/testkit';
-import { cleanup, establish, hangUp, tonesBothWays } from './callFlow.ts';
+import { cleanup, establish, hangUp, tonesBothWays, type EstablishedCall } from './callFlow.ts';
 import type { BrowserUser, CallSnapshot } from './BrowserUser.ts';
 import { CAROL, type JournalRow } from './E2eStack.ts';
 import type { StackWithUsers } from './stackWithUsers.ts';
@@ -73,24 +74,40 @@ export async function blindTransfer(e2e: StackWithUsers, mediaPath: 'pbx' | 'dir
 }
 
 /** `who`'s call with CTI id `id`, once it satisfies `predicate`. */
-async function callOf(who: BrowserUser, id: string, predicate: (c: CallSnapshot) => boolean, what: string): Promise<CallSnapshot> {
+export async function callOf(who: BrowserUser, id: string, predicate: (c: CallSnapshot) => boolean, what: string): Promise<CallSnapshot> {
   const s = await who.waitState((st) => st.calls.some((c) => c.id === id && predicate(c)), `${who.name}: ${what}`, 15_000);
   return s.calls.find((c) => c.id === id)!;
 }
 
+/** A's two calls of a consultation: `first` with B (held), `second` with C (talking), and their keys on A's page. */
+export interface Consultation {
+  first: EstablishedCall;
+  second: EstablishedCall;
+  keyB: string;
+  keyC: string;
+}
+
+/** A talks to B, presses Consult (B held) and talks to C; each call's tones checked both ways, `mediaPath` on A's calls. */
+export async function consult(e2e: StackWithUsers, mediaPath: 'pbx' | 'direct'): Promise<Consultation> {
+  const { stack, alice, bob } = e2e;
+  const carol = e2e.user(CAROL);
+  const first = await establish(stack, alice, bob);
+  await stack.step('A presses Consult: B is held', async () => {
+    await alice.click('call-consult', first.callerId);
+    await callOf(alice, first.callerId, (c) => c.state === 'held', 'B held');
+  });
+  const second = await establish(stack, alice, carol);
+  const b = await callOf(alice, first.callerId, (c) => c.mediaPath === mediaPath, `call B on media path ${mediaPath}`);
+  const c = await callOf(alice, second.callerId, (x) => x.mediaPath === mediaPath, `call C on media path ${mediaPath}`);
+  return { first, second, keyB: b.key, keyC: c.key };
+}
+
 /** A consults C while B is held, swaps twice, completes (REFER with Replaces): B and C talk, A's calls end. */
-export async function attendedTransfer(e2e: StackWithUsers): Promise<void> {
+export async function attendedTransfer(e2e: StackWithUsers, mediaPath: 'pbx' | 'direct'): Promise<void> {
   const { stack, alice, bob } = e2e;
   const carol = e2e.user(CAROL);
   try {
-    const first = await establish(stack, alice, bob);
-    await stack.step('A presses Consult: B is held', async () => {
-      await alice.click('call-consult', first.callerId);
-      await callOf(alice, first.callerId, (c) => c.state === 'held', 'B held');
-    });
-    const second = await establish(stack, alice, carol);
-    const keyB = (await callOf(alice, first.callerId, () => true, 'call B')).key;
-    const keyC = (await callOf(alice, second.callerId, () => true, 'call C')).key;
+    const { first, second, keyB, keyC } = await consult(e2e, mediaPath);
     await alice.screenshot('consultation');
     await stack.step('Swap: A talks to B again, C is held', async () => {
       await alice.click('call-swap', first.callerId);

@@ -147,6 +147,11 @@ export const MediaErrorCodes = {
   UCS_ERR_MEDIA_CAPTURE_TOO_LARGE: 'UCS_ERR_MEDIA_CAPTURE_TOO_LARGE',
   /** The capture file could not be created or written (disk full, read-only); the call goes on. */
   UCS_ERR_MEDIA_CAPTURE_WRITE_FAILED: 'UCS_ERR_MEDIA_CAPTURE_WRITE_FAILED',
+  /**
+   * conference.join of a call on Direct Media whose partner call (the softphone leg that carries its far
+   * end) is not on this node: the partner's softphone leg cannot be mixed here.
+   */
+  UCS_ERR_MEDIA_CONFERENCE_PARTNER: 'UCS_ERR_MEDIA_CONFERENCE_PARTNER',
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCodes)[keyof typeof MediaErrorCodes];
 
@@ -236,10 +241,15 @@ export const MediaCommands = {
   pbxHoldOffer: command('media', 'pbx.hold-offer', CallRef.extend({ hold: z.boolean() }), z.object({ sdp: Sdp })),
   /**
    * Joins calls' legs into a conference on this node (created on first use): their audio is mixed, each
-   * leg hears everyone but itself. All the calls must be on this node, with audio, not on Direct Media.
+   * leg hears everyone but itself. All the calls must be on this node, with audio. The `pbx` leg of a
+   * call on Direct Media carries nothing: its far end is mixed from the partner call's softphone leg,
+   * which must be on this node too (else UCS_ERR_MEDIA_CONFERENCE_PARTNER).
    */
   conferenceJoin: command('media', 'conference.join', ConferenceJoin, ConferenceState),
-  /** Takes a call out of a conference; with fewer than two left (or one call's own two legs) it dissolves. */
+  /**
+   * Takes a call out of a conference; with fewer than two left, or two that can be bridged without the
+   * mixer (one call's own legs, two Direct Media partners), it dissolves.
+   */
   conferenceLeave: command('media', 'conference.leave', z.object({ conferenceId: Id, callId: Id }), ConferenceState),
   /** Closes both legs of a call; idempotent. */
   close: command('media', 'call.close', CallRef.extend({ cause: z.string().max(128).optional() }), z.object({ quality: MediaQuality.nullable() })),

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@ucserver/shared';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
-import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import { ConferenceSplitError, CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
+import type { ConferenceNotice } from './conferenceEvents.ts';
 
 /** The media node command a conference needs (MediaClient.conferenceJoin). */
 export interface ConferenceMedia {
@@ -15,6 +16,8 @@ export interface CtiConferenceDeps {
   calls: Pick<CallRegistry, 'on' | 'onLine'>;
   /** Tells the line's monitors that the call changed for a conference (reason 4, or 15 when it ends). */
   notify(call: ActiveCall, conferenced: boolean): void;
+  /** Tells the line's monitors of the conference itself (asnCtiNotifyConferenceCreated, …PartyRemoved, …Destroyed). */
+  announce(notice: ConferenceNotice): void;
   logger: Logger;
 }
 
@@ -24,12 +27,15 @@ export interface CtiConferenceDeps {
  * (u8sConnectionID2); asnCtiMergeCalls stays what its ASN.1 says ("connect two calls and leave": the
  * attended transfer). The held call is retrieved toward the PBX, then the media node that carries both
  * calls mixes: the user's softphone leg of the active call, and the far ends of both calls (the held
- * call's softphone leg hears nothing). Both calls carry the conference id (call type conference
+ * call's softphone leg hears nothing): their PBX legs, or on Direct Media their partner calls' softphone
+ * legs on that node. Both calls carry the conference id (call type conference
  * controller); when one ends, the media node dissolves the mix and the other is a two-party call again.
  */
 export class CtiConference {
   readonly #deps: CtiConferenceDeps;
   readonly #logger: Logger;
+  /** Running conferences: their controller (active) call and member calls; removed when one ends. */
+  readonly #running = new Map<string, { controller: ActiveCall; members: ActiveCall[] }>();
 
   constructor(deps: CtiConferenceDeps) {
     this.#deps = deps;
@@ -50,11 +56,13 @@ export class CtiConference {
     }
     if (active.conferenceId || held.conferenceId) throw new CtiRequestError(CtiError.generalerror, 'the call is in a conference already');
     const nodeId = active.mediaNodeId;
-    if (!nodeId || held.mediaNodeId !== nodeId) throw new CtiRequestError(CtiError.generalerror, 'the two calls are not on one media node; they cannot be mixed');
-    if (active.mediaPath === 'direct' || held.mediaPath === 'direct') throw new CtiRequestError(CtiError.generalerror, 'a call on Direct Media cannot be conferenced');
+    if (!nodeId || !held.mediaNodeId) throw new CtiRequestError(CtiError.generalerror, 'a call has no media yet; it cannot be mixed');
+    if (held.mediaNodeId !== nodeId) throw new ConferenceSplitError(`the two calls' media are on media nodes ${nodeId} and ${held.mediaNodeId}; a conference mixes on one node`);
     const conferenceId = `conf-${randomUUID()}`;
     await this.#deps.pbx.hold(held.callId, false);
     try {
+      // The same legs on either media path: on Direct Media the node mixes a call's far end from the
+      // partner call's softphone leg (its PBX leg carries nothing), or refuses when that call is elsewhere.
       await media.conferenceJoin(nodeId, conferenceId, [{ callId: active.callId, legs: ['softphone', 'pbx'] }, { callId: held.callId, legs: ['pbx'] }]);
     } catch (err) {
       // Back to where the user was: talking to one, the other on hold.
@@ -65,19 +73,28 @@ export class CtiConference {
       call.conferenceId = conferenceId;
       this.#deps.notify(call, true);
     }
+    this.#running.set(conferenceId, { controller: active, members: [held, active] });
+    this.#deps.announce({ kind: 'created', controller: active, members: [held, active] });
     this.#logger.info({ conferenceId, active: active.callId, held: held.callId, nodeId }, 'conference started');
     return conferenceId;
   }
 
-  /** A member hung up: the media node dissolved the mix; the calls left are two-party again. */
+  /**
+   * A member hung up: the media node dissolved the mix; the calls left are two-party again. The monitors
+   * hear that the party left, then that the conference ended (a three-party conference ends with it).
+   */
   #ended(call: ActiveCall): void {
-    const conferenceId = call.conferenceId;
+    const conferenceId = call.conferenceId!;
+    const running = this.#running.get(conferenceId);
+    this.#running.delete(conferenceId);
+    if (running) this.#deps.announce({ kind: 'partyRemoved', controller: running.controller, member: call });
     call.conferenceId = undefined;
     for (const other of this.#deps.calls.onLine(call.lineId)) {
       if (other.conferenceId !== conferenceId || other.state === 'disconnected') continue;
       other.conferenceId = undefined;
       this.#deps.notify(other, false);
     }
+    if (running) this.#deps.announce({ kind: 'destroyed', controller: running.controller, members: running.members.filter((m) => m !== call) });
     this.#logger.info({ conferenceId, callId: call.callId }, 'conference member left');
   }
 }

@@ -11,6 +11,7 @@ import { CallCompletion } from './CallCompletion.ts';
 import { CtiPickup } from './CtiPickup.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
 import { CtiConference } from './CtiConference.ts';
+import { sendConferenceNotice } from './conferenceEvents.ts';
 import type { CtiServiceDeps } from './CtiServiceTypes.ts';
 import { forwardModeFrom, lineForwards } from './forwardMapping.ts';
 
@@ -47,7 +48,13 @@ export class CtiService {
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
     this.#completion = new CallCompletion({ calls: deps.calls, lines: deps.lines, routing: deps.routing, devices: deps.devices, logger: deps.logger }, deps.completion);
-    this.#conference = new CtiConference({ pbx: deps.pbx, media: deps.media, calls: deps.calls, logger: deps.logger, notify: (call, conferenced) => this.#onCallData(call, conferenced) });
+    this.#conference = new CtiConference({
+      pbx: deps.pbx, media: deps.media, calls: deps.calls, logger: deps.logger,
+      notify: (call, conferenced) => this.#onCallData(call, conferenced),
+      announce: (notice) => {
+        for (const m of this.#byLine.get(notice.controller.lineId) ?? []) sendConferenceNotice(m.session, m.crossRefId, notice);
+      },
+    });
     this.#pickup = new CtiPickup({ calls: deps.calls, lines: deps.lines, groups: deps.pickupGroups, softphones: deps.pickup, logger: deps.logger });
     deps.calls.on('callchanged', (call, event, previous, remoteChanged) => this.#onCall(call, event, previous, remoteChanged));
     deps.calls.on('callmoved', (call, from) => this.#onCallMoved(call, from));

@@ -27,6 +27,7 @@ export * from './main.ts';
 export * from './auth.ts';
 export * from './transport.ts';
 export * from './cti.ts';
+export * from './ctiConference.ts';
 export * from './av.ts';
 export * from './journal.ts';
 export * from './presence.ts';

@@ -25,6 +25,17 @@ export class PickupDeniedError extends CtiRequestError {
   }
 }
 
+/**
+ * asnCtiConference refused: the calls' media are on two media nodes, and a conference mixes on one (the
+ * calls go on as they were; AsnCtiErrorEnum generalerror on the wire, its own code in the catalogue).
+ */
+export class ConferenceSplitError extends CtiRequestError {
+  static override readonly code: GatewayErrorCode = GatewayErrorCodes.UCS_ERR_GW_CONFERENCE_SPLIT;
+  constructor(message: string) {
+    super(CtiError.generalerror, message);
+  }
+}
+
 /** AsnCtiErrorEnum: the numbers CTI operations use. */
 export const CtiError = { generalerror: 1, accessdenied: 2, invalidline: 3 } as const;
 

@@ -255,6 +255,10 @@ export const argumentSamples: ArgumentSamples = {
     lineInfo,
   },
   asnCtiNotifyMakeCallResult: { u8sLinePhoneNumber: 'tel:+4930123456100', u8sConnectionID: 'C1', success: 1 },
+  asnCtiNotifyConferenceCreated: { u8sLineMonitorCrossRefID: 'MCR-0001', u8sLinePhoneNumber: 'tel:+4930123456100', conferenceControllerCallInfo: callInformation, conferenceMemberCallInfoList: [callInformation] },
+  asnCtiNotifyConferenceDestroyed: { u8sLineMonitorCrossRefID: 'MCR-0001', u8sLinePhoneNumber: 'tel:+4930123456100', conferenceControllerCallInfo: callInformation, conferenceMemberCallInfoList: [] },
+  asnCtiNotifyConferencePartyAdded: { u8sLineMonitorCrossRefID: 'MCR-0001', u8sLinePhoneNumber: 'tel:+4930123456100', conferenceControllerCallInfo: callInformation, conferenceMemberCallInfo: callInformation },
+  asnCtiNotifyConferencePartyRemoved: { u8sLineMonitorCrossRefID: 'MCR-0001', u8sLinePhoneNumber: 'tel:+4930123456100', conferenceControllerCallInfo: callInformation, conferenceMemberCallInfo: callInformation },
   asnCtiNotifyLineCallFeaturesChanged: {
     u8sLineMonitorCrossRefID: 'MCR-0001',
     u8sLinePhoneNumber: 'tel:+4930123456100',

@@ -1,14 +1,22 @@
 import type { Logger } from '@ucserver/shared';
-import { CallStateError } from '../errors.ts';
+import { CallStateError, ConferencePartnerError } from '../errors.ts';
 import type { ConferenceFeeds } from '../calls/MediaWiringTypes.ts';
 import { preloadOpus } from './codecFor.ts';
 import { Conference } from './Conference.ts';
 import type { ConferenceCall, ConferenceLeg, ConferenceMember, ConferenceRoomsOptions, ConferenceState } from './ConferenceRoomsTypes.ts';
 
+interface Member {
+  call: ConferenceCall;
+  /** Its legs seated in the mix; none for a call that only hears nothing meanwhile (see the class). */
+  legs: Set<ConferenceLeg>;
+  onWired: () => void;
+  onClose: () => void;
+}
+
 interface Room {
   conference: Conference;
   /** Member calls and their seated legs, with the listeners put on each call. */
-  calls: Map<string, { call: ConferenceCall; legs: Set<ConferenceLeg>; onWired: () => void; onClose: () => void }>;
+  calls: Map<string, Member>;
   /** Serialises the room's changes (joins, leaves, re-seats). */
   queue: Promise<unknown>;
 }
@@ -17,10 +25,17 @@ interface Room {
  * The node's conferences, keyed by the id the controller gives. A member call's legs are seated in the
  * room's mixer and consume their feeds instead of each other (MediaCall.setConferenceFeeds). A call
  * that closes leaves; a leg whose Producer was replaced (re-INVITE with a new SSRC) is seated again.
- * When fewer than two participants remain, or the two left are one call's softphone and PBX legs, the
- * room dissolves and the calls go back to their direct two-party bridge (no transcoding left). Two
- * participants on different calls (the user's softphone on one call, the far end of the other) keep
- * mixing: a two-way mix is their only path between two routers.
+ *
+ * Direct Media: a call linked to another call's softphone leg inside the node has no audio on its PBX
+ * leg; its far end is the partner call's softphone leg, which is seated instead (the partner is the far
+ * end's own call, on its own line), and hears its feed instead of the link. A member left without a
+ * seat (the held call of a Direct Media pair: its far end is mixed from the partner) hears nothing
+ * meanwhile, as the held call's softphone does on the PBX path.
+ *
+ * When fewer than two participants remain, or the two left are one call's softphone and PBX legs, or
+ * the softphone legs of two Direct Media partners, the room dissolves and the calls go back to their
+ * two-party bridge or link (no transcoding left). Two other participants (the user's softphone on one
+ * call, the far end of the other) keep mixing: a two-way mix is their only path between two routers.
  */
 export class ConferenceRooms {
   readonly #options: ConferenceRoomsOptions;
@@ -59,9 +74,11 @@ export class ConferenceRooms {
 
   /**
    * Seats the members' legs in the conference (created on first use) and switches their calls to the
-   * mix. A call already seated gets the legs added.
-   * @throws CallStateError (a leg has no audio yet, a call is on Direct Media or closed, too many rooms or
-   *   participants), NoCommonCodecError (G.722), AllocationError
+   * mix. A call already seated gets the legs added; a call on Direct Media gets its partner's softphone
+   * leg seated for its `pbx` leg (see #plan).
+   * @throws CallStateError (a leg has no audio yet, a call is closed, too many rooms or participants),
+   *   ConferencePartnerError (a call on Direct Media without its partner here), NoCommonCodecError
+   *   (G.722), AllocationError
    */
   join(conferenceId: string, members: ConferenceMember[]): Promise<ConferenceState> {
     let room = this.#rooms.get(conferenceId);
@@ -72,20 +89,26 @@ export class ConferenceRooms {
     }
     const r = room;
     return this.#serial(r, async () => {
+      const added: string[] = [];
+      let plan: Map<ConferenceCall, Set<ConferenceLeg>>;
       try {
-        for (const { call, legs } of members) {
+        plan = this.#plan(conferenceId, members);
+        for (const [call, legs] of plan) {
           for (const leg of legs) this.#check(conferenceId, call, leg);
         }
-        for (const { call, legs } of members) {
+        for (const [call, legs] of plan) {
+          if (this.#track(r, call)) added.push(call.id);
           for (const leg of legs) await this.#seat(r, call, leg);
         }
       } catch (err) {
-        // A room that never had anyone (its first join failed) is not left behind.
+        // A room that never had anyone (its first join failed) is not left behind, nor a call this join
+        // added without a seat.
         if (r.conference.size === 0) this.#dissolve(conferenceId, r, 'join failed');
+        for (const id of added) if (r.calls.get(id)?.legs.size === 0) this.#forget(r, id);
         throw err;
       }
-      for (const { call } of members) await this.#applyFeeds(r, call);
-      this.#logger.info({ conferenceId, participants: r.conference.participantIds }, 'conference joined');
+      for (const call of plan.keys()) await this.#applyFeeds(r, call);
+      this.#logger.info({ conferenceId, participants: r.conference.participantIds, silent: [...plan].filter(([, legs]) => legs.size === 0).map(([c]) => c.id) }, 'conference joined');
       return this.#state(conferenceId, r);
     });
   }
@@ -102,10 +125,36 @@ export class ConferenceRooms {
     for (const [id, room] of [...this.#rooms]) this.#dissolve(id, room, 'node closing');
   }
 
+  /**
+   * The legs to seat per call: the members' own, except that the `pbx` leg of a call on Direct Media is
+   * its partner's softphone leg; such a call stays a member without that seat (it hears nothing).
+   * @throws ConferencePartnerError for a call on Direct Media without a partner call on this node
+   */
+  #plan(conferenceId: string, members: ConferenceMember[]): Map<ConferenceCall, Set<ConferenceLeg>> {
+    const plan = new Map<ConferenceCall, Set<ConferenceLeg>>();
+    const add = (call: ConferenceCall, leg?: ConferenceLeg): void => {
+      let legs = plan.get(call);
+      if (!legs) plan.set(call, (legs = new Set()));
+      if (leg) legs.add(leg);
+    };
+    for (const { call, legs } of members) {
+      add(call);
+      for (const leg of legs) {
+        if (leg !== 'pbx' || call.path !== 'direct') {
+          add(call, leg);
+          continue;
+        }
+        const partner = this.#options.partnerOf?.(call);
+        if (!partner || partner.closed) throw new ConferencePartnerError(`the call is on Direct Media and its partner call is not on this node: its far end cannot be mixed here [conferenceId:${conferenceId}, callId:${call.id}]`);
+        add(partner, 'softphone');
+      }
+    }
+    return plan;
+  }
+
   #check(conferenceId: string, call: ConferenceCall, leg: ConferenceLeg): void {
     const where = `[conferenceId:${conferenceId}, callId:${call.id}, leg:${leg}]`;
     if (call.closed) throw new CallStateError(`the call is closed ${where}`);
-    if (call.path === 'direct') throw new CallStateError(`a call on Direct Media cannot join a conference ${where}`);
     if (!call.router || !this.#source(call, leg)) throw new CallStateError(`the leg has no audio to mix yet ${where}`);
   }
 
@@ -113,25 +162,27 @@ export class ConferenceRooms {
     return leg === 'softphone' ? call.softphoneProducer : call.pbxProducer;
   }
 
+  /** Makes `call` a member of the room (listening for its re-wiring and close); true when it was not yet. */
+  #track(room: Room, call: ConferenceCall): boolean {
+    if (room.calls.has(call.id)) return false;
+    const conferenceId = room.conference.id;
+    const onWired = (): void => {
+      void this.#serial(room, () => this.#reseat(room, call)).catch((err: unknown) => this.#logger.warn({ conferenceId, callId: call.id, err: (err as Error).message }, 'conference re-seat failed'));
+    };
+    const onClose = (): void => {
+      void this.#serial(room, () => this.#leave(conferenceId, room, call.id, 'call closed')).catch((err: unknown) => this.#logger.warn({ conferenceId, callId: call.id, err: (err as Error).message }, 'conference leave failed'));
+    };
+    room.calls.set(call.id, { call, legs: new Set(), onWired, onClose });
+    call.on('wired', onWired);
+    call.on('close', onClose);
+    return true;
+  }
+
   async #seat(room: Room, call: ConferenceCall, leg: ConferenceLeg): Promise<void> {
     const id = `${call.id}/${leg}`;
     if (room.conference.feedOf(id)) return;
     await room.conference.add({ id, router: call.router!, source: this.#source(call, leg)! });
-    let member = room.calls.get(call.id);
-    if (!member) {
-      const conferenceId = room.conference.id;
-      const onWired = (): void => {
-        void this.#serial(room, () => this.#reseat(room, call)).catch((err: unknown) => this.#logger.warn({ conferenceId, callId: call.id, err: (err as Error).message }, 'conference re-seat failed'));
-      };
-      const onClose = (): void => {
-        void this.#serial(room, () => this.#leave(conferenceId, room, call.id, 'call closed')).catch((err: unknown) => this.#logger.warn({ conferenceId, callId: call.id, err: (err as Error).message }, 'conference leave failed'));
-      };
-      member = { call, legs: new Set(), onWired, onClose };
-      room.calls.set(call.id, member);
-      call.on('wired', onWired);
-      call.on('close', onClose);
-    }
-    member.legs.add(leg);
+    room.calls.get(call.id)!.legs.add(leg);
   }
 
   /** A seated leg whose Producer changed (new SSRC, re-created leg) is seated again with the new one. */
@@ -159,12 +210,25 @@ export class ConferenceRooms {
       this.#logger.info({ conferenceId, callId, why, participants: room.conference.participantIds }, 'conference left');
     }
     const remaining = [...room.calls.values()];
-    const oneCallsOwnLegs = remaining.length === 1 && remaining[0]!.legs.size === 2;
-    if (room.conference.size < 2 || oneCallsOwnLegs) {
+    if (this.#bridgeable(room)) {
       this.#dissolve(conferenceId, room, why);
       await Promise.all(remaining.filter((m) => !m.call.closed).map((m) => m.call.setConferenceFeeds(undefined)));
     }
     return this.#state(conferenceId, room);
+  }
+
+  /**
+   * The participants left need no mixer: fewer than two, one call's own softphone and PBX legs (its
+   * bridge), or the softphone legs of two calls linked by Direct Media (their link).
+   */
+  #bridgeable(room: Room): boolean {
+    const size = room.conference.size;
+    if (size < 2) return true;
+    if (size > 2) return false;
+    const seated = [...room.calls.values()].filter((m) => m.legs.size > 0);
+    if (seated.length === 1) return true;
+    const [x, y] = seated as [Member, Member];
+    return x.legs.has('softphone') && y.legs.has('softphone') && this.#options.partnerOf?.(x.call) === y.call;
   }
 
   async #applyFeeds(room: Room, call: ConferenceCall): Promise<void> {

@@ -21,6 +21,10 @@ export interface ConferenceCall {
 
 export interface ConferenceMember {
   call: ConferenceCall;
+  /**
+   * The legs to mix. A call on Direct Media has no PBX audio: its `pbx` stands for its far end, the
+   * partner call's softphone leg (see ConferenceRoomsOptions.partnerOf).
+   */
   legs: ConferenceLeg[];
 }
 
@@ -29,6 +33,11 @@ export interface ConferenceRoomsOptions {
   maxParticipants: number;
   /** CONFERENCE_MAX_ROOMS: conferences on the node at once (each costs CPU in the node's Node.js process). */
   maxConferences: number;
+  /**
+   * The call of this node whose softphone leg a call on Direct Media is linked to (its far end), or
+   * undefined when there is none here. Without it a call on Direct Media cannot join.
+   */
+  partnerOf?: (call: ConferenceCall) => ConferenceCall | undefined;
   logger: Logger;
 }
 
@@ -36,6 +45,9 @@ export interface ConferenceState {
   conferenceId: string;
   /** `<callId>/<leg>` of each participant mixed. */
   participants: string[];
-  /** The conference ended: fewer than two participants, or the two left are one call's own legs (bridged directly again). */
+  /**
+   * The conference ended: fewer than two participants, or the two left can be bridged without the mixer
+   * (one call's own legs, or the softphone legs of two Direct Media partners): bridged directly again.
+   */
   dissolved: boolean;
 }

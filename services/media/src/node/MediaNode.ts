@@ -49,7 +49,12 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     this.#directMedia = new DirectMedia({ logger: options.logger });
     this.#ssrcWatchdog = options.ssrcWatchdog;
     this.#captures = options.captures;
-    this.conferences = new ConferenceRooms({ maxParticipants: options.conference?.maxParticipants ?? 6, maxConferences: options.conference?.maxRooms ?? 50, logger: options.logger });
+    this.conferences = new ConferenceRooms({
+      maxParticipants: options.conference?.maxParticipants ?? 6,
+      maxConferences: options.conference?.maxRooms ?? 50,
+      partnerOf: (call) => this.#directPartner(call.id),
+      logger: options.logger,
+    });
   }
 
   get draining(): boolean {
@@ -119,6 +124,17 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
 
   conferenceLeave(conferenceId: string, callId: string): Promise<ConferenceState> {
     return this.conferences.leave(conferenceId, callId);
+  }
+
+  /**
+   * The call whose softphone leg `callId` is linked to by Direct Media: the call of this node that owns
+   * the Producer the link brings (links exist only between calls of one node).
+   */
+  #directPartner(callId: string): MediaCall | undefined {
+    const producer = this.#calls.get(callId)?.directPartnerProducer;
+    if (!producer) return undefined;
+    for (const call of this.#calls.values()) if (call.id !== callId && call.softphoneProducer === producer) return call;
+    return undefined;
   }
 
   /** Closes a call; null when it is unknown or already closed (closing twice is fine). */
