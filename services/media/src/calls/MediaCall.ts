@@ -274,15 +274,35 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
    */
   softphoneReoffer(sdp: string): Promise<{ sdp: string }> {
     return this.#run('softphoneReoffer', async () => {
-      const answer = await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec);
+      const answer = await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec, (offered) => this.#videoWith(offered));
+      await this.#takeVideo();
       await this.#reconcileNow();
       return { sdp: answer };
     });
   }
 
+  /** Our re-offer to the softphone when its video no longer matches the call's (see SoftphoneNegotiation.createReoffer). */
+  softphoneCreateReoffer(): Promise<{ sdp: string | null }> {
+    return this.#run('softphoneCreateReoffer', async () => {
+      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#router), this.#videoWith(['VP8', 'H264'])) };
+    });
+  }
+
+  /** The softphone's answer to our re-offer (null: none); its camera and video downlink follow. */
+  softphoneApplyReanswer(sdp: string | null): Promise<{ video: boolean }> {
+    return this.#run('softphoneApplyReanswer', async () => {
+      const change = this.#softphoneSide.readReanswer(sdp ?? undefined, this.#codec);
+      if (change === 'dropped') this.#softphone?.dropVideo();
+      else if (change === 'taken') await this.#takeVideo();
+      await this.#reconcileNow();
+      return { video: this.#softphone?.hasVideo ?? false };
+    });
+  }
+
   /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */
-  pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath }> {
+  pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     return this.#run('pbxOffer', async () => {
+      const reinvite = this.#pbx !== undefined;
       const softphoneVideo = this.#softphoneSide.remote?.video;
       const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
       if (this.#pbx) await this.#stats.sampleBounded('before a change');
@@ -300,7 +320,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const videoLeg = await this.#pbxVideo.applyOffer(this.#router!, offer, videoCodec);
       const answer = this.#pbxSide.answerOffer(leg, offer, codec, videoLeg);
       await this.#reconcileNow();
-      return { legId: leg.id, sdp: answer, codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
+      // A re-INVITE that adds or removes video: the connected softphone is re-offered (the gateway's part).
+      const softphoneRenegotiate = reinvite && this.#softphone?.producer !== undefined && (this.#pbxSide.video !== undefined) !== this.#softphone.hasVideo;
+      return { legId: leg.id, sdp: answer, codec: codec.spec.name, mediaPath: this.path ?? 'pbx', ...(softphoneRenegotiate ? { softphoneRenegotiate } : {}) };
     });
   }
 
@@ -311,6 +333,17 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       // Holding mutes what we send at once; retrieving waits for the answer.
       if (hold) await this.#reconcileNow();
       return { sdp };
+    });
+  }
+
+  /** Our re-offer toward the PBX adding video (upgrade) or setting it to port 0 (downgrade); null: nothing to change. */
+  pbxVideoOffer(video: boolean): Promise<{ sdp: string | null }> {
+    return this.#run('pbxVideoOffer', async () => {
+      const pbx = this.#pbx;
+      if (!pbx?.remote || !this.#router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
+      if (video === (this.#pbxSide.video !== undefined)) return { sdp: null };
+      const videoLeg = video ? await this.#pbxVideo.ensure(this.#router, false, pbx.srtpSuite) : undefined;
+      return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#router), this.#codec?.ptime) };
     });
   }
 

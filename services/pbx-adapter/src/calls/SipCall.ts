@@ -94,6 +94,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       logger: this.logger,
       sessionExpiresS: deps.settings.sessionExpiresS,
       clock: deps.clock,
+      renegotiateSoftphone: deps.renegotiateSoftphone,
     });
     this.#dtmf = new DtmfSender(this.negotiation.call);
     this.#transfer = new CallTransfer(this.negotiation.call, {
@@ -157,6 +158,12 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   hold(on: boolean): Promise<void> {
     this.#assertConfirmed('hold');
     return this.negotiation.hold(on);
+  }
+
+  /** Upgrade to video (re-INVITE adding a video m-line) or downgrade (m=video 0). */
+  video(on: boolean): Promise<void> {
+    this.#assertConfirmed('change video');
+    return this.negotiation.video(on);
   }
 
   /** DTMF: one INFO (application/dtmf-relay) per digit, in order. */

@@ -105,6 +105,10 @@ function setup(options: { ownsCallId?: boolean; confirmed?: boolean; sessionExpi
       rec.media.push(`offer:${offer.includes('sendonly') ? 'sendonly' : 'other'}`);
       return { legId: 'leg-1', sdp: NODE_ANSWER, codec: 'PCMU', mediaPath: 'direct' };
     },
+    pbxVideoOffer: async (_node, _callId, video) => {
+      rec.media.push(`video-offer:${video}`);
+      return { sdp: video ? `${sdp('sendrecv')}m=video 4002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n` : null };
+    },
     pbxHoldOffer: async (_node, _callId, hold) => {
       rec.media.push(`hold-offer:${hold}`);
       return { sdp: sdp(hold ? 'sendonly' : 'sendrecv') };
