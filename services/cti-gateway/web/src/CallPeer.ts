@@ -241,7 +241,9 @@ export class CallPeer {
     await this.#pc.setLocalDescription(await this.#pc.createAnswer());
     // An m-line at port 0 in the offer stops our transceiver (JSEP §5.10): the camera goes off.
     if (this.#video && this.#video.currentDirection === 'stopped') {
-      await this.setCamera(false);
+      // The sender is stopped with it (replaceTrack would throw): the camera just stops.
+      this.#camera?.getTracks().forEach((t) => t.stop());
+      this.#camera = undefined;
       this.#remoteVideo = undefined;
     }
     this.#handlers.change();
