@@ -273,7 +273,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       });
       stops.push(() => presence?.close());
       stops.push(() => softphones.close());
-      const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });
+      const served = serveCtiCommands(bus, instance, {
+        incomingCall: (request) => softphones.incomingCall(request),
+        renegotiate: (callId) => softphones.renegotiate(callId),
+      });
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
       const capabilities = capabilityOperations({ sessions, presence });

@@ -28,7 +28,7 @@ import { ActiveDuties } from './ha/ActiveDuties.ts';
 import { ActiveLease } from './ha/ActiveLease.ts';
 import type { LeaseRole } from './ha/ActiveLeaseTypes.ts';
 import { leaseIdentity } from './ha/leaseIdentity.ts';
-import { gatewayAsker, subscribeGatewayHeartbeats, subscribeMediaEvents } from './bus/gatewayBus.ts';
+import { gatewayAsker, softphoneRenegotiator, subscribeGatewayHeartbeats, subscribeMediaEvents } from './bus/gatewayBus.ts';
 import { LineSync } from './bus/LineSync.ts';
 import { CallEventPublisher } from './calls/CallEventPublisher.ts';
 import { CallRecovery } from './calls/CallRecovery.ts';
@@ -259,6 +259,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         publisher,
         placement: { pick: (o) => place.pickSoon(o) },
         askGateway: gatewayAsker(bus),
+        renegotiateSoftphone: softphoneRenegotiator(bus),
         settings: {
           sessionExpiresS: config.SIP_SESSION_EXPIRES_S,
           inviteTimeoutS: config.SIP_INVITE_TIMEOUT_S,

@@ -226,6 +226,16 @@ export const MediaCommands = {
    * answered in the call's codec and DTLS role, with fresh ICE credentials when the softphone restarts ICE.
    */
   softphoneReoffer: command('media', 'softphone.reoffer', CallRef.extend({ sdp: Sdp }), z.object({ sdp: Sdp })),
+  /**
+   * The node's re-offer to a connected softphone whose video no longer matches the PBX side's (the PBX
+   * added video by re-INVITE, or set it to port 0); `sdp: null` when they match already.
+   */
+  softphoneCreateReoffer: command('media', 'softphone.create-reoffer', CallRef, z.object({ sdp: Sdp.nullable() })),
+  /**
+   * The softphone's answer to that re-offer (`sdp: null`: it declined or did not answer; the session
+   * stays as it was). `video`: the softphone leg carries video now.
+   */
+  softphoneApplyReanswer: command('media', 'softphone.apply-reanswer', CallRef.extend({ sdp: Sdp.nullable() }), z.object({ video: z.boolean() })),
   /** Our SDP offer toward the PBX (outgoing INVITE), codecs limited to the softphone's. */
   pbxCreateOffer: command('media', 'pbx.create-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
   /**
@@ -236,9 +246,21 @@ export const MediaCommands = {
   /** The PBX's SDP answer (200 OK, 183 early media, or the ACK of a late offer). */
   pbxApplyAnswer: command('media', 'pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
   /** An SDP offer from the PBX: incoming INVITE, or a re-INVITE/UPDATE (hold, resume, re-target). */
-  pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, sdp: Sdp, codec: CodecName, mediaPath: MediaPath })),
+  pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({
+    legId: Id,
+    sdp: Sdp,
+    codec: CodecName,
+    mediaPath: MediaPath,
+    /** A re-INVITE changed whether the call carries video: the softphone must be re-offered (softphone.create-reoffer). */
+    softphoneRenegotiate: z.boolean().optional(),
+  })),
   /** Our own re-INVITE offer for hold (sendonly) or retrieve (sendrecv). */
   pbxHoldOffer: command('media', 'pbx.hold-offer', CallRef.extend({ hold: z.boolean() }), z.object({ sdp: Sdp })),
+  /**
+   * Our re-offer toward the PBX adding a video m-line (`video: true`, upgrade) or setting it to port 0
+   * (downgrade); `sdp: null` when the PBX side is that way already.
+   */
+  pbxVideoOffer: command('media', 'pbx.video-offer', CallRef.extend({ video: z.boolean() }), z.object({ sdp: Sdp.nullable() })),
   /**
    * Joins calls' legs into a conference on this node (created on first use): their audio is mixed, each
    * leg hears everyone but itself. All the calls must be on this node, with audio. The `pbx` leg of a

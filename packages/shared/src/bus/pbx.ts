@@ -39,6 +39,11 @@ export const PbxCommands = {
     reason: z.enum(['normal', 'busy', 'decline', 'unavailable', 'media-failure', 'bus-outage']).default('normal'),
   }), Empty),
   hold: command('pbx', 'call.hold', z.object({ callId: Id, hold: z.boolean() }), Empty),
+  /**
+   * Upgrades a connected call to video (re-INVITE adding a video m-line) or downgrades it (m=video 0);
+   * nothing is sent when the PBX side is that way already.
+   */
+  video: command('pbx', 'call.video', z.object({ callId: Id, video: z.boolean() }), Empty),
   /** DTMF: SIP INFO application/dtmf-relay, one request per digit. */
   digits: command('pbx', 'call.digits', z.object({ callId: Id, digits: z.string().regex(/^[0-9*#A-Da-d]{1,64}$/), durationMs: z.number().int().min(40).max(2000).default(160) }), Empty),
   /**
@@ -106,6 +111,11 @@ export const CtiCommands = {
     /** How often the call was forwarded before it reached us (the INVITE's Diversion entries). */
     forwardHops: z.number().int().min(0).max(1000).default(0),
   }), IncomingCallReply),
+  /**
+   * A PBX re-INVITE changed whether the call carries video: the gateway re-offers to the call's softphone
+   * (asnAVCallMessageV2 REINVITE_OFFER) and waits for its answer. `video`: the softphone carries video now.
+   */
+  renegotiate: command('cti', 'call.renegotiate', z.object({ callId: Id }), z.object({ video: z.boolean() })),
 } as const;
 
 /** A SIP dialog as far as a BYE within it needs it (RFC 3261 §12.2.1.1), from our side. */

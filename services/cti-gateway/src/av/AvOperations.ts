@@ -6,7 +6,7 @@ import type { LineView } from '../lines/LineStore.ts';
 import { AsnAVDropReason, AsnAVMakeCallErrorEnum, AsnAVMessageType, type ArgumentOf, type EventHandlers, type InvokeHandlers, type ResultOf } from '../protocol/mod.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiRequestError } from '../session/CtiRequestError.ts';
-import { isHoldDirection, offeredDirection } from './sdpDirection.ts';
+import { isHoldDirection, offeredDirection, offersVideo } from './sdpDirection.ts';
 import { SDP, SoftphoneCall } from './SoftphoneCall.ts';
 import type { AvOperationsDeps } from './SoftphoneServiceTypes.ts';
 
@@ -45,6 +45,7 @@ export class AvOperations {
           call.answered = true;
           // Answered: a no-answer forward must not redirect it now (the 200 may already be on its way).
           this.#deps.forwarding.forget(call.callId);
+          call.video = offersVideo(arg.u8sBody);
           try {
             await media.softphoneApplyAnswer(call.mediaNodeId, call.callId, arg.u8sBody);
             await pbx.answer(call.callId);
@@ -67,6 +68,10 @@ export class AvOperations {
               .catch((err: unknown) => logger.debug({ err, callId: call.callId }, 'end of candidates refused'));
           } else if (arg.messageType === AsnAVMessageType.REINVITE_OFFER || arg.messageType === AsnAVMessageType.RENEGOTIATE_OFFER) {
             await this.#reoffer(call, arg.messageType, arg.u8sBody);
+          } else if (arg.messageType === AsnAVMessageType.REINVITE_ANSWER || arg.messageType === AsnAVMessageType.RENEGOTIATE_ANSWER || arg.messageType === AsnAVMessageType.RENEGOTIATE_DECLINE) {
+            // The softphone's reply to our own re-offer (SoftphoneRenegotiation).
+            const answer = arg.messageType !== AsnAVMessageType.RENEGOTIATE_DECLINE && arg.u8sBody ? arg.u8sBody : undefined;
+            if (!this.#deps.renegotiation.replied(call, answer)) logger.debug({ callId: call.callId }, 're-offer reply without a re-offer of ours');
           } else {
             logger.debug({ callId: call.callId, messageType: arg.messageType }, 'AV call message ignored');
           }
@@ -123,6 +128,7 @@ export class AvOperations {
       throw new CtiRequestError(GENERAL, `media refused the offer: ${clientReasonOf(err)}`, { cause: err });
     }
     const call = new SoftphoneCall({ callId, session, direction: 'outbound', mediaNodeId: nodeId, lineNumber: line.number, remoteNumber: target });
+    call.video = offersVideo(arg.u8sBody);
     calls.add(call);
     try {
       await pbx.makeCall({ callId, lineId: line.id, to: target, mediaNodeId: nodeId, origin: arg.bIsRemoteControlCallOut ? 'cti' : 'softphone' });
@@ -160,8 +166,12 @@ export class AvOperations {
       const hold = isHoldDirection(offeredDirection(sdp));
       const toggles = hold ? !this.#heldHere(call) : call.heldBySdp;
       const before = { held: call.held, heldBySdp: call.heldBySdp };
+      // A re-offer that adds video (upgrade) or sets it to port 0 (downgrade) goes to the PBX first, so
+      // the media node answers the softphone with the video the far end agreed to.
+      const video = offersVideo(sdp);
       try {
         if (toggles) await this.#holdAtPbx(call, hold, true);
+        if (video !== call.video) await this.#deps.pbx.video(call.callId, video);
       } catch (err) {
         // The client gets the pbx-adapter's code and words, not our bus subjects.
         reason = clientReasonOf(err);
@@ -170,6 +180,7 @@ export class AvOperations {
       }
       try {
         const answer = await this.#deps.media.softphoneReoffer(call.mediaNodeId, call.callId, sdp);
+        call.video = offersVideo(answer);
         const answerType = messageType === AsnAVMessageType.REINVITE_OFFER ? AsnAVMessageType.REINVITE_ANSWER : AsnAVMessageType.RENEGOTIATE_ANSWER;
         call.sendMessage(answerType, { u8sContentType: SDP, u8sBody: answer });
         return;

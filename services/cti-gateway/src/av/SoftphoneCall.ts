@@ -40,6 +40,8 @@ export class SoftphoneCall {
   held = false;
   /** …and did so with its SDP (a=sendonly/inactive): its next sendrecv re-offer retrieves the call. */
   heldBySdp = false;
+  /** The softphone's last SDP took video (an active video m-line): a re-offer that changes it upgrades or downgrades at the PBX. */
+  video = false;
   ended = false;
 
   constructor(init: SoftphoneCallInit) {

@@ -8,6 +8,7 @@ import { CallPickup } from './CallPickup.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
+import { SoftphoneRenegotiation } from './SoftphoneRenegotiation.ts';
 import type { IncomingCallDecision, IncomingCallRequest, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
 
 /**
@@ -26,13 +27,15 @@ export class SoftphoneService {
   readonly #events: AvCallEvents;
   readonly #verdict: IncomingCallVerdict;
   readonly #forwarding: CallForwarding;
+  readonly #renegotiation: SoftphoneRenegotiation;
 
   constructor(deps: SoftphoneServiceDeps) {
     const part = { softphoneCalls: new SoftphoneCalls(), logger: deps.logger.child({ component: 'softphone' }) };
     const { media, pbx, lines, sessions } = deps;
     this.devices = new SoftphoneDeviceControl(sessions, part);
+    const renegotiation = (this.#renegotiation = new SoftphoneRenegotiation({ ...part, media }));
     const forwarding = (this.#forwarding = new CallForwarding({ pbx, calls: deps.calls, logger: part.logger }));
-    this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices, forwarding, calls: deps.calls });
+    this.#operations = new AvOperations({ ...part, media, pbx, lines, placement: deps.placement, config: deps.config, remote: this.devices, forwarding, calls: deps.calls, renegotiation });
     this.#events = new AvCallEvents({ ...part, media, pbx, calls: deps.calls, sessions, placement: deps.placement });
     this.#transfer = new AvTransfer({ ...part, pbx, calls: deps.calls });
     this.pickup = new CallPickup({ ...part, media, pbx, sessions, forwarding });
@@ -48,6 +51,11 @@ export class SoftphoneService {
   /** The pbx-adapter's CtiCommands.incomingCall: accept (offering the call to the softphone) or refuse. */
   incomingCall(request: IncomingCallRequest): Promise<IncomingCallDecision> {
     return this.#verdict.decide(request);
+  }
+
+  /** The pbx-adapter's CtiCommands.renegotiate: a PBX re-INVITE changed the call's video; re-offer to its softphone. */
+  renegotiate(callId: string): Promise<{ video: boolean }> {
+    return this.#renegotiation.renegotiate(callId);
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 // SoftphoneDeviceControl): what they need from the rest of the gateway.
 import type { CtiCommands, CtiGatewayConfig, Logger } from '@ucserver/shared';
 import type { z } from 'zod';
+import type { SoftphoneRenegotiation } from './SoftphoneRenegotiation.ts';
 import type { MediaClient } from '../bus/MediaClient.ts';
 import type { PbxClient } from '../bus/PbxClient.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
@@ -56,6 +57,8 @@ export interface AvOperationsDeps extends SoftphonePartDeps {
   forwarding: Pick<CallForwarding, 'takeBusyTarget' | 'forget'>;
   /** The calls as the pbx-adapter reports them: a call already held on our side needs no second hold. */
   calls: Pick<CallRegistry, 'get'>;
+  /** Our own re-offers to softphones: the softphone's answers to them arrive with the AV messages. */
+  renegotiation: Pick<SoftphoneRenegotiation, 'replied'>;
 }
 
 export interface AvCallEventsDeps extends SoftphonePartDeps {

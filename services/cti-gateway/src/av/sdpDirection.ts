@@ -30,6 +30,11 @@ export function offeredDirection(sdp: string): SdpDirection {
   return session ?? 'sendrecv';
 }
 
+/** The SDP has an active video m-line (port not 0): the softphone wants video. */
+export function offersVideo(sdp: string): boolean {
+  return sdp.split('\n', maxLines).some((line) => /^m=video [1-9]/.test(line.trim()));
+}
+
 /** The softphone stops receiving us: what WebRTC holds with (sendonly, or inactive). */
 export function isHoldDirection(direction: SdpDirection): boolean {
   return direction === 'sendonly' || direction === 'inactive';

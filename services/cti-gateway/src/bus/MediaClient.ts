@@ -48,6 +48,16 @@ export class MediaClient {
     return (await this.#request(nodeId, MediaCommands.softphoneReoffer, { callId, sdp })).sdp;
   }
 
+  /** The node's re-offer to a connected softphone whose video no longer matches the call's; null when it matches. */
+  async softphoneCreateReoffer(nodeId: string, callId: string): Promise<{ sdp: string | null }> {
+    return this.#request(nodeId, MediaCommands.softphoneCreateReoffer, { callId });
+  }
+
+  /** The softphone's answer to that re-offer (null: declined or none); whether the softphone carries video now. */
+  async softphoneApplyReanswer(nodeId: string, callId: string, sdp: string | null): Promise<{ video: boolean }> {
+    return this.#request(nodeId, MediaCommands.softphoneApplyReanswer, { callId, sdp });
+  }
+
   /** Mixes the members' legs in a conference on the node that carries all of them. */
   conferenceJoin(nodeId: string, conferenceId: string, members: { callId: string; legs: ('softphone' | 'pbx')[] }[]): Promise<ReplyOf<Media['conferenceJoin']>> {
     return this.#request(nodeId, MediaCommands.conferenceJoin, { conferenceId, members }, members[0]?.callId ?? conferenceId);

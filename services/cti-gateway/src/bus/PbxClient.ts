@@ -46,6 +46,11 @@ export class PbxClient {
     return this.#request(PbxCommands.hold, { callId, hold });
   }
 
+  /** Upgrades the call to video at the PBX (re-INVITE with a video m-line) or downgrades it (m=video 0). */
+  video(callId: string, video: boolean): Promise<void> {
+    return this.#request(PbxCommands.video, { callId, video });
+  }
+
   /** Sends DTMF digits; `durationMs` per digit, default the adapter's. */
   digits(callId: string, digits: string, durationMs?: number): Promise<void> {
     return this.#request(PbxCommands.digits, { callId, digits, ...(durationMs !== undefined ? { durationMs } : {}) });

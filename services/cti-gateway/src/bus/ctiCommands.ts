@@ -4,6 +4,8 @@ import type { IncomingCallDecision, IncomingCallRequest } from '../av/SoftphoneS
 /** What the gateway decides for the pbx-adapter's CtiCommands. */
 export interface CtiCommandHandlers {
   incomingCall(request: IncomingCallRequest): Promise<IncomingCallDecision>;
+  /** A PBX re-INVITE changed the call's video: re-offer to its softphone (SoftphoneRenegotiation). */
+  renegotiate(callId: string): Promise<{ video: boolean }>;
 }
 
 /**
@@ -17,5 +19,6 @@ export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handl
       const decision = await handlers.incomingCall(request);
       return decision.accept ? { accept: true as const, gateway } : decision;
     },
+    renegotiate: (request) => handlers.renegotiate(request.callId),
   }, { queue: 'cti-gateway' });
 }

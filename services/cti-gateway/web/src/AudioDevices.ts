@@ -15,6 +15,7 @@ const STORE_MIC = 'ucs.microphone';
 const STORE_SPEAKER = 'ucs.speaker';
 const STORE_PROCESSING = 'ucs.audioProcessing';
 const STORE_CAMERA = 'ucs.cameraOnStart';
+const STORE_VIDEO_CALLS = 'ucs.videoCalls';
 const STORE_CAMERA_ID = 'ucs.camera';
 
 /**
@@ -31,6 +32,8 @@ export class AudioDevices extends EventTarget {
   /** The camera sends from the start of a call (it can be switched on and off during the call). */
   #cameraOnStart: boolean;
   #cameraId: string;
+  /** Calls we place offer video (else audio only; a call can be upgraded with Start video). */
+  #videoCalls: boolean;
 
   constructor(options: { processing?: boolean } = {}) {
     super();
@@ -39,6 +42,7 @@ export class AudioDevices extends EventTarget {
     this.#processing = options.processing ?? localStorage.getItem(STORE_PROCESSING) !== '0';
     this.#cameraOnStart = localStorage.getItem(STORE_CAMERA) === '1';
     this.#cameraId = localStorage.getItem(STORE_CAMERA_ID) ?? '';
+    this.#videoCalls = localStorage.getItem(STORE_VIDEO_CALLS) !== '0';
     navigator.mediaDevices?.addEventListener('devicechange', () => this.dispatchEvent(new Event('change')));
   }
 
@@ -66,6 +70,15 @@ export class AudioDevices extends EventTarget {
   set cameraOnStart(on: boolean) {
     this.#cameraOnStart = on;
     localStorage.setItem(STORE_CAMERA, on ? '1' : '0');
+  }
+
+  get videoCalls(): boolean {
+    return this.#videoCalls;
+  }
+
+  set videoCalls(on: boolean) {
+    this.#videoCalls = on;
+    localStorage.setItem(STORE_VIDEO_CALLS, on ? '1' : '0');
   }
 
   get cameraId(): string {

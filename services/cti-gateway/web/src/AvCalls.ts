@@ -66,7 +66,7 @@ export class AvCalls {
     try {
       const conn = this.#deps.connection();
       const peer = this.#newPeer(call);
-      await peer.open();
+      await peer.open(undefined, { video: this.#deps.devices.videoCalls });
       const sdp = await peer.createOffer();
       if (av.ended) throw new Error('hung up');
       const result = await conn.invoke<AvMakeCallResult>('asnAVMakeCallV2', {
@@ -198,6 +198,11 @@ export class AvCalls {
     return this.#reoffer(key, (peer, send) => peer.dropVideo(send));
   }
 
+  /** Upgrades an audio call to video by re-offer (a video m-line added); see CallPeer.addVideo. */
+  async addVideo(key?: string): Promise<void> {
+    return this.#reoffer(key, (peer, send) => peer.addVideo(send));
+  }
+
   async #reoffer(key: string | undefined, run: (peer: CallPeer, send: (sdp: string) => void) => Promise<void>): Promise<void> {
     const call = key ? this.#calls.get(key) : this.#calls.current;
     const av = call?.av;
@@ -294,6 +299,18 @@ export class AvCalls {
       if (call.state === 'offering' || !call.av.answered) await this.answer(call.key).catch((err: unknown) => console.warn('ucserver: remote answer failed', err));
     } else if (e.messageType === AvMessageType.iceCandidate && e.iceCandidate) {
       await call.av.peer?.addRemoteCandidate(e.iceCandidate).catch((err: unknown) => console.warn('ucserver: remote candidate refused', err));
+    } else if (e.messageType === AvMessageType.reinviteOffer && e.u8sBody && call.av.peer) {
+      // The server re-offers (the far end added or removed video): answer, or decline with the reason.
+      const av = call.av;
+      const base = { u8sCallID: av.callId, endpointIDTo: av.remoteEndpoint, endpointIDFrom: av.ownEndpoint, u8sUriTo: av.remoteUri };
+      try {
+        const answer = await av.peer!.answerReoffer(e.u8sBody);
+        this.#deps.connected()?.sendEvent('asnAVCallMessageV2', { ...base, messageType: AvMessageType.reinviteAnswer, u8sContentType: 'application/sdp', u8sBody: answer });
+      } catch (err) {
+        console.warn('ucserver: the server re-offer was refused', err);
+        this.#deps.connected()?.sendEvent('asnAVCallMessageV2', { ...base, messageType: AvMessageType.renegotiateDecline, u8sBody: (err as Error).message.slice(0, 200) });
+      }
+      this.#deps.changed();
     } else if (e.messageType === AvMessageType.reinviteAnswer || e.messageType === AvMessageType.renegotiateDecline) {
       const answered = e.messageType === AvMessageType.reinviteAnswer && e.u8sBody;
       await call.av.peer?.settleReoffer(answered ? { answer: e.u8sBody! } : { declined: e.u8sBody ?? 'no reason' });

@@ -142,6 +142,13 @@ export class CallListView {
           onclick: run(on ? 'Switching the camera off' : 'Switching the camera on', () => this.#phone.setCamera(!on, call.key)),
         }, 'Camera'));
       }
+      if (call.av?.peer && call.state === 'connected') {
+        // Renegotiates: Start video adds a video m-line (the far end is re-offered), Stop video sets it to port 0.
+        const peer = call.av.peer;
+        actions.push(peer.hasVideo
+          ? button('call-video-stop', 'Stop video', 'Stop video: the call goes on with audio', 'btn-quiet', () => this.#phone.dropVideo(call.key))
+          : button('call-video-start', 'Start video', 'Start video: both sides see each other', 'btn-quiet', () => this.#phone.addVideo(call.key)));
+      }
       if (call.state === 'held' && call.holdSide === 'remote') {
         actions.push(button('call-hold', 'Hold', 'Put the call on hold here too', 'btn-quiet', () => this.#phone.hold(call.key, true)));
       }

@@ -84,7 +84,7 @@ export class CallPeer {
    * on an outgoing call, the offered one on an incoming call) with the camera when it is on at call
    * start; rejects when the call ended meanwhile.
    */
-  async open(remoteOffer?: string): Promise<void> {
+  async open(remoteOffer?: string, options: { video?: boolean } = {}): Promise<void> {
     if (remoteOffer) await this.#pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
     const mic = await this.#options.devices.microphone();
     if (this.#closed) {
@@ -93,9 +93,10 @@ export class CallPeer {
     }
     this.#mic = mic;
     for (const track of mic.getAudioTracks()) this.#pc.addTrack(track, mic);
+    // An audio-only call (options.video false) has no video m-line until Start video (addVideo).
     this.#video = remoteOffer
       ? this.#pc.getTransceivers().find((t) => t.receiver.track.kind === 'video' && t.mid !== null)
-      : this.#pc.addTransceiver('video', { direction: 'sendrecv', streams: [mic] });
+      : options.video === false ? undefined : this.#pc.addTransceiver('video', { direction: 'sendrecv', streams: [mic] });
     if (this.#video) {
       this.#video.direction = 'sendrecv';
       if (this.#options.devices.cameraOnStart) await this.setCamera(true).catch((err: unknown) => console.warn('ucserver: no camera', err));
@@ -211,6 +212,42 @@ export class CallPeer {
     video.stop();
     this.#remoteVideo = undefined;
     return this.#renegotiate(send, {});
+  }
+
+  /**
+   * Upgrades an audio call to video: a new video transceiver (sendrecv, camera on) and a re-offer with
+   * its m-line; settles as restartIce(). The server upgrades the call at the PBX before it answers.
+   */
+  async addVideo(send: (sdp: string) => void): Promise<void> {
+    if (this.hasVideo || this.#closed) return;
+    this.#video = this.#pc.addTransceiver('video', { direction: 'sendrecv', streams: this.#mic ? [this.#mic] : [] });
+    await this.setCamera(true).catch((err: unknown) => console.warn('ucserver: no camera', err));
+    return this.#renegotiate(send, {});
+  }
+
+  /**
+   * The server's re-offer (the far end added or removed video): a new video m-line is taken (sendrecv,
+   * camera on), one at port 0 stops ours; resolves with our answer.
+   */
+  async answerReoffer(sdp: string): Promise<string> {
+    if (this.#reoffer) throw new Error('our own re-offer is running');
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp });
+    const added = this.#pc.getTransceivers().find((t) => t.receiver.track.kind === 'video' && t.mid !== null && t.currentDirection === null && t !== this.#video);
+    if (added) {
+      this.#video = added;
+      added.direction = 'sendrecv';
+      await this.setCamera(true).catch((err: unknown) => console.warn('ucserver: no camera', err));
+    }
+    await this.#pc.setLocalDescription(await this.#pc.createAnswer());
+    // An m-line at port 0 in the offer stops our transceiver (JSEP §5.10): the camera goes off.
+    if (this.#video && this.#video.currentDirection === 'stopped') {
+      // The sender is stopped with it (replaceTrack would throw): the camera just stops.
+      this.#camera?.getTracks().forEach((t) => t.stop());
+      this.#camera = undefined;
+      this.#remoteVideo = undefined;
+    }
+    this.#handlers.change();
+    return this.#pc.localDescription?.sdp ?? '';
   }
 
   /** The signalling state of the connection ('stable' once a re-offer is answered). */

@@ -294,6 +294,11 @@ export class Softphone extends EventTarget {
     return this.#av.dropVideo(key);
   }
 
+  /** Upgrades a call (the current call without `key`) to video by re-offer. */
+  addVideo(key?: string): Promise<void> {
+    return this.#av.addVideo(key);
+  }
+
   /** Switches the camera of a call (the current call without `key`) on or off. */
   async setCamera(on: boolean, key?: string): Promise<void> {
     const call = key ? this.#calls.get(key) : this.currentCall;

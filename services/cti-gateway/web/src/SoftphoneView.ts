@@ -163,6 +163,11 @@ export class SoftphoneView {
     camera.addEventListener('change', () => {
       this.#devices.cameraOnStart = camera.checked;
     });
+    const videoCalls = byId<HTMLInputElement>('video-calls');
+    videoCalls.checked = this.#devices.videoCalls;
+    videoCalls.addEventListener('change', () => {
+      this.#devices.videoCalls = videoCalls.checked;
+    });
     mic.addEventListener('change', () => {
       this.#devices.setMicrophone(mic.value);
       this.#actions.run('Switching the microphone', () => this.#phone.switchMicrophone());

@@ -29,6 +29,8 @@ export interface UcsTestHook {
   videoStats(key?: string): Promise<VideoStats | undefined>;
   /** Downgrades the current call (or `key`) to audio: video transceiver stopped, re-offer with the video m-line at port 0. */
   dropVideo(key?: string): Promise<void>;
+  /** Upgrades the current call (or `key`) to video: a video m-line added by re-offer. */
+  addVideo(key?: string): Promise<void>;
   /** Restarts ICE on the current call (or `key`), as after a network change; resolves with the node's ICE ufrag before and after. */
   restartIce(key?: string): Promise<{ before: string | undefined; after: string | undefined }>;
   /**
@@ -84,6 +86,7 @@ export function installTestHook(phone: Softphone, session: () => { connection: C
     rtpStats: (key) => phone.rtpStats(key),
     videoStats: (key) => phone.videoStats(key),
     dropVideo: (key) => phone.dropVideo(key),
+    addVideo: (key) => phone.addVideo(key),
     restartIce: async (key) => {
       const peer = (): CallPeer | undefined => callOf(key)?.av?.peer;
       const before = peer()?.remoteIceUfrag;

@@ -22,6 +22,9 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
       return {};
     },
     softphoneReoffer: (r) => node.softphoneReoffer(r.callId, r.sdp),
+    softphoneCreateReoffer: (r) => node.softphoneCreateReoffer(r.callId),
+    softphoneApplyReanswer: (r) => node.softphoneApplyReanswer(r.callId, r.sdp),
+    pbxVideoOffer: (r) => node.pbxVideoOffer(r.callId, r.video),
     pbxCreateOffer: (r) => node.pbxCreateOffer(r.callId, r.srtp),
     pbxLateOffer: (r) => node.pbxLateOffer(r.callId, r.srtp),
     pbxApplyAnswer: (r) => node.pbxApplyAnswer(r.callId, r.sdp),

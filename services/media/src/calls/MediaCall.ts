@@ -21,13 +21,8 @@ import { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
 import { takeSoftphoneVideo } from './softphoneVideo.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
-import { sampleCall } from './callSample.ts';
-import { StatsLedger } from './StatsLedger.ts';
-import { withTimeout } from './streamStats.ts';
-import { VideoLedger } from './videoSample.ts';
+import { CallStats } from './CallStats.ts';
 import type { CallCodec, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
-
-const statsTimeoutMs = 1000;
 
 /**
  * One CTI call on this node: a router on one worker with up to two legs, the softphone's (WebRTC) and
@@ -42,7 +37,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly #logger: Logger;
   readonly #commands: CommandQueue;
   readonly #ssrcWatchdog: Partial<SsrcWatchdogOptions> | false | undefined;
-  readonly #ledger = new StatsLedger();
+  readonly #stats: CallStats;
   readonly #softphoneSide: SoftphoneNegotiation;
   readonly #pbxSide: PbxNegotiation;
   readonly #wiring: MediaWiring;
@@ -54,7 +49,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   #codec: CallCodec | undefined;
   #closing = false;
   #closeCause = 'normal';
-  readonly #videoLedger = new VideoLedger();
 
   constructor(options: MediaCallOptions) {
     super();
@@ -69,6 +63,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#wiring.on('path', (path) => this.emit('path', path));
     this.#wiring.on('wired', () => this.emit('wired'));
     this.#pbxVideo = new PbxVideo({ worker: this.worker, wiring: this.#wiring, logger: this.#logger, ssrcWatchdog: this.#ssrcWatchdog });
+    this.#stats = new CallStats({ softphone: () => this.#softphone, pbx: () => this.#pbx, pbxVideo: () => this.#pbxVideo.leg }, this.#logger);
   }
 
   // --- DirectMediaParty ---------------------------------------------------------------------------
@@ -134,7 +129,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   /** The call's quality from every sample so far (the live figure; close() reports the final one). */
   get quality(): MediaQuality {
-    return this.#ledger.quality();
+    return this.#stats.quality;
   }
 
   get legCount(): number {
@@ -212,7 +207,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** The PBX's answer to our offer (initial, or a hold/retrieve re-offer). */
   pbxApplyAnswer(sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
     return this.#run('pbxApplyAnswer', async () => {
-      await this.#sampleBeforeChange();
+      await this.#stats.sampleBounded('before a change');
       const answer = this.#pbxSide.acceptAnswer(sdp, this.#codec?.name);
       const { leg, codec } = answer;
       if (answer.initial) {
@@ -279,18 +274,38 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
    */
   softphoneReoffer(sdp: string): Promise<{ sdp: string }> {
     return this.#run('softphoneReoffer', async () => {
-      const answer = await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec);
+      const answer = await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec, (offered) => this.#videoWith(offered));
+      await this.#takeVideo();
       await this.#reconcileNow();
       return { sdp: answer };
     });
   }
 
+  /** Our re-offer to the softphone when its video no longer matches the call's (see SoftphoneNegotiation.createReoffer). */
+  softphoneCreateReoffer(): Promise<{ sdp: string | null }> {
+    return this.#run('softphoneCreateReoffer', async () => {
+      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#router), this.#videoWith(['VP8', 'H264'])) };
+    });
+  }
+
+  /** The softphone's answer to our re-offer (null: none); its camera and video downlink follow. */
+  softphoneApplyReanswer(sdp: string | null): Promise<{ video: boolean }> {
+    return this.#run('softphoneApplyReanswer', async () => {
+      const change = this.#softphoneSide.readReanswer(sdp ?? undefined, this.#codec);
+      if (change === 'dropped') this.#softphone?.dropVideo();
+      else if (change === 'taken') await this.#takeVideo();
+      await this.#reconcileNow();
+      return { video: this.#softphone?.hasVideo ?? false };
+    });
+  }
+
   /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */
-  pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath }> {
+  pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     return this.#run('pbxOffer', async () => {
+      const reinvite = this.#pbx !== undefined;
       const softphoneVideo = this.#softphoneSide.remote?.video;
       const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
-      if (this.#pbx) await this.#sampleBeforeChange();
+      if (this.#pbx) await this.#stats.sampleBounded('before a change');
       const { description, crypto } = offer;
       const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
       const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#router));
@@ -305,7 +320,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const videoLeg = await this.#pbxVideo.applyOffer(this.#router!, offer, videoCodec);
       const answer = this.#pbxSide.answerOffer(leg, offer, codec, videoLeg);
       await this.#reconcileNow();
-      return { legId: leg.id, sdp: answer, codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
+      // A re-INVITE that adds or removes video: the connected softphone is re-offered (the gateway's part).
+      const softphoneRenegotiate = reinvite && this.#softphone?.producer !== undefined && (this.#pbxSide.video !== undefined) !== this.#softphone.hasVideo;
+      return { legId: leg.id, sdp: answer, codec: codec.spec.name, mediaPath: this.path ?? 'pbx', ...(softphoneRenegotiate ? { softphoneRenegotiate } : {}) };
     });
   }
 
@@ -316,6 +333,17 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       // Holding mutes what we send at once; retrieving waits for the answer.
       if (hold) await this.#reconcileNow();
       return { sdp };
+    });
+  }
+
+  /** Our re-offer toward the PBX adding video (upgrade) or setting it to port 0 (downgrade); null: nothing to change. */
+  pbxVideoOffer(video: boolean): Promise<{ sdp: string | null }> {
+    return this.#run('pbxVideoOffer', async () => {
+      const pbx = this.#pbx;
+      if (!pbx?.remote || !this.#router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
+      if (video === (this.#pbxSide.video !== undefined)) return { sdp: null };
+      const videoLeg = video ? await this.#pbxVideo.ensure(this.#router, false, pbx.srtpSuite) : undefined;
+      return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#router), this.#codec?.ptime) };
     });
   }
 
@@ -330,21 +358,17 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#closing = true;
     this.#closeCause = cause;
     this.#wiring.stop();
-    try {
-      await withTimeout(this.sample(), statsTimeoutMs);
-    } catch (err) {
-      this.#logger.debug({ err: (err as Error).message }, 'final stats sample failed; summary uses the last one');
-    }
-    const quality = this.#ledger.quality();
+    await this.#stats.sampleBounded('at the close');
+    const quality = this.#stats.quality;
     this.#teardown();
     this.#logger.info({ cause, ...quality }, 'call closed');
-    this.emit('close', quality, cause, this.#videoLedger.carried);
+    this.emit('close', quality, cause, this.#stats.videoCarried);
     return quality;
   }
 
   /** Samples every stream and transport of the call into its ledgers; returns the increments. */
   sample(): Promise<MediaCallSample> {
-    return sampleCall(this.#ledger, this.#videoLedger, this.#softphone, this.#pbx, this.#pbxVideo.leg);
+    return this.#stats.sample();
   }
 
   // --- internals ----------------------------------------------------------------------------------
@@ -421,18 +445,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   async #produceWaitingSoftphone(): Promise<void> {
     const description = this.#softphoneSide.remote;
     if (description && this.#softphone && !this.#softphone.producer) await this.#produceSoftphone(description);
-  }
-
-  /**
-   * Samples before a command that may replace Producers, Consumers or the PBX transport (re-INVITE,
-   * answer, Direct Media switch), so the call's summary keeps what the replaced ones carried.
-   */
-  async #sampleBeforeChange(): Promise<void> {
-    try {
-      await withTimeout(this.sample(), statsTimeoutMs);
-    } catch (err) {
-      this.#logger.debug({ err: (err as Error).message }, 'stats sample before a change failed');
-    }
   }
 
   async #reconcileNow(): Promise<void> {

@@ -117,22 +117,55 @@ export class PbxNegotiation implements PbxDirection {
 
   /** Our re-offer toward the PBX: hold (sendonly, and nothing sent at once) or retrieve (sendrecv). */
   holdOffer(leg: PbxLeg | undefined, hold: boolean, ptime: number | undefined, videoLeg?: PbxLeg<PbxVideoCodec>): string {
-    const codec = leg?.codec;
-    if (!leg || !codec || !leg.remote) throw new CallStateError(`pbxHoldOffer needs a connected PBX leg [callId:${this.#callId}]`);
-    if (this.#pending) throw new CallStateError(`an offer to the PBX is already pending [callId:${this.#callId}]`);
+    const { codec, lines, telephoneEvents } = this.#reofferAudio(leg, 'pbxHoldOffer');
     const direction: Direction = hold ? 'sendonly' : 'sendrecv';
+    const video = this.#video && videoLeg?.remote ? { leg: videoLeg, codecs: new Map([[this.#video.spec.name, this.#video.recvPayloadType]]), cryptoTag: this.#videoCryptoTag } : undefined;
+    const videoMux = videoLeg !== undefined && (videoLeg.rtcpMux || (videoLeg.remote?.rtcpMux ?? false));
+    this.#pending = { kind: 'reoffer', leg: leg!, codecs: new Map([[codec.spec.name, codec.recvPayloadType]]), telephoneEvents, direction, cryptoTag: this.#cryptoTag, video };
+    // Holding mutes what we send at once; retrieving waits for the answer.
+    this.#localHold = hold;
+    return this.#write(leg!, lines, direction, leg!.rtcpMux || (leg!.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout, video && this.#localVideo(video.leg, video.codecs, direction, videoMux, video.cryptoTag));
+  }
+
+  /**
+   * Our re-offer toward the PBX that adds video on `videoLeg` (upgrade: `names` in our preference order,
+   * in the router's numbering; a session without a video m-line gets one at its end, RFC 3264 §8.4) or,
+   * without a leg, sets the session's video m-line to port 0 (downgrade). Audio and direction stay.
+   */
+  videoOffer(leg: PbxLeg | undefined, videoLeg: PbxLeg<PbxVideoCodec> | undefined, names: readonly VideoCodecName[], payloadTypes: ReadonlyMap<string, number>, ptime: number | undefined): string {
+    const { codec, lines, telephoneEvents } = this.#reofferAudio(leg, 'pbxVideoOffer');
+    const direction: Direction = this.#localHold ? 'sendonly' : 'sendrecv';
+    const offered = videoLeg && offeredPbxVideoCodecs(names, payloadTypes);
+    const video = videoLeg && offered && offered.length > 0
+      ? { leg: videoLeg, codecs: new Map(offered.map((c) => [c.spec.name, c.payloadType])), cryptoTag: videoLeg.srtpSuite ? 1 : undefined }
+      : undefined;
+    if (video && this.#layout?.videoIndex === undefined) {
+      const slot: MlineSlot = { type: 'video', protocol: video.cryptoTag ? 'RTP/SAVP' : 'RTP/AVP', formats: [...video.codecs.values()].join(' '), mid: undefined };
+      const audio: MlineSlot = { type: 'audio', protocol: this.#cryptoTag ? 'RTP/SAVP' : 'RTP/AVP', formats: lines.map((l) => l.payloadType).join(' '), mid: undefined };
+      const mlines = this.#layout ? [...this.#layout.mlines, slot] : [audio, slot];
+      this.#layout = { mlines, index: this.#layout?.index ?? 0, videoIndex: mlines.length - 1 };
+    }
+    this.#pending = { kind: 'reoffer', leg: leg!, codecs: new Map([[codec.spec.name, codec.recvPayloadType]]), telephoneEvents, direction, cryptoTag: this.#cryptoTag, video };
+    this.#logger.info({ video: video ? [...video.codecs.keys()].join(' ') : 'port 0' }, 'video re-offer to the PBX');
+    return this.#write(leg!, lines, direction, leg!.rtcpMux || (leg!.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout, video && this.#localVideo(video.leg, video.codecs, direction, true, video.cryptoTag));
+  }
+
+  /**
+   * The audio part of a re-offer on a connected leg: the call's codec (and telephone-event) as agreed.
+   * A re-offer of ours that the PBX refused (no answer came) is replaced: the session stayed as it was
+   * (RFC 3264 §8).
+   */
+  #reofferAudio(leg: PbxLeg | undefined, what: string): { codec: PbxCodec; lines: PbxSdpCodec[]; telephoneEvents: Map<number, number> } {
+    const codec = leg?.codec;
+    if (!leg || !codec || !leg.remote) throw new CallStateError(`${what} needs a connected PBX leg [callId:${this.#callId}]`);
+    if (this.#pending?.kind === 'initial') throw new CallStateError(`an offer to the PBX is already pending [callId:${this.#callId}]`);
     const lines = [pbxSdpCodec(codec.spec, codec.recvPayloadType, codec.fmtp)];
     const telephoneEvents = new Map<number, number>();
     if (codec.telephoneEvent) {
       telephoneEvents.set(codec.telephoneEvent.clockRate, codec.telephoneEvent.recvPayloadType);
       lines.push(telephoneEventSdpCodec(codec.telephoneEvent.recvPayloadType, codec.telephoneEvent.clockRate));
     }
-    const video = this.#video && videoLeg?.remote ? { leg: videoLeg, codecs: new Map([[this.#video.spec.name, this.#video.recvPayloadType]]), cryptoTag: this.#videoCryptoTag } : undefined;
-    const videoMux = videoLeg !== undefined && (videoLeg.rtcpMux || (videoLeg.remote?.rtcpMux ?? false));
-    this.#pending = { kind: 'reoffer', leg, codecs: new Map([[codec.spec.name, codec.recvPayloadType]]), telephoneEvents, direction, cryptoTag: this.#cryptoTag, video };
-    // Holding mutes what we send at once; retrieving waits for the answer.
-    this.#localHold = hold;
-    return this.#write(leg, lines, direction, leg.rtcpMux || (leg.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout, video && this.#localVideo(video.leg, video.codecs, direction, videoMux, video.cryptoTag));
+    return { codec, lines, telephoneEvents };
   }
 
   /**

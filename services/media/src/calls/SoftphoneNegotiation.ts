@@ -15,8 +15,8 @@ import {
 import { answerDirection, canRecv, canSend, type Direction } from '../sdp/direction.ts';
 import { requireSupportedCodecs } from '../sdp/negotiation.ts';
 import type { VideoCodecName } from '../sdp/codecs.ts';
-import { browserVideoCodec, negotiatedVideoExtensions, offeredVideoCodec, offeredVideoExtensions, type BrowserVideo, type VideoMlineCodec } from '../sdp/videoSdp.ts';
-import { sdpSessionId } from '../sdp/session.ts';
+import { browserVideoCodec, negotiatedVideoExtensions, offeredVideoCodec, offeredVideoExtensions, videoCodecNames, type BrowserVideo, type VideoMlineCodec } from '../sdp/videoSdp.ts';
+import { sdpSessionId, type MlineSlot } from '../sdp/session.ts';
 import type { CallCodec } from './MediaCallTypes.ts';
 import type { SoftphoneLeg } from './SoftphoneLeg.ts';
 import type { SoftphoneDirection, SoftphoneNegotiationOptions, SoftphoneOffer } from './SoftphoneNegotiationTypes.ts';
@@ -47,6 +47,12 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
   readonly #videoMid = '1';
   /** The video codec agreed with the softphone (its numbering); undefined while the call has no video. */
   #video: VideoMlineCodec | undefined;
+  /** The softphone's video m-line as its last SDP (offer, answer, re-offer, answer to our re-offer) had it. */
+  #remoteVideo: BrowserVideo | undefined;
+  /** The session's m-lines as the softphone's last SDP had them (undefined: those of #remote). */
+  #layout: { mlines: readonly MlineSlot[]; index: number } | undefined;
+  /** Our re-offer to the softphone (video added or set to port 0), until its answer. */
+  #reoffered: { layout: { mlines: readonly MlineSlot[]; index: number }; video: { codec: VideoMlineCodec; mid: string } | undefined } | undefined;
 
   constructor(options: SoftphoneNegotiationOptions) {
     this.#callId = options.callId;
@@ -99,6 +105,17 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
   /** The softphone's SDP (its offer or answer) the leg is now connected with. */
   connected(description: BrowserDescription): void {
     this.#remote = description;
+    this.#remoteVideo = description.video;
+  }
+
+  /** The softphone's video m-line as its last SDP had it (its camera Producer is made from it). */
+  get remoteVideo(): BrowserVideo | undefined {
+    return this.#remoteVideo;
+  }
+
+  /** Our re-offer to the softphone waits for its answer. */
+  get reoffering(): boolean {
+    return this.#reoffered !== undefined;
   }
 
   /**
@@ -172,10 +189,11 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
    * we keep our role).
    * @throws CallStateError without a connected leg; SdpInvalidError, NoCommonCodecError for a re-offer that changes the session
    */
-  async reoffer(leg: SoftphoneLeg | undefined, sdp: string, call: CallCodec | undefined): Promise<string> {
+  async reoffer(leg: SoftphoneLeg | undefined, sdp: string, call: CallCodec | undefined, videoFor?: (offered: VideoCodecName[]) => VideoCodecName | undefined): Promise<string> {
     const current = this.#remote;
     const codec = this.codec(call);
     if (!leg || !current || !leg.producer || !codec || !call) throw new CallStateError(`a re-offer needs a connected softphone leg [callId:${this.#callId}]`);
+    if (this.#reoffered) throw new CallStateError(`our own re-offer to the softphone is still unanswered (glare) [callId:${this.#callId}]`);
     const offer = parseBrowserSdp(sdp, 'offer', `softphone re-offer [callId:${this.#callId}]`);
     const what = `[callId:${this.#callId}]`;
     if (offer.mid !== current.mid) throw new SdpInvalidError(`softphone re-offer has mid '${offer.mid}', the session has '${current.mid}' ${what}`);
@@ -195,6 +213,13 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
       await leg.videoDownlink?.requestKeyFrame().catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'key frame request after the ICE restart failed'));
     }
     this.#ice = { ufrag: offer.iceUfrag, pwd: offer.icePwd };
+    const upgrade = !this.#video && offer.video ? videoFor?.(videoCodecNames(offer.video)) : undefined;
+    if (upgrade && offer.video) {
+      // Upgrade: the re-offer adds video and the call can carry it (the PBX side agreed a codec, or the
+      // Direct Media partner has one); the call takes the camera once this answer is out.
+      this.#video = browserVideoCodec(offer.video, upgrade);
+      this.#logger.info({ callId: this.#callId, codec: upgrade }, 'softphone re-offer adds video');
+    }
     if (this.#video && !this.#videoSection(offer.video, leg)) {
       // Downgrade: the re-offer disables video (port 0) or changes its codec; the call goes on with audio.
       this.#logger.info({ callId: this.#callId }, 'softphone re-offer drops video');
@@ -203,6 +228,8 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
     }
     if (offer.direction !== this.direction) this.#logger.info({ callId: this.#callId, direction: offer.direction }, 'softphone re-offer changes direction');
     this.#direction = offer.direction;
+    this.#remoteVideo = this.#video ? offer.video : undefined;
+    this.#layout = { mlines: offer.mlines, index: offer.audioIndex };
     return writeBrowserSdp(this.#local(leg, call, 'answer', {
       video: this.#videoSection(offer.video, leg),
       mid: offer.mid,
@@ -220,6 +247,80 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
   /** The video codec agreed with the softphone, in its numbering; undefined while the call has no video. */
   get video(): VideoMlineCodec | undefined {
     return this.#video;
+  }
+
+  /**
+   * Our re-offer to a connected softphone whose video must follow the call's (`want`: the codec the
+   * call carries now, numbered as the router numbers it; undefined: no video): a video m-line added
+   * at the end of the session (a fresh mid), or the one in use set to port 0. Audio, ICE and DTLS stay;
+   * we offer actpass and the softphone keeps its DTLS role. Null when the softphone has it that way.
+   * @throws CallStateError without a connected leg, or while an offer is pending either way
+   */
+  createReoffer(leg: SoftphoneLeg | undefined, call: CallCodec | undefined, payloadTypes: ReadonlyMap<string, number>, want: VideoCodecName | undefined): string | null {
+    const current = this.#remote;
+    const codec = this.codec(call);
+    if (!leg || !current || !leg.producer || !codec || !call) throw new CallStateError(`a re-offer to the softphone needs a connected softphone leg [callId:${this.#callId}]`);
+    if (this.#reoffered) throw new CallStateError(`a re-offer to the softphone is already pending [callId:${this.#callId}]`);
+    if ((want !== undefined) === (this.#video !== undefined)) return null;
+    const layout = this.#layout ?? { mlines: current.mlines, index: current.audioIndex };
+    const mlines = [...layout.mlines];
+    let video: LocalBrowserDescription['video'];
+    if (want) {
+      const offered = offeredVideoCodec(want, payloadTypes);
+      const taken = new Set(mlines.map((m) => m.mid));
+      let n = mlines.length;
+      while (taken.has(String(n))) n += 1;
+      const mid = String(n);
+      mlines.push({ type: 'video', protocol: 'UDP/TLS/RTP/SAVPF', formats: String(offered.payloadType), mid });
+      video = { index: mlines.length - 1, mid, codec: offered, headerExtensions: offeredVideoExtensions(), direction: 'sendrecv', trackId: `ucs-video-${leg.id}` };
+      this.#reoffered = { layout: { mlines, index: layout.index }, video: { codec: offered, mid } };
+    } else {
+      // The video m-line in use stays in its place, at port 0 (RFC 3264 §8.2).
+      this.#reoffered = { layout: { mlines, index: layout.index }, video: undefined };
+    }
+    this.#logger.info({ callId: this.#callId, video: want ?? 'port 0' }, 're-offer to the softphone');
+    return writeBrowserSdp(this.#local(leg, call, 'offer', {
+      video,
+      mid: current.mid,
+      bundle: true,
+      setup: 'actpass',
+      codec,
+      headerExtensions: negotiatedHeaderExtensions(current),
+      direction: answerDirection(this.direction),
+      rtcpRsize: current.rtcpRsize,
+      layout: { mlines, index: layout.index },
+    }));
+  }
+
+  /**
+   * The softphone's answer to our re-offer (undefined: it declined or did not answer; the session stays
+   * as it was). Returns what changed for video: 'taken' (the call takes the camera now), 'dropped' (the
+   * leg must drop its video), or 'none'.
+   * @throws CallStateError without a pending re-offer; SdpInvalidError and the other SDP errors
+   */
+  readReanswer(sdp: string | undefined, call: CallCodec | undefined): 'taken' | 'dropped' | 'none' {
+    const pending = this.#reoffered;
+    if (!pending) throw new CallStateError(`no re-offer to the softphone is waiting for an answer [callId:${this.#callId}]`);
+    this.#reoffered = undefined;
+    if (sdp === undefined) return 'none';
+    const answer = parseBrowserSdp(sdp, 'answer', `softphone answer to our re-offer [callId:${this.#callId}]`);
+    const current = this.#remote!;
+    if (answer.mid !== current.mid) throw new SdpInvalidError(`softphone answer has mid '${answer.mid}' (the session has '${current.mid}') [callId:${this.#callId}]`);
+    if (call && !browserMlineCodec(answer, call.name, false)) throw new NoCommonCodecError(`softphone answer rejects ${call.name} [callId:${this.#callId}]`, answer.codecs.map((c) => c.name));
+    this.#layout = pending.layout;
+    if (!pending.video) {
+      this.#video = undefined;
+      this.#remoteVideo = undefined;
+      return 'dropped';
+    }
+    const taken = answer.video && answer.video.mid === pending.video.mid ? browserVideoCodec(answer.video, pending.video.codec.spec.name) : undefined;
+    if (!taken) {
+      this.#logger.info({ callId: this.#callId }, 'softphone declines the video of our re-offer');
+      return 'none';
+    }
+    this.#video = taken;
+    this.#remoteVideo = answer.video;
+    return 'taken';
   }
 
   /**

@@ -9,7 +9,7 @@ import type { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
  * receives. Returns whether the leg took video now (the call's wiring then needs a pass).
  */
 export async function takeSoftphoneVideo(leg: SoftphoneLeg | undefined, side: SoftphoneNegotiation, logger: Logger): Promise<boolean> {
-  const video = side.remote?.video;
+  const video = side.remoteVideo;
   const codec = video && side.video && browserVideoCodec(video, side.video.spec.name);
   if (!leg || !video || !codec || leg.hasVideo) return false;
   const parameters = canSend(video.direction) ? videoProducerRtpParameters(video, codec, side.remote?.rtcpRsize ?? true) : undefined;

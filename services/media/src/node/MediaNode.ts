@@ -93,6 +93,18 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'softphoneReoffer').softphoneReoffer(sdp);
   }
 
+  softphoneCreateReoffer(callId: string): Promise<{ sdp: string | null }> {
+    return this.#existing(callId, 'softphoneCreateReoffer').softphoneCreateReoffer();
+  }
+
+  softphoneApplyReanswer(callId: string, sdp: string | null): Promise<{ video: boolean }> {
+    return this.#existing(callId, 'softphoneApplyReanswer').softphoneApplyReanswer(sdp);
+  }
+
+  pbxVideoOffer(callId: string, video: boolean): Promise<{ sdp: string | null }> {
+    return this.#existing(callId, 'pbxVideoOffer').pbxVideoOffer(video);
+  }
+
   pbxCreateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
     return this.#existing(callId, 'pbxCreateOffer').pbxCreateOffer(srtp);
   }
@@ -107,7 +119,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   }
 
   /** An incoming INVITE for an unknown call creates it; for a known call it is a re-INVITE. */
-  pbxOffer(callId: string, sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath }> {
+  pbxOffer(callId: string, sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     const call = this.#calls.get(callId);
     if (call) return call.pbxOffer(sdp);
     return this.#create(callId, (c) => c.pbxOffer(sdp));

@@ -11,6 +11,17 @@ export function gatewayAsker(bus: BusClient): IncomingCallContext['askGateway'] 
   return (request) => bus.cti.request(CtiCommands.incomingCall, request);
 }
 
+/** CtiCommands.renegotiate as a function: the gateway re-offers to the call's softphone and says whether it takes video. */
+export function softphoneRenegotiator(bus: BusClient): (callId: string) => Promise<{ video: boolean }> {
+  return (callId) => bus.cti.request(CtiCommands.renegotiate, { callId }, { timeoutMs: RENEGOTIATE_TIMEOUT_MS });
+}
+
+/**
+ * How long a re-INVITE waits for the softphone's re-negotiation: the gateway waits up to 10 s for the
+ * softphone's answer; a PBX gives up on a re-INVITE after 32 s (Timer B).
+ */
+const RENEGOTIATE_TIMEOUT_MS = 15_000;
+
 /** Hands media events to the calls (a 'failed' call is hung up, a 'path' change is published). */
 export function subscribeMediaEvents(bus: BusClient, calls: CallRegistry): Unsubscribe {
   return bus.subscribe(CallTopics.media, (event) => calls.mediaEvent(event), { mode: 'parallel' });

@@ -29,6 +29,10 @@ export function servePbxCommands(bus: BusClient, calls: CallRegistry, trace: Sip
       await calls.call(r.callId).hold(r.hold);
       return done;
     },
+    video: async (r) => {
+      await calls.call(r.callId).video(r.video);
+      return done;
+    },
     digits: async (r) => {
       await calls.call(r.callId).sendDigits(r.digits, r.durationMs);
       return done;

@@ -69,6 +69,7 @@ export class CallRegistry {
       settings: options.settings,
       clock: options.clock,
       snapshots: options.snapshots,
+      renegotiateSoftphone: options.renegotiateSoftphone,
     };
     options.endpoint.on('invite', (request, tx, source) => this.#onInvite(request, tx, source));
   }

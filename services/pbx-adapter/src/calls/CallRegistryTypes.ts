@@ -20,6 +20,8 @@ export interface CallRegistryOptions {
   placement: { pick(options?: { preferAddress?: string }): Promise<string> };
   /** CtiCommands.incomingCall on the bus. */
   askGateway: IncomingCallContext['askGateway'];
+  /** CtiCommands.renegotiate on the bus (none: softphones are not re-offered, e.g. in unit tests). */
+  renegotiateSoftphone?: ((callId: string) => Promise<{ video: boolean }>) | undefined;
   settings: CallSettings;
   logger: Logger;
   metrics: PbxAdapterMetrics;

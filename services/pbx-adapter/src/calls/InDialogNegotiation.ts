@@ -35,6 +35,7 @@ export class InDialogNegotiation {
   readonly #call: NegotiatingCall;
   readonly #endpoint: InDialogNegotiationOptions['endpoint'];
   readonly #media: InDialogNegotiationOptions['media'];
+  readonly #renegotiateSoftphone: InDialogNegotiationOptions['renegotiateSoftphone'];
   readonly #logger: Logger;
   readonly #sessionExpiresS: number;
   readonly #sessionTimer: SessionTimer;
@@ -55,6 +56,7 @@ export class InDialogNegotiation {
     this.#call = options.call;
     this.#endpoint = options.endpoint;
     this.#media = options.media;
+    this.#renegotiateSoftphone = options.renegotiateSoftphone;
     this.#logger = options.logger;
     this.#sessionExpiresS = options.sessionExpiresS;
     this.#sessionTimer = new SessionTimer({
@@ -107,6 +109,25 @@ export class InDialogNegotiation {
         call.setMediaPath(applied.mediaPath);
       }
       this.#localHold = on;
+      call.publishCurrent();
+    });
+  }
+
+  /**
+   * Upgrades the call to video (re-INVITE with a video m-line added) or downgrades it (m=video 0);
+   * nothing is sent when the media node has the PBX side that way already. Resolves once the answer is
+   * applied; a refused re-INVITE rejects and the session stays as it was (RFC 3264 §8).
+   */
+  video(on: boolean): Promise<void> {
+    const call = this.#call;
+    return this.serial(async () => {
+      if (!call.confirmed) throw new CallStateError(`call not connected [callId:${call.id}]`);
+      const { sdp } = await this.#media.pbxVideoOffer(call.mediaNode(), call.id, on);
+      if (sdp === null) return;
+      const response = await this.#reInvite(sdp);
+      if (call.ended || !isSdpBody(response.headers.contentType(), response.body)) return;
+      const applied = await this.#media.pbxApplyAnswer(call.mediaNode(), call.id, response.body.toString('utf8'));
+      call.setMediaPath(applied.mediaPath);
       call.publishCurrent();
     });
   }
@@ -285,7 +306,7 @@ export class InDialogNegotiation {
   /** Applies the peer's SDP `offer` on the media node and answers 200 with its answer; false when refused or ended meanwhile. */
   async #answerOffer(request: SipRequest, tx: ServerTransaction, offer: string, headers: Array<[string, string]>): Promise<boolean> {
     const call = this.#call;
-    let answer: { sdp: string; mediaPath: MediaPath };
+    let answer: { sdp: string; mediaPath: MediaPath; softphoneRenegotiate?: boolean | undefined };
     try {
       answer = await this.#media.pbxOffer(call.mediaNode(), call.id, offer);
     } catch (err) {
@@ -293,6 +314,19 @@ export class InDialogNegotiation {
       return false;
     }
     if (call.ended) return false;
+    if (answer.softphoneRenegotiate && this.#renegotiateSoftphone) {
+      // The offer added or removed video: the softphone is re-offered and answers before our 200 goes
+      // out, so the far end's picture has a camera to meet. A softphone that declines the video we just
+      // took leaves the PBX video idle: a re-INVITE with m=video 0 follows (queued after this one).
+      const taken = await this.#renegotiateSoftphone(call.id).then((r) => r.video, (err: unknown) => {
+        this.#logger.warn({ err: (err as Error).message }, 'the softphone was not re-offered; the call goes on as it has it');
+        return undefined;
+      });
+      if (call.ended) return false;
+      if (taken === false && /^m=video [1-9]/m.test(answer.sdp)) {
+        void this.video(false).catch((err: unknown) => this.#logger.warn({ err: (err as Error).message }, 'video downgrade after the softphone declined failed'));
+      }
+    }
     this.#endpoint.respond(tx, createResponse(request, 200, { headers, body: answer.sdp, contentType: SDP }));
     call.setMediaPath(answer.mediaPath);
     this.#remoteHold = isHoldOffer(offer);

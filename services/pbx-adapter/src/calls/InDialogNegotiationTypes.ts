@@ -38,7 +38,13 @@ export interface NegotiatingCall {
 export interface InDialogNegotiationOptions {
   call: NegotiatingCall;
   endpoint: Pick<SipEndpoint, 'send' | 'respond' | 'reply' | 'capabilityHeaders'>;
-  media: Pick<MediaClient, 'pbxOffer' | 'pbxHoldOffer' | 'pbxApplyAnswer'>;
+  media: Pick<MediaClient, 'pbxOffer' | 'pbxHoldOffer' | 'pbxApplyAnswer' | 'pbxVideoOffer'>;
+  /**
+   * CtiCommands.renegotiate: the gateway re-offers to the call's softphone after a peer offer changed
+   * whether the call carries video; resolves with whether the softphone carries video now. Without it
+   * (unit tests) the softphone is not re-offered.
+   */
+  renegotiateSoftphone?: ((callId: string) => Promise<{ video: boolean }>) | undefined;
   /** The call's logger (it carries callId and lineId). */
   logger: Logger;
   /** SIP_SESSION_EXPIRES_S: our interval for the peer's refreshes (0 disables session timers). */

@@ -6,7 +6,7 @@
 // '@close' emitted).
 import { EventEmitter } from 'node:events';
 import type { CallCause, CallDirection, CallState, GatewayInstance, HoldSide, LineConfig, Logger, MediaPath, PbxCallTeardown } from '@ucserver/shared';
-import { CallStateError, SipRequestFailedError } from '../errors.ts';
+import { CallStateError } from '../errors.ts';
 import {
   DialogError,
   nextHop,
@@ -25,7 +25,8 @@ import type { LineAddress } from '../userAgent/lineAddress.ts';
 import type { DialogHandler } from '../userAgent/SipEndpointTypes.ts';
 import type { CallDropReason } from './causes.ts';
 import type { CallEventBase, CallEventChange } from './CallEventPublisherTypes.ts';
-import { DTMF_RELAY_TYPE, dtmfRelayBody, parseDtmfRelay, splitDigits } from './dtmf.ts';
+import { parseDtmfRelay } from './dtmf.ts';
+import { DtmfSender } from './DtmfSender.ts';
 import { CallTransfer } from './CallTransfer.ts';
 import { InDialogNegotiation } from './InDialogNegotiation.ts';
 import { dialogTeardown } from './teardown.ts';
@@ -60,7 +61,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   #published: { state: CallState; hold: HoldSide | undefined; mediaPath: MediaPath | undefined } | undefined;
   #everPublished = false;
   #everConfirmed = false;
-  #dtmf: Promise<unknown> = Promise.resolve();
+  readonly #dtmf: DtmfSender;
   /** 2xx ACKs of our INVITEs by CSeq, re-sent when the 2xx is retransmitted (our ACK was lost). */
   readonly #acks = new Map<number, SipRequest>();
   /** REFER both ways: ours (transferor) and the peer's (transferee). */
@@ -93,7 +94,9 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       logger: this.logger,
       sessionExpiresS: deps.settings.sessionExpiresS,
       clock: deps.clock,
+      renegotiateSoftphone: deps.renegotiateSoftphone,
     });
+    this.#dtmf = new DtmfSender(this.negotiation.call);
     this.#transfer = new CallTransfer(this.negotiation.call, {
       line: this.line, address: this.address, logger: this.logger, deps, negotiation: this.negotiation,
       moveToDialog: (dialog, remoteNumber, mediaPath, timer) => this.#moveToDialog(dialog, remoteNumber, mediaPath, timer),
@@ -157,19 +160,16 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     return this.negotiation.hold(on);
   }
 
+  /** Upgrade to video (re-INVITE adding a video m-line) or downgrade (m=video 0). */
+  video(on: boolean): Promise<void> {
+    this.#assertConfirmed('change video');
+    return this.negotiation.video(on);
+  }
+
   /** DTMF: one INFO (application/dtmf-relay) per digit, in order. */
   sendDigits(digits: string, durationMs: number): Promise<void> {
     this.#assertConfirmed('send digits');
-    const run = this.#dtmf.then(async () => {
-      for (const digit of splitDigits(digits)) {
-        if (!this.confirmed || !this.dialog) throw new CallStateError(`call ended while sending digits [callId:${this.id}]`);
-        const info = this.dialog.createRequest('INFO', { body: dtmfRelayBody(digit, durationMs), contentType: DTMF_RELAY_TYPE });
-        const response = await this.#nonInvite(info);
-        if (response.status >= 300) throw new SipRequestFailedError('INFO', response.status, response.reason, `callId:${this.id}`);
-      }
-    });
-    this.#dtmf = run.catch(() => undefined);
-    return run;
+    return this.#dtmf.send(digits, durationMs);
   }
 
   /**

@@ -65,6 +65,8 @@ export interface SipCallDeps {
   clock?: Clock | undefined;
   /** The crash-recovery snapshots; without them nothing survives a crash (unit tests). */
   snapshots?: CallSnapshots | undefined;
+  /** CtiCommands.renegotiate (see InDialogNegotiationOptions.renegotiateSoftphone). */
+  renegotiateSoftphone?: ((callId: string) => Promise<{ video: boolean }>) | undefined;
 }
 
 export interface SipCallOptions {

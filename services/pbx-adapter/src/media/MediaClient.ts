@@ -55,6 +55,11 @@ export class MediaClient {
     return this.#request(nodeId, MediaCommands.pbxHoldOffer, { callId, hold });
   }
 
+  /** Our re-offer adding video (upgrade) or setting it to port 0 (downgrade); `sdp: null` when nothing changes. */
+  pbxVideoOffer(nodeId: string, callId: string, video: boolean): Promise<ReplyOf<Media['pbxVideoOffer']>> {
+    return this.#request(nodeId, MediaCommands.pbxVideoOffer, { callId, video });
+  }
+
   /** Closes the call's media; idempotent on the node. Failures are logged, never thrown. */
   async close(nodeId: string, callId: string, cause: string): Promise<void> {
     try {

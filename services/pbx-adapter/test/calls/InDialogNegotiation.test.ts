@@ -51,7 +51,7 @@ interface Setup {
   serverTx(): InviteServerTransaction;
 }
 
-function setup(options: { ownsCallId?: boolean; confirmed?: boolean; sessionExpiresS?: number; answerRequest?: (r: SipRequest) => SipResponse } = {}): Setup {
+function setup(options: { ownsCallId?: boolean; confirmed?: boolean; sessionExpiresS?: number; answerRequest?: (r: SipRequest) => SipResponse; renegotiateSoftphone?: InDialogNegotiationOptions['renegotiateSoftphone'] } = {}): Setup {
   const clock = new FakeClock();
   const rec: Recorded = { replies: [], responses: [], invites: [], requests: [], acks: [], media: [], hangups: [], published: 0, mediaPath: undefined };
   // The dialog as the UAS of the PBX's INVITE (CSeq 1); the peer's next requests carry CSeq 2, 3, ...
@@ -105,6 +105,10 @@ function setup(options: { ownsCallId?: boolean; confirmed?: boolean; sessionExpi
       rec.media.push(`offer:${offer.includes('sendonly') ? 'sendonly' : 'other'}`);
       return { legId: 'leg-1', sdp: NODE_ANSWER, codec: 'PCMU', mediaPath: 'direct' };
     },
+    pbxVideoOffer: async (_node, _callId, video) => {
+      rec.media.push(`video-offer:${video}`);
+      return { sdp: video ? `${sdp('sendrecv')}m=video 4002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n` : null };
+    },
     pbxHoldOffer: async (_node, _callId, hold) => {
       rec.media.push(`hold-offer:${hold}`);
       return { sdp: sdp(hold ? 'sendonly' : 'sendrecv') };
@@ -114,7 +118,7 @@ function setup(options: { ownsCallId?: boolean; confirmed?: boolean; sessionExpi
       return { codec: 'PCMU', mediaPath: 'pbx' };
     },
   };
-  const negotiation = new InDialogNegotiation({ call, endpoint, media, logger: testLogger('negotiation'), sessionExpiresS: options.sessionExpiresS ?? 0, clock });
+  const negotiation = new InDialogNegotiation({ call, endpoint, media, logger: testLogger('negotiation'), sessionExpiresS: options.sessionExpiresS ?? 0, clock, renegotiateSoftphone: options.renegotiateSoftphone });
   return {
     negotiation,
     call,
@@ -147,6 +151,66 @@ const answerInvite = (s: Setup, index: number, status: number, body = sdp('recvo
 const waitFor = <T>(fn: () => T, name: string): Promise<NonNullable<T>> => check(fn, 2000, { name, intervalMs: 1 });
 
 describe('InDialogNegotiation', () => {
+  describe('video upgrade and downgrade', () => {
+    const VIDEO_ANSWER = `${NODE_ANSWER}m=video 40002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n`;
+
+    it('video(true) re-INVITEs with the node\'s video offer and applies the answer; video(false) with nothing to change sends nothing', async () => {
+      const s = setup();
+      const done = s.negotiation.video(true);
+      await waitFor(() => s.rec.invites.length === 1, 'our re-INVITE');
+      assert.match(s.rec.invites[0]!.request.body.toString('utf8'), /^m=video 4002 RTP\/AVP 96/m);
+      answerInvite(s, 0, 200, VIDEO_ANSWER);
+      await done;
+      assert.deepEqual(s.rec.media, ['video-offer:true', 'apply-answer']);
+      assert.equal(s.rec.acks.length, 1, 'the 2xx is ACKed');
+      await s.negotiation.video(false);
+      assert.deepEqual(s.rec.media, ['video-offer:true', 'apply-answer', 'video-offer:false'], 'the node had nothing to change: no re-INVITE');
+      assert.equal(s.rec.invites.length, 1);
+    });
+
+    it('video() refused by the PBX (488) rejects; the call goes on', async () => {
+      const s = setup();
+      const done = s.negotiation.video(true);
+      await waitFor(() => s.rec.invites.length === 1, 'our re-INVITE');
+      answerInvite(s, 0, 488);
+      await assert.rejects(done, SipRequestFailedError);
+      assert.deepEqual(s.rec.hangups, []);
+    });
+
+    it('a peer re-INVITE that changes video: the softphone is re-offered before our 200', async () => {
+      const order: string[] = [];
+      const s = setup({ renegotiateSoftphone: async (callId) => {
+        order.push(`renegotiate:${callId}`);
+        return { video: true };
+      } });
+      s.media.pbxOffer = async () => {
+        order.push('pbx-offer');
+        return { legId: 'leg-1', sdp: VIDEO_ANSWER, codec: 'PCMU', mediaPath: 'pbx', softphoneRenegotiate: true };
+      };
+      s.negotiation.receiveReInvite(s.peerRequest('INVITE', { body: `${sdp('sendrecv')}m=video 5000 RTP/AVP 96\r\n` }), s.serverTx());
+      const ok = await waitFor(() => s.rec.responses[0], 'the 200');
+      order.push(`response:${ok.status}`);
+      assert.deepEqual(order, ['pbx-offer', 'renegotiate:call-1', 'response:200']);
+      assert.equal(ok.body.toString('utf8'), VIDEO_ANSWER);
+    });
+
+    it('a softphone that declines the video the node answered: 200, then a re-INVITE with m=video 0; a failed re-offer still answers', async () => {
+      const s = setup({ renegotiateSoftphone: async () => ({ video: false }) });
+      s.media.pbxOffer = async () => ({ legId: 'leg-1', sdp: VIDEO_ANSWER, codec: 'PCMU', mediaPath: 'pbx', softphoneRenegotiate: true });
+      s.negotiation.receiveReInvite(s.peerRequest('INVITE', { body: sdp('sendrecv') }), s.serverTx());
+      assert.equal((await waitFor(() => s.rec.responses[0], 'the 200')).status, 200);
+      await waitFor(() => s.rec.media.includes('video-offer:false'), 'the downgrade asked of the node');
+
+      const f = setup({ renegotiateSoftphone: async () => {
+        throw new Error('no such softphone call');
+      } });
+      f.media.pbxOffer = async () => ({ legId: 'leg-1', sdp: VIDEO_ANSWER, codec: 'PCMU', mediaPath: 'pbx', softphoneRenegotiate: true });
+      f.negotiation.receiveReInvite(f.peerRequest('INVITE', { body: sdp('sendrecv') }), f.serverTx());
+      assert.equal((await waitFor(() => f.rec.responses[0], 'the 200')).status, 200);
+      assert.ok(!f.rec.media.includes('video-offer:false'), 'no downgrade when the softphone could not be asked');
+    });
+  });
+
   describe('the peer offers (re-INVITE, UPDATE)', () => {
     it('receiveReInvite() with a sendonly offer answers 200 with the node\'s SDP and holds remotely', async () => {
       const s = setup();
