@@ -61,6 +61,11 @@ export interface UcserverOptions {
   captureEvery?: number;
   /** Direct Media video calls: a camera on both softphones, ~1 Mbit/s of VP8 each way besides the audio. */
   video?: boolean;
+  /**
+   * Idle calls via the PBX (bench/media-relay/idle.ts): set up as usual, the PBX side sends a few packets
+   * (so the node learns its SSRC and the SSRC watchdog watches the leg), then nothing flows.
+   */
+  idle?: boolean;
 }
 
 export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: UcserverOptions): Promise<RelaySystem> {
@@ -112,6 +117,11 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     const toPbxLeg = sdpTarget(offer.sdp);
     await node.request(MediaCommands.pbxApplyAnswer, { callId, sdp: pbxAnswerSdp(b, gen.port, offer.sdp, i) });
     const answer = await node.request(MediaCommands.softphoneAnswer, { callId });
+    if (o.idle) {
+      // Only the PBX side, and only until the node has its SSRC: the softphone never connects.
+      await gen.stream(2 * i + 1, b, toPbxLeg, randomSsrc(), 0, a);
+      return;
+    }
     const server = iceOf(answer.sdp);
     await gen.connectWebRtc(a, server, ice.ufrag);
     await gen.stream(2 * i, a, server, ssrcA, 0, b);
