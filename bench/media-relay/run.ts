@@ -44,6 +44,7 @@ const { values } = parseArgs({
     'gen-streams': { type: 'string' },
     'media-env': { type: 'string' },
     workers: { type: 'string' },
+    'all-sizes': { type: 'boolean' },
   },
 });
 const quick = values.quick ?? false;
@@ -61,7 +62,9 @@ const p99LimitMs = Number(values['p99-ms'] ?? 20);
 /** The relay counts as saturated from here (a pegged core reads 98–100 % with tick-based accounting). */
 const cpuLimit = 97;
 const lossLimit = 1;
-const refine = !quick && !values['no-refine'];
+/** Measure every size even past an unhealthy one (a loaded machine: compare µs/packet per size). */
+const allSizes = values['all-sizes'] ?? false;
+const refine = !quick && !values['no-refine'] && !allSizes;
 const genStreams = Number(values['gen-streams'] ?? 5000);
 /** Extra environment for ucserver's media node, e.g. `--media-env MEDIA_SSRC_WATCHDOG_MS=0,MEDIA_STATS_INTERVAL_MS=60000`. */
 const mediaEnv = Object.fromEntries((values['media-env'] ?? '').split(',').filter(Boolean).map((kv) => {
@@ -233,8 +236,8 @@ async function sweep(name: SystemName, workers = 1): Promise<SystemResult> {
       log(`  ${describe(step)}`);
       if (step.healthy) lastGood = n;
       else {
-        firstBad = n;
-        break;
+        firstBad ??= n;
+        if (!allSizes) break;
       }
     }
     // Narrow the gap between the last healthy and the first saturated size (two halvings).
