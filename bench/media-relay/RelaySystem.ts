@@ -10,6 +10,11 @@ export interface RelaySystem {
   readonly unit: string;
   /** The process whose CPU is the relay's (pinned to the relay core). */
   readonly relayPid: number;
+  /**
+   * Every relay process when there are several (a media node with several mediasoup workers, the first
+   * being relayPid): their CPU is summed; each must stay below the limit.
+   */
+  readonly relayPids?: number[];
   /** Other processes of the system that do work per call (reported, pinned to the generator's core). */
   readonly helperPids: Array<{ name: string; pid: number }>;
   /** Sets up call units [from, to), generator streams included. */

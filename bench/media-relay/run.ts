@@ -43,6 +43,8 @@ const { values } = parseArgs({
     'no-refine': { type: 'boolean' },
     'gen-streams': { type: 'string' },
     'media-env': { type: 'string' },
+    workers: { type: 'string' },
+    'all-sizes': { type: 'boolean' },
   },
 });
 const quick = values.quick ?? false;
@@ -60,7 +62,9 @@ const p99LimitMs = Number(values['p99-ms'] ?? 20);
 /** The relay counts as saturated from here (a pegged core reads 98–100 % with tick-based accounting). */
 const cpuLimit = 97;
 const lossLimit = 1;
-const refine = !quick && !values['no-refine'];
+/** Measure every size even past an unhealthy one (a loaded machine: compare µs/packet per size). */
+const allSizes = values['all-sizes'] ?? false;
+const refine = !quick && !values['no-refine'] && !allSizes;
 const genStreams = Number(values['gen-streams'] ?? 5000);
 /** Extra environment for ucserver's media node, e.g. `--media-env MEDIA_SSRC_WATCHDOG_MS=0,MEDIA_STATS_INTERVAL_MS=60000`. */
 const mediaEnv = Object.fromEntries((values['media-env'] ?? '').split(',').filter(Boolean).map((kv) => {
@@ -68,6 +72,12 @@ const mediaEnv = Object.fromEntries((values['media-env'] ?? '').split(',').filte
   if (at <= 0) throw new Error(`--media-env expects KEY=VALUE pairs, got '${kv}'`);
   return [kv.slice(0, at), kv.slice(at + 1)];
 }));
+/**
+ * `--workers 1,2`: every ucserver system once per count of mediasoup workers (MEDIA_WORKERS); with 2,
+ * the second worker shares the generator's core (scaling of one node on this 2-core machine).
+ */
+const workerCounts = (values.workers ?? '1').split(',').map(Number);
+for (const w of workerCounts) if (!Number.isInteger(w) || w < 1 || w > 2) throw new Error(`--workers takes 1 and/or 2 (this bench pins to 2 cores), got '${values.workers}'`);
 const GEN_CORE = 0;
 const RELAY_CORE = 1;
 
@@ -91,7 +101,8 @@ interface Step {
 }
 
 interface SystemResult {
-  system: SystemName;
+  /** The system's name, with `@2w` for a ucserver node with 2 workers. */
+  system: string;
   unit: string;
   steps: Step[];
   /** Highest N measured with relay CPU < cpuLimit, p99 ≤ limit, loss < lossLimit. */
@@ -111,8 +122,9 @@ function selfCpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function measure(gen: Generator, sys: { relayPid: number; helperPids: Array<{ pid: number }> } | undefined, n: number): Promise<{ step: Step; report: WindowReport }> {
-  const pids = [gen.pid, ...(sys ? [sys.relayPid, ...sys.helperPids.map((h) => h.pid)] : [])];
+async function measure(gen: Generator, sys: { relayPid: number; relayPids?: number[]; helperPids: Array<{ pid: number }> } | undefined, n: number): Promise<{ step: Step; report: WindowReport }> {
+  const relayPids = sys ? (sys.relayPids ?? [sys.relayPid]) : [];
+  const pids = [gen.pid, ...relayPids, ...(sys ? sys.helperPids.map((h) => h.pid) : [])];
   const meter = new CpuMeter(pids, [GEN_CORE, RELAY_CORE]);
   const self0 = selfCpu();
   meter.start();
@@ -121,7 +133,10 @@ async function measure(gen: Generator, sys: { relayPid: number; helperPids: Arra
   const cpu = meter.stop();
   const self = ((selfCpu() - self0) / cpu.seconds) * 100;
   const report = await gen.report();
-  const [genCpu, relayCpu = 0, ...helpers] = cpu.procs;
+  const [genCpu, ...rest] = cpu.procs;
+  const relayCpus = rest.slice(0, relayPids.length);
+  const helpers = rest.slice(relayPids.length);
+  const relayCpu = round(relayCpus.reduce((a, b) => a + b, 0));
   const ours = cpu.procs.reduce((a, b) => a + b, 0) + self;
   const foreign = Math.max(0, cpu.cores[0]! + cpu.cores[1]! - ours);
   const step: Step = {
@@ -139,7 +154,7 @@ async function measure(gen: Generator, sys: { relayPid: number; helperPids: Arra
     p99Ms: round(report.p99Ms, 3),
     maxMs: round(report.maxMs, 1),
     deadStreams: report.deadStreams,
-    healthy: relayCpu < cpuLimit && report.p99Ms <= p99LimitMs && report.lossPercent < lossLimit && report.received > 0,
+    healthy: Math.max(0, ...relayCpus) < cpuLimit && report.p99Ms <= p99LimitMs && report.lossPercent < lossLimit && report.received > 0,
   };
   return { step, report };
 }
@@ -147,11 +162,11 @@ async function measure(gen: Generator, sys: { relayPid: number; helperPids: Arra
 function describe(s: Step): string {
   return `N=${String(s.n).padStart(5)}  relay CPU ${s.relayCpuPercent.toFixed(1).padStart(5)} % (core ${s.relayCoreBusyPercent.toFixed(0).padStart(3)} %)`
     + `${s.helperCpuPercent !== undefined ? `  node ${s.helperCpuPercent.toFixed(1).padStart(4)} %` : ''}  gen ${s.genCpuPercent.toFixed(0).padStart(3)} %`
-    + `  ${(s.rxPps / 1000).toFixed(1).padStart(6)} kpps out  loss ${s.lossPercent.toFixed(3)} %  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms  max ${s.maxMs.toFixed(1)} ms`
+    + `  ${(s.rxPps / 1000).toFixed(1).padStart(6)} kpps out (${s.rxPps > 0 ? ((s.relayCpuPercent / 100) * 1e6 / s.rxPps).toFixed(1) : '-'} µs/packet)  loss ${s.lossPercent.toFixed(3)} %  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms  max ${s.maxMs.toFixed(1)} ms`
     + `  [load ${s.load1}, foreign CPU ${s.foreignCpuPercent.toFixed(0)} %]${s.deadStreams ? `  ${s.deadStreams} dead streams` : ''}  ${s.healthy ? 'ok' : 'OVER'}`;
 }
 
-async function startSystem(name: SystemName, gen: Generator, maxCalls: number): Promise<RelaySystem> {
+async function startSystem(name: SystemName, gen: Generator, maxCalls: number, workers: number): Promise<RelaySystem> {
   switch (name) {
     case 'rtpengine':
       return startRtpengine(gen, maxCalls, RELAY_CORE, 'plain');
@@ -168,14 +183,14 @@ async function startSystem(name: SystemName, gen: Generator, maxCalls: number): 
     case 'mediasoup-webrtc2-video':
       return startRawMediasoup(gen, 'webrtc2-video', RELAY_CORE);
     case 'ucserver-direct-video':
-      return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv, video: true });
+      return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, workers, env: mediaEnv, video: true });
     case 'ucserver-pbx':
-      return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
+      return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, workers, env: mediaEnv });
     case 'ucserver-direct':
-      return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv });
+      return startUcserver(gen, 'direct', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, workers, env: mediaEnv });
     case 'ucserver-pbx-capture':
       // Capture on for 10 % of the calls (issue 13): compared with ucserver-pbx below.
-      return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, env: mediaEnv, captureEvery: 10 });
+      return startUcserver(gen, 'pbx', { natsUrl, maxCalls, relayCore: RELAY_CORE, helperCore: GEN_CORE, workers, env: mediaEnv, captureEvery: 10 });
   }
 }
 
@@ -193,15 +208,16 @@ async function measureStep(gen: Generator, sys: RelaySystem, n: number): Promise
   return step!;
 }
 
-async function sweep(name: SystemName): Promise<SystemResult> {
+async function sweep(name: SystemName, workers = 1): Promise<SystemResult> {
+  const label = workers > 1 ? `${name}@${workers}w` : name;
   const systemSizes = isVideo(name) ? videoSizes : sizes;
   const maxCalls = systemSizes.at(-1)!;
   const gen = await Generator.start({ core: GEN_CORE, srtp });
   let sys: RelaySystem | undefined;
   const steps: Step[] = [];
   try {
-    sys = await startSystem(name, gen, maxCalls);
-    log(`\n${name}: ${sys.unit}`);
+    sys = await startSystem(name, gen, maxCalls, workers);
+    log(`\n${label}: ${sys.unit}${workers > 1 ? ` (${workers} mediasoup workers, the second on the generator's core)` : ''}`);
     let current = 0;
     const setTo = async (n: number): Promise<void> => {
       const t0 = performance.now();
@@ -220,8 +236,8 @@ async function sweep(name: SystemName): Promise<SystemResult> {
       log(`  ${describe(step)}`);
       if (step.healthy) lastGood = n;
       else {
-        firstBad = n;
-        break;
+        firstBad ??= n;
+        if (!allSizes) break;
       }
     }
     // Narrow the gap between the last healthy and the first saturated size (two halvings).
@@ -238,17 +254,17 @@ async function sweep(name: SystemName): Promise<SystemResult> {
         else hi = mid;
       }
     }
-    return summarize(name, sys.unit, steps);
+    return summarize(label, sys.unit, steps);
   } catch (err) {
-    log(`  ${name} failed: ${(err as Error).stack ?? String(err)}`);
-    return { ...summarize(name, sys?.unit ?? '', steps), error: (err as Error).message };
+    log(`  ${label} failed: ${(err as Error).stack ?? String(err)}`);
+    return { ...summarize(label, sys?.unit ?? '', steps), error: (err as Error).message };
   } finally {
     await sys?.close().catch(() => undefined);
     await gen.close();
   }
 }
 
-function summarize(system: SystemName, unit: string, steps: Step[]): SystemResult {
+function summarize(system: string, unit: string, steps: Step[]): SystemResult {
   const good = steps.filter((s) => s.healthy);
   const maxN = good.reduce((m, s) => Math.max(m, s.n), 0);
   // Calls per core from the healthy step with the most calls (the relay's cost per call is then least
@@ -286,11 +302,13 @@ log(`generator alone (${gc.streams} streams to itself): ${(gc.txPps / 1000).toFi
 
 const results: SystemResult[] = [];
 for (const name of systems) {
-  await waitForQuiet(maxLoad, quick ? 10_000 : 120_000, log);
-  results.push(await sweep(name));
+  for (const workers of name.startsWith('ucserver-') ? workerCounts : [1]) {
+    await waitForQuiet(maxLoad, quick ? 10_000 : 120_000, log);
+    results.push(await sweep(name, workers));
+  }
 }
 
-const byName = new Map(results.map((r) => [r.system, r]));
+const byName = new Map<string, SystemResult>(results.map((r) => [r.system, r]));
 const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? round(a / b, 2) : null);
 const ratios: Record<string, { maxN: number | null; callsPerCore: number | null }> = {};
 // Each path against the baselines of its own topology first (the issue's goals), then against the others.
@@ -314,6 +332,11 @@ for (const r of results) log(`  ${r.system.padEnd(24)} ${String(r.maxN).padStart
 const videoU = byName.get('ucserver-direct-video');
 const videoM = byName.get('mediasoup-webrtc2-video');
 if (videoU && videoM) ratios['ucserver-direct-video/mediasoup-webrtc2-video'] = { maxN: ratio(videoU.maxN, videoM.maxN), callsPerCore: ratio(videoU.callsPerCore, videoM.callsPerCore) };
+// Scaling: the same ucserver system with 2 workers against 1.
+for (const r of results) {
+  const single = r.system.endsWith('@2w') ? byName.get(r.system.slice(0, -3)) : undefined;
+  if (single) ratios[`${r.system}/${single.system}`] = { maxN: ratio(r.maxN, single.maxN), callsPerCore: ratio(r.callsPerCore, single.callsPerCore) };
+}
 const withCapture = byName.get('ucserver-pbx-capture');
 const withoutCapture = byName.get('ucserver-pbx');
 if (withCapture && withoutCapture) {

@@ -61,6 +61,16 @@ export interface UcserverOptions {
   captureEvery?: number;
   /** Direct Media video calls: a camera on both softphones, ~1 Mbit/s of VP8 each way besides the audio. */
   video?: boolean;
+  /**
+   * Idle calls via the PBX (bench/media-relay/idle.ts): set up as usual, the PBX side sends a few packets
+   * (so the node learns its SSRC and the SSRC watchdog watches the leg), then nothing flows.
+   */
+  idle?: boolean;
+  /**
+   * mediasoup workers of the node (MEDIA_WORKERS). Default 1, pinned to the relay core; a second one is
+   * pinned to the generator's core (2 cores: the node's scaling, the generator sharing a core with it).
+   */
+  workers?: number;
 }
 
 export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: UcserverOptions): Promise<RelaySystem> {
@@ -73,7 +83,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     cwd: dir,
     logFile: join(dir, 'media.log'),
     env: {
-      ...process.env, NATS_URL: o.natsUrl, BUS_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn', MEDIA_NODE_ID: nodeId, MEDIA_WORKERS: '1',
+      ...process.env, NATS_URL: o.natsUrl, BUS_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn', MEDIA_NODE_ID: nodeId, MEDIA_WORKERS: String(o.workers ?? 1),
       MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_WEBRTC_PORT: '0', MEDIA_RTC_MIN_PORT: String(ports.min), MEDIA_RTC_MAX_PORT: String(ports.max), MEDIA_DRAIN_TIMEOUT_MS: '0',
       CAPTURE_DIR: join(dir, 'captures'), CAPTURE_MAX_CONCURRENT: '1000', CAPTURE_MAX_BYTES: String(1 << 30),
       ...o.env,
@@ -93,8 +103,13 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     sub.unsubscribe();
   }
   const nodePid = proc.pid!;
-  const workerPid = await check(() => childrenOf(nodePid).find((c) => commandOf(c).includes('mediasoup-worker')), 10_000, { name: 'the mediasoup worker process' });
-  pin(workerPid, o.relayCore);
+  const workers = o.workers ?? 1;
+  const workerPids = await check(() => {
+    const found = childrenOf(nodePid).filter((c) => commandOf(c).includes('mediasoup-worker'));
+    return found.length >= workers ? found.slice(0, workers) : undefined;
+  }, 10_000, { name: `the ${workers} mediasoup worker process(es)` });
+  const workerPid = workerPids[0]!;
+  workerPids.forEach((pid, i) => pin(pid, i === 0 ? o.relayCore : o.helperCore));
   pin(nodePid, o.helperCore);
 
   const node = bus.media(nodeId);
@@ -112,6 +127,11 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     const toPbxLeg = sdpTarget(offer.sdp);
     await node.request(MediaCommands.pbxApplyAnswer, { callId, sdp: pbxAnswerSdp(b, gen.port, offer.sdp, i) });
     const answer = await node.request(MediaCommands.softphoneAnswer, { callId });
+    if (o.idle) {
+      // Only the PBX side, and only until the node has its SSRC: the softphone never connects.
+      await gen.stream(2 * i + 1, b, toPbxLeg, randomSsrc(), 0, a);
+      return;
+    }
     const server = iceOf(answer.sdp);
     await gen.connectWebRtc(a, server, ice.ufrag);
     await gen.stream(2 * i, a, server, ssrcA, 0, b);
@@ -162,11 +182,12 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
   };
 
   return {
-    name: `ucserver-${path}${o.captureEvery ? '-capture' : ''}${o.video ? '-video' : ''}`,
+    name: `ucserver-${path}${o.captureEvery ? '-capture' : ''}${o.video ? '-video' : ''}${workers > 1 ? `@${workers}w` : ''}`,
     unit: path === 'pbx'
       ? `one ucserver call via the PBX: WebRTC softphone leg (DTLS-SRTP) + PBX leg (RTP/AVP), set up with the bus commands${o.captureEvery ? `; every ${o.captureEvery}th call captured to pcapng` : ''}`
       : `two ucserver calls linked by Direct Media: softphone leg ⇄ pipeToRouter ⇄ softphone leg, PBX legs idle${o.video ? '; audio + ~1 Mbit/s VP8 each way' : ''}`,
     relayPid: workerPid,
+    ...(workers > 1 ? { relayPids: workerPids } : {}),
     helperPids: [{ name: 'media node (Node.js)', pid: nodePid }],
     addCalls: (from, to) => forEachLimited(from, to, 16, path === 'pbx' ? viaPbx : direct),
     async removeCalls(from, to) {

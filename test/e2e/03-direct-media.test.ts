@@ -40,6 +40,9 @@ async function scenario2(): Promise<void> {
     const m = await media.metrics();
     assert.equal(metricSum(m, 'ucserver_media_calls', { path: 'direct' }), 2, 'media-1 carries two calls on path direct');
     assert.ok(metricSum(m, 'ucserver_media_path_changes_total', { path: 'direct' }) >= 2, 'path changes to direct counted');
+    // The callee's INVITE carried the caller's PBX offer: the node put it on the caller's router, so the
+    // link is a Consumer of the other softphone's Producer, with no pipe between two routers.
+    assert.equal(metricSum(m, 'ucserver_media_worker_routers', {}), 1, 'the two calls share one router');
   });
 
   await tonesBothWays(stack, alice, bob);

@@ -14,7 +14,7 @@ export const MediaNodeHeartbeat = z.object({
   /** 0..1: the busiest worker's share of its capacity, the figure placement compares. */
   load: z.number().min(0),
   draining: z.boolean(),
-  /** Each live mediasoup worker: its index, pid, routers (one per call) and CPU share (0..1) of the last sampling round. */
+  /** Each live mediasoup worker: its index, pid, routers (shared by calls whose payload types agree) and CPU share (0..1) of the last sampling round. */
   workerStats: z.array(z.object({
     index: z.number().int().min(0),
     pid: z.number().int().min(0),

@@ -22,13 +22,14 @@ import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
 import { takeSoftphoneVideo } from './softphoneVideo.ts';
 import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import { CallStats } from './CallStats.ts';
+import { CallRouter } from './CallRouter.ts';
 import type { CallCodec, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
 
 /**
- * One CTI call on this node: a router on one worker with up to two legs, the softphone's (WebRTC) and
+ * One CTI call on this node: legs on a (shared) router of one worker, up to two, the softphone's (WebRTC) and
  * the PBX's (RTP/SRTP), bridged in both directions, or, on Direct Media, bridged to another call's
- * softphone. Commands on a call run one at a time, in arrival order. The call owns its router, legs and
- * codec; each side's SDP is its negotiation's (SoftphoneNegotiation, PbxNegotiation), and what flows
+ * softphone. Commands on a call run one at a time, in arrival order. The call owns its legs and codec
+ * (its router it may share: CallRouter); each side's SDP is its negotiation's (SoftphoneNegotiation, PbxNegotiation), and what flows
  * where is its wiring's (MediaWiring).
  */
 export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMediaParty {
@@ -42,8 +43,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly #pbxSide: PbxNegotiation;
   readonly #wiring: MediaWiring;
   readonly #pbxVideo: PbxVideo;
-  #router: Router | undefined;
-  #routerPromise: Promise<Router> | undefined;
+  readonly #callRouter: CallRouter;
   #softphone: SoftphoneLeg | undefined;
   #pbx: PbxLeg | undefined;
   #codec: CallCodec | undefined;
@@ -57,6 +57,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#logger = options.logger.child({ callId: options.id });
     this.#commands = new CommandQueue(this.id, options.maxPendingCommands ?? 16, () => (this.#closing ? this.#closeCause : undefined));
     this.#ssrcWatchdog = options.ssrcWatchdog;
+    this.#callRouter = new CallRouter({ worker: this.worker, prefer: options.preferRouter, onWorkerClose: () => this.#fail('media worker died') });
     this.#softphoneSide = new SoftphoneNegotiation({ callId: this.id, logger: this.#logger });
     this.#pbxSide = new PbxNegotiation({ callId: this.id, logger: this.#logger });
     this.#wiring = new MediaWiring({ party: this, directMedia: options.directMedia, pbxDirection: this.#pbxSide, softphoneDirection: this.#softphoneSide, logger: this.#logger });
@@ -69,7 +70,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   // --- DirectMediaParty ---------------------------------------------------------------------------
 
   get router(): Router | undefined {
-    return this.#router;
+    return this.#callRouter.router;
   }
 
   get softphoneProducer(): Producer | undefined {
@@ -188,8 +189,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       // multiplex still has somewhere to send RTCP.
       const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
       const video = offer.video ? videoCodecNames(offer.video) : []; // offered to the PBX on a video leg of their own
-      const videoLeg = video.length > 0 ? await this.#pbxVideo.ensure(this.#router!, false, leg.srtpSuite) : undefined;
-      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#router), videoLeg && { leg: videoLeg, names: video }) };
+      const videoLeg = video.length > 0 ? await this.#pbxVideo.ensure(this.#callRouter.router!, false, leg.srtpSuite) : undefined;
+      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#callRouter.router), videoLeg && { leg: videoLeg, names: video }) };
     });
   }
 
@@ -198,7 +199,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#run('pbxLateOffer', async () => {
       if (this.#pbx || this.#softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
       const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), new Map());
-      const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#router));
+      const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#callRouter.router));
       this.#codec = codec;
       return { legId: leg.id, sdp };
     });
@@ -240,7 +241,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#softphone && !this.#softphoneSide.offered) throw new CallStateError(`call already has a softphone leg from the softphone's offer [callId:${this.id}]`);
       if (this.#softphone?.producer) throw new CallStateError(`the softphone already answered [callId:${this.id}]`);
       const leg = this.#softphone ?? (await this.#createSoftphoneLeg(new Map()));
-      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#router), this.#videoWith(['VP8', 'H264'])) };
+      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#callRouter.router), this.#videoWith(['VP8', 'H264'])) };
     });
   }
 
@@ -284,7 +285,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** Our re-offer to the softphone when its video no longer matches the call's (see SoftphoneNegotiation.createReoffer). */
   softphoneCreateReoffer(): Promise<{ sdp: string | null }> {
     return this.#run('softphoneCreateReoffer', async () => {
-      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#router), this.#videoWith(['VP8', 'H264'])) };
+      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#callRouter.router), this.#videoWith(['VP8', 'H264'])) };
     });
   }
 
@@ -308,16 +309,16 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#pbx) await this.#stats.sampleBounded('before a change');
       const { description, crypto } = offer;
       const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
-      const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#router));
+      const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#callRouter.router));
       if (!this.#codec) {
         this.#codec = { name: codec.spec.name, telephoneEvent: offer.telephoneEvent !== undefined, ptime: description.ptime };
         await this.#produceWaitingSoftphone();
       }
-      const videoCodec = this.#pbxSide.offerVideoCodec(offer, routerPayloadTypes(this.#router));
+      const videoCodec = this.#pbxSide.offerVideoCodec(offer, routerPayloadTypes(this.#callRouter.router));
       this.#pbxSide.acceptOffer(offer, videoCodec);
       leg.setCodec(codec);
       await this.#wiring.retargetPbx(description, crypto ? srtpParameters(crypto) : undefined, crypto?.usable);
-      const videoLeg = await this.#pbxVideo.applyOffer(this.#router!, offer, videoCodec);
+      const videoLeg = await this.#pbxVideo.applyOffer(this.#callRouter.router!, offer, videoCodec);
       const answer = this.#pbxSide.answerOffer(leg, offer, codec, videoLeg);
       await this.#reconcileNow();
       // A re-INVITE that adds or removes video: the connected softphone is re-offered (the gateway's part).
@@ -340,10 +341,10 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   pbxVideoOffer(video: boolean): Promise<{ sdp: string | null }> {
     return this.#run('pbxVideoOffer', async () => {
       const pbx = this.#pbx;
-      if (!pbx?.remote || !this.#router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
+      if (!pbx?.remote || !this.#callRouter.router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
       if (video === (this.#pbxSide.video !== undefined)) return { sdp: null };
-      const videoLeg = video ? await this.#pbxVideo.ensure(this.#router, false, pbx.srtpSuite) : undefined;
-      return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#router), this.#codec?.ptime) };
+      const videoLeg = video ? await this.#pbxVideo.ensure(this.#callRouter.router, false, pbx.srtpSuite) : undefined;
+      return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#callRouter.router), this.#codec?.ptime) };
     });
   }
 
@@ -377,16 +378,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#commands.run(command, fn);
   }
 
-  /** The call's router, created on first use with the payload types of the call's first SDP. */
-  async #ensureRouter(payloadTypes: ReadonlyMap<string, number>): Promise<Router> {
-    if (this.#router) return this.#router;
-    this.#routerPromise ??= this.worker.createRouter({ callId: this.id }, payloadTypes).then((router) => {
-      this.#router = router;
-      router.once('workerclose', () => this.#fail('media worker died'));
-      if (this.#closing) router.close();
-      return router;
-    });
-    return this.#routerPromise;
+  /** The call's router, taken on first use with the payload types of the call's first SDP. */
+  #ensureRouter(payloadTypes: ReadonlyMap<string, number>): Promise<Router> {
+    return this.#callRouter.ensure(payloadTypes);
   }
 
   async #createSoftphoneLeg(payloadTypes: ReadonlyMap<string, number>): Promise<SoftphoneLeg> {
@@ -464,7 +458,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.#softphone?.close();
     this.#pbx?.close();
     this.#pbxVideo.close();
-    this.#router?.close();
-    this.#routerPromise?.then((r) => r.close(), () => undefined);
+    this.#callRouter.release();
   }
 }

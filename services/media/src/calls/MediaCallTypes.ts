@@ -1,3 +1,4 @@
+import type { Router } from 'mediasoup/types';
 import type { VideoStreamSample } from './videoSample.ts';
 import type { CodecName, Logger, MediaPath, MediaQuality } from '@ucserver/shared';
 import type { DirectMedia } from '../directMedia/DirectMedia.ts';
@@ -9,6 +10,11 @@ export interface MediaCallOptions {
   id: string;
   /** The worker the call's router lives on. */
   worker: MediaWorker;
+  /**
+   * A router of `worker` to share when the call's payload types agree with it: the router of the call
+   * this one will likely be linked with by Direct Media (see MediaNode's placement).
+   */
+  preferRouter?: Router | undefined;
   directMedia: DirectMedia;
   logger: Logger;
   /** Commands a call queues before it rejects more. Default 16. */

@@ -32,6 +32,13 @@ export class CallCapture {
   readonly #clock: () => bigint;
   #transport: DirectTransport | undefined;
   readonly #consumers = new Map<string, Consumer>();
+  /**
+   * The Direct Media partner's Producer counts every packet since its first, but only those since the
+   * capture consumes it crossed the link into this call (the partner's softphone may send before the
+   * link exists: with both calls on one router there is no pipe whose own counter starts with the link).
+   * Its count when the capture's Consumer of it was created, by Producer id.
+   */
+  readonly #linkSince = new Map<string, number>();
   /** Producers whose Sender Reports we trace, with the listener to remove on close. */
   readonly #traced = new Map<Producer, (trace: ProducerTraceEventData) => void>();
   readonly #endpoints = new Map<string, { src: UdpEndpoint; dst: UdpEndpoint }>();
@@ -67,7 +74,8 @@ export class CallCapture {
     await Promise.all(items.map(async ([key, item]) => {
       if (!item || item.closed) return;
       const figures = await streamFigures(item).catch(() => undefined);
-      if (figures) out.set(key, { id: item.id, packets: figures.packets });
+      const since = key === 'direct-link/in' ? (this.#linkSince.get(item.id) ?? 0) : 0;
+      if (figures) out.set(key, { id: item.id, packets: figures.packets - since });
     }));
     return out;
   }
@@ -88,6 +96,7 @@ export class CallCapture {
     this.#closed = true;
     this.#transport?.close();
     this.#consumers.clear();
+    this.#linkSince.clear();
     for (const [producer, listener] of this.#traced) {
       producer.off('trace', listener);
       // Best effort: a closed producer traces nothing anyway.
@@ -121,6 +130,7 @@ export class CallCapture {
       if (!wanted.has(id) || consumer.closed) {
         consumer.close();
         this.#consumers.delete(id);
+        this.#linkSince.delete(id);
       }
     }
     for (const p of [sp?.producer, pbx?.producer]) if (p && !p.closed && !this.#traced.has(p)) await this.#traceSenderReports(p);
@@ -139,6 +149,11 @@ export class CallCapture {
       if (this.#closed) return;
       this.#consumers.set(producerId, consumer);
       consumer.on('rtp', (packet) => this.#onRtp(producerId, consumer, packet));
+      const partner = this.#subject.directPartnerProducer;
+      if (partner?.id === producerId) {
+        const figures = await streamFigures(partner).catch(() => undefined);
+        if (figures) this.#linkSince.set(producerId, figures.packets);
+      }
     }
   }
 

@@ -12,8 +12,11 @@ interface Pipe {
 
 /**
  * Two calls whose PBX legs point at each other: each softphone hears the other's microphone inside
- * mediasoup (the Producer piped into the listener's router with pipeToRouter), and neither PBX leg sends
- * a packet. Closing the link tears the pipes down; both calls then go back to their PBX legs.
+ * mediasoup, and neither PBX leg sends a packet. Calls on one router (the usual case: see RouterShare
+ * and MediaNode's placement) consume each other's Producers directly; only calls on different routers
+ * (different workers, or payload types that disagree) need the Producer piped into the listener's
+ * router with pipeToRouter. Closing the link tears the pipes down; both calls then go back to their
+ * PBX legs.
  */
 export class DirectLink extends EventEmitter<DirectLinkEvents> {
   readonly a: DirectMediaParty;

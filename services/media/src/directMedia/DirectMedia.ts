@@ -24,6 +24,11 @@ export class DirectMedia {
     this.#tuples.register(call, addresses, port);
   }
 
+  /** The call whose PBX tuple is `address:port`, if any. */
+  ownerOf(address: string, port: number): DirectMediaParty | undefined {
+    return this.#tuples.lookup(address, port);
+  }
+
   /** True when `address:port` is a PBX tuple of this node. */
   isLocal(address: string, port: number): boolean {
     return this.#tuples.lookup(address, port) !== undefined;

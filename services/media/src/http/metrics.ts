@@ -85,7 +85,7 @@ export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMe
     });
   };
   byWorker('worker_cpu_ratio', 'CPU share of one core used by each mediasoup worker over the last sample (getResourceUsage)', (w) => w.cpu);
-  byWorker('worker_routers', 'Routers (one per call) on each mediasoup worker', (w) => w.routerCount);
+  byWorker('worker_routers', 'Routers on each mediasoup worker (shared by the calls whose payload types agree)', (w) => w.routerCount);
   new Gauge({
     name: `${p}draining`,
     help: '1 while the node is draining (takes no new calls)',

@@ -4,6 +4,7 @@ import type { CaptureInfo, CodecName, IceCandidate, Logger, MediaCallDump, Media
 import { MediaCall } from '../calls/MediaCall.ts';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import { DirectMedia } from '../directMedia/DirectMedia.ts';
+import { offeredTuple } from '../directMedia/partnerToBe.ts';
 import { captureSubject } from '../capture/captureSubject.ts';
 import { ConferenceRooms } from '../conference/ConferenceRooms.ts';
 import type { ConferenceLeg, ConferenceState } from '../conference/ConferenceRoomsTypes.ts';
@@ -19,8 +20,8 @@ const sampleBatch = 8;
 const mediaVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
- * The media node's domain root: its calls (each on a router of the least-loaded worker), Direct Media
- * between them, and the draining state. A call is created by the first of three commands, which a
+ * The media node's domain root: its calls (each on a shared router of the least-loaded worker, or of
+ * the call it will likely be linked with), Direct Media between them, and the draining state. A call is created by the first of three commands, which a
  * draining node refuses:
  * - softphoneOffer: the softphone's SDP offer, for an outgoing softphone call (pbxCreateOffer follows);
  * - pbxOffer: the PBX's SDP offer in an incoming INVITE (for a known call it is a re-INVITE);
@@ -118,11 +119,17 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'pbxApplyAnswer').pbxApplyAnswer(sdp);
   }
 
-  /** An incoming INVITE for an unknown call creates it; for a known call it is a re-INVITE. */
+  /**
+   * An incoming INVITE for an unknown call creates it; for a known call it is a re-INVITE. A new call
+   * whose offer points at another call's PBX tuple (a pass-through PBX: Direct Media to be) goes next to
+   * that call: its worker, and its router when the payload types agree, so the link needs no pipe.
+   */
   pbxOffer(callId: string, sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     const call = this.#calls.get(callId);
     if (call) return call.pbxOffer(sdp);
-    return this.#create(callId, (c) => c.pbxOffer(sdp));
+    const tuple = offeredTuple(sdp);
+    const owner = tuple && this.#directMedia.ownerOf(tuple.address, tuple.port);
+    return this.#create(callId, (c) => c.pbxOffer(sdp), owner ? this.#calls.get(owner.id) : undefined);
   }
 
   pbxHoldOffer(callId: string, hold: boolean): Promise<{ sdp: string }> {
@@ -279,13 +286,15 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   }
 
   /** Runs a call-creating command; a call whose first command fails is discarded without a trace. */
-  async #create<T>(callId: string, command: (call: MediaCall) => Promise<T>): Promise<T> {
+  async #create<T>(callId: string, command: (call: MediaCall) => Promise<T>, near?: MediaCall): Promise<T> {
     const existing = this.#calls.get(callId);
     if (existing) return command(existing);
     if (this.#draining) throw new DrainingError(callId);
+    const nearby = near && !near.closed && !near.worker.closed ? near : undefined;
     const call = new MediaCall({
       id: callId,
-      worker: this.pool.pick(),
+      worker: nearby?.worker ?? this.pool.pick(),
+      preferRouter: nearby?.router,
       directMedia: this.#directMedia,
       logger: this.#logger,
       ssrcWatchdog: this.#ssrcWatchdog,

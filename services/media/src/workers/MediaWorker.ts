@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createWorker } from 'mediasoup';
-import type { Router, WebRtcServer, Worker } from 'mediasoup/types';
+import type { Router, RouterRtpCodecCapability, WebRtcServer, Worker } from 'mediasoup/types';
 import { AllocationError } from '../errors.ts';
 import { routerMediaCodecs } from '../sdp/codecs.ts';
 import type { MediaWorkerEvents, MediaWorkerOptions } from './MediaWorkerTypes.ts';
+import { RouterShare } from './RouterShare.ts';
 
 /**
  * One mediasoup worker subprocess with its WebRtcServer (every softphone transport of the worker shares
@@ -18,6 +19,8 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
   readonly portRange: { min: number; max: number };
   readonly #capacity: number;
   readonly #routers = new Set<Router>();
+  /** The routers the worker's calls share (see RouterShare). */
+  readonly routers = new RouterShare({ createRouter: (mediaCodecs) => this.#createRouter(mediaCodecs, {}) });
   #cpu = 0;
   #lastUsage: { cpuMs: number; at: number } | undefined;
   #closed = false;
@@ -78,19 +81,28 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     return this.#cpu;
   }
 
-  /** 0..1: the larger of CPU share and routers per capacity. */
+  /** Calls on the worker (each holds one of its shared routers). */
+  get callCount(): number {
+    return this.routers.leaseCount;
+  }
+
+  /** 0..1: the larger of CPU share and calls per capacity. */
   get load(): number {
-    return Math.max(this.#cpu, this.#routers.size / this.#capacity);
+    return Math.max(this.#cpu, this.callCount / this.#capacity);
   }
 
   /**
-   * A router for one call, with every supported audio codec, numbered with `payloadTypes` where given
-   * (see routerMediaCodecs()).
+   * A router of its own (calls take theirs from `routers`), with every supported codec, numbered with
+   * `payloadTypes` where given (see routerMediaCodecs()).
    */
-  async createRouter(appData: Record<string, unknown> = {}, payloadTypes?: ReadonlyMap<string, number>): Promise<Router> {
+  createRouter(appData: Record<string, unknown> = {}, payloadTypes?: ReadonlyMap<string, number>): Promise<Router> {
+    return this.#createRouter(routerMediaCodecs(payloadTypes), appData);
+  }
+
+  async #createRouter(mediaCodecs: RouterRtpCodecCapability[], appData: Record<string, unknown>): Promise<Router> {
     let router: Router;
     try {
-      router = await this.worker.createRouter({ mediaCodecs: routerMediaCodecs(payloadTypes), appData });
+      router = await this.worker.createRouter({ mediaCodecs, appData });
     } catch (err) {
       throw new AllocationError(`cannot create a router on worker ${this.index}`, { cause: err });
     }

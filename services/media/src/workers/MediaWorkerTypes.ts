@@ -17,7 +17,7 @@ export interface MediaWorkerOptions {
   webRtcSocketBufferBytes?: number;
   /** This worker's slice of the PlainTransport port range (slices never overlap between workers). */
   portRange: { min: number; max: number };
-  /** Routers (calls) at which the worker counts as fully loaded. Default 500. */
+  /** Calls at which the worker counts as fully loaded. Default 500. */
   capacity?: number;
 }
 

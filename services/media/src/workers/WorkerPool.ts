@@ -49,13 +49,13 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /**
-   * The least-loaded live worker (fewest routers, then lowest CPU).
+   * The least-loaded live worker (fewest calls, then lowest CPU).
    * @throws NoWorkerError when none is alive.
    */
   pick(): MediaWorker {
     let best: MediaWorker | undefined;
     for (const w of this.workers) {
-      if (!best || w.routerCount < best.routerCount || (w.routerCount === best.routerCount && w.cpu < best.cpu)) best = w;
+      if (!best || w.callCount < best.callCount || (w.callCount === best.callCount && w.cpu < best.cpu)) best = w;
     }
     if (!best) throw new NoWorkerError(`no live mediasoup worker [pool size:${this.size}]`);
     return best;

@@ -15,7 +15,7 @@ export interface WorkerPoolOptions {
   /** The PlainTransport port range, split into one slice per worker. */
   rtcMinPort: number;
   rtcMaxPort: number;
-  /** Routers per worker at which it counts as fully loaded. Default 500. */
+  /** Calls per worker at which it counts as fully loaded. Default 500. */
   capacity?: number;
   /** First delay before re-creating a dead worker; doubles per failure up to 5 s. Default 100 ms. */
   replaceDelayMs?: number;
