@@ -33,6 +33,7 @@ import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { startGatewayCluster } from './cluster/gatewayCluster.ts';
 import { LiveQuality } from './calls/LiveQuality.ts';
 import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { ClientContentService } from './content/ClientContentService.ts';
@@ -238,6 +239,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const heartbeat = new HeartbeatPublisher({ bus, topic: GatewayTopics.heartbeat, payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS }), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
       heartbeat.start();
       stops.push(() => heartbeat.stop());
+      // Other gateways sharing the clients: their users' sessions, their changes, who takes an incoming call.
+      const cluster = startGatewayCluster({
+        bus, self: instance, sessions, users, lines, routing, manual: manualPresence, logger,
+        heartbeatIntervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS,
+        routingChanged: (lineId) => routingChanged(lineId, { dnd: true, forwards: true }),
+      });
+      stops.push(() => cluster.close());
       stops.push(await startLineService(bus, lines, registrations, logger, lineCredentialsKey));
       stops.push(startCallFeed(bus, calls));
       const writer = new JournalWriter(database.db, bus, logger);
@@ -266,13 +274,14 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       ctiService = cti;
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({
-        users, lines, calls, sessions, routing, manual: manualPresence, logger,
+        users, lines, calls, sessions, routing, manual: manualPresence, logger, peers: cluster.peers,
         maxSubscriptionsPerSession: config.PRESENCE_MAX_SUBSCRIPTIONS,
         coalesceMs: config.PRESENCE_COALESCE_MS,
       });
       stops.push(() => presence?.close());
       stops.push(() => softphones.close());
-      const served = serveCtiCommands(bus, instance, { incomingCall: (request) => softphones.incomingCall(request) });
+      const incoming = cluster.router((request) => softphones.incomingCall(request));
+      const served = serveCtiCommands(bus, instance, { incomingCall: (request) => incoming.route(request) });
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
       const capabilities = capabilityOperations({ sessions, presence });

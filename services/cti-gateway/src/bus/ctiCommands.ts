@@ -7,9 +7,10 @@ export interface CtiCommandHandlers {
 }
 
 /**
- * Serves the commands the pbx-adapter sends the gateway (CtiCommands) with the given handlers, in the
- * `cti-gateway` queue group so that one of several gateways answers each request. An accepted incoming
- * call names this gateway run, which owns it from then on.
+ * Serves the commands the pbx-adapter sends the gateway (CtiCommands) with the given handlers. Every
+ * gateway hears each request (no queue group: with several gateways sharing the clients, the one with the
+ * line owner's softphone answers, the others stay silent — cluster/IncomingCallRouter.ts). An accepted
+ * incoming call names this gateway run, which owns it from then on.
  */
 export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handlers: CtiCommandHandlers): Unsubscribe[] {
   return bus.cti.serveTable(CtiCommands, {
@@ -17,5 +18,5 @@ export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handl
       const decision = await handlers.incomingCall(request);
       return decision.accept ? { accept: true as const, gateway } : decision;
     },
-  }, { queue: 'cti-gateway' });
+  });
 }
