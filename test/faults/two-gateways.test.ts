@@ -10,9 +10,13 @@
 //    ends with it; no journal row is left open, none is lost; the next call works through gw-2.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { check, freePort, TcpProxy } from '@ucserver/testkit';
+import { AdminBrowser } from '../e2e/support/AdminBrowser.ts';
 import type { BrowserUser } from '../e2e/support/BrowserUser.ts';
 import { establish, hangUp, waitIdle } from '../e2e/support/callFlow.ts';
 import { ALICE, BOB, E2eStack, type JournalRow } from '../e2e/support/E2eStack.ts';
@@ -137,7 +141,12 @@ test('kill -9 of gateway 1 during a call: alice reconnects to gateway 2 with her
   });
   await stack.step('the pbx-adapter ends the call gw-1 owned (BYE at the PBX); bob\'s leg ends too', async () => {
     const deadline = killedAt + 3 * HEARTBEAT_MS + GRACE_MS + 10_000;
-    await by(deadline, 'BYEs at Kamailio', async () => ((await byeCounters(stack)).byes - byes0.byes >= 2 ? true : undefined), async () => JSON.stringify(await byeCounters(stack)));
+    // One BYE: alice's dialog (gw-1 owned it); Kamailio relays it into bob's dialog, which gw-2 owns and
+    // which ends as an ordinary remote hang-up (the adapter answers 200 to Kamailio).
+    await by(deadline, 'the BYE of alice\'s dialog at Kamailio, answered', async () => {
+      const now = await byeCounters(stack);
+      return now.byes - byes0.byes >= 1 && now.byeOk - byes0.byeOk >= 1 ? true : undefined;
+    }, async () => JSON.stringify(await byeCounters(stack)));
     stack.log(`BYEs at the PBX ${Date.now() - killedAt} ms after the kill`);
     const ended = await bob.waitCall((c) => c.state === 'destroyed', 'bob\'s call ended', 15_000);
     stack.log(`bob's call ended (cause ${ended.cause}) ${Date.now() - killedAt} ms after the kill`);
@@ -158,5 +167,47 @@ test('kill -9 of gateway 1 during a call: alice reconnects to gateway 2 with her
     await waitIdle(stack, alice, bob);
     await establish(stack, alice, bob);
     await hangUp(stack, bob, alice, 'normal');
+  });
+});
+
+test('the System page lists every pbx-adapter: the active one and a standby, with role, lease holder, version, last seen', async () => {
+  const standby = await stack.step('start a standby pbx-adapter (own SIP and HTTP port, same bus)', async () => {
+    const env = stack.pbxAdapter!.env;
+    const service = NodeService.start('pbx-adapter', 'pbx-adapter-standby', { ...env, HTTP_PORT: String(await freePort({ tcp: true })), SIP_PORT: String(await freePort({ tcp: true, udp: true })) }, stack.artifacts);
+    stack.onStop(() => service.stop());
+    await service.waitReady(60_000);
+    return service;
+  });
+  const tmp = mkdtempSync(join(tmpdir(), 'ucs-two-gw-admin-'));
+  stack.onStop(async () => rmSync(tmp, { recursive: true, force: true }));
+  await stack.admin('POST', '/api/v1/users', { login: 'root', password: 'root-secret-1', displayName: 'Operator', role: 'admin' });
+  const console = await AdminBrowser.launch({ name: 'admin', baseUrl: gw2.httpUrl, artifacts: stack.artifacts, tmp });
+  stack.onStop(() => console.close());
+  await stack.step('the API lists both adapters, the active one first', async () => {
+    type Adapter = { sip: string; role: string; leaseHolder: string | null; instance: string; version: string; heartbeatAgeMs: number; ok: boolean };
+    const adapters = await by(Date.now() + 15_000, 'two adapters heard', async () => {
+      const system = await stack.admin<{ pbxAdapters: Adapter[] }>('GET', '/api/v1/system');
+      return system.pbxAdapters.length === 2 && system.pbxAdapters.every((a) => a.ok) ? system.pbxAdapters : undefined;
+    }, async () => JSON.stringify((await stack.admin<{ pbxAdapters: Adapter[] }>('GET', '/api/v1/system')).pbxAdapters));
+    assert.deepEqual(adapters.map((a) => [a.role, a.sip]), [['active', `udp:127.0.0.1:${stack.pbxAdapter!.env.SIP_PORT}`], ['standby', `udp:127.0.0.1:${standby.env.SIP_PORT}`]]);
+    assert.equal(adapters[1]!.leaseHolder, adapters[0]!.instance, 'the standby names the active as the holder');
+    for (const a of adapters) assert.match(a.version, /^\d+\.\d+\.\d+/);
+  });
+  await stack.step('System page: the pbx-adapters table and a component row per adapter', async () => {
+    await console.login('root', 'root-secret-1');
+    await console.open('system');
+    const rows = console.page.locator('[data-testid="pbx-adapters-row"]');
+    await check(async () => (await rows.count()) === 2, 10_000, { name: 'two rows in the pbx-adapters table' });
+    assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-role'))), ['active', 'standby']);
+    assert.equal(await rows.nth(1).getByTestId('adapter-role').textContent(), 'STANDBY');
+    await console.screenshot('system-two-adapters');
+  });
+  await stack.step('the standby stopped: its row says so (stopped, down) at once', async () => {
+    await standby.stop();
+    const adapters = await by(Date.now() + 10_000, 'the standby shown stopped', async () => {
+      const system = await stack.admin<{ pbxAdapters: Array<{ role: string; ok: boolean }> }>('GET', '/api/v1/system');
+      return system.pbxAdapters.some((a) => a.role === 'stopped' && !a.ok) ? system.pbxAdapters : undefined;
+    }, async () => JSON.stringify(await stack.admin('GET', '/api/v1/system')));
+    assert.deepEqual(adapters.map((a) => [a.role, a.ok]), [['active', true], ['stopped', false]]);
   });
 });
