@@ -33,6 +33,7 @@ import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { OwnedCalls } from './calls/OwnedCalls.ts';
 import { startGatewayCluster } from './cluster/gatewayCluster.ts';
 import { LiveQuality } from './calls/LiveQuality.ts';
 import { capabilityOperations } from './capabilities/capabilityOperations.ts';
@@ -263,11 +264,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => {
         captureClient = undefined;
       });
-      const pbx = new PbxClient({ bus, gateway: instance });
+      // The calls this run owns (placed or accepted): with several gateways, only those are its to drop.
+      const owned = new OwnedCalls();
+      const pbx = new PbxClient({ bus, gateway: instance, owned });
       adminConsole.attach({ bus, pbx, placement });
       stops.push(() => adminConsole.detach());
       const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
-      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
+      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile, owns: (callId) => owned.has(callId) });
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, pickupGroups, pickup: softphones.pickup, logger });
@@ -281,7 +284,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => presence?.close());
       stops.push(() => softphones.close());
       const incoming = cluster.router((request) => softphones.incomingCall(request));
-      const served = serveCtiCommands(bus, instance, { incomingCall: (request) => incoming.route(request) });
+      const served = serveCtiCommands(bus, instance, { incomingCall: (request) => incoming.route(request) }, owned);
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
       const capabilities = capabilityOperations({ sessions, presence });

@@ -12,10 +12,11 @@ export interface CtiCommandHandlers {
  * line owner's softphone answers, the others stay silent — cluster/IncomingCallRouter.ts). An accepted
  * incoming call names this gateway run, which owns it from then on.
  */
-export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handlers: CtiCommandHandlers): Unsubscribe[] {
+export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handlers: CtiCommandHandlers, owned?: { add(callId: string): void }): Unsubscribe[] {
   return bus.cti.serveTable(CtiCommands, {
     incomingCall: async (request) => {
       const decision = await handlers.incomingCall(request);
+      if (decision.accept) owned?.add(request.callId);
       return decision.accept ? { accept: true as const, gateway } : decision;
     },
   });
