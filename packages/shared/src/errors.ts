@@ -79,6 +79,17 @@ export class BusNoRespondersError extends UcsError {
   }
 }
 
+/**
+ * Thrown by a command handler that must not answer this request: another instance serving the same
+ * subject (without a queue group) answers it — the requester takes the first reply.
+ */
+export class BusNoReply extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'BusNoReply';
+  }
+}
+
 export class BusClosedError extends UcsError {
   static readonly code = SharedErrorCodes.UCS_ERR_BUS_CLOSED;
   constructor(message = 'bus connection is closed', options?: { cause?: unknown }) {

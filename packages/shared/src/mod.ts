@@ -8,6 +8,7 @@ export {
   BusTimeoutError,
   BusNoRespondersError,
   BusClosedError,
+  BusNoReply,
   BusRemoteError,
   BusPermissionError,
   SealedSecretError,

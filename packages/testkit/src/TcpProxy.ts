@@ -1,11 +1,12 @@
 // A TCP proxy on a loopback port in front of a server (e.g. a NATS server), for cutting one client off:
 // cut() destroys every proxied connection and refuses new ones until restore(). The server and the
 // other clients (connected directly) are unaffected, which is how a network partition of one host looks.
+// retarget() sends new connections elsewhere (a load balancer failing over to another server).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   readonly #server: Server;
-  readonly #target: { host: string; port: number };
+  #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
   #port = 0;
   #cut = false;
@@ -45,6 +46,11 @@ export class TcpProxy {
     this.#cut = true;
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
+  }
+
+  /** New connections go to `target` from now on; open ones stay where they are. */
+  retarget(target: { host: string; port: number }): void {
+    this.#target = target;
   }
 
   restore(): void {

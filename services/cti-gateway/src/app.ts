@@ -33,6 +33,8 @@ import { MediaClient } from './bus/MediaClient.ts';
 import { PbxClient } from './bus/PbxClient.ts';
 import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
+import { OwnedCalls } from './calls/OwnedCalls.ts';
+import { startGatewayCluster } from './cluster/gatewayCluster.ts';
 import { LiveQuality } from './calls/LiveQuality.ts';
 import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { ClientContentService } from './content/ClientContentService.ts';
@@ -238,6 +240,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const heartbeat = new HeartbeatPublisher({ bus, topic: GatewayTopics.heartbeat, payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS }), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
       heartbeat.start();
       stops.push(() => heartbeat.stop());
+      // Other gateways sharing the clients: their users' sessions, their changes, who takes an incoming call.
+      const cluster = startGatewayCluster({
+        bus, self: instance, sessions, users, lines, routing, manual: manualPresence, logger,
+        heartbeatIntervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS,
+        routingChanged: (lineId) => routingChanged(lineId, { dnd: true, forwards: true }),
+      });
+      stops.push(() => cluster.close());
       stops.push(await startLineService(bus, lines, registrations, logger, lineCredentialsKey));
       stops.push(startCallFeed(bus, calls));
       const writer = new JournalWriter(database.db, bus, logger);
@@ -255,11 +264,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => {
         captureClient = undefined;
       });
-      const pbx = new PbxClient({ bus, gateway: instance });
+      // The calls this run owns (placed or accepted): with several gateways, only those are its to drop.
+      const owned = new OwnedCalls();
+      const pbx = new PbxClient({ bus, gateway: instance, owned });
       adminConsole.attach({ bus, pbx, placement });
       stops.push(() => adminConsole.detach());
       const reconcile = (): Promise<JournalReconcileReport> => new JournalReconciler({ pbx, writer, calls, logger }).run(abort.signal);
-      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile });
+      const outageCalls = new BusOutageCalls({ outage, calls, pbx, logger, reconcile, owns: (callId) => owned.has(callId) });
       stops.push(() => outageCalls.close());
       const softphones = new SoftphoneService({ media, pbx, lines, calls, sessions, placement, config, routing, logger });
       const cti = new CtiService({ pbx, lines, registrations, calls, sessions, devices: softphones.devices, routing, media, pickupGroups, pickup: softphones.pickup, logger, completion: { waitMs: config.CALL_COMPLETION_WAIT_S * 1000 } });
@@ -267,16 +278,17 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => cti.close());
       const journalOps = new JournalService({ journal, writer, users, sessions, logger });
       presence = new PresenceService({
-        users, lines, calls, sessions, routing, manual: manualPresence, logger,
+        users, lines, calls, sessions, routing, manual: manualPresence, logger, peers: cluster.peers,
         maxSubscriptionsPerSession: config.PRESENCE_MAX_SUBSCRIPTIONS,
         coalesceMs: config.PRESENCE_COALESCE_MS,
       });
       stops.push(() => presence?.close());
       stops.push(() => softphones.close());
+      const incoming = cluster.router((request) => softphones.incomingCall(request));
       const served = serveCtiCommands(bus, instance, {
-        incomingCall: (request) => softphones.incomingCall(request),
+        incomingCall: (request) => incoming.route(request),
         renegotiate: (callId) => softphones.renegotiate(callId),
-      });
+      }, owned);
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
       const capabilities = capabilityOperations({ sessions, presence });

@@ -28,6 +28,7 @@ import { ActiveDuties } from './ha/ActiveDuties.ts';
 import { ActiveLease } from './ha/ActiveLease.ts';
 import type { LeaseRole } from './ha/ActiveLeaseTypes.ts';
 import { leaseIdentity } from './ha/leaseIdentity.ts';
+import { startAdapterHeartbeat } from './ha/adapterHeartbeat.ts';
 import { gatewayAsker, softphoneRenegotiator, subscribeGatewayHeartbeats, subscribeMediaEvents } from './bus/gatewayBus.ts';
 import { LineSync } from './bus/LineSync.ts';
 import { CallEventPublisher } from './calls/CallEventPublisher.ts';
@@ -117,6 +118,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
   /** What only the lease holder does (commands answered once, lines registered). */
   let duties: ActiveDuties | undefined;
   let lease: ActiveLease | undefined;
+  let stopHeartbeat: (() => void) | undefined;
   let reresolve: NodeJS.Timeout | undefined;
   let recoveryDone!: (report: CallRecoveryReport) => void;
   let recoveryFailed!: (err: unknown) => void;
@@ -270,6 +272,9 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         metrics,
         maxCalls: deps.maxCalls,
         snapshots,
+        // A standby's INVITE: 503 "not serving now" (the PBX may try another contact), not 404.
+        serving: () => lease?.role === 'active',
+        notServingRetryAfterS: Math.max(1, Math.ceil(config.PBX_LEASE_MS / 1000)),
       });
       const carried = calls;
       liveness = new GatewayLiveness({ graceMs: config.GATEWAY_LOSS_GRACE_MS, owners: () => carried.owners(), bus, logger: log, defaultIntervalMs: deps.gatewayIntervalMs });
@@ -326,12 +331,9 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
       });
       const active = duties;
       const firstTransport = transports[0] ?? 'udp';
-      lease = new ActiveLease({
-        store: leaseKv,
-        identity: leaseIdentity(firstTransport, sip.local(firstTransport), sip.sentBy(firstTransport)),
-        leaseMs: config.PBX_LEASE_MS,
-        logger: log,
-      });
+      const identity = leaseIdentity(firstTransport, sip.local(firstTransport), sip.sentBy(firstTransport));
+      lease = new ActiveLease({ store: leaseKv, identity, leaseMs: config.PBX_LEASE_MS, logger: log });
+      stopHeartbeat = startAdapterHeartbeat({ bus, lease, identity, version: adapterVersion, startedAt, leaseMs: config.PBX_LEASE_MS, logger: log });
       lease.on('role', (role: LeaseRole) => {
         metrics.leaseTransitions.inc({ role });
         active.role(role);
@@ -360,6 +362,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
         }
         // Released once our bindings are gone: the standby registers at its next read of the lease.
         await lease?.stop();
+        stopHeartbeat?.();
         await publisher?.flush();
         await snapshots?.flush();
         duties?.stop();

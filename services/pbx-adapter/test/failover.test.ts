@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMetricsRegistry, loadConfig, PbxAdapterConfig } from '@ucserver/shared';
+import { createMetricsRegistry, loadConfig, PbxAdapterConfig, PbxTopics, type PbxAdapterHeartbeat } from '@ucserver/shared';
 import { check, freePort, Kamailio, ManagedProcess, NatsServer, Sipp, TcpProxy, testLineCredentialsKey, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { build, type PbxAdapterApp } from '../src/app.ts';
 import type { LeaseRole } from '../src/ha/ActiveLeaseTypes.ts';
@@ -23,6 +23,7 @@ import { MediaService } from './support/MediaService.ts';
 const LEASE_MS = 3000;
 const NUMBERS = Array.from({ length: 10 }, (_, i) => String(1000 + i));
 const ADAPTER_INDEX = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const UAC_REJECTED_SCENARIO = fileURLToPath(new URL('./fixtures/sipp/uac-rejected.xml', import.meta.url));
 const REFUSED_SCENARIO = fileURLToPath(new URL('./fixtures/sipp/uac-refused-via-pbx.xml', import.meta.url));
 
 const env = (natsUrl: string, prefix: string): Record<string, string> => ({
@@ -39,8 +40,8 @@ const env = (natsUrl: string, prefix: string): Record<string, string> => ({
 });
 
 /** An adapter in this process; `registerExpiresS` below the config's floor of 30 s makes refreshes visible. */
-async function inProcess(natsUrl: string, prefix: string, registerExpiresS?: number): Promise<PbxAdapterApp> {
-  const config = loadConfig('pbx-adapter', PbxAdapterConfig, { ...env(natsUrl, prefix), HTTP_PORT: '0', SIP_PORT: '0' });
+async function inProcess(natsUrl: string, prefix: string, registerExpiresS?: number, extraEnv: Record<string, string> = {}): Promise<PbxAdapterApp> {
+  const config = loadConfig('pbx-adapter', PbxAdapterConfig, { ...env(natsUrl, prefix), HTTP_PORT: '0', SIP_PORT: '0', ...extraEnv });
   const app = build({ config: registerExpiresS ? { ...config, SIP_REGISTER_EXPIRES_S: registerExpiresS } : config, logger: testLogger('pbx-adapter'), registry: createMetricsRegistry('pbx-adapter'), unregisterTimeoutMs: 1000 });
   await app.start();
   return app;
@@ -100,7 +101,8 @@ describe('pbx-adapter active/standby: kill -9 of the active', { timeout: 120_000
     });
     await active.ready(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => undefined))?.ok === true, 30_000, { name: 'the first adapter ready' });
     await check(allBoundTo(pbx, activeSip), 15_000, { name: 'every line bound to the first adapter' });
-    standby = await inProcess(nats.url, prefix);
+    // The PBX (and SIPp standing in for it) on 127.0.0.1 is trusted before the standby knows any line's registrar.
+    standby = await inProcess(nats.url, prefix, undefined, { SIP_TRUSTED_PEERS: '127.0.0.1' });
     await check(() => standby.placement?.node(media.nodeId), 5000, { name: 'the standby hearing the media node' });
   });
   after(async () => {
@@ -117,11 +119,36 @@ describe('pbx-adapter active/standby: kill -9 of the active', { timeout: 120_000
     assert.equal(lease.holder.sip, `udp:127.0.0.1:${activeSip}`);
     assert.equal(standby.registrations?.size, 0, 'no line at the standby');
     assert.equal(await registerAttempts(standby), 0, 'no REGISTER from the standby');
+    // Both say who they are on pbx-adapter.heartbeat (the gateway's System page lists them from it).
+    const heard = new Map<string, PbxAdapterHeartbeat>();
+    const sub = gateway.bus.subscribe(PbxTopics.heartbeat, (hb) => void heard.set(hb.role, hb));
+    try {
+      await check(() => heard.has('active') && heard.has('standby'), 10_000, { name: 'heartbeats of the active and of the standby' });
+    } finally {
+      sub.unsubscribe();
+    }
+    assert.equal(heard.get('active')!.sip, `udp:127.0.0.1:${activeSip}`);
+    assert.equal(heard.get('standby')!.sip, `udp:127.0.0.1:${standby.sipAddress('udp').port}`);
+    assert.equal(heard.get('standby')!.leaseHolder, heard.get('active')!.holder, 'the standby names the active as the holder');
+    assert.match(heard.get('standby')!.version, /^\d+\.\d+\.\d+/);
     // A standby answering in the queue group would reply with no lines.
     for (let i = 0; i < 6; i++) {
       const states = await gateway.registrationsSnapshot();
       assert.equal(states.filter((s) => s.status === 'registered').length, NUMBERS.length, `snapshot ${i} from the active`);
     }
+  });
+
+  it("an INVITE that reaches the standby is answered 503 with Retry-After (not serving now), not 404 (no such user); the gateway is not asked", async () => {
+    const asked = gateway.incoming.length;
+    const target = standby.sipAddress('udp');
+    const result = await Sipp.run({ scenario: UAC_REJECTED_SCENARIO, target: `${target.host}:${target.port}`, service: NUMBERS[0]!, vars: { from: '200' }, args: ['-mp', String(await freePort({ count: 2, even: true }))] });
+    assert.equal(result.exitCode, 0, result.messages.map((m) => `${m.direction} ${m.startLine}`).join('\n'));
+    const finals = result.messages.filter((m) => m.direction === 'received' && (m.status ?? 0) >= 200);
+    assert.deepEqual(finals.map((m) => m.status), [503]);
+    assert.equal(finals[0]!.headers.find(([name]) => name.toLowerCase() === 'retry-after')?.[1]?.trim(), String(Math.ceil(LEASE_MS / 1000)), 'Retry-After: the lease time');
+    assert.equal(gateway.incoming.length, asked, 'the gateway was not asked');
+    const outcomes = (await standby.metrics.callSetupOutcomes.get()).values;
+    assert.equal(outcomes.find((v) => v.labels.outcome === 'not-serving')?.value, 1, 'counted as not-serving');
   });
 
   it('kill -9 of the active: the standby registers every line within the lease time, and an incoming call reaches it', async (t) => {

@@ -316,9 +316,9 @@ export class E2eStack {
     return page.entries;
   }
 
-  /** A Chromium softphone for `user`, its microphone playing a `toneHz` sine. */
-  async browser(user: E2eUser, toneHz: number): Promise<BrowserUser> {
-    const b = await BrowserUser.launch({ name: user.login, user, toneHz, baseUrl: this.gatewayUrl, artifacts: this.artifacts, tmp: this.#tmp });
+  /** A Chromium softphone for `user`, its microphone playing a `toneHz` sine (on `baseUrl`: default the gateway). */
+  async browser(user: E2eUser, toneHz: number, baseUrl = this.gatewayUrl): Promise<BrowserUser> {
+    const b = await BrowserUser.launch({ name: user.login, user, toneHz, baseUrl, artifacts: this.artifacts, tmp: this.#tmp });
     this.browsers.push(b);
     this.#stoppers.push(() => b.close());
     return b;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
   BusClosedError,
-  BusNoRespondersError,
+  BusNoReply, BusNoRespondersError,
   BusPayloadError,
   BusPermissionError,
   BusRemoteError,
@@ -354,6 +354,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
           if (!checked.success) throw new BusPayloadError(msg.subject, `handler reply: ${summarize(checked.error)}`);
           respond(msg, { ok: true, result: checked.data });
         } catch (err) {
+          if (err instanceof BusNoReply) return;
           const error = err instanceof Error ? err : new Error(String(err));
           const code = error instanceof UcsError ? error.code : InternalError.code;
           if (!(error instanceof UcsError)) this.emit('handlererror', msg.subject, error);

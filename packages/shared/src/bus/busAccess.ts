@@ -9,7 +9,7 @@ import { CallTopics } from './calls.ts';
 import { GatewayTopics } from './gateway.ts';
 import { LineCommands, LineTopics } from './lines.ts';
 import { MediaCommands, MediaTopics } from './media.ts';
-import { CtiCommands, PbxBuckets, PbxCommands } from './pbx.ts';
+import { CtiCommands, PbxBuckets, PbxCommands, PbxTopics } from './pbx.ts';
 import type { Subjects } from './subjects.ts';
 
 /** The services that connect to the bus, each as its own NATS user. */
@@ -59,8 +59,9 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
       MediaCommands.captureRead,
       MediaCommands.captureDelete,
     ],
-    publishes: [LineTopics.changed, GatewayTopics.heartbeat],
-    subscribes: [LineTopics.registration, CallTopics.event, CallTopics.media, MediaTopics.heartbeat, MediaTopics.quality],
+    // gateway.*: the gateways that share the clients keep each other informed (sessions, changes).
+    publishes: [LineTopics.changed, GatewayTopics.heartbeat, GatewayTopics.sessions, GatewayTopics.changed],
+    subscribes: [LineTopics.registration, CallTopics.event, CallTopics.media, MediaTopics.heartbeat, MediaTopics.quality, GatewayTopics.heartbeat, GatewayTopics.sessions, GatewayTopics.changed, PbxTopics.heartbeat],
     callStream: true,
     callConsumers: ['journal-writer'],
     kvBuckets: [],
@@ -88,7 +89,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
       MediaCommands.pbxVideoOffer,
       MediaCommands.close,
     ],
-    publishes: [LineTopics.registration, CallTopics.event],
+    publishes: [LineTopics.registration, CallTopics.event, PbxTopics.heartbeat],
     subscribes: [LineTopics.changed, CallTopics.media, MediaTopics.heartbeat, GatewayTopics.heartbeat],
     callStream: true,
     callConsumers: [],

@@ -19,7 +19,54 @@ export const GatewayHeartbeat = GatewayInstance.extend({
 });
 export type GatewayHeartbeat = z.infer<typeof GatewayHeartbeat>;
 
+/** Users (entries) in one `gateway.sessions` message at most; a longer list goes out in several. */
+export const GATEWAY_SESSIONS_MAX_USERS = 500;
+
+/** One user's clients on one gateway run. */
+export const GatewayUserSessions = z.object({
+  userId: z.string().min(1).max(128),
+  /** Authenticated sessions of the user on this run; 0: none any more (the entry goes). */
+  sessions: z.number().int().min(0).max(100_000),
+  /**
+   * When the newest softphone (audio) session of the user on this run logged in (epoch ms); absent: no
+   * softphone there. Of several gateways with a softphone of the user, the newest takes their calls.
+   */
+  softphoneSince: z.number().int().min(0).optional(),
+});
+export type GatewayUserSessions = z.infer<typeof GatewayUserSessions>;
+
+/**
+ * Which users have clients on a gateway run (`gateway.sessions`): sent for a user when its sessions
+ * change, and for all of them every few heartbeats (a lost message is repaired by the next round; an
+ * entry not repeated for 3 rounds, or of a run whose heartbeat stopped, is dropped by the others).
+ */
+export const GatewaySessions = GatewayInstance.extend({
+  at: z.number().int(),
+  /** How often this run repeats its whole list (ms). */
+  refreshMs: z.number().int().min(1).max(3_600_000),
+  users: z.array(GatewayUserSessions).max(GATEWAY_SESSIONS_MAX_USERS),
+});
+export type GatewaySessions = z.infer<typeof GatewaySessions>;
+
+/**
+ * Something a gateway changed in the database that the other gateways keep in memory or announce to
+ * their clients (`gateway.changed`): a line's routing (DND, forwards: `id` = line id), a user's absent
+ * state or note (`manual`), a user itself (`user`: renamed, disabled; `user-removed`; `revoked`: their
+ * tokens died, their sessions end) or the lines (`lines`). The receiver reads the row again.
+ */
+export const GatewayChange = GatewayInstance.extend({
+  kind: z.enum(['routing', 'manual', 'user', 'user-removed', 'revoked', 'lines']),
+  id: z.string().min(1).max(128),
+  /** The user's login (`user-removed`: the row is gone) or the reason (`revoked`). */
+  detail: z.string().max(256).optional(),
+});
+export type GatewayChange = z.infer<typeof GatewayChange>;
+
 export const GatewayTopics = {
   /** A gateway is alive; the pbx-adapter ends the calls of a gateway whose heartbeat stops (3 intervals). */
   heartbeat: topic('gateway.heartbeat', GatewayHeartbeat),
+  /** The users with clients on a gateway run (presence "online", where a user's softphone is). */
+  sessions: topic('gateway.sessions', GatewaySessions),
+  /** A gateway changed a row the others cache or announce. */
+  changed: topic('gateway.changed', GatewayChange),
 } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { command, Empty, Id, kvBucket } from './contract.ts';
+import { command, Empty, Id, kvBucket, topic } from './contract.ts';
 import { CallEvent } from './calls.ts';
 import { GatewayInstance } from './gateway.ts';
 
@@ -201,4 +201,25 @@ export const PbxBuckets = {
   calls: kvBucket('pbx-calls', PbxCallSnapshot),
   /** `<PREFIX>_PBX_LEASE`: the active adapter's lease (TTL = PBX_LEASE_MS). */
   lease: kvBucket('pbx-lease', PbxLease),
+} as const;
+
+/**
+ * Every pbx-adapter, active or standby, publishes this every few seconds and at once when its role
+ * changes (`PbxTopics.heartbeat`): the gateway's System page lists every adapter from it.
+ */
+export const PbxAdapterHeartbeat = PbxLease.pick({ holder: true, run: true, host: true, sip: true }).extend({
+  /** Its role in the active lease (`starting`: the lease not read yet). */
+  role: z.enum(['starting', 'standby', 'active', 'fenced', 'stopped']),
+  /** The lease holder as this adapter last saw it (null: nobody, or not read yet). */
+  leaseHolder: z.string().min(1).max(256).nullable(),
+  version: z.string().min(1).max(64),
+  startedAt: z.number().int(),
+  at: z.number().int(),
+  intervalMs: z.number().int().min(1).max(600_000),
+});
+export type PbxAdapterHeartbeat = z.infer<typeof PbxAdapterHeartbeat>;
+
+export const PbxTopics = {
+  /** An adapter is alive, with its role; the gateway's System page lists them. */
+  heartbeat: topic('pbx-adapter.heartbeat', PbxAdapterHeartbeat),
 } as const;

@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { globSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CallTopics, CtiCommands, GatewayTopics, LineCommands, LineTopics, MediaCommands, MediaTopics, PbxBuckets, PbxCommands, busServices, type BusService } from '@ucserver/shared';
+import { CallTopics, CtiCommands, GatewayTopics, LineCommands, LineTopics, MediaCommands, MediaTopics, PbxBuckets, PbxCommands, PbxTopics, busServices, type BusService } from '@ucserver/shared';
 import { busAccess, busPermissions, Subjects } from '@ucserver/shared/internal';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const tables = { MediaCommands, PbxCommands, CtiCommands, LineCommands, LineTopics, CallTopics, MediaTopics, GatewayTopics, PbxBuckets } as const;
+const tables = { MediaCommands, PbxCommands, CtiCommands, LineCommands, LineTopics, CallTopics, MediaTopics, GatewayTopics, PbxTopics, PbxBuckets } as const;
 
 /** 'PbxCommands.makeCall' for each contract entry, by identity. */
 const labels = new Map<unknown, string>();
@@ -54,7 +54,7 @@ function scan(service: BusService): Use {
         continue;
       }
       const into = category[m[1] as keyof typeof category];
-      for (const ref of args.matchAll(/\b(MediaCommands|PbxCommands|CtiCommands|LineCommands|LineTopics|CallTopics|MediaTopics|GatewayTopics|PbxBuckets)\b(?:\.(\w+))?/g)) {
+      for (const ref of args.matchAll(/\b(MediaCommands|PbxCommands|CtiCommands|LineCommands|LineTopics|CallTopics|MediaTopics|GatewayTopics|PbxTopics|PbxBuckets)\b(?:\.(\w+))?/g)) {
         const table = tables[ref[1] as keyof typeof tables] as Record<string, unknown>;
         // serveTable(PbxCommands, …): the whole table
         for (const name of ref[2] ? [ref[2]] : Object.keys(table)) into.add(label(table[name] ?? assert.fail(`${file}: ${ref[1]}.${name} is no entry`)));
@@ -64,7 +64,7 @@ function scan(service: BusService): Use {
     if (/new MediaPlacement\(/.test(text)) use.subscribes.add(label(MediaTopics.heartbeat));
     // HeartbeatPublisher (shared) publishes the topic it is built with.
     for (const m of text.matchAll(/new HeartbeatPublisher\(/g)) {
-      const ref = /\btopic:\s*(MediaTopics|GatewayTopics)\.(\w+)/.exec(argumentsAt(text, m.index + m[0].length - 1)) ?? assert.fail(`${file}: a HeartbeatPublisher without a topic: X.y`);
+      const ref = /\btopic:\s*(MediaTopics|GatewayTopics|PbxTopics)\.(\w+)/.exec(argumentsAt(text, m.index + m[0].length - 1)) ?? assert.fail(`${file}: a HeartbeatPublisher without a topic: X.y`);
       use.publishes.add(label((tables[ref[1] as keyof typeof tables] as Record<string, unknown>)[ref[2] as string] ?? assert.fail(`${file}: ${ref[1]}.${ref[2]} is no entry`)));
     }
     if (/\.ensureCallStream\(/.test(text)) use.callStream = true;

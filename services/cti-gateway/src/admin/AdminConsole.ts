@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { LineCommands, MediaCommands, MediaTopics, type Unsubscribe } from '@ucserver/shared';
+import { LineCommands, MediaCommands, MediaTopics, PbxTopics, type Unsubscribe } from '@ucserver/shared';
 import { MediaCommandError, NotFoundError, UnavailableError } from '../errors.ts';
+import { PbxAdapters } from './PbxAdapters.ts';
 import type { AdminChange, AdminConsoleBus, AdminConsoleEvents, AdminConsoleOptions, ComponentHealth, SystemHealth } from './AdminConsoleTypes.ts';
 
 /** How long the System page waits for the pbx-adapter's answer. */
@@ -14,6 +15,8 @@ const PROBE_TIMEOUT_MS = 1500;
  */
 export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
   readonly #options: AdminConsoleOptions;
+  /** Every pbx-adapter heard (active and standbys), from their heartbeats. */
+  readonly #adapters = new PbxAdapters();
   #live: AdminConsoleBus | undefined;
   readonly #stops: Array<() => void> = [];
 
@@ -40,6 +43,7 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
     const subs: Unsubscribe[] = [
       bus.subscribe(MediaTopics.quality, (report) => this.#options.quality.apply(report)),
       bus.subscribe(MediaTopics.heartbeat, () => void this.emit('changed', 'nodes')),
+      bus.subscribe(PbxTopics.heartbeat, (hb) => this.#adapters.heard(hb)),
     ];
     const down = (nodeId: string): void => {
       this.#options.quality.forgetNode(nodeId);
@@ -109,6 +113,16 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
         latencyMs: pbx.ms,
         ...(adapter ? { version: adapter.version, ...since(adapter.startedAt) } : {}),
       });
+      // Every adapter by its heartbeat: the active one, standbys, a fenced one (the probe above reaches the active only).
+      for (const a of this.#adapters.list()) {
+        components.push({
+          name: `pbx-adapter ${a.sip}`,
+          ok: a.ok,
+          detail: `${a.role}${a.role === 'active' ? '' : `, lease held by ${a.leaseHolder ?? 'nobody'}`}, on ${a.host}, heartbeat ${a.heartbeatAgeMs} ms ago`,
+          version: a.version,
+          ...since(a.startedAt),
+        });
+      }
       for (const n of live.placement.nodes()) {
         components.push({
           name: `media ${n.nodeId}`,
@@ -127,7 +141,8 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
       ...(config.ADMIN_PROMETHEUS_URL ? [{ name: 'Prometheus', url: config.ADMIN_PROMETHEUS_URL }] : []),
       ...(config.ADMIN_GRAFANA_URL ? [{ name: 'Grafana', url: config.ADMIN_GRAFANA_URL }] : []),
     ];
-    return { at: new Date(now).toISOString(), components, links };
+    const pbxAdapters = this.#adapters.list().map((a) => ({ ...a, startedAt: new Date(a.startedAt).toISOString(), lastSeen: new Date(a.lastSeen).toISOString() }));
+    return { at: new Date(now).toISOString(), components, pbxAdapters, links };
   }
 
   #bus(what: string): AdminConsoleBus {

@@ -45,8 +45,24 @@ export interface ComponentHealth {
   latencyMs?: number | undefined;
 }
 
+/** One pbx-adapter (active, standby, fenced) as its heartbeat said. */
+export interface PbxAdapterHealth {
+  instance: string;
+  host: string;
+  sip: string;
+  role: 'starting' | 'standby' | 'active' | 'fenced' | 'stopped';
+  leaseHolder: string | null;
+  version: string;
+  startedAt: string;
+  lastSeen: string;
+  heartbeatAgeMs: number;
+  ok: boolean;
+}
+
 export interface SystemHealth {
   at: string;
   components: ComponentHealth[];
+  /** Every pbx-adapter heard lately, the active one first. */
+  pbxAdapters: PbxAdapterHealth[];
   links: Array<{ name: string; url: string }>;
 }

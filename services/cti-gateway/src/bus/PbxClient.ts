@@ -9,16 +9,19 @@ export class PbxClient {
   readonly #bus: BusClient;
   readonly #timeoutMs: number | undefined;
   readonly #gateway: GatewayInstance;
+  readonly #owned: PbxClientOptions['owned'];
 
   constructor(options: PbxClientOptions) {
     this.#bus = options.bus;
     this.#timeoutMs = options.timeoutMs;
     this.#gateway = options.gateway;
+    this.#owned = options.owned;
   }
 
   /** Places a call on a line, owned by this gateway run; the SIP outcome arrives as call events. */
-  makeCall(call: PbxMakeCall): Promise<void> {
-    return this.#request(PbxCommands.makeCall, { ...call, gateway: this.#gateway });
+  async makeCall(call: PbxMakeCall): Promise<void> {
+    await this.#request(PbxCommands.makeCall, { ...call, gateway: this.#gateway });
+    this.#owned?.add(call.callId);
   }
 
   /** One page of the calls the adapter carries now (rejects with the bus error: callers retry). */

@@ -5,6 +5,8 @@ export interface PbxClientOptions {
   bus: BusClient;
   /** This gateway's run: it owns the calls it places (PbxCommands.makeCall names it). */
   gateway: GatewayInstance;
+  /** Where a placed call is recorded as this run's (several gateways: only the owner drops it after an outage). */
+  owned?: { add(callId: string): void } | undefined;
   /** Timeout of one command. Default the bus default (BUS_REQUEST_TIMEOUT_MS). */
   timeoutMs?: number | undefined;
 }

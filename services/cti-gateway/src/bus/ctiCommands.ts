@@ -1,5 +1,6 @@
-import { CtiCommands, type BusClient, type GatewayInstance, type Unsubscribe } from '@ucserver/shared';
+import { BusNoReply, CtiCommands, type BusClient, type GatewayInstance, type Unsubscribe } from '@ucserver/shared';
 import type { IncomingCallDecision, IncomingCallRequest } from '../av/SoftphoneServiceTypes.ts';
+import { NotFoundError } from '../errors.ts';
 
 /** What the gateway decides for the pbx-adapter's CtiCommands. */
 export interface CtiCommandHandlers {
@@ -9,16 +10,26 @@ export interface CtiCommandHandlers {
 }
 
 /**
- * Serves the commands the pbx-adapter sends the gateway (CtiCommands) with the given handlers, in the
- * `cti-gateway` queue group so that one of several gateways answers each request. An accepted incoming
- * call names this gateway run, which owns it from then on.
+ * Serves the commands the pbx-adapter sends the gateway (CtiCommands) with the given handlers. Every
+ * gateway hears each request (no queue group: with several gateways sharing the clients, the one with the
+ * line owner's softphone answers, the others stay silent — cluster/IncomingCallRouter.ts). An accepted
+ * incoming call names this gateway run, which owns it from then on.
  */
-export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handlers: CtiCommandHandlers): Unsubscribe[] {
+export function serveCtiCommands(bus: BusClient, gateway: GatewayInstance, handlers: CtiCommandHandlers, owned?: { add(callId: string): void }): Unsubscribe[] {
   return bus.cti.serveTable(CtiCommands, {
     incomingCall: async (request) => {
       const decision = await handlers.incomingCall(request);
+      if (decision.accept) owned?.add(request.callId);
       return decision.accept ? { accept: true as const, gateway } : decision;
     },
-    renegotiate: (request) => handlers.renegotiate(request.callId),
-  }, { queue: 'cti-gateway' });
+    // Every gateway hears it too: only the one carrying the call's softphone answers.
+    renegotiate: async (request) => {
+      try {
+        return await handlers.renegotiate(request.callId);
+      } catch (err) {
+        if (err instanceof NotFoundError) throw new BusNoReply(`no softphone call ${request.callId} on this gateway`);
+        throw err;
+      }
+    },
+  });
 }

@@ -70,7 +70,8 @@ export class BusOutageCalls {
 
   /** Drops the calls ended during the outage at the pbx-adapter (bus back); resolves when all answered. */
   async dropEnded(): Promise<void> {
-    const ids = [...this.#ended];
+    const owns = this.#options.owns ?? (() => true);
+    const ids = [...this.#ended].filter(owns);
     this.#ended.clear();
     await Promise.all(ids.map((callId) => this.#options.pbx.drop(callId, 'bus-outage').then(
       () => this.#logger.info({ callId }, 'call ended during the bus outage dropped at the pbx-adapter'),

@@ -11,6 +11,11 @@ export interface BusOutageCallsOptions {
   };
   /** The live call table: a call ended here reaches the CTI monitors and the softphones like any end. */
   calls: Pick<CallRegistry, 'list' | 'applyCallEvent'>;
+  /**
+   * Whether this gateway run owns the call (OwnedCalls); only those are dropped at the adapter after the
+   * outage — another gateway's calls went on while only our connection was down. Default: every call.
+   */
+  owns?: ((callId: string) => boolean) | undefined;
   /** Once the bus is back, the calls ended meanwhile are dropped at the pbx-adapter too (if it still has them). */
   pbx: { drop(callId: string, reason: PbxDropReason): Promise<void> };
   /**

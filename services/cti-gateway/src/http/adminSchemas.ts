@@ -143,5 +143,17 @@ export const SystemOut = z.object({
     uptimeS: z.number().int().optional(),
     latencyMs: z.number().optional(),
   })),
+  pbxAdapters: z.array(z.object({
+    instance: z.string().describe('Host and SIP address: the adapter\'s identity in the active lease'),
+    host: z.string(),
+    sip: z.string().describe('Its SIP listener as the PBX reaches it'),
+    role: z.enum(['starting', 'standby', 'active', 'fenced', 'stopped']),
+    leaseHolder: z.string().nullable().describe('Who holds the active lease, as this adapter last saw it'),
+    version: z.string(),
+    startedAt: isoDate,
+    lastSeen: isoDate,
+    heartbeatAgeMs: z.number().int(),
+    ok: z.boolean().describe('Heard within 3 of its heartbeat intervals, and neither fenced nor stopped'),
+  })).describe('Every pbx-adapter (active and standbys) from its heartbeat on the bus'),
   links: z.array(z.object({ name: z.string(), url: z.string() })),
 });

@@ -22,7 +22,7 @@ export const PresenceError = { generalerror: 1, accessdenied: 2, unknowncontact:
  * are bounded (`maxSubscriptionsPerSession`).
  */
 export class PresenceService {
-  readonly #o: Required<PresenceServiceOptions>;
+  readonly #o: Required<Omit<PresenceServiceOptions, 'peers'>> & Pick<PresenceServiceOptions, 'peers'>;
   /** watched user id → subscriber session → its subscription */
   readonly #watchers = new Map<string, Map<ClientSession, PresenceSubscription>>();
   /** subscriber session → the user ids it watches */
@@ -67,7 +67,11 @@ export class PresenceService {
     users.on('userchanged', onUser);
     lines.on('upsert', onLines);
     lines.on('remove', onLines);
+    // A user's clients on another gateway (online there, or not any more).
+    const onPeer = (userId: string): void => this.#markDirty(userId);
+    this.#o.peers?.on('changed', onPeer);
     this.#listeners.push(
+      () => this.#o.peers?.off('changed', onPeer),
       () => calls.off('callchanged', onCall),
       () => calls.off('callmoved', onMoved),
       () => sessions.off('sessionauthenticated', onLogin),
@@ -102,7 +106,7 @@ export class PresenceService {
       contactId,
       login: user.login,
       displayName: user.displayName,
-      online: sessions.ofUser(user.id).some((s) => s.state === 'authenticated'),
+      online: sessions.ofUser(user.id).some((s) => s.state === 'authenticated') || (this.#o.peers?.online(user.id) ?? false),
       lines: await Promise.all(owned.map(async (l) => {
         const state = await routing.get(l.id);
         return { number: l.number, descriptor: l.displayName, dnd: state.dnd, forwards: lineForwards(state.forwards).map((f) => ({ mode: f.iForwardMode, destination: f.u8sDestination, noAnswerS: f.iNoAnswerTime })) };

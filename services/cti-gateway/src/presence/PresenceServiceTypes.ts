@@ -16,6 +16,11 @@ export interface PresenceServiceOptions {
   routing: LineRouting;
   manual: ManualPresenceStore;
   logger: Logger;
+  /**
+   * The users with clients on the other gateways that share the clients (cluster/PeerSessions): online
+   * there counts as online; its 'changed' re-computes the user's presence. None: this gateway alone.
+   */
+  peers?: PeerPresence | undefined;
   /** Contacts one session may watch at once. Default 1000. */
   maxSubscriptionsPerSession?: number;
   /** Changes within this window reach subscribers as one update per user. Default 100 ms. */
@@ -30,4 +35,11 @@ export interface PresenceSubscription {
   flags: number;
   /** What this subscriber saw last (the result, then each update applied). */
   last: AsnPresenceV2;
+}
+
+/** What presence needs of the other gateways' users (PeerSessions has it). */
+export interface PeerPresence {
+  online(userId: string): boolean;
+  on(event: 'changed', listener: (userId: string) => void): unknown;
+  off(event: 'changed', listener: (userId: string) => void): unknown;
 }

@@ -8,9 +8,10 @@ import type { BusOutageGuardEvents, CallEvent } from '@ucserver/shared';
 import { testLogger } from '@ucserver/testkit';
 import { BusOutageCalls } from '../../src/calls/BusOutageCalls.ts';
 import { CallRegistry } from '../../src/calls/CallRegistry.ts';
+import { OwnedCalls } from '../../src/calls/OwnedCalls.ts';
 import type { PbxDropReason } from '../../src/bus/PbxClientTypes.ts';
 
-function setup() {
+function setup(owns?: (callId: string) => boolean) {
   const outage = new EventEmitter<BusOutageGuardEvents>();
   const calls = new CallRegistry({ lingerMs: 60_000 });
   const drops: Array<{ callId: string; reason: PbxDropReason }> = [];
@@ -20,7 +21,7 @@ function setup() {
       if (callId === 'gone') throw new Error('UCS_ERR_PBX_CALL_NOT_FOUND');
     },
   };
-  const handler = new BusOutageCalls({ outage, calls, pbx, logger: testLogger('bus-outage-calls'), now: () => 50_000 });
+  const handler = new BusOutageCalls({ outage, calls, pbx, owns, logger: testLogger('bus-outage-calls'), now: () => 50_000 });
   const changes: CallEvent[] = [];
   calls.on('callchanged', (_call, event) => changes.push(event));
   return { outage, calls, drops, handler, changes };
@@ -60,6 +61,21 @@ describe('calls - BusOutageCalls', () => {
     outage.emit('restored', 1_000, true);
     await handler.dropEnded();
     assert.equal(drops.length, 2, 'each call is dropped once');
+    handler.close();
+    calls.close();
+  });
+
+  it('several gateways: only the calls this run owns are dropped at the adapter after its outage (another gateway\'s went on)', async () => {
+    const owned = new OwnedCalls();
+    owned.add('mine');
+    const { outage, calls, drops, handler } = setup((id) => owned.has(id));
+    calls.applyCallEvent(event('mine', 1, 'connected'));
+    calls.applyCallEvent(event('theirs', 1, 'connected'));
+    outage.emit('graceexceeded', 20_000);
+    assert.deepEqual(calls.list().map((c) => c.state), ['disconnected', 'disconnected'], 'both end for this gateway\'s clients');
+    outage.emit('restored', 25_000, true);
+    await handler.dropEnded();
+    assert.deepEqual(drops, [{ callId: 'mine', reason: 'bus-outage' }]);
     handler.close();
     calls.close();
   });

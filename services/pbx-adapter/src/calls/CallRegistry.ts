@@ -252,6 +252,11 @@ export class CallRegistry {
       endpoint.reply(tx, 503, [['Retry-After', '5']]);
       return;
     }
+    if (this.#options.serving && !this.#options.serving()) {
+      this.#metrics.callSetupOutcomes.inc({ direction: 'inbound', outcome: 'not-serving' });
+      endpoint.reply(tx, 503, [['Retry-After', String(this.#options.notServingRetryAfterS ?? 10)]]);
+      return;
+    }
     const line = this.#lineFor(request, source);
     // Only for a line we hold a live binding of (RFC 3261 §10: the PBX reaches us at the Contact it
     // registered): anything else never reaches the bus, the clients or the journal.

@@ -28,6 +28,14 @@ export interface CallRegistryOptions {
   clock?: Clock | undefined;
   /** Calls carried at most; beyond it makeCall fails and INVITEs get 503. Default 5000. */
   maxCalls?: number | undefined;
+  /**
+   * Whether this adapter serves calls now (it holds the active lease); default always. A standby or fenced
+   * adapter answers an INVITE that reaches it 503 with Retry-After `notServingRetryAfterS`: not "no such
+   * user" (404) but "not serving now", so a PBX that forks or fails over tries another contact.
+   */
+  serving?: (() => boolean) | undefined;
+  /** Retry-After of that 503 (s); default 10. */
+  notServingRetryAfterS?: number | undefined;
   /** The crash-recovery snapshots of the calls (none: nothing survives a crash). */
   snapshots?: CallSnapshots | undefined;
 }

@@ -1,0 +1,119 @@
+// Several gateways sharing the clients, the parts without a bus: what PeerSessions makes of the other
+// runs' `gateway.sessions` and heartbeats (online, newest softphone, expiry, restarts), and which gateway
+// IncomingCallRouter lets answer an incoming call.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BusNoReply, type GatewaySessions } from '@ucserver/shared';
+import { testLogger } from '@ucserver/testkit';
+import type { IncomingCallRequest } from '../../src/av/SoftphoneServiceTypes.ts';
+import { IncomingCallRouter } from '../../src/cluster/IncomingCallRouter.ts';
+import { PeerSessions } from '../../src/cluster/PeerSessions.ts';
+import type { SessionAnnouncer } from '../../src/cluster/SessionAnnouncer.ts';
+import type { LineStore } from '../../src/lines/LineStore.ts';
+
+const self = { instanceId: 'gw-a', startedAt: 1000 };
+const other = { instanceId: 'gw-b', startedAt: 2000 };
+const msg = (from: { instanceId: string; startedAt: number }, users: GatewaySessions['users'], refreshMs = 5000): GatewaySessions => ({ ...from, at: 0, refreshMs, users });
+
+describe('PeerSessions', () => {
+  it('a user with sessions on another run is online there; its softphone the newest; 0 sessions removes them', () => {
+    let now = 10_000;
+    const peers = new PeerSessions({ self, now: () => now });
+    const changed: string[] = [];
+    peers.on('changed', (u) => changed.push(u));
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1, softphoneSince: 500 }, { userId: 'carol', sessions: 2 }]));
+    assert.equal(peers.online('bob'), true);
+    assert.equal(peers.online('carol'), true);
+    assert.equal(peers.online('alice'), false);
+    assert.deepEqual(peers.softphone('bob'), { instanceId: 'gw-b', since: 500 });
+    assert.equal(peers.softphone('carol'), undefined, 'carol has no softphone there');
+    assert.deepEqual(changed, ['bob', 'carol']);
+    // the same again: nothing changed, nothing announced
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1, softphoneSince: 500 }]));
+    assert.deepEqual(changed, ['bob', 'carol']);
+    now += 100;
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 0 }]));
+    assert.equal(peers.online('bob'), false);
+    assert.deepEqual(changed, ['bob', 'carol', 'bob']);
+    peers.close();
+  });
+
+  it('ignores its own run; a newer run of an instance replaces the older (restart); an older one is ignored', () => {
+    const peers = new PeerSessions({ self, now: () => 0 });
+    peers.sessions(msg(self, [{ userId: 'alice', sessions: 1 }]));
+    assert.equal(peers.online('alice'), false, 'our own message');
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1 }]));
+    peers.heartbeat({ ...other, startedAt: 3000, at: 0, intervalMs: 1000 });
+    assert.equal(peers.online('bob'), false, 'the restarted run has not said bob is there');
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1 }]));
+    assert.equal(peers.online('bob'), false, 'a message of the older run');
+    peers.close();
+  });
+
+  it('a run silent for 3 heartbeat intervals loses its users; an entry not repeated for 3 refresh rounds goes', () => {
+    let now = 0;
+    const peers = new PeerSessions({ self, now: () => now });
+    peers.heartbeat({ ...other, at: 0, intervalMs: 1000 });
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1 }, { userId: 'carol', sessions: 1 }], 1000));
+    now = 2500;
+    peers.heartbeat({ ...other, at: 0, intervalMs: 1000 });
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1 }], 1000));
+    peers.sweep();
+    assert.equal(peers.online('carol'), true, 'within 3 rounds');
+    now = 3100;
+    peers.sweep();
+    assert.equal(peers.online('carol'), false, 'not repeated for 3 rounds');
+    assert.equal(peers.online('bob'), true);
+    now = 5600;
+    peers.sweep();
+    assert.equal(peers.online('bob'), false, 'the run went silent');
+    assert.deepEqual(peers.peers(), []);
+    peers.close();
+  });
+});
+
+describe('IncomingCallRouter', () => {
+  const request = { callId: 'c1', lineId: 'line-bob', from: '100', mediaNodeId: 'm1', forwardHops: 0 } as unknown as IncomingCallRequest;
+  const lines = { getById: async () => ({ ownerUserId: 'bob' }) } as unknown as LineStore;
+  const setup = (local: number | undefined, remote: { instanceId: string; since: number } | undefined, peerIds = ['gw-b']) => {
+    const decided: string[] = [];
+    const peers = { peers: () => peerIds, softphone: () => remote } as unknown as PeerSessions;
+    const announcer = { softphoneSince: () => local } as unknown as SessionAnnouncer;
+    const router = new IncomingCallRouter({ self, lines, peers, announcer, yieldMs: 200, logger: testLogger('router'), decide: async (r) => (decided.push(r.callId), { accept: true }) });
+    return { router, decided };
+  };
+
+  it('alone: decides at once', async () => {
+    const { router, decided } = setup(undefined, undefined, []);
+    assert.deepEqual(await router.route(request), { accept: true });
+    assert.deepEqual(decided, ['c1']);
+  });
+
+  it('the owner\'s softphone here and none (or an older one) elsewhere: decides at once', async () => {
+    for (const remote of [undefined, { instanceId: 'gw-b', since: 5 }]) {
+      const { router, decided } = setup(10, remote);
+      const t0 = Date.now();
+      await router.route(request);
+      assert.ok(Date.now() - t0 < 150, 'no wait');
+      assert.deepEqual(decided, ['c1']);
+    }
+  });
+
+  it('the owner\'s newest softphone on another gateway: stays silent (BusNoReply), offers nothing here', async () => {
+    const { router, decided } = setup(5, { instanceId: 'gw-b', since: 10 });
+    await assert.rejects(router.route(request), BusNoReply);
+    assert.deepEqual(decided, []);
+  });
+
+  it('no softphone of the owner anywhere: the first gateway by id decides at once, the others after the grace', async () => {
+    const first = setup(undefined, undefined, ['gw-b']);
+    let t0 = Date.now();
+    await first.router.route(request);
+    assert.ok(Date.now() - t0 < 150, 'gw-a is first: no wait');
+    const later = setup(undefined, undefined, ['gw-0']);
+    t0 = Date.now();
+    await later.router.route(request);
+    assert.ok(Date.now() - t0 >= 399, 'gw-0 is first: gw-a waits twice the yield');
+    assert.deepEqual(later.decided, ['c1']);
+  });
+});
