@@ -10,7 +10,8 @@
 // 'direct' call unit j = TWO ucserver calls X (outgoing, softphone A) and Y (incoming, softphone B) linked by
 //          Direct Media as Kamailio without rtpengine makes them: X's PBX offer goes into pbx.offer of Y, Y's
 //          answer into pbx.apply-answer of X; both PBX legs point at each other's tuple. Streams
-//          A → X's softphone leg → (pipeToRouter) → Y's softphone leg → B and back.
+//          A → X's softphone leg → Y's softphone leg → B and back, inside one router (the node places Y on X's
+//          router: Y's PBX offer names X's tuple; pipeToRouter only for calls on different routers).
 //          With `video`: both softphones also offer/answer a VP8 camera (bundled), and each side sends a ~1 Mbit/s
 //          video stream besides its audio: a Direct Media video call.
 import { randomBytes } from 'node:crypto';
@@ -185,7 +186,7 @@ export async function startUcserver(gen: Generator, path: 'pbx' | 'direct', o: U
     name: `ucserver-${path}${o.captureEvery ? '-capture' : ''}${o.video ? '-video' : ''}${workers > 1 ? `@${workers}w` : ''}`,
     unit: path === 'pbx'
       ? `one ucserver call via the PBX: WebRTC softphone leg (DTLS-SRTP) + PBX leg (RTP/AVP), set up with the bus commands${o.captureEvery ? `; every ${o.captureEvery}th call captured to pcapng` : ''}`
-      : `two ucserver calls linked by Direct Media: softphone leg ⇄ pipeToRouter ⇄ softphone leg, PBX legs idle${o.video ? '; audio + ~1 Mbit/s VP8 each way' : ''}`,
+      : `two ucserver calls linked by Direct Media: softphone leg ⇄ softphone leg (one router, or pipeToRouter between two), PBX legs idle${o.video ? '; audio + ~1 Mbit/s VP8 each way' : ''}`,
     relayPid: workerPid,
     ...(workers > 1 ? { relayPids: workerPids } : {}),
     helperPids: [{ name: 'media node (Node.js)', pid: nodePid }],

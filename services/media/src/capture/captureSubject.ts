@@ -13,7 +13,10 @@ export function captureSubject(call: MediaCall): CaptureSubject {
       const leg = call.softphoneLeg;
       if (!leg || leg.closed) return undefined;
       const tuple = leg.transport.iceSelectedTuple;
-      const browser: UdpEndpoint | undefined = tuple?.remoteIp !== undefined && tuple.remotePort !== undefined ? { address: tuple.remoteIp, port: tuple.remotePort } : undefined;
+      // Only once DTLS is up does mediasoup send to the browser (no SRTP keys before): packets toward a
+      // selected tuple before then are dropped, so the file must not show them either.
+      const connected = tuple?.remoteIp !== undefined && tuple.remotePort !== undefined && leg.transport.dtlsState === 'connected';
+      const browser: UdpEndpoint | undefined = connected ? { address: tuple.remoteIp!, port: tuple.remotePort! } : undefined;
       const node: UdpEndpoint = tuple ? { address: tuple.localAddress ?? tuple.localIp, port: tuple.localPort } : { address: call.worker.announcedAddress, port: 0 };
       return { producer: leg.producer, downlink: leg.downlink, browser, node };
     },
