@@ -43,6 +43,7 @@ export class Peers {
       return { sdp: held ? `${ANSWER}a=${held === 'sendonly' ? 'recvonly' : 'inactive'}\r\n` : `${ANSWER}a=x-restarted\r\n` };
     }));
     media.serve(MediaCommands.close, this.#answer('media.close', () => ({ quality: null })));
+    media.serve(MediaCommands.conferenceJoin, this.#answer('conference.join', (r) => ({ conferenceId: r.conferenceId, participants: r.members.flatMap((m) => m.legs.map((leg) => `${m.callId}/${leg}`)), dissolved: false })));
     for (const [name, cmd] of Object.entries(PbxCommands)) {
       bus.pbx.serve(cmd, this.#answer(`pbx.${name}`, () => ({})));
     }
