@@ -107,6 +107,10 @@ test('alice on gateway 1 sees bob on gateway 2 online and busy, calls him (gatew
   await stack.step('alice sees bob busy (his call events and presence from gw-2\'s side reach gw-1\'s subscriber)', async () => {
     await waitBadge(alice, 'bob', 'busy');
   });
+  await stack.step('one journal writer: gw-1 (the lower instance id) consumes, gw-2 stands by', async () => {
+    assert.match(gw2.tail(20_000), /another gateway writes the journal \(lower instance id\); this one stands by/);
+    assert.doesNotMatch(gw1.tail(20_000), /another gateway writes the journal/);
+  });
   await stack.step('gw-2 accepted the incoming call (it owns bob\'s softphone call); gw-1 stayed silent', async () => {
     assert.match(gw2.tail(4000), new RegExp(`"callId":"${ids.calleeId}"[^\\n]*incoming call offered to softphone`));
     assert.doesNotMatch(gw1.tail(4000), /incoming call offered to softphone/);
@@ -161,6 +165,8 @@ test('kill -9 of gateway 1 during a call: alice reconnects to gateway 2 with her
     const all = await journal(gw2);
     assert.deepEqual(all.filter((r) => r.endedAt === null), [], 'no open row');
     assert.equal(all.length, 4, 'two calls, two rows each');
+    // gw-1 (the lower id) wrote the journal until it died; gw-2 took the shared durable consumer over.
+    assert.match(gw2.tail(5000), /this gateway writes the journal now/);
     stack.log(`journal closed ${Date.now() - killedAt} ms after the kill: ${rows.map((r) => `${r.lineNumber} ${r.disconnectCause}`).join(', ')}`);
   });
   await stack.step('the next call works, both clients on gw-2', async () => {

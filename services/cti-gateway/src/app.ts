@@ -35,6 +35,7 @@ import { BusOutageCalls } from './calls/BusOutageCalls.ts';
 import { CallRegistry } from './calls/CallRegistry.ts';
 import { OwnedCalls } from './calls/OwnedCalls.ts';
 import { startGatewayCluster } from './cluster/gatewayCluster.ts';
+import { JournalLeader } from './cluster/JournalLeader.ts';
 import { LiveQuality } from './calls/LiveQuality.ts';
 import { capabilityOperations } from './capabilities/capabilityOperations.ts';
 import { ClientContentService } from './content/ClientContentService.ts';
@@ -252,6 +253,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       const writer = new JournalWriter(database.db, bus, logger);
       await writer.start();
       stops.push(() => writer.stop());
+      // With other gateways on the bus, the one with the lowest instance id writes the journal.
+      const journalLeader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, logger: logger.child({ component: 'journal-leader' }) });
+      journalLeader.start();
+      stops.push(() => journalLeader.close());
 
       // Our own bus' view: no media node is judged by heartbeats while it is down; past the grace our calls end.
       const outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger });

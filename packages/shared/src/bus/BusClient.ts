@@ -31,8 +31,7 @@ import {
   type BusConnectionState,
   type ConsumeOptions,
   type DurableConsumer,
-  type StreamOptions,
-  type SubscribeOptions,
+  type StreamOptions, type SubscribeOptions,
   type Unsubscribe,
 } from './BusClientTypes.ts';
 

@@ -126,5 +126,6 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   #drop(run: PeerRun): void {
     this.#runs.delete(run.instanceId);
     for (const userId of run.users.keys()) this.emit('changed', userId);
+    this.emit('rundown', run.instanceId);
   }
 }

@@ -43,4 +43,6 @@ export type PeerSessionsEvents = {
   changed: [userId: string];
   /** A gateway run we did not know appeared (it learns our users from our next full list). */
   newrun: [instanceId: string];
+  /** A run went silent (3 heartbeat intervals) or was replaced by its restart. */
+  rundown: [instanceId: string];
 };

@@ -35,6 +35,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   readonly #bus: BusClient;
   readonly #logger: Logger;
   #consumer: DurableConsumer | undefined;
+  /** The durable consumer's backlog at the server, also while this gateway does not consume (another one does). */
+  #pending: (() => Promise<number>) | undefined;
 
   constructor(db: Db, bus: BusClient, logger: Logger) {
     super();
@@ -52,6 +54,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       [CallTopics.event, CallTopics.media],
       (input) => this.apply(input),
     );
+    this.#pending = this.#consumer.pending;
   }
 
   stop(): void {
@@ -61,7 +64,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
 
   /** Events of the stream the journal has not applied yet (0 once it caught up). */
   async backlog(): Promise<number> {
-    return this.#consumer ? this.#consumer.pending() : 0;
+    return this.#pending ? this.#pending() : 0;
   }
 
   /**

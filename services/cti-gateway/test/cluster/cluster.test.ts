@@ -7,6 +7,7 @@ import { BusNoReply, type GatewaySessions } from '@ucserver/shared';
 import { testLogger } from '@ucserver/testkit';
 import type { IncomingCallRequest } from '../../src/av/SoftphoneServiceTypes.ts';
 import { IncomingCallRouter } from '../../src/cluster/IncomingCallRouter.ts';
+import { JournalLeader } from '../../src/cluster/JournalLeader.ts';
 import { PeerSessions } from '../../src/cluster/PeerSessions.ts';
 import type { SessionAnnouncer } from '../../src/cluster/SessionAnnouncer.ts';
 import type { LineStore } from '../../src/lines/LineStore.ts';
@@ -115,5 +116,28 @@ describe('IncomingCallRouter', () => {
     await later.router.route(request);
     assert.ok(Date.now() - t0 >= 399, 'gw-0 is first: gw-a waits twice the yield');
     assert.deepEqual(later.decided, ['c1']);
+  });
+});
+
+describe('JournalLeader', () => {
+  it('the lowest live instance id consumes; a lower run appearing stops it, that run going silent starts it again', async () => {
+    let now = 0;
+    const peers = new PeerSessions({ self, now: () => now });
+    const calls: string[] = [];
+    const writer = { start: async () => void calls.push('start'), stop: () => void calls.push('stop') };
+    const leader = new JournalLeader({ self, peers, writer, running: true, logger: testLogger('journal-leader') });
+    leader.start();
+    assert.equal(leader.leading, true, 'alone');
+    peers.heartbeat({ ...other, at: 0, intervalMs: 1000 });
+    assert.equal(leader.leading, true, 'gw-b is after gw-a');
+    peers.heartbeat({ instanceId: 'gw-0', startedAt: 1, at: 0, intervalMs: 1000 });
+    assert.equal(leader.leading, false, 'gw-0 leads');
+    now = 5000;
+    peers.heartbeat({ ...other, at: 0, intervalMs: 1000 });
+    peers.sweep();
+    assert.equal(leader.leading, true, 'gw-0 silent: gw-a leads again');
+    assert.deepEqual(calls, ['stop', 'start']);
+    leader.close();
+    peers.close();
   });
 });
