@@ -8,6 +8,6 @@ import { pickupScenario, pickupStack } from './support/pickupFlow.ts';
 
 await enterNetworkNamespace();
 
-const ps = pickupStack('19-pickup-direct-media', 'direct-media');
+const ps = pickupStack('21-pickup-direct-media', 'direct-media');
 
 test('pickup on Direct Media: carol outside the group is refused, bob keeps ringing; in the group she takes the call, alice and carol talk (linked inside the node)', () => pickupScenario(ps, 'direct'));

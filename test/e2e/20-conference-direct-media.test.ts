@@ -11,6 +11,6 @@ import { stackWithUsers } from './support/stackWithUsers.ts';
 
 await enterNetworkNamespace();
 
-const e2e = stackWithUsers({ scenario: '18-conference-direct-media', pbxMode: 'direct-media', users: [ALICE, BOB, CAROL] });
+const e2e = stackWithUsers({ scenario: '20-conference-direct-media', pbxMode: 'direct-media', users: [ALICE, BOB, CAROL] });
 
 test('conference on Direct Media: A holds B, calls C, conferences; each hears the two others and not itself; C leaves, A and B still talk (linked again)', () => threePartyConference(e2e, 'direct'));
