@@ -9,6 +9,7 @@ import type { ClientSession } from '../session/ClientSession.ts';
 import { CtiError, CtiRequestError } from '../session/CtiRequestError.ts';
 import { CallCompletion } from './CallCompletion.ts';
 import { CtiPickup } from './CtiPickup.ts';
+import { LineCallFeatures } from './LineCallFeatures.ts';
 import { callInformation, changeReason, dialTarget, lineInfo, lineNumberFrom, linePhoneNumber } from './ctiMapping.ts';
 import { CtiConference } from './CtiConference.ts';
 import { sendConferenceNotice } from './conferenceEvents.ts';
@@ -44,6 +45,7 @@ export class CtiService {
   readonly #conference: CtiConference;
   readonly #pickup: CtiPickup;
   readonly #completion: CallCompletion;
+  readonly #features = new LineCallFeatures();
 
   constructor(deps: CtiServiceDeps) {
     this.#deps = deps;
@@ -140,7 +142,7 @@ export class CtiService {
           return {
             u8sMonitorCrossRefID: monitor.crossRefId,
             lineInfo: this.#lineFacts(line),
-            seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
+            seqCalls: this.#callsOn(line.id).map((c, _, all) => callInformation(c, 'current', all)),
             ...(await this.#routingFacts(line.id)),
           };
         },
@@ -156,7 +158,7 @@ export class CtiService {
           const line = await this.#resolveLine(session, arg.u8sLinePhoneNumber);
           return {
             lineInfo: this.#lineFacts(line),
-            seqCalls: this.#callsOn(line.id).map((c) => callInformation(c)),
+            seqCalls: this.#callsOn(line.id).map((c, _, all) => callInformation(c, 'current', all)),
             ...(await this.#routingFacts(line.id)),
           };
         },
@@ -356,22 +358,31 @@ export class CtiService {
 
   /** The call's new state to its line's monitors; a disconnected call is destroyed right after. */
   #notifyCall(call: ActiveCall, previous: CallEvent['state'] | undefined, remoteChanged = false): void {
+    const lineCalls = this.#callsOn(call.lineId);
+    const current = callInformation(call, 'current', lineCalls);
+    const destroyed = call.state === 'disconnected' ? callInformation(call, 'destroyed') : undefined;
+    this.#features.sent(call, current.iFeatures);
     for (const m of this.#byLine.get(call.lineId) ?? []) {
       m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
         u8sMonitorCrossRefID: m.crossRefId,
         u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
         reason: changeReason(call, previous, 'current', remoteChanged),
-        callinformation: callInformation(call),
+        callinformation: current,
       });
-      if (call.state === 'disconnected') {
+      if (destroyed) {
         m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
           u8sMonitorCrossRefID: m.crossRefId,
           u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
           reason: changeReason(call, previous, 'destroyed'),
-          callinformation: callInformation(call, 'destroyed'),
+          callinformation: destroyed,
         });
       }
     }
+    this.#notifySiblingFeatures(call, lineCalls);
+  }
+
+  #notifySiblingFeatures(call: ActiveCall, lineCalls: readonly ActiveCall[]): void {
+    this.#features.notifySiblings(call, lineCalls, this.#byLine.get(call.lineId) ?? []);
   }
 
   /**
@@ -390,14 +401,18 @@ export class CtiService {
   /** Something other than the state changed (media path; a conference ended): the whole record, reason 15; joined a conference: reason 4. */
   #onCallData(call: ActiveCall, conferenced = false): void {
     if (call.state === 'disconnected') return;
+    const lineCalls = this.#callsOn(call.lineId);
+    const callinformation = callInformation(call, 'current', lineCalls);
+    this.#features.sent(call, callinformation.iFeatures);
     for (const m of this.#byLine.get(call.lineId) ?? []) {
       m.session.sendEvent('asnCtiNotifyLineCallInformationChanged', {
         u8sMonitorCrossRefID: m.crossRefId,
         u8sLinePhoneNumber: linePhoneNumber(call.lineNumber),
         reason: conferenced ? AsnCtiCallInfoChangedReason.reasonCallConferenced : AsnCtiCallInfoChangedReason.reasonCallDataChanged,
-        callinformation: callInformation(call),
+        callinformation,
       });
     }
+    this.#notifySiblingFeatures(call, lineCalls);
   }
 
   async #onRegistration(state: LineRegistrationState): Promise<void> {

@@ -76,6 +76,20 @@ function featuresFor(state: CallState | 'destroyed'): number {
   }
 }
 
+/**
+ * Features a call has because of the line's other call (ENetUC_CTI: "both calls must have set this feature"):
+ * one talking and one held here (not by the far end) may be swapped (asnCtiSwapHold), merged — the attended
+ * transfer, asnCtiMergeCalls — or joined in a conference (asnCtiConference, European model). Calls mixed in a
+ * conference already have none of these.
+ */
+export function pairFeatures(call: ActiveCall, lineCalls: readonly ActiveCall[]): number {
+  const talking = (c: ActiveCall): boolean => c.state === 'connected';
+  const heldHere = (c: ActiveCall): boolean => c.state === 'held' && c.hold !== 'remote';
+  if (call.conferenceId || !(talking(call) || heldHere(call))) return 0;
+  const partner = lineCalls.find((c) => c.callId !== call.callId && c.lineId === call.lineId && !c.conferenceId && (talking(call) ? heldHere(c) : talking(c)));
+  return partner ? F.eCFEATURESWAPHOLD | F.eCFEATUREMERGECALLS | F.eCFEATURECONFERENCESTARTEU : 0;
+}
+
 export function disconnectedReason(cause: CallCause | undefined): number {
   switch (cause) {
     case 'busy':
@@ -112,8 +126,9 @@ function time(ms: number | undefined): string {
 /**
  * The CTI view of a call. `destroyed` renders the final event (state 1, reason 12) after
  * `disconnected` (state 256, reason 11): clients first see who hung up, then the line is idle again.
+ * `lineCalls`: the live calls of its line, for the features a pair of calls has (pairFeatures).
  */
-export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed' = 'current'): AsnCtiCallInformation {
+export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed' = 'current', lineCalls: readonly ActiveCall[] = []): AsnCtiCallInformation {
   const destroyed = phase === 'destroyed';
   const state: CallState | 'destroyed' = destroyed ? 'destroyed' : call.state;
   return {
@@ -126,7 +141,8 @@ export function callInformation(call: ActiveCall, phase: 'current' | 'destroyed'
     // A ringing incoming call may be picked up to another of our lines (asnCtiPickupCall, pickup groups).
     // An outbound call that ended busy or unanswered may be completed (callback, asnCtiCompleteCall).
     iFeatures: featuresFor(state) | (state === 'offering' && call.direction === 'inbound' ? F.eCFEATUREMAYBEPICKUPED : 0)
-      | (state === 'disconnected' && call.completion ? F.eCFEATURECOMPLETECALL : 0),
+      | (state === 'disconnected' && call.completion ? F.eCFEATURECOMPLETECALL : 0)
+      | (destroyed ? 0 : pairFeatures(call, lineCalls)),
     bOutbound: call.direction === 'outbound',
     bInternal: true,
     bCallerIDBlocked: false,
