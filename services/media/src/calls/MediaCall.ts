@@ -282,10 +282,10 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     });
   }
 
-  /** Our re-offer to the softphone when its video no longer matches the call's (see SoftphoneNegotiation.createReoffer). */
+  /** Re-offer to the softphone when its video differs from the PBX side's SDP (which decides in Direct Media too). */
   softphoneCreateReoffer(): Promise<{ sdp: string | null }> {
     return this.#run('softphoneCreateReoffer', async () => {
-      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#callRouter.router), this.#videoWith(['VP8', 'H264'])) };
+      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#callRouter.router), this.#pbxSide.video?.spec.name) };
     });
   }
 

@@ -150,15 +150,11 @@ export class PbxNegotiation implements PbxDirection {
     return this.#write(leg!, lines, direction, leg!.rtcpMux || (leg!.remote?.rtcpMux ?? false), this.#cryptoTag, ptime, this.#layout, video && this.#localVideo(video.leg, video.codecs, direction, true, video.cryptoTag));
   }
 
-  /**
-   * The audio part of a re-offer on a connected leg: the call's codec (and telephone-event) as agreed.
-   * A re-offer of ours that the PBX refused (no answer came) is replaced: the session stayed as it was
-   * (RFC 3264 §8).
-   */
+  /** The audio part of a re-offer on a connected leg: the call's codec (and telephone-event) as agreed. */
   #reofferAudio(leg: PbxLeg | undefined, what: string): { codec: PbxCodec; lines: PbxSdpCodec[]; telephoneEvents: Map<number, number> } {
     const codec = leg?.codec;
     if (!leg || !codec || !leg.remote) throw new CallStateError(`${what} needs a connected PBX leg [callId:${this.#callId}]`);
-    if (this.#pending?.kind === 'initial') throw new CallStateError(`an offer to the PBX is already pending [callId:${this.#callId}]`);
+    if (this.#pending) throw new CallStateError(`an offer to the PBX is already pending [callId:${this.#callId}]`);
     const lines = [pbxSdpCodec(codec.spec, codec.recvPayloadType, codec.fmtp)];
     const telephoneEvents = new Map<number, number>();
     if (codec.telephoneEvent) {

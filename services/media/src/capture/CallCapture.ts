@@ -16,7 +16,10 @@ const anyEndpoint: UdpEndpoint = { address: '0.0.0.0', port: 0 };
  *   (SSRC and PT of the PBX leg's uplink Consumer) or, on Direct Media, `direct-link` own tuple→partner;
  * - PBX Producer: `pbx-leg` PBX→node (original SSRC and PT), then `softphone-leg` node→browser (SSRC and PT
  *   of the softphone's downlink Consumer);
- * - Direct Media source: `direct-link` partner→own tuple, then `softphone-leg` node→browser.
+ * - Direct Media source: `direct-link` partner→own tuple, then `softphone-leg` node→browser;
+ * - video toward the PBX (the PBX video leg, its own tuple): the PBX's video `pbx-leg` PBX→node, the
+ *   softphone's camera `pbx-leg` node→PBX (SSRC and PT of the video leg's uplink). These packets are not
+ *   in the per-interface endpoints and counts, which follow the audio.
  * Sequence numbers and RTP timestamps are those of the capture's own Consumer (mediasoup rewrites them
  * per Consumer: continuous, but offset from the wire's). The payload is the original.
  *
@@ -126,6 +129,8 @@ export class CallCapture {
     const wanted = new Set<string>();
     for (const p of [sp?.producer, pbx?.producer]) if (p && !p.closed) wanted.add(p.id);
     if (sp?.downlink && !sp.downlink.closed) wanted.add(sp.downlink.producerId);
+    const video = this.#subject.pbxVideoCapture;
+    for (const p of [video?.producer, video?.uplink && !video.uplink.closed ? video.camera : undefined]) if (p && !p.closed) wanted.add(p.id);
     for (const [id, consumer] of this.#consumers) {
       if (!wanted.has(id) || consumer.closed) {
         consumer.close();
@@ -163,6 +168,8 @@ export class CallCapture {
     const sp = this.#subject.softphoneCapture;
     const pbx = this.#subject.pbxCapture;
     const direct = this.#subject.onDirectMedia;
+    const video = this.#subject.pbxVideoCapture;
+    if (video && this.#onPbxVideo(video, producerId, via, packet, timestampUs)) return;
     const node = sp?.node ?? anyEndpoint;
     const browser = sp?.browser ?? anyEndpoint;
     if (sp?.producer?.id === producerId) {
@@ -184,6 +191,18 @@ export class CallCapture {
     if (toSoftphone) this.#put(IFACE.softphone, 'out', timestampUs, node, browser, rewrite(packet, via, toSoftphone));
   }
 
+  /** A packet of the PBX video leg (the PBX's video, or the camera it forwards): written, true; else false. */
+  #onPbxVideo(video: NonNullable<CaptureSubject['pbxVideoCapture']>, producerId: string, via: Consumer, packet: Buffer, timestampUs: bigint): boolean {
+    if (video.producer?.id === producerId) {
+      if (video.remote) this.#put(IFACE.pbx, 'in', timestampUs, video.remote, video.local, rewrite(packet, via, video.producer), false);
+      return true;
+    }
+    if (video.camera?.id !== producerId) return false;
+    const uplink = video.uplink;
+    if (uplink && !uplink.paused && uplink.producerId === producerId && video.remote) this.#put(IFACE.pbx, 'out', timestampUs, video.local, video.remote, rewrite(packet, via, uplink), false);
+    return true;
+  }
+
   async #traceSenderReports(producer: Producer): Promise<void> {
     const listener = (trace: ProducerTraceEventData): void => {
       if (trace.type !== 'sr' || trace.direction !== 'in' || this.#closed) return;
@@ -203,12 +222,13 @@ export class CallCapture {
     await producer.enableTraceEvent(['sr']).catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'sender reports not traced'));
   }
 
-  #put(interfaceId: number, direction: 'in' | 'out', timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer, rtp = true): void {
+  /** Writes one packet; `tracked` (audio RTP) also notes its addresses in the per-interface endpoints. */
+  #put(interfaceId: number, direction: 'in' | 'out', timestampUs: bigint, src: UdpEndpoint, dst: UdpEndpoint, payload: Buffer, tracked = true): void {
     if (!this.#file.write({ interfaceId, timestampUs, src, dst, payload })) {
       this.close();
       return;
     }
-    if (!rtp) return;
+    if (!tracked) return;
     const key = `${CAPTURE_INTERFACES[interfaceId]!.name}/${direction}`;
     const last = this.#endpoints.get(key);
     if (last?.src !== src || last.dst !== dst) this.#endpoints.set(key, { src, dst });

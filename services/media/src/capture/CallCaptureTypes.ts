@@ -9,6 +9,11 @@ export interface CaptureSubject {
   readonly softphoneCapture: { producer: Producer | undefined; downlink: Consumer | undefined; browser: UdpEndpoint | undefined; node: UdpEndpoint } | undefined;
   /** The PBX leg: its Producer, its uplink, its local tuple and its remote (the PBX, or on Direct Media the partner's tuple). */
   readonly pbxCapture: { producer: Producer | undefined; uplink: Consumer | undefined; local: UdpEndpoint; remote: UdpEndpoint | undefined; rtcpMux: boolean } | undefined;
+  /**
+   * The PBX video leg (its own tuple), while the call carries video toward the PBX, with the softphone's
+   * camera it forwards there.
+   */
+  readonly pbxVideoCapture: { producer: Producer | undefined; uplink: Consumer | undefined; local: UdpEndpoint; remote: UdpEndpoint | undefined; camera: Producer | undefined } | undefined;
   /** The call is on Direct Media: its PBX remote is the partner's tuple, inside this node. */
   readonly onDirectMedia: boolean;
   /** On Direct Media: the partner's softphone Producer (what crosses the link toward this call). */

@@ -26,6 +26,12 @@ export function captureSubject(call: MediaCall): CaptureSubject {
       const remote = leg.remote;
       return { producer: leg.producer, uplink: leg.uplink, local: leg.local, remote: remote ? { address: remote.address, port: remote.port } : undefined, rtcpMux: leg.rtcpMux };
     },
+    get pbxVideoCapture() {
+      const leg = call.pbxVideoLeg;
+      if (!leg || leg.closed) return undefined;
+      const remote = leg.remote;
+      return { producer: leg.producer, uplink: leg.uplink, local: leg.local, remote: remote ? { address: remote.address, port: remote.port } : undefined, camera: call.softphoneLeg?.videoProducer };
+    },
     get onDirectMedia() {
       return call.path === 'direct';
     },
