@@ -1,6 +1,11 @@
 // Sampling a call's video streams (the softphones' cameras and what they are sent) into per-round
-// increments for the node's metrics: packets, bytes, key frame requests (PLI + FIR) and NACKs, bitrate.
+// increments for the node's metrics: packets, bytes, key frame requests (PLI + FIR) and NACKs, bitrate,
+// and the frame rate of what the node receives (FrameRateProbe).
 import type { Consumer, Producer } from 'mediasoup/types';
+import { FrameRateProbe } from './FrameRateProbe.ts';
+
+/** How long each round's frame-rate probe of a received video stream traces its RTP. */
+const FRAME_PROBE_MS = 1000;
 
 /** One video stream's increments since the last round (`in`: a camera Producer, `out`: a video Consumer). */
 export interface VideoStreamSample {
@@ -12,6 +17,8 @@ export interface VideoStreamSample {
   /** NACKs: sent to the camera (`in`), received from the viewer (`out`). */
   nacks: number;
   bitrateBps: number;
+  /** Frames per second received (`in` only), from the last completed probe of this stream. */
+  framesPerSecond?: number;
 }
 
 interface Counters {
@@ -26,6 +33,9 @@ type RtpStreamStats = { type: string; packetCount: number; byteCount: number; pl
 /** Keeps the last counters per stream, so each round reports increments (a replaced stream starts at 0). */
 export class VideoLedger {
   readonly #last = new Map<string, Counters>();
+  /** Received streams' frame rates from their last probe, and the probes running (by Producer id). */
+  readonly #fps = new Map<string, number>();
+  readonly #probing = new Set<string>();
   #carried = false;
 
   /** Some video reached the node (a camera's or the PBX's stream had packets) in a round so far: the journal notes a video call. */
@@ -44,8 +54,30 @@ export class VideoLedger {
       this.#last.set(item.id, now);
       if (direction === 'in' && now.packets > 0) this.#carried = true;
       const delta = (k: keyof Counters): number => Math.max(0, now[k] - before[k]);
-      return { direction, packets: delta('packets'), bytes: delta('bytes'), keyFrameRequests: delta('keyFrameRequests'), nacks: delta('nacks'), bitrateBps: s.bitrate };
+      const fps = direction === 'in' ? this.#probe(item as Producer, delta('packets') > 0) : undefined;
+      return { direction, packets: delta('packets'), bytes: delta('bytes'), keyFrameRequests: delta('keyFrameRequests'), nacks: delta('nacks'), bitrateBps: s.bitrate, ...(fps !== undefined ? { framesPerSecond: fps } : {}) };
     }));
     return results.filter((r): r is VideoStreamSample => r !== undefined);
+  }
+
+  /**
+   * The stream's frame rate from its last probe; starts the next probe in the background (not awaited: a
+   * round must not wait a second), only while the stream carries packets and none runs for it.
+   */
+  #probe(producer: Producer, flowing: boolean): number | undefined {
+    const known = this.#fps.get(producer.id);
+    if (!flowing) {
+      this.#fps.delete(producer.id);
+      return undefined;
+    }
+    if (!this.#probing.has(producer.id)) {
+      this.#probing.add(producer.id);
+      void FrameRateProbe.measure(producer, FRAME_PROBE_MS)
+        .then((fps) => {
+          if (fps !== undefined) this.#fps.set(producer.id, fps);
+        })
+        .finally(() => this.#probing.delete(producer.id));
+    }
+    return known;
   }
 }

@@ -3,6 +3,7 @@ import type { Logger, UdpEndpoint } from '@ucserver/shared';
 import { streamFigures } from '../calls/streamStats.ts';
 import type { CaptureFile } from './CaptureFile.ts';
 import { CAPTURE_INTERFACES, IFACE, type CallCaptureOptions, type CaptureSubject } from './CallCaptureTypes.ts';
+import { acquireTrace } from '../calls/producerTrace.ts';
 
 const anyEndpoint: UdpEndpoint = { address: '0.0.0.0', port: 0 };
 
@@ -43,7 +44,7 @@ export class CallCapture {
    */
   readonly #linkSince = new Map<string, number>();
   /** Producers whose Sender Reports we trace, with the listener to remove on close. */
-  readonly #traced = new Map<Producer, (trace: ProducerTraceEventData) => void>();
+  readonly #traced = new Map<Producer, { listener: (trace: ProducerTraceEventData) => void; release?: () => Promise<void> }>();
   readonly #endpoints = new Map<string, { src: UdpEndpoint; dst: UdpEndpoint }>();
   #syncing: Promise<void> | undefined;
   #dirty = false;
@@ -100,10 +101,10 @@ export class CallCapture {
     this.#transport?.close();
     this.#consumers.clear();
     this.#linkSince.clear();
-    for (const [producer, listener] of this.#traced) {
+    for (const [producer, { listener, release }] of this.#traced) {
       producer.off('trace', listener);
-      // Best effort: a closed producer traces nothing anyway.
-      if (!producer.closed) producer.enableTraceEvent([]).catch(() => undefined);
+      // Only our type: the frame-rate probe may trace the same producer (producerTrace.ts).
+      void release?.();
     }
     this.#traced.clear();
   }
@@ -217,9 +218,17 @@ export class CallCapture {
         this.#put(IFACE.pbx, 'in', timestampUs, from, to, sr, false);
       }
     };
-    this.#traced.set(producer, listener);
+    const entry: { listener: typeof listener; release?: () => Promise<void> } = { listener };
+    this.#traced.set(producer, entry);
     producer.on('trace', listener);
-    await producer.enableTraceEvent(['sr']).catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'sender reports not traced'));
+    try {
+      const release = await acquireTrace(producer, ['sr']);
+      // Closed while the request ran: give the type back at once.
+      if (this.#closed) void release();
+      else entry.release = release;
+    } catch (err) {
+      this.#logger.debug({ err: (err as Error).message }, 'sender reports not traced');
+    }
   }
 
   /** Writes one packet; `tracked` (audio RTP) also notes its addresses in the per-interface endpoints. */

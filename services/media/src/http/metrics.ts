@@ -18,6 +18,7 @@ export interface MediaMetrics {
   videoKeyFrameRequests: Counter<'direction'>;
   videoNacks: Counter<'direction'>;
   videoBitrate: Gauge<'direction'>;
+  videoFrameRate: Gauge<'stat'>;
   allocationFailures: Counter<'reason'>;
   pathChanges: Counter<'path'>;
   callsFailed: Counter;
@@ -111,6 +112,7 @@ export function createMediaMetrics(registry: Registry, node: MediaNode): MediaMe
     videoBytes: new Counter({ name: `${p}video_bytes_total`, help: 'Video RTP bytes received from cameras (in) and sent to softphones (out)', labelNames: ['direction'], registers }),
     videoKeyFrameRequests: new Counter({ name: `${p}video_keyframe_requests_total`, help: 'Key frame requests (PLI + FIR) sent to cameras (in) and received from viewers (out)', labelNames: ['direction'], registers }),
     videoNacks: new Counter({ name: `${p}video_nacks_total`, help: 'NACKs sent to cameras (in) and received from viewers (out)', labelNames: ['direction'], registers }),
+    videoFrameRate: new Gauge({ name: `${p}video_frames_per_second`, help: 'Frame rate of the video streams the node receives (cameras, PBX video) in the last sampling round, by a 1 s RTP trace per stream: their mean and the lowest', labelNames: ['stat'], registers }),
     videoBitrate: new Gauge({ name: `${p}video_bitrate_bps`, help: 'Sum of the video bitrates in the last sampling round, by direction', labelNames: ['direction'], registers }),
     allocationFailures: new Counter({ name: `${p}allocation_failures_total`, help: 'Call or leg allocations refused, by reason (error code)', labelNames: ['reason'], registers }),
     pathChanges: new Counter({ name: `${p}path_changes_total`, help: 'Media path changes of calls, by new path', labelNames: ['path'], registers }),
@@ -131,6 +133,9 @@ export function recordSamples(metrics: MediaMetrics, samples: MediaCallSample[])
     if (v.keyFrameRequests > 0) metrics.videoKeyFrameRequests.inc({ direction: v.direction }, v.keyFrameRequests);
     if (v.nacks > 0) metrics.videoNacks.inc({ direction: v.direction }, v.nacks);
   }
+  const rates = samples.flatMap((s) => s.video).flatMap((v) => (v.framesPerSecond !== undefined ? [v.framesPerSecond] : []));
+  metrics.videoFrameRate.set({ stat: 'mean' }, rates.length ? Math.round((rates.reduce((a, b) => a + b, 0) / rates.length) * 10) / 10 : 0);
+  metrics.videoFrameRate.set({ stat: 'min' }, rates.length ? Math.min(...rates) : 0);
   for (const direction of ['in', 'out'] as const) {
     metrics.videoStreams.set({ direction }, video[direction].streams);
     metrics.videoBitrate.set({ direction }, video[direction].bitrate);
