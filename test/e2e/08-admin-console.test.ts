@@ -323,7 +323,9 @@ test('the admin drains the media node with a call on it: its calls go to 0', asy
     await step('Media nodes: media-1 carries both ends of the call on its one worker', async () => {
       await check(async () => (await node.getByTestId('node-calls').textContent()) === '2', 10_000, { name: 'media-1 shows 2 calls' });
       assert.equal(await node.getByTestId('workers-row').count(), 1);
-      assert.equal(await node.getByTestId('workers-row').locator('td').nth(2).textContent(), '2', 'worker #0 has both routers');
+      assert.equal(await node.getByTestId('workers-row').locator('td').nth(2).textContent(), '2', 'worker #0 carries both calls');
+      // Their payload types agree (rtpengine passes A's numbering on to B's node): one shared router (RouterShare).
+      assert.equal(await node.getByTestId('workers-row').locator('td').nth(3).textContent(), '1', 'the two calls share one router');
       assert.match((await node.getByTestId('node-heartbeat').textContent())!, /s ago$/);
       await admin.screenshot('nodes-with-call');
     });

@@ -14,10 +14,12 @@ export const MediaNodeHeartbeat = z.object({
   /** 0..1: the busiest worker's share of its capacity, the figure placement compares. */
   load: z.number().min(0),
   draining: z.boolean(),
-  /** Each live mediasoup worker: its index, pid, routers (shared by calls whose payload types agree) and CPU share (0..1) of the last sampling round. */
+  /** Each live mediasoup worker: its index, pid, calls, routers (shared by calls whose payload types agree) and CPU share (0..1) of the last sampling round. */
   workerStats: z.array(z.object({
     index: z.number().int().min(0),
     pid: z.number().int().min(0),
+    /** Calls on the worker (absent from nodes older than router sharing). */
+    calls: z.number().int().min(0).optional(),
     routers: z.number().int().min(0),
     cpu: z.number().min(0).max(1),
   })).max(1024).optional(),

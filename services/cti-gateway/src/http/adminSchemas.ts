@@ -126,7 +126,7 @@ export const MediaNodeOut = z.object({
   lastSeen: isoDate,
   heartbeatAgeMs: z.number().int(),
   startedAt: isoDate,
-  workerStats: z.array(z.object({ index: z.number().int(), pid: z.number().int(), routers: z.number().int(), cpu: z.number() })),
+  workerStats: z.array(z.object({ index: z.number().int(), pid: z.number().int(), calls: z.number().int().optional(), routers: z.number().int(), cpu: z.number() })),
 });
 
 export const NodeDrainIn = z.object({ draining: z.boolean().default(true).describe('false: take calls again') });

@@ -240,7 +240,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
       legs,
       load: Math.round(this.pool.load * 1000) / 1000,
       draining: this.#draining,
-      workerStats: this.pool.workers.map((w) => ({ index: w.index, pid: w.pid, routers: w.routerCount, cpu: Math.round(w.cpu * 1000) / 1000 })),
+      workerStats: this.pool.workers.map((w) => ({ index: w.index, pid: w.pid, calls: w.callCount, routers: w.routerCount, cpu: Math.round(w.cpu * 1000) / 1000 })),
       startedAt: this.#startedAt,
       version: mediaVersion,
       at: Date.now(),

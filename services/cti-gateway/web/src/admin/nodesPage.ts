@@ -1,4 +1,4 @@
-// Media nodes: workers (pid, routers, CPU), calls, load, announced addresses, heartbeat age; drain a
+// Media nodes: workers (pid, calls, routers — shared by calls whose payload types agree — CPU), calls, load, announced addresses, heartbeat age; drain a
 // node and watch its calls go to zero (the heartbeats come through the event stream).
 import { badge, button, h, messageOf, section, table, type Page, type PageContext } from './ui.js';
 import type { MediaNode } from './types.js';
@@ -37,7 +37,7 @@ export function nodesPage(): Page {
         h('dt', {}, 'Addresses'), h('dd', {}, n.addresses.join(', ')),
         h('dt', {}, 'Heartbeat'), h('dd', { 'data-testid': 'node-heartbeat' }, `${(n.heartbeatAgeMs / 1000).toFixed(1)} s ago`),
         h('dt', {}, 'Workers'), h('dd', {}, `${n.workersAlive} of ${n.workers} alive`)),
-      table(`Workers of ${n.nodeId}`, ['Worker', 'PID', 'Calls (routers)', 'CPU'], n.workerStats.map((w) => [`#${w.index}`, w.pid, w.routers, `${Math.round(w.cpu * 100)} %`]), 'workers'))));
+      table(`Workers of ${n.nodeId}`, ['Worker', 'PID', 'Calls', 'Routers', 'CPU'], n.workerStats.map((w) => [`#${w.index}`, w.pid, w.calls ?? '–', w.routers, `${Math.round(w.cpu * 100)} %`]), 'workers'))));
   };
 
   return {

@@ -70,7 +70,7 @@ export interface MediaNode {
   lastSeen: string;
   heartbeatAgeMs: number;
   startedAt: string;
-  workerStats: Array<{ index: number; pid: number; routers: number; cpu: number }>;
+  workerStats: Array<{ index: number; pid: number; calls?: number; routers: number; cpu: number }>;
 }
 
 export interface JournalEntry {
