@@ -1,6 +1,8 @@
 // The adapter's heartbeat (PbxTopics.heartbeat): every instance, active or standby, says who it is, its
 // role in the lease and who holds it, so the gateway's System page lists every adapter (not only the
-// active one, the only one that answers `lines.registrations`). Published at once when the role changes.
+// active one, the only one that answers `lines.registrations`). Published at once when the role or the holder
+// changes: a standby's first beat goes out before its first read of the lease, and must not name no holder
+// for a whole interval.
 import { HeartbeatPublisher, PbxTopics, type BusClient, type Logger, type PbxLease } from '@ucserver/shared';
 import type { ActiveLease } from './ActiveLease.ts';
 
@@ -33,11 +35,13 @@ export function startAdapterHeartbeat(o: AdapterHeartbeatOptions): () => void {
     intervalMs,
     logger: o.logger,
   });
-  const onRole = (): void => beat.publish();
-  o.lease.on('role', onRole);
+  const onChange = (): void => beat.publish();
+  o.lease.on('role', onChange);
+  o.lease.on('holder', onChange);
   beat.start();
   return () => {
-    o.lease.off('role', onRole);
+    o.lease.off('role', onChange);
+    o.lease.off('holder', onChange);
     // The last word: 'stopped' (the page shows it down at once instead of after 3 intervals).
     beat.publish();
     beat.stop();
