@@ -30,6 +30,27 @@ export const pickRange: { min: number; max: number } = (() => {
   return { min: 10_000, max: 65_535 };
 })();
 
+/**
+ * Ports this process handed out lately (port → when): a candidate is free until its caller binds it, so two
+ * calls in a row (a service's HTTP and CTI ports) could get the same one — the gateway then failed with
+ * EADDRINUSE on its second listener (e2e 18 in a clean-clone run). Not handed out twice within HANDED_OUT_MS.
+ */
+const handedOut = new Map<number, number>();
+const HANDED_OUT_MS = 300_000;
+
+function recentlyHandedOut(port: number, count: number): boolean {
+  const now = Date.now();
+  for (const [p, at] of handedOut) if (now - at > HANDED_OUT_MS) handedOut.delete(p);
+  for (let p = port; p < port + count; p++) if (handedOut.has(p)) return true;
+  return false;
+}
+
+function handOut(port: number, count: number): number {
+  const now = Date.now();
+  for (let p = port; p < port + count; p++) handedOut.set(p, now);
+  return port;
+}
+
 function randomCandidate(): number {
   return pickRange.min + Math.floor(Math.random() * (pickRange.max - pickRange.min + 1));
 }
@@ -86,7 +107,8 @@ export async function freePort(options: FreePortOptions = {}): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     let port = randomCandidate();
     if (options.even && port % 2 === 1) port -= 1;
-    if (await freeAt(port, options)) return port;
+    if (recentlyHandedOut(port, options.count ?? 1)) continue;
+    if (await freeAt(port, options)) return handOut(port, options.count ?? 1);
   }
   throw new Error(`no free loopback port found (${JSON.stringify(options)})`);
 }
@@ -101,7 +123,8 @@ export async function freePortRange(size: number, lowest = 20000, highest = 5999
   for (let attempt = 0; attempt < 100; attempt++) {
     const span = highest - lowest - size;
     const min = lowest + 2 * Math.floor((Math.random() * span) / 2);
-    if (await freeAt(min, { count: size })) return { min, max: min + size - 1 };
+    if (recentlyHandedOut(min, size)) continue;
+    if (await freeAt(min, { count: size })) return { min: handOut(min, size), max: min + size - 1 };
   }
   throw new Error(`no free UDP port range of ${size} between ${lowest} and ${highest}`);
 }
