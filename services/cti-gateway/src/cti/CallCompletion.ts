@@ -61,11 +61,6 @@ export class CallCompletion extends EventEmitter<CallCompletionEvents> {
     deps.routing.on('changed', this.#onRouting);
   }
 
-  /** Callbacks waiting now, oldest first. */
-  pending(): PendingCompletion[] {
-    return [...this.#pending.values()];
-  }
-
   has(id: string): boolean {
     return this.#pending.has(id);
   }

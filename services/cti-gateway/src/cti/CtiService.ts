@@ -98,11 +98,6 @@ export class CtiService {
     return call;
   }
 
-  /** Callbacks requested with asnCtiCompleteCall and not yet placed (admin view, tests). */
-  get completion(): CallCompletion {
-    return this.#completion;
-  }
-
   close(): void {
     this.#completion.close();
   }

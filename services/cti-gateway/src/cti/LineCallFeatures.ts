@@ -46,8 +46,4 @@ export class LineCallFeatures {
       m.session.sendEvent('asnCtiNotifyLineCallFeaturesChanged', { u8sLineMonitorCrossRefID: m.crossRefId, u8sLinePhoneNumber: linePhoneNumber(changed.lineNumber), callFeaturesList });
     }
   }
-
-  forget(callId: string): void {
-    this.#sent.delete(callId);
-  }
 }
