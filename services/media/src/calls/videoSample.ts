@@ -4,8 +4,13 @@
 import type { Consumer, Producer } from 'mediasoup/types';
 import { FrameRateProbe } from './FrameRateProbe.ts';
 
-/** How long each round's frame-rate probe of a received video stream traces its RTP. */
+/** How long a frame-rate probe of a received video stream traces its RTP. */
 const FRAME_PROBE_MS = 1000;
+/**
+ * A stream is probed again at most this often: tracing costs a worker → Node message per packet, so a probe
+ * every round (5 s by default) would trace a fifth of all video; one per 30 s traces about 3 %.
+ */
+const FRAME_PROBE_EVERY_MS = 30_000;
 
 /** One video stream's increments since the last round (`in`: a camera Producer, `out`: a video Consumer). */
 export interface VideoStreamSample {
@@ -36,6 +41,7 @@ export class VideoLedger {
   /** Received streams' frame rates from their last probe, and the probes running (by Producer id). */
   readonly #fps = new Map<string, number>();
   readonly #probing = new Set<string>();
+  readonly #probedAt = new Map<string, number>();
   #carried = false;
 
   /** Some video reached the node (a camera's or the PBX's stream had packets) in a round so far: the journal notes a video call. */
@@ -62,16 +68,20 @@ export class VideoLedger {
 
   /**
    * The stream's frame rate from its last probe; starts the next probe in the background (not awaited: a
-   * round must not wait a second), only while the stream carries packets and none runs for it.
+   * round must not wait a second) while the stream carries packets, none runs for it and the last is
+   * FRAME_PROBE_EVERY_MS old.
    */
   #probe(producer: Producer, flowing: boolean): number | undefined {
     const known = this.#fps.get(producer.id);
     if (!flowing) {
       this.#fps.delete(producer.id);
+      this.#probedAt.delete(producer.id);
       return undefined;
     }
-    if (!this.#probing.has(producer.id)) {
+    const due = Date.now() - (this.#probedAt.get(producer.id) ?? -Infinity) >= FRAME_PROBE_EVERY_MS;
+    if (due && !this.#probing.has(producer.id)) {
       this.#probing.add(producer.id);
+      this.#probedAt.set(producer.id, Date.now());
       void FrameRateProbe.measure(producer, FRAME_PROBE_MS)
         .then((fps) => {
           if (fps !== undefined) this.#fps.set(producer.id, fps);
