@@ -5,7 +5,7 @@
 //  - 'webrtc':  A plain, B WebRTC (rtpengine ICE-lite, DTLS server, SRTP; the generator as a WebRTC client)
 //               — the topology of a ucserver call via the PBX, where rtpengine would front the browser;
 //  - 'webrtc2': A and B both WebRTC — the topology of a Direct Media conversation (two softphones, one hop).
-import { freePortRange, parseSdp, Rtpengine } from '@ucserver/testkit';
+import { freePortRange, parseSdp, releasePorts, Rtpengine } from '@ucserver/testkit';
 import { endpointIp, type Generator } from './Generator.ts';
 import { childrenOf, commandOf, pin } from './proc.ts';
 import { forEachLimited, iceCredentials, randomSsrc, sideA, sideB, type RelaySystem } from './RelaySystem.ts';
@@ -106,6 +106,9 @@ export async function startRtpengine(gen: Generator, maxCalls: number, relayCore
         await engine.ng('delete', { 'call-id': `bench-${i}`, 'from-tag': `a${i}` }, 10_000).catch(() => undefined);
       }
     },
-    close: () => engine.dispose(),
+    close: async () => {
+      await engine.dispose();
+      releasePorts(range.min, range.max - range.min + 1);
+    },
   };
 }

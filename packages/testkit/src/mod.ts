@@ -28,7 +28,7 @@ export function testLogger(service = 'test'): Logger {
 
 // Test PBX and SIP/RTP tools (infra/pbx): real kamailio, rtpengine, baresip and SIPp processes on loopback.
 export { ManagedProcess, type ManagedProcessOptions, type ProcessExit } from './ManagedProcess.ts';
-export { freePort, freePortRange, pickRange, type FreePortOptions } from './freePorts.ts';
+export { freePort, freePortRange, pickRange, releasePorts, type FreePortOptions } from './freePorts.ts';
 export { bencode, bdecode, type BencodeValue } from './bencode.ts';
 export { Rtpengine } from './Rtpengine.ts';
 export type { RtpengineOptions, RtpCounters, RtpengineStream, RtpengineCallStats, RtpengineTotals } from './RtpengineTypes.ts';
