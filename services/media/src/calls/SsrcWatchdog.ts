@@ -14,7 +14,7 @@ interface FlowSample {
   starvingSince: number | undefined;
 }
 
-const defaults: SsrcWatchdogOptions = { intervalMs: 200, starveMs: 500 };
+const defaults: SsrcWatchdogOptions = { intervalMs: 200, starveMs: 500, idleMaxMs: 2000 };
 const maxStarveFactor = 64;
 
 /**
@@ -31,11 +31,14 @@ export class SsrcWatchdog {
   #flow: FlowSample | undefined;
   /** Multiplies `starveMs` after relearns that did not bring audio back (e.g. SRTP that fails to decrypt). */
   #starveFactor = 1;
+  /** Until the next reading: `intervalMs`, or longer while the leg is idle (see idleMaxMs). */
+  #delayMs: number;
   #closed = false;
 
   constructor(leg: SsrcWatchdogLeg, options: Partial<SsrcWatchdogOptions>, logger: Logger) {
     this.#leg = leg;
     this.#options = { ...defaults, ...options };
+    this.#delayMs = this.#options.intervalMs;
     this.#logger = logger;
     this.#schedule();
   }
@@ -61,13 +64,14 @@ export class SsrcWatchdog {
         this.#flow = undefined;
         if (!this.#closed) this.#logger.debug({ err: (err as Error).message }, 'SSRC watchdog could not read the transport stats');
       }).finally(() => this.#schedule());
-    }, this.#options.intervalMs);
+    }, this.#delayMs);
     this.#timer.unref();
   }
 
   /** One reading; relearns the SSRC when packets arrive but none has reached the Producer for starveMs. */
   async #check(): Promise<void> {
     const target = this.#leg.target();
+    this.#delayMs = this.#options.intervalMs;
     if (!target) {
       this.#flow = undefined;
       return;
@@ -89,9 +93,14 @@ export class SsrcWatchdog {
       this.#starveFactor = 1;
       return;
     }
-    // Nothing arrived (hold, silence suppression) or only now and then (RTCP): not starving.
-    if (sample.bytes === previous.bytes) return;
-    sample.starvingSince = previous.starvingSince ?? previous.at;
+    // Nothing arrived (hold, silence suppression) or only now and then (RTCP): not starving. Read less often.
+    if (sample.bytes === previous.bytes) {
+      this.#delayMs = Math.max(this.#options.intervalMs, Math.min(this.#options.idleMaxMs, 2 * (at - previous.at)));
+      return;
+    }
+    // Starving since the previous reading, but no longer ago than one interval: after an idle back-off the
+    // previous reading may be seconds old, and one packet (RTCP) since must not count as seconds of starvation.
+    sample.starvingSince = previous.starvingSince ?? Math.max(previous.at, at - this.#options.intervalMs);
     const starvedMs = at - sample.starvingSince;
     if (starvedMs < this.#options.starveMs * this.#starveFactor) return;
     this.#logger.info({ ssrc: target.ssrc, starvedMs: Math.round(starvedMs), bytes: sample.bytes - previous.bytes }, 'PBX packets arrive but none reaches the Producer; relearning the PBX SSRC');

@@ -1,5 +1,6 @@
 // The SSRC watchdog on a real PlainTransport: packets that reach no Producer for starveMs make the leg
-// relearn; audio, silence, or nothing to watch never do; each fruitless relearn doubles the wait.
+// relearn; audio, silence, or nothing to watch never do; each fruitless relearn doubles the wait; an idle
+// leg is read less often until something arrives.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +13,7 @@ import { pbxProducerRtpParameters, type PbxCodec } from '../../src/sdp/pbxSdp.ts
 import { FakePbx } from '../support/FakePbx.ts';
 import { createRouter, logger, startWorker } from '../support/worker.ts';
 
-const fast = Object.freeze({ intervalMs: 20, starveMs: 100 });
+const fast = Object.freeze({ intervalMs: 20, starveMs: 100, idleMaxMs: 160 });
 const producerSsrc = 0x1111;
 const strangerSsrc = 0x2222;
 const pcmu: PbxCodec = Object.freeze({ spec: codecSpec('PCMU'), sendPayloadType: 0, recvPayloadType: 0, fmtp: undefined, telephoneEvent: undefined });
@@ -99,8 +100,45 @@ describe('SsrcWatchdog', { timeout: 20_000 }, () => {
     const b = await bed(t);
     const subject = leg(() => ({ transport: b.transport, producer: b.producer, ssrc: producerSsrc }));
     watch(t, subject);
-    await check(() => subject.readings >= 30, 5000, { name: '15 readings (3 × starveMs)' });
+    await check(() => subject.readings >= 15, 5000, { name: '15 readings (beyond 3 × starveMs)' });
     assert.deepEqual(subject.relearns, []);
+  });
+
+  test('an idle leg is read less often (doubling up to idleMaxMs); packets bring the cadence back', async (t) => {
+    const b = await bed(t);
+    // A reading asks for the target twice (before and after the worker's answer): count the first of each.
+    const at: number[] = [];
+    const subject = leg(() => {
+      const now = performance.now();
+      if (at.length === 0 || now - at.at(-1)! > 8) at.push(now);
+      return { transport: b.transport, producer: b.producer, ssrc: producerSsrc };
+    });
+    watch(t, subject);
+    await check(() => at.length >= 8, 5000, { name: '8 readings of an idle leg' });
+    const gaps = at.slice(1).map((x, i) => x - at[i]!);
+    assert.ok(gaps.slice(-3).every((g) => g >= fast.idleMaxMs - 5), `backed off to ${fast.idleMaxMs} ms: ${gaps.map(Math.round).join(', ')}`);
+    b.stream(producerSsrc);
+    const from = at.length;
+    await check(() => at.length >= from + 12, 5000, { name: '12 readings once audio flows' });
+    const flowing = at.slice(from + 2).map((x, i) => x - at[from + 1 + i]!);
+    // The median, not every gap: a loaded machine delays a timer now and then.
+    const median = [...flowing].sort((x, y) => x - y)[Math.floor(flowing.length / 2)]!;
+    assert.ok(median < fast.idleMaxMs / 2, `back to ${fast.intervalMs} ms: ${flowing.map(Math.round).join(', ')}`);
+    assert.deepEqual(subject.relearns, []);
+  });
+
+  test('after an idle back-off, a lone packet that reaches no Producer is not starvation; a stream of them is', async (t) => {
+    const b = await bed(t);
+    const relearnt = new Latch(1, 3000, 'a relearn');
+    const subject = leg(() => ({ transport: b.transport, producer: b.producer, ssrc: producerSsrc }), async () => relearnt.unlock());
+    watch(t, subject);
+    await check(() => subject.readings >= 6, 5000, { name: '6 readings: backed off' });
+    b.pbx.send(0, strangerSsrc, testPayload(0x42, 1));
+    const readings = subject.readings;
+    await check(() => subject.readings >= readings + 8, 5000, { name: '8 readings after the lone packet' });
+    assert.deepEqual(subject.relearns, [], 'one packet after a back-off of seconds is not seconds of starvation');
+    b.stream(strangerSsrc);
+    await relearnt.done;
   });
 
   test('while the leg names no target (inactive, learning, a=ssrc) the flow is not judged, and is once it does', async (t) => {
