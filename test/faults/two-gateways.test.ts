@@ -176,7 +176,7 @@ test('kill -9 of gateway 1 during a call: alice reconnects to gateway 2 with her
   });
 });
 
-test('the System page lists every pbx-adapter: the active one and a standby, with role, lease holder, version, last seen', async () => {
+test('the System page lists every pbx-adapter (the active one and a standby, with role, lease holder, version, last seen) and every cti-gateway', async () => {
   const standby = await stack.step('start a standby pbx-adapter (own SIP and HTTP port, same bus)', async () => {
     const env = stack.pbxAdapter!.env;
     const service = NodeService.start('pbx-adapter', 'pbx-adapter-standby', { ...env, HTTP_PORT: String(await freePort({ tcp: true })), SIP_PORT: String(await freePort({ tcp: true, udp: true })) }, stack.artifacts);
@@ -199,6 +199,11 @@ test('the System page lists every pbx-adapter: the active one and a standby, wit
     assert.deepEqual(adapters.map((a) => [a.role, a.sip]), [['active', `udp:127.0.0.1:${stack.pbxAdapter!.env.SIP_PORT}`], ['standby', `udp:127.0.0.1:${standby.env.SIP_PORT}`]]);
     assert.equal(adapters[1]!.leaseHolder, adapters[0]!.instance, 'the standby names the active as the holder');
     for (const a of adapters) assert.match(a.version, /^\d+\.\d+\.\d+/);
+    type Gateway = { instanceId: string; self: boolean; ok: boolean; journal?: boolean; clients?: number; version?: string };
+    const gateways = (await stack.admin<{ gateways: Gateway[] }>('GET', '/api/v1/system')).gateways;
+    assert.deepEqual(gateways.filter((g) => g.ok).map((g) => [g.instanceId, g.self, g.journal]), [['gw-2', true, true]], 'gw-2 alone is alive and writes the journal since gw-1 died');
+    assert.ok((gateways[0]!.clients ?? 0) >= 2, `gw-2 carries alice's and bob's pages: ${gateways[0]!.clients} clients`);
+    assert.match(gateways[0]!.version ?? '', /^\d+\.\d+\.\d+/);
   });
   await stack.step('System page: the pbx-adapters table and a component row per adapter', async () => {
     await console.login('root', 'root-secret-1');
@@ -207,6 +212,16 @@ test('the System page lists every pbx-adapter: the active one and a standby, wit
     await check(async () => (await rows.count()) === 2, 10_000, { name: 'two rows in the pbx-adapters table' });
     assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-role'))), ['active', 'standby']);
     assert.equal(await rows.nth(1).getByTestId('adapter-role').textContent(), 'STANDBY');
+    // The cti-gateways table: gw-2 (this one) writes the journal since gw-1's death; gw-1, if not yet
+    // forgotten (a minute of silence), is shown silent.
+    const gateways = console.page.locator('[data-testid="gateways-row"]');
+    assert.equal(await gateways.first().getAttribute('data-instance'), 'gw-2');
+    assert.equal(await gateways.first().getAttribute('data-journal'), 'true');
+    assert.equal(await gateways.first().getByTestId('gateway-state').textContent(), 'UP');
+    for (const i of [...Array(await gateways.count()).keys()].slice(1)) {
+      assert.equal(await gateways.nth(i).getAttribute('data-instance'), 'gw-1');
+      assert.equal(await gateways.nth(i).getByTestId('gateway-state').textContent(), 'SILENT');
+    }
     await console.screenshot('system-two-adapters');
   });
   await stack.step('the standby stopped: its row says so (stopped, down) at once', async () => {

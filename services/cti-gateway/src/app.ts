@@ -238,7 +238,11 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       }, abort.signal);
       instrumentBus(bus, registry, 'cti-gateway');
       // First, so the pbx-adapter knows this run before it owns any call.
-      const heartbeat = new HeartbeatPublisher({ bus, topic: GatewayTopics.heartbeat, payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS }), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger });
+      let journalLeader: JournalLeader | undefined;
+      const heartbeat = new HeartbeatPublisher({
+        bus, topic: GatewayTopics.heartbeat, intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger,
+        payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, host: hostname(), version: gatewayVersion, clients: sessions.authenticatedCount, journal: journalLeader?.leading ?? false }),
+      });
       heartbeat.start();
       stops.push(() => heartbeat.stop());
       // Other gateways sharing the clients: their users' sessions, their changes, who takes an incoming call.
@@ -254,9 +258,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await writer.start();
       stops.push(() => writer.stop());
       // With other gateways on the bus, the one with the lowest instance id writes the journal.
-      const journalLeader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, logger: logger.child({ component: 'journal-leader' }) });
-      journalLeader.start();
-      stops.push(() => journalLeader.close());
+      const leader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, logger: logger.child({ component: 'journal-leader' }) });
+      journalLeader = leader;
+      leader.start();
+      stops.push(() => leader.close());
 
       // Our own bus' view: no media node is judged by heartbeats while it is down; past the grace our calls end.
       const outage = new BusOutageGuard({ bus, graceMs: config.BUS_OUTAGE_GRACE_MS, logger });

@@ -16,6 +16,13 @@ export type GatewayInstance = z.infer<typeof GatewayInstance>;
 export const GatewayHeartbeat = GatewayInstance.extend({
   at: z.number().int(),
   intervalMs: z.number().int().min(1).max(600_000),
+  /** For the admin console's System page (optional: gateways before 2026-12-07 do not send them). */
+  host: z.string().min(1).max(256).optional(),
+  version: z.string().min(1).max(64).optional(),
+  /** Authenticated client sessions on this run. */
+  clients: z.number().int().min(0).optional(),
+  /** This run writes the journal (the lowest live instance id). */
+  journal: z.boolean().optional(),
 });
 export type GatewayHeartbeat = z.infer<typeof GatewayHeartbeat>;
 

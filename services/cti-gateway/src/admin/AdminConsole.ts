@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { LineCommands, MediaCommands, MediaTopics, PbxTopics, type Unsubscribe } from '@ucserver/shared';
+import { GatewayTopics, LineCommands, MediaCommands, MediaTopics, PbxTopics, type Unsubscribe } from '@ucserver/shared';
 import { MediaCommandError, NotFoundError, UnavailableError } from '../errors.ts';
+import { CtiGateways } from './CtiGateways.ts';
 import { PbxAdapters } from './PbxAdapters.ts';
 import type { AdminChange, AdminConsoleBus, AdminConsoleEvents, AdminConsoleOptions, ComponentHealth, SystemHealth } from './AdminConsoleTypes.ts';
 
@@ -17,6 +18,8 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
   readonly #options: AdminConsoleOptions;
   /** Every pbx-adapter heard (active and standbys), from their heartbeats. */
   readonly #adapters = new PbxAdapters();
+  /** Every cti-gateway sharing the clients (this one included), from their heartbeats. */
+  readonly #gateways: CtiGateways;
   #live: AdminConsoleBus | undefined;
   readonly #stops: Array<() => void> = [];
 
@@ -24,6 +27,7 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
     super();
     this.setMaxListeners(0);
     this.#options = options;
+    this.#gateways = new CtiGateways(options.instance.instanceId);
     const { calls, registrations, routing, quality } = options;
     const onCall = (): void => void this.emit('changed', 'calls');
     calls.on('callchanged', (call) => {
@@ -44,6 +48,7 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
       bus.subscribe(MediaTopics.quality, (report) => this.#options.quality.apply(report)),
       bus.subscribe(MediaTopics.heartbeat, () => void this.emit('changed', 'nodes')),
       bus.subscribe(PbxTopics.heartbeat, (hb) => this.#adapters.heard(hb)),
+      bus.subscribe(GatewayTopics.heartbeat, (hb) => this.#gateways.heard(hb)),
     ];
     const down = (nodeId: string): void => {
       this.#options.quality.forgetNode(nodeId);
@@ -123,6 +128,16 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
           ...since(a.startedAt),
         });
       }
+      // The other gateways sharing the clients (this one is the first row).
+      for (const g of this.#gateways.list().filter((x) => !x.self)) {
+        components.push({
+          name: `cti-gateway ${g.instanceId}`,
+          ok: g.ok,
+          detail: `${g.clients ?? '?'} clients${g.journal ? ', writes the journal' : ''}${g.host ? `, on ${g.host}` : ''}, heartbeat ${g.heartbeatAgeMs} ms ago`,
+          ...(g.version ? { version: g.version } : {}),
+          ...since(g.startedAt),
+        });
+      }
       for (const n of live.placement.nodes()) {
         components.push({
           name: `media ${n.nodeId}`,
@@ -142,7 +157,8 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
       ...(config.ADMIN_GRAFANA_URL ? [{ name: 'Grafana', url: config.ADMIN_GRAFANA_URL }] : []),
     ];
     const pbxAdapters = this.#adapters.list().map((a) => ({ ...a, startedAt: new Date(a.startedAt).toISOString(), lastSeen: new Date(a.lastSeen).toISOString() }));
-    return { at: new Date(now).toISOString(), components, pbxAdapters, links };
+    const gateways = this.#gateways.list().map((g) => ({ ...g, startedAt: new Date(g.startedAt).toISOString(), lastSeen: new Date(g.lastSeen).toISOString() }));
+    return { at: new Date(now).toISOString(), components, pbxAdapters, gateways, links };
   }
 
   #bus(what: string): AdminConsoleBus {

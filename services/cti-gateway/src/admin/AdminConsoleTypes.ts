@@ -64,5 +64,20 @@ export interface SystemHealth {
   components: ComponentHealth[];
   /** Every pbx-adapter heard lately, the active one first. */
   pbxAdapters: PbxAdapterHealth[];
+  /** Every cti-gateway sharing the clients, this one first. */
+  gateways: CtiGatewayHealth[];
   links: Array<{ name: string; url: string }>;
+}
+
+export interface CtiGatewayHealth {
+  instanceId: string;
+  host?: string;
+  version?: string;
+  clients?: number;
+  journal?: boolean;
+  self: boolean;
+  startedAt: string;
+  lastSeen: string;
+  heartbeatAgeMs: number;
+  ok: boolean;
 }

@@ -155,5 +155,17 @@ export const SystemOut = z.object({
     heartbeatAgeMs: z.number().int(),
     ok: z.boolean().describe('Heard within 3 of its heartbeat intervals, and neither fenced nor stopped'),
   })).describe('Every pbx-adapter (active and standbys) from its heartbeat on the bus'),
+  gateways: z.array(z.object({
+    instanceId: z.string().describe('GATEWAY_INSTANCE_ID'),
+    host: z.string().optional(),
+    version: z.string().optional(),
+    clients: z.number().int().optional().describe('Authenticated client sessions on it'),
+    journal: z.boolean().optional().describe('It writes the journal (the lowest live instance id)'),
+    self: z.boolean().describe('The gateway that answered this request'),
+    startedAt: isoDate,
+    lastSeen: isoDate,
+    heartbeatAgeMs: z.number().int(),
+    ok: z.boolean().describe('Heard within 3 of its heartbeat intervals'),
+  })).describe('Every cti-gateway sharing the clients, from its heartbeat on the bus'),
   links: z.array(z.object({ name: z.string(), url: z.string() })),
 });

@@ -94,6 +94,7 @@ export interface SystemHealth {
   components: Array<{ name: string; ok: boolean; detail: string; version?: string; startedAt?: string; uptimeS?: number; latencyMs?: number }>;
   /** Every pbx-adapter (active and standbys) from its heartbeat, the active one first. */
   pbxAdapters: Array<{ instance: string; host: string; sip: string; role: string; leaseHolder: string | null; version: string; startedAt: string; lastSeen: string; heartbeatAgeMs: number; ok: boolean }>;
+  gateways: Array<{ instanceId: string; host?: string; version?: string; clients?: number; journal?: boolean; self: boolean; startedAt: string; lastSeen: string; heartbeatAgeMs: number; ok: boolean }>;
   links: Array<{ name: string; url: string }>;
 }
 
