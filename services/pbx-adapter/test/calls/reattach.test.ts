@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { BusRemoteError, GatewayTopics } from '@ucserver/shared';
-import { check, freePort, NatsServer, Sipp } from '@ucserver/testkit';
+import { check, Sipp } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
-import { CallBench } from '../support/CallBench.ts';
-import { testLine, type Gateway } from '../support/Gateway.ts';
-import { StubRegistrar } from '../support/StubRegistrar.ts';
+import type { Gateway } from '../support/Gateway.ts';
+import { LineBench } from '../support/LineBench.ts';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`../fixtures/sipp/${name}.xml`, import.meta.url));
 const remoteCode = (code: string) => (err: unknown): boolean => err instanceof BusRemoteError && err.remoteCode === code;
@@ -19,33 +18,18 @@ const INTERVAL_MS = 200;
 const GRACE_MS = 500;
 
 describe('re-attach at the adapter', { timeout: 90_000 }, () => {
-  let nats: NatsServer;
-  let bench: CallBench;
+  let lines: LineBench;
   let gateway: Gateway;
   let adapter: PbxAdapterApp;
-  let registrar: StubRegistrar;
   let mediaPort: number;
 
   before(async () => {
-    nats = await NatsServer.start();
-    registrar = await StubRegistrar.start();
-    bench = await CallBench.start({
-      natsUrl: nats.url,
-      lines: [testLine({ number: '101', registrar: registrar.address })],
-      env: { GATEWAY_LOSS_GRACE_MS: String(GRACE_MS) },
-      deps: { gatewayIntervalMs: INTERVAL_MS },
-    });
-    ({ gateway, adapter } = bench);
+    lines = await LineBench.start(['101'], { env: { GATEWAY_LOSS_GRACE_MS: String(GRACE_MS) }, deps: { gatewayIntervalMs: INTERVAL_MS } });
+    ({ gateway, adapter } = lines.bench);
     gateway.startHeartbeat(INTERVAL_MS);
-    await adapter.linesSynced;
-    await gateway.waitRegistration('line-101', 'registered', 10_000);
-    mediaPort = await freePort({ count: 2, even: true });
+    mediaPort = lines.mediaPort;
   });
-  after(async () => {
-    await bench?.dispose();
-    await nats?.dispose();
-    await registrar?.close();
-  });
+  after(() => lines?.dispose());
 
   it('the answered call owned by another run outlives the first run\'s loss; unknown and ringing calls are refused', async () => {
     gateway.acceptThen((callId) => gateway.pbx('alert', { callId }));
