@@ -5,97 +5,49 @@
 //    call is answered by gw-2, where bob's softphone is (gateway 1 stays silent), audio both ways; alice
 //    sees bob busy; the journal holds exactly one row per call and line, written once by the shared
 //    durable consumer.
-//  - kill -9 of gw-1 during a call: the proxy fails over to gw-2; alice's page reconnects there and gets
-//    its lines and no ghost call; the pbx-adapter ends the call gw-1 owned (BYE, 'gateway-lost'), bob's leg
-//    ends with it; no journal row is left open, none is lost; the next call works through gw-2.
+//  - kill -9 of gw-1 during a call: the proxy fails over to gw-2; alice's page (opened with reattach=off:
+//    a client that does not re-attach its calls, as any ENetUC client) reconnects there and gets its lines
+//    and no ghost call; the pbx-adapter ends the call gw-1 owned (BYE, 'gateway-lost'), bob's leg ends with
+//    it; no journal row is left open, none is lost; the next call works through gw-2. The client that
+//    re-attaches: gateway-reattach.test.ts.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { check, freePort, TcpProxy } from '@ucserver/testkit';
+import { check, freePort } from '@ucserver/testkit';
 import { AdminBrowser } from '../e2e/support/AdminBrowser.ts';
 import type { BrowserUser } from '../e2e/support/BrowserUser.ts';
 import { establish, hangUp, waitIdle } from '../e2e/support/callFlow.ts';
-import { ALICE, BOB, E2eStack, type JournalRow } from '../e2e/support/E2eStack.ts';
+import type { E2eStack } from '../e2e/support/E2eStack.ts';
 import { enterNetworkNamespace } from '../e2e/support/netns.ts';
 import { NodeService } from '../e2e/support/NodeService.ts';
 import { before as by, byeCounters, rowsOf } from './support/recoveryChecks.ts';
+import { journal as journalOf, killGateway1, startTwoGateways, waitBadge, type TwoGateways } from './support/twoGateways.ts';
 
 await enterNetworkNamespace();
 
 const HEARTBEAT_MS = 1000;
 const GRACE_MS = 3000;
-// PostgreSQL over its Unix socket: a file, reachable from inside the test's network namespace.
-const PG_ADMIN = process.env.TEST_PG_SOCKET_URL ?? 'postgres://postgres@/postgres?host=/var/run/postgresql';
-const dbName = `ucs_test_${randomBytes(6).toString('hex')}`;
-const dbUrl = PG_ADMIN.replace(/\/postgres\?/, `/${dbName}?`);
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
+let two: TwoGateways;
 let stack: E2eStack;
 let gw1: NodeService;
 let gw2: NodeService;
-let proxy: TcpProxy;
 let alice: BrowserUser;
 let bob: BrowserUser;
 
 before(async () => {
-  await admin(`create database ${dbName}`);
-  const shared = { DATABASE_URL: dbUrl, GATEWAY_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), AUTH_TOKEN_SECRET: randomBytes(32).toString('hex') };
-  stack = await E2eStack.start({
-    scenario: 'faults-two-gateways',
-    pbxMode: 'media-via-pbx',
-    users: [ALICE, BOB],
-    gatewayEnv: { ...shared, GATEWAY_INSTANCE_ID: 'gw-1' },
-    pbxAdapterEnv: { GATEWAY_LOSS_GRACE_MS: String(GRACE_MS) },
-  });
-  gw1 = stack.gateway!;
-  gw2 = NodeService.start('cti-gateway', 'cti-gateway-2', {
-    ...gw1.env,
-    HTTP_PORT: String(await freePort({ tcp: true })),
-    CTI_TCP_PORT: String(await freePort({ tcp: true })),
-    GATEWAY_INSTANCE_ID: 'gw-2',
-  }, stack.artifacts);
-  stack.onStop(() => gw2.stop());
-  await gw2.waitReady(60_000);
-  proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(gw1.env.HTTP_PORT) });
-  stack.onStop(() => proxy.close());
-  alice = await stack.browser(ALICE, 440, `http://127.0.0.1:${proxy.port}`);
-  bob = await stack.browser(BOB, 1000, gw2.httpUrl);
-  await alice.login();
-  await bob.login();
+  two = await startTwoGateways({ scenario: 'faults-two-gateways', heartbeatMs: HEARTBEAT_MS, graceMs: GRACE_MS, aliceQuery: 'reattach=off' });
+  ({ stack, gw1, gw2, alice, bob } = two);
 });
 
 after(async () => {
-  await stack?.stop();
-  await admin(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+  await two?.stop();
 });
 
-/** The badge of `login` on `viewer`'s People panel, once it is `badge`. */
-async function waitBadge(viewer: BrowserUser, login: string, badge: string, timeoutMs = 10_000): Promise<void> {
-  const row = viewer.testid(`presence-${login}`);
-  await check(async () => (await row.getAttribute('data-presence').catch(() => null)) === badge, timeoutMs, { name: `${viewer.name} sees ${login} "${badge}"`, intervalMs: 100 }).catch(async (err: unknown) => {
-    throw new Error(`${(err as Error).message} (now: ${await row.getAttribute('data-presence').catch(() => 'missing')})`, { cause: err });
-  });
-}
-
 /** Every journal row (both gateways read the one database). */
-async function journal(gateway: NodeService): Promise<JournalRow[]> {
-  const res = await fetch(`${gateway.httpUrl}/api/v1/journal?limit=100`, { headers: { authorization: `Bearer ${stack.adminToken}` }, signal: AbortSignal.timeout(10_000) });
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { entries: JournalRow[] }).entries;
-}
+const journal = (gateway: NodeService) => journalOf(stack, gateway);
 
 test('alice on gateway 1 sees bob on gateway 2 online and busy, calls him (gateway 2 takes the call), one journal row per call and line', async () => {
   await stack.step('alice (gw-1) sees bob (gw-2) free, bob sees alice free: each one online through the other gateway', async () => {
@@ -132,12 +84,7 @@ test('alice on gateway 1 sees bob on gateway 2 online and busy, calls him (gatew
 test('kill -9 of gateway 1 during a call: alice reconnects to gateway 2 with her lines, the call ends with BYE, no journal row open or lost, the next call works', async () => {
   const ids = await establish(stack, alice, bob);
   const byes0 = await byeCounters(stack);
-  const killedAt = Date.now();
-  await stack.step('kill -9 gw-1; the load balancer (proxy) sends new connections to gw-2', async () => {
-    await gw1.stop('SIGKILL');
-    proxy.retarget({ host: '127.0.0.1', port: Number(gw2.env.HTTP_PORT) });
-    stack.gateway = gw2;
-  });
+  const killedAt = await stack.step('kill -9 gw-1; the load balancer (proxy) sends new connections to gw-2', () => killGateway1(two));
   await stack.step('alice\'s page reconnects to gw-2 and gets her lines and no ghost call', async () => {
     const s = await alice.waitState((x) => x.connection === 'connected' && x.lines.length > 0, 'reconnected with lines', 30_000);
     stack.log(`alice reconnected to gw-2 with ${s.lines.length} line(s) ${Date.now() - killedAt} ms after the kill`);

@@ -20,6 +20,8 @@ export interface BrowserUserOptions {
   baseUrl: string;
   artifacts: string;
   tmp: string;
+  /** More query parameters of the page (e.g. `reattach=off`). */
+  query?: string;
 }
 
 /**
@@ -70,7 +72,7 @@ export class BrowserUser {
       ws.on('framereceived', (f) => log(`[ws ←] ${String(f.payload).slice(0, 2000)}`));
       ws.on('close', () => log('[websocket] closed'));
     });
-    await page.goto(`${options.baseUrl}/?audioProcessing=0`);
+    await page.goto(`${options.baseUrl}/?audioProcessing=0${options.query ? `&${options.query}` : ''}`);
     return user;
   }
 

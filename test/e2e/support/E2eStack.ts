@@ -317,8 +317,8 @@ export class E2eStack {
   }
 
   /** A Chromium softphone for `user`, its microphone playing a `toneHz` sine (on `baseUrl`: default the gateway). */
-  async browser(user: E2eUser, toneHz: number, baseUrl = this.gatewayUrl): Promise<BrowserUser> {
-    const b = await BrowserUser.launch({ name: user.login, user, toneHz, baseUrl, artifacts: this.artifacts, tmp: this.#tmp });
+  async browser(user: E2eUser, toneHz: number, baseUrl = this.gatewayUrl, query?: string): Promise<BrowserUser> {
+    const b = await BrowserUser.launch({ name: user.login, user, toneHz, baseUrl, artifacts: this.artifacts, tmp: this.#tmp, ...(query ? { query } : {}) });
     this.browsers.push(b);
     this.#stoppers.push(() => b.close());
     return b;

@@ -28,6 +28,14 @@ export const PbxCommands = {
     /** The gateway run placing the call: it owns the call (its loss ends the call). */
     gateway: GatewayInstance,
   }), Empty),
+  /**
+   * Issue 18: the gateway run `gateway` takes over a running call whose softphone re-attached to it (its
+   * former owner died; the WebRTC media on the node is untouched). The adapter records the new owner, so
+   * the loss of the old one no longer ends the call; the journal row and the SIP dialog stay as they are.
+   * Refused (UCS_ERR_PBX_CALL_NOT_FOUND) for a call the adapter does not carry or that has ended, and
+   * (UCS_ERR_PBX_CALL_STATE) for one no gateway owns or that is not answered yet.
+   */
+  reattach: command('pbx', 'call.reattach', z.object({ callId: Id, gateway: GatewayInstance }), Empty),
   /** The called client rings (180 Ringing). */
   alert: command('pbx', 'call.alert', z.object({ callId: Id }), Empty),
   /** The called client answered; the media node already holds the SDP answer (200 OK). */

@@ -8,6 +8,7 @@ import { CallPickup } from './CallPickup.ts';
 import { IncomingCallVerdict } from './IncomingCallVerdict.ts';
 import { SoftphoneCalls } from './SoftphoneCalls.ts';
 import { SoftphoneDeviceControl } from './SoftphoneDeviceControl.ts';
+import { SoftphoneReattach } from './SoftphoneReattach.ts';
 import { SoftphoneRenegotiation } from './SoftphoneRenegotiation.ts';
 import type { IncomingCallDecision, IncomingCallRequest, SoftphoneServiceDeps } from './SoftphoneServiceTypes.ts';
 
@@ -28,6 +29,7 @@ export class SoftphoneService {
   readonly #verdict: IncomingCallVerdict;
   readonly #forwarding: CallForwarding;
   readonly #renegotiation: SoftphoneRenegotiation;
+  readonly #reattach: SoftphoneReattach;
 
   constructor(deps: SoftphoneServiceDeps) {
     const part = { softphoneCalls: new SoftphoneCalls(), logger: deps.logger.child({ component: 'softphone' }) };
@@ -39,13 +41,14 @@ export class SoftphoneService {
     this.#events = new AvCallEvents({ ...part, media, pbx, calls: deps.calls, sessions, placement: deps.placement });
     this.#transfer = new AvTransfer({ ...part, pbx, calls: deps.calls });
     this.pickup = new CallPickup({ ...part, media, pbx, sessions, forwarding });
+    this.#reattach = new SoftphoneReattach({ ...part, pbx, lines, calls: deps.calls });
     this.#verdict = new IncomingCallVerdict({ ...part, media, lines, sessions, config: deps.config, routing: deps.routing, forwarding });
   }
 
   /** The asnAV* operations a client may send. */
   operations(): { invokes: Partial<InvokeHandlers<ClientSession>>; events: Partial<EventHandlers<ClientSession>> } {
     const { invokes, events } = this.#operations.operations();
-    return { invokes, events: { ...events, ...this.#transfer.events() } };
+    return { invokes: { ...invokes, asnUcsReattachAVCall: (arg, session) => this.#reattach.reattach(arg, session) }, events: { ...events, ...this.#transfer.events() } };
   }
 
   /** The pbx-adapter's CtiCommands.incomingCall: accept (offering the call to the softphone) or refuse. */

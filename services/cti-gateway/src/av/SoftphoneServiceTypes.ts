@@ -97,3 +97,11 @@ export interface AvTransferDeps extends SoftphonePartDeps {
   /** The calls as the pbx-adapter reports them: state, line and far end. */
   calls: Pick<CallRegistry, 'get'>;
 }
+
+export interface SoftphoneReattachDeps extends SoftphonePartDeps {
+  pbx: Pick<PbxClient, 'reattach'>;
+  /** The user's lines: only a call on one of them may be re-attached. */
+  lines: Pick<LineStore, 'ownedBy'>;
+  /** Every call as the pbx-adapter reports it (line, far end, media node, state): what the call is rebuilt from. */
+  calls: Pick<CallRegistry, 'get'>;
+}

@@ -24,6 +24,15 @@ export class PbxClient {
     this.#owned?.add(call.callId);
   }
 
+  /**
+   * Takes over a running call whose softphone re-attached here (issue 18): this run owns it from now on,
+   * as if it had placed it.
+   */
+  async reattach(callId: string): Promise<void> {
+    await this.#request(PbxCommands.reattach, { callId, gateway: this.#gateway });
+    this.#owned?.add(callId);
+  }
+
   /** One page of the calls the adapter carries now (rejects with the bus error: callers retry). */
   listCalls(offset: number, limit: number): Promise<PbxCallList> {
     return this.#bus.pbx.request(PbxCommands.listCalls, { offset, limit }, { timeoutMs: this.#timeoutMs });

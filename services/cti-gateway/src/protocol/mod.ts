@@ -33,6 +33,7 @@ export * from './journal.ts';
 export * from './presence.ts';
 export * from './capabilities.ts';
 export * from './clientContent.ts';
+export * from './ucsAv.ts';
 
 // operation model and registry
 export { defineEvent, defineInvoke } from './operation.ts';

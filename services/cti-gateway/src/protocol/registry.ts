@@ -20,6 +20,7 @@ import * as journal from './journal.ts';
 import * as main from './main.ts';
 import * as presence from './presence.ts';
 import * as transport from './transport.ts';
+import * as ucsAv from './ucsAv.ts';
 
 const coreOperations = Object.freeze({
   asnKeepAlive: main.asnKeepAlive,
@@ -100,6 +101,8 @@ const coreOperations = Object.freeze({
   asnUnsubscribeClientContent: content.asnUnsubscribeClientContent,
   asnChangeClientContent: content.asnChangeClientContent,
   asnClientContentChanged: content.asnClientContentChanged,
+  // ucserver's own (not ENetUC): the web softphone's re-attach after its gateway died.
+  asnUcsReattachAVCall: ucsAv.asnUcsReattachAVCall,
 });
 
 /**

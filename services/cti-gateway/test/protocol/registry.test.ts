@@ -102,6 +102,8 @@ const summary: [name: string, id: number, module: string, kind: 'invoke' | 'even
   ['asnUnsubscribeClientContent', 4601, 'ClientContent', 'invoke', C2S],
   ['asnChangeClientContent', 4606, 'ClientContent', 'invoke', C2S],
   ['asnClientContentChanged', 4607, 'ClientContent', 'event', S2C],
+  // not in §4.0: ucserver's own operation for its web softphone (protocol/ucsAv.ts)
+  ['asnUcsReattachAVCall', 60_001, 'AV', 'invoke', C2S],
 ];
 
 const all = Object.values(operations) as AnyOperation[];

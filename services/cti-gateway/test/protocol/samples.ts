@@ -350,6 +350,7 @@ export const argumentSamples: ArgumentSamples = {
   asnUnsubscribeClientContent: {},
   asnChangeClientContent: { iRevision: 3, u8sVersion: '2', iIsEditable: 1, listContentstructure: [contentCluster], iFlags: 1 },
   asnClientContentChanged: { iRevision: 4, listContentstructure: [contentCluster], iFlags: 0 },
+  asnUcsReattachAVCall: { u8sCTIConnectionID: '4f1c2e', u8sCallID: 'av-4f1c2e', bHeld: false, bVideo: false },
 };
 
 type ResultSamples = { [N in InvokeOperationName]: z.input<Operations[N]['result']> };
@@ -430,5 +431,6 @@ export const resultSamples: ResultSamples = {
   asnSubscribeClientContent: { iRevision: 4 },
   asnUnsubscribeClientContent: {},
   asnChangeClientContent: { iRevision: 4 },
+  asnUcsReattachAVCall: { callAndConnectionID: { u8sCallID: 'av-4f1c2e', u8sEndpointID: 'ep-alice-02' }, u8sCTIConnectionID: '4f1c2e', endpointIDRemote: 'ep-pbx-4f1c2e' },
   asnGetClientCapabilitiesV2: { capabilities: [{ u8sID: 'alice@example.com', capabilities: { eClientCapabilities: [1], customCapabilities: [] } }] },
 };

@@ -1,5 +1,6 @@
 import type { AudioDevices } from './AudioDevices.ts';
 import { AvCalls } from './AvCalls.ts';
+import { AvReattach } from './AvReattach.ts';
 import { CallList } from './CallList.ts';
 import type { RtpStats, VideoStats } from './CallPeerTypes.ts';
 import type { EnetucConnection, ServerEvent } from './EnetucConnection.ts';
@@ -41,6 +42,7 @@ export class Softphone extends EventTarget {
   readonly #journal = new Map<string, JournalEntry>();
   #notifyQueued = false;
   readonly #av: AvCalls;
+  readonly #reattach: AvReattach;
   readonly #onEvent = (e: Event): void => this.#handle((e as CustomEvent<ServerEvent>).detail);
 
   constructor(deps: SoftphoneDeps) {
@@ -57,6 +59,7 @@ export class Softphone extends EventTarget {
       changed: () => this.#changed(),
       updateTones: () => this.#updateTones(),
     });
+    this.#reattach = new AvReattach({ calls: this.#calls, changed: () => this.#changed(), updateTones: () => this.#updateTones() });
   }
 
   get lines(): PhoneLine[] {
@@ -86,6 +89,8 @@ export class Softphone extends EventTarget {
       line.monitorId = r.u8sMonitorCrossRefID;
       for (const c of r.seqCalls) this.#applyCallInfo(c);
     }));
+    // Calls kept through the loss of the last connection (their media ran on) go on through this one.
+    await this.#reattach.reattach(conn);
     try {
       const { iceServers } = await conn.invoke<{ iceServers: IceServer[] }>('asnAVGetIceServers', {});
       this.#iceServers = iceServers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) }));
@@ -97,11 +102,15 @@ export class Softphone extends EventTarget {
     this.#changed();
   }
 
-  /** The connection is gone: every call ends locally (the server hangs them up). */
-  detach(reason: string): void {
+  /**
+   * The connection is gone: every call ends locally (the server hangs them up), except, with `keepCalls`,
+   * the answered ones whose media runs: they wait for the next session to re-attach them (AvReattach).
+   */
+  detach(reason: string, options: { keepCalls?: boolean } = {}): void {
     this.#conn?.removeEventListener('event', this.#onEvent);
     this.#conn = undefined;
     for (const call of this.#calls.running) {
+      if (options.keepCalls && this.#reattach.keep(call)) continue;
       endMedia(call);
       call.cause ??= reason;
       moveTo(call, 'destroyed');
@@ -113,6 +122,7 @@ export class Softphone extends EventTarget {
 
   /** Forgets everything (log out). */
   reset(): void {
+    this.#reattach.clear('logged out');
     this.detach('logged out');
     this.#lines.clear();
     this.#calls.clear();

@@ -11,6 +11,8 @@ import { installTestHook } from './testHook.ts';
 
 const params = new URLSearchParams(location.search);
 const processingParam = params.get('audioProcessing');
+// reattach=off: calls end with the connection to the server, as with any ENetUC client (no re-attach).
+const reattachCalls = params.get('reattach') !== 'off';
 const devices = new AudioDevices(processingParam === null ? {} : { processing: processingParam !== '0' && processingParam !== 'off' });
 let context: AudioContext | undefined;
 const audioContext = (): AudioContext => (context ??= new AudioContext({ latencyHint: 'interactive' }));
@@ -96,7 +98,8 @@ async function attach(conn: EnetucConnection): Promise<void> {
     if (connection !== conn) return;
     connection = undefined;
     const reason = (e as CustomEvent<string>).detail;
-    phone.detach(`connection lost: ${reason}`);
+    // Answered calls keep their media (it never crosses the gateway) and are re-attached after the reconnect.
+    phone.detach(`connection lost: ${reason}`, { keepCalls: reattachCalls && !!credentials });
     presence.detach();
     if (credentials) scheduleReconnect(reason);
   });

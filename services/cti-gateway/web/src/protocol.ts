@@ -44,6 +44,8 @@ export const Op = {
   asnCtiLineSetDoNotDisturb: 1264,
   asnCtiSetForward: 1218,
   asnCtiRemoveForward: 1219,
+  /** ucserver's own, not ENetUC: re-attach a running call after the gateway was lost (issue 18). */
+  asnUcsReattachAVCall: 60_001,
 } as const;
 export type OpName = keyof typeof Op;
 
@@ -167,6 +169,11 @@ export interface CallAndConnectionId {
 export interface AvMakeCallResult {
   callAndConnectionID: CallAndConnectionId;
   u8sCTIConnectionID: string;
+}
+
+/** asnUcsReattachAVCall's result: the call's AV ids in the new session. */
+export interface ReattachResult extends AvMakeCallResult {
+  endpointIDRemote: string;
 }
 
 export interface AvNewCall {

@@ -41,6 +41,10 @@ export function servePbxCommands(bus: BusClient, calls: CallRegistry, trace: Sip
       await calls.call(r.callId).redirect(r.target, r.replacesCallId ? calls.replacesOf(r.replacesCallId) : undefined);
       return done;
     },
+    reattach: (r) => {
+      calls.reattach(r.callId, r.gateway);
+      return done;
+    },
     pickup: (r) => {
       log.info({ callId: r.callId, lineId: r.lineId, lineNumber: r.lineNumber }, 'pickup');
       calls.pickup(r.callId, r.lineId, r.lineNumber);

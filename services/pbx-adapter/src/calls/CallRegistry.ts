@@ -150,6 +150,24 @@ export class CallRegistry {
     return call;
   }
 
+  /**
+   * PbxCommands.reattach (issue 18): the gateway run `gateway` owns the answered call `callId` from now on
+   * (its softphone re-attached there after the former owner died). Only the owner changes: the dialog,
+   * the media and the call's events go on, so the loss of the former run no longer ends the call
+   * (GatewayLiveness judges the owners anew at its next check). Idempotent for the same run.
+   */
+  reattach(callId: string, gateway: GatewayInstance): void {
+    const call = this.call(callId);
+    if (call.ended) throw new CallNotFoundError(callId);
+    const from = call.owner;
+    if (!from) throw new CallStateError(`no gateway owns the call, there is nothing to re-attach [callId:${callId}]`);
+    if (!call.confirmed) throw new CallStateError(`only an answered call can be re-attached [callId:${callId}]`);
+    call.own(gateway);
+    if (from.instanceId !== gateway.instanceId || from.startedAt !== gateway.startedAt) {
+      this.#logger.info({ callId, from: from.instanceId, fromStartedAt: from.startedAt, to: gateway.instanceId, toStartedAt: gateway.startedAt }, 'call re-attached to another gateway');
+    }
+  }
+
   /** PbxCommands.pickup: the ringing incoming call `callId` moves to our line `lineId` (the picker's). */
   pickup(callId: string, lineId: string, lineNumber: string): void {
     const call = this.call(callId);

@@ -72,6 +72,21 @@ describe('calls - GatewayLiveness', () => {
     liveness.close();
   });
 
+  it('check() after the lost run\'s last call was re-attached to another run (issue 18): the grace ends nothing', () => {
+    const owners = [gw];
+    const { clock, lost, beat, liveness } = setup(owners);
+    const other = { instanceId: 'gw-2', startedAt: 2000 };
+    beat(gw, 2000);
+    clock.advance(3 * INTERVAL + 1000); // gw-1 expired, grace running
+    owners.splice(0, owners.length, other); // CallRegistry.reattach: gw-2 owns the call now
+    for (let t = 0; t < GRACE + 3000; t += INTERVAL) {
+      liveness.heartbeat({ ...other, at: clock.now(), intervalMs: INTERVAL });
+      clock.advance(INTERVAL);
+    }
+    assert.deepEqual(lost, [], 'neither the former owner nor the new one is lost');
+    liveness.close();
+  });
+
   it('heartbeat() of the same instance with a newer startedAt makes the older run lost (restarted) after the grace', () => {
     const { clock, lost, beat, liveness } = setup([gw]);
     beat(gw, 2000);

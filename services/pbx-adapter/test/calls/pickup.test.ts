@@ -6,38 +6,26 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { BusRemoteError } from '@ucserver/shared';
-import { check, freePort, NatsServer, Sipp } from '@ucserver/testkit';
+import { check, Sipp } from '@ucserver/testkit';
 import type { PbxAdapterApp } from '../../src/app.ts';
-import { CallBench } from '../support/CallBench.ts';
-import { testLine, type Gateway } from '../support/Gateway.ts';
-import { StubRegistrar } from '../support/StubRegistrar.ts';
+import type { Gateway } from '../support/Gateway.ts';
+import { LineBench } from '../support/LineBench.ts';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`../fixtures/sipp/${name}.xml`, import.meta.url));
 const remoteCode = (code: string) => (err: unknown): boolean => err instanceof BusRemoteError && err.remoteCode === code;
 
 describe('pickup at the adapter', { timeout: 90_000 }, () => {
-  let nats: NatsServer;
-  let bench: CallBench;
+  let lines: LineBench;
   let gateway: Gateway;
   let adapter: PbxAdapterApp;
-  let registrar: StubRegistrar;
   let mediaPort: number;
 
   before(async () => {
-    nats = await NatsServer.start();
-    registrar = await StubRegistrar.start();
-    bench = await CallBench.start({ natsUrl: nats.url, lines: [testLine({ number: '101', registrar: registrar.address }), testLine({ number: '102', registrar: registrar.address })] });
-    ({ gateway, adapter } = bench);
-    await adapter.linesSynced;
-    await gateway.waitRegistration('line-101', 'registered', 10_000);
-    await gateway.waitRegistration('line-102', 'registered', 10_000);
-    mediaPort = await freePort({ count: 2, even: true });
+    lines = await LineBench.start(['101', '102']);
+    ({ gateway, adapter } = lines.bench);
+    mediaPort = lines.mediaPort;
   });
-  after(async () => {
-    await bench?.dispose();
-    await nats?.dispose();
-    await registrar?.close();
-  });
+  after(() => lines?.dispose());
 
   /** SIPp calls line 101 (200 → ACK, `holdms`, BYE); the gateway accepts and rings. Resolves with the run. */
   function callLine101(holdms: number): Promise<Awaited<ReturnType<typeof Sipp.run>>> {

@@ -201,6 +201,12 @@ export class Gateway {
     this.#heartbeat.unref();
   }
 
+  /** Stops the heartbeat: the run falls silent, as a killed gateway does. */
+  stopHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     for (const s of this.#subs) s.unsubscribe();
