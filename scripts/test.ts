@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 
 const suites: Record<string, string[]> = {
-  unit: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'scripts/**/*.test.ts', 'test/house/**/*.test.ts', 'fuzz/test/**/*.test.ts'],
+  unit: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts', 'test/house/**/*.test.ts', 'fuzz/test/**/*.test.ts'],
   // Whole-system runs, one file at a time: their timing promises (ready within 15 s) need the machine.
   e2e: ['test/platform/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts', 'test/faults/**/*.test.ts'],
 };

@@ -18,6 +18,10 @@ export interface RateRow {
   answer: Summary;
   /** CPU of each process over the rate's window, percent of one core. */
   cpu: Record<string, number>;
+  /** CPU of each process per connected call (ms; the whole call: setup, hold and hang-up), independent of the load. */
+  cpuMsPerCall: Record<string, number>;
+  /** NATS messages each service published per connected call (requests, replies, events, JetStream API and acks). */
+  natsMessagesPerCall: Record<string, number>;
   /** SQL statements the gateway sent per connected call (caller's and callee's leg together). */
   gatewayDbQueriesPerCall: number;
 }

@@ -83,6 +83,8 @@ export class Generator {
   #waiting: Array<(line: string) => void> = [];
   readonly #ice = new Map<number, { resolve: (suite: string) => void; reject: (err: Error) => void }>();
   #exited = false;
+  /** Endpoints that reported ready after their attempt timed out, with their suite. */
+  readonly #lateReady = new Map<number, string>();
 
   private constructor(proc: ChildProcess, port: number, fingerprint: string) {
     this.#proc = proc;
@@ -116,7 +118,11 @@ export class Generator {
     if (line.startsWith('ready ') || line.startsWith('failed ')) {
       const [kind, ep, ...rest] = line.split(' ');
       const w = this.#ice.get(Number(ep));
-      if (!w) return;
+      if (!w) {
+        // An attempt given up a moment too early: the endpoint is keyed after all (see connectWebRtc).
+        if (kind === 'ready') this.#lateReady.set(Number(ep), rest.join(' '));
+        return;
+      }
       this.#ice.delete(Number(ep));
       if (kind === 'ready') w.resolve(rest.join(' '));
       else w.reject(new Error(`ICE/DTLS of generator endpoint ${ep} failed: ${rest.join(' ')}`));
@@ -136,11 +142,43 @@ export class Generator {
 
   /**
    * Runs ICE (a Binding request with USE-CANDIDATE) and the DTLS handshake (client) of endpoint `ep`
-   * against a WebRTC server; resolves with the SRTP suite once keyed.
+   * against a WebRTC server; resolves with the SRTP suite once keyed. Bounded: an attempt that neither
+   * succeeds nor fails within `timeoutMs` (gen.c retransmits STUN every 250 ms, DTLS flights at most 1 s
+   * apart) is abandoned, the endpoint reset and the whole ICE + DTLS run again, `attempts` times in all;
+   * then it rejects, saying how often and how long it tried. A retry succeeds when the server had not
+   * got far into DTLS (a lost ICE check or first flight); a server mid-handshake with the abandoned
+   * attempt may refuse the new one, which then fails fast instead of stalling the run.
    */
-  connectWebRtc(ep: number, server: { ip: string; port: number; ufrag: string; pwd: string }, localUfrag: string): Promise<string> {
+  async connectWebRtc(ep: number, server: { ip: string; port: number; ufrag: string; pwd: string }, localUfrag: string, options: { timeoutMs?: number; attempts?: number } = {}): Promise<string> {
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    const attempts = Math.max(1, options.attempts ?? 2);
+    const errors: string[] = [];
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        this.#lateReady.delete(ep);
+        return await this.#handshake(ep, server, localUfrag, timeoutMs);
+      } catch (err) {
+        errors.push((err as Error).message);
+        if (this.#exited) break;
+        const r = await this.#command(`reset ${ep}`);
+        if (r === 'error ready') return this.#lateReady.get(ep) ?? 'unknown';
+        if (r !== 'ok') throw new Error(`generator endpoint ${ep}: reset refused (${r}) after ${errors.join('; ')}`);
+      }
+    }
+    throw new Error(`ICE/DTLS of generator endpoint ${ep} not done after ${errors.length} attempt(s): ${errors.join('; ')}`);
+  }
+
+  #handshake(ep: number, server: { ip: string; port: number; ufrag: string; pwd: string }, localUfrag: string, timeoutMs: number): Promise<string> {
+    if (this.#exited) return Promise.reject(new Error('load generator exited'));
     return new Promise<string>((resolve, reject) => {
-      this.#ice.set(ep, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.#ice.delete(ep);
+        reject(new Error(`no ready/failed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#ice.set(ep, {
+        resolve: (suite) => (clearTimeout(timer), resolve(suite)),
+        reject: (err) => (clearTimeout(timer), reject(err)),
+      });
       this.#proc.stdin!.write(`ice ${ep} ${server.ip} ${server.port} ${server.ufrag} ${server.pwd} ${localUfrag}\n`);
     });
   }

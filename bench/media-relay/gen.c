@@ -18,6 +18,7 @@
 //   stream <sid> <src ep> <dst ip> <dst port> <ssrc> <pt> <expected receiving ep> [<size> <burst>]   → "ok"
 //                         (with size and burst: a VP8-marked video stream, see above)
 //   stop <sid>            → "ok"
+//   reset <ep>            → "ok" | "error ready" (forgets a handshake in progress or failed, so `ice` may run again)
 //   measure               → "ok" (opens a window)
 //   report                → (after a 500 ms grace for packets in flight) "report {json}"
 //   quit
@@ -369,6 +370,14 @@ static void dtls_step(int ep) {
   fail_ep(ep, why[0] ? why : "dtls");
 }
 
+/* DTLS retransmission: 400 ms doubling to at most 1 s (OpenSSL's own doubles from 1 s to 60 s, so one lost
+   flight late in a handshake stalled an endpoint for minutes); OpenSSL still gives up after 12 timeouts. */
+static unsigned int dtls_timer(SSL *ssl, unsigned int previous_us) {
+  (void)ssl;
+  if (previous_us == 0) return 400000;
+  return previous_us >= 500000 ? 1000000 : previous_us * 2;
+}
+
 static void start_dtls(int ep) {
   Endpoint *e = &eps[ep];
   e->ssl = SSL_new(ssl_ctx);
@@ -378,6 +387,7 @@ static void start_dtls(int ep) {
   BIO_set_mem_eof_return(e->wbio, -1);
   SSL_set_bio(e->ssl, e->rbio, e->wbio);
   SSL_set_connect_state(e->ssl);
+  DTLS_set_timer_cb(e->ssl, dtls_timer);
   SSL_set_options(e->ssl, SSL_OP_NO_QUERY_MTU);
   DTLS_set_link_mtu(e->ssl, 1400);
   e->wstate = W_DTLS;
@@ -675,6 +685,15 @@ static void command(char *line) {
     if (sid < 0 || sid >= MAX_STREAMS || src < 0 || src >= MAX_EP || dst < 0 || dst >= MAX_EP) { printf("error bad-stream\n"); fflush(stdout); return; }
     if (n == 9 && (size < 32 || size > VIDEO_MAX || burst < 1 || burst > 8)) { printf("error bad-video-stream\n"); fflush(stdout); return; }
     add_stream(sid, src, ip, port, ssrc, pt, dst, size, burst);
+    printf("ok\n"); fflush(stdout);
+  } else if (sscanf(line, "reset %d", &ep) == 1) {
+    if (ep < 0 || ep >= MAX_EP) { printf("error bad-endpoint\n"); fflush(stdout); return; }
+    Endpoint *e = &eps[ep];
+    if (e->wstate == W_READY) { printf("error ready\n"); fflush(stdout); return; }
+    if (e->wstate == W_ICE || e->wstate == W_DTLS) pending_handshakes--;
+    if (e->ssl) SSL_free(e->ssl); /* frees its BIOs */
+    e->ssl = NULL; e->rbio = e->wbio = NULL;
+    e->wstate = W_NONE; e->tries = 0; e->next_retx_ns = 0;
     printf("ok\n"); fflush(stdout);
   } else if (sscanf(line, "stop %d", &sid) == 1) {
     if (sid >= 0 && sid < MAX_STREAMS) streams[sid].active = 0;

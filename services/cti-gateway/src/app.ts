@@ -254,7 +254,13 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(() => cluster.close());
       stops.push(await startLineService(bus, lines, registrations, logger, lineCredentialsKey));
       stops.push(startCallFeed(bus, calls));
-      const writer = new JournalWriter(database.db, bus, logger);
+      // A new row's owner from the line cache the call's CTI events fill anyway (no statement of its own).
+      const writer = new JournalWriter(database.db, bus, logger, {
+        ownerOf: async (id) => {
+          const line = await lines.getById(id);
+          return line ? line.ownerUserId ?? null : undefined;
+        },
+      });
       await writer.start();
       stops.push(() => writer.stop());
       // With other gateways on the bus, the one with the lowest instance id writes the journal.

@@ -39,6 +39,14 @@ export interface E2eStackOptions {
   gatewayEnv?: Record<string, string>;
   /** Extra environment of the pbx-adapter. */
   pbxAdapterEnv?: Record<string, string>;
+  /**
+   * UDP ports of each media node for its PBX legs (a PlainTransport's RTP and RTCP: four per call
+   * through the PBX, more with video), default 400. A load run (bench/call-setup) sizes it to its
+   * concurrent calls; beyond the default it is taken anywhere in 10000–59999.
+   */
+  mediaRtpPorts?: number;
+  /** nats-server's monitoring endpoint (`-m`, /connz per connection), at `natsMonitorUrl`: bench/call-setup counts messages per call with it. */
+  natsMonitor?: boolean;
   /** Extra environment of every service (gateway, media nodes, pbx-adapter), before their own. */
   serviceEnv?: Record<string, string>;
   /**
@@ -95,6 +103,8 @@ export class E2eStack {
   readonly #options: E2eStackOptions;
   nats: ManagedProcess | undefined;
   natsUrl = '';
+  /** http://127.0.0.1:<port> of nats-server's monitoring with `natsMonitor`, else ''. */
+  natsMonitorUrl = '';
   /** How nats-server was started (port, store directory, auth), to start it again alike. */
   #natsArgs: string[] = [];
   #natsPort = 0;
@@ -147,6 +157,11 @@ export class E2eStack {
     const security = this.#options.natsSecurity;
     this.natsSecurity = security ? await prepareSecureNats({ dir: natsDir, prefix: this.busPrefix, port: natsPort, tls: security.tls ?? false }) : undefined;
     this.#natsArgs = [...(this.natsSecurity?.args ?? ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir]), '-l', join(this.artifacts, 'nats-server.log')];
+    if (this.#options.natsMonitor) {
+      const monitorPort = await freePort({ tcp: true });
+      this.#natsArgs.push('-m', String(monitorPort));
+      this.natsMonitorUrl = `http://127.0.0.1:${monitorPort}`;
+    }
     this.#natsPort = natsPort;
     this.#stoppers.push(async () => {
       await this.nats?.stop();
@@ -240,7 +255,8 @@ export class E2eStack {
   /** Starts one more media node (ids media-1, media-2 …) and waits for /readyz. */
   async addMediaNode(options: { waitReady?: boolean } = {}): Promise<NodeService> {
     const index = this.media.length + 1;
-    const rtp = await freePortRange(400, 40000, 59999);
+    const size = this.#options.mediaRtpPorts ?? 400;
+    const rtp = size > 400 ? await freePortRange(size, 10000, 59999) : await freePortRange(size, 40000, 59999);
     const node = NodeService.start('media', `media-${index}`, {
       NATS_URL: this.natsUrl,
       BUS_PREFIX: this.busPrefix,

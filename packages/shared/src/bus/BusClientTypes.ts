@@ -82,6 +82,13 @@ export interface ConsumeOptions {
    * Other handler errors are logged at error level on every delivery.
    */
   expected?: (err: unknown) => boolean;
+  /**
+   * Handlers running at once (default 1: each message is handled after the previous one settled). More
+   * lets a handler queue its message and settle later (the journal's write-behind batch): handlers still
+   * start in delivery order, each message is acknowledged when its own handler settles, and at this many
+   * unsettled handlers the consumer takes no further message (the bound of such a queue).
+   */
+  inFlight?: number;
 }
 
 /** A running durable consumer (BusClient.consume). */

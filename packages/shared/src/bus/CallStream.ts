@@ -8,6 +8,15 @@ import type { CallStreamHost } from './CallStreamTypes.ts';
 import type { ConsumeOptions, DurableConsumer, StreamOptions } from './BusClientTypes.ts';
 import type { z } from 'zod';
 
+/** What the consumer does with a delivered message (JetStream's JsMsg). */
+interface Delivered {
+  subject: string;
+  info: { deliveryCount: number };
+  ack(): void;
+  nak(delayMs?: number): void;
+  term(): void;
+}
+
 export class CallStream {
   readonly #host: CallStreamHost;
   readonly #consumers = new Set<{ stop(): void }>();
@@ -68,6 +77,7 @@ export class CallStream {
     const schemaOf = (subject: string): z.ZodType | undefined => topics.find((t) => subject.startsWith(`${subjects.prefix}.${t.name}.`) || subject === `${subjects.prefix}.${t.name}`)?.schema;
     const jsm = await jetstreamManager(nc);
     const maxDeliver = options.maxDeliver ?? 10;
+    const inFlight = Math.max(1, Math.floor(options.inFlight ?? 1));
     const consumerConfig = {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
@@ -90,6 +100,7 @@ export class CallStream {
           const consumer = await js.consumers.get(stream, options.durable);
           const messages = await consumer.consume({ max_messages: 256 });
           current = { stop: () => void messages.close() };
+          const unsettled = new Set<Promise<void>>();
           for await (const m of messages) {
             const schema = schemaOf(m.subject);
             const decoded = schema ? this.#host.decode(m.subject, schema, m.data) : undefined;
@@ -98,18 +109,14 @@ export class CallStream {
               m.term();
               continue;
             }
-            try {
-              await handler(decoded.value as PayloadOf<T>);
-              m.ack();
-            } catch (err) {
-              const last = m.info.deliveryCount >= maxDeliver;
-              if (!options.expected?.(err)) logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
-              else if (last) logger.warn({ subject: m.subject, err: (err as Error).message, deliveries: m.info.deliveryCount }, 'durable handler still waiting; message given up');
-              else logger.debug({ subject: m.subject, err: (err as Error).message, redelivery: m.info.deliveryCount }, 'durable handler waiting; delivered again later');
-              this.#host.handlerError(m.subject, err instanceof Error ? err : new Error(String(err)));
-              if (last) m.term();
-              else m.nak(options.retryDelayMs ?? 1000);
+            const settled = this.#handle(m, decoded.value as PayloadOf<T>, handler, options, maxDeliver);
+            if (inFlight <= 1) {
+              await settled;
+              continue;
             }
+            unsettled.add(settled);
+            void settled.then(() => unsettled.delete(settled));
+            while (unsettled.size >= inFlight) await Promise.race(unsettled);
           }
         } catch (err) {
           if (stopped || this.#host.closed()) return;
@@ -134,9 +141,38 @@ export class CallStream {
     return handle;
   }
 
+  /** Runs the handler of one message and acknowledges it (or has it delivered again); never rejects. */
+  async #handle<P>(m: Delivered, payload: P, handler: (payload: P) => Promise<void> | void, options: ConsumeOptions, maxDeliver: number): Promise<void> {
+    const { logger } = this.#host;
+    try {
+      await handler(payload);
+      settle(() => m.ack());
+    } catch (err) {
+      const last = m.info.deliveryCount >= maxDeliver;
+      if (!options.expected?.(err)) logger.error({ subject: m.subject, err, redelivery: m.info.deliveryCount }, 'durable handler failed');
+      else if (last) logger.warn({ subject: m.subject, err: (err as Error).message, deliveries: m.info.deliveryCount }, 'durable handler still waiting; message given up');
+      else logger.debug({ subject: m.subject, err: (err as Error).message, redelivery: m.info.deliveryCount }, 'durable handler waiting; delivered again later');
+      this.#host.handlerError(m.subject, err instanceof Error ? err : new Error(String(err)));
+      if (last) settle(() => m.term());
+      else settle(() => m.nak(options.retryDelayMs ?? 1000));
+    }
+  }
+
   /** Stops every consumer (the client is closing). */
   stopConsumers(): void {
     for (const c of [...this.#consumers]) c.stop();
+  }
+}
+
+/**
+ * An ack, nak or term of a handler that settled after its connection closed: the message was not
+ * acknowledged, so the server delivers it again (to this consumer's next run).
+ */
+function settle(reply: () => void): void {
+  try {
+    reply();
+  } catch {
+    // closed meanwhile: redelivered
   }
 }
 

@@ -188,6 +188,35 @@ describe('bus - BusClient against the shared NATS server', () => {
     assert.equal(attempts, 2);
   });
 
+  it('consume() with inFlight starts handlers in delivery order without waiting, at most inFlight unsettled, and acks each when it settles', async () => {
+    await bus.ensureCallStream({ maxAgeMs: 60_000 });
+    const started: number[] = [];
+    const settle: Array<() => void> = [];
+    const options = { durable: 'inflight-test', key: 'l7', inFlight: 3, retryDelayMs: 50 };
+    let consumer = await bus.consume(options, [CallTopics.event], (e) => {
+      started.push(e.seq);
+      return new Promise<void>((resolve) => settle.push(resolve));
+    });
+    for (let seq = 1; seq <= 5; seq++) await bus.publishDurable(CallTopics.event, { ...callEvent(seq, 'f1'), lineId: 'l7' });
+    await check(() => started.length === 3, 5000, { name: 'three handlers running', intervalMs: 20 });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(started, [1, 2, 3], 'no fourth handler while three are unsettled');
+    settle[1]!();
+    await check(() => started.length === 4, 5000, { name: 'a fourth once one settled', intervalMs: 20 });
+    for (const s of settle) s();
+    await check(() => started.length === 5, 5000, { name: 'the fifth', intervalMs: 20 });
+    settle[4]!();
+    await check(async () => (await consumer.pending()) === 0, 5000, { name: 'all five acknowledged', intervalMs: 50 });
+    consumer.stop();
+    assert.deepEqual(started, [1, 2, 3, 4, 5]);
+    // Acknowledged, so a restarted consumer gets nothing again.
+    const again: number[] = [];
+    consumer = await bus.consume(options, [CallTopics.event], (e) => void again.push(e.seq));
+    await new Promise((r) => setTimeout(r, 300));
+    consumer.stop();
+    assert.deepEqual(again, []);
+  });
+
   // Found by the fuzz suite: a media event of a call that never got a journal row was retried 20 times
   // per event, each one an error record with a stack (40 for one cancelled INVITE).
   it('consume() logs an expected wait at debug while retrying and once at warn when it gives up, never at error', async () => {

@@ -5,7 +5,7 @@ export interface JournalLeaderOptions {
   self: GatewayInstance;
   peers: Pick<PeerSessions, 'peers' | 'on' | 'off'>;
   /** The journal's durable consumer (JournalWriter): started on this gateway only while it leads. */
-  writer: { start(): Promise<void>; stop(): void };
+  writer: { start(): Promise<void>; stop(): void | Promise<void> };
   /** The writer runs already (started before the peers could be heard). */
   running: boolean;
   logger: Logger;
@@ -54,7 +54,7 @@ export class JournalLeader {
       });
     } else {
       logger.info({ peers: peers.peers() }, 'another gateway writes the journal (lower instance id); this one stands by');
-      writer.stop();
+      void writer.stop();
     }
   }
 

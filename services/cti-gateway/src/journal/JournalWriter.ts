@@ -4,6 +4,9 @@ import { CallTopics, type BusClient, type CallEvent, type DurableConsumer, type 
 import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { JournalRetryError } from '../errors.ts';
+import { JournalQueue } from './JournalQueue.ts';
+import { foldCallUnit, type FoldedCall, type JournalInput } from './journalUnits.ts';
+import type { JournalWriterOptions } from './JournalWriterTypes.ts';
 
 const { calls, lines } = dbSchema;
 
@@ -12,7 +15,8 @@ export interface JournalWriterEvents {
   entrychanged: [row: CallRow, kind: 'added' | 'modified'];
 }
 
-type JournalInput = CallEvent | MediaCallEvent;
+/** Events the consumer holds unacknowledged at most (the write-behind queue's bound). */
+const IN_FLIGHT = 512;
 
 /**
  * The journal row of a call on the line it was picked up to: the bus call id stays the call's, the row
@@ -37,29 +41,42 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   #consumer: DurableConsumer | undefined;
   /** The durable consumer's backlog at the server, also while this gateway does not consume (another one does). */
   #pending: (() => Promise<number>) | undefined;
+  readonly #ownerOf: JournalWriterOptions['ownerOf'];
+  readonly #flushMs: number;
+  #queue: JournalQueue | undefined;
 
-  constructor(db: Db, bus: BusClient, logger: Logger) {
+  constructor(db: Db, bus: BusClient, logger: Logger, options: JournalWriterOptions = {}) {
     super();
     this.#db = db;
     this.#bus = bus;
     this.#logger = logger.child({ component: 'journal' });
+    this.#ownerOf = options.ownerOf;
+    this.#flushMs = options.flushMs ?? 100;
   }
 
   async start(durable = 'journal-writer'): Promise<void> {
     await this.#bus.ensureCallStream();
+    // Write-behind: an event is acknowledged once the batch holding it is written (a crash loses nothing:
+    // the stream delivers it again). A queue per run, so a stopped run's writes finish on their own.
+    const queue = new JournalQueue({ write: (unit) => this.applyUnit(unit), flushMs: this.#flushMs, maxBatch: 256 });
+    this.#queue = queue;
     this.#consumer = await this.#bus.consume(
       // A media event may come before the call's first event wrote the row (or for a call that never
       // gets one: an INVITE cancelled before it was offered): an expected wait, not an error record.
-      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError },
+      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError, inFlight: IN_FLIGHT },
       [CallTopics.event, CallTopics.media],
-      (input) => this.apply(input),
+      (input) => queue.push(input),
     );
     this.#pending = this.#consumer.pending;
   }
 
-  stop(): void {
+  /** Stops consuming; resolves once what was queued is written (and acknowledged) rather than redelivered after the ack wait. */
+  async stop(): Promise<void> {
     this.#consumer?.stop();
     this.#consumer = undefined;
+    const queue = this.#queue;
+    this.#queue = undefined;
+    await queue?.drain();
   }
 
   /** Events of the stream the journal has not applied yet (0 once it caught up). */
@@ -90,6 +107,110 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   async apply(input: JournalInput): Promise<void> {
     if ('type' in input) await this.#applyMedia(input);
     else await this.#applyCall(input);
+  }
+
+  /**
+   * Writes one unit of the queue (journalUnits): a lone event as {@link apply}; a call's events (with its
+   * media events) folded into one statement that leaves the row applying them one by one would leave —
+   * the insert for a unit starting with the call's first event, else an update guarded by the unit's
+   * first `seq`. A row whose stored `seq` is not older (a redelivery), or that was picked up, takes them
+   * one by one. Resolves per event: undefined when written, else its error.
+   */
+  async applyUnit(unit: readonly JournalInput[]): Promise<unknown[]> {
+    const head = unit[0];
+    // A pickup's event (always alone) ends the ringing line's row too: apply() knows how.
+    if (head && !('type' in head) && !head.pickup && (await this.#applyFolded(foldCallUnit(unit), unit.some((e) => 'type' in e)))) return unit.map(() => undefined);
+    const results: unknown[] = [];
+    for (const e of unit) results.push(await this.apply(e).then(() => undefined, (err: unknown) => err ?? new Error('journal write failed')));
+    return results;
+  }
+
+  /** One statement for a folded unit: true when written, false to apply its events one by one. */
+  async #applyFolded(f: FoldedCall, withMedia: boolean): Promise<boolean> {
+    const { first, last } = f;
+    // The call's first event: nothing to update (the insert is the one statement).
+    if (first.seq > 1) {
+      const answered = f.answeredAt !== undefined ? sql`coalesce(${calls.answeredAt}, ${new Date(f.answeredAt).toISOString()}::timestamptz)` : sql`${calls.answeredAt}`;
+      const set: PgUpdateSetSource<typeof calls> = { lastSeq: last.seq };
+      if (f.remoteName) set.remoteName = f.remoteName;
+      if (f.mediaNode) set.mediaNode = f.mediaNode;
+      // A call event's path only fills a row without one; the node's newest report wins (as #applyMedia).
+      const callPath = f.callPath ? sql`coalesce(${calls.mediaPath}, ${f.callPath})` : sql`${calls.mediaPath}`;
+      if (f.nodePath) {
+        const atIso = new Date(f.nodePath.at).toISOString();
+        const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${atIso}::timestamptz)`;
+        set.mediaPath = sql`case when ${newer} then ${f.nodePath.path} else ${callPath} end`;
+        set.mediaPathAt = sql`case when ${newer} then ${atIso}::timestamptz else ${calls.mediaPathAt} end`;
+      } else if (f.callPath) {
+        set.mediaPath = callPath;
+      }
+      if (f.answeredAt !== undefined) set.answeredAt = answered;
+      if (f.ended) {
+        const endIso = new Date(f.ended.at).toISOString();
+        set.endedAt = new Date(f.ended.at);
+        set.durationS = sql`case when ${answered} is null then 0 else greatest(0, round(extract(epoch from (${endIso}::timestamptz - ${answered}))))::int end`;
+        set.disconnectCause = f.ended.cause;
+        if (f.ended.sipStatus !== undefined) set.sipStatus = f.ended.sipStatus;
+      }
+      if (f.quality) {
+        set.lossPercent = f.quality.lossPercent;
+        set.jitterMs = f.quality.jitterMs;
+        if (f.quality.rttMs !== undefined) set.rttMs = f.quality.rttMs;
+      }
+      if (f.video) set.video = true;
+      // Media events skip a picked-up row (#applyMedia): such a row takes the unit one by one. (A
+      // `<callId>~<number>` row exists only after a pickup, which marked this row picked up.)
+      const [updated] = await this.#db.update(calls)
+        .set({ ...set, transactionId: sql`nextval('journal_transaction_seq')` })
+        .where(and(eq(calls.callId, first.callId), lt(calls.lastSeq, first.seq), withMedia ? isNull(calls.pickedUpBy) : undefined))
+        .returning();
+      if (updated) {
+        this.emit('entrychanged', updated, 'modified');
+        return true;
+      }
+    }
+    const owner = await this.#lineOwner(first.lineId);
+    const path = f.nodePath?.path ?? f.callPath;
+    const [row] = await this.#db.insert(calls).values({
+      callId: first.callId,
+      lineId: owner ? first.lineId : null,
+      lineNumber: first.lineNumber,
+      ownerUserId: owner?.owner ?? null,
+      direction: first.direction,
+      remoteNumber: first.remoteNumber,
+      remoteName: f.remoteName ?? first.remoteName ?? '',
+      startedAt: new Date(first.at),
+      lastSeq: last.seq,
+      ...(f.mediaNode ? { mediaNode: f.mediaNode } : {}),
+      ...(path ? { mediaPath: path } : {}),
+      ...(f.nodePath ? { mediaPathAt: new Date(f.nodePath.at) } : {}),
+      ...(f.answeredAt !== undefined ? { answeredAt: new Date(f.answeredAt) } : {}),
+      ...(f.ended
+        ? {
+          endedAt: new Date(f.ended.at),
+          // As the database computes it for a row answered before (round half away from zero, at least 0).
+          durationS: f.answeredAt === undefined ? 0 : Math.max(0, Math.round((f.ended.at - f.answeredAt) / 1000)),
+          disconnectCause: f.ended.cause,
+          ...(f.ended.sipStatus !== undefined ? { sipStatus: f.ended.sipStatus } : {}),
+        }
+        : {}),
+      ...(f.quality ? { lossPercent: f.quality.lossPercent, jitterMs: f.quality.jitterMs, ...(f.quality.rttMs !== undefined ? { rttMs: f.quality.rttMs } : {}) } : {}),
+      ...(f.video ? { video: true } : {}),
+    }).onConflictDoNothing().returning();
+    if (!row) return false;
+    this.emit('entrychanged', row, 'added');
+    this.#logger.debug({ callId: first.callId, seq: last.seq }, 'journal row written');
+    return true;
+  }
+
+  /** The line's owner (null: no owner), undefined for a line that does not exist (the row names no line). */
+  async #lineOwner(lineId: string): Promise<{ owner: string | null } | undefined> {
+    if (this.#ownerOf) {
+      const owner = await this.#ownerOf(lineId);
+      return owner === undefined ? undefined : { owner };
+    }
+    const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, lineId));
+    return line;
   }
 
   /**
@@ -129,7 +250,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     }
     // The picked-up call's first event on the picker's line: the ringing line's row ends first.
     if (event.pickup) await this.#closePickedUp(event);
-    const [line] = await this.#db.select({ owner: lines.ownerUserId }).from(lines).where(eq(lines.id, event.lineId));
+    const line = await this.#lineOwner(event.lineId);
     const [row] = await this.#db.insert(calls).values({
       callId: rowId,
       lineId: line ? event.lineId : null,
