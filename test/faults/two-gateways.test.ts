@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { check, freePort, TcpProxy } from '@ucserver/testkit';
 import { AdminBrowser } from '../e2e/support/AdminBrowser.ts';
 import type { BrowserUser } from '../e2e/support/BrowserUser.ts';
@@ -22,26 +21,15 @@ import { establish, hangUp, waitIdle } from '../e2e/support/callFlow.ts';
 import { ALICE, BOB, E2eStack, type JournalRow } from '../e2e/support/E2eStack.ts';
 import { enterNetworkNamespace } from '../e2e/support/netns.ts';
 import { NodeService } from '../e2e/support/NodeService.ts';
+import { adminSql, databaseUrl } from './support/postgresAdmin.ts';
 import { before as by, byeCounters, rowsOf } from './support/recoveryChecks.ts';
 
 await enterNetworkNamespace();
 
 const HEARTBEAT_MS = 1000;
 const GRACE_MS = 3000;
-// PostgreSQL over its Unix socket: a file, reachable from inside the test's network namespace.
-const PG_ADMIN = process.env.TEST_PG_SOCKET_URL ?? 'postgres://postgres@/postgres?host=/var/run/postgresql';
 const dbName = `ucs_test_${randomBytes(6).toString('hex')}`;
-const dbUrl = PG_ADMIN.replace(/\/postgres\?/, `/${dbName}?`);
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const dbUrl = databaseUrl(dbName);
 
 let stack: E2eStack;
 let gw1: NodeService;
@@ -51,7 +39,7 @@ let alice: BrowserUser;
 let bob: BrowserUser;
 
 before(async () => {
-  await admin(`create database ${dbName}`);
+  await adminSql(`create database ${dbName}`);
   const shared = { DATABASE_URL: dbUrl, GATEWAY_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), AUTH_TOKEN_SECRET: randomBytes(32).toString('hex') };
   stack = await E2eStack.start({
     scenario: 'faults-two-gateways',
@@ -79,7 +67,7 @@ before(async () => {
 
 after(async () => {
   await stack?.stop();
-  await admin(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+  await adminSql(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
 });
 
 /** The badge of `login` on `viewer`'s People panel, once it is `badge`. */

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { check, dominantFrequency } from '@ucserver/testkit';
 import { WeriftPhone, type WeriftPhoneOptions } from '@ucserver/testkit/werift';
+import type { NewCall } from '../../../bench/call-setup/AutoAnswerPhone.ts';
 import { softphoneSdp } from '../../../bench/media-relay/softphoneSdp.ts';
 import { EnetucClient } from '../../../services/cti-gateway/src/client/EnetucClient.ts';
 
@@ -52,14 +53,6 @@ export interface HostCall {
 interface IncomingWaiter {
   resolve: (call: HostCall) => void;
   reject: (err: Error) => void;
-}
-
-interface NewCall {
-  u8sCTIConnectionID: string;
-  u8sUriFrom: string;
-  u8sBody: string;
-  endpointIDFrom: string;
-  callAndConnectionID: { u8sCallID: string; u8sEndpointID: string };
 }
 
 export class HostPhone {

@@ -15,8 +15,8 @@ import pg from 'pg';
 import { check, Kamailio, NatsCluster, Rtpengine, TestNetwork, type TestHost } from '@ucserver/testkit';
 import { NodeService } from '../../e2e/support/NodeService.ts';
 import { artifactsRoot } from '../../e2e/support/paths.ts';
+import { adminSql, databaseUrl } from './postgresAdmin.ts';
 
-const PG_ADMIN = process.env.TEST_PG_SOCKET_URL ?? 'postgres://postgres@/postgres?host=/var/run/postgresql';
 const CTI_PORT = 7222;
 const HTTP_PORT = 7224;
 // Not 5060: fetch refuses that port (a "bad port" of the Fetch standard), and Kamailio's JSON-RPC is HTTP on it.
@@ -32,16 +32,6 @@ export type JournalDbRow = {
   disconnect_cause: string | null;
   media_node: string | null;
 };
-
-async function adminSql(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 export class MultiHostStack {
   readonly artifacts = join(artifactsRoot, 'faults-multi-host');
@@ -78,7 +68,7 @@ export class MultiHostStack {
   }
 
   get dbUrl(): string {
-    return PG_ADMIN.replace(/\/postgres\?/, `/${this.dbName}?`);
+    return databaseUrl(this.dbName);
   }
 
   host(name: string): TestHost {
