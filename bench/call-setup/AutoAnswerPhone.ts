@@ -103,7 +103,8 @@ export class AutoAnswerPhone {
   }
 }
 
-interface NewCall {
+/** What asnAVNewCallV2 carries that an auto-answering phone reads. */
+export interface NewCall {
   u8sCTIConnectionID: string;
   u8sUriFrom: string;
   u8sBody: string;

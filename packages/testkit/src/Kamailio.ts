@@ -9,7 +9,7 @@ import { Rtpengine } from './Rtpengine.ts';
 import { sipPing } from './sipMessages.ts';
 import type { KamailioContact, KamailioMode, KamailioOptions } from './KamailioTypes.ts';
 
-const HOST = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
 
 /** infra/pbx/ of this repository (the test PBX's configuration and SIPp scenarios). */
 export const pbxDir: string = fileURLToPath(new URL('../../../infra/pbx/', import.meta.url));
@@ -28,7 +28,8 @@ export function linePassword(line: string | number): string {
 export class Kamailio {
   readonly dir: string;
   readonly mode: KamailioMode;
-  readonly host = HOST;
+  /** The address it listens on (UDP and TCP). */
+  readonly host: string;
   readonly rtpengine: Rtpengine | undefined;
   #port: number;
   #tlsPort: number | undefined;
@@ -36,8 +37,9 @@ export class Kamailio {
   #ownsRtpengine: boolean;
   #domain: string | undefined;
 
-  private constructor(dir: string, mode: KamailioMode, port: number, rtpengine: Rtpengine | undefined, owns: boolean, domain: string | undefined) {
+  private constructor(dir: string, mode: KamailioMode, host: string, port: number, rtpengine: Rtpengine | undefined, owns: boolean, domain: string | undefined) {
     this.dir = dir;
+    this.host = host;
     this.mode = mode;
     this.#port = port;
     this.rtpengine = rtpengine;
@@ -57,14 +59,14 @@ export class Kamailio {
 
     let rtpengine = options.rtpengine;
     const owns = options.mode === 'media-via-pbx' && !rtpengine;
-    if (owns) rtpengine = await Rtpengine.start();
+    if (owns) rtpengine = await Rtpengine.start({ host: options.host, netns: options.netns });
     if (options.mode === 'direct-media') rtpengine = undefined;
 
     const fixedPort = options.port && options.port > 0 ? options.port : undefined;
     let lastError: unknown;
     for (let attempt = 0; attempt < (fixedPort ? 1 : 3); attempt++) {
       const port = fixedPort ?? (await freePort({ tcp: true }));
-      const kamailio = new Kamailio(dir, options.mode, port, rtpengine, owns, options.domain);
+      const kamailio = new Kamailio(dir, options.mode, options.host ?? LOOPBACK, port, rtpengine, owns, options.domain);
       if (options.tls) kamailio.#tlsPort = await freePort({ tcp: true });
       try {
         await kamailio.#launch(options);
@@ -90,14 +92,14 @@ export class Kamailio {
     return this.#tlsPort;
   }
 
-  /** `127.0.0.1:PORT`. */
+  /** `127.0.0.1:PORT` (its host). */
   get address(): string {
-    return `${HOST}:${this.#port}`;
+    return `${this.host}:${this.#port}`;
   }
 
-  /** `sip:127.0.0.1:PORT`. */
+  /** `sip:127.0.0.1:PORT` (its host). */
   get url(): string {
-    return `sip:${HOST}:${this.#port}`;
+    return `sip:${this.host}:${this.#port}`;
   }
 
   /** The SIP domain lines register in: the configured `domain`, else `127.0.0.1:PORT`. */
@@ -116,7 +118,7 @@ export class Kamailio {
 
   async #launch(options: KamailioOptions): Promise<void> {
     const args = ['-f', join(this.dir, 'kamailio.cfg'), '-DD', '-E', '-m', '64', '-M', '8', '-Y', join(this.dir, 'run'),
-      '-A', `PBX_IP=${HOST}`, '-A', `PBX_PORT=${this.#port}`];
+      '-A', `PBX_IP=${this.host}`, '-A', `PBX_PORT=${this.#port}`];
     if (this.rtpengine) args.push('-A', 'WITH_RTPENGINE', '-A', `RTPENGINE_SOCK="${this.rtpengine.ngSocket}"`);
     if (options.domain) args.push('-A', `PBX_DOMAIN="${options.domain}"`);
     if (options.lineRange) {
@@ -129,17 +131,17 @@ export class Kamailio {
       args.push('-A', 'WITH_TLS', '-A', `PBX_TLS_PORT=${this.#tlsPort}`, '-A', `TLS_CFG="${cfgString(cfg)}"`);
     }
     if (options.debug || process.env.TEST_PBX_DEBUG) args.push('-A', 'WITH_DEBUG');
-    const proc = ManagedProcess.spawn('kamailio', 'kamailio', args, { cwd: this.dir, logFile: join(this.dir, `kamailio-${this.#port}.log`) });
+    const proc = ManagedProcess.spawn('kamailio', 'kamailio', args, { cwd: this.dir, logFile: join(this.dir, `kamailio-${this.#port}.log`), netns: options.netns });
     this.#process = proc;
     await proc.ready(async () => {
-      if ((await sipPing(HOST, this.#port, 300)) !== 200) return false;
+      if ((await sipPing(this.host, this.#port, 300)) !== 200) return false;
       return (await this.rpc('core.version')) !== undefined;
     }, options.readyTimeoutMs ?? 10_000, { name: `kamailio answering OPTIONS and JSON-RPC on ${this.address}`, intervalMs: 50 });
   }
 
   /** A JSON-RPC call over HTTP on the SIP TCP port (POST /RPC), e.g. `rpc('ul.dump')`. */
   async rpc<T = unknown>(method: string, ...params: (string | number)[]): Promise<T> {
-    const res = await fetch(`http://${HOST}:${this.#port}/RPC`, {
+    const res = await fetch(`http://${this.host}:${this.#port}/RPC`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),

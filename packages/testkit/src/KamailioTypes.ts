@@ -8,8 +8,12 @@ export type KamailioMode = 'media-via-pbx' | 'direct-media';
 
 export interface KamailioOptions {
   mode: KamailioMode;
-  /** UDP and TCP port on 127.0.0.1; 0 or absent = a free one picked at run time. */
+  /** UDP and TCP port; 0 or absent = a free one picked at run time. */
   port?: number;
+  /** The address to listen on (default 127.0.0.1); a TestNetwork host's, with `netns`. */
+  host?: string;
+  /** Run it (and the rtpengine it starts itself) in this network namespace (a TestNetwork host's `netns`). */
+  netns?: string;
   /**
    * The media relay for `media-via-pbx`. Absent: one is started for this instance and stopped with it
    * (then available as `kamailio.rtpengine`).

@@ -8,6 +8,11 @@ export interface ManagedProcessOptions {
   /** stdout and stderr are appended to this file; {@link ManagedProcess.tail} reads it back. */
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run it in this named network namespace (`ip netns exec <netns> command …`: ip execs the command, so
+   * the pid and process group are the command's own). A TestNetwork host's `netns`.
+   */
+  netns?: string;
 }
 
 export interface ProcessExit {
@@ -58,7 +63,8 @@ export class ManagedProcess {
     const fd = openSync(options.logFile, 'a');
     let proc: ChildProcess;
     try {
-      proc = spawn(command, args, {
+      const [cmd, argv]: [string, readonly string[]] = options.netns ? ['ip', ['netns', 'exec', options.netns, command, ...args]] : [command, args];
+      proc = spawn(cmd, argv, {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['ignore', fd, fd],

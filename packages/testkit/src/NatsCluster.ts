@@ -4,9 +4,9 @@ import type { NatsClusterOptions } from './NatsClusterTypes.ts';
 import { NatsServer } from './NatsServer.ts';
 
 /**
- * A NATS cluster of private nats-servers on loopback, each with JetStream and its own store, joined by
- * routes on fixed ports (so a killed server comes back into the same cluster). For tests of what the
- * services do when one server of the cluster dies.
+ * A NATS cluster of private nats-servers on loopback (or one per TestNetwork host), each with JetStream
+ * and its own store, joined by routes on fixed ports (so a killed server comes back into the same
+ * cluster). For tests of what the services do when one server of the cluster dies.
  */
 export class NatsCluster {
   readonly servers: readonly NatsServer[];
@@ -16,15 +16,18 @@ export class NatsCluster {
   }
 
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
-    const size = options.size ?? 3;
-    const routePorts: number[] = [];
-    while (routePorts.length < size) {
-      const p = await freePort({ tcp: true, udp: false });
-      if (!routePorts.includes(p)) routePorts.push(p);
+    const hosts = options.hosts;
+    const size = hosts?.length ?? options.size ?? 3;
+    // A server per TestNetwork host has the host's port space to itself: the usual route port there.
+    const routes: Array<{ host: string; port: number }> = hosts ? hosts.map((h) => ({ host: h.address, port: 6222 })) : [];
+    while (routes.length < size) {
+      const port = await freePort({ tcp: true, udp: false });
+      if (!routes.some((r) => r.port === port)) routes.push({ host: '127.0.0.1', port });
     }
-    const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
-    const servers = await Promise.all(routePorts.map((port, i) => NatsServer.start({
-      args: ['--server_name', `n${i + 1}`, '--cluster_name', options.name ?? 'ucs', '--cluster', `nats://127.0.0.1:${port}`, '--routes', routes, ...(options.args ?? [])],
+    const routeUrls = routes.map((r) => `nats://${r.host}:${r.port}`).join(',');
+    const servers = await Promise.all(routes.map((route, i) => NatsServer.start({
+      ...(hosts ? { host: route.host, netns: hosts[i]!.netns } : {}),
+      args: ['--server_name', `n${i + 1}`, '--cluster_name', options.name ?? 'ucs', '--cluster', `nats://${route.host}:${route.port}`, '--routes', routeUrls, ...(options.args ?? [])],
     })));
     const cluster = new NatsCluster(servers);
     try {

@@ -4,6 +4,8 @@ export interface NatsClusterOptions {
   size?: number;
   /** Cluster name (all servers). Default 'ucs'. */
   name?: string;
+  /** One server per host (TestNetwork hosts), on its address, routes on 6222; `size` is their number. */
+  hosts?: ReadonlyArray<{ address: string; netns: string }>;
   /** Extra command-line arguments for every server. */
   args?: string[];
 }

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { check } from './check.ts';
 import type { NatsServerOptions } from './NatsServerTypes.ts';
 
+/** Every server process still running, killed when this Node process exits (a crashed test leaves none). */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
 /**
  * A private nats-server on an ephemeral loopback port (as nats.js's test launcher does): for tests that
  * stop and restart the server. Ordinary tests use the shared one on 127.0.0.1:4222 with their own prefix.
@@ -37,18 +41,31 @@ export class NatsServer {
     return this.#port;
   }
 
+  /** The address it listens on: 127.0.0.1, or the `host` option's. */
+  get host(): string {
+    return this.#options.host ?? '127.0.0.1';
+  }
+
   get url(): string {
-    return `nats://127.0.0.1:${this.#port}`;
+    return `nats://${this.host}:${this.#port}`;
   }
 
   async #launch(): Promise<void> {
     const jetstream = readFileSync(join(this.dir, 'js'), 'utf8') === '1';
     for (const f of readdirSync(this.dir)) if (f.endsWith('.ports')) rmSync(join(this.dir, f));
     const config = this.#options.config;
-    const args = [...(config ? ['-c', config] : []), '-a', '127.0.0.1', '-p', String(this.#port), '--ports_file_dir', this.dir, ...(this.#options.args ?? [])];
+    const args = [...(config ? ['-c', config] : []), '-a', this.host, '-p', String(this.#port), '--ports_file_dir', this.dir, ...(this.#options.args ?? [])];
     if (jetstream && !config) args.push('-js', '-sd', join(this.dir, 'store'));
-    const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.#options.env } });
+    const netns = this.#options.netns;
+    const proc = spawn(netns ? 'ip' : 'nats-server', netns ? ['netns', 'exec', netns, 'nats-server', ...args] : args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.#options.env } });
     this.#proc = proc;
+    live.add(proc);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const p of live) p.kill('SIGKILL');
+      });
+    }
     // Bounded: the tail is what a test reads.
     proc.stderr!.on('data', (d: Buffer) => {
       this.#stderr = (this.#stderr + d.toString()).slice(-256_000);
@@ -58,6 +75,7 @@ export class NatsServer {
       exited = new Error(`nats-server could not start (${err.message}); install it (scripts/test-peers.sh) or put it on PATH`);
     });
     proc.once('exit', (code) => {
+      live.delete(proc);
       exited ??= new Error(`nats-server exited with ${code}: ${this.#stderr.slice(-500)}`);
     });
     const portsFile = await check(() => {

@@ -9,6 +9,10 @@ export interface NatsServerOptions {
   config?: string;
   /** Extra command-line arguments (e.g. `-m -1` for an ephemeral monitoring port). */
   args?: string[];
+  /** The address to listen on (default 127.0.0.1); a TestNetwork host's, with `netns`. */
+  host?: string;
+  /** Run it in this network namespace (`ip netns exec`, which execs: the pid is nats-server's). */
+  netns?: string;
   /** Extra environment (a config may reference `$VARIABLES`). */
   env?: Record<string, string>;
 }

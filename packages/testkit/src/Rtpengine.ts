@@ -10,7 +10,7 @@ import type { RtpCounters, RtpengineCallStats, RtpengineOptions, RtpengineStream
 
 type Dict = { [key: string]: BencodeValue };
 
-const HOST = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
 
 /**
  * rtpengine in userspace (no kernel forwarding) on loopback, with a private ng control port and RTP
@@ -19,6 +19,8 @@ const HOST = '127.0.0.1';
  */
 export class Rtpengine {
   readonly dir: string;
+  /** The address it relays RTP on and answers ng commands at. */
+  readonly host: string;
   readonly portMin: number;
   readonly portMax: number;
   readonly ngPort: number;
@@ -27,8 +29,9 @@ export class Rtpengine {
   #pending = new Map<string, { resolve: (v: Dict) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   #seq = 0;
 
-  private constructor(dir: string, portMin: number, portMax: number, ngPort: number) {
+  private constructor(dir: string, host: string, portMin: number, portMax: number, ngPort: number) {
     this.dir = dir;
+    this.host = host;
     this.portMin = portMin;
     this.portMax = portMax;
     this.ngPort = ngPort;
@@ -42,12 +45,13 @@ export class Rtpengine {
       portMax ??= portMin + 199;
     }
     const ngPort = options.ngPort || (await freePort());
-    const engine = new Rtpengine(mkdtempSync(join(tmpdir(), 'ucs-rtpengine-')), portMin, portMax, ngPort);
+    const host = options.host ?? LOOPBACK;
+    const engine = new Rtpengine(mkdtempSync(join(tmpdir(), 'ucs-rtpengine-')), host, portMin, portMax, ngPort);
     const args = [
       '--config-file=none',
       '--table=-1',
-      `--interface=${HOST}`,
-      `--listen-ng=${HOST}:${ngPort}`,
+      `--interface=${host}`,
+      `--listen-ng=${host}:${ngPort}`,
       `--port-min=${portMin}`,
       `--port-max=${portMax}`,
       '--num-threads=1',
@@ -57,10 +61,10 @@ export class Rtpengine {
       '--foreground',
       `--pidfile=${join(engine.dir, 'rtpengine.pid')}`,
     ];
-    engine.#process = ManagedProcess.spawn('rtpengine', 'rtpengine', args, { cwd: engine.dir, logFile: join(engine.dir, 'rtpengine.log') });
+    engine.#process = ManagedProcess.spawn('rtpengine', 'rtpengine', args, { cwd: engine.dir, logFile: join(engine.dir, 'rtpengine.log'), netns: options.netns });
     try {
       await engine.#process.ready(async () => (await engine.ping(300)) === 'pong', options.readyTimeoutMs ?? 10_000, {
-        name: `rtpengine ng ping on ${HOST}:${ngPort}`,
+        name: `rtpengine ng ping on ${host}:${ngPort}`,
         intervalMs: 50,
       });
     } catch (err) {
@@ -70,9 +74,9 @@ export class Rtpengine {
     return engine;
   }
 
-  /** `udp:127.0.0.1:PORT`, the form Kamailio's rtpengine_sock takes. */
+  /** `udp:127.0.0.1:PORT` (its host), the form Kamailio's rtpengine_sock takes. */
   get ngSocket(): string {
-    return `udp:${HOST}:${this.ngPort}`;
+    return `udp:${this.host}:${this.ngPort}`;
   }
 
   get process(): ManagedProcess | undefined {
@@ -87,10 +91,10 @@ export class Rtpengine {
     const reply = await new Promise<Dict>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(cookie);
-        reject(new Error(`rtpengine ng '${command}' timed out after ${timeoutMs} ms [ng:${HOST}:${this.ngPort}]`));
+        reject(new Error(`rtpengine ng '${command}' timed out after ${timeoutMs} ms [ng:${this.host}:${this.ngPort}]`));
       }, timeoutMs);
       this.#pending.set(cookie, { resolve, reject, timer });
-      socket.send(payload, this.ngPort, HOST, (err) => {
+      socket.send(payload, this.ngPort, this.host, (err) => {
         if (!err) return;
         clearTimeout(timer);
         this.#pending.delete(cookie);
@@ -190,7 +194,8 @@ export class Rtpengine {
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, HOST, () => {
+      // on loopback when rtpengine is; any address when it runs in a TestNetwork host
+      socket.bind(0, this.host === LOOPBACK ? LOOPBACK : undefined, () => {
         socket.off('error', reject);
         resolve();
       });

@@ -1,4 +1,8 @@
 export interface RtpengineOptions {
+  /** The address to relay on and listen for ng commands at (default 127.0.0.1); a TestNetwork host's with `netns`. */
+  host?: string;
+  /** Run it in this network namespace (a TestNetwork host's `netns`). */
+  netns?: string;
   /** Lowest RTP port (default: a free block of 200 ports picked at run time). */
   portMin?: number;
   /** Highest RTP port. */

@@ -1,4 +1,4 @@
-// A softphone in tests: werift's RTCPeerConnection (real ICE, DTLS, SRTP) on 127.0.0.1 with one audio
+// A softphone in tests: werift's RTCPeerConnection (real ICE, DTLS, SRTP) on 127.0.0.1 (or `address`) with one audio
 // transceiver. What it receives is observed on the DTLS transport, after SRTP decryption and before
 // werift's demultiplexer, because werift demultiplexes by signalled SSRC only, while browsers also use
 // the MID header extension (RFC 8843 §9.2) that the media node relies on when the source changes.
@@ -50,9 +50,9 @@ export class WeriftPhone {
       },
       ...(options.headerExtensions ?? true ? { headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication(), useAbsSendTime()] } } : {}),
       iceUseIpv6: false,
-      iceInterfaceAddresses: { udp4: '127.0.0.1' },
+      iceInterfaceAddresses: { udp4: options.address ?? '127.0.0.1' },
       // werift skips loopback interfaces when it lists host addresses; this makes 127.0.0.1 a candidate.
-      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceAdditionalHostAddresses: [options.address ?? '127.0.0.1'],
       iceServers: [],
     });
   }

@@ -5,6 +5,8 @@ export interface WeriftPhoneOptions {
   codecs?: PhoneCodec[];
   /** Offer/accept telephone-event/8000 as payload type 126 (default true). */
   telephoneEvent?: boolean;
+  /** The local IPv4 address its ICE candidate uses (default 127.0.0.1; in a TestNetwork, the test's address). */
+  address?: string;
   /** Offer the MID, audio-level and abs-send-time header extensions as Chromium does (default true). */
   headerExtensions?: boolean;
 }

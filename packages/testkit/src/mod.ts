@@ -48,3 +48,6 @@ export { NatsCluster } from './NatsCluster.ts';
 export { TcpProxy } from './TcpProxy.ts';
 export type { NatsClusterOptions } from './NatsClusterTypes.ts';
 export { rtpStreams, rtpPayloads, rtcpSenderReports, framesPerInterface, sipStat, decodeOpus, type RtpStreamRow } from './tshark.ts';
+export { assertIsolated, enterNetworkNamespace, interfaceNames } from './netns.ts';
+export { TestNetwork } from './TestNetwork.ts';
+export type { TestHost, TestNetworkOptions } from './TestNetworkTypes.ts';

@@ -134,10 +134,13 @@ export function parseSdp(sdp: string): SdpSummary {
 export async function sipPing(host: string, port: number, timeoutMs = 1000): Promise<number> {
   const socket = createSocket('udp4');
   try {
+    const loopback = host.startsWith('127.');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve());
+      socket.bind(0, loopback ? '127.0.0.1' : undefined, () => resolve());
     });
+    // Elsewhere (a TestNetwork host), connecting picks the source address the Via must name.
+    if (!loopback) await new Promise<void>((resolve) => socket.connect(port, host, () => resolve()));
     const local = socket.address();
     const id = randomBytes(8).toString('hex');
     const msg = [
@@ -161,7 +164,8 @@ export async function sipPing(host: string, port: number, timeoutMs = 1000): Pro
           resolve(Number(m[1]));
         }
       });
-      socket.send(msg, port, host);
+      if (loopback) socket.send(msg, port, host);
+      else socket.send(msg);
     });
   } finally {
     socket.close();

@@ -16,20 +16,24 @@ export class NodeService {
   readonly env: Record<string, string>;
   readonly httpUrl: string;
   readonly #logDir: string;
+  /** The network namespace it runs in (a TestNetwork host's), if not the test's own. */
+  readonly netns: string | undefined;
   #process: ManagedProcess;
   #starts = 0;
 
-  private constructor(name: ServiceName, label: string, env: Record<string, string>, logDir: string) {
+  private constructor(name: ServiceName, label: string, env: Record<string, string>, logDir: string, netns: string | undefined) {
     this.name = name;
     this.label = label;
     this.env = env;
     this.#logDir = logDir;
-    this.httpUrl = `http://127.0.0.1:${env.HTTP_PORT}`;
+    this.netns = netns;
+    this.httpUrl = `http://${env.HTTP_HOST && env.HTTP_HOST !== '0.0.0.0' ? env.HTTP_HOST : '127.0.0.1'}:${env.HTTP_PORT}`;
     this.#process = this.#spawn();
   }
 
-  static start(name: ServiceName, label: string, env: Record<string, string>, logDir: string): NodeService {
-    return new NodeService(name, label, env, logDir);
+  /** `options.netns`: run it in that network namespace (a TestNetwork host; HTTP_HOST its address). */
+  static start(name: ServiceName, label: string, env: Record<string, string>, logDir: string, options: { netns?: string } = {}): NodeService {
+    return new NodeService(name, label, env, logDir, options.netns);
   }
 
   get process(): ManagedProcess {
@@ -50,6 +54,7 @@ export class NodeService {
       cwd: repoRoot,
       env: { ...base, ...this.env },
       logFile: join(this.#logDir, `${this.label}${this.#starts > 1 ? `.${this.#starts}` : ''}.log`),
+      netns: this.netns,
     });
   }
 
@@ -77,11 +82,11 @@ export class NodeService {
     await this.#process.stop({ signal, graceMs });
   }
 
-  /** Starts it again with the same environment (ports, node id). */
-  async restart(): Promise<void> {
+  /** Starts it again with the same environment (ports, node id), waiting at most `readyTimeoutMs` for /readyz. */
+  async restart(readyTimeoutMs = 30_000): Promise<void> {
     await this.stop();
     this.#process = this.#spawn();
-    await this.waitReady();
+    await this.waitReady(readyTimeoutMs);
   }
 
   tail(lines = 40): string {

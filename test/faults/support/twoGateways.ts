@@ -3,24 +3,11 @@
 // (gw-1) through a TCP proxy (the load balancer), bob's browser gateway 2 (gw-2) directly.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { check, freePort, TcpProxy } from '@ucserver/testkit';
 import type { BrowserUser } from '../../e2e/support/BrowserUser.ts';
 import { ALICE, BOB, E2eStack, type JournalRow } from '../../e2e/support/E2eStack.ts';
 import { NodeService } from '../../e2e/support/NodeService.ts';
-
-// PostgreSQL over its Unix socket: a file, reachable from inside the test's network namespace.
-const PG_ADMIN = process.env.TEST_PG_SOCKET_URL ?? 'postgres://postgres@/postgres?host=/var/run/postgresql';
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+import { adminSql, databaseUrl } from './postgresAdmin.ts';
 
 export interface TwoGatewaysOptions {
   scenario: string;
@@ -44,13 +31,13 @@ export interface TwoGateways {
 
 export async function startTwoGateways(options: TwoGatewaysOptions): Promise<TwoGateways> {
   const dbName = `ucs_test_${randomBytes(6).toString('hex')}`;
-  const dbUrl = PG_ADMIN.replace(/\/postgres\?/, `/${dbName}?`);
-  await admin(`create database ${dbName}`);
+  const dbUrl = databaseUrl(dbName);
+  await adminSql(`create database ${dbName}`);
   const shared = { DATABASE_URL: dbUrl, GATEWAY_HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs), AUTH_TOKEN_SECRET: randomBytes(32).toString('hex') };
   let stack: E2eStack | undefined;
   const stop = async (): Promise<void> => {
     await stack?.stop();
-    await admin(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    await adminSql(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
   };
   try {
     stack = await E2eStack.start({

@@ -5,7 +5,8 @@
 // a pending INVITE, or the 480 of a pending incoming one; on the bus the call's 'disconnected' (cause
 // 'service-restart', seq after the last stored one; a snapshot holding a 'disconnected' that may not have
 // been stored is stored again, same seq, which consumers ignore as a duplicate); on the media node its
-// legs are closed. Then the snapshot is deleted. Failures are logged and counted; the events are closed in
+// legs are closed (every call's events and media first, then the SIP teardowns). Then the snapshot is
+// deleted. Failures are logged and counted; the events are closed in
 // any case (a PBX that never answers must not keep the call open on our side).
 import type { CallEvent, LineConfig, Logger, PbxCallSnapshot, PbxCallTeardown } from '@ucserver/shared';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
@@ -23,6 +24,15 @@ import {
 } from '../sip/mod.ts';
 import type { DialogHandler } from '../userAgent/SipEndpointTypes.ts';
 import type { CallRecoveryOptions, CallRecoveryReport, TeardownOutcome } from './CallRecoveryTypes.ts';
+
+/** Runs `fn` over `items`, at most `concurrency` at a time. */
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, () => worker()));
+}
 import { dialogRecord } from './teardown.ts';
 
 export class CallRecovery {
@@ -55,50 +65,59 @@ export class CallRecovery {
     const report: CallRecoveryReport = { found: keys.length, ended: 0, failed: 0 };
     if (keys.length === 0) return report;
     this.#logger.warn({ calls: keys.length }, 'calls of the earlier run found; ending them');
-    const queue = [...keys];
-    const worker = async (): Promise<void> => {
-      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-        const outcome = await this.#recoverOne(key).catch((err: unknown) => {
-          this.#logger.error({ callId: key, err }, 'recovering the call failed');
-          return 'failed' as const;
-        });
-        if (outcome === 'ended') report.ended += 1;
-        else if (outcome === 'failed') report.failed += 1;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#options.concurrency ?? 8, keys.length) }, () => worker()));
+    // First every call's end on the bus and its media, then the SIP teardowns: a BYE may find nobody
+    // (a standby on another host ends a dead adapter's dialogs; the PBX relays each BYE to the dead
+    // end) and take its timeouts, which must not keep clients and the journal waiting, batch after batch.
+    const pending: Array<{ callId: string; snapshot: PbxCallSnapshot }> = [];
+    await pool([...keys], 32, async (callId) => {
+      const closed = await this.#close(callId).catch((err: unknown) => {
+        this.#logger.error({ callId, err }, 'recovering the call failed');
+        report.failed += 1;
+        return undefined;
+      });
+      if (closed === 'ended') report.ended += 1;
+      else if (closed) pending.push({ callId, snapshot: closed });
+    });
+    await pool(pending, this.#options.concurrency ?? 8, async ({ callId, snapshot }) => {
+      const log = this.#logger.child({ callId, lineId: snapshot.event.lineId });
+      const outcome = await this.#teardown(snapshot, log).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'SIP teardown failed');
+        return 'failed' as const;
+      });
+      await this.#options.store.delete(callId).catch((err: unknown) => log.warn({ err }, 'snapshot not deleted'));
+      this.#metrics.callsRecovered.inc({ teardown: snapshot.teardown.kind, outcome });
+      log[outcome === 'ended' ? 'info' : 'warn']({ teardown: snapshot.teardown.kind, outcome, state: snapshot.event.state }, 'call of the earlier run ended');
+      if (outcome === 'ended') report.ended += 1;
+      else report.failed += 1;
+    });
     this.#logger.info({ ...report, ms: this.#clock.now() - t0 }, 'calls of the earlier run ended');
     return report;
   }
 
-  async #recoverOne(callId: string): Promise<TeardownOutcome | undefined> {
+  /**
+   * The call's end on the bus and on its media node; 'ended' when nothing more is due (an ended call's
+   * last event stored again), else the snapshot whose SIP teardown follows; undefined: nothing to end.
+   */
+  async #close(callId: string): Promise<PbxCallSnapshot | 'ended' | undefined> {
     const snapshot = await this.#options.store.get(callId);
     if (!snapshot || this.#options.carried(callId)) {
       // Expired or unreadable (logged by the bus), or a call of this run after all: nothing to end.
       if (!snapshot) await this.#options.store.delete(callId);
       return undefined;
     }
-    const log = this.#logger.child({ callId, lineId: snapshot.event.lineId });
     if (snapshot.event.state === 'disconnected') {
       // The call had ended; its last event may not have been stored. Same seq: a duplicate is ignored.
       await this.#options.publish(snapshot.event);
       await this.#options.store.delete(callId);
       this.#metrics.callsRecovered.inc({ teardown: 'closed', outcome: 'ended' });
-      log.info('ended call: its last event stored again');
+      this.#logger.info({ callId, lineId: snapshot.event.lineId }, 'ended call: its last event stored again');
       return 'ended';
     }
-    const [outcome] = await Promise.all([
-      this.#teardown(snapshot, log).catch((err: unknown) => {
-        log.warn({ err: (err as Error).message }, 'SIP teardown failed');
-        return 'failed' as const;
-      }),
+    await Promise.all([
       this.#options.publish(disconnected(snapshot.event, this.#clock.now())),
       snapshot.event.mediaNodeId ? this.#options.media.close(snapshot.event.mediaNodeId, callId, 'service-restart') : undefined,
     ]);
-    await this.#options.store.delete(callId);
-    this.#metrics.callsRecovered.inc({ teardown: snapshot.teardown.kind, outcome });
-    log[outcome === 'ended' ? 'info' : 'warn']({ teardown: snapshot.teardown.kind, outcome, state: snapshot.event.state }, 'call of the earlier run ended');
-    return outcome;
+    return snapshot;
   }
 
   #teardown(snapshot: PbxCallSnapshot, log: Logger): Promise<TeardownOutcome> {

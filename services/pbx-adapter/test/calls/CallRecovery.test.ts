@@ -199,6 +199,31 @@ describe('calls - CallRecovery with a NATS KV bucket and a UDP PBX', () => {
     assert.equal(await kv.get('call-3'), undefined);
   });
 
+  it('run() with many calls and a PBX that never answers closes every call\'s events and media before the BYEs time out', async () => {
+    // As a standby on another host ending a dead adapter's dialogs: the PBX relays each BYE to the dead end.
+    const sipTimeoutMs = 2000;
+    const ids = Array.from({ length: 16 }, (_, i) => `many-${i}`);
+    pbx.answer = () => undefined;
+    try {
+      for (const id of ids) await kv.put(id, byeSnapshot(id));
+      const r = recovery({ sipTimeoutMs });
+      const at: number[] = [];
+      const t0 = Date.now();
+      const push = published.push.bind(published);
+      published.push = (...e: CallEvent[]): number => {
+        at.push(Date.now() - t0);
+        return push(...e);
+      };
+      assert.deepEqual(await r.run(), { found: 16, ended: 0, failed: 16 });
+      assert.equal(published.length, 16);
+      assert.ok(Math.max(...at) < sipTimeoutMs, `every disconnected published before the first BYE timed out (the last after ${Math.max(...at)} ms)`);
+      assert.equal(closed.length, 16, 'every call\'s media closed');
+      for (const id of ids) assert.equal(await kv.get(id), undefined);
+    } finally {
+      pbx.answer = () => ({ status: 200 });
+    }
+  });
+
   it('run() answers 200 to a BYE the PBX sends in a dialog it is ending', async () => {
     const r = recovery({ sipTimeoutMs: 1500 });
     // The PBX answers nothing but hangs up itself, in the same dialog.
