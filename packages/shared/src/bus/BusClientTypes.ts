@@ -103,6 +103,8 @@ export interface StreamOptions {
   maxAgeMs?: number;
   /** Default unlimited (-1): the server's store limits apply; a limit would be reserved up front. */
   maxBytes?: number;
+  /** How long a failing set-up is retried (a forming or electing cluster), ms; default 60 000. */
+  setupDeadlineMs?: number;
 }
 
 export interface Unsubscribe {

@@ -25,7 +25,29 @@ export class CallStream {
     this.#host = host;
   }
 
+  /**
+   * Creates or updates the stream, retrying (back-off 250 ms … 4 s) until `setupDeadlineMs` (default 60 s):
+   * on a cluster that is still forming (no JetStream meta leader yet) or electing, the API requests time
+   * out or find no responder, and a service that gave up at once would exit at every cold start of the
+   * whole system (seen in the multi-host test: the media nodes, started with three fresh NATS servers).
+   */
   async ensure(options: StreamOptions): Promise<void> {
+    const until = Date.now() + (options.setupDeadlineMs ?? 60_000);
+    let delay = 250;
+    for (;;) {
+      try {
+        await this.#ensureOnce(options);
+        return;
+      } catch (err) {
+        if (this.#host.closed() || Date.now() + delay > until) throw err;
+        this.#host.logger.warn({ stream: this.#host.subjects.callStream, err: (err as Error).message, retryInMs: delay }, 'JetStream stream not set up yet, retrying');
+        await abortableDelay(delay);
+        delay = Math.min(delay * 2, 4000);
+      }
+    }
+  }
+
+  async #ensureOnce(options: StreamOptions): Promise<void> {
     const { nc, subjects } = this.#host;
     const jsm = await jetstreamManager(nc);
     const name = subjects.callStream;
