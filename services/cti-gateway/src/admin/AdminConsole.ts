@@ -133,7 +133,7 @@ export class AdminConsole extends EventEmitter<AdminConsoleEvents> {
         components.push({
           name: `cti-gateway ${g.instanceId}`,
           ok: g.ok,
-          detail: `${g.clients ?? '?'} clients${g.journal ? ', writes the journal' : ''}${g.host ? `, on ${g.host}` : ''}, heartbeat ${g.heartbeatAgeMs} ms ago`,
+          detail: `${g.clients ?? '?'} client${g.clients === 1 ? '' : 's'}${g.journal ? (g.ok ? ', writes the journal' : ', was writing the journal') : ''}${g.host ? `, on ${g.host}` : ''}, heartbeat ${g.heartbeatAgeMs} ms ago`,
           ...(g.version ? { version: g.version } : {}),
           ...since(g.startedAt),
         });

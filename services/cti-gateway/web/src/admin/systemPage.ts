@@ -28,7 +28,7 @@ export function systemPage(): Page {
           ]), 'pbx-adapters', (i) => ({ 'data-role': s.pbxAdapters[i]!.role, 'data-instance': s.pbxAdapters[i]!.instance }))),
         section('cti-gateways', table('Every cti-gateway sharing the clients: a client may log in at any; the one with the lowest instance id writes the journal', ['Instance', 'State', 'Clients', 'Journal', 'Host', 'Version', 'Up since', 'Last seen'], s.gateways.map((g) => [
           h('strong', {}, g.self ? `${g.instanceId} (this one)` : g.instanceId), g.ok ? badge('UP', 'ok', 'gateway-state', 'up') : badge('SILENT', 'error', 'gateway-state', 'silent'),
-          g.clients === undefined ? '?' : String(g.clients), g.journal ? 'writes it' : '—', g.host ?? '?', g.version ?? '?', dateTime(g.startedAt), `${(g.heartbeatAgeMs / 1000).toFixed(1)} s ago`,
+          g.clients === undefined ? '?' : String(g.clients), g.journal ? (g.ok ? 'writes it' : 'was writing it') : '—', g.host ?? '?', g.version ?? '?', dateTime(g.startedAt), `${(g.heartbeatAgeMs / 1000).toFixed(1)} s ago`,
         ]), 'gateways', (i) => ({ 'data-instance': s.gateways[i]!.instanceId, 'data-journal': String(Boolean(s.gateways[i]!.journal)) }))),
         section('Links', h('ul', { class: 'links', 'data-testid': 'system-links' }, ...s.links.map((l) => h('li', {}, h('a', { href: l.url, rel: 'noopener noreferrer', target: l.url.startsWith('/') ? undefined : '_blank' }, l.name))))),
         h('p', { class: 'hint' }, `As of ${dateTime(s.at)}`));
