@@ -239,9 +239,10 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       instrumentBus(bus, registry, 'cti-gateway');
       // First, so the pbx-adapter knows this run before it owns any call.
       let journalLeader: JournalLeader | undefined;
+      const host = hostname();
       const heartbeat = new HeartbeatPublisher({
         bus, topic: GatewayTopics.heartbeat, intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, logger,
-        payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, host: hostname(), version: gatewayVersion, clients: sessions.authenticatedCount, journal: journalLeader?.leading ?? false }),
+        payload: () => ({ ...instance, at: Date.now(), intervalMs: config.GATEWAY_HEARTBEAT_INTERVAL_MS, host, version: gatewayVersion, clients: sessions.authenticatedCount, journal: journalLeader?.leading ?? false }),
       });
       heartbeat.start();
       stops.push(() => heartbeat.stop());

@@ -5,6 +5,7 @@ import type { CallRegistry } from '../calls/CallRegistry.ts';
 import type { LiveQuality } from '../calls/LiveQuality.ts';
 import type { LineRouting } from '../lines/LineRouting.ts';
 import type { RegistrationStates } from '../lines/RegistrationStates.ts';
+import type { CtiGatewayView } from './CtiGateways.ts';
 
 export interface AdminConsoleOptions {
   config: CtiGatewayConfig;
@@ -69,15 +70,5 @@ export interface SystemHealth {
   links: Array<{ name: string; url: string }>;
 }
 
-export interface CtiGatewayHealth {
-  instanceId: string;
-  host?: string;
-  version?: string;
-  clients?: number;
-  journal?: boolean;
-  self: boolean;
-  startedAt: string;
-  lastSeen: string;
-  heartbeatAgeMs: number;
-  ok: boolean;
-}
+/** A gateway as the API returns it: CtiGatewayView with its times as ISO strings. */
+export type CtiGatewayHealth = Omit<CtiGatewayView, 'startedAt' | 'lastSeen'> & { startedAt: string; lastSeen: string };
