@@ -3,8 +3,10 @@
 // softphones that answer at once: bench/call-setup/AutoAnswerPhone.ts, no browsers) call several times.
 // The gateway places each caller's leg by load, so the two conversations of a round go to different
 // nodes; the pbx-adapter's INVITE carries the leg's media mark (X-UCS-Media), Kamailio passes it through
-// to the callee's INVITE, and the callee's leg lands on the caller's node. Without the mark both inbound
-// legs went to the first node owning rtpengine's c= address (every node announces 127.0.0.1 here).
+// to the callee's INVITE, and the callee's leg lands on the caller's node. media-2 listens on 127.0.0.2,
+// so media-1 alone owns rtpengine's c= address (127.0.0.1, as when rtpengine runs on a media node's
+// host): without the mark every callee's leg went to media-1, and the conversation whose caller is on
+// media-2 was split in every round.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
@@ -20,14 +22,22 @@ const DAVE: E2eUser = { login: 'dave', password: 'dave-secret', displayName: 'Da
 const ROUNDS = 3;
 
 interface ApiCall { callId: string; line: string; direction: 'inbound' | 'outbound'; mediaNode?: string; worker?: number }
-interface ApiNode { nodeId: string; calls: number; workersAlive: number; draining: boolean }
+interface ApiNode { nodeId: string; addresses: string[]; calls: number; workersAlive: number; draining: boolean }
 
 let stack: E2eStack | undefined;
 const phones = new Map<string, AutoAnswerPhone>();
 
 before(async () => {
-  stack = await E2eStack.start({ scenario: '22-colocated-legs', pbxMode: 'media-via-pbx', users: [ALICE, BOB, CAROL, DAVE] });
-  await stack.addMediaNode({ waitReady: true });
+  stack = await E2eStack.start({
+    scenario: '22-colocated-legs',
+    pbxMode: 'media-via-pbx',
+    users: [ALICE, BOB, CAROL, DAVE],
+    // A node's load is the larger of its worker's CPU share and calls / 500: two calls weigh 0.004, less
+    // than an idle worker's CPU noise. No CPU sampling within the test (the first round would come after
+    // 5 min), so load follows the calls and "the less loaded node" is known: the spread is asserted exactly.
+    serviceEnv: { MEDIA_STATS_INTERVAL_MS: '300000' },
+  });
+  await stack.addMediaNode({ waitReady: true, env: { MEDIA_LISTEN_IP: '127.0.0.2' } });
   const s = stack;
   await check(async () => (await s.admin<ApiNode[]>('GET', '/api/v1/media/nodes')).filter((n) => n.workersAlive > 0 && !n.draining).length === 2, 15_000, { name: 'the gateway knows both media nodes' });
   // The pbx-adapter hears the same heartbeats (every 500 ms): three intervals and it knows media-2 too.
@@ -54,6 +64,8 @@ async function nodesCarry(s: E2eStack, total: number): Promise<ApiNode[]> {
 
 test('issue 18: every conversation through the PBX has both legs on one node, and conversations spread over both nodes by load', async () => {
   const s = stack!;
+  const nodes = await s.admin<ApiNode[]>('GET', '/api/v1/media/nodes');
+  assert.deepEqual(nodes.map((n) => [n.nodeId, n.addresses]), [['media-1', ['127.0.0.1']], ['media-2', ['127.0.0.2']]], 'media-1 shares rtpengine\'s address, media-2 has its own');
   const seen: Array<{ round: number; pair: string; node: string }> = [];
   for (let round = 1; round <= ROUNDS; round += 1) {
     await s.step(`round ${round}: A calls B, then C calls D (both through Kamailio + rtpengine)`, async () => {

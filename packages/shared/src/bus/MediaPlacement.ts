@@ -36,8 +36,8 @@ export interface MediaPickOptions {
   /**
    * A node the caller would like: the node of the call this one will likely be linked with (the other
    * leg of a conversation through the PBX, named by the INVITE's media mark). Chosen when it is live
-   * and not draining; among several nodes owning `preferAddress` it decides, but it never overrides
-   * an address that one node alone owns (the SDP says where the media goes).
+   * and not draining, before `preferAddress`: an address may be shared (rtpengine on a media node's
+   * host, nodes side by side), the other leg's node is where the conversation is.
    */
   preferNode?: string;
 }
@@ -131,9 +131,9 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   }
 
   /**
-   * The node for a new call: among live, non-draining nodes owning `preferAddress` (if any does) the
-   * `preferNode` or else the least loaded; otherwise `preferNode` if live and not draining; otherwise
-   * the least-loaded live, non-draining node (ties: fewer calls, then node id).
+   * The node for a new call: `preferNode` if it is live and not draining; else the least loaded of the
+   * live, non-draining nodes owning `preferAddress`; else the least-loaded live, non-draining node
+   * (ties: fewer calls, then node id).
    * @throws NoMediaNodeError when no node qualifies.
    */
   pick(options: MediaPickOptions = {}): string {
@@ -141,11 +141,9 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
     const usable = [...this.#nodes.values()].filter((n) => !this.#expired(n, now) && !n.draining && n.workersAlive > 0);
     usable.sort((a, b) => a.load - b.load || a.calls - b.calls || a.nodeId.localeCompare(b.nodeId));
     const { preferAddress, preferNode } = options;
-    // Several nodes on one host announce one address (loopback tests, nodes side by side): the address
-    // then narrows the choice, and the preferred node decides within it.
-    const owners = preferAddress === undefined ? [] : usable.filter((n) => n.addresses.includes(preferAddress));
-    const candidates = owners.length > 0 ? owners : usable;
-    const best = candidates.find((n) => n.nodeId === preferNode) ?? candidates[0];
+    const best = usable.find((n) => n.nodeId === preferNode)
+      ?? (preferAddress === undefined ? undefined : usable.find((n) => n.addresses.includes(preferAddress)))
+      ?? usable[0];
     if (!best) {
       throw new NoMediaNodeError(`no live media node can take a call [known:${this.#nodes.size}${preferAddress ? `, preferAddress:${preferAddress}` : ''}${preferNode ? `, preferNode:${preferNode}` : ''}]`);
     }

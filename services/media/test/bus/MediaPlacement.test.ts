@@ -195,18 +195,20 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
     assert.throws(() => placement.pick({ preferNode: 'node-a' }), (err: unknown) => err instanceof NoMediaNodeError && /preferNode:node-a/.test(err.message));
   });
 
-  test('pick({ preferAddress, preferNode }): an address one node owns wins; among several owners the named node, else the least loaded', (t) => {
+  test('pick({ preferAddress, preferNode }): the named node first, then the least-loaded owner of the address, then load', (t) => {
     const placement = unstartedPlacement(t);
     placement.observe(heartbeat('node-a', { addresses: ['127.0.0.1', '192.0.2.1'], load: 0.5 }));
     placement.observe(heartbeat('node-b', { addresses: ['127.0.0.1'], load: 0.2 }));
     placement.observe(heartbeat('node-c', { addresses: ['198.51.100.3'], load: 0.9 }));
+    placement.observe(heartbeat('node-d', { addresses: ['198.51.100.4'], load: 0, draining: true }));
     const rows: Array<{ name: string; preferAddress?: string; preferNode?: string; expected: string }> = [
       { name: 'shared address, no node: least-loaded owner', preferAddress: '127.0.0.1', expected: 'node-b' },
       { name: 'shared address, named owner', preferAddress: '127.0.0.1', preferNode: 'node-a', expected: 'node-a' },
-      { name: 'shared address, named node not an owner: least-loaded owner', preferAddress: '127.0.0.1', preferNode: 'node-c', expected: 'node-b' },
-      { name: 'an address node-c alone owns beats the named node (the SDP points there)', preferAddress: '198.51.100.3', preferNode: 'node-a', expected: 'node-c' },
-      { name: 'an unknown address (rtpengine): the named node', preferAddress: '203.0.113.7', preferNode: 'node-c', expected: 'node-c' },
-      { name: 'an unknown address, unknown node: least loaded', preferAddress: '203.0.113.7', preferNode: 'node-x', expected: 'node-b' },
+      { name: 'the named node beats the owner of the address (rtpengine on a media node\'s host)', preferAddress: '127.0.0.1', preferNode: 'node-c', expected: 'node-c' },
+      { name: 'an unknown address (rtpengine elsewhere): the named node', preferAddress: '203.0.113.7', preferNode: 'node-c', expected: 'node-c' },
+      { name: 'unknown node: the owner of the address', preferAddress: '198.51.100.3', preferNode: 'node-x', expected: 'node-c' },
+      { name: 'draining named node: the owner of the address', preferAddress: '192.0.2.1', preferNode: 'node-d', expected: 'node-a' },
+      { name: 'draining owner, unknown node: least loaded', preferAddress: '198.51.100.4', preferNode: 'node-x', expected: 'node-b' },
     ];
     for (const row of rows) {
       const options = { ...(row.preferAddress !== undefined ? { preferAddress: row.preferAddress } : {}), ...(row.preferNode !== undefined ? { preferNode: row.preferNode } : {}) };
