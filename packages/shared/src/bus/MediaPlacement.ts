@@ -63,8 +63,8 @@ export class NoMediaNodeError extends UcsError {
 /**
  * Chooses the media node for a new call from the nodes' heartbeats (used by the cti-gateway and the
  * pbx-adapter). Keeps the latest heartbeat per node, drops nodes silent for three of their intervals,
- * and prefers the node that owns an address the PBX already uses, or the node the caller names (the
- * other leg's, so a conversation's two legs share a host). Silence while the service's own bus
+ * and prefers the node the caller names (the other leg's, so a conversation's two legs share a host),
+ * else a node that owns an address the PBX already uses. Silence while the service's own bus
  * is down is no evidence (BusOutageGuard): a NATS outage expires no node.
  */
 export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
