@@ -252,8 +252,11 @@ export class E2eStack {
     await this.nats?.stop({ signal });
   }
 
-  /** Starts one more media node (ids media-1, media-2 …) and waits for /readyz. */
-  async addMediaNode(options: { waitReady?: boolean } = {}): Promise<NodeService> {
+  /**
+   * Starts one more media node (ids media-1, media-2 …) and waits for /readyz. `env` goes over the
+   * node's own environment (e.g. `MEDIA_LISTEN_IP: '127.0.0.2'`: a node on an address of its own).
+   */
+  async addMediaNode(options: { waitReady?: boolean; env?: Record<string, string> } = {}): Promise<NodeService> {
     const index = this.media.length + 1;
     const size = this.#options.mediaRtpPorts ?? 400;
     const rtp = size > 400 ? await freePortRange(size, 10000, 59999) : await freePortRange(size, 40000, 59999);
@@ -278,6 +281,7 @@ export class E2eStack {
       CAPTURE_DIR: join(this.artifacts, `captures-media-${index}`),
       ...this.#options.serviceEnv,
       ...this.natsSecurity?.env('media'),
+      ...options.env,
     }, this.artifacts);
     this.media.push(node);
     this.#stoppers.push(() => node.stop());

@@ -33,6 +33,13 @@ export interface MediaPickOptions {
    * so a call whose PBX side already points at a node stays on it (and can use Direct Media).
    */
   preferAddress?: string;
+  /**
+   * A node the caller would like: the node of the call this one will likely be linked with (the other
+   * leg of a conversation through the PBX, named by the INVITE's media mark). Chosen when it is live
+   * and not draining, before `preferAddress`: an address may be shared (rtpengine on a media node's
+   * host, nodes side by side), the other leg's node is where the conversation is.
+   */
+  preferNode?: string;
 }
 
 export interface MediaPlacementEvents {
@@ -56,7 +63,8 @@ export class NoMediaNodeError extends UcsError {
 /**
  * Chooses the media node for a new call from the nodes' heartbeats (used by the cti-gateway and the
  * pbx-adapter). Keeps the latest heartbeat per node, drops nodes silent for three of their intervals,
- * and prefers the node that owns an address the PBX already uses. Silence while the service's own bus
+ * and prefers the node the caller names (the other leg's, so a conversation's two legs share a host),
+ * else a node that owns an address the PBX already uses. Silence while the service's own bus
  * is down is no evidence (BusOutageGuard): a NATS outage expires no node.
  */
 export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
@@ -123,21 +131,21 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   }
 
   /**
-   * The node for a new call: the one owning `preferAddress` if it is live and not draining, else the
-   * least-loaded live, non-draining node (ties: fewer calls, then node id).
+   * The node for a new call: `preferNode` if it is live and not draining; else the least loaded of the
+   * live, non-draining nodes owning `preferAddress`; else the least-loaded live, non-draining node
+   * (ties: fewer calls, then node id).
    * @throws NoMediaNodeError when no node qualifies.
    */
   pick(options: MediaPickOptions = {}): string {
     const now = this.#now();
     const usable = [...this.#nodes.values()].filter((n) => !this.#expired(n, now) && !n.draining && n.workersAlive > 0);
-    if (options.preferAddress !== undefined) {
-      const owner = usable.find((n) => n.addresses.includes(options.preferAddress!));
-      if (owner) return owner.nodeId;
-    }
     usable.sort((a, b) => a.load - b.load || a.calls - b.calls || a.nodeId.localeCompare(b.nodeId));
-    const best = usable[0];
+    const { preferAddress, preferNode } = options;
+    const best = usable.find((n) => n.nodeId === preferNode)
+      ?? (preferAddress === undefined ? undefined : usable.find((n) => n.addresses.includes(preferAddress)))
+      ?? usable[0];
     if (!best) {
-      throw new NoMediaNodeError(`no live media node can take a call [known:${this.#nodes.size}${options.preferAddress ? `, preferAddress:${options.preferAddress}` : ''}]`);
+      throw new NoMediaNodeError(`no live media node can take a call [known:${this.#nodes.size}${preferAddress ? `, preferAddress:${preferAddress}` : ''}${preferNode ? `, preferNode:${preferNode}` : ''}]`);
     }
     return best.nodeId;
   }

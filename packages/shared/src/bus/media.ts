@@ -212,6 +212,13 @@ export const CaptureRef = z.object({ captureId: Id });
 /** Largest chunk `capture.read` returns (bytes before base64), below NATS's 1 MB message limit. */
 export const CAPTURE_READ_MAX_BYTES = 512 * 1024;
 
+/**
+ * A call-creating PBX command's hint: the call on this node the new one will likely be linked with (the
+ * other leg of the same conversation through the PBX). The node puts the new call on that call's worker,
+ * and its router when the payload types agree; an unknown or ended call is no error, just no hint.
+ */
+const NearCall = Id.optional();
+
 export const MediaCommands = {
   /** A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec. */
   softphoneOffer: command('media', 'softphone.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),
@@ -244,11 +251,11 @@ export const MediaCommands = {
    * Our SDP offer for an incoming INVITE without SDP (late offer), sent in our 200; creates the call. One
    * codec, fixed for the call, so the softphone can be offered the call before the ACK brings the answer.
    */
-  pbxLateOffer: command('media', 'pbx.late-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional') }), z.object({ legId: Id, sdp: Sdp })),
+  pbxLateOffer: command('media', 'pbx.late-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional'), near: NearCall }), z.object({ legId: Id, sdp: Sdp })),
   /** The PBX's SDP answer (200 OK, 183 early media, or the ACK of a late offer). */
   pbxApplyAnswer: command('media', 'pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
   /** An SDP offer from the PBX: incoming INVITE, or a re-INVITE/UPDATE (hold, resume, re-target). */
-  pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp }), z.object({
+  pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp, near: NearCall }), z.object({
     legId: Id,
     sdp: Sdp,
     codec: CodecName,

@@ -110,9 +110,9 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'pbxCreateOffer').pbxCreateOffer(srtp);
   }
 
-  /** An incoming INVITE without SDP: creates the call with a PBX leg and returns our offer. */
-  pbxLateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
-    return this.#create(callId, (c) => c.pbxLateOffer(srtp));
+  /** An incoming INVITE without SDP: creates the call with a PBX leg (next to call `near`, if given) and returns our offer. */
+  pbxLateOffer(callId: string, srtp: SrtpPolicy, near?: string): Promise<{ legId: string; sdp: string }> {
+    return this.#create(callId, (c) => c.pbxLateOffer(srtp), near === undefined ? undefined : this.#calls.get(near));
   }
 
   pbxApplyAnswer(callId: string, sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
@@ -123,13 +123,16 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
    * An incoming INVITE for an unknown call creates it; for a known call it is a re-INVITE. A new call
    * whose offer points at another call's PBX tuple (a pass-through PBX: Direct Media to be) goes next to
    * that call: its worker, and its router when the payload types agree, so the link needs no pipe.
+   * Otherwise a new call goes next to `near` (the pbx-adapter's hint: the other leg of the conversation
+   * through the PBX, from the INVITE's media mark), when this node carries it.
    */
-  pbxOffer(callId: string, sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
+  pbxOffer(callId: string, sdp: string, near?: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     const call = this.#calls.get(callId);
     if (call) return call.pbxOffer(sdp);
     const tuple = offeredTuple(sdp);
     const owner = tuple && this.#directMedia.ownerOf(tuple.address, tuple.port);
-    return this.#create(callId, (c) => c.pbxOffer(sdp), owner ? this.#calls.get(owner.id) : undefined);
+    const next = owner ? this.#calls.get(owner.id) : near === undefined ? undefined : this.#calls.get(near);
+    return this.#create(callId, (c) => c.pbxOffer(sdp), next);
   }
 
   pbxHoldOffer(callId: string, hold: boolean): Promise<{ sdp: string }> {

@@ -167,5 +167,53 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
     placement.sweep();
     assert.deepEqual(down, ['node-a:expired'], 'silent for 3 intervals with our bus up: gone');
   });
+  test('pick({ preferNode }) takes the named node while it can take calls, else falls back to load', (t) => {
+    let now = 1000;
+    const placement = unstartedPlacement(t, () => now);
+    placement.observe(heartbeat('node-a', { load: 0.1, calls: 1 }));
+    placement.observe(heartbeat('node-b', { load: 0.6, calls: 8 }));
+    placement.observe(heartbeat('node-d', { load: 0, draining: true }));
+    placement.observe(heartbeat('node-w', { load: 0, workersAlive: 0 }));
+    const rows: Array<{ name: string; preferNode: string; expected: string }> = [
+      { name: 'a live node, though busier', preferNode: 'node-b', expected: 'node-b' },
+      { name: 'the least loaded node itself', preferNode: 'node-a', expected: 'node-a' },
+      { name: 'an unknown node', preferNode: 'node-zz', expected: 'node-a' },
+      { name: 'a draining node', preferNode: 'node-d', expected: 'node-a' },
+      { name: 'a node without live workers', preferNode: 'node-w', expected: 'node-a' },
+      { name: 'an empty id', preferNode: '', expected: 'node-a' },
+      { name: 'garbage', preferNode: '*;call=../../x', expected: 'node-a' },
+    ];
+    for (const row of rows) assert.equal(placement.pick({ preferNode: row.preferNode }), row.expected, row.name);
+    // node-b falls silent (expires after 3 × 100 ms) while node-a keeps beating: no longer preferable.
+    now += 250;
+    placement.observe(heartbeat('node-a', { load: 0.1, calls: 1 }));
+    assert.equal(placement.pick({ preferNode: 'node-b' }), 'node-b', 'not yet expired');
+    now += 100;
+    placement.observe(heartbeat('node-a', { load: 0.1, calls: 1 }));
+    assert.equal(placement.pick({ preferNode: 'node-b' }), 'node-a', 'expired: placed by load');
+    now += 301;
+    assert.throws(() => placement.pick({ preferNode: 'node-a' }), (err: unknown) => err instanceof NoMediaNodeError && /preferNode:node-a/.test(err.message));
+  });
+
+  test('pick({ preferAddress, preferNode }): the named node first, then the least-loaded owner of the address, then load', (t) => {
+    const placement = unstartedPlacement(t);
+    placement.observe(heartbeat('node-a', { addresses: ['127.0.0.1', '192.0.2.1'], load: 0.5 }));
+    placement.observe(heartbeat('node-b', { addresses: ['127.0.0.1'], load: 0.2 }));
+    placement.observe(heartbeat('node-c', { addresses: ['198.51.100.3'], load: 0.9 }));
+    placement.observe(heartbeat('node-d', { addresses: ['198.51.100.4'], load: 0, draining: true }));
+    const rows: Array<{ name: string; preferAddress?: string; preferNode?: string; expected: string }> = [
+      { name: 'shared address, no node: least-loaded owner', preferAddress: '127.0.0.1', expected: 'node-b' },
+      { name: 'shared address, named owner', preferAddress: '127.0.0.1', preferNode: 'node-a', expected: 'node-a' },
+      { name: 'the named node beats the owner of the address (rtpengine on a media node\'s host)', preferAddress: '127.0.0.1', preferNode: 'node-c', expected: 'node-c' },
+      { name: 'an unknown address (rtpengine elsewhere): the named node', preferAddress: '203.0.113.7', preferNode: 'node-c', expected: 'node-c' },
+      { name: 'unknown node: the owner of the address', preferAddress: '198.51.100.3', preferNode: 'node-x', expected: 'node-c' },
+      { name: 'draining named node: the owner of the address', preferAddress: '192.0.2.1', preferNode: 'node-d', expected: 'node-a' },
+      { name: 'draining owner, unknown node: least loaded', preferAddress: '198.51.100.4', preferNode: 'node-x', expected: 'node-b' },
+    ];
+    for (const row of rows) {
+      const options = { ...(row.preferAddress !== undefined ? { preferAddress: row.preferAddress } : {}), ...(row.preferNode !== undefined ? { preferNode: row.preferNode } : {}) };
+      assert.equal(placement.pick(options), row.expected, row.name);
+    }
+  });
 });
 

@@ -325,7 +325,7 @@ export class CallRegistry {
     }
     this.#track(call);
     void call.start({
-      pickNode: (preferAddress) => this.#options.placement.pick(preferAddress === undefined ? {} : { preferAddress }),
+      pickNode: (prefer) => this.#options.placement.pick(prefer),
       askGateway: this.#options.askGateway,
     });
   }

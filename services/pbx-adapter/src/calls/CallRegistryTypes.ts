@@ -1,5 +1,5 @@
 // Contract of the CallRegistry: the adapter's calls, by bus callId.
-import type { Logger, PbxCommands } from '@ucserver/shared';
+import type { Logger, MediaPickOptions, PbxCommands } from '@ucserver/shared';
 import type { z } from 'zod';
 import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
@@ -17,7 +17,7 @@ export interface CallRegistryOptions {
   media: MediaClient;
   publisher: CallEventPublisher;
   /** Media placement (MediaPlacement.pickSoon: right after a start it waits for the first node). */
-  placement: { pick(options?: { preferAddress?: string }): Promise<string> };
+  placement: { pick(options?: MediaPickOptions): Promise<string> };
   /** CtiCommands.incomingCall on the bus. */
   askGateway: IncomingCallContext['askGateway'];
   /** CtiCommands.renegotiate on the bus (none: softphones are not re-offered, e.g. in unit tests). */

@@ -31,6 +31,7 @@ import {
 } from '../sip/mod.ts';
 import { SipRequestFailedError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
+import { mediaMarkHeaders } from '../media/mediaMark.ts';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { requestSessionHeaders, uacSessionTimer } from './sessionTimers.ts';
 import { transferOutcome } from './transfer.ts';
@@ -240,6 +241,8 @@ export class CallTransfer {
         ['Contact', `<${formatUri(call.contact)}>`],
         ...(referredBy ? [['Referred-By', referredBy] as [string, string]] : []),
         ...(replaces ? [['Replaces', replaces] as [string, string]] : []),
+        // The call goes on with the target: if that is one of our lines, its leg joins this call's node.
+        ...mediaMarkHeaders({ nodeId: call.mediaNode(), callId: call.id }),
         ...endpoint.capabilityHeaders().filter(([n]) => n !== 'Accept'),
         ...requestSessionHeaders(this.#x.deps.settings.sessionExpiresS, false),
       ],

@@ -1,13 +1,16 @@
-// An incoming call (an INVITE from the PBX for one of our lines): media placed on the node owning the
-// offer's address (Direct Media), the offer answered by the media node, 'offering' published, the
-// gateway asked; accepted calls ring on `alert` (180) and are answered on `answer` (200 with the media's
-// SDP; the ACK makes them connected). An INVITE without SDP (late offer, RFC 3261 §13.2.1) gets the media
-// node's offer in the 200 and must carry the answer in its ACK. Refusals and drops get the status of
-// their reason, CANCEL gets 487, a 302 deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
+// An incoming call (an INVITE from the PBX for one of our lines): media placed on the node named by the
+// INVITE's media mark (the other leg of a softphone-to-softphone call through the PBX: media/mediaMark.ts),
+// else on the node owning the offer's address (Direct Media), else by load; the offer answered by the
+// media node, 'offering' published, the gateway asked; accepted calls ring on `alert` (180) and are
+// answered on `answer` (200 with the media's SDP; the ACK makes them connected). An INVITE without SDP
+// (late offer, RFC 3261 §13.2.1) gets the media node's offer in the 200 and must carry the answer in its
+// ACK. Refusals and drops get the status of their reason, CANCEL gets 487, a 302 deflects;
+// SIP_INVITE_TIMEOUT_S bounds an unanswered call.
 import type { CallCause, MediaPath, PbxCallTeardown } from '@ucserver/shared';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError, MediaFailedError } from '../errors.ts';
 import { connectionAddress, isSdpBody } from '../media/sdp.ts';
+import { MEDIA_MARK_HEADER, readMediaMark, type MediaMark } from '../media/mediaMark.ts';
 import {
   createResponse,
   Dialog,
@@ -84,9 +87,11 @@ export class IncomingCall extends SipCall {
       this.logger.info('not answered in time');
       this.#reject(480, 'no-answer');
     });
+    const mark = this.#mediaMark();
+    const address = offer === undefined ? undefined : connectionAddress(offer);
     let nodeId: string;
     try {
-      nodeId = await context.pickNode(offer === undefined ? undefined : connectionAddress(offer));
+      nodeId = await context.pickNode({ ...(address !== undefined ? { preferAddress: address } : {}), ...(mark ? { preferNode: mark.nodeId } : {}) });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'no media node for the incoming call');
       this.#reject(503, 'media-failure');
@@ -94,9 +99,12 @@ export class IncomingCall extends SipCall {
     }
     this.mediaNodeId = nodeId;
     this.mediaTouched = true;
+    // On the marked node, the new call goes next to the other leg (its worker, and router when they agree).
+    const near = mark?.nodeId === nodeId ? mark.callId : undefined;
+    if (mark && !near) this.logger.debug({ mark, nodeId }, 'the media mark names a node that cannot take the call: placed without it');
     let local: { sdp: string; mediaPath?: MediaPath };
     try {
-      local = offer === undefined ? await this.deps.media.pbxLateOffer(nodeId, this.id) : await this.deps.media.pbxOffer(nodeId, this.id, offer);
+      local = offer === undefined ? await this.deps.media.pbxLateOffer(nodeId, this.id, near) : await this.deps.media.pbxOffer(nodeId, this.id, offer, near);
     } catch (err) {
       const status = statusOfMediaError(err instanceof MediaFailedError ? err.remoteCode : undefined);
       this.logger.warn({ err: (err as Error).message, status }, 'the media node refused the offer');
@@ -149,6 +157,13 @@ export class IncomingCall extends SipCall {
     this.own(verdict.gateway);
     // An alert or answer may have come before the reply (the client was quick): accepted already.
     if (this.phase === CallPhase.Offering) this.transition(CallPhase.Accepted);
+  }
+
+  /** The INVITE's media mark (the other leg's node and call), if it has a valid one; anything else is ignored. */
+  #mediaMark(): MediaMark | undefined {
+    const reading = readMediaMark(this.invite.headers);
+    if (reading.kind === 'invalid') this.logger.debug({ reason: reading.reason }, `${MEDIA_MARK_HEADER} ignored`);
+    return reading.kind === 'mark' ? reading.mark : undefined;
   }
 
   /** An alert/answer while the gateway's verdict is still on its way means the gateway accepted. */

@@ -2,6 +2,8 @@
 // digest answers to 401/407, 180/183 → ringback (183 SDP applied as early media), 2xx → ACK, answer
 // applied, connected. Failures map to causes; 3xx is followed once; a drop before the
 // answer CANCELs (a 2xx racing the CANCEL is ACKed and BYEd); SIP_INVITE_TIMEOUT_S bounds the wait.
+// The INVITE carries the media mark (media/mediaMark.ts): if it comes back to us as a call for one of
+// our lines, that leg is placed on this leg's media node.
 import {
   createCancel,
   createRequest,
@@ -24,6 +26,7 @@ import type { CallCause, PbxCallTeardown } from '@ucserver/shared';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
+import { mediaMarkHeaders } from '../media/mediaMark.ts';
 import { causeOfStatus, hangupCause, type CallDropReason } from './causes.ts';
 import { requestSessionHeaders, uacSessionTimer } from './sessionTimers.ts';
 import { SipCall } from './SipCall.ts';
@@ -82,6 +85,7 @@ export class OutgoingCall extends SipCall {
         ['Call-ID', generateCallId(sentBy.host.replace(/[[\]]/g, ''))],
         ['CSeq', '1 INVITE'],
         ['Contact', `<${formatUri(this.contact)}>`],
+        ...mediaMarkHeaders({ nodeId: this.mediaNodeId as string, callId: this.id }),
         ...this.deps.endpoint.capabilityHeaders().filter(([n]) => n !== 'Accept'),
         ...requestSessionHeaders(this.deps.settings.sessionExpiresS, false),
       ],

@@ -35,9 +35,9 @@ export class MediaClient {
     return this.#request(nodeId, MediaCommands.pbxCreateOffer, { callId });
   }
 
-  /** Our SDP offer for an incoming INVITE without SDP (it goes in our 200); creates the call. */
-  pbxLateOffer(nodeId: string, callId: string): Promise<ReplyOf<Media['pbxLateOffer']>> {
-    return this.#request(nodeId, MediaCommands.pbxLateOffer, { callId });
+  /** Our SDP offer for an incoming INVITE without SDP (it goes in our 200); creates the call, next to `near` if given. */
+  pbxLateOffer(nodeId: string, callId: string, near?: string): Promise<ReplyOf<Media['pbxLateOffer']>> {
+    return this.#request(nodeId, MediaCommands.pbxLateOffer, { callId, ...(near !== undefined ? { near } : {}) });
   }
 
   /** The PBX's answer (183, 200, or the ACK of a late offer) to our offer. */
@@ -45,9 +45,9 @@ export class MediaClient {
     return this.#request(nodeId, MediaCommands.pbxApplyAnswer, { callId, sdp });
   }
 
-  /** An offer from the PBX (incoming INVITE, re-INVITE, UPDATE); returns our answer. */
-  pbxOffer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxOffer']>> {
-    return this.#request(nodeId, MediaCommands.pbxOffer, { callId, sdp });
+  /** An offer from the PBX (incoming INVITE, re-INVITE, UPDATE); returns our answer. A new call goes next to `near` if given. */
+  pbxOffer(nodeId: string, callId: string, sdp: string, near?: string): Promise<ReplyOf<Media['pbxOffer']>> {
+    return this.#request(nodeId, MediaCommands.pbxOffer, { callId, sdp, ...(near !== undefined ? { near } : {}) });
   }
 
   /** Our re-offer for hold (sendonly) or retrieve (sendrecv); also the offer of a session refresh. */

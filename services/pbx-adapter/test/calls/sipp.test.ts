@@ -121,6 +121,9 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     assert.equal(header(first, 'Supported'), 'timer');
     assert.equal(header(first, 'Session-Expires'), '1800');
     assert.equal(header(first, 'User-Agent'), 'ucserver-pbx-adapter');
+    // The media mark: an INVITE that comes back to us for one of our lines is placed on this leg's node.
+    assert.equal(header(first, 'X-UCS-Media'), `${media.nodeId};call=${callId}`);
+    assert.equal(header(second, 'X-UCS-Media'), `${media.nodeId};call=${callId}`, 'kept in the INVITE with credentials');
     // The digest, recomputed independently (RFC 2617 §3.2.2.1 without qop): MD5(HA1:nonce:HA2).
     const auth = header(second, 'Proxy-Authorization') ?? '';
     const field = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(auth)?.[1] ?? '';

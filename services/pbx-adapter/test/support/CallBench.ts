@@ -14,6 +14,8 @@ export interface CallBenchOptions {
   /** Adapter settings beyond the defaults of startAdapter (env-style values). */
   env?: Record<string, string>;
   deps?: Partial<PbxAdapterDeps>;
+  /** Environment over the media node's own. */
+  mediaEnv?: Record<string, string>;
 }
 
 export class CallBench {
@@ -35,7 +37,7 @@ export class CallBench {
     const gateway = await Gateway.start({ natsUrl: options.natsUrl, prefix, lines: options.lines });
     let media: MediaService | undefined;
     try {
-      media = await MediaService.start(gateway.bus, { natsUrl: options.natsUrl, prefix });
+      media = await MediaService.start(gateway.bus, { natsUrl: options.natsUrl, prefix, ...(options.mediaEnv ? { env: options.mediaEnv } : {}) });
       const adapter = await startAdapter({
         natsUrl: options.natsUrl,
         prefix,

@@ -21,7 +21,7 @@ export class LineBench {
   }
 
   /** Lines `line-<number>` for `numbers`, each registered before this resolves. */
-  static async start(numbers: string[], options: Pick<CallBenchOptions, 'env' | 'deps'> = {}): Promise<LineBench> {
+  static async start(numbers: string[], options: Pick<CallBenchOptions, 'env' | 'deps' | 'mediaEnv'> = {}): Promise<LineBench> {
     const nats = await NatsServer.start();
     const registrar = await StubRegistrar.start();
     try {

@@ -23,7 +23,8 @@ export class MediaService {
   }
 
   /** Starts `node services/media/src/index.ts` and waits (bounded) for its first heartbeat on `bus`. */
-  static async start(bus: BusClient, options: { natsUrl: string; prefix: string; nodeId?: string }): Promise<MediaService> {
+  /** `env` goes over the node's environment (e.g. `MEDIA_STATS_INTERVAL_MS`). */
+  static async start(bus: BusClient, options: { natsUrl: string; prefix: string; nodeId?: string; env?: Record<string, string> }): Promise<MediaService> {
     const nodeId = options.nodeId ?? `media-${options.prefix}`;
     const ports = await freePortRange(60, 30000, 39000);
     const dir = mkdtempSync(join(tmpdir(), 'ucs-media-'));
@@ -49,6 +50,7 @@ export class MediaService {
         MEDIA_HEARTBEAT_MS: '250',
         MEDIA_DRAIN_TIMEOUT_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '3000',
+        ...options.env,
       },
     });
     const media = new MediaService(nodeId, proc, dir, ports);
