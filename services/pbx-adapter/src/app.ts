@@ -267,6 +267,7 @@ export function build(deps: PbxAdapterDeps): PbxAdapterApp {
           inviteTimeoutS: config.SIP_INVITE_TIMEOUT_S,
           noClientStatus: config.SIP_NO_CLIENT_STATUS,
           cancelTimeoutMs: timers.B,
+          mediaMark: config.SIP_MEDIA_MARK,
         },
         logger: log,
         metrics,

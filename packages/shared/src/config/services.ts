@@ -153,6 +153,7 @@ export const PbxAdapterConfig = z.object({
   SIP_SESSION_EXPIRES_S: env.int(1800, 'RFC 4028 session interval offered and accepted (s; 0 disables session timers)', 0),
   SIP_OPTIONS_INTERVAL_S: env.int(30, 'OPTIONS keepalive to each registrar (s; 0 disables)', 0),
   SIP_NO_CLIENT_STATUS: env.int(480, 'SIP status for an incoming call when no client can take it', 400, 699),
+  SIP_MEDIA_MARK: env.bool(true, "Mark our INVITEs with the leg's media node (X-UCS-Media) so the other leg of a softphone-to-softphone call through the PBX is placed on the same node; turn off when the PBX forwards INVITEs to trunks and the node and call ids must not leave the site"),
   SIP_INVITE_TIMEOUT_S: env.int(120, 'Give up an unanswered outgoing call after this long (s)', 5),
   SIP_TRUSTED_PEERS: z.string().default('').refine(isPeerList, 'expected comma-separated IP addresses or CIDR ranges (10.0.0.5, 192.0.2.0/24, 2001:db8::/32)')
     .describe('SIP peers served besides the PBXs the lines register at (comma-separated IPs or CIDRs, e.g. a second PBX node or a test tool); requests from any other address get 403 and never reach a call'),

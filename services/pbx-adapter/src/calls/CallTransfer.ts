@@ -242,7 +242,7 @@ export class CallTransfer {
         ...(referredBy ? [['Referred-By', referredBy] as [string, string]] : []),
         ...(replaces ? [['Replaces', replaces] as [string, string]] : []),
         // The call goes on with the target: if that is one of our lines, its leg joins this call's node.
-        ...mediaMarkHeaders({ nodeId: call.mediaNode(), callId: call.id }),
+        ...mediaMarkHeaders({ nodeId: call.mediaNode(), callId: call.id }, this.#x.deps.settings.mediaMark !== false),
         ...endpoint.capabilityHeaders().filter(([n]) => n !== 'Accept'),
         ...requestSessionHeaders(this.#x.deps.settings.sessionExpiresS, false),
       ],

@@ -85,7 +85,7 @@ export class OutgoingCall extends SipCall {
         ['Call-ID', generateCallId(sentBy.host.replace(/[[\]]/g, ''))],
         ['CSeq', '1 INVITE'],
         ['Contact', `<${formatUri(this.contact)}>`],
-        ...mediaMarkHeaders({ nodeId: this.mediaNodeId as string, callId: this.id }),
+        ...mediaMarkHeaders({ nodeId: this.mediaNodeId as string, callId: this.id }, this.deps.settings.mediaMark !== false),
         ...this.deps.endpoint.capabilityHeaders().filter(([n]) => n !== 'Accept'),
         ...requestSessionHeaders(this.deps.settings.sessionExpiresS, false),
       ],

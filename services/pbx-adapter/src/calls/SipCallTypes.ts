@@ -53,6 +53,8 @@ export interface CallSettings {
   noClientStatus: number;
   /** How long a CANCEL may wait for the INVITE's final response (64·T1). */
   cancelTimeoutMs: number;
+  /** SIP_MEDIA_MARK: our INVITEs carry X-UCS-Media (media/mediaMark.ts); on unless turned off. */
+  mediaMark?: boolean;
 }
 
 export interface SipCallDeps {

@@ -37,8 +37,12 @@ export function formatMediaMark(mark: MediaMark): string | undefined {
   return `${mark.nodeId};call=${mark.callId}`;
 }
 
-/** The header line for an outgoing INVITE: none when the ids cannot be written as a mark. */
-export function mediaMarkHeaders(mark: MediaMark): Array<[string, string]> {
+/**
+ * The header line for an outgoing INVITE: none when the ids cannot be written as a mark, or when marking is
+ * off (SIP_MEDIA_MARK=false: a PBX that forwards our INVITEs to trunks must not carry node and call ids off site).
+ */
+export function mediaMarkHeaders(mark: MediaMark, enabled = true): Array<[string, string]> {
+  if (!enabled) return [];
   const value = formatMediaMark(mark);
   return value === undefined ? [] : [[MEDIA_MARK_HEADER, value]];
 }

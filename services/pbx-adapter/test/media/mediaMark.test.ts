@@ -59,6 +59,10 @@ describe('formatMediaMark() / mediaMarkHeaders()', () => {
     assert.deepEqual(parseMediaMark(formatMediaMark(mark)!), { kind: 'mark', mark });
     assert.deepEqual(mediaMarkHeaders(mark), [[MEDIA_MARK_HEADER, 'media-1;call=6c7a0a7e-8d44-4b7e-9d0e-2f1c5a3b9e10']]);
   });
+  it('writes no header when marking is off (SIP_MEDIA_MARK=false)', () => {
+    assert.deepEqual(mediaMarkHeaders({ nodeId: 'media-1', callId: 'c1' }, false), []);
+    assert.deepEqual(mediaMarkHeaders({ nodeId: 'media-1', callId: 'c1' }, true), [[MEDIA_MARK_HEADER, 'media-1;call=c1']]);
+  });
   const unwritable: Array<{ name: string; nodeId: string; callId: string }> = [
     { name: 'an empty node id', nodeId: '', callId: 'c1' },
     { name: 'a node id with a semicolon', nodeId: 'a;call=b', callId: 'c1' },
