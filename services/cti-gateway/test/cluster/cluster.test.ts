@@ -73,6 +73,37 @@ describe('PeerSessions', () => {
   });
 });
 
+describe('PeerSessions: capabilities of the other gateways\' clients', () => {
+  const audio = { eClientCapabilities: [1], customCapabilities: [] };
+  const video = { eClientCapabilities: [1, 2], customCapabilities: [{ key: 'x-client', value: 'web' }] };
+
+  it('keeps each run\'s sum; a changed sum, a user gone and a run gone each emit "capabilities" once; the same again emits nothing', () => {
+    let now = 0;
+    const peers = new PeerSessions({ self, now: () => now });
+    const third = { instanceId: 'gw-c', startedAt: 3000 };
+    const told: string[] = [];
+    peers.on('capabilities', (u) => told.push(u));
+    peers.heartbeat({ ...other, at: 0, intervalMs: 1000 });
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1, capabilities: audio }, { userId: 'carol', sessions: 1 }]));
+    peers.sessions(msg(third, [{ userId: 'bob', sessions: 1, capabilities: video }]));
+    assert.deepEqual(peers.capabilities('bob'), [audio, video]);
+    assert.deepEqual(peers.capabilities('carol'), [], 'carol declared nothing there');
+    assert.deepEqual(told, ['bob', 'bob']);
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1, capabilities: audio }]));
+    assert.deepEqual(told, ['bob', 'bob'], 'the same sum again');
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 2, capabilities: video }]));
+    assert.deepEqual(told, ['bob', 'bob', 'bob'], 'a new sum');
+    peers.sessions(msg(third, [{ userId: 'bob', sessions: 0 }]));
+    assert.deepEqual(peers.capabilities('bob'), [video]);
+    assert.deepEqual(told, ['bob', 'bob', 'bob', 'bob'], 'bob left gw-c');
+    now = 3500;
+    peers.sweep();
+    assert.deepEqual(peers.capabilities('bob'), [], 'gw-b went silent');
+    assert.deepEqual(told, ['bob', 'bob', 'bob', 'bob', 'bob'], 'once for bob, nothing for carol (she had none)');
+    peers.close();
+  });
+});
+
 describe('IncomingCallRouter', () => {
   const request = { callId: 'c1', lineId: 'line-bob', from: '100', mediaNodeId: 'm1', forwardHops: 0 } as unknown as IncomingCallRequest;
   const lines = { getById: async () => ({ ownerUserId: 'bob' }) } as unknown as LineStore;
