@@ -17,7 +17,8 @@ export interface JournalLeaderOptions {
  * of order (a call's 'disconnected' before its 'connected': no answer time), so only one consumes — the
  * live gateway run with the lowest instance id; the others stand by. When it dies (3 missed heartbeats)
  * the next one starts consuming where the durable consumer stands; what the dead one had received but not
- * acknowledged is delivered again after the consumer's ack wait. Right after a start, before the peers
+ * acknowledged is delivered again after the consumer's ack wait (JOURNAL_ACK_WAIT_MS, 5 s: the messages
+ * of a batch still being written get progress acks, so the wait can be that short). Right after a start, before the peers
  * are heard, two may consume for a moment; the per-call `seq` keeps that harmless but for the order.
  */
 export class JournalLeader {

@@ -43,6 +43,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   #pending: (() => Promise<number>) | undefined;
   readonly #ownerOf: JournalWriterOptions['ownerOf'];
   readonly #flushMs: number;
+  readonly #ackWaitMs: number;
   #queue: JournalQueue | undefined;
 
   constructor(db: Db, bus: BusClient, logger: Logger, options: JournalWriterOptions = {}) {
@@ -52,6 +53,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     this.#logger = logger.child({ component: 'journal' });
     this.#ownerOf = options.ownerOf;
     this.#flushMs = options.flushMs ?? 100;
+    this.#ackWaitMs = options.ackWaitMs ?? 5000;
   }
 
   async start(durable = 'journal-writer'): Promise<void> {
@@ -63,7 +65,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     this.#consumer = await this.#bus.consume(
       // A media event may come before the call's first event wrote the row (or for a call that never
       // gets one: an INVITE cancelled before it was offered): an expected wait, not an error record.
-      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError, inFlight: IN_FLIGHT },
+      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError, inFlight: IN_FLIGHT, ackWaitMs: this.#ackWaitMs },
       [CallTopics.event, CallTopics.media],
       (input) => queue.push(input),
     );
