@@ -266,7 +266,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await writer.start();
       stops.push(() => writer.stop());
       // With other gateways on the bus, the one with the lowest instance id writes the journal.
-      const leader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, logger: logger.child({ component: 'journal-leader' }) });
+      const leader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, ackWaitMs: config.JOURNAL_ACK_WAIT_MS, logger: logger.child({ component: 'journal-leader' }) });
       journalLeader = leader;
       leader.start();
       stops.push(() => leader.close());

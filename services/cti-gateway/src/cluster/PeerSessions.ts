@@ -146,6 +146,6 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       this.emit('changed', userId);
       if (u.capabilities) this.emit('capabilities', userId);
     }
-    this.emit('rundown', run.instanceId);
+    this.emit('rundown', run.instanceId, Math.max(0, this.#now() - run.lastHeard));
   }
 }

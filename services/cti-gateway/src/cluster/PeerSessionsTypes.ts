@@ -50,6 +50,6 @@ export type PeerSessionsEvents = {
   capabilities: [userId: string];
   /** A gateway run we did not know appeared (it learns our users from our next full list). */
   newrun: [instanceId: string];
-  /** A run went silent (3 heartbeat intervals) or was replaced by its restart. */
-  rundown: [instanceId: string];
+  /** A run went silent (3 heartbeat intervals) or was replaced by its restart; `silentMs`: since it was last heard. */
+  rundown: [instanceId: string, silentMs: number];
 };
