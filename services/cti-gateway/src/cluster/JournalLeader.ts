@@ -38,7 +38,10 @@ export class JournalLeader {
   #running: boolean;
   #delayed: NodeJS.Timeout | undefined;
   readonly #evaluate = (): void => this.evaluate();
-  readonly #rundown = (_instanceId: string, silentMs: number): void => this.evaluate(Math.max(0, (this.#o.ackWaitMs ?? 0) + TAKEOVER_SLACK_MS - silentMs));
+  readonly #rundown = (_instanceId: string, silentMs: number): void => {
+    const ackWaitMs = this.#o.ackWaitMs ?? 0;
+    this.evaluate(ackWaitMs > 0 ? Math.max(0, ackWaitMs + TAKEOVER_SLACK_MS - silentMs) : 0);
+  };
 
   constructor(options: JournalLeaderOptions) {
     this.#o = options;
