@@ -257,6 +257,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       stops.push(startCallFeed(bus, calls));
       // A new row's owner from the line cache the call's CTI events fill anyway (no statement of its own).
       const writer = new JournalWriter(database.db, bus, logger, {
+        ackWaitMs: config.JOURNAL_ACK_WAIT_MS,
         ownerOf: async (id) => {
           const line = await lines.getById(id);
           return line ? line.ownerUserId ?? null : undefined;
@@ -265,7 +266,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       await writer.start();
       stops.push(() => writer.stop());
       // With other gateways on the bus, the one with the lowest instance id writes the journal.
-      const leader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, logger: logger.child({ component: 'journal-leader' }) });
+      const leader = new JournalLeader({ self: instance, peers: cluster.peers, writer, running: true, ackWaitMs: config.JOURNAL_ACK_WAIT_MS, logger: logger.child({ component: 'journal-leader' }) });
       journalLeader = leader;
       leader.start();
       stops.push(() => leader.close());
@@ -308,7 +309,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       }, owned);
       stops.push(() => served.forEach((s) => s.unsubscribe()));
       const absent = absentOperations({ presence, manual: manualPresence, sessions });
-      const capabilities = capabilityOperations({ sessions, presence });
+      const capabilities = capabilityOperations({ sessions, presence, users, peers: cluster.peers, logger });
+      stops.push(() => capabilities.close());
       const content = new ClientContentService({ db: database.db, users, lines, sessions, logger });
       for (const part of [cti.operations(), softphones.operations(), journalOps.operations(), presence.operations(), absent, capabilities, content.operations()]) {
         Object.assign(table.invokes, part.invokes);

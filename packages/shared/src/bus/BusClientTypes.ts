@@ -89,6 +89,13 @@ export interface ConsumeOptions {
    * unsettled handlers the consumer takes no further message (the bound of such a queue).
    */
   inFlight?: number;
+  /**
+   * How long the server waits for a delivered message's ack before it delivers it again (to whichever
+   * client of the durable pulls next): what a consumer taking over from a dead one waits for the messages
+   * that one had received. Messages whose handler still runs get a progress ack (`working`) every third
+   * of it, so a slow handler does not lose them. Default 30 000 ms, at least 1000.
+   */
+  ackWaitMs?: number;
 }
 
 /** A running durable consumer (BusClient.consume). */

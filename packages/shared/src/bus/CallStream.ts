@@ -15,7 +15,12 @@ interface Delivered {
   ack(): void;
   nak(delayMs?: number): void;
   term(): void;
+  /** Progress: the server restarts the message's ack wait. */
+  working(): void;
 }
+
+/** The ack wait of a durable consumer unless ConsumeOptions.ackWaitMs says otherwise. */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
 
 export class CallStream {
   readonly #host: CallStreamHost;
@@ -100,22 +105,31 @@ export class CallStream {
     const jsm = await jetstreamManager(nc);
     const maxDeliver = options.maxDeliver ?? 10;
     const inFlight = Math.max(1, Math.floor(options.inFlight ?? 1));
+    const ackWaitMs = Math.max(1000, Math.floor(options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS));
     const consumerConfig = {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       filter_subject: filterSubject,
       max_deliver: maxDeliver,
-      ack_wait: 30_000_000_000,
+      ack_wait: ackWaitMs * 1_000_000,
     };
     try {
       await jsm.consumers.info(stream, options.durable);
-      await jsm.consumers.update(stream, options.durable, { filter_subject: filterSubject, max_deliver: maxDeliver });
+      await jsm.consumers.update(stream, options.durable, { filter_subject: filterSubject, max_deliver: maxDeliver, ack_wait: ackWaitMs * 1_000_000 });
     } catch {
       await jsm.consumers.add(stream, consumerConfig);
     }
     let stopped = false;
     let current: { stop(): void } | undefined;
+    // Messages whose handler runs: a progress ack every third of the ack wait keeps a slow handler's (a
+    // queued batch's) messages ours, so the ack wait can be short — it is what another consumer of the
+    // durable waits for the messages of one that died unacknowledged.
+    const working = new Set<Delivered>();
+    const progress = setInterval(() => {
+      for (const m of working) settle(() => m.working());
+    }, Math.floor(ackWaitMs / 3));
+    progress.unref();
     const loop = async (): Promise<void> => {
       while (!stopped && !this.#host.closed()) {
         try {
@@ -131,7 +145,11 @@ export class CallStream {
               m.term();
               continue;
             }
-            const settled = this.#handle(m, decoded.value as PayloadOf<T>, handler, options, maxDeliver);
+            working.add(m);
+            const settled = this.#handle(m, decoded.value as PayloadOf<T>, handler, options, maxDeliver).finally(() => {
+              working.delete(m);
+              if (stopped && working.size === 0) clearInterval(progress);
+            });
             if (inFlight <= 1) {
               await settled;
               continue;
@@ -147,11 +165,15 @@ export class CallStream {
         }
       }
     };
-    void loop();
+    void loop().finally(() => {
+      if (this.#host.closed() || working.size === 0) clearInterval(progress);
+    });
     const handle: DurableConsumer = {
       stop: () => {
         stopped = true;
         current?.stop();
+        // Handlers still running (a draining queue) keep their messages until the last one settles.
+        if (working.size === 0) clearInterval(progress);
         this.#consumers.delete(handle);
       },
       pending: async () => {

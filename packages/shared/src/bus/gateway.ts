@@ -28,6 +28,21 @@ export type GatewayHeartbeat = z.infer<typeof GatewayHeartbeat>;
 
 /** Users (entries) in one `gateway.sessions` message at most; a longer list goes out in several. */
 export const GATEWAY_SESSIONS_MAX_USERS = 500;
+/** Bytes of one `gateway.sessions` message at most (entries with capabilities are larger; well below NATS' 1 MB). */
+export const GATEWAY_SESSIONS_MAX_BYTES = 256 * 1024;
+/** Custom capability pairs announced per user and run at most (what a client sees of another gateway's sessions). */
+export const GATEWAY_CAPABILITIES_MAX_CUSTOM = 64;
+
+/**
+ * The sum of a user's client capabilities on one gateway run (ENetUC `AsnClientCapabilitiesV2`: the
+ * well-known `AsnClientCapabilityEnum` values and custom key/value pairs), so a client of another gateway
+ * asking `asnGetClientCapabilitiesV2` sees them too.
+ */
+export const GatewayClientCapabilities = z.object({
+  eClientCapabilities: z.array(z.number().int().min(0).max(1_000_000)).max(64),
+  customCapabilities: z.array(z.object({ key: z.string().max(256), value: z.string().max(256) })).max(GATEWAY_CAPABILITIES_MAX_CUSTOM),
+});
+export type GatewayClientCapabilities = z.infer<typeof GatewayClientCapabilities>;
 
 /** One user's clients on one gateway run. */
 export const GatewayUserSessions = z.object({
@@ -39,6 +54,8 @@ export const GatewayUserSessions = z.object({
    * softphone there. Of several gateways with a softphone of the user, the newest takes their calls.
    */
   softphoneSince: z.number().int().min(0).optional(),
+  /** Their sessions' capabilities summed (absent: none declared; gateways before 2026-12-07 send none). */
+  capabilities: GatewayClientCapabilities.optional(),
 });
 export type GatewayUserSessions = z.infer<typeof GatewayUserSessions>;
 

@@ -217,6 +217,44 @@ describe('bus - BusClient against the shared NATS server', () => {
     assert.deepEqual(again, []);
   });
 
+  it('consume() with a short ackWaitMs keeps a slow handler\'s message by progress acks; one a closed client held comes to the next consumer after the ack wait', async () => {
+    await bus.ensureCallStream({ maxAgeMs: 60_000 });
+    const options = { durable: 'ackwait-test', key: 'l6', inFlight: 4, ackWaitMs: 1000 };
+    // A handler 3.5 ack waits long: delivered once, acknowledged when it settles.
+    const deliveries: number[] = [];
+    let release!: () => void;
+    const slow = await bus.consume(options, [CallTopics.event], (e) => {
+      deliveries.push(e.seq);
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await bus.publishDurable(CallTopics.event, { ...callEvent(1, 'a1'), lineId: 'l6' });
+    await check(() => deliveries.length === 1, 5000, { name: 'delivered', intervalMs: 20 });
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.deepEqual(deliveries, [1], 'not delivered again while its handler runs');
+    release();
+    await check(async () => (await slow.pending()) === 0, 5000, { name: 'acknowledged', intervalMs: 50 });
+    slow.stop();
+
+    // Another client of the durable receives a message and dies with it (its connection closed, no ack).
+    const other = await BusClient.connect({ servers: natsUrl, prefix: bus.subjects.prefix, name: 'dying', logger: testLogger() });
+    let held = false;
+    await other.consume(options, [CallTopics.event], () => {
+      held = true;
+      return new Promise<void>(() => undefined);
+    });
+    await bus.publishDurable(CallTopics.event, { ...callEvent(2, 'a1'), lineId: 'l6' });
+    await check(() => held, 5000, { name: 'the dying client holds it', intervalMs: 20 });
+    await other.close();
+    const closedAt = Date.now();
+    let redeliveredAfter = 0;
+    const next = await bus.consume(options, [CallTopics.event], (e) => {
+      if (e.seq === 2) redeliveredAfter = Date.now() - closedAt;
+    });
+    await check(() => redeliveredAfter > 0, 10_000, { name: 'the held message at the next consumer', intervalMs: 20 });
+    next.stop();
+    assert.ok(redeliveredAfter < 1000 + 1500, `came ${redeliveredAfter} ms after the close (ack wait 1000 ms)`);
+  });
+
   // Found by the fuzz suite: a media event of a call that never got a journal row was retried 20 times
   // per event, each one an error record with a stack (40 for one cancelled INVITE).
   it('consume() logs an expected wait at debug while retrying and once at warn when it gives up, never at error', async () => {

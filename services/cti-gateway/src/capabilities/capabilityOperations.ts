@@ -1,5 +1,9 @@
+import type { Logger } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
+import type { PeerSessions } from '../cluster/PeerSessions.ts';
 import { AsnClientCapabilityEnum, type AsnClientCapabilitiesV2, type InvokeHandlers } from '../protocol/mod.ts';
+import type { UserStore } from '../users/UserStore.ts';
+import { capabilitiesOf, mergeCapabilities } from './clientCapabilities.ts';
 import type { PresenceService } from '../presence/PresenceService.ts';
 import { PresenceError } from '../presence/PresenceService.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
@@ -14,40 +18,43 @@ const MAX_CUSTOM_CHARS = 256;
 export interface CapabilityOperationsDeps {
   sessions: SessionRegistry;
   presence: PresenceService;
+  users: Pick<UserStore, 'getById'>;
+  /** The other gateways' users (several gateways share the clients): their sessions' capabilities. */
+  peers?: Pick<PeerSessions, 'capabilities' | 'on' | 'off'>;
+  logger: Logger;
 }
 
-/**
- * What one session handles: what it declared with asnSetClientCapabilitiesV2, else what its negotiate
- * step said (eSOFTPHONE → audio; web sessions are softphones).
- */
-export function capabilitiesOf(session: ClientSession): AsnClientCapabilitiesV2 {
-  return session.capabilities ?? { eClientCapabilities: session.softphone ? [AsnClientCapabilityEnum.bAudio] : [], customCapabilities: [] };
-}
-
-/** The sum over a user's connected sessions (capabilities once each, custom pairs as declared). */
-export function userCapabilities(sessions: SessionRegistry, user: UserRow): AsnClientCapabilitiesV2 {
-  const caps = new Set<number>();
-  const custom: AsnClientCapabilitiesV2['customCapabilities'] = [];
-  for (const s of sessions.ofUser(user.id)) {
-    const c = capabilitiesOf(s);
-    c.eClientCapabilities.forEach((e) => caps.add(e));
-    for (const pair of c.customCapabilities) if (!custom.some((p) => p.key === pair.key && p.value === pair.value)) custom.push(pair);
-  }
-  return { eClientCapabilities: [...caps].sort((a, b) => a - b), customCapabilities: custom };
+/** The sum over a user's sessions here and on every other gateway (capabilities once each, custom pairs as declared). */
+export function userCapabilities(sessions: SessionRegistry, user: UserRow, peers?: Pick<PeerSessions, 'capabilities'>): AsnClientCapabilitiesV2 {
+  return mergeCapabilities([...sessions.ofUser(user.id).map(capabilitiesOf), ...(peers?.capabilities(user.id) ?? [])]);
 }
 
 /**
  * asnSetClientCapabilitiesV2 / asnGetClientCapabilitiesV2. Declaring capabilities decides whether a
  * session is a softphone: only sessions that handle audio (`bAudio`) get AV calls (asnAVNewCallV2),
  * incoming or driven by CTI (SessionRegistry.softphoneOf). Presence subscribers of the user hear of a
- * change with asnClientCapabilitiesV2Changed.
+ * change with asnClientCapabilitiesV2Changed — also of one on another gateway (its `gateway.sessions`
+ * entry for the user says other capabilities, or the entry or its run went). Both report the user's sum
+ * over every gateway. `close()` stops listening to the other gateways.
  */
 export function capabilityOperations(deps: CapabilityOperationsDeps): {
   invokes: Pick<InvokeHandlers<ClientSession>, 'asnSetClientCapabilitiesV2' | 'asnGetClientCapabilitiesV2'>;
   events: Record<string, never>;
+  close(): void;
 } {
-  const { sessions, presence } = deps;
+  const { sessions, presence, peers } = deps;
+  const onPeer = (userId: string): void => {
+    if (presence.subscribersOf(userId).length === 0) return;
+    void deps.users.getById(userId).then((user) => {
+      if (!user) return;
+      // Read after the lookup: the subscribers and the sum as they are now.
+      const changed = { capabilities: [{ u8sID: presence.contactIdOf(user), capabilities: userCapabilities(sessions, user, peers) }] };
+      for (const s of presence.subscribersOf(userId)) s.sendEvent('asnClientCapabilitiesV2Changed', changed);
+    }, (err: unknown) => deps.logger.warn({ err, userId }, 'capability change of another gateway not told'));
+  };
+  peers?.on('capabilities', onPeer);
   return {
+    close: () => void peers?.off('capabilities', onPeer),
     invokes: {
       asnSetClientCapabilitiesV2(arg, session) {
         const user = session.requireUser;
@@ -60,7 +67,8 @@ export function capabilityOperations(deps: CapabilityOperationsDeps): {
         }
         session.capabilities = { eClientCapabilities: [...new Set(c.eClientCapabilities)], customCapabilities: c.customCapabilities };
         session.softphone = c.eClientCapabilities.includes(AsnClientCapabilityEnum.bAudio);
-        const changed = { capabilities: [{ u8sID: presence.contactIdOf(user), capabilities: userCapabilities(sessions, user) }] };
+        sessions.capabilitiesChanged(session);
+        const changed = { capabilities: [{ u8sID: presence.contactIdOf(user), capabilities: userCapabilities(sessions, user, peers) }] };
         for (const s of presence.subscribersOf(user.id)) s.sendEvent('asnClientCapabilitiesV2Changed', changed);
         return {};
       },
@@ -71,7 +79,7 @@ export function capabilityOperations(deps: CapabilityOperationsDeps): {
         const capabilities = [];
         for (const id of arg.u8slistContactIDs) {
           const user = await presence.resolve(id);
-          if (user) capabilities.push({ u8sID: presence.contactIdOf(user), capabilities: userCapabilities(sessions, user) });
+          if (user) capabilities.push({ u8sID: presence.contactIdOf(user), capabilities: userCapabilities(sessions, user, peers) });
         }
         return { capabilities };
       },

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { GatewayTopics, type BusClient, type GatewayHeartbeat, type GatewayInstance, type GatewaySessions, type Unsubscribe } from '@ucserver/shared';
+import { GatewayTopics, type BusClient, type GatewayClientCapabilities, type GatewayHeartbeat, type GatewayInstance, type GatewaySessions, type Unsubscribe } from '@ucserver/shared';
+import { sameCapabilities } from '../capabilities/clientCapabilities.ts';
 import type { PeerRun, PeerSessionsEvents, PeerSessionsOptions, RemoteSoftphone } from './PeerSessionsTypes.ts';
 
 /**
@@ -7,7 +8,8 @@ import type { PeerRun, PeerSessionsEvents, PeerSessionsOptions, RemoteSoftphone 
  * `gateway.sessions` messages and heartbeats, never by this run's own. A run that stops heartbeating for 3
  * intervals, or restarts (a newer `startedAt` of the same instance), loses its users at once; an entry its
  * run did not repeat for 3 refresh rounds goes too (a lost "0 sessions" message heals itself). Presence asks
- * it whether a user is online elsewhere, the incoming-call router where the user's softphone is.
+ * it whether a user is online elsewhere, the incoming-call router where the user's softphone is, the
+ * capability operations what the user's clients there handle.
  */
 export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   readonly #self: GatewayInstance;
@@ -50,12 +52,13 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     for (const u of msg.users) {
       const had = run.users.get(u.userId);
       if (u.sessions === 0) {
-        if (had && run.users.delete(u.userId)) this.emit('changed', u.userId);
+        if (had) this.#forget(run, u.userId);
         continue;
       }
       if (!had && run.users.size >= this.#maxUsers) continue;
-      run.users.set(u.userId, { sessions: u.sessions, softphoneSince: u.softphoneSince, seen: now });
+      run.users.set(u.userId, { sessions: u.sessions, softphoneSince: u.softphoneSince, capabilities: u.capabilities, seen: now });
       if (!had || had.sessions !== u.sessions || had.softphoneSince !== u.softphoneSince) this.emit('changed', u.userId);
+      if (!sameCapabilities(had?.capabilities, u.capabilities)) this.emit('capabilities', u.userId);
     }
   }
 
@@ -68,10 +71,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
         continue;
       }
       for (const [userId, u] of [...run.users]) {
-        if (now - u.seen > 3 * run.refreshMs) {
-          run.users.delete(userId);
-          this.emit('changed', userId);
-        }
+        if (now - u.seen > 3 * run.refreshMs) this.#forget(run, userId);
       }
     }
   }
@@ -91,6 +91,16 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       if (!best || since > best.since || (since === best.since && run.instanceId < best.instanceId)) best = { instanceId: run.instanceId, since };
     }
     return best;
+  }
+
+  /** What the user's clients on each other gateway run handle (their sums; runs without any left out). */
+  capabilities(userId: string): GatewayClientCapabilities[] {
+    const sums: GatewayClientCapabilities[] = [];
+    for (const run of this.#runs.values()) {
+      const c = run.users.get(userId)?.capabilities;
+      if (c) sums.push(c);
+    }
+    return sums;
   }
 
   /** The instance ids of the other live gateway runs. */
@@ -123,9 +133,19 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     return run;
   }
 
+  #forget(run: PeerRun, userId: string): void {
+    const had = run.users.get(userId);
+    if (!had || !run.users.delete(userId)) return;
+    this.emit('changed', userId);
+    if (had.capabilities) this.emit('capabilities', userId);
+  }
+
   #drop(run: PeerRun): void {
     this.#runs.delete(run.instanceId);
-    for (const userId of run.users.keys()) this.emit('changed', userId);
-    this.emit('rundown', run.instanceId);
+    for (const [userId, u] of run.users) {
+      this.emit('changed', userId);
+      if (u.capabilities) this.emit('capabilities', userId);
+    }
+    this.emit('rundown', run.instanceId, Math.max(0, this.#now() - run.lastHeard));
   }
 }

@@ -1,5 +1,5 @@
 // Contract of PeerSessions: the other gateway runs' users, as their `gateway.sessions` messages told.
-import type { GatewayInstance } from '@ucserver/shared';
+import type { GatewayClientCapabilities, GatewayInstance } from '@ucserver/shared';
 
 export interface PeerSessionsOptions {
   /** This run: its own messages are not a peer's. */
@@ -16,6 +16,8 @@ export interface PeerSessionsOptions {
 export interface PeerUser {
   sessions: number;
   softphoneSince: number | undefined;
+  /** What its sessions there handle, summed (undefined: nothing declared, or a gateway that does not say). */
+  capabilities: GatewayClientCapabilities | undefined;
   /** When the entry was last stated (our clock). */
   seen: number;
 }
@@ -41,8 +43,13 @@ export interface RemoteSoftphone {
 export type PeerSessionsEvents = {
   /** What another gateway says about this user changed (online, softphone). */
   changed: [userId: string];
+  /**
+   * What the user's clients on another gateway handle changed (declared anew, a session came or went, the
+   * run went silent): capability subscribers are told.
+   */
+  capabilities: [userId: string];
   /** A gateway run we did not know appeared (it learns our users from our next full list). */
   newrun: [instanceId: string];
-  /** A run went silent (3 heartbeat intervals) or was replaced by its restart. */
-  rundown: [instanceId: string];
+  /** A run went silent (3 heartbeat intervals) or was replaced by its restart; `silentMs`: since it was last heard. */
+  rundown: [instanceId: string, silentMs: number];
 };

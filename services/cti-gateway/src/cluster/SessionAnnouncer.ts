@@ -1,4 +1,5 @@
-import { GATEWAY_SESSIONS_MAX_USERS, GatewayTopics, type BusClient, type GatewayInstance, type GatewayUserSessions, type Logger } from '@ucserver/shared';
+import { GATEWAY_SESSIONS_MAX_BYTES, GATEWAY_SESSIONS_MAX_USERS, GatewayTopics, type BusClient, type GatewayInstance, type GatewayUserSessions, type Logger } from '@ucserver/shared';
+import { announcedCapabilities } from '../capabilities/clientCapabilities.ts';
 import type { ClientSession } from '../session/ClientSession.ts';
 import type { SessionRegistry } from '../session/SessionRegistry.ts';
 
@@ -13,9 +14,9 @@ export interface SessionAnnouncerOptions {
 }
 
 /**
- * Tells the other gateways which users have clients here (`gateway.sessions`): a user's entry when one of
- * their sessions logs in or closes, and every user's every `refreshMs` (which also carries a softphone
- * capability that changed after login, and repairs a message lost in a reconnect). Also answers "since when
+ * Tells the other gateways which users have clients here (`gateway.sessions`): a user's entry (sessions,
+ * newest softphone, their capabilities summed) when one of their sessions logs in, closes or declares its
+ * capabilities, and every user's every `refreshMs` (which also repairs a message lost in a reconnect). Also answers "since when
  * is this user's newest softphone here", which the incoming-call router compares with the other gateways'.
  */
 export class SessionAnnouncer {
@@ -37,12 +38,13 @@ export class SessionAnnouncer {
       this.#since.set(s, this.#now());
       if (s.user) this.announce([s.user.id]);
     };
-    const onClose = (s: ClientSession): void => {
+    const onChange = (s: ClientSession): void => {
       if (s.user) this.announce([s.user.id]);
     };
     sessions.on('sessionauthenticated', onLogin);
-    sessions.on('sessionclose', onClose);
-    this.#offs.push(() => sessions.off('sessionauthenticated', onLogin), () => sessions.off('sessionclose', onClose));
+    sessions.on('sessionclose', onChange);
+    sessions.on('sessioncapabilities', onChange);
+    this.#offs.push(() => sessions.off('sessionauthenticated', onLogin), () => sessions.off('sessionclose', onChange), () => sessions.off('sessioncapabilities', onChange));
     this.#timer = setInterval(() => this.announceAll(), this.#o.refreshMs);
     this.#timer.unref();
   }
@@ -51,7 +53,8 @@ export class SessionAnnouncer {
   entryOf(userId: string): GatewayUserSessions {
     const live = this.#o.sessions.ofUser(userId).filter((s) => s.state === 'authenticated');
     const since = this.softphoneSince(userId);
-    return { userId, sessions: live.length, ...(since === undefined ? {} : { softphoneSince: since }) };
+    const capabilities = announcedCapabilities(live);
+    return { userId, sessions: live.length, ...(since === undefined ? {} : { softphoneSince: since }), ...(capabilities ? { capabilities } : {}) };
   }
 
   /** When the user's newest softphone session here logged in; undefined: none here. */
@@ -63,13 +66,28 @@ export class SessionAnnouncer {
   announce(userIds: string[]): void {
     const { bus, self, refreshMs, logger } = this.#o;
     if (!bus.connected) return;
-    for (let i = 0; i < userIds.length; i += GATEWAY_SESSIONS_MAX_USERS) {
+    const send = (users: GatewayUserSessions[]): void => {
       try {
-        bus.publish(GatewayTopics.sessions, { ...self, at: this.#now(), refreshMs, users: userIds.slice(i, i + GATEWAY_SESSIONS_MAX_USERS).map((id) => this.entryOf(id)) });
+        bus.publish(GatewayTopics.sessions, { ...self, at: this.#now(), refreshMs, users });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'gateway sessions not announced');
       }
+    };
+    // A message holds at most 500 entries and ~256 KB (entries with many custom capabilities are large).
+    let batch: GatewayUserSessions[] = [];
+    let bytes = 0;
+    for (const id of userIds) {
+      const entry = this.entryOf(id);
+      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+      if (batch.length > 0 && (batch.length >= GATEWAY_SESSIONS_MAX_USERS || bytes + size > GATEWAY_SESSIONS_MAX_BYTES - 1024)) {
+        send(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(entry);
+      bytes += size;
     }
+    if (batch.length > 0) send(batch);
   }
 
   /** Every user with an authenticated session here. */

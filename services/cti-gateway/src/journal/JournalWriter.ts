@@ -43,6 +43,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   #pending: (() => Promise<number>) | undefined;
   readonly #ownerOf: JournalWriterOptions['ownerOf'];
   readonly #flushMs: number;
+  readonly #ackWaitMs: number;
   #queue: JournalQueue | undefined;
 
   constructor(db: Db, bus: BusClient, logger: Logger, options: JournalWriterOptions = {}) {
@@ -52,6 +53,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     this.#logger = logger.child({ component: 'journal' });
     this.#ownerOf = options.ownerOf;
     this.#flushMs = options.flushMs ?? 100;
+    this.#ackWaitMs = options.ackWaitMs ?? 5000;
   }
 
   async start(durable = 'journal-writer'): Promise<void> {
@@ -63,7 +65,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     this.#consumer = await this.#bus.consume(
       // A media event may come before the call's first event wrote the row (or for a call that never
       // gets one: an INVITE cancelled before it was offered): an expected wait, not an error record.
-      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError, inFlight: IN_FLIGHT },
+      { durable, retryDelayMs: 500, maxDeliver: 20, expected: (err) => err instanceof JournalRetryError, inFlight: IN_FLIGHT, ackWaitMs: this.#ackWaitMs },
       [CallTopics.event, CallTopics.media],
       (input) => queue.push(input),
     );
@@ -273,10 +275,34 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     }
     const [stored] = await this.#db.select({ lastSeq: calls.lastSeq }).from(calls).where(eq(calls.callId, rowId));
     if (stored && event.seq <= stored.lastSeq) {
+      if (event.state === 'connected' && (await this.#lateAnswer(rowId, at))) return;
       log.debug({ seq: event.seq, lastSeq: stored.lastSeq }, 'journal: duplicate event ignored');
       return;
     }
     throw new JournalRetryError(`journal row for ${event.callId} appeared concurrently; retrying`);
+  }
+
+  /**
+   * A call's 'connected' that comes after a later event of the call was applied (older `seq`): a stream
+   * message a consumer received and never acknowledged — it died, or stopped with messages still in its
+   * client's buffer (the journal's hand-over between gateways) — is delivered again after the ack wait,
+   * behind the call's later events. A duplicate finds the answer time set; a late one fills it (and the
+   * duration, if the row ended after it). True when it did.
+   */
+  async #lateAnswer(rowId: string, at: Date): Promise<boolean> {
+    const atIso = at.toISOString();
+    const [row] = await this.#db.update(calls)
+      .set({
+        answeredAt: at,
+        durationS: sql`case when ${calls.endedAt} is null then ${calls.durationS} else greatest(0, round(extract(epoch from (${calls.endedAt} - ${atIso}::timestamptz))))::int end`,
+        transactionId: sql`nextval('journal_transaction_seq')`,
+      })
+      .where(and(eq(calls.callId, rowId), isNull(calls.answeredAt), or(isNull(calls.endedAt), lte(sql`${atIso}::timestamptz`, calls.endedAt))))
+      .returning();
+    if (!row) return false;
+    this.emit('entrychanged', row, 'modified');
+    this.#logger.info({ callId: rowId }, 'journal: an answer that came after the call\'s later events filled in');
+    return true;
   }
 
   /** The first event of a picked-up call on the picker's line: the ringing line's row ends, saying who took it. */

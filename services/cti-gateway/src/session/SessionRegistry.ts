@@ -5,6 +5,8 @@ export interface SessionRegistryEvents {
   /** A session logged in (its user now has a connected client). */
   sessionauthenticated: [session: ClientSession];
   sessionclose: [session: ClientSession];
+  /** A session declared what it handles anew (asnSetClientCapabilitiesV2). */
+  sessioncapabilities: [session: ClientSession];
 }
 
 /** Every connected session, indexed by user, so events reach the right clients. */
@@ -30,6 +32,11 @@ export class SessionRegistry extends EventEmitter<SessionRegistryEvents> {
       }
       this.emit('sessionclose', session);
     });
+  }
+
+  /** Tells the listeners (the other gateways' announcer) that a session's capabilities changed. */
+  capabilitiesChanged(session: ClientSession): void {
+    this.emit('sessioncapabilities', session);
   }
 
   get size(): number {

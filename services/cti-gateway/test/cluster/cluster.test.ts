@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BusNoReply, type GatewaySessions } from '@ucserver/shared';
-import { testLogger } from '@ucserver/testkit';
+import { check, testLogger } from '@ucserver/testkit';
 import type { IncomingCallRequest } from '../../src/av/SoftphoneServiceTypes.ts';
 import { IncomingCallRouter } from '../../src/cluster/IncomingCallRouter.ts';
 import { JournalLeader } from '../../src/cluster/JournalLeader.ts';
@@ -69,6 +69,37 @@ describe('PeerSessions', () => {
     peers.sweep();
     assert.equal(peers.online('bob'), false, 'the run went silent');
     assert.deepEqual(peers.peers(), []);
+    peers.close();
+  });
+});
+
+describe('PeerSessions: capabilities of the other gateways\' clients', () => {
+  const audio = { eClientCapabilities: [1], customCapabilities: [] };
+  const video = { eClientCapabilities: [1, 2], customCapabilities: [{ key: 'x-client', value: 'web' }] };
+
+  it('keeps each run\'s sum; a changed sum, a user gone and a run gone each emit "capabilities" once; the same again emits nothing', () => {
+    let now = 0;
+    const peers = new PeerSessions({ self, now: () => now });
+    const third = { instanceId: 'gw-c', startedAt: 3000 };
+    const told: string[] = [];
+    peers.on('capabilities', (u) => told.push(u));
+    peers.heartbeat({ ...other, at: 0, intervalMs: 1000 });
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1, capabilities: audio }, { userId: 'carol', sessions: 1 }]));
+    peers.sessions(msg(third, [{ userId: 'bob', sessions: 1, capabilities: video }]));
+    assert.deepEqual(peers.capabilities('bob'), [audio, video]);
+    assert.deepEqual(peers.capabilities('carol'), [], 'carol declared nothing there');
+    assert.deepEqual(told, ['bob', 'bob']);
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 1, capabilities: audio }]));
+    assert.deepEqual(told, ['bob', 'bob'], 'the same sum again');
+    peers.sessions(msg(other, [{ userId: 'bob', sessions: 2, capabilities: video }]));
+    assert.deepEqual(told, ['bob', 'bob', 'bob'], 'a new sum');
+    peers.sessions(msg(third, [{ userId: 'bob', sessions: 0 }]));
+    assert.deepEqual(peers.capabilities('bob'), [video]);
+    assert.deepEqual(told, ['bob', 'bob', 'bob', 'bob'], 'bob left gw-c');
+    now = 3500;
+    peers.sweep();
+    assert.deepEqual(peers.capabilities('bob'), [], 'gw-b went silent');
+    assert.deepEqual(told, ['bob', 'bob', 'bob', 'bob', 'bob'], 'once for bob, nothing for carol (she had none)');
     peers.close();
   });
 });
@@ -139,5 +170,42 @@ describe('JournalLeader', () => {
     assert.deepEqual(calls, ['stop', 'start']);
     leader.close();
     peers.close();
+  });
+
+  it("taking over from a run that went down, it starts once that run's unacknowledged events are due again (last heard + ack wait + 0.5 s); a lower run appearing meanwhile cancels", async () => {
+    let now = 0;
+    const peers = new PeerSessions({ self, now: () => now });
+    const started: number[] = [];
+    const writer = { start: async () => void started.push(Date.now()), stop: () => undefined };
+    const leader = new JournalLeader({ self, peers, writer, running: false, ackWaitMs: 3200, logger: testLogger('journal-leader') });
+    peers.heartbeat({ instanceId: 'gw-0', startedAt: 1, at: 0, intervalMs: 1000 });
+    leader.start();
+    assert.equal(leader.leading, false, 'gw-0 leads');
+    now = 3100;
+    const downAt = Date.now();
+    peers.sweep();
+    assert.equal(leader.leading, false, 'not at once: gw-0\'s events are not due yet');
+    await check(() => started.length === 1, 3000, { name: 'the delayed start', intervalMs: 10 });
+    const waited = started[0]! - downAt;
+    assert.ok(waited >= 550 && waited < 1500, `started ${waited} ms after gw-0 went down (3200 + 500 - 3100 = 600)`);
+    assert.equal(leader.leading, true);
+    leader.close();
+    peers.close();
+
+    // A lower run appears during the wait: this one does not start.
+    let later = 0;
+    const peers2 = new PeerSessions({ self, now: () => later });
+    const started2: number[] = [];
+    const leader2 = new JournalLeader({ self, peers: peers2, writer: { start: async () => void started2.push(1), stop: () => undefined }, running: false, ackWaitMs: 3200, logger: testLogger('journal-leader') });
+    peers2.heartbeat({ instanceId: 'gw-0', startedAt: 1, at: 0, intervalMs: 1000 });
+    leader2.start();
+    later = 3100;
+    peers2.sweep();
+    peers2.heartbeat({ instanceId: 'gw-00', startedAt: 1, at: 0, intervalMs: 1000 });
+    await new Promise((r) => setTimeout(r, 900));
+    assert.deepEqual(started2, [], 'gw-00 leads now');
+    assert.equal(leader2.leading, false);
+    leader2.close();
+    peers2.close();
   });
 });

@@ -125,6 +125,27 @@ describe('journal - JournalWriter from the CALLS stream', () => {
     });
   });
 
+  it("a call's 'connected' that comes after its 'disconnected' (redelivered after a writer's hand-over) fills the answer time and duration; a duplicate does not move it", async () => {
+    await withGateway(async (app, peer) => {
+      const line = await app.context.lines.create({ number: '102', registrar: 'pbx' });
+      const base = { callId: 'call-late', lineId: line.id, lineNumber: '102', direction: 'outbound' as const, remoteNumber: '100' };
+      await publish(peer, [{ ...base, seq: 1, at: 1000, state: 'dialing' }, { ...base, seq: 3, at: 31_000, state: 'disconnected', cause: 'normal', sipStatus: 200 }]);
+      await check(async () => (await app.context.journal.get('call-late'))?.endedAt, 5000, { name: 'closed row' });
+      assert.equal((await app.context.journal.get('call-late'))?.durationS, 0, 'no answer yet');
+      await publish(peer, [{ ...base, seq: 2, at: 6000, state: 'connected' }, { ...base, seq: 2, at: 7000, state: 'connected' }]);
+      const row = await check(async () => {
+        const r = await app.context.journal.get('call-late');
+        return r?.answeredAt ? r : undefined;
+      }, 5000, { name: 'the late answer' });
+      await new Promise((r) => setTimeout(r, 300));
+      const settled = await app.context.journal.get('call-late');
+      assert.equal(settled?.answeredAt?.getTime(), 6000, 'the first answer, not the duplicate');
+      assert.equal(settled?.durationS, 25);
+      assert.equal(row.lastSeq, 3);
+      assert.equal(settled?.disconnectCause, 'normal');
+    });
+  });
+
   it('events published while the gateway is down are journaled after it restarts (PostgreSQL)', async () => {
     const db = await createTestDatabase();
     const app1 = await startGateway({ DATABASE_URL: db.url, KEEP_STREAM: '1' });
