@@ -97,14 +97,16 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
   const phones: AutoAnswerPhone[] = [];
   try {
     const lines = Array.from({ length: 2 * pairCount }, (_, i) => String(1000 + i));
-    await forEachLimited(lines, 8, async (line) => {
+    // Seeding and logins hash a password each: few at a time, so that on a loaded machine none waits past
+    // its timeout (the admin API's 10 s, a login's 15 s) behind the others.
+    await forEachLimited(lines, 4, async (line) => {
       await stack.admin('POST', '/api/v1/users', { login: `u${line}`, password: `bench-secret-${line}`, displayName: `User ${line}` });
       await stack.admin('POST', '/api/v1/lines', { number: line, registrar: stack.kamailio!.address, transport: 'udp', authUser: line, authPassword: `pw${line}`, owner: `u${line}`, displayName: `Line ${line}` });
     });
     await stack.waitRegistered(lines, 120_000);
     o.log(`stack up, ${lines.length} users with registered lines in ${Math.round((Date.now() - t0) / 1000)} s`);
     const byLine = new Map<string, AutoAnswerPhone>();
-    await forEachLimited(lines, 16, async (line) => {
+    await forEachLimited(lines, 4, async (line) => {
       const phone = await AutoAnswerPhone.connect({ host: '127.0.0.1', port: stack.ctiPort, login: `u${line}`, password: `bench-secret-${line}`, line });
       phones.push(phone);
       byLine.set(line, phone);
