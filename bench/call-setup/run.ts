@@ -6,6 +6,7 @@
 // the same Kamailio → SIPp UAS at the same rates (first INVITE → 200 OK), the floor the PBX itself sets.
 // Runs inside its own network namespace (only lo), like the e2e suite. See README.md.
 //   npm run bench:call-setup [-- --quick] [-- --rates 10,25,50,100] [-- --seconds 10] [-- --hold 5] [-- --mode direct-media]
+//                            [-- --pairs <n>]   (at least n caller/callee pairs logged in: the gateway's cost with many clients at a low rate)
 //                            [-- --cpu-prof <dir>]   (every service writes a V8 CPU profile into <dir> when it stops)
 //                            [-- --db pglite|postgres]  (the gateway's database: embedded PGlite, the default, or a private PostgreSQL)
 import { cpus } from 'node:os';
@@ -15,7 +16,7 @@ import { runSippBaseline } from './sippBaseline.ts';
 import { runUcserver } from './ucserverRun.ts';
 import { summarize, type RateRow } from './stats.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, hold: { type: 'string' }, mode: { type: 'string' }, 'cpu-prof': { type: 'string' }, db: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, hold: { type: 'string' }, mode: { type: 'string' }, 'cpu-prof': { type: 'string' }, db: { type: 'string' }, pairs: { type: 'string' } } });
 const quick = values.quick ?? false;
 // --quick: two low rates, short calls, so that seeding the users (a password hash each) and the run stay under a minute.
 const rates = (values.rates ?? (quick ? '5,10' : '10,25,50,100')).split(',').map(Number);
@@ -24,6 +25,8 @@ const holdMs = Number(values.hold ?? (quick ? 1 : 5)) * 1000;
 const mode = values.mode === 'direct-media' ? 'direct-media' : 'media-via-pbx';
 const db = values.db === 'postgres' ? 'postgres' : 'pglite';
 if (values.db !== undefined && values.db !== db) throw new Error(`--db wants pglite or postgres, got '${values.db}'`);
+const minPairs = Number(values.pairs ?? 0);
+if (!(minPairs >= 0)) throw new Error(`--pairs wants a number, got '${values.pairs}'`);
 if (rates.some((r) => !(r > 0))) throw new Error(`--rates wants positive numbers, got '${values.rates}'`);
 
 await enterNetworkNamespace();
@@ -32,7 +35,7 @@ const started = Date.now();
 const log = (msg: string): void => console.log(msg);
 log(`bench/call-setup (${quick ? 'quick' : 'full'}): ${cpus().length} cores; rates ${rates.join(', ')} calls/s for ${seconds} s each, calls held ${holdMs / 1000} s; Kamailio ${mode}; gateway database ${db}`);
 
-const { rows: ours, kamailioRuns } = await runUcserver({ rates, seconds, holdMs, mode, db, log, cpuProfileDir: values['cpu-prof'], baseline: (kamailio) => runSippBaseline(kamailio, rates, seconds, holdMs) });
+const { rows: ours, kamailioRuns } = await runUcserver({ rates, seconds, holdMs, mode, db, minPairs, log, cpuProfileDir: values['cpu-prof'], baseline: (kamailio) => runSippBaseline(kamailio, rates, seconds, holdMs) });
 const floor = kamailioRuns;
 
 log('\nsummary (ms; setup = asnAVMakeCallV2 → caller connected, without the callee\'s answer time; SIPp: INVITE → 200):');

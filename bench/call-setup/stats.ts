@@ -20,6 +20,8 @@ export interface RateRow {
   cpu: Record<string, number>;
   /** CPU of each process per connected call (ms; the whole call: setup, hold and hang-up), independent of the load. */
   cpuMsPerCall: Record<string, number>;
+  /** Write system calls (write, writev: sockets, pipes) of each process per connected call: a count, load-independent. */
+  writesPerCall: Record<string, number>;
   /** NATS messages each service published per connected call (requests, replies, events, JetStream API and acks). */
   natsMessagesPerCall: Record<string, number>;
   /** SQL statements the gateway sent per connected call (caller's and callee's leg together). */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { freePortRange, PostgresServer, Rtpengine, type Kamailio } from '@ucserver/testkit';
 import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
 import { metricSum } from '../../test/e2e/support/prometheus.ts';
-import { childrenOf, cpuSeconds } from '../media-relay/proc.ts';
+import { childrenOf, cpuSeconds, writeSyscalls } from '../media-relay/proc.ts';
 import { AutoAnswerPhone } from './AutoAnswerPhone.ts';
 import { summarize, type RateRow } from './stats.ts';
 
@@ -22,14 +22,14 @@ interface Pair {
   busy: boolean;
 }
 
-/** CPU seconds of a process and everything under it (Kamailio's and the media node's children). */
-function treeCpu(pid: number): number {
+/** CPU seconds (or another reading) of a process and everything under it (Kamailio's and the media node's children). */
+function treeCpu(pid: number, read: (pid: number) => number = cpuSeconds): number {
   let total = 0;
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop()!;
     try {
-      total += cpuSeconds(p);
+      total += read(p);
       stack.push(...childrenOf(p));
     } catch {
       // exited meanwhile
@@ -54,6 +54,8 @@ export interface UcserverRunOptions {
   db: 'pglite' | 'postgres';
   /** Each service writes a V8 CPU profile (.cpuprofile) here when it stops. */
   cpuProfileDir?: string;
+  /** Log in at least this many caller/callee pairs (idle ones too: what many clients cost the gateway). */
+  minPairs?: number;
   log: (msg: string) => void;
   /** Run against the same Kamailio once ucserver's rates are done (its lines unregistered first). */
   baseline: (kamailio: Kamailio) => Promise<Array<{ rate: number; calls: number; failed: number; setupMs: number[] }>>;
@@ -64,7 +66,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
   // Calls in flight at once: rate × (hold + setup and hang-up slack; a loaded machine's setup takes seconds).
   // A pair is busy from its call's start to 0.5 s after the hang-up: hold + setup + 0.5 s, more when a
   // loaded machine's setup takes seconds (a call that finds none waits for one, see placeOne).
-  const pairCount = Math.ceil(maxRate * (o.holdMs / 1000 + 4));
+  const pairCount = Math.max(o.minPairs ?? 0, Math.ceil(maxRate * (o.holdMs / 1000 + 4)));
   const t0 = Date.now();
   // The test PBX's own rtpengine is sized for tests (200 ports, ended calls keep theirs 30 s): this one holds
   // every call of the run, ucserver's two legs and the SIPp baseline's, and frees ports at once.
@@ -95,14 +97,16 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
   const phones: AutoAnswerPhone[] = [];
   try {
     const lines = Array.from({ length: 2 * pairCount }, (_, i) => String(1000 + i));
-    await forEachLimited(lines, 8, async (line) => {
+    // Seeding and logins hash a password each: few at a time, so that on a loaded machine none waits past
+    // its timeout (the admin API's 10 s, a login's 15 s) behind the others.
+    await forEachLimited(lines, 4, async (line) => {
       await stack.admin('POST', '/api/v1/users', { login: `u${line}`, password: `bench-secret-${line}`, displayName: `User ${line}` });
       await stack.admin('POST', '/api/v1/lines', { number: line, registrar: stack.kamailio!.address, transport: 'udp', authUser: line, authPassword: `pw${line}`, owner: `u${line}`, displayName: `Line ${line}` });
     });
     await stack.waitRegistered(lines, 120_000);
     o.log(`stack up, ${lines.length} users with registered lines in ${Math.round((Date.now() - t0) / 1000)} s`);
     const byLine = new Map<string, AutoAnswerPhone>();
-    await forEachLimited(lines, 16, async (line) => {
+    await forEachLimited(lines, 4, async (line) => {
       const phone = await AutoAnswerPhone.connect({ host: '127.0.0.1', port: stack.ctiPort, login: `u${line}`, password: `bench-secret-${line}`, line });
       phones.push(phone);
       byLine.set(line, phone);
@@ -148,6 +152,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       const nats0 = await natsSent();
       const queries0 = await dbQueries();
       const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid) : 0]));
+      const writes0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid, writeSyscalls) : 0]));
       const self0 = process.cpuUsage();
       const w0 = performance.now();
       const inFlight: Promise<void>[] = [];
@@ -196,24 +201,27 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       const elapsed = (performance.now() - w0) / 1000;
       const cpu: Record<string, number> = {};
       const cpuMsPerCall: Record<string, number> = {};
+      const writesPerCall: Record<string, number> = {};
       const done = Math.max(1, total - failed);
       for (const [k, pid] of Object.entries(pids)) {
         if (!pid) continue;
         const used = treeCpu(pid) - cpu0[k]!;
         cpu[k] = Math.round((used / elapsed) * 1000) / 10;
         cpuMsPerCall[k] = Math.round((used * 1000 / done) * 10) / 10;
+        writesPerCall[k] = Math.round(((treeCpu(pid, writeSyscalls) - writes0[k]!) / done) * 10) / 10;
       }
       const nats1 = await natsSent();
       const natsMessagesPerCall = Object.fromEntries(Object.entries(nats1).map(([k, v]) => [k, Math.round(((v - (nats0[k] ?? 0)) / done) * 10) / 10]));
       const self = process.cpuUsage(self0);
       cpu['bench (clients)'] = Math.round(((self.user + self.system) / 1e6 / elapsed) * 1000) / 10;
       const queriesPerCall = Math.round(((await dbQueries()) - queries0) / done * 10) / 10;
-      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall };
+      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, writesPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall };
       rows.push(row);
       o.log(`  ${String(rate).padStart(4)} calls/s: ${total} calls, setup p50 ${row.setup.p50} ms, p99 ${row.setup.p99} ms, max ${row.setup.max} ms; to callee p50 ${row.toCallee.p50} ms; callee's own answer p50 ${row.answer.p50} ms; failed ${failed}${waitedForPair ? ` (${waitedForPair} waited for a free pair: the offered rate dipped)` : ''}`
         + `${errors.size ? ` (${[...errors].map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}`);
       o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}`);
       o.log(`        CPU ms per call: ${Object.entries(cpuMsPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}; NATS messages sent per call: ${Object.entries(natsMessagesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      o.log(`        write system calls per call: ${Object.entries(writesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     }
     for (const p of phones) p.close();
     phones.length = 0;

@@ -17,6 +17,18 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/**
+ * Write system calls of a process so far (write, writev and the like; /proc/<pid>/io `syscw`, all threads):
+ * a count, so unlike CPU time the machine's load does not change it. 0 when unreadable.
+ */
+export function writeSyscalls(pid: number): number {
+  try {
+    return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Busy and total seconds of one core (busy = everything but idle and iowait), from /proc/stat. */
 export function coreSeconds(core: number): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));

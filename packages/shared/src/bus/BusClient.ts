@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { connect } from '@nats-io/transport-node';
 import { errors as natsErrors, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -24,6 +23,7 @@ import type { KvOptions } from './KvStoreTypes.ts';
 import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
 import { natsSecurityOptions } from './busConnection.ts';
+import { connectNats } from './natsConnect.ts';
 import {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   type BusClientEvents,
@@ -99,7 +99,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     for (;;) {
       if (signal?.aborted) throw new BusClosedError('bus connect aborted', { cause: signal.reason });
       try {
-        const nc = await connect({
+        const nc = await connectNats({
           servers: options.servers.split(',').map((s) => s.trim()),
           name: options.name,
           reconnect: true,
