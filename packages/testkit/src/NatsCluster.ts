@@ -25,10 +25,17 @@ export class NatsCluster {
       if (!routes.some((r) => r.port === port)) routes.push({ host: '127.0.0.1', port });
     }
     const routeUrls = routes.map((r) => `nats://${r.host}:${r.port}`).join(',');
-    const servers = await Promise.all(routes.map((route, i) => NatsServer.start({
+    const started = await Promise.allSettled(routes.map((route, i) => NatsServer.start({
       ...(hosts ? { host: route.host, netns: hosts[i]!.netns } : {}),
       args: ['--server_name', `n${i + 1}`, '--cluster_name', options.name ?? 'ucs', '--cluster', `nats://${route.host}:${route.port}`, '--routes', routeUrls, ...(options.args ?? [])],
     })));
+    const failed = started.find((r) => r.status === 'rejected');
+    // One server that did not start: the others are stopped, or their processes would outlive the test.
+    if (failed) {
+      await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+      throw failed.reason;
+    }
+    const servers = started.map((r) => (r as PromiseFulfilledResult<NatsServer>).value);
     const cluster = new NatsCluster(servers);
     try {
       await cluster.#waitForMeta();

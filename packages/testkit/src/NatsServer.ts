@@ -28,7 +28,13 @@ export class NatsServer {
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const server = new NatsServer(mkdtempSync(join(tmpdir(), 'ucs-nats-')), options);
     writeFileSync(join(server.dir, 'js'), options.jetstream === false ? '' : '1');
-    await server.#launch();
+    try {
+      await server.#launch();
+    } catch (err) {
+      // A server that did not come up must not outlive the test (its stderr pipe keeps the process alive).
+      await server.dispose();
+      throw err;
+    }
     return server;
   }
 
@@ -78,11 +84,17 @@ export class NatsServer {
       live.delete(proc);
       exited ??= new Error(`nats-server exited with ${code}: ${this.#stderr.slice(-500)}`);
     });
-    const portsFile = await check(() => {
+    const ports = await check(() => {
       if (exited) throw exited;
-      return readdirSync(this.dir).find((f) => f.endsWith('.ports'));
+      const portsFile = readdirSync(this.dir).find((f) => f.endsWith('.ports'));
+      if (!portsFile) return undefined;
+      // nats-server creates the file before it writes it: an empty or partial file is read again.
+      try {
+        return JSON.parse(readFileSync(join(this.dir, portsFile), 'utf8')) as { nats: string[] };
+      } catch {
+        return undefined;
+      }
     }, 5000, { name: 'nats-server ports file' });
-    const ports = JSON.parse(readFileSync(join(this.dir, portsFile), 'utf8')) as { nats: string[] };
     this.#port = Number(new URL(ports.nats[0]!).port);
   }
 

@@ -29,18 +29,41 @@ export interface ReceivedRtp extends ParsedRtp {
   mid: string | undefined;
 }
 
+/**
+ * Every tone of this thread is sent from one 20 ms timer: a hundred phones in one test process then cost
+ * one timer, not a hundred.
+ */
+const tones = new Set<() => void>();
+let toneTimer: NodeJS.Timeout | undefined;
+function addTone(send: () => void): void {
+  tones.add(send);
+  toneTimer ??= setInterval(() => {
+    for (const t of tones) t();
+  }, 20);
+}
+function removeTone(send: (() => void) | undefined): void {
+  if (!send || !tones.delete(send) || tones.size > 0) return;
+  clearInterval(toneTimer);
+  toneTimer = undefined;
+}
+
 export class WeriftPhone {
   readonly pc: RTCPeerConnection;
   readonly track = new MediaStreamTrack({ kind: 'audio' });
   readonly received: ReceivedRtp[] = [];
+  /** Every packet received so far (also those `received` does not keep). */
+  receivedCount = 0;
+  readonly #keep: boolean;
+  readonly #captures: Array<{ want: number; got: ReceivedRtp[]; done: () => void }> = [];
   #seq = Math.floor(Math.random() * 0xffff);
   #timestamp = Math.floor(Math.random() * 0xffffffff);
   #midId: number | undefined;
   #listening = false;
-  #tone: NodeJS.Timeout | undefined;
+  #tone: (() => void) | undefined;
 
   constructor(options: WeriftPhoneOptions = {}) {
     const codecs = options.codecs ?? ['opus', 'PCMU'];
+    this.#keep = options.keepReceived ?? true;
     this.pc = new RTCPeerConnection({
       codecs: {
         audio: [
@@ -120,22 +143,42 @@ export class WeriftPhone {
     this.stopTone();
     const samples = encodePcmu(sine({ frequency, seconds: 1, amplitude: 0.4 }));
     let at = 0;
-    this.#tone = setInterval(() => {
+    this.#tone = () => {
       const payload = Buffer.alloc(160);
       for (let i = 0; i < 160; i++) payload[i] = samples[(at + i) % samples.length]!;
       at = (at + 160) % samples.length;
       this.send(payload, 0);
-    }, 20);
+    };
+    addTone(this.#tone);
   }
 
   stopTone(): void {
-    clearInterval(this.#tone);
+    removeTone(this.#tone);
     this.#tone = undefined;
   }
 
-  /** PCMU samples received since `from` (an index into `received`). */
-  samples(from = 0): Int16Array {
-    const chunks = this.received.slice(from).filter((p) => p.payloadType === 0).map((p) => decodePcmu(p.payload));
+  /** The next `packets` packets received; rejects after `timeoutMs` (with how many came). */
+  async capture(packets: number, timeoutMs: number): Promise<ReceivedRtp[]> {
+    const entry = { want: packets, got: [] as ReceivedRtp[], done: (): void => undefined };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        entry.done = resolve;
+        this.#captures.push(entry);
+        timer = setTimeout(() => reject(new Error(`${entry.got.length} of ${packets} RTP packets within ${timeoutMs} ms`)), timeoutMs);
+      });
+    } finally {
+      clearTimeout(timer);
+      const i = this.#captures.indexOf(entry);
+      if (i >= 0) this.#captures.splice(i, 1);
+    }
+    return entry.got;
+  }
+
+  /** PCMU samples received since `from` (an index into `received`), or of the packets given. */
+  samples(from: number | readonly ReceivedRtp[] = 0): Int16Array {
+    const packets = typeof from === 'number' ? this.received.slice(from) : from;
+    const chunks = packets.filter((p) => p.payloadType === 0).map((p) => decodePcmu(p.payload));
     const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
     for (const c of chunks) {
@@ -163,11 +206,22 @@ export class WeriftPhone {
     const midLine = /a=extmap:(\d+) urn:ietf:params:rtp-hdrext:sdes:mid/.exec(remote);
     this.#midId = midLine ? Number(midLine[1]) : undefined;
     transceiver.dtlsTransport!.onRtp.subscribe((packet) => {
+      this.receivedCount += 1;
+      // Parsed only when kept: with a hundred phones in one process this is most of what receiving costs.
+      if (!this.#keep && this.#captures.length === 0) return;
       const rtp = parseRtp(Buffer.from(packet.serialize()));
       if (!rtp) return;
       const midBytes = this.#midId === undefined ? undefined : rtp.extensions.get(this.#midId);
       // Copied: werift reuses nothing, but the parsed views would pin each whole datagram.
-      this.received.push({ ...rtp, payload: Buffer.from(rtp.payload), mid: midBytes?.toString('utf8') });
+      const received = { ...rtp, payload: Buffer.from(rtp.payload), mid: midBytes?.toString('utf8') };
+      if (this.#keep) this.received.push(received);
+      for (const c of [...this.#captures]) {
+        c.got.push(received);
+        if (c.got.length >= c.want) {
+          this.#captures.splice(this.#captures.indexOf(c), 1);
+          c.done();
+        }
+      }
     });
   }
 

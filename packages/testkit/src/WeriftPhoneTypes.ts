@@ -9,4 +9,9 @@ export interface WeriftPhoneOptions {
   address?: string;
   /** Offer the MID, audio-level and abs-send-time header extensions as Chromium does (default true). */
   headerExtensions?: boolean;
+  /**
+   * Keep every received packet in `received` (default true). False keeps none (a long call with many
+   * phones would hold 50 packets a second each): only `receivedCount` grows, and `capture()` takes a window.
+   */
+  keepReceived?: boolean;
 }

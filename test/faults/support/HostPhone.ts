@@ -1,21 +1,25 @@
 // One ENetUC softphone user of the multi-host fault test (issue 18): logged in over TCP 7222 as a
 // softphone, knowing every gateway's address and failing over to the next one when its connection drops
 // (as a client behind a load balancer would be sent elsewhere), logging in again there. It answers every
-// incoming call at once and carries one call at a time. Most phones are signalling-only (a Chromium-like
-// SDP whose ICE never runs: call setup and teardown are what they prove); with `webrtc` each call gets a
-// werift peer connection (real ICE, DTLS, SRTP) from the test's address sending a PCMU tone, so the test
-// can hear the other side's tone.
+// incoming call at once and carries one call at a time. With `webrtc` each call gets a werift peer
+// connection (real ICE, DTLS, SRTP) from the test's address sending a PCMU tone, so the test can hear the
+// other side's tone; without it the phone is signalling-only (a Chromium-like SDP whose ICE never runs).
 import { randomBytes } from 'node:crypto';
-import { check, dominantFrequency } from '@ucserver/testkit';
-import { WeriftPhone, type WeriftPhoneOptions } from '@ucserver/testkit/werift';
+import type { WeriftPhoneOptions } from '@ucserver/testkit/werift';
 import type { NewCall } from '../../../bench/call-setup/AutoAnswerPhone.ts';
 import { softphoneSdp } from '../../../bench/media-relay/softphoneSdp.ts';
 import { EnetucClient } from '../../../services/cti-gateway/src/client/EnetucClient.ts';
+import type { PhoneMediaPool } from './PhoneMediaPool.ts';
+import type { PhoneMedia } from './PhoneMediaPoolTypes.ts';
 
 const fingerprint = (): string => [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
 const ice = (): { ufrag: string; pwd: string } => ({ ufrag: randomBytes(4).toString('hex'), pwd: randomBytes(12).toString('hex') });
-/** PCMU only, so what each side hears is checked as a G.711 tone (as the pbx-adapter's call suites do). */
-const PHONE: WeriftPhoneOptions = { codecs: ['PCMU'], telephoneEvent: false, headerExtensions: false };
+/**
+ * PCMU only, so what each side hears is checked as a G.711 tone (as the pbx-adapter's call suites do).
+ * Received packets are counted, and kept only while the test listens ({@link HostPhone.hears}): a hundred
+ * phones would otherwise hold 5,000 packets a second.
+ */
+const PHONE: WeriftPhoneOptions = { codecs: ['PCMU'], telephoneEvent: false, headerExtensions: false, keepReceived: false };
 /** Reconnecting gives up after this long without any gateway accepting the login. */
 const RECONNECT_LIMIT_MS = 60_000;
 
@@ -31,8 +35,8 @@ export interface HostPhoneOptions {
   line: string;
   /** Its gateway first, then the others it fails over to. */
   gateways: GatewayAddress[];
-  /** Real WebRTC from `address` with a PCMU tone of `toneHz` on every call. */
-  webrtc?: { address: string; toneHz: number };
+  /** Real WebRTC from `address` with a PCMU tone of `toneHz` on every call, its peer connections in `pool`. */
+  webrtc?: { address: string; toneHz: number; pool: PhoneMediaPool };
   log?: (message: string) => void;
 }
 
@@ -47,7 +51,7 @@ export interface HostCall {
   /** Set when the call ended without our hang-up: the asnAVDropCall cause, or 'connection lost'. */
   endedCause?: string;
   endedAt?: number;
-  werift?: WeriftPhone;
+  media?: PhoneMedia;
 }
 
 interface IncomingWaiter {
@@ -155,7 +159,9 @@ export class HostPhone {
     if (!call || call.endedCause) return;
     call.endedCause = cause;
     call.endedAt = Date.now();
-    call.werift?.close().catch(() => undefined);
+    // The peer connection stays open and keeps sending its tone until the test forgets the call: so the
+    // test can tell that the system stopped the call's media (nothing reaches either phone), which it
+    // could not if the phones fell silent themselves.
   }
 
   #onNewCall(client: EnetucClient, nc: NewCall): void {
@@ -168,8 +174,8 @@ export class HostPhone {
       client.sendEvent('asnAVAlertV2', { ...ids, endpointIDFrom: nc.callAndConnectionID.u8sEndpointID, u8sContentType: '', u8sBody: '' });
       let sdp: string;
       if (this.#o.webrtc) {
-        call.werift = new WeriftPhone({ ...PHONE, address: this.#o.webrtc.address });
-        sdp = await call.werift.answer(nc.u8sBody);
+        call.media = this.#o.webrtc.pool.create({ ...PHONE, address: this.#o.webrtc.address });
+        sdp = await call.media.answer(nc.u8sBody);
       } else {
         const offer = nc.u8sBody;
         const mid = /^a=mid:(\S+)/m.exec(offer)?.[1] ?? '0';
@@ -178,9 +184,9 @@ export class HostPhone {
         sdp = softphoneSdp({ address: '127.0.0.1', port: 9, ice: ice(), fingerprint: fingerprint(), ssrc: randomBytes(4).readUInt32BE(0) || 1, answer: { mid, pt, te: te === undefined ? undefined : Number(te) } });
       }
       client.sendEvent('asnAVConnectV2', { ...ids, connectedEndPointID: nc.callAndConnectionID.u8sEndpointID, callType: 65535, u8sContentType: 'application/sdp', u8sBody: sdp });
-      if (call.werift) {
-        await call.werift.connected(20_000);
-        call.werift.startTone(this.#o.webrtc!.toneHz);
+      if (call.media) {
+        await call.media.connected(20_000);
+        await call.media.startTone(this.#o.webrtc!.toneHz);
       }
     };
     answer().then(() => {
@@ -224,24 +230,24 @@ export class HostPhone {
     const client = this.#client;
     if (!client || client.closed) throw new Error(`${this.login}: not connected`);
     const started = Date.now();
-    const werift = this.#o.webrtc ? new WeriftPhone({ ...PHONE, address: this.#o.webrtc.address }) : undefined;
+    const media = this.#o.webrtc ? this.#o.webrtc.pool.create({ ...PHONE, address: this.#o.webrtc.address }) : undefined;
     try {
-      const offer = werift ? await werift.offer() : softphoneSdp({ address: '127.0.0.1', port: 9, ice: ice(), fingerprint: fingerprint(), ssrc: randomBytes(4).readUInt32BE(0) || 1, g711First: true });
+      const offer = media ? await media.offer() : softphoneSdp({ address: '127.0.0.1', port: 9, ice: ice(), fingerprint: fingerprint(), ssrc: randomBytes(4).readUInt32BE(0) || 1, g711First: true });
       const r = await client.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: `tel:${this.line}`, u8sUriTo: `tel:${to}`, u8sContentType: 'application/sdp', u8sBody: offer }, { timeoutMs });
-      const call: HostCall = { avCallId: r.callAndConnectionID.u8sCallID, ctiCallId: r.u8sCTIConnectionID, direction: 'outbound', gateway: this.gateway, werift };
+      const call: HostCall = { avCallId: r.callAndConnectionID.u8sCallID, ctiCallId: r.u8sCTIConnectionID, direction: 'outbound', gateway: this.gateway, media };
       this.current = call;
       const connect = await client.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === call.avCallId, Math.max(1, timeoutMs - (Date.now() - started)));
       // Forget what the call left behind, so a long run keeps no history.
       client.received.length = 0;
-      if (werift) {
-        await werift.applyAnswer(connect.u8sBody ?? '');
-        await werift.connected(20_000);
-        werift.startTone(this.#o.webrtc!.toneHz);
+      if (media) {
+        await media.applyAnswer(connect.u8sBody ?? '');
+        await media.connected(20_000);
+        await media.startTone(this.#o.webrtc!.toneHz);
       }
       return call;
     } catch (err) {
-      await werift?.close().catch(() => undefined);
-      if (this.current?.werift === werift) this.current = undefined;
+      await media?.close().catch(() => undefined);
+      if (this.current?.media === media) this.current = undefined;
       throw err;
     }
   }
@@ -254,30 +260,41 @@ export class HostPhone {
     if (!call.endedCause && this.connected) {
       this.#client!.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: call.avCallId }, u8sCause: 'normal call clearing', iAvDropReason: 0 });
     }
-    await call.werift?.close().catch(() => undefined);
+    await call.media?.close().catch(() => undefined);
   }
 
-  /** Forgets a call that ended by itself (after the test read its outcome). */
+  /** Forgets a call that ended by itself (after the test read its outcome), closing its peer connection. */
   forget(): void {
-    if (this.current?.endedCause) this.current = undefined;
+    if (!this.current?.endedCause) return;
+    this.current.media?.close().catch(() => undefined);
+    this.current = undefined;
   }
 
   /**
    * The dominant frequency among `candidates` in the next `packets` PCMU packets this phone's current
-   * WebRTC call receives (bounded by `timeoutMs`).
+   * WebRTC call receives (bounded by `timeoutMs`). Goertzel over that window only: listening is cheap.
    */
-  async hears(candidates: readonly number[], packets = 50, timeoutMs = 10_000): Promise<number> {
-    const werift = this.current?.werift;
-    if (!werift) throw new Error(`${this.login}: no WebRTC call`);
-    const from = werift.received.length;
-    await check(() => werift.received.length - from >= packets, timeoutMs, { name: `${packets} RTP packets at ${this.login} (have ${werift.received.length - from})` });
-    return dominantFrequency(werift.samples(from), candidates, 8000).frequency;
+  async hears(candidates: readonly number[], packets = 25, timeoutMs = 10_000): Promise<number> {
+    const media = this.current?.media;
+    if (!media) throw new Error(`${this.login}: no WebRTC call`);
+    return media.hears(candidates, packets, timeoutMs).catch((err: unknown) => {
+      throw new Error(`${this.login}: ${(err as Error).message}`);
+    });
+  }
+
+  /** RTP packets the current call's peer connection received in the next `ms` (it keeps sending its tone). */
+  async receivedIn(ms: number): Promise<number> {
+    const media = this.current?.media;
+    if (!media) throw new Error(`${this.login}: no WebRTC call`);
+    const from = await media.receivedCount();
+    await new Promise((r) => setTimeout(r, ms));
+    return (await media.receivedCount()) - from;
   }
 
   async close(): Promise<void> {
     this.#closing = true;
     this.cancelIncoming();
-    await this.current?.werift?.close().catch(() => undefined);
+    await this.current?.media?.close().catch(() => undefined);
     this.#client?.close();
   }
 }
