@@ -215,6 +215,8 @@ async function firstNewCall(since: number, ids: Set<string>, limitMs = 90_000): 
       return at;
     } catch (err) {
       last = err;
+      // Each failed attempt in the log, with when it failed: what a user calling during the outage saw.
+      stack.log(`probe call failed ${Date.now() - since} ms after the kill: ${(err as Error).message}`);
       await sleep(1000);
     }
   }
@@ -252,6 +254,7 @@ async function runRound(r: Round): Promise<void> {
   const expected = new Set(pairs.filter((p) => r.ends(p, rowMap)));
   for (const ph of phones) ph.lostAt = ph.backAt = undefined;
   const reconnects0 = phones.reduce((n, ph) => n + ph.reconnects, 0);
+  const tokenLogins0 = phones.reduce((n, ph) => n + ph.tokenLogins, 0);
   const load = loadavg()[0]!.toFixed(1);
   const killedAt = Date.now();
   await r.kill();
@@ -301,6 +304,7 @@ async function runRound(r: Round): Promise<void> {
   await Promise.all(lost.map((ph) => ph.settled()));
   const back = lost.filter((ph) => ph.backAt !== undefined);
   const reconnected = phones.reduce((n, ph) => n + ph.reconnects, 0) - reconnects0;
+  const byToken = phones.reduce((n, ph) => n + ph.tokenLogins, 0) - tokenLogins0;
   const backMs = back.length ? Math.max(...back.map((ph) => ph.backAt! - killedAt)) : 0;
   assert.equal(back.length, lost.length, `every client cut off logged in again (${lost.length - back.length} did not)`);
   await r.restart();
@@ -320,7 +324,7 @@ async function runRound(r: Round): Promise<void> {
     survived: survivors.length,
     ended: `${ended.length}${ended.length ? ` (${tally(causes)})` : ''}`,
     recoveryMs,
-    clients: lost.length ? `${back.length} of ${lost.length} (${reconnected} logins; all back ${(backMs / 1000).toFixed(1)} s after the kill)` : 'none cut off',
+    clients: lost.length ? `${back.length} of ${lost.length} (${reconnected} logins, ${byToken} with the token; all back ${(backMs / 1000).toFixed(1)} s after the kill)` : 'none cut off',
     rowsLost: ids.size - found.length,
     rowsOpen: (await stack.openRows()).length,
     audio: `${survivors.length - deaf.length} of ${survivors.length}`,

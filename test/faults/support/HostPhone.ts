@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { WeriftPhoneOptions } from '@ucserver/testkit/werift';
 import type { NewCall } from '../../../bench/call-setup/AutoAnswerPhone.ts';
 import { softphoneSdp } from '../../../bench/media-relay/softphoneSdp.ts';
-import { EnetucClient } from '../../../services/cti-gateway/src/client/EnetucClient.ts';
+import { EnetucClient, EnetucRequestError } from '../../../services/cti-gateway/src/client/EnetucClient.ts';
 import type { PhoneMediaPool } from './PhoneMediaPool.ts';
 import type { PhoneMedia } from './PhoneMediaPoolTypes.ts';
 
@@ -69,6 +69,9 @@ export class HostPhone {
   #reconnecting: Promise<void> | undefined;
   /** Times the connection dropped and the phone logged in again (at another gateway or the same). */
   reconnects = 0;
+  /** Logins with the token of an earlier login (no password check on the server). */
+  tokenLogins = 0;
+  #token: string | undefined;
   /** When the last drop happened and when the login after it succeeded (epoch ms). */
   lostAt: number | undefined;
   backAt: number | undefined;
@@ -96,6 +99,27 @@ export class HostPhone {
     return this.#client !== undefined && !this.#client.closed;
   }
 
+  /**
+   * Logs in as an ENetUC client does: with the token of its last login when it has one (the gateways share
+   * AUTH_TOKEN_SECRET, so a token from gw-a is good at gw-b, and no password is hashed: when a gateway dies,
+   * half the users log in at the other at once, and 52 scrypt checks on a loaded machine took over 30 s), with
+   * the password otherwise or when the token is refused (expired, revoked).
+   */
+  async #logIn(client: EnetucClient): Promise<Awaited<ReturnType<EnetucClient['login']>>> {
+    if (this.#token !== undefined) {
+      try {
+        const r = await client.loginWithToken(this.#token, { softphone: true });
+        this.tokenLogins += 1;
+        return r;
+      } catch (err) {
+        if (!(err instanceof EnetucRequestError)) throw err;
+        this.#token = undefined;
+        this.#o.log?.(`${this.login}: token refused (${err.message}); logging in with the password`);
+      }
+    }
+    return client.login(this.login, this.#o.password, { softphone: true });
+  }
+
   /** Tries the gateways in turn from the current one until a login succeeds, at most `limitMs`. */
   async #connectAny(limitMs: number): Promise<void> {
     const deadline = Date.now() + limitMs;
@@ -107,7 +131,9 @@ export class HostPhone {
         // a client that gives up sooner (10 s did on a loaded machine) only repeats the work.
         const client = await EnetucClient.connectTcp({ host: gw.host, port: gw.port, timeoutMs: 30_000 });
         try {
-          await client.login(this.login, this.#o.password, { softphone: true });
+          const result = await this.#logIn(client);
+          const issued = 'succceeded' in result ? result.succceeded.token : undefined;
+          if (issued) this.#token = 'u8sToken' in issued ? issued.u8sToken : issued.u8sJwt;
         } catch (err) {
           client.close();
           throw err;

@@ -117,6 +117,21 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
 
   /** TCP login: asnNegotiateServerConnectionV2 (softphone-capable) and asnLoginV2 with Basic credentials. */
   async login(user: string, password: string, options: { softphone?: boolean } = {}): Promise<ResultOf<'asnLoginV2'>> {
+    await this.#negotiate(options);
+    return this.invoke('asnLoginV2', { auth: { authBasic: { credential: Buffer.from(`${user}:${password}`).toString('base64') } } });
+  }
+
+  /**
+   * TCP login with the token an earlier login returned (asnLoginV2 authBearer): what a client does when it
+   * logs in again, at the same gateway or, after a failover, at another one sharing AUTH_TOKEN_SECRET. No
+   * password check (scrypt) on the server: a gateway taking over half the clients at once is not flooded.
+   */
+  async loginWithToken(token: string, options: { softphone?: boolean } = {}): Promise<ResultOf<'asnLoginV2'>> {
+    await this.#negotiate(options);
+    return this.invoke('asnLoginV2', { auth: { authBearer: { u8sJWT: token } } });
+  }
+
+  async #negotiate(options: { softphone?: boolean }): Promise<void> {
     await this.invoke('asnNegotiateServerConnectionV2', {
       u8sMinSupportedInterfaceVersion: '8.0.0',
       u8sMaxSupportedInterfaceVersion: '8.0.20240821',
@@ -126,7 +141,6 @@ export class EnetucClient extends EventEmitter<EnetucClientEvents> {
       u8sClientDeviceName: 'ucserver client',
       iClientCapabilities: options.softphone === false ? 4 : 5,
     });
-    return this.invoke('asnLoginV2', { auth: { authBasic: { credential: Buffer.from(`${user}:${password}`).toString('base64') } } });
   }
 
   invoke<N extends InvokeOperationName>(name: N, argument: ArgumentOf<N>, options: { timeoutMs?: number } = {}): Promise<ResultOf<N>> {

@@ -42,8 +42,13 @@ describe('ENetUC over TCP 7222', () => {
       assert.ok(token.length > 20);
       const c2 = await tcpClient(app);
       t.after(() => c2.close());
-      const r2 = await c2.invoke('asnLoginV2', { auth: { authBearer: { u8sJWT: token } } });
+      const r2 = await c2.loginWithToken(token);
       assert.ok('succceeded' in r2 && r2.succceeded.u8sLoggedInUser === 'alice');
+      // A token that is not ours is refused with the ENetUC error, as a failed password is.
+      const c3 = await tcpClient(app);
+      t.after(() => c3.close());
+      const forged = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+      await assert.rejects(c3.loginWithToken(forged), (err: Error) => err instanceof EnetucRequestError && /invalid or expired token/.test(err.message));
     });
 
     it('asnLoginV2 without auth lists the supported methods (basic, bearer)', async (t) => {
