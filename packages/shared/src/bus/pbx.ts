@@ -17,6 +17,15 @@ export const SipTraceRecord = z.object({
 });
 export type SipTraceRecord = z.infer<typeof SipTraceRecord>;
 
+/**
+ * How long the adapter's transfer command (call.redirect of a connected call) waits for the target's answer
+ * as the transferee's NOTIFYs report it. Well above what a refusal (404, 486) takes through a loaded PBX:
+ * 3 s was once too short in CI, and the user was told a failed transfer was under way.
+ */
+export const REFER_OUTCOME_WAIT_MS = 6000;
+/** The gateway's timeout for call.redirect: the outcome wait plus the REFER's own round trip. */
+export const REDIRECT_COMMAND_TIMEOUT_MS = REFER_OUTCOME_WAIT_MS + 2500;
+
 export const PbxCommands = {
   /** Place a call on a line. The SIP outcome arrives as call events. */
   makeCall: command('pbx', 'call.make', z.object({
@@ -58,6 +67,8 @@ export const PbxCommands = {
    * Deflect a ringing incoming call (302) or transfer a connected one (REFER). With `replacesCallId`
    * (a connected call of the same adapter to `target`) an attended transfer: the Refer-To carries that
    * call's dialog as Replaces (RFC 3891), so the target's call is taken over by the transferee.
+   * A transfer answers once its fate is known, at most REFER_OUTCOME_WAIT_MS after the REFER's 202: the
+   * target's refusal is the command's error, its alerting (or that long without news) a success.
    */
   redirect: command('pbx', 'call.redirect', z.object({ callId: Id, target: z.string().min(1).max(256), replacesCallId: Id.optional() }), Empty),
   /**

@@ -1,7 +1,7 @@
 // The commands the gateway sends to the pbx-adapter for one call, over the bus (PbxCommands through
 // bus.pbx). Every failure becomes a PbxCommandError carrying the adapter's error code and the call id;
 // callers decide whether a client hears of it (CTI call control) or it is only logged (clean-ups).
-import { PbxCommands, type BusClient, type Command, type GatewayInstance, type RequestOf } from '@ucserver/shared';
+import { PbxCommands, REDIRECT_COMMAND_TIMEOUT_MS, type BusClient, type Command, type GatewayInstance, type RequestOf } from '@ucserver/shared';
 import { PbxCommandError } from '../errors.ts';
 import type { PbxCallList, PbxClientOptions, PbxDropReason, PbxMakeCall } from './PbxClientTypes.ts';
 
@@ -68,9 +68,9 @@ export class PbxClient {
     return this.#request(PbxCommands.digits, { callId, digits, ...(durationMs !== undefined ? { durationMs } : {}) });
   }
 
-  /** Deflects a ringing call or transfers a connected one. */
+  /** Deflects a ringing call or transfers a connected one (waits for the transfer target's first answer). */
   redirect(callId: string, target: string, replacesCallId?: string): Promise<void> {
-    return this.#request(PbxCommands.redirect, { callId, target, ...(replacesCallId ? { replacesCallId } : {}) });
+    return this.#request(PbxCommands.redirect, { callId, target, ...(replacesCallId ? { replacesCallId } : {}) }, Math.max(this.#timeoutMs ?? 0, REDIRECT_COMMAND_TIMEOUT_MS));
   }
 
   /** Moves the ringing incoming call to our line `lineId` (pickup); the picker's softphone answers it. */
@@ -78,9 +78,9 @@ export class PbxClient {
     return this.#request(PbxCommands.pickup, { callId, lineId, lineNumber });
   }
 
-  async #request<C extends Command<'pbx'>>(cmd: C, payload: RequestOf<C> & { callId: string }): Promise<void> {
+  async #request<C extends Command<'pbx'>>(cmd: C, payload: RequestOf<C> & { callId: string }, timeoutMs = this.#timeoutMs): Promise<void> {
     try {
-      await this.#bus.pbx.request(cmd, payload, { timeoutMs: this.#timeoutMs });
+      await this.#bus.pbx.request(cmd, payload, { timeoutMs });
     } catch (err) {
       throw new PbxCommandError(cmd.verb, { callId: payload.callId }, err);
     }

@@ -33,26 +33,25 @@ import { SipRequestFailedError } from '../errors.ts';
 import { isSdpBody } from '../media/sdp.ts';
 import { mediaMarkHeaders } from '../media/mediaMark.ts';
 import { targetUri } from '../userAgent/lineAddress.ts';
+import { REFER_OUTCOME_WAIT_MS } from '@ucserver/shared';
 import { requestSessionHeaders, uacSessionTimer } from './sessionTimers.ts';
-import { transferOutcome } from './transfer.ts';
+import { sipfragStatus, transferOutcome, type TransferOutcome } from './transfer.ts';
 import { RetiredDialog } from './RetiredDialog.ts';
 import type { TransferExtras } from './CallTransferTypes.ts';
 import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
 
 const SIPFRAG = 'message/sipfrag;version=2.0';
-/**
- * How long our REFER's command waits for a final NOTIFY: an early failure (unknown number, busy) is the
- * command's error; a target still ringing then is left to finish (success ends our call).
- */
-const EARLY_OUTCOME_MS = 3000;
 /** How long the old dialog waits for the transferor's BYE after NOTIFY 200 before it sends its own. */
 const TRANSFEROR_BYE_WAIT_MS = 4000;
 
 export class CallTransfer {
   readonly #call: NegotiatingCall;
   readonly #x: TransferExtras;
-  /** Our REFER is waiting for its final NOTIFY; called with its outcome. */
-  #referPending: ((outcome: { succeeded: boolean; status: string; reason: string }) => void) | undefined;
+  /**
+   * Our REFER waits for its final NOTIFY (`settle`); `underWay` answers the command early once the target
+   * alerts (a 180/183 sipfrag), the final outcome still ends our call on success.
+   */
+  #referPending: { settle: (outcome: TransferOutcome) => void; underWay: () => void } | undefined;
   /** The transferor hung up (BYE) while we were following its REFER: the call waits for the target. */
   #transferorLeft = false;
   /** A REFER we accepted is being followed (from 202 until the call moved or the target failed). */
@@ -65,7 +64,11 @@ export class CallTransfer {
     this.#x = extras;
   }
 
-  /** Transferor: REFER to `target` in the call's dialog; resolves when the peer accepted it (2xx). */
+  /**
+   * Transferor: REFER to `target` in the call's dialog. Resolves once the transfer is under way (the
+   * target alerts, or REFER_OUTCOME_WAIT_MS pass without news from a transferee that reports no
+   * provisional); rejects when the peer refuses the REFER or the target refuses the call.
+   */
   async refer(target: string, replaces?: string): Promise<void> {
     const call = this.#call;
     const dialog = call.dialog as Dialog;
@@ -76,25 +79,41 @@ export class CallTransfer {
         ['Referred-By', `<${formatUri(this.#x.address.aor)}>`],
       ],
     });
-    const response = await call.request(refer);
-    if (response.status >= 300) throw new SipRequestFailedError('REFER', response.status, response.reason, `callId:${call.id}`);
-    const outcome = await new Promise<{ succeeded: boolean; status: string; reason: string } | undefined>((resolve) => {
-      const early = setTimeout(() => resolve(undefined), EARLY_OUTCOME_MS);
-      this.#referPending = (o) => {
-        clearTimeout(early);
-        resolve(o);
-      };
+    // Listening before the REFER goes out: a quick refusal's NOTIFY may overtake the 202 (RFC 3515 §2.4.4).
+    const fate = new Promise<TransferOutcome | undefined>((resolve) => {
+      this.#referPending = { settle: resolve, underWay: () => resolve(undefined) };
     });
+    let response: SipResponse;
+    try {
+      response = await call.request(refer);
+    } catch (err) {
+      this.#referPending = undefined;
+      throw err;
+    }
+    if (response.status >= 300) {
+      this.#referPending = undefined;
+      throw new SipRequestFailedError('REFER', response.status, response.reason, `callId:${call.id}`);
+    }
+    let wait: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([fate, new Promise<undefined>((resolve) => {
+      wait = setTimeout(resolve, REFER_OUTCOME_WAIT_MS, undefined);
+    })]);
+    clearTimeout(wait);
     if (outcome && !outcome.succeeded) throw new SipRequestFailedError('REFER', Number(outcome.status), `(transfer target) ${outcome.reason}`.trim(), `callId:${call.id}`);
   }
 
-  /** Transferor: a NOTIFY in the call's dialog; a final sipfrag settles our REFER. */
+  /** Transferor: a NOTIFY in the call's dialog; a final sipfrag settles our REFER, an alerting one answers its command. */
   onNotify(request: SipRequest): void {
-    const settle = this.#referPending;
-    const outcome = settle ? transferOutcome(request.body.toString('utf8')) : undefined;
-    if (!settle || outcome === undefined) return;
+    const pending = this.#referPending;
+    if (!pending) return;
+    const body = request.body.toString('utf8');
+    const outcome = transferOutcome(body);
+    if (outcome === undefined) {
+      if ((sipfragStatus(body) ?? 0) >= 180) pending.underWay();
+      return;
+    }
     this.#referPending = undefined;
-    settle(outcome);
+    pending.settle(outcome);
     if (outcome.succeeded) this.#call.hangup('redirected');
     else this.#x.logger.info({ status: outcome.status }, 'transfer failed; the call continues');
   }
@@ -179,8 +198,11 @@ export class CallTransfer {
     return true;
   }
 
-  /** The call ended: an INVITE to a transfer target still ringing is cancelled. */
+  /** The call ended: a transfer command still waiting answers, an INVITE to a target still ringing is cancelled. */
   close(): void {
+    const refer = this.#referPending;
+    this.#referPending = undefined;
+    refer?.underWay();
     const pending = this.#outgoing;
     if (!pending?.provisional) return;
     this.#x.deps.endpoint.request(createCancel(pending.invite), this.#x.address.destination).catch(() => undefined);
