@@ -188,6 +188,26 @@ export const asnOptionalParams = z.codec(z.union([paramsArrayIn, paramsMapIn]), 
 });
 
 /** Flattens a zod error into {@link SchemaIssue}s (path joined with dots). */
+/**
+ * The dotted path of the first string in `value` (a decoded argument: objects, arrays, strings) that holds
+ * U+0000, else undefined. JSON may carry it (`\u0000`), no PostgreSQL text column can store or even
+ * compare it, and no ENetUC field has a use for it. Iterative: a client's nesting cannot exhaust the stack.
+ */
+export function nulStringPath(value: unknown): string | undefined {
+  const pending: Array<[unknown, string]> = [[value, '']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, path] = next;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) pending.push([v[i], path ? `${path}.${i}` : String(i)]);
+    } else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+      for (const [k, child] of Object.entries(v).reverse()) pending.push([child, path ? `${path}.${k}` : k]);
+    }
+  }
+  return undefined;
+}
+
 export function schemaIssues(error: z.ZodError): SchemaIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }

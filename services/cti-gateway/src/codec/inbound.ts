@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { ArgumentError, RoseDecodeError, UnknownOperationError, type CtiCodecError } from './errors.ts';
-import { schemaIssues } from './estosJson.ts';
+import { nulStringPath, schemaIssues } from './estosJson.ts';
 import {
   buildReject,
   decodeRose,
@@ -68,7 +68,11 @@ export type ArgumentDecodeResult = { ok: true; value: unknown } | { ok: false; e
 export function decodeOperationArgument(operation: OperationDescriptor, raw: unknown): ArgumentDecodeResult {
   const missing = raw === undefined || raw === null;
   const parsed = operation.argument.safeParse(missing ? {} : raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
+  if (parsed.success) {
+    const nul = nulStringPath(parsed.data);
+    if (nul === undefined) return { ok: true, value: parsed.data };
+    return { ok: false, error: new ArgumentError(operation.name, [{ path: nul, message: 'U+0000 (NUL) is not allowed in a string' }], { missing: false }) };
+  }
   return { ok: false, error: new ArgumentError(operation.name, schemaIssues(parsed.error), { missing, cause: parsed.error }) };
 }
 

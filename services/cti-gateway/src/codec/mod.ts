@@ -74,6 +74,7 @@ export {
   asnStringList,
   asnTime,
   asnTypeNameOf,
+  nulStringPath,
   schemaIssues,
 } from './estosJson.ts';
 export type { AsnOptionalParamValue } from './estosJson.ts';

@@ -10,6 +10,8 @@ export const ApiError = z.object({ error: z.object({ code: z.string(), message: 
 export const Login = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits, . _ @ - (1–64)');
 export const LineNumber = z.string().regex(/^[A-Za-z0-9+*#._-]{1,32}$/, 'a phone number or extension (1–32 of A-Z a-z 0-9 + * # . _ -)');
 const Registrar = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'host[:port]');
+/** Free text an admin stores (names, credentials, destinations): no U+0000, which no PostgreSQL text holds. */
+const Text = (max: number) => z.string().max(max).refine((v) => !v.includes('\u0000'), 'U+0000 (NUL) is not allowed');
 const Role = z.enum(['admin', 'user']);
 const Transport = z.enum(['udp', 'tcp', 'tls']);
 
@@ -17,8 +19,8 @@ export const UserOut = dbSchema.UserSelect.omit({ passwordHash: true, tokenVersi
 export type UserOut = z.infer<typeof UserOut>;
 export const UserCreate = z.object({
   login: Login,
-  password: z.string().min(4).max(256),
-  displayName: z.string().max(128).optional(),
+  password: Text(256).min(4),
+  displayName: Text(128).optional(),
   role: Role.optional(),
   disabled: z.boolean().optional().describe('A disabled user cannot log in; disabling closes their sessions and kills their tokens'),
 });
@@ -39,10 +41,10 @@ export const LineCreate = z.object({
   number: LineNumber,
   registrar: Registrar,
   transport: Transport.optional(),
-  authUser: z.string().max(128).optional(),
-  authPassword: z.string().max(256).optional(),
+  authUser: Text(128).optional(),
+  authPassword: Text(256).optional(),
   owner: Login.nullable().optional(),
-  displayName: z.string().max(128).optional(),
+  displayName: Text(128).optional(),
   sipUri: z.string().regex(/^sips?:[^\s]{1,250}$/, 'a sip: or sips: URI').optional(),
   enabled: z.boolean().optional(),
 });
@@ -52,7 +54,7 @@ export const LineRoutingPut = z.object({
   dnd: z.boolean().optional(),
   forwards: z.array(z.object({
     mode: z.enum(['immediate', 'busy', 'no-answer']),
-    destination: z.string().min(1).max(256).describe('A number, or a tel:/sip: URI whose user part is dialled'),
+    destination: Text(256).min(1).describe('A number, or a tel:/sip: URI whose user part is dialled'),
     noAnswerS: z.number().int().min(0).max(300).optional().describe('no-answer only: seconds of ringing first (default 20)'),
   })).max(3).optional().describe('At most one per mode'),
 });
@@ -87,7 +89,7 @@ export const UserClientOut = z.object({
   softphone: z.boolean().describe('true: a softphone that takes calls; false: CTI only'),
 });
 
-export const LoginIn = z.object({ login: Login, password: z.string().min(1).max(256) });
+export const LoginIn = z.object({ login: Login, password: Text(256).min(1) });
 export const LoginOut = z.object({
   token: z.string().describe('Bearer token for this API, for AUTH_TOKEN_TTL_S'),
   login: Login,

@@ -18,6 +18,7 @@ import {
   asnTimeToDate,
   asnTypeNameOf,
   dateToVariantTime,
+  nulStringPath,
   decodeBase64,
   encodeBase64,
   isBase64,
@@ -313,4 +314,23 @@ describe('base64 helpers', () => {
     assert.equal(encodeBase64(new Uint8Array(new ArrayBuffer(8), 2, 3)), 'AAAA');
     assert.throws(() => decodeBase64('%%'), TypeError);
   });
+});
+
+describe('nulStringPath (strings no PostgreSQL text can hold)', () => {
+  const deep: unknown[] = [];
+  let at: unknown[] = deep;
+  for (let i = 0; i < 100_000; i++) at = (at[0] = []) as unknown[];
+  at.push('x\u0000');
+  const cases: Array<[string, unknown, string | undefined]> = [
+    ['a clean argument', { u8sConnectionID: 'abc', list: ['1', '2'], n: 3, b: true, nested: { s: 'ü\u0001' } }, undefined],
+    ['a top-level string', '\u0000', ''],
+    ['a member', { u8sConnectionID: '\u0000\u0001\u0002' }, 'u8sConnectionID'],
+    ['the first of two', { a: 'ok', b: { c: ['x', 'y\u0000'] }, d: '\u0000' }, 'b.c.1'],
+    ['octets are not strings', { data: new Uint8Array([0, 0]) }, undefined],
+    ['null and undefined members', { a: null, b: undefined }, undefined],
+    ['100,000 levels of nesting (no stack overflow)', deep, `${Array.from({ length: 100_000 }, () => '0').join('.')}.0`],
+  ];
+  for (const [name, value, path] of cases) {
+    test(name, () => assert.equal(nulStringPath(value), path));
+  }
 });

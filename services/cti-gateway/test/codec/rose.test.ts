@@ -361,6 +361,17 @@ describe('decideInbound with a minimal operation table', () => {
     assert.deepEqual(d, { type: 'drop', reason: 'unexpected-direction', invoke: decodeRose({ invoke: { invokeID: 99999, operationID: 3, argument: {} } }) });
   });
 
+  test('decideInbound() rejects an invoke whose string holds U+0000 as a mistyped argument, and drops such an event', () => {
+    const d = decideInbound('{"invoke":{"invokeID":5,"operationID":2,"argument":{"text":"a\\u0000b"}}}', resolve);
+    assert.equal(d.type, 'drop', 'an event with NUL is dropped');
+    if (d.type === 'drop') assert.match(d.error?.message ?? '', /invalid argument for note: text: U\+0000 \(NUL\) is not allowed/);
+    const invoke = { ...ping, name: 'say', argument: asnSequence('SayArgument', { lines: z.array(asnString) }) };
+    const r = decideInbound({ invoke: { invokeID: 6, operationID: 1, argument: { lines: ['ok', '\u0000'] } } }, () => invoke);
+    assert.equal(r.type, 'reject');
+    if (r.type === 'reject') assert.deepEqual([r.reply.reject.reject, r.reply.reject.details], [RejectReasons.mistypedArgument.problem, RejectReasons.mistypedArgument.details]);
+    assert.match((r as { error?: Error }).error?.message ?? '', /lines\.1: U\+0000/);
+  });
+
   test('decideInbound() rethrows non-ROSE errors from the resolver', () => {
     assert.throws(
       () =>

@@ -107,6 +107,9 @@ describe('admin API', () => {
       ['login with a space', { login: 'a b', password: 'secret' }],
       ['unknown role', { login: 'x3', password: 'secret', role: 'god' }],
       ['not an object', ['alice', 'secret']],
+      // PostgreSQL cannot store U+0000: refused up front, not a failed INSERT answered 500
+      ['U+0000 in the display name', { login: 'x4', password: 'secret', displayName: 'Eve\u0000' }],
+      ['U+0000 in the password', { login: 'x5', password: 'sec\u0000ret' }],
     ];
     for (const [name, payload] of invalid) {
       it(`POST /users with ${name} gets 400`, async () => {
