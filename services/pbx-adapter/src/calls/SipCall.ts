@@ -32,6 +32,7 @@ import { InDialogNegotiation } from './InDialogNegotiation.ts';
 import { dialogTeardown } from './teardown.ts';
 import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
 import type { SessionTimerSpec } from './sessionTimers.ts';
+import { partyText } from './partyText.ts';
 import { CALL_TRANSITIONS, CallPhase, type SipCallDeps, type SipCallDump, type SipCallEvents, type SipCallOptions } from './SipCallTypes.ts';
 
 /** ACKs of our INVITEs' 2xx kept for retransmitted 2xx (the newest ones). */
@@ -79,8 +80,8 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.address = options.address;
     this.contact = options.contact;
     this.mediaNodeId = options.mediaNodeId;
-    this.#remoteNumber = options.remoteNumber;
-    this.#remoteName = options.remoteName;
+    this.#remoteNumber = partyText(options.remoteNumber);
+    this.#remoteName = options.remoteName === undefined ? undefined : partyText(options.remoteName) || undefined;
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger.child({ callId: options.callId, lineId: options.line.lineId });
@@ -459,7 +460,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     const old = this.dialog;
     if (old && this.#dialogKeys.delete(old.key)) this.deps.endpoint.removeDialog(old.key, this);
     this.useDialog(dialog);
-    this.#remoteNumber = remoteNumber;
+    this.#remoteNumber = partyText(remoteNumber);
     this.#remoteName = undefined;
     this.mediaPath = mediaPath;
     this.negotiation.movedToNewDialog(timer);
