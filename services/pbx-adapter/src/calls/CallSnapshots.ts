@@ -10,7 +10,7 @@
 // the CANCEL of our INVITE stays the teardown, the ACK of our 200, a changed owner): nothing a recovery
 // reads changed. The owner is not read by the recovery (it only describes the call): it rides the next
 // write. A dialog change (changed()) is written at the end of the event-loop turn, so that the event it
-// usually comes with (the 200 and 'connected', our BYE and 'disconnected') shares one write; a crash in
+// often comes with (a 180 and 'ringback', a BYE and 'disconnected') shares one write; a crash in
 // that turn loses what a crash just before the change would have.
 import type { CallEvent, Logger } from '@ucserver/shared';
 import type { PbxAdapterMetrics } from '../http/metrics.ts';
