@@ -157,6 +157,9 @@ export class E2eStack {
     const security = this.#options.natsSecurity;
     this.natsSecurity = security ? await prepareSecureNats({ dir: natsDir, prefix: this.busPrefix, port: natsPort, tls: security.tls ?? false }) : undefined;
     this.#natsArgs = [...(this.natsSecurity?.args ?? ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir]), '-l', join(this.artifacts, 'nats-server.log')];
+    // E2E_NATS_TRACE=1: nats-server logs every message it receives, with the sending connection's name (what
+    // each service publishes, by subject: bench/call-setup/natsTrace.ts counts them). Slows the server.
+    if (process.env.E2E_NATS_TRACE === '1') this.#natsArgs.push('-V');
     if (this.#options.natsMonitor) {
       const monitorPort = await freePort({ tcp: true });
       this.#natsArgs.push('-m', String(monitorPort));

@@ -15,6 +15,7 @@ import {
 } from '@ucserver/shared';
 import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { CallRecovery, disconnected } from '../../src/calls/CallRecovery.ts';
+import { CallSnapshots } from '../../src/calls/CallSnapshots.ts';
 import { PbxAdapterMetrics } from '../../src/http/metrics.ts';
 import {
   createRequest,
@@ -321,5 +322,45 @@ describe('calls - CallRecovery with a NATS KV bucket and a UDP PBX', () => {
     assert.deepEqual(await r.run(), { found: 1, ended: 1, failed: 0 });
     await check(() => pbx.responses().length === 3, 2000, { name: 'three 480s at the PBX' });
     assert.ok(pbx.responses().every((m) => m.type === 'response' && m.status === 480 && m.headers.callId() === 'sip-call-8'));
+  });
+  // Issue 16: CallSnapshots writes a dialog change at the end of its loop turn, with the event of that
+  // turn, and skips writes that change nothing a recovery reads. A takeover must still end the call as it
+  // stands: after 'connected' (stored) with a BYE in the confirmed dialog, after the 200 alone with a BYE, not the CANCEL.
+  it('a takeover right after connect, with the snapshots coalesced, ends the call with a BYE (next CSeq) and the disconnected after connected', async () => {
+    const puts: PbxCallSnapshot[] = [];
+    const store = { put: (k: string, v: PbxCallSnapshot) => (puts.push(v), kv.put(k, v)), delete: (k: string) => kv.delete(k) };
+    const snapshots = new CallSnapshots({ store, logger: testLogger(), metrics });
+    const bye = byeSnapshot('call-9').teardown as Extract<PbxCallSnapshot['teardown'], { kind: 'bye' }>;
+    const cancel = { kind: 'cancel' as const, request: 'CANCEL sip:101@127.0.0.1 SIP/2.0\r\n\r\n', destination: { protocol: 'UDP' as const, host: '127.0.0.1', port: pbx.port } };
+    let teardown: PbxCallSnapshot['teardown'] = cancel;
+    snapshots.attach('call-9', { owner: () => undefined, teardown: () => teardown });
+    await snapshots.beforeStore(event('call-9', 'dialing', 1));
+    snapshots.changed('call-9'); // the 180's early dialog: the teardown is still the CANCEL
+    await snapshots.beforeStore(event('call-9', 'ringback', 2));
+    // The 200: the dialog confirmed; in the same turn (as after an answer without a media round trip) 'connected'.
+    teardown = bye;
+    snapshots.changed('call-9');
+    await snapshots.beforeStore(event('call-9', 'connected', 3));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(puts.map((p) => [p.event.state, p.teardown.kind]), [['dialing', 'cancel'], ['ringback', 'cancel'], ['connected', 'bye']], 'one write per event; the early dialog and the 200 wrote nothing of their own');
+    // The adapter dies here: the new run ends the call.
+    const r = recovery();
+    assert.deepEqual(await r.run(), { found: 1, ended: 1, failed: 0 });
+    assert.equal(pbx.requests('BYE')[0]?.headers.cseq().seq, 6, 'BYE with the next CSeq of the written dialog');
+    assert.equal(pbx.requests('CANCEL').length, 0);
+    assert.deepEqual(published.map((e) => [e.seq, e.state, e.cause]), [[4, 'disconnected', 'service-restart']]);
+
+    // The 200 alone (its 'connected' waits for the media node): the dialog is written by the end of the turn.
+    teardown = cancel;
+    snapshots.attach('call-10', { owner: () => undefined, teardown: () => teardown });
+    await snapshots.beforeStore(event('call-10', 'ringback', 2));
+    teardown = { ...bye, dialog: { ...bye.dialog, callId: 'sip-call-10' } };
+    snapshots.changed('call-10');
+    await check(async () => (await kv.get('call-10'))?.teardown.kind === 'bye', 2000, { name: 'the confirmed dialog in the snapshot' });
+    const again = recovery();
+    assert.deepEqual(await again.run(), { found: 1, ended: 1, failed: 0 });
+    assert.equal(pbx.requests('BYE')[0]?.headers.callId(), 'sip-call-10');
+    assert.equal(pbx.requests('CANCEL').length, 0);
+    assert.equal(published[0]?.seq, 3);
   });
 });

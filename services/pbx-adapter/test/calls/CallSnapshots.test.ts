@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { BusClient, createMetricsRegistry, PbxBuckets, type CallEvent, type KvStore, type PbxCallSnapshot, type PbxCallTeardown } from '@ucserver/shared';
-import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { CallSnapshots } from '../../src/calls/CallSnapshots.ts';
 import { PbxAdapterMetrics } from '../../src/http/metrics.ts';
 
@@ -82,5 +82,55 @@ describe('calls - CallSnapshots with a NATS KV bucket', () => {
     snapshots.afterStore(end, true);
     await snapshots.flush();
     assert.equal(await failures(), before + 3);
+  });
+  it('writes nothing when neither the event nor the teardown changed (the owner rides the next write); a dialog change is written once at the end of its turn', async () => {
+    const puts: PbxCallSnapshot[] = [];
+    const store = { put: (k: string, v: PbxCallSnapshot) => (puts.push(v), kv.put(k, v)), delete: (k: string) => kv.delete(k) };
+    const snapshots = new CallSnapshots({ store, logger: testLogger(), metrics });
+    let owner: { instanceId: string; startedAt: number } | undefined;
+    let teardown: PbxCallTeardown = { kind: 'reject', response: 'SIP/2.0 480 Temporarily Unavailable\r\n\r\n', destination: { protocol: 'UDP', host: '127.0.0.1', port: 5060 } };
+    snapshots.attach('c5', { owner: () => owner, teardown: () => teardown });
+    await snapshots.beforeStore(ev('c5', 1, 'offering'));
+    assert.equal(puts.length, 1);
+    owner = { instanceId: 'gw', startedAt: 1 };
+    snapshots.changed('c5'); // the gateway took the call
+    snapshots.changed('c5'); // the 180's early dialog: the teardown is still the 480
+    await new Promise((resolve) => setImmediate(resolve));
+    await snapshots.flush();
+    assert.equal(puts.length, 1, 'nothing a recovery reads changed');
+    teardown = { kind: 'bye', dialog: { role: 'uas', callId: 'sip-c5', localTag: 'a', remoteTag: 'b', localSeq: 1, localUri: '<sip:100@h>', remoteUri: '<sip:101@h>', localTarget: 'sip:100@h', remoteTarget: 'sip:101@h', routeSet: [], secure: false } };
+    snapshots.changed('c5'); // our 200
+    snapshots.changed('c5'); // and again in the same turn
+    assert.equal(puts.length, 1, 'not within the turn');
+    await check(() => puts.length === 2, 2000, { name: 'the dialog written at the end of the turn' });
+    await snapshots.flush();
+    assert.equal(puts.length, 2, 'once for the turn');
+    const written = await kv.get('c5');
+    assert.equal(written?.teardown.kind, 'bye');
+    assert.deepEqual(written?.owner, owner, 'the owner rode on that write');
+    // A change and the event of the same turn: one write holding both.
+    teardown = { kind: 'none' };
+    snapshots.changed('c5');
+    const end = { ...ev('c5', 2, 'disconnected'), cause: 'normal' as const };
+    await snapshots.beforeStore(end);
+    snapshots.afterStore(end, true);
+    await snapshots.flush();
+    assert.deepEqual(puts.map((p) => [p.event.seq, p.teardown.kind]), [[1, 'reject'], [1, 'bye'], [2, 'none']]);
+    assert.equal(await kv.get('c5'), undefined);
+  });
+
+  it('a write that failed is not taken for written: the same content is written again', async () => {
+    let fail = true;
+    let puts = 0;
+    const store = { put: async (k: string, v: PbxCallSnapshot) => { puts += 1; if (fail) throw new Error('timeout'); await kv.put(k, v); }, delete: (k: string) => kv.delete(k) };
+    const snapshots = new CallSnapshots({ store, logger: testLogger(), metrics });
+    snapshots.attach('c6', { owner: () => undefined, teardown: () => ({ kind: 'none' }) });
+    await snapshots.beforeStore(ev('c6', 1));
+    fail = false;
+    snapshots.changed('c6');
+    await snapshots.flush();
+    assert.equal(puts, 2);
+    assert.equal((await kv.get('c6'))?.event.seq, 1);
+    await kv.delete('c6');
   });
 });
