@@ -39,6 +39,12 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   readonly #logger: Logger;
   #transport: PlainTransport;
   /**
+   * What SDP needs of the current transport, read once per transport: mediasoup's `tuple`, `rtcpTuple`
+   * and `srtpParameters` getters deep-copy on every read (structuredClone), and they are read for every
+   * SDP written and every Direct Media look-up.
+   */
+  #own: OwnTuple;
+  /**
    * The transport the leg was created with, whose ports mediasoup took from the worker's range: kept open
    * (idle) until the leg closes, so the range stays marked used. A transport re-created on the same port is
    * bound outside the range's bookkeeping; were the first one closed, mediasoup would hand that port to
@@ -64,6 +70,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   private constructor(transport: PlainTransport, options: PbxLegOptions) {
     super();
     this.#transport = transport;
+    this.#own = ownTuple(transport);
     this.#portHolder = transport;
     this.#router = options.router;
     this.#worker = options.worker;
@@ -107,17 +114,17 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
 
   /** Our RTP address and port as written in SDP. */
   get local(): { address: string; port: number } {
-    return { address: this.#worker.announcedAddress, port: this.#transport.tuple.localPort };
+    return { address: this.#worker.announcedAddress, port: this.#own.port };
   }
 
   /** Our RTCP port when RTCP has its own (non-mux). */
   get localRtcpPort(): number | undefined {
-    return this.#transport.rtcpTuple?.localPort;
+    return this.#own.rtcpPort;
   }
 
   /** Our SDES key (what we encrypt with); undefined for plain RTP. */
   get srtpParameters(): SrtpParameters | undefined {
-    return this.#transport.srtpParameters;
+    return this.#own.srtp;
   }
 
   get srtpSuite(): SrtpCryptoSuite | undefined {
@@ -309,7 +316,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     try {
       learner = await SsrcLearner.start({
         localIp: this.#worker.listenIp,
-        localPort: this.#transport.tuple.localPort,
+        localPort: this.#own.port,
         remoteIp: remote.address,
         remotePort: remote.port,
         payloadTypes: new Set([codec.recvPayloadType]),
@@ -350,8 +357,8 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
 
   async #recreate(reason: string): Promise<void> {
     const old = this.#transport;
-    const port = old.tuple.localPort;
-    const rtcpPort = this.#rtcpMux ? undefined : old.rtcpTuple?.localPort;
+    const port = this.#own.port;
+    const rtcpPort = this.#rtcpMux ? undefined : this.#own.rtcpPort;
     this.#stopLearning();
     this.#uplink.clear();
     this.#closeProducer();
@@ -360,6 +367,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     // new one, which therefore receives every packet).
     if (old !== this.#portHolder) old.close();
     this.#transport = await createTransport(this.#router, this.#worker, this.rtcpMux, this.#srtpSuite, { port, rtcpPort });
+    this.#own = ownTuple(this.#transport);
     this.#generation += 1;
     this.#watch(this.#transport);
     this.#logger.debug({ reason, port }, 'PBX transport re-created');
@@ -399,6 +407,17 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     if (this.#closed || !this.#active || !producer || producer.closed || this.#learner || this.#producing || this.#remote?.ssrc !== undefined) return undefined;
     return { transport: this.#transport, producer, ssrc: this.#producerSsrc };
   }
+}
+
+/** A transport's local ports and SDES key (fixed for its life). */
+interface OwnTuple {
+  port: number;
+  rtcpPort: number | undefined;
+  srtp: SrtpParameters | undefined;
+}
+
+function ownTuple(transport: PlainTransport): OwnTuple {
+  return { port: transport.tuple.localPort, rtcpPort: transport.rtcpTuple?.localPort, srtp: transport.srtpParameters };
 }
 
 function isVideo(codec: PbxLegCodec): codec is PbxVideoCodec {
