@@ -12,6 +12,7 @@ import { SsrcLearner } from './SsrcLearner.ts';
 import { SsrcWatchdog } from './SsrcWatchdog.ts';
 import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
 import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
+import { createTransport, ownTuple, type OwnTuple } from './pbxTransport.ts';
 
 /** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
 interface ConnectParameters {
@@ -409,17 +410,6 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   }
 }
 
-/** A transport's local ports and SDES key (fixed for its life). */
-interface OwnTuple {
-  port: number;
-  rtcpPort: number | undefined;
-  srtp: SrtpParameters | undefined;
-}
-
-function ownTuple(transport: PlainTransport): OwnTuple {
-  return { port: transport.tuple.localPort, rtcpPort: transport.rtcpTuple?.localPort, srtp: transport.srtpParameters };
-}
-
 function isVideo(codec: PbxLegCodec): codec is PbxVideoCodec {
   return 'kind' in codec && codec.kind === 'video';
 }
@@ -449,34 +439,4 @@ function sameConnectParameters(a: ConnectParameters, b: ConnectParameters): bool
 
 function describeTarget(p: ConnectParameters): string {
   return `${TupleRegistry.key(p.ip, p.port)}${p.rtcpPort !== undefined ? ` rtcp:${p.rtcpPort}` : ''}${p.srtpParameters ? ' srtp' : ''}`;
-}
-
-async function createTransport(
-  router: Router,
-  worker: MediaWorker,
-  rtcpMux: boolean,
-  srtpSuite: SrtpCryptoSuite | undefined,
-  fixed: { port: number; rtcpPort: number | undefined } | undefined,
-): Promise<PlainTransport> {
-  // SO_REUSEADDR (mediasoup's udpReusePort flag) lets the SSRC learner bind the same port. Each worker
-  // has its own slice of the range, so two workers never pick the same port.
-  const listen = (port: number | undefined) => ({
-    protocol: 'udp' as const,
-    ip: worker.listenIp,
-    ...(worker.announcedAddress !== worker.listenIp ? { announcedAddress: worker.announcedAddress } : {}),
-    ...(port !== undefined ? { port } : { portRange: worker.portRange }),
-    flags: { udpReusePort: true },
-  });
-  try {
-    return await router.createPlainTransport({
-      listenInfo: listen(fixed?.port),
-      ...(rtcpMux ? {} : { rtcpListenInfo: listen(fixed?.rtcpPort) }),
-      rtcpMux,
-      comedia: false,
-      ...(srtpSuite ? { enableSrtp: true, srtpCryptoSuite: srtpSuite } : {}),
-      appData: { leg: 'pbx' },
-    });
-  } catch (err) {
-    throw new AllocationError(`cannot create the PBX transport on worker ${worker.index}${fixed ? ` at port ${fixed.port}` : ''}: ${(err as Error).message}`, { cause: err });
-  }
 }
