@@ -47,6 +47,19 @@ export class CallStats {
   }
 
   /**
+   * The bounded sample before the PBX's SDP (an answer, or a re-INVITE's offer) is applied, when it can
+   * lose anything: what such an SDP replaces is on the PBX side (its transport, Producer and uplink) and
+   * what the softphone hears (its downlinks). While no PBX leg was ever connected it has sent nothing (and
+   * what reached it came from tuples mediasoup drops as unknown), so it has no Producer or uplink yet, and
+   * with no downlink either there is nothing to keep: the initial answer of an outgoing call costs the
+   * worker no stats requests.
+   */
+  async sampleBeforePbxChange(): Promise<void> {
+    const sp = this.#legs.softphone();
+    if (this.#legs.pbx()?.connected || this.#legs.pbxVideo()?.connected || sp?.downlink || sp?.videoDownlink) await this.sampleBounded('before a change');
+  }
+
+  /**
    * A bounded sample before a change that may replace Producers, Consumers or a transport (re-INVITE,
    * answer, Direct Media switch), or before the close: the summary keeps what the replaced ones carried.
    * A failure leaves the summary at the last sample.

@@ -208,7 +208,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** The PBX's answer to our offer (initial, or a hold/retrieve re-offer). */
   pbxApplyAnswer(sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
     return this.#run('pbxApplyAnswer', async () => {
-      await this.#stats.sampleBounded('before a change');
+      await this.#stats.sampleBeforePbxChange();
       const answer = this.#pbxSide.acceptAnswer(sdp, this.#codec?.name);
       const { leg, codec } = answer;
       if (answer.initial) {
@@ -306,7 +306,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const reinvite = this.#pbx !== undefined;
       const softphoneVideo = this.#softphoneSide.remote?.video;
       const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
-      if (this.#pbx) await this.#stats.sampleBounded('before a change');
+      if (this.#pbx) await this.#stats.sampleBeforePbxChange();
       const { description, crypto } = offer;
       const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
       const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#callRouter.router));

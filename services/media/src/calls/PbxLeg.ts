@@ -12,6 +12,7 @@ import { SsrcLearner } from './SsrcLearner.ts';
 import { SsrcWatchdog } from './SsrcWatchdog.ts';
 import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
 import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
+import { createTransport, ownTuple, type OwnTuple } from './pbxTransport.ts';
 
 /** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
 interface ConnectParameters {
@@ -39,6 +40,12 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   readonly #logger: Logger;
   #transport: PlainTransport;
   /**
+   * What SDP needs of the current transport, read once per transport: mediasoup's `tuple`, `rtcpTuple`
+   * and `srtpParameters` getters deep-copy on every read (structuredClone), and they are read for every
+   * SDP written and every Direct Media look-up.
+   */
+  #own: OwnTuple;
+  /**
    * The transport the leg was created with, whose ports mediasoup took from the worker's range: kept open
    * (idle) until the leg closes, so the range stays marked used. A transport re-created on the same port is
    * bound outside the range's bookkeeping; were the first one closed, mediasoup would hand that port to
@@ -64,6 +71,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   private constructor(transport: PlainTransport, options: PbxLegOptions) {
     super();
     this.#transport = transport;
+    this.#own = ownTuple(transport);
     this.#portHolder = transport;
     this.#router = options.router;
     this.#worker = options.worker;
@@ -107,17 +115,17 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
 
   /** Our RTP address and port as written in SDP. */
   get local(): { address: string; port: number } {
-    return { address: this.#worker.announcedAddress, port: this.#transport.tuple.localPort };
+    return { address: this.#worker.announcedAddress, port: this.#own.port };
   }
 
   /** Our RTCP port when RTCP has its own (non-mux). */
   get localRtcpPort(): number | undefined {
-    return this.#transport.rtcpTuple?.localPort;
+    return this.#own.rtcpPort;
   }
 
   /** Our SDES key (what we encrypt with); undefined for plain RTP. */
   get srtpParameters(): SrtpParameters | undefined {
-    return this.#transport.srtpParameters;
+    return this.#own.srtp;
   }
 
   get srtpSuite(): SrtpCryptoSuite | undefined {
@@ -309,7 +317,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     try {
       learner = await SsrcLearner.start({
         localIp: this.#worker.listenIp,
-        localPort: this.#transport.tuple.localPort,
+        localPort: this.#own.port,
         remoteIp: remote.address,
         remotePort: remote.port,
         payloadTypes: new Set([codec.recvPayloadType]),
@@ -350,8 +358,8 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
 
   async #recreate(reason: string): Promise<void> {
     const old = this.#transport;
-    const port = old.tuple.localPort;
-    const rtcpPort = this.#rtcpMux ? undefined : old.rtcpTuple?.localPort;
+    const port = this.#own.port;
+    const rtcpPort = this.#rtcpMux ? undefined : this.#own.rtcpPort;
     this.#stopLearning();
     this.#uplink.clear();
     this.#closeProducer();
@@ -360,6 +368,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     // new one, which therefore receives every packet).
     if (old !== this.#portHolder) old.close();
     this.#transport = await createTransport(this.#router, this.#worker, this.rtcpMux, this.#srtpSuite, { port, rtcpPort });
+    this.#own = ownTuple(this.#transport);
     this.#generation += 1;
     this.#watch(this.#transport);
     this.#logger.debug({ reason, port }, 'PBX transport re-created');
@@ -430,34 +439,4 @@ function sameConnectParameters(a: ConnectParameters, b: ConnectParameters): bool
 
 function describeTarget(p: ConnectParameters): string {
   return `${TupleRegistry.key(p.ip, p.port)}${p.rtcpPort !== undefined ? ` rtcp:${p.rtcpPort}` : ''}${p.srtpParameters ? ' srtp' : ''}`;
-}
-
-async function createTransport(
-  router: Router,
-  worker: MediaWorker,
-  rtcpMux: boolean,
-  srtpSuite: SrtpCryptoSuite | undefined,
-  fixed: { port: number; rtcpPort: number | undefined } | undefined,
-): Promise<PlainTransport> {
-  // SO_REUSEADDR (mediasoup's udpReusePort flag) lets the SSRC learner bind the same port. Each worker
-  // has its own slice of the range, so two workers never pick the same port.
-  const listen = (port: number | undefined) => ({
-    protocol: 'udp' as const,
-    ip: worker.listenIp,
-    ...(worker.announcedAddress !== worker.listenIp ? { announcedAddress: worker.announcedAddress } : {}),
-    ...(port !== undefined ? { port } : { portRange: worker.portRange }),
-    flags: { udpReusePort: true },
-  });
-  try {
-    return await router.createPlainTransport({
-      listenInfo: listen(fixed?.port),
-      ...(rtcpMux ? {} : { rtcpListenInfo: listen(fixed?.rtcpPort) }),
-      rtcpMux,
-      comedia: false,
-      ...(srtpSuite ? { enableSrtp: true, srtpCryptoSuite: srtpSuite } : {}),
-      appData: { leg: 'pbx' },
-    });
-  } catch (err) {
-    throw new AllocationError(`cannot create the PBX transport on worker ${worker.index}${fixed ? ` at port ${fixed.port}` : ''}: ${(err as Error).message}`, { cause: err });
-  }
 }

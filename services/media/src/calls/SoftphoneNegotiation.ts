@@ -342,7 +342,9 @@ export class SoftphoneNegotiation implements SoftphoneDirection {
     parts: Pick<LocalBrowserDescription, 'mid' | 'bundle' | 'setup' | 'codec' | 'headerExtensions' | 'direction' | 'rtcpRsize' | 'layout' | 'video'>,
   ): LocalBrowserDescription {
     const { transport } = leg;
-    const fingerprint = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ?? transport.dtlsParameters.fingerprints[0]!;
+    // mediasoup's dtlsParameters getter deep-copies (structuredClone): read it once.
+    const { fingerprints } = transport.dtlsParameters;
+    const fingerprint = fingerprints.find((f) => f.algorithm === 'sha-256') ?? fingerprints[0]!;
     this.#version += 1;
     return {
       type,

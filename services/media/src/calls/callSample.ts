@@ -21,20 +21,28 @@ export async function sampleCall(ledger: StatsLedger, videoLedger: VideoLedger, 
       result.streams.push({ leg, direction, packets: delta.packets, bytes: delta.bytes, lossRatio: s.lossRatio, jitterSeconds: s.jitterMs / 1000, rttSeconds: s.rttMs === undefined ? undefined : s.rttMs / 1000 });
     }));
   };
-  stream('softphone', 'in', sp?.producer);
-  stream('softphone', 'out', sp?.downlink);
-  stream('pbx', 'in', pbx?.producer);
-  stream('pbx', 'out', pbx?.uplink);
-  for (const [leg, transport] of [['softphone', sp?.transport], ['pbx', pbx?.transport]] as const) {
+  // A stream carries RTP only when its transport does: a Producer's packets count into its transport's
+  // rtpBytesReceived, a Consumer's into rtpBytesSent. While a transport has none in a direction (a call
+  // that is ringing, or whose phones never sent), its streams that way have nothing to report, and the
+  // round costs the worker one request per leg instead of three.
+  const legs = [['softphone', sp?.transport, sp?.producer, sp?.downlink], ['pbx', pbx?.transport, pbx?.producer, pbx?.uplink]] as const;
+  for (const [leg, transport, producer, consumer] of legs) {
     if (!transport || transport.closed) continue;
     tasks.push(transport.getStats().then(([s]) => {
       if (!s) return;
       const delta = ledger.recordTransport({ key: transport.id, leg, bytesIn: s.bytesReceived, bytesOut: s.bytesSent });
       result.transports.push({ leg, ...delta });
+      if (s.rtpBytesReceived > 0) stream(leg, 'in', producer);
+      if (s.rtpBytesSent > 0) stream(leg, 'out', consumer);
     }));
   }
   const video = [['in', sp?.videoProducer], ['out', sp?.videoDownlink], ['in', pbxVideo?.producer], ['out', pbxVideo?.uplink]] as const;
   tasks.push(videoLedger.sample(video).then((v) => void result.video.push(...v)));
-  await Promise.all(tasks);
+  // The stream tasks are added as the transports' stats arrive.
+  for (let done = 0; done < tasks.length;) {
+    const batch = tasks.slice(done);
+    done = tasks.length;
+    await Promise.all(batch);
+  }
   return result;
 }

@@ -18,7 +18,7 @@ export async function streamFigures(item: Producer | Consumer): Promise<StreamFi
   const s = stats.find((x) => x.type === wanted) ?? stats[0];
   if (!s) return undefined;
   // mediasoup reports jitter in RTP timestamp units (RFC 3550 §6.4.1).
-  const clockRate = item.rtpParameters.codecs[0]?.clockRate ?? 8000;
+  const clockRate = clockRateOf(item);
   return {
     packets: s.packetCount,
     bytes: s.byteCount,
@@ -27,6 +27,18 @@ export async function streamFigures(item: Producer | Consumer): Promise<StreamFi
     rttMs: s.roundTripTime && s.roundTripTime > 0 ? s.roundTripTime : undefined,
     lossRatio: Number.isFinite(s.fractionLost) ? s.fractionLost / 256 : undefined,
   };
+}
+
+/** Each stream's clock rate, read once: mediasoup's `rtpParameters` getter deep-copies them on every read. */
+const clockRates = new WeakMap<Producer | Consumer, number>();
+
+function clockRateOf(item: Producer | Consumer): number {
+  let rate = clockRates.get(item);
+  if (rate === undefined) {
+    rate = item.rtpParameters.codecs[0]?.clockRate ?? 8000;
+    clockRates.set(item, rate);
+  }
+  return rate;
 }
 
 /** `promise`, or a rejection after `ms` (the pending work is not cancelled). */

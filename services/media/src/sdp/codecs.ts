@@ -153,10 +153,24 @@ export function payloadTypeKey(mimeType: string, clockRate: number): string {
   return `${mimeType.toLowerCase()}/${clockRate}`;
 }
 
+/**
+ * Each router's payload types, read once: a router's capabilities never change, and mediasoup's
+ * `rtpCapabilities` getter deep-copies them (structuredClone of every codec and header extension) on
+ * every read — it was the largest copy of a call's setup, read for every SDP the node writes.
+ */
+const routerNumbering = new WeakMap<Router, ReadonlyMap<string, number>>();
+const noRouter: ReadonlyMap<string, number> = new Map();
+
 /** A router's payload types by {@link payloadTypeKey} (what its Consumers send with); empty without one. */
-export function routerPayloadTypes(router: Router | undefined): Map<string, number> {
-  const map = new Map<string, number>();
-  for (const c of router?.rtpCapabilities.codecs ?? []) map.set(payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType);
+export function routerPayloadTypes(router: Router | undefined): ReadonlyMap<string, number> {
+  if (!router) return noRouter;
+  let map = routerNumbering.get(router);
+  if (!map) {
+    const numbering = new Map<string, number>();
+    for (const c of router.rtpCapabilities.codecs ?? []) numbering.set(payloadTypeKey(c.mimeType, c.clockRate), c.preferredPayloadType);
+    map = numbering;
+    routerNumbering.set(router, map);
+  }
   return map;
 }
 

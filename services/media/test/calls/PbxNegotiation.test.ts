@@ -21,7 +21,7 @@ interface Bed {
   leg: PbxLeg;
   negotiation: PbxNegotiation;
   /** The router's payload types by payloadTypeKey(), as MediaCall passes them. */
-  payloadTypes: Map<string, number>;
+  payloadTypes: ReadonlyMap<string, number>;
 }
 
 async function bed(t: TestContext, srtpSuite?: SrtpCryptoSuite): Promise<Bed> {
