@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from '@ucserver/shared';
-import { dbSchema, type Db } from '@ucserver/shared/db';
+import { dbSchema, PreparedStatements, type Db } from '@ucserver/shared/db';
 import type { CaptureClient } from '../bus/CaptureClient.ts';
 import type { ActiveCall, CallRegistry } from '../calls/CallRegistry.ts';
 
@@ -26,6 +26,8 @@ export class LineCapturePolicy {
   readonly #logger: Logger;
   /** Calls already handled (started, or known not to need a capture). */
   readonly #seen = new Set<string>();
+  /** `get` runs for every call's line (the policy is read per call): prepared once. */
+  readonly #prepared = new PreparedStatements(1);
 
   constructor(options: LineCapturePolicyOptions) {
     this.#db = options.db;
@@ -35,7 +37,7 @@ export class LineCapturePolicy {
   }
 
   async get(lineId: string): Promise<{ enabled: boolean; updatedBy: string | null; updatedAt: Date | null }> {
-    const [row] = await this.#db.select().from(lineCapture).where(eq(lineCapture.lineId, lineId));
+    const [row] = await this.#prepared.run('get', () => this.#db.select().from(lineCapture).where(eq(lineCapture.lineId, sql.placeholder('lineId'))), { lineId });
     return row ? { enabled: row.enabled, updatedBy: row.updatedBy, updatedAt: row.updatedAt } : { enabled: false, updatedBy: null, updatedAt: null };
   }
 
