@@ -3,6 +3,9 @@
 // drizzle nor PGlite nor pg; only the cti-gateway (and tests and tools that seed it) import this.
 export { openDatabase, migrationsFolder } from './Database.ts';
 export type { Database, DatabaseOptions, Db, DbSchema } from './Database.ts';
+export { PreparedStatements, statementName } from './PreparedStatements.ts';
+export { StatementValues } from './StatementValues.ts';
+export type { Preparable, PreparedQuery } from './PreparedStatements.ts';
 export * as dbSchema from './schema.ts';
 export type { UserRow, UserPresenceRow, ClientContentRow, NewUserRow, LineRow, NewLineRow, CallRow, NewCallRow, PickupGroupRow } from './schema.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { and, eq, isNull, like, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, like, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { CallTopics, type BusClient, type CallEvent, type DurableConsumer, type MediaCallEvent, type Logger } from '@ucserver/shared';
-import { dbSchema, type CallRow, type Db } from '@ucserver/shared/db';
+import { dbSchema, PreparedStatements, StatementValues, type CallRow, type Db } from '@ucserver/shared/db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { JournalRetryError } from '../errors.ts';
 import { JournalQueue } from './JournalQueue.ts';
@@ -45,6 +45,12 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
   readonly #flushMs: number;
   readonly #ackWaitMs: number;
   #queue: JournalQueue | undefined;
+  /**
+   * The per-event statements, prepared per shape (which columns an event sets): drizzle builds each SQL
+   * text once, PostgreSQL parses and plans it once per connection. A few dozen shapes occur (call states ×
+   * optional fields × folded units); more than 128 run unprepared.
+   */
+  readonly #prepared = new PreparedStatements(128);
 
   constructor(db: Db, bus: BusClient, logger: Logger, options: JournalWriterOptions = {}) {
     super();
@@ -132,40 +138,48 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     const { first, last } = f;
     // The call's first event: nothing to update (the insert is the one statement).
     if (first.seq > 1) {
-      const answered = f.answeredAt !== undefined ? sql`coalesce(${calls.answeredAt}, ${new Date(f.answeredAt).toISOString()}::timestamptz)` : sql`${calls.answeredAt}`;
-      const set: PgUpdateSetSource<typeof calls> = { lastSeq: last.seq };
-      if (f.remoteName) set.remoteName = f.remoteName;
-      if (f.mediaNode) set.mediaNode = f.mediaNode;
+      // Values are placeholders (prepared statements): the SQL text follows only from which are bound.
+      const v = new StatementValues('fold');
+      const p = (name: string, value: unknown): SQL => sql`${v.bind(name, value)}`;
+      const answered = f.answeredAt !== undefined ? sql`coalesce(${calls.answeredAt}, ${p('answeredAt', iso(f.answeredAt))}::timestamptz)` : sql`${calls.answeredAt}`;
+      const set: PgUpdateSetSource<typeof calls> = { lastSeq: sql`${p('lastSeq', last.seq)}::int` };
+      if (f.remoteName) set.remoteName = p('remoteName', f.remoteName);
+      if (f.mediaNode) set.mediaNode = p('mediaNode', f.mediaNode);
       // A call event's path only fills a row without one; the node's newest report wins (as #applyMedia).
-      const callPath = f.callPath ? sql`coalesce(${calls.mediaPath}, ${f.callPath})` : sql`${calls.mediaPath}`;
+      const callPath = f.callPath ? sql`coalesce(${calls.mediaPath}, ${p('callPath', f.callPath)})` : sql`${calls.mediaPath}`;
       if (f.nodePath) {
-        const atIso = new Date(f.nodePath.at).toISOString();
-        const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${atIso}::timestamptz)`;
-        set.mediaPath = sql`case when ${newer} then ${f.nodePath.path} else ${callPath} end`;
-        set.mediaPathAt = sql`case when ${newer} then ${atIso}::timestamptz else ${calls.mediaPathAt} end`;
+        const at = sql`${p('nodePathAt', iso(f.nodePath.at))}::timestamptz`;
+        const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${at})`;
+        set.mediaPath = sql`case when ${newer} then ${p('nodePath', f.nodePath.path)} else ${callPath} end`;
+        set.mediaPathAt = sql`case when ${newer} then ${at} else ${calls.mediaPathAt} end`;
       } else if (f.callPath) {
         set.mediaPath = callPath;
       }
       if (f.answeredAt !== undefined) set.answeredAt = answered;
       if (f.ended) {
-        const endIso = new Date(f.ended.at).toISOString();
-        set.endedAt = new Date(f.ended.at);
-        set.durationS = sql`case when ${answered} is null then 0 else greatest(0, round(extract(epoch from (${endIso}::timestamptz - ${answered}))))::int end`;
-        set.disconnectCause = f.ended.cause;
-        if (f.ended.sipStatus !== undefined) set.sipStatus = f.ended.sipStatus;
+        const end = sql`${p('endedAt', iso(f.ended.at))}::timestamptz`;
+        set.endedAt = end;
+        set.durationS = sql`case when ${answered} is null then 0 else greatest(0, round(extract(epoch from (${end} - ${answered}))))::int end`;
+        set.disconnectCause = p('cause', f.ended.cause);
+        if (f.ended.sipStatus !== undefined) set.sipStatus = sql`${p('sipStatus', f.ended.sipStatus)}::int`;
       }
       if (f.quality) {
-        set.lossPercent = f.quality.lossPercent;
-        set.jitterMs = f.quality.jitterMs;
-        if (f.quality.rttMs !== undefined) set.rttMs = f.quality.rttMs;
+        set.lossPercent = sql`${p('lossPercent', f.quality.lossPercent)}::real`;
+        set.jitterMs = sql`${p('jitterMs', f.quality.jitterMs)}::real`;
+        if (f.quality.rttMs !== undefined) set.rttMs = sql`${p('rttMs', f.quality.rttMs)}::real`;
       }
-      if (f.video) set.video = true;
+      if (f.video) {
+        v.mark('video');
+        set.video = true;
+      }
       // Media events skip a picked-up row (#applyMedia): such a row takes the unit one by one. (A
       // `<callId>~<number>` row exists only after a pickup, which marked this row picked up.)
-      const [updated] = await this.#db.update(calls)
+      if (withMedia) v.mark('withMedia');
+      const where = and(eq(calls.callId, p('callId', first.callId)), lt(calls.lastSeq, sql`${p('firstSeq', first.seq)}::int`), withMedia ? isNull(calls.pickedUpBy) : undefined);
+      const [updated] = await this.#prepared.run(v.shape, () => this.#db.update(calls)
         .set({ ...set, transactionId: sql`nextval('journal_transaction_seq')` })
-        .where(and(eq(calls.callId, first.callId), lt(calls.lastSeq, first.seq), withMedia ? isNull(calls.pickedUpBy) : undefined))
-        .returning();
+        .where(where)
+        .returning(), v.values);
       if (updated) {
         this.emit('entrychanged', updated, 'modified');
         return true;
@@ -173,7 +187,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     }
     const owner = await this.#lineOwner(first.lineId);
     const path = f.nodePath?.path ?? f.callPath;
-    const [row] = await this.#db.insert(calls).values({
+    const v = new StatementValues('fold-insert');
+    const values = v.bindAll({
       callId: first.callId,
       lineId: owner ? first.lineId : null,
       lineNumber: first.lineNumber,
@@ -198,7 +213,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
         : {}),
       ...(f.quality ? { lossPercent: f.quality.lossPercent, jitterMs: f.quality.jitterMs, ...(f.quality.rttMs !== undefined ? { rttMs: f.quality.rttMs } : {}) } : {}),
       ...(f.video ? { video: true } : {}),
-    }).onConflictDoNothing().returning();
+    });
+    const [row] = await this.#prepared.run(v.shape, () => this.#db.insert(calls).values(values).onConflictDoNothing().returning(), v.values);
     if (!row) return false;
     this.emit('entrychanged', row, 'added');
     this.#logger.debug({ callId: first.callId, seq: last.seq }, 'journal row written');
@@ -226,25 +242,30 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     // A picked-up call's events on the picker's line go to its own row (pickupRowId).
     const rowId = event.pickup ? pickupRowId(event.callId, event.lineNumber) : event.callId;
     const at = new Date(event.at);
-    const atIso = at.toISOString();
-    const guarded: PgUpdateSetSource<typeof calls> = { lastSeq: event.seq };
-    if (event.remoteName) guarded.remoteName = event.remoteName;
-    if (event.mediaNodeId) guarded.mediaNode = event.mediaNodeId;
+    // Values are placeholders (prepared statements): the SQL text follows only from which are bound.
+    const v = new StatementValues('event');
+    const p = (name: string, value: unknown): SQL => sql`${v.bind(name, value)}`;
+    const seq = sql`${p('seq', event.seq)}::int`;
+    const guarded: PgUpdateSetSource<typeof calls> = { lastSeq: seq };
+    if (event.remoteName) guarded.remoteName = p('remoteName', event.remoteName);
+    if (event.mediaNodeId) guarded.mediaNode = p('mediaNode', event.mediaNodeId);
     // The media node's own path events (#applyMedia) are the authority; the pbx-adapter's copy in a call
     // event can be older than one already applied (the two streams are consumed independently), so it
     // only fills a row that has no path yet.
-    if (event.mediaPath) guarded.mediaPath = sql`coalesce(${calls.mediaPath}, ${event.mediaPath})`;
-    if (event.state === 'connected') guarded.answeredAt = sql`coalesce(${calls.answeredAt}, ${atIso}::timestamptz)`;
+    if (event.mediaPath) guarded.mediaPath = sql`coalesce(${calls.mediaPath}, ${p('mediaPath', event.mediaPath)})`;
+    if (event.state === 'connected') guarded.answeredAt = sql`coalesce(${calls.answeredAt}, ${p('answeredAt', at.toISOString())}::timestamptz)`;
     if (event.state === 'disconnected') {
-      guarded.endedAt = at;
-      guarded.durationS = sql`case when ${calls.answeredAt} is null then 0 else greatest(0, round(extract(epoch from (${atIso}::timestamptz - ${calls.answeredAt}))))::int end`;
-      guarded.disconnectCause = event.cause ?? 'normal';
-      if (event.sipStatus !== undefined) guarded.sipStatus = event.sipStatus;
+      const end = sql`${p('endedAt', at.toISOString())}::timestamptz`;
+      guarded.endedAt = end;
+      guarded.durationS = sql`case when ${calls.answeredAt} is null then 0 else greatest(0, round(extract(epoch from (${end} - ${calls.answeredAt}))))::int end`;
+      guarded.disconnectCause = p('cause', event.cause ?? 'normal');
+      if (event.sipStatus !== undefined) guarded.sipStatus = sql`${p('sipStatus', event.sipStatus)}::int`;
     }
-    const [updated] = await this.#db.update(calls)
+    const where = and(eq(calls.callId, p('rowId', rowId)), lt(calls.lastSeq, seq));
+    const [updated] = await this.#prepared.run(v.shape, () => this.#db.update(calls)
       .set({ ...guarded, transactionId: sql`nextval('journal_transaction_seq')` })
-      .where(and(eq(calls.callId, rowId), lt(calls.lastSeq, event.seq)))
-      .returning();
+      .where(where)
+      .returning(), v.values);
     if (updated) {
       this.emit('entrychanged', updated, 'modified');
       log.debug({ state: event.state, seq: event.seq }, 'journal updated');
@@ -253,7 +274,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
     // The picked-up call's first event on the picker's line: the ringing line's row ends first.
     if (event.pickup) await this.#closePickedUp(event);
     const line = await this.#lineOwner(event.lineId);
-    const [row] = await this.#db.insert(calls).values({
+    const insert = new StatementValues('event-insert');
+    const values = insert.bindAll({
       callId: rowId,
       lineId: line ? event.lineId : null,
       lineNumber: event.lineNumber,
@@ -267,7 +289,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       ...(event.mediaPath ? { mediaPath: event.mediaPath } : {}),
       ...(event.state === 'connected' ? { answeredAt: at } : {}),
       ...(event.state === 'disconnected' ? { endedAt: at, durationS: 0, disconnectCause: event.cause ?? 'normal', ...(event.sipStatus !== undefined ? { sipStatus: event.sipStatus } : {}) } : {}),
-    }).onConflictDoNothing().returning();
+    });
+    const [row] = await this.#prepared.run(insert.shape, () => this.#db.insert(calls).values(values).onConflictDoNothing().returning(), insert.values);
     if (row) {
       this.emit('entrychanged', row, 'added');
       log.debug({ state: event.state, seq: event.seq }, 'journal updated');
@@ -317,29 +340,39 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
 
   async #applyMedia(event: MediaCallEvent): Promise<void> {
     const update: PgUpdateSetSource<typeof calls> = {};
+    const v = new StatementValues(`media-${event.type}`);
+    const p = (name: string, value: unknown): SQL => sql`${v.bind(name, value)}`;
     if (event.type === 'path') {
       // A path report retried after its row appeared (JournalRetryError below) comes after newer ones:
       // the newest report by the node's clock wins, whatever the order of arrival.
-      const at = new Date(event.at);
-      const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${at.toISOString()}::timestamptz)`;
-      update.mediaPath = sql`case when ${newer} then ${event.path} else ${calls.mediaPath} end`;
-      update.mediaPathAt = sql`case when ${newer} then ${at.toISOString()}::timestamptz else ${calls.mediaPathAt} end`;
+      const at = sql`${p('at', new Date(event.at).toISOString())}::timestamptz`;
+      const newer = sql`(${calls.mediaPathAt} is null or ${calls.mediaPathAt} <= ${at})`;
+      update.mediaPath = sql`case when ${newer} then ${p('path', event.path)} else ${calls.mediaPath} end`;
+      update.mediaPathAt = sql`case when ${newer} then ${at} else ${calls.mediaPathAt} end`;
     }
     if (event.type === 'closed') {
-      update.lossPercent = event.quality.lossPercent;
-      update.jitterMs = event.quality.jitterMs;
-      if (event.quality.rttMs !== undefined) update.rttMs = event.quality.rttMs;
+      update.lossPercent = sql`${p('lossPercent', event.quality.lossPercent)}::real`;
+      update.jitterMs = sql`${p('jitterMs', event.quality.jitterMs)}::real`;
+      if (event.quality.rttMs !== undefined) update.rttMs = sql`${p('rttMs', event.quality.rttMs)}::real`;
       // Only ever set: a call that carried video stays a video call, whatever a later report says.
-      if (event.video) update.video = true;
+      if (event.video) {
+        v.mark('video');
+        update.video = true;
+      }
     }
-    update.mediaNode = event.nodeId;
+    update.mediaNode = p('nodeId', event.nodeId);
     // A picked-up call's media is the picker's row's (`<callId>~<number>`); the ringing line's row ended.
-    const [row] = await this.#db.update(calls)
+    const where = and(or(eq(calls.callId, p('callId', event.callId)), like(calls.callId, p('picked', `${event.callId.replaceAll('_', '\\_')}~%`))), isNull(calls.pickedUpBy));
+    const [row] = await this.#prepared.run(v.shape, () => this.#db.update(calls)
       .set({ ...update, transactionId: sql`nextval('journal_transaction_seq')` })
-      .where(and(or(eq(calls.callId, event.callId), like(calls.callId, `${event.callId.replaceAll('_', '\\_')}~%`)), isNull(calls.pickedUpBy)))
-      .returning();
+      .where(where)
+      .returning(), v.values);
     // The media node may report before the pbx-adapter's first call event is written: retry later.
     if (!row) throw new JournalRetryError(`no journal row yet for call ${event.callId}`);
     this.emit('entrychanged', row, 'modified');
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { eq, sql } from 'drizzle-orm';
-import { dbSchema, type Db } from '@ucserver/shared/db';
+import { dbSchema, PreparedStatements, type Db } from '@ucserver/shared/db';
 import type { LineForward, LineRoutingEvents, LineRoutingState, ForwardMode } from './LineRoutingTypes.ts';
 
 const { lineRouting } = dbSchema;
@@ -14,6 +14,8 @@ const EMPTY: LineRoutingState = { dnd: false, forwards: [] };
  */
 export class LineRouting extends EventEmitter<LineRoutingEvents> {
   readonly #db: Db;
+  /** `get` runs for every incoming call (the callee's DND and forwards): prepared once. */
+  readonly #prepared = new PreparedStatements(1);
 
   constructor(db: Db) {
     super();
@@ -21,7 +23,7 @@ export class LineRouting extends EventEmitter<LineRoutingEvents> {
   }
 
   async get(lineId: string): Promise<LineRoutingState> {
-    const [row] = await this.#db.select().from(lineRouting).where(eq(lineRouting.lineId, lineId));
+    const [row] = await this.#prepared.run('get', () => this.#db.select().from(lineRouting).where(eq(lineRouting.lineId, sql.placeholder('lineId'))), { lineId });
     return row ? { dnd: row.dnd, forwards: row.forwards } : { ...EMPTY, forwards: [] };
   }
 

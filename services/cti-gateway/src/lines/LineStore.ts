@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { LineConfig } from '@ucserver/shared';
-import { dbSchema, type Db, type LineRow } from '@ucserver/shared/db';
+import { dbSchema, PreparedStatements, type Db, type LineRow } from '@ucserver/shared/db';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
 const { lines, users } = dbSchema;
@@ -47,6 +47,8 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #byId = new Map<string, { view: Promise<LineView | undefined>; until: number }>();
   /** Counts writes, so a read that overlapped one is not cached. */
   #generation = 0;
+  /** The read by id (a call's first events, on a cache miss): prepared once. */
+  readonly #prepared = new PreparedStatements(1);
 
   constructor(db: Db) {
     super();
@@ -75,7 +77,7 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     if (hit && hit.until > now) return hit.view;
     // Lookups of one call event arrive together (CTI, presence): they share one statement.
     const generation = this.#generation;
-    const view = this.#selectViews().where(eq(lines.id, id)).then(([r]) => r && toView(r));
+    const view = this.#prepared.run('by-id', () => this.#selectViews().where(eq(lines.id, sql.placeholder('id'))), { id }).then(([r]) => r && toView(r));
     if (this.#byId.size >= BY_ID_MAX) this.#byId.clear();
     this.#byId.set(id, { view, until: now + BY_ID_TTL_MS });
     // A failed read, or one that overlapped a write, is not kept.
