@@ -25,6 +25,7 @@ import { AdminConsole } from './admin/AdminConsole.ts';
 import { Authenticator } from './auth/Authenticator.ts';
 import { LoginThrottle } from './auth/LoginThrottle.ts';
 import { TokenService } from './auth/TokenService.ts';
+import { tokenSecret } from './auth/tokenSecret.ts';
 import { SoftphoneService } from './av/SoftphoneService.ts';
 import { startCallFeed } from './bus/callFeed.ts';
 import { serveCtiCommands } from './bus/ctiCommands.ts';
@@ -145,7 +146,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     addressSlowAfter: config.LOGIN_ADDRESS_SLOW_AFTER,
     maxWaitMs: config.LOGIN_MAX_WAIT_MS,
   });
-  const tokens = new TokenService(config.AUTH_TOKEN_SECRET, config.AUTH_TOKEN_TTL_S);
+  const tokens = new TokenService(await tokenSecret(database.db, config.AUTH_TOKEN_SECRET), config.AUTH_TOKEN_TTL_S);
   const auth = new Authenticator({ users, tokens, throttle, logger, adminToken: config.ADMIN_TOKEN });
   // A password change or a disable has killed the user's tokens already (credential version); their
   // live sessions and not yet attached web sessions go too.

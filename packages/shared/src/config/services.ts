@@ -69,7 +69,7 @@ export const CtiGatewayConfig = z.object({
   DATABASE_URL: env.optionalString('PostgreSQL URL (postgres://…); when unset the embedded PGlite is used'),
   PGLITE_DIR: env.string('.data/pglite', "PGlite data directory when DATABASE_URL is unset ('memory://' keeps it in memory)"),
   ADMIN_TOKEN: token('ADMIN_TOKEN', 'Bearer token for the admin API (admin users may also log in with Basic auth)'),
-  AUTH_TOKEN_SECRET: token('AUTH_TOKEN_SECRET', 'HMAC secret for login tokens; random per start when unset (tokens die with the process)'),
+  AUTH_TOKEN_SECRET: token('AUTH_TOKEN_SECRET', 'HMAC secret for login tokens; when unset, one generated on first start and kept in the database (shared by every gateway on it, tokens survive restarts)'),
   LINE_CREDENTIALS_KEY: lineCredentialsKey(),
   AUTH_TOKEN_TTL_S: env.int(86_400, 'Lifetime of login tokens (s)', 60),
   LOGIN_MAX_FAILURES: env.int(5, 'Failed logins of one user from one address before that pair is locked out', 1, 1000),

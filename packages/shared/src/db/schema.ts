@@ -171,6 +171,18 @@ export const clientContent = pgTable('client_content', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Secrets the services generate for themselves on first start and share through the database, e.g. the
+ * HMAC key of login tokens when AUTH_TOKEN_SECRET is not configured: tokens then survive a restart and
+ * every gateway on the database accepts them. Whoever reads this table could forge tokens — as whoever
+ * reads `users` could replace a password hash: protect the database alike.
+ */
+export const serverSecrets = pgTable('server_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type ClientContentRow = typeof clientContent.$inferSelect;
 export type UserPresenceRow = typeof userPresence.$inferSelect;

@@ -6,7 +6,8 @@ const TOKEN_SHAPE = /^([A-Za-z0-9_-]{1,1500})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * Login tokens: `base64url(claims).base64url(HMAC-SHA256(claims part))`. Stateless, so any gateway
- * instance sharing AUTH_TOKEN_SECRET accepts them; without a configured secret they die with the process.
+ * instance sharing the secret accepts them: AUTH_TOKEN_SECRET, or else the one the gateways generated and keep
+ * in the database (tokenSecret.ts).
  *
  * Decoding is canonical: a token is accepted only in the exact form we issue (the shape above, and each
  * part re-encodes to itself), so padding (`=`), trailing junk (`!!`), whitespace or other values of the

@@ -56,7 +56,7 @@ export function clientSocketError(this: unknown, error: Error & { code?: unknown
 /**
  * The UCServer web-service entry for clients: `/ws/client/createsession` (credentials in the
  * Authorization header, Basic or Bearer, or a login token in `X-UCToken`; never in the URL) returns a
- * session id; `/ws/client/websocket?x-ucsessionid=…` attaches a WebSocket to it. The same operation
+ * session id and a fresh login token; `/ws/client/websocket?x-ucsessionid=…` attaches a WebSocket to it. The same operation
  * table serves TCP and WebSocket clients.
  */
 export async function clientWebSocket(app: FastifyInstance, options: ClientWebSocketOptions): Promise<void> {
@@ -80,8 +80,10 @@ export async function clientWebSocket(app: FastifyInstance, options: ClientWebSo
     if (!creds) return refuse(LogonError.invalidUser, 'authentication required', '');
     const failedUser = creds.kind === 'basic' ? creds.login : '';
     try {
-      const { user } = await options.auth.authenticate(creds, req.ip);
-      return { sessionid: options.store.create(user) };
+      // The fresh login token rides along, in asnLoginV2's shape: a client re-logs in with it (Bearer or
+      // X-UCToken) instead of keeping the password, and a gateway's restart costs no password checks.
+      const { user, token } = await options.auth.authenticate(creds, req.ip);
+      return { sessionid: options.store.create(user), token: { u8sToken: token } };
     } catch (err) {
       if (err instanceof LockedOutError) return refuse(LogonError.tooManyAttempts, err.message, failedUser);
       if (err instanceof AccountDisabledError) return refuse(LogonError.accountLocked, err.message, failedUser);

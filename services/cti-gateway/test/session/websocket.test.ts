@@ -54,6 +54,25 @@ describe('ENetUC over the web service WebSocket (7224)', () => {
     ws.close();
   });
 
+  it('createsession returns a login token with which the next createsession needs no password (Bearer and X-UCToken)', async () => {
+    const res = await fetch(`${base}/ws/client/createsession?clientappid=15`, { method: 'POST', headers: { authorization: basic('alice', 'alice-pw'), 'x-no401': '1' } });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { sessionid: string; token?: { u8sToken?: string } };
+    const token = body.token?.u8sToken;
+    assert.ok(token && token.length > 20, 'a token in asnLoginV2\'s shape');
+    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${token}` }, { 'x-uctoken': token }];
+    for (const headers of variants) {
+      const again = await fetch(`${base}/ws/client/createsession?clientappid=15`, { method: 'POST', headers: { ...headers, 'x-no401': '1' } });
+      assert.equal(again.status, 200, JSON.stringify(headers));
+      const next = (await again.json()) as { sessionid: string; token?: { u8sToken?: string } };
+      assert.match(next.sessionid, /^[0-9A-F]{32}$/);
+      assert.ok(next.token?.u8sToken, 'and a fresh token again');
+    }
+    const mutated = await fetch(`${base}/ws/client/createsession?clientappid=15`, { method: 'POST', headers: { authorization: `Bearer ${token}x`, 'x-no401': '1' } });
+    assert.equal(mutated.status, 400);
+    assert.equal(((await mutated.json()) as { error: { iErrorDetail: number } }).error.iErrorDetail, 130);
+  });
+
   it('a session id works once; an unknown id closes the WebSocket with a reason', async () => {
     const sessionid = await createSession();
     const first = socket(sessionid);

@@ -1,6 +1,9 @@
 import { EnetucError } from './EnetucError.ts';
 import { EVENT_INVOKE_ID, Op, type OpName, type RequestError, type ServerMessage } from './protocol.ts';
 
+/** How a session is opened: the user's password once, then the login token the last session returned. */
+export type LoginAuth = { user: string; password: string } | { token: string };
+
 export interface ServerEvent {
   name: string;
   argument: unknown;
@@ -17,8 +20,8 @@ const KEEPALIVE_MS = 20_000;
 const INVOKE_TIMEOUT_MS = 10_000;
 
 /**
- * One ENetUC web-service session: `POST /ws/client/createsession` (Basic credentials, 400 instead of a
- * 401 challenge), then the WebSocket on `/ws/client/websocket`. Invokes are bare ROSE objects; the
+ * One ENetUC web-service session: `POST /ws/client/createsession` (Basic credentials or the last login
+ * token as Bearer, 400 instead of a 401 challenge; the answer holds a fresh token), then the WebSocket on `/ws/client/websocket`. Invokes are bare ROSE objects; the
  * server wraps every message in `[ … ]`. Events arrive as `event` DOM events (detail: ServerEvent),
  * the end of the connection as `close` (detail: reason).
  */
@@ -28,30 +31,35 @@ export class EnetucConnection extends EventTarget {
   #nextId = 1;
   #keepAlive: number | undefined;
   #closed = false;
+  /** The login token createsession returned: the next session (a reconnect) opens with it, not the password. */
+  readonly token: string | undefined;
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: WebSocket, token: string | undefined) {
     super();
     this.#ws = ws;
+    this.token = token;
     ws.addEventListener('message', (e) => this.#onMessage(String(e.data)));
     ws.addEventListener('close', (e) => this.#terminate(e.reason || `connection closed (${e.code})`));
     ws.addEventListener('error', () => this.#terminate('connection error'));
     this.#keepAlive = window.setInterval(() => this.sendEvent('asnTransportKeepAlive', { dummy: null }), KEEPALIVE_MS);
   }
 
-  /** Logs in over HTTP and opens the WebSocket; rejects with EnetucError on wrong credentials. */
-  static async open(baseUrl: URL, user: string, password: string): Promise<EnetucConnection> {
-    const auth = btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)));
+  /** Logs in over HTTP and opens the WebSocket; rejects with EnetucError on wrong credentials or a refused token. */
+  static async open(baseUrl: URL, login: LoginAuth): Promise<EnetucConnection> {
+    const authorization = 'token' in login
+      ? `Bearer ${login.token}`
+      : `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${login.user}:${login.password}`)))}`;
     let res: Response;
     try {
       res = await fetch(new URL('/ws/client/createsession?clientappid=15', baseUrl), {
         method: 'POST',
-        headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json;charset=utf-8', 'x-no401': '1' },
+        headers: { authorization, 'content-type': 'application/json;charset=utf-8', 'x-no401': '1' },
         body: JSON.stringify({ negotiate: { iClientProtocolVersion: 70 } }),
       });
     } catch (err) {
       throw new EnetucError(`server not reachable (${(err as Error).message})`, -1);
     }
-    let body: { sessionid?: string; error?: RequestError } = {};
+    let body: { sessionid?: string; token?: { u8sToken?: string }; error?: RequestError } = {};
     try {
       body = (await res.json()) as typeof body;
     } catch {
@@ -67,7 +75,7 @@ export class EnetucConnection extends EventTarget {
       ws.addEventListener('open', () => resolve(), { once: true });
       ws.addEventListener('close', (e) => reject(new EnetucError(`WebSocket refused: ${e.reason || e.code}`, e.code)), { once: true });
     });
-    return new EnetucConnection(ws);
+    return new EnetucConnection(ws, body.token?.u8sToken || undefined);
   }
 
   get closed(): boolean {

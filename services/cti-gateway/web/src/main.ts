@@ -1,6 +1,7 @@
 // Composition root of the web softphone: wires the connection, the model, the audio parts and the view.
 import { AudioDevices } from './AudioDevices.ts';
 import { EnetucConnection } from './EnetucConnection.ts';
+import { EnetucError } from './EnetucError.ts';
 import { Presence } from './Presence.ts';
 import { PresenceView } from './PresenceView.ts';
 import { RingTone } from './RingTone.ts';
@@ -8,6 +9,9 @@ import { Softphone } from './Softphone.ts';
 import type { ConnectionState } from './SoftphoneTypes.ts';
 import { SoftphoneView } from './SoftphoneView.ts';
 import { installTestHook } from './testHook.ts';
+
+/** AsnLogonError details of a refused sign-in: unknown user or wrong password, not enabled, locked, token expired. */
+const REFUSED_LOGIN = new Set([101, 107, 129, 130]);
 
 const params = new URLSearchParams(location.search);
 const processingParam = params.get('audioProcessing');
@@ -20,7 +24,11 @@ const ring = new RingTone(audioContext);
 const phone = new Softphone({ devices, ring, audioContext });
 
 let connection: EnetucConnection | undefined;
-let credentials: { user: string; password: string } | undefined;
+/**
+ * Who is signed in, and the login token of the last session: a reconnect opens with it, so the password
+ * lives only as long as the first sign-in (and a gateway's restart costs the server no password checks).
+ */
+let credentials: { user: string; token: string | undefined; password?: string } | undefined;
 let state: ConnectionState = 'logged-out';
 let reconnectTimer: number | undefined;
 let reconnectAttempt = 0;
@@ -53,7 +61,7 @@ const presenceView = new PresenceView(presence, {
 });
 phone.addEventListener('change', () => presenceView.render());
 
-installTestHook(phone, () => ({ connection: state, user: credentials?.user, ringing: ring.pattern }));
+installTestHook(phone, () => ({ connection: state, user: credentials?.user, ringing: ring.pattern, signInWith: credentials ? (credentials.token ? 'token' : 'password') : undefined }));
 
 function setState(next: ConnectionState, detail?: string): void {
   state = next;
@@ -64,8 +72,9 @@ async function login(user: string, password: string): Promise<void> {
   audioContext(); // created inside the click, so the browser lets it play (ring tone, level meter)
   setState('connecting');
   try {
-    const conn = await EnetucConnection.open(new URL(location.href), user, password);
-    credentials = { user, password };
+    const conn = await EnetucConnection.open(new URL(location.href), { user, password });
+    // A server without login tokens leaves only the password to reconnect with.
+    credentials = conn.token ? { user, token: conn.token } : { user, token: undefined, password };
     view.showApp(user);
     await attach(conn);
     void primeMicrophone();
@@ -115,18 +124,28 @@ function scheduleReconnect(reason: string): void {
   const delay = [1000, 2000, 5000, 10_000][Math.min(reconnectAttempt, 3)]!;
   reconnectAttempt += 1;
   reconnectTimer = window.setTimeout(async () => {
-    if (!credentials) return;
+    const who = credentials;
+    if (!who) return;
     try {
-      await attach(await EnetucConnection.open(new URL(location.href), credentials.user, credentials.password));
+      const conn = await EnetucConnection.open(new URL(location.href), who.token ? { token: who.token } : { user: who.user, password: who.password ?? '' });
+      if (conn.token) who.token = conn.token;
+      await attach(conn);
     } catch (err) {
       if (connection) connection.close();
       connection = undefined;
-      if (credentials) scheduleReconnect((err as Error).message);
+      if (credentials !== who) return;
+      // The server answered and refused the token (expired, the password changed, the user was disabled):
+      // retrying cannot help, the user signs in again. Anything else (unreachable, restarting) is retried.
+      if (err instanceof EnetucError && REFUSED_LOGIN.has(err.detail)) {
+        logout(`Signed out: ${err.text}. Sign in again.`);
+        return;
+      }
+      scheduleReconnect((err as Error).message);
     }
   }, delay);
 }
 
-function logout(): void {
+function logout(message?: string): void {
   credentials = undefined;
   window.clearTimeout(reconnectTimer);
   const conn = connection;
@@ -136,7 +155,7 @@ function logout(): void {
   presence.detach();
   ring.stop();
   setState('logged-out');
-  view.showLogin();
+  view.showLogin(message);
 }
 
 const presetUser = params.get('user');

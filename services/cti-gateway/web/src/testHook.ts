@@ -11,6 +11,8 @@ export interface UcsTestHook {
   state(): {
     connection: ConnectionState;
     user: string | undefined;
+    /** What a reconnect signs in with: the last login token, or (a server without tokens) the password. */
+    signInWith: 'token' | 'password' | undefined;
     lines: Array<{ uri: string; number: string; registration: string; openStatus: number }>;
     calls: CallSnapshot[];
     journal: Array<{ id: string; direction: 'inbound' | 'outbound'; number: string; line: string; durationConnected: number; answered: boolean; ended: boolean; cause: string | undefined; mediaPath: string | undefined; video: boolean }>;
@@ -54,7 +56,7 @@ declare global {
   }
 }
 
-export function installTestHook(phone: Softphone, session: () => { connection: ConnectionState; user: string | undefined; ringing: string }): void {
+export function installTestHook(phone: Softphone, session: () => { connection: ConnectionState; user: string | undefined; ringing: string; signInWith: 'token' | 'password' | undefined }): void {
   const callOf = (key: string | undefined) => (key ? phone.calls.find((c) => c.key === key) : phone.currentCall);
   window.ucsTest = {
     state: () => ({
