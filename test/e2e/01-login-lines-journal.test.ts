@@ -132,3 +132,25 @@ test('log out returns to the sign-in form and the session ends at the server', a
     await bob.waitState((s) => s.connection === 'connected' && s.lines.length === 1, 'logged in again');
   });
 });
+
+test('an admin\'s password change ends the session; the softphone, whose token died with it, signs out and says why', async () => {
+  const { stack, bob } = e2e;
+  await stack.step('bob is signed in, holding a token (no password) for reconnects', async () => {
+    const s = await bob.waitState((x) => x.connection === 'connected', 'bob connected');
+    assert.equal(s.signInWith, 'token');
+  });
+  await stack.step('an admin sets bob\'s password: his session closes, the token is refused, the sign-in form says so', async () => {
+    await stack.admin('PATCH', `/api/v1/users/${bob.user.login}`, { password: 'bob-new-pw' });
+    await bob.testid('login-form').waitFor({ state: 'visible', timeout: 15_000 });
+    const error = bob.testid('login-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match((await error.textContent()) ?? '', /^Signed out: .+\. Sign in again\.$/);
+    assert.equal((await bob.state()).connection, 'logged-out');
+    await bob.screenshot('signed-out-password-changed');
+  });
+  await stack.step('the new password signs him in again', async () => {
+    await bob.login('bob-new-pw');
+    await bob.waitState((s) => s.connection === 'connected' && s.lines.length === 1, 'signed in with the new password');
+    await stack.admin('PATCH', `/api/v1/users/${bob.user.login}`, { password: bob.user.password });
+  });
+});
