@@ -36,7 +36,7 @@ function suite(name: string, open: () => Promise<{ database: Database; dispose()
       assert.equal(await database.ping(), true);
       const rows = await database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
       const names = (rows as unknown as { rows: Array<{ table_name: string }> }).rows.map((r) => r.table_name);
-      assert.deepEqual(names, ['calls', 'client_content', 'line_capture', 'line_routing', 'lines', 'pickup_group_members', 'pickup_groups', 'user_presence', 'users']);
+      assert.deepEqual(names, ['calls', 'client_content', 'line_capture', 'line_routing', 'lines', 'pickup_group_members', 'pickup_groups', 'server_secrets', 'user_presence', 'users']);
     });
 
     it('users, lines and calls round-trip through drizzle', async () => {
