@@ -63,13 +63,15 @@ export type ArgumentDecodeResult = { ok: true; value: unknown } | { ok: false; e
 /**
  * Decodes an invoke's raw argument with the operation's schema. A missing argument is tried as `{}`
  * (so operations whose argument is an empty SEQUENCE work without one); if that fails, the error is
- * flagged `missing` (reject details `argumentMissing`).
+ * flagged `missing` (reject details `argumentMissing`). `refuseNul`: a string holding U+0000 fails it too
+ * (an invoke the client hears rejected; an event's handler answers its content itself, e.g. a re-offer's
+ * SDP with a decline, which a silent drop would leave the client waiting for).
  */
-export function decodeOperationArgument(operation: OperationDescriptor, raw: unknown): ArgumentDecodeResult {
+export function decodeOperationArgument(operation: OperationDescriptor, raw: unknown, refuseNul = false): ArgumentDecodeResult {
   const missing = raw === undefined || raw === null;
   const parsed = operation.argument.safeParse(missing ? {} : raw);
   if (parsed.success) {
-    const nul = nulStringPath(parsed.data);
+    const nul = refuseNul ? nulStringPath(parsed.data) : undefined;
     if (nul === undefined) return { ok: true, value: parsed.data };
     return { ok: false, error: new ArgumentError(operation.name, [{ path: nul, message: 'U+0000 (NUL) is not allowed in a string' }], { missing: false }) };
   }
@@ -144,7 +146,7 @@ export function decideInbound<D extends OperationDescriptor>(
     if (isEventId) return { type: 'drop', reason: 'event-undecodable', error, invoke };
     return { type: 'reject', reply: buildReject(target, RejectReasons.functionMissing), error, invoke };
   }
-  const argument = decodeOperationArgument(operation, invoke.argument);
+  const argument = decodeOperationArgument(operation, invoke.argument, !isEventId);
   if (!argument.ok) {
     if (isEventId) return { type: 'drop', reason: 'event-undecodable', error: argument.error, invoke };
     const reason = argument.error.missing ? RejectReasons.argumentMissing : RejectReasons.mistypedArgument;
