@@ -163,11 +163,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
         set.disconnectCause = p('cause', f.ended.cause);
         if (f.ended.sipStatus !== undefined) set.sipStatus = sql`${p('sipStatus', f.ended.sipStatus)}::int`;
       }
-      if (f.quality) {
-        set.lossPercent = sql`${p('lossPercent', f.quality.lossPercent)}::real`;
-        set.jitterMs = sql`${p('jitterMs', f.quality.jitterMs)}::real`;
-        if (f.quality.rttMs !== undefined) set.rttMs = sql`${p('rttMs', f.quality.rttMs)}::real`;
-      }
+      if (f.quality) setQuality(set, f.quality, p);
       if (f.video) {
         v.mark('video');
         set.video = true;
@@ -351,9 +347,7 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
       update.mediaPathAt = sql`case when ${newer} then ${at} else ${calls.mediaPathAt} end`;
     }
     if (event.type === 'closed') {
-      update.lossPercent = sql`${p('lossPercent', event.quality.lossPercent)}::real`;
-      update.jitterMs = sql`${p('jitterMs', event.quality.jitterMs)}::real`;
-      if (event.quality.rttMs !== undefined) update.rttMs = sql`${p('rttMs', event.quality.rttMs)}::real`;
+      setQuality(update, event.quality, p);
       // Only ever set: a call that carried video stays a video call, whatever a later report says.
       if (event.video) {
         v.mark('video');
@@ -375,4 +369,11 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The quality columns of a closed media report: loss and jitter, the round-trip time when one was measured. */
+function setQuality(set: PgUpdateSetSource<typeof calls>, quality: { lossPercent: number; jitterMs: number; rttMs?: number | undefined }, p: (name: string, value: unknown) => SQL): void {
+  set.lossPercent = sql`${p('lossPercent', quality.lossPercent)}::real`;
+  set.jitterMs = sql`${p('jitterMs', quality.jitterMs)}::real`;
+  if (quality.rttMs !== undefined) set.rttMs = sql`${p('rttMs', quality.rttMs)}::real`;
 }
