@@ -146,12 +146,18 @@ test('bob switches DND on his page: alice sees "Do not disturb" and her call to 
   }
 });
 
-test('bob saves forwards on his page: they come back from the server, then are removed', async () => {
+test('bob saves forwards on his page (what he typed survives redraws): they come back from the server, then are removed', async () => {
   const { stack, alice, bob } = e2e;
   const settings = bob.testid('line-settings-101');
   try {
     await stack.step('bob sets busy → 100 and no answer → 100 after 7 s', async () => {
       await settings.getByTestId('forward-busy').fill('100');
+      // DND on and off before saving: the server's news redraws the form twice; what bob typed stays
+      for (const on of [true, false]) {
+        await settings.getByTestId('line-dnd').setChecked(on);
+        await check(async () => (await settings.getAttribute('data-dnd')) === String(on), 10_000, { name: `bob's page shows DND ${on ? 'on' : 'off'} from the server` });
+        assert.equal(await settings.getByTestId('forward-busy').inputValue(), '100', 'the typed busy forward survives the redraw');
+      }
       await settings.getByTestId('forward-noanswer').fill('100');
       await settings.getByTestId('forward-seconds').fill('7');
       await settings.getByTestId('forward-save').click();

@@ -29,11 +29,18 @@ export async function blindTransfer(e2e: StackWithUsers, mediaPath: 'pbx' | 'dir
       assert.equal(a.id, ids.callerId);
     });
     await tonesBothWays(stack, alice, bob, 'after the failed transfer A and B still hear each other');
-    await stack.step('A presses Transfer, enters 102: C\'s softphone rings with a call from 101', async () => {
+    await stack.step('A presses Transfer, enters 102 (B holds and resumes meanwhile): C\'s softphone rings with a call from 101', async () => {
       const row = alice.callRow(ids.callerId);
       if ((await row.getByTestId('call-transfer-number').count()) === 0) await row.getByTestId('call-transfer').click();
       await row.getByTestId('call-transfer-number').fill('102');
       await alice.screenshot('transfer-form');
+      // B holds and resumes while A types: A's row is redrawn twice (the form hides while held); the
+      // number A typed survives both redraws.
+      await bob.click('call-hold');
+      await alice.waitCall((x) => x.id === ids.callerId && x.state === 'held', 'A sees the call held by B', 10_000);
+      await bob.click('call-retrieve');
+      await alice.waitCall((x) => x.id === ids.callerId && x.state === 'connected', 'A sees the call resumed', 10_000);
+      assert.equal(await row.getByTestId('call-transfer-number').inputValue(), '102', 'A\'s typed number survives the redraws');
       await row.getByTestId('call-transfer-go').click();
       const c = await carol.waitCall((x) => x.direction === 'inbound' && x.state === 'offering' && x.avCallId !== undefined, 'C is offered the transferred call', 15_000);
       assert.equal(c.remote, '101', 'the transferred call comes from B\'s line');

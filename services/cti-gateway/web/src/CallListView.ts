@@ -20,8 +20,11 @@ export class CallListView {
   readonly #run: (label: string, action: () => Promise<unknown>) => void;
   readonly #callRows = new Map<string, { el: HTMLLIElement; signature: string }>();
   readonly #keypadOpen = new Set<string>();
-  /** Calls whose transfer form (target number) is open. */
-  readonly #transferOpen = new Set<string>();
+  /**
+   * Calls whose transfer form is open, with the number typed so far: a row is redrawn whenever its call
+   * changes (the far end holds, ICE settles), and what the user typed must survive that.
+   */
+  readonly #transferOpen = new Map<string, string>();
   #ticker: number | undefined;
 
   constructor(phone: Softphone, run: (label: string, action: () => Promise<unknown>) => void) {
@@ -121,9 +124,9 @@ export class CallListView {
           'aria-expanded': String(this.#transferOpen.has(call.key)),
           onclick: () => {
             if (this.#transferOpen.has(call.key)) this.#transferOpen.delete(call.key);
-            else this.#transferOpen.add(call.key);
+            else this.#transferOpen.set(call.key, '');
             this.render();
-            byId<HTMLElement>('calls').querySelector<HTMLInputElement>(`[data-testid="call-transfer-number"]`)?.focus();
+            this.#callRows.get(call.key)?.el.querySelector<HTMLInputElement>('[data-testid="call-transfer-number"]')?.focus();
           },
         }, 'Transfer'));
         actions.push(button('call-consult', 'Consult', 'Hold this call and dial another number (then Swap or Complete transfer)', 'btn-quiet', async () => {
@@ -233,6 +236,10 @@ export class CallListView {
   /** Target number and the button that transfers (blind: the call leaves this phone once the target answers). */
   #transferForm(call: PhoneCall): HTMLElement {
     const input = h('input', { type: 'tel', class: 'transfer-number', 'data-testid': 'call-transfer-number', 'aria-label': 'Transfer to number', placeholder: 'Transfer to…', autocomplete: 'off' }) as HTMLInputElement;
+    input.value = this.#transferOpen.get(call.key) ?? '';
+    input.addEventListener('input', () => {
+      if (this.#transferOpen.has(call.key)) this.#transferOpen.set(call.key, input.value);
+    });
     const form = h('form', { class: 'call-transfer', 'data-testid': 'call-transfer-form' },
       input,
       h('button', { type: 'submit', class: 'btn btn-call', 'data-testid': 'call-transfer-go', 'aria-label': 'Transfer now' }, 'Transfer now')) as HTMLFormElement;

@@ -1,4 +1,4 @@
-import { byId, h } from './elements.ts';
+import { byId, h, replaceKeepingEdits } from './elements.ts';
 import type { Presence } from './Presence.ts';
 import { AbsentState } from './presenceProtocol.ts';
 import type { PresenceBadge, PresenceEntry } from './PresenceTypes.ts';
@@ -125,7 +125,7 @@ export class PresenceView {
     const signature = JSON.stringify([lines.map((l) => l.uri), self?.dndLines, self?.forwards]);
     if (signature === this.#linesSignature) return;
     this.#linesSignature = signature;
-    byId('line-settings').replaceChildren(...lines.map((l) => this.#lineForm(l, self)));
+    replaceKeepingEdits(byId('line-settings'), lines.map((l) => this.#lineForm(l, self)));
     byId('line-settings-empty').hidden = lines.length > 0;
   }
 

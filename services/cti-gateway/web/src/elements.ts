@@ -25,3 +25,24 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!el) throw new Error(`page element #${id} missing`);
   return el as T;
 }
+
+/**
+ * Replaces `container`'s children with `children`, keeping what the user typed and has not saved yet: a
+ * field (by id) whose value differs from the one it was built with gets that value again in the new
+ * field, and the focused field keeps the focus. A redraw for news from the server (another line's DND
+ * switched, say) must not wipe a half-typed number.
+ */
+export function replaceKeepingEdits(container: HTMLElement, children: Node[]): void {
+  const edits = new Map<string, string>();
+  for (const input of container.querySelectorAll<HTMLInputElement>('input[id]')) {
+    if (input.type !== 'checkbox' && input.type !== 'radio' && input.value !== input.defaultValue) edits.set(input.id, input.value);
+  }
+  const active = document.activeElement;
+  const focused = active instanceof HTMLElement && active.id && container.contains(active) ? active.id : undefined;
+  container.replaceChildren(...children);
+  for (const [id, value] of edits) {
+    const input = container.querySelector<HTMLInputElement>(`#${CSS.escape(id)}`);
+    if (input) input.value = value;
+  }
+  if (focused) container.querySelector<HTMLElement>(`#${CSS.escape(focused)}`)?.focus();
+}
