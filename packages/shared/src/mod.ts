@@ -28,7 +28,8 @@ export { createLogger } from './logging/logger.ts';
 export { boundFields, excerpt, EXCERPT_CHARS, LOG_FIELD_BOUNDS, type FieldBounds } from './logging/excerpt.ts';
 export type { Logger } from './logging/logger.ts';
 
-export { BusClient, summarize } from './bus/BusClient.ts';
+export { BusClient } from './bus/BusClient.ts';
+export { summarize } from './bus/payloads.ts';
 export type {
   BusClientOptions,
   BusClientEvents,

@@ -3,24 +3,13 @@ import { errors as natsErrors, type Msg, type NatsConnection } from '@nats-io/na
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import {
-  BusClosedError,
-  BusNoReply, BusNoRespondersError,
-  BusPayloadError,
-  BusPermissionError,
-  BusRemoteError,
-  BusTimeoutError,
-  InternalError,
-  InvalidStateError,
-  SharedErrorCodes,
-  UcsError,
-} from '../errors.ts';
-import { ReplyEnvelope, type Command, type CommandHandler, type CommandNamespace, type KvBucket, type PayloadOf, type Topic } from './contract.ts';
+import { BusClosedError, BusPayloadError, InvalidStateError } from '../errors.ts';
+import type { CommandNamespace, KvBucket, PayloadOf, Topic } from './contract.ts';
 import { BusPeer } from './BusPeer.ts';
+import { CommandTransport } from './CommandTransport.ts';
 import { abortableDelay, CallStream } from './CallStream.ts';
 import { KvStore } from './KvStore.ts';
 import type { KvOptions } from './KvStoreTypes.ts';
-import type { BusPeerTransport, RequestOptions } from './BusPeerTypes.ts';
 import { Subjects } from './subjects.ts';
 import { natsSecurityOptions } from './busConnection.ts';
 import { connectNats } from './natsConnect.ts';
@@ -31,11 +20,12 @@ import {
   type BusConnectionState,
   type ConsumeOptions,
   type DurableConsumer,
+  type Runner,
   type StreamOptions, type SubscribeOptions,
   type Unsubscribe,
 } from './BusClientTypes.ts';
+import { encodeJson, summarize } from './payloads.ts';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -54,10 +44,8 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   #closed = false;
   readonly #callStream: CallStream;
   readonly #replicas: number;
-  readonly #transport: BusPeerTransport = {
-    request: (subject, cmd, payload, options) => this.#request(subject, cmd, payload, options),
-    serve: (subject, cmd, handler, options) => this.#serve(subject, cmd, handler, options),
-  };
+  /** Request/reply under every peer. */
+  readonly #commands: CommandTransport;
   readonly #peers = new Map<string, BusPeer<CommandNamespace>>();
 
   private constructor(nc: NatsConnection, options: BusClientOptions) {
@@ -79,6 +67,16 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       invalid: (subject, message) => this.#invalid(subject, message),
       handlerError: (subject, error) => this.emit('handlererror', subject, error),
       closed: () => this.#closed,
+    });
+    this.#commands = new CommandTransport({
+      nc,
+      logger: this.#logger,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      assertOpen: () => this.#assertOpen(),
+      listen: (subject, options, mode, onMessage) => this.#listen(subject, options, mode, onMessage),
+      decode: (subject, schema, data) => this.#decode(subject, schema, data),
+      invalid: (subject, message) => this.#invalid(subject, message),
+      handlerError: (subject, error) => this.emit('handlererror', subject, error),
     });
     void this.#watchStatus();
   }
@@ -158,7 +156,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     let peer = this.#peers.get(key);
     if (!peer) {
       // Bounded by the namespaces and the live media nodes; a node that is gone leaves one small entry.
-      peer = new BusPeer<CommandNamespace>(this.#transport, (cmd) => {
+      peer = new BusPeer<CommandNamespace>(this.#commands, (cmd) => {
         if (cmd.namespace !== namespace) throw new TypeError(`command '${cmd.verb}' belongs to '${cmd.namespace}', not '${namespace}'`);
         return this.subjects.command(cmd, nodeId);
       });
@@ -312,58 +310,6 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     this.emit('invalidpayload', subject, message);
   }
 
-  async #request(subject: string, cmd: Command, payload: unknown, options: RequestOptions): Promise<unknown> {
-    this.#assertOpen();
-    const timeout = options.timeoutMs ?? this.#requestTimeoutMs;
-    let msg: Msg;
-    try {
-      msg = await this.#nc.request(subject, encode(subject, cmd.request, payload), { timeout });
-    } catch (err) {
-      throw translateRequestError(subject, timeout, err);
-    }
-    let envelope: ReplyEnvelope;
-    try {
-      envelope = ReplyEnvelope.parse(JSON.parse(decoder.decode(msg.data)));
-    } catch (err) {
-      throw new BusPayloadError(subject, 'reply is not a reply envelope', { cause: err });
-    }
-    if (!envelope.ok) throw new BusRemoteError(subject, envelope.error.code, envelope.error.message);
-    const result = cmd.reply.safeParse(envelope.result);
-    if (!result.success) throw new BusPayloadError(subject, `reply: ${summarize(result.error)}`);
-    return result.data;
-  }
-
-  /** See {@link BusPeer.serve}. */
-  #serve(subject: string, cmd: Command, handler: CommandHandler<Command>, options: SubscribeOptions): Unsubscribe {
-    this.#assertOpen();
-    return this.#listen(subject, options, 'parallel', (msg, run) => {
-      if (!msg.reply) {
-        this.#invalid(msg.subject, 'command without reply subject');
-        return;
-      }
-      const decoded = this.#decode(msg.subject, cmd.request, msg.data);
-      if (decoded === undefined) {
-        respond(msg, { ok: false, error: { code: SharedErrorCodes.UCS_ERR_BUS_PAYLOAD_INVALID, message: `invalid request on '${msg.subject}'` } });
-        return;
-      }
-      run(async () => {
-        try {
-          const result: unknown = await handler(decoded.value);
-          const checked = cmd.reply.safeParse(result);
-          if (!checked.success) throw new BusPayloadError(msg.subject, `handler reply: ${summarize(checked.error)}`);
-          respond(msg, { ok: true, result: checked.data });
-        } catch (err) {
-          if (err instanceof BusNoReply) return;
-          const error = err instanceof Error ? err : new Error(String(err));
-          const code = error instanceof UcsError ? error.code : InternalError.code;
-          if (!(error instanceof UcsError)) this.emit('handlererror', msg.subject, error);
-          this.#logger.debug({ subject: msg.subject, code, err: error.message }, 'command failed');
-          respond(msg, { ok: false, error: { code, message: error.message } });
-        }
-      });
-    });
-  }
-
   /** Creates or updates the CALLS JetStream stream (file storage, limits retention). */
   async ensureCallStream(options: StreamOptions = {}): Promise<void> {
     this.#assertOpen();
@@ -408,7 +354,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     const parsed = t.schema.safeParse(payload);
     if (!parsed.success) throw new BusPayloadError(`${this.subjects.prefix}.${t.name}`, `outgoing: ${summarize(parsed.error)}`);
     const subject = this.subjects.topic(t, parsed.data);
-    return { subject, data: encoder.encode(JSON.stringify(parsed.data)) };
+    return { subject, data: encodeJson(parsed.data) };
   }
 
   /** Waits until the server has processed everything sent so far (tests, shutdown). */
@@ -431,39 +377,4 @@ export class BusClient extends EventEmitter<BusClientEvents> {
     await this.#nc.close().catch(() => undefined);
     this.#setState('closed');
   }
-}
-
-function encode<S extends z.ZodType>(subject: string, schema: S, payload: unknown): Uint8Array {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw new BusPayloadError(subject, `outgoing: ${summarize(parsed.error)}`);
-  return encoder.encode(JSON.stringify(parsed.data));
-}
-
-/** Runs a message's handler: in order with a bounded backlog ('serial'), or at once ('parallel'). */
-type Runner = (task: () => void | Promise<void>) => void;
-
-function respond(msg: Msg, envelope: ReplyEnvelope): void {
-  msg.respond(encoder.encode(JSON.stringify(envelope)));
-}
-
-export function summarize(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
-
-function translateRequestError(subject: string, timeout: number, err: unknown): Error {
-  if (err instanceof natsErrors.TimeoutError) return new BusTimeoutError(subject, timeout, { cause: err });
-  if (err instanceof natsErrors.NoRespondersError) return new BusNoRespondersError(subject, { cause: err });
-  if (err instanceof natsErrors.PermissionViolationError) return new BusPermissionError(subject, { cause: err });
-  if (err instanceof natsErrors.RequestError) {
-    if (err.isNoResponders()) return new BusNoRespondersError(subject, { cause: err });
-    if (err.cause instanceof natsErrors.PermissionViolationError) return new BusPermissionError(subject, { cause: err });
-    if (err.cause instanceof natsErrors.TimeoutError) return new BusTimeoutError(subject, timeout, { cause: err });
-  }
-  if (err instanceof natsErrors.ClosedConnectionError || err instanceof natsErrors.DrainingConnectionError) {
-    return new BusClosedError(`bus closed while requesting '${subject}'`, { cause: err });
-  }
-  return err instanceof Error ? err : new Error(String(err));
 }

@@ -114,6 +114,9 @@ export interface StreamOptions {
   setupDeadlineMs?: number;
 }
 
+/** Runs a message's handler: in order with a bounded backlog ('serial'), or at once ('parallel'). Internal. */
+export type Runner = (task: () => void | Promise<void>) => void;
+
 export interface Unsubscribe {
   unsubscribe(): void;
 }

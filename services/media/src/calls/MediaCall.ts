@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Producer, Router, SrtpCryptoSuite } from 'mediasoup/types';
+import type { Producer, Router } from 'mediasoup/types';
 import type { CodecName, IceCandidate, Logger, MediaCallDump, MediaPath, MediaQuality, SrtpPolicy } from '@ucserver/shared';
-import { CallFailedError, CallStateError, NoCommonCodecError } from '../errors.ts';
+import { CallFailedError, CallStateError } from '../errors.ts';
 import type { DirectMediaParty } from '../directMedia/DirectMediaTypes.ts';
-import { consumerRtpCapabilities, producerRtpParameters, remoteDtlsParameters, type BrowserDescription } from '../sdp/browserSdp.ts';
+import { remoteDtlsParameters } from '../sdp/browserSdp.ts';
 import { parseTrickleCandidate } from '../sdp/candidates.ts';
 import { routerPayloadTypes, type VideoCodecName } from '../sdp/codecs.ts';
 import { offeredSrtpSuite, srtpParameters } from '../sdp/crypto.ts';
@@ -14,38 +14,31 @@ import type { MediaWorker } from '../workers/MediaWorker.ts';
 import { CommandQueue } from './CommandQueue.ts';
 import { MediaWiring } from './MediaWiring.ts';
 import type { ConferenceFeeds } from './MediaWiringTypes.ts';
-import { PbxLeg } from './PbxLeg.ts';
+import type { PbxLeg } from './PbxLeg.ts';
 import { PbxNegotiation } from './PbxNegotiation.ts';
-import { PbxVideo } from './PbxVideo.ts';
-import { SoftphoneLeg } from './SoftphoneLeg.ts';
+import type { SoftphoneLeg } from './SoftphoneLeg.ts';
 import { SoftphoneNegotiation } from './SoftphoneNegotiation.ts';
-import { takeSoftphoneVideo } from './softphoneVideo.ts';
-import type { SsrcWatchdogOptions } from './SsrcWatchdogTypes.ts';
 import { CallStats } from './CallStats.ts';
-import { CallRouter } from './CallRouter.ts';
+import { CallLegs } from './CallLegs.ts';
 import type { CallCodec, MediaCallEvents, MediaCallOptions, MediaCallSample } from './MediaCallTypes.ts';
 
 /**
  * One CTI call on this node: legs on a (shared) router of one worker, up to two, the softphone's (WebRTC) and
  * the PBX's (RTP/SRTP), bridged in both directions, or, on Direct Media, bridged to another call's
- * softphone. Commands on a call run one at a time, in arrival order. The call owns its legs and codec
- * (its router it may share: CallRouter); each side's SDP is its negotiation's (SoftphoneNegotiation, PbxNegotiation), and what flows
- * where is its wiring's (MediaWiring).
+ * softphone. Commands on a call run one at a time, in arrival order. The call owns its codec and its legs
+ * (CallLegs, with the router it may share); each side's SDP is its negotiation's (SoftphoneNegotiation,
+ * PbxNegotiation), what flows where is its wiring's (MediaWiring), and its statistics are CallStats'.
  */
 export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMediaParty {
   readonly id: string;
   readonly worker: MediaWorker;
   readonly #logger: Logger;
   readonly #commands: CommandQueue;
-  readonly #ssrcWatchdog: Partial<SsrcWatchdogOptions> | false | undefined;
   readonly #stats: CallStats;
   readonly #softphoneSide: SoftphoneNegotiation;
   readonly #pbxSide: PbxNegotiation;
   readonly #wiring: MediaWiring;
-  readonly #pbxVideo: PbxVideo;
-  readonly #callRouter: CallRouter;
-  #softphone: SoftphoneLeg | undefined;
-  #pbx: PbxLeg | undefined;
+  readonly #legs: CallLegs;
   #codec: CallCodec | undefined;
   #closing = false;
   #closeCause = 'normal';
@@ -56,29 +49,32 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     this.worker = options.worker;
     this.#logger = options.logger.child({ callId: options.id });
     this.#commands = new CommandQueue(this.id, options.maxPendingCommands ?? 16, () => (this.#closing ? this.#closeCause : undefined));
-    this.#ssrcWatchdog = options.ssrcWatchdog;
-    this.#callRouter = new CallRouter({ worker: this.worker, prefer: options.preferRouter, onWorkerClose: () => this.#fail('media worker died') });
     this.#softphoneSide = new SoftphoneNegotiation({ callId: this.id, logger: this.#logger });
     this.#pbxSide = new PbxNegotiation({ callId: this.id, logger: this.#logger });
     this.#wiring = new MediaWiring({ party: this, directMedia: options.directMedia, pbxDirection: this.#pbxSide, softphoneDirection: this.#softphoneSide, logger: this.#logger });
     this.#wiring.on('path', (path) => this.emit('path', path));
     this.#wiring.on('wired', () => this.emit('wired'));
-    this.#pbxVideo = new PbxVideo({ worker: this.worker, wiring: this.#wiring, logger: this.#logger, ssrcWatchdog: this.#ssrcWatchdog });
-    this.#stats = new CallStats({ softphone: () => this.#softphone, pbx: () => this.#pbx, pbxVideo: () => this.#pbxVideo.leg }, this.#logger);
+    this.#legs = new CallLegs({
+      callId: this.id, worker: this.worker, preferRouter: options.preferRouter, wiring: this.#wiring, softphoneSide: this.#softphoneSide,
+      logger: this.#logger, ssrcWatchdog: options.ssrcWatchdog,
+      closing: () => this.#closing,
+      fail: (cause) => this.#fail(cause),
+    });
+    this.#stats = new CallStats({ softphone: () => this.#legs.softphone, pbx: () => this.#legs.pbx, pbxVideo: () => this.#legs.pbxVideo.leg }, this.#logger);
   }
 
   // --- DirectMediaParty ---------------------------------------------------------------------------
 
   get router(): Router | undefined {
-    return this.#callRouter.router;
+    return this.#legs.router;
   }
 
   get softphoneProducer(): Producer | undefined {
-    return this.#softphone?.producer;
+    return this.#legs.softphone?.producer;
   }
 
   get softphoneVideoProducer(): Producer | undefined {
-    return this.#softphone?.videoProducer;
+    return this.#legs.softphone?.videoProducer;
   }
 
   get softphoneVideoCodecs(): readonly VideoCodecName[] {
@@ -88,7 +84,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   }
 
   get pbxRemote(): { address: string; port: number } | undefined {
-    return this.#pbx?.remote;
+    return this.#legs.pbx?.remote;
   }
 
   get codecName(): CodecName | undefined {
@@ -100,7 +96,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   }
 
   get pbxProducer(): Producer | undefined {
-    return this.#pbx?.producer;
+    return this.#legs.pbx?.producer;
   }
 
   /** In a conference (ConferenceRooms): the legs consume these mix feeds; undefined restores the bridge. */
@@ -134,20 +130,20 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   }
 
   get legCount(): number {
-    return (this.#softphone ? 1 : 0) + (this.#pbx ? 1 : 0);
+    return this.#legs.count;
   }
 
   get softphoneLeg(): SoftphoneLeg | undefined {
-    return this.#softphone;
+    return this.#legs.softphone;
   }
 
   get pbxLeg(): PbxLeg | undefined {
-    return this.#pbx;
+    return this.#legs.pbx;
   }
 
   /** The PBX video leg, while the PBX side carries video. */
   get pbxVideoLeg(): PbxLeg<PbxVideoCodec> | undefined {
-    return this.#pbxVideo.leg;
+    return this.#legs.pbxVideo.leg;
   }
 
   /** On Direct Media: the partner's softphone Producer, whose audio arrives over the link. */
@@ -157,8 +153,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   dump(): MediaCallDump {
     const legs: MediaCallDump['legs'] = [];
-    if (this.#softphone) legs.push({ legId: this.#softphone.id, kind: 'softphone', state: this.#softphone.state });
-    if (this.#pbx) legs.push({ legId: this.#pbx.id, kind: 'pbx', state: this.#pbx.state });
+    if (this.#legs.softphone) legs.push({ legId: this.#legs.softphone.id, kind: 'softphone', state: this.#legs.softphone.state });
+    if (this.#legs.pbx) legs.push({ legId: this.#legs.pbx.id, kind: 'pbx', state: this.#legs.pbx.state });
     return { callId: this.id, mediaPath: this.path, codec: this.#codec?.name ?? null, legs };
   }
 
@@ -167,14 +163,14 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** The softphone's SDP offer (outgoing call): creates the WebRTC leg; the answer waits for the codec. */
   softphoneOffer(sdp: string): Promise<{ legId: string; codecs: CodecName[] }> {
     return this.#run('softphoneOffer', async () => {
-      if (this.#softphone) throw new CallStateError(`call already has a softphone leg [callId:${this.id}]`);
+      if (this.#legs.softphone) throw new CallStateError(`call already has a softphone leg [callId:${this.id}]`);
       const { description, codecs } = this.#softphoneSide.readOffer(sdp, this.#codec);
-      const leg = await this.#createSoftphoneLeg(new Map([...payloadTypesOf(description.codecs), ...videoPayloadTypes(description.video)]));
+      const leg = await this.#legs.createSoftphone(new Map([...payloadTypesOf(description.codecs), ...videoPayloadTypes(description.video)]));
       leg.mid = description.mid;
       await leg.connect(remoteDtlsParameters(description));
       this.#softphoneSide.connected(description);
       // An incoming PBX offer may have fixed the codec already; the softphone leg can then produce now.
-      if (this.#codec) await this.#produceSoftphone(description);
+      if (this.#codec) await this.#legs.produceSoftphone(description, this.#codec);
       return { legId: leg.id, codecs };
     });
   }
@@ -183,23 +179,23 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   pbxCreateOffer(srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
     return this.#run('pbxCreateOffer', async () => {
       const offer = this.#softphoneSide.remote;
-      if (!offer || !this.#softphone) throw new CallStateError(`pbxCreateOffer needs the softphone's offer first [callId:${this.id}]`);
-      if (this.#pbx) throw new CallStateError(`call already has a PBX leg [callId:${this.id}]`);
+      if (!offer || !this.#legs.softphone) throw new CallStateError(`pbxCreateOffer needs the softphone's offer first [callId:${this.id}]`);
+      if (this.#legs.pbx) throw new CallStateError(`call already has a PBX leg [callId:${this.id}]`);
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
-      const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
+      const leg = await this.#legs.createPbx(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
       const video = offer.video ? videoCodecNames(offer.video) : []; // offered to the PBX on a video leg of their own
-      const videoLeg = video.length > 0 ? await this.#pbxVideo.ensure(this.#callRouter.router!, false, leg.srtpSuite) : undefined;
-      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#callRouter.router), videoLeg && { leg: videoLeg, names: video }) };
+      const videoLeg = video.length > 0 ? await this.#legs.pbxVideo.ensure(this.#legs.router!, false, leg.srtpSuite) : undefined;
+      return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#legs.router), videoLeg && { leg: videoLeg, names: video }) };
     });
   }
 
   /** Our offer for an incoming INVITE without SDP (see PbxNegotiation.createLateOffer): it fixes the codec. */
   pbxLateOffer(srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
     return this.#run('pbxLateOffer', async () => {
-      if (this.#pbx || this.#softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
-      const leg = await this.#createPbxLeg(false, offeredSrtpSuite(srtp), new Map());
-      const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#callRouter.router));
+      if (this.#legs.pbx || this.#legs.softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
+      const leg = await this.#legs.createPbx(false, offeredSrtpSuite(srtp), new Map());
+      const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#legs.router));
       this.#codec = codec;
       return { legId: leg.id, sdp };
     });
@@ -213,11 +209,11 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const { leg, codec } = answer;
       if (answer.initial) {
         this.#codec = { name: codec.spec.name, telephoneEvent: codec.telephoneEvent !== undefined, ptime: answer.description.ptime };
-        await this.#produceWaitingSoftphone();
+        await this.#legs.produceWaitingSoftphone(this.#codec);
       }
       leg.setCodec(codec);
       await this.#wiring.retargetPbx(answer.description, answer.srtp, leg.srtpSuite);
-      await this.#pbxVideo.applyAnswer(answer.video);
+      await this.#legs.pbxVideo.applyAnswer(answer.video);
       await this.#reconcileNow();
       return { codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
     });
@@ -227,8 +223,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   softphoneAnswer(): Promise<{ sdp: string }> {
     return this.#run('softphoneAnswer', async () => {
       const offered = this.#softphoneSide.remote?.video;
-      const sdp = this.#softphoneSide.answer(this.#softphone, this.#codec, offered && this.#videoWith(videoCodecNames(offered)));
-      await this.#takeVideo();
+      const sdp = this.#softphoneSide.answer(this.#legs.softphone, this.#codec, offered && this.#videoWith(videoCodecNames(offered)));
+      await this.#legs.takeVideo();
       return { sdp };
     });
   }
@@ -238,24 +234,24 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#run('softphoneCreateOffer', async () => {
       const codec = this.#codec;
       if (!codec) throw new CallStateError(`softphoneCreateOffer needs the PBX leg to fix the codec first [callId:${this.id}]`);
-      if (this.#softphone && !this.#softphoneSide.offered) throw new CallStateError(`call already has a softphone leg from the softphone's offer [callId:${this.id}]`);
-      if (this.#softphone?.producer) throw new CallStateError(`the softphone already answered [callId:${this.id}]`);
-      const leg = this.#softphone ?? (await this.#createSoftphoneLeg(new Map()));
-      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#callRouter.router), this.#videoWith(['VP8', 'H264'])) };
+      if (this.#legs.softphone && !this.#softphoneSide.offered) throw new CallStateError(`call already has a softphone leg from the softphone's offer [callId:${this.id}]`);
+      if (this.#legs.softphone?.producer) throw new CallStateError(`the softphone already answered [callId:${this.id}]`);
+      const leg = this.#legs.softphone ?? (await this.#legs.createSoftphone(new Map()));
+      return { legId: leg.id, sdp: this.#softphoneSide.offer(leg, codec, routerPayloadTypes(this.#legs.router), this.#videoWith(['VP8', 'H264'])) };
     });
   }
 
   /** The called softphone's SDP answer. */
   softphoneApplyAnswer(sdp: string): Promise<void> {
     return this.#run('softphoneApplyAnswer', async () => {
-      const leg = this.#softphone;
+      const leg = this.#legs.softphone;
       if (!leg || !this.#softphoneSide.offered || !this.#codec) throw new CallStateError(`softphoneApplyAnswer needs the node's offer first [callId:${this.id}]`);
       if (leg.producer) throw new CallStateError(`the softphone already answered [callId:${this.id}]`);
       const answer = this.#softphoneSide.readAnswer(sdp, this.#codec);
       await leg.connect(remoteDtlsParameters(answer));
       this.#softphoneSide.connected(answer);
-      await this.#produceSoftphone(answer);
-      await this.#takeVideo();
+      await this.#legs.produceSoftphone(answer, this.#codec);
+      await this.#legs.takeVideo();
       await this.#reconcileNow();
     });
   }
@@ -263,7 +259,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** A trickled candidate (or end-of-candidates) from the softphone; validated, not needed (ICE-lite). */
   softphoneCandidate(candidate: IceCandidate | null): Promise<void> {
     return this.#run('softphoneCandidate', async () => {
-      const leg = this.#softphone;
+      const leg = this.#legs.softphone;
       if (!leg || leg.mid === undefined) throw new CallStateError(`no softphone leg to add a candidate to [callId:${this.id}]`);
       if (candidate !== null) parseTrickleCandidate(candidate, leg.mid, `softphone candidate [callId:${this.id}]`);
     });
@@ -275,8 +271,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
    */
   softphoneReoffer(sdp: string): Promise<{ sdp: string }> {
     return this.#run('softphoneReoffer', async () => {
-      const answer = await this.#softphoneSide.reoffer(this.#softphone, sdp, this.#codec, (offered) => this.#videoWith(offered));
-      await this.#takeVideo();
+      const answer = await this.#softphoneSide.reoffer(this.#legs.softphone, sdp, this.#codec, (offered) => this.#videoWith(offered));
+      await this.#legs.takeVideo();
       await this.#reconcileNow();
       return { sdp: answer };
     });
@@ -285,7 +281,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** Re-offer to the softphone when its video differs from the PBX side's SDP (which decides in Direct Media too). */
   softphoneCreateReoffer(): Promise<{ sdp: string | null }> {
     return this.#run('softphoneCreateReoffer', async () => {
-      return { sdp: this.#softphoneSide.createReoffer(this.#softphone, this.#codec, routerPayloadTypes(this.#callRouter.router), this.#pbxSide.video?.spec.name) };
+      return { sdp: this.#softphoneSide.createReoffer(this.#legs.softphone, this.#codec, routerPayloadTypes(this.#legs.router), this.#pbxSide.video?.spec.name) };
     });
   }
 
@@ -293,36 +289,36 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   softphoneApplyReanswer(sdp: string | null): Promise<{ video: boolean }> {
     return this.#run('softphoneApplyReanswer', async () => {
       const change = this.#softphoneSide.readReanswer(sdp ?? undefined, this.#codec);
-      if (change === 'dropped') this.#softphone?.dropVideo();
-      else if (change === 'taken') await this.#takeVideo();
+      if (change === 'dropped') this.#legs.softphone?.dropVideo();
+      else if (change === 'taken') await this.#legs.takeVideo();
       await this.#reconcileNow();
-      return { video: this.#softphone?.hasVideo ?? false };
+      return { video: this.#legs.softphone?.hasVideo ?? false };
     });
   }
 
   /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */
   pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     return this.#run('pbxOffer', async () => {
-      const reinvite = this.#pbx !== undefined;
+      const reinvite = this.#legs.pbx !== undefined;
       const softphoneVideo = this.#softphoneSide.remote?.video;
       const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
-      if (this.#pbx) await this.#stats.sampleBeforePbxChange();
+      if (this.#legs.pbx) await this.#stats.sampleBeforePbxChange();
       const { description, crypto } = offer;
-      const leg = this.#pbx ?? (await this.#createPbxLeg(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
-      const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#callRouter.router));
+      const leg = this.#legs.pbx ?? (await this.#legs.createPbx(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
+      const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#legs.router));
       if (!this.#codec) {
         this.#codec = { name: codec.spec.name, telephoneEvent: offer.telephoneEvent !== undefined, ptime: description.ptime };
-        await this.#produceWaitingSoftphone();
+        await this.#legs.produceWaitingSoftphone(this.#codec);
       }
-      const videoCodec = this.#pbxSide.offerVideoCodec(offer, routerPayloadTypes(this.#callRouter.router));
+      const videoCodec = this.#pbxSide.offerVideoCodec(offer, routerPayloadTypes(this.#legs.router));
       this.#pbxSide.acceptOffer(offer, videoCodec);
       leg.setCodec(codec);
       await this.#wiring.retargetPbx(description, crypto ? srtpParameters(crypto) : undefined, crypto?.usable);
-      const videoLeg = await this.#pbxVideo.applyOffer(this.#callRouter.router!, offer, videoCodec);
+      const videoLeg = await this.#legs.pbxVideo.applyOffer(this.#legs.router!, offer, videoCodec);
       const answer = this.#pbxSide.answerOffer(leg, offer, codec, videoLeg);
       await this.#reconcileNow();
       // A re-INVITE that adds or removes video: the connected softphone is re-offered (the gateway's part).
-      const softphoneRenegotiate = reinvite && this.#softphone?.producer !== undefined && (this.#pbxSide.video !== undefined) !== this.#softphone.hasVideo;
+      const softphoneRenegotiate = reinvite && this.#legs.softphone?.producer !== undefined && (this.#pbxSide.video !== undefined) !== this.#legs.softphone.hasVideo;
       return { legId: leg.id, sdp: answer, codec: codec.spec.name, mediaPath: this.path ?? 'pbx', ...(softphoneRenegotiate ? { softphoneRenegotiate } : {}) };
     });
   }
@@ -330,7 +326,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** Our re-offer toward the PBX: hold (sendonly, and nothing sent) or retrieve (sendrecv). */
   pbxHoldOffer(hold: boolean): Promise<{ sdp: string }> {
     return this.#run('pbxHoldOffer', async () => {
-      const sdp = this.#pbxSide.holdOffer(this.#pbx, hold, this.#codec?.ptime, this.#pbxVideo.leg);
+      const sdp = this.#pbxSide.holdOffer(this.#legs.pbx, hold, this.#codec?.ptime, this.#legs.pbxVideo.leg);
       // Holding mutes what we send at once; retrieving waits for the answer.
       if (hold) await this.#reconcileNow();
       return { sdp };
@@ -340,11 +336,11 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   /** Our re-offer toward the PBX adding video (upgrade) or setting it to port 0 (downgrade); null: nothing to change. */
   pbxVideoOffer(video: boolean): Promise<{ sdp: string | null }> {
     return this.#run('pbxVideoOffer', async () => {
-      const pbx = this.#pbx;
-      if (!pbx?.remote || !this.#callRouter.router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
+      const pbx = this.#legs.pbx;
+      if (!pbx?.remote || !this.#legs.router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
       if (video === (this.#pbxSide.video !== undefined)) return { sdp: null };
-      const videoLeg = video ? await this.#pbxVideo.ensure(this.#callRouter.router, false, pbx.srtpSuite) : undefined;
-      return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#callRouter.router), this.#codec?.ptime) };
+      const videoLeg = video ? await this.#legs.pbxVideo.ensure(this.#legs.router, false, pbx.srtpSuite) : undefined;
+      return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#legs.router), this.#codec?.ptime) };
     });
   }
 
@@ -378,67 +374,10 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     return this.#commands.run(command, fn);
   }
 
-  /** The call's router, taken on first use with the payload types of the call's first SDP. */
-  #ensureRouter(payloadTypes: ReadonlyMap<string, number>): Promise<Router> {
-    return this.#callRouter.ensure(payloadTypes);
-  }
-
-  async #createSoftphoneLeg(payloadTypes: ReadonlyMap<string, number>): Promise<SoftphoneLeg> {
-    const router = await this.#ensureRouter(payloadTypes);
-    const leg = await SoftphoneLeg.create({ router, webRtcServer: this.worker.webRtcServer, callId: this.id, logger: this.#logger });
-    if (this.#closing) {
-      leg.close();
-      throw new CallFailedError(`call closed while its softphone leg was created [callId:${this.id}]`);
-    }
-    this.#softphone = leg;
-    leg.on('dtlsfailed', () => this.#fail('softphone DTLS failed'));
-    this.#wiring.attachSoftphone(leg);
-    return leg;
-  }
-
-  async #createPbxLeg(rtcpMux: boolean, srtpSuite: SrtpCryptoSuite | undefined, payloadTypes: ReadonlyMap<string, number>): Promise<PbxLeg> {
-    const router = await this.#ensureRouter(payloadTypes);
-    const leg = await PbxLeg.create({
-      router,
-      worker: this.worker,
-      logger: this.#logger,
-      rtcpMux,
-      srtpSuite,
-      ssrcWatchdog: this.#ssrcWatchdog,
-    });
-    if (this.#closing) {
-      leg.close();
-      throw new CallFailedError(`call closed while its PBX leg was created [callId:${this.id}]`);
-    }
-    this.#pbx = leg;
-    this.#wiring.attachPbx(leg, [this.worker.announcedAddress, this.worker.listenIp]);
-    return leg;
-  }
-
-  /** Creates the softphone microphone Producer and the receive parameters from its SDP. */
-  async #produceSoftphone(description: BrowserDescription): Promise<void> {
-    const leg = this.#softphone;
-    const codec = this.#softphoneSide.codec(this.#codec, description);
-    if (!leg || !codec) throw new NoCommonCodecError(`softphone SDP lacks the call's codec ${this.#codec?.name} [callId:${this.id}]`, description.codecs.map((c) => c.name));
-    await leg.produce(producerRtpParameters(description, codec), consumerRtpCapabilities(description, codec));
-    this.#wiring.reconcilePartner();
-  }
-
   /** The video codec the call can carry: the PBX side's, else the first of `ours` its Direct Media partner (to be) has. */
   #videoWith(ours: readonly VideoCodecName[]): VideoCodecName | undefined {
     const pbx = this.#pbxSide.video?.spec.name;
     return pbx ? ours.find((name) => name === pbx) : ours.find((name) => this.#wiring.videoPartner()?.softphoneVideoCodecs.includes(name));
-  }
-
-  /** Once the softphone's video m-line is agreed: its camera Producer and video downlink (see takeSoftphoneVideo). */
-  async #takeVideo(): Promise<void> {
-    if (await takeSoftphoneVideo(this.#softphone, this.#softphoneSide, this.#logger)) await this.#wiring.reconcile().then(() => this.#wiring.reconcilePartner());
-  }
-
-  /** Once the codec is fixed: a softphone that offered before it (outgoing call) produces now. */
-  async #produceWaitingSoftphone(): Promise<void> {
-    const description = this.#softphoneSide.remote;
-    if (description && this.#softphone && !this.#softphone.producer) await this.#produceSoftphone(description);
   }
 
   async #reconcileNow(): Promise<void> {
@@ -455,9 +394,6 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   #teardown(): void {
     this.#wiring.close();
-    this.#softphone?.close();
-    this.#pbx?.close();
-    this.#pbxVideo.close();
-    this.#callRouter.release();
+    this.#legs.close();
   }
 }

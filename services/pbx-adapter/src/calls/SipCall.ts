@@ -1,16 +1,12 @@
 // What both directions of a call share once a dialog exists: the asserted phase machine, the call events
-// (per-call seq via the publisher; held/connected and media path derived from the hold side), the routing
-// of the PBX's in-dialog requests (BYE, INFO, OPTIONS, NOTIFY here; re-INVITE and UPDATE to the call's
-// InDialogNegotiation, which also owns our re-INVITEs and the RFC 4028 session timer), DTMF via INFO,
-// REFER, BYE, the ACKs of our INVITEs' 2xx, and the end of the call (media closed, event published,
-// '@close' emitted).
+// (per-call seq via the publisher; held/connected and media path derived from the hold side), DTMF via
+// INFO, REFER, BYE, and the end of the call (media closed, event published, '@close' emitted). Its
+// dialogs (the PBX's in-dialog requests, our non-INVITE requests and ACKs) are its CallDialogs'; offer
+// and answer within them, with our re-INVITEs and the RFC 4028 session timer, its InDialogNegotiation's.
 import { EventEmitter } from 'node:events';
 import type { CallCause, CallDirection, CallState, GatewayInstance, HoldSide, LineConfig, Logger, MediaPath, PbxCallTeardown } from '@ucserver/shared';
 import { CallStateError } from '../errors.ts';
 import {
-  DialogError,
-  nextHop,
-  SipTimeoutError,
   systemClock,
   type Clock,
   type Dialog,
@@ -25,7 +21,7 @@ import type { LineAddress } from '../userAgent/lineAddress.ts';
 import type { DialogHandler } from '../userAgent/SipEndpointTypes.ts';
 import type { CallDropReason } from './causes.ts';
 import type { CallEventBase, CallEventChange } from './CallEventPublisherTypes.ts';
-import { parseDtmfRelay } from './dtmf.ts';
+import { CallDialogs } from './CallDialogs.ts';
 import { DtmfSender } from './DtmfSender.ts';
 import { CallTransfer } from './CallTransfer.ts';
 import { InDialogNegotiation } from './InDialogNegotiation.ts';
@@ -34,9 +30,6 @@ import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
 import type { SessionTimerSpec } from './sessionTimers.ts';
 import { partyText } from './partyText.ts';
 import { CALL_TRANSITIONS, CallPhase, type SipCallDeps, type SipCallDump, type SipCallEvents, type SipCallOptions } from './SipCallTypes.ts';
-
-/** ACKs of our INVITEs' 2xx kept for retransmitted 2xx (the newest ones). */
-const MAX_REMEMBERED_ACKS = 4;
 
 export abstract class SipCall extends EventEmitter<SipCallEvents> implements DialogHandler {
   readonly id: string;
@@ -50,7 +43,6 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   protected readonly clock: Clock;
   /** Offer/answer once the dialog exists, the session timer, and the queue all offer/answer work runs in. */
   protected readonly negotiation: InDialogNegotiation;
-  protected dialog: Dialog | undefined;
   protected mediaNodeId: string | undefined;
   protected mediaPath: MediaPath | undefined;
   /** The media node holds state for this call (close it at the end). */
@@ -58,15 +50,13 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   #remoteNumber: string;
   #remoteName: string | undefined;
   #phase: CallPhase;
-  readonly #dialogKeys = new Set<string>();
   #published: { state: CallState; hold: HoldSide | undefined; mediaPath: MediaPath | undefined } | undefined;
   #everPublished = false;
   #everConfirmed = false;
   readonly #dtmf: DtmfSender;
-  /** 2xx ACKs of our INVITEs by CSeq, re-sent when the 2xx is retransmitted (our ACK was lost). */
-  readonly #acks = new Map<number, SipRequest>();
   /** REFER both ways: ours (transferor) and the peer's (transferee). */
   readonly #transfer: CallTransfer;
+  readonly #dialogs: CallDialogs;
   readonly #timers = new Set<TimerHandle>();
   #owner: GatewayInstance | undefined;
   /** Picked up to another of our lines (IncomingCall.pickup): its events are that line's from then on. */
@@ -102,6 +92,13 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       line: this.line, address: this.address, logger: this.logger, deps, negotiation: this.negotiation,
       moveToDialog: (dialog, remoteNumber, mediaPath, timer) => this.#moveToDialog(dialog, remoteNumber, mediaPath, timer),
     });
+    this.#dialogs = new CallDialogs({
+      callId: this.id, handler: this, endpoint: deps.endpoint, snapshots: deps.snapshots, logger: this.logger,
+      negotiation: this.negotiation, transfer: this.#transfer,
+      ended: () => this.ended,
+      remoteBye: () => this.onRemoteBye(),
+      hangup: (cause, sip) => this.hangup(cause, sip),
+    });
     deps.snapshots?.attach(this.id, { owner: () => this.#owner, teardown: () => this.teardown() });
   }
 
@@ -110,6 +107,9 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   get phase(): CallPhase { return this.#phase; }
   get ended(): boolean { return this.#phase === CallPhase.Ended; }
   get confirmed(): boolean { return this.#phase === CallPhase.Confirmed; }
+  /** The dialog the call is in; OutgoingCall forgets an early one by setting undefined. */
+  protected get dialog(): Dialog | undefined { return this.#dialogs.current; }
+  protected set dialog(dialog: Dialog | undefined) { this.#dialogs.current = dialog; }
 
   dump(): SipCallDump {
     return {
@@ -205,51 +205,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   // --- DialogHandler (the PBX) -----------------------------------------------------------------
 
   handleRequest(request: SipRequest, tx: ServerTransaction): void {
-    const dialog = this.dialog;
-    if (this.ended || !dialog) {
-      this.deps.endpoint.reply(tx, 481);
-      return;
-    }
-    try {
-      dialog.receiveRequest(request);
-    } catch (err) {
-      if (err instanceof DialogError) {
-        this.deps.endpoint.reply(tx, err.status ?? 500);
-        return;
-      }
-      throw err;
-    }
-    this.negotiation.notePeerAllow(request);
-    switch (request.method) {
-      case 'BYE':
-        this.deps.endpoint.reply(tx, 200);
-        if (!this.#transfer.absorbBye(dialog)) this.onRemoteBye();
-        return;
-      case 'INVITE':
-        this.negotiation.receiveReInvite(request, tx as InviteServerTransaction);
-        return;
-      case 'UPDATE':
-        this.negotiation.receiveUpdate(request, tx);
-        return;
-      case 'INFO': {
-        const dtmf = request.headers.contentType()?.subtype === 'dtmf-relay' ? parseDtmfRelay(request.body.toString('utf8')) : undefined;
-        if (dtmf) this.logger.debug({ digit: dtmf.signal }, 'DTMF INFO from the PBX');
-        this.deps.endpoint.reply(tx, 200);
-        return;
-      }
-      case 'OPTIONS':
-        this.deps.endpoint.reply(tx, 200, this.deps.endpoint.capabilityHeaders());
-        return;
-      case 'NOTIFY':
-        this.deps.endpoint.reply(tx, 200);
-        this.#transfer.onNotify(request);
-        return;
-      case 'REFER':
-        this.#transfer.receiveRefer(request, tx);
-        return;
-      default:
-        this.deps.endpoint.reply(tx, 501);
-    }
+    this.#dialogs.receive(request, tx);
   }
 
   /** An ACK of a 2xx we sent: one that answers our offer goes to the negotiation (IncomingCall adds the INVITE's). */
@@ -258,10 +214,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
   }
 
   handleStrayResponse(response: SipResponse): void {
-    const cseq = response.headers.cseq();
-    if (cseq.method !== 'INVITE') return;
-    const ack = this.#acks.get(cseq.seq);
-    if (ack) this.deps.endpoint.sendAck(ack, nextHop(ack));
+    this.#dialogs.resendAck(response);
   }
 
   // --- for the subclasses ----------------------------------------------------------------------
@@ -282,20 +235,13 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.#timers.delete(handle);
   }
 
+  /** See CallDialogs.use. */
   protected useDialog(dialog: Dialog): void {
-    this.dialog?.observe(undefined);
-    this.dialog = dialog;
-    // What a recovery needs (our CSeq, the target, the route set) changed: the snapshot is written again.
-    dialog.observe(() => this.deps.snapshots?.changed(this.id));
-    this.addDialogKey(dialog.key);
-    this.deps.snapshots?.changed(this.id);
+    this.#dialogs.use(dialog);
   }
 
   protected addDialogKey(key: string): void {
-    if (this.#dialogKeys.has(key) || this.ended) return;
-    this.#dialogKeys.add(key);
-    this.deps.endpoint.addDialog(key, this);
-    this.deps.endpoint.trace.link(this.id, key.slice(0, key.indexOf('|'))); // key = Call-ID|…: its SIP for captures
+    this.#dialogs.addKey(key);
   }
 
   protected eventBase(): CallEventBase {
@@ -355,7 +301,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     if (dialog && dialog.state !== 'terminated') {
       try {
         const bye = dialog.createRequest('BYE');
-        this.#nonInvite(bye).catch((err: unknown) => this.logger.info({ err: (err as Error).message }, 'BYE not answered'));
+        this.#dialogs.request(bye).catch((err: unknown) => this.logger.info({ err: (err as Error).message }, 'BYE not answered'));
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'cannot send BYE');
       }
@@ -371,11 +317,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     this.#transfer.close();
     for (const handle of this.#timers) this.clock.clearTimeout(handle);
     this.#timers.clear();
-    for (const key of this.#dialogKeys) this.deps.endpoint.removeDialog(key, this);
-    this.#dialogKeys.clear();
-    this.dialog?.observe(undefined);
-    this.dialog?.terminate();
-    this.#acks.clear();
+    this.#dialogs.close();
     if (!this.#everConfirmed) this.deps.metrics.callSetupOutcomes.inc({ direction: this.direction, outcome: cause });
     this.deps.metrics.callsActive.dec({ direction: this.direction });
     if (!this.#everPublished) this.deps.snapshots?.detach(this.id);
@@ -394,10 +336,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
 
   /** ACKs the 2xx of our INVITE `invite` in `dialog`, and keeps the ACK to re-send it when that 2xx is retransmitted. */
   protected sendAck(dialog: Dialog, invite: SipRequest): void {
-    const ack = dialog.createAck(invite);
-    this.#acks.set(invite.headers.cseq().seq, ack);
-    if (this.#acks.size > MAX_REMEMBERED_ACKS) this.#acks.delete(this.#acks.keys().next().value as number);
-    this.deps.endpoint.sendAck(ack, nextHop(ack));
+    this.#dialogs.sendAck(dialog, invite);
   }
 
   // --- internals -------------------------------------------------------------------------------
@@ -427,7 +366,7 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
       },
       publishCurrent: () => this.publishCurrent(),
       hangup: (cause, sip) => this.hangup(cause, sip),
-      request: (request) => this.#nonInvite(request),
+      request: (request) => this.#dialogs.request(request),
       sendAck: (dialog, invite) => this.sendAck(dialog, invite),
       timer: (ms, fn) => this.timer(ms, fn),
     };
@@ -442,24 +381,9 @@ export abstract class SipCall extends EventEmitter<SipCallEvents> implements Dia
     if (!this.confirmed || !this.dialog) throw new CallStateError(`cannot ${what} in phase ${this.#phase} [callId:${this.id}]`);
   }
 
-  /** A non-INVITE request within the dialog; a 408/481 answer or a timeout ends the dialog (§12.2.1.2). */
-  async #nonInvite(request: SipRequest): Promise<SipResponse> {
-    try {
-      const response = await this.deps.endpoint.request(request, nextHop(request));
-      this.dialog?.receiveResponse(response, request);
-      if ((response.status === 481 || response.status === 408) && request.method !== 'BYE') this.hangup('error', { status: response.status, reason: response.reason });
-      return response;
-    } catch (err) {
-      if (request.method !== 'BYE' && err instanceof SipTimeoutError) this.hangup('timeout');
-      throw err;
-    }
-  }
-
   /** A transfer we followed completed: the old dialog is left (CallTransfer retires it), the call goes on in `dialog`. */
   #moveToDialog(dialog: Dialog, remoteNumber: string, mediaPath: MediaPath, timer: SessionTimerSpec | undefined): void {
-    const old = this.dialog;
-    if (old && this.#dialogKeys.delete(old.key)) this.deps.endpoint.removeDialog(old.key, this);
-    this.useDialog(dialog);
+    this.#dialogs.moveTo(dialog);
     this.#remoteNumber = partyText(remoteNumber);
     this.#remoteName = undefined;
     this.mediaPath = mediaPath;
