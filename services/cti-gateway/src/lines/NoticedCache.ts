@@ -26,7 +26,7 @@ export class NoticedCache<V> {
 
   constructor(options: NoticedCacheOptions) {
     this.#o = options;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
   }
 
   /** Whether change notices reach us now (set by ClusterChanges from the bus' state). */
