@@ -43,8 +43,8 @@ export const LINE_CACHE_MAX = 10_000;
  * served from memory (NoticedCache, at most {@link LINE_CACHE_MAX} entries each): this store's own writes
  * (and {@link forget}, which the gateway calls on user changes) drop them at once, another gateway's change
  * as soon as its `gateway.changed` notice arrives (ClusterChanges); while no notice can reach us (bus down)
- * an entry is served for at most UNNOTICED_MAX_AGE_MS (5 s, the bound before the notices), and a notice
- * lost nonetheless is outlived by at most NOTICED_MAX_AGE_MS (60 s).
+ * an entry is served for at most UNNOTICED_MAX_AGE_MS (5 s, the bound before the notices), and a change no
+ * notice announced (one lost, a row edited by hand) is seen within NOTICED_MAX_AGE_MS (10 min).
  */
 export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #db: Db;
