@@ -9,6 +9,7 @@
 //                            [-- --pairs <n>]   (at least n caller/callee pairs logged in: the gateway's cost with many clients at a low rate)
 //                            [-- --cpu-prof <dir>]   (every service writes a V8 CPU profile into <dir> when it stops)
 //                            [-- --db pglite|postgres]  (the gateway's database: embedded PGlite, the default, or a private PostgreSQL)
+//   E2E_SQL_LOG=1 ... --db postgres: PostgreSQL logs every statement; each rate window's are listed per call by text (sqlLog.ts)
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { enterNetworkNamespace } from '../../test/e2e/support/netns.ts';

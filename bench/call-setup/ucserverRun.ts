@@ -9,6 +9,7 @@ import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
 import { metricSum } from '../../test/e2e/support/prometheus.ts';
 import { childrenOf, cpuSeconds, writeSyscalls } from '../media-relay/proc.ts';
 import { AutoAnswerPhone } from './AutoAnswerPhone.ts';
+import { formatTally, logOffset, STATEMENT_LOG_SETTINGS, tallyStatements } from './sqlLog.ts';
 import { summarize, type RateRow } from './stats.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,7 +75,9 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
   const range = await freePortRange(Math.min(40_000, 8 * totalCalls + 400), 20_000, 60_000);
   const rtpengine = o.mode === 'media-via-pbx' ? await Rtpengine.start({ portMin: range.min, portMax: range.max, deleteDelay: 0, logLevel: 4 }) : undefined;
   // PostgreSQL of our own: the bench runs in a network namespace, out of reach of the machine's server.
-  const postgres = o.db === 'postgres' ? await PostgresServer.start() : undefined;
+  // E2E_SQL_LOG=1: it logs every statement, and each window's are listed by text (bench/call-setup/sqlLog.ts).
+  const sqlLog = o.db === 'postgres' && process.env.E2E_SQL_LOG === '1';
+  const postgres = o.db === 'postgres' ? await PostgresServer.start(sqlLog ? { settings: STATEMENT_LOG_SETTINGS } : {}) : undefined;
   const databaseUrl = await postgres?.createDatabase('ucserver');
   const stack = await E2eStack.start({
     // The bench's clients say nothing between their calls, and logging 1,600 of them in takes minutes: the
@@ -151,6 +154,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       };
       const nats0 = await natsSent();
       const queries0 = await dbQueries();
+      const sqlLog0 = sqlLog ? logOffset(postgres!.logFile) : 0;
       const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid) : 0]));
       const writes0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid, writeSyscalls) : 0]));
       const self0 = process.cpuUsage();
@@ -222,6 +226,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}`);
       o.log(`        CPU ms per call: ${Object.entries(cpuMsPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}; NATS messages sent per call: ${Object.entries(natsMessagesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       o.log(`        write system calls per call: ${Object.entries(writesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      if (sqlLog) o.log(`        SQL statements per call by text (PostgreSQL's log; every client of the server):\n${formatTally(tallyStatements(postgres!.logFile, sqlLog0), done).join('\n')}`);
     }
     for (const p of phones) p.close();
     phones.length = 0;

@@ -54,7 +54,7 @@ export class PostgresServer {
     await run(initCmd, [...initArgs, '-D', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync'], { cwd: dir });
     const settings = { listen_addresses: HOST, port: String(server.port), unix_socket_directories: dir, ...options.settings };
     const [cmd, args] = asPostgres('postgres');
-    server.#process = ManagedProcess.spawn('postgres', cmd, [...args, '-D', data, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], { cwd: dir, logFile: join(dir, 'postgres.log') });
+    server.#process = ManagedProcess.spawn('postgres', cmd, [...args, '-D', data, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], { cwd: dir, logFile: server.logFile });
     await check(async () => {
       const exited = await Promise.race([server.#process!.exited, Promise.resolve(undefined)]);
       if (exited) throw new Error(`postgres exited at start (${exited.error?.message ?? `code ${exited.code}`}): ${server.#process!.tail(20)}`);
@@ -82,6 +82,11 @@ export class PostgresServer {
       await client.end();
     }
     return this.url(name);
+  }
+
+  /** The server's log (stderr): with `log_statement=all` every statement the clients sent. */
+  get logFile(): string {
+    return join(this.dir, 'postgres.log');
   }
 
   /** The server's (postmaster's) process id; its backends are its children. */

@@ -1,4 +1,4 @@
-import { GatewayTopics, type BusClient, type GatewayChange, type GatewayInstance, type Logger, type Unsubscribe } from '@ucserver/shared';
+import { GatewayTopics, type BusClient, type BusConnectionState, type GatewayChange, type GatewayInstance, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
 import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineStore } from '../lines/LineStore.ts';
@@ -19,6 +19,9 @@ export interface ClusterChangesOptions {
 
 type Kind = GatewayChange['kind'];
 
+/** Changes kept to announce once our bus is back (one per kind and id; the oldest goes beyond this). */
+const PENDING_MAX = 1000;
+
 /**
  * Keeps the gateways that share the clients in step about what one of them changed in the database
  * (`gateway.changed`): every change of the local stores — a line's routing, a user's absent state or
@@ -26,6 +29,12 @@ type Kind = GatewayChange['kind'];
  * dropped) and raise the same event locally, so presence subscribers, CTI monitors, buddy lists and the
  * admin console here see it as if it had happened here. Events raised for a peer's change are not
  * announced again (no echo).
+ *
+ * The line and routing caches (LineStore, LineRouting: a call reads neither from the database) rest on
+ * these notices: while they can reach us (our bus up, this listening) the caches are `noticed` and keep
+ * entries until a change drops them; when our bus goes, and again when it is back, they are emptied (a
+ * notice sent meanwhile never comes) and serve entries for 5 s at most while it is down. What this gateway
+ * changes while its bus is down is announced once it is back.
  */
 export class ClusterChanges {
   readonly #o: ClusterChangesOptions;
@@ -33,6 +42,8 @@ export class ClusterChanges {
   #applying = false;
   readonly #offs: Array<() => void> = [];
   #sub: Unsubscribe | undefined;
+  /** Announcements made while our bus was down, by kind and id. */
+  readonly #pending = new Map<string, { kind: Kind; id: string; detail: string | undefined }>();
 
   constructor(options: ClusterChangesOptions) {
     this.#o = options;
@@ -64,6 +75,20 @@ export class ClusterChanges {
     this.#sub = bus.subscribe(GatewayTopics.changed, (change) => this.apply(change).catch((err: unknown) => {
       this.#logger.warn({ err: (err as Error).message, kind: change.kind, id: change.id }, 'change of another gateway not applied');
     }));
+    const onState = (state: BusConnectionState): void => {
+      this.#noticed(state === 'connected');
+      if (state === 'connected') this.#flush();
+    };
+    bus.on('state', onState);
+    this.#offs.push(() => bus.off('state', onState));
+    // From now on the notices reach us: what the caches read before we listened is read again.
+    this.#noticed(bus.connected);
+  }
+
+  /** The caches keep entries until a notice drops them only while notices can reach us; either way they start over. */
+  #noticed(on: boolean): void {
+    this.#o.lines.noticed = on;
+    this.#o.routing.noticed = on;
   }
 
   /** Applies a peer's change here (its own echo is ignored). */
@@ -72,6 +97,7 @@ export class ClusterChanges {
     if (change.instanceId === self.instanceId && change.startedAt === self.startedAt) return;
     switch (change.kind) {
       case 'routing': {
+        routing.forget(change.id);
         const state = await routing.get(change.id);
         this.#local(() => routing.emit('changed', change.id, state));
         this.#o.routingChanged(change.id);
@@ -107,19 +133,43 @@ export class ClusterChanges {
   close(): void {
     for (const off of this.#offs.splice(0)) off();
     this.#sub?.unsubscribe();
+    this.#noticed(false);
   }
 
   #announce(kind: Kind, id: string, detail?: string): void {
     if (this.#applying) return;
-    const { bus, self } = this.#o;
-    if (!bus.connected) {
-      this.#logger.warn({ kind, id }, 'bus down: the other gateways do not hear of this change');
-      return;
+    if (!this.#o.bus.connected || !this.#publish(kind, id, detail)) this.#keep(kind, id, detail);
+  }
+
+  /** A change the others could not hear now: announced when our bus is back (their caches still hold the old row). */
+  #keep(kind: Kind, id: string, detail: string | undefined): void {
+    const key = `${kind}\u0000${id}`;
+    this.#pending.delete(key);
+    if (this.#pending.size >= PENDING_MAX) {
+      const [oldest] = this.#pending.values();
+      this.#pending.delete(this.#pending.keys().next().value!);
+      this.#logger.warn({ kind: oldest!.kind, id: oldest!.id }, 'too many changes while the bus is down: the other gateways do not hear of this one');
     }
+    this.#pending.set(key, { kind, id, detail });
+    if (this.#pending.size === 1) this.#logger.warn({ kind, id }, 'bus down: the other gateways hear of this change when it is back');
+  }
+
+  #flush(): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) {
+      if (!this.#publish(p.kind, p.id, p.detail)) this.#keep(p.kind, p.id, p.detail);
+    }
+  }
+
+  #publish(kind: Kind, id: string, detail: string | undefined): boolean {
+    const { bus, self } = this.#o;
     try {
       bus.publish(GatewayTopics.changed, { ...self, kind, id, ...(detail === undefined ? {} : { detail: detail.slice(0, 256) }) });
+      return true;
     } catch (err) {
-      this.#logger.warn({ err: (err as Error).message, kind, id }, 'change not announced to the other gateways');
+      this.#logger.warn({ err: (err as Error).message, kind, id }, 'change not announced to the other gateways (yet)');
+      return false;
     }
   }
 

@@ -19,3 +19,6 @@ export interface LineRoutingEvents {
 
 /** At most this many forwards per line (one per mode is the rule; the bound keeps rows small). */
 export const MAX_FORWARDS_PER_LINE = 3;
+
+/** Lines whose routing LineRouting keeps in memory at most (the least recently read goes first). */
+export const ROUTING_CACHE_MAX = 10_000;

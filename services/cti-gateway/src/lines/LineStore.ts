@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { LineConfig } from '@ucserver/shared';
 import { dbSchema, PreparedStatements, type Db, type LineRow } from '@ucserver/shared/db';
+import { NoticedCache } from './NoticedCache.ts';
+import { NOTICED_MAX_AGE_MS, UNNOTICED_MAX_AGE_MS, type NoticedCacheOptions } from './NoticedCacheTypes.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
 const { lines, users } = dbSchema;
@@ -31,34 +33,42 @@ export interface LineStoreEvents {
   remove: [lineId: string, line: LineConfig];
 }
 
-/** How long a line read by id is served from memory: every call event of a line looks it up (CTI, presence). */
-const BY_ID_TTL_MS = 5000;
-const BY_ID_MAX = 10_000;
+/** Lines (and owners' line lists) kept in memory at most: the bound of each of LineStore's two caches. */
+export const LINE_CACHE_MAX = 10_000;
 
 /**
  * The lines table. Every change is announced as an event, which the bus adapter turns into
- * `lines.changed` so the pbx-adapter applies it without restart.
- * {@link getById} — the lookup of every call event — is served from a small cache for up to 5 s (a call's events span seconds): this
- * store's own writes (and {@link forget}, which the gateway calls on user changes) clear it at once, so only a
- * change made through another gateway's store can be seen up to 5 s late.
+ * `lines.changed` so the pbx-adapter applies it without restart, and ClusterChanges into `gateway.changed`.
+ * {@link getById} and {@link ownedBy} — a call's lookups (its events' line, the caller's own lines) — are
+ * served from memory (NoticedCache, at most {@link LINE_CACHE_MAX} entries each): this store's own writes
+ * (and {@link forget}, which the gateway calls on user changes) drop them at once, another gateway's change
+ * as soon as its `gateway.changed` notice arrives (ClusterChanges); while no notice can reach us (bus down)
+ * an entry is served for at most UNNOTICED_MAX_AGE_MS (5 s, the bound before the notices), and a change no
+ * notice announced (one lost, a row edited by hand) is seen within NOTICED_MAX_AGE_MS (10 min).
  */
 export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #db: Db;
-  readonly #byId = new Map<string, { view: Promise<LineView | undefined>; until: number }>();
-  /** Counts writes, so a read that overlapped one is not cached. */
-  #generation = 0;
-  /** The read by id (a call's first events, on a cache miss): prepared once. */
-  readonly #prepared = new PreparedStatements(1);
+  readonly #byId = new NoticedCache<LineView | undefined>(cacheOptions());
+  /** A user's lines by user id (the line a softphone call is placed from). */
+  readonly #byOwner = new NoticedCache<LineView[]>(cacheOptions());
+  /** The read by id and by owner (a call's, on a cache miss): prepared once. */
+  readonly #prepared = new PreparedStatements(2);
 
   constructor(db: Db) {
     super();
     this.#db = db;
   }
 
-  /** Drops every cached line (a user was changed: an owner's login may be stale). */
+  /** Drops every cached line (a user was changed: an owner's login may be stale; another gateway changed lines). */
   forget(): void {
-    this.#generation += 1;
-    this.#byId.clear();
+    this.#byId.forget();
+    this.#byOwner.forget();
+  }
+
+  /** Whether change notices reach us (ClusterChanges, from the bus' state): how long a cached line may be served. */
+  set noticed(on: boolean) {
+    this.#byId.noticed = on;
+    this.#byOwner.noticed = on;
   }
 
   async list(): Promise<LineView[]> {
@@ -71,23 +81,9 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     return r && toView(r);
   }
 
-  async getById(id: string): Promise<LineView | undefined> {
-    const now = Date.now();
-    const hit = this.#byId.get(id);
-    if (hit && hit.until > now) return hit.view;
+  getById(id: string): Promise<LineView | undefined> {
     // Lookups of one call event arrive together (CTI, presence): they share one statement.
-    const generation = this.#generation;
-    const view = this.#prepared.run('by-id', () => this.#selectViews().where(eq(lines.id, sql.placeholder('id'))), { id }).then(([r]) => r && toView(r));
-    if (this.#byId.size >= BY_ID_MAX) this.#byId.clear();
-    this.#byId.set(id, { view, until: now + BY_ID_TTL_MS });
-    // A failed read, or one that overlapped a write, is not kept.
-    const drop = (): void => {
-      if (this.#byId.get(id)?.view === view) this.#byId.delete(id);
-    };
-    view.then(() => {
-      if (generation !== this.#generation) drop();
-    }, drop);
-    return view;
+    return this.#byId.get(id, () => this.#prepared.run('by-id', () => this.#selectViews().where(eq(lines.id, sql.placeholder('id'))), { id }).then(([r]) => r && toView(r)));
   }
 
   /** Lines with their owner's login (rows of `{ line, ownerLogin }`, see toView). */
@@ -101,8 +97,10 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     return line;
   }
 
-  async ownedBy(userId: string): Promise<LineView[]> {
-    return (await this.list()).filter((l) => l.ownerUserId === userId);
+  /** The user's lines in number order (every softphone call placed reads them: cached, see the class). */
+  ownedBy(userId: string): Promise<LineView[]> {
+    return this.#byOwner.get(userId, () => this.#prepared.run('by-owner', () => this.#selectViews().where(eq(lines.ownerUserId, sql.placeholder('userId'))).orderBy(asc(lines.number)), { userId })
+      .then((rows) => rows.map(toView)));
   }
 
   async create(input: NewLine): Promise<LineView> {
@@ -171,6 +169,10 @@ export class LineStore extends EventEmitter<LineStoreEvents> {
     if (!u) throw new ValidationError(`owner '${login}' is not a user`);
     return u.id;
   }
+}
+
+function cacheOptions(): NoticedCacheOptions {
+  return { max: LINE_CACHE_MAX, noticedMaxAgeMs: NOTICED_MAX_AGE_MS, unnoticedMaxAgeMs: UNNOTICED_MAX_AGE_MS };
 }
 
 /** A row of LineStore's views: the line and its owner's login. */

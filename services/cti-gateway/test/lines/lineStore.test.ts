@@ -1,4 +1,5 @@
-// LineStore.getById's short cache: the lookup every call event makes is served from memory for up to a second,
+// LineStore.getById's cache without the bus (no change notices: entries live 5 s; with them see
+// test/cluster/callReadsCache.test.ts): the lookup every call event makes is served from memory,
 // and the store's own writes (and a user change, through forget()) end it at once. Counted in SQL statements.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
