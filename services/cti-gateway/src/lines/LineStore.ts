@@ -44,7 +44,7 @@ export const LINE_CACHE_MAX = 10_000;
  * (and {@link forget}, which the gateway calls on user changes) drop them at once, another gateway's change
  * as soon as its `gateway.changed` notice arrives (ClusterChanges); while no notice can reach us (bus down)
  * an entry is served for at most UNNOTICED_MAX_AGE_MS (5 s, the bound before the notices), and a change no
- * notice announced (one lost, a row edited by hand) is seen within NOTICED_MAX_AGE_MS (10 min).
+ * notice announced (one lost, a row edited by hand) is seen within NOTICED_MAX_AGE_MS (60 s).
  */
 export class LineStore extends EventEmitter<LineStoreEvents> {
   readonly #db: Db;

@@ -22,7 +22,7 @@ export const UNNOTICED_MAX_AGE_MS = 5000;
 /**
  * How long a cached row is served while the notices reach us: a change drops it at once (ClusterChanges),
  * so this only bounds what no notice announces — one lost nonetheless (a subscription's backlog full:
- * BusClient drops messages), a row edited in the database by hand. Long, so that a line called every few
- * minutes is still read once, not per call (the manual presence cache has no such limit at all).
+ * BusClient drops messages), a row edited in the database by hand. A minute: an admin who edits by hand
+ * sees it count soon, while a line called several times a minute is still read about once a minute.
  */
-export const NOTICED_MAX_AGE_MS = 10 * 60_000;
+export const NOTICED_MAX_AGE_MS = 60_000;
