@@ -73,7 +73,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       logger: this.#logger,
       requestTimeoutMs: this.#requestTimeoutMs,
       assertOpen: () => this.#assertOpen(),
-      listen: (subject, options, mode, onMessage) => this.#listen(subject, options, mode, onMessage),
+      listen: (subject, options, mode, onMessage) => this.#listen(subject, options, mode, undefined, onMessage),
       decode: (subject, schema, data) => this.#decode(subject, schema, data),
       invalid: (subject, message) => this.#invalid(subject, message),
       handlerError: (subject, error) => this.emit('handlererror', subject, error),
@@ -224,7 +224,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   ): Unsubscribe {
     this.#assertOpen();
     const schema = t.schema;
-    return this.#listen(this.subjects.topicFilter(t, options.key), options, 'serial', (msg, run) => {
+    return this.#listen(this.subjects.topicFilter(t, options.key), options, 'serial', t, (msg, run) => {
       const payload = this.#decode(msg.subject, schema, msg.data);
       if (payload === undefined) return;
       run(() => handler(payload.value as PayloadOf<T>));
@@ -235,8 +235,8 @@ export class BusClient extends EventEmitter<BusClientEvents> {
    * A core NATS subscription (in `options.queue`, if given) that hands each message to `onMessage` with
    * the subscription's runner (`options.mode`, else `mode`); subscription errors are logged.
    */
-  #listen(subject: string, options: SubscribeOptions, mode: 'serial' | 'parallel', onMessage: (msg: Msg, run: Runner) => void): Unsubscribe {
-    const run = this.#runner(options.mode ?? mode, subject);
+  #listen(subject: string, options: SubscribeOptions, mode: 'serial' | 'parallel', topic: Topic | undefined, onMessage: (msg: Msg, run: Runner) => void): Unsubscribe {
+    const run = this.#runner(options.mode ?? mode, subject, topic);
     const sub = this.#nc.subscribe(subject, {
       ...(options.queue ? { queue: options.queue } : {}),
       callback: (err, msg) => {
@@ -253,7 +253,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
   }
 
   /** Serial runner: a promise chain with a bounded backlog, so one slow handler cannot queue forever. */
-  #runner(mode: 'serial' | 'parallel', subject: string): Runner {
+  #runner(mode: 'serial' | 'parallel', subject: string, topic: Topic | undefined): Runner {
     const fail = (err: unknown): void => {
       const error = err instanceof Error ? err : new Error(String(err));
       this.#logger.error({ subject, err: error }, 'bus handler failed');
@@ -274,6 +274,7 @@ export class BusClient extends EventEmitter<BusClientEvents> {
       if (queued >= this.#maxQueued) {
         this.#logger.error({ subject, queued }, 'handler backlog full, message dropped');
         this.emit('handlererror', subject, new Error('handler backlog full'));
+        this.emit('dropped', subject, topic);
         return;
       }
       queued += 1;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BusService } from './busAccess.ts';
+import type { Topic } from './contract.ts';
 
 export interface BusClientOptions {
   /** NATS server URL(s), comma-separated. */
@@ -55,6 +56,12 @@ export interface BusClientEvents {
   invalidpayload: [subject: string, message: string];
   /** A handler threw; the message was answered with an error (requests) or dropped (events). */
   handlererror: [subject: string, error: Error];
+  /**
+   * A subscription's handler backlog (maxQueuedPerSubscription) was full and a message on `subject` (the
+   * subscription's subject filter; `topic` for a subscribe()) was dropped — also a `handlererror`. What its
+   * subscriber kept from such messages (a cache they invalidate) is no longer known to be current.
+   */
+  dropped: [subject: string, topic: Topic | undefined];
 }
 
 export interface SubscribeOptions {

@@ -145,6 +145,33 @@ describe('bus - BusClient against the shared NATS server', () => {
     }
   });
 
+  it('subscribe() with its handler backlog full drops the next event and says so (dropped, with the subscription\'s subject and topic)', async () => {
+    const small = await BusClient.connect({ servers: natsUrl, prefix: bus.subjects.prefix, name: 'small-backlog', logger: testLogger(), maxQueuedPerSubscription: 2 });
+    const dropped: unknown[] = [];
+    small.on('dropped', (s, topic) => void dropped.push([s, topic]));
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const seen: number[] = [];
+    const latch = new Latch(2, 3000, 'the two events the backlog held');
+    const sub = small.subscribe(CallTopics.event, async (e) => {
+      await held;
+      seen.push(e.seq);
+      latch.unlock();
+    });
+    try {
+      await small.connection.flush();
+      for (const seq of [1, 2, 3]) bus.publish(CallTopics.event, callEvent(seq));
+      await check(() => dropped.length === 1 || undefined, 3000, { name: 'the third event dropped' });
+      assert.deepEqual(dropped, [[small.subjects.topicFilter(CallTopics.event), CallTopics.event]]);
+      release();
+      await latch.done;
+      assert.deepEqual(seen, [1, 2]);
+    } finally {
+      sub.unsubscribe();
+      await small.close();
+    }
+  });
+
   it('publishDurable() + consume() deliver every event to a durable consumer, also after it restarts', async () => {
     await bus.ensureCallStream({ maxAgeMs: 60_000 });
     const received: number[] = [];

@@ -1,4 +1,4 @@
-import { GatewayTopics, type BusClient, type BusConnectionState, type GatewayChange, type GatewayInstance, type Logger, type Unsubscribe } from '@ucserver/shared';
+import { GatewayTopics, type BusClient, type BusConnectionState, type Topic, type GatewayChange, type GatewayInstance, type Logger, type Unsubscribe } from '@ucserver/shared';
 import type { UserRow } from '@ucserver/shared/db';
 import type { LineRouting } from '../lines/LineRouting.ts';
 import type { LineStore } from '../lines/LineStore.ts';
@@ -81,6 +81,16 @@ export class ClusterChanges {
     };
     bus.on('state', onState);
     this.#offs.push(() => bus.off('state', onState));
+    // A notice dropped on a full backlog may have been the one that invalidates an entry: start over.
+    const onDropped = (_subject: string, topic: Topic | undefined): void => {
+      if (topic !== GatewayTopics.changed) return;
+      this.#logger.warn('a change notice of another gateway was dropped: the line, routing and presence caches start over');
+      this.#o.lines.forget();
+      this.#o.routing.forget();
+      this.#o.manual.forget();
+    };
+    bus.on('dropped', onDropped);
+    this.#offs.push(() => bus.off('dropped', onDropped));
     // From now on the notices reach us: what the caches read before we listened is read again.
     this.#noticed(bus.connected);
   }

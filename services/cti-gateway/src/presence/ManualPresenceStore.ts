@@ -84,8 +84,9 @@ export class ManualPresenceStore extends EventEmitter<ManualPresenceStoreEvents>
     this.#remember(userId, row);
   }
 
-  /** A user was removed: forget the cached row (the database cascades). */
-  forget(userId: string): void {
-    this.#cache.delete(userId);
+  /** A user was removed: forget the cached row (the database cascades); without a user, every row (a change notice was lost). */
+  forget(userId?: string): void {
+    if (userId === undefined) this.#cache.clear();
+    else this.#cache.delete(userId);
   }
 }

@@ -6,7 +6,9 @@
 // gateway cut off from the bus reaches the other one when it is back (its notice was kept).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CtiCommands, type BusClient } from '@ucserver/shared';
+import { CtiCommands, GatewayTopics, type BusClient } from '@ucserver/shared';
+import { dbSchema } from '@ucserver/shared/db';
+import { eq } from 'drizzle-orm';
 import { check, createTestDatabase, natsUrl, TcpProxy, uniquePrefix } from '@ucserver/testkit';
 import type { GatewayApp } from '../../src/app.ts';
 import { peerBus, startGateway } from '../support.ts';
@@ -91,6 +93,22 @@ describe('a call\'s line and routing reads, two gateways on one database', { tim
     assert.equal(again.a, 0, 'gw-a read the row once, for the notice');
     await putRouting(gwB, { forwards: [] });
     await check(async () => (await gwA.context.routing.get(lineId)).forwards.length === 0 || undefined, 3000, { name: 'forward removed on gw-a' });
+  });
+
+  it('a change notice dropped on a full backlog empties gw-a\'s caches: a row changed without a notice counts at once', async () => {
+    const dnd = (value: boolean) => gwA.context.database.db.update(dbSchema.lineRouting).set({ dnd: value }).where(eq(dbSchema.lineRouting.lineId, lineId));
+    // A change no notice announces: DND written straight into the database.
+    await dnd(true);
+    try {
+      assert.equal((await gwA.context.routing.get(lineId)).dnd, false, 'gw-a serves its cached routing');
+      // What BusClient emits when the gateway.changed subscription's backlog was full (BusClient.test covers that).
+      gwA.bus!.emit('dropped', gwA.bus!.subjects.topicFilter(GatewayTopics.changed), GatewayTopics.changed);
+      assert.equal((await gwA.context.routing.get(lineId)).dnd, true, 'gw-a reads the routing again');
+    } finally {
+      await dnd(false);
+      gwA.bus!.emit('dropped', gwA.bus!.subjects.topicFilter(GatewayTopics.changed), GatewayTopics.changed);
+    }
+    assert.equal((await gwA.context.routing.get(lineId)).dnd, false);
   });
 
   it('the caller\'s own lines: read once, and a line disabled through gw-b is seen by gw-a after the notice', async () => {
