@@ -71,9 +71,20 @@ describe('a call\'s line and routing reads, two gateways on one database', { tim
   });
 
   it('an admin\'s DND through gw-a counts on gw-a at once', async () => {
+    // gw-b re-reads the row when gw-a's notice arrives, which may be after gw-a's own verdict: that read
+    // must fall before the statements are counted (on a loaded machine it once fell inside).
+    const heardOnB = new Promise<void>((resolve) => {
+      const on = (id: string): void => {
+        if (id !== lineId) return;
+        gwB.context.routing.off('changed', on);
+        resolve();
+      };
+      gwB.context.routing.on('changed', on);
+    });
     await putRouting(gwA, { dnd: true });
     // No wait, no notice: gw-a's own write replaced its cached routing.
     assert.deepEqual(await incoming(), { accept: false, reason: 'dnd' });
+    await heardOnB;
     const again = await counted(() => incoming());
     assert.deepEqual(again.result, { accept: false, reason: 'dnd' });
     assert.equal(again.a, 0, 'what gw-a wrote is what it serves');
