@@ -50,12 +50,16 @@ describe('a call\'s line and routing reads, two gateways on one database', { tim
     const res = await app.http.inject({ method: 'PUT', url: '/api/v1/lines/201/routing', headers: ADMIN, payload: body });
     assert.equal(res.statusCode, 200, res.body);
   };
-  /** Statements each gateway sent while `fn` ran, the other gateway's verdict (it answers 600 ms later) settled too. */
+  /**
+   * Statements each gateway sent while `fn` ran, the other gateway's verdict settled too: gw-b reads the
+   * routing when it decides, 600 ms after the request, so the window stays open well past that (a stall of
+   * the test process must not move that read into the next window).
+   */
   const counted = async <T>(fn: () => Promise<T>): Promise<{ result: T; a: number; b: number }> => {
     const a0 = queries(gwA);
     const b0 = queries(gwB);
     const result = await fn();
-    await new Promise((r) => setTimeout(r, 800));
+    await new Promise((r) => setTimeout(r, 1500));
     return { result, a: queries(gwA) - a0, b: queries(gwB) - b0 };
   };
 
