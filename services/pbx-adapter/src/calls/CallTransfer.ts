@@ -99,14 +99,17 @@ export class CallTransfer {
       wait = setTimeout(resolve, REFER_OUTCOME_WAIT_MS, undefined);
     })]);
     clearTimeout(wait);
+    // Said at info: a transfer answered "under way" for lack of news is what a user later calls a silent failure.
+    if (!outcome) this.#x.logger.info({ target, waitMs: REFER_OUTCOME_WAIT_MS, pending: this.#referPending !== undefined }, 'REFER accepted; no final NOTIFY yet: answered as under way');
     if (outcome && !outcome.succeeded) throw new SipRequestFailedError('REFER', Number(outcome.status), `(transfer target) ${outcome.reason}`.trim(), `callId:${call.id}`);
   }
 
   /** Transferor: a NOTIFY in the call's dialog; a final sipfrag settles our REFER, an alerting one answers its command. */
   onNotify(request: SipRequest): void {
     const pending = this.#referPending;
-    if (!pending) return;
     const body = request.body.toString('utf8');
+    this.#x.logger.info({ status: sipfragStatus(body), waiting: pending !== undefined }, 'refer NOTIFY received');
+    if (!pending) return;
     const outcome = transferOutcome(body);
     if (outcome === undefined) {
       if ((sipfragStatus(body) ?? 0) >= 180) pending.underWay();
@@ -137,6 +140,7 @@ export class CallTransfer {
       return;
     }
     endpoint.reply(tx, 202);
+    this.#x.logger.info({ target: formatUri(target) }, 'REFER accepted (as transferee): calling the target');
     const old = call.dialog;
     this.#notify(old, '100 Trying', false);
     this.#following = true;
@@ -216,6 +220,7 @@ export class CallTransfer {
     const replaces = target.headers.find(([n]) => n.toLowerCase() === 'replaces')?.[1];
     const { invite, response } = await this.#invite(uri, sdp, referredBy, replaces ? unescapeUriComponent(replaces) : undefined);
     this.#outgoing = undefined;
+    this.#x.logger.info({ status: response.status, ended: call.ended }, 'transfer target answered (as transferee)');
     if (response.status >= 300 || call.ended) {
       // Nobody left to talk to when the transferor hung up: the call ends with the target's answer.
       if (this.#transferorLeft) call.hangup('normal', { status: response.status, reason: response.reason });
