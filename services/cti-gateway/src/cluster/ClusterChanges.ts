@@ -156,9 +156,9 @@ export class ClusterChanges {
     const key = `${kind}\u0000${id}`;
     this.#pending.delete(key);
     if (this.#pending.size >= PENDING_MAX) {
-      const [oldest] = this.#pending.values();
-      this.#pending.delete(this.#pending.keys().next().value!);
-      this.#logger.warn({ kind: oldest!.kind, id: oldest!.id }, 'too many changes while the bus is down: the other gateways do not hear of this one');
+      const [oldestKey, oldest] = this.#pending.entries().next().value!;
+      this.#pending.delete(oldestKey);
+      this.#logger.warn({ kind: oldest.kind, id: oldest.id }, 'too many changes while the bus is down: the other gateways do not hear of this one');
     }
     this.#pending.set(key, { kind, id, detail });
     if (this.#pending.size === 1) this.#logger.warn({ kind, id }, 'bus down: the other gateways hear of this change when it is back');

@@ -108,11 +108,12 @@ export class CallTransfer {
   onNotify(request: SipRequest): void {
     const pending = this.#referPending;
     const body = request.body.toString('utf8');
-    this.#x.logger.info({ status: sipfragStatus(body), waiting: pending !== undefined }, 'refer NOTIFY received');
+    const status = sipfragStatus(body);
+    this.#x.logger.info({ status, waiting: pending !== undefined }, 'refer NOTIFY received');
     if (!pending) return;
     const outcome = transferOutcome(body);
     if (outcome === undefined) {
-      if ((sipfragStatus(body) ?? 0) >= 180) pending.underWay();
+      if ((status ?? 0) >= 180) pending.underWay();
       return;
     }
     this.#referPending = undefined;
