@@ -70,6 +70,9 @@ export class CallDialogs {
       dialog.receiveRequest(request);
     } catch (err) {
       if (err instanceof DialogError) {
+        // At info: a request refused here (one that came out of order) never reaches the call — a lost
+        // refer NOTIFY, say, is a failed transfer nobody is told of.
+        this.#host.logger.info({ method: request.method, err: err.message }, 'in-dialog request refused');
         endpoint.reply(tx, err.status ?? 500);
         return;
       }

@@ -43,6 +43,14 @@ import type { NegotiatingCall } from './InDialogNegotiationTypes.ts';
 const SIPFRAG = 'message/sipfrag;version=2.0';
 /** How long the old dialog waits for the transferor's BYE after NOTIFY 200 before it sends its own. */
 const TRANSFEROR_BYE_WAIT_MS = 4000;
+/**
+ * How long the next request of ours in the old dialog (the next refer NOTIFY, the re-offer after a failed
+ * transfer) waits for the answer to a refer NOTIFY. Waiting keeps them in order: over UDP through a proxy
+ * with several workers a later request can overtake an earlier one, and the transferor then refuses the
+ * earlier one with 500 for its lower CSeq (RFC 3261 §12.2.2) — a lost final NOTIFY is a failed transfer
+ * its user is never told of. Bounded, so a transferor that never answers holds nothing for long.
+ */
+const NOTIFY_ORDER_WAIT_MS = 2000;
 
 export class CallTransfer {
   readonly #call: NegotiatingCall;
@@ -58,6 +66,8 @@ export class CallTransfer {
   #following = false;
   /** The INVITE to the Refer-To target of a REFER we accepted, until it settles. */
   #outgoing: { invite: SipRequest; tx: ClientTransaction; provisional: boolean } | undefined;
+  /** The refer NOTIFYs sent so far, settled once the last one is answered (or NOTIFY_ORDER_WAIT_MS passed). */
+  #notified: Promise<void> = Promise.resolve();
 
   constructor(call: NegotiatingCall, extras: TransferExtras) {
     this.#call = call;
@@ -143,7 +153,7 @@ export class CallTransfer {
     endpoint.reply(tx, 202);
     this.#x.logger.info({ target: formatUri(target) }, 'REFER accepted (as transferee): calling the target');
     const old = call.dialog;
-    this.#notify(old, '100 Trying', false);
+    void this.#notify(old, '100 Trying', false);
     this.#following = true;
     this.#transferorLeft = false;
     void this.#follow(old, target, request.headers.get('Referred-By')).finally(() => {
@@ -225,7 +235,8 @@ export class CallTransfer {
     if (response.status >= 300 || call.ended) {
       // Nobody left to talk to when the transferor hung up: the call ends with the target's answer.
       if (this.#transferorLeft) call.hangup('normal', { status: response.status, reason: response.reason });
-      else this.#notify(old, `${response.status} ${response.reason}`, true);
+      // The re-offer goes once the transferor has the failure: it must not overtake the final NOTIFY.
+      else await this.#notify(old, `${response.status} ${response.reason}`, true);
       if (!call.ended) await this.#x.negotiation.resendOffer(sdp);
       return;
     }
@@ -243,7 +254,7 @@ export class CallTransfer {
       this.#byeRetired(dialog);
       return;
     }
-    if (!this.#transferorLeft) this.#notify(old, '200 OK', true);
+    if (!this.#transferorLeft) void this.#notify(old, '200 OK', true);
     const number = typeof uri.user === 'string' && uri.user !== '' ? uri.user : formatUri(uri);
     this.#x.moveToDialog(dialog, number, applied.mediaPath, uacSessionTimer(response.headers));
     this.#x.logger.info({ target: formatUri(uri) }, 'transferred (as transferee): the call continues with the target');
@@ -283,7 +294,7 @@ export class CallTransfer {
           if (response.status < 200) {
             if (this.#outgoing && response.status > 100 && !this.#outgoing.provisional) {
               this.#outgoing.provisional = true;
-              if (call.confirmed && call.dialog) this.#notify(call.dialog, `${response.status} ${response.reason}`, false);
+              if (call.confirmed && call.dialog) void this.#notify(call.dialog, `${response.status} ${response.reason}`, false);
             }
             return;
           }
@@ -304,11 +315,27 @@ export class CallTransfer {
     });
   }
 
-  /** NOTIFY of the refer subscription in `dialog` (RFC 3515 §2.4.4) with the status line `status`. */
-  #notify(dialog: Dialog, status: string, final: boolean): void {
+  /**
+   * NOTIFY of the refer subscription in `dialog` (RFC 3515 §2.4.4) with the status line `status`, sent once
+   * the NOTIFY before it is answered (NOTIFY_ORDER_WAIT_MS at most); resolves when this one is (same bound).
+   */
+  #notify(dialog: Dialog, status: string, final: boolean): Promise<void> {
+    const answered = this.#notified.then(() => this.#sendNotify(dialog, status, final, true));
+    const inOrder = answered.then(() => undefined);
+    let wait: NodeJS.Timeout | undefined;
+    const bounded = Promise.race([inOrder, new Promise<void>((resolve) => {
+      wait = setTimeout(resolve, NOTIFY_ORDER_WAIT_MS);
+    })]).finally(() => clearTimeout(wait));
+    this.#notified = bounded;
+    return bounded;
+  }
+
+  /** One refer NOTIFY; refused with 500 (overtaken by a later request of ours, see NOTIFY_ORDER_WAIT_MS) it is sent once more with a new CSeq. */
+  async #sendNotify(dialog: Dialog, status: string, final: boolean, again: boolean): Promise<void> {
     const call = this.#call;
+    let notify: SipRequest;
     try {
-      const notify = dialog.createRequest('NOTIFY', {
+      notify = dialog.createRequest('NOTIFY', {
         headers: [
           ['Event', 'refer'],
           ['Subscription-State', final ? 'terminated;reason=noresource' : 'active;expires=60'],
@@ -317,10 +344,21 @@ export class CallTransfer {
         body: `SIP/2.0 ${status}\r\n`,
         contentType: SIPFRAG,
       });
-      this.#x.deps.endpoint.request(notify, nextHop(notify)).catch((err: unknown) => this.#x.logger.info({ err: (err as Error).message }, 'refer NOTIFY not answered'));
     } catch (err) {
       this.#x.logger.info({ err: (err as Error).message }, 'cannot send the refer NOTIFY');
+      return;
     }
+    let response: SipResponse;
+    try {
+      response = await this.#x.deps.endpoint.request(notify, nextHop(notify));
+    } catch (err) {
+      this.#x.logger.info({ err: (err as Error).message }, 'refer NOTIFY not answered');
+      return;
+    }
+    if (response.status < 300) return;
+    const retry = again && response.status === 500;
+    this.#x.logger.info({ status, answer: response.status, retry }, 'refer NOTIFY refused');
+    if (retry) await this.#sendNotify(dialog, status, final, false);
   }
 
   /** BYE of a dialog we do not keep (a target's 2xx without SDP, or after the call ended). */

@@ -9,11 +9,13 @@ import { REFER_OUTCOME_WAIT_MS } from '@ucserver/shared';
 import { freePort, header, NatsServer, Sipp, type SipMessage } from '@ucserver/testkit';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 import { CallBench } from '../support/CallBench.ts';
+import { StubRegistrar } from '../support/StubRegistrar.ts';
 import { testLine, type Gateway } from '../support/Gateway.ts';
 import type { MediaService } from '../support/MediaService.ts';
 import { pbxSoftphone } from '../support/softphone.ts';
 
 const scenario = fileURLToPath(new URL('../fixtures/sipp/uas-answer-refer-progress.xml', import.meta.url));
+const transferorScenario = fileURLToPath(new URL('../fixtures/sipp/uac-refer-refused.xml', import.meta.url));
 const received = (messages: SipMessage[], method: string): SipMessage[] => messages.filter((m) => m.direction === 'received' && m.method === method && m.status === undefined);
 
 describe('the transfer command and the transferee\'s NOTIFYs', { timeout: 60_000 }, () => {
@@ -66,5 +68,40 @@ describe('the transfer command and the transferee\'s NOTIFYs', { timeout: 60_000
     assert.equal(result.exitCode, 0, result.log);
     assert.deepEqual(received(result.messages, 'REFER').map((m) => header(m, 'Refer-To')), [`<sip:404@127.0.0.1:${sipp.localPort}>`, `<sip:777@127.0.0.1:${sipp.localPort}>`]);
     assert.equal(received(result.messages, 'BYE').length, 1, 'our BYE after the second transfer succeeded');
+  });
+
+  // As transferee (e2e 13 lost this final NOTIFY now and then): the transferor's user is told only
+  // if the failure's NOTIFY arrives, and a NOTIFY overtaken by a later request of ours is refused 500.
+  it('as transferee, a refused target is NOTIFYed after the 100 was answered, sent again when refused 500, and the re-offer waits for its answer', async (t) => {
+    const pbx = await StubRegistrar.start({ refuse: '404 Not Found' });
+    t.after(() => pbx.close());
+    const mark = gateway.registrations.length;
+    gateway.upsert(testLine({ number: '111', registrar: pbx.address }));
+    await gateway.waitRegistration('line-111', 'registered', 10_000, mark);
+    gateway.acceptThen((callId) => gateway.alertAndAnswer(callId));
+
+    const mediaPort = await freePort({ count: 2, even: true });
+    const target = bench.adapter.sipAddress('udp');
+    const result = await Sipp.run({
+      scenario: transferorScenario,
+      target: `${target.host}:${target.port}`,
+      service: '111',
+      vars: { from: '200', target: '109', pbx: pbx.address },
+      args: ['-mp', String(mediaPort)],
+      timeoutMs: 30_000,
+    });
+    assert.equal(result.exitCode, 0, result.log);
+    assert.ok(pbx.invites.some((uri) => uri.startsWith('sip:109@')), `the target was called: ${pbx.invites.join(', ')}`);
+
+    const order = result.messages.filter((m) => m.method === 'NOTIFY' || (m.method === 'INVITE' && m.status === undefined))
+      .map((m) => `${m.direction === 'sent' ? '>' : '<'} ${m.status ?? m.method}${m.status === undefined && m.method === 'NOTIFY' ? ` ${/SIP\/2\.0 (\d+)/.exec(m.body)?.[1]}` : ''}`);
+    assert.deepEqual(order, ['> INVITE', '< NOTIFY 100', '> 200', '< NOTIFY 404', '> 500', '< NOTIFY 404', '> 200', '< INVITE'], 'each request of ours after the answer to the one before');
+    const notifies = received(result.messages, 'NOTIFY').map((m) => Number(/^(\d+)/.exec(header(m, 'CSeq') ?? '')?.[1]));
+    assert.ok(notifies[2]! > notifies[1]! && notifies[1]! > notifies[0]!, `a new CSeq for the NOTIFY sent again: ${notifies.join(', ')}`);
+
+    const callId = gateway.incoming.at(-1)!.callId;
+    const ended = await gateway.waitCallState(callId, 'disconnected');
+    assert.deepEqual(gateway.timeline(callId), ['offering', 'connected', 'disconnected:normal'], 'the call went on after the failed transfer and ended with the PBX\'s BYE');
+    assert.equal(ended.cause, 'normal');
   });
 });
