@@ -259,6 +259,7 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       // A new row's owner from the line cache the call's CTI events fill anyway (no statement of its own).
       const writer = new JournalWriter(database.db, bus, logger, {
         ackWaitMs: config.JOURNAL_ACK_WAIT_MS,
+        flushMs: config.JOURNAL_FLUSH_MS,
         ownerOf: async (id) => {
           const line = await lines.getById(id);
           return line ? line.ownerUserId ?? null : undefined;

@@ -104,6 +104,7 @@ export const CtiGatewayConfig = z.object({
   ADMIN_PROMETHEUS_URL: env.optionalString('Prometheus URL the admin console links to on its System page (none when unset)'),
   ADMIN_GRAFANA_URL: env.optionalString('Grafana dashboard URL the admin console links to on its System page (none when unset)'),
   GATEWAY_HEARTBEAT_INTERVAL_MS: env.int(1000, 'Interval of the gateway heartbeat on the bus (ms); the pbx-adapter ends the calls of a gateway silent for 3 intervals', 100, 60_000),
+  JOURNAL_FLUSH_MS: env.int(250, "How long the journal writer gathers events before it writes them (ms): a call's events that fall in one gathering (its setup; its end and the media node's closing report) are one statement; a journal entry shows that much later", 10, 5000),
   JOURNAL_ACK_WAIT_MS: env.int(5000, "Ack wait of the journal's durable consumer (ms): events a journal-writing gateway had received when it died reach the next one after this long; events still being written get progress acks", 1000, 300_000),
 }).superRefine(busCredentialRules);
 export type CtiGatewayConfig = z.infer<typeof CtiGatewayConfig>;

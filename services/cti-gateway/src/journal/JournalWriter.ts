@@ -125,7 +125,8 @@ export class JournalWriter extends EventEmitter<JournalWriterEvents> {
    * one by one. Resolves per event: undefined when written, else its error.
    */
   async applyUnit(unit: readonly JournalInput[]): Promise<unknown[]> {
-    const head = unit[0];
+    // A unit may open with media events that came before its call events (journalUnits).
+    const head = unit.find((e) => !('type' in e));
     // A pickup's event (always alone) ends the ringing line's row too: apply() knows how.
     if (head && !('type' in head) && !head.pickup && (await this.#applyFolded(foldCallUnit(unit), unit.some((e) => 'type' in e)))) return unit.map(() => undefined);
     const results: unknown[] = [];

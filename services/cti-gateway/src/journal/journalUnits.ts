@@ -21,12 +21,14 @@ interface Group {
  * the 'disconnected': the node's 'closed' follows it). A media event that came before its call's first
  * event (the node reports as it builds the leg) would find no row and wait for a redelivery after it: it
  * joins the unit that inserts the row (first event `seq` 1), after its call events — where the retry
- * would have applied it. Pickup events and media events without such a unit stay alone. Units of
+ * would have applied it. One that came before a later event of a call whose row exists (the node's
+ * 'closed' often comes before the pbx-adapter's 'disconnected') joins that unit at its front, in arrival
+ * order: one update instead of two. Pickup events and media events without such a unit stay alone. Units of
  * different calls touch different rows (a call's rows are `<callId>` and `<callId>~<number>`), so their
  * order does not matter.
  */
 export function journalUnits(inputs: readonly JournalInput[]): number[][] {
-  const units: Array<{ indexes: number[]; tail?: number[]; dropped?: boolean }> = [];
+  const units: Array<{ head?: number[]; indexes: number[]; tail?: number[]; dropped?: boolean }> = [];
   const open = new Map<string, Group>();
   const early = new Map<string, Array<{ indexes: number[]; dropped?: boolean }>>();
   inputs.forEach((input, i) => {
@@ -52,17 +54,18 @@ export function journalUnits(inputs: readonly JournalInput[]): number[][] {
       group.seq = input.seq;
     } else {
       const next: Group = { unit: [i], tail: [], seq: input.seq, callsOpen: true };
-      units.push({ indexes: next.unit, tail: next.tail });
+      const head: number[] = [];
+      units.push({ head, indexes: next.unit, tail: next.tail });
       open.set(input.callId, next);
-      if (input.seq === 1) for (const alone of early.get(input.callId) ?? []) {
-        next.tail.push(...alone.indexes);
+      for (const alone of early.get(input.callId) ?? []) {
+        (input.seq === 1 ? next.tail : head).push(...alone.indexes);
         alone.dropped = true;
       }
       early.delete(input.callId);
     }
     if (input.state === 'disconnected') open.get(input.callId)!.callsOpen = false;
   });
-  return units.filter((u) => !u.dropped).map((u) => [...u.indexes, ...(u.tail ?? [])]);
+  return units.filter((u) => !u.dropped).map((u) => [...(u.head ?? []), ...u.indexes, ...(u.tail ?? [])]);
 }
 
 /** What a unit (call events of one call with rising `seq`, at most one 'disconnected', and its media events) sets on its row. */
@@ -86,7 +89,7 @@ export interface FoldedCall {
   video: boolean;
 }
 
-/** Folds a unit whose first event is a call event (journalUnits), in its order. */
+/** Folds a unit that holds call events (journalUnits; media events may come first), in its order. */
 export function foldCallUnit(unit: readonly JournalInput[]): FoldedCall {
   const calls = unit.filter((e): e is CallEvent => !('type' in e));
   const folded: FoldedCall = {

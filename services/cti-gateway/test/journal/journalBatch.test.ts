@@ -42,8 +42,9 @@ describe('journal - journalUnits', () => {
     const a = leg('a', 'l1');
     const b = leg('b', 'l2');
     assert.deepEqual(journalUnits([path('b'), a[0]!, b[0]!, b[1]!]), [[1], [2, 3, 0]]);
-    // Not into a unit of a call whose row may exist already (its first event is not in the batch): alone, in order.
-    assert.deepEqual(journalUnits([path('b'), b[1]!, b[2]!]), [[0], [1, 2]]);
+    // Into a unit of a call whose row exists already (its first event is not in the batch): at its front, in arrival order.
+    assert.deepEqual(journalUnits([path('b'), b[1]!, b[2]!]), [[0, 1, 2]]);
+    assert.deepEqual(journalUnits([closed('a'), path('b'), closed('a'), a[3]!, b[2]!]), [[0, 2, 3], [1, 4]], "the node's 'closed' before the adapter's 'disconnected'");
   });
 
   it('starts a new unit for a call event after a disconnect or with a seq that does not rise; a pickup is alone and ends the unit', () => {
@@ -51,7 +52,8 @@ describe('journal - journalUnits', () => {
     assert.deepEqual(journalUnits([a[0]!, a[3]!, { ...a[3]!, seq: 5 }]), [[0, 1], [2]], 'after disconnected');
     assert.deepEqual(journalUnits([a[1]!, a[0]!]), [[0], [1]], 'seq 2 then 1 (a redelivery)');
     const picked: CallEvent = { ...a[1]!, pickup: { fromLineId: 'l9', fromLineNumber: '109' } };
-    assert.deepEqual(journalUnits([a[0]!, picked, path('a'), a[2]!]), [[0], [1], [2], [3]], 'a pickup is alone and closes the unit');
+    // The media event after it joins the next unit at its front (the picked-up row then takes that unit one by one).
+    assert.deepEqual(journalUnits([a[0]!, picked, path('a'), a[2]!]), [[0], [1], [2, 3]], 'a pickup is alone and closes the unit');
   });
 });
 
@@ -185,11 +187,19 @@ describe('journal - folded writes leave the same rows', () => {
       await writer.applyUnit([p!]);
       await writer.applyUnit([c!, x!, m!]);
       assert.equal(database.queries - q, 3);
+      // The node's 'closed' came before the pbx-adapter's 'disconnected' (a row that exists): one update.
+      const [d3, r3, p3, c3, x3, m3] = events('closed-first');
+      await writer.applyUnit([d3!, r3!, p3!, c3!]);
+      q = database.queries;
+      assert.deepEqual(await writer.applyUnit([m3!, x3!]), [undefined, undefined]);
+      assert.equal(database.queries - q, 1, "the node's report and the call's end: one update");
+      // Delivered again: the stored seq is not older; applied one by one, they change nothing.
+      assert.deepEqual(await writer.applyUnit([m3!, x3!]), [undefined, undefined]);
       // The node reported the path before the pbx-adapter's first event: journalUnits puts it last.
       const [d2, r2, p2, c2] = events('early');
       await writer.applyUnit([d2!, r2!, c2!, p2!]);
       const rows = new Map((await database.db.select().from(dbSchema.calls)).map((row) => [row.callId, row]));
-      for (const id of ['one', 'split']) assert.deepEqual(content(rows.get(id)), content(rows.get('seq')), id);
+      for (const id of ['one', 'split', 'closed-first']) assert.deepEqual(content(rows.get(id)), content(rows.get('seq')), id);
       assert.equal(rows.get('one')?.rttMs, 9);
       assert.equal(rows.get('one')?.mediaPath, 'direct');
       assert.equal(rows.get('early')?.mediaPath, 'direct');
