@@ -26,6 +26,8 @@ export interface RateRow {
   natsMessagesPerCall: Record<string, number>;
   /** SQL statements the gateway sent per connected call (caller's and callee's leg together). */
   gatewayDbQueriesPerCall: number;
+  /** The gateway's event-loop delay during the window (prom-client's monitorEventLoopDelay, reset at its start). */
+  gatewayLoopDelayMs: { p99: number; max: number };
 }
 
 /** The value below which `p` percent of the sorted samples lie (nearest rank). */

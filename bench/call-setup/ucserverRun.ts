@@ -140,7 +140,14 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
         failed += 1;
         errors.set(why, (errors.get(why) ?? 0) + 1);
       };
-      const dbQueries = async (): Promise<number> => metricSum(await (await fetch(`${stack.gatewayUrl}/metrics`)).text(), 'ucserver_cti_gateway_db_queries_total');
+      // Each scrape also resets the gateway's event-loop delay histogram (prom-client), so the one at the
+      // window's end tells how long the gateway's loop was held up during it (a PGlite batch runs in it).
+      let gatewayMetrics = '';
+      const dbQueries = async (): Promise<number> => {
+        gatewayMetrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+        return metricSum(gatewayMetrics, 'ucserver_cti_gateway_db_queries_total');
+      };
+      const loopDelayMs = (stat: 'p99' | 'max'): number => Math.round(metricSum(gatewayMetrics, `ucserver_cti_gateway_nodejs_eventloop_lag_${stat}_seconds`) * 10_000) / 10;
       // Messages each service publishes (requests, replies, events, JetStream API and acks) per call: the
       // bus round trips a call costs, whatever the load (heartbeats add a few per second).
       const natsSent = async (): Promise<Record<string, number>> => {
@@ -219,11 +226,12 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       const self = process.cpuUsage(self0);
       cpu['bench (clients)'] = Math.round(((self.user + self.system) / 1e6 / elapsed) * 1000) / 10;
       const queriesPerCall = Math.round(((await dbQueries()) - queries0) / done * 10) / 10;
-      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, writesPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall };
+      const gatewayLoopDelayMs = { p99: loopDelayMs('p99'), max: loopDelayMs('max') };
+      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, writesPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall, gatewayLoopDelayMs };
       rows.push(row);
       o.log(`  ${String(rate).padStart(4)} calls/s: ${total} calls, setup p50 ${row.setup.p50} ms, p99 ${row.setup.p99} ms, max ${row.setup.max} ms; to callee p50 ${row.toCallee.p50} ms; callee's own answer p50 ${row.answer.p50} ms; failed ${failed}${waitedForPair ? ` (${waitedForPair} waited for a free pair: the offered rate dipped)` : ''}`
         + `${errors.size ? ` (${[...errors].map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}`);
-      o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}`);
+      o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}; gateway event-loop delay p99 ${gatewayLoopDelayMs.p99} ms, max ${gatewayLoopDelayMs.max} ms`);
       o.log(`        CPU ms per call: ${Object.entries(cpuMsPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}; NATS messages sent per call: ${Object.entries(natsMessagesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       o.log(`        write system calls per call: ${Object.entries(writesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (sqlLog) o.log(`        SQL statements per call by text (PostgreSQL's log; every client of the server):\n${formatTally(tallyStatements(postgres!.logFile, sqlLog0), done).join('\n')}`);

@@ -76,7 +76,13 @@ export class JournalQueue {
     this.#writing = true;
     const batch = this.#entries.splice(0, this.#o.maxBatch);
     try {
+      let first = true;
       for (const unit of journalUnits(batch.map((e) => e.input))) {
+        // Between two writes, the loop's I/O first: an embedded database (PGlite) runs a statement in
+        // this thread and settles it without a turn of the loop, so a batch's writes back to back would
+        // hold every call's messages until the whole batch is written.
+        if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+        first = false;
         const entries = unit.map((i) => batch[i]!);
         let results: unknown[];
         try {

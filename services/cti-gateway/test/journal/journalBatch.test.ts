@@ -104,6 +104,22 @@ describe('journal - JournalQueue', () => {
     await last;
     assert.equal(written, 4);
   });
+
+  it("lets the loop's I/O in between two writes, as an embedded database's statements would not", async () => {
+    const order: string[] = [];
+    const queue = new JournalQueue({
+      flushMs: 10,
+      maxBatch: 100,
+      // As PGlite: the statement runs in this thread and its promise settles without a turn of the loop.
+      write: (unit) => {
+        order.push(`write ${unit[0]!.callId}`);
+        if (order.length === 1) setImmediate(() => order.push('I/O'));
+        return Promise.resolve(unit.map(() => undefined));
+      },
+    });
+    await Promise.all(['a', 'b', 'c'].map((id) => queue.push(leg(id, 'l1')[0]!)));
+    assert.deepEqual(order, ['write a', 'I/O', 'write b', 'write c']);
+  });
 });
 
 /** Every field of a row but its id and transaction id (a folded write takes one transaction id). */
