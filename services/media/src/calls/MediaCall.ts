@@ -183,9 +183,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#legs.pbx) throw new CallStateError(`call already has a PBX leg [callId:${this.id}]`);
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
-      const leg = await this.#legs.createPbx(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
+      const leg = await this.#legs.createPbx('offered', offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
       const video = offer.video ? videoCodecNames(offer.video) : []; // offered to the PBX on a video leg of their own
-      const videoLeg = video.length > 0 ? await this.#legs.pbxVideo.ensure(this.#legs.router!, false, leg.srtpSuite) : undefined;
+      const videoLeg = video.length > 0 ? await this.#legs.pbxVideo.ensure(this.#legs.router!, 'offered', leg.srtpSuite) : undefined;
       return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#legs.router), videoLeg && { leg: videoLeg, names: video }) };
     });
   }
@@ -194,7 +194,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   pbxLateOffer(srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
     return this.#run('pbxLateOffer', async () => {
       if (this.#legs.pbx || this.#legs.softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
-      const leg = await this.#legs.createPbx(false, offeredSrtpSuite(srtp), new Map());
+      const leg = await this.#legs.createPbx('offered', offeredSrtpSuite(srtp), new Map());
       const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#legs.router));
       this.#codec = codec;
       return { legId: leg.id, sdp };
@@ -339,7 +339,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const pbx = this.#legs.pbx;
       if (!pbx?.remote || !this.#legs.router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
       if (video === (this.#pbxSide.video !== undefined)) return { sdp: null };
-      const videoLeg = video ? await this.#legs.pbxVideo.ensure(this.#legs.router, false, pbx.srtpSuite) : undefined;
+      const videoLeg = video ? await this.#legs.pbxVideo.ensure(this.#legs.router, 'offered', pbx.srtpSuite) : undefined;
       return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#legs.router), this.#codec?.ptime) };
     });
   }
