@@ -3,7 +3,8 @@
 // softphoneApplyAnswer), held, then both closed — over the bus, against the real mediasoup worker, with
 // softphones and a PBX that send no media (as in the call-setup bench). Counts what a call costs the node:
 // its mediasoup worker requests by method and the worker's notifications (a count each, so the load does
-// not change them), write system calls and CPU of the Node process and of the worker.
+// not change them), write system calls and CPU of the Node process (of it in the kernel: system calls) and
+// of the worker.
 //
 //   node --conditions=ucs-source bench/call-setup/mediaNode.ts [--calls 200] [--rate 20] [--hold 2000]
 // Needs NATS on NATS_URL (default 127.0.0.1:4222) and MEDIASOUP_WORKER_BIN.
@@ -25,10 +26,10 @@ const calls = Number(values.calls);
 const rate = Number(values.rate);
 const holdMs = Number(values.hold);
 
-const procStat = (pid: number | 'self'): { cpuMs: number; syscw: number } => {
+const procStat = (pid: number | 'self'): { cpuMs: number; sysMs: number; syscw: number } => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100, syscw: Number(/syscw: (\d+)/.exec(io)![1]) };
+  return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100, sysMs: (Number(f[12]) * 1000) / 100, syscw: Number(/syscw: (\d+)/.exec(io)![1]) };
 };
 
 if (values.role === 'node') await runNode(values.prefix!);
@@ -95,6 +96,7 @@ async function runNode(prefix: string): Promise<void> {
         process.send!({
           cmd: 'report',
           nodeCpuMs: after.node.cpuMs - before.node.cpuMs,
+          nodeSysMs: after.node.sysMs - before.node.sysMs,
           workerCpuMs: after.worker.cpuMs - before.worker.cpuMs,
           nodeSyscw: after.node.syscw - before.node.syscw,
           workerSyscw: after.worker.syscw - before.worker.syscw,
@@ -165,7 +167,7 @@ async function drive(): Promise<void> {
   }
   await Promise.all(running);
   child.send({ cmd: 'stop', profile: values['cpu-prof'] });
-  const r = (await next('report')) as { nodeCpuMs: number; workerCpuMs: number; nodeSyscw: number; workerSyscw: number; requests: [string, number][]; notifications: [string, number][] };
+  const r = (await next('report')) as { nodeCpuMs: number; nodeSysMs: number; workerCpuMs: number; nodeSyscw: number; workerSyscw: number; requests: [string, number][]; notifications: [string, number][] };
   const per = (n: number): number => Number((n / calls).toFixed(2));
   const byCount = (m: [string, number][]) => Object.fromEntries(m.sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, per(v)]));
   const total = (m: [string, number][]): number => m.reduce((a, [, b]) => a + b, 0);
@@ -178,6 +180,7 @@ async function drive(): Promise<void> {
       workerRequests: per(total(r.requests)),
       workerNotifications: per(total(r.notifications)),
       nodeCpuMs: per(r.nodeCpuMs),
+      nodeSystemCpuMs: per(r.nodeSysMs),
       workerCpuMs: per(r.workerCpuMs),
       nodeSyscw: per(r.nodeSyscw),
       workerSyscw: per(r.workerSyscw),
