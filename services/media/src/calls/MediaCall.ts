@@ -8,6 +8,7 @@ import { parseTrickleCandidate } from '../sdp/candidates.ts';
 import { routerPayloadTypes, type VideoCodecName } from '../sdp/codecs.ts';
 import { offeredSrtpSuite, srtpParameters } from '../sdp/crypto.ts';
 import { payloadTypesOf } from '../sdp/negotiation.ts';
+import type { PbxDescription } from '../sdp/pbxSdp.ts';
 import { pbxVideoPayloadTypes, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import { videoCodecNames, videoPayloadTypes } from '../sdp/videoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
@@ -296,12 +297,15 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     });
   }
 
-  /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */
-  pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
+  /**
+   * An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. `parsed`: `sdp`
+   * as parsePbxSdp() read it already (the node, for a new call), so it is not parsed twice.
+   */
+  pbxOffer(sdp: string, parsed?: PbxDescription): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     return this.#run('pbxOffer', async () => {
       const reinvite = this.#legs.pbx !== undefined;
       const softphoneVideo = this.#softphoneSide.remote?.video;
-      const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
+      const offer = this.#pbxSide.readOffer(parsed ?? sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
       if (this.#legs.pbx) await this.#stats.sampleBeforePbxChange();
       const { description, crypto } = offer;
       const leg = this.#legs.pbx ?? (await this.#legs.createPbx(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
