@@ -3,14 +3,16 @@
 // softphoneApplyAnswer), held, then both closed — over the bus, against the real mediasoup worker, with
 // softphones and a PBX that send no media (as in the call-setup bench). Counts what a call costs the node:
 // its mediasoup worker requests by method and the worker's notifications (a count each, so the load does
-// not change them), write system calls and CPU of the Node process and of the worker.
+// not change them), write system calls and CPU of the Node process (of it in the kernel: system calls) and
+// of the worker.
 //
-//   node --conditions=ucs-source bench/call-setup/mediaNode.ts [--calls 200] [--rate 20] [--hold 2000]
+//   node --conditions=ucs-source bench/call-setup/mediaNode.ts [--calls 200] [--rate 20] [--hold 2000] [--log-level warn]
+// (--log-level info: the node's log as production writes it, to /dev/null; its lines per call are reported)
 // Needs NATS on NATS_URL (default 127.0.0.1:4222) and MEDIASOUP_WORKER_BIN.
 import { randomBytes } from 'node:crypto';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,15 +22,16 @@ import { natsUrl, uniquePrefix } from '@ucserver/testkit';
 import { build } from '../../services/media/src/app.ts';
 import { softphoneSdp } from '../media-relay/softphoneSdp.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '200' }, rate: { type: 'string', default: '20' }, hold: { type: 'string', default: '2000' }, 'cpu-prof': { type: 'string' }, role: { type: 'string', default: 'driver' }, prefix: { type: 'string' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '200' }, rate: { type: 'string', default: '20' }, hold: { type: 'string', default: '2000' }, 'cpu-prof': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' }, role: { type: 'string', default: 'driver' }, prefix: { type: 'string' } } });
 const calls = Number(values.calls);
 const rate = Number(values.rate);
 const holdMs = Number(values.hold);
+const logLevel = values['log-level'] as 'warn' | 'info' | 'debug';
 
-const procStat = (pid: number | 'self'): { cpuMs: number; syscw: number } => {
+const procStat = (pid: number | 'self'): { cpuMs: number; sysMs: number; syscw: number } => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100, syscw: Number(/syscw: (\d+)/.exec(io)![1]) };
+  return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100, sysMs: (Number(f[12]) * 1000) / 100, syscw: Number(/syscw: (\d+)/.exec(io)![1]) };
 };
 
 if (values.role === 'node') await runNode(values.prefix!);
@@ -70,9 +73,20 @@ async function runNode(prefix: string): Promise<void> {
     MEDIA_STATS_INTERVAL_MS: '5000',
     MEDIA_DRAIN_TIMEOUT_MS: '0',
     MEDIA_WORKER_LOG_LEVEL: 'warn',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: logLevel,
   });
-  const app = build({ config, logger: createLogger({ service: 'media', level: 'warn' }), registry: createMetricsRegistry('media') });
+  // The log goes to /dev/null, a write per line as to a file, and its lines are counted; warnings and
+  // errors are shown on stderr as well.
+  const devNull = openSync('/dev/null', 'w');
+  let logLines = 0;
+  let countingLines = false;
+  const destination = {
+    write(line: string): void {
+      if (countingLines) logLines += 1;
+      writeSync(/"level":[456]0/.test(line) ? 2 : devNull, line);
+    },
+  };
+  const app = build({ config, logger: createLogger({ service: 'media', level: logLevel, destination: destination as unknown as NodeJS.WritableStream }), registry: createMetricsRegistry('media') });
   await app.start();
   const worker = app.pool.workers[0]!.worker;
   const session = new Session();
@@ -87,19 +101,23 @@ async function runNode(prefix: string): Promise<void> {
         }
         before = { node: procStat('self'), worker: procStat(worker.pid) };
         counting = true;
+        countingLines = true;
         process.send!({ cmd: 'started' });
       } else if (m.cmd === 'stop') {
         counting = false;
+        countingLines = false;
         const after = { node: procStat('self'), worker: procStat(worker.pid) };
         if (m.profile) writeFileSync(m.profile, JSON.stringify((await session.post('Profiler.stop')).profile));
         process.send!({
           cmd: 'report',
           nodeCpuMs: after.node.cpuMs - before.node.cpuMs,
+          nodeSysMs: after.node.sysMs - before.node.sysMs,
           workerCpuMs: after.worker.cpuMs - before.worker.cpuMs,
           nodeSyscw: after.node.syscw - before.node.syscw,
           workerSyscw: after.worker.syscw - before.worker.syscw,
           requests: [...requests],
           notifications: [...notifications],
+          logLines,
         });
         await app.stop();
         process.exit(0);
@@ -112,7 +130,7 @@ async function runNode(prefix: string): Promise<void> {
 async function drive(): Promise<void> {
   const prefix = uniquePrefix();
   const nodeId = `bench-${prefix}`;
-  const child = fork(import.meta.filename, ['--role', 'node', '--prefix', prefix], { execArgv: ['--conditions=ucs-source'] });
+  const child = fork(import.meta.filename, ['--role', 'node', '--prefix', prefix, '--log-level', logLevel], { execArgv: ['--conditions=ucs-source'] });
   const next = async (cmd: string): Promise<Record<string, unknown>> => {
     for (;;) {
       const [m] = (await once(child, 'message')) as [Record<string, unknown>];
@@ -165,7 +183,7 @@ async function drive(): Promise<void> {
   }
   await Promise.all(running);
   child.send({ cmd: 'stop', profile: values['cpu-prof'] });
-  const r = (await next('report')) as { nodeCpuMs: number; workerCpuMs: number; nodeSyscw: number; workerSyscw: number; requests: [string, number][]; notifications: [string, number][] };
+  const r = (await next('report')) as { logLines: number; nodeCpuMs: number; nodeSysMs: number; workerCpuMs: number; nodeSyscw: number; workerSyscw: number; requests: [string, number][]; notifications: [string, number][] };
   const per = (n: number): number => Number((n / calls).toFixed(2));
   const byCount = (m: [string, number][]) => Object.fromEntries(m.sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, per(v)]));
   const total = (m: [string, number][]): number => m.reduce((a, [, b]) => a + b, 0);
@@ -173,14 +191,17 @@ async function drive(): Promise<void> {
     calls,
     rate,
     holdMs,
+    logLevel,
     load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     perCall: {
       workerRequests: per(total(r.requests)),
       workerNotifications: per(total(r.notifications)),
       nodeCpuMs: per(r.nodeCpuMs),
+      nodeSystemCpuMs: per(r.nodeSysMs),
       workerCpuMs: per(r.workerCpuMs),
       nodeSyscw: per(r.nodeSyscw),
       workerSyscw: per(r.workerSyscw),
+      logLines: per(r.logLines),
     },
     requests: byCount(r.requests),
     notifications: byCount(r.notifications),

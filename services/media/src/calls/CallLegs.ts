@@ -64,7 +64,7 @@ export class CallLegs {
     return leg;
   }
 
-  async createPbx(rtcpMux: boolean, srtpSuite: SrtpCryptoSuite | undefined, payloadTypes: ReadonlyMap<string, number>): Promise<PbxLeg> {
+  async createPbx(rtcpMux: boolean | 'offered', srtpSuite: SrtpCryptoSuite | undefined, payloadTypes: ReadonlyMap<string, number>): Promise<PbxLeg> {
     const { callId, logger, worker, wiring } = this.#options;
     const router = await this.#ensureRouter(payloadTypes);
     const leg = await PbxLeg.create({

@@ -8,6 +8,7 @@ import { parseTrickleCandidate } from '../sdp/candidates.ts';
 import { routerPayloadTypes, type VideoCodecName } from '../sdp/codecs.ts';
 import { offeredSrtpSuite, srtpParameters } from '../sdp/crypto.ts';
 import { payloadTypesOf } from '../sdp/negotiation.ts';
+import type { PbxDescription } from '../sdp/pbxSdp.ts';
 import { pbxVideoPayloadTypes, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
 import { videoCodecNames, videoPayloadTypes } from '../sdp/videoSdp.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
@@ -183,9 +184,9 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (this.#legs.pbx) throw new CallStateError(`call already has a PBX leg [callId:${this.id}]`);
       // RFC 5761 §5.1.3: offer a=rtcp-mux together with a separate RTCP port, so a PBX that does not
       // multiplex still has somewhere to send RTCP.
-      const leg = await this.#legs.createPbx(false, offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
+      const leg = await this.#legs.createPbx('offered', offeredSrtpSuite(srtp), payloadTypesOf(offer.codecs));
       const video = offer.video ? videoCodecNames(offer.video) : []; // offered to the PBX on a video leg of their own
-      const videoLeg = video.length > 0 ? await this.#legs.pbxVideo.ensure(this.#legs.router!, false, leg.srtpSuite) : undefined;
+      const videoLeg = video.length > 0 ? await this.#legs.pbxVideo.ensure(this.#legs.router!, 'offered', leg.srtpSuite) : undefined;
       return { legId: leg.id, sdp: this.#pbxSide.createOffer(leg, offer.codecs, routerPayloadTypes(this.#legs.router), videoLeg && { leg: videoLeg, names: video }) };
     });
   }
@@ -194,7 +195,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   pbxLateOffer(srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
     return this.#run('pbxLateOffer', async () => {
       if (this.#legs.pbx || this.#legs.softphone) throw new CallStateError(`a late offer is for a new call only [callId:${this.id}]`);
-      const leg = await this.#legs.createPbx(false, offeredSrtpSuite(srtp), new Map());
+      const leg = await this.#legs.createPbx('offered', offeredSrtpSuite(srtp), new Map());
       const { sdp, codec } = this.#pbxSide.createLateOffer(leg, routerPayloadTypes(this.#legs.router));
       this.#codec = codec;
       return { legId: leg.id, sdp };
@@ -296,12 +297,15 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     });
   }
 
-  /** An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. */
-  pbxOffer(sdp: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
+  /**
+   * An SDP offer from the PBX: an incoming INVITE (new PBX leg) or a re-INVITE/UPDATE. `parsed`: `sdp`
+   * as parsePbxSdp() read it already (the node, for a new call), so it is not parsed twice.
+   */
+  pbxOffer(sdp: string, parsed?: PbxDescription): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     return this.#run('pbxOffer', async () => {
       const reinvite = this.#legs.pbx !== undefined;
       const softphoneVideo = this.#softphoneSide.remote?.video;
-      const offer = this.#pbxSide.readOffer(sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
+      const offer = this.#pbxSide.readOffer(parsed ?? sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
       if (this.#legs.pbx) await this.#stats.sampleBeforePbxChange();
       const { description, crypto } = offer;
       const leg = this.#legs.pbx ?? (await this.#legs.createPbx(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
@@ -339,7 +343,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const pbx = this.#legs.pbx;
       if (!pbx?.remote || !this.#legs.router) throw new CallStateError(`pbxVideoOffer needs a connected PBX leg [callId:${this.id}]`);
       if (video === (this.#pbxSide.video !== undefined)) return { sdp: null };
-      const videoLeg = video ? await this.#legs.pbxVideo.ensure(this.#legs.router, false, pbx.srtpSuite) : undefined;
+      const videoLeg = video ? await this.#legs.pbxVideo.ensure(this.#legs.router, 'offered', pbx.srtpSuite) : undefined;
       return { sdp: this.#pbxSide.videoOffer(pbx, videoLeg, ['VP8', 'H264'], routerPayloadTypes(this.#legs.router), this.#codec?.ptime) };
     });
   }

@@ -12,7 +12,7 @@ import { SsrcLearner } from './SsrcLearner.ts';
 import { SsrcWatchdog } from './SsrcWatchdog.ts';
 import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
 import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
-import { createTransport, ownTuple, type OwnTuple } from './pbxTransport.ts';
+import { createOnNewPorts, createTransport, ownSrtp, type LegPorts } from './pbxTransport.ts';
 
 /** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
 interface ConnectParameters {
@@ -29,29 +29,32 @@ export type PbxLegCodec = PbxCodec | PbxVideoCodec;
 /**
  * The RTP (or SDES-SRTP) leg to the PBX for one m-line: a PlainTransport, the Producer of what the PBX
  * sends and the Consumer of what it receives. mediasoup connects a PlainTransport once, so re-targeting
- * to another address (re-INVITE) re-creates the transport on the same local port(s).
+ * to another address (re-INVITE) re-creates the transport on the same local port(s), which the leg holds
+ * in the worker's PortSlice for its whole life.
  */
 export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLegEvents> {
   /** Stable across transport re-creation. */
   readonly id = randomUUID();
+  /** RTP and RTCP on one port as agreed in SDP (see the getter). */
   #rtcpMux: boolean;
+  /** The current transport is muxed: also while our offer of a=rtcp-mux waits for its answer. */
+  #transportMux: boolean;
   readonly #router: Router;
   readonly #worker: MediaWorker;
   readonly #logger: Logger;
   #transport: PlainTransport;
   /**
-   * What SDP needs of the current transport, read once per transport: mediasoup's `tuple`, `rtcpTuple`
-   * and `srtpParameters` getters deep-copy on every read (structuredClone), and they are read for every
-   * SDP written and every Direct Media look-up.
+   * The leg's ports, booked in the worker's PortSlice until the leg closes: every transport of the leg is
+   * bound to them. Were one freed while the leg lives, another call would be handed it, and its socket
+   * (bound last, SO_REUSEADDR) would receive all of this leg's packets. The RTCP port stays booked once
+   * RTCP is muxed, as it was offered.
    */
-  #own: OwnTuple;
+  readonly #ports: LegPorts;
   /**
-   * The transport the leg was created with, whose ports mediasoup took from the worker's range: kept open
-   * (idle) until the leg closes, so the range stays marked used. A transport re-created on the same port is
-   * bound outside the range's bookkeeping; were the first one closed, mediasoup would hand that port to
-   * another call, whose socket (bound last, SO_REUSEADDR) would then receive all of this leg's packets.
+   * The current transport's SDES key, read once per transport: mediasoup's `srtpParameters` getter
+   * deep-copies on every read (structuredClone), and it is read for every SDP written.
    */
-  readonly #portHolder: PlainTransport;
+  #srtp: SrtpParameters | undefined;
   #srtpSuite: SrtpCryptoSuite | undefined;
   #remote: PbxRemote | undefined;
   #connectedTo: PbxRemote | undefined;
@@ -68,14 +71,15 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   readonly #watchdog: SsrcWatchdog | undefined;
   #closed = false;
 
-  private constructor(transport: PlainTransport, options: PbxLegOptions) {
+  private constructor(transport: PlainTransport, ports: LegPorts, transportMux: boolean, options: PbxLegOptions) {
     super();
     this.#transport = transport;
-    this.#own = ownTuple(transport);
-    this.#portHolder = transport;
+    this.#srtp = ownSrtp(transport);
+    this.#ports = ports;
     this.#router = options.router;
     this.#worker = options.worker;
-    this.#rtcpMux = options.rtcpMux;
+    this.#rtcpMux = options.rtcpMux === true;
+    this.#transportMux = transportMux;
     this.#srtpSuite = options.srtpSuite;
     this.#logger = options.logger.child({ legId: this.id });
     this.#uplink = new ConsumerFeed({
@@ -95,9 +99,19 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
       : new SsrcWatchdog({ target: () => this.#watchdogTarget(), relearn: () => this.relearn() }, options.ssrcWatchdog ?? {}, this.#logger);
   }
 
+  /**
+   * A leg on new ports: one when RTCP is muxed, else a second for RTCP. A leg created for our offer
+   * (rtcpMux 'offered': a=rtcp-mux with a separate RTCP port, RFC 5761 §5.1.3) starts on a muxed
+   * transport, as nearly every answer multiplexes, its RTCP port only booked: an answer without
+   * a=rtcp-mux re-creates it non-muxed on both ports (see configure()). Before the answer the transport
+   * is not connected, so it sends nothing and drops what it receives either way. Not with SDES-SRTP: our
+   * key is in the offer, and a re-created transport has a new one, so that leg starts non-muxed as the
+   * offer describes it (an answer with a=rtcp-mux re-creates it, as before).
+   */
   static async create<C extends PbxLegCodec = PbxCodec>(options: PbxLegOptions): Promise<PbxLeg<C>> {
-    const transport = await createTransport(options.router, options.worker, options.rtcpMux, options.srtpSuite, undefined);
-    return new PbxLeg<C>(transport, options);
+    const transportMux = options.rtcpMux === true || (options.rtcpMux === 'offered' && options.srtpSuite === undefined);
+    const { transport, ports } = await createOnNewPorts(options.router, options.worker, { rtcpMux: transportMux, rtcpPort: options.rtcpMux !== true, srtpSuite: options.srtpSuite });
+    return new PbxLeg<C>(transport, ports, transportMux, options);
   }
 
   /** RTP and RTCP on one port; once muxed, for good (its transport is re-created with the same ports). */
@@ -115,17 +129,17 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
 
   /** Our RTP address and port as written in SDP. */
   get local(): { address: string; port: number } {
-    return { address: this.#worker.announcedAddress, port: this.#own.port };
+    return { address: this.#worker.announcedAddress, port: this.#ports.port };
   }
 
-  /** Our RTCP port when RTCP has its own (non-mux). */
+  /** Our RTCP port when RTCP has its own (non-mux), or may have (our offer of a=rtcp-mux, not answered yet). */
   get localRtcpPort(): number | undefined {
-    return this.#own.rtcpPort;
+    return this.#rtcpMux ? undefined : this.#ports.rtcpPort;
   }
 
   /** Our SDES key (what we encrypt with); undefined for plain RTP. */
   get srtpParameters(): SrtpParameters | undefined {
-    return this.#own.srtp;
+    return this.#srtp;
   }
 
   get srtpSuite(): SrtpCryptoSuite | undefined {
@@ -187,16 +201,17 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   async configure(options: { remote: PbxRemote; srtpSuite: SrtpCryptoSuite | undefined; connect: boolean }): Promise<void> {
     this.#assertOpen();
     const { remote, srtpSuite, connect } = options;
+    // RFC 5761: we offered a=rtcp-mux (or answer it now), so RTCP comes to our RTP port. mediasoup's
+    // non-muxed transport drops RTCP there (it takes RTCP only from the RTCP tuple): the transport must
+    // be muxed, or PLI/FIR from the PBX would never reach a camera. Once muxed, for good.
+    if (remote.rtcpMux) this.#rtcpMux = true;
     if (srtpSuite !== this.#srtpSuite) {
       this.#srtpSuite = srtpSuite;
       await this.#recreate('srtp suite changed');
-    }
-    if (remote.rtcpMux && !this.#rtcpMux) {
-      // RFC 5761: we offered a=rtcp-mux (or answer it now), so RTCP comes to our RTP port. mediasoup's
-      // non-muxed transport drops RTCP there (it takes RTCP only from the RTCP tuple): the transport
-      // becomes muxed on the same RTP port, or PLI/FIR from the PBX would never reach a camera.
-      this.#rtcpMux = true;
-      await this.#recreate('the PBX multiplexes RTCP');
+    } else if (this.#transportMux !== this.#rtcpMux) {
+      // Our offer's muxed transport, answered without a=rtcp-mux: RTCP goes to our a=rtcp port; or a
+      // non-muxed one the PBX now multiplexes.
+      await this.#recreate(this.#rtcpMux ? 'the PBX multiplexes RTCP' : 'the PBX does not multiplex RTCP');
     }
     this.#remote = remote;
     if (!connect) return;
@@ -270,7 +285,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     this.#uplink.forget();
     this.#producer = undefined;
     this.#transport.close();
-    this.#portHolder.close();
+    this.#releasePorts();
     this.emit('@close');
   }
 
@@ -317,7 +332,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     try {
       learner = await SsrcLearner.start({
         localIp: this.#worker.listenIp,
-        localPort: this.#own.port,
+        localPort: this.#ports.port,
         remoteIp: remote.address,
         remotePort: remote.port,
         payloadTypes: new Set([codec.recvPayloadType]),
@@ -356,22 +371,27 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     producer?.close();
   }
 
+  /** A new transport on the leg's ports, muxed as agreed (#rtcpMux). */
   async #recreate(reason: string): Promise<void> {
     const old = this.#transport;
-    const port = this.#own.port;
-    const rtcpPort = this.#rtcpMux ? undefined : this.#own.rtcpPort;
     this.#stopLearning();
     this.#uplink.clear();
     this.#closeProducer();
     this.#connectedTo = undefined;
-    // Its Producer and Consumer are closed: the port holder stays, idle (its socket was bound before the
-    // new one, which therefore receives every packet).
-    if (old !== this.#portHolder) old.close();
-    this.#transport = await createTransport(this.#router, this.#worker, this.rtcpMux, this.#srtpSuite, { port, rtcpPort });
-    this.#own = ownTuple(this.#transport);
+    // Closed first: the worker takes requests in order, so the old sockets are gone before the new ones
+    // bind the same ports (the leg keeps them booked meanwhile).
+    old.close();
+    this.#transport = await createTransport(this.#router, this.#worker, this.#rtcpMux, this.#srtpSuite, this.#ports);
+    this.#transportMux = this.#rtcpMux;
+    this.#srtp = ownSrtp(this.#transport);
     this.#generation += 1;
     this.#watch(this.#transport);
-    this.#logger.debug({ reason, port }, 'PBX transport re-created');
+    this.#logger.debug({ reason, port: this.#ports.port }, 'PBX transport re-created');
+  }
+
+  #releasePorts(): void {
+    this.#worker.ports.release(this.#ports.port);
+    this.#worker.ports.release(this.#ports.rtcpPort);
   }
 
   #watch(transport: PlainTransport): void {
@@ -380,6 +400,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
       this.#closed = true;
       this.#watchdog?.close();
       this.#stopLearning();
+      this.#releasePorts();
       this.emit('@close');
     });
   }

@@ -8,8 +8,11 @@ export interface PbxLegOptions {
   /** The worker: listen IP, announced address and its slice of the port range. */
   worker: MediaWorker;
   logger: Logger;
-  /** RTP and RTCP on one port (RFC 5761). When false the leg has a second port for RTCP. */
-  rtcpMux: boolean;
+  /**
+   * RTP and RTCP on one port (RFC 5761). When false the leg has a second port for RTCP. 'offered': our
+   * offer has a=rtcp-mux and a separate RTCP port (RFC 5761 §5.1.3), the answer decides (see PbxLeg.create).
+   */
+  rtcpMux: boolean | 'offered';
   /** SDES-SRTP with this suite; undefined = plain RTP. */
   srtpSuite: SrtpCryptoSuite | undefined;
   /** The SSRC watchdog (see SsrcWatchdogOptions); false turns it off. Default: on, with its defaults. */

@@ -201,11 +201,12 @@ export class PbxNegotiation implements PbxDirection {
    * An SDP offer from the PBX (incoming INVITE, re-INVITE, UPDATE), read against the call: the call's
    * codec if it has one, else the PBX's first one (that the softphone offered, if it did), and the first
    * a=crypto line mediasoup can use. Nothing changes until acceptOffer().
+   * `sdp` may come parsed (parsePbxSdp()) already.
    * @throws CallStateError while our own offer is unanswered (glare); NoCommonCodecError, CryptoInvalidError, SdpInvalidError
    */
-  readOffer(sdp: string, callCodec: CodecName | undefined, softphoneCodecs: SdpCodec[] | undefined, softphoneVideo?: readonly VideoCodecName[]): PbxOffer {
+  readOffer(sdp: string | PbxDescription, callCodec: CodecName | undefined, softphoneCodecs: SdpCodec[] | undefined, softphoneVideo?: readonly VideoCodecName[]): PbxOffer {
     if (this.#pending) throw new CallStateError(`our own offer to the PBX is still unanswered (glare) [callId:${this.#callId}]`);
-    const offer = parsePbxSdp(sdp, `PBX offer [callId:${this.#callId}]`);
+    const offer = typeof sdp === 'string' ? parsePbxSdp(sdp, `PBX offer [callId:${this.#callId}]`) : sdp;
     const supported = requireSupportedCodecs(offer.codecs, `PBX offer [callId:${this.#callId}]`);
     const softphone = softphoneCodecs && !callCodec ? new Set(supportedCodecs(softphoneCodecs).map((c) => c.spec.name)) : undefined;
     const chosen = callCodec ? supported.find((c) => c.spec.name === callCodec) : supported.find((c) => !softphone || softphone.has(c.spec.name));

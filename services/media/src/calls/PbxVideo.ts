@@ -38,7 +38,7 @@ export class PbxVideo {
   }
 
   /** The video leg, created on `router` when the call has none yet. */
-  async ensure(router: Router, rtcpMux: boolean, srtpSuite: SrtpCryptoSuite | undefined): Promise<PbxLeg<PbxVideoCodec>> {
+  async ensure(router: Router, rtcpMux: boolean | 'offered', srtpSuite: SrtpCryptoSuite | undefined): Promise<PbxLeg<PbxVideoCodec>> {
     if (this.#leg) return this.#leg;
     const { worker, logger, ssrcWatchdog, wiring } = this.#options;
     const leg = await PbxLeg.create<PbxVideoCodec>({ router, worker, logger: logger.child({ media: 'video' }), rtcpMux, srtpSuite, ssrcWatchdog });

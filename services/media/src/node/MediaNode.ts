@@ -4,7 +4,7 @@ import type { CaptureInfo, CodecName, IceCandidate, Logger, MediaCallDump, Media
 import { MediaCall } from '../calls/MediaCall.ts';
 import type { MediaCallSample } from '../calls/MediaCallTypes.ts';
 import { DirectMedia } from '../directMedia/DirectMedia.ts';
-import { offeredTuple } from '../directMedia/partnerToBe.ts';
+import { offeredTuple, parseNewPbxOffer } from '../directMedia/partnerToBe.ts';
 import { captureSubject } from '../capture/captureSubject.ts';
 import { ConferenceRooms } from '../conference/ConferenceRooms.ts';
 import type { ConferenceLeg, ConferenceState } from '../conference/ConferenceRoomsTypes.ts';
@@ -129,10 +129,11 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   pbxOffer(callId: string, sdp: string, near?: string): Promise<{ legId: string; sdp: string; codec: CodecName; mediaPath: MediaPath; softphoneRenegotiate?: boolean }> {
     const call = this.#calls.get(callId);
     if (call) return call.pbxOffer(sdp);
-    const tuple = offeredTuple(sdp);
+    const offer = parseNewPbxOffer(sdp);
+    const tuple = offeredTuple(offer);
     const owner = tuple && this.#directMedia.ownerOf(tuple.address, tuple.port);
     const next = owner ? this.#calls.get(owner.id) : near === undefined ? undefined : this.#calls.get(near);
-    return this.#create(callId, (c) => c.pbxOffer(sdp), next);
+    return this.#create(callId, (c) => c.pbxOffer(sdp, offer), next);
   }
 
   pbxHoldOffer(callId: string, hold: boolean): Promise<{ sdp: string }> {

@@ -4,6 +4,7 @@ import type { Router, RouterRtpCodecCapability, WebRtcServer, Worker } from 'med
 import { AllocationError } from '../errors.ts';
 import { routerMediaCodecs } from '../sdp/codecs.ts';
 import type { MediaWorkerEvents, MediaWorkerOptions } from './MediaWorkerTypes.ts';
+import { PortSlice } from './PortSlice.ts';
 import { RouterShare } from './RouterShare.ts';
 
 /**
@@ -17,6 +18,8 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
   readonly listenIp: string;
   readonly announcedAddress: string;
   readonly portRange: { min: number; max: number };
+  /** The PBX transports' ports, booked on this side (see PortSlice). */
+  readonly ports: PortSlice;
   readonly #capacity: number;
   readonly #routers = new Set<Router>();
   /** The routers the worker's calls share (see RouterShare). */
@@ -33,6 +36,7 @@ export class MediaWorker extends EventEmitter<MediaWorkerEvents> {
     this.listenIp = options.listenIp;
     this.announcedAddress = options.announcedAddress ?? options.listenIp;
     this.portRange = options.portRange;
+    this.ports = new PortSlice(options.portRange);
     this.#capacity = options.capacity ?? 500;
     worker.on('died', (error) => {
       if (this.#closed) return;
