@@ -281,7 +281,9 @@ export class PbxNegotiation implements PbxDirection {
     }
     const cryptoTag = leg.srtpSuite ? 1 : undefined;
     this.#pending = { kind: 'initial', leg, codecs, telephoneEvents, direction: 'sendrecv', cryptoTag, video };
-    const local = video && this.#localVideo(video.leg, video.codecs, 'sendrecv', true, video.cryptoTag);
+    // No a=rtcp-mux with SDES: our key is in this offer, and a muxed answer would need the leg's transport
+    // re-created, which gives it a new key the PBX never hears of (its audio from us would not decrypt).
+    const local = video && this.#localVideo(video.leg, video.codecs, 'sendrecv', video.cryptoTag === undefined, video.cryptoTag);
     // Our later offers keep the session's m-lines (RFC 3264 §8): a video m-line the PBX declines stays, at port 0.
     this.#layout = local && {
       mlines: [
@@ -291,7 +293,7 @@ export class PbxNegotiation implements PbxDirection {
       index: 0,
       videoIndex: 1,
     };
-    return this.#write(leg, lines, 'sendrecv', true, cryptoTag, 20, undefined, local);
+    return this.#write(leg, lines, 'sendrecv', cryptoTag === undefined, cryptoTag, 20, undefined, local);
   }
 
   /** The video m-line the PBX offers, and the codec we would take from it (see readOffer). */

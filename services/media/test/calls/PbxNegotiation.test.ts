@@ -72,6 +72,8 @@ describe('PbxNegotiation', { timeout: 20_000 }, () => {
     const ours = parsePbxSdp(sdp, 'our offer');
     assert.equal(ours.secure, true);
     assert.deepEqual(ours.crypto.map((c) => [c.tag, c.usable, c.keyBase64]), [[1, 'AES_CM_128_HMAC_SHA1_80', b.leg.srtpParameters!.keyBase64]]);
+    // Without a=rtcp-mux: a muxed answer would re-create the transport, whose new key the PBX never got.
+    assert.deepEqual([ours.rtcpMux, ours.rtcpPort], [false, b.leg.localRtcpPort]);
   });
 
   test('createLateOffer() offers PCMU and telephone-event only, and fixes PCMU for the call', async (t) => {
