@@ -109,6 +109,8 @@ export interface GatewayApp {
   readonly instance: GatewayInstance;
   /** Server-computed presence, once started. */
   readonly presence: PresenceService | undefined;
+  /** The media nodes this gateway places calls on, once started. */
+  readonly placement: MediaPlacement | undefined;
   /** The operation handlers sessions dispatch to (complete once start() resolved). */
   readonly operations: OperationTable;
   /** Resolves once the journal was reconciled with the pbx-adapter's live calls (after start). */
@@ -226,6 +228,9 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
     operations: table,
     get presence() {
       return presence;
+    },
+    get placement() {
+      return placement;
     },
     async start() {
       instance.startedAt = Date.now();

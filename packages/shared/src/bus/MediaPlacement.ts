@@ -74,6 +74,12 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   readonly #sweepIntervalMs: number;
   readonly #now: () => number;
   readonly #nodes = new Map<string, MediaNodeInfo>();
+  /**
+   * Nodes a request found nobody listening at (no responders: the process is gone, or cut off from the
+   * bus), left out of new calls until a heartbeat of theirs comes after that: a dead node's calls end by
+   * expiry as before (a node only reconnecting keeps them), but new calls stop trying it at once.
+   */
+  readonly #unreachable = new Set<string>();
   #subscription: Unsubscribe | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -107,6 +113,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
   observe(heartbeat: MediaNodeHeartbeat): void {
     if (this.#closed) return;
     const known = this.#nodes.get(heartbeat.nodeId);
+    this.#unreachable.delete(heartbeat.nodeId);
     const info: MediaNodeInfo = { ...heartbeat, lastSeen: this.#now() };
     this.#nodes.set(heartbeat.nodeId, info);
     if (known && known.startedAt !== heartbeat.startedAt) {
@@ -125,6 +132,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
     for (const [nodeId, node] of this.#nodes) {
       if (!this.#expired(node, now)) continue;
       this.#nodes.delete(nodeId);
+      this.#unreachable.delete(nodeId);
       this.#logger?.warn({ nodeId, silentMs: now - node.lastSeen }, 'media node expired');
       this.emit('nodedown', nodeId, 'expired');
     }
@@ -138,7 +146,7 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
    */
   pick(options: MediaPickOptions = {}): string {
     const now = this.#now();
-    const usable = [...this.#nodes.values()].filter((n) => !this.#expired(n, now) && !n.draining && n.workersAlive > 0);
+    const usable = [...this.#nodes.values()].filter((n) => !this.#expired(n, now) && !n.draining && n.workersAlive > 0 && !this.#unreachable.has(n.nodeId));
     usable.sort((a, b) => a.load - b.load || a.calls - b.calls || a.nodeId.localeCompare(b.nodeId));
     const { preferAddress, preferNode } = options;
     const best = usable.find((n) => n.nodeId === preferNode)
@@ -148,6 +156,13 @@ export class MediaPlacement extends EventEmitter<MediaPlacementEvents> {
       throw new NoMediaNodeError(`no live media node can take a call [known:${this.#nodes.size}${preferAddress ? `, preferAddress:${preferAddress}` : ''}${preferNode ? `, preferNode:${preferNode}` : ''}]`);
     }
     return best.nodeId;
+  }
+
+  /** A request to `nodeId` found no responder: no new call goes there until it heartbeats again. */
+  unreachable(nodeId: string): void {
+    if (!this.#nodes.has(nodeId) || this.#unreachable.has(nodeId)) return;
+    this.#unreachable.add(nodeId);
+    this.#logger?.warn({ nodeId }, 'media node does not answer: no new calls until its next heartbeat');
   }
 
   /**

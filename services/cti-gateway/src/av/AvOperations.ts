@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { excerpt } from '@ucserver/shared';
+import { BusNoRespondersError, excerpt } from '@ucserver/shared';
 import { dialTarget, lineNumberFrom } from '../cti/ctiMapping.ts';
 import { clientReasonOf } from '../errors.ts';
 import type { LineView } from '../lines/LineStore.ts';
@@ -116,17 +116,7 @@ export class AvOperations {
     if (!target) throw new CtiRequestError(GENERAL, `cannot dial '${excerpt(arg.u8sUriTo)}'`);
     // A softphone dialling what CTI asked it to (remote make-call) keeps the CTI call id.
     const callId = (arg.bIsRemoteControlCallOut ? this.#deps.remote.claim(line.id, target) : undefined) ?? randomUUID();
-    let nodeId: string;
-    try {
-      nodeId = this.#deps.placement.pick();
-    } catch (err) {
-      throw new CtiRequestError(GENERAL, `no media node available: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      await media.softphoneOffer(nodeId, callId, arg.u8sBody);
-    } catch (err) {
-      throw new CtiRequestError(GENERAL, `media refused the offer: ${clientReasonOf(err)}`, { cause: err });
-    }
+    const nodeId = await this.#offerToNode(callId, arg.u8sBody);
     const call = new SoftphoneCall({ callId, session, direction: 'outbound', mediaNodeId: nodeId, lineNumber: line.number, remoteNumber: target });
     call.video = offersVideo(arg.u8sBody);
     calls.add(call);
@@ -139,6 +129,33 @@ export class AvOperations {
     }
     this.#deps.logger.info({ callId, lineId: line.id, to: target, nodeId }, 'softphone call placed');
     return call.madeCall;
+  }
+
+  /**
+   * The softphone's offer on a node picked for the new call; the node that took it. A node nobody answers
+   * for (it died a moment ago: its heartbeats have not expired yet) is left out and the offer goes to the
+   * next one, once, rather than the user's call failing until placement notices.
+   */
+  async #offerToNode(callId: string, sdp: string): Promise<string> {
+    const { media, placement } = this.#deps;
+    for (let attempt = 1; ; attempt++) {
+      let nodeId: string;
+      try {
+        nodeId = placement.pick();
+      } catch (err) {
+        throw new CtiRequestError(GENERAL, `no media node available: ${(err as Error).message}`, { cause: err });
+      }
+      try {
+        await media.softphoneOffer(nodeId, callId, sdp);
+        return nodeId;
+      } catch (err) {
+        if (attempt === 1 && (err as Error).cause instanceof BusNoRespondersError) {
+          placement.unreachable(nodeId);
+          continue;
+        }
+        throw new CtiRequestError(GENERAL, `media refused the offer: ${clientReasonOf(err)}`, { cause: err });
+      }
+    }
   }
 
   /** A line of the user to place a softphone call from: the one named in u8sUriFrom if theirs, else their first enabled line. */

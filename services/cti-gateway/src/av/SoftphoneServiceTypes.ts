@@ -15,6 +15,8 @@ import type { SoftphoneCalls } from './SoftphoneCalls.ts';
 /** Picks the media node for a new call and tells when a node is gone (MediaPlacement in production). */
 export interface MediaNodePicker {
   pick(options?: { preferAddress?: string }): string;
+  /** A request to the node found nobody listening: no new call goes there until it heartbeats again. */
+  unreachable(nodeId: string): void;
   on(event: 'nodedown', listener: (nodeId: string, reason: 'expired' | 'restarted') => void): unknown;
   off(event: 'nodedown', listener: (nodeId: string, reason: 'expired' | 'restarted') => void): unknown;
 }

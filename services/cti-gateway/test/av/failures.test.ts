@@ -3,7 +3,7 @@
 // subjects, and the call cleaned up on the other side.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CtiCommands, UcsError } from '@ucserver/shared';
+import { CtiCommands, MediaTopics, UcsError } from '@ucserver/shared';
 import { check } from '@ucserver/testkit';
 import { EnetucRequestError } from '../../src/client/EnetucClient.ts';
 import { ANSWER, NODE, OFFER } from './Peers.ts';
@@ -25,6 +25,23 @@ describe('softphone and CTI flows when a peer refuses', { timeout: 60_000 }, () 
     assert.doesNotMatch(err.message, /subject:/);
     const make = flows.peers.requests.find((r) => r.verb === 'pbx.makeCall' && r.payload.to === '666')!.payload;
     assert.deepEqual(await flows.peers.waitFor('media.close', (p) => p.callId === make.callId), { callId: make.callId, cause: 'make-call failed' });
+  });
+
+  it('asnAVMakeCallV2 picked a node nobody answers for (it just died, not yet expired): the offer goes to the next node, and later calls skip it', async () => {
+    // Preferred over node-test (same load, earlier id); nothing listens on its subjects: no responders.
+    flows.peers.bus.publish(MediaTopics.heartbeat, { nodeId: 'node-ghost', addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: false, startedAt: 1, at: Date.now(), intervalMs: 60_000 });
+    await check(() => flows.app.placement?.nodes().some((n) => n.nodeId === 'node-ghost'), 5000, { name: 'the ghost node known' });
+    for (const to of ['101', '102']) {
+      const started = Date.now();
+      const r = await flows.alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: `tel:${to}`, u8sContentType: 'application/sdp', u8sBody: OFFER });
+      const callId = r.u8sCTIConnectionID;
+      assert.ok(flows.peers.requests.some((q) => q.verb === 'softphone.offer' && q.payload.callId === callId), `the offer of the call to ${to} reached ${NODE}`);
+      assert.equal((await flows.peers.waitFor('pbx.makeCall', (p) => p.callId === callId)).mediaNodeId, NODE);
+      assert.ok(Date.now() - started < 2000, `placed without waiting for a timeout (${Date.now() - started} ms)`);
+    }
+    // The ghost drains: the later tests' calls never go near it.
+    flows.peers.bus.publish(MediaTopics.heartbeat, { nodeId: 'node-ghost', addresses: ['127.0.0.1'], workers: 1, workersAlive: 1, calls: 0, legs: 0, load: 0, draining: true, startedAt: 1, at: Date.now(), intervalMs: 60_000 });
+    await check(() => flows.app.placement?.nodes().find((n) => n.nodeId === 'node-ghost')?.draining, 5000, { name: 'the ghost draining' });
   });
 
   it('an outgoing call whose node has no SDP answer is dropped: asnAVDropCall "media failure" and a drop to the pbx-adapter', async () => {

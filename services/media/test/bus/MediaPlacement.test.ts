@@ -123,6 +123,25 @@ describe('MediaPlacement', { timeout: 20_000 }, () => {
     assert.throws(() => placement.pick(), NoMediaNodeError);
   });
 
+  test('a node marked unreachable is left out of picks (no nodedown) until its next heartbeat', (t) => {
+    const placement = unstartedPlacement(t);
+    const down: string[] = [];
+    placement.on('nodedown', (id) => down.push(id));
+    placement.observe(heartbeat('node-a', { load: 0 }));
+    placement.observe(heartbeat('node-b', { load: 0.5 }));
+    assert.equal(placement.pick(), 'node-a');
+    placement.unreachable('node-a');
+    assert.equal(placement.pick(), 'node-b');
+    assert.equal(placement.pick({ preferNode: 'node-a' }), 'node-b', 'not even when named');
+    assert.equal(placement.nodes().length, 2, 'still listed: its calls end only when it expires');
+    assert.deepEqual(down, []);
+    placement.unreachable('node-b');
+    assert.throws(() => placement.pick(), NoMediaNodeError);
+    placement.unreachable('node-x');
+    placement.observe(heartbeat('node-a', { load: 0 }));
+    assert.equal(placement.pick(), 'node-a', 'back with its next heartbeat');
+  });
+
   test('a node that restarted (new startedAt) emits nodedown restarted then nodeup', (t) => {
     const placement = unstartedPlacement(t);
     const events: string[] = [];
