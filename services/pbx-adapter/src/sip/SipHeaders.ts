@@ -42,7 +42,20 @@ const key = (name: string): string => {
   return k;
 };
 
-const PARSED_REMEMBERED = 32;
+const PARSED_REMEMBERED = 16;
+
+const NAME_ADDR = { From: (v: string) => parseNameAddr(v, 'From'), To: (v: string) => parseNameAddr(v, 'To') };
+const NAME_ADDR_LIST = {
+  Contact: (v: string) => parseNameAddrList(v, 'Contact'),
+  Route: (v: string) => parseNameAddrList(v, 'Route'),
+  'Record-Route': (v: string) => parseNameAddrList(v, 'Record-Route'),
+};
+
+interface Parsed {
+  kind: string;
+  raw: string;
+  value: unknown;
+}
 
 const copyVia = (via: Via): Via => ({ ...via, params: new Map(via.params) });
 
@@ -53,7 +66,7 @@ export class SipHeaders implements Iterable<HeaderField> {
   /** key() of each line's name, index for index with `list`. */
   readonly #keys: string[] = [];
   /** Parsed values by accessor and raw value (see the file's head); created on the first typed read. */
-  #parsed: Map<string, unknown> | undefined;
+  #parsed: Parsed[] | undefined;
 
   constructor(fields: Iterable<HeaderField | readonly [string, string]> = []) {
     for (const f of fields) {
@@ -195,23 +208,23 @@ export class SipHeaders implements Iterable<HeaderField> {
    * return). A value that fails to parse is not remembered (it throws again on the next read).
    */
   #parse<T>(kind: string, raw: string, parse: (value: string) => T): T {
-    const memo = (this.#parsed ??= new Map());
-    const k = `${kind}\n${raw}`;
-    const known = memo.get(k) as T | undefined;
-    if (known !== undefined) return known;
+    // A short list scanned with ===: the kinds are literals and a raw value is usually the very string of
+    // the header line, so both compare by reference (a Map keyed by kind + raw hashed a new string per read).
+    const memo = (this.#parsed ??= []);
+    for (const p of memo) if (p.kind === kind && p.raw === raw) return p.value as T;
     const value = parse(raw);
     // Headers kept and changed over and over (a REGISTER's CSeq on every refresh) must not grow it.
-    if (memo.size >= PARSED_REMEMBERED) memo.clear();
-    memo.set(k, value);
+    if (memo.length >= PARSED_REMEMBERED) memo.length = 0;
+    memo.push({ kind, raw, value });
     return value;
   }
 
   #nameAddr(name: 'From' | 'To'): NameAddr {
-    return this.#parse(name, this.#required(name), (v) => parseNameAddr(v, name));
+    return this.#parse(name, this.#required(name), NAME_ADDR[name]);
   }
 
   #nameAddrs(name: 'Contact' | 'Route' | 'Record-Route'): NameAddr[] {
-    return this.getAll(name).flatMap((v) => this.#parse(name, v, (line) => parseNameAddrList(line, name)).map(cloneNameAddr));
+    return this.getAll(name).flatMap((v) => this.#parse(name, v, NAME_ADDR_LIST[name]).map(cloneNameAddr));
   }
 
   #required(name: string): string {
