@@ -10,6 +10,7 @@
 //                            [-- --cpu-prof <dir>]   (every service writes a V8 CPU profile into <dir> when it stops)
 //                            [-- --db pglite|postgres]  (the gateway's database: embedded PGlite, the default, or a private PostgreSQL)
 //   E2E_SQL_LOG=1 ... --db postgres: PostgreSQL logs every statement; each rate window's are listed per call by text (sqlLog.ts)
+//   BENCH_NODE_OPTIONS='--perf-basic-prof-only-functions' ...: extra node options for every service (perf record -g -p <pid> then names JS frames)
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { enterNetworkNamespace } from '../../test/e2e/support/netns.ts';

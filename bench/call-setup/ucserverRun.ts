@@ -95,7 +95,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
     users: [],
     // The media node as deployed (the e2e stack samples stats every 1 s and beats every 500 ms for its
     // timing checks): a held call's sampling is part of what a call costs, at the production interval.
-    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MEDIA_STATS_INTERVAL_MS: '5000', MEDIA_HEARTBEAT_MS: '2000', ...(process.env.JOURNAL_FLUSH_MS ? { JOURNAL_FLUSH_MS: process.env.JOURNAL_FLUSH_MS } : {}), ...(o.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(o.cpuProfileDir)}` } : {}) },
+    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MEDIA_STATS_INTERVAL_MS: '5000', MEDIA_HEARTBEAT_MS: '2000', ...(process.env.JOURNAL_FLUSH_MS ? { JOURNAL_FLUSH_MS: process.env.JOURNAL_FLUSH_MS } : {}), ...nodeOptions(o.cpuProfileDir) },
   });
   const phones: AutoAnswerPhone[] = [];
   try {
@@ -251,4 +251,14 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
     await rtpengine?.dispose();
     await postgres?.stop();
   }
+}
+
+/**
+ * The services' NODE_OPTIONS: `--cpu-prof` into `cpuProfileDir`, and BENCH_NODE_OPTIONS as given (e.g.
+ * `--perf-basic-prof-only-functions`, so that `perf record -g -p <pid>` names JavaScript frames: a V8 CPU
+ * profile books wall time, perf only time on a CPU).
+ */
+function nodeOptions(cpuProfileDir: string | undefined): { NODE_OPTIONS?: string } {
+  const options = [...(cpuProfileDir ? [`--cpu-prof --cpu-prof-dir=${resolve(cpuProfileDir)}`] : []), ...(process.env.BENCH_NODE_OPTIONS ? [process.env.BENCH_NODE_OPTIONS] : [])];
+  return options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {};
 }

@@ -9,7 +9,7 @@ export { natsAuthorizationConfig } from './bus/natsAuthorization.ts';
 export type { NatsAuthorizationOptions } from './bus/natsAuthorization.ts';
 export { seal, open, generateSealingKeyText, isSealingKeyText } from './bus/sealedSecret.ts';
 export { natsSecurityOptions } from './bus/busConnection.ts';
-export { batchWritesPerLoopTurn, connectNats } from './bus/natsConnect.ts';
+export { batchWritesPerLoopTurn, connectNats, quietAnsweredRequests } from './bus/natsConnect.ts';
 export { provisionSecrets } from './deploy/provision.ts';
 export type { NatsUser, SecretLayout, GivenSecrets, ProvisionOptions, ProvisionReport } from './deploy/provision.ts';
 export { natsServerConfig } from './deploy/natsServerConfig.ts';

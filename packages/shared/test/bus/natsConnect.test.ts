@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { batchWritesPerLoopTurn, connectNats } from '@ucserver/shared/internal';
+import { RequestOne } from '@nats-io/nats-core/internal';
+import { batchWritesPerLoopTurn, connectNats, quietAnsweredRequests } from '@ucserver/shared/internal';
 import { natsUrl, uniquePrefix } from '@ucserver/testkit';
 
 /** Counts the connection's socket writes (nats.js's transport `send`, one write each). */
@@ -71,5 +72,39 @@ describe('bus - connectNats: one socket write per event-loop turn', () => {
   it('a connection without the nats.js internals it relies on is left alone', () => {
     assert.equal(batchWritesPerLoopTurn({} as NatsConnection), false);
     assert.equal(batchWritesPerLoopTurn({ protocol: { flushPending: () => undefined } } as unknown as NatsConnection), false);
+  });
+
+  it('an answered request makes no Error when it ends; a failed or timed-out one fails as before', async () => {
+    assert.equal(quietAnsweredRequests(), true);
+    // What an answered request's end rejects its (settled) promise with: nats.js made a new RequestError each time.
+    const endings: unknown[] = [];
+    const proto = RequestOne.prototype as unknown as { cancel: (this: { deferred: { reject: (e: unknown) => void } }, err?: Error) => void };
+    const cancel = proto.cancel;
+    proto.cancel = function (err) {
+      const reject = this.deferred.reject;
+      this.deferred.reject = (e) => {
+        endings.push(e);
+        reject(e);
+      };
+      cancel.call(this, err);
+    };
+    const nc = await connectNats({ servers: natsUrl, name: 'test' });
+    const subject = `${uniquePrefix()}.answered`;
+    const sub = nc.subscribe(subject, { callback: (_err, msg) => void (msg.string() === 'silent' ? undefined : msg.respond(msg.data)) });
+    await nc.flush();
+    try {
+      const replies = await Promise.all(['a', 'b', 'c'].map((s) => nc.request(subject, s, { timeout: 2000 })));
+      assert.deepEqual(replies.map((m) => m.string()), ['a', 'b', 'c']);
+      assert.equal(endings.length, 3);
+      assert.equal(new Set(endings).size, 1, 'one shared error for every answered request, not a new one each');
+      await assert.rejects(nc.request(`${subject}.nobody`, 'x', { timeout: 2000 }), /no responders/i);
+      await assert.rejects(nc.request(subject, 'silent', { timeout: 200 }), /timeout/i);
+      const again = await nc.request(subject, 'd', { timeout: 2000 });
+      assert.equal(again.string(), 'd');
+    } finally {
+      proto.cancel = cancel;
+      sub.unsubscribe();
+      await nc.close();
+    }
   });
 });

@@ -14,8 +14,16 @@ export interface SipTraceOptions {
   clock?: () => bigint;
 }
 
+/** A record as kept: the message's bytes as they are, base64 only when a capture asks for them. */
+interface Kept {
+  atUs: string;
+  src: SipTraceRecord['src'];
+  dst: SipTraceRecord['dst'];
+  data: Buffer;
+}
+
 interface Trace {
-  records: SipTraceRecord[];
+  records: Kept[];
   lastAt: number;
 }
 
@@ -23,8 +31,8 @@ interface Trace {
  * The recent SIP messages per SIP Call-ID, as the transports sent and received them, so a capture of a
  * call (started while it rings, or by a line policy) gets its whole signalling when it stops. Bounded in
  * messages per call, in calls, and in time. A call links its CTI call id to its SIP Call-IDs.
- * Received messages are re-serialized from the parsed form (the top Via carries received/rport); stream
- * transports (TCP/TLS) are recorded like datagrams.
+ * Received messages are re-serialized from the parsed form (the top Via carries received/rport), sent ones
+ * recorded as the bytes the transport sent; stream transports (TCP/TLS) are recorded like datagrams.
  */
 export class SipTrace {
   readonly #traces = new Map<string, Trace>();
@@ -44,15 +52,16 @@ export class SipTrace {
   /** Records what `transport` receives and sends. */
   attach(transport: SipTransport): void {
     transport.on('message', (m, source) => this.received(m, source, transport));
-    transport.on('sent', (m, destination) => this.sent(m, destination, transport));
+    transport.on('sent', (m, destination, data) => this.sent(m, destination, transport, data));
   }
 
   received(message: SipMessage, source: MessageSource, transport: SipTransport): void {
     this.#record(message, { address: source.address, port: source.port }, local(transport));
   }
 
-  sent(message: SipMessage, destination: Destination, transport: SipTransport): void {
-    this.#record(message, local(transport), { address: destination.host.replace(/^\[|\]$/g, ''), port: destination.port });
+  /** `data`: the bytes sent, when the transport has them (else the message is serialized here). */
+  sent(message: SipMessage, destination: Destination, transport: SipTransport, data?: Buffer): void {
+    this.#record(message, local(transport), { address: destination.host.replace(/^\[|\]$/g, ''), port: destination.port }, data);
   }
 
   /** The CTI call `callId` uses the SIP Call-ID `sipCallId`. */
@@ -70,19 +79,22 @@ export class SipTrace {
     this.#expire();
     const link = this.#links.get(callId);
     if (!link) return [];
-    return [...link.sipCallIds].flatMap((id) => this.#traces.get(id)?.records ?? []).sort((a, b) => (BigInt(a.atUs) < BigInt(b.atUs) ? -1 : 1));
+    return [...link.sipCallIds]
+      .flatMap((id) => this.#traces.get(id)?.records ?? [])
+      .sort((a, b) => (BigInt(a.atUs) < BigInt(b.atUs) ? -1 : 1))
+      .map((r) => ({ atUs: r.atUs, src: r.src, dst: r.dst, data: r.data.toString('base64') }));
   }
 
-  #record(message: SipMessage, src: SipTraceRecord['src'], dst: SipTraceRecord['dst']): void {
+  #record(message: SipMessage, src: SipTraceRecord['src'], dst: SipTraceRecord['dst'], sent?: Buffer): void {
     const sipCallId = message.headers.callId();
     if (!sipCallId) return;
-    const data = serializeMessage(message);
+    const data = sent ?? serializeMessage(message);
     if (data.length > 65_000) return;
     let trace = this.#traces.get(sipCallId);
     if (trace) this.#traces.delete(sipCallId);
     trace ??= { records: [], lastAt: 0 };
     trace.lastAt = Date.now();
-    trace.records.push({ atUs: this.#clock().toString(), src: ipOrAny(src), dst: ipOrAny(dst), data: data.toString('base64') });
+    trace.records.push({ atUs: this.#clock().toString(), src: ipOrAny(src), dst: ipOrAny(dst), data });
     if (trace.records.length > this.#maxMessages) trace.records.shift();
     // Re-inserted: the map's order is the order of last activity.
     this.#traces.set(sipCallId, trace);

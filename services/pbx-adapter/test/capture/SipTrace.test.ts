@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { SipTrace } from '../../src/capture/SipTrace.ts';
 import { parseMessage } from '../../src/sip/parse.ts';
+import { serializeMessage } from '../../src/sip/serialize.ts';
 import type { SipTransport } from '../../src/sip/transport/TransportTypes.ts';
 
 const transport = Object.assign(new EventEmitter(), {
@@ -21,9 +22,11 @@ describe('SipTrace - the SIP messages of a call for its capture', () => {
     let now = 1_000_000n;
     const trace = new SipTrace({ clock: () => (now += 1000n) });
     trace.attach(transport);
-    transport.emit('sent', request('INVITE', 'c1'), { host: '198.51.100.7', port: 5060 });
+    const invite = request('INVITE', 'c1');
+    transport.emit('sent', invite, { host: '198.51.100.7', port: 5060 }, serializeMessage(invite));
     transport.emit('message', request('BYE', 'c1', 2), { protocol: 'UDP', address: '198.51.100.7', port: 5060 });
-    transport.emit('sent', request('INVITE', 'other'), { host: 'pbx.example', port: 5060 });
+    const other = request('INVITE', 'other');
+    transport.emit('sent', other, { host: 'pbx.example', port: 5060 }, serializeMessage(other));
     assert.deepEqual(trace.messages('cti-1'), [], 'nothing before the call links its Call-ID');
     trace.link('cti-1', 'c1');
     const records = trace.messages('cti-1');
@@ -48,5 +51,24 @@ describe('SipTrace - the SIP messages of a call for its capture', () => {
     for (const id of ['c2', 'c3']) kept.sent(request('OPTIONS', id), { host: '198.51.100.7', port: 5060 }, transport);
     assert.deepEqual(kept.messages('x'), [], 'c1 was the least recently active of three');
     assert.deepEqual(trace.messages('x'), [], 'idle for longer than idleMs');
+  });
+
+  it('records a sent message as the bytes the transport sent, a received one re-serialized (its stamped top Via)', () => {
+    const trace = new SipTrace();
+    trace.attach(transport);
+    const invite = request('INVITE', 'c3');
+    const onWire = serializeMessage(invite);
+    // Changed after the send (as a later retransmission or CANCEL might build on it): the record keeps what went out.
+    invite.headers.set('Max-Forwards', '69');
+    transport.emit('sent', invite, { host: '198.51.100.7', port: 5060 }, onWire);
+    const bye = request('BYE', 'c3', 2);
+    bye.headers.set('Via', 'SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK2;received=203.0.113.5');
+    transport.emit('message', bye, { protocol: 'UDP', address: '198.51.100.7', port: 5060 });
+    trace.sent(request('OPTIONS', 'c3', 3), { host: '198.51.100.7', port: 5060 }, transport);
+    trace.link('cti-3', 'c3');
+    const data = trace.messages('cti-3').map((r) => Buffer.from(r.data, 'base64').toString('utf8'));
+    assert.equal(data[0], onWire.toString('utf8'));
+    assert.match(data[1]!, /\r\nVia: SIP\/2\.0\/UDP 192\.0\.2\.1:5062;branch=z9hG4bK2;received=203\.0\.113\.5\r\n/);
+    assert.match(data[2]!, /^OPTIONS /, 'without the bytes, the message is serialized');
   });
 });

@@ -103,9 +103,10 @@ export class TcpTransport extends EventEmitter<SipTransportEvents> implements Si
   }
 
   send(message: SipMessage, destination: Destination): Promise<void> {
-    return this.#write(serializeMessage(message), destination).then(() => {
+    const data = serializeMessage(message);
+    return this.#write(data, destination).then(() => {
       this.stats.messagesSent++;
-      safeEmit(this, 'sent', message, destination);
+      safeEmit(this, 'sent', message, destination, data);
     });
   }
 

@@ -44,8 +44,8 @@ export interface TransportStats {
 export type SipTransportEvents = {
   /** A well-formed message; for requests the top Via already carries received/rport. */
   message: [message: SipMessage, source: MessageSource];
-  /** A message was handed to the socket (retransmissions included), for counters and traces. */
-  sent: [message: SipMessage, destination: Destination];
+  /** A message was handed to the socket (retransmissions included), for counters and traces; `data`: the bytes sent. */
+  sent: [message: SipMessage, destination: Destination, data: Buffer];
   /** A message that failed to parse; `answered` is true when a 400 (or 505/513) was sent back. */
   malformed: [error: SipParseError, source: MessageSource, answered: boolean];
   /** A socket-level problem that did not concern a single send (sends reject instead). */

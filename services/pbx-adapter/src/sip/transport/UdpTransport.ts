@@ -77,7 +77,7 @@ export class UdpTransport extends EventEmitter<SipTransportEvents> implements Si
     if (this.#closed) return Promise.reject(new InvalidStateError(`UDP transport closed [${this.#describeLocal()}]`));
     const data = serializeMessage(message);
     return this.#sendRaw(data, destination).then(() => {
-      safeEmit(this, 'sent', message, destination);
+      safeEmit(this, 'sent', message, destination, data);
     });
   }
 

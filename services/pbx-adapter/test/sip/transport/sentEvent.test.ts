@@ -1,9 +1,10 @@
 // The 'sent' event of both transports (used for the adapter's outbound message counters): emitted once
-// per message handed to the socket, with the destination, and not for a send that failed.
+// per message handed to the socket, with the destination and the bytes sent (the SIP trace records
+// them), and not for a send that failed.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { TcpTransport, UdpTransport, type SipTransport } from '../../../src/sip/mod.ts';
+import { serializeMessage, TcpTransport, UdpTransport, type SipTransport } from '../../../src/sip/mod.ts';
 import { sampleRequest } from '../sampleMessages.ts';
 
 const pair = async (kind: 'udp' | 'tcp'): Promise<[SipTransport, SipTransport]> =>
@@ -13,7 +14,7 @@ const pair = async (kind: 'udp' | 'tcp'): Promise<[SipTransport, SipTransport]> 
 
 describe("transport 'sent' event", () => {
   for (const kind of ['udp', 'tcp'] as const) {
-    it(`${kind}: send() emits 'sent' with the message and destination once it is on the socket`, async () => {
+    it(`${kind}: send() emits 'sent' with the message, destination and bytes once it is on the socket`, async () => {
       const [a, b] = await pair(kind);
       try {
         const message = sampleRequest();
@@ -21,9 +22,10 @@ describe("transport 'sent' event", () => {
         const sent = once(a, 'sent', { signal: AbortSignal.timeout(2000) });
         const received = once(b, 'message', { signal: AbortSignal.timeout(2000) });
         await a.send(message, destination);
-        const [m, d] = await sent;
+        const [m, d, data] = await sent;
         assert.equal(m, message);
         assert.deepEqual(d, destination);
+        assert.deepEqual(data, serializeMessage(message));
         await received;
       } finally {
         await a.close();
