@@ -80,7 +80,9 @@ export class KvStore<S extends z.ZodType> {
   /**
    * The value under `key`; undefined when there is none, or it does not match the schema (logged). A direct get
    * (the bucket allows it): any current replica answers, so a read does not wait for a new stream leader after
-   * the leader's server died (a leader-only read timed out for the seconds of the election).
+   * the leader's server died (a leader-only read timed out for the seconds of the election). A replica may
+   * answer before it applied a write just acknowledged (seen in a 3-server cluster after a server's restart:
+   * the value put a moment before read as none); a read that must see the last write uses {@link entry}.
    */
   async get(key: string): Promise<z.output<S> | undefined> {
     const subject = this.#host.subjects.kvSubject(this.bucket, key);

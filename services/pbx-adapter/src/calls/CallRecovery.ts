@@ -99,7 +99,9 @@ export class CallRecovery {
    * last event stored again), else the snapshot whose SIP teardown follows; undefined: nothing to end.
    */
   async #close(callId: string): Promise<PbxCallSnapshot | 'ended' | undefined> {
-    const snapshot = await this.#options.store.get(callId);
+    // From the bucket's leader: a replica still catching up (a NATS server restarted a moment ago) could
+    // answer a direct get with an older snapshot, or none, and a call would be ended wrongly or not at all.
+    const snapshot = (await this.#options.store.entry(callId))?.value;
     if (!snapshot || this.#options.carried(callId)) {
       // Expired or unreadable (logged by the bus), or a call of this run after all: nothing to end.
       if (!snapshot) await this.#options.store.delete(callId);

@@ -7,7 +7,7 @@ import type { SipEndpoint } from '../userAgent/SipEndpoint.ts';
 
 export interface CallRecoveryOptions {
   /** The `PbxBuckets.calls` bucket. */
-  store: Pick<KvStore<typeof PbxCallSnapshot>, 'keys' | 'get' | 'delete'>;
+  store: Pick<KvStore<typeof PbxCallSnapshot>, 'keys' | 'entry' | 'delete'>;
   endpoint: SipEndpoint;
   /** True for a call this run carries (its snapshot is live, not left over). */
   carried(callId: string): boolean;
