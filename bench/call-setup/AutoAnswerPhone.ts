@@ -87,7 +87,14 @@ export class AutoAnswerPhone {
     const sentAt = performance.now();
     const r = await this.client.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: `tel:${this.line}`, u8sUriTo: `tel:${to}`, u8sContentType: 'application/sdp', u8sBody: offer }, { timeoutMs });
     const avCallId = r.callAndConnectionID.u8sCallID;
-    await this.client.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === avCallId, Math.max(1, timeoutMs - (performance.now() - sentAt)));
+    try {
+      await this.client.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === avCallId, Math.max(1, timeoutMs - (performance.now() - sentAt)));
+    } catch (err) {
+      // A dropped call's failure names the cause the server gave (the run's table groups failures by it).
+      const drop = this.client.received.find((e) => e.name === 'asnAVDropCall' && (e.argument as { dropTarget?: { u8sCallID?: string } }).dropTarget?.u8sCallID === avCallId);
+      if (!drop) throw err;
+      throw new Error(`dropped before connect: ${(drop.argument as { u8sCause?: string }).u8sCause ?? '?'}`, { cause: err });
+    }
     const connectedAt = performance.now();
     // Forget what this call left behind, so a long run keeps no history.
     this.client.received.length = 0;

@@ -73,6 +73,12 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
   // every call of the run, ucserver's two legs and the SIPp baseline's, and frees ports at once.
   const totalCalls = o.rates.reduce((a, r) => a + Math.round(r * o.seconds), 0);
   const range = await freePortRange(Math.min(40_000, 8 * totalCalls + 400), 20_000, 60_000);
+  // Every pair may hold a call: two PBX legs of RTP + RTCP each, twice over for a leg that re-creates
+  // its transport on the answer (rtcp-mux), plus slack. The e2e default (400) holds ~100 calls' legs:
+  // too few from 25 calls/s with calls held 5 s (PBX legs refused for want of a port). Taken now, beside
+  // rtpengine's: once Kamailio runs, its processes' UDP sockets on random ephemeral ports (32768 up) leave
+  // no free block of 7,600 there (the full sweep did not start).
+  const mediaRange = await freePortRange(Math.max(400, 8 * pairCount + 400), 20_000, 60_000);
   const rtpengine = o.mode === 'media-via-pbx' ? await Rtpengine.start({ portMin: range.min, portMax: range.max, deleteDelay: 0, logLevel: 4 }) : undefined;
   // PostgreSQL of our own: the bench runs in a network namespace, out of reach of the machine's server.
   // E2E_SQL_LOG=1: it logs every statement, and each window's are listed by text (bench/call-setup/sqlLog.ts).
@@ -87,10 +93,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
     scenario: 'call-setup',
     artifactsDir: join(root, 'bench/.build/call-setup-logs'),
     pbxMode: o.mode,
-    // Every pair may hold a call: two PBX legs of RTP + RTCP each, twice over for a leg that re-creates
-    // its transport on the answer (rtcp-mux), plus slack. The e2e default (400) holds ~100 calls' legs:
-    // too few from 25 calls/s with calls held 5 s (PBX legs refused for want of a port).
-    mediaRtpPorts: Math.max(400, 8 * pairCount + 400),
+    mediaRtpRange: mediaRange,
     natsMonitor: true,
     users: [],
     // The media node as deployed (the e2e stack samples stats every 1 s and beats every 500 ms for its

@@ -45,6 +45,12 @@ export interface E2eStackOptions {
    * concurrent calls; beyond the default it is taken anywhere in 10000–59999.
    */
   mediaRtpPorts?: number;
+  /**
+   * The first media node's RTP range, reserved by the caller (a bench's large range taken before any
+   * process runs: once Kamailio runs, its processes' UDP sockets sit on random ephemeral ports and leave no
+   * block of thousands free above 32768).
+   */
+  mediaRtpRange?: { min: number; max: number };
   /** nats-server's monitoring endpoint (`-m`, /connz per connection), at `natsMonitorUrl`: bench/call-setup counts messages per call with it. */
   natsMonitor?: boolean;
   /** Extra environment of every service (gateway, media nodes, pbx-adapter), before their own. */
@@ -262,7 +268,8 @@ export class E2eStack {
   async addMediaNode(options: { waitReady?: boolean; env?: Record<string, string> } = {}): Promise<NodeService> {
     const index = this.media.length + 1;
     const size = this.#options.mediaRtpPorts ?? 400;
-    const rtp = size > 400 ? await freePortRange(size, 10000, 59999) : await freePortRange(size, 40000, 59999);
+    const reserved = index === 1 ? this.#options.mediaRtpRange : undefined;
+    const rtp = reserved ?? (size > 400 ? await freePortRange(size, 10000, 59999) : await freePortRange(size, 40000, 59999));
     const node = NodeService.start('media', `media-${index}`, {
       NATS_URL: this.natsUrl,
       BUS_PREFIX: this.busPrefix,
