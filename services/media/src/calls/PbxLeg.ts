@@ -12,7 +12,7 @@ import { SsrcLearner } from './SsrcLearner.ts';
 import { SsrcWatchdog } from './SsrcWatchdog.ts';
 import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
 import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
-import { createOnNewPorts, createTransport, ownSrtp, type LegPorts } from './pbxTransport.ts';
+import { createOnNewPorts, createTransport, type LegPorts } from './pbxTransport.ts';
 
 /** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
 interface ConnectParameters {
@@ -74,7 +74,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
   private constructor(transport: PlainTransport, ports: LegPorts, transportMux: boolean, options: PbxLegOptions) {
     super();
     this.#transport = transport;
-    this.#srtp = ownSrtp(transport);
+    this.#srtp = transport.srtpParameters;
     this.#ports = ports;
     this.#router = options.router;
     this.#worker = options.worker;
@@ -105,8 +105,8 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
    * transport, as nearly every answer multiplexes, its RTCP port only booked: an answer without
    * a=rtcp-mux re-creates it non-muxed on both ports (see configure()). Before the answer the transport
    * is not connected, so it sends nothing and drops what it receives either way. Not with SDES-SRTP: our
-   * key is in the offer, and a re-created transport has a new one, so that leg starts non-muxed as the
-   * offer describes it (an answer with a=rtcp-mux re-creates it, as before).
+   * key is in the offer, and a re-created transport has a new one, so that leg starts non-muxed and the
+   * offer does not offer a=rtcp-mux (PbxNegotiation).
    */
   static async create<C extends PbxLegCodec = PbxCodec>(options: PbxLegOptions): Promise<PbxLeg<C>> {
     const transportMux = options.rtcpMux === true || (options.rtcpMux === 'offered' && options.srtpSuite === undefined);
@@ -383,7 +383,7 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     old.close();
     this.#transport = await createTransport(this.#router, this.#worker, this.#rtcpMux, this.#srtpSuite, this.#ports);
     this.#transportMux = this.#rtcpMux;
-    this.#srtp = ownSrtp(this.#transport);
+    this.#srtp = this.#transport.srtpParameters;
     this.#generation += 1;
     this.#watch(this.#transport);
     this.#logger.debug({ reason, port: this.#ports.port }, 'PBX transport re-created');

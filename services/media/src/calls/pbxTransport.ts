@@ -1,6 +1,6 @@
 // The PBX leg's PlainTransport: how it is created (on ports of the worker's slice, see PortSlice) and what
 // SDP needs of it. Apart from PbxLeg so the leg stays about its streams and state.
-import type { PlainTransport, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
+import type { PlainTransport, Router, SrtpCryptoSuite } from 'mediasoup/types';
 import { AllocationError } from '../errors.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
 
@@ -8,11 +8,6 @@ import type { MediaWorker } from '../workers/MediaWorker.ts';
 export interface LegPorts {
   port: number;
   rtcpPort: number | undefined;
-}
-
-/** A transport's SDES key (fixed for its life; mediasoup's getter deep-copies it on every read). */
-export function ownSrtp(transport: PlainTransport): SrtpParameters | undefined {
-  return transport.srtpParameters;
 }
 
 /**

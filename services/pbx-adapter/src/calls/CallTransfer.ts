@@ -321,9 +321,8 @@ export class CallTransfer {
    */
   #notify(dialog: Dialog, status: string, final: boolean): Promise<void> {
     const answered = this.#notified.then(() => this.#sendNotify(dialog, status, final, true));
-    const inOrder = answered.then(() => undefined);
     let wait: NodeJS.Timeout | undefined;
-    const bounded = Promise.race([inOrder, new Promise<void>((resolve) => {
+    const bounded = Promise.race([answered, new Promise<void>((resolve) => {
       wait = setTimeout(resolve, NOTIFY_ORDER_WAIT_MS);
     })]).finally(() => clearTimeout(wait));
     this.#notified = bounded;
