@@ -1,7 +1,8 @@
 // The transaction layer (RFC 3261 §17): creates client transactions for outgoing requests, matches
 // incoming messages to transactions, creates server transactions for new requests and hands requests,
 // CANCELs, 2xx ACKs and stray responses to the transaction user. The number of live transactions is
-// bounded; close() terminates them all.
+// bounded, and so are the working ones per side and per source (TransactionBudget); close() terminates
+// them all.
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { InvalidStateError, TransactionLimitError, TransactionStateError, TransportError } from '../errors.ts';
@@ -22,6 +23,7 @@ import {
   type TransactionLayerEvents,
   type TransactionLayerOptions,
 } from './TransactionLayerTypes.ts';
+import { TransactionBudget } from './TransactionBudget.ts';
 import { TransactionState, type TransactionTransport } from './TransactionTypes.ts';
 
 type Detach = () => void;
@@ -37,9 +39,9 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   readonly #maxTransactions: number;
   readonly #maxServers: number;
   readonly #maxClients: number;
-  readonly #maxPerSource: number;
-  /** Live server transactions by source address. */
-  readonly #perSource = new Map<string, number>();
+  readonly #clientBudget: TransactionBudget<ClientTransaction>;
+  /** Server transactions, with each source address's share of the working ones. */
+  readonly #serverBudget: TransactionBudget<ServerTransaction>;
   #isClosed = false;
 
   constructor(options: TransactionLayerOptions) {
@@ -49,7 +51,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     this.#maxTransactions = options.maxTransactions ?? 4096;
     this.#maxServers = Math.min(this.#maxTransactions, options.maxServerTransactions ?? Math.ceil(this.#maxTransactions / 2));
     this.#maxClients = this.#maxTransactions - this.#maxServers;
-    this.#maxPerSource = options.maxServerTransactionsPerSource ?? Math.max(1, Math.floor(this.#maxServers / 4));
+    this.#clientBudget = new TransactionBudget(this.#maxClients);
+    this.#serverBudget = new TransactionBudget(this.#maxServers, options.maxServerTransactionsPerSource ?? Math.max(1, Math.floor(this.#maxServers / 4)));
     for (const t of options.transports) {
       if (this.#transports.has(t.protocol)) throw new TypeError(`two ${t.protocol} transports given`);
       this.#transports.set(t.protocol, t);
@@ -76,14 +79,19 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     return this.size / this.#maxTransactions;
   }
 
-  /** Share of the client budget in use (0–1); at 1 sendRequest() throws TransactionLimitError. */
+  /** Share of the client budget working (0–1); at 1 sendRequest() throws TransactionLimitError. */
   get clientLoad(): number {
-    return this.#maxClients === 0 ? 1 : this.#clients.size / this.#maxClients;
+    return this.#clientBudget.load;
   }
 
-  /** Share of the server budget in use (0–1); at 1 new requests get 503. */
+  /** Share of the server budget working (0–1); at 1 new requests get 503. */
   get serverLoad(): number {
-    return this.#maxServers === 0 ? 1 : this.#servers.size / this.#maxServers;
+    return this.#serverBudget.load;
+  }
+
+  /** Transactions that only absorbed retransmissions, ended early to make room for new ones (since the start). */
+  get evicted(): number {
+    return this.#clientBudget.evicted + this.#serverBudget.evicted;
   }
 
   get closed(): boolean {
@@ -106,13 +114,13 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     this.#assertOpen();
     if (request.method === 'ACK') throw new TypeError('ACK is not sent in a transaction; use sendAck()');
     const transport = this.transportFor(destination.protocol);
-    if (this.#clients.size >= this.#maxClients) {
-      throw new TransactionLimitError(`${this.#clients.size} client transactions, limit ${this.#maxClients} [method:${request.method}]`);
-    }
     this.#ensureVia(request, transport);
     const branch = viaBranch(request.headers.topVia()) as string;
     const key = clientTransactionKey(branch, request.headers.cseq().method);
     if (this.#clients.has(key)) throw new TransactionStateError(`a client transaction with branch ${branch} exists [method:${request.method}]`);
+    if (!this.#clientBudget.admit()) {
+      throw new TransactionLimitError(`${this.#clientBudget.working} client transactions working, limit ${this.#maxClients} [method:${request.method}]`);
+    }
     const binding: TransactionTransport = {
       reliable: transport.reliable,
       send: (m) => transport.send(m, destination),
@@ -121,8 +129,14 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     const tx: ClientTransaction =
       request.method === 'INVITE' ? new InviteClientTransaction(common) : new NonInviteClientTransaction(common);
     this.#clients.set(key, tx);
+    this.#clientBudget.add(tx);
+    // A final response received: the transaction now only absorbs retransmissions (Timers D, K, M).
+    tx.on('statechange', (_from, to) => {
+      if (to === TransactionState.Completed || to === TransactionState.Accepted) this.#clientBudget.settle(tx);
+    });
     tx.once('terminated', () => {
       if (this.#clients.get(key) === tx) this.#clients.delete(key);
+      this.#clientBudget.remove(tx);
     });
     tx.start();
     return tx;
@@ -150,7 +164,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     for (const tx of [...this.#clients.values(), ...this.#servers.values()]) tx.terminate();
     this.#clients.clear();
     this.#servers.clear();
-    this.#perSource.clear();
+    this.#clientBudget.clear();
+    this.#serverBudget.clear();
     this.#accepted.clear();
   }
 
@@ -215,8 +230,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       return;
     }
     const destination = responseDestination(request.headers.topVia(), source);
-    const fromSource = this.#perSource.get(source.address) ?? 0;
-    if (this.#servers.size >= this.#maxServers || fromSource >= this.#maxPerSource) {
+    if (!this.#serverBudget.admit(source.address)) {
       // Overload: answer statelessly (RFC 3261 §21.5.4) and count it.
       const busy = createResponse(request, 503, { headers: [['Retry-After', '5']], toTag: generateBranch().slice(7) });
       transport.send(busy, destination).catch(() => {
@@ -234,18 +248,25 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       ist.on('statechange', (_from, to) => {
         if (to === TransactionState.Accepted) this.#accepted.set(ackKey, ist);
         else if (to === TransactionState.Terminated && this.#accepted.get(ackKey) === ist) this.#accepted.delete(ackKey);
+        // The ACK of a non-2xx came: only ACK retransmissions are left to absorb (Timer I).
+        if (to === TransactionState.Confirmed) this.#serverBudget.settle(ist);
       });
+      // The ACK of a 2xx came: only INVITE retransmissions are left to absorb (Timer L).
+      ist.on('ack', () => this.#serverBudget.settle(ist));
       tx = ist;
     } else {
-      tx = new NonInviteServerTransaction(common);
+      const nist = new NonInviteServerTransaction(common);
+      // The final response sent: only request retransmissions are left to absorb (Timer J).
+      nist.on('statechange', (_from, to) => {
+        if (to === TransactionState.Completed) this.#serverBudget.settle(nist);
+      });
+      tx = nist;
     }
     this.#servers.set(key, tx);
-    this.#perSource.set(source.address, fromSource + 1);
+    this.#serverBudget.add(tx, source.address);
     tx.once('terminated', () => {
       if (this.#servers.get(key) === tx) this.#servers.delete(key);
-      const n = (this.#perSource.get(source.address) ?? 1) - 1;
-      if (n > 0) this.#perSource.set(source.address, n);
-      else this.#perSource.delete(source.address);
+      this.#serverBudget.remove(tx);
     });
     tx.start();
     if (request.method === 'CANCEL') {

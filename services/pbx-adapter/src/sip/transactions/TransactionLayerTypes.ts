@@ -21,16 +21,18 @@ export interface TransactionLayerOptions {
   /** Maximum live transactions (client + server); default 4096. */
   maxTransactions?: number | undefined;
   /**
-   * Of maxTransactions, how many server transactions (incoming requests) may live at once; beyond it new
-   * requests get a stateless 503. The rest is reserved for our own client transactions (REGISTER,
-   * OPTIONS, INVITE), so no flood of incoming requests can stop us from refreshing a registration.
-   * Default half of maxTransactions (rounded up).
+   * Of maxTransactions, how many server transactions (incoming requests) may work at once (until their
+   * final response, an INVITE's until its ACK); beyond it new requests get a stateless 503. It bounds the
+   * live ones too: past it, the oldest that only absorb retransmissions end early (TransactionBudget). The
+   * rest is reserved for our own client transactions (REGISTER, OPTIONS, INVITE), so no flood of incoming
+   * requests can stop us from refreshing a registration. Default half of maxTransactions (rounded up).
    */
   maxServerTransactions?: number | undefined;
   /**
-   * Server transactions one source address may hold at once; beyond it its new requests get 503, so a
-   * flood from one (even trusted) peer cannot take the PBX's share. Default a quarter of
-   * maxServerTransactions (at least 1).
+   * Working server transactions one source address may hold at once; beyond it its new requests get 503,
+   * so a flood from one (even trusted) peer cannot take the PBX's share. Those that only absorb
+   * retransmissions do not count: the PBX's answered INVITEs and BYEs of the last 32 s are no flood.
+   * Default a quarter of maxServerTransactions (at least 1).
    */
   maxServerTransactionsPerSource?: number | undefined;
   /**

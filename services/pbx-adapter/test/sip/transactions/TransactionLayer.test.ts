@@ -268,6 +268,69 @@ describe('TransactionLayer', () => {
     assert.equal(requests.length, 3, 'two from the flooding source, one from the other');
   });
 
+  it("a source's answered requests do not count against its share: the PBX's INVITEs of the last 32 s are no flood", async () => {
+    const { uas, uasTransport, requests, network } = setup({ maxTransactions: 100, maxServerTransactionsPerSource: 2 });
+    const dropped: string[] = [];
+    uas.on('dropped', (reason) => dropped.push(reason));
+    // Two INVITEs answered 200 but not ACKed yet, then ACKed; a BYE answered: none of them works any more.
+    for (const b of ['i1', 'i2']) uasTransport.inject(serializeMessage(sampleRequest({ method: 'INVITE', branch: `z9hG4bK${b}`, callId: b })), UAC);
+    await settle();
+    for (const { request, tx } of requests) (tx as InviteServerTransaction).respond(createResponse(request, 200, { toTag: 't', headers: [['Contact', '<sip:bob@192.0.2.2:5070>']] }));
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKearly' })), UAC);
+    await settle();
+    assert.deepEqual(dropped, [MessageDropReason.TransactionLimit], 'an answered INVITE works until its ACK');
+    for (const b of ['i1', 'i2']) uasTransport.inject(serializeMessage(sampleRequest({ method: 'ACK', branch: `z9hG4bKack${b}`, callId: b, toTag: 't' })), UAC);
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'BYE', branch: 'z9hG4bKbye' })), UAC);
+    await settle();
+    requests.at(-1)!.tx.respond(createResponse(requests.at(-1)!.request, 200));
+    for (const b of ['x', 'y']) uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: `z9hG4bK${b}` })), UAC);
+    await settle();
+    assert.deepEqual(dropped, [MessageDropReason.TransactionLimit], 'ACKed INVITEs and the answered BYE absorb only');
+    assert.deepEqual(requests.map((r) => r.request.method), ['INVITE', 'INVITE', 'BYE', 'OPTIONS', 'OPTIONS']);
+    assert.equal(uas.size, 5, 'the answered ones still absorb retransmissions');
+    assert.equal(network.log.filter((l) => l.line === 'SIP/2.0 503 Service Unavailable').length, 1);
+  });
+
+  it('past the live bound the oldest transaction that only absorbs ends early; working ones are never ended', async () => {
+    const { uas, uasTransport, requests } = setup({ maxTransactions: 4, maxServerTransactions: 2, maxServerTransactionsPerSource: 2 });
+    const dropped: string[] = [];
+    uas.on('dropped', (reason) => dropped.push(reason));
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKold' })), UAC);
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKnew' })), UAC);
+    await settle();
+    const [old, young] = requests.map((r) => r.tx);
+    let oldEnded = false;
+    old!.on('terminated', () => (oldEnded = true));
+    requests[0]!.tx.respond(createResponse(requests[0]!.request, 200));
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKthird' })), UAC);
+    await settle();
+    assert.equal(oldEnded, true, 'the answered one made room');
+    assert.equal(young!.terminated, false);
+    assert.equal(uas.size, 2);
+    assert.equal(uas.evicted, 1);
+    assert.deepEqual(dropped, []);
+    // Both left work: the next one is refused.
+    uasTransport.inject(serializeMessage(sampleRequest({ method: 'OPTIONS', branch: 'z9hG4bKfourth' })), UAC);
+    await settle();
+    assert.deepEqual(dropped, [MessageDropReason.TransactionLimit]);
+  });
+
+  it('client transactions that got their final response leave their place to new ones', async () => {
+    const { uas, uasTransport, network } = setup({ maxTransactions: 2, maxServerTransactions: 1 });
+    const tx = uas.sendRequest(outgoing('OPTIONS'), { ...UAC });
+    assert.throws(() => uas.sendRequest(outgoing('OPTIONS'), { ...UAC }), TransactionLimitError);
+    await settle();
+    const sent = network.log.find((l) => l.line.startsWith('OPTIONS'));
+    assert.ok(sent);
+    uasTransport.inject(serializeMessage(createResponse(tx.request, 200)), UAC);
+    await settle();
+    assert.equal(tx.state, TransactionState.Completed);
+    assert.equal(uas.clientLoad, 0);
+    const next = uas.sendRequest(outgoing('OPTIONS'), { ...UAC });
+    assert.equal(tx.terminated, true, 'the completed one ended early');
+    assert.equal(next.terminated, false);
+  });
+
   it('the screen: reject answers statelessly to the packet source (not the Via), drop answers nothing; neither makes a transaction', async () => {
     const verdicts = new Map<string, { action: 'reject'; status: number; reason: string } | { action: 'drop'; reason: string }>([
       ['INVITE', { action: 'reject', status: 403, reason: 'untrusted-source' }],
