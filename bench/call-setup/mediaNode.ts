@@ -4,7 +4,7 @@
 // softphones and a PBX that send no media (as in the call-setup bench). Counts what a call costs the node:
 // its mediasoup worker requests by method and the worker's notifications (a count each, so the load does
 // not change them), write system calls and CPU of the Node process (of it in the kernel: system calls) and
-// of the worker.
+// of the worker; and each command's round trip at the driver (p50 / p99).
 //
 //   node --conditions=ucs-source bench/call-setup/mediaNode.ts [--calls 200] [--rate 20] [--hold 2000] [--log-level warn]
 // (--log-level info: the node's log as production writes it, to /dev/null; its lines per call are reported)
@@ -139,8 +139,15 @@ async function drive(): Promise<void> {
   };
   await next('ready');
   const bus = await BusClient.connect({ servers: natsUrl, prefix, name: 'bench', logger: createLogger({ service: 'bench', level: 'warn' }) });
-  const send = <K extends keyof typeof MediaCommands>(name: K, payload: unknown): Promise<{ sdp: string }> =>
-    bus.media(nodeId).request(MediaCommands[name] as Command<'media'>, payload as never, { timeoutMs: 30_000 }) as never;
+  /** Each command's round trips (request → reply at this bus client), in ms, once counting started. */
+  const latency = new Map<string, number[]>();
+  let timing = false;
+  const send = async <K extends keyof typeof MediaCommands>(name: K, payload: unknown): Promise<{ sdp: string }> => {
+    const t0 = performance.now();
+    const reply = (await bus.media(nodeId).request(MediaCommands[name] as Command<'media'>, payload as never, { timeoutMs: 30_000 })) as { sdp: string };
+    if (timing) latency.get(name)?.push(performance.now() - t0) ?? latency.set(name, [performance.now() - t0]);
+    return reply;
+  };
   const hex = (n: number): string => randomBytes(n).toString('hex');
   const fingerprint = (): string => [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
   /** rtpengine's SDP toward the node (replace-origin, ICE=remove): plain RTP/AVP, a=rtcp, a=rtcp-mux as offered. */
@@ -173,6 +180,7 @@ async function drive(): Promise<void> {
   await Promise.all(Array.from({ length: 5 }, (_, i) => callPair(-1 - i)));
   child.send({ cmd: 'start', profile: values['cpu-prof'] });
   await next('started');
+  timing = true;
   const started = performance.now();
   const running: Promise<void>[] = [];
   for (let i = 0; i < calls; i++) {
@@ -205,6 +213,12 @@ async function drive(): Promise<void> {
     },
     requests: byCount(r.requests),
     notifications: byCount(r.notifications),
+    /** Round trip of each command at the driver (ms): p50 / p99. */
+    commandMs: Object.fromEntries([...latency].map(([name, ms]) => {
+      const sorted = ms.sort((x, y) => x - y);
+      const at = (q: number): number => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
+      return [name, `${at(0.5)} / ${at(0.99)}`];
+    })),
   }, null, 1));
   await bus.close();
   await once(child, 'exit');

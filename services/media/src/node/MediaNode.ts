@@ -16,6 +16,16 @@ import type { MediaNodeEvents, MediaNodeOptions } from './MediaNodeTypes.ts';
 
 /** Calls sampled concurrently in one stats round. */
 const sampleBatch = 8;
+/**
+ * How long a command that may overtake its call's creating command waits for it (see #arriving): NATS
+ * keeps the order of one publisher's messages only, and the gateway and the pbx-adapter send a call's
+ * first commands side by side.
+ */
+const arrivalWaitMs = 2000;
+/** Commands waiting for their call at once, at most; beyond, a command for an unknown call fails at once. */
+const maxArrivalWaiters = 1000;
+/** Ended calls remembered, so a late command for one fails at once instead of waiting for it. */
+const goneCalls = 10_000;
 /** The media service's version (its package.json), announced in the heartbeat. */
 const mediaVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -36,6 +46,11 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
   readonly #directMedia: DirectMedia;
   readonly #startedAt = Date.now();
   readonly #calls = new Map<string, MediaCall>();
+  /** Commands waiting for their call to be created, by call id. */
+  readonly #arrivals = new Map<string, Set<() => void>>();
+  #arrivalWaiters = 0;
+  /** Calls ended lately (oldest first): a command for one does not wait. */
+  readonly #gone = new Set<string>();
   readonly #ssrcWatchdog: MediaNodeOptions['ssrcWatchdog'];
   readonly #captures: CaptureStore | undefined;
   readonly conferences: ConferenceRooms;
@@ -78,8 +93,9 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'softphoneAnswer').softphoneAnswer();
   }
 
-  softphoneCreateOffer(callId: string): Promise<{ legId: string; sdp: string }> {
-    return this.#existing(callId, 'softphoneCreateOffer').softphoneCreateOffer();
+  /** May come before the pbxOffer that creates the call (the gateway asks while the adapter offers): waits for it. */
+  async softphoneCreateOffer(callId: string): Promise<{ legId: string; sdp: string }> {
+    return (await this.#arriving(callId, 'softphoneCreateOffer')).softphoneCreateOffer();
   }
 
   softphoneApplyAnswer(callId: string, sdp: string): Promise<void> {
@@ -106,8 +122,9 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#existing(callId, 'pbxVideoOffer').pbxVideoOffer(video);
   }
 
-  pbxCreateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
-    return this.#existing(callId, 'pbxCreateOffer').pbxCreateOffer(srtp);
+  /** May come before the softphoneOffer that creates the call (the gateway offers while the adapter calls): waits for it. */
+  async pbxCreateOffer(callId: string, srtp: SrtpPolicy): Promise<{ legId: string; sdp: string }> {
+    return (await this.#arriving(callId, 'pbxCreateOffer')).pbxCreateOffer(srtp);
   }
 
   /** An incoming INVITE without SDP: creates the call with a PBX leg (next to call `near`, if given) and returns our offer. */
@@ -289,6 +306,35 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return call;
   }
 
+  /**
+   * The call, once its creating command has arrived: at most arrivalWaitMs, and not at all for a call
+   * that ended here lately or when maxArrivalWaiters commands wait already (CallNotFoundError). A command
+   * that waited is queued behind the creating one, as if it had come second.
+   */
+  async #arriving(callId: string, command: string): Promise<MediaCall> {
+    const known = this.#calls.get(callId);
+    if (known) return known;
+    if (this.#gone.has(callId) || this.#arrivalWaiters >= maxArrivalWaiters) throw new CallNotFoundError(callId, command);
+    this.#arrivalWaiters += 1;
+    try {
+      await new Promise<void>((resolve) => {
+        const waiters = this.#arrivals.get(callId) ?? new Set<() => void>();
+        this.#arrivals.set(callId, waiters);
+        const done = (): void => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          if (waiters.size === 0 && this.#arrivals.get(callId) === waiters) this.#arrivals.delete(callId);
+          resolve();
+        };
+        const timer = setTimeout(done, arrivalWaitMs);
+        waiters.add(done);
+      });
+    } finally {
+      this.#arrivalWaiters -= 1;
+    }
+    return this.#existing(callId, command);
+  }
+
   /** Runs a call-creating command; a call whose first command fails is discarded without a trace. */
   async #create<T>(callId: string, command: (call: MediaCall) => Promise<T>, near?: MediaCall): Promise<T> {
     const existing = this.#calls.get(callId);
@@ -304,18 +350,24 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
       ssrcWatchdog: this.#ssrcWatchdog,
     });
     this.#calls.set(callId, call);
+    // Commands that overtook this one run after it: it is queued on the call before they wake.
+    const waiting = this.#arrivals.get(callId);
     let announced = false;
     call.on('path', (path) => this.emit('callpath', callId, path));
     call.on('wired', () => this.#captures?.sync(callId));
     call.on('failed', (cause) => this.emit('callfailed', callId, cause));
     call.on('close', (quality, cause, video) => {
       if (this.#calls.get(callId) === call) this.#calls.delete(callId);
+      this.#gone.add(callId);
+      if (this.#gone.size > goneCalls) this.#gone.delete(this.#gone.values().next().value!);
       this.#captures?.callEnded(callId);
       if (announced) this.emit('callclose', callId, quality, cause, video);
       if (this.#calls.size === 0) this.emit('@empty');
     });
+    const run = command(call);
+    if (waiting) for (const wake of [...waiting]) wake();
     try {
-      const result = await command(call);
+      const result = await run;
       announced = true;
       return result;
     } catch (err) {
