@@ -67,7 +67,8 @@ export class CallForwarding {
   #noAnswer(callId: string, target: string): void {
     this.#tracked.delete(callId);
     const call = this.#deps.calls.get(callId);
-    if (call && call.state !== 'offering') return;
+    // A call never heard of (its INVITE was refused before it was offered) rings nowhere.
+    if (!call || call.state !== 'offering') return;
     this.#deps.logger.info({ callId, target }, 'not answered in time: forwarding the call');
     this.#deps.pbx.redirect(callId, target).catch((err: unknown) => this.#deps.logger.warn({ err, callId, target }, 'no-answer forward failed'));
   }

@@ -51,6 +51,16 @@ describe('CallForwarding', () => {
     forwarding.close();
   });
 
+  it('a call never heard of is not redirected (the adapter refused its INVITE before offering it)', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { forwarding, redirects } = setup();
+    forwarding.track('unknown', { noAnswer: { target: '104', afterS: 3 } });
+    t.mock.timers.tick(3000);
+    assert.deepEqual(redirects, []);
+    assert.equal(forwarding.size, 0);
+    forwarding.close();
+  });
+
   it('the busy target is taken once; a call without forwards is not tracked', () => {
     const { forwarding } = setup();
     forwarding.track('x', {});

@@ -1,7 +1,8 @@
 // An incoming call (an INVITE from the PBX for one of our lines): media placed on the node named by the
 // INVITE's media mark (the other leg of a softphone-to-softphone call through the PBX: media/mediaMark.ts),
 // else on the node owning the offer's address (Direct Media), else by load; the offer answered by the
-// media node, 'offering' published, the gateway asked; accepted calls ring on `alert` (180) and are
+// media node while the gateway is asked (side by side: the gateway's offer to the softphone queues behind
+// the node's answer on the call), 'offering' published once the node answered; accepted calls ring on `alert` (180) and are
 // answered on `answer` (200 with the media's SDP; the ACK makes them connected). An INVITE without SDP
 // (late offer, RFC 3261 §13.2.1) gets the media node's offer in the 200 and must carry the answer in its
 // ACK. Refusals and drops get the status of their reason, CANCEL gets 487, a 302 deflects;
@@ -40,6 +41,8 @@ export class IncomingCall extends SipCall {
   #localSdp: string | undefined;
   /** The INVITE had no SDP: our 200 has the offer, and the ACK must have the answer. */
   #lateOffer = false;
+  /** Settles once the media node answered the offer (or refused it): an early alert or answer waits for it. */
+  #placing: Promise<unknown> | undefined;
   #guard: TimerHandle | undefined;
   /** We dropped the call after our 200 but before its ACK: BYE once the ACK arrives (§15). */
   #byeAfterAck: CallCause | undefined;
@@ -102,9 +105,23 @@ export class IncomingCall extends SipCall {
     // On the marked node, the new call goes next to the other leg (its worker, and router when they agree).
     const near = mark?.nodeId === nodeId ? mark.callId : undefined;
     if (mark && !near) this.logger.debug({ mark, nodeId }, 'the media mark names a node that cannot take the call: placed without it');
+    const placing = offer === undefined ? this.deps.media.pbxLateOffer(nodeId, this.id, near) : this.deps.media.pbxOffer(nodeId, this.id, offer, near);
+    this.#placing = placing.catch(() => undefined);
+    // The gateway is asked now, not once the node answered (issue 16: one step fewer on the way to the
+    // callee): its offer to the softphone queues behind ours on the node's call.
+    const from = this.invite.headers.from();
+    const verdictOf = context.askGateway({
+      callId: this.id,
+      lineId: this.line.lineId,
+      from: this.eventBase().remoteNumber,
+      ...(from.displayName ? { fromName: from.displayName.slice(0, 256) } : {}),
+      to: this.line.number,
+      mediaNodeId: nodeId,
+      forwardHops: forwardHops(this.invite.headers),
+    }).then((verdict) => ({ verdict }), (err: unknown) => ({ err }));
     let local: { sdp: string; mediaPath?: MediaPath };
     try {
-      local = offer === undefined ? await this.deps.media.pbxLateOffer(nodeId, this.id, near) : await this.deps.media.pbxOffer(nodeId, this.id, offer, near);
+      local = await placing;
     } catch (err) {
       const status = statusOfMediaError(err instanceof MediaFailedError ? err.remoteCode : undefined);
       this.logger.warn({ err: (err as Error).message, status }, 'the media node refused the offer');
@@ -120,21 +137,13 @@ export class IncomingCall extends SipCall {
     // A late offer's path is known once the ACK's answer is applied.
     this.mediaPath = local.mediaPath;
     this.publish({ state: 'offering', ...(local.mediaPath ? { mediaPath: local.mediaPath } : {}) });
-    const from = this.invite.headers.from();
+    const asked = await verdictOf;
     let verdict: Awaited<ReturnType<IncomingCallContext['askGateway']>>;
-    try {
-      verdict = await context.askGateway({
-        callId: this.id,
-        lineId: this.line.lineId,
-        from: this.eventBase().remoteNumber,
-        ...(from.displayName ? { fromName: from.displayName.slice(0, 256) } : {}),
-        to: this.line.number,
-        mediaNodeId: nodeId,
-        forwardHops: forwardHops(this.invite.headers),
-      });
-    } catch (err) {
+    if ('verdict' in asked) {
+      verdict = asked.verdict;
+    } else {
       // The gateway is not there (or failed): nobody can take the call.
-      this.logger.warn({ err: (err as Error).message }, 'the gateway did not answer the incoming call');
+      this.logger.warn({ err: (asked.err as Error).message }, 'the gateway did not answer the incoming call');
       verdict = { accept: false, reason: 'no-client' };
     }
     if (this.ended) return;
@@ -166,15 +175,39 @@ export class IncomingCall extends SipCall {
     return reading.kind === 'mark' ? reading.mark : undefined;
   }
 
-  /** An alert/answer while the gateway's verdict is still on its way means the gateway accepted. */
-  #acceptImplicitly(): void {
+  /**
+   * An alert/answer while the gateway's verdict is still on its way means the gateway accepted. The
+   * gateway asks the node for its softphone offer after our offer (the node queues it behind), so the
+   * node's answer is here or on its way: it is waited for.
+   */
+  async #acceptImplicitly(): Promise<void> {
+    await this.#placed();
     if (this.phase === CallPhase.Offering && this.#localSdp !== undefined) this.transition(CallPhase.Accepted);
+  }
+
+  /**
+   * A command of the gateway's may come while the node still builds the leg (the gateway is asked side by
+   * side): it waits until the node answered, so 'offering' is published before what the command ends in.
+   */
+  async #placed(): Promise<void> {
+    if (this.phase === CallPhase.Offering && this.#localSdp === undefined) await this.#placing;
+  }
+
+  /** Rings already, or is answered (an alert is done). */
+  #alerted(): boolean {
+    return this.phase === CallPhase.Ringing || this.#answered();
+  }
+
+  /** Is answered (by our 200), or connected. */
+  #answered(): boolean {
+    return this.phase === CallPhase.Answering || this.phase === CallPhase.Confirmed;
   }
 
   /** The client rings: 180 Ringing (creates the early dialog). */
   async alert(): Promise<void> {
-    if (this.phase === CallPhase.Ringing || this.phase === CallPhase.Answering || this.phase === CallPhase.Confirmed) return;
-    this.#acceptImplicitly();
+    if (this.#alerted()) return;
+    await this.#acceptImplicitly();
+    if (this.#alerted()) return;
     if (this.phase !== CallPhase.Accepted) throw new CallStateError(`cannot alert in phase ${this.phase} [callId:${this.id}]`);
     const ringing = this.#response(180);
     if (!this.deps.endpoint.respond(this.#tx, ringing)) throw new CallStateError(`the INVITE is gone [callId:${this.id}]`);
@@ -184,8 +217,9 @@ export class IncomingCall extends SipCall {
 
   /** The client answered: 200 OK with the media node's SDP answer; 'connected' follows with the ACK. */
   async answer(): Promise<void> {
-    if (this.phase === CallPhase.Answering || this.phase === CallPhase.Confirmed) return;
-    this.#acceptImplicitly();
+    if (this.#answered()) return;
+    await this.#acceptImplicitly();
+    if (this.#answered()) return;
     if (this.phase !== CallPhase.Accepted && this.phase !== CallPhase.Ringing) {
       throw new CallStateError(`cannot answer in phase ${this.phase} [callId:${this.id}]`);
     }
@@ -202,6 +236,7 @@ export class IncomingCall extends SipCall {
   }
 
   async drop(reason: CallDropReason = 'normal'): Promise<void> {
+    await this.#placed();
     switch (this.phase) {
       case CallPhase.Offering:
       case CallPhase.Accepted:
@@ -223,6 +258,7 @@ export class IncomingCall extends SipCall {
 
   /** Deflects a ringing call with 302 to `target`; a connected one is transferred (REFER). */
   override async redirect(target: string): Promise<void> {
+    await this.#placed();
     if (this.phase === CallPhase.Offering || this.phase === CallPhase.Accepted || this.phase === CallPhase.Ringing) {
       const contact = `<${formatUri(targetUri(target, this.address))}>`;
       this.#reject(302, 'redirected', [['Contact', contact]]);

@@ -326,6 +326,38 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     await assert.rejects(gateway.pbx('answer', { callId }), (err: unknown) => err instanceof BusRemoteError && err.remoteCode === 'UCS_ERR_PBX_CALL_NOT_FOUND');
   });
 
+  it('the gateway is asked while the media node builds the leg; an alert and answer that come first wait for its answer', async (t) => {
+    const pid = media.process.pid!;
+    let nodeStopped = false;
+    let askedWhileStopped: boolean | undefined;
+    gateway.onIncoming = (req) => {
+      askedWhileStopped = nodeStopped;
+      // A quick client: rings and answers before the node could have answered the PBX's offer.
+      setImmediate(() => void gateway.alertAndAnswer(req.callId).catch(() => undefined));
+      return gateway.accept();
+    };
+    // The node cannot answer for 400 ms (shorter than its heartbeats' expiry).
+    process.kill(pid, 'SIGSTOP');
+    nodeStopped = true;
+    const resume = setTimeout(() => {
+      nodeStopped = false;
+      process.kill(pid, 'SIGCONT');
+    }, 400);
+    t.after(() => {
+      clearTimeout(resume);
+      process.kill(pid, 'SIGCONT');
+    });
+    const before = gateway.incoming.length;
+    const result = await callFromPbx('uac-call', { vars: { holdms: 200 } });
+    assert.equal(result.exitCode, 0, describeRun(result));
+    assert.equal(askedWhileStopped, true, 'the gateway was asked before the node answered');
+    const ok = result.messages.find((m) => m.direction === 'received' && m.status === 200);
+    assert.match(ok?.body ?? '', /^m=audio [1-9]\d* /m, 'the 200 carries the node\'s answer');
+    const callId = gateway.incoming[before]!.callId;
+    await gateway.waitCallState(callId, 'disconnected');
+    assert.deepEqual(gateway.timeline(callId), ['offering', 'connected', 'disconnected:normal']);
+  });
+
   it('digits are sent as one INFO per digit with application/dtmf-relay', async () => {
     gateway.acceptThen(async (callId) => {
       await gateway.pbx('answer', { callId });
