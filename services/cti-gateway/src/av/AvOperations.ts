@@ -116,45 +116,39 @@ export class AvOperations {
     if (!target) throw new CtiRequestError(GENERAL, `cannot dial '${excerpt(arg.u8sUriTo)}'`);
     // A softphone dialling what CTI asked it to (remote make-call) keeps the CTI call id.
     const callId = (arg.bIsRemoteControlCallOut ? this.#deps.remote.claim(line.id, target) : undefined) ?? randomUUID();
-    const nodeId = await this.#offerToNode(callId, arg.u8sBody);
-    const call = new SoftphoneCall({ callId, session, direction: 'outbound', mediaNodeId: nodeId, lineNumber: line.number, remoteNumber: target });
-    call.video = offersVideo(arg.u8sBody);
-    calls.add(call);
-    try {
-      await pbx.makeCall({ callId, lineId: line.id, to: target, mediaNodeId: nodeId, origin: arg.bIsRemoteControlCallOut ? 'cti' : 'softphone' });
-    } catch (err) {
-      calls.forget(call);
-      await media.close(nodeId, callId, 'make-call failed');
-      throw new CtiRequestError(GENERAL, `call could not be placed: ${clientReasonOf(err)}`, { cause: err });
-    }
-    this.#deps.logger.info({ callId, lineId: line.id, to: target, nodeId }, 'softphone call placed');
-    return call.madeCall;
-  }
-
-  /**
-   * The softphone's offer on a node picked for the new call; the node that took it. A node nobody answers
-   * for (it died a moment ago: its heartbeats have not expired yet) is left out and the offer goes to the
-   * next one, once, rather than the user's call failing until placement notices.
-   */
-  async #offerToNode(callId: string, sdp: string): Promise<string> {
-    const { media, placement } = this.#deps;
+    const origin = arg.bIsRemoteControlCallOut ? 'cti' : 'softphone';
+    // A node nobody answers for (it died a moment ago: its heartbeats have not expired yet) is left out
+    // and the call is placed again on the next one, once, rather than the user's call failing until
+    // placement notices.
     for (let attempt = 1; ; attempt++) {
       let nodeId: string;
       try {
-        nodeId = placement.pick();
+        nodeId = this.#deps.placement.pick();
       } catch (err) {
         throw new CtiRequestError(GENERAL, `no media node available: ${(err as Error).message}`, { cause: err });
       }
-      try {
-        await media.softphoneOffer(nodeId, callId, sdp);
-        return nodeId;
-      } catch (err) {
-        if (attempt === 1 && (err as Error).cause instanceof BusNoRespondersError) {
-          placement.unreachable(nodeId);
-          continue;
-        }
-        throw new CtiRequestError(GENERAL, `media refused the offer: ${clientReasonOf(err)}`, { cause: err });
+      const call = new SoftphoneCall({ callId, session, direction: 'outbound', mediaNodeId: nodeId, lineNumber: line.number, remoteNumber: target });
+      call.video = offersVideo(arg.u8sBody);
+      calls.add(call);
+      // The softphone's offer and the call side by side (issue 16: one step fewer before the INVITE): the
+      // adapter's PBX offer queues behind the softphone's on the node's call, and fails when it failed.
+      const [offerErr, placeErr] = await Promise.all([
+        media.softphoneOffer(nodeId, callId, arg.u8sBody).then(() => undefined, (err: unknown) => err as Error),
+        pbx.makeCall({ callId, lineId: line.id, to: target, mediaNodeId: nodeId, origin }).then(() => undefined, (err: unknown) => err as Error),
+      ]);
+      if (!offerErr && !placeErr) {
+        this.#deps.logger.info({ callId, lineId: line.id, to: target, nodeId }, 'softphone call placed');
+        return call.madeCall;
       }
+      calls.forget(call);
+      if (!placeErr) await pbx.drop(callId, 'normal').catch((err: unknown) => this.#deps.logger.warn({ err, callId }, 'drop of a call without its media failed'));
+      if (!offerErr) await media.close(nodeId, callId, 'make-call failed');
+      if (!offerErr) throw new CtiRequestError(GENERAL, `call could not be placed: ${clientReasonOf(placeErr)}`, { cause: placeErr });
+      if (attempt === 1 && offerErr.cause instanceof BusNoRespondersError) {
+        this.#deps.placement.unreachable(nodeId);
+        continue;
+      }
+      throw new CtiRequestError(GENERAL, `media refused the offer: ${clientReasonOf(offerErr)}`, { cause: offerErr });
     }
   }
 

@@ -22,6 +22,7 @@ export class Peers {
   readonly requests: Array<{ verb: string; payload: Payload }> = [];
   readonly bus: BusClient;
   readonly #refusals: Array<{ verb: string; when: (p: Payload) => boolean; error: UcsError }> = [];
+  readonly #stalls: Array<{ verb: string; when: (p: Payload) => boolean; ms: number }> = [];
   #timer: NodeJS.Timeout;
   #seq = new Map<string, number>();
 
@@ -57,6 +58,11 @@ export class Peers {
     this.#refusals.push({ verb, when, error });
   }
 
+  /** From now on, requests `verb` that match `when` are answered only after `ms` (a busy node). */
+  stall(verb: string, when: (p: Payload) => boolean, ms: number): void {
+    this.#stalls.push({ verb, when, ms });
+  }
+
   /** Publishes the next call event of a call, as the pbx-adapter does (durably). */
   async event(e: Omit<CallEvent, 'seq' | 'at'>): Promise<void> {
     const seq = (this.#seq.get(e.callId) ?? 0) + 1;
@@ -77,12 +83,14 @@ export class Peers {
     clearInterval(this.#timer);
   }
 
-  /** A handler that records the request, applies the refusals, then replies. */
-  #answer<R extends Payload, T>(verb: string, reply: (request: R) => T): (request: R) => T {
+  /** A handler that records the request, applies the refusals and stalls, then replies. */
+  #answer<R extends Payload, T>(verb: string, reply: (request: R) => T): (request: R) => T | Promise<T> {
     return (request) => {
       this.requests.push({ verb, payload: request });
       const refusal = this.#refusals.find((r) => r.verb === verb && r.when(request));
       if (refusal) throw refusal.error;
+      const stall = this.#stalls.find((r) => r.verb === verb && r.when(request));
+      if (stall) return new Promise<T>((resolve) => setTimeout(() => resolve(reply(request)), stall.ms));
       return reply(request);
     };
   }

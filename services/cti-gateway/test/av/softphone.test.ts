@@ -140,10 +140,26 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     assert.deepEqual(await peers.bus.cti.request(CtiCommands.incomingCall, { callId: 'x2', lineId: '00000000-0000-0000-0000-000000000000', from: '100', to: '1', mediaNodeId: NODE }), { accept: false, reason: 'unknown-line' });
   });
 
-  it('asnAVMakeCallV2 whose offer the media node refuses fails with AsnRequestError 100 and places no call', async () => {
+  it('asnAVMakeCallV2 places the call while the media node takes the offer (side by side), and answers once both did', async () => {
+    peers.stall('softphone.offer', (p) => String(p.sdp).includes('a=x-slow-node'), 400);
+    const started = Date.now();
+    const made = alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:105', u8sContentType: 'application/sdp', u8sBody: `${OFFER}a=x-slow-node\r\n` });
+    const make = await peers.waitFor('pbx.makeCall', (p) => p.to === '105');
+    assert.ok(Date.now() - started < 300, `the call was placed before the node answered the offer (${Date.now() - started} ms)`);
+    const r = await made;
+    assert.equal(r.u8sCTIConnectionID, make.callId);
+    assert.ok(Date.now() - started >= 390, 'the reply waited for the offer');
+    await peers.event({ callId: r.u8sCTIConnectionID, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '105', state: 'disconnected', cause: 'normal' });
+  });
+
+  it('asnAVMakeCallV2 whose offer the media node refuses fails with AsnRequestError 100; the call placed beside the offer is dropped', async () => {
     const before = peers.requests.filter((r) => r.verb === 'pbx.makeCall').length;
-    await assert.rejects(alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: 'v=0\r\n' }), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 100);
-    assert.equal(peers.requests.filter((r) => r.verb === 'pbx.makeCall').length, before);
+    await assert.rejects(alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: 'v=0\r\n' }), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 100 && /media refused the offer/.test(e.message));
+    // The offer and the call go side by side; the real adapter's PBX offer fails behind the refused one
+    // (no INVITE), this one accepted the call, so the gateway drops it.
+    const made = peers.requests.filter((r) => r.verb === 'pbx.makeCall').slice(before);
+    assert.equal(made.length, 1);
+    await peers.waitFor('pbx.drop', (p) => p.callId === made[0]!.payload.callId);
   });
 
   it('a media failure drops the call: asnAVDropCall to the client and a drop to the pbx-adapter', async () => {
