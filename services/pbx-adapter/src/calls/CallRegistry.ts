@@ -28,6 +28,7 @@ import {
 } from '../sip/mod.ts';
 import type { CallRegistryOptions, MakeCallRequest } from './CallRegistryTypes.ts';
 import { IncomingCall } from './IncomingCall.ts';
+import { InviteCredentials } from './InviteCredentials.ts';
 import { OutgoingCall } from './OutgoingCall.ts';
 import type { SipCall } from './SipCall.ts';
 import type { SipCallDeps, SipCallDump } from './SipCallTypes.ts';
@@ -69,6 +70,7 @@ export class CallRegistry {
       settings: options.settings,
       clock: options.clock,
       snapshots: options.snapshots,
+      inviteCredentials: new InviteCredentials(),
       renegotiateSoftphone: options.renegotiateSoftphone,
     };
     options.endpoint.on('invite', (request, tx, source) => this.#onInvite(request, tx, source));

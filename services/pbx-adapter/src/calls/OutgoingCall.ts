@@ -90,6 +90,8 @@ export class OutgoingCall extends SipCall {
         ...requestSessionHeaders(this.deps.settings.sessionExpiresS, false),
       ],
     });
+    // The line's last challenge answered at once: no 407 round trip through the PBX (InviteCredentials).
+    for (const f of this.deps.inviteCredentials?.preempt(this.line, invite) ?? []) invite.headers.append(f.name, f.value);
     this.#send(invite);
     this.publish({ state: 'dialing' });
     this.#guard = this.timer(this.deps.settings.inviteTimeoutS * 1000, () => this.#onGuard());
@@ -293,6 +295,7 @@ export class OutgoingCall extends SipCall {
       return;
     }
     if (status === 401 || status === 407) {
+      this.deps.inviteCredentials?.challenged(this.line, invite, response);
       let next: SipRequest;
       try {
         next = this.#digest.retry(invite, response);

@@ -8,6 +8,7 @@ import type { MediaClient } from '../media/MediaClient.ts';
 import type { Clock, DialogDump, SipUri } from '../sip/mod.ts';
 import type { CallEventPublisher } from './CallEventPublisher.ts';
 import type { CallSnapshots } from './CallSnapshots.ts';
+import type { InviteCredentials } from './InviteCredentials.ts';
 
 /**
  * Where a call is in its SIP life. Outgoing: calling (INVITE sent) → proceeding (a provisional arrived,
@@ -67,6 +68,8 @@ export interface SipCallDeps {
   clock?: Clock | undefined;
   /** The crash-recovery snapshots; without them nothing survives a crash (unit tests). */
   snapshots?: CallSnapshots | undefined;
+  /** Each line's last INVITE challenge, answered at once by its next INVITE; without it every INVITE is challenged. */
+  inviteCredentials?: InviteCredentials | undefined;
   /** CtiCommands.renegotiate (see InDialogNegotiationOptions.renegotiateSoftphone). */
   renegotiateSoftphone?: ((callId: string) => Promise<{ video: boolean }>) | undefined;
 }

@@ -102,17 +102,30 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     });
   }
 
-  it('makeCall answers a 407 with digest credentials, rings, connects and hangs up with BYE', async (t) => {
-    const sipp = await pbxWithLine(t, 'uas-407-answer', '102');
+  it('makeCall answers a 407 with digest credentials, rings, connects and hangs up with BYE; the next call answers that challenge at once', async (t) => {
+    const sipp = await pbxWithLine(t, 'uas-407-answer', '102', {}, 3);
     const callId = await dial('102', '555');
     await gateway.waitCallState(callId, 'ringback');
     const connected = await gateway.waitCallState(callId, 'connected');
     assert.equal(connected.mediaPath, 'pbx');
     await gateway.pbx('drop', { callId, reason: 'normal' });
     await gateway.waitCallState(callId, 'disconnected', 5000, (e) => e.cause === 'normal');
+    // The line's next call: its first INVITE carries the answer to the last challenge (RFC 3261 §22.3).
+    const again = await dial('102', '556');
+    await gateway.waitCallState(again, 'connected');
+    await gateway.pbx('drop', { callId: again, reason: 'normal' });
+    await gateway.waitCallState(again, 'disconnected', 5000, (e) => e.cause === 'normal');
     const result = await sipp.done;
     assert.equal(result.exitCode, 0, describeRun(result));
-    const [first, second] = sent(result, 'INVITE');
+    const [first, second, third, fourth] = sent(result, 'INVITE');
+    assert.ok(third && fourth, describeRun(result));
+    assert.equal(header(first!, 'Proxy-Authorization'), undefined, 'the first INVITE of the line has nothing to answer');
+    const challenge1 = /nonce="([^"]+)"/.exec(header(result.messages.filter((m) => m.status === 407)[0]!, 'Proxy-Authenticate') ?? '')?.[1];
+    const preemptive = header(third, 'Proxy-Authorization') ?? '';
+    assert.equal(/nonce="([^"]*)"/.exec(preemptive)?.[1], challenge1, 'the second call answers the first call\'s challenge');
+    assert.equal(/uri="([^"]*)"/.exec(preemptive)?.[1], `sip:556@127.0.0.1:${sipp.localPort}`, 'for its own Request-URI');
+    // SIPp challenges every INVITE: the call answers the new challenge as before.
+    assert.notEqual(/nonce="([^"]*)"/.exec(header(fourth, 'Proxy-Authorization') ?? '')?.[1], challenge1);
     assert.ok(first && second, describeRun(result));
     assert.equal(first.startLine, `INVITE sip:555@127.0.0.1:${sipp.localPort} SIP/2.0`);
     assert.match(header(first, 'From') ?? '', /^"Line 102" <sip:102@127\.0\.0\.1>;tag=/);
@@ -132,7 +145,7 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
     assert.equal(field('response'), md5(`${md5('102:sipp.test:pw102')}:${field('nonce')}:${md5(`INVITE:${field('uri')}`)}`));
     assert.equal(header(second, 'CSeq'), '2 INVITE');
     assert.equal(header(second, 'Call-ID'), header(first, 'Call-ID'));
-    assert.equal(sent(result, 'BYE').length, 1);
+    assert.equal(sent(result, 'BYE').length, 2);
     assert.deepEqual(gateway.timeline(callId), ['dialing', 'ringback', 'connected', 'disconnected:normal']);
   });
 
