@@ -2,11 +2,11 @@
 // INVITE's media mark (the other leg of a softphone-to-softphone call through the PBX: media/mediaMark.ts),
 // else on the node owning the offer's address (Direct Media), else by load; the offer answered by the
 // media node while the gateway is asked (side by side: the gateway's offer to the softphone queues behind
-// the node's answer on the call), 'offering' published once the node answered; accepted calls ring on `alert` (180) and are
-// answered on `answer` (200 with the media's SDP; the ACK makes them connected). An INVITE without SDP
-// (late offer, RFC 3261 §13.2.1) gets the media node's offer in the 200 and must carry the answer in its
-// ACK. Refusals and drops get the status of their reason, CANCEL gets 487, a 302 deflects;
-// SIP_INVITE_TIMEOUT_S bounds an unanswered call.
+// the node's answer on the call), 'offering' published once the node answered; accepted calls ring on
+// `alert` (180) and are answered on `answer` (200 with the media's SDP; the ACK makes them connected). An
+// INVITE without SDP (late offer, RFC 3261 §13.2.1) gets the media node's offer in the 200 and must carry
+// the answer in its ACK. Refusals and drops get the status of their reason, CANCEL gets 487, a 302
+// deflects; SIP_INVITE_TIMEOUT_S bounds an unanswered call.
 import type { CallCause, MediaPath, PbxCallTeardown } from '@ucserver/shared';
 import { targetUri } from '../userAgent/lineAddress.ts';
 import { CallStateError, MediaFailedError } from '../errors.ts';
