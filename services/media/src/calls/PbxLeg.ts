@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Consumer, PlainTransport, Producer, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
 import type { Logger } from '@ucserver/shared';
-import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import { AllocationError, CallStateError } from '../errors.ts';
 import { pbxConsumerRtpCapabilities, pbxProducerRtpParameters, type PbxCodec } from '../sdp/pbxSdp.ts';
 import { pbxVideoConsumerRtpCapabilities, pbxVideoProducerRtpParameters, type PbxVideoCodec } from '../sdp/pbxVideoSdp.ts';
@@ -12,16 +11,7 @@ import { SsrcLearner } from './SsrcLearner.ts';
 import { SsrcWatchdog } from './SsrcWatchdog.ts';
 import type { SsrcWatchdogTarget } from './SsrcWatchdogTypes.ts';
 import type { PbxLegEvents, PbxLegOptions, PbxRemote } from './PbxLegTypes.ts';
-import { createOnNewPorts, createTransport, type LegPorts } from './pbxTransport.ts';
-
-/** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
-interface ConnectParameters {
-  ip: string;
-  port: number;
-  /** Only for a transport with its own RTCP port (non-mux). */
-  rtcpPort?: number;
-  srtpParameters?: SrtpParameters;
-}
+import { connectParameters, createOnNewPorts, createTransport, describeTarget, sameConnectParameters, type LegPorts } from './pbxTransport.ts';
 
 /** What a PBX leg carries: the call's audio (PbxCodec) or its video (PbxVideoCodec), each on its own m-line and port. */
 export type PbxLegCodec = PbxCodec | PbxVideoCodec;
@@ -215,9 +205,9 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     }
     this.#remote = remote;
     if (!connect) return;
-    const target = this.#connectParameters(remote);
+    const target = connectParameters(remote, this.rtcpMux);
     if (this.#connectedTo) {
-      const current = this.#connectParameters(this.#connectedTo);
+      const current = connectParameters(this.#connectedTo, this.rtcpMux);
       if (sameConnectParameters(current, target)) {
         this.#connectedTo = remote;
         return;
@@ -409,20 +399,6 @@ export class PbxLeg<C extends PbxLegCodec = PbxCodec> extends EventEmitter<PbxLe
     if (this.#closed) throw new CallStateError(`PBX leg is closed [legId:${this.id}]`);
   }
 
-  /**
-   * mediasoup sends RTP to the PBX's RTP address and port and, from a separate RTCP port, RTCP to the
-   * same address at a=rtcp's port (the RTP port when the PBX multiplexes). A muxed transport has no
-   * RTCP port: the PBX's a=rtcp does not matter to it.
-   */
-  #connectParameters(remote: PbxRemote): ConnectParameters {
-    return {
-      ip: remote.address,
-      port: remote.port,
-      ...(this.rtcpMux ? {} : { rtcpPort: remote.rtcpMux ? remote.port : remote.rtcpPort }),
-      ...(remote.srtp ? { srtpParameters: remote.srtp } : {}),
-    };
-  }
-
   /** What the SSRC watchdog watches: only while audio should flow with a learnt SSRC, and not while the learner holds the PBX's packets. */
   #watchdogTarget(): SsrcWatchdogTarget | undefined {
     const producer = this.#producer;
@@ -449,15 +425,4 @@ function producerParameters(codec: PbxLegCodec, ssrc: number) {
 
 function consumerCapabilities(codec: PbxLegCodec) {
   return isVideo(codec) ? pbxVideoConsumerRtpCapabilities(codec) : pbxConsumerRtpCapabilities(codec);
-}
-
-function sameConnectParameters(a: ConnectParameters, b: ConnectParameters): boolean {
-  return TupleRegistry.key(a.ip, a.port) === TupleRegistry.key(b.ip, b.port)
-    && a.rtcpPort === b.rtcpPort
-    && a.srtpParameters?.cryptoSuite === b.srtpParameters?.cryptoSuite
-    && a.srtpParameters?.keyBase64 === b.srtpParameters?.keyBase64;
-}
-
-function describeTarget(p: ConnectParameters): string {
-  return `${TupleRegistry.key(p.ip, p.port)}${p.rtcpPort !== undefined ? ` rtcp:${p.rtcpPort}` : ''}${p.srtpParameters ? ' srtp' : ''}`;
 }

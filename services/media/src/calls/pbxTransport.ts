@@ -1,8 +1,47 @@
-// The PBX leg's PlainTransport: how it is created (on ports of the worker's slice, see PortSlice) and what
-// SDP needs of it. Apart from PbxLeg so the leg stays about its streams and state.
-import type { PlainTransport, Router, SrtpCryptoSuite } from 'mediasoup/types';
+// The PBX leg's PlainTransport: how it is created (on ports of the worker's slice, see PortSlice), what
+// SDP needs of it, and what it is connected to. Apart from PbxLeg so the leg stays about its streams and
+// state.
+import type { PlainTransport, Router, SrtpCryptoSuite, SrtpParameters } from 'mediasoup/types';
+import { TupleRegistry } from '../directMedia/TupleRegistry.ts';
 import { AllocationError } from '../errors.ts';
 import type { MediaWorker } from '../workers/MediaWorker.ts';
+import type { PbxRemote } from './PbxLegTypes.ts';
+
+/** What PlainTransport.connect() is given: the tuple(s) mediasoup sends to, and the PBX's SDES key. */
+export interface ConnectParameters {
+  ip: string;
+  port: number;
+  /** Only for a transport with its own RTCP port (non-mux). */
+  rtcpPort?: number;
+  srtpParameters?: SrtpParameters;
+}
+
+/**
+ * mediasoup sends RTP to the PBX's RTP address and port and, from a separate RTCP port, RTCP to the
+ * same address at a=rtcp's port (the RTP port when the PBX multiplexes). A muxed transport (`rtcpMux`)
+ * has no RTCP port: the PBX's a=rtcp does not matter to it.
+ */
+export function connectParameters(remote: PbxRemote, rtcpMux: boolean): ConnectParameters {
+  return {
+    ip: remote.address,
+    port: remote.port,
+    ...(rtcpMux ? {} : { rtcpPort: remote.rtcpMux ? remote.port : remote.rtcpPort }),
+    ...(remote.srtp ? { srtpParameters: remote.srtp } : {}),
+  };
+}
+
+/** The same tuple(s) and key: connecting again would change nothing. */
+export function sameConnectParameters(a: ConnectParameters, b: ConnectParameters): boolean {
+  return TupleRegistry.key(a.ip, a.port) === TupleRegistry.key(b.ip, b.port)
+    && a.rtcpPort === b.rtcpPort
+    && a.srtpParameters?.cryptoSuite === b.srtpParameters?.cryptoSuite
+    && a.srtpParameters?.keyBase64 === b.srtpParameters?.keyBase64;
+}
+
+/** For the log: the tuple, the RTCP port, whether SRTP (never the key). */
+export function describeTarget(p: ConnectParameters): string {
+  return `${TupleRegistry.key(p.ip, p.port)}${p.rtcpPort !== undefined ? ` rtcp:${p.rtcpPort}` : ''}${p.srtpParameters ? ' srtp' : ''}`;
+}
 
 /** The ports a PBX leg holds for its life: RTP, and RTCP when it has (or offered) a port of its own. */
 export interface LegPorts {
