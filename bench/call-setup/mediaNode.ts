@@ -145,7 +145,11 @@ async function drive(): Promise<void> {
   const send = async <K extends keyof typeof MediaCommands>(name: K, payload: unknown): Promise<{ sdp: string }> => {
     const t0 = performance.now();
     const reply = (await bus.media(nodeId).request(MediaCommands[name] as Command<'media'>, payload as never, { timeoutMs: 30_000 })) as { sdp: string };
-    if (timing) latency.get(name)?.push(performance.now() - t0) ?? latency.set(name, [performance.now() - t0]);
+    if (timing) {
+      const ms = latency.get(name) ?? [];
+      ms.push(performance.now() - t0);
+      latency.set(name, ms);
+    }
     return reply;
   };
   const hex = (n: number): string => randomBytes(n).toString('hex');

@@ -40,15 +40,11 @@ export interface E2eStackOptions {
   /** Extra environment of the pbx-adapter. */
   pbxAdapterEnv?: Record<string, string>;
   /**
-   * UDP ports of each media node for its PBX legs (a PlainTransport's RTP and RTCP: four per call
-   * through the PBX, more with video), default 400. A load run (bench/call-setup) sizes it to its
-   * concurrent calls; beyond the default it is taken anywhere in 10000–59999.
-   */
-  mediaRtpPorts?: number;
-  /**
-   * The first media node's RTP range, reserved by the caller (a bench's large range taken before any
-   * process runs: once Kamailio runs, its processes' UDP sockets sit on random ephemeral ports and leave no
-   * block of thousands free above 32768).
+   * The first media node's RTP range for its PBX legs (a PlainTransport's RTP and RTCP: four per call
+   * through the PBX, more with video), reserved by the caller: a load run (bench/call-setup) sizes it to
+   * its concurrent calls and takes it before any process runs (once Kamailio runs, its processes' UDP
+   * sockets sit on random ephemeral ports and leave no block of thousands free above 32768). Default: 400
+   * ports in 40000–59999, as every further node gets.
    */
   mediaRtpRange?: { min: number; max: number };
   /** nats-server's monitoring endpoint (`-m`, /connz per connection), at `natsMonitorUrl`: bench/call-setup counts messages per call with it. */
@@ -267,9 +263,8 @@ export class E2eStack {
    */
   async addMediaNode(options: { waitReady?: boolean; env?: Record<string, string> } = {}): Promise<NodeService> {
     const index = this.media.length + 1;
-    const size = this.#options.mediaRtpPorts ?? 400;
     const reserved = index === 1 ? this.#options.mediaRtpRange : undefined;
-    const rtp = reserved ?? (size > 400 ? await freePortRange(size, 10000, 59999) : await freePortRange(size, 40000, 59999));
+    const rtp = reserved ?? (await freePortRange(400, 40000, 59999));
     const node = NodeService.start('media', `media-${index}`, {
       NATS_URL: this.natsUrl,
       BUS_PREFIX: this.busPrefix,

@@ -4,21 +4,27 @@
 // call (at most 2 s) and then runs after the creating command, as if it had come second. A command for a
 // call that ended here lately, or that never comes, fails with UCS_ERR_MEDIA_CALL_NOT_FOUND.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { FakePbx } from '../support/FakePbx.ts';
 import { flowToPbx, flowToPhone } from '../support/calls.ts';
 import { remoteCode, startHarness } from '../support/harness.ts';
 import { WeriftPhone } from '@ucserver/testkit/werift';
 
+/** A PCMU softphone and a PBX socket, closed with the test. */
+async function endpoints(t: TestContext): Promise<{ phone: WeriftPhone; pbx: FakePbx }> {
+  const phone = new WeriftPhone({ codecs: ['PCMU'] });
+  const pbx = await FakePbx.create();
+  t.after(async () => {
+    await phone.close();
+    pbx.close();
+  });
+  return { phone, pbx };
+}
+
 describe('commands that overtake the command creating their call', { timeout: 60_000 }, () => {
   test('outgoing: pbxCreateOffer before softphoneOffer waits for it, and the call carries audio both ways', async (t) => {
     const h = await startHarness(t);
-    const phone = new WeriftPhone({ codecs: ['PCMU'] });
-    const pbx = await FakePbx.create();
-    t.after(async () => {
-      await phone.close();
-      pbx.close();
-    });
+    const { phone, pbx } = await endpoints(t);
     const callId = 'overtaken-out';
     // One bus connection keeps this order at the node: the PBX offer arrives first.
     const pbxOffer = h.request('pbxCreateOffer', { callId, srtp: 'off' });
@@ -36,12 +42,7 @@ describe('commands that overtake the command creating their call', { timeout: 60
 
   test('incoming: softphoneCreateOffer before pbxOffer waits for it, and the call carries audio both ways', async (t) => {
     const h = await startHarness(t);
-    const phone = new WeriftPhone({ codecs: ['PCMU'] });
-    const pbx = await FakePbx.create();
-    t.after(async () => {
-      await phone.close();
-      pbx.close();
-    });
+    const { phone, pbx } = await endpoints(t);
     const callId = 'overtaken-in';
     const phoneOffer = h.request('softphoneCreateOffer', { callId });
     const reply = await h.request('pbxOffer', { callId, sdp: pbx.sdp({ codecs: [{ pt: 0, name: 'PCMU', rate: 8000 }] }) });

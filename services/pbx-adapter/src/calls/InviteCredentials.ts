@@ -49,11 +49,6 @@ export class InviteCredentials {
     if (this.#lines.size >= this.#max) this.#lines.delete(this.#lines.keys().next().value!);
     this.#lines.set(line.lineId, { key, client });
   }
-
-  /** Forgets a line's challenge (removed line). */
-  forget(lineId: string): void {
-    this.#lines.delete(lineId);
-  }
 }
 
 const keyOf = (line: LineConfig): string => `${line.authUser || line.number}\u0000${line.authPassword}`;
