@@ -46,14 +46,19 @@ export class AvOperations {
           // Answered: a no-answer forward must not redirect it now (the 200 may already be on its way).
           this.#deps.forwarding.forget(call.callId);
           call.video = offersVideo(arg.u8sBody);
-          try {
-            await media.softphoneApplyAnswer(call.mediaNodeId, call.callId, arg.u8sBody);
-            await pbx.answer(call.callId);
-          } catch (err) {
-            logger.warn({ err, callId: call.callId }, 'answer failed, dropping the call');
-            call.sendDrop(`answer failed: ${clientReasonOf(err)}`, AsnAVDropReason.NORMAL_CALL_CLEARING);
-            await pbx.drop(call.callId, 'normal').catch((e: unknown) => logger.warn({ err: e, callId: call.callId }, 'drop after a failed answer failed'));
-          }
+          // The softphone's answer to the node and the 200 to the PBX side by side (issue 16: one node round
+          // trip fewer before the caller hears the answer): the 200 carries the node's answer to the PBX's
+          // offer, made when the call was offered. An answer the node refuses hangs the answered call up
+          // (a BYE once the PBX ACKs), as a refused answer ended it before (a 480).
+          const [applyErr, answerErr] = await Promise.all([
+            media.softphoneApplyAnswer(call.mediaNodeId, call.callId, arg.u8sBody).then(() => undefined, (err: unknown) => err as Error),
+            pbx.answer(call.callId).then(() => undefined, (err: unknown) => err as Error),
+          ]);
+          const err = applyErr ?? answerErr;
+          if (!err) return;
+          logger.warn({ err, callId: call.callId }, 'answer failed, dropping the call');
+          call.sendDrop(`answer failed: ${clientReasonOf(err)}`, AsnAVDropReason.NORMAL_CALL_CLEARING);
+          await pbx.drop(call.callId, applyErr ? 'media-failure' : 'normal').catch((e: unknown) => logger.warn({ err: e, callId: call.callId }, 'drop after a failed answer failed'));
         },
 
         asnAVCallMessageV2: async (arg, session) => {

@@ -60,7 +60,7 @@ describe('softphone and CTI flows when a peer refuses', { timeout: 60_000 }, () 
     assert.equal(flows.alice.received.some((e) => e.name === 'asnAVConnectV2' && (e.argument as { u8sCallID: string }).u8sCallID === `av-${callId}`), false);
   });
 
-  it('an answer the node refuses drops the incoming call: asnAVDropCall "answer failed: <code>: …" and no answer to the pbx-adapter', async () => {
+  it('an answer the node refuses drops the incoming call: asnAVDropCall "answer failed: <code>: …"; the answer that went beside it is hung up as a media failure', async () => {
     const callId = `in-${Date.now()}`;
     flows.peers.refuse('softphone.apply-answer', (p) => p.callId === callId, new UcsError('UCS_ERR_MEDIA_SDP_INVALID', 'no ICE credentials'));
     assert.deepEqual(await flows.peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: flows.lineA, from: '555', to: '100', mediaNodeId: NODE }), { accept: true, gateway: flows.app.instance });
@@ -68,8 +68,21 @@ describe('softphone and CTI flows when a peer refuses', { timeout: 60_000 }, () 
     flows.alice.sendEvent('asnAVConnectV2', { u8sCallID: offer.callAndConnectionID.u8sCallID, endpointIDTo: offer.endpointIDFrom, connectedEndPointID: offer.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: offer.u8sUriFrom, u8sContentType: 'application/sdp', u8sBody: ANSWER });
     const drop = await flows.alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
     assert.equal(drop.u8sCause, 'answer failed: UCS_ERR_MEDIA_SDP_INVALID: no ICE credentials');
+    assert.deepEqual(await flows.peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'media-failure' });
+    // The 200 went out beside the refused answer (issue 16); the drop comes after it (a BYE once ACKed).
+    const verbs = flows.peers.requests.filter((r) => r.payload.callId === callId).map((r) => r.verb);
+    assert.ok(verbs.indexOf('pbx.answer') >= 0 && verbs.indexOf('pbx.answer') < verbs.indexOf('pbx.drop'), verbs.join(', '));
+  });
+
+  it('an answer the pbx-adapter refuses drops the incoming call with a normal drop, though the node took the softphone\'s answer', async () => {
+    const callId = `in2-${Date.now()}`;
+    flows.peers.refuse('pbx.answer', (p) => p.callId === callId, new UcsError('UCS_ERR_INVALID_STATE', 'the INVITE is gone'));
+    await flows.peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: flows.lineA, from: '555', to: '100', mediaNodeId: NODE });
+    const offer = await flows.alice.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    flows.alice.sendEvent('asnAVConnectV2', { u8sCallID: offer.callAndConnectionID.u8sCallID, endpointIDTo: offer.endpointIDFrom, connectedEndPointID: offer.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: offer.u8sUriFrom, u8sContentType: 'application/sdp', u8sBody: ANSWER });
+    const drop = await flows.alice.waitForEvent('asnAVDropCall', (d) => 'u8sCallID' in d.dropTarget && d.dropTarget.u8sCallID === `av-${callId}`);
+    assert.match(drop.u8sCause, /^answer failed: UCS_ERR_INVALID_STATE/);
     assert.deepEqual(await flows.peers.waitFor('pbx.drop', (p) => p.callId === callId), { callId, reason: 'normal' });
-    assert.equal(flows.peers.requests.some((r) => r.verb === 'pbx.answer' && r.payload.callId === callId), false);
   });
 
   it('asnCtiHold the pbx-adapter refuses fails with AsnRequestError 1 (generalerror) naming its code', async () => {

@@ -152,6 +152,21 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await peers.event({ callId: r.u8sCTIConnectionID, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '105', state: 'disconnected', cause: 'normal' });
   });
 
+  it('the callee\'s answer goes to the pbx-adapter while the media node takes its SDP (side by side)', async () => {
+    const callId = `sbs-${Date.now()}`;
+    peers.stall('softphone.apply-answer', (p) => p.callId === callId, 400);
+    await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });
+    const newCall = await bob.waitForEvent('asnAVNewCallV2', (a) => a.u8sCTIConnectionID === callId);
+    const started = Date.now();
+    bob.sendEvent('asnAVConnectV2', { u8sCallID: newCall.callAndConnectionID.u8sCallID, endpointIDTo: newCall.endpointIDFrom, connectedEndPointID: newCall.callAndConnectionID.u8sEndpointID, callType: 65535, u8sUriTo: newCall.u8sUriFrom, u8sContentType: 'application/sdp', u8sBody: ANSWER });
+    await peers.waitFor('pbx.answer', (p) => p.callId === callId);
+    assert.ok(Date.now() - started < 300, `answered before the node took the softphone's answer (${Date.now() - started} ms)`);
+    assert.equal((await peers.waitFor('softphone.apply-answer', (p) => p.callId === callId)).sdp, ANSWER);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(peers.requests.some((r) => r.verb === 'pbx.drop' && r.payload.callId === callId), false, 'an accepted answer drops nothing');
+    await peers.event({ callId, lineId: lineB, lineNumber: '101', direction: 'inbound', remoteNumber: '100', state: 'disconnected', cause: 'normal' });
+  });
+
   it('asnAVMakeCallV2 whose offer the media node refuses fails with AsnRequestError 100; the call placed beside the offer is dropped', async () => {
     const before = peers.requests.filter((r) => r.verb === 'pbx.makeCall').length;
     await assert.rejects(alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: 'v=0\r\n' }), (e: unknown) => e instanceof EnetucRequestError && e.iErrorDetail === 100 && /media refused the offer/.test(e.message));
