@@ -63,7 +63,12 @@ export class KvStore<S extends z.ZodType> {
     return store;
   }
 
-  /** Stores `value` under `key` (replacing the previous one); rejects when the server does not take it. */
+  /**
+   * Stores `value` under `key` (replacing the previous one); rejects when the server does not take it. The
+   * message is on the connection when this returns (no await before the publish), so what the caller
+   * publishes next on the same connection reaches the server after it (the pbx-adapter's call snapshots
+   * rely on that: CallSnapshots).
+   */
   async put(key: string, value: z.input<S>): Promise<void> {
     const subject = this.#host.subjects.kvSubject(this.bucket, key);
     const parsed = this.bucket.schema.safeParse(value);

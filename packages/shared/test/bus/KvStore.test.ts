@@ -48,6 +48,15 @@ describe('bus - KvStore (bus.kv) against the shared NATS server', () => {
     await kv.delete('nothing-here');
   });
 
+  it('put() has its message on the connection when it returns, before any await (what is published next follows it)', async () => {
+    const sent = bus.connection.stats().outMsgs;
+    const put = kv.put('k-issued', { name: 'issued', n: 1 });
+    assert.equal(bus.connection.stats().outMsgs, sent + 1, 'the put was issued synchronously');
+    await put;
+    assert.deepEqual(await kv.get('k-issued'), { name: 'issued', n: 1 });
+    await kv.delete('k-issued');
+  });
+
   it('the bucket is named per prefix and follows the NATS KV layout, bounded by age, bytes and value size', async () => {
     assert.equal(kv.name, `${bus.subjects.prefix.toUpperCase().replace(/-/g, '_')}_KV_TEST`);
     const jsm = await jetstreamManager(bus.connection);

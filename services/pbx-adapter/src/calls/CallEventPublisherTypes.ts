@@ -17,8 +17,9 @@ export interface CallEventPublisherOptions {
 
 /**
  * What runs around the store of each event, in the call's order: `beforeStore` is awaited before the
- * event is stored (a snapshot that names the event must be written first, so a recovery after a crash
- * never reuses a stored seq), `afterStore` runs once it is stored or given up. Neither may throw.
+ * event is published (a snapshot that names the event must reach the server first, so a recovery after a
+ * crash never reuses a stored seq; issuing it on the same connection is enough, its acknowledgement is not
+ * waited for), `afterStore` runs once it is stored or given up. Neither may throw.
  */
 export interface CallEventHooks {
   beforeStore(event: CallEvent): Promise<void>;

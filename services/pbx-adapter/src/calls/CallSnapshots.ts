@@ -1,10 +1,15 @@
 // The crash-recovery copy of the running calls (PbxBuckets.calls, key = bus callId): for each call that
-// published an event, its last event, its owner and its SIP teardown. A call's writes run one after the
-// other and coalesce (a write queued behind a running one writes the newest state once); the write naming
-// an event is awaited before that event is stored (CallEventHooks), so a recovery's 'disconnected' always
-// follows the last stored seq; the entry is deleted once the call's 'disconnected' is stored. A failed
-// write or delete is logged and counted and never fails the call; an entry the adapter forgets anyway
-// (a failed delete) dies with the bucket's TTL or is ended again, harmlessly, by the next recovery.
+// published an event, its last event, its owner and its SIP teardown. The write naming an event is issued
+// before that event is stored (CallEventHooks), on the same NATS connection, so the server receives the
+// snapshot first and a recovery's 'disconnected' always follows the last stored seq; the event does not
+// wait for the write's acknowledgement (issue 16: one bus round trip fewer before each event, 'connected'
+// among them, reaches the gateway). Writes of one call go out in order and are stored in that order (one
+// connection, one stream); the entry is deleted once the call's 'disconnected' is stored and its last
+// write acknowledged (a purge is a JetStream API request, which could overtake a write still queued for
+// the stream). A failed write or delete is logged and counted and never fails the call; an entry the
+// adapter forgets anyway (a failed delete) dies with the bucket's TTL or is ended again, harmlessly, by
+// the next recovery. A crash between a write and its event leaves the snapshot one event ahead: the
+// recovery's 'disconnected' then skips a seq, which the gateway and the journal take (they order by seq).
 // Each write is a JetStream publish and its ack (issue 16: ~half the adapter's bus messages per call), so
 // a write is skipped when the event and the teardown are those last written (a 180's early dialog while
 // the CANCEL of our INVITE stays the teardown, the ACK of our 200, a changed owner): nothing a recovery
@@ -22,10 +27,9 @@ interface Entry {
   source: SnapshotSource;
   /** The last event handed to beforeStore; nothing is written before the first. */
   event: CallEvent | undefined;
-  tail: Promise<void>;
-  /** A write queued behind `tail` that has not started: later changes ride on it. */
-  queued: Promise<void> | undefined;
-  /** What the last successful write held (event and teardown, JSON): a write of the same is skipped. */
+  /** Settles when the last write issued is acknowledged (or failed). */
+  acked: Promise<void>;
+  /** What the last write issued held (event and teardown, JSON), unless it failed: a write of the same is skipped. */
   written: string | undefined;
 }
 
@@ -55,7 +59,7 @@ export class CallSnapshots implements CallEventHooks {
   /** Follows a new call; nothing is written until its first event. */
   attach(callId: string, source: SnapshotSource): void {
     if (this.#entries.has(callId)) return;
-    this.#entries.set(callId, { callId, source, event: undefined, tail: Promise.resolve(), queued: undefined, written: undefined });
+    this.#entries.set(callId, { callId, source, event: undefined, acked: Promise.resolve(), written: undefined });
   }
 
   /** A call that ended without publishing anything: forget it (nothing was written). */
@@ -71,13 +75,15 @@ export class CallSnapshots implements CallEventHooks {
     this.#turnEnd ??= setImmediate(() => this.#writeDirty());
   }
 
-  async beforeStore(event: CallEvent): Promise<void> {
+  /** Issues the write naming `event` (resolves once it is on the connection, not once it is acknowledged). */
+  beforeStore(event: CallEvent): Promise<void> {
     const entry = this.#entries.get(event.callId);
-    if (!entry) return;
+    if (!entry) return Promise.resolve();
     entry.event = event;
-    // This write reads the teardown when it starts, after this turn: a dialog change of the turn rides on it.
+    // This write reads the teardown now: a dialog change of this turn so far rides on it.
     this.#dirty.delete(event.callId);
-    await this.#write(entry);
+    this.#write(entry);
+    return Promise.resolve();
   }
 
   afterStore(event: CallEvent, stored: boolean): void {
@@ -87,7 +93,7 @@ export class CallSnapshots implements CallEventHooks {
     this.#entries.delete(event.callId);
     // Not stored: the snapshot (holding this 'disconnected') stays, so the next recovery stores it.
     if (!stored) return;
-    this.#track(entry.tail.then(async () => {
+    this.#track(entry.acked.then(async () => {
       try {
         await this.#options.store.delete(entry.callId);
       } catch (err) {
@@ -107,39 +113,42 @@ export class CallSnapshots implements CallEventHooks {
     this.#turnEnd = undefined;
     for (const callId of this.#dirty) {
       const entry = this.#entries.get(callId);
-      if (entry) void this.#write(entry);
+      if (entry) this.#write(entry);
     }
     this.#dirty.clear();
   }
 
-  #write(entry: Entry): Promise<void> {
-    if (entry.queued) return entry.queued;
-    const run = entry.tail.then(async () => {
-      entry.queued = undefined;
-      const event = entry.event;
-      if (!event) return;
-      let teardown;
-      try {
-        teardown = entry.source.teardown();
-      } catch (err) {
-        // A teardown we cannot describe is a bug; the snapshot still closes the call's events.
-        this.#logger.error({ callId: entry.callId, err }, 'call teardown not describable; recovery will only close its events');
-        teardown = { kind: 'none' as const };
-      }
-      const content = `${event.seq}|${JSON.stringify(teardown)}`;
-      if (content === entry.written) return;
-      const owner = entry.source.owner();
-      try {
-        await this.#options.store.put(entry.callId, { event, ...(owner ? { owner } : {}), teardown, savedAt: this.#now() });
-        entry.written = content;
-      } catch (err) {
-        this.#failed(entry.callId, 'write', err);
-      }
+  /** Issues one write of the call's current state (the put is on the connection when this returns). */
+  #write(entry: Entry): void {
+    const event = entry.event;
+    if (!event) return;
+    let teardown;
+    try {
+      teardown = entry.source.teardown();
+    } catch (err) {
+      // A teardown we cannot describe is a bug; the snapshot still closes the call's events.
+      this.#logger.error({ callId: entry.callId, err }, 'call teardown not describable; recovery will only close its events');
+      teardown = { kind: 'none' as const };
+    }
+    const content = `${event.seq}|${JSON.stringify(teardown)}`;
+    if (content === entry.written) return;
+    const owner = entry.source.owner();
+    entry.written = content;
+    // KvStore.put issues its publish before its first await, so nothing published after this line (the
+    // event) reaches the server before it.
+    let put: Promise<void>;
+    try {
+      put = this.#options.store.put(entry.callId, { event, ...(owner ? { owner } : {}), teardown, savedAt: this.#now() });
+    } catch (err) {
+      put = Promise.reject(err);
+    }
+    const run = put.then(() => undefined, (err: unknown) => {
+      // Not taken for written: the same content is written again by the next write.
+      if (entry.written === content) entry.written = undefined;
+      this.#failed(entry.callId, 'write', err);
     });
-    entry.queued = run;
-    entry.tail = run;
+    entry.acked = run;
     this.#track(run);
-    return run;
   }
 
   #track(run: Promise<void>): void {

@@ -25,7 +25,7 @@ describe('calls - CallSnapshots with a NATS KV bucket', () => {
     await bus.close();
   });
 
-  it('beforeStore() writes the snapshot naming the event before it resolves; changed() rewrites it; a stored disconnected deletes it', async () => {
+  it('beforeStore() issues the write naming the event; changed() rewrites it; a stored disconnected deletes it', async () => {
     const snapshots = new CallSnapshots({ store: kv, logger: testLogger(), metrics });
     let teardown: PbxCallTeardown = { kind: 'none' };
     snapshots.attach('c1', { owner: () => ({ instanceId: 'gw', startedAt: 1 }), teardown: () => teardown });
@@ -33,6 +33,7 @@ describe('calls - CallSnapshots with a NATS KV bucket', () => {
     await snapshots.flush();
     assert.equal(await kv.get('c1'), undefined, 'nothing before the first event');
     await snapshots.beforeStore(ev('c1', 1, 'offering'));
+    await snapshots.flush();
     assert.equal((await kv.get('c1'))?.event.seq, 1);
     teardown = { kind: 'reject', response: 'SIP/2.0 480 Temporarily Unavailable\r\n\r\n', destination: { protocol: 'UDP', host: '127.0.0.1', port: 5060 } };
     snapshots.changed('c1');
@@ -42,11 +43,40 @@ describe('calls - CallSnapshots with a NATS KV bucket', () => {
     assert.deepEqual(written?.owner, { instanceId: 'gw', startedAt: 1 });
     const end = { ...ev('c1', 2, 'disconnected'), cause: 'normal' as const };
     await snapshots.beforeStore(end);
-    assert.equal((await kv.get('c1'))?.event.state, 'disconnected', 'the final event is in the snapshot before it is stored');
     snapshots.afterStore(end, true);
     await snapshots.flush();
     assert.equal(await kv.get('c1'), undefined);
     assert.equal(snapshots.size, 0);
+  });
+
+  it('beforeStore() resolves once the write is issued, not acknowledged; writes go out in order; the delete waits for the last acknowledgement', async () => {
+    const log: string[] = [];
+    const acks: Array<() => void> = [];
+    const store = {
+      put: (k: string, v: PbxCallSnapshot) => {
+        log.push(`put ${v.event.seq}`);
+        return new Promise<void>((resolve) => acks.push(() => kv.put(k, v).then(() => (log.push(`ack ${v.event.seq}`), resolve()))));
+      },
+      delete: async (k: string) => {
+        log.push('delete');
+        await kv.delete(k);
+      },
+    };
+    const snapshots = new CallSnapshots({ store, logger: testLogger(), metrics });
+    snapshots.attach('c7', { owner: () => undefined, teardown: () => ({ kind: 'none' }) });
+    await snapshots.beforeStore(ev('c7', 1, 'offering'));
+    assert.deepEqual(log, ['put 1'], 'issued, and resolved without its acknowledgement');
+    await snapshots.beforeStore(ev('c7', 2, 'connected'));
+    const end = { ...ev('c7', 3, 'disconnected'), cause: 'normal' as const };
+    await snapshots.beforeStore(end);
+    snapshots.afterStore(end, true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(log, ['put 1', 'put 2', 'put 3'], 'each event\'s write issued in order; no delete before the last acknowledgement');
+    for (const ack of acks.splice(0)) ack();
+    await snapshots.flush();
+    assert.equal(log.at(-1), 'delete');
+    assert.ok(log.indexOf('ack 3') < log.indexOf('delete'), log.join(', '));
+    assert.equal(await kv.get('c7'), undefined);
   });
 
   it('afterStore() of a disconnected that could not be stored keeps the snapshot for the next recovery', async () => {
