@@ -11,6 +11,8 @@
 //                            [-- --db pglite|postgres]  (the gateway's database: embedded PGlite, the default, or a private PostgreSQL)
 //   E2E_SQL_LOG=1 ... --db postgres: PostgreSQL logs every statement; each rate window's are listed per call by text (sqlLog.ts)
 //   BENCH_NODE_OPTIONS='--perf-basic-prof-only-functions' ...: extra node options for every service (perf record -g -p <pid> then names JS frames)
+//   BENCH_CALL_TIMES=<file> ...: every connected call as CSV `rate,start ms into the window,setup ms,to callee ms` (do the slow ones cluster?)
+//   BENCH_MEDIA_STATS_MS=<ms> ...: the media node's stats interval (default 5000, the production one), to take its rounds out of a run
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { enterNetworkNamespace } from '../../test/e2e/support/netns.ts';

@@ -2,6 +2,7 @@
 // rtpengine), cti-gateway, one media node, pbx-adapter; E2eStack), pairs of users with their own lines
 // (caller 1000+2k, callee 1001+2k, Kamailio's rule lines), every user logged in as an auto-answering
 // softphone, then calls at each rate. A pair carries one call at a time, so the two lines are never busy.
+import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePortRange, PostgresServer, Rtpengine, type Kamailio } from '@ucserver/testkit';
@@ -98,7 +99,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
     users: [],
     // The media node as deployed (the e2e stack samples stats every 1 s and beats every 500 ms for its
     // timing checks): a held call's sampling is part of what a call costs, at the production interval.
-    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MEDIA_STATS_INTERVAL_MS: '5000', MEDIA_HEARTBEAT_MS: '2000', ...(process.env.JOURNAL_FLUSH_MS ? { JOURNAL_FLUSH_MS: process.env.JOURNAL_FLUSH_MS } : {}), ...nodeOptions(o.cpuProfileDir) },
+    serviceEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MEDIA_STATS_INTERVAL_MS: process.env.BENCH_MEDIA_STATS_MS ?? '5000', MEDIA_HEARTBEAT_MS: '2000', ...(process.env.JOURNAL_FLUSH_MS ? { JOURNAL_FLUSH_MS: process.env.JOURNAL_FLUSH_MS } : {}), ...nodeOptions(o.cpuProfileDir) },
   });
   const phones: AutoAnswerPhone[] = [];
   try {
@@ -162,6 +163,21 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
         }
         return out;
       };
+      // GC pauses per service in the window (prom-client's nodejs_gc_duration_seconds buckets): how many took
+      // over 10 ms and over 100 ms.
+      const gcServices = { 'cti-gateway': stack.gatewayUrl, media: stack.media[0]?.httpUrl, 'pbx-adapter': stack.pbxAdapter?.httpUrl };
+      const gcCounts = async (): Promise<Record<string, { over10: number; over100: number; all: number }>> => {
+        const out: Record<string, { over10: number; over100: number; all: number }> = {};
+        for (const [name, url] of Object.entries(gcServices)) {
+          if (!url) continue;
+          const text = await (await fetch(`${url}/metrics`)).text();
+          const bucket = (le: string): number => [...text.matchAll(new RegExp(`_gc_duration_seconds_bucket\\{[^}]*le="${le}"[^}]*\\} (\\d+)`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
+          const all = bucket('\\+Inf');
+          out[name] = { all, over10: all - bucket('0.01'), over100: all - bucket('0.1') };
+        }
+        return out;
+      };
+      const gc0 = await gcCounts();
       const nats0 = await natsSent();
       const queries0 = await dbQueries();
       const sqlLog0 = sqlLog ? logOffset(postgres!.logFile) : 0;
@@ -170,6 +186,9 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       const self0 = process.cpuUsage();
       const w0 = performance.now();
       const inFlight: Promise<void>[] = [];
+      // BENCH_CALL_TIMES=<file>: every connected call as `rate,start ms into the window,setup ms,to callee ms`
+      // (CSV), to see whether the slow ones cluster in time (a periodic stall) or not.
+      const timeline = process.env.BENCH_CALL_TIMES ? [] as string[] : undefined;
       const placeOne = async (): Promise<void> => {
         // All pairs busy (setups slower than the sizing assumed): wait for one to come free, bounded,
         // rather than count the bench's own shortage as a failed call; the wait is before the request,
@@ -190,6 +209,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
           const answerMs = inc.answeredAt - inc.offeredAt;
           setup.push(c.connectedAt - c.sentAt - answerMs);
           toCallee.push(inc.offeredAt - c.sentAt);
+          timeline?.push(`${rate},${(c.sentAt - w0).toFixed(1)},${(c.connectedAt - c.sentAt - answerMs).toFixed(2)},${(inc.offeredAt - c.sentAt).toFixed(2)}`);
           answer.push(answerMs);
           await new Promise((r) => setTimeout(r, o.holdMs));
           pair.caller.hangUp(c.avCallId);
@@ -212,6 +232,7 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
         launched += 1;
       }
       await Promise.all(inFlight);
+      if (timeline) appendFileSync(process.env.BENCH_CALL_TIMES!, `${timeline.join('\n')}\n`);
       const elapsed = (performance.now() - w0) / 1000;
       const cpu: Record<string, number> = {};
       const cpuMsPerCall: Record<string, number> = {};
@@ -230,6 +251,8 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       cpu['bench (clients)'] = Math.round(((self.user + self.system) / 1e6 / elapsed) * 1000) / 10;
       const queriesPerCall = Math.round(((await dbQueries()) - queries0) / done * 10) / 10;
       const gatewayLoopDelayMs = { p99: loopDelayMs('p99'), max: loopDelayMs('max') };
+      const gc1 = await gcCounts();
+      o.log(`        GC pauses in the window (all / over 10 ms / over 100 ms): ${Object.keys(gc1).map((k) => `${k} ${gc1[k]!.all - (gc0[k]?.all ?? 0)} / ${gc1[k]!.over10 - (gc0[k]?.over10 ?? 0)} / ${gc1[k]!.over100 - (gc0[k]?.over100 ?? 0)}`).join(', ')}`);
       const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, writesPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall, gatewayLoopDelayMs };
       rows.push(row);
       o.log(`  ${String(rate).padStart(4)} calls/s: ${total} calls, setup p50 ${row.setup.p50} ms, p99 ${row.setup.p99} ms, max ${row.setup.max} ms; to callee p50 ${row.toCallee.p50} ms; callee's own answer p50 ${row.answer.p50} ms; failed ${failed}${waitedForPair ? ` (${waitedForPair} waited for a free pair: the offered rate dipped)` : ''}`
