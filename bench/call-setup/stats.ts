@@ -28,6 +28,8 @@ export interface RateRow {
   gatewayDbQueriesPerCall: number;
   /** The gateway's event-loop delay during the window (prom-client's monitorEventLoopDelay, reset at its start). */
   gatewayLoopDelayMs: { p99: number; max: number };
+  /** GC pauses of each service in the window: all of them, those over 10 ms and over 100 ms (prom-client's buckets). */
+  gcPauses: Record<string, { all: number; over10ms: number; over100ms: number }>;
 }
 
 /** The value below which `p` percent of the sorted samples lie (nearest rank). */

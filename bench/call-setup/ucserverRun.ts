@@ -252,11 +252,12 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
       const queriesPerCall = Math.round(((await dbQueries()) - queries0) / done * 10) / 10;
       const gatewayLoopDelayMs = { p99: loopDelayMs('p99'), max: loopDelayMs('max') };
       const gc1 = await gcCounts();
-      o.log(`        GC pauses in the window (all / over 10 ms / over 100 ms): ${Object.keys(gc1).map((k) => `${k} ${gc1[k]!.all - (gc0[k]?.all ?? 0)} / ${gc1[k]!.over10 - (gc0[k]?.over10 ?? 0)} / ${gc1[k]!.over100 - (gc0[k]?.over100 ?? 0)}`).join(', ')}`);
-      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, writesPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall, gatewayLoopDelayMs };
+      const gcPauses = Object.fromEntries(Object.keys(gc1).map((k) => [k, { all: gc1[k]!.all - (gc0[k]?.all ?? 0), over10ms: gc1[k]!.over10 - (gc0[k]?.over10 ?? 0), over100ms: gc1[k]!.over100 - (gc0[k]?.over100 ?? 0) }]));
+      const row: RateRow = { rate, setup: summarize(setup, total, failed), toCallee: summarize(toCallee, total, failed), answer: summarize(answer, total, failed), cpu, cpuMsPerCall, writesPerCall, natsMessagesPerCall, gatewayDbQueriesPerCall: queriesPerCall, gatewayLoopDelayMs, gcPauses };
       rows.push(row);
       o.log(`  ${String(rate).padStart(4)} calls/s: ${total} calls, setup p50 ${row.setup.p50} ms, p99 ${row.setup.p99} ms, max ${row.setup.max} ms; to callee p50 ${row.toCallee.p50} ms; callee's own answer p50 ${row.answer.p50} ms; failed ${failed}${waitedForPair ? ` (${waitedForPair} waited for a free pair: the offered rate dipped)` : ''}`
         + `${errors.size ? ` (${[...errors].map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}`);
+      o.log(`        GC pauses (all / over 10 ms / over 100 ms): ${Object.entries(gcPauses).map(([k, g]) => `${k} ${g.all} / ${g.over10ms} / ${g.over100ms}`).join(', ')}`);
       o.log(`        CPU % of one core: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}; gateway SQL statements per call ${queriesPerCall}; gateway event-loop delay p99 ${gatewayLoopDelayMs.p99} ms, max ${gatewayLoopDelayMs.max} ms`);
       o.log(`        CPU ms per call: ${Object.entries(cpuMsPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}; NATS messages sent per call: ${Object.entries(natsMessagesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       o.log(`        write system calls per call: ${Object.entries(writesPerCall).map(([k, v]) => `${k} ${v}`).join(', ')}`);
