@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePortRange, PostgresServer, Rtpengine, type Kamailio } from '@ucserver/testkit';
 import { E2eStack } from '../../test/e2e/support/E2eStack.ts';
-import { metricSum } from '../../test/e2e/support/prometheus.ts';
+import { metricSum, parseMetrics } from '../../test/e2e/support/prometheus.ts';
 import { childrenOf, cpuSeconds, writeSyscalls } from '../media-relay/proc.ts';
 import { AutoAnswerPhone } from './AutoAnswerPhone.ts';
 import { formatTally, logOffset, STATEMENT_LOG_SETTINGS, tallyStatements } from './sqlLog.ts';
@@ -170,9 +170,10 @@ export async function runUcserver(o: UcserverRunOptions): Promise<{ rows: RateRo
         const out: Record<string, { over10: number; over100: number; all: number }> = {};
         for (const [name, url] of Object.entries(gcServices)) {
           if (!url) continue;
-          const text = await (await fetch(`${url}/metrics`)).text();
-          const bucket = (le: string): number => [...text.matchAll(new RegExp(`_gc_duration_seconds_bucket\\{[^}]*le="${le}"[^}]*\\} (\\d+)`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
-          const all = bucket('\\+Inf');
+          // Each service prefixes its metric names (ucserver_<service>_nodejs_gc_duration_seconds).
+          const gc = parseMetrics(await (await fetch(`${url}/metrics`)).text()).filter((m) => m.name.endsWith('_gc_duration_seconds_bucket'));
+          const bucket = (le: string): number => gc.filter((m) => m.labels.le === le).reduce((sum, m) => sum + m.value, 0);
+          const all = bucket('+Inf');
           out[name] = { all, over10: all - bucket('0.01'), over100: all - bucket('0.1') };
         }
         return out;
