@@ -315,7 +315,11 @@ describe('SIPp as the PBX', { timeout: 120_000 }, () => {
   it('with 10 % of the packets lost every call still completes by retransmission', async () => {
     autoAnswer();
     const before = gateway.incoming.length;
-    const result = await callFromPbx('uac-call', { vars: { holdms: 300 }, args: ['-lost', '10'], calls: 6, rate: 6 });
+    // This adapter runs on T1 = 100 ms, so its BYE transactions absorb retransmissions for 64·T1 = 6.4 s
+    // (Timer J); SIPp's T1 is 500 ms and its 7 BYE retransmissions, capped at T2 = 4 s, would run 19.5 s: a
+    // BYE whose 200 was lost four times came after Timer J and got 481 (about 1 run in 25 under load).
+    // T2 = 800 ms ends them within 5.3 s, as two ends with the same T1 would.
+    const result = await callFromPbx('uac-call', { vars: { holdms: 300 }, args: ['-lost', '10', '-T2', '800'], calls: 6, rate: 6 });
     assert.equal(result.exitCode, 0, describeRun(result));
     assert.equal(result.stats?.successful, 6);
     const calls = gateway.incoming.slice(before).map((r) => r.callId);
