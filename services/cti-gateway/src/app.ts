@@ -284,7 +284,8 @@ export async function build(deps: GatewayDeps): Promise<GatewayApp> {
       placement = new MediaPlacement({ bus, logger, outage });
       placement.start();
       stops.push(() => placement?.close());
-      const media = new MediaClient({ bus, logger });
+      const media = new MediaClient({ bus, logger, answerTo: instance.instanceId });
+      stops.push(() => media.dispose());
       captureClient = new CaptureClient({ bus, nodes: mediaNodes });
       stops.push(() => {
         captureClient = undefined;

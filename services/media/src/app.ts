@@ -131,6 +131,14 @@ export function build(deps: MediaAppDeps): MediaApp {
     void events?.failed(callId, cause);
   });
   node.on('callclose', (callId, quality, _cause, video) => void events?.closed(callId, quality, video));
+  // Core NATS: an answer lost here costs the gateway a softphone.answer request when the call connects.
+  node.on('softphoneanswer', (callId, gatewayId, sdp) => {
+    try {
+      if (bus?.connected) bus.publish(MediaTopics.softphoneAnswer, { gatewayId, callId, sdp });
+    } catch (err) {
+      log.warn({ callId, err: (err as Error).message }, 'softphone answer not published');
+    }
+  });
   node.on('draining', () => heartbeat?.publish());
 
   const sample = async (): Promise<void> => {

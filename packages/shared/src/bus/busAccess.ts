@@ -61,7 +61,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
     ],
     // gateway.*: the gateways that share the clients keep each other informed (sessions, changes).
     publishes: [LineTopics.changed, GatewayTopics.heartbeat, GatewayTopics.sessions, GatewayTopics.changed],
-    subscribes: [LineTopics.registration, CallTopics.event, CallTopics.media, MediaTopics.heartbeat, MediaTopics.quality, GatewayTopics.heartbeat, GatewayTopics.sessions, GatewayTopics.changed, PbxTopics.heartbeat],
+    subscribes: [LineTopics.registration, CallTopics.event, CallTopics.media, MediaTopics.heartbeat, MediaTopics.quality, MediaTopics.softphoneAnswer, GatewayTopics.heartbeat, GatewayTopics.sessions, GatewayTopics.changed, PbxTopics.heartbeat],
     callStream: true,
     callConsumers: ['journal-writer'],
     kvBuckets: [],
@@ -69,7 +69,7 @@ export const busAccess: Readonly<Record<BusService, BusUse>> = {
   media: {
     serves: all(MediaCommands),
     requests: [PbxCommands.callSip],
-    publishes: [MediaTopics.heartbeat, MediaTopics.quality, CallTopics.media],
+    publishes: [MediaTopics.heartbeat, MediaTopics.quality, MediaTopics.softphoneAnswer, CallTopics.media],
     subscribes: [],
     callStream: true,
     callConsumers: [],

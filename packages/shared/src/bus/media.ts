@@ -62,6 +62,20 @@ export const MediaQualityReport = z.object({
 });
 export type MediaQualityReport = z.infer<typeof MediaQualityReport>;
 
+export const Sdp = z.string().min(1).max(65_536);
+
+/**
+ * The SDP answer to an outgoing softphone call's offer, pushed by the node the moment the PBX's answer
+ * fixes the codec, to the gateway named in the softphone.offer request (`answerTo`): the gateway has it
+ * when the pbx-adapter's `connected` arrives and needs no softphone.answer round trip then.
+ */
+export const SoftphoneAnswerReady = z.object({
+  gatewayId: Id,
+  callId: Id,
+  sdp: Sdp,
+});
+export type SoftphoneAnswerReady = z.infer<typeof SoftphoneAnswerReady>;
+
 export const MediaTopics = {
   /** Every node, every `MEDIA_HEARTBEAT_INTERVAL_MS`: placement's view of the nodes. */
   heartbeat: topic('media.heartbeat', MediaNodeHeartbeat),
@@ -70,9 +84,10 @@ export const MediaTopics = {
    * NATS, not the CALLS stream: a lost report is replaced by the next one, the summary at the end is durable).
    */
   quality: topic('media.quality', MediaQualityReport),
+  /** One outgoing softphone call's SDP answer, on `media.softphone-answer.<gatewayId>` (core NATS: a lost one is asked for). */
+  softphoneAnswer: topic('media.softphone-answer', SoftphoneAnswerReady, (e) => e.gatewayId),
 } as const;
 
-export const Sdp = z.string().min(1).max(65_536);
 
 export const IceCandidate = z.object({
   candidate: z.string().max(1024),
@@ -220,8 +235,12 @@ export const CAPTURE_READ_MAX_BYTES = 512 * 1024;
 const NearCall = Id.optional();
 
 export const MediaCommands = {
-  /** A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec. */
-  softphoneOffer: command('media', 'softphone.offer', CallRef.extend({ sdp: Sdp }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),
+  /**
+   * A softphone's SDP offer (outgoing softphone call). Creates the WebRTC leg; the answer waits for the codec.
+   * With `answerTo` (a gateway's instance id) the node publishes that answer on MediaTopics.softphoneAnswer
+   * as soon as the PBX's answer fixes the codec; softphone.answer still returns it.
+   */
+  softphoneOffer: command('media', 'softphone.offer', CallRef.extend({ sdp: Sdp, answerTo: Id.optional() }), z.object({ legId: Id, codecs: z.array(CodecName).min(1) })),
   /** The SDP answer for the softphone's offer, once the PBX leg has fixed the codec. */
   softphoneAnswer: command('media', 'softphone.answer', CallRef, z.object({ sdp: Sdp })),
   /** The server's SDP offer to a called softphone, in the codec the PBX leg fixed. */

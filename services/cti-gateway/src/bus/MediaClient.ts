@@ -1,7 +1,10 @@
 // The media node commands the gateway sends for softphone calls, over the bus (MediaCommands through
 // bus.media(nodeId)). Every failure becomes a MediaCommandError carrying the node's error code and the
 // call's context, so the AV side chooses what the client hears. close() is best effort and never throws.
-import { MediaCommands, type BusClient, type Command, type IceCandidate, type Logger, type ReplyOf, type RequestOf } from '@ucserver/shared';
+// With `answerTo`, an outgoing call's SDP answer comes pushed by the node (MediaTopics.softphoneAnswer)
+// while the PBX's 200 travels on to the pbx-adapter and back as `connected`: softphoneAnswer() then takes
+// it from here, and asks the node only when it was not pushed (lost, or `connected` came first).
+import { MediaCommands, MediaTopics, type BusClient, type Command, type IceCandidate, type Logger, type ReplyOf, type RequestOf, type Unsubscribe } from '@ucserver/shared';
 import { MediaCommandError } from '../errors.ts';
 import type { MediaClientOptions } from './MediaClientTypes.ts';
 
@@ -11,20 +14,39 @@ export class MediaClient {
   readonly #bus: BusClient;
   readonly #logger: Logger;
   readonly #timeoutMs: number | undefined;
+  readonly #answerTo: string | undefined;
+  readonly #maxPushed: number;
+  /** Pushed answers by call id, oldest first; taken by softphoneAnswer() or dropped by close(). */
+  readonly #pushed = new Map<string, string>();
+  readonly #answers: Unsubscribe | undefined;
 
   constructor(options: MediaClientOptions) {
     this.#bus = options.bus;
     this.#logger = options.logger.child({ component: 'media-client' });
     this.#timeoutMs = options.timeoutMs;
+    this.#answerTo = options.answerTo;
+    this.#maxPushed = options.maxPushedAnswers ?? 10_000;
+    this.#answers = this.#answerTo === undefined ? undefined : this.#bus.subscribe(MediaTopics.softphoneAnswer, (e) => this.#keep(e.callId, e.sdp), { key: this.#answerTo });
+  }
+
+  /** Stops taking pushed answers (softphoneAnswer() asks the node from then on). Idempotent. */
+  dispose(): void {
+    this.#answers?.unsubscribe();
+    this.#pushed.clear();
   }
 
   /** The softphone's SDP offer of an outgoing call: creates the WebRTC leg; the answer waits for the PBX's codec. */
   softphoneOffer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['softphoneOffer']>> {
-    return this.#request(nodeId, MediaCommands.softphoneOffer, { callId, sdp });
+    return this.#request(nodeId, MediaCommands.softphoneOffer, { callId, sdp, ...(this.#answerTo === undefined ? {} : { answerTo: this.#answerTo }) });
   }
 
-  /** The SDP answer to the softphone's offer, once the PBX leg fixed the codec. */
+  /** The SDP answer to the softphone's offer, once the PBX leg fixed the codec: the pushed one, else the node's reply. */
   async softphoneAnswer(nodeId: string, callId: string): Promise<string> {
+    const pushed = this.#pushed.get(callId);
+    if (pushed !== undefined) {
+      this.#pushed.delete(callId);
+      return pushed;
+    }
     return (await this.#request(nodeId, MediaCommands.softphoneAnswer, { callId })).sdp;
   }
 
@@ -65,10 +87,22 @@ export class MediaClient {
 
   /** Closes the call's media; idempotent on the node. Failures are logged, never thrown. */
   async close(nodeId: string, callId: string, cause: string): Promise<void> {
+    this.#pushed.delete(callId);
     try {
       await this.#request(nodeId, MediaCommands.close, { callId, cause: cause.slice(0, 128) });
     } catch (err) {
       this.#logger.warn({ callId, nodeId, err: (err as Error).message }, 'closing the call media failed');
+    }
+  }
+
+  /** A pushed answer, kept until asked for; past the bound the oldest goes (its call asks the node). */
+  #keep(callId: string, sdp: string): void {
+    this.#pushed.delete(callId);
+    this.#pushed.set(callId, sdp);
+    if (this.#pushed.size > this.#maxPushed) {
+      const oldest = this.#pushed.keys().next().value!;
+      this.#pushed.delete(oldest);
+      this.#logger.debug({ callId: oldest }, 'pushed softphone answer dropped (bound)');
     }
   }
 

@@ -6,4 +6,12 @@ export interface MediaClientOptions {
   logger: Logger;
   /** Timeout of one command. Default the bus default (BUS_REQUEST_TIMEOUT_MS). */
   timeoutMs?: number | undefined;
+  /**
+   * This gateway's instance id: outgoing calls' offers ask the node to push the softphone's answer to it
+   * (MediaTopics.softphoneAnswer), so softphoneAnswer() finds it without a round trip. Without it, every
+   * softphoneAnswer() asks the node.
+   */
+  answerTo?: string | undefined;
+  /** Pushed answers kept for calls that have not connected yet, at most (the oldest go first). Default 10,000. */
+  maxPushedAnswers?: number;
 }

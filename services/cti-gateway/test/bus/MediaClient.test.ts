@@ -3,8 +3,8 @@
 // MediaCommandError carrying the node's code (or none) and the bus error as cause; close() never throws.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BusClient, BusNoRespondersError, BusRemoteError, BusTimeoutError, MediaCommands, UcsError } from '@ucserver/shared';
-import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { BusClient, BusNoRespondersError, BusRemoteError, BusTimeoutError, MediaCommands, MediaTopics, UcsError } from '@ucserver/shared';
+import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { MediaClient } from '../../src/bus/MediaClient.ts';
 import { MediaCommandError } from '../../src/errors.ts';
 
@@ -84,10 +84,38 @@ describe('MediaClient', { timeout: 20_000 }, () => {
     await assert.rejects(impatient.softphoneReoffer(NODE, 'slow', SDP), (e: unknown) => e instanceof MediaCommandError && e.cause instanceof BusTimeoutError);
   });
 
+  it('with answerTo the offer asks for the answer to be pushed; a pushed answer is taken once, without a request; others are asked for', async (t) => {
+    const pushing = new MediaClient({ bus, logger: testLogger('media-client'), answerTo: 'gw-1', maxPushedAnswers: 2 });
+    t.after(() => pushing.dispose());
+    await bus.flush();
+    seen.length = 0;
+    await pushing.softphoneOffer(NODE, 'p1', SDP);
+    assert.deepEqual(seen[0]!.payload, { callId: 'p1', sdp: SDP, answerTo: 'gw-1' });
+    node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-1', callId: 'p1', sdp: 'pushed-p1' });
+    node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-other', callId: 'p2', sdp: 'pushed-elsewhere' });
+    await node.flush();
+    await check(async () => (await pushing.softphoneAnswer(NODE, 'p1')) === 'pushed-p1' || undefined, 5000, { name: 'the pushed answer' });
+    assert.deepEqual(seen.map((s) => s.verb), ['offer'], 'no softphone.answer request for a pushed answer');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'p1'), 'answer-p1', 'taken once: the next one asks the node');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'p2'), 'answer-p2', 'another gateway\'s answer is not ours');
+
+    // Bounded: past maxPushedAnswers the oldest goes; close() drops a call's answer.
+    for (const id of ['q1', 'q2', 'q3', 'q4']) node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-1', callId: id, sdp: `pushed-${id}` });
+    await node.flush();
+    await bus.flush();
+    await pushing.close(NODE, 'q4', 'normal');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'q3'), 'pushed-q3');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'q4'), 'answer-q4', 'dropped by close()');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'q1'), 'answer-q1', 'the oldest went past the bound');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'q2'), 'answer-q2', 'the oldest went past the bound');
+    pushing.dispose();
+    pushing.dispose();
+  });
+
   it('close() resolves when the node refuses or nobody answers, and sends a cause of at most 128 characters', async () => {
     await media.close(NODE, 'c1', 'x'.repeat(300));
     await media.close('node-gone', 'c1', 'gone');
-    const close = seen.find((s) => s.verb === 'close')!.payload as { cause: string };
+    const close = seen.find((s) => s.verb === 'close' && (s.payload as { callId: string }).callId === 'c1')!.payload as { cause: string };
     assert.equal(close.cause.length, 128);
   });
 });

@@ -10,7 +10,7 @@ const allocating = new Set<keyof typeof MediaCommands>(['softphoneOffer', 'pbxCr
 /** Serves every media command on `<prefix>.media.node.<nodeId>.<verb>`; returns the subscriptions. */
 export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: MediaMetrics, logger: Logger, drainTimeoutMs = 0): Unsubscribe[] {
   const handlers: CommandHandlers<typeof MediaCommands> = {
-    softphoneOffer: (r) => node.softphoneOffer(r.callId, r.sdp),
+    softphoneOffer: (r) => node.softphoneOffer(r.callId, r.sdp, r.answerTo),
     softphoneAnswer: (r) => node.softphoneAnswer(r.callId),
     softphoneCreateOffer: (r) => node.softphoneCreateOffer(r.callId),
     softphoneApplyAnswer: async (r) => {

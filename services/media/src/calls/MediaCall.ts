@@ -41,6 +41,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
   readonly #wiring: MediaWiring;
   readonly #legs: CallLegs;
   #codec: CallCodec | undefined;
+  /** Who asked for the softphone's answer to be pushed (softphoneOffer's `answerTo`), until it is. */
+  #answerTo: string | undefined;
   #closing = false;
   #closeCause = 'normal';
 
@@ -161,10 +163,14 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   // --- commands -----------------------------------------------------------------------------------
 
-  /** The softphone's SDP offer (outgoing call): creates the WebRTC leg; the answer waits for the codec. */
-  softphoneOffer(sdp: string): Promise<{ legId: string; codecs: CodecName[] }> {
+  /**
+   * The softphone's SDP offer (outgoing call): creates the WebRTC leg; the answer waits for the codec. With
+   * `answerTo`, the answer is emitted ('answer') as soon as the PBX's answer fixes the codec.
+   */
+  softphoneOffer(sdp: string, answerTo?: string): Promise<{ legId: string; codecs: CodecName[] }> {
     return this.#run('softphoneOffer', async () => {
       if (this.#legs.softphone) throw new CallStateError(`call already has a softphone leg [callId:${this.id}]`);
+      this.#answerTo = answerTo;
       const { description, codecs } = this.#softphoneSide.readOffer(sdp, this.#codec);
       const leg = await this.#legs.createSoftphone(new Map([...payloadTypesOf(description.codecs), ...videoPayloadTypes(description.video)]));
       leg.mid = description.mid;
@@ -216,6 +222,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       await this.#wiring.retargetPbx(answer.description, answer.srtp, leg.srtpSuite);
       await this.#legs.pbxVideo.applyAnswer(answer.video);
       await this.#reconcileNow();
+      if (answer.initial) this.#pushAnswer();
       return { codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
     });
   }
@@ -376,6 +383,21 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
 
   #run<T>(command: string, fn: () => Promise<T>): Promise<T> {
     return this.#commands.run(command, fn);
+  }
+
+  /**
+   * The softphone's answer, now that the codec is fixed, to whoever asked for it in the offer: queued as
+   * the next command (it may take the softphone's video), so the PBX's answer is replied to first. A
+   * failure is only logged: the gateway asks with softphoneAnswer when no answer came.
+   */
+  #pushAnswer(): void {
+    const to = this.#answerTo;
+    if (to === undefined || !this.#legs.softphone || this.#softphoneSide.offered) return;
+    this.#answerTo = undefined;
+    this.softphoneAnswer().then(
+      ({ sdp }) => this.emit('answer', sdp, to),
+      (err: unknown) => this.#logger.info({ err: (err as Error).message }, 'no softphone answer to push'),
+    );
   }
 
   /** The video codec the call can carry: the PBX side's, else the first of `ours` its Direct Media partner (to be) has. */

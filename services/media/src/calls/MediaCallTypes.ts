@@ -28,6 +28,8 @@ export interface MediaCallEvents {
   path: [path: MediaPath];
   /** The call's media wiring ran (Producers and Consumers may have changed). */
   wired: [];
+  /** The SDP answer to the softphone's offer (outgoing call), once the PBX's answer fixed the codec, for `to` (softphoneOffer's `answerTo`). */
+  answer: [sdp: string, to: string];
   /** The call failed (worker died, DTLS failed); `close` follows at once. */
   failed: [cause: string];
   /** The call closed, with its quality summary and whether video reached the node; emitted once. */

@@ -85,8 +85,9 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#calls.get(callId);
   }
 
-  softphoneOffer(callId: string, sdp: string): Promise<{ legId: string; codecs: CodecName[] }> {
-    return this.#create(callId, (call) => call.softphoneOffer(sdp));
+  /** With `answerTo` (a gateway's instance id), 'softphoneanswer' brings the answer once the codec is fixed. */
+  softphoneOffer(callId: string, sdp: string, answerTo?: string): Promise<{ legId: string; codecs: CodecName[] }> {
+    return this.#create(callId, (call) => call.softphoneOffer(sdp, answerTo));
   }
 
   softphoneAnswer(callId: string): Promise<{ sdp: string }> {
@@ -356,6 +357,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     call.on('path', (path) => this.emit('callpath', callId, path));
     call.on('wired', () => this.#captures?.sync(callId));
     call.on('failed', (cause) => this.emit('callfailed', callId, cause));
+    call.on('answer', (sdp, to) => this.emit('softphoneanswer', callId, to, sdp));
     call.on('close', (quality, cause, video) => {
       if (this.#calls.get(callId) === call) this.#calls.delete(callId);
       this.#gone.add(callId);

@@ -20,6 +20,8 @@ export interface MediaNodeOptions {
 export interface MediaNodeEvents {
   /** A call's media path changed. */
   callpath: [callId: string, path: MediaPath];
+  /** An outgoing softphone call's SDP answer is ready, for the gateway `to` that asked for it in softphoneOffer. */
+  softphoneanswer: [callId: string, to: string, sdp: string];
   /** A call failed (worker died, DTLS failed); `callclose` follows. */
   callfailed: [callId: string, cause: string];
   /** A call closed with its quality summary (and whether it carried video). */

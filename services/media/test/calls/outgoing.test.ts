@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { MediaTopics, type SoftphoneAnswerReady } from '@ucserver/shared';
+import { check } from '@ucserver/testkit';
 import { flowToPbx, flowToPhone, outgoingCall } from '../support/calls.ts';
 import { startHarness } from '../support/harness.ts';
 
@@ -59,6 +62,32 @@ describe('outgoing softphone call (softphoneOffer → pbxCreateOffer → pbxAppl
     assert.equal(leg.localRtcpPort, undefined);
     assert.equal(leg.local.port, call.pbx.target?.port, 'the RTP port of our offer');
     await h.request('close', { callId: 'out-opus' });
+    await h.assertNoTransports();
+  });
+});
+
+describe('the softphone\'s answer pushed to the gateway (softphoneOffer answerTo)', { timeout: 60_000 }, () => {
+  test('is published once, to the gateway that asked, when the PBX answers; the same SDP softphoneAnswer returns; no answerTo, no push', async (t) => {
+    const h = await startHarness(t);
+    const pushed: SoftphoneAnswerReady[] = [];
+    const sub = h.bus.subscribe(MediaTopics.softphoneAnswer, (e) => void pushed.push(e));
+    t.after(() => sub.unsubscribe());
+    await h.bus.flush();
+    const call = await outgoingCall(t, h, { callId: 'push-1', answerTo: 'gw-a' });
+    const { sdp } = await h.request('softphoneAnswer', { callId: 'push-1' });
+    await check(() => pushed.length > 0 || undefined, 5000, { name: 'pushed answer' });
+    assert.deepEqual(pushed, [{ gatewayId: 'gw-a', callId: 'push-1', sdp }]);
+    assert.equal(h.bus.subjects.topicFilter(MediaTopics.softphoneAnswer, 'gw-a').endsWith('.media.softphone-answer.gw-a'), true, 'on the gateway\'s own subject');
+
+    // A later answer of the PBX (to our hold re-offer) pushes nothing more; nor does a call without answerTo.
+    await h.request('pbxHoldOffer', { callId: 'push-1', hold: true });
+    await h.request('pbxApplyAnswer', { callId: 'push-1', sdp: call.pbx.sdp({ version: 2, direction: 'recvonly' }) });
+    await outgoingCall(t, h, { callId: 'push-2' });
+    await h.bus.flush();
+    await sleep(200);
+    assert.deepEqual(pushed.map((p) => p.callId), ['push-1']);
+    await h.request('close', { callId: 'push-1' });
+    await h.request('close', { callId: 'push-2' });
     await h.assertNoTransports();
   });
 });

@@ -19,7 +19,7 @@ export interface CallSetup {
 export async function outgoingCall(
   t: TestContext,
   h: Harness,
-  o: { callId: string; phoneCodecs?: PhoneCodec[]; srtp?: SrtpPolicy; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx },
+  o: { callId: string; phoneCodecs?: PhoneCodec[]; srtp?: SrtpPolicy; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx; answerTo?: string },
 ): Promise<CallSetup> {
   const phone = new WeriftPhone({ codecs: o.phoneCodecs ?? ['PCMU', 'opus'] });
   const pbx = o.pbx ?? (await FakePbx.create());
@@ -27,7 +27,7 @@ export async function outgoingCall(
     await phone.close();
     pbx.close();
   });
-  await h.request('softphoneOffer', { callId: o.callId, sdp: await phone.offer() });
+  await h.request('softphoneOffer', { callId: o.callId, sdp: await phone.offer(), ...(o.answerTo === undefined ? {} : { answerTo: o.answerTo }) });
   const offer = await h.request('pbxCreateOffer', { callId: o.callId, srtp: o.srtp ?? 'off' });
   const ours = pbx.useRemoteSdp(offer.sdp);
   let sdpOptions = o.pbxSdp ?? {};
