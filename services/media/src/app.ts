@@ -132,9 +132,9 @@ export function build(deps: MediaAppDeps): MediaApp {
   });
   node.on('callclose', (callId, quality, _cause, video) => void events?.closed(callId, quality, video));
   // Core NATS: an answer lost here costs the gateway a softphone.answer request when the call connects.
-  node.on('softphoneanswer', (callId, gatewayId, sdp) => {
+  node.on('softphoneanswer', (callId, gatewayId, sdp, answered) => {
     try {
-      if (bus?.connected) bus.publish(MediaTopics.softphoneAnswer, { gatewayId, callId, sdp });
+      if (bus?.connected) bus.publish(MediaTopics.softphoneAnswer, { gatewayId, callId, sdp, answered });
     } catch (err) {
       log.warn({ callId, err: (err as Error).message }, 'softphone answer not published');
     }

@@ -66,13 +66,19 @@ export const Sdp = z.string().min(1).max(65_536);
 
 /**
  * The SDP answer to an outgoing softphone call's offer, pushed by the node the moment the PBX's answer
- * fixes the codec, to the gateway named in the softphone.offer request (`answerTo`): the gateway has it
- * when the pbx-adapter's `connected` arrives and needs no softphone.answer round trip then.
+ * fixes the codec, to the gateway named in the softphone.offer request (`answerTo`): the gateway needs no
+ * softphone.answer round trip for it.
  */
 export const SoftphoneAnswerReady = z.object({
   gatewayId: Id,
   callId: Id,
   sdp: Sdp,
+  /**
+   * The PBX's answer came in its 2xx to our INVITE (pbx.apply-answer `answered`): the far end answered, so
+   * the gateway connects the softphone on this message, without waiting for the pbx-adapter's `connected`,
+   * which follows. False for early media (183): the softphone is connected on `connected`.
+   */
+  answered: z.boolean().default(false),
 });
 export type SoftphoneAnswerReady = z.infer<typeof SoftphoneAnswerReady>;
 
@@ -271,8 +277,11 @@ export const MediaCommands = {
    * codec, fixed for the call, so the softphone can be offered the call before the ACK brings the answer.
    */
   pbxLateOffer: command('media', 'pbx.late-offer', CallRef.extend({ srtp: SrtpPolicy.default('optional'), near: NearCall }), z.object({ legId: Id, sdp: Sdp })),
-  /** The PBX's SDP answer (200 OK, 183 early media, or the ACK of a late offer). */
-  pbxApplyAnswer: command('media', 'pbx.apply-answer', CallRef.extend({ sdp: Sdp }), z.object({ codec: CodecName, mediaPath: MediaPath })),
+  /**
+   * The PBX's SDP answer (200 OK, 183 early media, or the ACK of a late offer). `answered`: it came in the
+   * 2xx to our INVITE (the far end answered), which the softphone answer pushed to the gateway says.
+   */
+  pbxApplyAnswer: command('media', 'pbx.apply-answer', CallRef.extend({ sdp: Sdp, answered: z.boolean().optional() }), z.object({ codec: CodecName, mediaPath: MediaPath })),
   /** An SDP offer from the PBX: incoming INVITE, or a re-INVITE/UPDATE (hold, resume, re-target). */
   pbxOffer: command('media', 'pbx.offer', CallRef.extend({ sdp: Sdp, near: NearCall }), z.object({
     legId: Id,

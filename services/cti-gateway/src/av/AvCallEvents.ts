@@ -13,7 +13,9 @@ const DROP_REASON_BY_CAUSE: Partial<Record<NonNullable<CallEvent['cause']>, numb
 
 /**
  * What the server tells a softphone about its calls (the asnAV* events to the client), driven by the
- * pbx-adapter's call events: ringing, the answer with the media node's SDP, the end. It also ends calls
+ * pbx-adapter's call events: ringing, the answer with the media node's SDP, the end. The answer of an
+ * outgoing call goes out on whichever comes first: the media node's pushed answer for the PBX's 2xx
+ * (MediaClient 'answered', one bus hop from the node) or the adapter's `connected`. It also ends calls
  * that can no longer work: media failed, the media node is gone, or the softphone disconnected.
  */
 export class AvCallEvents {
@@ -21,6 +23,8 @@ export class AvCallEvents {
   readonly #onCallChanged = (call: ActiveCall, event: CallEvent): void =>
     void this.#callChanged(call, event).catch((err: unknown) => this.#deps.logger.error({ err, callId: call.callId }, 'softphone call update failed'));
   readonly #onMediaFailed = (call: ActiveCall, cause: string): void => void this.#mediaFailed(call, cause);
+  readonly #onAnswered = (callId: string): void =>
+    void this.#connect(callId).catch((err: unknown) => this.#deps.logger.error({ err, callId }, 'softphone call connect failed'));
   readonly #onSessionClose = (session: ClientSession): void => this.#sessionClosed(session);
   readonly #onNodeDown = (nodeId: string, reason: string): void => this.#nodeDown(nodeId, reason);
 
@@ -28,6 +32,7 @@ export class AvCallEvents {
     this.#deps = deps;
     deps.calls.on('callchanged', this.#onCallChanged);
     deps.calls.on('mediafailed', this.#onMediaFailed);
+    deps.media.on('answered', this.#onAnswered);
     deps.sessions.on('sessionclose', this.#onSessionClose);
     deps.placement.on('nodedown', this.#onNodeDown);
   }
@@ -36,6 +41,7 @@ export class AvCallEvents {
   close(): void {
     this.#deps.calls.off('callchanged', this.#onCallChanged);
     this.#deps.calls.off('mediafailed', this.#onMediaFailed);
+    this.#deps.media.off('answered', this.#onAnswered);
     this.#deps.sessions.off('sessionclose', this.#onSessionClose);
     this.#deps.placement.off('nodedown', this.#onNodeDown);
   }
@@ -43,24 +49,31 @@ export class AvCallEvents {
   async #callChanged(active: ActiveCall, event: CallEvent): Promise<void> {
     const call = this.#deps.softphoneCalls.get(active.callId);
     if (!call || call.ended) return;
-    if (event.state === 'ringback' && call.direction === 'outbound' && !call.alerted) {
+    if (event.state === 'ringback' && call.direction === 'outbound' && !call.alerted && !call.answered) {
       call.alerted = true;
       call.sendAlert();
-    } else if (event.state === 'connected' && call.direction === 'outbound' && !call.answered) {
-      call.answered = true;
-      try {
-        call.sendConnect(await this.#deps.media.softphoneAnswer(call.mediaNodeId, call.callId));
-      } catch (err) {
-        this.#deps.logger.error({ err, callId: call.callId }, 'no SDP answer for the softphone; dropping the call');
-        call.sendDrop('media failure', AsnAVDropReason.NORMAL_CALL_CLEARING);
-        await this.#drop(call.callId, 'media-failure', 'drop after a missing answer failed');
-      }
+    } else if (event.state === 'connected') {
+      await this.#connect(call.callId);
     } else if (event.state === 'disconnected') {
       if (!call.droppedByClient) {
         const reason = (event.cause && DROP_REASON_BY_CAUSE[event.cause]) ?? AsnAVDropReason.NORMAL_CALL_CLEARING;
         call.sendDrop(event.cause ?? 'normal', reason);
       }
       this.#deps.softphoneCalls.forget(call);
+    }
+  }
+
+  /** The far end answered an outgoing call: asnAVConnectV2 with the node's answer to the softphone, once. */
+  async #connect(callId: string): Promise<void> {
+    const call = this.#deps.softphoneCalls.get(callId);
+    if (!call || call.ended || call.direction !== 'outbound' || call.answered) return;
+    call.answered = true;
+    try {
+      call.sendConnect(await this.#deps.media.softphoneAnswer(call.mediaNodeId, call.callId));
+    } catch (err) {
+      this.#deps.logger.error({ err, callId: call.callId }, 'no SDP answer for the softphone; dropping the call');
+      call.sendDrop('media failure', AsnAVDropReason.NORMAL_CALL_CLEARING);
+      await this.#drop(call.callId, 'media-failure', 'drop after a missing answer failed');
     }
   }
 

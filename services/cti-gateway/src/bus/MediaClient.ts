@@ -2,15 +2,16 @@
 // bus.media(nodeId)). Every failure becomes a MediaCommandError carrying the node's error code and the
 // call's context, so the AV side chooses what the client hears. close() is best effort and never throws.
 // With `answerTo`, an outgoing call's SDP answer comes pushed by the node (MediaTopics.softphoneAnswer)
-// while the PBX's 200 travels on to the pbx-adapter and back as `connected`: softphoneAnswer() then takes
-// it from here, and asks the node only when it was not pushed (lost, or `connected` came first).
+// as soon as the PBX's answer is applied: softphoneAnswer() then takes it from here, and asks the node only
+// when it was not pushed (lost, or the call connected first); a push for the PBX's 2xx is 'answered'.
+import { EventEmitter } from 'node:events';
 import { MediaCommands, MediaTopics, type BusClient, type Command, type IceCandidate, type Logger, type ReplyOf, type RequestOf, type Unsubscribe } from '@ucserver/shared';
 import { MediaCommandError } from '../errors.ts';
-import type { MediaClientOptions } from './MediaClientTypes.ts';
+import type { MediaClientEvents, MediaClientOptions } from './MediaClientTypes.ts';
 
 type Media = typeof MediaCommands;
 
-export class MediaClient {
+export class MediaClient extends EventEmitter<MediaClientEvents> {
   readonly #bus: BusClient;
   readonly #logger: Logger;
   readonly #timeoutMs: number | undefined;
@@ -21,12 +22,16 @@ export class MediaClient {
   readonly #answers: Unsubscribe | undefined;
 
   constructor(options: MediaClientOptions) {
+    super();
     this.#bus = options.bus;
     this.#logger = options.logger.child({ component: 'media-client' });
     this.#timeoutMs = options.timeoutMs;
     this.#answerTo = options.answerTo;
     this.#maxPushed = options.maxPushedAnswers ?? 10_000;
-    this.#answers = this.#answerTo === undefined ? undefined : this.#bus.subscribe(MediaTopics.softphoneAnswer, (e) => this.#keep(e.callId, e.sdp), { key: this.#answerTo });
+    this.#answers = this.#answerTo === undefined ? undefined : this.#bus.subscribe(MediaTopics.softphoneAnswer, (e) => {
+      this.#keep(e.callId, e.sdp);
+      if (e.answered) this.emit('answered', e.callId);
+    }, { key: this.#answerTo });
   }
 
   /** Stops taking pushed answers (softphoneAnswer() asks the node from then on). Idempotent. */

@@ -15,3 +15,11 @@ export interface MediaClientOptions {
   /** Pushed answers kept for calls that have not connected yet, at most (the oldest go first). Default 10,000. */
   maxPushedAnswers?: number;
 }
+
+export interface MediaClientEvents {
+  /**
+   * A pushed answer says the PBX answered the call in its 2xx (the far end answered): the softphone can be
+   * connected now; softphoneAnswer() has the SDP. The pbx-adapter's `connected` follows.
+   */
+  answered: [callId: string];
+}

@@ -69,6 +69,55 @@ describe('softphone and CTI call flows (NATS contract)', () => {
     await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: monitor.u8sMonitorCrossRefID });
   });
 
+  it('the node\'s pushed answer for the PBX\'s 2xx connects the softphone before the adapter\'s connected, once, without softphone.answer', async () => {
+    const pushed = `${ANSWER}a=x-pushed\r\n`;
+    const monitor = await alice.invoke('asnCtiLineMonitorStart', { u8sLinePhoneNumber: 'tel:100' });
+    const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'sip:alice@ucserver.local', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    const offer = await peers.waitFor('softphone.offer', (p) => p.callId === callId);
+    assert.equal(offer.answerTo, app.instance.instanceId, 'the offer names this gateway run for the pushed answer');
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+    await peers.event({ ...base, state: 'dialing', mediaNodeId: NODE });
+    await peers.event({ ...base, state: 'ringback' });
+    await alice.waitForEvent('asnAVAlertV2', (a) => a.u8sCallID === `av-${callId}`);
+    // Another gateway's answer does not reach this one.
+    peers.bus.publish(MediaTopics.softphoneAnswer, { gatewayId: 'another-gateway', callId, sdp: `${ANSWER}a=x-elsewhere\r\n`, answered: true });
+    peers.bus.publish(MediaTopics.softphoneAnswer, { gatewayId: app.instance.instanceId, callId, sdp: pushed, answered: true });
+    const connect = await alice.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === `av-${callId}`);
+    assert.equal(connect.u8sBody, pushed);
+    assert.equal(app.context.calls.get(callId)?.state, 'ringback', 'connected before the adapter said so');
+    await peers.event({ ...base, state: 'connected' });
+    await alice.waitForEvent('asnCtiNotifyLineCallInformationChanged', (e) => e.callinformation.u8sConnectionID === callId && e.callinformation.iCallState === 32);
+    assert.equal(alice.received.filter((e) => e.name === 'asnAVConnectV2' && (e.argument as { u8sCallID: string }).u8sCallID === `av-${callId}`).length, 1, 'connected once');
+    assert.equal(peers.requests.some((q) => q.verb === 'softphone.answer' && q.payload.callId === callId), false, 'no softphone.answer request');
+    alice.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: `av-${callId}` }, u8sCause: 'normal call clearing', iAvDropReason: 0 });
+    await peers.waitFor('pbx.drop', (p) => p.callId === callId);
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+    await alice.invoke('asnCtiLineMonitorStop', { u8sMonitorCrossRefID: monitor.u8sMonitorCrossRefID });
+  });
+
+  it('an early-media answer (183) is pushed but connects nothing until the adapter\'s connected, which then uses it', async () => {
+    const pushed = `${ANSWER}a=x-early\r\n`;
+    const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'sip:alice@ucserver.local', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    await peers.waitFor('softphone.offer', (p) => p.callId === callId);
+    const base = { callId, lineId: lineA, lineNumber: '100', direction: 'outbound' as const, remoteNumber: '101' };
+    await peers.event({ ...base, state: 'dialing', mediaNodeId: NODE });
+    peers.bus.publish(MediaTopics.softphoneAnswer, { gatewayId: app.instance.instanceId, callId, sdp: pushed, answered: false });
+    await peers.event({ ...base, state: 'ringback' });
+    await alice.waitForEvent('asnAVAlertV2', (a) => a.u8sCallID === `av-${callId}`);
+    await peers.bus.flush();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(alice.received.some((e) => e.name === 'asnAVConnectV2' && (e.argument as { u8sCallID: string }).u8sCallID === `av-${callId}`), false, 'not connected by early media');
+    await peers.event({ ...base, state: 'connected' });
+    const connect = await alice.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === `av-${callId}`);
+    assert.equal(connect.u8sBody, pushed, 'the pushed answer');
+    assert.equal(peers.requests.some((q) => q.verb === 'softphone.answer' && q.payload.callId === callId), false, 'no softphone.answer request');
+    alice.sendEvent('asnAVDropCall', { dropTarget: { u8sCallID: `av-${callId}` }, u8sCause: 'normal call clearing', iAvDropReason: 0 });
+    await peers.waitFor('pbx.drop', (p) => p.callId === callId);
+    await peers.event({ ...base, state: 'disconnected', cause: 'normal' });
+  });
+
   it('incoming call to a connected softphone: asnAVNewCallV2 with the media offer; alert → 180, connect → answer', async () => {
     const callId = `in-${Date.now()}`;
     const reply = await peers.bus.cti.request(CtiCommands.incomingCall, { callId, lineId: lineB, from: '100', to: '101', mediaNodeId: NODE });

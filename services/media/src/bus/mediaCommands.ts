@@ -27,7 +27,7 @@ export function serveMediaCommands(bus: BusClient, node: MediaNode, metrics: Med
     pbxVideoOffer: (r) => node.pbxVideoOffer(r.callId, r.video),
     pbxCreateOffer: (r) => node.pbxCreateOffer(r.callId, r.srtp),
     pbxLateOffer: (r) => node.pbxLateOffer(r.callId, r.srtp, r.near),
-    pbxApplyAnswer: (r) => node.pbxApplyAnswer(r.callId, r.sdp),
+    pbxApplyAnswer: (r) => node.pbxApplyAnswer(r.callId, r.sdp, r.answered ?? false),
     pbxOffer: (r) => node.pbxOffer(r.callId, r.sdp, r.near),
     pbxHoldOffer: (r) => node.pbxHoldOffer(r.callId, r.hold),
     conferenceJoin: (r) => node.conferenceJoin(r.conferenceId, r.members),

@@ -208,8 +208,8 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
     });
   }
 
-  /** The PBX's answer to our offer (initial, or a hold/retrieve re-offer). */
-  pbxApplyAnswer(sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
+  /** The PBX's answer to our offer (initial, or a hold/retrieve re-offer); `answered`: in its 2xx, not early media. */
+  pbxApplyAnswer(sdp: string, answered = false): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
     return this.#run('pbxApplyAnswer', async () => {
       await this.#stats.sampleBeforePbxChange();
       const answer = this.#pbxSide.acceptAnswer(sdp, this.#codec?.name);
@@ -222,7 +222,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       await this.#wiring.retargetPbx(answer.description, answer.srtp, leg.srtpSuite);
       await this.#legs.pbxVideo.applyAnswer(answer.video);
       await this.#reconcileNow();
-      if (answer.initial) this.#pushAnswer();
+      if (answer.initial) this.#pushAnswer(answered);
       return { codec: codec.spec.name, mediaPath: this.path ?? 'pbx' };
     });
   }
@@ -390,12 +390,12 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
    * the next command (it may take the softphone's video), so the PBX's answer is replied to first. A
    * failure is only logged: the gateway asks with softphoneAnswer when no answer came.
    */
-  #pushAnswer(): void {
+  #pushAnswer(answered: boolean): void {
     const to = this.#answerTo;
     if (to === undefined || !this.#legs.softphone || this.#softphoneSide.offered) return;
     this.#answerTo = undefined;
     this.softphoneAnswer().then(
-      ({ sdp }) => this.emit('answer', sdp, to),
+      ({ sdp }) => this.emit('answer', sdp, to, answered),
       (err: unknown) => this.#logger.info({ err: (err as Error).message }, 'no softphone answer to push'),
     );
   }

@@ -28,8 +28,11 @@ export interface MediaCallEvents {
   path: [path: MediaPath];
   /** The call's media wiring ran (Producers and Consumers may have changed). */
   wired: [];
-  /** The SDP answer to the softphone's offer (outgoing call), once the PBX's answer fixed the codec, for `to` (softphoneOffer's `answerTo`). */
-  answer: [sdp: string, to: string];
+  /**
+   * The SDP answer to the softphone's offer (outgoing call), once the PBX's answer fixed the codec, for `to`
+   * (softphoneOffer's `answerTo`); `answered`: that answer came in the PBX's 2xx, not in early media.
+   */
+  answer: [sdp: string, to: string, answered: boolean];
   /** The call failed (worker died, DTLS failed); `close` follows at once. */
   failed: [cause: string];
   /** The call closed, with its quality summary and whether video reached the node; emitted once. */

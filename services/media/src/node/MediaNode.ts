@@ -133,8 +133,9 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     return this.#create(callId, (c) => c.pbxLateOffer(srtp), near === undefined ? undefined : this.#calls.get(near));
   }
 
-  pbxApplyAnswer(callId: string, sdp: string): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
-    return this.#existing(callId, 'pbxApplyAnswer').pbxApplyAnswer(sdp);
+  /** `answered`: the answer came in the PBX's 2xx (not early media); the pushed softphone answer says so. */
+  pbxApplyAnswer(callId: string, sdp: string, answered = false): Promise<{ codec: CodecName; mediaPath: MediaPath }> {
+    return this.#existing(callId, 'pbxApplyAnswer').pbxApplyAnswer(sdp, answered);
   }
 
   /**
@@ -357,7 +358,7 @@ export class MediaNode extends EventEmitter<MediaNodeEvents> {
     call.on('path', (path) => this.emit('callpath', callId, path));
     call.on('wired', () => this.#captures?.sync(callId));
     call.on('failed', (cause) => this.emit('callfailed', callId, cause));
-    call.on('answer', (sdp, to) => this.emit('softphoneanswer', callId, to, sdp));
+    call.on('answer', (sdp, to, answered) => this.emit('softphoneanswer', callId, to, sdp, answered));
     call.on('close', (quality, cause, video) => {
       if (this.#calls.get(callId) === call) this.#calls.delete(callId);
       this.#gone.add(callId);

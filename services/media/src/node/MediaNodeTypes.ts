@@ -20,8 +20,8 @@ export interface MediaNodeOptions {
 export interface MediaNodeEvents {
   /** A call's media path changed. */
   callpath: [callId: string, path: MediaPath];
-  /** An outgoing softphone call's SDP answer is ready, for the gateway `to` that asked for it in softphoneOffer. */
-  softphoneanswer: [callId: string, to: string, sdp: string];
+  /** An outgoing softphone call's SDP answer is ready, for the gateway `to` that asked for it in softphoneOffer (`answered`: in the PBX's 2xx). */
+  softphoneanswer: [callId: string, to: string, sdp: string, answered: boolean];
   /** A call failed (worker died, DTLS failed); `callclose` follows. */
   callfailed: [callId: string, cause: string];
   /** A call closed with its quality summary (and whether it carried video). */

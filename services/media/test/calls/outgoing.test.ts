@@ -67,16 +67,20 @@ describe('outgoing softphone call (softphoneOffer → pbxCreateOffer → pbxAppl
 });
 
 describe('the softphone\'s answer pushed to the gateway (softphoneOffer answerTo)', { timeout: 60_000 }, () => {
-  test('is published once, to the gateway that asked, when the PBX answers; the same SDP softphoneAnswer returns; no answerTo, no push', async (t) => {
+  test('is published once, to the gateway that asked, when the PBX answers (saying whether in its 2xx); the same SDP softphoneAnswer returns; no answerTo, no push', async (t) => {
     const h = await startHarness(t);
     const pushed: SoftphoneAnswerReady[] = [];
     const sub = h.bus.subscribe(MediaTopics.softphoneAnswer, (e) => void pushed.push(e));
     t.after(() => sub.unsubscribe());
     await h.bus.flush();
-    const call = await outgoingCall(t, h, { callId: 'push-1', answerTo: 'gw-a' });
+    const call = await outgoingCall(t, h, { callId: 'push-1', answerTo: 'gw-a', answered: true });
     const { sdp } = await h.request('softphoneAnswer', { callId: 'push-1' });
     await check(() => pushed.length > 0 || undefined, 5000, { name: 'pushed answer' });
-    assert.deepEqual(pushed, [{ gatewayId: 'gw-a', callId: 'push-1', sdp }]);
+    assert.deepEqual(pushed, [{ gatewayId: 'gw-a', callId: 'push-1', sdp, answered: true }]);
+    // Early media (183: not `answered`) is pushed as such: the gateway connects the softphone on the adapter's connected.
+    await outgoingCall(t, h, { callId: 'push-early', answerTo: 'gw-a' });
+    await check(() => pushed.length > 1 || undefined, 5000, { name: 'pushed early answer' });
+    assert.deepEqual(pushed.map((p) => [p.callId, p.answered]), [['push-1', true], ['push-early', false]]);
     assert.equal(h.bus.subjects.topicFilter(MediaTopics.softphoneAnswer, 'gw-a').endsWith('.media.softphone-answer.gw-a'), true, 'on the gateway\'s own subject');
 
     // A later answer of the PBX (to our hold re-offer) pushes nothing more; nor does a call without answerTo.
@@ -85,8 +89,9 @@ describe('the softphone\'s answer pushed to the gateway (softphoneOffer answerTo
     await outgoingCall(t, h, { callId: 'push-2' });
     await h.bus.flush();
     await sleep(200);
-    assert.deepEqual(pushed.map((p) => p.callId), ['push-1']);
+    assert.deepEqual(pushed.map((p) => p.callId), ['push-1', 'push-early']);
     await h.request('close', { callId: 'push-1' });
+    await h.request('close', { callId: 'push-early' });
     await h.request('close', { callId: 'push-2' });
     await h.assertNoTransports();
   });

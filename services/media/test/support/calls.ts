@@ -19,7 +19,7 @@ export interface CallSetup {
 export async function outgoingCall(
   t: TestContext,
   h: Harness,
-  o: { callId: string; phoneCodecs?: PhoneCodec[]; srtp?: SrtpPolicy; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx; answerTo?: string },
+  o: { callId: string; phoneCodecs?: PhoneCodec[]; srtp?: SrtpPolicy; pbxSdp?: FakePbxSdpOptions; pbx?: FakePbx; answerTo?: string; answered?: boolean },
 ): Promise<CallSetup> {
   const phone = new WeriftPhone({ codecs: o.phoneCodecs ?? ['PCMU', 'opus'] });
   const pbx = o.pbx ?? (await FakePbx.create());
@@ -38,7 +38,7 @@ export async function outgoingCall(
     pbx.srtpOut = new SrtpContext(pbxKey);
     sdpOptions = { ...sdpOptions, crypto: { tag: ours.crypto.tag, suite: ours.crypto.suite, keyBase64: pbxKey } };
   }
-  await h.request('pbxApplyAnswer', { callId: o.callId, sdp: pbx.sdp(sdpOptions) });
+  await h.request('pbxApplyAnswer', { callId: o.callId, sdp: pbx.sdp(sdpOptions), ...(o.answered === undefined ? {} : { answered: o.answered }) });
   const answer = await h.request('softphoneAnswer', { callId: o.callId });
   await phone.applyAnswer(answer.sdp);
   await phone.connected();

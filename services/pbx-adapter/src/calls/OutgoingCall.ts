@@ -277,7 +277,8 @@ export class OutgoingCall extends SipCall {
     }
     this.#answerApplied = true;
     void this.negotiation.serial(async () => {
-      const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp);
+      // answered: the node tells the caller's gateway at once, beside our `connected` (issue 16)
+      const applied = await this.deps.media.pbxApplyAnswer(this.mediaNodeId as string, this.id, sdp, true);
       if (this.ended) return;
       this.mediaPath = applied.mediaPath;
       this.announceConnected();

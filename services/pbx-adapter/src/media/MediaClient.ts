@@ -40,9 +40,9 @@ export class MediaClient {
     return this.#request(nodeId, MediaCommands.pbxLateOffer, { callId, ...(near !== undefined ? { near } : {}) });
   }
 
-  /** The PBX's answer (183, 200, or the ACK of a late offer) to our offer. */
-  pbxApplyAnswer(nodeId: string, callId: string, sdp: string): Promise<ReplyOf<Media['pbxApplyAnswer']>> {
-    return this.#request(nodeId, MediaCommands.pbxApplyAnswer, { callId, sdp });
+  /** The PBX's answer (183, 200, or the ACK of a late offer) to our offer; `answered`: in the 2xx to our INVITE. */
+  pbxApplyAnswer(nodeId: string, callId: string, sdp: string, answered = false): Promise<ReplyOf<Media['pbxApplyAnswer']>> {
+    return this.#request(nodeId, MediaCommands.pbxApplyAnswer, { callId, sdp, ...(answered ? { answered } : {}) });
   }
 
   /** An offer from the PBX (incoming INVITE, re-INVITE, UPDATE); returns our answer. A new call goes next to `near` if given. */

@@ -15,6 +15,7 @@ import { Gateway, testLine } from '../support/Gateway.ts';
 import type { MediaService } from '../support/MediaService.ts';
 import { CallBench } from '../support/CallBench.ts';
 import { WeriftPhone } from '@ucserver/testkit/werift';
+import { MediaTopics, type SoftphoneAnswerReady } from '@ucserver/shared';
 import { pbxSoftphone } from '../support/softphone.ts';
 
 const CANDIDATES = [440, 1000, 1400];
@@ -90,8 +91,11 @@ for (const { mode, tls } of CASES) {
         return gateway.accept();
       };
 
-      // A dials: softphone offer to the media node, then makeCall on line 100.
-      await gateway.media(nodeId, 'softphoneOffer', { callId: callA, sdp: await a.offer() });
+      // A dials: softphone offer to the media node (its answer to be pushed to this gateway), then makeCall on line 100.
+      const pushed: SoftphoneAnswerReady[] = [];
+      const pushes = gateway.bus.subscribe(MediaTopics.softphoneAnswer, (e) => void pushed.push(e), { key: gateway.instance.instanceId });
+      await gateway.bus.flush();
+      await gateway.media(nodeId, 'softphoneOffer', { callId: callA, sdp: await a.offer(), answerTo: gateway.instance.instanceId });
       await gateway.pbx('makeCall', { callId: callA, lineId: 'line-100', to: '101', mediaNodeId: nodeId, origin: 'softphone' });
       await gateway.waitCallState(callA, 'dialing');
 
@@ -111,6 +115,10 @@ for (const { mode, tls } of CASES) {
       assert.ok(connectedA.mediaPath, 'connected once the PBX answer is applied at the media node');
       const connectedB = await gateway.waitCallState(callB!, 'connected');
       const { sdp: answerA } = await gateway.media(nodeId, 'softphoneAnswer', { callId: callA });
+      // The adapter told the node the answer came in the 200 (the far end answered): the push says so.
+      await check(() => pushed.length > 0 || undefined, 5000, { name: 'the pushed answer of A' });
+      assert.deepEqual(pushed, [{ gatewayId: gateway.instance.instanceId, callId: callA, sdp: answerA, answered: true }]);
+      pushes.unsubscribe();
       await a.applyAnswer(answerA);
       await Promise.all([a.connected(), b.connected()]);
 
