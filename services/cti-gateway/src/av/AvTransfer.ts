@@ -78,10 +78,16 @@ export class AvTransfer {
     }
   }
 
-  /** The call is connected or held (a ringing call is not transferred by the softphone). */
+  /**
+   * The call is connected or held (a ringing call is not transferred by the softphone). An outgoing call
+   * whose softphone was connected on the media node's pushed answer counts as connected before the
+   * pbx-adapter's `connected` arrives (AvCallEvents): the PBX has answered it then.
+   */
   #talking(callId: string): boolean {
     const state = this.#deps.calls.get(callId)?.state;
-    return state === 'connected' || state === 'held';
+    if (state === 'connected' || state === 'held') return true;
+    const call = this.#deps.softphoneCalls.get(callId);
+    return state !== 'disconnected' && call?.direction === 'outbound' && call.answered && !call.ended;
   }
 
   #reply(session: ClientSession, name: 'asnAVTransferGetIDResult' | 'asnAVTransferStartResult', arg: TransferArgument, call: SoftphoneCall | undefined, status: number, targetId?: string): void {

@@ -4,7 +4,7 @@
 // calls the client does not have and targets that are no number.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { UcsError } from '@ucserver/shared';
+import { MediaTopics, UcsError } from '@ucserver/shared';
 import type { EnetucClient } from '../../src/client/EnetucClient.ts';
 import { transferStatusOf } from '../../src/av/AvTransfer.ts';
 import { NODE, OFFER, type Peers } from './Peers.ts';
@@ -47,6 +47,19 @@ describe('softphone transfer messages (asnAVTransferGetID / asnAVTransferStart)'
     assert.equal(r.iTransferResult, 202);
     assert.equal(r.u8sUriTransferTo, 'tel:102');
     assert.equal(r.endpointIDTo.startsWith('ep-'), true);
+  });
+
+  it('a call connected on the node\'s pushed answer transfers before the adapter\'s connected arrives', async () => {
+    const r = await alice.invoke('asnAVMakeCallV2', { callType: 65535, u8sUriFrom: 'tel:100', u8sUriTo: 'tel:101', u8sContentType: 'application/sdp', u8sBody: OFFER });
+    const callId = r.u8sCTIConnectionID;
+    await peers.event({ callId, lineId: lineA, lineNumber: '100', direction: 'outbound', remoteNumber: '101', state: 'dialing', mediaNodeId: NODE });
+    await peers.waitFor('softphone.offer', (p) => p.callId === callId);
+    peers.bus.publish(MediaTopics.softphoneAnswer, { gatewayId: flows.app.instance.instanceId, callId, sdp: `${OFFER}a=x-pushed\r\n`, answered: true });
+    await alice.waitForEvent('asnAVConnectV2', (a) => a.u8sCallID === `av-${callId}`);
+    assert.equal(flows.app.context.calls.get(callId)?.state, 'dialing');
+    alice.sendEvent('asnAVTransferStart', transfer(callId, 'tel:102'));
+    assert.deepEqual(await peers.waitFor('pbx.redirect', (p) => p.callId === callId), { callId, target: '102' });
+    assert.equal((await result(callId, 'asnAVTransferStartResult')).iTransferResult, 202);
   });
 
   it('a target that answers 404 gives 404; a call the client does not have 481; a target that is no number 400', async () => {
