@@ -60,6 +60,7 @@ export class AvCallEvents {
         call.sendDrop(event.cause ?? 'normal', reason);
       }
       this.#deps.softphoneCalls.forget(call);
+      this.#deps.media.forgetAnswer(call.callId); // pushed for early media of a call that then failed
     }
   }
 

@@ -34,6 +34,11 @@ export class MediaClient extends EventEmitter<MediaClientEvents> {
     }, { key: this.#answerTo });
   }
 
+  /** Drops the call's pushed answer, if any (the call ended before it was asked for). */
+  forgetAnswer(callId: string): void {
+    this.#pushed.delete(callId);
+  }
+
   /** Stops taking pushed answers (softphoneAnswer() asks the node from then on). Idempotent. */
   dispose(): void {
     this.#answers?.unsubscribe();
@@ -92,7 +97,7 @@ export class MediaClient extends EventEmitter<MediaClientEvents> {
 
   /** Closes the call's media; idempotent on the node. Failures are logged, never thrown. */
   async close(nodeId: string, callId: string, cause: string): Promise<void> {
-    this.#pushed.delete(callId);
+    this.forgetAnswer(callId);
     try {
       await this.#request(nodeId, MediaCommands.close, { callId, cause: cause.slice(0, 128) });
     } catch (err) {

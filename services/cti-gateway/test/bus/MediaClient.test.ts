@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BusClient, BusNoRespondersError, BusRemoteError, BusTimeoutError, MediaCommands, MediaTopics, UcsError } from '@ucserver/shared';
-import { check, natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
+import { natsUrl, testLogger, uniquePrefix } from '@ucserver/testkit';
 import { MediaClient } from '../../src/bus/MediaClient.ts';
 import { MediaCommandError } from '../../src/errors.ts';
 
@@ -87,23 +87,37 @@ describe('MediaClient', { timeout: 20_000 }, () => {
   it('with answerTo the offer asks for the answer to be pushed; a pushed answer is taken once, without a request; others are asked for', async (t) => {
     const pushing = new MediaClient({ bus, logger: testLogger('media-client'), answerTo: 'gw-1', maxPushedAnswers: 2 });
     t.after(() => pushing.dispose());
+    /** Pushes an answer for the PBX's 2xx as the node does; resolves once the client has handled it ('answered'). */
+    const push = async (callId: string, gatewayId = 'gw-1'): Promise<void> => {
+      const handled = new Promise<void>((resolve) => {
+        const on = (id: string): void => {
+          if (id !== callId) return;
+          pushing.off('answered', on);
+          resolve();
+        };
+        pushing.on('answered', on);
+      });
+      node.publish(MediaTopics.softphoneAnswer, { gatewayId, callId, sdp: `pushed-${callId}`, answered: true });
+      await handled;
+    };
     await bus.flush();
     seen.length = 0;
     await pushing.softphoneOffer(NODE, 'p1', SDP);
     assert.deepEqual(seen[0]!.payload, { callId: 'p1', sdp: SDP, answerTo: 'gw-1' });
-    node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-1', callId: 'p1', sdp: 'pushed-p1' });
-    node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-other', callId: 'p2', sdp: 'pushed-elsewhere' });
-    await node.flush();
-    await check(async () => (await pushing.softphoneAnswer(NODE, 'p1')) === 'pushed-p1' || undefined, 5000, { name: 'the pushed answer' });
+    // Another gateway's push, published first: had it reached this client, it would have been handled before p1's.
+    node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-other', callId: 'p2', sdp: 'pushed-p2', answered: true });
+    await push('p1');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'p1'), 'pushed-p1', 'the pushed answer');
     assert.deepEqual(seen.map((s) => s.verb), ['offer'], 'no softphone.answer request for a pushed answer');
     assert.equal(await pushing.softphoneAnswer(NODE, 'p1'), 'answer-p1', 'taken once: the next one asks the node');
     assert.equal(await pushing.softphoneAnswer(NODE, 'p2'), 'answer-p2', 'another gateway\'s answer is not ours');
 
-    // Bounded: past maxPushedAnswers the oldest goes; close() drops a call's answer.
-    for (const id of ['q1', 'q2', 'q3', 'q4']) node.publish(MediaTopics.softphoneAnswer, { gatewayId: 'gw-1', callId: id, sdp: `pushed-${id}` });
-    await node.flush();
-    await bus.flush();
+    // Bounded: past maxPushedAnswers the oldest goes; close() and forgetAnswer() drop a call's answer.
+    for (const id of ['q1', 'q2', 'q3', 'q4']) await push(id);
     await pushing.close(NODE, 'q4', 'normal');
+    await push('q5');
+    pushing.forgetAnswer('q5');
+    assert.equal(await pushing.softphoneAnswer(NODE, 'q5'), 'answer-q5', 'dropped by forgetAnswer()');
     assert.equal(await pushing.softphoneAnswer(NODE, 'q3'), 'pushed-q3');
     assert.equal(await pushing.softphoneAnswer(NODE, 'q4'), 'answer-q4', 'dropped by close()');
     assert.equal(await pushing.softphoneAnswer(NODE, 'q1'), 'answer-q1', 'the oldest went past the bound');
