@@ -22,6 +22,16 @@ interface Delivered {
 /** The ack wait of a durable consumer unless ConsumeOptions.ackWaitMs says otherwise. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 
+/**
+ * How long one pull request of a consumer lives; its idle heartbeat is half of it, and two missed
+ * heartbeats make nats.js pull again. nats.js's default, 30 s, is also its delay before it asks again
+ * for the consumer's info that failed after a reconnect (a NATS server died, its raft groups elect):
+ * jittered to 15–45 s, the journal stalled that long after a failover (22 and 34 s measured). 2 s
+ * retries every 1–3 s, so the consumer resumes about as soon as its raft group has a leader again,
+ * for a pull every 2 s and a heartbeat a second while idle (the journal's one consumer per gateway).
+ */
+const PULL_EXPIRES_MS = 2_000;
+
 export class CallStream {
   readonly #host: CallStreamHost;
   readonly #consumers = new Set<{ stop(): void }>();
@@ -134,7 +144,7 @@ export class CallStream {
       while (!stopped && !this.#host.closed()) {
         try {
           const consumer = await js.consumers.get(stream, options.durable);
-          const messages = await consumer.consume({ max_messages: 256 });
+          const messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS });
           current = { stop: () => void messages.close() };
           const unsettled = new Set<Promise<void>>();
           for await (const m of messages) {
