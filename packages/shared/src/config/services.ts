@@ -153,7 +153,7 @@ export const PbxAdapterConfig = z.object({
   SIP_REGISTER_RETRY_MIN_MS: env.int(1000, 'First retry delay after a failed registration (ms), doubles with jitter', 100),
   SIP_REGISTER_RETRY_MAX_MS: env.int(60_000, 'Largest retry delay after failed registrations (ms)', 1000),
   SIP_SESSION_EXPIRES_S: env.int(1800, 'RFC 4028 session interval offered and accepted (s; 0 disables session timers)', 0),
-  SIP_OPTIONS_INTERVAL_S: env.int(30, 'OPTIONS keepalive to each registrar (s; 0 disables)', 0),
+  SIP_OPTIONS_INTERVAL_S: env.int(30, "OPTIONS keepalive to each registrar (s; 0 disables); an unanswered OPTIONS is sent again at once, the second in a row marks the registrar's lines failed", 0),
   SIP_NO_CLIENT_STATUS: env.int(480, 'SIP status for an incoming call when no client can take it', 400, 699),
   SIP_MEDIA_MARK: env.bool(true, "Mark our INVITEs with the leg's media node (X-UCS-Media) so the other leg of a softphone-to-softphone call through the PBX is placed on the same node; turn off when the PBX forwards INVITEs to trunks and the node and call ids must not leave the site"),
   SIP_INVITE_TIMEOUT_S: env.int(120, 'Give up an unanswered outgoing call after this long (s)', 5),

@@ -13,13 +13,15 @@ export interface RegistrarKeepaliveOptions {
   intervalMs: number;
   /** An OPTIONS without a final response after this long counts as failed; default min(interval, 32 s). */
   timeoutMs?: number | undefined;
+  /** The registrar is down after this many OPTIONS in a row went unanswered (the next sent at once); default 2. */
+  downAfter?: number | undefined;
   logger: Logger;
   metrics: PbxAdapterMetrics;
   clock?: Clock | undefined;
 }
 
 export type RegistrarKeepaliveEvents = {
-  /** An OPTIONS got no answer (timeout or transport error) while the registrar was considered up. */
+  /** `downAfter` OPTIONS in a row got no answer (timeout or transport error) while the registrar was considered up. */
   down: [reason: string];
   /** The registrar answered again after being down: it may have restarted and lost its bindings. */
   up: [];
