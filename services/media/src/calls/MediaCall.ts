@@ -315,7 +315,13 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       const offer = this.#pbxSide.readOffer(parsed ?? sdp, this.#codec?.name, this.#softphoneSide.remote?.codecs, softphoneVideo && this.softphoneVideoCodecs);
       if (this.#legs.pbx) await this.#stats.sampleBeforePbxChange();
       const { description, crypto } = offer;
-      const leg = this.#legs.pbx ?? (await this.#legs.createPbx(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)])));
+      let leg = this.#legs.pbx;
+      if (!leg) {
+        const creating = this.#legs.createPbx(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)]));
+        // An incoming call: the softphone it is offered to next gets its transport made beside the PBX leg.
+        if (!this.#legs.softphone) this.#legs.prepareSoftphone();
+        leg = await creating;
+      }
       const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#legs.router));
       if (!this.#codec) {
         this.#codec = { name: codec.spec.name, telephoneEvent: offer.telephoneEvent !== undefined, ptime: description.ptime };
