@@ -56,7 +56,9 @@ describe('bus on a 3-server NATS cluster (replicas 3)', () => {
     const received: number[] = [];
     const all = new Latch(150, 60_000, 'all 150 events');
     let lastNewAt = 0;
-    const consumer = await bus.consume({ durable: 'cluster-journal' }, [CallTopics.event], (e) => {
+    // The journal's ack wait (JOURNAL_ACK_WAIT_MS, 5 s): a message the consumer's leader delivered while our
+    // inbox's interest was moving to the new server is lost on the way and delivered again after it.
+    const consumer = await bus.consume({ durable: 'cluster-journal', ackWaitMs: 5_000 }, [CallTopics.event], (e) => {
       if (!received.includes(e.seq)) {
         lastNewAt = Date.now();
         all.unlock();
@@ -97,11 +99,12 @@ describe('bus on a 3-server NATS cluster (replicas 3)', () => {
 
     await all.done;
     consumer.stop();
-    // The consumer resumes on its own moments after its raft group answers and the last event is stored,
-    // not after nats.js's default retry of 15–45 s (the journal stalled 22 and 34 s).
+    // The consumer resumes on its own moments after its raft group answers and the last event is stored
+    // (at worst one ack wait, for a delivery lost in the move), not after nats.js's default retry of
+    // 15–45 s (the journal stalled 22 and 34 s).
     const resumedAfter = lastNewAt - Math.max(consumerBackAt, killedOwnAt + ownRecovery);
-    assert.ok(resumedAfter < 6_000, `the durable consumer resumed ${resumedAfter} ms after it could`);
     const unique = [...new Set(received)];
+    assert.ok(resumedAfter < 10_000, `the durable consumer resumed ${resumedAfter} ms after it could (answering ${consumerBackAt - killedOwnAt} ms after the kill, last publish ${ownRecovery} ms; ${received.length - unique.length} redeliveries)`);
     assert.deepEqual(unique, Array.from({ length: 150 }, (_, i) => i + 1), 'every event once, in order (duplicates aside)');
     // Read at once, leader election or not: a direct get is answered by any current replica.
     assert.deepEqual(await kv.get('before'), { n: 1 }, 'a KV value written before the losses');
