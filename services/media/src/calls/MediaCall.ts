@@ -319,7 +319,7 @@ export class MediaCall extends EventEmitter<MediaCallEvents> implements DirectMe
       if (!leg) {
         const creating = this.#legs.createPbx(description.rtcpMux, crypto?.usable, new Map([...payloadTypesOf(description.codecs), ...pbxVideoPayloadTypes(description.video?.codecs)]));
         // An incoming call: the softphone it is offered to next gets its transport made beside the PBX leg.
-        if (!this.#legs.softphone) this.#legs.prepareSoftphone();
+        this.#legs.prepareSoftphone();
         leg = await creating;
       }
       const codec = this.#pbxSide.offerCodec(offer, routerPayloadTypes(this.#legs.router));

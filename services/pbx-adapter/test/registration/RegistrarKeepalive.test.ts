@@ -9,6 +9,7 @@ import { check, testLogger } from '@ucserver/testkit';
 import { SipEndpoint } from '../../src/userAgent/SipEndpoint.ts';
 import { PbxAdapterMetrics } from '../../src/http/metrics.ts';
 import { RegistrarKeepalive } from '../../src/registration/RegistrarKeepalive.ts';
+import { createResponse, safeParseMessage, serializeMessage } from '../../src/sip/mod.ts';
 import { lineAddress } from '../../src/userAgent/lineAddress.ts';
 import { testLine } from '../support/Gateway.ts';
 
@@ -21,13 +22,13 @@ class OptionsRegistrar {
   async start(): Promise<number> {
     await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
     this.socket.on('message', (buf, rinfo) => {
-      const text = buf.toString('utf8');
-      const cseq = Number(/^CSeq:\s*(\d+) OPTIONS/im.exec(text)?.[1]);
-      if (!text.startsWith('OPTIONS ') || !Number.isFinite(cseq)) return;
+      const parsed = safeParseMessage(buf);
+      if (!parsed.ok || parsed.message.type !== 'request' || parsed.message.method !== 'OPTIONS') return;
+      const request = parsed.message;
+      const cseq = request.headers.cseq().seq;
       if (!this.firstSeen.has(cseq)) this.firstSeen.set(cseq, Date.now());
       if (this.ignore(cseq)) return;
-      const copy = ['Via', 'From', 'To', 'Call-ID', 'CSeq'].map((h) => new RegExp(`^${h}:.*$`, 'im').exec(text)?.[0]).filter((l) => l !== undefined);
-      this.socket.send(`SIP/2.0 200 OK\r\n${copy.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, rinfo.port, rinfo.address);
+      this.socket.send(serializeMessage(createResponse(request, 200)), rinfo.port, rinfo.address);
     });
     return this.socket.address().port;
   }
